@@ -1,0 +1,74 @@
+use async_graphql::{Context, Object};
+use uuid::Uuid;
+
+use super::{sessions, User};
+use crate::cabinets::{self, CabinetMembership};
+use crate::graphql::context::ContextExt;
+use crate::graphql::error::{ApiError, ApiResult};
+
+/// The logged-in person and the cabinets they can act for.
+pub struct Me {
+    user: User,
+    current_cabinet_id: Option<Uuid>,
+}
+
+#[Object]
+impl Me {
+    async fn user(&self) -> &User {
+        &self.user
+    }
+
+    /// The cabinet the session acts for; changed with `switchCabinet`.
+    async fn current_cabinet_id(&self) -> Option<Uuid> {
+        self.current_cabinet_id
+    }
+
+    /// Every cabinet this person belongs to, with their role and delegations there.
+    async fn memberships(&self, ctx: &Context<'_>) -> ApiResult<Vec<CabinetMembership>> {
+        Ok(cabinets::memberships_of_user(ctx.db(), self.user.id).await?)
+    }
+}
+
+pub(crate) async fn load_me(ctx: &Context<'_>, current_cabinet_id: Option<Uuid>) -> ApiResult<Me> {
+    let viewer = ctx.viewer()?;
+    let user = super::user_by_id(ctx.db(), viewer.user_id).await?.ok_or_else(ApiError::unauthenticated)?;
+    Ok(Me { user, current_cabinet_id })
+}
+
+#[derive(Default)]
+pub struct AccountsQuery;
+
+#[Object]
+impl AccountsQuery {
+    /// The logged-in person; `UNAUTHENTICATED` without a session.
+    async fn me(&self, ctx: &Context<'_>) -> ApiResult<Me> {
+        let current = ctx.viewer()?.current_cabinet_id;
+        load_me(ctx, current).await
+    }
+}
+
+#[derive(Default)]
+pub struct AccountsMutation;
+
+#[Object]
+impl AccountsMutation {
+    /// Logs in with email and password; sets the HttpOnly session cookie.
+    /// `INVALID_CREDENTIALS` for an unknown email or a wrong password alike.
+    async fn login(&self, ctx: &Context<'_>, email: String, password: String) -> ApiResult<Me> {
+        let user = super::check_password(ctx.db(), &email, password).await?;
+        let config = ctx.config();
+        let token = sessions::open(ctx.db(), user.id, config.session_hours, &ctx.meta()).await?;
+        ctx.append_http_header("set-cookie", sessions::set_cookie(&token, config.session_hours, config.secure_cookies()));
+        let viewer = sessions::lookup(ctx.db(), &token).await?.ok_or_else(ApiError::unauthenticated)?;
+        Ok(Me { user, current_cabinet_id: viewer.current_cabinet_id })
+    }
+
+    /// Ends the session and clears the cookie.
+    async fn logout(&self, ctx: &Context<'_>) -> ApiResult<bool> {
+        if let Ok(viewer) = ctx.viewer() {
+            sessions::close(ctx.db(), viewer).await?;
+        }
+        ctx.append_http_header("set-cookie", sessions::clear_cookie(ctx.config().secure_cookies()));
+        Ok(true)
+    }
+}

@@ -1,0 +1,113 @@
+//! People and how they prove who they are.
+//!
+//! A login method (password here; OpenID Connect later, through `external_identities`)
+//! only has to find a user id: [`sessions::open`] then issues the cookie the same way for
+//! every method.
+
+pub mod graphql;
+pub mod password;
+pub mod sessions;
+
+use paraphe_shared::{Email, ErrorCode, PersonName, PhoneE164};
+use sqlx::PgPool;
+use uuid::Uuid;
+
+use crate::graphql::error::ApiError;
+
+pub use sessions::Viewer;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AccountsError {
+    #[error("e-mail ou mot de passe incorrect")]
+    InvalidCredentials,
+    #[error("un compte existe déjà avec cet e-mail")]
+    EmailTaken,
+    #[error(transparent)]
+    Database(#[from] sqlx::Error),
+    #[error("password hashing failed: {0}")]
+    Hashing(String),
+}
+
+impl From<AccountsError> for ApiError {
+    fn from(error: AccountsError) -> Self {
+        match error {
+            AccountsError::InvalidCredentials => ApiError::new(ErrorCode::InvalidCredentials, error.to_string()),
+            AccountsError::EmailTaken => ApiError::validation(error.to_string()),
+            AccountsError::Database(e) => ApiError::internal(&e),
+            AccountsError::Hashing(_) => ApiError::internal(&error),
+        }
+    }
+}
+
+#[derive(Debug, Clone, sqlx::FromRow, async_graphql::SimpleObject)]
+pub struct User {
+    pub id: Uuid,
+    pub email: String,
+    pub first_name: String,
+    pub last_name: String,
+    pub mobile: Option<String>,
+}
+
+pub struct NewUser {
+    pub email: Email,
+    pub first_name: PersonName,
+    pub last_name: PersonName,
+    pub mobile: Option<PhoneE164>,
+    pub password: Option<String>,
+}
+
+pub async fn user_by_id(db: &PgPool, id: Uuid) -> Result<Option<User>, sqlx::Error> {
+    sqlx::query_as("SELECT id, email, first_name, last_name, mobile FROM users WHERE id = $1")
+        .bind(id)
+        .fetch_optional(db)
+        .await
+}
+
+pub async fn user_by_email(db: &PgPool, email: &Email) -> Result<Option<User>, sqlx::Error> {
+    sqlx::query_as("SELECT id, email, first_name, last_name, mobile FROM users WHERE email = $1")
+        .bind(email.as_str())
+        .fetch_optional(db)
+        .await
+}
+
+pub async fn create_user(db: &PgPool, new: NewUser) -> Result<User, AccountsError> {
+    let password_hash = match new.password {
+        Some(password) => Some(password::hash(password).await?),
+        None => None,
+    };
+    let inserted = sqlx::query_as(
+        "INSERT INTO users (email, first_name, last_name, mobile, password_hash)
+         VALUES ($1, $2, $3, $4, $5)
+         ON CONFLICT (email) DO NOTHING
+         RETURNING id, email, first_name, last_name, mobile",
+    )
+    .bind(new.email.as_str())
+    .bind(new.first_name.as_str())
+    .bind(new.last_name.as_str())
+    .bind(new.mobile.as_ref().map(PhoneE164::as_str))
+    .bind(password_hash)
+    .fetch_optional(db)
+    .await?;
+    inserted.ok_or(AccountsError::EmailTaken)
+}
+
+/// Checks an email and password; the same work and the same answer whether the email is
+/// unknown or the password wrong, so neither timing nor message reveals accounts.
+pub async fn check_password(db: &PgPool, email: &str, password: String) -> Result<User, AccountsError> {
+    let row: Option<(Uuid, Option<String>)> = match Email::parse(email) {
+        Ok(email) => sqlx::query_as("SELECT id, password_hash FROM users WHERE email = $1")
+            .bind(email.as_str())
+            .fetch_optional(db)
+            .await?,
+        Err(_) => None,
+    };
+    let (user_id, stored) = match row {
+        Some((id, hash)) => (Some(id), hash),
+        None => (None, None),
+    };
+    let matches = password::verify(stored, password).await?;
+    match (user_id, matches) {
+        (Some(id), true) => user_by_id(db, id).await?.ok_or(AccountsError::InvalidCredentials),
+        _ => Err(AccountsError::InvalidCredentials),
+    }
+}

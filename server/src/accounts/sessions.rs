@@ -1,0 +1,112 @@
+//! Browser sessions: a random token in an HttpOnly cookie, stored only as its SHA-256.
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine as _;
+use chrono::{Duration, Utc};
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+use sqlx::PgPool;
+use uuid::Uuid;
+
+use crate::graphql::context::RequestMeta;
+
+pub const COOKIE_NAME: &str = "paraphe_session";
+
+/// The person behind a live session.
+#[derive(Debug, Clone)]
+pub struct Viewer {
+    pub user_id: Uuid,
+    pub current_cabinet_id: Option<Uuid>,
+    pub token_hash: Vec<u8>,
+}
+
+fn token_hash(token: &str) -> Vec<u8> {
+    Sha256::digest(token.as_bytes()).to_vec()
+}
+
+/// Opens a session for a user whichever way they authenticated; returns the cookie value.
+pub async fn open(db: &PgPool, user_id: Uuid, hours: i64, meta: &RequestMeta) -> Result<String, sqlx::Error> {
+    let mut bytes = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    let token = URL_SAFE_NO_PAD.encode(bytes);
+    // Start in the user's first cabinet so the app has something to show.
+    sqlx::query(
+        "INSERT INTO sessions (token_hash, user_id, current_cabinet_id, expires_at, ip, user_agent)
+         VALUES ($1, $2,
+                 (SELECT m.cabinet_id FROM memberships m JOIN cabinets c ON c.id = m.cabinet_id
+                  WHERE m.user_id = $2 ORDER BY c.name, c.id LIMIT 1),
+                 $3, $4, $5)",
+    )
+    .bind(token_hash(&token))
+    .bind(user_id)
+    .bind(Utc::now() + Duration::hours(hours))
+    .bind(&meta.ip)
+    .bind(&meta.user_agent)
+    .execute(db)
+    .await?;
+    Ok(token)
+}
+
+pub async fn lookup(db: &PgPool, token: &str) -> Result<Option<Viewer>, sqlx::Error> {
+    let hash = token_hash(token);
+    let row: Option<(Uuid, Option<Uuid>)> = sqlx::query_as(
+        "SELECT user_id, current_cabinet_id FROM sessions WHERE token_hash = $1 AND expires_at > now()",
+    )
+    .bind(&hash)
+    .fetch_optional(db)
+    .await?;
+    Ok(row.map(|(user_id, current_cabinet_id)| Viewer { user_id, current_cabinet_id, token_hash: hash }))
+}
+
+pub async fn close(db: &PgPool, viewer: &Viewer) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM sessions WHERE token_hash = $1").bind(&viewer.token_hash).execute(db).await?;
+    Ok(())
+}
+
+pub async fn set_current_cabinet(db: &PgPool, viewer: &Viewer, cabinet_id: Uuid) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE sessions SET current_cabinet_id = $2 WHERE token_hash = $1")
+        .bind(&viewer.token_hash)
+        .bind(cabinet_id)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+pub fn set_cookie(token: &str, hours: i64, secure: bool) -> String {
+    let secure = if secure { "; Secure" } else { "" };
+    format!("{COOKIE_NAME}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{secure}", hours * 3600)
+}
+
+pub fn clear_cookie(secure: bool) -> String {
+    let secure = if secure { "; Secure" } else { "" };
+    format!("{COOKIE_NAME}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{secure}")
+}
+
+/// The session token from a `Cookie` header, if present.
+pub fn token_from_cookie_header(header: &str) -> Option<&str> {
+    header
+        .split(';')
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == COOKIE_NAME)
+        .map(|(_, value)| value)
+        .filter(|value| !value.is_empty())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_session_cookie_is_found_among_others() {
+        assert_eq!(token_from_cookie_header("a=1; paraphe_session=abc; b=2"), Some("abc"));
+        assert_eq!(token_from_cookie_header("paraphe_session="), None);
+        assert_eq!(token_from_cookie_header("other=abc"), None);
+    }
+
+    #[test]
+    fn the_cookie_is_http_only_and_lax_and_secure_only_over_tls() {
+        let plain = set_cookie("t", 12, false);
+        assert!(plain.contains("HttpOnly") && plain.contains("SameSite=Lax") && !plain.contains("Secure"));
+        assert!(set_cookie("t", 12, true).ends_with("; Secure"));
+    }
+}

@@ -1,0 +1,113 @@
+//! The tenant guard. A [`CabinetScope`] proves that, at the time of this request, the
+//! viewer belongs to the cabinet and meets the stated needs. It is re-evaluated on every
+//! request and on every subscription event, so a revoked delegation or a removed member
+//! loses access at once. There is no cache on purpose.
+
+use async_graphql::Context;
+use paraphe_shared::terms::{CGU_VERSION, PRIVACY_POLICY_VERSION};
+use paraphe_shared::{Delegation, ErrorCode, Role};
+use sqlx::PgPool;
+use uuid::Uuid;
+
+use super::{delegations_of, parse_role};
+use crate::graphql::context::ContextExt;
+use crate::graphql::error::{ApiError, ApiResult};
+
+/// What an operation needs beyond membership.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Need {
+    /// The accountant (owner) of the cabinet.
+    Accountant,
+    /// A delegation, held explicitly or by being the accountant.
+    Delegation(Delegation),
+    /// The cabinet's terms accepted: its service is open.
+    Open,
+}
+
+#[derive(Debug, Clone)]
+pub struct CabinetScope {
+    cabinet_id: Uuid,
+    user_id: Uuid,
+    role: Role,
+    delegations: Vec<Delegation>,
+    is_open: bool,
+}
+
+impl CabinetScope {
+    pub fn cabinet_id(&self) -> Uuid {
+        self.cabinet_id
+    }
+    pub fn user_id(&self) -> Uuid {
+        self.user_id
+    }
+    pub fn role(&self) -> Role {
+        self.role
+    }
+    pub fn delegations(&self) -> &[Delegation] {
+        &self.delegations
+    }
+    pub fn is_open(&self) -> bool {
+        self.is_open
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct AccessRow {
+    role: String,
+    can_prepare: bool,
+    can_sign: bool,
+    can_seal: bool,
+    is_open: bool,
+}
+
+/// The guard itself, usable where there is no GraphQL context (subscription streams).
+///
+/// A cabinet the user does not belong to answers `NOT_FOUND`, never `FORBIDDEN`, so that
+/// nobody learns which cabinet ids exist.
+pub async fn check(db: &PgPool, user_id: Uuid, cabinet_id: Uuid, needs: &[Need]) -> ApiResult<CabinetScope> {
+    let row: Option<AccessRow> = sqlx::query_as(
+        "SELECT m.role, m.can_prepare, m.can_sign, m.can_seal,
+                EXISTS (SELECT 1 FROM terms_acceptances t WHERE t.cabinet_id = m.cabinet_id
+                        AND t.cgu_version = $3 AND t.privacy_policy_version = $4) AS is_open
+         FROM memberships m WHERE m.cabinet_id = $1 AND m.user_id = $2",
+    )
+    .bind(cabinet_id)
+    .bind(user_id)
+    .bind(CGU_VERSION)
+    .bind(PRIVACY_POLICY_VERSION)
+    .fetch_optional(db)
+    .await?;
+    let row = row.ok_or_else(ApiError::not_found)?;
+    let role = parse_role(&row.role)?;
+    let scope = CabinetScope {
+        cabinet_id,
+        user_id,
+        role,
+        delegations: delegations_of(role, row.can_prepare, row.can_sign, row.can_seal),
+        is_open: row.is_open,
+    };
+    for need in needs {
+        match need {
+            Need::Accountant if scope.role != Role::Accountant => {
+                return Err(ApiError::new(ErrorCode::Forbidden, "réservé à l'expert-comptable du cabinet"))
+            }
+            Need::Delegation(d) if !scope.delegations.contains(d) => {
+                return Err(ApiError::new(ErrorCode::Forbidden, format!("délégation « {d} » requise")))
+            }
+            Need::Open if !scope.is_open => {
+                return Err(ApiError::new(
+                    ErrorCode::CabinetNotOpen,
+                    "le service n'est pas encore ouvert pour ce cabinet : l'expert-comptable doit accepter les CGU et la politique de protection des données",
+                ))
+            }
+            _ => {}
+        }
+    }
+    Ok(scope)
+}
+
+/// The guard for resolvers: who is asking comes from the context.
+pub async fn require(ctx: &Context<'_>, cabinet_id: Uuid, needs: &[Need]) -> ApiResult<CabinetScope> {
+    let viewer = ctx.viewer()?;
+    check(ctx.db(), viewer.user_id, cabinet_id, needs).await
+}

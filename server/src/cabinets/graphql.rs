@@ -1,0 +1,240 @@
+use async_graphql::connection::{Connection, Edge, EmptyFields};
+use async_graphql::{Context, Enum, Object, SimpleObject, Subscription};
+use chrono::{DateTime, Utc};
+use futures_util::Stream;
+use paraphe_shared::terms::{CGU_VERSION, PRIVACY_POLICY_VERSION};
+use paraphe_shared::{Delegation, Role};
+use uuid::Uuid;
+
+use super::access::{self, CabinetScope, Need};
+use super::{Member, TermsAcceptance};
+use crate::accounts::graphql::{load_me, Me};
+use crate::accounts::sessions;
+use crate::events::{CabinetEventKind, DomainEvent};
+use crate::graphql::context::ContextExt;
+use crate::graphql::error::{ApiError, ApiResult};
+
+/// Largest page a connection returns.
+pub const MAX_PAGE: i32 = 100;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+#[graphql(name = "Role", remote = "paraphe_shared::Role")]
+pub enum RoleGql {
+    Accountant,
+    Collaborator,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+#[graphql(name = "Delegation", remote = "paraphe_shared::Delegation")]
+pub enum DelegationGql {
+    Prepare,
+    Sign,
+    Seal,
+}
+
+#[derive(SimpleObject)]
+pub struct TermsVersions {
+    pub cgu_version: String,
+    pub privacy_policy_version: String,
+}
+
+/// A cabinet seen through the guard: every field reads through the caller's scope.
+pub struct Cabinet {
+    scope: CabinetScope,
+}
+
+#[Object]
+impl Cabinet {
+    async fn id(&self) -> Uuid {
+        self.scope.cabinet_id()
+    }
+
+    async fn name(&self, ctx: &Context<'_>) -> ApiResult<String> {
+        Ok(super::cabinet_name(ctx.db(), &self.scope).await?)
+    }
+
+    /// Whether the accountant accepted the current terms, which opens the service.
+    async fn is_open(&self) -> bool {
+        self.scope.is_open()
+    }
+
+    async fn my_role(&self) -> RoleGql {
+        self.scope.role().into()
+    }
+
+    async fn my_delegations(&self) -> Vec<DelegationGql> {
+        self.scope.delegations().iter().copied().map(Into::into).collect()
+    }
+
+    /// The latest acceptance of the terms, if any.
+    async fn terms_acceptance(&self, ctx: &Context<'_>) -> ApiResult<Option<TermsAcceptance>> {
+        Ok(super::latest_terms_acceptance(ctx.db(), &self.scope).await?)
+    }
+
+    /// Members, accountants first. `first` is at most 100; `CABINET_NOT_OPEN` until the
+    /// terms are accepted.
+    async fn members(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default = 50)] first: i32,
+        after: Option<String>,
+    ) -> ApiResult<Connection<String, Member, EmptyFields, EmptyFields>> {
+        if !(0..=MAX_PAGE).contains(&first) {
+            return Err(ApiError::validation(format!("`first` doit être entre 0 et {MAX_PAGE}")));
+        }
+        if !self.scope.is_open() {
+            access::check(ctx.db(), self.scope.user_id(), self.scope.cabinet_id(), &[Need::Open]).await?;
+        }
+        let offset = match after {
+            None => 0,
+            Some(cursor) => cursor.parse::<i64>().map_err(|_| ApiError::validation("curseur `after` invalide"))? + 1,
+        };
+        let (members, total) = super::members(ctx.db(), &self.scope, offset, i64::from(first)).await?;
+        let has_next = offset + (members.len() as i64) < total;
+        let mut connection = Connection::new(offset > 0, has_next);
+        connection.edges.extend(
+            members.into_iter().enumerate().map(|(i, member)| Edge::new((offset + i as i64).to_string(), member)),
+        );
+        Ok(connection)
+    }
+}
+
+#[derive(Default)]
+pub struct CabinetsQuery;
+
+#[Object]
+impl CabinetsQuery {
+    /// A cabinet the caller belongs to; `NOT_FOUND` for any other.
+    async fn cabinet(&self, ctx: &Context<'_>, id: Uuid) -> ApiResult<Cabinet> {
+        let scope = access::require(ctx, id, &[]).await?;
+        Ok(Cabinet { scope })
+    }
+
+    /// The versions of the CGU and data-protection policy in force.
+    async fn current_terms(&self) -> TermsVersions {
+        TermsVersions { cgu_version: CGU_VERSION.into(), privacy_policy_version: PRIVACY_POLICY_VERSION.into() }
+    }
+}
+
+#[derive(Default)]
+pub struct CabinetsMutation;
+
+#[Object]
+impl CabinetsMutation {
+    /// Makes this cabinet the one the session acts for.
+    async fn switch_cabinet(&self, ctx: &Context<'_>, cabinet_id: Uuid) -> ApiResult<Me> {
+        access::require(ctx, cabinet_id, &[]).await?;
+        sessions::set_current_cabinet(ctx.db(), ctx.viewer()?, cabinet_id).await?;
+        load_me(ctx, Some(cabinet_id)).await
+    }
+
+    /// The accountant accepts the CGU and the data-protection policy for this cabinet,
+    /// which opens the service to it and its collaborators. The versions must be the
+    /// current ones (`VALIDATION` otherwise): they say what the accountant was shown.
+    async fn accept_terms(
+        &self,
+        ctx: &Context<'_>,
+        cabinet_id: Uuid,
+        cgu_version: String,
+        privacy_policy_version: String,
+    ) -> ApiResult<Cabinet> {
+        let scope = access::require(ctx, cabinet_id, &[Need::Accountant]).await?;
+        if cgu_version != CGU_VERSION || privacy_policy_version != PRIVACY_POLICY_VERSION {
+            return Err(ApiError::validation(
+                "ces versions des CGU ou de la politique de protection des données ne sont plus en vigueur ; rechargez la page",
+            ));
+        }
+        if super::accept_terms(ctx.db(), &scope, &ctx.meta()).await? {
+            ctx.bus().publish(DomainEvent::cabinet(cabinet_id, CabinetEventKind::TermsAccepted, None)).await;
+        }
+        let scope = access::require(ctx, cabinet_id, &[]).await?;
+        Ok(Cabinet { scope })
+    }
+
+    /// The accountant sets a collaborator's delegations (any combination, possibly none).
+    async fn set_delegations(
+        &self,
+        ctx: &Context<'_>,
+        cabinet_id: Uuid,
+        user_id: Uuid,
+        delegations: Vec<DelegationGql>,
+    ) -> ApiResult<Member> {
+        let scope = access::require(ctx, cabinet_id, &[Need::Accountant, Need::Open]).await?;
+        let delegations: Vec<Delegation> = delegations.into_iter().map(Into::into).collect();
+        let member = match super::set_delegations(ctx.db(), &scope, user_id, &delegations).await? {
+            Some(member) => member,
+            None => return Err(not_a_collaborator(ctx, &scope, user_id).await),
+        };
+        ctx.bus()
+            .publish(DomainEvent::cabinet(cabinet_id, CabinetEventKind::MembershipChanged, Some(user_id)))
+            .await;
+        Ok(member)
+    }
+
+    /// The accountant removes a collaborator from the cabinet; effective immediately.
+    async fn remove_member(&self, ctx: &Context<'_>, cabinet_id: Uuid, user_id: Uuid) -> ApiResult<bool> {
+        let scope = access::require(ctx, cabinet_id, &[Need::Accountant, Need::Open]).await?;
+        if !super::remove_collaborator(ctx.db(), &scope, user_id).await? {
+            return Err(not_a_collaborator(ctx, &scope, user_id).await);
+        }
+        ctx.bus().publish(DomainEvent::cabinet(cabinet_id, CabinetEventKind::MemberRemoved, Some(user_id))).await;
+        Ok(true)
+    }
+}
+
+/// Why a membership change found no collaborator: the accountant themself, or nobody.
+async fn not_a_collaborator(ctx: &Context<'_>, scope: &CabinetScope, user_id: Uuid) -> ApiError {
+    match super::member(ctx.db(), scope, user_id).await {
+        Ok(Some(member)) if Role::from(member.role) == Role::Accountant => {
+            ApiError::validation("l'expert-comptable détient toutes les délégations ; elles ne se retirent pas")
+        }
+        Ok(_) => ApiError::not_found(),
+        Err(e) => e.into(),
+    }
+}
+
+/// Something changed in a cabinet; clients refetch what they show.
+#[derive(Debug, Clone, SimpleObject)]
+pub struct CabinetEvent {
+    pub cabinet_id: Uuid,
+    pub kind: CabinetEventKind,
+    /// The member concerned, for membership events.
+    pub user_id: Option<Uuid>,
+    pub at: DateTime<Utc>,
+}
+
+#[derive(Default)]
+pub struct CabinetsSubscription;
+
+#[Subscription]
+impl CabinetsSubscription {
+    /// Live changes of a cabinet the caller belongs to (terms accepted, delegations
+    /// granted or revoked, members removed). Access is checked again before every event:
+    /// a member who is removed gets a final `NOT_FOUND` error and the stream ends.
+    async fn cabinet_events(&self, ctx: &Context<'_>, cabinet_id: Uuid) -> Result<impl Stream<Item = ApiResult<CabinetEvent>>, ApiError> {
+        let user_id = ctx.viewer()?.user_id;
+        access::require(ctx, cabinet_id, &[]).await?;
+        let db = ctx.db().clone();
+        let mut events = ctx.bus().subscribe();
+        Ok(async_stream::stream! {
+            loop {
+                let event = match events.recv().await {
+                    Ok(event) => event,
+                    Err(tokio::sync::broadcast::error::RecvError::Lagged(missed)) => {
+                        tracing::warn!(missed, "subscriber lagged behind the event bus");
+                        continue;
+                    }
+                    Err(tokio::sync::broadcast::error::RecvError::Closed) => break,
+                };
+                if event.cabinet_id != cabinet_id {
+                    continue;
+                }
+                if let Err(error) = access::check(&db, user_id, cabinet_id, &[]).await {
+                    yield Err(error);
+                    break;
+                }
+                yield Ok(CabinetEvent { cabinet_id, kind: event.kind, user_id: event.user_id, at: event.at });
+            }
+        })
+    }
+}

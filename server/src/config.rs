@@ -1,0 +1,109 @@
+//! Configuration, read once from environment variables at start-up.
+//!
+//! | variable | default | meaning |
+//! | --- | --- | --- |
+//! | `DATABASE_URL` | `postgres://postgres@127.0.0.1:5432/paraphe` | PostgreSQL |
+//! | `REDIS_URL` | unset | Redis for the cross-replica event bus; in-process bus when unset |
+//! | `PARAPHE_ADDR` | `127.0.0.1:8080` | listening address |
+//! | `PARAPHE_PUBLIC_URL` | `http://localhost:8080` | the address users reach; its scheme decides `Secure` cookies, its origin is accepted on WebSockets |
+//! | `PARAPHE_ALLOWED_ORIGINS` | empty | extra comma-separated origins accepted on WebSockets |
+//! | `PARAPHE_DIST_DIR` | `dist` | the built web app |
+//! | `PARAPHE_TRUST_PROXY` | `false` | take the client IP from `X-Forwarded-For` |
+//! | `PARAPHE_SESSION_HOURS` | `12` | session lifetime |
+//! | `RUST_LOG` | `info` | log filter; `PARAPHE_LOG_FORMAT=json` for JSON lines |
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use anyhow::Context as _;
+
+#[derive(Clone)]
+pub struct Config {
+    pub database_url: String,
+    pub redis_url: Option<String>,
+    pub addr: SocketAddr,
+    pub public_url: String,
+    pub allowed_origins: Vec<String>,
+    pub dist_dir: PathBuf,
+    pub trust_proxy: bool,
+    pub session_hours: i64,
+    /// How long a WebSocket client has to send `connection_init`.
+    pub ws_init_timeout: std::time::Duration,
+}
+
+// Connection strings may carry passwords: never print them.
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Config")
+            .field("database_url", &"<redacted>")
+            .field("redis_url", &self.redis_url.as_ref().map(|_| "<redacted>"))
+            .field("addr", &self.addr)
+            .field("public_url", &self.public_url)
+            .field("allowed_origins", &self.allowed_origins)
+            .field("dist_dir", &self.dist_dir)
+            .field("trust_proxy", &self.trust_proxy)
+            .field("session_hours", &self.session_hours)
+            .field("ws_init_timeout", &self.ws_init_timeout)
+            .finish()
+    }
+}
+
+impl Config {
+    pub fn from_env() -> anyhow::Result<Self> {
+        let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+        let addr = var("PARAPHE_ADDR").unwrap_or_else(|| "127.0.0.1:8080".into());
+        Ok(Config {
+            database_url: var("DATABASE_URL")
+                .unwrap_or_else(|| "postgres://postgres@127.0.0.1:5432/paraphe".into()),
+            redis_url: var("REDIS_URL"),
+            addr: addr.parse().with_context(|| format!("PARAPHE_ADDR={addr:?} is not an address"))?,
+            public_url: var("PARAPHE_PUBLIC_URL")
+                .unwrap_or_else(|| "http://localhost:8080".into())
+                .trim_end_matches('/')
+                .to_owned(),
+            allowed_origins: var("PARAPHE_ALLOWED_ORIGINS")
+                .map(|v| v.split(',').map(|o| o.trim().trim_end_matches('/').to_owned()).collect())
+                .unwrap_or_default(),
+            dist_dir: var("PARAPHE_DIST_DIR").unwrap_or_else(|| "dist".into()).into(),
+            trust_proxy: matches!(var("PARAPHE_TRUST_PROXY").as_deref(), Some("1" | "true" | "yes")),
+            session_hours: match var("PARAPHE_SESSION_HOURS") {
+                Some(h) => h.parse().context("PARAPHE_SESSION_HOURS must be a whole number")?,
+                None => 12,
+            },
+            ws_init_timeout: std::time::Duration::from_secs(10),
+        })
+    }
+
+    /// A configuration for tests: everything local, nothing from the environment.
+    pub fn for_tests(database_url: String) -> Self {
+        Config {
+            database_url,
+            redis_url: None,
+            addr: ([127, 0, 0, 1], 0).into(),
+            public_url: "http://localhost:8080".into(),
+            allowed_origins: Vec::new(),
+            dist_dir: "dist".into(),
+            trust_proxy: false,
+            session_hours: 12,
+            ws_init_timeout: std::time::Duration::from_secs(10),
+        }
+    }
+
+    /// Cookies get `Secure` when users reach us over TLS.
+    pub fn secure_cookies(&self) -> bool {
+        self.public_url.starts_with("https://")
+    }
+
+    /// Origins a browser may open a WebSocket from.
+    pub fn origin_allowed(&self, origin: &str, host: Option<&str>) -> bool {
+        let origin = origin.trim_end_matches('/');
+        if origin == self.public_url || self.allowed_origins.iter().any(|o| o == origin) {
+            return true;
+        }
+        // Same-origin: the page was served by this very host (e.g. a test on a free port).
+        let same_host = host.is_some_and(|host| {
+            origin.strip_prefix("http://").or_else(|| origin.strip_prefix("https://")) == Some(host)
+        });
+        same_host
+    }
+}

@@ -1,0 +1,71 @@
+//! `paraphe-server seed-demo`: a cabinet to try Paraphe with, created once.
+
+use paraphe_shared::{Email, PersonName, PhoneE164, Role};
+use sqlx::PgPool;
+use uuid::Uuid;
+
+use crate::accounts::{self, NewUser};
+use crate::cabinets;
+
+pub const CABINET_NAME: &str = "Cabinet Démo";
+pub const CABINET_SIREN: &str = "123456782";
+
+pub struct DemoPerson {
+    pub email: &'static str,
+    pub password: &'static str,
+    pub first_name: &'static str,
+    pub last_name: &'static str,
+    pub mobile: &'static str,
+}
+
+pub const ACCOUNTANT: DemoPerson = DemoPerson {
+    email: "expert@demo.paraphe.fr",
+    password: "demo-expert-2026",
+    first_name: "Claire",
+    last_name: "Martin",
+    mobile: "+33612345678",
+};
+
+pub const COLLABORATOR: DemoPerson = DemoPerson {
+    email: "collaborateur@demo.paraphe.fr",
+    password: "demo-collab-2026",
+    first_name: "Hugo",
+    last_name: "Bernard",
+    mobile: "+33698765432",
+};
+
+async fn ensure_user(db: &PgPool, person: &DemoPerson) -> anyhow::Result<Uuid> {
+    let email = Email::parse(person.email)?;
+    if let Some(user) = accounts::user_by_email(db, &email).await? {
+        return Ok(user.id);
+    }
+    let user = accounts::create_user(
+        db,
+        NewUser {
+            email,
+            first_name: PersonName::parse(person.first_name)?,
+            last_name: PersonName::parse(person.last_name)?,
+            mobile: Some(PhoneE164::parse(person.mobile)?),
+            password: Some(person.password.to_owned()),
+        },
+    )
+    .await?;
+    Ok(user.id)
+}
+
+/// Creates the demo cabinet and its two people if missing; safe to run again.
+pub async fn seed(db: &PgPool) -> anyhow::Result<()> {
+    let accountant = ensure_user(db, &ACCOUNTANT).await?;
+    let collaborator = ensure_user(db, &COLLABORATOR).await?;
+    let existing: Option<Uuid> = sqlx::query_scalar("SELECT id FROM cabinets WHERE siren = $1")
+        .bind(CABINET_SIREN)
+        .fetch_optional(db)
+        .await?;
+    let cabinet = match existing {
+        Some(id) => id,
+        None => cabinets::create_cabinet(db, CABINET_NAME, Some(CABINET_SIREN), accountant).await?,
+    };
+    cabinets::add_member(db, cabinet, accountant, Role::Accountant).await?;
+    cabinets::add_member(db, cabinet, collaborator, Role::Collaborator).await?;
+    Ok(())
+}

@@ -1,0 +1,89 @@
+//! The event bus: domain events from mutations to subscriptions.
+//!
+//! In-process by default. With Redis, every replica publishes to one Redis channel and
+//! forwards what it hears there to its local subscribers, so an event raised on replica A
+//! reaches a subscription held open on replica B. Events are notifications, not data:
+//! the database stays the source of truth and clients refetch, so a lost event (Redis
+//! down) costs freshness, never correctness.
+
+mod redis_bus;
+
+use chrono::{DateTime, Utc};
+use tokio::sync::broadcast;
+use uuid::Uuid;
+
+/// How many events a slow subscriber may fall behind before it skips some.
+const LOCAL_CAPACITY: usize = 1024;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, async_graphql::Enum)]
+pub enum CabinetEventKind {
+    TermsAccepted,
+    MembershipChanged,
+    MemberRemoved,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct DomainEvent {
+    pub cabinet_id: Uuid,
+    pub kind: CabinetEventKind,
+    pub user_id: Option<Uuid>,
+    pub at: DateTime<Utc>,
+}
+
+impl DomainEvent {
+    pub fn cabinet(cabinet_id: Uuid, kind: CabinetEventKind, user_id: Option<Uuid>) -> Self {
+        DomainEvent { cabinet_id, kind, user_id, at: Utc::now() }
+    }
+}
+
+#[derive(Clone)]
+pub struct EventBus {
+    local: broadcast::Sender<DomainEvent>,
+    redis: Option<redis_bus::RedisPublisher>,
+}
+
+impl EventBus {
+    pub fn in_process() -> Self {
+        let (local, _) = broadcast::channel(LOCAL_CAPACITY);
+        EventBus { local, redis: None }
+    }
+
+    /// A bus shared through Redis pub/sub. Fails if Redis cannot be reached at start-up;
+    /// later outages are logged and retried.
+    pub async fn redis(url: &str) -> Result<Self, redis::RedisError> {
+        let (local, _) = broadcast::channel(LOCAL_CAPACITY);
+        let redis = redis_bus::RedisPublisher::start(url, local.clone()).await?;
+        Ok(EventBus { local, redis: Some(redis) })
+    }
+
+    pub async fn publish(&self, event: DomainEvent) {
+        match &self.redis {
+            // The Redis listener delivers it locally too, exactly once.
+            Some(redis) => redis.publish(&event).await,
+            None => {
+                // No subscriber is not an error.
+                let _ = self.local.send(event);
+            }
+        }
+    }
+
+    pub fn subscribe(&self) -> broadcast::Receiver<DomainEvent> {
+        self.local.subscribe()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn in_process_subscribers_receive_published_events() {
+        let bus = EventBus::in_process();
+        let mut first = bus.subscribe();
+        let mut second = bus.subscribe();
+        let event = DomainEvent::cabinet(Uuid::new_v4(), CabinetEventKind::TermsAccepted, None);
+        bus.publish(event.clone()).await;
+        assert_eq!(first.recv().await.unwrap(), event);
+        assert_eq!(second.recv().await.unwrap(), event);
+    }
+}

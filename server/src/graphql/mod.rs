@@ -1,0 +1,46 @@
+//! The GraphQL schema: each domain contributes its query, mutation and subscription
+//! roots, merged here with the limits that protect the server.
+
+pub mod context;
+pub mod error;
+pub mod safety_net;
+
+use async_graphql::{MergedObject, MergedSubscription, Schema};
+use sqlx::PgPool;
+
+use crate::accounts::graphql::{AccountsMutation, AccountsQuery};
+use crate::cabinets::graphql::{CabinetsMutation, CabinetsQuery, CabinetsSubscription};
+use crate::config::Config;
+use crate::events::EventBus;
+
+#[derive(MergedObject, Default)]
+pub struct Query(AccountsQuery, CabinetsQuery);
+
+#[derive(MergedObject, Default)]
+pub struct Mutation(AccountsMutation, CabinetsMutation);
+
+#[derive(MergedSubscription, Default)]
+pub struct Subscription(CabinetsSubscription);
+
+pub type ParapheSchema = Schema<Query, Mutation, Subscription>;
+
+/// Deepest query accepted; the app's deepest is 5.
+pub const MAX_DEPTH: usize = 12;
+/// Most complex query accepted (one point per field, connections count `first` times).
+pub const MAX_COMPLEXITY: usize = 2_000;
+
+fn builder() -> async_graphql::SchemaBuilder<Query, Mutation, Subscription> {
+    Schema::build(Query::default(), Mutation::default(), Subscription::default())
+        .limit_depth(MAX_DEPTH)
+        .limit_complexity(MAX_COMPLEXITY)
+        .extension(safety_net::ErrorCodes)
+}
+
+pub fn schema(db: PgPool, bus: EventBus, config: Config) -> ParapheSchema {
+    builder().data(db).data(bus).data(config).finish()
+}
+
+/// The SDL clients generate their code from; committed as `schema.graphql`.
+pub fn sdl() -> String {
+    builder().finish().sdl()
+}

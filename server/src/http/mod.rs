@@ -1,0 +1,78 @@
+//! The HTTP edge: routes, and the protections async-graphql leaves to us (CSRF, body
+//! size, WebSocket origin and authentication).
+
+mod graphql_http;
+mod health;
+mod ws;
+
+use std::net::SocketAddr;
+
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use paraphe_shared::ErrorCode;
+use tower_http::services::{ServeDir, ServeFile};
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::trace::TraceLayer;
+
+use crate::accounts::sessions;
+use crate::app::AppState;
+use crate::graphql::context::{Authentication, RequestMeta};
+
+/// Largest request body: one 10 MB document plus multipart overhead.
+pub const MAX_BODY_BYTES: usize = 12 * 1024 * 1024;
+/// Largest single uploaded file (PDF only, 10 MB max, says the product).
+pub const MAX_FILE_BYTES: usize = 10 * 1024 * 1024;
+
+pub fn routes(state: AppState) -> Router {
+    let dist = state.config.dist_dir.clone();
+    let spa = ServeDir::new(&dist).fallback(ServeFile::new(dist.join("index.html")));
+    Router::new()
+        .route("/graphql", get(graphql_http::graphiql).post(graphql_http::graphql_post))
+        .route("/graphql/ws", get(ws::graphql_ws))
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
+        .fallback_service(spa)
+        .layer(SetResponseHeaderLayer::overriding(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
+        .layer(SetResponseHeaderLayer::overriding(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
+        .layer(SetResponseHeaderLayer::overriding(header::REFERRER_POLICY, HeaderValue::from_static("same-origin")))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+/// A GraphQL-shaped error body for failures before GraphQL runs.
+pub fn edge_error(status: StatusCode, code: ErrorCode, message: &str) -> Response {
+    let body = serde_json::json!({ "errors": [{ "message": message, "extensions": { "code": code.as_str() } }] });
+    (status, [(header::CONTENT_TYPE, "application/json")], body.to_string()).into_response()
+}
+
+pub fn request_meta(state: &AppState, headers: &HeaderMap, peer: SocketAddr) -> RequestMeta {
+    let forwarded = state
+        .config
+        .trust_proxy
+        .then(|| headers.get("x-forwarded-for")?.to_str().ok()?.split(',').next().map(|ip| ip.trim().to_owned()))
+        .flatten();
+    RequestMeta {
+        ip: Some(forwarded.unwrap_or_else(|| peer.ip().to_string())),
+        user_agent: headers
+            .get(header::USER_AGENT)
+            .and_then(|ua| ua.to_str().ok())
+            .map(|ua| ua.chars().take(512).collect()),
+    }
+}
+
+pub async fn authenticate(state: &AppState, session_token: Option<&str>) -> Result<Authentication, sqlx::Error> {
+    match session_token {
+        Some(token) => Ok(Authentication(sessions::lookup(&state.db, token).await?)),
+        None => Ok(Authentication(None)),
+    }
+}
+
+pub fn session_token(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .find_map(sessions::token_from_cookie_header)
+}

@@ -1,0 +1,15 @@
+//! Paraphe's server: the GraphQL API over PostgreSQL, its HTTP edge, and the domain
+//! modules behind it. `main.rs` is only the command line around [`app`].
+
+pub mod accounts;
+pub mod app;
+pub mod cabinets;
+pub mod config;
+pub mod db;
+pub mod demo;
+pub mod events;
+pub mod graphql;
+pub mod http;
+
+pub use app::{build_state, router, AppState};
+pub use config::Config;

@@ -1,0 +1,83 @@
+mod common;
+
+use common::{error_code_of, firm, TestServer, PASSWORD};
+use serde_json::json;
+use sqlx::PgPool;
+
+const ME: &str = "{ me { user { email firstName } currentCabinetId memberships { cabinetName role delegations isOpen } } }";
+
+#[sqlx::test(migrator = "paraphe_server::db::MIGRATOR")]
+async fn login_sets_an_http_only_cookie_and_opens_the_first_cabinet(db: PgPool) {
+    let a = firm(&db, "a", false).await;
+    let server = TestServer::start(db).await;
+    let response = reqwest::Client::new()
+        .post(server.url("/graphql"))
+        .json(&json!({ "query": "mutation { login(email: \"EC-A@cabinet-a.fr\", password: \"un mot de passe solide\") { currentCabinetId } }" }))
+        .send()
+        .await
+        .unwrap();
+    let cookie = response.headers()["set-cookie"].to_str().unwrap().to_owned();
+    assert!(cookie.starts_with("paraphe_session="), "{cookie}");
+    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"), "{cookie}");
+    assert!(!cookie.contains("Secure"), "plain-HTTP install must not set Secure: {cookie}");
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(body["data"]["login"]["currentCabinetId"], json!(a.cabinet));
+}
+
+#[sqlx::test(migrator = "paraphe_server::db::MIGRATOR")]
+async fn me_lists_the_cabinets_with_role_and_delegations(db: PgPool) {
+    let a = firm(&db, "a", false).await;
+    let server = TestServer::start(db).await;
+    let mut accountant = server.login(&a.accountant_email, PASSWORD).await;
+    let me = accountant.data(ME, json!({})).await;
+    assert_eq!(me["me"]["user"]["firstName"], "Claire");
+    assert_eq!(me["me"]["memberships"][0]["role"], "ACCOUNTANT");
+    assert_eq!(me["me"]["memberships"][0]["delegations"], json!(["PREPARE", "SIGN", "SEAL"]));
+    assert_eq!(me["me"]["memberships"][0]["isOpen"], false);
+    let mut collaborator = server.login(&a.collaborator_email, PASSWORD).await;
+    let me = collaborator.data(ME, json!({})).await;
+    assert_eq!(me["me"]["memberships"][0]["role"], "COLLABORATOR");
+    assert_eq!(me["me"]["memberships"][0]["delegations"], json!([]));
+}
+
+#[sqlx::test(migrator = "paraphe_server::db::MIGRATOR")]
+async fn wrong_password_and_unknown_email_get_the_same_answer(db: PgPool) {
+    let a = firm(&db, "a", false).await;
+    let server = TestServer::start(db).await;
+    let login = "mutation($e: String!, $p: String!) { login(email: $e, password: $p) { user { id } } }";
+    let mut client = server.client();
+    let wrong = client.gql(login, json!({ "e": a.accountant_email, "p": "mauvais" })).await;
+    let unknown = client.gql(login, json!({ "e": "personne@nulle-part.fr", "p": "mauvais" })).await;
+    let malformed = client.gql(login, json!({ "e": "pas-un-email", "p": "mauvais" })).await;
+    for response in [&wrong, &unknown, &malformed] {
+        assert_eq!(error_code_of(response), "INVALID_CREDENTIALS");
+        assert_eq!(response["errors"][0]["message"], wrong["errors"][0]["message"]);
+    }
+    assert!(client.cookie.is_none());
+}
+
+#[sqlx::test(migrator = "paraphe_server::db::MIGRATOR")]
+async fn without_a_session_everything_personal_is_unauthenticated(db: PgPool) {
+    let a = firm(&db, "a", true).await;
+    let server = TestServer::start(db).await;
+    let mut anonymous = server.client();
+    assert_eq!(anonymous.error_code(ME, json!({})).await, "UNAUTHENTICATED");
+    assert_eq!(
+        anonymous.error_code("query($id: UUID!) { cabinet(id: $id) { name } }", json!({ "id": a.cabinet })).await,
+        "UNAUTHENTICATED"
+    );
+    anonymous.cookie = Some("paraphe_session=forged-token".into());
+    assert_eq!(anonymous.error_code(ME, json!({})).await, "UNAUTHENTICATED");
+}
+
+#[sqlx::test(migrator = "paraphe_server::db::MIGRATOR")]
+async fn logout_ends_the_session_server_side(db: PgPool) {
+    let a = firm(&db, "a", false).await;
+    let server = TestServer::start(db).await;
+    let mut client = server.login(&a.accountant_email, PASSWORD).await;
+    let stolen = client.cookie.clone();
+    client.data("mutation { logout }", json!({})).await;
+    assert!(client.cookie.is_none(), "the cookie is cleared");
+    client.cookie = stolen;
+    assert_eq!(client.error_code(ME, json!({})).await, "UNAUTHENTICATED", "a copied cookie no longer works");
+}

@@ -1,0 +1,151 @@
+//! A real server on a free port over a fresh database (from `#[sqlx::test]`), and a
+//! small GraphQL client that keeps its session cookie like a browser.
+
+#![allow(dead_code)]
+
+use std::net::SocketAddr;
+
+use paraphe_server::accounts::{self, NewUser};
+use paraphe_server::cabinets;
+use paraphe_server::config::Config;
+use paraphe_server::events::EventBus;
+use paraphe_shared::{Email, PersonName, Role};
+use serde_json::{json, Value};
+use sqlx::PgPool;
+use uuid::Uuid;
+
+pub struct TestServer {
+    pub addr: SocketAddr,
+    pub db: PgPool,
+}
+
+impl TestServer {
+    pub async fn start(db: PgPool) -> Self {
+        Self::start_with(db, EventBus::in_process(), |_| {}).await
+    }
+
+    pub async fn start_with(db: PgPool, bus: EventBus, tweak: impl FnOnce(&mut Config)) -> Self {
+        let mut config = Config::for_tests(String::new());
+        tweak(&mut config);
+        let state = paraphe_server::app::state_with_bus(db.clone(), bus, config);
+        let app = paraphe_server::router(state);
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move {
+            axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>()).await.unwrap();
+        });
+        TestServer { addr, db }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+
+    pub fn client(&self) -> Client {
+        Client { http: reqwest::Client::new(), endpoint: self.url("/graphql"), cookie: None }
+    }
+
+    pub async fn login(&self, email: &str, password: &str) -> Client {
+        let mut client = self.client();
+        let response = client
+            .gql(
+                "mutation($e: String!, $p: String!) { login(email: $e, password: $p) { user { id } } }",
+                json!({ "e": email, "p": password }),
+            )
+            .await;
+        assert!(response.get("errors").is_none(), "login failed: {response}");
+        assert!(client.cookie.is_some(), "login set no cookie");
+        client
+    }
+}
+
+pub struct Client {
+    pub http: reqwest::Client,
+    pub endpoint: String,
+    pub cookie: Option<String>,
+}
+
+impl Client {
+    /// Runs an operation; returns the whole JSON response (data and errors).
+    pub async fn gql(&mut self, query: &str, variables: Value) -> Value {
+        let mut request = self.http.post(&self.endpoint).json(&json!({ "query": query, "variables": variables }));
+        if let Some(cookie) = &self.cookie {
+            request = request.header("cookie", cookie);
+        }
+        let response = request.send().await.unwrap();
+        for set_cookie in response.headers().get_all("set-cookie") {
+            let value = set_cookie.to_str().unwrap();
+            let pair = value.split(';').next().unwrap().to_owned();
+            self.cookie = if pair.ends_with('=') { None } else { Some(pair) };
+        }
+        response.json().await.unwrap()
+    }
+
+    pub async fn data(&mut self, query: &str, variables: Value) -> Value {
+        let response = self.gql(query, variables).await;
+        assert!(response.get("errors").is_none(), "unexpected errors: {response}");
+        response["data"].clone()
+    }
+
+    /// The `extensions.code` of the first error; panics if the operation succeeded.
+    pub async fn error_code(&mut self, query: &str, variables: Value) -> String {
+        let response = self.gql(query, variables).await;
+        error_code_of(&response)
+    }
+}
+
+pub fn error_code_of(response: &Value) -> String {
+    response["errors"][0]["extensions"]["code"]
+        .as_str()
+        .unwrap_or_else(|| panic!("expected an error with a code, got {response}"))
+        .to_owned()
+}
+
+pub const PASSWORD: &str = "un mot de passe solide";
+
+pub async fn user(db: &PgPool, email: &str, first: &str, last: &str) -> Uuid {
+    accounts::create_user(
+        db,
+        NewUser {
+            email: Email::parse(email).unwrap(),
+            first_name: PersonName::parse(first).unwrap(),
+            last_name: PersonName::parse(last).unwrap(),
+            mobile: None,
+            password: Some(PASSWORD.into()),
+        },
+    )
+    .await
+    .unwrap()
+    .id
+}
+
+/// A cabinet with an accountant and a collaborator; `open` accepts the terms.
+pub struct Firm {
+    pub cabinet: Uuid,
+    pub accountant: Uuid,
+    pub accountant_email: String,
+    pub collaborator: Uuid,
+    pub collaborator_email: String,
+}
+
+pub async fn firm(db: &PgPool, tag: &str, open: bool) -> Firm {
+    let accountant_email = format!("ec-{tag}@cabinet-{tag}.fr");
+    let collaborator_email = format!("collab-{tag}@cabinet-{tag}.fr");
+    let accountant = user(db, &accountant_email, "Claire", &format!("Expert{tag}")).await;
+    let collaborator = user(db, &collaborator_email, "Hugo", &format!("Collab{tag}")).await;
+    let cabinet = cabinets::create_cabinet(db, &format!("Cabinet {tag}"), None, accountant).await.unwrap();
+    cabinets::add_member(db, cabinet, collaborator, Role::Collaborator).await.unwrap();
+    if open {
+        sqlx::query(
+            "INSERT INTO terms_acceptances (cabinet_id, accepted_by, cgu_version, privacy_policy_version) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(cabinet)
+        .bind(accountant)
+        .bind(paraphe_shared::terms::CGU_VERSION)
+        .bind(paraphe_shared::terms::PRIVACY_POLICY_VERSION)
+        .execute(db)
+        .await
+        .unwrap();
+    }
+    Firm { cabinet, accountant, accountant_email, collaborator, collaborator_email }
+}

@@ -1,0 +1,160 @@
+//! Live updates over `graphql-transport-ws`, against the in-process bus and real Redis.
+
+mod common;
+
+use std::time::Duration;
+
+use common::{firm, Firm, TestServer, PASSWORD};
+use futures_util::{SinkExt, StreamExt};
+use paraphe_server::events::EventBus;
+use serde_json::{json, Value};
+use sqlx::PgPool;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::Message;
+
+type Socket = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+async fn connect(server: &TestServer, cookie: Option<&str>, origin: Option<&str>) -> Result<Socket, tokio_tungstenite::tungstenite::Error> {
+    let mut request = format!("ws://{}/graphql/ws", server.addr).into_client_request().unwrap();
+    let headers = request.headers_mut();
+    headers.insert("sec-websocket-protocol", "graphql-transport-ws".parse().unwrap());
+    if let Some(cookie) = cookie {
+        headers.insert("cookie", cookie.parse().unwrap());
+    }
+    if let Some(origin) = origin {
+        headers.insert("origin", origin.parse().unwrap());
+    }
+    tokio_tungstenite::connect_async(request).await.map(|(socket, _)| socket)
+}
+
+async fn next_json(socket: &mut Socket) -> Value {
+    loop {
+        let message = tokio::time::timeout(Duration::from_secs(10), socket.next()).await.expect("no message in time").unwrap().unwrap();
+        match message {
+            Message::Text(text) => return serde_json::from_str(text.as_str()).unwrap(),
+            Message::Close(frame) => panic!("closed: {frame:?}"),
+            _ => continue,
+        }
+    }
+}
+
+async fn close_code(socket: &mut Socket) -> u16 {
+    loop {
+        let message = tokio::time::timeout(Duration::from_secs(10), socket.next()).await.expect("no close in time");
+        match message {
+            Some(Ok(Message::Close(Some(frame)))) => return frame.code.into(),
+            Some(Ok(_)) => continue,
+            other => panic!("expected a close frame, got {other:?}"),
+        }
+    }
+}
+
+async fn subscribe_to_cabinet(server: &TestServer, cookie: &str, firm: &Firm) -> Socket {
+    let mut socket = connect(server, Some(cookie), None).await.unwrap();
+    socket.send(Message::text(json!({ "type": "connection_init" }).to_string())).await.unwrap();
+    assert_eq!(next_json(&mut socket).await["type"], "connection_ack");
+    let subscribe = json!({ "id": "1", "type": "subscribe", "payload": {
+        "query": "subscription($c: UUID!) { cabinetEvents(cabinetId: $c) { kind userId } }",
+        "variables": { "c": firm.cabinet } } });
+    socket.send(Message::text(subscribe.to_string())).await.unwrap();
+    // Give the server a moment to register the subscription on the bus.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    socket
+}
+
+const SET: &str = "mutation($c: UUID!, $u: UUID!, $d: [Delegation!]!) { setDelegations(cabinetId: $c, userId: $u, delegations: $d) { role } }";
+
+#[sqlx::test(migrator = "paraphe_server::db::MIGRATOR")]
+async fn a_collaborator_sees_a_delegation_granted_live(db: PgPool) {
+    let a = firm(&db, "a", true).await;
+    let server = TestServer::start(db).await;
+    let mut accountant = server.login(&a.accountant_email, PASSWORD).await;
+    let collaborator = server.login(&a.collaborator_email, PASSWORD).await;
+    let mut socket = subscribe_to_cabinet(&server, collaborator.cookie.as_deref().unwrap(), &a).await;
+    accountant.data(SET, json!({ "c": a.cabinet, "u": a.collaborator, "d": ["PREPARE"] })).await;
+    let event = next_json(&mut socket).await;
+    assert_eq!(event["type"], "next", "{event}");
+    assert_eq!(event["payload"]["data"]["cabinetEvents"], json!({ "kind": "MEMBERSHIP_CHANGED", "userId": a.collaborator }));
+}
+
+#[sqlx::test(migrator = "paraphe_server::db::MIGRATOR")]
+async fn a_removed_member_loses_an_open_subscription(db: PgPool) {
+    let a = firm(&db, "a", true).await;
+    let server = TestServer::start(db).await;
+    let mut accountant = server.login(&a.accountant_email, PASSWORD).await;
+    let collaborator = server.login(&a.collaborator_email, PASSWORD).await;
+    let mut socket = subscribe_to_cabinet(&server, collaborator.cookie.as_deref().unwrap(), &a).await;
+    accountant.data("mutation($c: UUID!, $u: UUID!) { removeMember(cabinetId: $c, userId: $u) }", json!({ "c": a.cabinet, "u": a.collaborator })).await;
+    let event = next_json(&mut socket).await;
+    assert_eq!(event["payload"]["errors"][0]["extensions"]["code"], "NOT_FOUND", "{event}");
+    assert_eq!(next_json(&mut socket).await["type"], "complete");
+}
+
+#[sqlx::test(migrator = "paraphe_server::db::MIGRATOR")]
+async fn a_connection_without_a_session_is_closed_4401(db: PgPool) {
+    let server = TestServer::start(db).await;
+    let mut socket = connect(&server, None, None).await.unwrap();
+    socket.send(Message::text(json!({ "type": "connection_init" }).to_string())).await.unwrap();
+    assert_eq!(close_code(&mut socket).await, 4401);
+    let mut forged = connect(&server, Some("paraphe_session=forged"), None).await.unwrap();
+    forged.send(Message::text(json!({ "type": "connection_init", "payload": { "token": "forged" } }).to_string())).await.unwrap();
+    assert_eq!(close_code(&mut forged).await, 4401);
+}
+
+#[sqlx::test(migrator = "paraphe_server::db::MIGRATOR")]
+async fn a_connection_that_never_initialises_is_closed_4408(db: PgPool) {
+    let server = TestServer::start_with(db, EventBus::in_process(), |c| c.ws_init_timeout = Duration::from_millis(300)).await;
+    let mut socket = connect(&server, None, None).await.unwrap();
+    assert_eq!(close_code(&mut socket).await, 4408);
+}
+
+#[sqlx::test(migrator = "paraphe_server::db::MIGRATOR")]
+async fn a_foreign_origin_cannot_open_a_socket(db: PgPool) {
+    let a = firm(&db, "a", true).await;
+    let server = TestServer::start(db).await;
+    let accountant = server.login(&a.accountant_email, PASSWORD).await;
+    let refused = connect(&server, accountant.cookie.as_deref(), Some("https://evil.example")).await;
+    assert!(refused.is_err(), "the upgrade must be refused");
+    let same_origin = format!("http://{}", server.addr);
+    assert!(connect(&server, accountant.cookie.as_deref(), Some(&same_origin)).await.is_ok());
+}
+
+fn redis_url() -> String {
+    std::env::var("REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into())
+}
+
+#[sqlx::test(migrator = "paraphe_server::db::MIGRATOR")]
+async fn with_redis_an_event_crosses_replicas(db: PgPool) {
+    let a = firm(&db, "a", true).await;
+    let replica_one = TestServer::start_with(db.clone(), EventBus::redis(&redis_url()).await.expect("Redis must run"), |_| {}).await;
+    let replica_two = TestServer::start_with(db, EventBus::redis(&redis_url()).await.unwrap(), |_| {}).await;
+    let mut accountant = replica_one.login(&a.accountant_email, PASSWORD).await;
+    let collaborator = replica_two.login(&a.collaborator_email, PASSWORD).await;
+    let mut socket = subscribe_to_cabinet(&replica_two, collaborator.cookie.as_deref().unwrap(), &a).await;
+    accountant.data(SET, json!({ "c": a.cabinet, "u": a.collaborator, "d": ["SIGN"] })).await;
+    let event = next_json(&mut socket).await;
+    assert_eq!(event["payload"]["data"]["cabinetEvents"]["kind"], "MEMBERSHIP_CHANGED", "{event}");
+}
+
+#[tokio::test]
+async fn the_redis_bus_delivers_each_event_once_to_every_replica() {
+    let one = EventBus::redis(&redis_url()).await.expect("Redis must run");
+    let two = EventBus::redis(&redis_url()).await.unwrap();
+    let (mut on_one, mut on_two) = (one.subscribe(), two.subscribe());
+    let event = paraphe_server::events::DomainEvent::cabinet(uuid::Uuid::new_v4(), paraphe_server::events::CabinetEventKind::TermsAccepted, None);
+    one.publish(event.clone()).await;
+    for receiver in [&mut on_one, &mut on_two] {
+        loop {
+            let got = tokio::time::timeout(Duration::from_secs(5), receiver.recv()).await.unwrap().unwrap();
+            // Other tests share the channel: skip their events.
+            if got.cabinet_id == event.cabinet_id {
+                assert_eq!(got, event);
+                break;
+            }
+        }
+    }
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    while let Ok(extra) = on_one.try_recv() {
+        assert_ne!(extra.cabinet_id, event.cabinet_id, "delivered twice");
+    }
+}

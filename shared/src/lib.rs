@@ -1,0 +1,12 @@
+//! Vocabulary shared by `paraphe-server` and `paraphe-web`.
+//!
+//! Everything here must build for `wasm32-unknown-unknown`: no I/O, no threads.
+
+pub mod error_code;
+pub mod roles;
+pub mod terms;
+pub mod validation;
+
+pub use error_code::ErrorCode;
+pub use roles::{Delegation, Role};
+pub use validation::{Email, PersonName, PhoneE164, ValidationError};
