@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Sets up and runs Paraphe on http://localhost:8080 with the demo cabinet.
+source "$(dirname "$0")/lib.sh"
+
+apt_install pkg-config binaryen
+ensure_rust_tools
+ensure_postgres
+ensure_redis
+build_web --release
+log "building the server"
+cargo build --release -p paraphe-server
+SERVER="${CARGO_TARGET_DIR:-$ROOT/target}/release/paraphe-server"
+"$SERVER" seed-demo
+log "Paraphe on http://localhost:8080 (Ctrl-C to stop)"
+export PARAPHE_ADDR="${PARAPHE_ADDR:-127.0.0.1:8080}"
+exec "$SERVER" serve

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Runs every test: unit, integration (real PostgreSQL and Redis) and browser end to end
+# (headless Chromium driven through chromedriver).
+source "$(dirname "$0")/lib.sh"
+
+apt_install pkg-config chromium chromium-driver fonts-dejavu-core
+ensure_rust_tools
+ensure_postgres
+ensure_redis
+# sqlx::test creates a fresh database per test on this server.
+export DATABASE_URL="$DATABASE_URL_BASE/postgres"
+
+build_web
+log "building the server and the tests"
+cargo build -p paraphe-server
+cargo test --workspace --no-run --quiet
+log "running the tests"
+cargo test --workspace "$@"
