@@ -81,3 +81,19 @@ async fn logout_ends_the_session_server_side(db: PgPool) {
     client.cookie = stolen;
     assert_eq!(client.error_code(ME, json!({})).await, "UNAUTHENTICATED", "a copied cookie no longer works");
 }
+
+#[sqlx::test(migrator = "paraphe_server::db::MIGRATOR")]
+async fn password_guessing_is_stopped_even_for_the_right_password(db: PgPool) {
+    let a = firm(&db, "a", false).await;
+    let server = TestServer::start(db).await;
+    let login = "mutation($e: String!, $p: String!) { login(email: $e, password: $p) { user { id } } }";
+    let mut client = server.client();
+    for _ in 0..paraphe_server::accounts::MAX_LOGIN_FAILURES {
+        let code = client.error_code(login, json!({ "e": a.accountant_email, "p": "devinette" })).await;
+        assert_eq!(code, "INVALID_CREDENTIALS");
+    }
+    let code = client.error_code(login, json!({ "e": a.accountant_email.to_uppercase(), "p": PASSWORD })).await;
+    assert_eq!(code, "RATE_LIMITED");
+    // Other accounts are unaffected.
+    server.login(&a.collaborator_email, PASSWORD).await;
+}

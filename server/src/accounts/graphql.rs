@@ -53,11 +53,13 @@ pub struct AccountsMutation;
 #[Object]
 impl AccountsMutation {
     /// Logs in with email and password; sets the HttpOnly session cookie.
-    /// `INVALID_CREDENTIALS` for an unknown email or a wrong password alike.
+    /// `INVALID_CREDENTIALS` for an unknown email or a wrong password alike;
+    /// `RATE_LIMITED` after too many failures for one email.
     async fn login(&self, ctx: &Context<'_>, email: String, password: String) -> ApiResult<Me> {
-        let user = super::check_password(ctx.db(), &email, password).await?;
+        let meta = ctx.meta();
+        let user = super::check_password(ctx.db(), &email, password, meta.ip.as_deref()).await?;
         let config = ctx.config();
-        let token = sessions::open(ctx.db(), user.id, config.session_hours, &ctx.meta()).await?;
+        let token = sessions::open(ctx.db(), user.id, config.session_hours, &meta).await?;
         ctx.append_http_header("set-cookie", sessions::set_cookie(&token, config.session_hours, config.secure_cookies()));
         let viewer = sessions::lookup(ctx.db(), &token).await?.ok_or_else(ApiError::unauthenticated)?;
         Ok(Me { user, current_cabinet_id: viewer.current_cabinet_id })

@@ -20,6 +20,8 @@ pub use sessions::Viewer;
 pub enum AccountsError {
     #[error("e-mail ou mot de passe incorrect")]
     InvalidCredentials,
+    #[error("trop de tentatives de connexion ; réessayez dans quelques minutes")]
+    TooManyAttempts,
     #[error("un compte existe déjà avec cet e-mail")]
     EmailTaken,
     #[error(transparent)]
@@ -32,6 +34,7 @@ impl From<AccountsError> for ApiError {
     fn from(error: AccountsError) -> Self {
         match error {
             AccountsError::InvalidCredentials => ApiError::new(ErrorCode::InvalidCredentials, error.to_string()),
+            AccountsError::TooManyAttempts => ApiError::new(ErrorCode::RateLimited, error.to_string()),
             AccountsError::EmailTaken => ApiError::validation(error.to_string()),
             AccountsError::Database(e) => ApiError::internal(&e),
             AccountsError::Hashing(_) => ApiError::internal(&error),
@@ -91,9 +94,38 @@ pub async fn create_user(db: &PgPool, new: NewUser) -> Result<User, AccountsErro
     inserted.ok_or(AccountsError::EmailTaken)
 }
 
+/// Wrong passwords allowed per email within [`FAILURE_WINDOW_MINUTES`] before logins
+/// for that email are refused with `RATE_LIMITED`.
+pub const MAX_LOGIN_FAILURES: i64 = 10;
+pub const FAILURE_WINDOW_MINUTES: i64 = 15;
+
 /// Checks an email and password; the same work and the same answer whether the email is
 /// unknown or the password wrong, so neither timing nor message reveals accounts.
-pub async fn check_password(db: &PgPool, email: &str, password: String) -> Result<User, AccountsError> {
+/// Failures are counted per email (known or not) to slow down guessing.
+pub async fn check_password(db: &PgPool, email: &str, password: String, ip: Option<&str>) -> Result<User, AccountsError> {
+    let throttle_key = email.trim().to_lowercase();
+    let recent_failures: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM login_failures WHERE email = $1 AND failed_at > now() - make_interval(mins => $2::int)",
+    )
+    .bind(&throttle_key)
+    .bind(FAILURE_WINDOW_MINUTES as i32)
+    .fetch_one(db)
+    .await?;
+    if recent_failures >= MAX_LOGIN_FAILURES {
+        return Err(AccountsError::TooManyAttempts);
+    }
+    let result = verify_credentials(db, email, password).await;
+    if matches!(result, Err(AccountsError::InvalidCredentials)) {
+        sqlx::query("INSERT INTO login_failures (email, ip) VALUES ($1, $2)")
+            .bind(&throttle_key)
+            .bind(ip)
+            .execute(db)
+            .await?;
+    }
+    result
+}
+
+async fn verify_credentials(db: &PgPool, email: &str, password: String) -> Result<User, AccountsError> {
     let row: Option<(Uuid, Option<String>)> = match Email::parse(email) {
         Ok(email) => sqlx::query_as("SELECT id, password_hash FROM users WHERE email = $1")
             .bind(email.as_str())
