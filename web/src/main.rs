@@ -1,1 +1,36 @@
-fn main() {}
+//! Paraphe's web app: Leptos, rendered in the browser, talking only to the GraphQL API.
+
+mod api;
+mod i18n;
+mod live;
+mod pages;
+mod session;
+
+use leptos::prelude::*;
+use leptos_router::components::{ParentRoute, Route, Router, Routes};
+use leptos_router::path;
+
+use pages::{dashboard::Dashboard, login::LoginPage, members::MembersPage, shell::Shell, terms::TermsPage};
+use session::Session;
+
+#[component]
+fn App() -> impl IntoView {
+    provide_context(Session::new());
+    view! {
+        <Router>
+            <Routes fallback=|| view! { <p class="page">"Page introuvable"</p> }>
+                <Route path=path!("/connexion") view=LoginPage />
+                <ParentRoute path=path!("") view=Shell>
+                    <Route path=path!("") view=Dashboard />
+                    <Route path=path!("cabinet/conditions") view=TermsPage />
+                    <Route path=path!("cabinet/membres") view=MembersPage />
+                </ParentRoute>
+            </Routes>
+        </Router>
+    }
+}
+
+fn main() {
+    console_error_panic_hook::set_once();
+    leptos::mount::mount_to_body(App);
+}

@@ -1,0 +1,95 @@
+//! The GraphQL client: typed operations generated from `schema.graphql` by graphql_client
+//! (one `.graphql` file per operation in `web/graphql/`), sent as JSON with the session
+//! cookie, and errors reduced to their stable code.
+
+use graphql_client::{GraphQLQuery, Response};
+use paraphe_shared::ErrorCode;
+
+#[allow(clippy::upper_case_acronyms)]
+type UUID = String;
+type DateTime = String;
+
+macro_rules! operation {
+    ($name:ident, $file:literal) => {
+        #[derive(GraphQLQuery)]
+        #[graphql(
+            schema_path = "../schema.graphql",
+            query_path = $file,
+            response_derives = "Debug, Clone, PartialEq",
+            variables_derives = "Debug, Clone"
+        )]
+        pub struct $name;
+    };
+}
+
+operation!(Me, "graphql/me.graphql");
+operation!(CabinetOverview, "graphql/cabinet.graphql");
+operation!(Members, "graphql/members.graphql");
+operation!(CurrentTerms, "graphql/current_terms.graphql");
+operation!(Login, "graphql/login.graphql");
+operation!(Logout, "graphql/logout.graphql");
+operation!(SwitchCabinet, "graphql/switch_cabinet.graphql");
+operation!(AcceptTerms, "graphql/accept_terms.graphql");
+operation!(SetDelegations, "graphql/set_delegations.graphql");
+operation!(RemoveMember, "graphql/remove_member.graphql");
+
+/// A failed operation: the server's code and message, or a network failure.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ApiError {
+    pub code: ErrorCode,
+    pub message: String,
+}
+
+impl ApiError {
+    fn network(detail: impl std::fmt::Display) -> Self {
+        ApiError { code: ErrorCode::Internal, message: format!("réseau indisponible ({detail})") }
+    }
+
+    pub fn is_unauthenticated(&self) -> bool {
+        self.code == ErrorCode::Unauthenticated
+    }
+}
+
+pub fn first_error(errors: &[graphql_client::Error]) -> Option<ApiError> {
+    let error = errors.first()?;
+    let code = error
+        .extensions
+        .as_ref()
+        .and_then(|ext| ext.get("code"))
+        .and_then(|code| code.as_str())
+        .and_then(|code| code.parse().ok())
+        .unwrap_or(ErrorCode::Internal);
+    Some(ApiError { code, message: error.message.clone() })
+}
+
+/// Runs one operation against `/graphql`.
+pub async fn run<Q: GraphQLQuery>(variables: Q::Variables) -> Result<Q::ResponseData, ApiError> {
+    let body = Q::build_query(variables);
+    let response = gloo_net::http::Request::post("/graphql")
+        .json(&body)
+        .map_err(ApiError::network)?
+        .send()
+        .await
+        .map_err(ApiError::network)?;
+    let parsed: Response<Q::ResponseData> = response.json().await.map_err(ApiError::network)?;
+    if let Some(error) = parsed.errors.as_deref().and_then(first_error) {
+        return Err(error);
+    }
+    parsed.data.ok_or_else(|| ApiError::network("réponse vide"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_error_code_comes_from_the_extensions() {
+        let errors: Vec<graphql_client::Error> = serde_json::from_value(serde_json::json!([
+            { "message": "non", "extensions": { "code": "CABINET_NOT_OPEN" } }
+        ]))
+        .unwrap();
+        assert_eq!(first_error(&errors).unwrap().code, ErrorCode::CabinetNotOpen);
+        let uncoded: Vec<graphql_client::Error> = serde_json::from_value(serde_json::json!([{ "message": "?" }])).unwrap();
+        assert_eq!(first_error(&uncoded).unwrap().code, ErrorCode::Internal);
+    }
+}

@@ -1,0 +1,107 @@
+//! Every string a user reads, in French. An English table can follow with the same names.
+
+use paraphe_shared::{Delegation, ErrorCode};
+
+pub const APP_NAME: &str = "Paraphe";
+pub const LOGIN_TITLE: &str = "Connexion";
+pub const LOGIN_SUBTITLE: &str = "Signature électronique pour les cabinets d'expertise comptable";
+pub const EMAIL: &str = "Adresse e-mail";
+pub const PASSWORD: &str = "Mot de passe";
+pub const LOGIN_SUBMIT: &str = "Se connecter";
+pub const LOGGING_IN: &str = "Connexion…";
+pub const LOGOUT: &str = "Se déconnecter";
+pub const CABINET_SWITCHER: &str = "Cabinet";
+pub const NAV_DASHBOARD: &str = "Tableau de bord";
+pub const NAV_MEMBERS: &str = "Membres et délégations";
+pub const NAV_TERMS: &str = "Conditions";
+pub const LOADING: &str = "Chargement…";
+pub const LIVE_CONNECTED: &str = "En direct";
+pub const LIVE_CONNECTING: &str = "Connexion au direct…";
+pub const NO_CABINET: &str = "Vous n'êtes rattaché à aucun cabinet pour le moment.";
+
+pub const ROLE_ACCOUNTANT: &str = "Expert-comptable";
+pub const ROLE_COLLABORATOR: &str = "Collaborateur";
+pub const MY_DELEGATIONS: &str = "Mes délégations";
+pub const NO_DELEGATION: &str = "Aucune délégation";
+pub const ALL_DELEGATIONS: &str = "Toutes les délégations";
+
+pub const CLOSED_TITLE: &str = "Le service n'est pas encore ouvert pour ce cabinet";
+pub const CLOSED_ACCOUNTANT: &str =
+    "Acceptez les conditions générales d'utilisation et la politique de protection des données pour ouvrir le service à votre cabinet et à vos collaborateurs.";
+pub const CLOSED_COLLABORATOR: &str = "En attente de l'acceptation des CGU par votre expert-comptable.";
+pub const GO_TO_TERMS: &str = "Accepter les conditions";
+
+pub const SOON: &str = "Bientôt";
+pub const CARDS: [(&str, &str); 4] = [
+    ("Collectes de signatures", "Préparez des documents à faire signer par vos clients, sur leur téléphone, avec un code SMS."),
+    ("Parapheur", "Retrouvez les documents à signer et signez-les tous en une fois."),
+    ("Cachet du cabinet", "Scellez les documents du cabinet avec son certificat de cachet."),
+    ("Consommation", "Suivez le crédit prépayé du cabinet et exportez la consommation mensuelle."),
+];
+
+pub const TERMS_TITLE: &str = "Conditions d'utilisation du cabinet";
+pub const TERMS_INTRO: &str =
+    "Pour ouvrir le service à votre cabinet, acceptez les conditions générales d'utilisation (CGU) et la politique de protection des données personnelles (RGPD).";
+pub const ACCEPT_CGU: &str = "J'ai lu et j'accepte les conditions générales d'utilisation";
+pub const ACCEPT_PRIVACY: &str = "J'ai lu et j'accepte la politique de protection des données personnelles";
+pub const ACCEPT_SUBMIT: &str = "Valider mon inscription";
+pub const TERMS_ONLY_ACCOUNTANT: &str = "Seul l'expert-comptable du cabinet peut accepter les conditions.";
+
+pub const MEMBERS_TITLE: &str = "Membres et délégations";
+pub const MEMBERS_INTRO: &str =
+    "Accordez à vos collaborateurs le droit de préparer des collectes, de signer ou d'apposer le cachet du cabinet. Un retrait prend effet immédiatement.";
+pub const SAVED: &str = "Enregistré";
+pub const REMOVE: &str = "Retirer";
+
+pub fn version_label(cgu: &str, privacy: &str) -> String {
+    format!("CGU version {cgu} · Politique de protection des données version {privacy}")
+}
+
+pub fn accepted_on(date: &str) -> String {
+    let day = date.get(..10).unwrap_or(date);
+    format!("Conditions acceptées le {day}.")
+}
+
+pub fn confirm_remove(name: &str) -> String {
+    format!("Retirer {name} du cabinet ? Son accès cessera immédiatement.")
+}
+
+pub fn delegation(delegation: Delegation) -> &'static str {
+    match delegation {
+        Delegation::Prepare => "Préparer",
+        Delegation::Sign => "Signer",
+        Delegation::Seal => "Sceller",
+    }
+}
+
+/// What to tell a user for each error code; the server's own message is kept for
+/// validation errors, which say which input is wrong.
+pub fn error_message(code: ErrorCode, server_message: &str) -> String {
+    match code {
+        ErrorCode::InvalidCredentials => "E-mail ou mot de passe incorrect".into(),
+        ErrorCode::Unauthenticated => "Votre session a expiré : reconnectez-vous.".into(),
+        ErrorCode::Forbidden => "Vous n'avez pas les droits pour cette action.".into(),
+        ErrorCode::NotFound => "Introuvable : l'élément n'existe plus ou ne relève pas de ce cabinet.".into(),
+        ErrorCode::CabinetNotOpen => CLOSED_TITLE.into(),
+        ErrorCode::RateLimited => "Trop de tentatives : réessayez dans quelques minutes.".into(),
+        ErrorCode::Validation => server_message.into(),
+        _ => "Une erreur est survenue. Réessayez ; si elle persiste, contactez le support.".into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wrong_credentials_read_as_such() {
+        assert_eq!(error_message(ErrorCode::InvalidCredentials, "x"), "E-mail ou mot de passe incorrect");
+        assert_eq!(error_message(ErrorCode::Validation, "le nom est vide"), "le nom est vide");
+        assert!(!error_message(ErrorCode::Internal, "stack trace").contains("stack"));
+    }
+
+    #[test]
+    fn acceptance_dates_show_the_day() {
+        assert_eq!(accepted_on("2026-11-23T04:10:00Z"), "Conditions acceptées le 2026-11-23.");
+    }
+}

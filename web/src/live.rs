@@ -1,0 +1,85 @@
+//! The live channel: one `graphql-transport-ws` socket subscribed to every cabinet of the
+//! person; each event makes the app refetch what it shows. Reconnects with backoff.
+
+use futures::{SinkExt, StreamExt};
+use gloo_net::websocket::{futures::WebSocket, Message, WebSocketError};
+use gloo_timers::future::TimeoutFuture;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use serde_json::{json, Value};
+
+use crate::session::Session;
+
+const SUBSCRIPTION: &str = "subscription($c: UUID!) { cabinetEvents(cabinetId: $c) { cabinetId kind userId at } }";
+const UNAUTHORIZED: u16 = 4401;
+
+enum Ended {
+    Unauthorized,
+    Lost,
+}
+
+fn socket_url() -> Option<String> {
+    let location = web_sys::window()?.location();
+    let scheme = if location.protocol().ok()? == "https:" { "wss" } else { "ws" };
+    Some(format!("{scheme}://{}/graphql/ws", location.host().ok()?))
+}
+
+pub fn start(session: Session, on_unauthorized: impl Fn() + 'static) {
+    spawn_local(async move {
+        let mut backoff_ms = 500;
+        loop {
+            if let Ended::Unauthorized = run_once(session).await {
+                session.live.set(false);
+                on_unauthorized();
+                return;
+            }
+            session.live.set(false);
+            TimeoutFuture::new(backoff_ms).await;
+            backoff_ms = (backoff_ms * 2).min(10_000);
+        }
+    });
+}
+
+async fn run_once(session: Session) -> Ended {
+    let Some(url) = socket_url() else { return Ended::Lost };
+    let Ok(socket) = WebSocket::open_with_protocol(&url, "graphql-transport-ws") else { return Ended::Lost };
+    let (mut sink, mut stream) = socket.split();
+    if sink.send(Message::Text(json!({ "type": "connection_init" }).to_string())).await.is_err() {
+        return Ended::Lost;
+    }
+    while let Some(message) = stream.next().await {
+        let text = match message {
+            Ok(Message::Text(text)) => text,
+            Ok(Message::Bytes(bytes)) => String::from_utf8_lossy(&bytes).into_owned(),
+            Err(WebSocketError::ConnectionClose(close)) if close.code == UNAUTHORIZED => return Ended::Unauthorized,
+            Err(_) => return Ended::Lost,
+        };
+        let Ok(message) = serde_json::from_str::<Value>(&text) else { continue };
+        match message["type"].as_str() {
+            Some("connection_ack") => {
+                let cabinets = session.memberships.get_untracked();
+                for cabinet in cabinets {
+                    let subscribe = json!({
+                        "id": cabinet.cabinet_id,
+                        "type": "subscribe",
+                        "payload": { "query": SUBSCRIPTION, "variables": { "c": cabinet.cabinet_id } },
+                    });
+                    if sink.send(Message::Text(subscribe.to_string())).await.is_err() {
+                        return Ended::Lost;
+                    }
+                }
+                session.live.set(true);
+            }
+            Some("next") => {
+                spawn_local(async move {
+                    let _ = session.load().await;
+                });
+            }
+            Some("ping") => {
+                let _ = sink.send(Message::Text(json!({ "type": "pong" }).to_string())).await;
+            }
+            _ => {}
+        }
+    }
+    Ended::Lost
+}

@@ -1,0 +1,63 @@
+use leptos::prelude::*;
+use leptos_router::components::A;
+use paraphe_shared::Role;
+
+use crate::i18n;
+use crate::session::{CurrentCabinet, Session};
+
+#[component]
+pub fn Dashboard() -> impl IntoView {
+    let session = expect_context::<Session>();
+    move || session.cabinet.get().map(|cabinet| view! { <CabinetSummary cabinet /> })
+}
+
+#[component]
+fn CabinetSummary(cabinet: CurrentCabinet) -> impl IntoView {
+    let accountant = cabinet.role == Role::Accountant;
+    let role = if accountant { i18n::ROLE_ACCOUNTANT } else { i18n::ROLE_COLLABORATOR };
+    let closed = (!cabinet.is_open).then(|| {
+        view! {
+            <section class="card warning" data-testid="cabinet-closed">
+                <h2>{i18n::CLOSED_TITLE}</h2>
+                {if accountant {
+                    view! {
+                        <p>{i18n::CLOSED_ACCOUNTANT}</p>
+                        <A href="/cabinet/conditions" attr:class="button primary">{i18n::GO_TO_TERMS}</A>
+                    }.into_any()
+                } else {
+                    view! { <p>{i18n::CLOSED_COLLABORATOR}</p> }.into_any()
+                }}
+            </section>
+        }
+    });
+    let delegations = if cabinet.delegations.is_empty() {
+        view! { <span class="muted">{i18n::NO_DELEGATION}</span> }.into_any()
+    } else {
+        cabinet
+            .delegations
+            .iter()
+            .map(|d| {
+                let testid = format!("delegation-{}", d.as_str().to_uppercase());
+                view! { <span class="chip" data-testid=testid>{i18n::delegation(*d)}</span> }
+            })
+            .collect_view()
+            .into_any()
+    };
+    view! {
+        <p class="muted">{role}</p>
+        {closed}
+        <section class="card">
+            <h2>{i18n::MY_DELEGATIONS}</h2>
+            <div class="chips" data-testid="my-delegations">{delegations}</div>
+        </section>
+        <div class="grid">
+            {i18n::CARDS.iter().map(|(title, text)| view! {
+                <section class="card empty">
+                    <span class="badge">{i18n::SOON}</span>
+                    <h3>{*title}</h3>
+                    <p class="muted">{*text}</p>
+                </section>
+            }).collect_view()}
+        </div>
+    }
+}

@@ -1,0 +1,5 @@
+pub mod dashboard;
+pub mod login;
+pub mod members;
+pub mod shell;
+pub mod terms;
