@@ -101,6 +101,24 @@ ensure_redis() {
   export REDIS_URL="redis://127.0.0.1:6379"
 }
 
+# The outside validators the signing tests call: poppler's pdfsig, NSS's certutil,
+# openssl, and pyHanko in a private virtualenv under .data/.
+ensure_validators() {
+  apt_install poppler-utils libnss3-tools openssl
+  local venv="$ROOT/.data/venv"
+  if [ ! -x "$venv/bin/python" ]; then
+    python3 -m venv --help >/dev/null 2>&1 || apt_install python3-venv
+    log "creating the pyHanko virtualenv in .data/venv"
+    mkdir -p "$ROOT/.data"
+    python3 -m venv "$venv"
+  fi
+  if ! "$venv/bin/python" -c 'import pyhanko, pyhanko_certvalidator' 2>/dev/null; then
+    log "installing pyHanko"
+    "$venv/bin/pip" install --quiet --disable-pip-version-check pyhanko pyhanko-certvalidator
+  fi
+  export PARAPHE_PYTHON="$venv/bin/python"
+}
+
 build_web() {
   log "building the web app (trunk)"
   trunk build --offline "$@"

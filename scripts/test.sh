@@ -7,6 +7,7 @@ apt_install pkg-config chromium chromium-driver fonts-dejavu-core
 ensure_rust_tools
 ensure_postgres
 ensure_redis
+ensure_validators
 # sqlx::test creates a fresh database per test on this server.
 export DATABASE_URL="$DATABASE_URL_BASE/postgres"
 

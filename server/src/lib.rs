@@ -10,6 +10,8 @@ pub mod demo;
 pub mod events;
 pub mod graphql;
 pub mod http;
+pub mod pki;
+pub mod signing;
 
 pub use app::{build_state, router, AppState};
 pub use config::Config;

@@ -1,0 +1,111 @@
+//! The CMS SignedData that goes into a PAdES signature's `/Contents`: detached, one
+//! SignerInfo, signed attributes content-type, message-digest and signing-certificate-v2
+//! (no signing-time: PAdES takes the time from `/M` or a time-stamp), the signer's chain.
+
+use cms::cert::{CertificateChoices, IssuerAndSerialNumber};
+use cms::content_info::{CmsVersion, ContentInfo};
+use cms::signed_data::{CertificateSet, EncapsulatedContentInfo, SignedData, SignerIdentifier, SignerInfo};
+use der::asn1::{Any, ObjectIdentifier, OctetString, SetOfVec};
+use der::{Encode, Sequence};
+use rsa::pkcs1v15::SigningKey;
+use rsa::signature::{SignatureEncoding, Signer};
+use rsa::RsaPrivateKey;
+use sha2::{Digest, Sha256};
+use spki::AlgorithmIdentifierOwned;
+use x509_cert::attr::Attribute;
+use x509_cert::ext::pkix::name::GeneralName;
+use x509_cert::serial_number::SerialNumber;
+use x509_cert::Certificate;
+
+const ID_DATA: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.7.1");
+const ID_SIGNED_DATA: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.7.2");
+const ID_CONTENT_TYPE: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.3");
+const ID_MESSAGE_DIGEST: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.4");
+const ID_SIGNING_CERTIFICATE_V2: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.16.2.47");
+const ID_SHA256: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.16.840.1.101.3.4.2.1");
+const SHA256_WITH_RSA: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.11");
+
+/// RFC 5035 `IssuerSerial`.
+#[derive(Sequence)]
+struct IssuerSerial {
+    issuer: Vec<GeneralName>,
+    serial_number: SerialNumber,
+}
+
+/// RFC 5035 `ESSCertIDv2` with the default hash algorithm (SHA-256), so it is omitted.
+#[derive(Sequence)]
+struct EssCertIdV2 {
+    cert_hash: OctetString,
+    issuer_serial: IssuerSerial,
+}
+
+/// RFC 5035 `SigningCertificateV2` (no policies).
+#[derive(Sequence)]
+struct SigningCertificateV2 {
+    certs: Vec<EssCertIdV2>,
+}
+
+fn attribute(oid: ObjectIdentifier, value: Any) -> der::Result<Attribute> {
+    let mut values = SetOfVec::new();
+    values.insert(value)?;
+    Ok(Attribute { oid, values })
+}
+
+fn sha256_algorithm() -> AlgorithmIdentifierOwned {
+    AlgorithmIdentifierOwned { oid: ID_SHA256, parameters: None }
+}
+
+/// Builds the DER ContentInfo of a detached CAdES signature over content whose SHA-256
+/// is `content_digest`. `chain` is the signer's certificate first, then its issuers.
+pub fn signed_data(content_digest: &[u8], key: &RsaPrivateKey, chain: &[Certificate]) -> der::Result<Vec<u8>> {
+    let signer_cert = chain.first().ok_or_else(|| der::Error::from(der::ErrorKind::Failed))?;
+    let tbs = &signer_cert.tbs_certificate;
+
+    let signing_certificate = SigningCertificateV2 {
+        certs: vec![EssCertIdV2 {
+            cert_hash: OctetString::new(Sha256::digest(signer_cert.to_der()?).to_vec())?,
+            issuer_serial: IssuerSerial {
+                issuer: vec![GeneralName::DirectoryName(tbs.issuer.clone())],
+                serial_number: tbs.serial_number.clone(),
+            },
+        }],
+    };
+    let signed_attributes: SetOfVec<Attribute> = SetOfVec::try_from(vec![
+        attribute(ID_CONTENT_TYPE, Any::encode_from(&ID_DATA)?)?,
+        attribute(ID_MESSAGE_DIGEST, Any::encode_from(&OctetString::new(content_digest.to_vec())?)?)?,
+        attribute(ID_SIGNING_CERTIFICATE_V2, Any::encode_from(&signing_certificate)?)?,
+    ])?;
+    // The signature covers the DER of the attributes as a SET (RFC 5652 §5.4).
+    let to_sign = signed_attributes.to_der()?;
+    let signature = SigningKey::<Sha256>::new(key.clone()).sign(&to_sign).to_vec();
+
+    let signer_info = SignerInfo {
+        version: CmsVersion::V1,
+        sid: SignerIdentifier::IssuerAndSerialNumber(IssuerAndSerialNumber {
+            issuer: tbs.issuer.clone(),
+            serial_number: tbs.serial_number.clone(),
+        }),
+        digest_alg: sha256_algorithm(),
+        signed_attrs: Some(signed_attributes),
+        signature_algorithm: AlgorithmIdentifierOwned { oid: SHA256_WITH_RSA, parameters: Some(Any::null()) },
+        signature: OctetString::new(signature)?,
+        unsigned_attrs: None,
+    };
+    let mut certificates = SetOfVec::new();
+    for certificate in chain {
+        certificates.insert(CertificateChoices::Certificate(certificate.clone()))?;
+    }
+    let mut digest_algorithms = SetOfVec::new();
+    digest_algorithms.insert(sha256_algorithm())?;
+    let mut signer_infos = SetOfVec::new();
+    signer_infos.insert(signer_info)?;
+    let signed_data = SignedData {
+        version: CmsVersion::V1,
+        digest_algorithms,
+        encap_content_info: EncapsulatedContentInfo { econtent_type: ID_DATA, econtent: None },
+        certificates: Some(CertificateSet(certificates)),
+        crls: None,
+        signer_infos: cms::signed_data::SignerInfos(signer_infos),
+    };
+    ContentInfo { content_type: ID_SIGNED_DATA, content: Any::encode_from(&signed_data)? }.to_der()
+}

@@ -1,0 +1,9 @@
+//! PAdES signatures: the incremental update that holds a signature (`pdf`) and the CMS
+//! it carries (`cms`). Levels beyond B-B (time-stamps, DSS, archive time-stamps),
+//! visible stamps and validation come next; see ARCHITECTURE.md.
+
+pub mod cms;
+pub mod pdf;
+mod syntax;
+
+pub use pdf::{sign, PdfError, SignatureRequest, SigningIdentity, MAX_PDF_BYTES};

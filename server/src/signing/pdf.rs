@@ -1,0 +1,444 @@
+//! Signing a PDF by incremental update: the original bytes are kept byte for byte, and a
+//! new revision appends the signature field, its widget on the first page, the updated
+//! AcroForm and a cross-reference section of the same kind as the previous one.
+
+use chrono::{DateTime, Utc};
+use lopdf::{Dictionary, Document, Object, ObjectId, StringFormat};
+use rand::RngCore;
+use rsa::RsaPrivateKey;
+use sha2::{Digest, Sha256};
+use x509_cert::Certificate;
+
+/// Largest PDF accepted for signing (10 MB, as the product promises).
+pub const MAX_PDF_BYTES: usize = 10 * 1024 * 1024;
+/// Room reserved for the CMS in `/Contents`; a chain of three RSA certificates plus
+/// attributes takes about 5 KB, a time-stamp token about 4 KB more.
+const CONTENTS_CAPACITY: usize = 16 * 1024;
+const BYTE_RANGE_PLACEHOLDER: &str = "[0 0000000000 0000000000 0000000000]";
+
+#[derive(Debug, thiserror::Error)]
+pub enum PdfError {
+    #[error("ce fichier n'est pas un PDF lisible : {0}")]
+    Invalid(String),
+    #[error("ce PDF est protégé par un mot de passe ou chiffré")]
+    Encrypted,
+    #[error("ce PDF dépasse 10 Mo")]
+    TooLarge,
+    #[error("ce PDF est certifié sans aucune modification permise : il ne peut pas être signé")]
+    SigningForbidden,
+    #[error("la signature dépasse la place réservée")]
+    SignatureTooLarge,
+    #[error("la signature n'a pas pu être calculée : {0}")]
+    Crypto(String),
+}
+
+impl PdfError {
+    /// The stable code clients and the API see.
+    pub fn code(&self) -> &'static str {
+        match self {
+            PdfError::Invalid(_) => "PDF_INVALID",
+            PdfError::Encrypted => "PDF_ENCRYPTED",
+            PdfError::TooLarge => "PDF_TOO_LARGE",
+            PdfError::SigningForbidden => "PDF_SIGNING_FORBIDDEN",
+            PdfError::SignatureTooLarge | PdfError::Crypto(_) => "INTERNAL",
+        }
+    }
+}
+
+/// What the signature says about itself.
+#[derive(Debug, Clone)]
+pub struct SignatureRequest {
+    pub signer_name: String,
+    pub reason: Option<String>,
+    pub location: Option<String>,
+    pub time: DateTime<Utc>,
+}
+
+/// The key and certificate chain (signer first) that sign.
+pub struct SigningIdentity<'a> {
+    pub key: &'a RsaPrivateKey,
+    pub chain: &'a [Certificate],
+}
+
+fn invalid(e: impl std::fmt::Display) -> PdfError {
+    PdfError::Invalid(e.to_string())
+}
+
+/// A PDF text string: plain bytes when ASCII, UTF-16BE with a byte-order mark otherwise.
+fn text(value: &str) -> Object {
+    if value.is_ascii() {
+        Object::String(value.as_bytes().to_vec(), StringFormat::Literal)
+    } else {
+        let mut bytes = vec![0xFE, 0xFF];
+        bytes.extend(value.encode_utf16().flat_map(|unit| unit.to_be_bytes()));
+        Object::String(bytes, StringFormat::Hexadecimal)
+    }
+}
+
+fn pdf_date(time: DateTime<Utc>) -> String {
+    time.format("D:%Y%m%d%H%M%S+00'00'").to_string()
+}
+
+fn serialise(object: &Object) -> Result<Vec<u8>, PdfError> {
+    Ok(super::syntax::to_bytes(object))
+}
+
+/// Refuses documents whose certification signature allows no change at all (DocMDP P=1).
+fn check_doc_mdp(doc: &Document, root: &Dictionary) -> Result<(), PdfError> {
+    let Ok(perms) = root.get(b"Perms").and_then(|p| doc.dereference(p)).and_then(|(_, p)| p.as_dict()) else {
+        return Ok(());
+    };
+    let Ok((_, signature)) = perms.get(b"DocMDP").and_then(|s| doc.dereference(s)) else { return Ok(()) };
+    let Ok(references) = signature.as_dict().and_then(|s| s.get(b"Reference")).and_then(Object::as_array) else {
+        return Ok(());
+    };
+    for reference in references {
+        let permission = doc
+            .dereference(reference)
+            .and_then(|(_, r)| r.as_dict())
+            .and_then(|r| r.get(b"TransformParams"))
+            .and_then(|t| doc.dereference(t))
+            .and_then(|(_, t)| t.as_dict())
+            .and_then(|t| t.get(b"P"))
+            .and_then(Object::as_i64);
+        if permission.is_ok_and(|p| p == 1) {
+            return Err(PdfError::SigningForbidden);
+        }
+    }
+    Ok(())
+}
+
+/// Objects of the new revision, in writing order.
+struct Revision {
+    objects: Vec<(ObjectId, Object)>,
+    next_id: u32,
+}
+
+impl Revision {
+    fn allocate(&mut self) -> ObjectId {
+        let id = (self.next_id, 0);
+        self.next_id += 1;
+        id
+    }
+
+    fn put(&mut self, id: ObjectId, object: &Object) -> Result<(), PdfError> {
+        self.objects.retain(|(existing, _)| *existing != id);
+        self.objects.push((id, object.clone()));
+        Ok(())
+    }
+
+    /// The array object `id` as this revision has it so far.
+    fn array(&self, doc: &Document, id: ObjectId) -> Result<Vec<Object>, PdfError> {
+        match self.objects.iter().find(|(existing, _)| *existing == id) {
+            Some((_, object)) => object.as_array().cloned().map_err(invalid),
+            None => doc.get_object(id).and_then(Object::as_array).cloned().map_err(invalid),
+        }
+    }
+}
+
+/// Appends `widget` to the array at `key` of `holder`, which may hold the array inline or
+/// by reference. Returns true when the holder itself changed.
+fn append_reference(doc: &Document, revision: &mut Revision, holder: &mut Dictionary, key: &[u8], widget: ObjectId) -> Result<bool, PdfError> {
+    match holder.get(key) {
+        Ok(Object::Reference(array_id)) => {
+            let array_id = *array_id;
+            let mut array = revision.array(doc, array_id)?;
+            array.push(Object::Reference(widget));
+            revision.put(array_id, &Object::Array(array))?;
+            Ok(false)
+        }
+        Ok(Object::Array(array)) => {
+            let mut array = array.clone();
+            array.push(Object::Reference(widget));
+            holder.set(key.to_vec(), Object::Array(array));
+            Ok(true)
+        }
+        _ => {
+            holder.set(key.to_vec(), Object::Array(vec![Object::Reference(widget)]));
+            Ok(true)
+        }
+    }
+}
+
+/// Replaces direct annotation dictionaries in the page's /Annots by references to new
+/// objects. Returns true when the page dictionary itself changed.
+fn lift_direct_annotations(doc: &Document, revision: &mut Revision, page: &mut Dictionary) -> Result<bool, PdfError> {
+    let (array_id, mut annots) = match page.get(b"Annots") {
+        Ok(Object::Reference(id)) => (Some(*id), doc.get_object(*id).and_then(Object::as_array).cloned().map_err(invalid)?),
+        Ok(Object::Array(array)) => (None, array.clone()),
+        _ => return Ok(false),
+    };
+    if !annots.iter().any(|a| matches!(a, Object::Dictionary(_))) {
+        return Ok(false);
+    }
+    for annotation in annots.iter_mut() {
+        if let Object::Dictionary(dict) = annotation {
+            let id = revision.allocate();
+            revision.put(id, &Object::Dictionary(dict.clone()))?;
+            *annotation = Object::Reference(id);
+        }
+    }
+    match array_id {
+        Some(id) => {
+            revision.put(id, &Object::Array(annots))?;
+            Ok(false)
+        }
+        None => {
+            page.set("Annots", Object::Array(annots));
+            Ok(true)
+        }
+    }
+}
+
+/// Signs `pdf` (PAdES B-B). The result is `pdf` followed by one new revision.
+pub fn sign(pdf: &[u8], request: &SignatureRequest, identity: &SigningIdentity<'_>) -> Result<Vec<u8>, PdfError> {
+    if pdf.len() > MAX_PDF_BYTES {
+        return Err(PdfError::TooLarge);
+    }
+    if !pdf.iter().take(1024).collect::<Vec<_>>().windows(5).any(|w| w.iter().copied().copied().eq(*b"%PDF-")) {
+        return Err(PdfError::Invalid("pas d'en-tête %PDF".into()));
+    }
+    let doc = Document::load_mem(pdf).map_err(|e| {
+        let message = e.to_string();
+        if message.to_ascii_lowercase().contains("decrypt") || message.to_ascii_lowercase().contains("encrypt") {
+            PdfError::Encrypted
+        } else {
+            invalid(message)
+        }
+    })?;
+    if doc.is_encrypted() || doc.encryption_state.is_some() || doc.trailer.has(b"Encrypt") {
+        return Err(PdfError::Encrypted);
+    }
+    let root_id = doc.trailer.get(b"Root").and_then(Object::as_reference).map_err(invalid)?;
+    let mut root = doc.get_dictionary(root_id).cloned().map_err(invalid)?;
+    check_doc_mdp(&doc, &root)?;
+    let page_id = *doc.get_pages().values().next().ok_or_else(|| invalid("aucune page"))?;
+    let mut page = doc.get_dictionary(page_id).cloned().map_err(invalid)?;
+
+    let declared_size = doc.trailer.get(b"Size").and_then(Object::as_i64).unwrap_or(0).max(0) as u32;
+    let mut revision = Revision { objects: Vec::new(), next_id: declared_size.max(doc.max_id + 1) };
+    let signature_id = revision.allocate();
+    let widget_id = revision.allocate();
+
+    let mut suffix = [0u8; 4];
+    rand::rngs::OsRng.fill_bytes(&mut suffix);
+    let field_name = format!("Signature-{}", hex(&suffix));
+    let widget = Dictionary::from_iter([
+        ("Type", Object::Name(b"Annot".to_vec())),
+        ("Subtype", Object::Name(b"Widget".to_vec())),
+        ("FT", Object::Name(b"Sig".to_vec())),
+        ("T", text(&field_name)),
+        ("V", Object::Reference(signature_id)),
+        ("F", Object::Integer(132)),
+        ("Rect", Object::Array(vec![0.into(), 0.into(), 0.into(), 0.into()])),
+        ("P", Object::Reference(page_id)),
+    ]);
+    revision.put(widget_id, &Object::Dictionary(widget))?;
+
+    // Validators refuse a later signature's change to a page whose /Annots holds direct
+    // annotation dictionaries (pyHanko: "Array contains direct objects"). Before the first
+    // signature nothing is sealed yet, so lift them into objects of their own; after it,
+    // the earlier revision must stay as it is.
+    let first_signature = find(pdf, b"/ByteRange").is_none();
+    let mut page_changed = false;
+    if first_signature {
+        page_changed |= lift_direct_annotations(&doc, &mut revision, &mut page)?;
+    }
+    page_changed |= append_reference(&doc, &mut revision, &mut page, b"Annots", widget_id)?;
+    if page_changed {
+        revision.put(page_id, &Object::Dictionary(page))?;
+    }
+
+    let mut root_changed = false;
+    match root.get(b"AcroForm") {
+        Ok(Object::Reference(form_id)) => {
+            let form_id = *form_id;
+            let mut form = doc.get_dictionary(form_id).cloned().map_err(invalid)?;
+            append_reference(&doc, &mut revision, &mut form, b"Fields", widget_id)?;
+            form.set("SigFlags", 3);
+            revision.put(form_id, &Object::Dictionary(form))?;
+        }
+        Ok(Object::Dictionary(form)) => {
+            let mut form = form.clone();
+            append_reference(&doc, &mut revision, &mut form, b"Fields", widget_id)?;
+            form.set("SigFlags", 3);
+            root.set("AcroForm", Object::Dictionary(form));
+            root_changed = true;
+        }
+        _ => {
+            let form_id = revision.allocate();
+            let form = Dictionary::from_iter([
+                ("Fields", Object::Array(vec![Object::Reference(widget_id)])),
+                ("SigFlags", Object::Integer(3)),
+            ]);
+            revision.put(form_id, &Object::Dictionary(form))?;
+            root.set("AcroForm", Object::Reference(form_id));
+            root_changed = true;
+        }
+    }
+    if root_changed {
+        revision.put(root_id, &Object::Dictionary(root))?;
+    }
+
+    // The signature dictionary, with placeholders patched once offsets are known.
+    let mut signature = format!(
+        "<< /Type /Sig /Filter /Adobe.PPKLite /SubFilter /ETSI.CAdES.detached /ByteRange {BYTE_RANGE_PLACEHOLDER} /Contents <{}> /M ",
+        "0".repeat(CONTENTS_CAPACITY * 2)
+    )
+    .into_bytes();
+    signature.extend(serialise(&text(&pdf_date(request.time)))?);
+    signature.extend(b" /Name ");
+    signature.extend(serialise(&text(&request.signer_name))?);
+    if let Some(reason) = &request.reason {
+        signature.extend(b" /Reason ");
+        signature.extend(serialise(&text(reason))?);
+    }
+    if let Some(location) = &request.location {
+        signature.extend(b" /Location ");
+        signature.extend(serialise(&text(location))?);
+    }
+    signature.extend(b" >>");
+
+    let mut out = Vec::with_capacity(pdf.len() + CONTENTS_CAPACITY * 2 + 4096);
+    out.extend_from_slice(pdf);
+    if !pdf.ends_with(b"\n") {
+        out.push(b'\n');
+    }
+    let mut offsets: Vec<(u32, u16, usize)> = Vec::new();
+    let written = std::iter::once((signature_id, signature))
+        .chain(revision.objects.iter().map(|(id, object)| (*id, super::syntax::to_bytes(object))));
+    for ((id, generation), bytes) in written {
+        offsets.push((id, generation, out.len()));
+        out.extend(format!("{id} {generation} obj\n").as_bytes());
+        out.extend(bytes);
+        out.extend(b"\nendobj\n");
+    }
+    let trailer = trailer_entries(&doc, root_id)?;
+    let uses_stream = matches!(doc.reference_table.cross_reference_type, lopdf::xref::XrefType::CrossReferenceStream);
+    let xref_offset = if uses_stream {
+        let xref_id = revision.allocate().0;
+        write_xref_stream(&mut out, &mut offsets, xref_id, revision.next_id, &trailer, doc.xref_start)?
+    } else {
+        write_xref_table(&mut out, &offsets, revision.next_id, &trailer, doc.xref_start)?
+    };
+    out.extend(format!("startxref\n{xref_offset}\n%%EOF\n").as_bytes());
+
+    // Offsets of the placeholders inside the signature object.
+    let signature_offset = offsets.iter().find(|(id, ..)| *id == signature_id.0).map(|(.., o)| *o).unwrap_or(0);
+    let byte_range_at = find(&out[signature_offset..], BYTE_RANGE_PLACEHOLDER.as_bytes())
+        .map(|i| signature_offset + i)
+        .ok_or_else(|| PdfError::Crypto("ByteRange introuvable".into()))?;
+    let contents_start = find(&out[byte_range_at..], b"/Contents <").map(|i| byte_range_at + i + b"/Contents ".len())
+        .ok_or_else(|| PdfError::Crypto("Contents introuvable".into()))?;
+    let contents_end = contents_start + CONTENTS_CAPACITY * 2 + 2;
+    let byte_range = format!("[0 {contents_start} {contents_end} {}]", out.len() - contents_end);
+    let padded = format!("{byte_range:<width$}", width = BYTE_RANGE_PLACEHOLDER.len());
+    out[byte_range_at..byte_range_at + padded.len()].copy_from_slice(padded.as_bytes());
+
+    let mut hasher = Sha256::new();
+    hasher.update(&out[..contents_start]);
+    hasher.update(&out[contents_end..]);
+    let digest = hasher.finalize();
+    let cms = super::cms::signed_data(&digest, identity.key, identity.chain).map_err(|e| PdfError::Crypto(e.to_string()))?;
+    if cms.len() > CONTENTS_CAPACITY {
+        return Err(PdfError::SignatureTooLarge);
+    }
+    let encoded = hex(&cms);
+    out[contents_start + 1..contents_start + 1 + encoded.len()].copy_from_slice(encoded.as_bytes());
+    Ok(out)
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02X}")).collect()
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|w| w == needle)
+}
+
+/// /Root, /Info and a fresh second /ID for the new trailer.
+fn trailer_entries(doc: &Document, root_id: ObjectId) -> Result<Dictionary, PdfError> {
+    let mut trailer = Dictionary::new();
+    trailer.set("Root", Object::Reference(root_id));
+    if let Ok(info) = doc.trailer.get(b"Info") {
+        trailer.set("Info", info.clone());
+    }
+    let mut fresh = [0u8; 16];
+    rand::rngs::OsRng.fill_bytes(&mut fresh);
+    let first = doc
+        .trailer
+        .get(b"ID")
+        .and_then(Object::as_array)
+        .ok()
+        .and_then(|ids| ids.first().cloned())
+        .unwrap_or_else(|| Object::String(fresh.to_vec(), StringFormat::Hexadecimal));
+    trailer.set("ID", Object::Array(vec![first, Object::String(fresh.to_vec(), StringFormat::Hexadecimal)]));
+    Ok(trailer)
+}
+
+/// Consecutive runs of object ids, as xref subsections want them.
+fn runs(mut ids: Vec<(u32, u16, usize)>) -> Vec<Vec<(u32, u16, usize)>> {
+    ids.sort_by_key(|(id, ..)| *id);
+    let mut runs: Vec<Vec<(u32, u16, usize)>> = Vec::new();
+    for entry in ids {
+        match runs.last_mut() {
+            Some(run) if run.last().is_some_and(|last| last.0 + 1 == entry.0) => run.push(entry),
+            _ => runs.push(vec![entry]),
+        }
+    }
+    runs
+}
+
+fn write_xref_table(out: &mut Vec<u8>, offsets: &[(u32, u16, usize)], size: u32, trailer: &Dictionary, prev: usize) -> Result<usize, PdfError> {
+    let start = out.len();
+    out.extend(b"xref\n");
+    for run in runs(offsets.to_vec()) {
+        out.extend(format!("{} {}\n", run[0].0, run.len()).as_bytes());
+        for (_, generation, offset) in run {
+            out.extend(format!("{offset:010} {generation:05} n\r\n").as_bytes());
+        }
+    }
+    let mut trailer = trailer.clone();
+    trailer.set("Size", size as i64);
+    trailer.set("Prev", prev as i64);
+    out.extend(b"trailer\n");
+    out.extend(serialise(&Object::Dictionary(trailer))?);
+    out.push(b'\n');
+    Ok(start)
+}
+
+fn write_xref_stream(
+    out: &mut Vec<u8>,
+    offsets: &mut Vec<(u32, u16, usize)>,
+    xref_id: u32,
+    size: u32,
+    trailer: &Dictionary,
+    prev: usize,
+) -> Result<usize, PdfError> {
+    let start = out.len();
+    offsets.push((xref_id, 0, start));
+    let mut index = Vec::new();
+    let mut data = Vec::new();
+    for run in runs(offsets.clone()) {
+        index.push(Object::Integer(run[0].0 as i64));
+        index.push(Object::Integer(run.len() as i64));
+        for (_, generation, offset) in run {
+            data.push(1u8);
+            data.extend((offset as u32).to_be_bytes());
+            data.extend(generation.to_be_bytes());
+        }
+    }
+    let mut dict = trailer.clone();
+    dict.set("Type", Object::Name(b"XRef".to_vec()));
+    dict.set("Size", size as i64);
+    dict.set("Prev", prev as i64);
+    dict.set("W", Object::Array(vec![1.into(), 4.into(), 2.into()]));
+    dict.set("Index", Object::Array(index));
+    dict.set("Length", data.len() as i64);
+    out.extend(format!("{xref_id} 0 obj\n").as_bytes());
+    out.extend(serialise(&Object::Dictionary(dict))?);
+    out.extend(b"\nstream\n");
+    out.extend(&data);
+    out.extend(b"\nendstream\nendobj\n");
+    Ok(start)
+}
