@@ -48,6 +48,9 @@ pub struct Server {
     admin_url: String,
 }
 
+/// A fixed key-encryption key: each run's database (and so its CA keys) is thrown away.
+const TEST_KEK: &str = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
+
 impl Server {
     /// A fresh database (from the `DATABASE_URL` server), the demo seeded, the app served.
     pub async fn start() -> Server {
@@ -61,6 +64,7 @@ impl Server {
         let seeded = Command::new(server_binary())
             .arg("seed-demo")
             .env("DATABASE_URL", &database_url)
+            .env("PARAPHE_KEY_ENCRYPTION_KEY", TEST_KEK)
             .stdout(Stdio::null())
             .status()
             .await
@@ -72,6 +76,7 @@ impl Server {
         let process = Command::new(server_binary())
             .arg("serve")
             .env("DATABASE_URL", &database_url)
+            .env("PARAPHE_KEY_ENCRYPTION_KEY", TEST_KEK)
             .env("PARAPHE_ADDR", format!("127.0.0.1:{port}"))
             .env("PARAPHE_PUBLIC_URL", &base_url)
             .env("PARAPHE_DIST_DIR", &dist)

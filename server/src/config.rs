@@ -10,12 +10,16 @@
 //! | `PARAPHE_DIST_DIR` | `dist` | the built web app |
 //! | `PARAPHE_TRUST_PROXY` | `false` | take the client IP from `X-Forwarded-For` |
 //! | `PARAPHE_SESSION_HOURS` | `12` | session lifetime |
+//! | `PARAPHE_KEY_ENCRYPTION_KEY` | unset | base64 of 32 random bytes: the key that seals the CAs' private keys in the database (`paraphe-server keys new-kek` makes one) |
+//! | `PARAPHE_KEY_ENCRYPTION_KEY_FILE` | `.data/key-encryption.key` | where the key is read from when the variable above is unset; created on first start for development |
 //! | `RUST_LOG` | `info` | log filter; `PARAPHE_LOG_FORMAT=json` for JSON lines |
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use anyhow::Context as _;
+
+use crate::keys::KeyEncryptionKey;
 
 #[derive(Clone)]
 pub struct Config {
@@ -29,6 +33,7 @@ pub struct Config {
     pub session_hours: i64,
     /// How long a WebSocket client has to send `connection_init`.
     pub ws_init_timeout: std::time::Duration,
+    pub key_encryption_key: KeyEncryptionKey,
 }
 
 // Connection strings may carry passwords: never print them.
@@ -44,6 +49,7 @@ impl std::fmt::Debug for Config {
             .field("trust_proxy", &self.trust_proxy)
             .field("session_hours", &self.session_hours)
             .field("ws_init_timeout", &self.ws_init_timeout)
+            .field("key_encryption_key", &self.key_encryption_key)
             .finish()
     }
 }
@@ -71,6 +77,10 @@ impl Config {
                 None => 12,
             },
             ws_init_timeout: std::time::Duration::from_secs(10),
+            key_encryption_key: match var("PARAPHE_KEY_ENCRYPTION_KEY") {
+                Some(encoded) => KeyEncryptionKey::from_base64(&encoded).context("PARAPHE_KEY_ENCRYPTION_KEY")?,
+                None => kek_from_file(&var("PARAPHE_KEY_ENCRYPTION_KEY_FILE").unwrap_or_else(|| ".data/key-encryption.key".into()).into())?,
+            },
         })
     }
 
@@ -86,6 +96,11 @@ impl Config {
             trust_proxy: false,
             session_hours: 12,
             ws_init_timeout: std::time::Duration::from_secs(10),
+            // One KEK per test process, as the replicas of one deployment share theirs.
+            key_encryption_key: {
+                static TEST_KEK: std::sync::OnceLock<KeyEncryptionKey> = std::sync::OnceLock::new();
+                TEST_KEK.get_or_init(|| KeyEncryptionKey::generate().0).clone()
+            },
         }
     }
 
@@ -105,5 +120,30 @@ impl Config {
             origin.strip_prefix("http://").or_else(|| origin.strip_prefix("https://")) == Some(host)
         });
         same_host
+    }
+}
+
+/// Reads the KEK file, or creates it (owner-only) on a development machine's first start.
+fn kek_from_file(path: &PathBuf) -> anyhow::Result<KeyEncryptionKey> {
+    match std::fs::read_to_string(path) {
+        Ok(encoded) => KeyEncryptionKey::from_base64(&encoded).with_context(|| format!("{}", path.display())),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            let (kek, encoded) = KeyEncryptionKey::generate();
+            if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+            }
+            let mut options = std::fs::OpenOptions::new();
+            options.write(true).create_new(true);
+            #[cfg(unix)]
+            std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+            let mut file = options.open(path).with_context(|| format!("cannot create {}", path.display()))?;
+            std::io::Write::write_all(&mut file, encoded.as_bytes())?;
+            tracing::warn!(
+                path = %path.display(),
+                "created a key-encryption key for the CA keys; in production set PARAPHE_KEY_ENCRYPTION_KEY from a secret store and back it up"
+            );
+            Ok(kek)
+        }
+        Err(e) => Err(e).with_context(|| format!("cannot read {}", path.display())),
     }
 }

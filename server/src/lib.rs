@@ -10,6 +10,7 @@ pub mod demo;
 pub mod events;
 pub mod graphql;
 pub mod http;
+pub mod keys;
 pub mod pki;
 pub mod signing;
 

@@ -2,6 +2,8 @@ use std::net::SocketAddr;
 
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
+use paraphe_server::pki::{CabinetIdentity, Level, PersonIdentity, Pki};
+use paraphe_server::signing::{self, PadesLevel, SignatureRequest};
 use paraphe_server::{config::Config, db, demo};
 use tracing_subscriber::EnvFilter;
 
@@ -22,6 +24,45 @@ enum Command {
     SeedDemo,
     /// Print the GraphQL schema (SDL); `schema.graphql` at the root is this output.
     ExportSchema,
+    /// Sign PDFs with the instance's certificate authorities (for operators and outside checks).
+    #[command(subcommand)]
+    Pdf(PdfCommand),
+    /// The instance's certificate authorities.
+    #[command(subcommand)]
+    Pki(PkiCommand),
+    /// Key custody.
+    #[command(subcommand)]
+    Keys(KeysCommand),
+}
+
+#[derive(Subcommand)]
+enum PdfCommand {
+    /// Sign IN into OUT with a test identity issued by the instance's CAs.
+    Sign {
+        input: std::path::PathBuf,
+        output: std::path::PathBuf,
+        /// The signer's name, "First LAST".
+        #[arg(long, default_value = "Camille TESTEUR")]
+        name: String,
+        /// Certificate level: lcp, qcp or seal.
+        #[arg(long, default_value = "lcp")]
+        level: paraphe_server::pki::Level,
+        /// PAdES level: b-b, b-t, b-lt or b-lta.
+        #[arg(long, default_value = "b-b")]
+        pades: PadesLevel,
+    },
+}
+
+#[derive(Subcommand)]
+enum PkiCommand {
+    /// Print the instance's trust anchors (PEM) for outside validators.
+    ExportRoots,
+}
+
+#[derive(Subcommand)]
+enum KeysCommand {
+    /// Print a fresh key-encryption key for PARAPHE_KEY_ENCRYPTION_KEY.
+    NewKek,
 }
 
 fn init_logs() {
@@ -37,9 +78,16 @@ fn init_logs() {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
-    if let Command::ExportSchema = cli.command {
-        print!("{}", paraphe_server::graphql::sdl());
-        return Ok(());
+    match cli.command {
+        Command::ExportSchema => {
+            print!("{}", paraphe_server::graphql::sdl());
+            return Ok(());
+        }
+        Command::Keys(KeysCommand::NewKek) => {
+            println!("{}", paraphe_server::keys::KeyEncryptionKey::generate().1);
+            return Ok(());
+        }
+        _ => {}
     }
     init_logs();
     let config = Config::from_env()?;
@@ -55,7 +103,15 @@ async fn main() -> anyhow::Result<()> {
             }
         }
         Command::Serve => serve(config, pool).await?,
-        Command::ExportSchema => unreachable!("handled above"),
+        Command::Pdf(PdfCommand::Sign { input, output, name, level, pades }) => {
+            let pki = Pki::load_or_create(&pool, &config.key_encryption_key, &config.public_url).await?;
+            sign_pdf(&pki, &input, &output, &name, level, pades).await?;
+        }
+        Command::Pki(PkiCommand::ExportRoots) => {
+            let pki = Pki::load_or_create(&pool, &config.key_encryption_key, &config.public_url).await?;
+            print!("{}", pki.hierarchy.roots_pem()?);
+        }
+        Command::ExportSchema | Command::Keys(_) => unreachable!("handled above"),
     }
     Ok(())
 }
@@ -72,5 +128,42 @@ async fn serve(config: Config, pool: sqlx::PgPool) -> anyhow::Result<()> {
             let _ = tokio::signal::ctrl_c().await;
         })
         .await?;
+    Ok(())
+}
+
+/// Signs with a throw-away key and a certificate the instance's CA issues for it (recorded,
+/// so OCSP answers for it like for any other).
+async fn sign_pdf(
+    pki: &Pki,
+    input: &std::path::Path,
+    output: &std::path::Path,
+    name: &str,
+    level: Level,
+    pades: PadesLevel,
+) -> anyhow::Result<()> {
+    let pdf = std::fs::read(input).with_context(|| format!("cannot read {}", input.display()))?;
+    let key = tokio::task::spawn_blocking(paraphe_server::pki::generate_key).await??;
+    let certificate = match level {
+        Level::Seal => {
+            let cabinet = CabinetIdentity { name: name.to_owned(), siren: "123456782".into() };
+            pki.issue_for_cabinet(&cabinet, &key.to_public_key()).await?
+        }
+        level => {
+            let (first_name, last_name) = name.split_once(' ').unwrap_or((name, "TESTEUR"));
+            let person = PersonIdentity {
+                first_name: first_name.to_owned(),
+                last_name: last_name.to_owned(),
+                email: "test@paraphe.invalid".into(),
+                serial_number: format!("PARAPHE-TEST-{}", uuid::Uuid::new_v4().simple()),
+            };
+            pki.issue_for_person(level, &person, &key.to_public_key()).await?
+        }
+    };
+    let mut chain = vec![certificate];
+    chain.extend(pki.hierarchy.chain_above(level));
+    let request = SignatureRequest { signer_name: name.to_owned(), reason: None, location: None, time: chrono::Utc::now() };
+    let signed =
+        signing::sign_at_level(&pdf, &request, &key, &chain, pades, pki).await.map_err(|e| anyhow::anyhow!("{}: {e}", e.code()))?;
+    std::fs::write(output, signed).with_context(|| format!("cannot write {}", output.display()))?;
     Ok(())
 }

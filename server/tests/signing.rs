@@ -6,8 +6,10 @@ use std::process::Command;
 use std::sync::OnceLock;
 
 use chrono::Utc;
-use paraphe_server::pki::{self, CaHierarchy, Level, PersonIdentity};
-use paraphe_server::signing::{self, PdfError, SignatureRequest, SigningIdentity};
+use std::sync::Arc;
+
+use paraphe_server::pki::{self, CaHierarchy, Level, PersonIdentity, Pki, Registry};
+use paraphe_server::signing::{self, PadesLevel, PdfError, SignatureRequest, SigningIdentity};
 use rsa::RsaPrivateKey;
 use x509_cert::Certificate;
 
@@ -18,15 +20,34 @@ struct Signer {
 }
 
 struct Fixture {
-    ca: CaHierarchy,
+    pki: Arc<Pki>,
+    base_url: String,
     signers: Vec<Signer>,
     trust: Trust,
+}
+
+/// Serves the PKI's endpoints (OCSP, CRLs, TSA) on a free port from a thread of its own,
+/// so that validators which fetch revocation data find it, as they would in production.
+fn serve_pki(listener: std::net::TcpListener, pki: Arc<Pki>) {
+    std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        runtime.block_on(async move {
+            listener.set_nonblocking(true).unwrap();
+            let listener = tokio::net::TcpListener::from_std(listener).unwrap();
+            axum::serve(listener, pki::http::routes::<()>(pki)).await.unwrap();
+        });
+    });
 }
 
 fn fixture() -> &'static Fixture {
     static FIXTURE: OnceLock<Fixture> = OnceLock::new();
     FIXTURE.get_or_init(|| {
-        let ca = CaHierarchy::generate("http://127.0.0.1:9").unwrap();
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let base_url = format!("http://{}", listener.local_addr().unwrap());
+        let ca = CaHierarchy::generate(&base_url).unwrap();
+        let registry = Registry::in_memory_for(&ca);
+        let pki = Arc::new(Pki::new(ca, registry));
+        let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
         let people = [("Claire", "Martin", Level::Lcp), ("Élodie", "Dupré", Level::Qcp)];
         let signers = people
             .iter()
@@ -38,24 +59,30 @@ fn fixture() -> &'static Fixture {
                     email: format!("{}@client.fr", first.to_lowercase().replace('é', "e")),
                     serial_number: format!("PARAPHE-{}", uuid::Uuid::new_v4().simple()),
                 };
-                let certificate = ca.issue_for_person(*level, &person, &key.to_public_key()).unwrap();
-                let chain = vec![certificate, ca.issuer(*level).certificate.clone(), ca.root.certificate.clone()];
+                let certificate = runtime.block_on(pki.issue_for_person(*level, &person, &key.to_public_key())).unwrap();
+                let mut chain = vec![certificate];
+                chain.extend(pki.hierarchy.chain_above(*level));
                 Signer { key, chain, name: person.common_name() }
             })
             .collect();
-        let trust = Trust::new(&ca.roots_pem().unwrap());
-        Fixture { ca, signers, trust }
+        let trust = Trust::new(&pki.hierarchy.roots_pem().unwrap());
+        serve_pki(listener, pki.clone());
+        Fixture { pki, base_url, signers, trust }
     })
 }
 
 fn sign_as(pdf: &[u8], signer: &Signer) -> Result<Vec<u8>, PdfError> {
+    sign_with(pdf, signer, None)
+}
+
+fn sign_with(pdf: &[u8], signer: &Signer, time_stamper: Option<&dyn signing::TimeStamper>) -> Result<Vec<u8>, PdfError> {
     let request = SignatureRequest {
         signer_name: signer.name.clone(),
         reason: Some("J'approuve ce document".into()),
         location: Some("Paris".into()),
         time: Utc::now(),
     };
-    signing::sign(pdf, &request, &SigningIdentity { key: &signer.key, chain: &signer.chain })
+    signing::sign(pdf, &request, &SigningIdentity { key: &signer.key, chain: &signer.chain, time_stamper })
 }
 
 fn corpus(folder: &str) -> Vec<PathBuf> {
@@ -116,9 +143,14 @@ fn pdfsig(trust: &Trust, pdf: &Path) -> Vec<(bool, bool)> {
 }
 
 fn pyhanko(trust: &Trust, pdf: &Path) -> Result<Vec<serde_json::Value>, String> {
+    pyhanko_mode(trust, pdf, "online")
+}
+
+/// `offline`: revocation hard-fail, with only what the document's /DSS carries.
+fn pyhanko_mode(trust: &Trust, pdf: &Path, mode: &str) -> Result<Vec<serde_json::Value>, String> {
     let python = std::env::var("PARAPHE_PYTHON").map(PathBuf::from).unwrap_or_else(|_| workspace_root().join(".data/venv/bin/python"));
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/tools/pyhanko_validate.py");
-    let output = run(Command::new(&python).arg(script).arg(&trust.root_pem).arg(pdf));
+    let output = run(Command::new(&python).arg(script).arg(&trust.root_pem).arg(pdf).arg(mode));
     if !output.status.success() {
         return Err(String::from_utf8_lossy(&output.stderr).into_owned());
     }
@@ -180,11 +212,8 @@ fn check_all_validators(trust: &Trust, signed: &[u8], tag: &str, expected: usize
     let mut problems = Vec::new();
     let path = trust.write(&format!("{tag}.pdf"), signed);
     let poppler = pdfsig(trust, &path);
-    // pdfsig checks the certificate by calling the OCSP responder named in it, which this
-    // instance does not run yet: it then reports "Unknown issue with Certificate". Its
-    // cryptographic verdict is checked here; the chain to the root is checked by pyHanko
-    // and openssl. Require `trusted` too once /pki/ocsp answers.
-    if poppler.len() != expected || !poppler.iter().all(|(valid, _trusted)| *valid) {
+    // pdfsig asks the OCSP responder named in the certificate (served by the fixture).
+    if poppler.len() != expected || !poppler.iter().all(|(valid, trusted)| *valid && *trusted) {
         problems.push(format!("{tag}: pdfsig says {poppler:?}"));
     }
     match pyhanko(trust, &path) {
@@ -302,13 +331,88 @@ fn issued_certificates_carry_the_policy_usage_and_revocation_pointers() {
         "CN = Claire MARTIN, emailAddress = claire@client.fr",
         "Digital Signature, Non Repudiation",
         "Policy: 1.3.6.1.4.1.99999.1.1",
-        "URI:http://127.0.0.1:9/pki/lcp.crl",
-        "OCSP - URI:http://127.0.0.1:9/pki/ocsp",
+        &format!("URI:{}/pki/lcp.crl", fixture.base_url),
+        &format!("OCSP - URI:{}/pki/ocsp", fixture.base_url),
     ] {
         assert!(text.contains(expected), "missing {expected:?} in\n{text}");
     }
     let not_after = fixture.signers[0].chain[0].tbs_certificate.validity.not_after.to_unix_duration();
     let years = (not_after.as_secs() as i64 - Utc::now().timestamp()) / (365 * 24 * 3600);
     assert_eq!(years, 5);
-    let _ = &fixture.ca;
+}
+
+#[test]
+fn a_b_t_signature_carries_a_time_stamp_every_validator_accepts() {
+    let fixture = fixture();
+    let original = std::fs::read(&corpus("sign")[0]).unwrap();
+    let stamper: &dyn signing::TimeStamper = fixture.pki.as_ref();
+    let once = sign_with(&original, &fixture.signers[0], Some(stamper)).unwrap();
+    let twice = sign_with(&once, &fixture.signers[1], Some(stamper)).unwrap();
+    let problems = check_all_validators(&fixture.trust, &twice, "b-t", 2);
+    assert!(problems.is_empty(), "{problems:?}");
+    let path = fixture.trust.write("b-t-report.pdf", &twice);
+    let report = pyhanko(&fixture.trust, &path).unwrap();
+    for signature in &report {
+        assert_eq!(signature["timestamp"], "trusted", "{signature}");
+    }
+    let poppler = run(Command::new("pdfsig").arg("-nssdir").arg(format!("sql:{}", fixture.trust.nss.display())).arg(&path));
+    let text = String::from_utf8_lossy(&poppler.stdout);
+    assert_eq!(text.matches("Signature Type: ETSI.CAdES.detached").count(), 2, "{text}");
+}
+
+#[test]
+fn a_b_b_signature_has_no_time_stamp() {
+    let fixture = fixture();
+    let original = std::fs::read(&corpus("sign")[0]).unwrap();
+    let signed = sign_as(&original, &fixture.signers[0]).unwrap();
+    let path = fixture.trust.write("b-b-report.pdf", &signed);
+    let report = pyhanko(&fixture.trust, &path).unwrap();
+    assert_eq!(report[0]["timestamp"], "none");
+}
+
+fn sign_at(pdf: &[u8], signer: &Signer, level: PadesLevel) -> Vec<u8> {
+    let fixture = fixture();
+    let request = SignatureRequest { signer_name: signer.name.clone(), reason: None, location: None, time: Utc::now() };
+    let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
+    runtime.block_on(signing::sign_at_level(pdf, &request, &signer.key, &signer.chain, level, &fixture.pki)).unwrap()
+}
+
+#[test]
+fn b_lt_and_b_lta_carry_everything_needed_to_validate_offline() {
+    let fixture = fixture();
+    let original = std::fs::read(&corpus("sign")[0]).unwrap();
+
+    // B-T alone does not validate offline with revocation hard-fail: no /DSS.
+    let b_t = sign_at(&original, &fixture.signers[0], PadesLevel::BT);
+    let path = fixture.trust.write("offline-b-t.pdf", &b_t);
+    assert!(pyhanko_mode(&fixture.trust, &path, "offline").is_err(), "a B-T file has no DSS");
+
+    for level in [PadesLevel::BLT, PadesLevel::BLTA] {
+        let once = sign_at(&original, &fixture.signers[0], level);
+        let twice = sign_at(&once, &fixture.signers[1], level);
+        assert!(twice.starts_with(&once), "{level:?}: earlier revisions stay byte-identical");
+        let tag = level.as_str();
+        let path = fixture.trust.write(&format!("{tag}.pdf"), &twice);
+        let report = pyhanko_mode(&fixture.trust, &path, "offline").unwrap_or_else(|e| panic!("{tag}: {e}"));
+        let signatures: Vec<_> = report.iter().filter(|s| s["kind"] == "signature").collect();
+        let stamps: Vec<_> = report.iter().filter(|s| s["kind"] == "document_timestamp").collect();
+        assert_eq!(signatures.len(), 2, "{tag}: {report:?}");
+        assert_eq!(stamps.len(), if level == PadesLevel::BLTA { 2 } else { 0 }, "{tag}: {report:?}");
+        for entry in &report {
+            assert_eq!(entry["bottom_line"], true, "{tag}: {entry}");
+        }
+        for signature in signatures {
+            assert_eq!(signature["timestamp"], "trusted", "{tag}: {signature}");
+        }
+        // pdfsig still accepts both signatures (its verdict on document time-stamps,
+        // which it lists too, is left to pyHanko).
+        let poppler = pdfsig(&fixture.trust, &path);
+        assert!(poppler.iter().filter(|(valid, trusted)| *valid && *trusted).count() >= 2, "{tag}: {poppler:?}");
+
+        let mut tampered = twice.clone();
+        let spot = original.len() / 2;
+        tampered[spot] = tampered[spot].wrapping_add(1);
+        let problems = check_all_validators_reject(&fixture.trust, &tampered, &format!("{tag}-tampered"));
+        assert!(problems.is_empty(), "{problems:?}");
+    }
 }

@@ -5,10 +5,18 @@
 //! Policy OIDs live under a private arc until the profession's CA assigns real ones:
 //! `1.3.6.1.4.1.99999.1.{1,2,3}` for LCP, QCP and seal certificates.
 
+pub mod crl;
+pub mod http;
 mod names;
+pub mod ocsp;
+pub mod registry;
+pub mod store;
+pub mod tsa;
 
 use std::str::FromStr;
 use std::time::Duration;
+
+use chrono::{DateTime, Utc};
 
 use der::asn1::{Ia5String, ObjectIdentifier};
 use der::{Decode, Encode, EncodePem};
@@ -28,13 +36,19 @@ use x509_cert::time::Validity;
 use x509_cert::Certificate;
 
 pub use names::{CabinetIdentity, PersonIdentity};
+pub use registry::Registry;
 
 /// End-entity certificates are valid five years, as the certification policy says.
 pub const END_ENTITY_VALIDITY: Duration = Duration::from_secs(5 * 365 * 24 * 3600 + 24 * 3600);
 const CA_VALIDITY: Duration = Duration::from_secs(20 * 365 * 24 * 3600);
 pub const RSA_BITS: usize = 2048;
 
+const TSA_VALIDITY: Duration = Duration::from_secs(10 * 365 * 24 * 3600);
+
 const OID_AD_OCSP: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.48.1");
+const OID_KP_TIME_STAMPING: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.3.8");
+/// The policy under which the time-stamping unit answers.
+pub const TSA_POLICY: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6.1.4.1.99999.2.1");
 
 #[derive(Debug, thiserror::Error)]
 pub enum PkiError {
@@ -46,6 +60,16 @@ pub enum PkiError {
     Der(#[from] der::Error),
     #[error("invalid name: {0}")]
     Name(String),
+    #[error("key custody: {0}")]
+    Keys(#[from] crate::keys::KeyError),
+    #[error("database: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("the stored certificate authorities are incomplete ({0}); restore them from a backup")]
+    Incomplete(String),
+    #[error("this certificate was not issued by this instance")]
+    UnknownCertificate,
+    #[error("this certificate is already revoked")]
+    AlreadyRevoked,
 }
 
 impl From<x509_cert::builder::Error> for PkiError {
@@ -98,13 +122,126 @@ impl FromStr for Level {
     }
 }
 
+impl Level {
+    /// The CA that issues certificates of this level.
+    pub fn ca(self) -> Ca {
+        match self {
+            Level::Lcp => Ca::Lcp,
+            Level::Qcp => Ca::Qcp,
+            Level::Seal => Ca::Seal,
+        }
+    }
+}
+
+/// A certificate authority of the hierarchy: the root (which issues the other CAs and the
+/// time-stamping unit) or an issuing CA. Names the CRL (`/pki/{ca}.crl`) and the rows of
+/// the registry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Ca {
+    Root,
+    Lcp,
+    Qcp,
+    Seal,
+}
+
+impl Ca {
+    pub const ALL: [Ca; 4] = [Ca::Root, Ca::Lcp, Ca::Qcp, Ca::Seal];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Ca::Root => "root",
+            Ca::Lcp => "lcp",
+            Ca::Qcp => "qcp",
+            Ca::Seal => "seal",
+        }
+    }
+}
+
+impl FromStr for Ca {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ca::ALL.into_iter().find(|c| c.as_str() == s).ok_or_else(|| format!("unknown CA {s:?}"))
+    }
+}
+
+/// Why a certificate was revoked (RFC 5280 CRLReason), as the holder or an operator says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RevocationReason {
+    Unspecified,
+    KeyCompromise,
+    AffiliationChanged,
+    Superseded,
+    CessationOfOperation,
+}
+
+impl RevocationReason {
+    pub const ALL: [RevocationReason; 5] = [
+        RevocationReason::Unspecified,
+        RevocationReason::KeyCompromise,
+        RevocationReason::AffiliationChanged,
+        RevocationReason::Superseded,
+        RevocationReason::CessationOfOperation,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RevocationReason::Unspecified => "unspecified",
+            RevocationReason::KeyCompromise => "key_compromise",
+            RevocationReason::AffiliationChanged => "affiliation_changed",
+            RevocationReason::Superseded => "superseded",
+            RevocationReason::CessationOfOperation => "cessation_of_operation",
+        }
+    }
+
+    pub fn crl_reason(self) -> x509_cert::ext::pkix::CrlReason {
+        use x509_cert::ext::pkix::CrlReason;
+        match self {
+            RevocationReason::Unspecified => CrlReason::Unspecified,
+            RevocationReason::KeyCompromise => CrlReason::KeyCompromise,
+            RevocationReason::AffiliationChanged => CrlReason::AffiliationChanged,
+            RevocationReason::Superseded => CrlReason::Superseded,
+            RevocationReason::CessationOfOperation => CrlReason::CessationOfOperation,
+        }
+    }
+}
+
+impl FromStr for RevocationReason {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        RevocationReason::ALL.into_iter().find(|r| r.as_str() == s).ok_or_else(|| format!("unknown revocation reason {s:?}"))
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Revocation {
+    pub at: DateTime<Utc>,
+    pub reason: RevocationReason,
+}
+
+/// What the registry knows of a serial: issued and valid, or revoked. A serial the
+/// registry does not hold was never issued here (OCSP answers `unknown`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CertState {
+    Good,
+    Revoked(Revocation),
+}
+
 /// A certificate and the key that signs with it.
+#[derive(Clone)]
 pub struct Authority {
     pub certificate: Certificate,
     key: RsaPrivateKey,
 }
 
 impl Authority {
+    pub fn new(certificate: Certificate, key: RsaPrivateKey) -> Self {
+        Authority { certificate, key }
+    }
+
+    pub(crate) fn key(&self) -> &RsaPrivateKey {
+        &self.key
+    }
+
     fn signer(&self) -> SigningKey<Sha256> {
         SigningKey::<Sha256>::new(self.key.clone())
     }
@@ -114,11 +251,14 @@ impl Authority {
     }
 }
 
+#[derive(Clone)]
 pub struct CaHierarchy {
     pub root: Authority,
     pub lcp: Authority,
     pub qcp: Authority,
     pub seal: Authority,
+    /// The time-stamping unit, certified by the root.
+    pub tsa: Authority,
     /// Where this instance publishes CRLs and answers OCSP, e.g. `https://paraphe.example`.
     base_url: String,
 }
@@ -160,10 +300,11 @@ impl CaHierarchy {
             &root_signer,
         )?;
         let root = Authority { certificate: builder.build::<rsa::pkcs1v15::Signature>()?, key: root_key };
+        let base_url = base_url.trim_end_matches('/').to_owned();
         let root_signer = root.signer();
         let issuing = |label: &str| -> Result<Authority, PkiError> {
             let key = generate_key()?;
-            let builder = CertificateBuilder::new(
+            let mut builder = CertificateBuilder::new(
                 Profile::SubCA { issuer: root.certificate.tbs_certificate.subject.clone(), path_len_constraint: Some(0) },
                 random_serial()?,
                 Validity::from_now(CA_VALIDITY)?,
@@ -171,10 +312,46 @@ impl CaHierarchy {
                 spki_of(&key.to_public_key())?,
                 &root_signer,
             )?;
+            add_revocation_pointers(&mut builder, &base_url, Ca::Root)?;
             Ok(Authority { certificate: builder.build::<rsa::pkcs1v15::Signature>()?, key })
         };
         let (lcp, qcp, seal) = (issuing("LCP")?, issuing("QCP")?, issuing("Seal")?);
-        Ok(CaHierarchy { root, lcp, qcp, seal, base_url: base_url.trim_end_matches('/').to_owned() })
+        let tsa_key = generate_key()?;
+        let mut builder = CertificateBuilder::new(
+            Profile::Leaf {
+                issuer: root.certificate.tbs_certificate.subject.clone(),
+                enable_key_agreement: false,
+                enable_key_encipherment: false,
+            },
+            random_serial()?,
+            Validity::from_now(TSA_VALIDITY)?,
+            ca_name("Paraphe Time-Stamping Unit")?,
+            spki_of(&tsa_key.to_public_key())?,
+            &root_signer,
+        )?;
+        builder.add_extension(&CriticalExtendedKeyUsage(vec![OID_KP_TIME_STAMPING]))?;
+        add_revocation_pointers(&mut builder, &base_url, Ca::Root)?;
+        let tsa = Authority { certificate: builder.build::<rsa::pkcs1v15::Signature>()?, key: tsa_key };
+        Ok(CaHierarchy { root, lcp, qcp, seal, tsa, base_url })
+    }
+
+    /// Reassembles a hierarchy from stored certificates and keys.
+    pub fn from_parts(root: Authority, lcp: Authority, qcp: Authority, seal: Authority, tsa: Authority, base_url: &str) -> Self {
+        CaHierarchy { root, lcp, qcp, seal, tsa, base_url: base_url.trim_end_matches('/').to_owned() }
+    }
+
+    pub fn authority(&self, ca: Ca) -> &Authority {
+        match ca {
+            Ca::Root => &self.root,
+            Ca::Lcp => &self.lcp,
+            Ca::Qcp => &self.qcp,
+            Ca::Seal => &self.seal,
+        }
+    }
+
+    /// The certificates above an end entity of this level: its issuing CA, then the root.
+    pub fn chain_above(&self, level: Level) -> Vec<Certificate> {
+        vec![self.issuer(level).certificate.clone(), self.root.certificate.clone()]
     }
 
     pub fn issuer(&self, level: Level) -> &Authority {
@@ -213,27 +390,166 @@ impl CaHierarchy {
             spki_of(key)?,
             &signer,
         )?;
-        let uri = |path: String| -> Result<GeneralName, PkiError> {
-            Ok(GeneralName::UniformResourceIdentifier(Ia5String::new(&format!("{}{path}", self.base_url))?))
-        };
         builder.add_extension(&CertificatePolicies(vec![PolicyInformation {
             policy_identifier: level.policy_oid(),
             policy_qualifiers: None,
         }]))?;
-        builder.add_extension(&CrlDistributionPoints(vec![DistributionPoint {
-            distribution_point: Some(DistributionPointName::FullName(vec![uri(format!("/pki/{}.crl", level.as_str()))?])),
-            reasons: None,
-            crl_issuer: None,
-        }]))?;
-        builder.add_extension(&AuthorityInfoAccessSyntax(vec![AccessDescription {
-            access_method: OID_AD_OCSP,
-            access_location: uri("/pki/ocsp".into())?,
-        }]))?;
+        add_revocation_pointers(&mut builder, &self.base_url, level.ca())?;
         Ok(builder.build::<rsa::pkcs1v15::Signature>()?)
+    }
+}
+
+/// CRL distribution point and OCSP responder (AIA) of this instance, for a certificate
+/// issued by `issuer`.
+fn add_revocation_pointers(
+    builder: &mut CertificateBuilder<'_, SigningKey<Sha256>>,
+    base_url: &str,
+    issuer: Ca,
+) -> Result<(), PkiError> {
+    let uri = |path: String| -> Result<GeneralName, PkiError> {
+        Ok(GeneralName::UniformResourceIdentifier(Ia5String::new(&format!("{base_url}{path}"))?))
+    };
+    builder.add_extension(&CrlDistributionPoints(vec![DistributionPoint {
+        distribution_point: Some(DistributionPointName::FullName(vec![uri(format!("/pki/{}.crl", issuer.as_str()))?])),
+        reasons: None,
+        crl_issuer: None,
+    }]))?;
+    builder.add_extension(&AuthorityInfoAccessSyntax(vec![AccessDescription {
+        access_method: OID_AD_OCSP,
+        access_location: uri("/pki/ocsp".into())?,
+    }]))?;
+    Ok(())
+}
+
+/// extendedKeyUsage marked critical, as RFC 3161 §2.3 requires of a TSA certificate
+/// (x509-cert marks its own `ExtendedKeyUsage` non-critical).
+struct CriticalExtendedKeyUsage(Vec<ObjectIdentifier>);
+
+impl const_oid::AssociatedOid for CriticalExtendedKeyUsage {
+    const OID: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.37");
+}
+
+impl der::Encode for CriticalExtendedKeyUsage {
+    fn encoded_len(&self) -> der::Result<der::Length> {
+        self.0.encoded_len()
+    }
+    fn encode(&self, writer: &mut impl der::Writer) -> der::Result<()> {
+        self.0.encode(writer)
+    }
+}
+
+impl x509_cert::ext::AsExtension for CriticalExtendedKeyUsage {
+    fn critical(&self, _subject: &Name, _extensions: &[x509_cert::ext::Extension]) -> bool {
+        true
     }
 }
 
 /// DER of a certificate.
 pub fn certificate_der(certificate: &Certificate) -> Result<Vec<u8>, PkiError> {
     Ok(certificate.to_der()?)
+}
+
+/// The instance's PKI at run time: the hierarchy and the registry of what it issued.
+/// Every issuance goes through here so OCSP and CRLs know every certificate.
+pub struct Pki {
+    pub hierarchy: CaHierarchy,
+    pub registry: Registry,
+}
+
+impl Pki {
+    pub fn new(hierarchy: CaHierarchy, registry: Registry) -> Self {
+        Pki { hierarchy, registry }
+    }
+
+    /// The instance's PKI from the database, created on first start.
+    pub async fn load_or_create(db: &sqlx::PgPool, kek: &crate::keys::KeyEncryptionKey, base_url: &str) -> Result<Self, PkiError> {
+        let hierarchy = store::load_or_create(db, kek, base_url, || CaHierarchy::generate(base_url)).await?;
+        Ok(Pki::new(hierarchy, Registry::Database(db.clone())))
+    }
+
+    pub async fn issue_for_person(&self, level: Level, person: &PersonIdentity, key: &RsaPublicKey) -> Result<Certificate, PkiError> {
+        let certificate = self.hierarchy.issue_for_person(level, person, key)?;
+        self.registry.record(level.ca(), &certificate).await?;
+        Ok(certificate)
+    }
+
+    pub async fn issue_for_cabinet(&self, cabinet: &CabinetIdentity, key: &RsaPublicKey) -> Result<Certificate, PkiError> {
+        let certificate = self.hierarchy.issue_for_cabinet(cabinet, key)?;
+        self.registry.record(Ca::Seal, &certificate).await?;
+        Ok(certificate)
+    }
+
+    /// Revokes a certificate this instance issued; OCSP and the CRL say so at once.
+    pub async fn revoke(&self, certificate: &Certificate, reason: RevocationReason) -> Result<Revocation, PkiError> {
+        let issuer = self.issuer_of(certificate).ok_or(PkiError::UnknownCertificate)?;
+        self.registry.revoke(issuer, &certificate.tbs_certificate.serial_number, reason).await
+    }
+
+    /// Answers a DER OCSP request (never fails: errors are OCSP error responses).
+    pub async fn ocsp(&self, request_der: &[u8]) -> Vec<u8> {
+        let query = match ocsp::parse(&self.hierarchy, request_der) {
+            Ok(query) => query,
+            Err(response) => return response,
+        };
+        match self.registry.states(query.issuer, &query.serials(&self.hierarchy)).await {
+            Ok(states) => ocsp::answer(&self.hierarchy, &query, &states),
+            Err(error) => {
+                tracing::error!(%error, "OCSP lookup failed");
+                ocsp::try_later()
+            }
+        }
+    }
+
+    /// The current DER CRL of a CA.
+    pub async fn crl(&self, ca: Ca) -> Result<Vec<u8>, PkiError> {
+        let revoked = self.registry.revoked(ca).await?;
+        crl::build(self.hierarchy.authority(ca), &revoked)
+    }
+
+    /// Which of our CAs issued `certificate`, if any.
+    pub fn issuer_of(&self, certificate: &Certificate) -> Option<Ca> {
+        Ca::ALL
+            .into_iter()
+            .find(|ca| self.hierarchy.authority(*ca).certificate.tbs_certificate.subject == certificate.tbs_certificate.issuer)
+    }
+
+    /// Everything a validator needs offline for these chains: the certificates, and a fresh
+    /// OCSP response for each certificate below the root (PAdES B-LT's DSS).
+    pub async fn validation_data(&self, chains: &[&[Certificate]]) -> Result<crate::signing::ValidationData, PkiError> {
+        let mut data = crate::signing::ValidationData::default();
+        let root = &self.hierarchy.root.certificate;
+        for certificate in chains.iter().flat_map(|chain| chain.iter()) {
+            let der = certificate.to_der()?;
+            if data.certificates.contains(&der) {
+                continue;
+            }
+            data.certificates.push(der);
+            if certificate == root {
+                continue;
+            }
+            let Some(issuer) = self.issuer_of(certificate) else { continue };
+            let serial = &certificate.tbs_certificate.serial_number;
+            let Some(id) = ocsp::cert_id(&self.hierarchy, issuer, serial) else { continue };
+            let states = self.registry.states(issuer, std::slice::from_ref(serial)).await?;
+            data.ocsp_responses.push(ocsp::sign_answer(&self.hierarchy, issuer, &[id], None, &states));
+        }
+        Ok(data)
+    }
+
+    /// The time-stamping unit's chain (TSA, root): its tokens need validation data too.
+    pub fn tsa_chain(&self) -> Vec<Certificate> {
+        vec![self.hierarchy.tsa.certificate.clone(), self.hierarchy.root.certificate.clone()]
+    }
+
+    /// Answers a DER RFC 3161 request.
+    pub fn time_stamp(&self, request_der: &[u8]) -> Vec<u8> {
+        tsa::respond(&self.hierarchy, request_der)
+    }
+}
+
+/// The instance's own time-stamping unit, for PAdES B-T signatures made in process.
+impl crate::signing::cms::TimeStamper for Pki {
+    fn stamp(&self, sha256_digest: &[u8]) -> Result<Vec<u8>, String> {
+        tsa::stamp_sha256(&self.hierarchy, sha256_digest)
+    }
 }

@@ -6,7 +6,7 @@ use cms::cert::{CertificateChoices, IssuerAndSerialNumber};
 use cms::content_info::{CmsVersion, ContentInfo};
 use cms::signed_data::{CertificateSet, EncapsulatedContentInfo, SignedData, SignerIdentifier, SignerInfo};
 use der::asn1::{Any, ObjectIdentifier, OctetString, SetOfVec};
-use der::{Encode, Sequence};
+use der::{Decode, Encode, Sequence};
 use rsa::pkcs1v15::SigningKey;
 use rsa::signature::{SignatureEncoding, Signer};
 use rsa::RsaPrivateKey;
@@ -55,9 +55,57 @@ fn sha256_algorithm() -> AlgorithmIdentifierOwned {
     AlgorithmIdentifierOwned { oid: ID_SHA256, parameters: None }
 }
 
+/// Asks a time-stamping authority to stamp a SHA-256 digest; answers the DER
+/// `TimeStampToken` (a ContentInfo).
+pub trait TimeStamper {
+    fn stamp(&self, sha256_digest: &[u8]) -> Result<Vec<u8>, String>;
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum CmsError {
+    #[error("encoding: {0}")]
+    Der(#[from] der::Error),
+    #[error("time-stamp: {0}")]
+    TimeStamp(String),
+}
+
+const ID_SIGNATURE_TIME_STAMP_TOKEN: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.16.2.14");
+
 /// Builds the DER ContentInfo of a detached CAdES signature over content whose SHA-256
 /// is `content_digest`. `chain` is the signer's certificate first, then its issuers.
 pub fn signed_data(content_digest: &[u8], key: &RsaPrivateKey, chain: &[Certificate]) -> der::Result<Vec<u8>> {
+    match build(ID_DATA, None, content_digest, key, chain, None) {
+        Ok(der) => Ok(der),
+        Err(CmsError::Der(e)) => Err(e),
+        Err(CmsError::TimeStamp(_)) => Err(der::ErrorKind::Failed.into()),
+    }
+}
+
+/// As [`signed_data`], with a signature time-stamp (CAdES-T, hence PAdES B-T): the
+/// signature value's SHA-256 stamped by `stamper`, as an unsigned attribute.
+pub fn signed_data_timestamped(
+    content_digest: &[u8],
+    key: &RsaPrivateKey,
+    chain: &[Certificate],
+    stamper: &dyn TimeStamper,
+) -> Result<Vec<u8>, CmsError> {
+    build(ID_DATA, None, content_digest, key, chain, Some(stamper))
+}
+
+/// A SignedData that carries its content (e.g. a time-stamp token's TSTInfo).
+pub fn encapsulating(content_type: ObjectIdentifier, content: &[u8], key: &RsaPrivateKey, chain: &[Certificate]) -> Result<Vec<u8>, CmsError> {
+    let digest = Sha256::digest(content);
+    build(content_type, Some(content), &digest, key, chain, None)
+}
+
+fn build(
+    content_type: ObjectIdentifier,
+    encapsulated: Option<&[u8]>,
+    content_digest: &[u8],
+    key: &RsaPrivateKey,
+    chain: &[Certificate],
+    stamper: Option<&dyn TimeStamper>,
+) -> Result<Vec<u8>, CmsError> {
     let signer_cert = chain.first().ok_or_else(|| der::Error::from(der::ErrorKind::Failed))?;
     let tbs = &signer_cert.tbs_certificate;
 
@@ -71,13 +119,22 @@ pub fn signed_data(content_digest: &[u8], key: &RsaPrivateKey, chain: &[Certific
         }],
     };
     let signed_attributes: SetOfVec<Attribute> = SetOfVec::try_from(vec![
-        attribute(ID_CONTENT_TYPE, Any::encode_from(&ID_DATA)?)?,
+        attribute(ID_CONTENT_TYPE, Any::encode_from(&content_type)?)?,
         attribute(ID_MESSAGE_DIGEST, Any::encode_from(&OctetString::new(content_digest.to_vec())?)?)?,
         attribute(ID_SIGNING_CERTIFICATE_V2, Any::encode_from(&signing_certificate)?)?,
     ])?;
     // The signature covers the DER of the attributes as a SET (RFC 5652 §5.4).
     let to_sign = signed_attributes.to_der()?;
     let signature = SigningKey::<Sha256>::new(key.clone()).sign(&to_sign).to_vec();
+    let unsigned_attrs = match stamper {
+        None => None,
+        Some(stamper) => {
+            let token = stamper.stamp(&Sha256::digest(&signature)).map_err(CmsError::TimeStamp)?;
+            let mut attributes = SetOfVec::new();
+            attributes.insert(attribute(ID_SIGNATURE_TIME_STAMP_TOKEN, Any::from_der(&token)?)?)?;
+            Some(attributes)
+        }
+    };
 
     let signer_info = SignerInfo {
         version: CmsVersion::V1,
@@ -89,7 +146,7 @@ pub fn signed_data(content_digest: &[u8], key: &RsaPrivateKey, chain: &[Certific
         signed_attrs: Some(signed_attributes),
         signature_algorithm: AlgorithmIdentifierOwned { oid: SHA256_WITH_RSA, parameters: Some(Any::null()) },
         signature: OctetString::new(signature)?,
-        unsigned_attrs: None,
+        unsigned_attrs,
     };
     let mut certificates = SetOfVec::new();
     for certificate in chain {
@@ -100,12 +157,16 @@ pub fn signed_data(content_digest: &[u8], key: &RsaPrivateKey, chain: &[Certific
     let mut signer_infos = SetOfVec::new();
     signer_infos.insert(signer_info)?;
     let signed_data = SignedData {
-        version: CmsVersion::V1,
+        // RFC 5652 §5.1: version 3 when the content is not id-data.
+        version: if content_type == ID_DATA { CmsVersion::V1 } else { CmsVersion::V3 },
         digest_algorithms,
-        encap_content_info: EncapsulatedContentInfo { econtent_type: ID_DATA, econtent: None },
+        encap_content_info: EncapsulatedContentInfo {
+            econtent_type: content_type,
+            econtent: encapsulated.map(|content| Any::new(der::Tag::OctetString, content)).transpose()?,
+        },
         certificates: Some(CertificateSet(certificates)),
         crls: None,
         signer_infos: cms::signed_data::SignerInfos(signer_infos),
     };
-    ContentInfo { content_type: ID_SIGNED_DATA, content: Any::encode_from(&signed_data)? }.to_der()
+    Ok(ContentInfo { content_type: ID_SIGNED_DATA, content: Any::encode_from(&signed_data)? }.to_der()?)
 }

@@ -3,7 +3,11 @@
 //! visible stamps and validation come next; see ARCHITECTURE.md.
 
 pub mod cms;
+pub mod levels;
 pub mod pdf;
 mod syntax;
 
+pub use cms::TimeStamper;
+pub use levels::{sign_at_level, PadesLevel};
+pub use pdf::{add_validation_data, time_stamp_document, ValidationData};
 pub use pdf::{sign, PdfError, SignatureRequest, SigningIdentity, MAX_PDF_BYTES};

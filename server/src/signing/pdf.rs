@@ -30,6 +30,8 @@ pub enum PdfError {
     SignatureTooLarge,
     #[error("la signature n'a pas pu être calculée : {0}")]
     Crypto(String),
+    #[error("l'horodatage est indisponible : {0}")]
+    TimeStamp(String),
 }
 
 impl PdfError {
@@ -40,6 +42,7 @@ impl PdfError {
             PdfError::Encrypted => "PDF_ENCRYPTED",
             PdfError::TooLarge => "PDF_TOO_LARGE",
             PdfError::SigningForbidden => "PDF_SIGNING_FORBIDDEN",
+            PdfError::TimeStamp(_) => "TIMESTAMP_UNAVAILABLE",
             PdfError::SignatureTooLarge | PdfError::Crypto(_) => "INTERNAL",
         }
     }
@@ -54,10 +57,12 @@ pub struct SignatureRequest {
     pub time: DateTime<Utc>,
 }
 
-/// The key and certificate chain (signer first) that sign.
+/// The key and certificate chain (signer first) that sign, and the time-stamping
+/// authority that stamps the signature: B-T with one, B-B without.
 pub struct SigningIdentity<'a> {
     pub key: &'a RsaPrivateKey,
     pub chain: &'a [Certificate],
+    pub time_stamper: Option<&'a dyn super::cms::TimeStamper>,
 }
 
 fn invalid(e: impl std::fmt::Display) -> PdfError {
@@ -190,8 +195,29 @@ fn lift_direct_annotations(doc: &Document, revision: &mut Revision, page: &mut D
     }
 }
 
-/// Signs `pdf` (PAdES B-B). The result is `pdf` followed by one new revision.
+/// What the new signature field holds.
+#[derive(Clone, Copy)]
+enum Seal<'a> {
+    /// A CAdES signature by a person or a cabinet (B-B, or B-T with a time-stamper).
+    Signature { request: &'a SignatureRequest, identity: &'a SigningIdentity<'a> },
+    /// A document time-stamp over everything before it (PAdES B-LTA).
+    DocumentTimeStamp { stamper: &'a dyn super::cms::TimeStamper },
+}
+
+/// Signs `pdf` (PAdES B-B, or B-T with a time-stamper). The result is `pdf` followed by
+/// one new revision.
 pub fn sign(pdf: &[u8], request: &SignatureRequest, identity: &SigningIdentity<'_>) -> Result<Vec<u8>, PdfError> {
+    seal(pdf, Seal::Signature { request, identity })
+}
+
+/// Adds a document time-stamp (`/ETSI.RFC3161`) covering the whole file: with validation
+/// data before it, the signatures become PAdES B-LTA.
+pub fn time_stamp_document(pdf: &[u8], stamper: &dyn super::cms::TimeStamper) -> Result<Vec<u8>, PdfError> {
+    seal(pdf, Seal::DocumentTimeStamp { stamper })
+}
+
+/// Parses a PDF that is about to get a new revision; refuses what must not be touched.
+fn load_for_update(pdf: &[u8]) -> Result<Document, PdfError> {
     if pdf.len() > MAX_PDF_BYTES {
         return Err(PdfError::TooLarge);
     }
@@ -209,6 +235,11 @@ pub fn sign(pdf: &[u8], request: &SignatureRequest, identity: &SigningIdentity<'
     if doc.is_encrypted() || doc.encryption_state.is_some() || doc.trailer.has(b"Encrypt") {
         return Err(PdfError::Encrypted);
     }
+    Ok(doc)
+}
+
+fn seal(pdf: &[u8], seal: Seal<'_>) -> Result<Vec<u8>, PdfError> {
+    let doc = load_for_update(pdf)?;
     let root_id = doc.trailer.get(b"Root").and_then(Object::as_reference).map_err(invalid)?;
     let mut root = doc.get_dictionary(root_id).cloned().map_err(invalid)?;
     check_doc_mdp(&doc, &root)?;
@@ -222,7 +253,10 @@ pub fn sign(pdf: &[u8], request: &SignatureRequest, identity: &SigningIdentity<'
 
     let mut suffix = [0u8; 4];
     rand::rngs::OsRng.fill_bytes(&mut suffix);
-    let field_name = format!("Signature-{}", hex(&suffix));
+    let field_name = match seal {
+        Seal::Signature { .. } => format!("Signature-{}", hex(&suffix)),
+        Seal::DocumentTimeStamp { .. } => format!("Horodatage-{}", hex(&suffix)),
+    };
     let widget = Dictionary::from_iter([
         ("Type", Object::Name(b"Annot".to_vec())),
         ("Subtype", Object::Name(b"Widget".to_vec())),
@@ -281,47 +315,32 @@ pub fn sign(pdf: &[u8], request: &SignatureRequest, identity: &SigningIdentity<'
     }
 
     // The signature dictionary, with placeholders patched once offsets are known.
+    let (kind, sub_filter) = match seal {
+        Seal::Signature { .. } => ("Sig", "ETSI.CAdES.detached"),
+        Seal::DocumentTimeStamp { .. } => ("DocTimeStamp", "ETSI.RFC3161"),
+    };
     let mut signature = format!(
-        "<< /Type /Sig /Filter /Adobe.PPKLite /SubFilter /ETSI.CAdES.detached /ByteRange {BYTE_RANGE_PLACEHOLDER} /Contents <{}> /M ",
+        "<< /Type /{kind} /Filter /Adobe.PPKLite /SubFilter /{sub_filter} /ByteRange {BYTE_RANGE_PLACEHOLDER} /Contents <{}>",
         "0".repeat(CONTENTS_CAPACITY * 2)
     )
     .into_bytes();
-    signature.extend(serialise(&text(&pdf_date(request.time)))?);
-    signature.extend(b" /Name ");
-    signature.extend(serialise(&text(&request.signer_name))?);
-    if let Some(reason) = &request.reason {
-        signature.extend(b" /Reason ");
-        signature.extend(serialise(&text(reason))?);
-    }
-    if let Some(location) = &request.location {
-        signature.extend(b" /Location ");
-        signature.extend(serialise(&text(location))?);
+    if let Seal::Signature { request, .. } = &seal {
+        signature.extend(b" /M ");
+        signature.extend(serialise(&text(&pdf_date(request.time)))?);
+        signature.extend(b" /Name ");
+        signature.extend(serialise(&text(&request.signer_name))?);
+        if let Some(reason) = &request.reason {
+            signature.extend(b" /Reason ");
+            signature.extend(serialise(&text(reason))?);
+        }
+        if let Some(location) = &request.location {
+            signature.extend(b" /Location ");
+            signature.extend(serialise(&text(location))?);
+        }
     }
     signature.extend(b" >>");
 
-    let mut out = Vec::with_capacity(pdf.len() + CONTENTS_CAPACITY * 2 + 4096);
-    out.extend_from_slice(pdf);
-    if !pdf.ends_with(b"\n") {
-        out.push(b'\n');
-    }
-    let mut offsets: Vec<(u32, u16, usize)> = Vec::new();
-    let written = std::iter::once((signature_id, signature))
-        .chain(revision.objects.iter().map(|(id, object)| (*id, super::syntax::to_bytes(object))));
-    for ((id, generation), bytes) in written {
-        offsets.push((id, generation, out.len()));
-        out.extend(format!("{id} {generation} obj\n").as_bytes());
-        out.extend(bytes);
-        out.extend(b"\nendobj\n");
-    }
-    let trailer = trailer_entries(&doc, root_id)?;
-    let uses_stream = matches!(doc.reference_table.cross_reference_type, lopdf::xref::XrefType::CrossReferenceStream);
-    let xref_offset = if uses_stream {
-        let xref_id = revision.allocate().0;
-        write_xref_stream(&mut out, &mut offsets, xref_id, revision.next_id, &trailer, doc.xref_start)?
-    } else {
-        write_xref_table(&mut out, &offsets, revision.next_id, &trailer, doc.xref_start)?
-    };
-    out.extend(format!("startxref\n{xref_offset}\n%%EOF\n").as_bytes());
+    let (mut out, offsets) = append_revision(pdf, &doc, root_id, Some((signature_id, signature)), revision)?;
 
     // Offsets of the placeholders inside the signature object.
     let signature_offset = offsets.iter().find(|(id, ..)| *id == signature_id.0).map(|(.., o)| *o).unwrap_or(0);
@@ -339,13 +358,109 @@ pub fn sign(pdf: &[u8], request: &SignatureRequest, identity: &SigningIdentity<'
     hasher.update(&out[..contents_start]);
     hasher.update(&out[contents_end..]);
     let digest = hasher.finalize();
-    let cms = super::cms::signed_data(&digest, identity.key, identity.chain).map_err(|e| PdfError::Crypto(e.to_string()))?;
+    let cms = match seal {
+        Seal::DocumentTimeStamp { stamper } => stamper.stamp(&digest).map_err(PdfError::TimeStamp)?,
+        Seal::Signature { identity, .. } => match identity.time_stamper {
+        None => super::cms::signed_data(&digest, identity.key, identity.chain).map_err(|e| PdfError::Crypto(e.to_string()))?,
+        Some(stamper) => super::cms::signed_data_timestamped(&digest, identity.key, identity.chain, stamper).map_err(|e| match e {
+            super::cms::CmsError::TimeStamp(reason) => PdfError::TimeStamp(reason),
+            other => PdfError::Crypto(other.to_string()),
+        })?,
+        },
+    };
     if cms.len() > CONTENTS_CAPACITY {
         return Err(PdfError::SignatureTooLarge);
     }
     let encoded = hex(&cms);
     out[contents_start + 1..contents_start + 1 + encoded.len()].copy_from_slice(encoded.as_bytes());
     Ok(out)
+}
+
+/// Writes a new revision after `pdf`: `first` (raw bytes, e.g. a signature dictionary
+/// with placeholders), then the revision's objects, then a cross-reference section of the
+/// same kind as the previous one. Returns the file and each object's offset.
+fn append_revision(
+    pdf: &[u8],
+    doc: &Document,
+    root_id: ObjectId,
+    first: Option<(ObjectId, Vec<u8>)>,
+    mut revision: Revision,
+) -> Result<(Vec<u8>, Vec<(u32, u16, usize)>), PdfError> {
+    let mut out = Vec::with_capacity(pdf.len() + CONTENTS_CAPACITY * 2 + 4096);
+    out.extend_from_slice(pdf);
+    if !pdf.ends_with(b"\n") {
+        out.push(b'\n');
+    }
+    let mut offsets: Vec<(u32, u16, usize)> = Vec::new();
+    let written = first.into_iter().chain(revision.objects.iter().map(|(id, object)| (*id, super::syntax::to_bytes(object))));
+    for ((id, generation), bytes) in written {
+        offsets.push((id, generation, out.len()));
+        out.extend(format!("{id} {generation} obj\n").as_bytes());
+        out.extend(bytes);
+        out.extend(b"\nendobj\n");
+    }
+    let trailer = trailer_entries(doc, root_id)?;
+    let uses_stream = matches!(doc.reference_table.cross_reference_type, lopdf::xref::XrefType::CrossReferenceStream);
+    let xref_offset = if uses_stream {
+        let xref_id = revision.allocate().0;
+        write_xref_stream(&mut out, &mut offsets, xref_id, revision.next_id, &trailer, doc.xref_start)?
+    } else {
+        write_xref_table(&mut out, &offsets, revision.next_id, &trailer, doc.xref_start)?
+    };
+    out.extend(format!("startxref\n{xref_offset}\n%%EOF\n").as_bytes());
+    Ok((out, offsets))
+}
+
+/// What a validator needs to check signatures without going online: certificates, OCSP
+/// responses and CRLs (DER each).
+#[derive(Debug, Clone, Default)]
+pub struct ValidationData {
+    pub certificates: Vec<Vec<u8>>,
+    pub ocsp_responses: Vec<Vec<u8>>,
+    pub crls: Vec<Vec<u8>>,
+}
+
+/// Adds (or extends) the document security store `/DSS` in a new revision: the signatures
+/// before it become PAdES B-LT. Earlier revisions stay byte-identical.
+pub fn add_validation_data(pdf: &[u8], data: &ValidationData) -> Result<Vec<u8>, PdfError> {
+    let doc = load_for_update(pdf)?;
+    let root_id = doc.trailer.get(b"Root").and_then(Object::as_reference).map_err(invalid)?;
+    let mut root = doc.get_dictionary(root_id).cloned().map_err(invalid)?;
+    let declared_size = doc.trailer.get(b"Size").and_then(Object::as_i64).unwrap_or(0).max(0) as u32;
+    let mut revision = Revision { objects: Vec::new(), next_id: declared_size.max(doc.max_id + 1) };
+
+    let (dss_id, mut dss) = match root.get(b"DSS") {
+        Ok(Object::Reference(id)) => (Some(*id), doc.get_dictionary(*id).cloned().map_err(invalid)?),
+        Ok(Object::Dictionary(dss)) => (None, dss.clone()),
+        _ => (None, Dictionary::new()),
+    };
+    dss.set("Type", Object::Name(b"DSS".to_vec()));
+    for (key, items) in [(&b"Certs"[..], &data.certificates), (b"OCSPs", &data.ocsp_responses), (b"CRLs", &data.crls)] {
+        if items.is_empty() {
+            continue;
+        }
+        let mut array = match dss.get(key) {
+            Ok(Object::Reference(id)) => doc.get_object(*id).and_then(Object::as_array).cloned().map_err(invalid)?,
+            Ok(Object::Array(array)) => array.clone(),
+            _ => Vec::new(),
+        };
+        for item in items {
+            let id = revision.allocate();
+            revision.put(id, &Object::Stream(lopdf::Stream::new(Dictionary::new(), item.clone())))?;
+            array.push(Object::Reference(id));
+        }
+        dss.set(key.to_vec(), Object::Array(array));
+    }
+    match dss_id {
+        Some(id) => revision.put(id, &Object::Dictionary(dss))?,
+        None => {
+            let id = revision.allocate();
+            revision.put(id, &Object::Dictionary(dss))?;
+            root.set("DSS", Object::Reference(id));
+            revision.put(root_id, &Object::Dictionary(root))?;
+        }
+    }
+    Ok(append_revision(pdf, &doc, root_id, None, revision)?.0)
 }
 
 fn hex(bytes: &[u8]) -> String {

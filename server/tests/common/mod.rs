@@ -4,19 +4,28 @@
 #![allow(dead_code)]
 
 use std::net::SocketAddr;
+use std::sync::{Arc, OnceLock};
 
 use paraphe_server::accounts::{self, NewUser};
 use paraphe_server::cabinets;
 use paraphe_server::config::Config;
+use paraphe_server::pki::{self, CaHierarchy, Pki, Registry};
 use paraphe_server::events::EventBus;
 use paraphe_shared::{Email, PersonName, Role};
 use serde_json::{json, Value};
 use sqlx::PgPool;
 use uuid::Uuid;
 
+/// Generating RSA keys is slow: tests that do not look at the CAs share one hierarchy.
+fn shared_hierarchy() -> CaHierarchy {
+    static HIERARCHY: OnceLock<CaHierarchy> = OnceLock::new();
+    HIERARCHY.get_or_init(|| CaHierarchy::generate("http://localhost:8080").unwrap()).clone()
+}
+
 pub struct TestServer {
     pub addr: SocketAddr,
     pub db: PgPool,
+    pub pki: Arc<Pki>,
 }
 
 impl TestServer {
@@ -25,16 +34,35 @@ impl TestServer {
     }
 
     pub async fn start_with(db: PgPool, bus: EventBus, tweak: impl FnOnce(&mut Config)) -> Self {
+        Self::start_full(db, bus, tweak, false).await
+    }
+
+    /// A server whose certificate authorities are new and point their CRL and OCSP URLs
+    /// at this very server, for relying parties that fetch them.
+    pub async fn start_with_own_pki(db: PgPool) -> Self {
+        Self::start_full(db, EventBus::in_process(), |_| {}, true).await
+    }
+
+    async fn start_full(db: PgPool, bus: EventBus, tweak: impl FnOnce(&mut Config), own_pki: bool) -> Self {
         let mut config = Config::for_tests(String::new());
         tweak(&mut config);
-        let state = paraphe_server::app::state_with_bus(db.clone(), bus, config);
-        let app = paraphe_server::router(state);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
+        let base_url = format!("http://{addr}");
+        let hierarchy = if own_pki {
+            let base_url = base_url.clone();
+            tokio::task::spawn_blocking(move || CaHierarchy::generate(&base_url)).await.unwrap().unwrap()
+        } else {
+            shared_hierarchy()
+        };
+        let stored = pki::store::load_or_create(&db, &config.key_encryption_key, &base_url, || Ok(hierarchy)).await.unwrap();
+        let pki = Arc::new(Pki::new(stored, Registry::Database(db.clone())));
+        let state = paraphe_server::app::assemble(db.clone(), bus, config, pki.clone());
+        let app = paraphe_server::router(state);
         tokio::spawn(async move {
             axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>()).await.unwrap();
         });
-        TestServer { addr, db }
+        TestServer { addr, db, pki }
     }
 
     pub fn url(&self, path: &str) -> String {

@@ -1,0 +1,78 @@
+//! The operators' command line: `pdf sign` at every PAdES level and `pki export-roots`,
+//! checked by pyHanko against the exported roots.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use sqlx::PgPool;
+
+/// The fresh test database's URL, for the binary to use.
+async fn database_url(db: &PgPool) -> String {
+    let (name,): (String,) = sqlx::query_as("SELECT current_database()").fetch_one(db).await.unwrap();
+    let server = std::env::var("DATABASE_URL").expect("DATABASE_URL");
+    format!("{}/{name}", server.rsplit_once('/').map(|(base, _)| base).unwrap_or(&server))
+}
+
+fn paraphe(database_url: &str, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_paraphe-server"))
+        .args(args)
+        .env("DATABASE_URL", database_url)
+        .env("PARAPHE_KEY_ENCRYPTION_KEY", "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=")
+        .env("RUST_LOG", "warn")
+        .env_remove("RUST_BACKTRACE")
+        .output()
+        .expect("paraphe-server")
+}
+
+fn pyhanko(roots: &Path, pdf: &Path, mode: &str) -> Result<Vec<serde_json::Value>, String> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
+    let python = std::env::var("PARAPHE_PYTHON").map(PathBuf::from).unwrap_or_else(|_| root.join(".data/venv/bin/python"));
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/tools/pyhanko_validate.py");
+    let output = Command::new(python).arg(script).arg(roots).arg(pdf).arg(mode).output().expect("python");
+    if !output.status.success() {
+        return Err(String::from_utf8_lossy(&output.stderr).into_owned());
+    }
+    serde_json::from_slice(&output.stdout).map_err(|e| e.to_string())
+}
+
+#[sqlx::test(migrator = "paraphe_server::db::MIGRATOR")]
+async fn pdf_sign_makes_every_pades_level_and_pyhanko_accepts_each(db: PgPool) {
+    let url = database_url(&db).await;
+    let dir = std::env::temp_dir().join(format!("paraphe-cli-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/corpus/sign");
+    let input = std::fs::read_dir(&corpus).unwrap().map(|e| e.unwrap().path()).find(|p| p.extension().is_some_and(|e| e == "pdf")).unwrap();
+
+    let roots = tokio::task::spawn_blocking({
+        let url = url.clone();
+        move || paraphe(&url, &["pki", "export-roots"])
+    })
+    .await
+    .unwrap();
+    assert!(roots.status.success(), "{}", String::from_utf8_lossy(&roots.stderr));
+    assert!(roots.stdout.starts_with(b"-----BEGIN CERTIFICATE-----"));
+    let roots_path = dir.join("roots.pem");
+    std::fs::write(&roots_path, &roots.stdout).unwrap();
+
+    for (level, cert_level, mode) in [("b-b", "lcp", "online"), ("b-t", "qcp", "online"), ("b-lt", "lcp", "offline"), ("b-lta", "seal", "offline")] {
+        let output = dir.join(format!("{level}.pdf"));
+        let args = ["pdf", "sign", input.to_str().unwrap(), output.to_str().unwrap(), "--pades", level, "--level", cert_level, "--name", "Jeanne Dupont"];
+        let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+        let url = url.clone();
+        let signed = tokio::task::spawn_blocking(move || {
+            let args: Vec<&str> = args.iter().map(String::as_str).collect();
+            paraphe(&url, &args)
+        })
+        .await
+        .unwrap();
+        assert!(signed.status.success(), "{level}: {}", String::from_utf8_lossy(&signed.stderr));
+        let report = pyhanko(&roots_path, &output, mode).unwrap_or_else(|e| panic!("{level}: {e}"));
+        assert!(!report.is_empty() && report.iter().all(|s| s["bottom_line"] == true), "{level}: {report:?}");
+        let timestamped = report.iter().filter(|s| s["kind"] == "signature").all(|s| s["timestamp"] == "trusted");
+        assert_eq!(timestamped, level != "b-b", "{level}: {report:?}");
+    }
+
+    let refused = tokio::task::spawn_blocking(move || paraphe(&url, &["pdf", "sign", "/nonexistent.pdf", "/tmp/never.pdf"])).await.unwrap();
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("cannot read /nonexistent.pdf"));
+}
