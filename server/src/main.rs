@@ -51,6 +51,14 @@ enum PdfCommand {
         #[arg(long, default_value = "b-b")]
         pades: PadesLevel,
     },
+    /// Validate every signature of FILE against the instance's roots; exit code 0 only if
+    /// all are valid and nothing changed after the last one.
+    Verify {
+        file: std::path::PathBuf,
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -106,6 +114,21 @@ async fn main() -> anyhow::Result<()> {
         Command::Pdf(PdfCommand::Sign { input, output, name, level, pades }) => {
             let pki = Pki::load_or_create(&pool, &config.key_encryption_key, &config.public_url).await?;
             sign_pdf(&pki, &input, &output, &name, level, pades).await?;
+        }
+        Command::Pdf(PdfCommand::Verify { file, json }) => {
+            let pki = Pki::load_or_create(&pool, &config.key_encryption_key, &config.public_url).await?;
+            let pdf = std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
+            let mut report = signing::validate(&pdf, std::slice::from_ref(&pki.hierarchy.root.certificate))
+                .map_err(|e| anyhow::anyhow!("{}: {e}", e.code()))?;
+            pki.check_revocation(&mut report).await?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&report)?);
+            } else {
+                print_report(&report);
+            }
+            if !report.all_valid() {
+                std::process::exit(2);
+            }
         }
         Command::Pki(PkiCommand::ExportRoots) => {
             let pki = Pki::load_or_create(&pool, &config.key_encryption_key, &config.public_url).await?;
@@ -166,4 +189,25 @@ async fn sign_pdf(
         signing::sign_at_level(&pdf, &request, &key, &chain, pades, pki).await.map_err(|e| anyhow::anyhow!("{}: {e}", e.code()))?;
     std::fs::write(output, signed).with_context(|| format!("cannot write {}", output.display()))?;
     Ok(())
+}
+
+fn print_report(report: &signing::ValidationReport) {
+    let yes_no = |b: bool| if b { "oui" } else { "NON" };
+    if report.signatures.is_empty() {
+        println!("Aucune signature.");
+    }
+    for signature in &report.signatures {
+        println!("{} ({:?}, révision {}/{})", signature.field, signature.kind, signature.revision, report.revisions);
+        println!("  signataire        : {}", signature.signer.as_deref().unwrap_or("?"));
+        println!("  intègre           : {}", yes_no(signature.intact && signature.covers_whole_revision));
+        println!("  signature valide  : {}", yes_no(signature.cryptographically_valid));
+        println!("  chaîne de confiance : {}", yes_no(signature.trusted));
+        println!("  révoqué           : {}", signature.revoked.map(|r| if r { "OUI" } else { "non" }).unwrap_or("inconnu"));
+        println!("  horodatage        : {}", signature.time_stamp.map(|t| t.to_rfc3339()).unwrap_or_else(|| "aucun".into()));
+        for problem in &signature.problems {
+            println!("  ! {problem}");
+        }
+    }
+    println!("Modifié après la dernière signature : {}", if report.modified_after_last_signature { "OUI" } else { "non" });
+    println!("{}", if report.all_valid() { "VALIDE" } else { "INVALIDE" });
 }

@@ -72,6 +72,31 @@ async fn pdf_sign_makes_every_pades_level_and_pyhanko_accepts_each(db: PgPool) {
         assert_eq!(timestamped, level != "b-b", "{level}: {report:?}");
     }
 
+    // `pdf verify`: exit 0 and a JSON report on a good file, exit 2 on a tampered one.
+    let good = dir.join("b-lta.pdf");
+    let mut tampered_bytes = std::fs::read(&good).unwrap();
+    let spot = tampered_bytes.len() / 3;
+    tampered_bytes[spot] = tampered_bytes[spot].wrapping_add(1);
+    let tampered = dir.join("tampered.pdf");
+    std::fs::write(&tampered, tampered_bytes).unwrap();
+    let (verified, refused_verify) = tokio::task::spawn_blocking({
+        let url = url.clone();
+        move || {
+            (
+                paraphe(&url, &["pdf", "verify", good.to_str().unwrap(), "--json"]),
+                paraphe(&url, &["pdf", "verify", tampered.to_str().unwrap()]),
+            )
+        }
+    })
+    .await
+    .unwrap();
+    assert_eq!(verified.status.code(), Some(0), "{}{}", String::from_utf8_lossy(&verified.stdout), String::from_utf8_lossy(&verified.stderr));
+    let report: serde_json::Value = serde_json::from_slice(&verified.stdout).unwrap();
+    assert_eq!(report["modified_after_last_signature"], false);
+    assert_eq!(report["signatures"].as_array().map(Vec::len), Some(2), "a signature and a document time-stamp: {report}");
+    assert_eq!(refused_verify.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&refused_verify.stdout).contains("INVALIDE"));
+
     let refused = tokio::task::spawn_blocking(move || paraphe(&url, &["pdf", "sign", "/nonexistent.pdf", "/tmp/never.pdf"])).await.unwrap();
     assert!(!refused.status.success());
     assert!(String::from_utf8_lossy(&refused.stderr).contains("cannot read /nonexistent.pdf"));

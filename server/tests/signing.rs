@@ -9,6 +9,7 @@ use chrono::Utc;
 use std::sync::Arc;
 
 use paraphe_server::pki::{self, CaHierarchy, Level, PersonIdentity, Pki, Registry};
+use paraphe_server::signing::validation::SignatureKind;
 use paraphe_server::signing::{self, PadesLevel, PdfError, SignatureRequest, SigningIdentity};
 use rsa::RsaPrivateKey;
 use x509_cert::Certificate;
@@ -270,6 +271,16 @@ fn every_corpus_pdf_signs_twice_and_every_validator_accepts_it() {
         };
         assert!(twice.starts_with(&once), "{name}: the first signature's revision must stay untouched");
         problems.extend(check_all_validators(&fixture.trust, &twice, &name, 2));
+        // Paraphe's own validation report agrees on its two signatures, whatever came before.
+        match signing::validate(&twice, &roots(fixture)) {
+            Ok(report) => {
+                let ours: Vec<_> = report.signatures.iter().filter(|s| s.field.starts_with("Signature-")).collect();
+                if ours.len() != 2 || !ours.iter().all(|s| s.is_valid()) || report.modified_after_last_signature {
+                    problems.push(format!("{name}: validation report says {report:#?}"));
+                }
+            }
+            Err(e) => problems.push(format!("{name}: validation failed: {e}")),
+        }
 
         // One byte changed in what both signatures cover.
         let mut tampered = twice.clone();
@@ -415,4 +426,114 @@ fn b_lt_and_b_lta_carry_everything_needed_to_validate_offline() {
         let problems = check_all_validators_reject(&fixture.trust, &tampered, &format!("{tag}-tampered"));
         assert!(problems.is_empty(), "{problems:?}");
     }
+}
+
+/// Appends an incremental update that adds an unreferenced object: a change after the
+/// last signature that is not validation data.
+fn append_foreign_revision(pdf: &[u8]) -> Vec<u8> {
+    let doc = lopdf::Document::load_mem(pdf).unwrap();
+    let size = doc.trailer.get(b"Size").and_then(lopdf::Object::as_i64).unwrap();
+    let root = doc.trailer.get(b"Root").and_then(lopdf::Object::as_reference).unwrap();
+    let startxref = String::from_utf8_lossy(pdf).rsplit("startxref").next().unwrap().split_whitespace().next().unwrap().to_owned();
+    let mut out = pdf.to_vec();
+    let offset = out.len();
+    out.extend(format!("{size} 0 obj\n(ajout apres signature)\nendobj\n").as_bytes());
+    let xref = out.len();
+    out.extend(
+        format!(
+            "xref\n{size} 1\n{offset:010} 00000 n\r\ntrailer\n<< /Size {} /Root {} {} R /Prev {startxref} >>\nstartxref\n{xref}\n%%EOF\n",
+            size + 1,
+            root.0,
+            root.1
+        )
+        .as_bytes(),
+    );
+    out
+}
+
+fn roots(fixture: &Fixture) -> Vec<Certificate> {
+    vec![fixture.pki.hierarchy.root.certificate.clone()]
+}
+
+#[test]
+fn the_validation_report_accepts_every_level_and_says_what_it_found() {
+    let fixture = fixture();
+    let original = std::fs::read(&corpus("sign")[0]).unwrap();
+    for level in PadesLevel::ALL {
+        let once = sign_at(&original, &fixture.signers[0], level);
+        let twice = sign_at(&once, &fixture.signers[1], level);
+        let report = signing::validate(&twice, &roots(fixture)).unwrap();
+        assert!(report.all_valid(), "{level:?}: {report:#?}");
+        let signatures: Vec<_> = report.signatures.iter().filter(|s| s.kind == SignatureKind::Signature).collect();
+        assert_eq!(signatures.len(), 2, "{level:?}");
+        let stamps = report.signatures.len() - signatures.len();
+        assert_eq!(stamps, if level == PadesLevel::BLTA { 2 } else { 0 }, "{level:?}");
+        for signature in &signatures {
+            assert_eq!(signature.time_stamp.is_some(), level != PadesLevel::BB, "{level:?}: {signature:?}");
+            assert!(signature.signer.as_deref().is_some_and(|s| s.contains("CN=")), "{signature:?}");
+        }
+        let mut revisions: Vec<usize> = signatures.iter().map(|s| s.revision).collect();
+        revisions.sort();
+        assert!(revisions[0] < revisions[1], "each signature covers its own revision: {revisions:?}");
+    }
+}
+
+#[test]
+fn the_validation_report_catches_tampering_and_later_changes() {
+    let fixture = fixture();
+    let original = std::fs::read(&corpus("sign")[0]).unwrap();
+    let signed = sign_at(&original, &fixture.signers[0], PadesLevel::BT);
+
+    let mut tampered = signed.clone();
+    let spot = original.len() / 2;
+    tampered[spot] = tampered[spot].wrapping_add(1);
+    let report = signing::validate(&tampered, &roots(fixture)).unwrap();
+    assert!(!report.signatures[0].intact && !report.all_valid(), "{report:#?}");
+
+    let changed = append_foreign_revision(&signed);
+    let report = signing::validate(&changed, &roots(fixture)).unwrap();
+    assert!(report.signatures[0].intact, "{report:#?}");
+    assert!(report.modified_after_last_signature && !report.all_valid(), "{report:#?}");
+
+    // Validation data after the signature is not a modification (B-LT).
+    let with_dss = sign_at(&original, &fixture.signers[0], PadesLevel::BLT);
+    assert!(!signing::validate(&with_dss, &roots(fixture)).unwrap().modified_after_last_signature);
+
+    // Another trust anchor: intact and valid, but not trusted.
+    let stranger = CaHierarchy::generate("http://elsewhere.invalid").unwrap();
+    let report = signing::validate(&signed, &[stranger.root.certificate.clone()]).unwrap();
+    assert!(report.signatures[0].intact && report.signatures[0].cryptographically_valid, "{report:#?}");
+    assert!(!report.signatures[0].trusted && !report.all_valid(), "{report:#?}");
+}
+
+#[test]
+fn revocation_shows_in_the_report_unless_a_time_stamp_proves_the_signature_came_first() {
+    let fixture = fixture();
+    let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
+    let key = pki::generate_key().unwrap();
+    let person = PersonIdentity {
+        first_name: "Paul".into(),
+        last_name: "Revoque".into(),
+        email: "paul@client.fr".into(),
+        serial_number: format!("PARAPHE-{}", uuid::Uuid::new_v4().simple()),
+    };
+    let certificate = runtime.block_on(fixture.pki.issue_for_person(Level::Lcp, &person, &key.to_public_key())).unwrap();
+    let mut chain = vec![certificate.clone()];
+    chain.extend(fixture.pki.hierarchy.chain_above(Level::Lcp));
+    let signer = Signer { key, chain, name: person.common_name() };
+    let original = std::fs::read(&corpus("sign")[0]).unwrap();
+    let basic = sign_at(&original, &signer, PadesLevel::BB);
+    let stamped = sign_at(&original, &signer, PadesLevel::BT);
+
+    runtime.block_on(fixture.pki.revoke(&certificate, pki::RevocationReason::KeyCompromise)).unwrap();
+
+    let mut report = signing::validate(&basic, &roots(fixture)).unwrap();
+    runtime.block_on(fixture.pki.check_revocation(&mut report)).unwrap();
+    assert_eq!(report.signatures[0].revoked, Some(true), "{report:#?}");
+    assert!(!report.all_valid());
+
+    let mut report = signing::validate(&stamped, &roots(fixture)).unwrap();
+    runtime.block_on(fixture.pki.check_revocation(&mut report)).unwrap();
+    assert_eq!(report.signatures[0].revoked, Some(false), "{report:#?}");
+    assert!(report.all_valid(), "{report:#?}");
 }

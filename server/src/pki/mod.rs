@@ -536,6 +536,33 @@ impl Pki {
         Ok(data)
     }
 
+    /// Fills `revoked` in a validation report for certificates this instance issued:
+    /// revoked at or before the time-stamped signing time. Without a time-stamp the
+    /// claimed time proves nothing, so any revocation counts.
+    pub async fn check_revocation(&self, report: &mut crate::signing::ValidationReport) -> Result<(), PkiError> {
+        for signature in &mut report.signatures {
+            let Some(certificate) = &signature.signer_certificate else { continue };
+            let Some(issuer) = self.issuer_of(certificate) else { continue };
+            let serial = &certificate.tbs_certificate.serial_number;
+            let states = self.registry.states(issuer, std::slice::from_ref(serial)).await?;
+            signature.revoked = match states.get(serial.as_bytes()) {
+                None => {
+                    signature.problems.push("certificate unknown to this instance's registry".into());
+                    Some(true)
+                }
+                Some(CertState::Good) => Some(false),
+                Some(CertState::Revoked(revocation)) => {
+                    let revoked_before = signature.time_stamp.is_none_or(|stamped| revocation.at <= stamped);
+                    if revoked_before {
+                        signature.problems.push(format!("certificate revoked on {} ({})", revocation.at, revocation.reason.as_str()));
+                    }
+                    Some(revoked_before)
+                }
+            };
+        }
+        Ok(())
+    }
+
     /// The time-stamping unit's chain (TSA, root): its tokens need validation data too.
     pub fn tsa_chain(&self) -> Vec<Certificate> {
         vec![self.hierarchy.tsa.certificate.clone(), self.hierarchy.root.certificate.clone()]

@@ -5,9 +5,11 @@
 pub mod cms;
 pub mod levels;
 pub mod pdf;
+pub mod validation;
 mod syntax;
 
 pub use cms::TimeStamper;
 pub use levels::{sign_at_level, PadesLevel};
+pub use validation::{validate, SignatureReport, ValidationReport};
 pub use pdf::{add_validation_data, time_stamp_document, ValidationData};
 pub use pdf::{sign, PdfError, SignatureRequest, SigningIdentity, MAX_PDF_BYTES};
