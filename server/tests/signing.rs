@@ -537,3 +537,38 @@ fn revocation_shows_in_the_report_unless_a_time_stamp_proves_the_signature_came_
     assert_eq!(report.signatures[0].revoked, Some(false), "{report:#?}");
     assert!(report.all_valid(), "{report:#?}");
 }
+
+/// A one-page PDF whose catalog carries a certification signature's DocMDP with `P`.
+fn certified_pdf(permission: i64) -> Vec<u8> {
+    use lopdf::{dictionary, Document, Object, Stream};
+    let mut doc = Document::with_version("1.7");
+    let pages_id = doc.new_object_id();
+    let content_id = doc.add_object(Stream::new(dictionary! {}, b"BT /F1 12 Tf 72 760 Td (Certifie) Tj ET".to_vec()));
+    let page_id = doc.add_object(dictionary! {
+        "Type" => "Page", "Parent" => pages_id, "Contents" => content_id,
+        "MediaBox" => vec![0.into(), 0.into(), 595.into(), 842.into()],
+    });
+    doc.objects.insert(pages_id, Object::Dictionary(dictionary! { "Type" => "Pages", "Kids" => vec![page_id.into()], "Count" => 1 }));
+    let certification = doc.add_object(dictionary! {
+        "Type" => "Sig", "Filter" => "Adobe.PPKLite", "SubFilter" => "ETSI.CAdES.detached",
+        "Reference" => vec![Object::Dictionary(dictionary! {
+            "Type" => "SigRef", "TransformMethod" => "DocMDP",
+            "TransformParams" => dictionary! { "Type" => "TransformParams", "P" => permission, "V" => "1.2" },
+        })],
+    });
+    let catalog_id = doc.add_object(dictionary! { "Type" => "Catalog", "Pages" => pages_id, "Perms" => dictionary! { "DocMDP" => certification } });
+    doc.trailer.set("Root", catalog_id);
+    let mut bytes = Vec::new();
+    doc.save_to(&mut bytes).unwrap();
+    bytes
+}
+
+#[test]
+fn a_pdf_certified_with_no_changes_allowed_is_refused_and_one_allowing_signatures_is_signed() {
+    let fixture = fixture();
+    let locked = certified_pdf(1);
+    let error = sign_as(&locked, &fixture.signers[0]).expect_err("DocMDP P=1 forbids any change");
+    assert_eq!(error.code(), "PDF_SIGNING_FORBIDDEN");
+    let open_to_signatures = certified_pdf(2);
+    assert!(sign_as(&open_to_signatures, &fixture.signers[0]).is_ok());
+}
