@@ -106,7 +106,7 @@ fn main() {
     let chain_path = dir.join("chain.pem");
     std::fs::write(&chain_path, format!("{}{}", pem(&chain[1]), pem(&chain[2]))).expect("write");
 
-    let request = SignatureRequest { signer_name: person.common_name(), reason: None, location: None, time: Utc::now() };
+    let request = SignatureRequest { signer_name: person.common_name(), reason: None, location: None, time: Utc::now(), stamp: None };
     let identity = SigningIdentity { key: &key, chain: &chain, time_stamper: None };
     let rsa_signer = SigningKey::<Sha256>::new(key.clone());
 

@@ -3,7 +3,7 @@ use std::net::SocketAddr;
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
 use paraphe_server::pki::{CabinetIdentity, Level, PersonIdentity, Pki};
-use paraphe_server::signing::{self, PadesLevel, SignatureRequest};
+use paraphe_server::signing::{self, PadesLevel, SignatureRequest, VisibleStamp};
 use paraphe_server::{config::Config, db, demo};
 use tracing_subscriber::EnvFilter;
 
@@ -50,6 +50,10 @@ enum PdfCommand {
         /// PAdES level: b-b, b-t, b-lt or b-lta.
         #[arg(long, default_value = "b-b")]
         pades: PadesLevel,
+        /// A visible stamp at PAGE,X,Y,W,H (points from the bottom-left corner); invisible
+        /// by default.
+        #[arg(long)]
+        visible: Option<String>,
     },
     /// Validate every signature of FILE against the instance's roots; exit code 0 only if
     /// all are valid and nothing changed after the last one.
@@ -111,9 +115,24 @@ async fn main() -> anyhow::Result<()> {
             }
         }
         Command::Serve => serve(config, pool).await?,
-        Command::Pdf(PdfCommand::Sign { input, output, name, level, pades }) => {
+        Command::Pdf(PdfCommand::Sign { input, output, name, level, pades, visible }) => {
+            let stamp = visible
+                .map(|placement| {
+                    let label = match level {
+                        Level::Lcp => "Signature avancée (LCP)",
+                        Level::Qcp => "Signature avancée, certificat qualifié (QCP)",
+                        Level::Seal => "Cachet électronique",
+                    };
+                    let mut stamp = VisibleStamp::parse_placement(&placement, label)?;
+                    if level == Level::Seal {
+                        stamp.cabinet = Some(name.clone());
+                    }
+                    Ok::<_, String>(stamp)
+                })
+                .transpose()
+                .map_err(|e| anyhow::anyhow!("--visible {e}"))?;
             let pki = Pki::load_or_create(&pool, &config.key_encryption_key, &config.public_url).await?;
-            sign_pdf(&pki, &input, &output, &name, level, pades).await?;
+            sign_pdf(&pki, &input, &output, &name, level, pades, stamp).await?;
         }
         Command::Pdf(PdfCommand::Verify { file, json }) => {
             let pki = Pki::load_or_create(&pool, &config.key_encryption_key, &config.public_url).await?;
@@ -163,6 +182,7 @@ async fn sign_pdf(
     name: &str,
     level: Level,
     pades: PadesLevel,
+    stamp: Option<VisibleStamp>,
 ) -> anyhow::Result<()> {
     let pdf = std::fs::read(input).with_context(|| format!("cannot read {}", input.display()))?;
     let key = tokio::task::spawn_blocking(paraphe_server::pki::generate_key).await??;
@@ -184,7 +204,7 @@ async fn sign_pdf(
     };
     let mut chain = vec![certificate];
     chain.extend(pki.hierarchy.chain_above(level));
-    let request = SignatureRequest { signer_name: name.to_owned(), reason: None, location: None, time: chrono::Utc::now() };
+    let request = SignatureRequest { signer_name: name.to_owned(), reason: None, location: None, time: chrono::Utc::now(), stamp };
     let signed =
         signing::sign_at_level(&pdf, &request, &key, &chain, pades, pki).await.map_err(|e| anyhow::anyhow!("{}: {e}", e.code()))?;
     std::fs::write(output, signed).with_context(|| format!("cannot write {}", output.display()))?;

@@ -56,7 +56,7 @@ async fn pdf_sign_makes_every_pades_level_and_pyhanko_accepts_each(db: PgPool) {
 
     for (level, cert_level, mode) in [("b-b", "lcp", "online"), ("b-t", "qcp", "online"), ("b-lt", "lcp", "offline"), ("b-lta", "seal", "offline")] {
         let output = dir.join(format!("{level}.pdf"));
-        let args = ["pdf", "sign", input.to_str().unwrap(), output.to_str().unwrap(), "--pades", level, "--level", cert_level, "--name", "Jeanne Dupont"];
+        let args = ["pdf", "sign", input.to_str().unwrap(), output.to_str().unwrap(), "--pades", level, "--level", cert_level, "--name", "Jeanne Dupont", "--visible", "1,40,40,220,70"];
         let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
         let url = url.clone();
         let signed = tokio::task::spawn_blocking(move || {

@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use paraphe_server::pki::{self, CaHierarchy, Level, PersonIdentity, Pki, Registry};
 use paraphe_server::signing::validation::SignatureKind;
-use paraphe_server::signing::{self, PadesLevel, PdfError, SignatureRequest, SigningIdentity};
+use paraphe_server::signing::{self, PadesLevel, PdfError, SignatureRequest, SigningIdentity, VisibleStamp};
 use rsa::RsaPrivateKey;
 use x509_cert::Certificate;
 
@@ -82,6 +82,7 @@ fn sign_with(pdf: &[u8], signer: &Signer, time_stamper: Option<&dyn signing::Tim
         reason: Some("J'approuve ce document".into()),
         location: Some("Paris".into()),
         time: Utc::now(),
+        stamp: None,
     };
     signing::sign(pdf, &request, &SigningIdentity { key: &signer.key, chain: &signer.chain, time_stamper })
 }
@@ -383,7 +384,7 @@ fn a_b_b_signature_has_no_time_stamp() {
 
 fn sign_at(pdf: &[u8], signer: &Signer, level: PadesLevel) -> Vec<u8> {
     let fixture = fixture();
-    let request = SignatureRequest { signer_name: signer.name.clone(), reason: None, location: None, time: Utc::now() };
+    let request = SignatureRequest { signer_name: signer.name.clone(), reason: None, location: None, time: Utc::now(), stamp: None };
     let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
     runtime.block_on(signing::sign_at_level(pdf, &request, &signer.key, &signer.chain, level, &fixture.pki)).unwrap()
 }
@@ -538,8 +539,13 @@ fn revocation_shows_in_the_report_unless_a_time_stamp_proves_the_signature_came_
     assert!(report.all_valid(), "{report:#?}");
 }
 
-/// A one-page PDF whose catalog carries a certification signature's DocMDP with `P`.
 fn certified_pdf(permission: i64) -> Vec<u8> {
+    one_page_pdf(Some(permission))
+}
+
+/// A one-page A4 PDF; with `Some(P)`, its catalog carries a certification signature's
+/// DocMDP with that permission.
+fn one_page_pdf(permission: Option<i64>) -> Vec<u8> {
     use lopdf::{dictionary, Document, Object, Stream};
     let mut doc = Document::with_version("1.7");
     let pages_id = doc.new_object_id();
@@ -549,6 +555,13 @@ fn certified_pdf(permission: i64) -> Vec<u8> {
         "MediaBox" => vec![0.into(), 0.into(), 595.into(), 842.into()],
     });
     doc.objects.insert(pages_id, Object::Dictionary(dictionary! { "Type" => "Pages", "Kids" => vec![page_id.into()], "Count" => 1 }));
+    let catalog_id = doc.add_object(dictionary! { "Type" => "Catalog", "Pages" => pages_id });
+    doc.trailer.set("Root", catalog_id);
+    let Some(permission) = permission else {
+        let mut bytes = Vec::new();
+        doc.save_to(&mut bytes).unwrap();
+        return bytes;
+    };
     let certification = doc.add_object(dictionary! {
         "Type" => "Sig", "Filter" => "Adobe.PPKLite", "SubFilter" => "ETSI.CAdES.detached",
         "Reference" => vec![Object::Dictionary(dictionary! {
@@ -556,8 +569,7 @@ fn certified_pdf(permission: i64) -> Vec<u8> {
             "TransformParams" => dictionary! { "Type" => "TransformParams", "P" => permission, "V" => "1.2" },
         })],
     });
-    let catalog_id = doc.add_object(dictionary! { "Type" => "Catalog", "Pages" => pages_id, "Perms" => dictionary! { "DocMDP" => certification } });
-    doc.trailer.set("Root", catalog_id);
+    doc.get_dictionary_mut(catalog_id).unwrap().set("Perms", dictionary! { "DocMDP" => certification });
     let mut bytes = Vec::new();
     doc.save_to(&mut bytes).unwrap();
     bytes
@@ -571,4 +583,68 @@ fn a_pdf_certified_with_no_changes_allowed_is_refused_and_one_allowing_signature
     assert_eq!(error.code(), "PDF_SIGNING_FORBIDDEN");
     let open_to_signatures = certified_pdf(2);
     assert!(sign_as(&open_to_signatures, &fixture.signers[0]).is_ok());
+}
+
+/// The page rendered in grey levels by poppler's pdftoppm: (width, height, pixels).
+fn render_page(trust: &Trust, pdf: &[u8], page: u32, tag: &str) -> (usize, usize, Vec<u8>) {
+    let path = trust.write(&format!("{tag}.pdf"), pdf);
+    let prefix = trust.dir.join(tag);
+    let output = run(Command::new("pdftoppm")
+        .args(["-r", "36", "-gray", "-f", &page.to_string(), "-l", &page.to_string(), "-singlefile"])
+        .arg(&path)
+        .arg(&prefix));
+    assert!(output.status.success(), "pdftoppm: {}", String::from_utf8_lossy(&output.stderr));
+    let pgm = std::fs::read(prefix.with_extension("pgm")).unwrap();
+    // P5 header: magic, width, height, maxval, then one byte per pixel.
+    let mut fields = Vec::new();
+    let mut at = 0;
+    while fields.len() < 4 {
+        while pgm[at].is_ascii_whitespace() {
+            at += 1;
+        }
+        let start = at;
+        while !pgm[at].is_ascii_whitespace() {
+            at += 1;
+        }
+        fields.push(String::from_utf8_lossy(&pgm[start..at]).into_owned());
+    }
+    let (width, height) = (fields[1].parse().unwrap(), fields[2].parse().unwrap());
+    (width, height, pgm[at + 1..].to_vec())
+}
+
+#[test]
+fn a_visible_stamp_is_drawn_where_asked_and_every_validator_still_accepts() {
+    let fixture = fixture();
+    let original = one_page_pdf(None);
+    let signer = &fixture.signers[1];
+    let stamp = VisibleStamp {
+        page: 1,
+        x: 300.0,
+        y: 60.0,
+        width: 240.0,
+        height: 80.0,
+        level: "Signature avancée (QCP)".into(),
+        cabinet: Some("Cabinet Démo".into()),
+    };
+    let request = |stamp: Option<VisibleStamp>| SignatureRequest { signer_name: signer.name.clone(), reason: None, location: None, time: Utc::now(), stamp };
+    let identity = SigningIdentity { key: &signer.key, chain: &signer.chain, time_stamper: None };
+    let visible = signing::sign(&original, &request(Some(stamp.clone())), &identity).unwrap();
+    let invisible = signing::sign(&original, &request(None), &identity).unwrap();
+    let problems = check_all_validators(&fixture.trust, &visible, "visible", 1);
+    assert!(problems.is_empty(), "{problems:?}");
+
+    // At 36 dpi a point is half a pixel: the box spans x 150..270, y (from the top) 351..391.
+    let (width, height, with_stamp) = render_page(&fixture.trust, &visible, 1, "visible-page");
+    let (_, _, without) = render_page(&fixture.trust, &invisible, 1, "invisible-page");
+    let differing = |x0: usize, x1: usize, y0: usize, y1: usize| {
+        (y0..y1.min(height)).flat_map(|y| (x0..x1.min(width)).map(move |x| (x, y))).filter(|(x, y)| with_stamp[y * width + x] != without[y * width + x]).count()
+    };
+    let inside = differing(150, 270, 351, 391);
+    assert!(inside > 500, "the stamp is drawn in its box ({inside} pixels differ)");
+    assert_eq!(differing(0, width, 0, 340), 0, "nothing else on the page changes");
+
+    let nowhere = VisibleStamp { page: 9, ..stamp.clone() };
+    assert_eq!(signing::sign(&original, &request(Some(nowhere)), &identity).unwrap_err().code(), "STAMP_INVALID");
+    let tiny = VisibleStamp { width: 5.0, ..stamp };
+    assert_eq!(signing::sign(&original, &request(Some(tiny)), &identity).unwrap_err().code(), "STAMP_INVALID");
 }

@@ -5,11 +5,13 @@
 pub mod cms;
 pub mod levels;
 pub mod pdf;
+mod stamp;
 pub mod validation;
 mod syntax;
 
 pub use cms::TimeStamper;
 pub use levels::{sign_at_level, PadesLevel};
+pub use stamp::VisibleStamp;
 pub use validation::{validate, SignatureReport, ValidationReport};
 pub use pdf::{add_validation_data, time_stamp_document, ValidationData};
 pub use pdf::{sign, PdfError, SignatureRequest, SigningIdentity, MAX_PDF_BYTES};

@@ -32,6 +32,8 @@ pub enum PdfError {
     Crypto(String),
     #[error("l'horodatage est indisponible : {0}")]
     TimeStamp(String),
+    #[error("cachet visible impossible : {0}")]
+    BadStamp(String),
 }
 
 impl PdfError {
@@ -43,6 +45,7 @@ impl PdfError {
             PdfError::TooLarge => "PDF_TOO_LARGE",
             PdfError::SigningForbidden => "PDF_SIGNING_FORBIDDEN",
             PdfError::TimeStamp(_) => "TIMESTAMP_UNAVAILABLE",
+            PdfError::BadStamp(_) => "STAMP_INVALID",
             PdfError::SignatureTooLarge | PdfError::Crypto(_) => "INTERNAL",
         }
     }
@@ -55,6 +58,8 @@ pub struct SignatureRequest {
     pub reason: Option<String>,
     pub location: Option<String>,
     pub time: DateTime<Utc>,
+    /// Invisible when `None`.
+    pub stamp: Option<super::stamp::VisibleStamp>,
 }
 
 /// The key and certificate chain (signer first) that sign, and the time-stamping
@@ -243,7 +248,18 @@ fn seal(pdf: &[u8], seal: Seal<'_>) -> Result<Vec<u8>, PdfError> {
     let root_id = doc.trailer.get(b"Root").and_then(Object::as_reference).map_err(invalid)?;
     let mut root = doc.get_dictionary(root_id).cloned().map_err(invalid)?;
     check_doc_mdp(&doc, &root)?;
-    let page_id = *doc.get_pages().values().next().ok_or_else(|| invalid("aucune page"))?;
+    let stamp = match seal {
+        Seal::Signature { request, .. } => request.stamp.as_ref(),
+        Seal::DocumentTimeStamp { .. } => None,
+    };
+    let pages = doc.get_pages();
+    let page_id = match stamp {
+        None => *pages.values().next().ok_or_else(|| invalid("aucune page"))?,
+        Some(stamp) => {
+            stamp.check().map_err(PdfError::BadStamp)?;
+            *pages.get(&stamp.page).ok_or_else(|| PdfError::BadStamp(format!("le document n'a pas de page {}", stamp.page)))?
+        }
+    };
     let mut page = doc.get_dictionary(page_id).cloned().map_err(invalid)?;
 
     let declared_size = doc.trailer.get(b"Size").and_then(Object::as_i64).unwrap_or(0).max(0) as u32;
@@ -257,7 +273,7 @@ fn seal(pdf: &[u8], seal: Seal<'_>) -> Result<Vec<u8>, PdfError> {
         Seal::Signature { .. } => format!("Signature-{}", hex(&suffix)),
         Seal::DocumentTimeStamp { .. } => format!("Horodatage-{}", hex(&suffix)),
     };
-    let widget = Dictionary::from_iter([
+    let mut widget = Dictionary::from_iter([
         ("Type", Object::Name(b"Annot".to_vec())),
         ("Subtype", Object::Name(b"Widget".to_vec())),
         ("FT", Object::Name(b"Sig".to_vec())),
@@ -267,6 +283,12 @@ fn seal(pdf: &[u8], seal: Seal<'_>) -> Result<Vec<u8>, PdfError> {
         ("Rect", Object::Array(vec![0.into(), 0.into(), 0.into(), 0.into()])),
         ("P", Object::Reference(page_id)),
     ]);
+    if let (Some(stamp), Seal::Signature { request, .. }) = (stamp, &seal) {
+        let appearance_id = revision.allocate();
+        revision.put(appearance_id, &Object::Stream(stamp.appearance(&request.signer_name, request.time)))?;
+        widget.set("Rect", Object::Array(stamp.rect()));
+        widget.set("AP", Object::Dictionary(Dictionary::from_iter([("N", Object::Reference(appearance_id))])));
+    }
     revision.put(widget_id, &Object::Dictionary(widget))?;
 
     // Validators refuse a later signature's change to a page whose /Annots holds direct
