@@ -125,6 +125,10 @@ fn main() {
             let digest = Sha256::digest(pdf);
             std::hint::black_box(rsa_signer.sign(&digest));
         }));
+        let parse = time(*runs, || {
+            std::hint::black_box(lopdf::Document::load_mem(pdf).expect("parse"));
+        });
+        eprintln!("  of which parsing with lopdf: {}", ms(parse));
         let path = dir.join(format!("{}.pdf", name.replace(' ', "-")));
         std::fs::write(&path, pdf).expect("write");
         paths.push(path);

@@ -119,8 +119,9 @@ fn revision_ends(pdf: &[u8]) -> Vec<usize> {
     ends
 }
 
+/// SIMD substring search: a naive scan of a 10 MB file costs more than hashing it.
 fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
-    haystack.windows(needle.len()).position(|w| w == needle)
+    memchr::memmem::find(haystack, needle)
 }
 
 fn resolve<'a>(doc: &'a Document, object: &'a Object) -> Option<&'a Object> {
