@@ -3,7 +3,7 @@
 # (headless Chromium driven through chromedriver).
 source "$(dirname "$0")/lib.sh"
 
-apt_install pkg-config chromium chromium-driver fonts-dejavu-core
+apt_install pkg-config chromium chromium-driver fonts-dejavu-core softhsm2
 ensure_rust_tools
 ensure_postgres
 ensure_redis

@@ -1,18 +1,17 @@
-//! Key custody: private keys at rest are sealed with AES-256-GCM under a key-encryption
-//! key (KEK) that comes from configuration, so the database never holds a private key in
-//! clear. Each sealed key is bound to its label (authenticated data): a sealed key copied
-//! onto another row does not open.
-//!
-//! PKCS#11 custody (keys generated on a token, never leaving it) is the other
-//! implementation the signing issue asks for; it is not written yet.
+//! Key custody. Two real stores: keys sealed at rest with AES-256-GCM under a key-encryption
+//! key (`sealed.rs`, the default: the database never holds a private key in clear), and
+//! keys generated on a PKCS#11 token that never leave it (`pkcs11.rs`, tested against
+//! SoftHSM2). Signing code sees only [`RawSigner`], whichever holds the key.
 
-use aes_gcm::aead::{Aead, KeyInit, Payload};
-use aes_gcm::{Aes256Gcm, Nonce};
-use base64::Engine as _;
-use rand::RngCore;
-use rsa::pkcs8::{DecodePrivateKey, EncodePrivateKey};
-use rsa::RsaPrivateKey;
-use zeroize::Zeroizing;
+pub mod pkcs11;
+mod sealed;
+
+use rsa::pkcs1v15::SigningKey;
+use rsa::signature::{SignatureEncoding, Signer};
+use rsa::{RsaPrivateKey, RsaPublicKey};
+use sha2::Sha256;
+
+pub use sealed::{KeyEncryptionKey, SealedKey};
 
 #[derive(Debug, thiserror::Error)]
 pub enum KeyError {
@@ -22,108 +21,27 @@ pub enum KeyError {
     Unseal,
     #[error("a private key could not be encoded or decoded: {0}")]
     Encoding(String),
+    #[error("PKCS#11 token: {0}")]
+    Token(String),
 }
 
-/// A private key sealed for storage: a fresh 96-bit nonce and the AES-GCM ciphertext of
-/// its PKCS#8 DER (tag included).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SealedKey {
-    pub nonce: Vec<u8>,
-    pub ciphertext: Vec<u8>,
+/// An RSA key that makes RSASSA-PKCS1-v1_5 signatures with SHA-256, wherever it lives.
+pub trait RawSigner: Send + Sync {
+    fn public_key(&self) -> Result<RsaPublicKey, KeyError>;
+    /// Signs `message` (hashed with SHA-256 by the signer).
+    fn sign_sha256(&self, message: &[u8]) -> Result<Vec<u8>, KeyError>;
 }
 
-#[derive(Clone)]
-pub struct KeyEncryptionKey(Aes256Gcm);
-
-// Never print key material.
-impl std::fmt::Debug for KeyEncryptionKey {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("KeyEncryptionKey(<redacted>)")
-    }
-}
-
-impl KeyEncryptionKey {
-    pub fn from_bytes(bytes: &[u8]) -> Result<Self, KeyError> {
-        Aes256Gcm::new_from_slice(bytes).map(Self).map_err(|_| KeyError::BadKek)
+/// A key held in memory (opened from its sealed form, or a throw-away test key).
+impl RawSigner for RsaPrivateKey {
+    fn public_key(&self) -> Result<RsaPublicKey, KeyError> {
+        Ok(self.to_public_key())
     }
 
-    pub fn from_base64(encoded: &str) -> Result<Self, KeyError> {
-        let bytes = base64::engine::general_purpose::STANDARD.decode(encoded.trim()).map_err(|_| KeyError::BadKek)?;
-        Self::from_bytes(&bytes)
-    }
-
-    /// A fresh random KEK and its base64 form (for `paraphe-server keys new-kek` and tests).
-    pub fn generate() -> (Self, String) {
-        let mut bytes = [0u8; 32];
-        rand::rngs::OsRng.fill_bytes(&mut bytes);
-        let encoded = base64::engine::general_purpose::STANDARD.encode(bytes);
-        // 32 bytes is always a valid AES-256 key.
-        (Self(Aes256Gcm::new(&bytes.into())), encoded)
-    }
-
-    pub fn seal(&self, key: &RsaPrivateKey, label: &str) -> Result<SealedKey, KeyError> {
-        let der = key.to_pkcs8_der().map_err(|e| KeyError::Encoding(e.to_string()))?;
-        let mut nonce = [0u8; 12];
-        rand::rngs::OsRng.fill_bytes(&mut nonce);
-        let ciphertext = self
-            .0
-            .encrypt(Nonce::from_slice(&nonce), Payload { msg: der.as_bytes(), aad: label.as_bytes() })
-            .map_err(|_| KeyError::Encoding("encryption failed".into()))?;
-        Ok(SealedKey { nonce: nonce.to_vec(), ciphertext })
-    }
-
-    pub fn open(&self, sealed: &SealedKey, label: &str) -> Result<RsaPrivateKey, KeyError> {
-        if sealed.nonce.len() != 12 {
-            return Err(KeyError::Unseal);
-        }
-        let der = Zeroizing::new(
-            self.0
-            .decrypt(Nonce::from_slice(&sealed.nonce), Payload { msg: &sealed.ciphertext, aad: label.as_bytes() })
-                .map_err(|_| KeyError::Unseal)?,
-        );
-        // The clear DER is wiped when `der` drops.
-        RsaPrivateKey::from_pkcs8_der(&der).map_err(|e| KeyError::Encoding(e.to_string()))
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn small_key() -> RsaPrivateKey {
-        // 1024 bits keeps the test fast; sealing does not depend on the size.
-        RsaPrivateKey::new(&mut rand::rngs::OsRng, 1024).expect("key")
-    }
-
-    #[test]
-    fn a_sealed_key_opens_with_its_kek_and_label_only() {
-        let (kek, encoded) = KeyEncryptionKey::generate();
-        let key = small_key();
-        let sealed = kek.seal(&key, "lcp").expect("seal");
-        assert_eq!(kek.open(&sealed, "lcp").expect("open"), key);
-        assert!(KeyEncryptionKey::from_base64(&encoded).expect("kek").open(&sealed, "lcp").is_ok());
-
-        assert!(matches!(kek.open(&sealed, "root"), Err(KeyError::Unseal)), "label is bound");
-        let (other, _) = KeyEncryptionKey::generate();
-        assert!(matches!(other.open(&sealed, "lcp"), Err(KeyError::Unseal)), "another KEK");
-        let mut altered = sealed.clone();
-        altered.ciphertext[10] ^= 1;
-        assert!(matches!(kek.open(&altered, "lcp"), Err(KeyError::Unseal)), "one flipped bit");
-    }
-
-    #[test]
-    fn the_sealed_form_does_not_contain_the_clear_key() {
-        let (kek, _) = KeyEncryptionKey::generate();
-        let key = small_key();
-        let der = key.to_pkcs8_der().expect("der");
-        let sealed = kek.seal(&key, "seal").expect("seal");
-        let clear = der.as_bytes();
-        assert!(!sealed.ciphertext.windows(32).any(|w| clear.windows(32).any(|c| c == w)));
-    }
-
-    #[test]
-    fn a_bad_kek_is_refused() {
-        assert!(matches!(KeyEncryptionKey::from_base64("c2hvcnQ="), Err(KeyError::BadKek)));
-        assert!(matches!(KeyEncryptionKey::from_base64("not base64!"), Err(KeyError::BadKek)));
+    fn sign_sha256(&self, message: &[u8]) -> Result<Vec<u8>, KeyError> {
+        SigningKey::<Sha256>::new(self.clone())
+            .try_sign(message)
+            .map(|signature| signature.to_vec())
+            .map_err(|e| KeyError::Encoding(e.to_string()))
     }
 }

@@ -74,15 +74,14 @@ pub fn stamp_sha256(hierarchy: &CaHierarchy, digest: &[u8]) -> Result<Vec<u8>, S
 }
 
 fn token(hierarchy: &CaHierarchy, message_imprint: MessageImprint, nonce: Option<Int>) -> Result<Vec<u8>, cms::CmsError> {
-    let mut serial = [0u8; 16];
-    rand::rngs::OsRng.fill_bytes(&mut serial);
-    serial[0] &= 0x7f;
+    let mut random = [0u8; 16];
+    rand::rngs::OsRng.fill_bytes(&mut random);
     let tsa = &hierarchy.tsa;
     let info = TstInfo {
         version: TspVersion::V1,
         policy: TSA_POLICY,
         message_imprint,
-        serial_number: Int::new(&serial)?,
+        serial_number: serial_from(random)?,
         // GeneralizedTime without fractions: the accuracy says one second.
         gen_time: GeneralizedTime::from_system_time(SystemTime::now())?,
         accuracy: Some(Accuracy { seconds: Some(1), millis: None, micros: None }),
@@ -93,4 +92,28 @@ fn token(hierarchy: &CaHierarchy, message_imprint: MessageImprint, nonce: Option
     };
     let chain = [tsa.certificate.clone(), hierarchy.root.certificate.clone()];
     cms::encapsulating(ID_CT_TST_INFO, &info.to_der()?, tsa.key(), &chain)
+}
+
+/// A positive serial without a leading zero byte: DER wants the minimal encoding, and a
+/// non-minimal one makes the whole token unreadable to strict parsers (one token in 256
+/// was, before).
+fn serial_from(mut random: [u8; 16]) -> der::Result<Int> {
+    random[0] &= 0x7f;
+    random[0] |= 0x01;
+    Int::new(&random)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_serial_survives_a_der_round_trip() {
+        for first in [0x00, 0x01, 0x7f, 0x80, 0xff] {
+            let mut random = [0u8; 16];
+            random[0] = first;
+            let der = serial_from(random).expect("serial").to_der().expect("encode");
+            assert!(Int::from_der(&der).is_ok(), "serial starting {first:#04x}");
+        }
+    }
 }

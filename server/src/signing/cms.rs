@@ -7,10 +7,9 @@ use cms::content_info::{CmsVersion, ContentInfo};
 use cms::signed_data::{CertificateSet, EncapsulatedContentInfo, SignedData, SignerIdentifier, SignerInfo};
 use der::asn1::{Any, ObjectIdentifier, OctetString, SetOfVec};
 use der::{Decode, Encode, Sequence};
-use rsa::pkcs1v15::SigningKey;
-use rsa::signature::{SignatureEncoding, Signer};
-use rsa::RsaPrivateKey;
 use sha2::{Digest, Sha256};
+
+use crate::keys::RawSigner;
 use spki::AlgorithmIdentifierOwned;
 use x509_cert::attr::Attribute;
 use x509_cert::ext::pkix::name::GeneralName;
@@ -67,17 +66,19 @@ pub enum CmsError {
     Der(#[from] der::Error),
     #[error("time-stamp: {0}")]
     TimeStamp(String),
+    #[error("signing key: {0}")]
+    Key(String),
 }
 
 const ID_SIGNATURE_TIME_STAMP_TOKEN: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.16.2.14");
 
 /// Builds the DER ContentInfo of a detached CAdES signature over content whose SHA-256
 /// is `content_digest`. `chain` is the signer's certificate first, then its issuers.
-pub fn signed_data(content_digest: &[u8], key: &RsaPrivateKey, chain: &[Certificate]) -> der::Result<Vec<u8>> {
+pub fn signed_data(content_digest: &[u8], key: &dyn RawSigner, chain: &[Certificate]) -> der::Result<Vec<u8>> {
     match build(ID_DATA, None, content_digest, key, chain, None) {
         Ok(der) => Ok(der),
         Err(CmsError::Der(e)) => Err(e),
-        Err(CmsError::TimeStamp(_)) => Err(der::ErrorKind::Failed.into()),
+        Err(CmsError::TimeStamp(_) | CmsError::Key(_)) => Err(der::ErrorKind::Failed.into()),
     }
 }
 
@@ -85,7 +86,7 @@ pub fn signed_data(content_digest: &[u8], key: &RsaPrivateKey, chain: &[Certific
 /// signature value's SHA-256 stamped by `stamper`, as an unsigned attribute.
 pub fn signed_data_timestamped(
     content_digest: &[u8],
-    key: &RsaPrivateKey,
+    key: &dyn RawSigner,
     chain: &[Certificate],
     stamper: &dyn TimeStamper,
 ) -> Result<Vec<u8>, CmsError> {
@@ -93,7 +94,7 @@ pub fn signed_data_timestamped(
 }
 
 /// A SignedData that carries its content (e.g. a time-stamp token's TSTInfo).
-pub fn encapsulating(content_type: ObjectIdentifier, content: &[u8], key: &RsaPrivateKey, chain: &[Certificate]) -> Result<Vec<u8>, CmsError> {
+pub fn encapsulating(content_type: ObjectIdentifier, content: &[u8], key: &dyn RawSigner, chain: &[Certificate]) -> Result<Vec<u8>, CmsError> {
     let digest = Sha256::digest(content);
     build(content_type, Some(content), &digest, key, chain, None)
 }
@@ -102,7 +103,7 @@ fn build(
     content_type: ObjectIdentifier,
     encapsulated: Option<&[u8]>,
     content_digest: &[u8],
-    key: &RsaPrivateKey,
+    key: &dyn RawSigner,
     chain: &[Certificate],
     stamper: Option<&dyn TimeStamper>,
 ) -> Result<Vec<u8>, CmsError> {
@@ -125,7 +126,7 @@ fn build(
     ])?;
     // The signature covers the DER of the attributes as a SET (RFC 5652 §5.4).
     let to_sign = signed_attributes.to_der()?;
-    let signature = SigningKey::<Sha256>::new(key.clone()).sign(&to_sign).to_vec();
+    let signature = key.sign_sha256(&to_sign).map_err(|e| CmsError::Key(e.to_string()))?;
     let unsigned_attrs = match stamper {
         None => None,
         Some(stamper) => {

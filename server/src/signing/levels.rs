@@ -4,7 +4,6 @@
 
 use std::str::FromStr;
 
-use rsa::RsaPrivateKey;
 use x509_cert::Certificate;
 
 use super::{pdf, PdfError, SignatureRequest, SigningIdentity};
@@ -43,7 +42,7 @@ impl FromStr for PadesLevel {
 pub async fn sign_at_level(
     pdf: &[u8],
     request: &SignatureRequest,
-    key: &RsaPrivateKey,
+    key: &dyn crate::keys::RawSigner,
     chain: &[Certificate],
     level: PadesLevel,
     pki: &Pki,

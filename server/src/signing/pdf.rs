@@ -5,7 +5,6 @@
 use chrono::{DateTime, Utc};
 use lopdf::{Dictionary, Document, Object, ObjectId, StringFormat};
 use rand::RngCore;
-use rsa::RsaPrivateKey;
 use sha2::{Digest, Sha256};
 use x509_cert::Certificate;
 
@@ -65,7 +64,7 @@ pub struct SignatureRequest {
 /// The key and certificate chain (signer first) that sign, and the time-stamping
 /// authority that stamps the signature: B-T with one, B-B without.
 pub struct SigningIdentity<'a> {
-    pub key: &'a RsaPrivateKey,
+    pub key: &'a dyn crate::keys::RawSigner,
     pub chain: &'a [Certificate],
     pub time_stamper: Option<&'a dyn super::cms::TimeStamper>,
 }
