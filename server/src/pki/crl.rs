@@ -4,11 +4,11 @@
 use std::time::{Duration, SystemTime};
 
 use der::asn1::{BitString, Uint};
+use der::referenced::OwnedToRef;
 use der::Encode;
 use rsa::pkcs1v15::SigningKey;
 use rsa::signature::{SignatureEncoding, Signer};
 use sha2::Sha256;
-use der::referenced::OwnedToRef;
 use spki::AlgorithmIdentifierOwned;
 use x509_cert::crl::{CertificateList, RevokedCert, TbsCertList};
 use x509_cert::ext::pkix::crl::CrlNumber;
@@ -19,9 +19,9 @@ use x509_cert::time::Time;
 use x509_cert::Version;
 
 use super::{Authority, PkiError, Revocation};
+use crate::signing::oids::SHA256_WITH_RSA;
 
 const CRL_LIFETIME: Duration = Duration::from_secs(24 * 3600);
-const SHA256_WITH_RSA: der::asn1::ObjectIdentifier = der::asn1::ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.11");
 
 /// The DER CRL of `issuer` listing `revoked` (serial bytes and revocation).
 pub fn build(issuer: &Authority, revoked: &[(Vec<u8>, Revocation)]) -> Result<Vec<u8>, PkiError> {

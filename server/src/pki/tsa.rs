@@ -15,8 +15,7 @@ use x509_tsp::{Accuracy, MessageImprint, TimeStampReq, TimeStampResp, TspVersion
 
 use super::{CaHierarchy, TSA_POLICY};
 use crate::signing::cms;
-
-const ID_CT_TST_INFO: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.16.1.4");
+use crate::signing::oids::ID_CT_TST_INFO;
 
 /// Digest algorithms accepted in a message imprint, with their digest lengths.
 const ACCEPTED_DIGESTS: [(ObjectIdentifier, usize); 3] = [

@@ -8,21 +8,17 @@ use cms::signed_data::{CertificateSet, EncapsulatedContentInfo, SignedData, Sign
 use der::asn1::{Any, ObjectIdentifier, OctetString, SetOfVec};
 use der::{Decode, Encode, Sequence};
 use sha2::{Digest, Sha256};
-
-use crate::keys::RawSigner;
 use spki::AlgorithmIdentifierOwned;
 use x509_cert::attr::Attribute;
 use x509_cert::ext::pkix::name::GeneralName;
 use x509_cert::serial_number::SerialNumber;
 use x509_cert::Certificate;
 
-const ID_DATA: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.7.1");
-const ID_SIGNED_DATA: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.7.2");
-const ID_CONTENT_TYPE: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.3");
-const ID_MESSAGE_DIGEST: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.4");
-const ID_SIGNING_CERTIFICATE_V2: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.16.2.47");
-const ID_SHA256: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.16.840.1.101.3.4.2.1");
-const SHA256_WITH_RSA: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.11");
+use super::oids::{
+    ID_CONTENT_TYPE, ID_DATA, ID_MESSAGE_DIGEST, ID_SHA256, ID_SIGNATURE_TIME_STAMP_TOKEN, ID_SIGNED_DATA, ID_SIGNING_CERTIFICATE_V2,
+    SHA256_WITH_RSA,
+};
+use crate::keys::RawSigner;
 
 /// RFC 5035 `IssuerSerial`.
 #[derive(Sequence)]
@@ -69,8 +65,6 @@ pub enum CmsError {
     #[error("signing key: {0}")]
     Key(String),
 }
-
-const ID_SIGNATURE_TIME_STAMP_TOKEN: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.16.2.14");
 
 /// Builds the DER ContentInfo of a detached CAdES signature over content whose SHA-256
 /// is `content_digest`. `chain` is the signer's certificate first, then its issuers.

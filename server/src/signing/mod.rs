@@ -4,6 +4,7 @@
 
 pub mod cms;
 pub mod levels;
+pub mod oids;
 pub mod pdf;
 mod stamp;
 pub mod validation;
