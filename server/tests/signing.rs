@@ -348,6 +348,11 @@ fn issued_certificates_carry_the_policy_usage_and_revocation_pointers() {
     ] {
         assert!(text.contains(expected), "missing {expected:?} in\n{text}");
     }
+    // RFC 5280: dates through 2049 as UTCTime.
+    assert!(text.contains("Not After : "), "{text}");
+    let validity = &fixture.signers[0].chain[0].tbs_certificate.validity;
+    assert!(matches!(validity.not_before, x509_cert::time::Time::UtcTime(_)), "{validity:?}");
+    assert!(matches!(validity.not_after, x509_cert::time::Time::UtcTime(_)), "{validity:?}");
     let not_after = fixture.signers[0].chain[0].tbs_certificate.validity.not_after.to_unix_duration();
     let years = (not_after.as_secs() as i64 - Utc::now().timestamp()) / (365 * 24 * 3600);
     assert_eq!(years, 5);

@@ -15,10 +15,9 @@ use x509_cert::ext::pkix::crl::CrlNumber;
 use x509_cert::ext::pkix::AuthorityKeyIdentifier;
 use x509_cert::ext::{AsExtension, Extension};
 use x509_cert::serial_number::SerialNumber;
-use x509_cert::time::Time;
 use x509_cert::Version;
 
-use super::{Authority, PkiError, Revocation};
+use super::{rfc5280_time, Authority, PkiError, Revocation};
 use crate::signing::oids::SHA256_WITH_RSA;
 
 const CRL_LIFETIME: Duration = Duration::from_secs(24 * 3600);
@@ -34,7 +33,7 @@ pub fn build(issuer: &Authority, revoked: &[(Vec<u8>, Revocation)]) -> Result<Ve
         let reason = revocation.reason.crl_reason();
         entries.push(RevokedCert {
             serial_number: SerialNumber::new(serial)?,
-            revocation_date: Time::try_from(SystemTime::from(revocation.at))?,
+            revocation_date: rfc5280_time(SystemTime::from(revocation.at))?,
             crl_entry_extensions: Some(vec![reason.to_extension(subject, &[])?]),
         });
     }
@@ -50,8 +49,8 @@ pub fn build(issuer: &Authority, revoked: &[(Vec<u8>, Revocation)]) -> Result<Ve
         version: Version::V2,
         signature: signature_algorithm.clone(),
         issuer: subject.clone(),
-        this_update: Time::try_from(now)?,
-        next_update: Some(Time::try_from(now + CRL_LIFETIME)?),
+        this_update: rfc5280_time(now)?,
+        next_update: Some(rfc5280_time(now + CRL_LIFETIME)?),
         revoked_certificates: if entries.is_empty() { None } else { Some(entries) },
         crl_extensions: Some(extensions),
     };

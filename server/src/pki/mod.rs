@@ -263,6 +263,20 @@ pub struct CaHierarchy {
     base_url: String,
 }
 
+/// RFC 5280 §4.1.2.5: UTCTime through 2049, GeneralizedTime from 2050 on.
+pub(crate) fn rfc5280_time(time: std::time::SystemTime) -> Result<x509_cert::time::Time, PkiError> {
+    use x509_cert::time::Time;
+    Ok(match der::asn1::UtcTime::from_system_time(time) {
+        Ok(utc) => Time::UtcTime(utc),
+        Err(_) => Time::GeneralTime(der::asn1::GeneralizedTime::from_system_time(time)?),
+    })
+}
+
+fn validity_from_now(duration: Duration) -> Result<Validity, PkiError> {
+    let now = std::time::SystemTime::now();
+    Ok(Validity { not_before: rfc5280_time(now)?, not_after: rfc5280_time(now + duration)? })
+}
+
 /// A positive serial of 16 random octets (RFC 5280 allows up to 20).
 fn random_serial() -> Result<SerialNumber, PkiError> {
     let mut bytes = [0u8; 16];
@@ -294,7 +308,7 @@ impl CaHierarchy {
         let builder = CertificateBuilder::new(
             Profile::Root,
             random_serial()?,
-            Validity::from_now(CA_VALIDITY)?,
+            validity_from_now(CA_VALIDITY)?,
             root_name,
             spki_of(&root_key.to_public_key())?,
             &root_signer,
@@ -307,7 +321,7 @@ impl CaHierarchy {
             let mut builder = CertificateBuilder::new(
                 Profile::SubCA { issuer: root.certificate.tbs_certificate.subject.clone(), path_len_constraint: Some(0) },
                 random_serial()?,
-                Validity::from_now(CA_VALIDITY)?,
+                validity_from_now(CA_VALIDITY)?,
                 ca_name(&format!("Paraphe {label} CA"))?,
                 spki_of(&key.to_public_key())?,
                 &root_signer,
@@ -324,7 +338,7 @@ impl CaHierarchy {
                 enable_key_encipherment: false,
             },
             random_serial()?,
-            Validity::from_now(TSA_VALIDITY)?,
+            validity_from_now(TSA_VALIDITY)?,
             ca_name("Paraphe Time-Stamping Unit")?,
             spki_of(&tsa_key.to_public_key())?,
             &root_signer,
@@ -385,7 +399,7 @@ impl CaHierarchy {
                 enable_key_encipherment: false,
             },
             random_serial()?,
-            Validity::from_now(END_ENTITY_VALIDITY)?,
+            validity_from_now(END_ENTITY_VALIDITY)?,
             subject,
             spki_of(key)?,
             &signer,
