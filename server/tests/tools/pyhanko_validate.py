@@ -30,16 +30,8 @@ def timestamp_verdict(timestamp):
 def context(reader, root, mode):
     if mode == "offline":
         dss = DocumentSecurityStore.read_dss(reader)
-        # The DSS of a B-LT file is by nature gathered after the signature, so its OCSP
-        # responses are newer than the time-stamp the signer's certificate is checked at;
-        # as in PAdES validation (and pyHanko's own LTV validation), they count for it.
         return dss.as_validation_context(
-            {
-                "trust_roots": [root],
-                "allow_fetching": False,
-                "revocation_mode": "hard-fail",
-                "retroactive_revinfo": True,
-            }
+            {"trust_roots": [root], "allow_fetching": False, "revocation_mode": "hard-fail"}
         )
     return ValidationContext(trust_roots=[root], allow_fetching=False, revocation_mode="soft-fail")
 
