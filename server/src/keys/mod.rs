@@ -6,10 +6,8 @@
 pub mod pkcs11;
 mod sealed;
 
-use rsa::pkcs1v15::SigningKey;
-use rsa::signature::{SignatureEncoding, Signer};
-use rsa::{RsaPrivateKey, RsaPublicKey};
-use sha2::Sha256;
+use rsa::{Pkcs1v15Sign, RsaPrivateKey, RsaPublicKey};
+use sha2::{Digest, Sha256};
 
 pub use sealed::{KeyEncryptionKey, SealedKey};
 
@@ -39,9 +37,8 @@ impl RawSigner for RsaPrivateKey {
     }
 
     fn sign_sha256(&self, message: &[u8]) -> Result<Vec<u8>, KeyError> {
-        SigningKey::<Sha256>::new(self.clone())
-            .try_sign(message)
-            .map(|signature| signature.to_vec())
+        // Blinded, and without copying the key for every signature.
+        self.sign_with_rng(&mut rand::rngs::OsRng, Pkcs1v15Sign::new::<Sha256>(), &Sha256::digest(message))
             .map_err(|e| KeyError::Encoding(e.to_string()))
     }
 }

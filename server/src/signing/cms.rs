@@ -67,24 +67,16 @@ pub enum CmsError {
 }
 
 /// Builds the DER ContentInfo of a detached CAdES signature over content whose SHA-256
-/// is `content_digest`. `chain` is the signer's certificate first, then its issuers.
-pub fn signed_data(content_digest: &[u8], key: &dyn RawSigner, chain: &[Certificate]) -> der::Result<Vec<u8>> {
-    match build(ID_DATA, None, content_digest, key, chain, None) {
-        Ok(der) => Ok(der),
-        Err(CmsError::Der(e)) => Err(e),
-        Err(CmsError::TimeStamp(_) | CmsError::Key(_)) => Err(der::ErrorKind::Failed.into()),
-    }
-}
-
-/// As [`signed_data`], with a signature time-stamp (CAdES-T, hence PAdES B-T): the
-/// signature value's SHA-256 stamped by `stamper`, as an unsigned attribute.
-pub fn signed_data_timestamped(
+/// is `content_digest`. `chain` is the signer's certificate first, then its issuers. With a
+/// `stamper`, the signature value's SHA-256 is time-stamped as an unsigned attribute
+/// (CAdES-T, hence PAdES B-T).
+pub fn detached(
     content_digest: &[u8],
     key: &dyn RawSigner,
     chain: &[Certificate],
-    stamper: &dyn TimeStamper,
+    stamper: Option<&dyn TimeStamper>,
 ) -> Result<Vec<u8>, CmsError> {
-    build(ID_DATA, None, content_digest, key, chain, Some(stamper))
+    build(ID_DATA, None, content_digest, key, chain, stamper)
 }
 
 /// A SignedData that carries its content (e.g. a time-stamp token's TSTInfo).

@@ -381,13 +381,11 @@ fn seal(pdf: &[u8], seal: Seal<'_>) -> Result<Vec<u8>, PdfError> {
     let digest = hasher.finalize();
     let cms = match seal {
         Seal::DocumentTimeStamp { stamper } => stamper.stamp(&digest).map_err(PdfError::TimeStamp)?,
-        Seal::Signature { identity, .. } => match identity.time_stamper {
-        None => super::cms::signed_data(&digest, identity.key, identity.chain).map_err(|e| PdfError::Crypto(e.to_string()))?,
-        Some(stamper) => super::cms::signed_data_timestamped(&digest, identity.key, identity.chain, stamper).map_err(|e| match e {
-            super::cms::CmsError::TimeStamp(reason) => PdfError::TimeStamp(reason),
-            other => PdfError::Crypto(other.to_string()),
-        })?,
-        },
+        Seal::Signature { identity, .. } => super::cms::detached(&digest, identity.key, identity.chain, identity.time_stamper)
+            .map_err(|e| match e {
+                super::cms::CmsError::TimeStamp(reason) => PdfError::TimeStamp(reason),
+                other => PdfError::Crypto(other.to_string()),
+            })?,
     };
     if cms.len() > CONTENTS_CAPACITY {
         return Err(PdfError::SignatureTooLarge);
