@@ -106,6 +106,13 @@ async fn openssl_ocsp_sees_a_certificate_good_then_revoked(db: PgPool) {
 
     let again = server.pki.revoke(&certificate, RevocationReason::Superseded).await;
     assert!(matches!(again, Err(PkiError::AlreadyRevoked)), "{again:?}");
+
+    // A certificate of another PKI cannot be revoked here.
+    let other = CaHierarchy::generate("http://elsewhere.invalid").unwrap();
+    let key = pki::generate_key().unwrap();
+    let foreign = other.issue_for_person(Level::Lcp, &person(), &key.to_public_key()).unwrap();
+    let refused = server.pki.revoke(&foreign, RevocationReason::KeyCompromise).await;
+    assert!(matches!(refused, Err(PkiError::UnknownCertificate)), "{refused:?}");
 }
 
 #[sqlx::test(migrator = "paraphe_server::db::MIGRATOR")]

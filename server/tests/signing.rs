@@ -653,3 +653,22 @@ fn a_visible_stamp_is_drawn_where_asked_and_every_validator_still_accepts() {
     let tiny = VisibleStamp { width: 5.0, ..stamp };
     assert_eq!(signing::sign(&original, &request(Some(tiny)), &identity).unwrap_err().code(), "STAMP_INVALID");
 }
+
+/// A time-stamping authority that cannot be reached.
+struct UnreachableTsa;
+
+impl signing::TimeStamper for UnreachableTsa {
+    fn stamp(&self, _sha256_digest: &[u8]) -> Result<Vec<u8>, String> {
+        Err("connection refused".into())
+    }
+}
+
+#[test]
+fn an_unreachable_time_stamping_authority_fails_the_signature_with_a_stable_code() {
+    let fixture = fixture();
+    let original = std::fs::read(&corpus("sign")[0]).unwrap();
+    let error = sign_with(&original, &fixture.signers[0], Some(&UnreachableTsa)).expect_err("no B-T without a time-stamp");
+    assert_eq!(error.code(), "TIMESTAMP_UNAVAILABLE");
+    let error = signing::time_stamp_document(&original, &UnreachableTsa).expect_err("no document time-stamp either");
+    assert_eq!(error.code(), "TIMESTAMP_UNAVAILABLE");
+}
