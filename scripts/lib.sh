@@ -112,9 +112,9 @@ ensure_validators() {
     mkdir -p "$ROOT/.data"
     python3 -m venv "$venv"
   fi
-  if ! "$venv/bin/python" -c 'import pyhanko, pyhanko_certvalidator' 2>/dev/null; then
-    log "installing pyHanko"
-    "$venv/bin/pip" install --quiet --disable-pip-version-check pyhanko pyhanko-certvalidator
+  if ! "$venv/bin/python" -c "import pyhanko, pyhanko_certvalidator, aiosmtpd" 2>/dev/null; then
+    log "installing pyHanko and aiosmtpd"
+    "$venv/bin/pip" install --quiet --disable-pip-version-check pyhanko pyhanko-certvalidator aiosmtpd
   fi
   export PARAPHE_PYTHON="$venv/bin/python"
 }

@@ -8,7 +8,9 @@ use sqlx::PgPool;
 use crate::config::Config;
 use crate::events::EventBus;
 use crate::graphql::{self, ParapheSchema};
+use crate::collections::jobs::Jobs;
 use crate::http;
+use crate::notifications::{Dispatcher, Notifier};
 use crate::pki::Pki;
 
 #[derive(Clone)]
@@ -18,6 +20,7 @@ pub struct AppState {
     pub config: Config,
     pub schema: ParapheSchema,
     pub pki: Arc<Pki>,
+    pub notifier: Notifier,
 }
 
 /// Connects the event bus (Redis when configured), loads (or on first start creates) the
@@ -32,8 +35,30 @@ pub async fn build_state(db: PgPool, config: Config) -> anyhow::Result<AppState>
 }
 
 pub fn assemble(db: PgPool, bus: EventBus, config: Config, pki: Arc<Pki>) -> AppState {
-    let schema = graphql::schema(db.clone(), bus.clone(), config.clone());
-    AppState { db, bus, config, schema, pki }
+    let notifier = Notifier::default();
+    let schema = graphql::schema(db.clone(), bus.clone(), config.clone(), pki.clone(), notifier.clone());
+    AppState { db, bus, config, schema, pki, notifier }
+}
+
+/// Starts the background workers: the outbox sender and the collection jobs (expiry,
+/// reminders, purge).
+pub fn spawn_workers(state: &AppState) -> anyhow::Result<()> {
+    let (email, sms) = state.config.transports()?;
+    let from: lettre::message::Mailbox = state
+        .config
+        .mail_from
+        .parse()
+        .map_err(|e| anyhow::anyhow!("PARAPHE_MAIL_FROM={:?}: {e}", state.config.mail_from))?;
+    Dispatcher::new(state.db.clone(), email, sms, from, state.notifier.clone()).spawn();
+    Jobs {
+        db: state.db.clone(),
+        bus: state.bus.clone(),
+        notifier: state.notifier.clone(),
+        public_url: state.config.public_url.clone(),
+        remind_every_days: state.config.remind_every_days,
+    }
+    .spawn(std::time::Duration::from_secs(60));
+    Ok(())
 }
 
 pub fn router(state: AppState) -> Router {

@@ -12,6 +12,13 @@
 //! | `PARAPHE_SESSION_HOURS` | `12` | session lifetime |
 //! | `PARAPHE_KEY_ENCRYPTION_KEY` | unset | base64 of 32 random bytes: the key that seals the CAs' private keys in the database (`paraphe-server keys new-kek` makes one) |
 //! | `PARAPHE_KEY_ENCRYPTION_KEY_FILE` | `.data/key-encryption.key` | where the key is read from when the variable above is unset; created on first start for development |
+//! | `PARAPHE_SMTP_URL` | unset | `smtp://[user:password@]host[:port]`; emails go to the outbox folder when unset |
+//! | `PARAPHE_MAIL_FROM` | `no-reply@paraphe.localhost` | sender address (the cabinet's name is the sender name) |
+//! | `PARAPHE_SMS_GATEWAY_URL` | unset | HTTP SMS gateway (POST JSON `{to, text, reference}`); SMS go to the outbox folder when unset |
+//! | `PARAPHE_SMS_GATEWAY_TOKEN` | empty | bearer token for the SMS gateway |
+//! | `PARAPHE_OUTBOX_DIR` | `.data/outbox` | development outbox: one file per email or SMS |
+//! | `PARAPHE_DEV_OUTBOX` | `false` | expose the outbox (codes and links) to the app's development page |
+//! | `PARAPHE_REMIND_EVERY_DAYS` | `3` | automatic reminder of pending signers; 0 turns it off |
 //! | `RUST_LOG` | `info` | log filter; `PARAPHE_LOG_FORMAT=json` for JSON lines |
 
 use std::net::SocketAddr;
@@ -34,6 +41,13 @@ pub struct Config {
     /// How long a WebSocket client has to send `connection_init`.
     pub ws_init_timeout: std::time::Duration,
     pub key_encryption_key: KeyEncryptionKey,
+    pub smtp_url: Option<String>,
+    pub mail_from: String,
+    pub sms_gateway_url: Option<String>,
+    pub sms_gateway_token: String,
+    pub outbox_dir: PathBuf,
+    pub dev_outbox: bool,
+    pub remind_every_days: i64,
 }
 
 // Connection strings may carry passwords: never print them.
@@ -50,6 +64,12 @@ impl std::fmt::Debug for Config {
             .field("session_hours", &self.session_hours)
             .field("ws_init_timeout", &self.ws_init_timeout)
             .field("key_encryption_key", &self.key_encryption_key)
+            .field("smtp_url", &self.smtp_url.as_ref().map(|_| "<redacted>"))
+            .field("mail_from", &self.mail_from)
+            .field("sms_gateway_url", &self.sms_gateway_url)
+            .field("outbox_dir", &self.outbox_dir)
+            .field("dev_outbox", &self.dev_outbox)
+            .field("remind_every_days", &self.remind_every_days)
             .finish()
     }
 }
@@ -81,6 +101,16 @@ impl Config {
                 Some(encoded) => KeyEncryptionKey::from_base64(&encoded).context("PARAPHE_KEY_ENCRYPTION_KEY")?,
                 None => kek_from_file(&var("PARAPHE_KEY_ENCRYPTION_KEY_FILE").unwrap_or_else(|| ".data/key-encryption.key".into()).into())?,
             },
+            smtp_url: var("PARAPHE_SMTP_URL"),
+            mail_from: var("PARAPHE_MAIL_FROM").unwrap_or_else(|| "no-reply@paraphe.localhost".into()),
+            sms_gateway_url: var("PARAPHE_SMS_GATEWAY_URL"),
+            sms_gateway_token: var("PARAPHE_SMS_GATEWAY_TOKEN").unwrap_or_default(),
+            outbox_dir: var("PARAPHE_OUTBOX_DIR").unwrap_or_else(|| ".data/outbox".into()).into(),
+            dev_outbox: matches!(var("PARAPHE_DEV_OUTBOX").as_deref(), Some("1" | "true" | "yes")),
+            remind_every_days: match var("PARAPHE_REMIND_EVERY_DAYS") {
+                Some(d) => d.parse().context("PARAPHE_REMIND_EVERY_DAYS must be a whole number")?,
+                None => 3,
+            },
         })
     }
 
@@ -101,7 +131,28 @@ impl Config {
                 static TEST_KEK: std::sync::OnceLock<KeyEncryptionKey> = std::sync::OnceLock::new();
                 TEST_KEK.get_or_init(|| KeyEncryptionKey::generate().0).clone()
             },
+            smtp_url: None,
+            mail_from: "no-reply@paraphe.test".into(),
+            sms_gateway_url: None,
+            sms_gateway_token: String::new(),
+            outbox_dir: std::env::temp_dir().join(format!("paraphe-outbox-{}", std::process::id())),
+            dev_outbox: true,
+            remind_every_days: 3,
         }
+    }
+
+    /// The email and SMS transports this configuration names.
+    pub fn transports(&self) -> anyhow::Result<(crate::notifications::EmailTransport, crate::notifications::SmsTransport)> {
+        use crate::notifications::{EmailTransport, SmsTransport};
+        let email = match &self.smtp_url {
+            Some(url) => EmailTransport::smtp(url)?,
+            None => EmailTransport::Outbox(self.outbox_dir.clone()),
+        };
+        let sms = match &self.sms_gateway_url {
+            Some(url) => SmsTransport::Http { url: url.clone(), token: self.sms_gateway_token.clone(), client: reqwest::Client::new() },
+            None => SmsTransport::Outbox(self.outbox_dir.clone()),
+        };
+        Ok((email, sms))
     }
 
     /// Cookies get `Secure` when users reach us over TLS.

@@ -3,7 +3,10 @@
 
 pub mod accounts;
 pub mod app;
+pub mod audit;
+pub mod billing;
 pub mod cabinets;
+pub mod collections;
 pub mod config;
 pub mod db;
 pub mod demo;
@@ -11,6 +14,7 @@ pub mod events;
 pub mod graphql;
 pub mod http;
 pub mod keys;
+pub mod notifications;
 pub mod pki;
 pub mod signing;
 

@@ -33,6 +33,24 @@ enum Command {
     /// Key custody.
     #[command(subcommand)]
     Keys(KeysCommand),
+    /// Cabinets' prepaid credit.
+    #[command(subcommand)]
+    Billing(BillingCommand),
+}
+
+#[derive(Subcommand)]
+enum BillingCommand {
+    /// Credit a cabinet with prepaid credit; prints the new balance.
+    Credit {
+        /// The cabinet's id.
+        cabinet: uuid::Uuid,
+        /// Amount in euro cents (2500 = 25,00 €).
+        cents: i64,
+        #[arg(long, default_value = "crédit prépayé")]
+        note: String,
+    },
+    /// Print a cabinet's balance in cents.
+    Balance { cabinet: uuid::Uuid },
 }
 
 #[derive(Subcommand)]
@@ -153,6 +171,14 @@ async fn main() -> anyhow::Result<()> {
             let pki = Pki::load_or_create(&pool, &config.key_encryption_key, &config.public_url).await?;
             print!("{}", pki.hierarchy.roots_pem()?);
         }
+        Command::Billing(BillingCommand::Credit { cabinet, cents, note }) => {
+            let balance = paraphe_server::billing::credit(&pool, cabinet, cents, &note, None).await?;
+            println!("{}", paraphe_server::billing::Cents(balance));
+        }
+        Command::Billing(BillingCommand::Balance { cabinet }) => {
+            let balance = paraphe_server::billing::balance(&mut *pool.acquire().await?, cabinet).await?;
+            println!("{balance}");
+        }
         Command::ExportSchema | Command::Keys(_) => unreachable!("handled above"),
     }
     Ok(())
@@ -162,6 +188,7 @@ async fn serve(config: Config, pool: sqlx::PgPool) -> anyhow::Result<()> {
     tracing::info!(?config, "starting");
     let addr = config.addr;
     let state = paraphe_server::build_state(pool, config).await?;
+    paraphe_server::app::spawn_workers(&state)?;
     let app = paraphe_server::router(state);
     let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| format!("cannot listen on {addr}"))?;
     tracing::info!(address = %listener.local_addr()?, "listening");

@@ -28,6 +28,38 @@ pub enum ErrorCode {
     RateLimited,
     /// The query is too deep or too complex.
     QueryTooComplex,
+    /// The file is not a readable PDF (or its structure is broken).
+    PdfInvalid,
+    /// The PDF is encrypted or password-protected.
+    PdfEncrypted,
+    /// The PDF is larger than 10 MB.
+    PdfTooLarge,
+    /// The PDF's certification forbids any change, signatures included.
+    PdfSigningForbidden,
+    /// The time-stamping authority did not answer.
+    TimestampUnavailable,
+    /// The visible stamp's page or rectangle is unusable.
+    StampInvalid,
+    /// Level 2 or 3 needs a signer who holds a certificate of that level.
+    CertificateRequired,
+    /// The cabinet's prepaid credit does not cover the operation; nothing was done.
+    InsufficientCredit,
+    /// The object's current state does not allow this (e.g. editing a launched collection).
+    InvalidState,
+    /// The collection is completed, refused, expired or cancelled: its links are dead.
+    CollectionClosed,
+    /// An invitation or download link that does not exist (forged, mistyped).
+    LinkInvalid,
+    /// The signer must first state they read and accept the documents.
+    DocumentsNotAccepted,
+    /// No live code: ask for one first.
+    OtpNotSent,
+    /// Wrong code; the message says how many tries are left.
+    OtpInvalid,
+    /// The code is older than its validity (30 minutes for signing).
+    OtpExpired,
+    /// Too many wrong codes: this code is dead, ask for a new one.
+    OtpLocked,
     /// Something failed on our side; details are in the server log only.
     Internal,
 }
@@ -44,6 +76,22 @@ impl ErrorCode {
         ErrorCode::PayloadTooLarge,
         ErrorCode::RateLimited,
         ErrorCode::QueryTooComplex,
+        ErrorCode::PdfInvalid,
+        ErrorCode::PdfEncrypted,
+        ErrorCode::PdfTooLarge,
+        ErrorCode::PdfSigningForbidden,
+        ErrorCode::TimestampUnavailable,
+        ErrorCode::StampInvalid,
+        ErrorCode::CertificateRequired,
+        ErrorCode::InsufficientCredit,
+        ErrorCode::InvalidState,
+        ErrorCode::CollectionClosed,
+        ErrorCode::LinkInvalid,
+        ErrorCode::DocumentsNotAccepted,
+        ErrorCode::OtpNotSent,
+        ErrorCode::OtpInvalid,
+        ErrorCode::OtpExpired,
+        ErrorCode::OtpLocked,
         ErrorCode::Internal,
     ];
 
@@ -59,6 +107,22 @@ impl ErrorCode {
             ErrorCode::PayloadTooLarge => "PAYLOAD_TOO_LARGE",
             ErrorCode::RateLimited => "RATE_LIMITED",
             ErrorCode::QueryTooComplex => "QUERY_TOO_COMPLEX",
+            ErrorCode::PdfInvalid => "PDF_INVALID",
+            ErrorCode::PdfEncrypted => "PDF_ENCRYPTED",
+            ErrorCode::PdfTooLarge => "PDF_TOO_LARGE",
+            ErrorCode::PdfSigningForbidden => "PDF_SIGNING_FORBIDDEN",
+            ErrorCode::TimestampUnavailable => "TIMESTAMP_UNAVAILABLE",
+            ErrorCode::StampInvalid => "STAMP_INVALID",
+            ErrorCode::CertificateRequired => "CERTIFICATE_REQUIRED",
+            ErrorCode::InsufficientCredit => "INSUFFICIENT_CREDIT",
+            ErrorCode::InvalidState => "INVALID_STATE",
+            ErrorCode::CollectionClosed => "COLLECTION_CLOSED",
+            ErrorCode::LinkInvalid => "LINK_INVALID",
+            ErrorCode::DocumentsNotAccepted => "DOCUMENTS_NOT_ACCEPTED",
+            ErrorCode::OtpNotSent => "OTP_NOT_SENT",
+            ErrorCode::OtpInvalid => "OTP_INVALID",
+            ErrorCode::OtpExpired => "OTP_EXPIRED",
+            ErrorCode::OtpLocked => "OTP_LOCKED",
             ErrorCode::Internal => "INTERNAL",
         }
     }

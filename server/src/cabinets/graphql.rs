@@ -226,7 +226,8 @@ impl CabinetsSubscription {
                     }
                     Err(tokio::sync::broadcast::error::RecvError::Closed) => break,
                 };
-                if event.cabinet_id != cabinet_id {
+                // Collection progress has its own subscription.
+                if event.cabinet_id != cabinet_id || event.collection.is_some() {
                     continue;
                 }
                 if let Err(error) = access::check(&db, user_id, cabinet_id, &[]).await {

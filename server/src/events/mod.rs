@@ -20,6 +20,33 @@ pub enum CabinetEventKind {
     TermsAccepted,
     MembershipChanged,
     MemberRemoved,
+    /// Something happened in one of the cabinet's collections (see `collection`).
+    CollectionChanged,
+}
+
+/// What happened to a collection, for the preparer's dashboard and collection page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, async_graphql::Enum)]
+pub enum CollectionEventKind {
+    Created,
+    Updated,
+    Launched,
+    Invited,
+    Opened,
+    CodeSent,
+    Signed,
+    Refused,
+    Reminded,
+    Completed,
+    Expired,
+    Cancelled,
+    Purged,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct CollectionChange {
+    pub collection_id: Uuid,
+    pub kind: CollectionEventKind,
+    pub signer_id: Option<Uuid>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -28,11 +55,17 @@ pub struct DomainEvent {
     pub kind: CabinetEventKind,
     pub user_id: Option<Uuid>,
     pub at: DateTime<Utc>,
+    #[serde(default)]
+    pub collection: Option<CollectionChange>,
 }
 
 impl DomainEvent {
     pub fn cabinet(cabinet_id: Uuid, kind: CabinetEventKind, user_id: Option<Uuid>) -> Self {
-        DomainEvent { cabinet_id, kind, user_id, at: Utc::now() }
+        DomainEvent { cabinet_id, kind, user_id, at: Utc::now(), collection: None }
+    }
+
+    pub fn collection(cabinet_id: Uuid, change: CollectionChange) -> Self {
+        DomainEvent { cabinet_id, kind: CabinetEventKind::CollectionChanged, user_id: None, at: Utc::now(), collection: Some(change) }
     }
 }
 

@@ -9,18 +9,25 @@ use async_graphql::{MergedObject, MergedSubscription, Schema};
 use sqlx::PgPool;
 
 use crate::accounts::graphql::{AccountsMutation, AccountsQuery};
+use std::sync::Arc;
+
+use crate::billing::graphql::{BillingMutation, BillingQuery};
 use crate::cabinets::graphql::{CabinetsMutation, CabinetsQuery, CabinetsSubscription};
+use crate::collections::graphql::{CollectionsMutation, CollectionsQuery, CollectionsSubscription};
+use crate::notifications::graphql::NotificationsQuery;
+use crate::notifications::Notifier;
+use crate::pki::Pki;
 use crate::config::Config;
 use crate::events::EventBus;
 
 #[derive(MergedObject, Default)]
-pub struct Query(AccountsQuery, CabinetsQuery);
+pub struct Query(AccountsQuery, CabinetsQuery, CollectionsQuery, BillingQuery, NotificationsQuery);
 
 #[derive(MergedObject, Default)]
-pub struct Mutation(AccountsMutation, CabinetsMutation);
+pub struct Mutation(AccountsMutation, CabinetsMutation, CollectionsMutation, BillingMutation);
 
 #[derive(MergedSubscription, Default)]
-pub struct Subscription(CabinetsSubscription);
+pub struct Subscription(CabinetsSubscription, CollectionsSubscription);
 
 pub type ParapheSchema = Schema<Query, Mutation, Subscription>;
 
@@ -36,8 +43,8 @@ fn builder() -> async_graphql::SchemaBuilder<Query, Mutation, Subscription> {
         .extension(safety_net::ErrorCodes)
 }
 
-pub fn schema(db: PgPool, bus: EventBus, config: Config) -> ParapheSchema {
-    builder().data(db).data(bus).data(config).finish()
+pub fn schema(db: PgPool, bus: EventBus, config: Config, pki: Arc<Pki>, notifier: Notifier) -> ParapheSchema {
+    builder().data(db).data(bus).data(config).data(pki).data(notifier).finish()
 }
 
 /// The SDL clients generate their code from; committed as `schema.graphql`.

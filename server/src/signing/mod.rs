@@ -6,7 +6,7 @@ pub mod cms;
 pub mod levels;
 pub mod oids;
 pub mod pdf;
-mod stamp;
+pub mod stamp;
 pub mod validation;
 mod syntax;
 
@@ -15,4 +15,13 @@ pub use levels::{sign_at_level, PadesLevel};
 pub use stamp::VisibleStamp;
 pub use validation::{validate, SignatureReport, ValidationReport};
 pub use pdf::{add_validation_data, time_stamp_document, ValidationData};
-pub use pdf::{sign, PdfError, SignatureRequest, SigningIdentity, MAX_PDF_BYTES};
+pub use pdf::{inspect, sign, PdfError, PdfInfo, SignatureRequest, SigningIdentity, MAX_PDF_BYTES};
+
+impl From<PdfError> for crate::graphql::error::ApiError {
+    fn from(error: PdfError) -> Self {
+        match error.code().parse::<paraphe_shared::ErrorCode>() {
+            Ok(paraphe_shared::ErrorCode::Internal) | Err(_) => crate::graphql::error::ApiError::internal(&error),
+            Ok(code) => crate::graphql::error::ApiError::new(code, error.to_string()),
+        }
+    }
+}

@@ -208,6 +208,26 @@ enum Seal<'a> {
     DocumentTimeStamp { stamper: &'a dyn super::cms::TimeStamper },
 }
 
+/// What a preparer needs to know of an uploaded PDF before it is stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PdfInfo {
+    pub pages: u32,
+}
+
+/// Checks that `pdf` can be signed later (readable, not encrypted, at most 10 MB, not
+/// certified against changes) and counts its pages: refuse at upload, not at signing.
+pub fn inspect(pdf: &[u8]) -> Result<PdfInfo, PdfError> {
+    let doc = load_for_update(pdf)?;
+    let root_id = doc.trailer.get(b"Root").and_then(Object::as_reference).map_err(invalid)?;
+    let root = doc.get_dictionary(root_id).map_err(invalid)?;
+    check_doc_mdp(&doc, root)?;
+    let pages = doc.get_pages().len() as u32;
+    if pages == 0 {
+        return Err(invalid("aucune page"));
+    }
+    Ok(PdfInfo { pages })
+}
+
 /// Signs `pdf` (PAdES B-B, or B-T with a time-stamper). The result is `pdf` followed by
 /// one new revision.
 pub fn sign(pdf: &[u8], request: &SignatureRequest, identity: &SigningIdentity<'_>) -> Result<Vec<u8>, PdfError> {

@@ -90,6 +90,8 @@ pub fn validate(pdf: &[u8], trust_anchors: &[Certificate]) -> Result<ValidationR
     for (field, value) in signature_fields(&doc) {
         signatures.push(check_signature(pdf, &field, &value, trust_anchors, &dss_certificates, &revision_ends));
     }
+    // In signing order, whatever order the form lists its fields in.
+    signatures.sort_by_key(|s| s.revision);
     let last_end = signatures
         .iter()
         .filter_map(|s| revision_ends.get(s.revision.wrapping_sub(1)).copied())

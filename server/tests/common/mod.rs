@@ -58,11 +58,18 @@ impl TestServer {
         let stored = pki::store::load_or_create(&db, &config.key_encryption_key, &base_url, || Ok(hierarchy)).await.unwrap();
         let pki = Arc::new(Pki::new(stored, Registry::Database(db.clone())));
         let state = paraphe_server::app::assemble(db.clone(), bus, config, pki.clone());
+        paraphe_server::app::spawn_workers(&state).unwrap();
         let app = paraphe_server::router(state);
         tokio::spawn(async move {
             axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>()).await.unwrap();
         });
         TestServer { addr, db, pki }
+    }
+
+    /// A server whose emails go to `smtp` (a real SMTP server).
+    pub async fn start_with_smtp(db: PgPool, smtp: &SmtpSink) -> Self {
+        let url = smtp.url();
+        Self::start_with(db, EventBus::in_process(), move |config| config.smtp_url = Some(url)).await
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -107,6 +114,21 @@ impl Client {
             self.cookie = if pair.ends_with('=') { None } else { Some(pair) };
         }
         response.json().await.unwrap()
+    }
+
+    /// A GraphQL multipart request (spec: operations, map, then the file) uploading
+    /// `content` as variable `file`.
+    pub async fn upload(&mut self, query: &str, variables: Value, filename: &str, content: Vec<u8>) -> Value {
+        let operations = json!({ "query": query, "variables": variables });
+        let form = reqwest::multipart::Form::new()
+            .text("operations", operations.to_string())
+            .text("map", r#"{"0": ["variables.file"]}"#)
+            .part("0", reqwest::multipart::Part::bytes(content).file_name(filename.to_owned()).mime_str("application/pdf").unwrap());
+        let mut request = self.http.post(&self.endpoint).header("x-paraphe-csrf", "1").multipart(form);
+        if let Some(cookie) = &self.cookie {
+            request = request.header("cookie", cookie);
+        }
+        request.send().await.unwrap().json().await.unwrap()
     }
 
     pub async fn data(&mut self, query: &str, variables: Value) -> Value {
@@ -176,4 +198,95 @@ pub async fn firm(db: &PgPool, tag: &str, open: bool) -> Firm {
         .unwrap();
     }
     Firm { cabinet, accountant, accountant_email, collaborator, collaborator_email }
+}
+
+pub fn workspace_root() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
+}
+
+/// The Python of the test virtualenv (pyHanko, aiosmtpd).
+pub fn python() -> std::path::PathBuf {
+    std::env::var("PARAPHE_PYTHON").map(std::path::PathBuf::from).unwrap_or_else(|_| workspace_root().join(".data/venv/bin/python"))
+}
+
+/// A real SMTP server (aiosmtpd) that stores what it receives; killed when dropped.
+pub struct SmtpSink {
+    child: std::process::Child,
+    pub port: u16,
+    pub dir: std::path::PathBuf,
+}
+
+impl SmtpSink {
+    pub fn start() -> Self {
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let dir = std::env::temp_dir().join(format!("paraphe-smtp-{}-{port}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/tools/smtp_sink.py");
+        let mut child = std::process::Command::new(python())
+            .arg(script)
+            .arg(port.to_string())
+            .arg(&dir)
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .expect("cannot start the SMTP sink (aiosmtpd in .data/venv)");
+        let mut line = String::new();
+        std::io::BufRead::read_line(&mut std::io::BufReader::new(child.stdout.take().unwrap()), &mut line).unwrap();
+        assert_eq!(line.trim(), "ready", "SMTP sink did not start");
+        SmtpSink { child, port, dir }
+    }
+
+    pub fn url(&self) -> String {
+        format!("smtp://127.0.0.1:{}", self.port)
+    }
+
+    /// Every message received so far, in order: (recipient, subject, body).
+    pub fn messages(&self) -> Vec<Mail> {
+        let Ok(entries) = std::fs::read_dir(&self.dir) else { return Vec::new() };
+        let mut paths: Vec<_> = entries.filter_map(|e| e.ok()).map(|e| e.path()).filter(|p| p.extension().is_some_and(|x| x == "eml")).collect();
+        paths.sort();
+        paths
+            .into_iter()
+            .map(|path| {
+                let text = std::fs::read_to_string(path).unwrap();
+                let (head, body) = text.split_once("\n\n").unwrap_or((&text, ""));
+                let field = |name: &str| head.lines().find_map(|l| l.strip_prefix(name)).unwrap_or_default().trim().to_owned();
+                Mail { to: field("To:"), from: field("From:"), subject: field("Subject:"), body: body.to_owned() }
+            })
+            .collect()
+    }
+
+    /// Waits (up to 20 s) for a message to `to` whose subject contains `subject`.
+    pub async fn wait_for(&self, to: &str, subject: &str) -> Mail {
+        for _ in 0..200 {
+            if let Some(mail) = self.messages().into_iter().find(|m| m.to == to && m.subject.contains(subject)) {
+                return mail;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        panic!("no email to {to} about {subject:?}; received: {:#?}", self.messages());
+    }
+}
+
+impl Drop for SmtpSink {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Mail {
+    pub to: String,
+    pub from: String,
+    pub subject: String,
+    pub body: String,
+}
+
+impl Mail {
+    /// The token of the first signer link (`…/signer/<token>`) in the body.
+    pub fn signer_token(&self) -> String {
+        let start = self.body.find("/signer/").expect("no signer link in the email") + "/signer/".len();
+        self.body[start..].chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_').collect()
+    }
 }

@@ -1,0 +1,87 @@
+use async_graphql::{Context, Object, SimpleObject};
+use paraphe_shared::ErrorCode;
+use uuid::Uuid;
+
+use super::{LedgerEntry, MonthlyConsumption};
+use crate::cabinets::access::{self, Need};
+use crate::graphql::context::ContextExt;
+use crate::graphql::error::{ApiError, ApiResult};
+
+/// A cabinet's prepaid credit.
+#[derive(SimpleObject)]
+pub struct Credit {
+    pub cabinet_id: Uuid,
+    pub balance_cents: i64,
+    /// The balance minus what running collections still owe: what a launch may spend.
+    pub available_cents: i64,
+    pub signature_price_cents: i64,
+    pub seal_price_cents: i64,
+    pub qualified_certificate_price_cents: i64,
+}
+
+#[derive(Default)]
+pub struct BillingQuery;
+
+#[Object]
+impl BillingQuery {
+    /// The cabinet's credit; any member sees it.
+    async fn credit(&self, ctx: &Context<'_>, cabinet_id: Uuid) -> ApiResult<Credit> {
+        let scope = access::require(ctx, cabinet_id, &[]).await?;
+        let mut conn = ctx.db().acquire().await?;
+        let balance = super::balance(&mut conn, scope.cabinet_id()).await?;
+        let committed = super::committed(&mut conn, scope.cabinet_id(), None).await?;
+        Ok(Credit {
+            cabinet_id,
+            balance_cents: balance,
+            available_cents: balance - committed,
+            signature_price_cents: super::SIGNATURE_CENTS,
+            seal_price_cents: super::SEAL_CENTS,
+            qualified_certificate_price_cents: super::QCP_CENTS,
+        })
+    }
+
+    /// Consumption per month, newest first (the accountant's "Consommation" tab).
+    async fn consumption(&self, ctx: &Context<'_>, cabinet_id: Uuid) -> ApiResult<Vec<MonthlyConsumption>> {
+        let scope = access::require(ctx, cabinet_id, &[Need::Accountant]).await?;
+        Ok(super::consumption(ctx.db(), scope.cabinet_id()).await?)
+    }
+
+    /// The newest ledger entries (at most 1000), and the same as CSV for export.
+    async fn ledger(&self, ctx: &Context<'_>, cabinet_id: Uuid, #[graphql(default = 100)] first: i32) -> ApiResult<Vec<LedgerEntry>> {
+        let scope = access::require(ctx, cabinet_id, &[Need::Accountant]).await?;
+        if !(0..=1000).contains(&first) {
+            return Err(ApiError::validation("`first` doit être entre 0 et 1000"));
+        }
+        Ok(super::ledger(ctx.db(), scope.cabinet_id(), i64::from(first)).await?)
+    }
+
+    async fn ledger_csv(&self, ctx: &Context<'_>, cabinet_id: Uuid) -> ApiResult<String> {
+        let scope = access::require(ctx, cabinet_id, &[Need::Accountant]).await?;
+        let entries = super::ledger(ctx.db(), scope.cabinet_id(), 100_000).await?;
+        Ok(super::ledger_csv(&entries))
+    }
+}
+
+#[derive(Default)]
+pub struct BillingMutation;
+
+#[Object]
+impl BillingMutation {
+    /// The platform credits a cabinet with prepaid credit (platform administrators only).
+    /// Returns the new balance in cents.
+    async fn credit_cabinet(&self, ctx: &Context<'_>, cabinet_id: Uuid, amount_cents: i64, #[graphql(default)] note: String) -> ApiResult<i64> {
+        let viewer = ctx.viewer()?;
+        let (is_admin,): (bool,) = sqlx::query_as("SELECT is_platform_admin FROM users WHERE id = $1")
+            .bind(viewer.user_id)
+            .fetch_one(ctx.db())
+            .await?;
+        if !is_admin {
+            return Err(ApiError::new(ErrorCode::Forbidden, "réservé aux administrateurs de la plateforme"));
+        }
+        let exists: Option<(Uuid,)> = sqlx::query_as("SELECT id FROM cabinets WHERE id = $1").bind(cabinet_id).fetch_optional(ctx.db()).await?;
+        if exists.is_none() {
+            return Err(ApiError::not_found());
+        }
+        Ok(super::credit(ctx.db(), cabinet_id, amount_cents, &note, Some(viewer.user_id)).await?)
+    }
+}

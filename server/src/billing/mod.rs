@@ -1,0 +1,212 @@
+//! Prepaid credit: an append-only ledger in integer cents per cabinet.
+//!
+//! Prices are per act: a signature (one signer's signature on one document), a seal, a
+//! qualified certificate. A collection's launch reserves nothing in the ledger but counts
+//! the signatures still owed by the cabinet's other running collections, so credit checked
+//! at launch is still there when each signer signs.
+
+pub mod graphql;
+
+use chrono::{DateTime, Utc};
+use paraphe_shared::ErrorCode;
+use sqlx::{PgConnection, PgPool};
+use uuid::Uuid;
+
+use crate::graphql::error::ApiError;
+
+pub const SIGNATURE_CENTS: i64 = 25;
+pub const SEAL_CENTS: i64 = 5;
+pub const QCP_CENTS: i64 = 2000;
+
+#[derive(Debug, thiserror::Error)]
+pub enum BillingError {
+    #[error("crédit insuffisant : il faut {needed} et le cabinet dispose de {available}. Créditez le compte du cabinet.")]
+    InsufficientCredit { needed: Cents, available: Cents },
+    #[error("le montant doit être positif")]
+    NotPositive,
+    #[error(transparent)]
+    Database(#[from] sqlx::Error),
+}
+
+impl From<BillingError> for ApiError {
+    fn from(error: BillingError) -> Self {
+        match error {
+            BillingError::InsufficientCredit { .. } => ApiError::new(ErrorCode::InsufficientCredit, error.to_string()),
+            BillingError::NotPositive => ApiError::validation(error.to_string()),
+            BillingError::Database(e) => ApiError::internal(&e),
+        }
+    }
+}
+
+/// An amount of money in euro cents, shown as "12,50 €".
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Cents(pub i64);
+
+impl std::fmt::Display for Cents {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let sign = if self.0 < 0 { "-" } else { "" };
+        write!(f, "{sign}{},{:02} €", self.0.abs() / 100, self.0.abs() % 100)
+    }
+}
+
+pub async fn balance(conn: &mut PgConnection, cabinet_id: Uuid) -> Result<i64, sqlx::Error> {
+    let (balance,): (i64,) =
+        sqlx::query_as("SELECT COALESCE(SUM(amount_cents), 0)::bigint FROM credit_ledger WHERE cabinet_id = $1")
+            .bind(cabinet_id)
+            .fetch_one(&mut *conn)
+            .await?;
+    Ok(balance)
+}
+
+/// What the cabinet's running collections will still cost: one signature per signer who
+/// has not signed, per document to sign.
+pub async fn committed(conn: &mut PgConnection, cabinet_id: Uuid, except_collection: Option<Uuid>) -> Result<i64, sqlx::Error> {
+    let (owed,): (i64,) = sqlx::query_as(
+        "SELECT COALESCE(SUM(
+                (SELECT count(*) FROM signers s WHERE s.collection_id = c.id AND s.status <> 'signed')
+              * (SELECT count(*) FROM collection_documents d WHERE d.collection_id = c.id AND d.kind = 'to_sign')
+            ), 0)::bigint
+         FROM collections c
+         WHERE c.cabinet_id = $1 AND c.status = 'active' AND c.id IS DISTINCT FROM $2",
+    )
+    .bind(cabinet_id)
+    .bind(except_collection)
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok(owed * SIGNATURE_CENTS)
+}
+
+/// Serialises credit decisions of one cabinet: two launches or debits cannot both spend
+/// the same euros.
+pub async fn lock_cabinet(conn: &mut PgConnection, cabinet_id: Uuid) -> Result<(), sqlx::Error> {
+    sqlx::query("SELECT 1 FROM cabinets WHERE id = $1 FOR UPDATE").bind(cabinet_id).execute(&mut *conn).await?;
+    Ok(())
+}
+
+/// Refuses, before anything happens, an operation costing `needed` cents that the
+/// cabinet's free credit (balance minus what running collections still owe) cannot cover.
+/// Call inside the transaction that commits the operation, after [`lock_cabinet`].
+pub async fn ensure_available(conn: &mut PgConnection, cabinet_id: Uuid, needed: i64, except_collection: Option<Uuid>) -> Result<(), BillingError> {
+    let available = balance(conn, cabinet_id).await? - committed(conn, cabinet_id, except_collection).await?;
+    if available < needed {
+        return Err(BillingError::InsufficientCredit { needed: Cents(needed), available: Cents(available.max(0)) });
+    }
+    Ok(())
+}
+
+/// Debits `count` signatures of one signer, in the caller's transaction. Never below zero.
+pub async fn debit_signatures(conn: &mut PgConnection, cabinet_id: Uuid, collection_id: Uuid, signer_id: Uuid, count: i64) -> Result<(), BillingError> {
+    lock_cabinet(conn, cabinet_id).await?;
+    let amount = count * SIGNATURE_CENTS;
+    let balance = balance(conn, cabinet_id).await?;
+    if balance < amount {
+        return Err(BillingError::InsufficientCredit { needed: Cents(amount), available: Cents(balance.max(0)) });
+    }
+    sqlx::query(
+        "INSERT INTO credit_ledger (cabinet_id, amount_cents, kind, collection_id, signer_id, note)
+         VALUES ($1, $2, 'signature', $3, $4, $5)",
+    )
+    .bind(cabinet_id)
+    .bind(-amount)
+    .bind(collection_id)
+    .bind(signer_id)
+    .bind(format!("{count} signature(s)"))
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// The platform credits a cabinet (a purchase of prepaid credit).
+pub async fn credit(db: &PgPool, cabinet_id: Uuid, amount_cents: i64, note: &str, by: Option<Uuid>) -> Result<i64, BillingError> {
+    if amount_cents <= 0 {
+        return Err(BillingError::NotPositive);
+    }
+    let mut tx = db.begin().await?;
+    lock_cabinet(&mut tx, cabinet_id).await?;
+    sqlx::query("INSERT INTO credit_ledger (cabinet_id, amount_cents, kind, note, created_by) VALUES ($1, $2, 'credit', $3, $4)")
+        .bind(cabinet_id)
+        .bind(amount_cents)
+        .bind(note)
+        .bind(by)
+        .execute(&mut *tx)
+        .await?;
+    let balance = balance(&mut tx, cabinet_id).await?;
+    tx.commit().await?;
+    Ok(balance)
+}
+
+/// One month of one cabinet's ledger.
+#[derive(Debug, Clone, sqlx::FromRow, async_graphql::SimpleObject)]
+pub struct MonthlyConsumption {
+    /// First day of the month, `YYYY-MM`.
+    pub month: String,
+    pub signatures: i64,
+    pub seals: i64,
+    pub qualified_certificates: i64,
+    /// Money spent this month, in cents (positive).
+    pub spent_cents: i64,
+    /// Credit bought this month, in cents.
+    pub credited_cents: i64,
+}
+
+pub async fn consumption(db: &PgPool, cabinet_id: Uuid) -> Result<Vec<MonthlyConsumption>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT to_char(date_trunc('month', at AT TIME ZONE 'Europe/Paris'), 'YYYY-MM') AS month,
+                COALESCE(SUM(-amount_cents / $2) FILTER (WHERE kind = 'signature'), 0)::bigint AS signatures,
+                COALESCE(SUM(-amount_cents / $3) FILTER (WHERE kind = 'seal'), 0)::bigint AS seals,
+                COUNT(*) FILTER (WHERE kind = 'qcp') AS qualified_certificates,
+                COALESCE(SUM(-amount_cents) FILTER (WHERE amount_cents < 0), 0)::bigint AS spent_cents,
+                COALESCE(SUM(amount_cents) FILTER (WHERE amount_cents > 0), 0)::bigint AS credited_cents
+         FROM credit_ledger WHERE cabinet_id = $1
+         GROUP BY 1 ORDER BY 1 DESC",
+    )
+    .bind(cabinet_id)
+    .bind(SIGNATURE_CENTS)
+    .bind(SEAL_CENTS)
+    .fetch_all(db)
+    .await
+}
+
+#[derive(Debug, Clone, sqlx::FromRow, async_graphql::SimpleObject)]
+pub struct LedgerEntry {
+    pub id: i64,
+    pub at: DateTime<Utc>,
+    pub amount_cents: i64,
+    pub kind: String,
+    pub collection_id: Option<Uuid>,
+    pub note: String,
+}
+
+pub async fn ledger(db: &PgPool, cabinet_id: Uuid, limit: i64) -> Result<Vec<LedgerEntry>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT id, at, amount_cents, kind, collection_id, note FROM credit_ledger
+         WHERE cabinet_id = $1 ORDER BY id DESC LIMIT $2",
+    )
+    .bind(cabinet_id)
+    .bind(limit)
+    .fetch_all(db)
+    .await
+}
+
+/// The ledger as CSV (semicolon-separated, as French spreadsheets expect).
+pub fn ledger_csv(entries: &[LedgerEntry]) -> String {
+    let mut csv = String::from("date;type;montant_eur;collection;libelle\n");
+    for e in entries {
+        let note = e.note.replace(['"', ';', '\n'], " ");
+        let collection = e.collection_id.map(|c| c.to_string()).unwrap_or_default();
+        csv.push_str(&format!("{};{};{};{};{}\n", e.at.format("%Y-%m-%d %H:%M:%S"), e.kind, Cents(e.amount_cents).to_string().trim_end_matches(" €"), collection, note));
+    }
+    csv
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cents_print_as_euros() {
+        assert_eq!(Cents(25).to_string(), "0,25 €");
+        assert_eq!(Cents(2000).to_string(), "20,00 €");
+        assert_eq!(Cents(-105).to_string(), "-1,05 €");
+    }
+}

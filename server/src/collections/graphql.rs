@@ -1,0 +1,594 @@
+use async_graphql::connection::{Connection, Edge, EmptyFields};
+use async_graphql::{ComplexObject, Context, InputObject, Object, SimpleObject, Subscription, Upload};
+use chrono::{DateTime, Utc};
+use futures_util::Stream;
+use paraphe_shared::Delegation;
+use std::sync::Arc;
+use uuid::Uuid;
+
+use super::prepare::{self, Contact, SignerSource};
+use super::signer;
+use super::{announce, CollectionRow, CollectionStatus, DocumentKind, DocumentRow, SignerRow, SignerStatus, SigningMode};
+use crate::audit;
+use crate::cabinets::access::{self, Need};
+use crate::cabinets::graphql::MAX_PAGE;
+use crate::events::CollectionEventKind;
+use crate::graphql::context::ContextExt;
+use crate::graphql::error::{ApiError, ApiResult};
+use crate::notifications::Notifier;
+use crate::pki::Pki;
+use crate::signing::VisibleStamp;
+
+const PREPARE: &[Need] = &[Need::Delegation(Delegation::Prepare), Need::Open];
+
+fn pki<'a>(ctx: &'a Context<'_>) -> &'a Arc<Pki> {
+    ctx.data_unchecked::<Arc<Pki>>()
+}
+
+fn wake(ctx: &Context<'_>) {
+    if let Some(notifier) = ctx.data_opt::<Notifier>() {
+        notifier.wake();
+    }
+}
+
+/// A signature workflow, as its cabinet's preparers see it.
+#[derive(SimpleObject)]
+#[graphql(complex)]
+pub struct Collection {
+    pub id: Uuid,
+    pub cabinet_id: Uuid,
+    pub title: String,
+    pub message: String,
+    pub mode: SigningMode,
+    pub status: CollectionStatus,
+    pub created_at: DateTime<Utc>,
+    pub launched_at: Option<DateTime<Utc>>,
+    /// 15 days after launch, moved to 15 days after each reminder.
+    pub expires_at: Option<DateTime<Utc>>,
+    pub ended_at: Option<DateTime<Utc>>,
+    /// Documents are deleted one month after the end; the audit trail stays.
+    pub purged_at: Option<DateTime<Utc>>,
+}
+
+impl From<CollectionRow> for Collection {
+    fn from(row: CollectionRow) -> Self {
+        Collection {
+            id: row.id,
+            cabinet_id: row.cabinet_id,
+            mode: row.mode(),
+            status: row.status(),
+            title: row.title,
+            message: row.message,
+            created_at: row.created_at,
+            launched_at: row.launched_at,
+            expires_at: row.expires_at,
+            ended_at: row.ended_at,
+            purged_at: row.purged_at,
+        }
+    }
+}
+
+#[ComplexObject]
+impl Collection {
+    async fn documents(&self, ctx: &Context<'_>) -> ApiResult<Vec<Document>> {
+        let rows = super::documents(&mut *ctx.db().acquire().await?, self.id).await?;
+        Ok(rows.into_iter().map(Document::from).collect())
+    }
+
+    /// In signing order.
+    async fn signers(&self, ctx: &Context<'_>) -> ApiResult<Vec<Signer>> {
+        let rows = super::signers(&mut *ctx.db().acquire().await?, self.id).await?;
+        Ok(rows.into_iter().map(Signer::from).collect())
+    }
+
+    /// What launching costs (or cost): one signature per signer per document to sign.
+    async fn cost_cents(&self, ctx: &Context<'_>) -> ApiResult<i64> {
+        let mut conn = ctx.db().acquire().await?;
+        let documents = super::documents(&mut conn, self.id).await?;
+        let signers = super::signers(&mut conn, self.id).await?;
+        let to_sign = documents.iter().filter(|d| DocumentKind::parse(&d.kind) == DocumentKind::ToSign).count();
+        Ok(prepare::cost_cents(signers.len(), to_sign))
+    }
+
+    /// Every event, oldest first.
+    async fn audit_trail(&self, ctx: &Context<'_>) -> ApiResult<Vec<AuditEvent>> {
+        let entries = audit::trail(ctx.db(), self.id).await?;
+        Ok(entries.into_iter().map(AuditEvent::from).collect())
+    }
+
+    /// Whether the hash chain of the audit trail is intact.
+    async fn audit_trail_intact(&self, ctx: &Context<'_>) -> ApiResult<bool> {
+        let entries = audit::trail(ctx.db(), self.id).await?;
+        Ok(matches!(audit::verify(&entries), audit::ChainStatus::Intact { .. }))
+    }
+}
+
+#[derive(SimpleObject)]
+pub struct Document {
+    pub id: Uuid,
+    pub position: i32,
+    pub kind: DocumentKind,
+    pub filename: String,
+    pub pages: i32,
+    /// SHA-256 (hex) of the uploaded file.
+    pub original_sha256: String,
+    /// SHA-256 (hex) of the file as it is now, signatures included.
+    pub current_sha256: String,
+}
+
+impl From<DocumentRow> for Document {
+    fn from(row: DocumentRow) -> Self {
+        Document {
+            id: row.id,
+            position: row.position,
+            kind: DocumentKind::parse(&row.kind),
+            filename: row.filename,
+            pages: row.pages,
+            original_sha256: hex::encode(row.original_sha256),
+            current_sha256: hex::encode(row.current_sha256),
+        }
+    }
+}
+
+#[derive(SimpleObject, Clone)]
+pub struct StampPlacement {
+    pub page: i32,
+    pub x: f32,
+    pub y: f32,
+    pub width: f32,
+    pub height: f32,
+}
+
+#[derive(InputObject)]
+pub struct StampInput {
+    /// 1-based page of every document to sign.
+    pub page: i32,
+    /// Points from the page's bottom-left corner.
+    pub x: f32,
+    pub y: f32,
+    pub width: f32,
+    pub height: f32,
+}
+
+impl StampInput {
+    fn into_stamp(self) -> ApiResult<VisibleStamp> {
+        let page = u32::try_from(self.page).ok().filter(|p| *p >= 1).ok_or_else(|| ApiError::new(paraphe_shared::ErrorCode::StampInvalid, "les pages se comptent à partir de 1"))?;
+        Ok(VisibleStamp { page, x: self.x, y: self.y, width: self.width, height: self.height, level: String::new(), cabinet: None })
+    }
+}
+
+#[derive(SimpleObject)]
+pub struct Signer {
+    pub id: Uuid,
+    pub position: i32,
+    pub first_name: String,
+    pub last_name: String,
+    pub email: String,
+    pub mobile: String,
+    /// 1 simple, 2 advanced (LCP), 3 advanced with a qualified certificate (QCP).
+    pub level: i32,
+    pub status: SignerStatus,
+    pub invited_at: Option<DateTime<Utc>>,
+    pub opened_at: Option<DateTime<Utc>>,
+    pub signed_at: Option<DateTime<Utc>>,
+    pub refused_at: Option<DateTime<Utc>>,
+    pub refusal_reason: Option<String>,
+    pub stamp: Option<StampPlacement>,
+    /// The member, when the signer is one.
+    pub user_id: Option<Uuid>,
+}
+
+impl From<SignerRow> for Signer {
+    fn from(row: SignerRow) -> Self {
+        let stamp = row.stamp().map(|s| StampPlacement { page: s.page as i32, x: s.x, y: s.y, width: s.width, height: s.height });
+        Signer {
+            id: row.id,
+            position: row.position,
+            status: row.status(),
+            level: i32::from(row.level),
+            first_name: row.first_name,
+            last_name: row.last_name,
+            email: row.email,
+            mobile: row.mobile,
+            invited_at: row.invited_at,
+            opened_at: row.opened_at,
+            signed_at: row.signed_at,
+            refused_at: row.refused_at,
+            refusal_reason: row.refusal_reason,
+            stamp,
+            user_id: row.user_id,
+        }
+    }
+}
+
+#[derive(SimpleObject)]
+pub struct AuditEvent {
+    pub seq: i32,
+    pub at: DateTime<Utc>,
+    pub kind: String,
+    pub actor: String,
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+    /// JSON: document hashes, signer, reason…
+    pub details: String,
+    pub hash: String,
+}
+
+impl From<audit::AuditEntry> for AuditEvent {
+    fn from(e: audit::AuditEntry) -> Self {
+        AuditEvent { seq: e.seq, at: e.at, kind: e.kind, actor: e.actor, ip: e.ip, user_agent: e.user_agent, details: e.details.to_string(), hash: hex::encode(e.hash) }
+    }
+}
+
+/// A new signer: exactly one of `me`, `userId` (a member), `contactId`, or the person's
+/// details (first name, last name, email, mobile in E.164).
+#[derive(InputObject, Default)]
+pub struct SignerInput {
+    #[graphql(default)]
+    pub me: bool,
+    pub user_id: Option<Uuid>,
+    pub contact_id: Option<Uuid>,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub email: Option<String>,
+    pub mobile: Option<String>,
+    /// 1, 2 or 3.
+    #[graphql(default = 1)]
+    pub level: i32,
+    pub stamp: Option<StampInput>,
+}
+
+impl SignerInput {
+    fn source(self) -> ApiResult<(SignerSource, i16, Option<VisibleStamp>)> {
+        let level = i16::try_from(self.level).map_err(|_| ApiError::validation("le niveau de signature est 1, 2 ou 3"))?;
+        let stamp = self.stamp.map(StampInput::into_stamp).transpose()?;
+        let person = [&self.first_name, &self.last_name, &self.email, &self.mobile];
+        let chosen = usize::from(self.me) + usize::from(self.user_id.is_some()) + usize::from(self.contact_id.is_some()) + usize::from(person.iter().any(|f| f.is_some()));
+        if chosen != 1 {
+            return Err(ApiError::validation("indiquez un seul signataire : moi, un membre, un contact, ou une personne"));
+        }
+        let source = if self.me {
+            SignerSource::Me
+        } else if let Some(id) = self.user_id {
+            SignerSource::Member(id)
+        } else if let Some(id) = self.contact_id {
+            SignerSource::Contact(id)
+        } else {
+            let field = |v: Option<String>, name: &str| v.ok_or_else(|| ApiError::validation(format!("{name} du signataire manquant")));
+            SignerSource::Person {
+                first_name: field(self.first_name, "prénom")?,
+                last_name: field(self.last_name, "nom")?,
+                email: field(self.email, "e-mail")?,
+                mobile: field(self.mobile, "mobile")?,
+            }
+        };
+        Ok((source, level, stamp))
+    }
+}
+
+#[derive(Default)]
+pub struct CollectionsQuery;
+
+#[Object]
+impl CollectionsQuery {
+    /// The cabinet's collections, newest first, optionally of one status.
+    async fn collections(
+        &self,
+        ctx: &Context<'_>,
+        cabinet_id: Uuid,
+        status: Option<CollectionStatus>,
+        #[graphql(default = 50)] first: i32,
+        after: Option<String>,
+    ) -> ApiResult<Connection<String, Collection, EmptyFields, EmptyFields>> {
+        let scope = access::require(ctx, cabinet_id, PREPARE).await?;
+        if !(0..=MAX_PAGE).contains(&first) {
+            return Err(ApiError::validation(format!("`first` doit être entre 0 et {MAX_PAGE}")));
+        }
+        let offset = match after {
+            None => 0,
+            Some(cursor) => cursor.parse::<i64>().map_err(|_| ApiError::validation("curseur `after` invalide"))? + 1,
+        };
+        let rows: Vec<CollectionRow> = sqlx::query_as(
+            "SELECT * FROM collections WHERE cabinet_id = $1 AND ($2::text IS NULL OR status = $2)
+             ORDER BY created_at DESC, id LIMIT $3 OFFSET $4",
+        )
+        .bind(scope.cabinet_id())
+        .bind(status.map(|s| s.as_str()))
+        .bind(i64::from(first) + 1)
+        .bind(offset)
+        .fetch_all(ctx.db())
+        .await?;
+        let has_next = rows.len() > first as usize;
+        let mut connection = Connection::new(offset > 0, has_next);
+        connection.edges.extend(
+            rows.into_iter().take(first as usize).enumerate().map(|(i, row)| Edge::new((offset + i as i64).to_string(), Collection::from(row))),
+        );
+        Ok(connection)
+    }
+
+    /// How many of the cabinet's collections are in each status (dashboard counters).
+    async fn collection_counts(&self, ctx: &Context<'_>, cabinet_id: Uuid) -> ApiResult<Vec<StatusCount>> {
+        let scope = access::require(ctx, cabinet_id, PREPARE).await?;
+        let rows: Vec<(String, i64)> = sqlx::query_as("SELECT status, count(*) FROM collections WHERE cabinet_id = $1 GROUP BY status")
+            .bind(scope.cabinet_id())
+            .fetch_all(ctx.db())
+            .await?;
+        Ok(rows.into_iter().map(|(status, count)| StatusCount { status: CollectionStatus::parse(&status), count }).collect())
+    }
+
+    async fn collection(&self, ctx: &Context<'_>, id: Uuid) -> ApiResult<Collection> {
+        let (_, row) = super::scoped(ctx.db(), ctx.viewer()?.user_id, id, PREPARE).await?;
+        Ok(row.into())
+    }
+
+    /// The cabinet's saved signers.
+    async fn contacts(&self, ctx: &Context<'_>, cabinet_id: Uuid) -> ApiResult<Vec<Contact>> {
+        let scope = access::require(ctx, cabinet_id, PREPARE).await?;
+        Ok(prepare::contacts(ctx.db(), &scope).await?)
+    }
+
+    /// What a signer's link opens (no account needed). The first call records "opened".
+    async fn signing_session(&self, ctx: &Context<'_>, token: String) -> ApiResult<SigningSession> {
+        let (signer, collection, first_open) = signer::open(ctx.db(), &token, &ctx.meta()).await?;
+        if first_open {
+            announce(ctx.bus(), collection.cabinet_id, collection.id, CollectionEventKind::Opened, Some(signer.id)).await;
+        }
+        SigningSession::load(ctx, &token, signer, collection).await
+    }
+}
+
+#[derive(SimpleObject)]
+pub struct StatusCount {
+    pub status: CollectionStatus,
+    pub count: i64,
+}
+
+/// The signer's view of a collection, through their link.
+#[derive(SimpleObject)]
+pub struct SigningSession {
+    pub collection_id: Uuid,
+    pub cabinet_name: String,
+    pub title: String,
+    pub message: String,
+    pub status: CollectionStatus,
+    pub expires_at: Option<DateTime<Utc>>,
+    pub signer_id: Uuid,
+    pub signer_name: String,
+    pub signer_status: SignerStatus,
+    pub level: i32,
+    /// Whether the signer stated they read and accept the documents.
+    pub accepted: bool,
+    pub mobile_hint: String,
+    pub documents: Vec<SessionDocument>,
+    /// Pages to sign in all, for "J'ai lu et j'accepte le(s) document(s) de N pages".
+    pub pages_to_sign: i32,
+}
+
+#[derive(SimpleObject)]
+pub struct SessionDocument {
+    pub id: Uuid,
+    pub kind: DocumentKind,
+    pub filename: String,
+    pub pages: i32,
+    /// Relative URL of the PDF (the signed one once the collection is completed).
+    pub url: String,
+}
+
+impl SigningSession {
+    async fn load(ctx: &Context<'_>, token: &str, signer: SignerRow, collection: CollectionRow) -> ApiResult<Self> {
+        let mut conn = ctx.db().acquire().await?;
+        let documents = super::documents(&mut conn, collection.id).await?;
+        let cabinet_name = prepare::cabinet_name(&mut conn, collection.cabinet_id).await?;
+        Ok(SigningSession {
+            collection_id: collection.id,
+            cabinet_name,
+            status: collection.status(),
+            title: collection.title,
+            message: collection.message,
+            expires_at: collection.expires_at,
+            signer_id: signer.id,
+            signer_name: signer.full_name(),
+            signer_status: signer.status(),
+            level: i32::from(signer.level),
+            accepted: signer.accepted_at.is_some(),
+            mobile_hint: signer::mobile_hint(&signer.mobile),
+            pages_to_sign: documents.iter().filter(|d| DocumentKind::parse(&d.kind) == DocumentKind::ToSign).map(|d| d.pages).sum(),
+            documents: documents
+                .into_iter()
+                .map(|d| SessionDocument { url: format!("/api/signer/{token}/documents/{}", d.id), id: d.id, kind: DocumentKind::parse(&d.kind), filename: d.filename, pages: d.pages })
+                .collect(),
+        })
+    }
+}
+
+#[derive(SimpleObject)]
+pub struct CodeSent {
+    pub expires_at: DateTime<Utc>,
+    /// The phone the code went to, mostly masked.
+    pub mobile_hint: String,
+}
+
+#[derive(Default)]
+pub struct CollectionsMutation;
+
+#[Object]
+impl CollectionsMutation {
+    /// A draft collection for the cabinet (delegation `prepare`).
+    async fn create_collection(&self, ctx: &Context<'_>, cabinet_id: Uuid, title: String, #[graphql(default)] message: String, #[graphql(default_with = "SigningMode::Sequential")] mode: SigningMode) -> ApiResult<Collection> {
+        let scope = access::require(ctx, cabinet_id, PREPARE).await?;
+        let row = prepare::create(ctx.db(), &scope, &title, &message, mode, &ctx.meta()).await?;
+        announce(ctx.bus(), row.cabinet_id, row.id, CollectionEventKind::Created, None).await;
+        Ok(row.into())
+    }
+
+    async fn update_collection(&self, ctx: &Context<'_>, id: Uuid, title: String, #[graphql(default)] message: String, mode: SigningMode) -> ApiResult<Collection> {
+        let (scope, _) = super::scoped(ctx.db(), ctx.viewer()?.user_id, id, PREPARE).await?;
+        Ok(prepare::update(ctx.db(), &scope, id, &title, &message, mode).await?.into())
+    }
+
+    /// Adds a PDF (multipart upload; 10 MB at most; `PDF_INVALID`, `PDF_ENCRYPTED`,
+    /// `PDF_TOO_LARGE`, `PDF_SIGNING_FORBIDDEN` otherwise), to sign or only to read.
+    async fn add_document(&self, ctx: &Context<'_>, collection_id: Uuid, file: Upload, #[graphql(default_with = "DocumentKind::ToSign")] kind: DocumentKind) -> ApiResult<Document> {
+        let (scope, _) = super::scoped(ctx.db(), ctx.viewer()?.user_id, collection_id, PREPARE).await?;
+        let upload = file.value(ctx).map_err(|e| ApiError::validation(format!("fichier illisible : {e}")))?;
+        let filename = upload.filename.clone();
+        let content = tokio::task::spawn_blocking(move || {
+            let mut content = Vec::new();
+            std::io::Read::read_to_end(&mut upload.into_read(), &mut content).map(|_| content)
+        })
+        .await
+        .map_err(|e| ApiError::internal(&e))?
+        .map_err(|e| ApiError::internal(&e))?;
+        let row = prepare::add_document(ctx.db(), &scope, collection_id, &filename, content, kind, &ctx.meta()).await?;
+        Ok(row.into())
+    }
+
+    async fn remove_document(&self, ctx: &Context<'_>, collection_id: Uuid, document_id: Uuid) -> ApiResult<bool> {
+        let (scope, _) = super::scoped(ctx.db(), ctx.viewer()?.user_id, collection_id, PREPARE).await?;
+        prepare::remove_document(ctx.db(), &scope, collection_id, document_id, &ctx.meta()).await?;
+        Ok(true)
+    }
+
+    /// Adds a signer at the end of the order. Levels 2 and 3 answer `CERTIFICATE_REQUIRED`
+    /// for a signer without a certificate of that level.
+    async fn add_signer(&self, ctx: &Context<'_>, collection_id: Uuid, signer: SignerInput) -> ApiResult<Signer> {
+        let (scope, _) = super::scoped(ctx.db(), ctx.viewer()?.user_id, collection_id, PREPARE).await?;
+        let (source, level, stamp) = signer.source()?;
+        Ok(prepare::add_signer(ctx.db(), &scope, collection_id, source, level, stamp, &ctx.meta()).await?.into())
+    }
+
+    async fn remove_signer(&self, ctx: &Context<'_>, collection_id: Uuid, signer_id: Uuid) -> ApiResult<bool> {
+        let (scope, _) = super::scoped(ctx.db(), ctx.viewer()?.user_id, collection_id, PREPARE).await?;
+        prepare::remove_signer(ctx.db(), &scope, collection_id, signer_id, &ctx.meta()).await?;
+        Ok(true)
+    }
+
+    /// Moves a signer to `position` (1 signs first); returns the new order.
+    async fn move_signer(&self, ctx: &Context<'_>, collection_id: Uuid, signer_id: Uuid, position: i32) -> ApiResult<Vec<Signer>> {
+        let (scope, _) = super::scoped(ctx.db(), ctx.viewer()?.user_id, collection_id, PREPARE).await?;
+        Ok(prepare::move_signer(ctx.db(), &scope, collection_id, signer_id, position).await?.into_iter().map(Signer::from).collect())
+    }
+
+    /// Places (or with `null` removes) a signer's visible stamp.
+    async fn set_signer_stamp(&self, ctx: &Context<'_>, collection_id: Uuid, signer_id: Uuid, stamp: Option<StampInput>) -> ApiResult<Signer> {
+        let (scope, _) = super::scoped(ctx.db(), ctx.viewer()?.user_id, collection_id, PREPARE).await?;
+        let stamp = stamp.map(StampInput::into_stamp).transpose()?;
+        Ok(prepare::set_stamp(ctx.db(), &scope, collection_id, signer_id, stamp).await?.into())
+    }
+
+    /// Checks everything and the cabinet's credit (`INSUFFICIENT_CREDIT`, nothing sent),
+    /// starts the 15-day clock and invites.
+    async fn launch_collection(&self, ctx: &Context<'_>, id: Uuid) -> ApiResult<Collection> {
+        let (scope, _) = super::scoped(ctx.db(), ctx.viewer()?.user_id, id, PREPARE).await?;
+        let (row, invited) = prepare::launch(ctx.db(), &ctx.config().public_url, &scope, id, &ctx.meta()).await?;
+        wake(ctx);
+        announce(ctx.bus(), row.cabinet_id, row.id, CollectionEventKind::Launched, None).await;
+        for signer_id in invited {
+            announce(ctx.bus(), row.cabinet_id, row.id, CollectionEventKind::Invited, Some(signer_id)).await;
+        }
+        Ok(row.into())
+    }
+
+    async fn cancel_collection(&self, ctx: &Context<'_>, id: Uuid) -> ApiResult<Collection> {
+        let (scope, _) = super::scoped(ctx.db(), ctx.viewer()?.user_id, id, PREPARE).await?;
+        let row = prepare::cancel(ctx.db(), &scope, id, &ctx.meta()).await?;
+        wake(ctx);
+        announce(ctx.bus(), row.cabinet_id, row.id, CollectionEventKind::Cancelled, None).await;
+        Ok(row.into())
+    }
+
+    /// Resends pending invitations and extends the expiry to 15 days from now.
+    async fn remind_collection(&self, ctx: &Context<'_>, id: Uuid) -> ApiResult<Collection> {
+        let (scope, _) = super::scoped(ctx.db(), ctx.viewer()?.user_id, id, PREPARE).await?;
+        let row = prepare::remind(ctx.db(), &ctx.config().public_url, id, crate::audit::Actor::User(scope.user_id()), &ctx.meta(), Some(&scope)).await?;
+        wake(ctx);
+        announce(ctx.bus(), row.cabinet_id, row.id, CollectionEventKind::Reminded, None).await;
+        Ok(row.into())
+    }
+
+    /// The signer states they read and accept the documents.
+    async fn accept_documents(&self, ctx: &Context<'_>, token: String) -> ApiResult<SigningSession> {
+        let (signer, collection) = signer::accept(ctx.db(), &token, &ctx.meta()).await?;
+        SigningSession::load(ctx, &token, signer, collection).await
+    }
+
+    /// Sends the signer a 6-digit code by SMS, valid 30 minutes (3 per 15 minutes at most).
+    async fn request_signing_code(&self, ctx: &Context<'_>, token: String) -> ApiResult<CodeSent> {
+        let sent = signer::request_code(ctx.db(), pki(ctx), &ctx.config().key_encryption_key, &token, &ctx.meta()).await?;
+        wake(ctx);
+        announce(ctx.bus(), sent.collection.cabinet_id, sent.collection.id, CollectionEventKind::CodeSent, Some(sent.signer.id)).await;
+        Ok(CodeSent { expires_at: sent.expires_at, mobile_hint: sent.mobile_hint })
+    }
+
+    /// Signs every document of the collection with the code (`OTP_INVALID`, `OTP_EXPIRED`,
+    /// `OTP_LOCKED` after 5 wrong codes, `OTP_NOT_SENT`).
+    async fn sign(&self, ctx: &Context<'_>, token: String, code: String) -> ApiResult<SigningSession> {
+        let config = ctx.config();
+        let signed = signer::sign(ctx.db(), pki(ctx), &config.key_encryption_key, &config.public_url, &token, &code, &ctx.meta()).await?;
+        wake(ctx);
+        let (cabinet_id, collection_id) = (signed.collection.cabinet_id, signed.collection.id);
+        announce(ctx.bus(), cabinet_id, collection_id, CollectionEventKind::Signed, Some(signed.signer.id)).await;
+        if let Some(next) = signed.invited_next {
+            announce(ctx.bus(), cabinet_id, collection_id, CollectionEventKind::Invited, Some(next)).await;
+        }
+        if signed.completed {
+            announce(ctx.bus(), cabinet_id, collection_id, CollectionEventKind::Completed, None).await;
+        }
+        SigningSession::load(ctx, &token, signed.signer, signed.collection).await
+    }
+
+    /// Refuses to sign, which ends the collection for everybody.
+    async fn refuse(&self, ctx: &Context<'_>, token: String, reason: Option<String>) -> ApiResult<SigningSession> {
+        let (signer, collection) = signer::refuse(ctx.db(), &ctx.config().public_url, &token, reason.as_deref(), &ctx.meta()).await?;
+        wake(ctx);
+        announce(ctx.bus(), collection.cabinet_id, collection.id, CollectionEventKind::Refused, Some(signer.id)).await;
+        SigningSession::load(ctx, &token, signer, collection).await
+    }
+}
+
+/// Progress of one of the cabinet's collections.
+#[derive(SimpleObject, Clone)]
+pub struct CollectionEvent {
+    pub cabinet_id: Uuid,
+    pub collection_id: Uuid,
+    pub kind: CollectionEventKind,
+    pub signer_id: Option<Uuid>,
+    pub at: DateTime<Utc>,
+}
+
+#[derive(Default)]
+pub struct CollectionsSubscription;
+
+#[Subscription]
+impl CollectionsSubscription {
+    /// Live progress of the cabinet's collections (invited, opened, signed, refused,
+    /// completed, expired…), optionally of one collection. Access is checked before every
+    /// event, as for `cabinetEvents`.
+    async fn collection_events(&self, ctx: &Context<'_>, cabinet_id: Uuid, collection_id: Option<Uuid>) -> Result<impl Stream<Item = ApiResult<CollectionEvent>>, ApiError> {
+        let user_id = ctx.viewer()?.user_id;
+        access::require(ctx, cabinet_id, PREPARE).await?;
+        let db = ctx.db().clone();
+        let mut events = ctx.bus().subscribe();
+        Ok(async_stream::stream! {
+            loop {
+                let event = match events.recv().await {
+                    Ok(event) => event,
+                    Err(tokio::sync::broadcast::error::RecvError::Lagged(missed)) => {
+                        tracing::warn!(missed, "subscriber lagged behind the event bus");
+                        continue;
+                    }
+                    Err(tokio::sync::broadcast::error::RecvError::Closed) => break,
+                };
+                let Some(change) = event.collection else { continue };
+                if event.cabinet_id != cabinet_id || collection_id.is_some_and(|id| id != change.collection_id) {
+                    continue;
+                }
+                if let Err(error) = access::check(&db, user_id, cabinet_id, PREPARE).await {
+                    yield Err(error);
+                    break;
+                }
+                yield Ok(CollectionEvent { cabinet_id, collection_id: change.collection_id, kind: change.kind, signer_id: change.signer_id, at: event.at });
+            }
+        })
+    }
+}

@@ -1,0 +1,133 @@
+//! Background work on collections: expiry, automatic reminders, purge of documents.
+//!
+//! Each job is a scan of the database for what is due, so nothing is lost when the server
+//! restarts, and replicas can run them side by side (rows are locked one by one).
+
+use std::time::Duration;
+
+use serde_json::json;
+use sqlx::PgPool;
+use uuid::Uuid;
+
+use super::{emails, lock, prepare, CollectionStatus, Result, SignerStatus, RETENTION_DAYS};
+use crate::audit::{self, Actor};
+use crate::events::{CollectionEventKind, EventBus};
+use crate::graphql::context::RequestMeta;
+use crate::notifications::{self, Notifier};
+
+/// What one round did, for logs and tests.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Round {
+    pub expired: usize,
+    pub reminded: usize,
+    pub purged: usize,
+}
+
+pub struct Jobs {
+    pub db: PgPool,
+    pub bus: EventBus,
+    pub notifier: Notifier,
+    pub public_url: String,
+    pub remind_every_days: i64,
+}
+
+impl Jobs {
+    pub fn spawn(self, every: Duration) -> tokio::task::JoinHandle<()> {
+        tokio::spawn(async move {
+            loop {
+                match self.run_once().await {
+                    Ok(round) if round != Round::default() => tracing::info!(?round, "collection jobs"),
+                    Ok(_) => {}
+                    Err(error) => tracing::error!(%error, "collection jobs failed"),
+                }
+                tokio::time::sleep(every).await;
+            }
+        })
+    }
+
+    pub async fn run_once(&self) -> Result<Round> {
+        let round = Round { expired: self.expire().await?, reminded: self.remind().await?, purged: self.purge().await? };
+        if round.expired + round.reminded > 0 {
+            self.notifier.wake();
+        }
+        Ok(round)
+    }
+
+    async fn expire(&self) -> Result<usize> {
+        let due: Vec<(Uuid,)> = sqlx::query_as("SELECT id FROM collections WHERE status = 'active' AND expires_at <= now()").fetch_all(&self.db).await?;
+        let mut done = 0;
+        for (id,) in due {
+            let mut tx = self.db.begin().await?;
+            let row = lock(&mut tx, id).await?;
+            // A reminder or a last signature may have come first.
+            if row.status() != CollectionStatus::Active || row.expires_at.is_some_and(|at| at > chrono::Utc::now()) {
+                continue;
+            }
+            sqlx::query("UPDATE collections SET status = 'expired', ended_at = now() WHERE id = $1").bind(id).execute(&mut *tx).await?;
+            sqlx::query("UPDATE signers SET key_nonce = NULL, key_sealed = NULL WHERE collection_id = $1").bind(id).execute(&mut *tx).await?;
+            let cabinet = prepare::cabinet_name(&mut tx, row.cabinet_id).await?;
+            let (preparer,): (String,) = sqlx::query_as("SELECT email FROM users WHERE id = $1").bind(row.created_by).fetch_one(&mut *tx).await?;
+            let text = emails::expired_to_preparer(&row.title, &format!("{}/collections/{id}", self.public_url));
+            notifications::enqueue_email(&mut tx, &preparer, Some(&cabinet), &text.subject, &text.body).await?;
+            for signer in super::signers(&mut tx, id).await? {
+                if signer.status() == SignerStatus::Invited {
+                    let text = emails::ended_to_signer(&cabinet, &row.title, "expirée");
+                    notifications::enqueue_email(&mut tx, &signer.email, Some(&cabinet), &text.subject, &text.body).await?;
+                }
+            }
+            audit::append(&mut tx, id, "expired", Actor::System, &RequestMeta::default(), json!({})).await?;
+            tx.commit().await?;
+            super::announce(&self.bus, row.cabinet_id, id, CollectionEventKind::Expired, None).await;
+            done += 1;
+        }
+        Ok(done)
+    }
+
+    /// Every few days without news, pending signers are reminded (which also extends the
+    /// expiry by 15 days, as a manual reminder does).
+    async fn remind(&self) -> Result<usize> {
+        if self.remind_every_days <= 0 {
+            return Ok(0);
+        }
+        let due: Vec<(Uuid, Uuid)> = sqlx::query_as(
+            "SELECT id, cabinet_id FROM collections WHERE status = 'active'
+               AND COALESCE(last_reminded_at, launched_at) <= now() - make_interval(days => $1)",
+        )
+        .bind(self.remind_every_days as i32)
+        .fetch_all(&self.db)
+        .await?;
+        let mut done = 0;
+        for (id, cabinet_id) in due {
+            match prepare::remind(&self.db, &self.public_url, id, Actor::System, &RequestMeta::default(), None).await {
+                Ok(_) => {
+                    super::announce(&self.bus, cabinet_id, id, CollectionEventKind::Reminded, None).await;
+                    done += 1;
+                }
+                Err(super::CollectionError::InvalidState(_)) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(done)
+    }
+
+    /// Documents go one month after the collection ended; the audit trail stays.
+    async fn purge(&self) -> Result<usize> {
+        let due: Vec<(Uuid, Uuid)> = sqlx::query_as(
+            "SELECT id, cabinet_id FROM collections WHERE ended_at IS NOT NULL AND purged_at IS NULL
+               AND ended_at <= now() - make_interval(days => $1)",
+        )
+        .bind(RETENTION_DAYS as i32)
+        .fetch_all(&self.db)
+        .await?;
+        for (id, cabinet_id) in &due {
+            let mut tx = self.db.begin().await?;
+            lock(&mut tx, *id).await?;
+            sqlx::query("UPDATE collection_documents SET content = NULL WHERE collection_id = $1").bind(id).execute(&mut *tx).await?;
+            sqlx::query("UPDATE collections SET purged_at = now() WHERE id = $1").bind(id).execute(&mut *tx).await?;
+            audit::append(&mut tx, *id, "purged", Actor::System, &RequestMeta::default(), json!({})).await?;
+            tx.commit().await?;
+            super::announce(&self.bus, *cabinet_id, *id, CollectionEventKind::Purged, None).await;
+        }
+        Ok(due.len())
+    }
+}

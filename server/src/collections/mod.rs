@@ -1,0 +1,363 @@
+//! Collections: signature workflows a cabinet prepares and outside signers sign.
+//!
+//! - `prepare.rs`: the preparer's side (documents, signers, launch, cancel, remind).
+//! - `signer.rs`: the signer's side through the invitation link (read, accept, code, sign,
+//!   refuse), with the one-time code rules and the signature itself.
+//! - `jobs.rs`: expiry, automatic reminders and purge, as periodic scans of the database
+//!   (so they survive restarts and run on any replica).
+//! - `emails.rs`: the French texts of every email and SMS.
+//! - `graphql.rs`, `http.rs`: the API and the document downloads.
+//!
+//! Every mutation of a collection starts by locking its row ([`lock`]): that orders audit
+//! entries, serialises PDF revisions of parallel signers, and makes state checks final.
+
+pub mod emails;
+pub mod graphql;
+pub mod http;
+pub mod jobs;
+pub mod prepare;
+pub mod signer;
+
+use chrono::{DateTime, Utc};
+use paraphe_shared::ErrorCode;
+use sha2::{Digest, Sha256};
+use sqlx::{PgConnection, PgPool};
+use uuid::Uuid;
+
+use crate::billing::BillingError;
+use crate::cabinets::access::{self, CabinetScope, Need};
+use crate::events::{CollectionChange, CollectionEventKind, DomainEvent, EventBus};
+use crate::graphql::error::ApiError;
+use crate::signing::PdfError;
+
+/// Expiry after launch and after each reminder.
+pub const EXPIRY_DAYS: i64 = 15;
+/// Documents are purged this long after the collection ends; the audit trail stays.
+pub const RETENTION_DAYS: i64 = 30;
+
+#[derive(Debug, thiserror::Error)]
+pub enum CollectionError {
+    #[error("introuvable")]
+    NotFound,
+    #[error("{0}")]
+    InvalidState(String),
+    #[error("cette demande de signature est {0} : le lien n'est plus actif")]
+    Closed(&'static str),
+    #[error("ce lien de signature n'est pas valide")]
+    LinkInvalid,
+    #[error("{0}")]
+    Validation(String),
+    #[error("le niveau {0} demande un certificat au nom du signataire ; ce signataire n'en détient pas")]
+    CertificateRequired(i16),
+    #[error("lisez et acceptez d'abord le(s) document(s)")]
+    NotAccepted,
+    #[error("aucun code en cours : demandez un code")]
+    OtpNotSent,
+    #[error("code incorrect ; il reste {0} essai(s)")]
+    OtpInvalid(i32),
+    #[error("ce code a expiré : demandez-en un nouveau")]
+    OtpExpired,
+    #[error("trop d'essais : ce code n'est plus valable, demandez-en un nouveau")]
+    OtpLocked,
+    #[error("trop de codes demandés : réessayez dans quelques minutes")]
+    TooManyCodes,
+    #[error(transparent)]
+    Pdf(#[from] PdfError),
+    #[error(transparent)]
+    Billing(#[from] BillingError),
+    #[error(transparent)]
+    Database(#[from] sqlx::Error),
+    #[error("{0}")]
+    Internal(String),
+}
+
+impl From<CollectionError> for ApiError {
+    fn from(error: CollectionError) -> Self {
+        let code = match &error {
+            CollectionError::NotFound => ErrorCode::NotFound,
+            CollectionError::InvalidState(_) => ErrorCode::InvalidState,
+            CollectionError::Closed(_) => ErrorCode::CollectionClosed,
+            CollectionError::LinkInvalid => ErrorCode::LinkInvalid,
+            CollectionError::Validation(_) => ErrorCode::Validation,
+            CollectionError::CertificateRequired(_) => ErrorCode::CertificateRequired,
+            CollectionError::NotAccepted => ErrorCode::DocumentsNotAccepted,
+            CollectionError::OtpNotSent => ErrorCode::OtpNotSent,
+            CollectionError::OtpInvalid(_) => ErrorCode::OtpInvalid,
+            CollectionError::OtpExpired => ErrorCode::OtpExpired,
+            CollectionError::OtpLocked => ErrorCode::OtpLocked,
+            CollectionError::TooManyCodes => ErrorCode::RateLimited,
+            CollectionError::Pdf(_) => return match error { CollectionError::Pdf(e) => e.into(), _ => unreachable!() },
+            CollectionError::Billing(_) => return match error { CollectionError::Billing(e) => e.into(), _ => unreachable!() },
+            CollectionError::Database(e) => return ApiError::internal(e),
+            CollectionError::Internal(e) => return ApiError::internal(e),
+        };
+        ApiError::new(code, error.to_string())
+    }
+}
+
+pub type Result<T, E = CollectionError> = std::result::Result<T, E>;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, async_graphql::Enum)]
+pub enum CollectionStatus {
+    Draft,
+    Active,
+    Completed,
+    Refused,
+    Expired,
+    Cancelled,
+}
+
+impl CollectionStatus {
+    pub fn parse(stored: &str) -> Self {
+        match stored {
+            "active" => Self::Active,
+            "completed" => Self::Completed,
+            "refused" => Self::Refused,
+            "expired" => Self::Expired,
+            "cancelled" => Self::Cancelled,
+            _ => Self::Draft,
+        }
+    }
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Draft => "draft",
+            Self::Active => "active",
+            Self::Completed => "completed",
+            Self::Refused => "refused",
+            Self::Expired => "expired",
+            Self::Cancelled => "cancelled",
+        }
+    }
+    /// How a signer is told the collection ended.
+    pub fn ended_as(self) -> &'static str {
+        match self {
+            Self::Completed => "terminée",
+            Self::Refused => "refusée",
+            Self::Expired => "expirée",
+            Self::Cancelled => "annulée",
+            Self::Draft | Self::Active => "en cours",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, async_graphql::Enum)]
+pub enum SigningMode {
+    /// The next signer is invited when the previous one signed.
+    Sequential,
+    /// Everybody is invited at launch.
+    Parallel,
+}
+
+impl SigningMode {
+    pub fn parse(stored: &str) -> Self {
+        if stored == "parallel" { Self::Parallel } else { Self::Sequential }
+    }
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Sequential => "sequential",
+            Self::Parallel => "parallel",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, async_graphql::Enum)]
+pub enum SignerStatus {
+    /// Not invited yet (sequential collections, or before launch).
+    Waiting,
+    Invited,
+    Signed,
+    Refused,
+}
+
+impl SignerStatus {
+    pub fn parse(stored: &str) -> Self {
+        match stored {
+            "invited" => Self::Invited,
+            "signed" => Self::Signed,
+            "refused" => Self::Refused,
+            _ => Self::Waiting,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, async_graphql::Enum)]
+pub enum DocumentKind {
+    /// Signed by every signer.
+    ToSign,
+    /// Only to read.
+    Attachment,
+}
+
+impl DocumentKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::ToSign => "to_sign",
+            Self::Attachment => "attachment",
+        }
+    }
+    pub fn parse(stored: &str) -> Self {
+        if stored == "attachment" { Self::Attachment } else { Self::ToSign }
+    }
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct CollectionRow {
+    pub id: Uuid,
+    pub cabinet_id: Uuid,
+    pub created_by: Uuid,
+    pub title: String,
+    pub message: String,
+    pub mode: String,
+    pub status: String,
+    pub created_at: DateTime<Utc>,
+    pub launched_at: Option<DateTime<Utc>>,
+    pub expires_at: Option<DateTime<Utc>>,
+    pub last_reminded_at: Option<DateTime<Utc>>,
+    pub ended_at: Option<DateTime<Utc>>,
+    pub purged_at: Option<DateTime<Utc>>,
+}
+
+impl CollectionRow {
+    pub fn status(&self) -> CollectionStatus {
+        CollectionStatus::parse(&self.status)
+    }
+    pub fn mode(&self) -> SigningMode {
+        SigningMode::parse(&self.mode)
+    }
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct DocumentRow {
+    pub id: Uuid,
+    pub collection_id: Uuid,
+    pub position: i32,
+    pub kind: String,
+    pub filename: String,
+    pub pages: i32,
+    pub original_sha256: Vec<u8>,
+    pub current_sha256: Vec<u8>,
+    pub created_at: DateTime<Utc>,
+}
+
+pub const DOCUMENT_COLUMNS: &str = "id, collection_id, position, kind, filename, pages, original_sha256, current_sha256, created_at";
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct SignerRow {
+    pub id: Uuid,
+    pub collection_id: Uuid,
+    pub position: i32,
+    pub user_id: Option<Uuid>,
+    pub contact_id: Option<Uuid>,
+    pub first_name: String,
+    pub last_name: String,
+    pub email: String,
+    pub mobile: String,
+    pub level: i16,
+    pub status: String,
+    pub invited_at: Option<DateTime<Utc>>,
+    pub opened_at: Option<DateTime<Utc>>,
+    pub accepted_at: Option<DateTime<Utc>>,
+    pub signed_at: Option<DateTime<Utc>>,
+    pub refused_at: Option<DateTime<Utc>>,
+    pub refusal_reason: Option<String>,
+    pub stamp_page: Option<i32>,
+    pub stamp_x: Option<f32>,
+    pub stamp_y: Option<f32>,
+    pub stamp_width: Option<f32>,
+    pub stamp_height: Option<f32>,
+}
+
+pub const SIGNER_COLUMNS: &str = "id, collection_id, position, user_id, contact_id, first_name, last_name, email, mobile, level, status,
+    invited_at, opened_at, accepted_at, signed_at, refused_at, refusal_reason,
+    stamp_page, stamp_x, stamp_y, stamp_width, stamp_height";
+
+impl SignerRow {
+    pub fn status(&self) -> SignerStatus {
+        SignerStatus::parse(&self.status)
+    }
+    pub fn full_name(&self) -> String {
+        format!("{} {}", self.first_name, self.last_name.to_uppercase())
+    }
+    pub fn stamp(&self) -> Option<crate::signing::VisibleStamp> {
+        Some(crate::signing::VisibleStamp {
+            page: u32::try_from(self.stamp_page?).ok()?,
+            x: self.stamp_x?,
+            y: self.stamp_y?,
+            width: self.stamp_width?,
+            height: self.stamp_height?,
+            level: level_label(self.level).to_owned(),
+            cabinet: None,
+        })
+    }
+}
+
+pub fn level_label(level: i16) -> &'static str {
+    match level {
+        3 => "Signature avancée avec certificat qualifié",
+        2 => "Signature avancée",
+        _ => "Signature simple",
+    }
+}
+
+/// Locks the collection's row for the rest of the transaction and reads it.
+pub async fn lock(conn: &mut PgConnection, collection_id: Uuid) -> Result<CollectionRow> {
+    sqlx::query_as("SELECT * FROM collections WHERE id = $1 FOR UPDATE")
+        .bind(collection_id)
+        .fetch_optional(&mut *conn)
+        .await?
+        .ok_or(CollectionError::NotFound)
+}
+
+pub async fn get(conn: &mut PgConnection, collection_id: Uuid) -> Result<CollectionRow> {
+    sqlx::query_as("SELECT * FROM collections WHERE id = $1")
+        .bind(collection_id)
+        .fetch_optional(&mut *conn)
+        .await?
+        .ok_or(CollectionError::NotFound)
+}
+
+pub async fn documents(conn: &mut PgConnection, collection_id: Uuid) -> Result<Vec<DocumentRow>> {
+    Ok(sqlx::query_as(&format!("SELECT {DOCUMENT_COLUMNS} FROM collection_documents WHERE collection_id = $1 ORDER BY position"))
+        .bind(collection_id)
+        .fetch_all(&mut *conn)
+        .await?)
+}
+
+pub async fn signers(conn: &mut PgConnection, collection_id: Uuid) -> Result<Vec<SignerRow>> {
+    Ok(sqlx::query_as(&format!("SELECT {SIGNER_COLUMNS} FROM signers WHERE collection_id = $1 ORDER BY position"))
+        .bind(collection_id)
+        .fetch_all(&mut *conn)
+        .await?)
+}
+
+/// The tenant guard for a collection: the caller must belong to its cabinet and meet
+/// `needs`. Another cabinet's collection is `NOT_FOUND`, as if it did not exist.
+pub async fn scoped(db: &PgPool, user_id: Uuid, collection_id: Uuid, needs: &[Need]) -> Result<(CabinetScope, CollectionRow), ApiError> {
+    let row = match get(&mut *db.acquire().await?, collection_id).await {
+        Ok(row) => row,
+        Err(CollectionError::NotFound) => return Err(ApiError::not_found()),
+        Err(e) => return Err(e.into()),
+    };
+    let scope = access::check(db, user_id, row.cabinet_id, needs).await?;
+    Ok((scope, row))
+}
+
+/// A fresh link token (256 bits, URL-safe) and the hash stored in its place.
+pub fn new_token() -> (String, Vec<u8>) {
+    use base64::Engine as _;
+    use rand::RngCore;
+    let mut bytes = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    let token = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes);
+    let hash = token_hash(&token);
+    (token, hash)
+}
+
+pub fn token_hash(token: &str) -> Vec<u8> {
+    Sha256::digest(token.as_bytes()).to_vec()
+}
+
+/// Tells the collection's watchers what happened, after the transaction committed.
+pub async fn announce(bus: &EventBus, cabinet_id: Uuid, collection_id: Uuid, kind: CollectionEventKind, signer_id: Option<Uuid>) {
+    bus.publish(DomainEvent::collection(cabinet_id, CollectionChange { collection_id, kind, signer_id })).await;
+}

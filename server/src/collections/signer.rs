@@ -1,0 +1,421 @@
+//! The signer's side, reached through a personal link (no account): open, read and accept,
+//! receive a code by SMS, sign every document with it, or refuse.
+//!
+//! Level-1 signatures are made with a key generated for this signer alone and an LCP
+//! certificate in the signer's name issued on the fly (see ARCHITECTURE.md for why not a
+//! platform certificate). The key is made when the first code is sent, kept sealed under
+//! the key-encryption key, and opened only by [`sign`] after the code matched: the
+//! one-time code is the only door to it. It is erased once it signed.
+
+use chrono::{DateTime, Duration, Utc};
+use rand::Rng;
+use serde_json::json;
+use sha2::{Digest, Sha256};
+use sqlx::{PgConnection, PgPool};
+use uuid::Uuid;
+
+use super::prepare::{cabinet_name, invite};
+use super::{emails, lock, token_hash, CollectionError, CollectionRow, CollectionStatus, Result, SignerRow, SignerStatus, SigningMode, SIGNER_COLUMNS};
+use crate::audit::{self, Actor};
+use crate::billing;
+use crate::graphql::context::RequestMeta;
+use crate::keys::{KeyEncryptionKey, SealedKey};
+use crate::notifications;
+use crate::pki::{Level, PersonIdentity, Pki};
+use crate::signing::{self, SignatureRequest, SigningIdentity};
+
+pub const CODE_VALIDITY_MINUTES: i64 = 30;
+pub const MAX_FAILED_ATTEMPTS: i32 = 5;
+/// At most this many codes per signer in [`CODE_WINDOW_MINUTES`].
+pub const MAX_CODES_PER_WINDOW: i64 = 3;
+pub const CODE_WINDOW_MINUTES: i64 = 15;
+
+async fn signer_of_link(conn: &mut PgConnection, token: &str) -> Result<(Uuid, Uuid)> {
+    sqlx::query_as("SELECT s.id, s.collection_id FROM signer_links l JOIN signers s ON s.id = l.signer_id WHERE l.token_hash = $1")
+        .bind(token_hash(token))
+        .fetch_optional(&mut *conn)
+        .await?
+        .ok_or(CollectionError::LinkInvalid)
+}
+
+async fn signer(conn: &mut PgConnection, signer_id: Uuid) -> Result<SignerRow> {
+    Ok(sqlx::query_as(&format!("SELECT {SIGNER_COLUMNS} FROM signers WHERE id = $1")).bind(signer_id).fetch_one(&mut *conn).await?)
+}
+
+/// The signer and collection behind a link, the collection's row locked. A link of an
+/// ended collection is dead, except a completed one's, which still downloads the signed
+/// documents until they are purged.
+async fn resolve_locked(conn: &mut PgConnection, token: &str) -> Result<(SignerRow, CollectionRow)> {
+    let (signer_id, collection_id) = signer_of_link(conn, token).await?;
+    let collection = lock(conn, collection_id).await?;
+    Ok((signer(conn, signer_id).await?, collection))
+}
+
+fn ensure_live(collection: &CollectionRow) -> Result<()> {
+    match collection.status() {
+        CollectionStatus::Active => Ok(()),
+        CollectionStatus::Completed if collection.purged_at.is_none() => Ok(()),
+        status => Err(CollectionError::Closed(if collection.purged_at.is_some() { "archivée" } else { status.ended_as() })),
+    }
+}
+
+/// Signing actions need a running collection and a signer whose turn it is.
+fn ensure_can_act(collection: &CollectionRow, signer: &SignerRow) -> Result<()> {
+    if collection.status() != CollectionStatus::Active {
+        return Err(CollectionError::Closed(collection.status().ended_as()));
+    }
+    match signer.status() {
+        SignerStatus::Invited => Ok(()),
+        SignerStatus::Signed => Err(CollectionError::InvalidState("vous avez déjà signé".into())),
+        SignerStatus::Refused => Err(CollectionError::InvalidState("vous avez refusé de signer".into())),
+        SignerStatus::Waiting => Err(CollectionError::InvalidState("ce n'est pas encore votre tour de signer".into())),
+    }
+}
+
+/// Opens the link: what the signer's page shows. The first opening is recorded.
+pub async fn open(db: &PgPool, token: &str, meta: &RequestMeta) -> Result<(SignerRow, CollectionRow, bool)> {
+    let mut tx = db.begin().await?;
+    let (mut signer, collection) = resolve_locked(&mut tx, token).await?;
+    ensure_live(&collection)?;
+    let first_open = signer.opened_at.is_none() && collection.status() == CollectionStatus::Active;
+    if first_open {
+        sqlx::query("UPDATE signers SET opened_at = now() WHERE id = $1").bind(signer.id).execute(&mut *tx).await?;
+        audit::append(&mut tx, collection.id, "opened", Actor::Signer(signer.id), meta, json!({ "signer": signer.id })).await?;
+        signer = self::signer(&mut tx, signer.id).await?;
+    }
+    tx.commit().await?;
+    Ok((signer, collection, first_open))
+}
+
+/// "J'ai lu et j'accepte le(s) document(s)".
+pub async fn accept(db: &PgPool, token: &str, meta: &RequestMeta) -> Result<(SignerRow, CollectionRow)> {
+    let mut tx = db.begin().await?;
+    let (signer, collection) = resolve_locked(&mut tx, token).await?;
+    ensure_can_act(&collection, &signer)?;
+    if signer.accepted_at.is_none() {
+        sqlx::query("UPDATE signers SET accepted_at = now(), opened_at = COALESCE(opened_at, now()) WHERE id = $1").bind(signer.id).execute(&mut *tx).await?;
+        let documents = super::documents(&mut tx, collection.id).await?;
+        audit::append(&mut tx, collection.id, "documents_accepted", Actor::Signer(signer.id), meta, json!({
+            "signer": signer.id,
+            "documents": documents.iter().map(|d| json!({ "id": d.id, "sha256": hex::encode(&d.current_sha256), "pages": d.pages })).collect::<Vec<_>>(),
+        }))
+        .await?;
+    }
+    let signer = self::signer(&mut tx, signer.id).await?;
+    tx.commit().await?;
+    Ok((signer, collection))
+}
+
+fn code_hash(signer_id: Uuid, code: &str) -> Vec<u8> {
+    let mut hasher = Sha256::new();
+    hasher.update(signer_id.as_bytes());
+    hasher.update(code.as_bytes());
+    hasher.finalize().to_vec()
+}
+
+/// "+33612345678" → "+33 6 •• •• •• 78": enough for the signer to recognise their phone.
+pub fn mobile_hint(mobile: &str) -> String {
+    let tail: String = mobile.chars().rev().take(2).collect::<Vec<_>>().into_iter().rev().collect();
+    format!("{}•••••{tail}", mobile.chars().take(4).collect::<String>())
+}
+
+pub struct CodeSent {
+    pub expires_at: DateTime<Utc>,
+    pub mobile_hint: String,
+    pub signer: SignerRow,
+    pub collection: CollectionRow,
+}
+
+async fn has_key(conn: &mut PgConnection, signer_id: Uuid) -> Result<bool> {
+    let (has,): (bool,) = sqlx::query_as("SELECT certificate IS NOT NULL FROM signers WHERE id = $1").bind(signer_id).fetch_one(&mut *conn).await?;
+    Ok(has)
+}
+
+fn key_label(signer_id: Uuid) -> String {
+    format!("signer:{signer_id}")
+}
+
+/// A key and an LCP certificate for this signer alone (made outside any transaction:
+/// generating an RSA key takes a while and must not hold the collection's lock).
+async fn make_signer_key(pki: &Pki, kek: &KeyEncryptionKey, signer: &SignerRow) -> Result<(SealedKey, Vec<u8>)> {
+    let key = tokio::task::spawn_blocking(crate::pki::generate_key)
+        .await
+        .map_err(|e| CollectionError::Internal(e.to_string()))?
+        .map_err(|e| CollectionError::Internal(e.to_string()))?;
+    let person = PersonIdentity {
+        first_name: signer.first_name.clone(),
+        last_name: signer.last_name.clone(),
+        email: signer.email.clone(),
+        serial_number: format!("PARAPHE-S-{}", signer.id.simple()),
+    };
+    let certificate = pki.issue_for_person(Level::Lcp, &person, &key.to_public_key()).await.map_err(|e| CollectionError::Internal(e.to_string()))?;
+    let der = crate::pki::certificate_der(&certificate).map_err(|e| CollectionError::Internal(e.to_string()))?;
+    let sealed = kek.seal(&key, &key_label(signer.id)).map_err(|e| CollectionError::Internal(e.to_string()))?;
+    Ok((sealed, der))
+}
+
+/// Sends a 6-digit code by SMS, valid 30 minutes; it replaces any earlier code.
+pub async fn request_code(db: &PgPool, pki: &Pki, kek: &KeyEncryptionKey, token: &str, meta: &RequestMeta) -> Result<CodeSent> {
+    // Checks first, without the lock, so a refused request generates no key.
+    let (signer, collection) = {
+        let mut conn = db.acquire().await?;
+        let (signer_id, collection_id) = signer_of_link(&mut conn, token).await?;
+        (signer(&mut conn, signer_id).await?, super::get(&mut conn, collection_id).await?)
+    };
+    ensure_can_act(&collection, &signer)?;
+    if signer.accepted_at.is_none() {
+        return Err(CollectionError::NotAccepted);
+    }
+    let new_key = if has_key(&mut *db.acquire().await?, signer.id).await? { None } else { Some(make_signer_key(pki, kek, &signer).await?) };
+
+    let mut tx = db.begin().await?;
+    let (signer, collection) = resolve_locked(&mut tx, token).await?;
+    ensure_can_act(&collection, &signer)?;
+    let (recent,): (i64,) = sqlx::query_as("SELECT count(*) FROM signing_codes WHERE signer_id = $1 AND sent_at > now() - make_interval(mins => $2)")
+        .bind(signer.id)
+        .bind(CODE_WINDOW_MINUTES as i32)
+        .fetch_one(&mut *tx)
+        .await?;
+    if recent >= MAX_CODES_PER_WINDOW {
+        return Err(CollectionError::TooManyCodes);
+    }
+    if let Some((sealed, certificate)) = new_key {
+        sqlx::query("UPDATE signers SET key_nonce = $2, key_sealed = $3, certificate = $4 WHERE id = $1 AND certificate IS NULL")
+            .bind(signer.id)
+            .bind(&sealed.nonce)
+            .bind(&sealed.ciphertext)
+            .bind(&certificate)
+            .execute(&mut *tx)
+            .await?;
+    }
+    sqlx::query("UPDATE signing_codes SET closed_at = now() WHERE signer_id = $1 AND closed_at IS NULL").bind(signer.id).execute(&mut *tx).await?;
+    let code = format!("{:06}", rand::rngs::OsRng.gen_range(0..1_000_000u32));
+    let expires_at = Utc::now() + Duration::minutes(CODE_VALIDITY_MINUTES);
+    sqlx::query("INSERT INTO signing_codes (signer_id, code_hash, expires_at) VALUES ($1, $2, $3)")
+        .bind(signer.id)
+        .bind(code_hash(signer.id, &code))
+        .bind(expires_at)
+        .execute(&mut *tx)
+        .await?;
+    notifications::enqueue_sms(&mut tx, &signer.mobile, &emails::code_sms(&code)).await?;
+    audit::append(&mut tx, collection.id, "code_sent", Actor::Signer(signer.id), meta, json!({ "signer": signer.id, "mobile": mobile_hint(&signer.mobile) })).await?;
+    tx.commit().await?;
+    Ok(CodeSent { expires_at, mobile_hint: mobile_hint(&signer.mobile), signer, collection })
+}
+
+#[derive(sqlx::FromRow)]
+struct LiveCode {
+    id: Uuid,
+    code_hash: Vec<u8>,
+    expires_at: DateTime<Utc>,
+    failed_attempts: i32,
+}
+
+/// Checks `code` against the signer's live code. A failure is recorded in `conn`'s
+/// transaction, which the caller commits before answering the error.
+async fn check_code(conn: &mut PgConnection, collection_id: Uuid, signer_id: Uuid, code: &str, meta: &RequestMeta) -> Result<Result<(), CollectionError>> {
+    let live: Option<LiveCode> = sqlx::query_as(
+        "SELECT id, code_hash, expires_at, failed_attempts FROM signing_codes
+         WHERE signer_id = $1 AND closed_at IS NULL ORDER BY sent_at DESC LIMIT 1",
+    )
+    .bind(signer_id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    let Some(live) = live else { return Ok(Err(CollectionError::OtpNotSent)) };
+    if live.expires_at <= Utc::now() {
+        sqlx::query("UPDATE signing_codes SET closed_at = now() WHERE id = $1").bind(live.id).execute(&mut *conn).await?;
+        audit::append(conn, collection_id, "code_failed", Actor::Signer(signer_id), meta, json!({ "signer": signer_id, "reason": "expired" })).await?;
+        return Ok(Err(CollectionError::OtpExpired));
+    }
+    let code = code.trim();
+    if code_hash(signer_id, code) == live.code_hash {
+        sqlx::query("UPDATE signing_codes SET closed_at = now() WHERE id = $1").bind(live.id).execute(&mut *conn).await?;
+        return Ok(Ok(()));
+    }
+    let failed = live.failed_attempts + 1;
+    sqlx::query("UPDATE signing_codes SET failed_attempts = $2, closed_at = CASE WHEN $2 >= $3 THEN now() END WHERE id = $1")
+        .bind(live.id)
+        .bind(failed)
+        .bind(MAX_FAILED_ATTEMPTS)
+        .execute(&mut *conn)
+        .await?;
+    audit::append(conn, collection_id, "code_failed", Actor::Signer(signer_id), meta, json!({ "signer": signer_id, "reason": "wrong", "attempt": failed })).await?;
+    Ok(Err(if failed >= MAX_FAILED_ATTEMPTS { CollectionError::OtpLocked } else { CollectionError::OtpInvalid(MAX_FAILED_ATTEMPTS - failed) }))
+}
+
+/// What a signature changed, for the events that follow the commit.
+pub struct Signed {
+    pub signer: SignerRow,
+    pub collection: CollectionRow,
+    pub invited_next: Option<Uuid>,
+    pub completed: bool,
+}
+
+/// With the right code, signs every document of the collection (PAdES B-T), debits the
+/// cabinet, and invites the next signer or completes the collection — all in one
+/// transaction: after a crash the signature happened completely or not at all.
+pub async fn sign(db: &PgPool, pki: &std::sync::Arc<Pki>, kek: &KeyEncryptionKey, public_url: &str, token: &str, code: &str, meta: &RequestMeta) -> Result<Signed> {
+    let mut tx = db.begin().await?;
+    let (signer, collection) = resolve_locked(&mut tx, token).await?;
+    ensure_can_act(&collection, &signer)?;
+    if signer.accepted_at.is_none() {
+        return Err(CollectionError::NotAccepted);
+    }
+    if let Err(refusal) = check_code(&mut tx, collection.id, signer.id, code, meta).await? {
+        tx.commit().await?;
+        return Err(refusal);
+    }
+
+    let (nonce, sealed, certificate): (Option<Vec<u8>>, Option<Vec<u8>>, Option<Vec<u8>>) =
+        sqlx::query_as("SELECT key_nonce, key_sealed, certificate FROM signers WHERE id = $1").bind(signer.id).fetch_one(&mut *tx).await?;
+    let (Some(nonce), Some(ciphertext), Some(certificate)) = (nonce, sealed, certificate) else {
+        return Err(CollectionError::Internal(format!("signer {} has a code but no key", signer.id)));
+    };
+    let key = kek.open(&SealedKey { nonce, ciphertext }, &key_label(signer.id)).map_err(|e| CollectionError::Internal(e.to_string()))?;
+    let certificate = <x509_cert::Certificate as der::Decode>::from_der(&certificate).map_err(|e| CollectionError::Internal(e.to_string()))?;
+    let mut chain = vec![certificate];
+    chain.extend(pki.hierarchy.chain_above(Level::Lcp));
+
+    let documents: Vec<(Uuid, String, Option<Vec<u8>>)> = sqlx::query_as(
+        "SELECT id, filename, content FROM collection_documents WHERE collection_id = $1 AND kind = 'to_sign' ORDER BY position",
+    )
+    .bind(collection.id)
+    .fetch_all(&mut *tx)
+    .await?;
+    let request = SignatureRequest {
+        signer_name: signer.full_name(),
+        reason: Some(format!("Signature de « {} »", collection.title)),
+        location: None,
+        time: Utc::now(),
+        stamp: signer.stamp(),
+    };
+    let key = std::sync::Arc::new(key);
+    let chain = std::sync::Arc::new(chain);
+    let mut hashes = Vec::new();
+    for (document_id, filename, content) in &documents {
+        let Some(content) = content.clone() else { return Err(CollectionError::Internal(format!("document {document_id} has no content"))) };
+        let (pki, key, chain, request) = (pki.clone(), key.clone(), chain.clone(), request.clone());
+        // Parsing and rewriting a PDF is CPU work: keep it off the async threads.
+        let signed = tokio::task::spawn_blocking(move || {
+            signing::sign(&content, &request, &SigningIdentity { key: &*key, chain: &chain, time_stamper: Some(&*pki) })
+        })
+        .await
+        .map_err(|e| CollectionError::Internal(e.to_string()))??;
+        let sha256 = Sha256::digest(&signed).to_vec();
+        sqlx::query("UPDATE collection_documents SET content = $2, current_sha256 = $3 WHERE id = $1")
+            .bind(document_id)
+            .bind(&signed)
+            .bind(&sha256)
+            .execute(&mut *tx)
+            .await?;
+        hashes.push(json!({ "id": document_id, "filename": filename, "sha256": hex::encode(&sha256) }));
+    }
+    sqlx::query("UPDATE signers SET status = 'signed', signed_at = now(), key_nonce = NULL, key_sealed = NULL WHERE id = $1")
+        .bind(signer.id)
+        .execute(&mut *tx)
+        .await?;
+    billing::debit_signatures(&mut tx, collection.cabinet_id, collection.id, signer.id, documents.len() as i64).await?;
+    audit::append(&mut tx, collection.id, "signed", Actor::Signer(signer.id), meta, json!({
+        "signer": signer.id,
+        "name": signer.full_name(),
+        "level": signer.level,
+        "certificate_serial": hex::encode(chain[0].tbs_certificate.serial_number.as_bytes()),
+        "documents": hashes,
+    }))
+    .await?;
+
+    let signers = super::signers(&mut tx, collection.id).await?;
+    let mut invited_next = None;
+    let completed = signers.iter().all(|s| s.status() == SignerStatus::Signed);
+    if completed {
+        complete(&mut tx, public_url, &collection, &signers, meta).await?;
+    } else if collection.mode() == SigningMode::Sequential {
+        if let Some(next) = signers.iter().find(|s| s.status() == SignerStatus::Waiting) {
+            invite(&mut tx, public_url, &collection, next, false, meta, Actor::System).await?;
+            invited_next = Some(next.id);
+        }
+    }
+    let signer = self::signer(&mut tx, signer.id).await?;
+    let collection = super::get(&mut tx, collection.id).await?;
+    tx.commit().await?;
+    Ok(Signed { signer, collection, invited_next, completed })
+}
+
+/// Everybody signed: the collection ends and every party gets a link to the signed PDFs.
+async fn complete(conn: &mut PgConnection, public_url: &str, collection: &CollectionRow, signers: &[SignerRow], meta: &RequestMeta) -> Result<()> {
+    sqlx::query("UPDATE collections SET status = 'completed', ended_at = now() WHERE id = $1").bind(collection.id).execute(&mut *conn).await?;
+    let cabinet = cabinet_name(conn, collection.cabinet_id).await?;
+    for signer in signers {
+        let (token, hash) = super::new_token();
+        sqlx::query("INSERT INTO signer_links (token_hash, signer_id) VALUES ($1, $2)").bind(&hash).bind(signer.id).execute(&mut *conn).await?;
+        let text = emails::completed(&collection.title, &format!("{public_url}/signer/{token}"));
+        notifications::enqueue_email(conn, &signer.email, Some(&cabinet), &text.subject, &text.body).await?;
+    }
+    let (preparer,): (String,) = sqlx::query_as("SELECT email FROM users WHERE id = $1").bind(collection.created_by).fetch_one(&mut *conn).await?;
+    if !signers.iter().any(|s| s.email == preparer) {
+        let text = emails::completed(&collection.title, &format!("{public_url}/collections/{}", collection.id));
+        notifications::enqueue_email(conn, &preparer, Some(&cabinet), &text.subject, &text.body).await?;
+    }
+    let documents = super::documents(conn, collection.id).await?;
+    audit::append(conn, collection.id, "completed", Actor::System, meta, json!({
+        "documents": documents.iter().map(|d| json!({ "id": d.id, "sha256": hex::encode(&d.current_sha256) })).collect::<Vec<_>>(),
+    }))
+    .await?;
+    Ok(())
+}
+
+/// Refusal ends the collection for everybody; the preparer is told, nobody gets documents.
+pub async fn refuse(db: &PgPool, public_url: &str, token: &str, reason: Option<&str>, meta: &RequestMeta) -> Result<(SignerRow, CollectionRow)> {
+    let reason = reason.map(str::trim).filter(|r| !r.is_empty()).map(|r| r.chars().take(2000).collect::<String>());
+    let mut tx = db.begin().await?;
+    let (signer, collection) = resolve_locked(&mut tx, token).await?;
+    ensure_can_act(&collection, &signer)?;
+    sqlx::query("UPDATE signers SET status = 'refused', refused_at = now(), refusal_reason = $2, key_nonce = NULL, key_sealed = NULL WHERE id = $1")
+        .bind(signer.id)
+        .bind(&reason)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("UPDATE signing_codes SET closed_at = now() WHERE signer_id = $1 AND closed_at IS NULL").bind(signer.id).execute(&mut *tx).await?;
+    let collection: CollectionRow = sqlx::query_as("UPDATE collections SET status = 'refused', ended_at = now() WHERE id = $1 RETURNING *")
+        .bind(collection.id)
+        .fetch_one(&mut *tx)
+        .await?;
+    let cabinet = cabinet_name(&mut tx, collection.cabinet_id).await?;
+    let (preparer,): (String,) = sqlx::query_as("SELECT email FROM users WHERE id = $1").bind(collection.created_by).fetch_one(&mut *tx).await?;
+    let text = emails::refused_to_preparer(&collection.title, &signer.full_name(), reason.as_deref(), &format!("{public_url}/collections/{}", collection.id));
+    notifications::enqueue_email(&mut tx, &preparer, Some(&cabinet), &text.subject, &text.body).await?;
+    for other in super::signers(&mut tx, collection.id).await? {
+        if other.id != signer.id && other.status() == SignerStatus::Invited {
+            let text = emails::ended_to_signer(&cabinet, &collection.title, "close : un signataire a refusé");
+            notifications::enqueue_email(&mut tx, &other.email, Some(&cabinet), &text.subject, &text.body).await?;
+        }
+    }
+    audit::append(&mut tx, collection.id, "refused", Actor::Signer(signer.id), meta, json!({ "signer": signer.id, "reason": reason })).await?;
+    let signer = self::signer(&mut tx, signer.id).await?;
+    tx.commit().await?;
+    Ok((signer, collection))
+}
+
+/// A document the link's holder may read: while the collection runs, or its signed
+/// version once completed (until purged).
+pub async fn document(db: &PgPool, token: &str, document_id: Uuid) -> Result<(String, Vec<u8>)> {
+    let mut conn = db.acquire().await?;
+    let (signer_id, collection_id) = signer_of_link(&mut conn, token).await?;
+    let collection = super::get(&mut conn, collection_id).await?;
+    ensure_live(&collection)?;
+    let signer = signer(&mut conn, signer_id).await?;
+    if signer.status() == SignerStatus::Waiting {
+        return Err(CollectionError::InvalidState("ce n'est pas encore votre tour".into()));
+    }
+    let row: Option<(String, Option<Vec<u8>>)> =
+        sqlx::query_as("SELECT filename, content FROM collection_documents WHERE id = $1 AND collection_id = $2")
+            .bind(document_id)
+            .bind(collection_id)
+            .fetch_optional(&mut *conn)
+            .await?;
+    match row {
+        Some((filename, Some(content))) => Ok((filename, content)),
+        Some((_, None)) => Err(CollectionError::Closed("archivée")),
+        None => Err(CollectionError::NotFound),
+    }
+}

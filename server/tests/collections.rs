@@ -1,0 +1,459 @@
+//! Collections end to end through the GraphQL API, with a real SMTP server receiving the
+//! emails, SMS codes read from the outbox, and signed PDFs checked by pyHanko.
+
+mod common;
+
+use std::path::Path;
+
+use common::*;
+use serde_json::{json, Value};
+use sqlx::PgPool;
+use uuid::Uuid;
+
+fn sample_pdf() -> Vec<u8> {
+    std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/corpus/sign/002-trivial-libre-office-writer.pdf")).unwrap()
+}
+
+const CREATE: &str = "mutation($c: UUID!, $t: String!, $m: SigningMode!) { createCollection(cabinetId: $c, title: $t, message: \"Merci de signer\", mode: $m) { id status } }";
+const ADD_DOCUMENT: &str = "mutation($id: UUID!, $file: Upload!) { addDocument(collectionId: $id, file: $file) { id pages filename originalSha256 } }";
+const ADD_SIGNER: &str = "mutation($id: UUID!, $s: SignerInput!) { addSigner(collectionId: $id, signer: $s) { id position status level } }";
+const LAUNCH: &str = "mutation($id: UUID!) { launchCollection(id: $id) { id status expiresAt launchedAt } }";
+const SESSION: &str = "query($t: String!) { signingSession(token: $t) { title cabinetName signerName signerStatus status accepted pagesToSign documents { id url pages } } }";
+const ACCEPT: &str = "mutation($t: String!) { acceptDocuments(token: $t) { accepted } }";
+const REQUEST_CODE: &str = "mutation($t: String!) { requestSigningCode(token: $t) { expiresAt mobileHint } }";
+const SIGN: &str = "mutation($t: String!, $c: String!) { sign(token: $t, code: $c) { signerStatus status } }";
+const REFUSE: &str = "mutation($t: String!, $r: String) { refuse(token: $t, reason: $r) { signerStatus status } }";
+const COLLECTION: &str = "query($id: UUID!) { collection(id: $id) { status expiresAt auditTrailIntact costCents signers { email status } auditTrail { kind actor } documents { id currentSha256 } } }";
+
+async fn credit(db: &PgPool, cabinet: Uuid, cents: i64) {
+    paraphe_server::billing::credit(db, cabinet, cents, "test", None).await.unwrap();
+}
+
+fn person(first: &str, last: &str, email: &str, mobile: &str) -> Value {
+    json!({ "firstName": first, "lastName": last, "email": email, "mobile": mobile })
+}
+
+/// A draft collection with the sample PDF and the given signers; returns its id.
+async fn draft(preparer: &mut Client, cabinet: Uuid, mode: &str, signers: &[Value]) -> String {
+    let data = preparer.data(CREATE, json!({ "c": cabinet, "t": "Liasse fiscale 2026", "m": mode })).await;
+    let id = data["createCollection"]["id"].as_str().unwrap().to_owned();
+    let uploaded = preparer.upload(ADD_DOCUMENT, json!({ "id": id, "file": null }), "liasse.pdf", sample_pdf()).await;
+    assert!(uploaded.get("errors").is_none(), "{uploaded}");
+    for signer in signers {
+        preparer.data(ADD_SIGNER, json!({ "id": id, "s": signer })).await;
+    }
+    id
+}
+
+/// The latest SMS sent to `mobile`, and the 6-digit code in it.
+async fn sms_code(db: &PgPool, mobile: &str) -> String {
+    let (body,): (String,) = sqlx::query_as("SELECT body FROM outbox WHERE channel = 'sms' AND recipient = $1 ORDER BY id DESC LIMIT 1")
+        .bind(mobile)
+        .fetch_one(db)
+        .await
+        .unwrap();
+    body.split(|c: char| !c.is_ascii_digit()).find(|w| w.len() == 6).expect("no code in the SMS").to_owned()
+}
+
+/// Opens, accepts, asks for a code and signs.
+async fn sign_through(server: &TestServer, token: &str, mobile: &str) -> Value {
+    let mut signer = server.client();
+    signer.data(SESSION, json!({ "t": token })).await;
+    signer.data(ACCEPT, json!({ "t": token })).await;
+    signer.data(REQUEST_CODE, json!({ "t": token })).await;
+    let code = sms_code(&server.db, mobile).await;
+    signer.data(SIGN, json!({ "t": token, "c": code })).await["sign"].clone()
+}
+
+async fn download(server: &TestServer, url: &str) -> reqwest::Response {
+    reqwest::get(server.url(url)).await.unwrap()
+}
+
+fn pyhanko(server: &TestServer, pdf: &[u8], tag: &str) -> Vec<Value> {
+    let dir = std::env::temp_dir().join(format!("paraphe-collections-{}-{tag}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let root = dir.join("root.pem");
+    std::fs::write(&root, server.pki.hierarchy.roots_pem().unwrap()).unwrap();
+    let file = dir.join("signed.pdf");
+    std::fs::write(&file, pdf).unwrap();
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/tools/pyhanko_validate.py");
+    let output = std::process::Command::new(python()).arg(script).arg(&root).arg(&file).output().unwrap();
+    assert!(output.status.success(), "pyHanko failed: {}", String::from_utf8_lossy(&output.stderr));
+    serde_json::from_slice(&output.stdout).unwrap()
+}
+
+#[sqlx::test(migrator = "paraphe_server::db::MIGRATOR")]
+async fn two_outside_signers_in_sequence_sign_and_everybody_gets_the_signed_pdf(db: PgPool) {
+    let smtp = SmtpSink::start();
+    let server = TestServer::start_with_smtp(db.clone(), &smtp).await;
+    let firm = firm(&db, "seq", true).await;
+    credit(&db, firm.cabinet, 1000).await;
+    let mut preparer = server.login(&firm.collaborator_email, PASSWORD).await;
+    // The accountant gives the collaborator the `prepare` delegation.
+    let mut accountant = server.login(&firm.accountant_email, PASSWORD).await;
+    accountant
+        .data("mutation($c: UUID!, $u: UUID!) { setDelegations(cabinetId: $c, userId: $u, delegations: [PREPARE]) { userId } }", json!({ "c": firm.cabinet, "u": firm.collaborator }))
+        .await;
+
+    let alice = person("Alice", "Martin", "alice@client.fr", "+33612345678");
+    let bruno = person("Bruno", "D'Arcy-Lefèvre", "bruno@client.fr", "+33698765432");
+    let id = draft(&mut preparer, firm.cabinet, "SEQUENTIAL", &[alice, bruno]).await;
+    let launched = preparer.data(LAUNCH, json!({ "id": id })).await;
+    assert_eq!(launched["launchCollection"]["status"], "ACTIVE");
+
+    // Only the first signer is invited; the sender name is the cabinet's.
+    let invitation = smtp.wait_for("alice@client.fr", "vous invite à signer").await;
+    assert!(invitation.from.contains("Cabinet seq"), "{invitation:?}");
+    let alice_token = invitation.signer_token();
+    let session = server.client().data(SESSION, json!({ "t": alice_token })).await;
+    assert_eq!(session["signingSession"]["pagesToSign"], 1);
+    assert_eq!(session["signingSession"]["signerName"], "Alice MARTIN");
+    let unsigned = download(&server, session["signingSession"]["documents"][0]["url"].as_str().unwrap()).await;
+    assert_eq!(unsigned.status(), 200);
+    assert_eq!(unsigned.bytes().await.unwrap().to_vec(), sample_pdf());
+    assert!(smtp.messages().iter().all(|m| m.to != "bruno@client.fr"), "bruno invited too early");
+
+    // A wrong code first: counted, nothing signed.
+    let mut alice_client = server.client();
+    alice_client.data(ACCEPT, json!({ "t": alice_token })).await;
+    let sent = alice_client.data(REQUEST_CODE, json!({ "t": alice_token })).await;
+    assert_eq!(sent["requestSigningCode"]["mobileHint"], "+336•••••78");
+    let code = sms_code(&db, "+33612345678").await;
+    let wrong = if code == "000000" { "111111" } else { "000000" };
+    assert_eq!(alice_client.error_code(SIGN, json!({ "t": alice_token, "c": wrong })).await, "OTP_INVALID");
+    let signed = alice_client.data(SIGN, json!({ "t": alice_token, "c": code })).await;
+    assert_eq!(signed["sign"]["signerStatus"], "SIGNED");
+    assert_eq!(signed["sign"]["status"], "ACTIVE");
+
+    // Signing invited the second signer, who signs and completes the collection.
+    let bruno_token = smtp.wait_for("bruno@client.fr", "vous invite à signer").await.signer_token();
+    let done = sign_through(&server, &bruno_token, "+33698765432").await;
+    assert_eq!(done["status"], "COMPLETED");
+
+    // Everybody gets a secure link to the signed PDF: signers and the preparer.
+    let completion = smtp.wait_for("alice@client.fr", "Documents signés").await;
+    smtp.wait_for("bruno@client.fr", "Documents signés").await;
+    smtp.wait_for(&firm.collaborator_email, "Documents signés").await;
+    let session = server.client().data(SESSION, json!({ "t": completion.signer_token() })).await;
+    let signed_pdf = download(&server, session["signingSession"]["documents"][0]["url"].as_str().unwrap()).await.bytes().await.unwrap().to_vec();
+    assert!(signed_pdf.starts_with(&sample_pdf()), "earlier revisions must stay byte-identical");
+
+    // One valid, trusted, time-stamped signature per signer, for an outside validator.
+    let report = pyhanko(&server, &signed_pdf, "seq");
+    assert_eq!(report.len(), 2, "{report:?}");
+    for signature in &report {
+        assert_eq!(signature["bottom_line"], true, "{signature}");
+        assert_eq!(signature["timestamp"], "trusted", "{signature}");
+    }
+    let ours = paraphe_server::signing::validate(&signed_pdf, std::slice::from_ref(&server.pki.hierarchy.root.certificate)).unwrap();
+    assert!(ours.all_valid(), "{ours:?}");
+    let names: Vec<_> = ours.signatures.iter().map(|s| s.signer.clone().unwrap_or_default()).collect();
+    assert!(names[0].contains("Alice MARTIN") && names[1].contains("Bruno"), "{names:?}");
+
+    // Billed: 2 signatures at 0,25 €; the trail is complete and intact.
+    let balance = preparer.data("query($c: UUID!) { credit(cabinetId: $c) { balanceCents availableCents } }", json!({ "c": firm.cabinet })).await;
+    assert_eq!(balance["credit"]["balanceCents"], 950);
+    let collection = preparer.data(COLLECTION, json!({ "id": id })).await["collection"].clone();
+    assert_eq!(collection["status"], "COMPLETED");
+    assert_eq!(collection["auditTrailIntact"], true);
+    let kinds: Vec<&str> = collection["auditTrail"].as_array().unwrap().iter().map(|e| e["kind"].as_str().unwrap()).collect();
+    for expected in ["created", "launched", "invited", "opened", "documents_accepted", "code_sent", "code_failed", "signed", "completed"] {
+        assert!(kinds.contains(&expected), "no {expected} in {kinds:?}");
+    }
+
+    // The preparer downloads from the app too.
+    let document_id = collection["documents"][0]["id"].as_str().unwrap();
+    let response = preparer.http.get(server.url(&format!("/api/collections/{id}/documents/{document_id}"))).header("cookie", preparer.cookie.clone().unwrap()).send().await.unwrap();
+    assert_eq!(response.bytes().await.unwrap().to_vec(), signed_pdf);
+}
+
+#[sqlx::test(migrator = "paraphe_server::db::MIGRATOR")]
+async fn a_refusal_ends_the_collection_for_everybody(db: PgPool) {
+    let smtp = SmtpSink::start();
+    let server = TestServer::start_with_smtp(db.clone(), &smtp).await;
+    let firm = firm(&db, "ref", true).await;
+    credit(&db, firm.cabinet, 1000).await;
+    let mut preparer = server.login(&firm.accountant_email, PASSWORD).await;
+    let id = draft(&mut preparer, firm.cabinet, "PARALLEL", &[person("Chloé", "Petit", "chloe@client.fr", "+33611111111"), person("Denis", "Roux", "denis@client.fr", "+33622222222")]).await;
+    preparer.data(LAUNCH, json!({ "id": id })).await;
+    // Parallel: both invited at launch.
+    let chloe = smtp.wait_for("chloe@client.fr", "vous invite").await.signer_token();
+    let denis = smtp.wait_for("denis@client.fr", "vous invite").await.signer_token();
+
+    let refused = server.client().data(REFUSE, json!({ "t": chloe, "r": "Le montant est faux" })).await;
+    assert_eq!(refused["refuse"]["status"], "REFUSED");
+    let mail = smtp.wait_for(&firm.accountant_email, "Signature refusée").await;
+    assert!(mail.body.contains("Le montant est faux"), "{mail:?}");
+    smtp.wait_for("denis@client.fr", "close").await;
+
+    // The other signer's link is dead, documents included.
+    let mut other = server.client();
+    assert_eq!(other.error_code(SESSION, json!({ "t": denis })).await, "COLLECTION_CLOSED");
+    assert_eq!(other.error_code(ACCEPT, json!({ "t": denis })).await, "COLLECTION_CLOSED");
+    let document: (Uuid,) = sqlx::query_as("SELECT id FROM collection_documents LIMIT 1").fetch_one(&db).await.unwrap();
+    assert_eq!(download(&server, &format!("/api/signer/{denis}/documents/{}", document.0)).await.status(), 410);
+    // Nothing was debited.
+    let balance = preparer.data("query($c: UUID!) { credit(cabinetId: $c) { balanceCents } }", json!({ "c": firm.cabinet })).await;
+    assert_eq!(balance["credit"]["balanceCents"], 1000);
+}
+
+#[sqlx::test(migrator = "paraphe_server::db::MIGRATOR")]
+async fn parallel_signers_signing_at_once_both_keep_their_signature(db: PgPool) {
+    let server = TestServer::start(db.clone()).await;
+    let firm = firm(&db, "par", true).await;
+    credit(&db, firm.cabinet, 1000).await;
+    let mut preparer = server.login(&firm.accountant_email, PASSWORD).await;
+    let id = draft(&mut preparer, firm.cabinet, "PARALLEL", &[person("Emma", "Blanc", "emma@client.fr", "+33633333333"), person("Farid", "Noir", "farid@client.fr", "+33644444444")]).await;
+    preparer.data(LAUNCH, json!({ "id": id })).await;
+    let tokens = invitation_tokens(&db, &server).await;
+    let mut clients = Vec::new();
+    for (token, mobile) in &tokens {
+        let mut client = server.client();
+        client.data(ACCEPT, json!({ "t": token })).await;
+        client.data(REQUEST_CODE, json!({ "t": token })).await;
+        clients.push((client, token.clone(), sms_code(&db, mobile).await));
+    }
+    let results = futures_util::future::join_all(clients.iter_mut().map(|(client, token, code)| client.gql(SIGN, json!({ "t": token, "c": code })))).await;
+    for result in &results {
+        assert!(result.get("errors").is_none(), "{result}");
+    }
+    let (pdf,): (Vec<u8>,) = sqlx::query_as("SELECT content FROM collection_documents").fetch_one(&db).await.unwrap();
+    let report = paraphe_server::signing::validate(&pdf, std::slice::from_ref(&server.pki.hierarchy.root.certificate)).unwrap();
+    assert_eq!(report.signatures.len(), 2);
+    assert!(report.all_valid(), "{report:?}");
+    let collection = preparer.data(COLLECTION, json!({ "id": id })).await;
+    assert_eq!(collection["collection"]["status"], "COMPLETED");
+}
+
+/// Tokens can only be read from the emails: here from the dispatcher's outbox files.
+async fn invitation_tokens(db: &PgPool, _server: &TestServer) -> Vec<(String, String)> {
+    let rows: Vec<(String, String)> = sqlx::query_as(
+        "SELECT o.body, s.mobile FROM outbox o JOIN signers s ON s.email = o.recipient WHERE o.channel = 'email' AND o.subject LIKE '%vous invite%' ORDER BY o.id",
+    )
+    .fetch_all(db)
+    .await
+    .unwrap();
+    rows.into_iter()
+        .map(|(body, mobile)| (Mail { to: String::new(), from: String::new(), subject: String::new(), body }.signer_token(), mobile))
+        .collect()
+}
+
+#[sqlx::test(migrator = "paraphe_server::db::MIGRATOR")]
+async fn bad_uploads_are_refused_with_their_code_and_nothing_is_stored(db: PgPool) {
+    let server = TestServer::start(db.clone()).await;
+    let firm = firm(&db, "up", true).await;
+    let mut preparer = server.login(&firm.accountant_email, PASSWORD).await;
+    let data = preparer.data(CREATE, json!({ "c": firm.cabinet, "t": "Statuts", "m": "SEQUENTIAL" })).await;
+    let id = data["createCollection"]["id"].as_str().unwrap().to_owned();
+    let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/corpus");
+    let encrypted = std::fs::read(corpus.join("refuse/libreoffice-writer-password.pdf")).unwrap();
+    let mut oversized = sample_pdf();
+    oversized.resize(10 * 1024 * 1024 + 10, b' ');
+    let cases: [(&str, Vec<u8>, &str); 4] = [
+        ("image.pdf", b"\x89PNG\r\n\x1a\n not a pdf".to_vec(), "PDF_INVALID"),
+        ("broken.pdf", b"%PDF-1.7\n1 0 obj << >> endobj\ntrailer << /Root 9 0 R >>\n%%EOF".to_vec(), "PDF_INVALID"),
+        ("secret.pdf", encrypted, "PDF_ENCRYPTED"),
+        ("huge.pdf", oversized, "PDF_TOO_LARGE"),
+    ];
+    for (name, content, code) in cases {
+        let response = preparer.upload(ADD_DOCUMENT, json!({ "id": id, "file": null }), name, content).await;
+        assert_eq!(error_code_of(&response), code, "{name}: {response}");
+    }
+    let (count,): (i64,) = sqlx::query_as("SELECT count(*) FROM collection_documents").fetch_one(&db).await.unwrap();
+    assert_eq!(count, 0);
+}
+
+#[sqlx::test(migrator = "paraphe_server::db::MIGRATOR")]
+async fn launch_checks_credit_levels_and_content_before_sending_anything(db: PgPool) {
+    let server = TestServer::start(db.clone()).await;
+    let firm = firm(&db, "lau", true).await;
+    let mut preparer = server.login(&firm.accountant_email, PASSWORD).await;
+    let signer = person("Gaëlle", "Morel", "gaelle@client.fr", "+33655555555");
+
+    // Nothing to sign, nobody to sign: validation errors.
+    let empty = preparer.data(CREATE, json!({ "c": firm.cabinet, "t": "Vide", "m": "SEQUENTIAL" })).await;
+    assert_eq!(preparer.error_code(LAUNCH, json!({ "id": empty["createCollection"]["id"] })).await, "VALIDATION");
+
+    // Level 2 needs a certificate the signer does not hold.
+    let id = draft(&mut preparer, firm.cabinet, "SEQUENTIAL", &[signer.clone()]).await;
+    let mut advanced = person("Hélène", "Garnier", "helene@client.fr", "+33666666666");
+    advanced["level"] = json!(2);
+    assert_eq!(preparer.error_code(ADD_SIGNER, json!({ "id": id, "s": advanced })).await, "CERTIFICATE_REQUIRED");
+    // A bad mobile or email is a validation error; a stamp off the page is refused.
+    let bad_mobile = person("Ivan", "Petit", "ivan@client.fr", "06 12");
+    assert_eq!(preparer.error_code(ADD_SIGNER, json!({ "id": id, "s": bad_mobile })).await, "VALIDATION");
+    let mut stamped = person("Jules", "Faure", "jules@client.fr", "+33677777777");
+    stamped["stamp"] = json!({ "page": 9, "x": 50, "y": 50, "width": 180, "height": 60 });
+    preparer.data(ADD_SIGNER, json!({ "id": id, "s": stamped })).await;
+    assert_eq!(preparer.error_code(LAUNCH, json!({ "id": id })).await, "STAMP_INVALID");
+    let jules: (Uuid,) = sqlx::query_as("SELECT id FROM signers WHERE email = 'jules@client.fr'").fetch_one(&db).await.unwrap();
+    preparer.data("mutation($id: UUID!, $s: UUID!) { removeSigner(collectionId: $id, signerId: $s) }", json!({ "id": id, "s": jules.0 })).await;
+
+    // No credit: refused before anything is sent.
+    assert_eq!(preparer.error_code(LAUNCH, json!({ "id": id })).await, "INSUFFICIENT_CREDIT");
+    let (emails,): (i64,) = sqlx::query_as("SELECT count(*) FROM outbox").fetch_one(&db).await.unwrap();
+    assert_eq!(emails, 0);
+    // Credit for one signature, already owed to another running collection: still refused.
+    credit(&db, firm.cabinet, 25).await;
+    let other = draft(&mut preparer, firm.cabinet, "SEQUENTIAL", &[person("Karim", "Blanc", "karim@client.fr", "+33688888888")]).await;
+    preparer.data(LAUNCH, json!({ "id": other })).await;
+    assert_eq!(preparer.error_code(LAUNCH, json!({ "id": id })).await, "INSUFFICIENT_CREDIT");
+    credit(&db, firm.cabinet, 25).await;
+    let launched = preparer.data(LAUNCH, json!({ "id": id })).await;
+    assert_eq!(launched["launchCollection"]["status"], "ACTIVE");
+
+    // Expiry is 15 days after launch.
+    let (days,): (f64,) = sqlx::query_as("SELECT EXTRACT(EPOCH FROM expires_at - launched_at)::float8 / 86400 FROM collections WHERE id = $1::uuid").bind(&id).fetch_one(&db).await.unwrap();
+    assert!((days - 15.0).abs() < 0.001, "{days}");
+    // A launched collection no longer changes.
+    assert_eq!(preparer.error_code(ADD_SIGNER, json!({ "id": id, "s": signer })).await, "INVALID_STATE");
+    assert_eq!(preparer.error_code(LAUNCH, json!({ "id": id })).await, "INVALID_STATE");
+}
+
+#[sqlx::test(migrator = "paraphe_server::db::MIGRATOR")]
+async fn the_signing_code_rules_hold(db: PgPool) {
+    let server = TestServer::start(db.clone()).await;
+    let firm = firm(&db, "otp", true).await;
+    credit(&db, firm.cabinet, 1000).await;
+    let mut preparer = server.login(&firm.accountant_email, PASSWORD).await;
+    let mobile = "+33699999999";
+    let id = draft(&mut preparer, firm.cabinet, "SEQUENTIAL", &[person("Léa", "Roy", "lea@client.fr", mobile)]).await;
+    preparer.data(LAUNCH, json!({ "id": id })).await;
+    let token = invitation_tokens(&db, &server).await.remove(0).0;
+    let mut signer = server.client();
+
+    assert_eq!(signer.error_code(SESSION, json!({ "t": "forged-token" })).await, "LINK_INVALID");
+    assert_eq!(signer.error_code(REQUEST_CODE, json!({ "t": token })).await, "DOCUMENTS_NOT_ACCEPTED");
+    signer.data(ACCEPT, json!({ "t": token })).await;
+    assert_eq!(signer.error_code(SIGN, json!({ "t": token, "c": "123456" })).await, "OTP_NOT_SENT");
+
+    // Five wrong codes kill the code, even the right one afterwards.
+    signer.data(REQUEST_CODE, json!({ "t": token })).await;
+    let code = sms_code(&db, mobile).await;
+    let wrong = if code == "000000" { "111111" } else { "000000" };
+    for left in (1..=4).rev() {
+        let response = signer.gql(SIGN, json!({ "t": token, "c": wrong })).await;
+        assert_eq!(error_code_of(&response), "OTP_INVALID");
+        assert!(response["errors"][0]["message"].as_str().unwrap().contains(&format!("il reste {left} essai")), "{response}");
+    }
+    assert_eq!(signer.error_code(SIGN, json!({ "t": token, "c": wrong })).await, "OTP_LOCKED");
+    assert_eq!(signer.error_code(SIGN, json!({ "t": token, "c": code })).await, "OTP_NOT_SENT");
+
+    // An expired code is refused.
+    signer.data(REQUEST_CODE, json!({ "t": token })).await;
+    let code = sms_code(&db, mobile).await;
+    sqlx::query("UPDATE signing_codes SET expires_at = now() - interval '1 second' WHERE closed_at IS NULL").execute(&db).await.unwrap();
+    assert_eq!(signer.error_code(SIGN, json!({ "t": token, "c": code })).await, "OTP_EXPIRED");
+
+    // Three codes per 15 minutes.
+    signer.data(REQUEST_CODE, json!({ "t": token })).await;
+    assert_eq!(signer.error_code(REQUEST_CODE, json!({ "t": token })).await, "RATE_LIMITED");
+
+    // The latest code still signs; the key is gone afterwards.
+    let code = sms_code(&db, mobile).await;
+    signer.data(SIGN, json!({ "t": token, "c": code })).await;
+    let (key,): (Option<Vec<u8>>,) = sqlx::query_as("SELECT key_sealed FROM signers").fetch_one(&db).await.unwrap();
+    assert!(key.is_none(), "the signer's key must be erased once it signed");
+    assert_eq!(signer.error_code(SIGN, json!({ "t": token, "c": code })).await, "COLLECTION_CLOSED");
+}
+
+#[sqlx::test(migrator = "paraphe_server::db::MIGRATOR")]
+async fn expiry_reminders_and_purge_run_as_jobs(db: PgPool) {
+    let server = TestServer::start(db.clone()).await;
+    let firm = firm(&db, "job", true).await;
+    credit(&db, firm.cabinet, 1000).await;
+    let mut preparer = server.login(&firm.accountant_email, PASSWORD).await;
+    let id = draft(&mut preparer, firm.cabinet, "SEQUENTIAL", &[person("Marc", "Vidal", "marc@client.fr", "+33610101010")]).await;
+    preparer.data(LAUNCH, json!({ "id": id })).await;
+    let jobs = paraphe_server::collections::jobs::Jobs {
+        db: db.clone(),
+        bus: paraphe_server::events::EventBus::in_process(),
+        notifier: Default::default(),
+        public_url: "http://localhost:8080".into(),
+        remind_every_days: 3,
+    };
+
+    // A manual reminder resends the invitation and moves the expiry to 15 days from now.
+    sqlx::query("UPDATE collections SET expires_at = now() + interval '1 day'").execute(&db).await.unwrap();
+    preparer.data("mutation($id: UUID!) { remindCollection(id: $id) { id } }", json!({ "id": id })).await;
+    let (days,): (f64,) = sqlx::query_as("SELECT EXTRACT(EPOCH FROM expires_at - now())::float8 / 86400 FROM collections").fetch_one(&db).await.unwrap();
+    assert!((days - 15.0).abs() < 0.01, "{days}");
+    let (invitations,): (i64,) = sqlx::query_as("SELECT count(*) FROM outbox WHERE recipient = 'marc@client.fr'").fetch_one(&db).await.unwrap();
+    assert_eq!(invitations, 2);
+    let tokens = invitation_tokens(&db, &server).await;
+    // Both links work: the reminder did not kill the first.
+    for (token, _) in &tokens {
+        server.client().data(SESSION, json!({ "t": token })).await;
+    }
+
+    // Three days without news: an automatic reminder.
+    sqlx::query("UPDATE collections SET last_reminded_at = now() - interval '4 days'").execute(&db).await.unwrap();
+    assert_eq!(jobs.run_once().await.unwrap().reminded, 1);
+
+    // Past its expiry: expired, the signer's link is dead, the preparer is told.
+    sqlx::query("UPDATE collections SET expires_at = now() - interval '1 minute'").execute(&db).await.unwrap();
+    assert_eq!(jobs.run_once().await.unwrap().expired, 1);
+    assert_eq!(server.client().error_code(SESSION, json!({ "t": tokens[0].0 })).await, "COLLECTION_CLOSED");
+    let (told,): (i64,) = sqlx::query_as("SELECT count(*) FROM outbox WHERE recipient = $1 AND subject LIKE '%expirée%'").bind(&firm.accountant_email).fetch_one(&db).await.unwrap();
+    assert_eq!(told, 1);
+
+    // One month after the end, documents are purged; the audit trail stays intact.
+    sqlx::query("UPDATE collections SET ended_at = now() - interval '31 days'").execute(&db).await.unwrap();
+    assert_eq!(jobs.run_once().await.unwrap().purged, 1);
+    let (content,): (Option<Vec<u8>>,) = sqlx::query_as("SELECT content FROM collection_documents").fetch_one(&db).await.unwrap();
+    assert!(content.is_none());
+    let collection = preparer.data(COLLECTION, json!({ "id": id })).await["collection"].clone();
+    assert_eq!(collection["status"], "EXPIRED");
+    assert_eq!(collection["auditTrailIntact"], true);
+    let kinds: Vec<&str> = collection["auditTrail"].as_array().unwrap().iter().map(|e| e["kind"].as_str().unwrap()).collect();
+    assert!(kinds.ends_with(&["expired", "purged"]), "{kinds:?}");
+    assert_eq!(jobs.run_once().await.unwrap(), Default::default());
+}
+
+#[sqlx::test(migrator = "paraphe_server::db::MIGRATOR")]
+async fn the_audit_trail_is_append_only_and_tampering_shows(db: PgPool) {
+    let server = TestServer::start(db.clone()).await;
+    let firm = firm(&db, "aud", true).await;
+    let mut preparer = server.login(&firm.accountant_email, PASSWORD).await;
+    let id = draft(&mut preparer, firm.cabinet, "SEQUENTIAL", &[person("Nina", "Simon", "nina@client.fr", "+33620202020")]).await;
+    let update = sqlx::query("UPDATE audit_events SET ip = '10.0.0.1'").execute(&db).await;
+    assert!(update.is_err(), "audit entries must not be editable");
+    assert!(sqlx::query("DELETE FROM audit_events").execute(&db).await.is_err());
+    assert!(sqlx::query("DELETE FROM credit_ledger").execute(&db).await.is_ok(), "an empty delete touches no row");
+
+    // Someone with the database owner's rights gets around the trigger: the chain shows it.
+    sqlx::query("ALTER TABLE audit_events DISABLE TRIGGER audit_events_append_only").execute(&db).await.unwrap();
+    sqlx::query("UPDATE audit_events SET actor = 'system' WHERE seq = 1").execute(&db).await.unwrap();
+    let collection = preparer.data(COLLECTION, json!({ "id": id })).await;
+    assert_eq!(collection["collection"]["auditTrailIntact"], false);
+}
+
+#[sqlx::test(migrator = "paraphe_server::db::MIGRATOR")]
+async fn collections_stay_inside_their_cabinet(db: PgPool) {
+    let server = TestServer::start(db.clone()).await;
+    let ours = firm(&db, "own", true).await;
+    let theirs = firm(&db, "oth", true).await;
+    let mut preparer = server.login(&ours.accountant_email, PASSWORD).await;
+    let id = draft(&mut preparer, ours.cabinet, "SEQUENTIAL", &[person("Olga", "Bern", "olga@client.fr", "+33630303030")]).await;
+
+    let mut stranger = server.login(&theirs.accountant_email, PASSWORD).await;
+    assert_eq!(stranger.error_code(COLLECTION, json!({ "id": id })).await, "NOT_FOUND");
+    assert_eq!(stranger.error_code(LAUNCH, json!({ "id": id })).await, "NOT_FOUND");
+    assert_eq!(stranger.error_code(ADD_SIGNER, json!({ "id": id, "s": person("X", "Y", "x@y.fr", "+33640404040") })).await, "NOT_FOUND");
+    assert_eq!(stranger.error_code("query($c: UUID!) { collections(cabinetId: $c) { edges { node { id } } } }", json!({ "c": ours.cabinet })).await, "NOT_FOUND");
+    let response = stranger.upload(ADD_DOCUMENT, json!({ "id": id, "file": null }), "x.pdf", sample_pdf()).await;
+    assert_eq!(error_code_of(&response), "NOT_FOUND");
+    let document: (Uuid,) = sqlx::query_as("SELECT id FROM collection_documents").fetch_one(&db).await.unwrap();
+    let download = stranger.http.get(server.url(&format!("/api/collections/{id}/documents/{}", document.0))).header("cookie", stranger.cookie.clone().unwrap()).send().await.unwrap();
+    assert_eq!(download.status(), 404);
+
+    // A collaborator without the `prepare` delegation sees nothing either.
+    let mut collaborator = server.login(&ours.collaborator_email, PASSWORD).await;
+    assert_eq!(collaborator.error_code(COLLECTION, json!({ "id": id })).await, "FORBIDDEN");
+    assert_eq!(collaborator.error_code(CREATE, json!({ "c": ours.cabinet, "t": "x", "m": "PARALLEL" })).await, "FORBIDDEN");
+    // Crediting is for platform administrators.
+    assert_eq!(preparer.error_code("mutation($c: UUID!) { creditCabinet(cabinetId: $c, amountCents: 1000) }", json!({ "c": ours.cabinet })).await, "FORBIDDEN");
+    sqlx::query("UPDATE users SET is_platform_admin = true WHERE id = $1").bind(theirs.accountant).execute(&db).await.unwrap();
+    let balance = stranger.data("mutation($c: UUID!) { creditCabinet(cabinetId: $c, amountCents: 1000, note: \"achat\") }", json!({ "c": ours.cabinet })).await;
+    assert_eq!(balance["creditCabinet"], 1000);
+}
