@@ -13,4 +13,6 @@ SERVER="${CARGO_TARGET_DIR:-$ROOT/target}/release/paraphe-server"
 "$SERVER" seed-demo
 log "Paraphe on http://localhost:8080 (Ctrl-C to stop)"
 export PARAPHE_ADDR="${PARAPHE_ADDR:-127.0.0.1:8080}"
+# Emails and SMS (codes, links) go to .data/outbox/ and the app's /dev/outbox page.
+export PARAPHE_DEV_OUTBOX="${PARAPHE_DEV_OUTBOX:-true}"
 exec "$SERVER" serve

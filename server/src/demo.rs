@@ -9,6 +9,7 @@ use crate::cabinets;
 
 pub const CABINET_NAME: &str = "Cabinet Démo";
 pub const CABINET_SIREN: &str = "123456782";
+pub const DEMO_CREDIT_CENTS: i64 = 10_000;
 
 pub struct DemoPerson {
     pub email: &'static str,
@@ -67,5 +68,13 @@ pub async fn seed(db: &PgPool) -> anyhow::Result<()> {
     };
     cabinets::add_member(db, cabinet, accountant, Role::Accountant).await?;
     cabinets::add_member(db, cabinet, collaborator, Role::Collaborator).await?;
+    // Prepaid credit to try collections with (400 signatures), given once.
+    let credited: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM credit_ledger WHERE cabinet_id = $1)")
+        .bind(cabinet)
+        .fetch_one(db)
+        .await?;
+    if !credited {
+        crate::billing::credit(db, cabinet, DEMO_CREDIT_CENTS, "crédit de démonstration", None).await?;
+    }
     Ok(())
 }

@@ -32,6 +32,12 @@ operation!(SwitchCabinet, "graphql/switch_cabinet.graphql");
 operation!(AcceptTerms, "graphql/accept_terms.graphql");
 operation!(SetDelegations, "graphql/set_delegations.graphql");
 operation!(RemoveMember, "graphql/remove_member.graphql");
+operation!(SigningSession, "graphql/signing_session.graphql");
+operation!(AcceptDocuments, "graphql/accept_documents.graphql");
+operation!(RequestSigningCode, "graphql/request_signing_code.graphql");
+operation!(Sign, "graphql/sign.graphql");
+operation!(Refuse, "graphql/refuse.graphql");
+operation!(DevOutbox, "graphql/dev_outbox.graphql");
 
 /// A failed operation: the server's code and message, or a network failure.
 #[derive(Debug, Clone, PartialEq)]

@@ -74,6 +74,40 @@ pub fn delegation(delegation: Delegation) -> &'static str {
     }
 }
 
+pub const SIGNER: &str = "Signataire";
+pub const TO_SIGN: &str = "à signer";
+pub const ATTACHMENT: &str = "à lire";
+pub const SEND_CODE: &str = "Recevoir mon code par SMS";
+pub const RESEND_CODE: &str = "Renvoyer un code";
+pub const SIGN: &str = "Signer";
+pub const REFUSE: &str = "Refuser de signer";
+pub const REFUSAL_REASON: &str = "Motif du refus (facultatif)";
+pub const REFUSAL_WARNING: &str = "Refuser met fin à la demande pour tous les signataires.";
+pub const CONFIRM_REFUSAL: &str = "Confirmer le refus";
+pub const YOU_SIGNED: &str = "Vous avez signé. Vous recevrez un e-mail avec les documents signés quand tous les signataires auront signé.";
+pub const ALL_SIGNED: &str = "Tous les signataires ont signé : téléchargez les documents signés ci-dessus.";
+pub const REFUSED: &str = "Cette demande de signature a été refusée ; elle est close.";
+pub const NOT_YOUR_TURN: &str = "Cette demande n'attend pas votre signature pour le moment.";
+pub const OUTBOX_TITLE: &str = "Boîte d'envoi (développement)";
+pub const OUTBOX_HELP: &str = "Les e-mails et SMS que le serveur a envoyés, avec leurs liens et codes.";
+pub const REFRESH: &str = "Actualiser";
+
+pub fn pages(n: i64) -> String {
+    if n > 1 { format!("{n} pages") } else { format!("{n} page") }
+}
+
+pub fn accept_documents(pages: i64) -> String {
+    format!("J'ai lu et j'accepte le(s) document(s) de {}", self::pages(pages))
+}
+
+pub fn sent_by(cabinet: &str) -> String {
+    format!("Demande de signature de {cabinet}")
+}
+
+pub fn code_sent_to(hint: &str) -> String {
+    format!("Code à 6 chiffres envoyé par SMS au {hint} (valable 30 minutes)")
+}
+
 /// What to tell a user for each error code; the server's own message is kept for
 /// validation errors, which say which input is wrong.
 pub fn error_message(code: ErrorCode, server_message: &str) -> String {
@@ -84,8 +118,11 @@ pub fn error_message(code: ErrorCode, server_message: &str) -> String {
         ErrorCode::NotFound => "Introuvable : l'élément n'existe plus ou ne relève pas de ce cabinet.".into(),
         ErrorCode::CabinetNotOpen => CLOSED_TITLE.into(),
         ErrorCode::RateLimited => "Trop de tentatives : réessayez dans quelques minutes.".into(),
-        ErrorCode::Validation => server_message.into(),
-        _ => "Une erreur est survenue. Réessayez ; si elle persiste, contactez le support.".into(),
+        ErrorCode::Internal | ErrorCode::QueryTooComplex | ErrorCode::CsrfRejected => {
+            "Une erreur est survenue. Réessayez ; si elle persiste, contactez le support.".into()
+        }
+        // The server's messages for the other codes are written for users, in French.
+        _ => server_message.into(),
     }
 }
 

@@ -10,7 +10,7 @@ use leptos::prelude::*;
 use leptos_router::components::{ParentRoute, Route, Router, Routes};
 use leptos_router::path;
 
-use pages::{dashboard::Dashboard, login::LoginPage, members::MembersPage, shell::Shell, terms::TermsPage};
+use pages::{dashboard::Dashboard, login::LoginPage, members::MembersPage, outbox::OutboxPage, shell::Shell, signer::SignerPage, terms::TermsPage};
 use session::Session;
 
 #[component]
@@ -20,6 +20,8 @@ fn App() -> impl IntoView {
         <Router>
             <Routes fallback=|| view! { <p class="page">"Page introuvable"</p> }>
                 <Route path=path!("/connexion") view=LoginPage />
+                <Route path=path!("/signer/:token") view=SignerPage />
+                <Route path=path!("/dev/outbox") view=OutboxPage />
                 <ParentRoute path=path!("") view=Shell>
                     <Route path=path!("") view=Dashboard />
                     <Route path=path!("cabinet/conditions") view=TermsPage />
