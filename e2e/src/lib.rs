@@ -25,7 +25,7 @@ fn free_port() -> u16 {
 }
 
 /// The server binary built next to this test binary (`target/<profile>/paraphe-server`).
-fn server_binary() -> PathBuf {
+pub fn server_binary() -> PathBuf {
     let exe = std::env::current_exe().expect("current exe");
     let profile_dir = exe.parent().and_then(Path::parent).expect("target/<profile>/deps/<test>");
     let binary = profile_dir.join("paraphe-server");
@@ -43,13 +43,34 @@ async fn wait_until_listening(port: u16, what: &str) {
 
 pub struct Server {
     pub base_url: String,
+    /// The server's own database, for running other `paraphe-server` commands on it.
+    pub database_url: String,
     process: Child,
     database: String,
     admin_url: String,
+    port: u16,
+}
+
+async fn serve(database_url: &str, database: &str, port: u16) -> Child {
+    let process = Command::new(server_binary())
+        .arg("serve")
+        .env("DATABASE_URL", database_url)
+        .env("PARAPHE_KEY_ENCRYPTION_KEY", TEST_KEK)
+        .env("PARAPHE_ADDR", format!("127.0.0.1:{port}"))
+        .env("PARAPHE_PUBLIC_URL", format!("http://127.0.0.1:{port}"))
+        .env("PARAPHE_DIST_DIR", workspace_root().join("dist"))
+        .env("PARAPHE_DEV_OUTBOX", "true")
+        .env("PARAPHE_OUTBOX_DIR", std::env::temp_dir().join(database))
+        .env("RUST_LOG", "warn")
+        .kill_on_drop(true)
+        .spawn()
+        .expect("cannot start paraphe-server");
+    wait_until_listening(port, "paraphe-server").await;
+    process
 }
 
 /// A fixed key-encryption key: each run's database (and so its CA keys) is thrown away.
-const TEST_KEK: &str = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
+pub const TEST_KEK: &str = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
 
 impl Server {
     /// A fresh database (from the `DATABASE_URL` server), the demo seeded, the app served.
@@ -73,19 +94,18 @@ impl Server {
 
         let port = free_port();
         let base_url = format!("http://127.0.0.1:{port}");
-        let process = Command::new(server_binary())
-            .arg("serve")
-            .env("DATABASE_URL", &database_url)
-            .env("PARAPHE_KEY_ENCRYPTION_KEY", TEST_KEK)
-            .env("PARAPHE_ADDR", format!("127.0.0.1:{port}"))
-            .env("PARAPHE_PUBLIC_URL", &base_url)
-            .env("PARAPHE_DIST_DIR", &dist)
-            .env("RUST_LOG", "warn")
-            .kill_on_drop(true)
-            .spawn()
-            .expect("cannot start paraphe-server");
-        wait_until_listening(port, "paraphe-server").await;
-        Server { base_url, process, database, admin_url }
+        let process = serve(&database_url, &database, port).await;
+        Server { base_url, database_url, process, database, admin_url, port }
+    }
+
+    /// Kills the server outright (SIGKILL: no graceful shutdown), as a crash would.
+    pub async fn crash(&mut self) {
+        self.process.kill().await.expect("kill paraphe-server");
+    }
+
+    /// Starts the server again on the same database and port.
+    pub async fn restart(&mut self) {
+        self.process = serve(&self.database_url, &self.database, self.port).await;
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -169,4 +189,73 @@ pub async fn wait_gone(driver: &WebDriver, css: &str) {
 pub async fn screenshot(driver: &WebDriver, name: &str) {
     let path = artifacts_dir().join(format!("{name}.png"));
     driver.screenshot(&path).await.unwrap_or_else(|e| panic!("screenshot {name}: {e}"));
+}
+
+/// The GraphQL API as an integrator (or the preparer's app) calls it, keeping the session
+/// cookie; for setting up what a browser test then looks at.
+pub struct Api {
+    http: reqwest::Client,
+    endpoint: String,
+    cookie: Option<String>,
+}
+
+impl Api {
+    pub fn new(server: &Server) -> Api {
+        Api { http: reqwest::Client::new(), endpoint: server.url("/graphql"), cookie: None }
+    }
+
+    async fn send(&mut self, request: reqwest::RequestBuilder) -> serde_json::Value {
+        let request = match &self.cookie {
+            Some(cookie) => request.header("cookie", cookie),
+            None => request,
+        };
+        let response = request.send().await.expect("GraphQL request");
+        if let Some(set_cookie) = response.headers().get("set-cookie") {
+            self.cookie = set_cookie.to_str().ok().and_then(|v| v.split(';').next()).map(str::to_owned);
+        }
+        let body: serde_json::Value = response.json().await.expect("GraphQL JSON");
+        assert!(body.get("errors").is_none(), "GraphQL errors: {body}");
+        body["data"].clone()
+    }
+
+    pub async fn run(&mut self, query: &str, variables: serde_json::Value) -> serde_json::Value {
+        let request = self.http.post(&self.endpoint).json(&serde_json::json!({ "query": query, "variables": variables }));
+        self.send(request).await
+    }
+
+    /// A multipart upload of `content` as the `$file` variable.
+    pub async fn upload(&mut self, query: &str, variables: serde_json::Value, filename: &str, content: Vec<u8>) -> serde_json::Value {
+        let form = reqwest::multipart::Form::new()
+            .text("operations", serde_json::json!({ "query": query, "variables": variables }).to_string())
+            .text("map", r#"{"0": ["variables.file"]}"#)
+            .part("0", reqwest::multipart::Part::bytes(content).file_name(filename.to_owned()));
+        let request = self.http.post(&self.endpoint).header("x-paraphe-csrf", "1").multipart(form);
+        self.send(request).await
+    }
+
+    /// The newest development-outbox message to `recipient` whose text contains `needle`.
+    pub async fn outbox(&mut self, recipient: &str, needle: &str) -> String {
+        for _ in 0..150 {
+            let data = self.run("{ devOutbox(first: 100) { recipient subject body } }", serde_json::json!({})).await;
+            let found = data["devOutbox"].as_array().into_iter().flatten().find(|m| {
+                m["recipient"] == recipient && (m["body"].as_str().unwrap_or_default().contains(needle) || m["subject"].as_str().unwrap_or_default().contains(needle))
+            });
+            if let Some(message) = found {
+                return message["body"].as_str().unwrap_or_default().to_owned();
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("no message to {recipient} containing {needle:?}");
+    }
+}
+
+/// The `/signer/<token>` link in an email body.
+pub fn signer_link(body: &str) -> String {
+    let start = body.find("http").expect("no link in the email");
+    body[start..].split_whitespace().next().unwrap_or_default().to_owned()
+}
+
+/// The 6-digit code in an SMS.
+pub fn sms_code(body: &str) -> String {
+    body.split(|c: char| !c.is_ascii_digit()).find(|w| w.len() == 6).expect("no code in the SMS").to_owned()
 }

@@ -457,3 +457,75 @@ async fn collections_stay_inside_their_cabinet(db: PgPool) {
     let balance = stranger.data("mutation($c: UUID!) { creditCabinet(cabinetId: $c, amountCents: 1000, note: \"achat\") }", json!({ "c": ours.cabinet })).await;
     assert_eq!(balance["creditCabinet"], 1000);
 }
+
+/// A stand-in SMS provider: an HTTP endpoint that records what it receives and fails the
+/// first request, as real gateways sometimes do.
+async fn sms_gateway() -> (String, std::sync::Arc<std::sync::Mutex<Vec<(Option<String>, Value)>>>) {
+    use axum::{extract::State, http::HeaderMap, http::StatusCode, routing::post, Json, Router};
+    type Seen = std::sync::Arc<std::sync::Mutex<Vec<(Option<String>, Value)>>>;
+    let seen: Seen = Default::default();
+    async fn receive(State(seen): State<Seen>, headers: HeaderMap, Json(body): Json<Value>) -> StatusCode {
+        let mut seen = seen.lock().unwrap();
+        let auth = headers.get("authorization").and_then(|v| v.to_str().ok()).map(str::to_owned);
+        seen.push((auth, body));
+        if seen.len() == 1 { StatusCode::SERVICE_UNAVAILABLE } else { StatusCode::OK }
+    }
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/sms", listener.local_addr().unwrap());
+    let app = Router::new().route("/sms", post(receive)).with_state(seen.clone());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (url, seen)
+}
+
+#[sqlx::test(migrator = "paraphe_server::db::MIGRATOR")]
+async fn codes_go_through_the_http_sms_gateway_and_failures_are_retried(db: PgPool) {
+    let (gateway, seen) = sms_gateway().await;
+    let server = TestServer::start_with(db.clone(), paraphe_server::events::EventBus::in_process(), move |config| {
+        config.sms_gateway_url = Some(gateway);
+        config.sms_gateway_token = "secret-token".into();
+    })
+    .await;
+    let firm = firm(&db, "sms", true).await;
+    credit(&db, firm.cabinet, 100).await;
+    let mut preparer = server.login(&firm.accountant_email, PASSWORD).await;
+    let mobile = "+33650505050";
+    let id = draft(&mut preparer, firm.cabinet, "SEQUENTIAL", &[person("Zoé", "Lambert", "zoe@client.fr", mobile)]).await;
+    preparer.data(LAUNCH, json!({ "id": id })).await;
+    let token = invitation_tokens(&db, &server).await.remove(0).0;
+    let mut signer = server.client();
+    signer.data(ACCEPT, json!({ "t": token })).await;
+    signer.data(REQUEST_CODE, json!({ "t": token })).await;
+
+    // The first try fails (503) and is rescheduled; bring the retry forward.
+    for _ in 0..100 {
+        if !seen.lock().unwrap().is_empty() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let (attempts, error): (i32, Option<String>) = sqlx::query_as("SELECT attempts, last_error FROM outbox WHERE channel = 'sms'").fetch_one(&db).await.unwrap();
+    assert_eq!(attempts, 1);
+    assert!(error.unwrap_or_default().contains("503"));
+    sqlx::query("UPDATE outbox SET next_attempt_at = now() WHERE channel = 'sms'").execute(&db).await.unwrap();
+    for _ in 0..200 {
+        if seen.lock().unwrap().len() >= 2 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let seen = seen.lock().unwrap().clone();
+    assert_eq!(seen.len(), 2, "{seen:?}");
+    let (auth, body) = &seen[1];
+    assert_eq!(auth.as_deref(), Some("Bearer secret-token"));
+    assert_eq!(body["to"], mobile);
+    let code = sms_code(&db, mobile).await;
+    assert!(body["text"].as_str().unwrap().contains(&code));
+    for _ in 0..50 {
+        let (sent,): (bool,) = sqlx::query_as("SELECT sent_at IS NOT NULL FROM outbox WHERE channel = 'sms'").fetch_one(&db).await.unwrap();
+        if sent {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("the SMS was delivered but not marked sent");
+}

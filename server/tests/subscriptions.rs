@@ -158,3 +158,43 @@ async fn the_redis_bus_delivers_each_event_once_to_every_replica() {
         assert_ne!(extra.cabinet_id, event.cabinet_id, "delivered twice");
     }
 }
+
+#[sqlx::test(migrator = "paraphe_server::db::MIGRATOR")]
+async fn the_preparer_follows_a_collection_live(db: PgPool) {
+    let server = TestServer::start(db.clone()).await;
+    let firm = firm(&db, "live", true).await;
+    paraphe_server::billing::credit(&db, firm.cabinet, 100, "test", None).await.unwrap();
+    let mut preparer = server.login(&firm.accountant_email, PASSWORD).await;
+    let mut socket = connect(&server, preparer.cookie.as_deref(), None).await.unwrap();
+    socket.send(Message::text(json!({ "type": "connection_init" }).to_string())).await.unwrap();
+    assert_eq!(next_json(&mut socket).await["type"], "connection_ack");
+    let subscribe = json!({ "id": "1", "type": "subscribe", "payload": {
+        "query": "subscription($c: UUID!) { collectionEvents(cabinetId: $c) { kind collectionId signerId } }",
+        "variables": { "c": firm.cabinet } } });
+    socket.send(Message::text(subscribe.to_string())).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(200)).await;
+
+    let created = preparer.data("mutation($c: UUID!) { createCollection(cabinetId: $c, title: \"Bilan\") { id } }", json!({ "c": firm.cabinet })).await;
+    let id = created["createCollection"]["id"].as_str().unwrap().to_owned();
+    let pdf = std::fs::read(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/corpus/sign/002-trivial-libre-office-writer.pdf")).unwrap();
+    preparer.upload("mutation($id: UUID!, $file: Upload!) { addDocument(collectionId: $id, file: $file) { id } }", json!({ "id": id, "file": null }), "bilan.pdf", pdf).await;
+    preparer
+        .data(
+            "mutation($id: UUID!) { addSigner(collectionId: $id, signer: { firstName: \"Paul\", lastName: \"Roy\", email: \"paul@client.fr\", mobile: \"+33612121212\" }) { id } }",
+            json!({ "id": id }),
+        )
+        .await;
+    preparer.data("mutation($id: UUID!) { launchCollection(id: $id) { id } }", json!({ "id": id })).await;
+    let (body,): (String,) = sqlx::query_as("SELECT body FROM outbox WHERE recipient = 'paul@client.fr'").fetch_one(&db).await.unwrap();
+    let start = body.find("/signer/").unwrap() + "/signer/".len();
+    let token: String = body[start..].chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_').collect();
+    server.client().data("query($t: String!) { signingSession(token: $t) { title } }", json!({ "t": token })).await;
+
+    let mut kinds = Vec::new();
+    for _ in 0..4 {
+        let event = next_json(&mut socket).await;
+        assert_eq!(event["payload"]["data"]["collectionEvents"]["collectionId"], id.as_str(), "{event}");
+        kinds.push(event["payload"]["data"]["collectionEvents"]["kind"].as_str().unwrap().to_owned());
+    }
+    assert_eq!(kinds, ["CREATED", "LAUNCHED", "INVITED", "OPENED"]);
+}

@@ -87,6 +87,7 @@ pub const CONFIRM_REFUSAL: &str = "Confirmer le refus";
 pub const YOU_SIGNED: &str = "Vous avez signé. Vous recevrez un e-mail avec les documents signés quand tous les signataires auront signé.";
 pub const ALL_SIGNED: &str = "Tous les signataires ont signé : téléchargez les documents signés ci-dessus.";
 pub const REFUSED: &str = "Cette demande de signature a été refusée ; elle est close.";
+pub const YOU_REFUSED: &str = "Vous avez refusé de signer. La demande est close et le cabinet en est informé.";
 pub const NOT_YOUR_TURN: &str = "Cette demande n'attend pas votre signature pour le moment.";
 pub const OUTBOX_TITLE: &str = "Boîte d'envoi (développement)";
 pub const OUTBOX_HELP: &str = "Les e-mails et SMS que le serveur a envoyés, avec leurs liens et codes.";

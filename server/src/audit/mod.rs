@@ -57,8 +57,7 @@ impl Actor {
 }
 
 fn entry_hash(prev_hash: &[u8], seq: i32, at: DateTime<Utc>, kind: &str, actor: &str, ip: Option<&str>, user_agent: Option<&str>, details: &Value) -> Vec<u8> {
-    // serde_json sorts object keys (no `preserve_order`), so this form survives jsonb.
-    let canonical = json!({
+    let entry = json!({
         "seq": seq,
         "at": at.timestamp_micros(),
         "kind": kind,
@@ -67,10 +66,45 @@ fn entry_hash(prev_hash: &[u8], seq: i32, at: DateTime<Utc>, kind: &str, actor: 
         "user_agent": user_agent,
         "details": details,
     });
+    let mut canonical = String::new();
+    write_canonical(&entry, &mut canonical);
     let mut hasher = Sha256::new();
     hasher.update(prev_hash);
-    hasher.update(canonical.to_string().as_bytes());
+    hasher.update(canonical.as_bytes());
     hasher.finalize().to_vec()
+}
+
+/// JSON with object keys sorted at every level. PostgreSQL's jsonb reorders keys, and
+/// serde_json keeps insertion order when any crate of the build enables its
+/// `preserve_order` feature, so the hash must not depend on either order.
+fn write_canonical(value: &Value, out: &mut String) {
+    match value {
+        Value::Object(map) => {
+            let mut keys: Vec<&String> = map.keys().collect();
+            keys.sort();
+            out.push('{');
+            for (i, key) in keys.into_iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                out.push_str(&Value::String(key.clone()).to_string());
+                out.push(':');
+                write_canonical(&map[key], out);
+            }
+            out.push('}');
+        }
+        Value::Array(items) => {
+            out.push('[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                write_canonical(item, out);
+            }
+            out.push(']');
+        }
+        scalar => out.push_str(&scalar.to_string()),
+    }
 }
 
 /// Appends an event in the caller's transaction. The caller holds the collection's row
@@ -186,6 +220,18 @@ mod tests {
                 entry
             })
             .collect()
+    }
+
+    #[test]
+    fn the_hash_does_not_depend_on_key_order() {
+        // The order jsonb gives back (shorter keys first) against insertion order.
+        let inserted: Value = serde_json::from_str(r#"{"signer": "s", "documents": [{"sha256": "ab", "id": "d"}], "level": 1}"#).unwrap();
+        let from_jsonb: Value = serde_json::from_str(r#"{"level": 1, "signer": "s", "documents": [{"id": "d", "sha256": "ab"}]}"#).unwrap();
+        let at = Utc::now().trunc_subsecs(6);
+        assert_eq!(
+            entry_hash(&GENESIS, 1, at, "signed", "system", None, None, &inserted),
+            entry_hash(&GENESIS, 1, at, "signed", "system", None, None, &from_jsonb)
+        );
     }
 
     #[test]

@@ -22,6 +22,8 @@ pub fn SignerPage() -> impl IntoView {
     let code = RwSignal::new(String::new());
     let refusing = RwSignal::new(false);
     let reason = RwSignal::new(String::new());
+    // Once refused, the link is dead: the page says so instead of reloading the session.
+    let refused = RwSignal::new(false);
 
     let reload = move || {
         spawn_local(async move {
@@ -72,7 +74,9 @@ pub fn SignerPage() -> impl IntoView {
         let why = reason.get_untracked();
         step(Box::pin(async move {
             let reason = (!why.trim().is_empty()).then_some(why);
-            api::run::<Refuse>(refuse::Variables { token: token(), reason }).await.map(|_| ())
+            api::run::<Refuse>(refuse::Variables { token: token(), reason }).await?;
+            refused.set(true);
+            Ok(())
         }))
     };
 
@@ -94,8 +98,9 @@ pub fn SignerPage() -> impl IntoView {
     view! {
         <main class="signer">
             <header class="signer-header"><span class="brand">{i18n::APP_NAME}</span></header>
-            {move || fatal.get().map(|message| view! { <section class="card warning" data-testid="signer-fatal"><p>{message}</p></section> })}
-            {move || session.get().map(|s| {
+            {move || refused.get().then(|| view! { <section class="card warning" data-testid="signer-refused"><p>{i18n::YOU_REFUSED}</p></section> })}
+            {move || fatal.get().filter(|_| !refused.get()).map(|message| view! { <section class="card warning" data-testid="signer-fatal"><p>{message}</p></section> })}
+            {move || session.get().filter(|_| !refused.get()).map(|s| {
                 use signing_session::{CollectionStatus as C, SignerStatus as S};
                 let heading = view! {
                     <section class="card">

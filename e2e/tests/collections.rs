@@ -1,0 +1,121 @@
+//! The accountant prepares a collection with two outside signers in sequence (through the
+//! API, as the app will); each signer signs on a phone-sized browser with the code from
+//! the SMS outbox; the completed PDF carries two valid signatures. In a second collection
+//! the second signer refuses.
+
+use paraphe_e2e::{screenshot, server_binary, signer_link, sms_code, wait_for, Api, Chromedriver, Server, TEST_KEK};
+use serde_json::json;
+use thirtyfour::prelude::*;
+
+const PHONE: (u32, u32) = (375, 812);
+
+fn sample_pdf() -> Vec<u8> {
+    std::fs::read(paraphe_e2e::workspace_root().join("server/tests/fixtures/corpus/sign/002-trivial-libre-office-writer.pdf")).unwrap()
+}
+
+/// Logs in as the demo accountant, opens the cabinet, and launches a sequential
+/// collection for Alice then Bruno. Returns the API session and the cabinet id.
+async fn launch_collection(server: &Server, title: &str) -> (Api, String) {
+    let mut api = Api::new(server);
+    api.run("mutation { login(email: \"expert@demo.paraphe.fr\", password: \"demo-expert-2026\") { user { id } } }", json!({})).await;
+    let me = api.run("{ me { memberships { cabinetId } } }", json!({})).await;
+    let cabinet = me["me"]["memberships"][0]["cabinetId"].as_str().unwrap().to_owned();
+    let terms = api.run("{ currentTerms { cguVersion privacyPolicyVersion } }", json!({})).await;
+    api.run(
+        "mutation($c: UUID!, $g: String!, $p: String!) { acceptTerms(cabinetId: $c, cguVersion: $g, privacyPolicyVersion: $p) { id } }",
+        json!({ "c": cabinet, "g": terms["currentTerms"]["cguVersion"], "p": terms["currentTerms"]["privacyPolicyVersion"] }),
+    )
+    .await;
+    let created = api.run("mutation($c: UUID!, $t: String!) { createCollection(cabinetId: $c, title: $t, message: \"Bonne lecture\") { id } }", json!({ "c": cabinet, "t": title })).await;
+    let id = created["createCollection"]["id"].as_str().unwrap().to_owned();
+    api.upload("mutation($id: UUID!, $file: Upload!) { addDocument(collectionId: $id, file: $file) { id } }", json!({ "id": id, "file": null }), "contrat.pdf", sample_pdf()).await;
+    for (first, last, email, mobile) in [("Alice", "Martin", "alice@client.fr", "+33611111111"), ("Bruno", "Lefèvre", "bruno@client.fr", "+33622222222")] {
+        api.run(
+            "mutation($id: UUID!, $s: SignerInput!) { addSigner(collectionId: $id, signer: $s) { id } }",
+            json!({ "id": id, "s": { "firstName": first, "lastName": last, "email": email, "mobile": mobile } }),
+        )
+        .await;
+    }
+    api.run("mutation($id: UUID!) { launchCollection(id: $id) { status } }", json!({ "id": id })).await;
+    (api, title.to_owned())
+}
+
+async fn sign_on_phone(browser: &WebDriver, api: &mut Api, email: &str, mobile: &str, title: &str, shot: &str) {
+    let invitation = api.outbox(email, title).await;
+    browser.goto(signer_link(&invitation)).await.unwrap();
+    let heading = wait_for(browser, "[data-testid=collection-title]").await.text().await.unwrap();
+    assert_eq!(heading.trim(), title);
+    screenshot(browser, &format!("{shot}-read-phone")).await;
+    wait_for(browser, "[data-testid=accept-documents]").await.click().await.unwrap();
+    wait_for(browser, "[data-testid=send-code]").await.click().await.unwrap();
+    // The code field shows once the server sent the SMS.
+    wait_for(browser, "[data-testid=code]").await;
+    let code = sms_code(&api.outbox(mobile, "code de signature").await);
+    // The page refreshes the session after sending, which may redraw the field: type into
+    // the field as it is now, again if it was redrawn meanwhile.
+    let mut typed = false;
+    for _ in 0..5 {
+        if wait_for(browser, "[data-testid=code]").await.send_keys(&code).await.is_ok() {
+            typed = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(typed, "could not type the code");
+    screenshot(browser, &format!("{shot}-code-phone")).await;
+    wait_for(browser, "[data-testid=sign]").await.click().await.unwrap();
+}
+
+#[tokio::test]
+async fn two_signers_sign_in_sequence_on_their_phones_and_a_refusal_ends_another_collection() {
+    let server = Server::start().await;
+    let chromedriver = Chromedriver::start().await;
+    let (mut api, title) = launch_collection(&server, "Lettre de mission 2026").await;
+
+    let alice = chromedriver.browser(PHONE.0, PHONE.1).await;
+    sign_on_phone(&alice, &mut api, "alice@client.fr", "+33611111111", &title, "alice").await;
+    wait_for(&alice, "[data-testid=signer-done]").await;
+    screenshot(&alice, "alice-done-phone").await;
+
+    let bruno = chromedriver.browser(PHONE.0, PHONE.1).await;
+    sign_on_phone(&bruno, &mut api, "bruno@client.fr", "+33622222222", &title, "bruno").await;
+    wait_for(&bruno, "[data-testid=signer-completed]").await;
+
+    // The completion email links to the signed PDF; it carries two valid signatures.
+    let completion = api.outbox("alice@client.fr", "Documents signés").await;
+    alice.goto(signer_link(&completion)).await.unwrap();
+    let href = wait_for(&alice, "[data-testid=document-link]").await.attr("href").await.unwrap().unwrap();
+    let pdf = reqwest::get(server.url(&href)).await.unwrap().bytes().await.unwrap();
+    let file = std::env::temp_dir().join(format!("paraphe-e2e-signed-{}.pdf", std::process::id()));
+    std::fs::write(&file, &pdf).unwrap();
+    let verified = tokio::process::Command::new(server_binary())
+        .args(["pdf", "verify", "--json"])
+        .arg(&file)
+        .env("DATABASE_URL", &server.database_url)
+        .env("PARAPHE_KEY_ENCRYPTION_KEY", TEST_KEK)
+        .env("RUST_LOG", "error")
+        .output()
+        .await
+        .unwrap();
+    let report: serde_json::Value = serde_json::from_slice(&verified.stdout).unwrap_or_else(|_| panic!("{}", String::from_utf8_lossy(&verified.stderr)));
+    assert!(verified.status.success(), "{report}");
+    assert_eq!(report["signatures"].as_array().unwrap().len(), 2, "{report}");
+
+    // Another collection: Alice signs, Bruno refuses with a reason.
+    let (mut api, title) = launch_collection(&server, "Avenant au contrat").await;
+    sign_on_phone(&alice, &mut api, "alice@client.fr", "+33611111111", &title, "alice-2").await;
+    wait_for(&alice, "[data-testid=signer-done]").await;
+    let invitation = api.outbox("bruno@client.fr", &title).await;
+    bruno.goto(signer_link(&invitation)).await.unwrap();
+    wait_for(&bruno, "[data-testid=refuse]").await.click().await.unwrap();
+    wait_for(&bruno, "[data-testid=refusal-reason]").await.send_keys("Le montant n'est pas le bon").await.unwrap();
+    screenshot(&bruno, "bruno-refuse-phone").await;
+    wait_for(&bruno, "[data-testid=confirm-refusal]").await.click().await.unwrap();
+    wait_for(&bruno, "[data-testid=signer-refused]").await;
+    let told = api.outbox("expert@demo.paraphe.fr", "Signature refusée").await;
+    assert!(told.contains("Le montant n'est pas le bon"), "{told}");
+
+    alice.quit().await.unwrap();
+    bruno.quit().await.unwrap();
+    server.stop().await;
+}
