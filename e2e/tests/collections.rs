@@ -66,11 +66,42 @@ async fn sign_on_phone(browser: &WebDriver, api: &mut Api, email: &str, mobile: 
     wait_for(browser, "[data-testid=sign]").await.click().await.unwrap();
 }
 
+/// The accountant prepares and launches the collection in the app, on a desktop browser.
+async fn prepare_in_browser(chromedriver: &Chromedriver, server: &Server, title: &str) -> WebDriver {
+    let browser = chromedriver.browser(1280, 900).await;
+    browser.goto(server.url("/connexion")).await.unwrap();
+    wait_for(&browser, "input#email").await.send_keys("expert@demo.paraphe.fr").await.unwrap();
+    wait_for(&browser, "input#password").await.send_keys("demo-expert-2026").await.unwrap();
+    wait_for(&browser, "button#login-submit").await.click().await.unwrap();
+    wait_for(&browser, "a#nav-collections").await.click().await.unwrap();
+    wait_for(&browser, "[data-testid=credit]").await;
+    wait_for(&browser, "input#collection-title").await.send_keys(title).await.unwrap();
+    wait_for(&browser, "textarea#collection-message").await.send_keys("Bonne lecture").await.unwrap();
+    wait_for(&browser, "button#create-collection").await.click().await.unwrap();
+    let pdf = paraphe_e2e::workspace_root().join("server/tests/fixtures/corpus/sign/002-trivial-libre-office-writer.pdf");
+    wait_for(&browser, "input#upload").await.send_keys(pdf.to_str().unwrap()).await.unwrap();
+    wait_for(&browser, "[data-testid=document-row]").await;
+    for (first, last, email, mobile) in [("Alice", "Martin", "alice@client.fr", "+33611111111"), ("Bruno", "Lefèvre", "bruno@client.fr", "+33622222222")] {
+        for (placeholder, value) in [("Prénom", first), ("Nom", last), ("Adresse e-mail", email), ("+33612345678", mobile)] {
+            wait_for(&browser, &format!("input[placeholder='{placeholder}']")).await.send_keys(value).await.unwrap();
+        }
+        wait_for(&browser, "form.stack button[type=submit]").await.click().await.unwrap();
+        wait_for(&browser, &format!("[data-testid=signer-row][data-email='{email}']")).await;
+    }
+    screenshot(&browser, "collection-draft-desktop").await;
+    wait_for(&browser, "[data-testid=launch]").await.click().await.unwrap();
+    wait_for(&browser, "[data-testid=remind]").await;
+    browser
+}
+
 #[tokio::test]
 async fn two_signers_sign_in_sequence_on_their_phones_and_a_refusal_ends_another_collection() {
     let server = Server::start().await;
     let chromedriver = Chromedriver::start().await;
-    let (mut api, title) = launch_collection(&server, "Lettre de mission 2026").await;
+    // Terms accepted through the API; the collection itself is prepared in the app.
+    let (mut api, _) = launch_collection(&server, "Préparée par l'API").await;
+    let title = "Lettre de mission 2026".to_owned();
+    let preparer = prepare_in_browser(&chromedriver, &server, &title).await;
 
     let alice = chromedriver.browser(PHONE.0, PHONE.1).await;
     sign_on_phone(&alice, &mut api, "alice@client.fr", "+33611111111", &title, "alice").await;
@@ -80,6 +111,16 @@ async fn two_signers_sign_in_sequence_on_their_phones_and_a_refusal_ends_another
     let bruno = chromedriver.browser(PHONE.0, PHONE.1).await;
     sign_on_phone(&bruno, &mut api, "bruno@client.fr", "+33622222222", &title, "bruno").await;
     wait_for(&bruno, "[data-testid=signer-completed]").await;
+    // The preparer's open page follows live.
+    let status = wait_for(&preparer, "[data-testid=collection-status]").await;
+    for _ in 0..50 {
+        if status.text().await.unwrap_or_default() == "Signée" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    assert_eq!(wait_for(&preparer, "[data-testid=collection-status]").await.text().await.unwrap(), "Signée");
+    screenshot(&preparer, "collection-completed-desktop").await;
 
     // The completion email links to the signed PDF; it carries two valid signatures.
     let completion = api.outbox("alice@client.fr", "Documents signés").await;
@@ -115,6 +156,7 @@ async fn two_signers_sign_in_sequence_on_their_phones_and_a_refusal_ends_another
     let told = api.outbox("expert@demo.paraphe.fr", "Signature refusée").await;
     assert!(told.contains("Le montant n'est pas le bon"), "{told}");
 
+    preparer.quit().await.unwrap();
     alice.quit().await.unwrap();
     bruno.quit().await.unwrap();
     server.stop().await;

@@ -38,6 +38,15 @@ operation!(RequestSigningCode, "graphql/request_signing_code.graphql");
 operation!(Sign, "graphql/sign.graphql");
 operation!(Refuse, "graphql/refuse.graphql");
 operation!(DevOutbox, "graphql/dev_outbox.graphql");
+operation!(Collections, "graphql/collections.graphql");
+operation!(Collection, "graphql/collection.graphql");
+operation!(CreateCollection, "graphql/create_collection.graphql");
+operation!(AddSigner, "graphql/add_signer.graphql");
+operation!(MoveSigner, "graphql/move_signer.graphql");
+operation!(RemoveSigner, "graphql/remove_signer.graphql");
+operation!(LaunchCollection, "graphql/launch_collection.graphql");
+operation!(CancelCollection, "graphql/cancel_collection.graphql");
+operation!(RemindCollection, "graphql/remind_collection.graphql");
 
 /// A failed operation: the server's code and message, or a network failure.
 #[derive(Debug, Clone, PartialEq)]

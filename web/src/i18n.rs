@@ -88,6 +88,81 @@ pub const YOU_SIGNED: &str = "Vous avez signé. Vous recevrez un e-mail avec les
 pub const ALL_SIGNED: &str = "Tous les signataires ont signé : téléchargez les documents signés ci-dessus.";
 pub const REFUSED: &str = "Cette demande de signature a été refusée ; elle est close.";
 pub const YOU_REFUSED: &str = "Vous avez refusé de signer. La demande est close et le cabinet en est informé.";
+pub const NAV_COLLECTIONS: &str = "Demandes de signature";
+pub const COLLECTIONS: &str = "Demandes de signature du cabinet";
+pub const CREDIT: &str = "Crédit";
+pub const AVAILABLE: &str = "disponibles";
+pub const NEW_COLLECTION: &str = "Nouvelle demande de signature";
+pub const TITLE: &str = "Titre";
+pub const MESSAGE: &str = "Message aux signataires";
+pub const PARALLEL: &str = "Inviter tous les signataires en même temps (sinon, dans l'ordre)";
+pub const CREATE: &str = "Créer";
+pub const EXPIRES: &str = "expire le";
+pub const COST: &str = "Coût";
+pub const LAUNCH: &str = "Lancer la demande";
+pub const REMIND: &str = "Relancer";
+pub const CANCEL: &str = "Annuler la demande";
+pub const CONFIRM_CANCEL: &str = "Annuler cette demande de signature ? Les signataires en seront informés.";
+pub const DOCUMENTS: &str = "Documents";
+pub const ADD_PDF: &str = "Ajouter un PDF (10 Mo au plus)";
+pub const SIGNERS: &str = "Signataires, dans l'ordre";
+pub const REASON: &str = "Motif";
+pub const ADD_ME: &str = "M'ajouter";
+pub const FIRST_NAME: &str = "Prénom";
+pub const LAST_NAME: &str = "Nom";
+pub const ADD_SIGNER: &str = "Ajouter le signataire";
+pub const TIMELINE: &str = "Historique";
+pub const AUDIT_BROKEN: &str = "Attention : la chaîne de preuve de cet historique est rompue.";
+
+/// A collection status as the GraphQL enum spells it (DRAFT, ACTIVE…).
+pub fn status_label(status: &str) -> &'static str {
+    match status {
+        "DRAFT" => "Brouillon",
+        "ACTIVE" => "En cours",
+        "COMPLETED" => "Signée",
+        "REFUSED" => "Refusée",
+        "EXPIRED" => "Expirée",
+        "CANCELLED" => "Annulée",
+        _ => "—",
+    }
+}
+
+pub fn signer_status_label(status: &str) -> &'static str {
+    match status {
+        "WAITING" => "En attente",
+        "INVITED" => "Invité",
+        "SIGNED" => "A signé",
+        "REFUSED" => "A refusé",
+        _ => "—",
+    }
+}
+
+/// An audit trail entry's kind, as the timeline shows it.
+pub fn event_label(kind: &str) -> String {
+    match kind {
+        "created" => "Demande créée",
+        "document_added" => "Document ajouté",
+        "document_removed" => "Document retiré",
+        "signer_added" => "Signataire ajouté",
+        "signer_removed" => "Signataire retiré",
+        "launched" => "Demande lancée",
+        "invited" => "Invitation envoyée",
+        "reminded" => "Relance envoyée",
+        "opened" => "Lien ouvert par le signataire",
+        "documents_accepted" => "Documents lus et acceptés",
+        "code_sent" => "Code envoyé par SMS",
+        "code_failed" => "Code erroné ou expiré",
+        "signed" => "Signé",
+        "refused" => "Refusé",
+        "completed" => "Tous ont signé",
+        "expired" => "Demande expirée",
+        "cancelled" => "Demande annulée",
+        "purged" => "Documents supprimés (conservation écoulée)",
+        other => return other.to_owned(),
+    }
+    .to_owned()
+}
+
 pub const NOT_YOUR_TURN: &str = "Cette demande n'attend pas votre signature pour le moment.";
 pub const OUTBOX_TITLE: &str = "Boîte d'envoi (développement)";
 pub const OUTBOX_HELP: &str = "Les e-mails et SMS que le serveur a envoyés, avec leurs liens et codes.";

@@ -1,5 +1,5 @@
 //! The live channel: one `graphql-transport-ws` socket subscribed to every cabinet of the
-//! person; each event makes the app refetch what it shows. Reconnects with backoff.
+//! person (its membership changes and its collections' progress); each event makes the app refetch what it shows. Reconnects with backoff.
 
 use futures::{SinkExt, StreamExt};
 use gloo_net::websocket::{futures::WebSocket, Message, WebSocketError};
@@ -11,6 +11,8 @@ use serde_json::{json, Value};
 use crate::session::Session;
 
 const SUBSCRIPTION: &str = "subscription($c: UUID!) { cabinetEvents(cabinetId: $c) { cabinetId kind userId at } }";
+/// Collection progress, for members who prepare (others get an error for this one, ignored).
+const COLLECTIONS: &str = "subscription($c: UUID!) { collectionEvents(cabinetId: $c) { collectionId kind at } }";
 const UNAUTHORIZED: u16 = 4401;
 
 enum Ended {
@@ -59,13 +61,15 @@ async fn run_once(session: Session) -> Ended {
             Some("connection_ack") => {
                 let cabinets = session.memberships.get_untracked();
                 for cabinet in cabinets {
-                    let subscribe = json!({
-                        "id": cabinet.cabinet_id,
-                        "type": "subscribe",
-                        "payload": { "query": SUBSCRIPTION, "variables": { "c": cabinet.cabinet_id } },
-                    });
-                    if sink.send(Message::Text(subscribe.to_string())).await.is_err() {
-                        return Ended::Lost;
+                    for (suffix, query) in [("", SUBSCRIPTION), (":collections", COLLECTIONS)] {
+                        let subscribe = json!({
+                            "id": format!("{}{suffix}", cabinet.cabinet_id),
+                            "type": "subscribe",
+                            "payload": { "query": query, "variables": { "c": cabinet.cabinet_id } },
+                        });
+                        if sink.send(Message::Text(subscribe.to_string())).await.is_err() {
+                            return Ended::Lost;
+                        }
                     }
                 }
                 session.live.set(true);

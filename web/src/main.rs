@@ -10,6 +10,7 @@ use leptos::prelude::*;
 use leptos_router::components::{ParentRoute, Route, Router, Routes};
 use leptos_router::path;
 
+use pages::collections::{CollectionPage, CollectionsPage};
 use pages::{dashboard::Dashboard, login::LoginPage, members::MembersPage, outbox::OutboxPage, shell::Shell, signer::SignerPage, terms::TermsPage};
 use session::Session;
 
@@ -26,6 +27,8 @@ fn App() -> impl IntoView {
                     <Route path=path!("") view=Dashboard />
                     <Route path=path!("cabinet/conditions") view=TermsPage />
                     <Route path=path!("cabinet/membres") view=MembersPage />
+                    <Route path=path!("collections") view=CollectionsPage />
+                    <Route path=path!("collections/:id") view=CollectionPage />
                 </ParentRoute>
             </Routes>
         </Router>

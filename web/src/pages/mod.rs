@@ -1,3 +1,4 @@
+pub mod collections;
 pub mod dashboard;
 pub mod login;
 pub mod members;

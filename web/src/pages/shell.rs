@@ -75,6 +75,7 @@ pub fn Shell() -> impl IntoView {
         </header>
         <nav class="tabs">
             <A href="/" attr:id="nav-dashboard">{i18n::NAV_DASHBOARD}</A>
+            <A href="/collections" attr:id="nav-collections">{i18n::NAV_COLLECTIONS}</A>
             <A href="/cabinet/membres" attr:id="nav-members">{i18n::NAV_MEMBERS}</A>
             <Show when=is_accountant>
                 <A href="/cabinet/conditions" attr:id="nav-terms">{i18n::NAV_TERMS}</A>

@@ -1,0 +1,283 @@
+//! The cabinet's collections: list with counters by status, a new draft, and one
+//! collection's page (documents, signers in order, launch, remind, cancel, download, live
+//! timeline). Everything reloads when the live channel reports a change.
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use leptos_router::components::A;
+use leptos_router::hooks::{use_navigate, use_params_map};
+
+use crate::api::{self, add_signer, cancel_collection, collection, collections, create_collection, launch_collection, move_signer, remind_collection, remove_signer};
+use crate::api::{AddSigner, CancelCollection, Collection, Collections, CreateCollection, LaunchCollection, MoveSigner, RemindCollection, RemoveSigner};
+use crate::i18n;
+use crate::session::Session;
+
+fn euros(cents: i64) -> String {
+    format!("{},{:02} €", cents / 100, cents.abs() % 100)
+}
+
+#[component]
+pub fn CollectionsPage() -> impl IntoView {
+    let session = expect_context::<Session>();
+    let data = RwSignal::new(None::<collections::ResponseData>);
+    let error = RwSignal::new(None::<String>);
+    Effect::new(move |_| {
+        let _ = session.version.get();
+        let Some(cabinet) = session.cabinet.get() else { return };
+        spawn_local(async move {
+            match api::run::<Collections>(collections::Variables { cabinet_id: cabinet.id }).await {
+                Ok(response) => data.set(Some(response)),
+                Err(e) => error.set(Some(i18n::error_message(e.code, &e.message))),
+            }
+        });
+    });
+
+    let title = RwSignal::new(String::new());
+    let message = RwSignal::new(String::new());
+    let parallel = RwSignal::new(false);
+    let navigate = use_navigate();
+    let create = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let Some(cabinet) = session.cabinet.get_untracked() else { return };
+        let navigate = navigate.clone();
+        spawn_local(async move {
+            let mode = if parallel.get_untracked() { create_collection::SigningMode::PARALLEL } else { create_collection::SigningMode::SEQUENTIAL };
+            let variables = create_collection::Variables { cabinet_id: cabinet.id, title: title.get_untracked(), message: message.get_untracked(), mode };
+            match api::run::<CreateCollection>(variables).await {
+                Ok(created) => navigate(&format!("/collections/{}", created.create_collection.id), Default::default()),
+                Err(e) => error.set(Some(i18n::error_message(e.code, &e.message))),
+            }
+        });
+    };
+
+    view! {
+        <section class="card">
+            <h2>{i18n::COLLECTIONS}</h2>
+            {move || data.get().map(|d| view! {
+                <p class="muted" data-testid="credit">{format!("{} : {} ({} {})", i18n::CREDIT, euros(d.credit.balance_cents), euros(d.credit.available_cents), i18n::AVAILABLE)}</p>
+                <div class="chips" data-testid="collection-counts">
+                    {d.collection_counts.iter().map(|c| view! { <span class="chip">{format!("{} : {}", i18n::status_label(&format!("{:?}", c.status)), c.count)}</span> }).collect_view()}
+                </div>
+                <ul class="collection-list">
+                    {d.collections.edges.clone().into_iter().map(|edge| {
+                        let node = edge.node;
+                        view! {
+                            <li data-testid="collection-row">
+                                <A href=format!("/collections/{}", node.id)>{node.title.clone()}</A>
+                                <span class="badge">{i18n::status_label(&format!("{:?}", node.status))}</span>
+                            </li>
+                        }
+                    }).collect_view()}
+                </ul>
+            })}
+            {move || error.get().map(|m| view! { <p class="error" role="alert">{m}</p> })}
+        </section>
+        <section class="card">
+            <h2>{i18n::NEW_COLLECTION}</h2>
+            <form on:submit=create class="stack">
+                <label for="collection-title">{i18n::TITLE}</label>
+                <input id="collection-title" required prop:value=title on:input=move |ev| title.set(event_target_value(&ev)) />
+                <label for="collection-message">{i18n::MESSAGE}</label>
+                <textarea id="collection-message" prop:value=message on:input=move |ev| message.set(event_target_value(&ev))></textarea>
+                <label class="check"><input type="checkbox" prop:checked=parallel on:change=move |ev| parallel.set(event_target_checked(&ev)) />{i18n::PARALLEL}</label>
+                <button class="primary" type="submit" id="create-collection">{i18n::CREATE}</button>
+            </form>
+        </section>
+    }
+}
+
+/// Sends a file as a GraphQL multipart request (the app's only non-JSON request).
+async fn upload_document(collection_id: String, file: web_sys::File) -> Result<(), api::ApiError> {
+    let network = |e: &dyn std::fmt::Debug| api::ApiError { code: paraphe_shared::ErrorCode::Internal, message: format!("réseau indisponible ({e:?})") };
+    let operations = serde_json::json!({
+        "query": "mutation($id: UUID!, $file: Upload!) { addDocument(collectionId: $id, file: $file) { id } }",
+        "variables": { "id": collection_id, "file": null },
+    });
+    let form = web_sys::FormData::new().map_err(|e| network(&e))?;
+    form.append_with_str("operations", &operations.to_string()).map_err(|e| network(&e))?;
+    form.append_with_str("map", r#"{"0": ["variables.file"]}"#).map_err(|e| network(&e))?;
+    form.append_with_blob_and_filename("0", &file, &file.name()).map_err(|e| network(&e))?;
+    let response = gloo_net::http::Request::post("/graphql")
+        .header("x-paraphe-csrf", "1")
+        .body(form)
+        .map_err(|e| network(&e))?
+        .send()
+        .await
+        .map_err(|e| network(&e))?;
+    let body: serde_json::Value = response.json().await.map_err(|e| network(&e))?;
+    if let Some(errors) = body.get("errors") {
+        let errors: Vec<graphql_client::Error> = serde_json::from_value(errors.clone()).unwrap_or_default();
+        if let Some(error) = api::first_error(&errors) {
+            return Err(error);
+        }
+    }
+    Ok(())
+}
+
+#[component]
+pub fn CollectionPage() -> impl IntoView {
+    let session = expect_context::<Session>();
+    let params = use_params_map();
+    let id = move || params.with(|p| p.get("id").unwrap_or_default());
+    let data = RwSignal::new(None::<collection::CollectionCollection>);
+    let error = RwSignal::new(None::<String>);
+    let pending = RwSignal::new(false);
+    let load = move || {
+        spawn_local(async move {
+            match api::run::<Collection>(collection::Variables { id: id() }).await {
+                Ok(response) => data.set(Some(response.collection)),
+                Err(e) => error.set(Some(i18n::error_message(e.code, &e.message))),
+            }
+        });
+    };
+    Effect::new(move |_| {
+        let _ = session.version.get();
+        load();
+    });
+
+    // Runs one mutation, then reloads; errors show under the page title.
+    let act = move |action: std::pin::Pin<Box<dyn std::future::Future<Output = Result<(), api::ApiError>>>>| {
+        if pending.get_untracked() {
+            return;
+        }
+        pending.set(true);
+        error.set(None);
+        spawn_local(async move {
+            if let Err(e) = action.await {
+                error.set(Some(i18n::error_message(e.code, &e.message)));
+            }
+            pending.set(false);
+            load();
+        });
+    };
+
+    let on_file = move |ev: leptos::ev::Event| {
+        let input: web_sys::HtmlInputElement = event_target(&ev);
+        let Some(file) = input.files().and_then(|files| files.get(0)) else { return };
+        input.set_value("");
+        act(Box::pin(upload_document(id(), file)));
+    };
+
+    let first = RwSignal::new(String::new());
+    let last = RwSignal::new(String::new());
+    let email = RwSignal::new(String::new());
+    let mobile = RwSignal::new(String::new());
+    let add = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let signer = add_signer::SignerInput {
+            me: false,
+            user_id: None,
+            contact_id: None,
+            first_name: Some(first.get_untracked()),
+            last_name: Some(last.get_untracked()),
+            email: Some(email.get_untracked()),
+            mobile: Some(mobile.get_untracked()),
+            level: 1,
+            stamp: None,
+        };
+        act(Box::pin(async move {
+            api::run::<AddSigner>(add_signer::Variables { collection_id: id(), signer }).await?;
+            for field in [first, last, email, mobile] {
+                field.set(String::new());
+            }
+            Ok(())
+        }));
+    };
+    let add_me = move |_| {
+        let signer = add_signer::SignerInput { me: true, user_id: None, contact_id: None, first_name: None, last_name: None, email: None, mobile: None, level: 1, stamp: None };
+        act(Box::pin(async move { api::run::<AddSigner>(add_signer::Variables { collection_id: id(), signer }).await.map(|_| ()) }));
+    };
+    let launch = move |_| act(Box::pin(async move { api::run::<LaunchCollection>(launch_collection::Variables { id: id() }).await.map(|_| ()) }));
+    let remind = move |_| act(Box::pin(async move { api::run::<RemindCollection>(remind_collection::Variables { id: id() }).await.map(|_| ()) }));
+    let cancel = move |_| {
+        let confirmed = web_sys::window().and_then(|w| w.confirm_with_message(i18n::CONFIRM_CANCEL).ok()).unwrap_or(false);
+        if confirmed {
+            act(Box::pin(async move { api::run::<CancelCollection>(cancel_collection::Variables { id: id() }).await.map(|_| ()) }));
+        }
+    };
+
+    view! {
+        {move || error.get().map(|m| view! { <p class="error" role="alert" data-testid="collection-error">{m}</p> })}
+        {move || data.get().map(|c| {
+            use collection::CollectionStatus as S;
+            let draft = matches!(c.status, S::DRAFT);
+            let active = matches!(c.status, S::ACTIVE);
+            let collection_id = c.id.clone();
+            let signer_count = c.signers.len() as i64;
+            view! {
+                <section class="card">
+                    <h2 data-testid="collection-title">{c.title.clone()}</h2>
+                    <p><span class="badge" data-testid="collection-status">{i18n::status_label(&format!("{:?}", c.status))}</span>
+                       {c.expires_at.clone().map(|at| format!(" · {} {}", i18n::EXPIRES, at.get(..10).unwrap_or(&at).to_owned()))}</p>
+                    {(!c.message.is_empty()).then(|| view! { <p class="message">{c.message.clone()}</p> })}
+                    <p class="muted">{format!("{} : {}", i18n::COST, euros(c.cost_cents))}</p>
+                    {draft.then(|| view! { <button class="primary" data-testid="launch" on:click=launch disabled=move || pending.get()>{i18n::LAUNCH}</button> })}
+                    {active.then(|| view! {
+                        <button data-testid="remind" on:click=remind disabled=move || pending.get()>{i18n::REMIND}</button>
+                        <button class="danger" data-testid="cancel" on:click=cancel disabled=move || pending.get()>{i18n::CANCEL}</button>
+                    })}
+                </section>
+                <section class="card">
+                    <h3>{i18n::DOCUMENTS}</h3>
+                    <ul>
+                        {c.documents.iter().map(|d| view! {
+                            <li data-testid="document-row">
+                                <a href=format!("/api/collections/{}/documents/{}", collection_id, d.id) target="_blank" rel="noopener">{d.filename.clone()}</a>
+                                <span class="muted">{format!(" — {}", i18n::pages(d.pages))}</span>
+                            </li>
+                        }).collect_view()}
+                    </ul>
+                    {draft.then(|| view! {
+                        <label class="button" for="upload">{i18n::ADD_PDF}</label>
+                        <input id="upload" class="visually-hidden" type="file" accept="application/pdf,.pdf" on:change=on_file />
+                    })}
+                </section>
+                <section class="card">
+                    <h3>{i18n::SIGNERS}</h3>
+                    <ol class="signers">
+                        {c.signers.iter().map(|s| {
+                            let signer_id = s.id.clone();
+                            let up = s.position - 1;
+                            let down = s.position + 1;
+                            let (id_up, id_down, id_remove) = (signer_id.clone(), signer_id.clone(), signer_id.clone());
+                            view! {
+                                <li data-testid="signer-row" data-email=s.email.clone()>
+                                    <strong>{format!("{} {}", s.first_name, s.last_name.to_uppercase())}</strong>
+                                    <span class="muted">{format!(" {} · {}", s.email, s.mobile)}</span>
+                                    <span class="badge">{i18n::signer_status_label(&format!("{:?}", s.status))}</span>
+                                    {s.refusal_reason.clone().map(|r| view! { <p class="muted">{format!("{} : {r}", i18n::REASON)}</p> })}
+                                    {draft.then(|| view! {
+                                        <span class="member-actions">
+                                            <button class="ghost" disabled={up < 1} on:click=move |_| { let sid = id_up.clone(); act(Box::pin(async move { api::run::<MoveSigner>(move_signer::Variables { collection_id: id(), signer_id: sid, position: up }).await.map(|_| ()) })) }>"↑"</button>
+                                            <button class="ghost" disabled={down > signer_count} on:click=move |_| { let sid = id_down.clone(); act(Box::pin(async move { api::run::<MoveSigner>(move_signer::Variables { collection_id: id(), signer_id: sid, position: down }).await.map(|_| ()) })) }>"↓"</button>
+                                            <button class="ghost danger" on:click=move |_| { let sid = id_remove.clone(); act(Box::pin(async move { api::run::<RemoveSigner>(remove_signer::Variables { collection_id: id(), signer_id: sid }).await.map(|_| ()) })) }>{i18n::REMOVE}</button>
+                                        </span>
+                                    })}
+                                </li>
+                            }
+                        }).collect_view()}
+                    </ol>
+                    {draft.then(|| view! {
+                        <button class="ghost" data-testid="add-me" on:click=add_me>{i18n::ADD_ME}</button>
+                        <form class="stack" on:submit=add>
+                            <input placeholder=i18n::FIRST_NAME required prop:value=first on:input=move |ev| first.set(event_target_value(&ev)) />
+                            <input placeholder=i18n::LAST_NAME required prop:value=last on:input=move |ev| last.set(event_target_value(&ev)) />
+                            <input type="email" placeholder=i18n::EMAIL required prop:value=email on:input=move |ev| email.set(event_target_value(&ev)) />
+                            <input type="tel" placeholder="+33612345678" required prop:value=mobile on:input=move |ev| mobile.set(event_target_value(&ev)) />
+                            <button type="submit">{i18n::ADD_SIGNER}</button>
+                        </form>
+                    })}
+                </section>
+                <section class="card">
+                    <h3>{i18n::TIMELINE}</h3>
+                    {(!c.audit_trail_intact).then(|| view! { <p class="error">{i18n::AUDIT_BROKEN}</p> })}
+                    <ol class="timeline" data-testid="timeline">
+                        {c.audit_trail.iter().rev().map(|e| view! {
+                            <li>{format!("{} — {}", e.at.get(..16).unwrap_or(&e.at).replace('T', " "), i18n::event_label(&e.kind))}</li>
+                        }).collect_view()}
+                    </ol>
+                </section>
+            }
+        })}
+    }
+}
