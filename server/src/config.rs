@@ -19,6 +19,8 @@
 //! | `PARAPHE_OUTBOX_DIR` | `.data/outbox` | development outbox: one file per email or SMS |
 //! | `PARAPHE_DEV_OUTBOX` | `false` | expose the outbox (codes and links) to the app's development page |
 //! | `PARAPHE_REMIND_EVERY_DAYS` | `3` | automatic reminder of pending signers; 0 turns it off |
+//! | `PARAPHE_PLATFORM_NAME` | `Paraphe` | the operator's name in the seal of proof files |
+//! | `PARAPHE_PLATFORM_SIREN` | `000000000` | the operator's SIREN in that seal certificate |
 //! | `RUST_LOG` | `info` | log filter; `PARAPHE_LOG_FORMAT=json` for JSON lines |
 
 use std::net::SocketAddr;
@@ -48,6 +50,8 @@ pub struct Config {
     pub outbox_dir: PathBuf,
     pub dev_outbox: bool,
     pub remind_every_days: i64,
+    pub platform_name: String,
+    pub platform_siren: String,
 }
 
 // Connection strings may carry passwords: never print them.
@@ -111,6 +115,8 @@ impl Config {
                 Some(d) => d.parse().context("PARAPHE_REMIND_EVERY_DAYS must be a whole number")?,
                 None => 3,
             },
+            platform_name: var("PARAPHE_PLATFORM_NAME").unwrap_or_else(|| "Paraphe".into()),
+            platform_siren: var("PARAPHE_PLATFORM_SIREN").unwrap_or_else(|| "000000000".into()),
         })
     }
 
@@ -138,6 +144,8 @@ impl Config {
             outbox_dir: std::env::temp_dir().join(format!("paraphe-outbox-{}", std::process::id())),
             dev_outbox: true,
             remind_every_days: 3,
+            platform_name: "Paraphe".into(),
+            platform_siren: "000000000".into(),
         }
     }
 
@@ -153,6 +161,10 @@ impl Config {
             None => SmsTransport::Outbox(self.outbox_dir.clone()),
         };
         Ok((email, sms))
+    }
+
+    pub fn proof_sealer(&self) -> crate::collections::proof::Sealer {
+        crate::collections::proof::Sealer { name: self.platform_name.clone(), siren: self.platform_siren.clone() }
     }
 
     /// Cookies get `Secure` when users reach us over TLS.

@@ -529,3 +529,66 @@ async fn codes_go_through_the_http_sms_gateway_and_failures_are_retried(db: PgPo
     }
     panic!("the SMS was delivered but not marked sent");
 }
+
+#[sqlx::test(migrator = "paraphe_server::db::MIGRATOR")]
+async fn the_proof_file_holds_everything_and_its_seal_verifies(db: PgPool) {
+    let server = TestServer::start(db.clone()).await;
+    let firm = firm(&db, "prf", true).await;
+    credit(&db, firm.cabinet, 100).await;
+    let mut preparer = server.login(&firm.accountant_email, PASSWORD).await;
+    let mobile = "+33670707070";
+    let id = draft(&mut preparer, firm.cabinet, "SEQUENTIAL", &[person("Yves", "Marchand", "yves@client.fr", mobile)]).await;
+    preparer.data(LAUNCH, json!({ "id": id })).await;
+    let token = invitation_tokens(&db, &server).await.remove(0).0;
+    sign_through(&server, &token, mobile).await;
+
+    let url = server.url(&format!("/api/collections/{id}/proof.zip"));
+    assert_eq!(reqwest::get(&url).await.unwrap().status(), 401, "the proof file needs a session");
+    let response = preparer.http.get(&url).header("cookie", preparer.cookie.clone().unwrap()).send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    let zip = response.bytes().await.unwrap().to_vec();
+
+    // Checked with Python's zipfile and openssl, not with our own code.
+    let dir = std::env::temp_dir().join(format!("paraphe-proof-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("proof.zip"), &zip).unwrap();
+    let unzip = std::process::Command::new(python()).args(["-m", "zipfile", "-e", "proof.zip", "out"]).current_dir(&dir).output().unwrap();
+    assert!(unzip.status.success(), "{}", String::from_utf8_lossy(&unzip.stderr));
+    let out = dir.join("out");
+    let manifest: Value = serde_json::from_slice(&std::fs::read(out.join("manifest.json")).unwrap()).unwrap();
+    let names: Vec<&str> = manifest["files"].as_array().unwrap().iter().map(|f| f["name"].as_str().unwrap()).collect();
+    for expected in ["documents/01-liasse.pdf", "audit-trail.json", "audit-trail.pdf", "certificate-status.json", "certificates/root-ca.pem"] {
+        assert!(names.contains(&expected), "{expected} missing from {names:?}");
+    }
+    for file in manifest["files"].as_array().unwrap() {
+        let bytes = std::fs::read(out.join(file["name"].as_str().unwrap())).unwrap();
+        assert_eq!(hex_sha256(&bytes), file["sha256"].as_str().unwrap(), "{file}");
+    }
+    assert!(manifest["audit_chain"].as_str().unwrap().starts_with("Intact"), "{manifest}");
+    let status: Value = serde_json::from_slice(&std::fs::read(out.join("certificate-status.json")).unwrap()).unwrap();
+    assert_eq!(status["certificates"][0]["state"]["status"], "good", "{status}");
+
+    // The manifest's seal verifies against the instance's root.
+    std::fs::write(dir.join("root.pem"), server.pki.hierarchy.roots_pem().unwrap()).unwrap();
+    let verify = std::process::Command::new("openssl")
+        .args(["cms", "-verify", "-binary", "-inform", "DER", "-in", "out/manifest.json.p7s", "-content", "out/manifest.json", "-CAfile", "root.pem", "-purpose", "any", "-out", "/dev/null"])
+        .current_dir(&dir)
+        .output()
+        .unwrap();
+    assert!(verify.status.success(), "{}", String::from_utf8_lossy(&verify.stderr));
+    // The readable trail is a sealed PDF pyHanko accepts, and the signed document too.
+    for pdf in ["audit-trail.pdf", "documents/01-liasse.pdf"] {
+        let report = pyhanko(&server, &std::fs::read(out.join(pdf)).unwrap(), "proof");
+        assert!(!report.is_empty() && report.iter().all(|s| s["bottom_line"] == true), "{pdf}: {report:?}");
+    }
+    // The download itself is in the trail.
+    let collection = preparer.data(COLLECTION, json!({ "id": id })).await;
+    let kinds: Vec<&str> = collection["collection"]["auditTrail"].as_array().unwrap().iter().map(|e| e["kind"].as_str().unwrap()).collect();
+    assert_eq!(kinds.last(), Some(&"proof_downloaded"));
+}
+
+fn hex_sha256(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+}

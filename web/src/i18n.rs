@@ -112,6 +112,7 @@ pub const FIRST_NAME: &str = "Prénom";
 pub const LAST_NAME: &str = "Nom";
 pub const ADD_SIGNER: &str = "Ajouter le signataire";
 pub const TIMELINE: &str = "Historique";
+pub const PROOF_FILE: &str = "Fichier de preuve (ZIP)";
 pub const AUDIT_BROKEN: &str = "Attention : la chaîne de preuve de cet historique est rompue.";
 
 /// A collection status as the GraphQL enum spells it (DRAFT, ACTIVE…).

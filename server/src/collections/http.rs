@@ -1,6 +1,6 @@
 //! Document downloads: by the signer's link, or by a preparer's session.
 
-use axum::extract::{Path, State};
+use axum::extract::{ConnectInfo, Path, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -17,6 +17,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/api/signer/{token}/documents/{document_id}", get(signer_document))
         .route("/api/collections/{collection_id}/documents/{document_id}", get(preparer_document))
+        .route("/api/collections/{collection_id}/proof.zip", get(proof_file))
 }
 
 fn pdf(filename: &str, content: Vec<u8>) -> Response {
@@ -49,6 +50,49 @@ async fn signer_document(State(state): State<AppState>, Path((token, document_id
         Ok((filename, content)) => pdf(&filename, content),
         Err(e) => error(e.into()),
     }
+}
+
+/// The preparer's session, allowed to prepare in the collection's cabinet.
+async fn preparer(state: &AppState, headers: &HeaderMap, collection_id: Uuid) -> Result<crate::accounts::Viewer, Response> {
+    let viewer = match authenticate(state, session_token(headers)).await {
+        Ok(auth) => auth.0,
+        Err(e) => return Err(error(ApiError::internal(&e))),
+    };
+    let Some(viewer) = viewer else { return Err(error(ApiError::unauthenticated())) };
+    super::scoped(&state.db, viewer.user_id, collection_id, &[Need::Delegation(Delegation::Prepare)]).await.map_err(error)?;
+    Ok(viewer)
+}
+
+/// The proof file (ZIP) of a collection, audited as a download.
+async fn proof_file(State(state): State<AppState>, ConnectInfo(peer): ConnectInfo<std::net::SocketAddr>, headers: HeaderMap, Path(collection_id): Path<Uuid>) -> Response {
+    let viewer = match preparer(&state, &headers, collection_id).await {
+        Ok(viewer) => viewer,
+        Err(response) => return response,
+    };
+    let zip = match super::proof::build(&state.db, &state.pki, &state.config.proof_sealer(), collection_id).await {
+        Ok(zip) => zip,
+        Err(e) => return error(e.into()),
+    };
+    let recorded = async {
+        let mut tx = state.db.begin().await?;
+        super::lock(&mut tx, collection_id).await?;
+        let meta = crate::http::request_meta(&state, &headers, peer);
+        crate::audit::append(&mut tx, collection_id, "proof_downloaded", crate::audit::Actor::User(viewer.user_id), &meta, serde_json::json!({})).await?;
+        tx.commit().await?;
+        Ok::<_, super::CollectionError>(())
+    };
+    if let Err(e) = recorded.await {
+        return error(e.into());
+    }
+    (
+        [
+            (header::CONTENT_TYPE, "application/zip".to_owned()),
+            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"preuve-{collection_id}.zip\"")),
+            (header::CACHE_CONTROL, "private, no-store".to_owned()),
+        ],
+        zip,
+    )
+        .into_response()
 }
 
 async fn preparer_document(State(state): State<AppState>, headers: HeaderMap, Path((collection_id, document_id)): Path<(Uuid, Uuid)>) -> Response {

@@ -16,6 +16,7 @@ pub mod graphql;
 pub mod http;
 pub mod jobs;
 pub mod prepare;
+pub mod proof;
 pub mod signer;
 
 use chrono::{DateTime, Utc};

@@ -7,6 +7,7 @@ pub mod levels;
 pub mod oids;
 pub mod pdf;
 pub mod stamp;
+pub mod text_pdf;
 pub mod validation;
 mod syntax;
 

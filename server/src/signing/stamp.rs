@@ -98,7 +98,7 @@ impl VisibleStamp {
 }
 
 /// WinAnsiEncoding bytes; characters it lacks become '?'.
-fn win_ansi(text: &str) -> Vec<u8> {
+pub(crate) fn win_ansi(text: &str) -> Vec<u8> {
     text.chars()
         .map(|c| match c {
             ' '..='~' => c as u8,

@@ -212,6 +212,9 @@ pub fn CollectionPage() -> impl IntoView {
                     {(!c.message.is_empty()).then(|| view! { <p class="message">{c.message.clone()}</p> })}
                     <p class="muted">{format!("{} : {}", i18n::COST, euros(c.cost_cents))}</p>
                     {draft.then(|| view! { <button class="primary" data-testid="launch" on:click=launch disabled=move || pending.get()>{i18n::LAUNCH}</button> })}
+                    {(!draft).then(|| view! {
+                        <a class="button" data-testid="proof-file" href=format!("/api/collections/{}/proof.zip", c.id)>{i18n::PROOF_FILE}</a>
+                    })}
                     {active.then(|| view! {
                         <button data-testid="remind" on:click=remind disabled=move || pending.get()>{i18n::REMIND}</button>
                         <button class="danger" data-testid="cancel" on:click=cancel disabled=move || pending.get()>{i18n::CANCEL}</button>
