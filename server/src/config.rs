@@ -18,7 +18,7 @@
 //! | `PARAPHE_SMS_GATEWAY_TOKEN` | empty | bearer token for the SMS gateway |
 //! | `PARAPHE_OUTBOX_DIR` | `.data/outbox` | development outbox: one file per email or SMS |
 //! | `PARAPHE_DEV_OUTBOX` | `false` | expose the outbox (codes and links) to the app's development page |
-//! | `PARAPHE_REMIND_EVERY_DAYS` | `3` | automatic reminder of pending signers; 0 turns it off |
+//! | `PARAPHE_REMIND_EVERY_DAYS` | `3` | automatic reminder of pending signers (it does not move the expiry; a manual one does); 0 turns it off |
 //! | `PARAPHE_PLATFORM_NAME` | `Paraphe` | the operator's name in the seal of proof files |
 //! | `PARAPHE_PLATFORM_SIREN` | `000000000` | the operator's SIREN in that seal certificate |
 //! | `RUST_LOG` | `info` | log filter; `PARAPHE_LOG_FORMAT=json` for JSON lines |

@@ -386,9 +386,14 @@ async fn expiry_reminders_and_purge_run_as_jobs(db: PgPool) {
         server.client().data(SESSION, json!({ "t": token })).await;
     }
 
-    // Three days without news: an automatic reminder.
-    sqlx::query("UPDATE collections SET last_reminded_at = now() - interval '4 days'").execute(&db).await.unwrap();
+    // Three days without news: an automatic reminder, which does not move the expiry
+    // (or automatic reminders would keep a collection alive for ever).
+    sqlx::query("UPDATE collections SET last_reminded_at = now() - interval '4 days', expires_at = now() + interval '2 days'").execute(&db).await.unwrap();
     assert_eq!(jobs.run_once().await.unwrap().reminded, 1);
+    let (days,): (f64,) = sqlx::query_as("SELECT EXTRACT(EPOCH FROM expires_at - now())::float8 / 86400 FROM collections").fetch_one(&db).await.unwrap();
+    assert!((days - 2.0).abs() < 0.01, "{days}");
+    let (invitations,): (i64,) = sqlx::query_as("SELECT count(*) FROM outbox WHERE recipient = 'marc@client.fr'").fetch_one(&db).await.unwrap();
+    assert_eq!(invitations, 3);
 
     // Past its expiry: expired, the signer's link is dead, the preparer is told.
     sqlx::query("UPDATE collections SET expires_at = now() - interval '1 minute'").execute(&db).await.unwrap();

@@ -500,7 +500,7 @@ impl CollectionsMutation {
     /// Resends pending invitations and extends the expiry to 15 days from now.
     async fn remind_collection(&self, ctx: &Context<'_>, id: Uuid) -> ApiResult<Collection> {
         let (scope, _) = super::scoped(ctx.db(), ctx.viewer()?.user_id, id, PREPARE).await?;
-        let row = prepare::remind(ctx.db(), &ctx.config().public_url, id, crate::audit::Actor::User(scope.user_id()), &ctx.meta(), Some(&scope)).await?;
+        let row = prepare::remind(ctx.db(), &ctx.config().public_url, id, crate::audit::Actor::User(scope.user_id()), &ctx.meta(), Some(&scope), prepare::Reminder::Manual).await?;
         wake(ctx);
         announce(ctx.bus(), row.cabinet_id, row.id, CollectionEventKind::Reminded, None).await;
         Ok(row.into())

@@ -83,8 +83,8 @@ impl Jobs {
         Ok(done)
     }
 
-    /// Every few days without news, pending signers are reminded (which also extends the
-    /// expiry by 15 days, as a manual reminder does).
+    /// Every few days without news, pending signers are reminded. Unlike a manual
+    /// reminder, this one leaves the expiry where it is.
     async fn remind(&self) -> Result<usize> {
         if self.remind_every_days <= 0 {
             return Ok(0);
@@ -98,7 +98,7 @@ impl Jobs {
         .await?;
         let mut done = 0;
         for (id, cabinet_id) in due {
-            match prepare::remind(&self.db, &self.public_url, id, Actor::System, &RequestMeta::default(), None).await {
+            match prepare::remind(&self.db, &self.public_url, id, Actor::System, &RequestMeta::default(), None, prepare::Reminder::Automatic).await {
                 Ok(_) => {
                     super::announce(&self.bus, cabinet_id, id, CollectionEventKind::Reminded, None).await;
                     done += 1;

@@ -430,8 +430,19 @@ pub async fn cancel(db: &PgPool, scope: &CabinetScope, collection_id: Uuid, meta
     Ok(row)
 }
 
-/// Resends the pending invitations and moves the expiry to 15 days from now.
-pub async fn remind(db: &PgPool, public_url: &str, collection_id: Uuid, actor: Actor, meta: &RequestMeta, scope: Option<&CabinetScope>) -> Result<CollectionRow> {
+/// How a reminder treats the expiry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reminder {
+    /// Sent by the preparer: the expiry moves to 15 days from now.
+    Manual,
+    /// Sent by the server every few days: the expiry stays, or no collection would ever
+    /// expire.
+    Automatic,
+}
+
+/// Resends the pending invitations; a manual reminder also moves the expiry to 15 days
+/// from now.
+pub async fn remind(db: &PgPool, public_url: &str, collection_id: Uuid, actor: Actor, meta: &RequestMeta, scope: Option<&CabinetScope>, kind: Reminder) -> Result<CollectionRow> {
     let mut tx = db.begin().await?;
     let row = match scope {
         Some(scope) => lock_in_scope(&mut tx, scope, collection_id).await?,
@@ -441,10 +452,13 @@ pub async fn remind(db: &PgPool, public_url: &str, collection_id: Uuid, actor: A
         return Err(CollectionError::InvalidState("seule une demande en cours peut être relancée".into()));
     }
     let row: CollectionRow = sqlx::query_as(
-        "UPDATE collections SET expires_at = now() + make_interval(days => $2), last_reminded_at = now() WHERE id = $1 RETURNING *",
+        "UPDATE collections SET last_reminded_at = now(),
+                expires_at = CASE WHEN $3 THEN now() + make_interval(days => $2) ELSE expires_at END
+         WHERE id = $1 RETURNING *",
     )
     .bind(collection_id)
     .bind(EXPIRY_DAYS as i32)
+    .bind(kind == Reminder::Manual)
     .fetch_one(&mut *tx)
     .await?;
     for signer in super::signers(&mut tx, collection_id).await? {
