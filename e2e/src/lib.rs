@@ -223,6 +223,21 @@ impl Api {
         self.send(request).await
     }
 
+    /// Logs in as the demo accountant and opens the demo cabinet (accepts the current
+    /// terms); returns the cabinet's id.
+    pub async fn open_demo_cabinet(&mut self) -> String {
+        self.run("mutation { login(email: \"expert@demo.paraphe.fr\", password: \"demo-expert-2026\") { user { id } } }", serde_json::json!({})).await;
+        let me = self.run("{ me { memberships { cabinetId } } }", serde_json::json!({})).await;
+        let cabinet = me["me"]["memberships"][0]["cabinetId"].as_str().expect("a demo cabinet").to_owned();
+        let terms = self.run("{ currentTerms { cguVersion privacyPolicyVersion } }", serde_json::json!({})).await;
+        self.run(
+            "mutation($c: UUID!, $g: String!, $p: String!) { acceptTerms(cabinetId: $c, cguVersion: $g, privacyPolicyVersion: $p) { id } }",
+            serde_json::json!({ "c": cabinet, "g": terms["currentTerms"]["cguVersion"], "p": terms["currentTerms"]["privacyPolicyVersion"] }),
+        )
+        .await;
+        cabinet
+    }
+
     /// A multipart upload of `content` as the `$file` variable.
     pub async fn upload(&mut self, query: &str, variables: serde_json::Value, filename: &str, content: Vec<u8>) -> serde_json::Value {
         let form = reqwest::multipart::Form::new()

@@ -17,15 +17,7 @@ fn sample_pdf() -> Vec<u8> {
 /// collection for Alice then Bruno. Returns the API session and the cabinet id.
 async fn launch_collection(server: &Server, title: &str) -> (Api, String) {
     let mut api = Api::new(server);
-    api.run("mutation { login(email: \"expert@demo.paraphe.fr\", password: \"demo-expert-2026\") { user { id } } }", json!({})).await;
-    let me = api.run("{ me { memberships { cabinetId } } }", json!({})).await;
-    let cabinet = me["me"]["memberships"][0]["cabinetId"].as_str().unwrap().to_owned();
-    let terms = api.run("{ currentTerms { cguVersion privacyPolicyVersion } }", json!({})).await;
-    api.run(
-        "mutation($c: UUID!, $g: String!, $p: String!) { acceptTerms(cabinetId: $c, cguVersion: $g, privacyPolicyVersion: $p) { id } }",
-        json!({ "c": cabinet, "g": terms["currentTerms"]["cguVersion"], "p": terms["currentTerms"]["privacyPolicyVersion"] }),
-    )
-    .await;
+    let cabinet = api.open_demo_cabinet().await;
     let created = api.run("mutation($c: UUID!, $t: String!) { createCollection(cabinetId: $c, title: $t, message: \"Bonne lecture\") { id } }", json!({ "c": cabinet, "t": title })).await;
     let id = created["createCollection"]["id"].as_str().unwrap().to_owned();
     api.upload("mutation($id: UUID!, $file: Upload!) { addDocument(collectionId: $id, file: $file) { id } }", json!({ "id": id, "file": null }), "contrat.pdf", sample_pdf()).await;

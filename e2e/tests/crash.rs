@@ -40,15 +40,7 @@ async fn state(db: &mut sqlx::PgConnection, collection: &str, original: &[u8]) -
 async fn a_crash_while_signing_loses_nothing_and_leaves_no_half_signature() {
     let mut server = Server::start().await;
     let mut api = Api::new(&server);
-    api.run("mutation { login(email: \"expert@demo.paraphe.fr\", password: \"demo-expert-2026\") { user { id } } }", json!({})).await;
-    let me = api.run("{ me { memberships { cabinetId } } }", json!({})).await;
-    let cabinet = me["me"]["memberships"][0]["cabinetId"].as_str().unwrap().to_owned();
-    let terms = api.run("{ currentTerms { cguVersion privacyPolicyVersion } }", json!({})).await;
-    api.run(
-        "mutation($c: UUID!, $g: String!, $p: String!) { acceptTerms(cabinetId: $c, cguVersion: $g, privacyPolicyVersion: $p) { id } }",
-        json!({ "c": cabinet, "g": terms["currentTerms"]["cguVersion"], "p": terms["currentTerms"]["privacyPolicyVersion"] }),
-    )
-    .await;
+    let cabinet = api.open_demo_cabinet().await;
     let mut db = <sqlx::PgConnection as sqlx::Connection>::connect(&server.database_url).await.unwrap();
     let original = big_pdf();
     let mut outcomes = Vec::new();

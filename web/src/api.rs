@@ -93,6 +93,33 @@ pub async fn run<Q: GraphQLQuery>(variables: Q::Variables) -> Result<Q::Response
     parsed.data.ok_or_else(|| ApiError::network("réponse vide"))
 }
 
+/// A user action: one GraphQL call (or a few) whose failure is shown to the user.
+pub type Action = std::pin::Pin<Box<dyn std::future::Future<Output = Result<(), ApiError>>>>;
+
+/// Runs actions one at a time: `pending` while one runs (others are ignored), its error
+/// in `error` in the user's words, then `after` (typically: reload what the page shows).
+pub fn action_runner(
+    pending: leptos::prelude::RwSignal<bool>,
+    error: leptos::prelude::RwSignal<Option<String>>,
+    after: impl Fn() + Copy + 'static,
+) -> impl Fn(Action) + Copy + 'static {
+    use leptos::prelude::{GetUntracked, Set};
+    move |action: Action| {
+        if pending.get_untracked() {
+            return;
+        }
+        pending.set(true);
+        error.set(None);
+        leptos::task::spawn_local(async move {
+            if let Err(e) = action.await {
+                error.set(Some(crate::i18n::error_message(e.code, &e.message)));
+            }
+            pending.set(false);
+            after();
+        });
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -218,14 +218,7 @@ impl CabinetsSubscription {
         let mut events = ctx.bus().subscribe();
         Ok(async_stream::stream! {
             loop {
-                let event = match events.recv().await {
-                    Ok(event) => event,
-                    Err(tokio::sync::broadcast::error::RecvError::Lagged(missed)) => {
-                        tracing::warn!(missed, "subscriber lagged behind the event bus");
-                        continue;
-                    }
-                    Err(tokio::sync::broadcast::error::RecvError::Closed) => break,
-                };
+                let Some(event) = crate::events::next(&mut events).await else { break };
                 // Collection progress has its own subscription.
                 if event.cabinet_id != cabinet_id || event.collection.is_some() {
                     continue;

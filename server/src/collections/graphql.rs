@@ -571,14 +571,7 @@ impl CollectionsSubscription {
         let mut events = ctx.bus().subscribe();
         Ok(async_stream::stream! {
             loop {
-                let event = match events.recv().await {
-                    Ok(event) => event,
-                    Err(tokio::sync::broadcast::error::RecvError::Lagged(missed)) => {
-                        tracing::warn!(missed, "subscriber lagged behind the event bus");
-                        continue;
-                    }
-                    Err(tokio::sync::broadcast::error::RecvError::Closed) => break,
-                };
+                let Some(event) = crate::events::next(&mut events).await else { break };
                 let Some(change) = event.collection else { continue };
                 if event.cabinet_id != cabinet_id || collection_id.is_some_and(|id| id != change.collection_id) {
                     continue;

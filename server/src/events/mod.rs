@@ -105,6 +105,18 @@ impl EventBus {
     }
 }
 
+/// The next event of a subscription, skipping over a lag (events are notifications and
+/// clients refetch, so a missed one costs nothing); `None` once the bus is gone.
+pub async fn next(receiver: &mut broadcast::Receiver<DomainEvent>) -> Option<DomainEvent> {
+    loop {
+        match receiver.recv().await {
+            Ok(event) => return Some(event),
+            Err(broadcast::error::RecvError::Lagged(missed)) => tracing::warn!(missed, "subscriber lagged behind the event bus"),
+            Err(broadcast::error::RecvError::Closed) => return None,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -136,20 +136,7 @@ pub fn CollectionPage() -> impl IntoView {
     });
 
     // Runs one mutation, then reloads; errors show under the page title.
-    let act = move |action: std::pin::Pin<Box<dyn std::future::Future<Output = Result<(), api::ApiError>>>>| {
-        if pending.get_untracked() {
-            return;
-        }
-        pending.set(true);
-        error.set(None);
-        spawn_local(async move {
-            if let Err(e) = action.await {
-                error.set(Some(i18n::error_message(e.code, &e.message)));
-            }
-            pending.set(false);
-            load();
-        });
-    };
+    let act = api::action_runner(pending, error, load);
 
     let on_file = move |ev: leptos::ev::Event| {
         let input: web_sys::HtmlInputElement = event_target(&ev);

@@ -36,20 +36,7 @@ pub fn SignerPage() -> impl IntoView {
     reload();
 
     // Runs one step; on success reloads the session, on failure shows why.
-    let step = move |action: std::pin::Pin<Box<dyn std::future::Future<Output = Result<(), api::ApiError>>>>| {
-        if pending.get_untracked() {
-            return;
-        }
-        pending.set(true);
-        error.set(None);
-        spawn_local(async move {
-            if let Err(e) = action.await {
-                error.set(Some(i18n::error_message(e.code, &e.message)));
-            }
-            pending.set(false);
-            reload();
-        });
-    };
+    let step = api::action_runner(pending, error, reload);
 
     let accept = move |_| {
         step(Box::pin(async move { api::run::<AcceptDocuments>(accept_documents::Variables { token: token() }).await.map(|_| ()) }))
