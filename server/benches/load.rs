@@ -112,7 +112,7 @@ async fn main() -> anyhow::Result<()> {
         let mobile = format!("+3367{i:07}");
         let source = prepare::SignerSource::Person { first_name: "Client".into(), last_name: format!("Numero{i}"), email: format!("client{i}@charge.fr"), mobile: mobile.clone() };
         prepare::add_signer(&db, &scope, collection.id, source, 1, None, &meta).await?;
-        prepare::launch(&db, &config_public_url(addr), &scope, collection.id, &meta).await?;
+        prepare::launch(&db, &format!("http://{addr}"), &scope, collection.id, &meta).await?;
         let (body,): (String,) = sqlx::query_as("SELECT body FROM outbox WHERE channel = 'email' AND recipient = $1").bind(format!("client{i}@charge.fr")).fetch_one(&db).await?;
         let start = body.find("/signer/").ok_or_else(|| anyhow::anyhow!("no link"))? + "/signer/".len();
         let token: String = body[start..].chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_').collect();
@@ -159,8 +159,4 @@ async fn main() -> anyhow::Result<()> {
     let mut admin = <sqlx::PgConnection as sqlx::Connection>::connect(&admin_url).await?;
     sqlx::query(&format!("DROP DATABASE IF EXISTS {database} WITH (FORCE)")).execute(&mut admin).await?;
     Ok(())
-}
-
-fn config_public_url(addr: SocketAddr) -> String {
-    format!("http://{addr}")
 }

@@ -205,7 +205,7 @@ async fn parallel_signers_signing_at_once_both_keep_their_signature(db: PgPool) 
     let mut preparer = server.login(&firm.accountant_email, PASSWORD).await;
     let id = draft(&mut preparer, firm.cabinet, "PARALLEL", &[person("Emma", "Blanc", "emma@client.fr", "+33633333333"), person("Farid", "Noir", "farid@client.fr", "+33644444444")]).await;
     preparer.data(LAUNCH, json!({ "id": id })).await;
-    let tokens = invitation_tokens(&db, &server).await;
+    let tokens = invitation_tokens(&db).await;
     let mut clients = Vec::new();
     for (token, mobile) in &tokens {
         let mut client = server.client();
@@ -226,7 +226,7 @@ async fn parallel_signers_signing_at_once_both_keep_their_signature(db: PgPool) 
 }
 
 /// Tokens can only be read from the emails: here from the dispatcher's outbox files.
-async fn invitation_tokens(db: &PgPool, _server: &TestServer) -> Vec<(String, String)> {
+async fn invitation_tokens(db: &PgPool) -> Vec<(String, String)> {
     let rows: Vec<(String, String)> = sqlx::query_as(
         "SELECT o.body, s.mobile FROM outbox o JOIN signers s ON s.email = o.recipient WHERE o.channel = 'email' AND o.subject LIKE '%vous invite%' ORDER BY o.id",
     )
@@ -319,7 +319,7 @@ async fn the_signing_code_rules_hold(db: PgPool) {
     let mobile = "+33699999999";
     let id = draft(&mut preparer, firm.cabinet, "SEQUENTIAL", &[person("Léa", "Roy", "lea@client.fr", mobile)]).await;
     preparer.data(LAUNCH, json!({ "id": id })).await;
-    let token = invitation_tokens(&db, &server).await.remove(0).0;
+    let token = invitation_tokens(&db).await.remove(0).0;
     let mut signer = server.client();
 
     assert_eq!(signer.error_code(SESSION, json!({ "t": "forged-token" })).await, "LINK_INVALID");
@@ -380,7 +380,7 @@ async fn expiry_reminders_and_purge_run_as_jobs(db: PgPool) {
     assert!((days - 15.0).abs() < 0.01, "{days}");
     let (invitations,): (i64,) = sqlx::query_as("SELECT count(*) FROM outbox WHERE recipient = 'marc@client.fr'").fetch_one(&db).await.unwrap();
     assert_eq!(invitations, 2);
-    let tokens = invitation_tokens(&db, &server).await;
+    let tokens = invitation_tokens(&db).await;
     // Both links work: the reminder did not kill the first.
     for (token, _) in &tokens {
         server.client().data(SESSION, json!({ "t": token })).await;
@@ -496,7 +496,7 @@ async fn codes_go_through_the_http_sms_gateway_and_failures_are_retried(db: PgPo
     let mobile = "+33650505050";
     let id = draft(&mut preparer, firm.cabinet, "SEQUENTIAL", &[person("Zoé", "Lambert", "zoe@client.fr", mobile)]).await;
     preparer.data(LAUNCH, json!({ "id": id })).await;
-    let token = invitation_tokens(&db, &server).await.remove(0).0;
+    let token = invitation_tokens(&db).await.remove(0).0;
     let mut signer = server.client();
     signer.data(ACCEPT, json!({ "t": token })).await;
     signer.data(REQUEST_CODE, json!({ "t": token })).await;
@@ -544,7 +544,7 @@ async fn the_proof_file_holds_everything_and_its_seal_verifies(db: PgPool) {
     let mobile = "+33670707070";
     let id = draft(&mut preparer, firm.cabinet, "SEQUENTIAL", &[person("Yves", "Marchand", "yves@client.fr", mobile)]).await;
     preparer.data(LAUNCH, json!({ "id": id })).await;
-    let token = invitation_tokens(&db, &server).await.remove(0).0;
+    let token = invitation_tokens(&db).await.remove(0).0;
     sign_through(&server, &token, mobile).await;
 
     let url = server.url(&format!("/api/collections/{id}/proof.zip"));

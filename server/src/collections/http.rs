@@ -96,13 +96,8 @@ async fn proof_file(State(state): State<AppState>, ConnectInfo(peer): ConnectInf
 }
 
 async fn preparer_document(State(state): State<AppState>, headers: HeaderMap, Path((collection_id, document_id)): Path<(Uuid, Uuid)>) -> Response {
-    let viewer = match authenticate(&state, session_token(&headers)).await {
-        Ok(auth) => auth.0,
-        Err(e) => return error(ApiError::internal(&e)),
-    };
-    let Some(viewer) = viewer else { return error(ApiError::unauthenticated()) };
-    if let Err(e) = super::scoped(&state.db, viewer.user_id, collection_id, &[Need::Delegation(Delegation::Prepare)]).await {
-        return error(e);
+    if let Err(response) = preparer(&state, &headers, collection_id).await {
+        return response;
     }
     let row: Result<Option<(String, Option<Vec<u8>>)>, sqlx::Error> =
         sqlx::query_as("SELECT filename, content FROM collection_documents WHERE id = $1 AND collection_id = $2")

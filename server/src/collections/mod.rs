@@ -74,6 +74,13 @@ pub enum CollectionError {
 
 impl From<CollectionError> for ApiError {
     fn from(error: CollectionError) -> Self {
+        let error = match error {
+            CollectionError::Pdf(e) => return e.into(),
+            CollectionError::Billing(e) => return e.into(),
+            CollectionError::Database(e) => return ApiError::internal(&e),
+            CollectionError::Internal(e) => return ApiError::internal(&e),
+            other => other,
+        };
         let code = match &error {
             CollectionError::NotFound => ErrorCode::NotFound,
             CollectionError::InvalidState(_) => ErrorCode::InvalidState,
@@ -87,10 +94,7 @@ impl From<CollectionError> for ApiError {
             CollectionError::OtpExpired => ErrorCode::OtpExpired,
             CollectionError::OtpLocked => ErrorCode::OtpLocked,
             CollectionError::TooManyCodes => ErrorCode::RateLimited,
-            CollectionError::Pdf(_) => return match error { CollectionError::Pdf(e) => e.into(), _ => unreachable!() },
-            CollectionError::Billing(_) => return match error { CollectionError::Billing(e) => e.into(), _ => unreachable!() },
-            CollectionError::Database(e) => return ApiError::internal(e),
-            CollectionError::Internal(e) => return ApiError::internal(e),
+            CollectionError::Pdf(_) | CollectionError::Billing(_) | CollectionError::Database(_) | CollectionError::Internal(_) => ErrorCode::Internal,
         };
         ApiError::new(code, error.to_string())
     }
