@@ -112,11 +112,16 @@ ensure_validators() {
     mkdir -p "$ROOT/.data"
     python3 -m venv "$venv"
   fi
-  if ! "$venv/bin/python" -c "import pyhanko, pyhanko_certvalidator, aiosmtpd" 2>/dev/null; then
-    log "installing pyHanko and aiosmtpd"
-    "$venv/bin/pip" install --quiet --disable-pip-version-check pyhanko pyhanko-certvalidator aiosmtpd
+  if ! "$venv/bin/python" -c "import pyhanko, pyhanko_certvalidator, aiosmtpd, PIL" 2>/dev/null; then
+    log "installing pyHanko, aiosmtpd and Pillow"
+    "$venv/bin/pip" install --quiet --disable-pip-version-check pyhanko pyhanko-certvalidator aiosmtpd pillow
   fi
   export PARAPHE_PYTHON="$venv/bin/python"
+}
+
+# Tesseract reads identity documents' MRZ; the OCR-B font draws the tests' synthetic ones.
+ensure_ocr() {
+  apt_install tesseract-ocr tesseract-ocr-eng fonts-ocr-b
 }
 
 build_web() {

@@ -6,6 +6,7 @@ apt_install pkg-config binaryen
 ensure_rust_tools
 ensure_postgres
 ensure_redis
+ensure_ocr
 build_web --release
 log "building the server"
 cargo build --release -p paraphe-server

@@ -8,6 +8,7 @@ ensure_rust_tools
 ensure_postgres
 ensure_redis
 ensure_validators
+ensure_ocr
 # sqlx::test creates a fresh database per test on this server.
 export DATABASE_URL="$DATABASE_URL_BASE/postgres"
 

@@ -58,6 +58,16 @@ pub fn spawn_workers(state: &AppState) -> anyhow::Result<()> {
         remind_every_days: state.config.remind_every_days,
     }
     .spawn(std::time::Duration::from_secs(60));
+    let (db, bus, config) = (state.db.clone(), state.bus.clone(), state.config.clone());
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(std::time::Duration::from_secs(60));
+        loop {
+            every.tick().await;
+            if let Err(error) = crate::identity::verification::run_jobs(&db, &bus, &config).await {
+                tracing::error!(%error, "identity jobs failed");
+            }
+        }
+    });
     Ok(())
 }
 

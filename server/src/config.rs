@@ -21,6 +21,9 @@
 //! | `PARAPHE_REMIND_EVERY_DAYS` | `3` | automatic reminder of pending signers (it does not move the expiry; a manual one does); 0 turns it off |
 //! | `PARAPHE_PLATFORM_NAME` | `Paraphe` | the operator's name in the seal of proof files |
 //! | `PARAPHE_PLATFORM_SIREN` | `000000000` | the operator's SIREN in that seal certificate |
+//! | `PARAPHE_TESSERACT` | `tesseract` | the OCR program that reads identity documents' MRZ |
+//! | `PARAPHE_PDFTOPPM` | `pdftoppm` | renders identity documents sent as PDF for OCR |
+//! | `PARAPHE_IDENTITY_RETENTION_DAYS` | `30` | identity document images are deleted this long after the decision |
 //! | `RUST_LOG` | `info` | log filter; `PARAPHE_LOG_FORMAT=json` for JSON lines |
 
 use std::net::SocketAddr;
@@ -52,6 +55,9 @@ pub struct Config {
     pub remind_every_days: i64,
     pub platform_name: String,
     pub platform_siren: String,
+    pub tesseract: PathBuf,
+    pub pdftoppm: PathBuf,
+    pub identity_retention_days: i64,
 }
 
 // Connection strings may carry passwords: never print them.
@@ -117,6 +123,12 @@ impl Config {
             },
             platform_name: var("PARAPHE_PLATFORM_NAME").unwrap_or_else(|| "Paraphe".into()),
             platform_siren: var("PARAPHE_PLATFORM_SIREN").unwrap_or_else(|| "000000000".into()),
+            tesseract: var("PARAPHE_TESSERACT").unwrap_or_else(|| "tesseract".into()).into(),
+            pdftoppm: var("PARAPHE_PDFTOPPM").unwrap_or_else(|| "pdftoppm".into()).into(),
+            identity_retention_days: match var("PARAPHE_IDENTITY_RETENTION_DAYS") {
+                Some(d) => d.parse().context("PARAPHE_IDENTITY_RETENTION_DAYS must be a whole number")?,
+                None => 30,
+            },
         })
     }
 
@@ -146,6 +158,9 @@ impl Config {
             remind_every_days: 3,
             platform_name: "Paraphe".into(),
             platform_siren: "000000000".into(),
+            tesseract: "tesseract".into(),
+            pdftoppm: "pdftoppm".into(),
+            identity_retention_days: 30,
         }
     }
 

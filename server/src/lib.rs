@@ -13,6 +13,7 @@ pub mod demo;
 pub mod events;
 pub mod graphql;
 pub mod http;
+pub mod identity;
 pub mod keys;
 pub mod notifications;
 pub mod pki;

@@ -60,6 +60,16 @@ pub enum ErrorCode {
     OtpExpired,
     /// Too many wrong codes: this code is dead, ask for a new one.
     OtpLocked,
+    /// An identity document image is not a JPEG, PNG or PDF (judged from its bytes).
+    IdentityFileInvalid,
+    /// An identity document image is larger than 10 MB.
+    IdentityFileTooLarge,
+    /// The verification cannot be submitted before the images it needs are sent.
+    IdentityImagesMissing,
+    /// A short-lived link (phone capture hand-off) is past its validity.
+    LinkExpired,
+    /// A single-use link (phone capture hand-off) was already used.
+    LinkUsed,
     /// Something failed on our side; details are in the server log only.
     Internal,
 }
@@ -92,6 +102,11 @@ impl ErrorCode {
         ErrorCode::OtpInvalid,
         ErrorCode::OtpExpired,
         ErrorCode::OtpLocked,
+        ErrorCode::IdentityFileInvalid,
+        ErrorCode::IdentityFileTooLarge,
+        ErrorCode::IdentityImagesMissing,
+        ErrorCode::LinkExpired,
+        ErrorCode::LinkUsed,
         ErrorCode::Internal,
     ];
 
@@ -123,6 +138,11 @@ impl ErrorCode {
             ErrorCode::OtpInvalid => "OTP_INVALID",
             ErrorCode::OtpExpired => "OTP_EXPIRED",
             ErrorCode::OtpLocked => "OTP_LOCKED",
+            ErrorCode::IdentityFileInvalid => "IDENTITY_FILE_INVALID",
+            ErrorCode::IdentityFileTooLarge => "IDENTITY_FILE_TOO_LARGE",
+            ErrorCode::IdentityImagesMissing => "IDENTITY_IMAGES_MISSING",
+            ErrorCode::LinkExpired => "LINK_EXPIRED",
+            ErrorCode::LinkUsed => "LINK_USED",
             ErrorCode::Internal => "INTERNAL",
         }
     }

@@ -33,7 +33,7 @@ fn pdf(filename: &str, content: Vec<u8>) -> Response {
         .into_response()
 }
 
-fn error(error: ApiError) -> Response {
+pub(crate) fn error(error: ApiError) -> Response {
     let status = match error.code {
         ErrorCode::NotFound | ErrorCode::LinkInvalid => StatusCode::NOT_FOUND,
         ErrorCode::Unauthenticated => StatusCode::UNAUTHORIZED,

@@ -22,6 +22,8 @@ pub enum CabinetEventKind {
     MemberRemoved,
     /// Something happened in one of the cabinet's collections (see `collection`).
     CollectionChanged,
+    /// Not about a cabinet: an identity verification changed (see `identity`).
+    IdentityChanged,
 }
 
 /// What happened to a collection, for the preparer's dashboard and collection page.
@@ -49,6 +51,32 @@ pub struct CollectionChange {
     pub signer_id: Option<Uuid>,
 }
 
+/// What happened to an identity verification, for its holder's page and the operators' queue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, async_graphql::Enum)]
+pub enum IdentityEventKind {
+    Started,
+    /// The phone opened the hand-off link.
+    PhoneConnected,
+    ImageReceived,
+    /// "Documents reçus": submitted, the automatic checks start.
+    DocumentsReceived,
+    /// "Vérification en cours": waiting for an operator.
+    InReview,
+    Approved,
+    Rejected,
+    Confirmed,
+    Disputed,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct IdentityChange {
+    pub verification_id: Uuid,
+    pub user_id: Uuid,
+    pub kind: IdentityEventKind,
+}
+
+/// Events about a person rather than a cabinet (identity) carry the nil cabinet id, which
+/// no cabinet subscription matches.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct DomainEvent {
     pub cabinet_id: Uuid,
@@ -57,15 +85,28 @@ pub struct DomainEvent {
     pub at: DateTime<Utc>,
     #[serde(default)]
     pub collection: Option<CollectionChange>,
+    #[serde(default)]
+    pub identity: Option<IdentityChange>,
 }
 
 impl DomainEvent {
     pub fn cabinet(cabinet_id: Uuid, kind: CabinetEventKind, user_id: Option<Uuid>) -> Self {
-        DomainEvent { cabinet_id, kind, user_id, at: Utc::now(), collection: None }
+        DomainEvent { cabinet_id, kind, user_id, at: Utc::now(), collection: None, identity: None }
     }
 
     pub fn collection(cabinet_id: Uuid, change: CollectionChange) -> Self {
-        DomainEvent { cabinet_id, kind: CabinetEventKind::CollectionChanged, user_id: None, at: Utc::now(), collection: Some(change) }
+        DomainEvent { cabinet_id, kind: CabinetEventKind::CollectionChanged, user_id: None, at: Utc::now(), collection: Some(change), identity: None }
+    }
+
+    pub fn identity(change: IdentityChange) -> Self {
+        DomainEvent {
+            cabinet_id: Uuid::nil(),
+            kind: CabinetEventKind::IdentityChanged,
+            user_id: Some(change.user_id),
+            at: Utc::now(),
+            collection: None,
+            identity: Some(change),
+        }
     }
 }
 

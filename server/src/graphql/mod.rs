@@ -14,6 +14,7 @@ use std::sync::Arc;
 use crate::billing::graphql::{BillingMutation, BillingQuery};
 use crate::cabinets::graphql::{CabinetsMutation, CabinetsQuery, CabinetsSubscription};
 use crate::collections::graphql::{CollectionsMutation, CollectionsQuery, CollectionsSubscription};
+use crate::identity::graphql::{IdentityMutation, IdentityQuery, IdentitySubscription};
 use crate::notifications::graphql::NotificationsQuery;
 use crate::notifications::Notifier;
 use crate::pki::Pki;
@@ -21,13 +22,13 @@ use crate::config::Config;
 use crate::events::EventBus;
 
 #[derive(MergedObject, Default)]
-pub struct Query(AccountsQuery, CabinetsQuery, CollectionsQuery, BillingQuery, NotificationsQuery);
+pub struct Query(AccountsQuery, CabinetsQuery, CollectionsQuery, BillingQuery, NotificationsQuery, IdentityQuery);
 
 #[derive(MergedObject, Default)]
-pub struct Mutation(AccountsMutation, CabinetsMutation, CollectionsMutation, BillingMutation);
+pub struct Mutation(AccountsMutation, CabinetsMutation, CollectionsMutation, BillingMutation, IdentityMutation);
 
 #[derive(MergedSubscription, Default)]
-pub struct Subscription(CabinetsSubscription, CollectionsSubscription);
+pub struct Subscription(CabinetsSubscription, CollectionsSubscription, IdentitySubscription);
 
 pub type ParapheSchema = Schema<Query, Mutation, Subscription>;
 

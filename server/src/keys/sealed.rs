@@ -51,26 +51,33 @@ impl KeyEncryptionKey {
 
     pub fn seal(&self, key: &RsaPrivateKey, label: &str) -> Result<SealedKey, KeyError> {
         let der = key.to_pkcs8_der().map_err(|e| KeyError::Encoding(e.to_string()))?;
+        self.seal_bytes(der.as_bytes(), label)
+    }
+
+    pub fn open(&self, sealed: &SealedKey, label: &str) -> Result<RsaPrivateKey, KeyError> {
+        // The clear DER is wiped when it drops.
+        let der = Zeroizing::new(self.open_bytes(sealed, label)?);
+        RsaPrivateKey::from_pkcs8_der(&der).map_err(|e| KeyError::Encoding(e.to_string()))
+    }
+
+    /// Seals any secret bytes (identity document images, for instance) bound to `label`.
+    pub fn seal_bytes(&self, clear: &[u8], label: &str) -> Result<SealedKey, KeyError> {
         let mut nonce = [0u8; 12];
         rand::rngs::OsRng.fill_bytes(&mut nonce);
         let ciphertext = self
             .0
-            .encrypt(Nonce::from_slice(&nonce), Payload { msg: der.as_bytes(), aad: label.as_bytes() })
+            .encrypt(Nonce::from_slice(&nonce), Payload { msg: clear, aad: label.as_bytes() })
             .map_err(|_| KeyError::Encoding("encryption failed".into()))?;
         Ok(SealedKey { nonce: nonce.to_vec(), ciphertext })
     }
 
-    pub fn open(&self, sealed: &SealedKey, label: &str) -> Result<RsaPrivateKey, KeyError> {
+    pub fn open_bytes(&self, sealed: &SealedKey, label: &str) -> Result<Vec<u8>, KeyError> {
         if sealed.nonce.len() != 12 {
             return Err(KeyError::Unseal);
         }
-        let der = Zeroizing::new(
-            self.0
+        self.0
             .decrypt(Nonce::from_slice(&sealed.nonce), Payload { msg: &sealed.ciphertext, aad: label.as_bytes() })
-                .map_err(|_| KeyError::Unseal)?,
-        );
-        // The clear DER is wiped when `der` drops.
-        RsaPrivateKey::from_pkcs8_der(&der).map_err(|e| KeyError::Encoding(e.to_string()))
+            .map_err(|_| KeyError::Unseal)
     }
 }
 

@@ -1,0 +1,42 @@
+//! The operators' view of identity images: streamed decrypted, never cached, each view
+//! recorded in the verification's log.
+
+use axum::extract::{ConnectInfo, Path, State};
+use axum::http::{header, HeaderMap};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use uuid::Uuid;
+
+use super::ImageSide;
+use crate::app::AppState;
+use crate::collections::http::error;
+use crate::graphql::error::ApiError;
+use crate::http::{authenticate, session_token};
+
+pub fn routes() -> Router<AppState> {
+    Router::new().route("/api/identity/{verification_id}/images/{side}", get(image))
+}
+
+async fn image(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<std::net::SocketAddr>,
+    headers: HeaderMap,
+    Path((verification_id, side)): Path<(Uuid, String)>,
+) -> Response {
+    let viewer = match authenticate(&state, session_token(&headers)).await {
+        Ok(auth) => auth.0,
+        Err(e) => return error(ApiError::internal(&e)),
+    };
+    let Some(viewer) = viewer else { return error(ApiError::unauthenticated()) };
+    let Some(side) = ImageSide::parse(&side) else { return error(ApiError::not_found()) };
+    let meta = crate::http::request_meta(&state, &headers, peer);
+    match super::verification::image_for_operator(&state.db, &state.config.key_encryption_key, viewer.user_id, verification_id, side, &meta).await {
+        Ok((media_type, bytes)) => (
+            [(header::CONTENT_TYPE, media_type), (header::CACHE_CONTROL, "private, no-store".to_owned())],
+            bytes,
+        )
+            .into_response(),
+        Err(e) => error(e.into()),
+    }
+}

@@ -1,0 +1,188 @@
+//! Reading the MRZ off a document image with Debian's tesseract, and repairing what its
+//! stock model predictably gets wrong.
+//!
+//! Tesseract's general model reads runs of the filler `<` as sequences of `<` and `K`,
+//! sometimes adding characters. The repair below only touches `K`s next to fillers and
+//! line lengths; every field that carries a check digit is then verified by `mrz::parse`,
+//! so a wrong repair there fails rather than passes. Names carry no check digit: they are
+//! compared with the declared identity by `names_agree`, which knows this confusion, and
+//! an operator looks at every document anyway.
+
+use std::io::Write;
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+use chrono::NaiveDate;
+
+use super::mrz::{self, Mrz, MrzError};
+
+const MRZ_ALPHABET: &str = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789<";
+
+#[derive(Debug, thiserror::Error)]
+pub enum OcrError {
+    #[error("could not run {program}: {detail}")]
+    Tool { program: &'static str, detail: String },
+}
+
+/// Runs tesseract on an image (PNG or JPEG bytes) and returns the text it read.
+pub fn read_text(tesseract: &Path, image: &[u8]) -> Result<String, OcrError> {
+    let tool = |detail: String| OcrError::Tool { program: "tesseract", detail };
+    let mut child = Command::new(tesseract)
+        .args(["stdin", "stdout", "--psm", "6", "-c"])
+        .arg(format!("tessedit_char_whitelist={MRZ_ALPHABET}"))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .map_err(|e| tool(e.to_string()))?;
+    // Write from another thread: tesseract may start answering before it has read all.
+    let mut stdin = child.stdin.take().ok_or_else(|| tool("no stdin".into()))?;
+    let image = image.to_vec();
+    let writer = std::thread::spawn(move || stdin.write_all(&image));
+    let output = child.wait_with_output().map_err(|e| tool(e.to_string()))?;
+    // A write error means tesseract stopped reading: its exit status says why.
+    let _ = writer.join();
+    if !output.status.success() {
+        return Err(tool(format!("exit status {}", output.status)));
+    }
+    Ok(String::from_utf8_lossy(&output.stdout).into_owned())
+}
+
+/// Renders the first page of a PDF as a PNG (poppler's pdftoppm), for documents sent as PDF.
+pub fn pdf_first_page(pdftoppm: &Path, pdf: &[u8]) -> Result<Vec<u8>, OcrError> {
+    let tool = |detail: String| OcrError::Tool { program: "pdftoppm", detail };
+    let dir = std::env::temp_dir().join(format!("paraphe-ocr-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&dir).map_err(|e| tool(e.to_string()))?;
+    let result = (|| {
+        let input = dir.join("in.pdf");
+        std::fs::write(&input, pdf).map_err(|e| tool(e.to_string()))?;
+        let status = Command::new(pdftoppm)
+            .args(["-r", "300", "-png", "-singlefile", "-f", "1", "-l", "1"])
+            .arg(&input)
+            .arg(dir.join("page"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .map_err(|e| tool(e.to_string()))?;
+        if !status.success() {
+            return Err(tool(format!("exit status {status}")));
+        }
+        std::fs::read(dir.join("page.png")).map_err(|e| tool(e.to_string()))
+    })();
+    let _ = std::fs::remove_dir_all(&dir);
+    result
+}
+
+/// The MRZ in OCR output: the text as read, then the repaired text.
+pub fn mrz_from_ocr(text: &str, today: NaiveDate) -> Result<Mrz, MrzError> {
+    match mrz::parse(text, today) {
+        Ok(mrz) => Ok(mrz),
+        Err(first) => mrz::parse(&repair(text), today).map_err(|repaired| if repaired == MrzError::NotFound { first } else { repaired }),
+    }
+}
+
+/// Fits each line that looks like an MRZ line to the width it should have.
+pub fn repair(text: &str) -> String {
+    text.lines().map(repair_line).collect::<Vec<_>>().join("\n")
+}
+
+fn repair_line(line: &str) -> String {
+    let mut chars: Vec<char> = line.chars().filter(|c| !c.is_whitespace()).flat_map(char::to_uppercase).collect();
+    if !chars.contains(&'<') {
+        return chars.into_iter().collect();
+    }
+    let width = if chars.len() > 37 { 44 } else { 30 };
+    // Extra characters are `K`s read inside filler runs: drop them from the right.
+    while chars.len() > width {
+        let beside_filler = |i: usize| (i > 0 && chars[i - 1] == '<') || chars.get(i + 1) == Some(&'<');
+        match (0..chars.len()).rev().find(|&i| chars[i] == 'K' && beside_filler(i)) {
+            Some(i) => {
+                chars.remove(i);
+            }
+            None => break,
+        }
+    }
+    // A run of `K`s between fillers, or between a filler and the end of the line, is fillers.
+    let mut i = 0;
+    while i < chars.len() {
+        if chars[i] != 'K' {
+            i += 1;
+            continue;
+        }
+        let end = (i..chars.len()).find(|&j| chars[j] != 'K').unwrap_or(chars.len());
+        let before = if i == 0 { None } else { Some(chars[i - 1]) };
+        let after = chars.get(end).copied();
+        let bounded = |c: Option<char>| c.is_none() || c == Some('<');
+        if bounded(before) && bounded(after) && (before == Some('<') || after == Some('<')) {
+            chars[i..end].fill('<');
+        }
+        i = end;
+    }
+    if chars.len() < width && chars.last() == Some(&'<') {
+        chars.resize(width, '<');
+    }
+    chars.into_iter().collect()
+}
+
+/// How a declared name compares with the one read from the document.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+pub enum NameAgreement {
+    /// Equal as the MRZ prints names (or a prefix of a truncated field).
+    Exact,
+    /// Equal once the letters OCR confuses with fillers (`K`) are set aside.
+    Likely,
+    Different,
+}
+
+pub fn names_agree(declared: &str, read: &str, truncated: bool) -> NameAgreement {
+    if mrz::name_matches(declared, read, truncated) {
+        return NameAgreement::Exact;
+    }
+    let loose = |s: &str| mrz::mrz_form(s).chars().filter(|c| *c != 'K' && *c != ' ').collect::<String>();
+    let (declared, read) = (loose(declared), loose(read));
+    if !read.is_empty() && (declared == read || (truncated && declared.starts_with(&read))) {
+        NameAgreement::Likely
+    } else {
+        NameAgreement::Different
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn today() -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, 11, 23).unwrap()
+    }
+
+    /// What tesseract 5.3 printed for synthetic cards rendered in OCR-B.
+    #[test]
+    fn repairs_the_filler_confusions_tesseract_makes() {
+        let read = "REPUBLIQUEFRANCAISE\nCARTENATIONALEDIDENTITE\nIDFRAX4RTBPFW46<<<<K<K<K<<KKK<<<<\n9005156F3101012FRA<<<<<<<<<<<0\nDARTAGNAN<<JEAN<KLOIC<<<<<<<<<K<";
+        let mrz = mrz_from_ocr(read, today()).unwrap();
+        assert_eq!(mrz.document_number, "X4RTBPFW4");
+        assert_eq!(mrz.birth_date, NaiveDate::from_ymd_opt(1990, 5, 15).unwrap());
+        assert_eq!(names_agree("d'Artagnan", &mrz.surname, mrz.names_truncated), NameAgreement::Exact);
+        assert_eq!(names_agree("Jean-Loïc", &mrz.given_names, mrz.names_truncated), NameAgreement::Exact);
+
+        let read = "IDFRAX4RTBPFW46<<<<<KKKKKKKKK<\n9005156F3101012FRA<<<<<<<<<<<0\nDARTAGNAN<K<JEANKLOIC<<<<<<<<<<";
+        let mrz = mrz_from_ocr(read, today()).unwrap();
+        assert_eq!(mrz.document_number, "X4RTBPFW4");
+        assert_eq!(names_agree("Jean-Loïc", &mrz.given_names, mrz.names_truncated), NameAgreement::Likely);
+        assert_eq!(names_agree("d'Artagnan", &mrz.surname, mrz.names_truncated), NameAgreement::Exact);
+        assert_eq!(names_agree("Dupont", &mrz.surname, mrz.names_truncated), NameAgreement::Different);
+    }
+
+    #[test]
+    fn a_repair_never_invents_check_digits() {
+        // A misread digit stays a failure whatever the repair does to the fillers.
+        let read = "IDFRAX4RTBPFW46<<<<K<K<K<<KKK<<<<\n9005166F3101012FRA<<<<<<<<<<<0\nDARTAGNAN<<JEAN<LOIC<<<<<<<<<<";
+        assert!(matches!(mrz_from_ocr(read, today()), Err(MrzError::CheckDigit(_))));
+    }
+
+    #[test]
+    fn keeps_real_ks_outside_filler_runs() {
+        assert_eq!(repair_line("KOWALSKI<<KAROL<<<<<<<<<<<<<<<"), "KOWALSKI<<KAROL<<<<<<<<<<<<<<<");
+        assert_eq!(repair_line("FRANK<<ERIK<<<<<<<<<"), "FRANK<<ERIK<<<<<<<<<<<<<<<<<<<");
+    }
+}

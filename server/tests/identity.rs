@@ -1,0 +1,312 @@
+//! Identity verification through the API: synthetic documents rendered in OCR-B and read
+//! by the real tesseract, the phone hand-off link, the operator's decision, emails on a
+//! real SMTP server, and every error code on the way.
+
+mod common;
+
+use std::time::Duration;
+
+use chrono::NaiveDate;
+use common::{error_code_of, user, Client, SmtpSink, TestServer, PASSWORD};
+use paraphe_server::identity::checks::{self, Declared, ImageForOcr, Verdict};
+use paraphe_server::identity::DocumentType;
+use serde_json::{json, Value};
+use sqlx::PgPool;
+use uuid::Uuid;
+
+/// ICAO check digit (weights 7, 3, 1).
+fn digit(field: &str) -> char {
+    let sum: u32 = field
+        .bytes()
+        .zip([7u32, 3, 1].iter().cycle())
+        .map(|(c, w)| w * match c {
+            b'0'..=b'9' => u32::from(c - b'0'),
+            b'A'..=b'Z' => u32::from(c - b'A') + 10,
+            _ => 0,
+        })
+        .sum();
+    char::from(b'0' + (sum % 10) as u8)
+}
+
+/// The three MRZ lines of a French identity card (TD1).
+fn card_mrz(number: &str, birth: &str, expiry: &str, names: &str) -> Vec<String> {
+    let l1 = format!("{:<<30}", format!("IDFRA{number}{}", digit(number)));
+    let body = format!("{:<<29}", format!("{birth}{}F{expiry}{}FRA", digit(birth), digit(expiry)));
+    let composite = format!("{}{}{}{}", &l1[5..30], &body[0..7], &body[8..15], &body[18..29]);
+    vec![l1, format!("{body}{}", digit(&composite)), format!("{names:<<30}")]
+}
+
+fn passport_mrz(number: &str, birth: &str, expiry: &str, names: &str) -> Vec<String> {
+    let l1 = format!("{:<<44}", format!("P<FRA{names}"));
+    let body = format!("{number}{}FRA{birth}{}M{expiry}{}{}<", digit(number), digit(birth), digit(expiry), "<".repeat(14));
+    let composite = format!("{}{}{}", &body[0..10], &body[13..20], &body[21..43]);
+    vec![l1, format!("{body}{}", digit(&composite))]
+}
+
+/// Renders a document image (PNG, JPEG or PDF by the extension) with Pillow and OCR-B.
+fn render(title: &str, mrz: &[String], extension: &str) -> Vec<u8> {
+    let path = std::env::temp_dir().join(format!("paraphe-id-{}.{extension}", Uuid::new_v4()));
+    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/tools/render_identity_document.py");
+    let status = std::process::Command::new(common::python()).arg(script).arg(&path).arg(title).args(mrz).status().expect("python");
+    assert!(status.success(), "rendering the synthetic document failed");
+    let bytes = std::fs::read(&path).unwrap();
+    let _ = std::fs::remove_file(&path);
+    bytes
+}
+
+fn front() -> Vec<u8> {
+    render("CARTE NATIONALE D'IDENTITE", &["MARTIN".into()], "jpg")
+}
+
+/// The back of Alice Martin's card, born 15 May 1990, valid until 2031.
+fn alice_back() -> Vec<u8> {
+    render("REPUBLIQUE FRANCAISE", &card_mrz("X4RTBPFW4", "900515", "310101", "MARTIN<<ALICE"), "png")
+}
+
+#[test]
+fn tesseract_reads_the_mrz_of_rendered_cards_passports_and_pdfs() {
+    let today = NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
+    let tools = (std::path::PathBuf::from("tesseract"), std::path::PathBuf::from("pdftoppm"));
+    let run = |declared: &Declared, images: Vec<(&str, Vec<u8>)>| {
+        let images: Vec<ImageForOcr> = images.into_iter().map(|(media_type, bytes)| ImageForOcr { media_type: media_type.into(), bytes }).collect();
+        checks::run(&tools.0, &tools.1, declared, &images, today)
+    };
+    let alice = Declared { document_type: DocumentType::IdentityCard, first_name: "Alice".into(), last_name: "Martin".into(), birth_date: NaiveDate::from_ymd_opt(1990, 5, 15).unwrap() };
+    let (report, verdict) = run(&alice, vec![("image/png", alice_back())]);
+    assert_eq!(verdict, Verdict::Review { flagged: false }, "{report:?}");
+    let mrz = report.mrz.unwrap();
+    assert_eq!((mrz.document_number.as_str(), mrz.surname.as_str(), mrz.given_names.as_str()), ("X4RTBPFW4", "MARTIN", "ALICE"));
+
+    // Apostrophes and hyphens, as printed in the MRZ, on a card sent as PDF.
+    let dartagnan = Declared { document_type: DocumentType::IdentityCard, first_name: "Jean-Loïc".into(), last_name: "d'Artagnan".into(), birth_date: NaiveDate::from_ymd_opt(1990, 5, 15).unwrap() };
+    let pdf = render("CARTE NATIONALE D'IDENTITE", &card_mrz("X4RTBPFW4", "900515", "310101", "DARTAGNAN<<JEAN<LOIC"), "pdf");
+    let (report, verdict) = run(&dartagnan, vec![("application/pdf", pdf)]);
+    assert!(matches!(verdict, Verdict::Review { .. }), "{report:?}");
+    assert_eq!(report.birth_date_matches, Some(true), "{report:?}");
+
+    let jean = Declared { document_type: DocumentType::Passport, first_name: "Jean".into(), last_name: "Dupont".into(), birth_date: NaiveDate::from_ymd_opt(1985, 12, 31).unwrap() };
+    let passport = render("PASSEPORT", &passport_mrz("18FV12345", "851231", "300630", "DUPONT<<JEAN"), "jpg");
+    let (report, verdict) = run(&jean, vec![("image/jpeg", passport)]);
+    assert!(matches!(verdict, Verdict::Review { .. }), "{report:?}");
+    assert_eq!(report.mrz.map(|m| m.document_number), Some("18FV12345".into()));
+
+    // A photo without an MRZ goes to the operator, flagged.
+    let (report, verdict) = run(&alice, vec![("image/jpeg", front())]);
+    assert_eq!(verdict, Verdict::Review { flagged: true });
+    assert!(report.mrz_error.is_some());
+}
+
+const VERIFICATION: &str = "id status flagged rejectionCode rejectionReason images extracted { surname givenNames documentNumber birthDate expiryDate } checks { mrzError lastName firstName birthDateMatches expired }";
+
+async fn start(client: &mut Client, document_type: &str, first: &str, last: &str, birth: &str) -> String {
+    let query = format!("mutation($i: StartIdentityVerificationInput!) {{ startIdentityVerification(input: $i) {{ {VERIFICATION} }} }}");
+    let data = client.data(&query, json!({ "i": { "documentType": document_type, "firstName": first, "lastName": last, "birthDate": birth } })).await;
+    assert_eq!(data["startIdentityVerification"]["status"], "AWAITING_DOCUMENTS");
+    data["startIdentityVerification"]["id"].as_str().unwrap().to_owned()
+}
+
+async fn upload(client: &mut Client, id: &str, side: &str, bytes: Vec<u8>) -> Value {
+    client
+        .upload(
+            "mutation($id: UUID!, $side: ImageSide!, $file: Upload!) { uploadIdentityImage(verificationId: $id, side: $side, file: $file) { id } }",
+            json!({ "id": id, "side": side, "file": null }),
+            "piece.jpg",
+            bytes,
+        )
+        .await
+}
+
+async fn submit(client: &mut Client, id: &str) -> Value {
+    client.gql("mutation($id: UUID!) { submitIdentityVerification(verificationId: $id) { status } }", json!({ "id": id })).await
+}
+
+/// Polls until the automatic checks are done.
+async fn checked(client: &mut Client, id: &str) -> Value {
+    let query = format!("query($id: UUID!) {{ identityVerification(id: $id) {{ {VERIFICATION} }} }}");
+    for _ in 0..150 {
+        let data = client.data(&query, json!({ "id": id })).await;
+        let verification = data["identityVerification"].clone();
+        if verification["status"] != "CHECKING" {
+            return verification;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    panic!("the automatic checks never finished");
+}
+
+async fn operator(server: &TestServer, email: &str) -> Client {
+    let id = user(&server.db, email, "Olga", "Operatrice").await;
+    sqlx::query("UPDATE users SET is_operator = true WHERE id = $1").bind(id).execute(&server.db).await.unwrap();
+    server.login(email, PASSWORD).await
+}
+
+#[sqlx::test(migrator = "paraphe_server::db::MIGRATOR")]
+async fn a_card_sent_from_the_desktop_is_checked_approved_by_an_operator_and_confirmed(db: PgPool) {
+    let smtp = SmtpSink::start();
+    let server = TestServer::start_with_smtp(db.clone(), &smtp).await;
+    user(&db, "alice@example.fr", "Alice", "Martin").await;
+    let mut alice = server.login("alice@example.fr", PASSWORD).await;
+    let id = start(&mut alice, "IDENTITY_CARD", "Alice", "Martin", "1990-05-15").await;
+
+    assert_eq!(error_code_of(&submit(&mut alice, &id).await), "IDENTITY_IMAGES_MISSING");
+    assert!(upload(&mut alice, &id, "FRONT", front()).await.get("errors").is_none());
+    assert_eq!(error_code_of(&submit(&mut alice, &id).await), "IDENTITY_IMAGES_MISSING", "a card needs its back");
+    let back = alice_back();
+    assert!(upload(&mut alice, &id, "BACK", back.clone()).await.get("errors").is_none());
+
+    // Stored sealed: the image's bytes are nowhere in clear.
+    let sealed: Vec<(Vec<u8>,)> = sqlx::query_as("SELECT sealed FROM identity_images WHERE verification_id = $1::uuid").bind(&id).fetch_all(&db).await.unwrap();
+    assert_eq!(sealed.len(), 2);
+    assert!(sealed.iter().all(|(s,)| !s.windows(16).any(|w| w == &back[100..116])));
+
+    assert_eq!(submit(&mut alice, &id).await["data"]["submitIdentityVerification"]["status"], "CHECKING");
+    let verification = checked(&mut alice, &id).await;
+    assert_eq!(verification["status"], "IN_REVIEW", "{verification}");
+    assert_eq!(verification["flagged"], false, "{verification}");
+    assert_eq!(verification["extracted"]["documentNumber"], "X4RTBPFW4");
+    assert_eq!(verification["extracted"]["birthDate"], "1990-05-15");
+    assert_eq!(verification["checks"]["lastName"], "EXACT");
+
+    // Only operators see the queue and the images.
+    assert_eq!(alice.error_code("{ verificationQueue { id } }", json!({})).await, "FORBIDDEN");
+    let image_url = server.url(&format!("/api/identity/{id}/images/back"));
+    let as_alice = reqwest::Client::new().get(&image_url).header("cookie", alice.cookie.clone().unwrap()).send().await.unwrap();
+    assert_eq!(as_alice.status(), 403);
+    let mut olga = operator(&server, "olga@paraphe.fr").await;
+    let queue = olga.data("{ verificationQueue { id flagged } }", json!({})).await;
+    assert_eq!(queue["verificationQueue"][0]["id"], id.as_str());
+    let viewed = reqwest::Client::new().get(&image_url).header("cookie", olga.cookie.clone().unwrap()).send().await.unwrap();
+    assert_eq!(viewed.status(), 200);
+    assert_eq!(viewed.headers()["content-type"], "image/png");
+    assert_eq!(viewed.bytes().await.unwrap().to_vec(), back);
+    let (views,): (i64,) = sqlx::query_as("SELECT count(*) FROM identity_events WHERE verification_id = $1::uuid AND kind = 'image_viewed'").bind(&id).fetch_one(&db).await.unwrap();
+    assert_eq!(views, 1, "every view is logged");
+
+    let approve = "mutation($id: UUID!) { approveIdentityVerification(id: $id) { status } }";
+    assert_eq!(olga.data(approve, json!({ "id": id })).await["approveIdentityVerification"]["status"], "APPROVED");
+    assert_eq!(olga.error_code(approve, json!({ "id": id })).await, "INVALID_STATE");
+    smtp.wait_for("alice@example.fr", "Votre identité a été vérifiée").await;
+    let after = reqwest::Client::new().get(&image_url).header("cookie", olga.cookie.clone().unwrap()).send().await.unwrap();
+    assert_eq!(after.status(), 404, "images are shown only while in review");
+
+    let confirm = "mutation($id: UUID!, $c: Boolean!) { confirmIdentityData(id: $id, correct: $c) { status } }";
+    assert_eq!(olga.error_code(confirm, json!({ "id": id, "c": true })).await, "NOT_FOUND", "only the holder confirms");
+    assert_eq!(alice.data(confirm, json!({ "id": id, "c": true })).await["confirmIdentityData"]["status"], "CONFIRMED");
+    assert_eq!(alice.error_code(confirm, json!({ "id": id, "c": true })).await, "INVALID_STATE");
+}
+
+#[sqlx::test(migrator = "paraphe_server::db::MIGRATOR")]
+async fn the_phone_hand_off_link_is_single_use_and_short_lived(db: PgPool) {
+    let server = TestServer::start(db.clone()).await;
+    user(&db, "alice@example.fr", "Alice", "Martin").await;
+    let mut alice = server.login("alice@example.fr", PASSWORD).await;
+    let id = start(&mut alice, "IDENTITY_CARD", "Alice", "Martin", "1990-05-15").await;
+    let link = alice.data("mutation($id: UUID!) { createCaptureLink(verificationId: $id) { url qrSvg expiresAt } }", json!({ "id": id })).await["createCaptureLink"].clone();
+    assert!(link["qrSvg"].as_str().unwrap().contains("<svg"));
+    let url = link["url"].as_str().unwrap();
+    let token = url.rsplit('/').next().unwrap().to_owned();
+
+    // The phone has no session: the link is its credential.
+    let mut phone = server.client();
+    let open = "mutation($t: String!) { openCapture(token: $t) { firstName documentType needsBack } }";
+    let session = phone.data(open, json!({ "t": token })).await["openCapture"].clone();
+    assert_eq!(session, json!({ "firstName": "Alice", "documentType": "IDENTITY_CARD", "needsBack": true }));
+    assert_eq!(phone.error_code(open, json!({ "t": "forged-token" })).await, "LINK_INVALID");
+
+    let capture = "mutation($t: String!, $side: ImageSide!, $file: Upload!) { captureIdentityImage(token: $t, side: $side, file: $file) }";
+    for (side, bytes) in [("FRONT", front()), ("BACK", alice_back()), ("SELFIE", front())] {
+        let response = phone.upload(capture, json!({ "t": token, "side": side, "file": null }), "photo.jpg", bytes).await;
+        assert!(response.get("errors").is_none(), "{response}");
+    }
+    let finish = "mutation($t: String!) { finishCapture(token: $t) }";
+    assert_eq!(phone.data(finish, json!({ "t": token })).await["finishCapture"], true);
+    assert_eq!(phone.error_code(finish, json!({ "t": token })).await, "LINK_USED");
+    assert_eq!(phone.error_code(open, json!({ "t": token })).await, "LINK_USED");
+    let verification = checked(&mut alice, &id).await;
+    assert_eq!(verification["status"], "IN_REVIEW");
+    assert_eq!(verification["images"], json!(["BACK", "FRONT", "SELFIE"]));
+    let (phone_connected,): (i64,) = sqlx::query_as("SELECT count(*) FROM identity_events WHERE verification_id = $1::uuid AND kind = 'phone_connected'").bind(&id).fetch_one(&db).await.unwrap();
+    assert_eq!(phone_connected, 1);
+
+    // A link older than 15 minutes is dead.
+    let mut bob_client = {
+        user(&db, "bob@example.fr", "Bob", "Durand").await;
+        server.login("bob@example.fr", PASSWORD).await
+    };
+    let bob = start(&mut bob_client, "PASSPORT", "Bob", "Durand", "1980-01-01").await;
+    let link = bob_client.data("mutation($id: UUID!) { createCaptureLink(verificationId: $id) { url } }", json!({ "id": bob })).await["createCaptureLink"]["url"].as_str().unwrap().to_owned();
+    sqlx::query("UPDATE capture_links SET expires_at = now() - interval '1 second' WHERE verification_id = $1::uuid").bind(&bob).execute(&db).await.unwrap();
+    assert_eq!(phone.error_code(open, json!({ "t": link.rsplit('/').next().unwrap() })).await, "LINK_EXPIRED");
+    // Nobody else makes links for Alice's verification.
+    assert_eq!(bob_client.error_code("mutation($id: UUID!) { createCaptureLink(verificationId: $id) { url } }", json!({ "id": id })).await, "NOT_FOUND");
+}
+
+#[sqlx::test(migrator = "paraphe_server::db::MIGRATOR")]
+async fn another_identity_or_an_expired_document_is_rejected_at_once(db: PgPool) {
+    let smtp = SmtpSink::start();
+    let server = TestServer::start_with_smtp(db.clone(), &smtp).await;
+    user(&db, "alice@example.fr", "Alice", "Martin").await;
+    let mut alice = server.login("alice@example.fr", PASSWORD).await;
+
+    // Declared born a day later than the card says.
+    let id = start(&mut alice, "IDENTITY_CARD", "Alice", "Martin", "1990-05-16").await;
+    upload(&mut alice, &id, "FRONT", front()).await;
+    upload(&mut alice, &id, "BACK", alice_back()).await;
+    submit(&mut alice, &id).await;
+    let verification = checked(&mut alice, &id).await;
+    assert_eq!(verification["status"], "REJECTED", "{verification}");
+    assert_eq!(verification["rejectionCode"], "IDENTITY_MISMATCH");
+    assert_eq!(verification["checks"]["birthDateMatches"], false);
+    smtp.wait_for("alice@example.fr", "n'a pas abouti").await;
+
+    // A new attempt with an expired card.
+    let id = start(&mut alice, "IDENTITY_CARD", "Alice", "Martin", "1990-05-15").await;
+    upload(&mut alice, &id, "FRONT", front()).await;
+    upload(&mut alice, &id, "BACK", render("REPUBLIQUE FRANCAISE", &card_mrz("X4RTBPFW4", "900515", "210101", "MARTIN<<ALICE"), "png")).await;
+    submit(&mut alice, &id).await;
+    let verification = checked(&mut alice, &id).await;
+    assert_eq!(verification["rejectionCode"], "DOCUMENT_EXPIRED", "{verification}");
+}
+
+#[sqlx::test(migrator = "paraphe_server::db::MIGRATOR")]
+async fn unreadable_documents_reach_the_operator_flagged_and_bad_files_are_refused(db: PgPool) {
+    let server = TestServer::start(db.clone()).await;
+    user(&db, "alice@example.fr", "Alice", "Martin").await;
+    let mut alice = server.login("alice@example.fr", PASSWORD).await;
+    let id = start(&mut alice, "PASSPORT", "Alice", "Martin", "1990-05-15").await;
+
+    assert_eq!(error_code_of(&upload(&mut alice, &id, "FRONT", b"GIF89a not an image we take".to_vec()).await), "IDENTITY_FILE_INVALID");
+    let mut huge = b"\xFF\xD8\xFF\xE0".to_vec();
+    huge.resize(10 * 1024 * 1024 + 1, 0);
+    assert_eq!(error_code_of(&upload(&mut alice, &id, "FRONT", huge).await), "IDENTITY_FILE_TOO_LARGE");
+    let (stored,): (i64,) = sqlx::query_as("SELECT count(*) FROM identity_images").fetch_one(&db).await.unwrap();
+    assert_eq!(stored, 0, "nothing stored");
+
+    // A photo without a readable MRZ: a passport needs no back.
+    upload(&mut alice, &id, "FRONT", front()).await;
+    submit(&mut alice, &id).await;
+    let verification = checked(&mut alice, &id).await;
+    assert_eq!(verification["status"], "IN_REVIEW");
+    assert_eq!(verification["flagged"], true);
+    assert!(verification["checks"]["mrzError"].is_string());
+
+    assert_eq!(
+        alice.error_code("mutation($i: StartIdentityVerificationInput!) { startIdentityVerification(input: $i) { id } }", json!({ "i": { "documentType": "PASSPORT", "firstName": "Alice", "lastName": "Martin", "birthDate": "1990-05-15" } })).await,
+        "INVALID_STATE",
+        "one verification at a time"
+    );
+
+    let mut olga = operator(&server, "olga@paraphe.fr").await;
+    let reject = "mutation($id: UUID!, $r: String!) { rejectIdentityVerification(id: $id, reason: $r) { status rejectionCode rejectionReason } }";
+    assert_eq!(olga.error_code(reject, json!({ "id": id, "r": "  " })).await, "VALIDATION");
+    let rejected = olga.data(reject, json!({ "id": id, "r": "photo floue" })).await["rejectIdentityVerification"].clone();
+    assert_eq!(rejected, json!({ "status": "REJECTED", "rejectionCode": "OPERATOR_REJECTED", "rejectionReason": "photo floue" }));
+
+    // Images are deleted after the retention period; the log stays.
+    sqlx::query("UPDATE identity_verifications SET decided_at = now() - interval '31 days' WHERE id = $1::uuid").bind(&id).execute(&db).await.unwrap();
+    assert_eq!(paraphe_server::identity::verification::purge_images(&db, 30).await.unwrap(), 1);
+    let (left,): (i64,) = sqlx::query_as("SELECT count(*) FROM identity_images").fetch_one(&db).await.unwrap();
+    assert_eq!(left, 0);
+    let (logged,): (i64,) = sqlx::query_as("SELECT count(*) FROM identity_events WHERE verification_id = $1::uuid AND kind = 'images_purged'").bind(&id).fetch_one(&db).await.unwrap();
+    assert_eq!(logged, 1);
+}
