@@ -41,28 +41,10 @@ pub struct CheckResults {
     /// Why the MRZ could not be read, when it could not.
     pub mrz_error: Option<String>,
     pub document_kind_matches: Option<bool>,
-    pub last_name: Option<NameAgreementGql>,
-    pub first_name: Option<NameAgreementGql>,
+    pub last_name: Option<NameAgreement>,
+    pub first_name: Option<NameAgreement>,
     pub birth_date_matches: Option<bool>,
     pub expired: Option<bool>,
-}
-
-#[derive(async_graphql::Enum, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
-#[graphql(name = "NameAgreement")]
-pub enum NameAgreementGql {
-    Exact,
-    Likely,
-    Different,
-}
-
-impl From<NameAgreement> for NameAgreementGql {
-    fn from(value: NameAgreement) -> Self {
-        match value {
-            NameAgreement::Exact => Self::Exact,
-            NameAgreement::Likely => Self::Likely,
-            NameAgreement::Different => Self::Different,
-        }
-    }
 }
 
 pub struct IdentityVerification(VerificationRow);
