@@ -238,6 +238,23 @@ impl Api {
         cabinet
     }
 
+    pub async fn login(&mut self, email: &str, password: &str) {
+        self.run("mutation($e: String!, $p: String!) { login(email: $e, password: $p) { user { id } } }", serde_json::json!({ "e": email, "p": password })).await;
+    }
+
+    /// A plain GET on the server with the session cookie (downloads).
+    pub async fn get_bytes(&mut self, path: &str) -> Vec<u8> {
+        let url = format!("{}{path}", self.endpoint.trim_end_matches("/graphql"));
+        let request = self.http.get(url);
+        let request = match &self.cookie {
+            Some(cookie) => request.header("cookie", cookie),
+            None => request,
+        };
+        let response = request.send().await.expect("GET");
+        assert!(response.status().is_success(), "GET {path}: {}", response.status());
+        response.bytes().await.expect("body").to_vec()
+    }
+
     /// A multipart upload of `content` as the `$file` variable.
     pub async fn upload(&mut self, query: &str, variables: serde_json::Value, filename: &str, content: Vec<u8>) -> serde_json::Value {
         let form = reqwest::multipart::Form::new()

@@ -6,6 +6,9 @@ use uuid::Uuid;
 
 use crate::accounts::{self, NewUser};
 use crate::cabinets;
+use crate::certificates;
+use crate::config::Config;
+use crate::pki::{Level, Pki};
 
 pub const CABINET_NAME: &str = "Cabinet Démo";
 pub const CABINET_SIREN: &str = "123456782";
@@ -35,6 +38,15 @@ pub const COLLABORATOR: DemoPerson = DemoPerson {
     mobile: "+33698765432",
 };
 
+/// Reviews identity documents in the back office; belongs to no cabinet.
+pub const OPERATOR: DemoPerson = DemoPerson {
+    email: "operateur@demo.paraphe.fr",
+    password: "demo-operateur-2026",
+    first_name: "Inès",
+    last_name: "Lefèvre",
+    mobile: "+33611223344",
+};
+
 async fn ensure_user(db: &PgPool, person: &DemoPerson) -> anyhow::Result<Uuid> {
     let email = Email::parse(person.email)?;
     if let Some(user) = accounts::user_by_email(db, &email).await? {
@@ -54,10 +66,35 @@ async fn ensure_user(db: &PgPool, person: &DemoPerson) -> anyhow::Result<Uuid> {
     Ok(user.id)
 }
 
-/// Creates the demo cabinet and its two people if missing; safe to run again.
-pub async fn seed(db: &PgPool) -> anyhow::Result<()> {
+/// The demo accountant arrives enrolled (an LCP certificate, as if verified), so that
+/// "add me" signs at once; the collaborator enrols through the wizard.
+async fn ensure_enrolled(db: &PgPool, config: &Config, user_id: Uuid, person: &DemoPerson) -> anyhow::Result<()> {
+    let mut tx = db.begin().await?;
+    if certificates::live(&mut tx, user_id, Level::Lcp).await?.is_some() {
+        return Ok(());
+    }
+    let pki = Pki::load_or_create(db, &config.key_encryption_key, &config.public_url).await?;
+    let identity = certificates::person_of(&mut tx, user_id, person.first_name, person.last_name).await?;
+    let certificate = certificates::issue(&mut tx, &pki, &config.key_encryption_key, user_id, Level::Lcp, &identity, None).await?;
+    sqlx::query(
+        "INSERT INTO enrolments (user_id, profile_confirmed_at, certificate_id, completed_at) VALUES ($1, now(), $2, now())
+         ON CONFLICT (user_id) DO UPDATE SET certificate_id = $2, completed_at = now(), updated_at = now()",
+    )
+    .bind(user_id)
+    .bind(certificate.id)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Creates the demo cabinet, its two people and an operator if missing; safe to run again.
+pub async fn seed(db: &PgPool, config: &Config) -> anyhow::Result<()> {
     let accountant = ensure_user(db, &ACCOUNTANT).await?;
     let collaborator = ensure_user(db, &COLLABORATOR).await?;
+    let operator = ensure_user(db, &OPERATOR).await?;
+    sqlx::query("UPDATE users SET is_operator = true WHERE id = $1").bind(operator).execute(db).await?;
+    ensure_enrolled(db, config, accountant, &ACCOUNTANT).await?;
     let existing: Option<Uuid> = sqlx::query_scalar("SELECT id FROM cabinets WHERE siren = $1")
         .bind(CABINET_SIREN)
         .fetch_optional(db)

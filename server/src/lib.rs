@@ -6,6 +6,7 @@ pub mod app;
 pub mod audit;
 pub mod billing;
 pub mod cabinets;
+pub mod certificates;
 pub mod collections;
 pub mod config;
 pub mod db;

@@ -126,9 +126,9 @@ async fn main() -> anyhow::Result<()> {
     match cli.command {
         Command::Migrate => tracing::info!("migrations applied"),
         Command::SeedDemo => {
-            demo::seed(&pool).await?;
+            demo::seed(&pool, &config).await?;
             println!("Cabinet « {} » prêt.", demo::CABINET_NAME);
-            for (label, person) in [("Expert-comptable", &demo::ACCOUNTANT), ("Collaborateur", &demo::COLLABORATOR)] {
+            for (label, person) in [("Expert-comptable", &demo::ACCOUNTANT), ("Collaborateur", &demo::COLLABORATOR), ("Opérateur", &demo::OPERATOR)] {
                 println!("  {label:<17} {}  mot de passe : {}", person.email, person.password);
             }
         }

@@ -70,6 +70,10 @@ pub enum ErrorCode {
     LinkExpired,
     /// A single-use link (phone capture hand-off) was already used.
     LinkUsed,
+    /// The user must finish enrolment (identity, agreement, certificate) before signing.
+    EnrolmentRequired,
+    /// The certificate is revoked: it signs nothing more.
+    CertificateRevoked,
     /// Something failed on our side; details are in the server log only.
     Internal,
 }
@@ -107,6 +111,8 @@ impl ErrorCode {
         ErrorCode::IdentityImagesMissing,
         ErrorCode::LinkExpired,
         ErrorCode::LinkUsed,
+        ErrorCode::EnrolmentRequired,
+        ErrorCode::CertificateRevoked,
         ErrorCode::Internal,
     ];
 
@@ -143,6 +149,8 @@ impl ErrorCode {
             ErrorCode::IdentityImagesMissing => "IDENTITY_IMAGES_MISSING",
             ErrorCode::LinkExpired => "LINK_EXPIRED",
             ErrorCode::LinkUsed => "LINK_USED",
+            ErrorCode::EnrolmentRequired => "ENROLMENT_REQUIRED",
+            ErrorCode::CertificateRevoked => "CERTIFICATE_REVOKED",
             ErrorCode::Internal => "INTERNAL",
         }
     }

@@ -8,6 +8,7 @@ use paraphe_shared::ErrorCode;
 #[allow(clippy::upper_case_acronyms)]
 type UUID = String;
 type DateTime = String;
+type NaiveDate = String;
 
 macro_rules! operation {
     ($name:ident, $file:literal) => {
@@ -47,6 +48,22 @@ operation!(RemoveSigner, "graphql/remove_signer.graphql");
 operation!(LaunchCollection, "graphql/launch_collection.graphql");
 operation!(CancelCollection, "graphql/cancel_collection.graphql");
 operation!(RemindCollection, "graphql/remind_collection.graphql");
+operation!(MyEnrolment, "graphql/my_enrolment.graphql");
+operation!(EnrolmentStep, "graphql/enrolment_step.graphql");
+operation!(ConfirmProfile, "graphql/confirm_profile.graphql");
+operation!(StartIdentityVerification, "graphql/start_identity_verification.graphql");
+operation!(SubmitIdentityVerification, "graphql/submit_identity_verification.graphql");
+operation!(CreateCaptureLink, "graphql/create_capture_link.graphql");
+operation!(AcceptAgreement, "graphql/accept_agreement.graphql");
+operation!(SignAgreement, "graphql/sign_agreement.graphql");
+operation!(ConfirmIdentityData, "graphql/confirm_identity_data.graphql");
+operation!(OpenCapture, "graphql/open_capture.graphql");
+operation!(FinishCapture, "graphql/finish_capture.graphql");
+operation!(MyCertificates, "graphql/my_certificates.graphql");
+operation!(RevokeMyCertificate, "graphql/revoke_my_certificate.graphql");
+operation!(VerificationQueue, "graphql/verification_queue.graphql");
+operation!(ApproveIdentityVerification, "graphql/approve_identity_verification.graphql");
+operation!(RejectIdentityVerification, "graphql/reject_identity_verification.graphql");
 
 /// A failed operation: the server's code and message, or a network failure.
 #[derive(Debug, Clone, PartialEq)]
@@ -91,6 +108,33 @@ pub async fn run<Q: GraphQLQuery>(variables: Q::Variables) -> Result<Q::Response
         return Err(error);
     }
     parsed.data.ok_or_else(|| ApiError::network("réponse vide"))
+}
+
+/// Sends a file as a GraphQL multipart request (`variables.file` is the upload): the
+/// app's only non-JSON request, hence the CSRF header.
+pub async fn upload(query: &str, mut variables: serde_json::Value, file: web_sys::File) -> Result<(), ApiError> {
+    let network = |e: &dyn std::fmt::Debug| ApiError::network(format!("{e:?}"));
+    variables["file"] = serde_json::Value::Null;
+    let operations = serde_json::json!({ "query": query, "variables": variables });
+    let form = web_sys::FormData::new().map_err(|e| network(&e))?;
+    form.append_with_str("operations", &operations.to_string()).map_err(|e| network(&e))?;
+    form.append_with_str("map", r#"{"0": ["variables.file"]}"#).map_err(|e| network(&e))?;
+    form.append_with_blob_and_filename("0", &file, &file.name()).map_err(|e| network(&e))?;
+    let response = gloo_net::http::Request::post("/graphql")
+        .header("x-paraphe-csrf", "1")
+        .body(form)
+        .map_err(|e| network(&e))?
+        .send()
+        .await
+        .map_err(|e| network(&e))?;
+    let body: serde_json::Value = response.json().await.map_err(|e| network(&e))?;
+    if let Some(errors) = body.get("errors") {
+        let errors: Vec<graphql_client::Error> = serde_json::from_value(errors.clone()).unwrap_or_default();
+        if let Some(error) = first_error(&errors) {
+            return Err(error);
+        }
+    }
+    Ok(())
 }
 
 /// A user action: one GraphQL call (or a few) whose failure is shown to the user.

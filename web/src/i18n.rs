@@ -203,6 +203,128 @@ pub fn error_message(code: ErrorCode, server_message: &str) -> String {
     }
 }
 
+// ---- enrolment, identity, certificates, operators ----
+
+pub const NAV_MY_SIGNATURE: &str = "Ma signature personnelle";
+pub const NAV_ENROLMENT: &str = "Mon enregistrement";
+pub const NAV_OPERATOR: &str = "Vérifications d'identité";
+pub const ENROLMENT_TITLE: &str = "Mon enregistrement";
+pub const ENROLMENT_NUDGE: &str = "Terminez votre enregistrement (identité, accord de souscription) pour obtenir votre certificat et signer.";
+pub const ENROLMENT_INTRO: &str = "Avant de signer, enregistrez-vous en ligne. Cela prend quelques minutes : munissez-vous d'une pièce d'identité et de votre smartphone.";
+pub const ENROLMENT_STEPS: [&str; 5] = ["Profil", "Identité", "Accord de souscription", "Validation", "Certificat"];
+pub const PROFILE_HELP: &str = "Vérifiez les informations ci-dessous. Votre numéro de téléphone mobile est obligatoire : il recevra vos codes de signature par SMS.";
+pub const MOBILE: &str = "Téléphone mobile (obligatoire, ex. +33612345678)";
+pub const CABINETS: &str = "Cabinets";
+pub const CONTINUE_ENROLMENT: &str = "Poursuivre mon enregistrement";
+pub const IDENTITY_HELP: &str = "Pour émettre le certificat qui vous permettra de signer, nous devons vérifier votre identité.";
+pub const DOCUMENT_TYPE: &str = "Type de pièce d'identité";
+pub const BIRTH_DATE: &str = "Date de naissance";
+pub const START_VERIFICATION: &str = "Valider mon identité";
+pub const FRONT: &str = "Recto de la pièce";
+pub const BACK: &str = "Verso de la pièce";
+pub const SELFIE: &str = "Photo de vous (selfie)";
+pub const FILE_HELP: &str = "En couleur, au format .jpg, .jpeg, .png ou .pdf, lisible, la face entière, 10 Mo au plus.";
+pub const SEND_DOCUMENTS: &str = "Envoyer mes documents";
+pub const USE_PHONE: &str = "Continuer sur mon téléphone";
+pub const QR_HELP: &str = "Scannez ce QR code avec l'appareil photo de votre téléphone pour photographier votre pièce. Cette page se met à jour toute seule.";
+pub const DOCUMENTS_RECEIVED: &str = "Documents reçus";
+pub const VERIFYING: &str = "Vérification en cours — estimée entre 3 et 6 minutes";
+pub const IN_REVIEW: &str = "Votre pièce est en cours d'examen par un opérateur (jusqu'à 24 heures).";
+pub const REJECTED: &str = "La vérification de votre pièce n'a pas abouti";
+pub const AGREEMENT_TITLE: &str = "Accord de souscription";
+pub const AGREEMENT_PDF: &str = "Lire l'accord en PDF";
+pub const AGREEMENT_ACCEPT: &str = "J'ai lu et j'accepte les conditions de souscription au service de certificats Paraphe";
+pub const AGREEMENT_CODE_HELP: &str = "Une fois la case cochée, vous recevez un code par SMS. Vous aurez 30 minutes pour signer.";
+pub const AGREEMENT_SIGN_NOTE: &str = "En signant l'accord de souscription, vous demandez l'émission d'un certificat électronique à votre nom pour signer les documents sur Paraphe.";
+pub const REQUEST_IN_PROGRESS: &str = "Demande en cours de traitement";
+pub const REQUEST_IN_PROGRESS_HELP: &str = "Votre demande de certificat est en cours de traitement. Vous recevrez également un e-mail de confirmation. Cela peut prendre jusqu'à 24 heures.";
+pub const EXTRACTED_TITLE: &str = "Données lues sur votre pièce";
+pub const CONFIRM_DATA: &str = "Confirmer ces données";
+pub const DISPUTE_DATA: &str = "Ces données ne sont pas correctes";
+pub const CONGRATULATIONS: &str = "Félicitations !";
+pub const CONGRATULATIONS_HELP: &str = "Votre identité a été validée et vous disposez maintenant d'un certificat de signature électronique avancée.";
+pub const GO_TO_PORTAL: &str = "Accéder au portail de signature";
+pub const DOCUMENT_NUMBER: &str = "Numéro de document";
+pub const NATIONALITY: &str = "Nationalité";
+pub const EXPIRY_DATE: &str = "Date d'expiration";
+pub const CAPTURE_TITLE: &str = "Photographiez votre pièce d'identité";
+pub const CAPTURE_DONE: &str = "Documents reçus. Vous pouvez reprendre sur votre ordinateur.";
+pub const CERTIFICATES_TITLE: &str = "Ma signature personnelle";
+pub const NO_CERTIFICATE: &str = "Vous n'avez pas encore de certificat : terminez votre enregistrement.";
+pub const SERIAL: &str = "Numéro de série";
+pub const ISSUER: &str = "Émetteur";
+pub const VALIDITY: &str = "Validité";
+pub const DOWNLOAD_CERTIFICATE: &str = "Télécharger le certificat";
+pub const REVOKE: &str = "Révoquer mon certificat";
+pub const REVOKE_WARNING: &str = "La révocation est immédiate et définitive : ce certificat ne pourra plus signer.";
+pub const REVOKE_CONFIRM: &str = "Confirmer la révocation";
+pub const QUEUE_TITLE: &str = "Vérifications d'identité en attente";
+pub const QUEUE_EMPTY: &str = "Aucune vérification en attente.";
+pub const FLAGGED: &str = "À examiner de près";
+pub const APPROVE: &str = "Approuver";
+pub const REJECT: &str = "Refuser";
+pub const REJECT_REASON: &str = "Motif du refus (communiqué à la personne)";
+pub const READ_ON_DOCUMENT: &str = "Lu sur la pièce";
+pub const CHECKS: &str = "Contrôles automatiques";
+
+pub fn document_type_label(name: &str) -> &'static str {
+    match name {
+        "IDENTITY_CARD" => "Carte nationale d'identité",
+        "PASSPORT" => "Passeport",
+        "RESIDENCE_PERMIT" => "Titre de séjour",
+        _ => "—",
+    }
+}
+
+pub fn certificate_level_label(name: &str) -> &'static str {
+    match name {
+        "LCP" => "Certificat de signature avancée (LCP)",
+        "QCP" => "Certificat qualifié (QCP)",
+        _ => "—",
+    }
+}
+
+pub fn certificate_status_label(name: &str) -> &'static str {
+    match name {
+        "VALID" => "Valide",
+        "REVOKED" => "Révoqué",
+        "EXPIRED" => "Expiré",
+        _ => "—",
+    }
+}
+
+pub fn revocation_reason_label(name: &str) -> &'static str {
+    match name {
+        "UNSPECIFIED" => "Sans motif particulier",
+        "KEY_COMPROMISE" => "Je pense que mon accès a été compromis",
+        "AFFILIATION_CHANGED" => "Je change de cabinet ou de fonction",
+        "SUPERSEDED" => "Remplacé par un nouveau certificat",
+        "CESSATION_OF_OPERATION" => "Je cesse mon activité",
+        _ => "—",
+    }
+}
+
+/// A check's outcome, for the operator.
+pub fn check_label(value: Option<bool>) -> &'static str {
+    match value {
+        Some(true) => "conforme",
+        Some(false) => "NON conforme",
+        None => "non lu",
+    }
+}
+
+pub fn date(iso: &str) -> String {
+    let day = iso.get(..10).unwrap_or(iso);
+    match (day.get(..4), day.get(5..7), day.get(8..10)) {
+        (Some(y), Some(m), Some(d)) => format!("{d}/{m}/{y}"),
+        _ => day.to_owned(),
+    }
+}
+
+pub fn agreement_code_sent_to(hint: &str) -> String {
+    format!("Un code vous a été envoyé par SMS au {hint} (valable 30 minutes)")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -212,6 +334,12 @@ mod tests {
         assert_eq!(error_message(ErrorCode::InvalidCredentials, "x"), "E-mail ou mot de passe incorrect");
         assert_eq!(error_message(ErrorCode::Validation, "le nom est vide"), "le nom est vide");
         assert!(!error_message(ErrorCode::Internal, "stack trace").contains("stack"));
+    }
+
+    #[test]
+    fn dates_read_the_french_way() {
+        assert_eq!(date("2031-01-01T00:00:00Z"), "01/01/2031");
+        assert_eq!(date("1990-05-15"), "15/05/1990");
     }
 
     #[test]

@@ -87,3 +87,60 @@ async fn run_once(session: Session) -> Ended {
     }
     Ended::Lost
 }
+
+/// Follows one subscription on a socket of its own (a page's live view: one identity
+/// verification, the operators' queue) until the returned flag is set. Each event, and
+/// each reconnection (events may have been missed), calls `on_event`.
+pub fn follow(query: &'static str, variables: Value, on_event: impl Fn() + 'static) -> std::sync::Arc<std::sync::atomic::AtomicBool> {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let stop = std::sync::Arc::new(AtomicBool::new(false));
+    let stopped = stop.clone();
+    spawn_local(async move {
+        let mut backoff_ms = 500;
+        while !stopped.load(Ordering::Relaxed) {
+            if let Ended::Unauthorized = follow_once(query, &variables, &on_event, &stopped).await {
+                return;
+            }
+            TimeoutFuture::new(backoff_ms).await;
+            backoff_ms = (backoff_ms * 2).min(10_000);
+        }
+    });
+    stop
+}
+
+async fn follow_once(query: &str, variables: &Value, on_event: &impl Fn(), stopped: &std::sync::atomic::AtomicBool) -> Ended {
+    use std::sync::atomic::Ordering;
+    let Some(url) = socket_url() else { return Ended::Lost };
+    let Ok(socket) = WebSocket::open_with_protocol(&url, "graphql-transport-ws") else { return Ended::Lost };
+    let (mut sink, mut stream) = socket.split();
+    if sink.send(Message::Text(json!({ "type": "connection_init" }).to_string())).await.is_err() {
+        return Ended::Lost;
+    }
+    while let Some(message) = stream.next().await {
+        if stopped.load(Ordering::Relaxed) {
+            return Ended::Lost;
+        }
+        let text = match message {
+            Ok(Message::Text(text)) => text,
+            Ok(Message::Bytes(bytes)) => String::from_utf8_lossy(&bytes).into_owned(),
+            Err(WebSocketError::ConnectionClose(close)) if close.code == UNAUTHORIZED => return Ended::Unauthorized,
+            Err(_) => return Ended::Lost,
+        };
+        let Ok(message) = serde_json::from_str::<Value>(&text) else { continue };
+        match message["type"].as_str() {
+            Some("connection_ack") => {
+                let subscribe = json!({ "id": "1", "type": "subscribe", "payload": { "query": query, "variables": variables } });
+                if sink.send(Message::Text(subscribe.to_string())).await.is_err() {
+                    return Ended::Lost;
+                }
+                on_event();
+            }
+            Some("next") => on_event(),
+            Some("ping") => {
+                let _ = sink.send(Message::Text(json!({ "type": "pong" }).to_string())).await;
+            }
+            _ => {}
+        }
+    }
+    Ended::Lost
+}

@@ -11,6 +11,7 @@ use leptos_router::components::{ParentRoute, Route, Router, Routes};
 use leptos_router::path;
 
 use pages::collections::{CollectionPage, CollectionsPage};
+use pages::{capture::CapturePage, certificates::CertificatesPage, enrolment::EnrolmentPage, operator::OperatorPage};
 use pages::{dashboard::Dashboard, login::LoginPage, members::MembersPage, outbox::OutboxPage, shell::Shell, signer::SignerPage, terms::TermsPage};
 use session::Session;
 
@@ -23,12 +24,16 @@ fn App() -> impl IntoView {
                 <Route path=path!("/connexion") view=LoginPage />
                 <Route path=path!("/signer/:token") view=SignerPage />
                 <Route path=path!("/dev/outbox") view=OutboxPage />
+                <Route path=path!("/capture/:token") view=CapturePage />
                 <ParentRoute path=path!("") view=Shell>
                     <Route path=path!("") view=Dashboard />
                     <Route path=path!("cabinet/conditions") view=TermsPage />
                     <Route path=path!("cabinet/membres") view=MembersPage />
                     <Route path=path!("collections") view=CollectionsPage />
                     <Route path=path!("collections/:id") view=CollectionPage />
+                    <Route path=path!("enregistrement") view=EnrolmentPage />
+                    <Route path=path!("ma-signature") view=CertificatesPage />
+                    <Route path=path!("operateur") view=OperatorPage />
                 </ParentRoute>
             </Routes>
         </Router>

@@ -26,6 +26,7 @@ pub struct CurrentCabinet {
 pub struct Person {
     pub first_name: String,
     pub last_name: String,
+    pub is_operator: bool,
 }
 
 #[derive(Clone, Copy)]
@@ -98,7 +99,7 @@ impl Session {
             }
             None => None,
         };
-        self.person.set(Some(Person { first_name: me.user.first_name, last_name: me.user.last_name }));
+        self.person.set(Some(Person { first_name: me.user.first_name, last_name: me.user.last_name, is_operator: me.user.is_operator }));
         self.memberships.set(memberships);
         self.cabinet.set(cabinet);
         self.loaded.set(true);
@@ -111,4 +112,9 @@ impl Default for Session {
     fn default() -> Self {
         Self::new()
     }
+}
+
+/// The generated enum value named `name` (the schema's spelling), for variables.
+pub fn enum_value<T: serde::de::DeserializeOwned>(name: &str) -> Option<T> {
+    serde_json::from_value(serde_json::Value::String(name.to_owned())).ok()
 }

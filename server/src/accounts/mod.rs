@@ -49,6 +49,8 @@ pub struct User {
     pub first_name: String,
     pub last_name: String,
     pub mobile: Option<String>,
+    /// Reviews identity documents in the back office.
+    pub is_operator: bool,
 }
 
 pub struct NewUser {
@@ -60,14 +62,14 @@ pub struct NewUser {
 }
 
 pub async fn user_by_id(db: &PgPool, id: Uuid) -> Result<Option<User>, sqlx::Error> {
-    sqlx::query_as("SELECT id, email, first_name, last_name, mobile FROM users WHERE id = $1")
+    sqlx::query_as("SELECT id, email, first_name, last_name, mobile, is_operator FROM users WHERE id = $1")
         .bind(id)
         .fetch_optional(db)
         .await
 }
 
 pub async fn user_by_email(db: &PgPool, email: &Email) -> Result<Option<User>, sqlx::Error> {
-    sqlx::query_as("SELECT id, email, first_name, last_name, mobile FROM users WHERE email = $1")
+    sqlx::query_as("SELECT id, email, first_name, last_name, mobile, is_operator FROM users WHERE email = $1")
         .bind(email.as_str())
         .fetch_optional(db)
         .await
@@ -82,7 +84,7 @@ pub async fn create_user(db: &PgPool, new: NewUser) -> Result<User, AccountsErro
         "INSERT INTO users (email, first_name, last_name, mobile, password_hash)
          VALUES ($1, $2, $3, $4, $5)
          ON CONFLICT (email) DO NOTHING
-         RETURNING id, email, first_name, last_name, mobile",
+         RETURNING id, email, first_name, last_name, mobile, is_operator",
     )
     .bind(new.email.as_str())
     .bind(new.first_name.as_str())

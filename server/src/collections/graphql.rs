@@ -3,7 +3,6 @@ use async_graphql::{ComplexObject, Context, InputObject, Object, SimpleObject, S
 use chrono::{DateTime, Utc};
 use futures_util::Stream;
 use paraphe_shared::Delegation;
-use std::sync::Arc;
 use uuid::Uuid;
 
 use super::prepare::{self, Contact, SignerSource};
@@ -15,21 +14,9 @@ use crate::cabinets::graphql::MAX_PAGE;
 use crate::events::CollectionEventKind;
 use crate::graphql::context::ContextExt;
 use crate::graphql::error::{ApiError, ApiResult};
-use crate::notifications::Notifier;
-use crate::pki::Pki;
 use crate::signing::VisibleStamp;
 
 const PREPARE: &[Need] = &[Need::Delegation(Delegation::Prepare), Need::Open];
-
-fn pki<'a>(ctx: &'a Context<'_>) -> &'a Arc<Pki> {
-    ctx.data_unchecked::<Arc<Pki>>()
-}
-
-fn wake(ctx: &Context<'_>) {
-    if let Some(notifier) = ctx.data_opt::<Notifier>() {
-        notifier.wake();
-    }
-}
 
 /// A signature workflow, as its cabinet's preparers see it.
 #[derive(SimpleObject)]
@@ -481,7 +468,7 @@ impl CollectionsMutation {
     async fn launch_collection(&self, ctx: &Context<'_>, id: Uuid) -> ApiResult<Collection> {
         let (scope, _) = super::scoped(ctx.db(), ctx.viewer()?.user_id, id, PREPARE).await?;
         let (row, invited) = prepare::launch(ctx.db(), &ctx.config().public_url, &scope, id, &ctx.meta()).await?;
-        wake(ctx);
+        ctx.wake_outbox();
         announce(ctx.bus(), row.cabinet_id, row.id, CollectionEventKind::Launched, None).await;
         for signer_id in invited {
             announce(ctx.bus(), row.cabinet_id, row.id, CollectionEventKind::Invited, Some(signer_id)).await;
@@ -492,7 +479,7 @@ impl CollectionsMutation {
     async fn cancel_collection(&self, ctx: &Context<'_>, id: Uuid) -> ApiResult<Collection> {
         let (scope, _) = super::scoped(ctx.db(), ctx.viewer()?.user_id, id, PREPARE).await?;
         let row = prepare::cancel(ctx.db(), &scope, id, &ctx.meta()).await?;
-        wake(ctx);
+        ctx.wake_outbox();
         announce(ctx.bus(), row.cabinet_id, row.id, CollectionEventKind::Cancelled, None).await;
         Ok(row.into())
     }
@@ -501,7 +488,7 @@ impl CollectionsMutation {
     async fn remind_collection(&self, ctx: &Context<'_>, id: Uuid) -> ApiResult<Collection> {
         let (scope, _) = super::scoped(ctx.db(), ctx.viewer()?.user_id, id, PREPARE).await?;
         let row = prepare::remind(ctx.db(), &ctx.config().public_url, id, crate::audit::Actor::User(scope.user_id()), &ctx.meta(), Some(&scope), prepare::Reminder::Manual).await?;
-        wake(ctx);
+        ctx.wake_outbox();
         announce(ctx.bus(), row.cabinet_id, row.id, CollectionEventKind::Reminded, None).await;
         Ok(row.into())
     }
@@ -514,8 +501,8 @@ impl CollectionsMutation {
 
     /// Sends the signer a 6-digit code by SMS, valid 30 minutes (3 per 15 minutes at most).
     async fn request_signing_code(&self, ctx: &Context<'_>, token: String) -> ApiResult<CodeSent> {
-        let sent = signer::request_code(ctx.db(), pki(ctx), &ctx.config().key_encryption_key, &token, &ctx.meta()).await?;
-        wake(ctx);
+        let sent = signer::request_code(ctx.db(), ctx.pki(), &ctx.config().key_encryption_key, &token, &ctx.meta()).await?;
+        ctx.wake_outbox();
         announce(ctx.bus(), sent.collection.cabinet_id, sent.collection.id, CollectionEventKind::CodeSent, Some(sent.signer.id)).await;
         Ok(CodeSent { expires_at: sent.expires_at, mobile_hint: sent.mobile_hint })
     }
@@ -524,8 +511,8 @@ impl CollectionsMutation {
     /// `OTP_LOCKED` after 5 wrong codes, `OTP_NOT_SENT`).
     async fn sign(&self, ctx: &Context<'_>, token: String, code: String) -> ApiResult<SigningSession> {
         let config = ctx.config();
-        let signed = signer::sign(ctx.db(), pki(ctx), &config.key_encryption_key, &config.public_url, &token, &code, &ctx.meta()).await?;
-        wake(ctx);
+        let signed = signer::sign(ctx.db(), ctx.pki(), &config.key_encryption_key, &config.public_url, &token, &code, &ctx.meta()).await?;
+        ctx.wake_outbox();
         let (cabinet_id, collection_id) = (signed.collection.cabinet_id, signed.collection.id);
         announce(ctx.bus(), cabinet_id, collection_id, CollectionEventKind::Signed, Some(signed.signer.id)).await;
         if let Some(next) = signed.invited_next {
@@ -540,7 +527,7 @@ impl CollectionsMutation {
     /// Refuses to sign, which ends the collection for everybody.
     async fn refuse(&self, ctx: &Context<'_>, token: String, reason: Option<String>) -> ApiResult<SigningSession> {
         let (signer, collection) = signer::refuse(ctx.db(), &ctx.config().public_url, &token, reason.as_deref(), &ctx.meta()).await?;
-        wake(ctx);
+        ctx.wake_outbox();
         announce(ctx.bus(), collection.cabinet_id, collection.id, CollectionEventKind::Refused, Some(signer.id)).await;
         SigningSession::load(ctx, &token, signer, collection).await
     }

@@ -67,6 +67,8 @@ pub enum CollectionError {
     #[error(transparent)]
     Billing(#[from] BillingError),
     #[error(transparent)]
+    Certificate(#[from] crate::certificates::CertificateError),
+    #[error(transparent)]
     Database(#[from] sqlx::Error),
     #[error("{0}")]
     Internal(String),
@@ -77,6 +79,7 @@ impl From<CollectionError> for ApiError {
         let error = match error {
             CollectionError::Pdf(e) => return e.into(),
             CollectionError::Billing(e) => return e.into(),
+            CollectionError::Certificate(e) => return e.into(),
             CollectionError::Database(e) => return ApiError::internal(&e),
             CollectionError::Internal(e) => return ApiError::internal(&e),
             other => other,
@@ -94,7 +97,7 @@ impl From<CollectionError> for ApiError {
             CollectionError::OtpExpired => ErrorCode::OtpExpired,
             CollectionError::OtpLocked => ErrorCode::OtpLocked,
             CollectionError::TooManyCodes => ErrorCode::RateLimited,
-            CollectionError::Pdf(_) | CollectionError::Billing(_) | CollectionError::Database(_) | CollectionError::Internal(_) => ErrorCode::Internal,
+            CollectionError::Pdf(_) | CollectionError::Billing(_) | CollectionError::Certificate(_) | CollectionError::Database(_) | CollectionError::Internal(_) => ErrorCode::Internal,
         };
         ApiError::new(code, error.to_string())
     }

@@ -212,13 +212,18 @@ async fn identity(conn: &mut PgConnection, scope: &CabinetScope, source: SignerS
     }
 }
 
-fn check_level(level: i16) -> Result<()> {
-    match level {
-        1 => Ok(()),
-        // Levels 2 and 3 sign with the signer's own LCP or QCP certificate, which only
-        // enrolment issues; until a signer holds one, the preparer cannot choose them.
-        2 | 3 => Err(CollectionError::CertificateRequired(level)),
-        _ => Err(CollectionError::Validation("le niveau de signature est 1, 2 ou 3".into())),
+/// Levels 2 and 3 sign with the signer's own certificate (LCP or QCP for 2, QCP for 3):
+/// the preparer may choose them only for someone who holds one now.
+async fn check_level(conn: &mut PgConnection, level: i16, user_id: Option<Uuid>, email: &str) -> Result<()> {
+    let needed = match level {
+        1 => return Ok(()),
+        2 => crate::pki::Level::Lcp,
+        3 => crate::pki::Level::Qcp,
+        _ => return Err(CollectionError::Validation("le niveau de signature est 1, 2 ou 3".into())),
+    };
+    match super::signer::certificate_holder(conn, user_id, email).await? {
+        Some(holder) if crate::certificates::live(conn, holder, needed).await?.is_some() => Ok(()),
+        _ => Err(CollectionError::CertificateRequired(level)),
     }
 }
 
@@ -229,7 +234,7 @@ pub async fn add_signer(db: &PgPool, scope: &CabinetScope, collection_id: Uuid, 
     let mut tx = db.begin().await?;
     ensure_draft(&lock_in_scope(&mut tx, scope, collection_id).await?)?;
     let who = identity(&mut tx, scope, source).await?;
-    check_level(level)?;
+    check_level(&mut tx, level, who.user_id, &who.email).await?;
     let duplicate: Option<(Uuid,)> = sqlx::query_as("SELECT id FROM signers WHERE collection_id = $1 AND email = $2")
         .bind(collection_id)
         .bind(&who.email)
@@ -373,7 +378,7 @@ pub async fn launch(db: &PgPool, public_url: &str, scope: &CabinetScope, collect
         return Err(CollectionError::Validation("ajoutez au moins un signataire".into()));
     }
     for signer in &signers {
-        check_level(signer.level)?;
+        check_level(&mut tx, signer.level, signer.user_id, &signer.email).await?;
         if let Some(stamp) = signer.stamp() {
             if let Some(document) = to_sign.iter().find(|d| stamp.page > d.pages as u32) {
                 return Err(PdfError::BadStamp(format!("« {} » n'a pas de page {} pour le cachet de {}", document.filename, stamp.page, signer.full_name())).into());

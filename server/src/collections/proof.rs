@@ -89,7 +89,7 @@ pub async fn build(db: &PgPool, pki: &Arc<Pki>, sealer: &Sealer, collection_id: 
         statuses.push(json!({ "signer": signer_id, "serial": serial_hex, "subject": certificate.tbs_certificate.subject.to_string(), "state": status }));
         files.push((format!("certificates/signer-{serial_hex}.pem"), pem(&certificate)?.into_bytes()));
     }
-    for (name, ca) in [("root", crate::pki::Ca::Root), ("lcp", crate::pki::Ca::Lcp), ("seal", crate::pki::Ca::Seal)] {
+    for (name, ca) in [("root", crate::pki::Ca::Root), ("lcp", crate::pki::Ca::Lcp), ("qcp", crate::pki::Ca::Qcp), ("seal", crate::pki::Ca::Seal)] {
         files.push((format!("certificates/{name}-ca.pem"), pem(&pki.hierarchy.authority(ca).certificate)?.into_bytes()));
     }
     files.push(("certificates/tsa.pem".into(), pem(&pki.hierarchy.tsa.certificate)?.into_bytes()));

@@ -18,6 +18,7 @@ use super::prepare::{cabinet_name, invite};
 use super::{emails, lock, token_hash, CollectionError, CollectionRow, CollectionStatus, Result, SignerRow, SignerStatus, SigningMode, SIGNER_COLUMNS};
 use crate::audit::{self, Actor};
 use crate::billing;
+use crate::certificates::{self, CertificateError, CertificateRow};
 use crate::graphql::context::RequestMeta;
 use crate::keys::{KeyEncryptionKey, SealedKey};
 use crate::notifications;
@@ -154,6 +155,35 @@ async fn make_signer_key(pki: &Pki, kek: &KeyEncryptionKey, signer: &SignerRow) 
     Ok((sealed, der))
 }
 
+/// The account whose certificates a signer may use: the member themself, or the person
+/// with the signer's email who holds an account (someone who created a certificate).
+pub async fn certificate_holder(conn: &mut PgConnection, user_id: Option<Uuid>, email: &str) -> Result<Option<Uuid>> {
+    if user_id.is_some() {
+        return Ok(user_id);
+    }
+    let found: Option<(Uuid,)> = sqlx::query_as("SELECT id FROM users WHERE email = lower($1)").bind(email).fetch_optional(&mut *conn).await?;
+    Ok(found.map(|(id,)| id))
+}
+
+/// The certificate a signer signs with when it is their own: cabinet members (who must
+/// have enrolled) and every level-2 or level-3 signer. `None` for an outside level-1
+/// signer, who gets a key and certificate for this signature alone.
+async fn personal_certificate(conn: &mut PgConnection, signer: &SignerRow) -> Result<Option<CertificateRow>> {
+    if signer.user_id.is_none() && signer.level == 1 {
+        return Ok(None);
+    }
+    let needed = if signer.level == 3 { Level::Qcp } else { Level::Lcp };
+    let live = match certificate_holder(conn, signer.user_id, &signer.email).await? {
+        Some(holder) => certificates::live(conn, holder, needed).await?,
+        None => None,
+    };
+    match live {
+        Some(certificate) => Ok(Some(certificate)),
+        None if signer.user_id.is_some() && needed == Level::Lcp => Err(CertificateError::EnrolmentRequired.into()),
+        None => Err(CollectionError::CertificateRequired(signer.level)),
+    }
+}
+
 /// Sends a 6-digit code by SMS, valid 30 minutes; it replaces any earlier code.
 pub async fn request_code(db: &PgPool, pki: &Pki, kek: &KeyEncryptionKey, token: &str, meta: &RequestMeta) -> Result<CodeSent> {
     // Checks first, without the lock, so a refused request generates no key.
@@ -166,7 +196,8 @@ pub async fn request_code(db: &PgPool, pki: &Pki, kek: &KeyEncryptionKey, token:
     if signer.accepted_at.is_none() {
         return Err(CollectionError::NotAccepted);
     }
-    let new_key = if has_key(&mut *db.acquire().await?, signer.id).await? { None } else { Some(make_signer_key(pki, kek, &signer).await?) };
+    let personal = personal_certificate(&mut *db.acquire().await?, &signer).await?;
+    let new_key = if personal.is_some() || has_key(&mut *db.acquire().await?, signer.id).await? { None } else { Some(make_signer_key(pki, kek, &signer).await?) };
 
     let mut tx = db.begin().await?;
     let (signer, collection) = resolve_locked(&mut tx, token).await?;
@@ -178,6 +209,14 @@ pub async fn request_code(db: &PgPool, pki: &Pki, kek: &KeyEncryptionKey, token:
         .await?;
     if recent >= MAX_CODES_PER_WINDOW {
         return Err(CollectionError::TooManyCodes);
+    }
+    if let Some(certificate) = &personal {
+        sqlx::query("UPDATE signers SET personal_certificate_id = $2, certificate = $3, key_nonce = NULL, key_sealed = NULL WHERE id = $1")
+            .bind(signer.id)
+            .bind(certificate.id)
+            .bind(&certificate.certificate)
+            .execute(&mut *tx)
+            .await?;
     }
     if let Some((sealed, certificate)) = new_key {
         sqlx::query("UPDATE signers SET key_nonce = $2, key_sealed = $3, certificate = $4 WHERE id = $1 AND certificate IS NULL")
@@ -266,15 +305,23 @@ pub async fn sign(db: &PgPool, pki: &std::sync::Arc<Pki>, kek: &KeyEncryptionKey
         return Err(refusal);
     }
 
-    let (nonce, sealed, certificate): (Option<Vec<u8>>, Option<Vec<u8>>, Option<Vec<u8>>) =
-        sqlx::query_as("SELECT key_nonce, key_sealed, certificate FROM signers WHERE id = $1").bind(signer.id).fetch_one(&mut *tx).await?;
-    let (Some(nonce), Some(ciphertext), Some(certificate)) = (nonce, sealed, certificate) else {
-        return Err(CollectionError::Internal(format!("signer {} has a code but no key", signer.id)));
+    let (nonce, sealed, certificate, personal_certificate_id): (Option<Vec<u8>>, Option<Vec<u8>>, Option<Vec<u8>>, Option<Uuid>) =
+        sqlx::query_as("SELECT key_nonce, key_sealed, certificate, personal_certificate_id FROM signers WHERE id = $1").bind(signer.id).fetch_one(&mut *tx).await?;
+    let (key, chain) = match (personal_certificate_id, nonce, sealed, certificate) {
+        // The holder's own key: refused if the certificate was revoked since the code was sent.
+        (Some(certificate_id), ..) => {
+            let holder = certificates::open_for_signing(&mut tx, pki, kek, certificate_id).await?;
+            (holder.key, holder.chain)
+        }
+        (None, Some(nonce), Some(ciphertext), Some(certificate)) => {
+            let key = kek.open(&SealedKey { nonce, ciphertext }, &key_label(signer.id)).map_err(|e| CollectionError::Internal(e.to_string()))?;
+            let certificate = <x509_cert::Certificate as der::Decode>::from_der(&certificate).map_err(|e| CollectionError::Internal(e.to_string()))?;
+            let mut chain = vec![certificate];
+            chain.extend(pki.hierarchy.chain_above(Level::Lcp));
+            (key, chain)
+        }
+        _ => return Err(CollectionError::Internal(format!("signer {} has a code but no key", signer.id))),
     };
-    let key = kek.open(&SealedKey { nonce, ciphertext }, &key_label(signer.id)).map_err(|e| CollectionError::Internal(e.to_string()))?;
-    let certificate = <x509_cert::Certificate as der::Decode>::from_der(&certificate).map_err(|e| CollectionError::Internal(e.to_string()))?;
-    let mut chain = vec![certificate];
-    chain.extend(pki.hierarchy.chain_above(Level::Lcp));
 
     let documents: Vec<(Uuid, String, Option<Vec<u8>>)> = sqlx::query_as(
         "SELECT id, filename, content FROM collection_documents WHERE collection_id = $1 AND kind = 'to_sign' ORDER BY position",

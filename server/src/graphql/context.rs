@@ -2,11 +2,14 @@
 
 use async_graphql::Context;
 use sqlx::PgPool;
+use std::sync::Arc;
 
 use super::error::{ApiError, ApiResult};
 use crate::accounts::Viewer;
 use crate::config::Config;
 use crate::events::EventBus;
+use crate::notifications::Notifier;
+use crate::pki::Pki;
 
 /// Facts about the HTTP request or WebSocket connection, recorded in audit rows.
 #[derive(Debug, Clone, Default)]
@@ -25,6 +28,9 @@ pub trait ContextExt {
     fn config(&self) -> &Config;
     fn meta(&self) -> RequestMeta;
     fn viewer(&self) -> ApiResult<&Viewer>;
+    fn pki(&self) -> &Arc<Pki>;
+    /// Tells the outbox dispatcher that a committed transaction queued emails or SMS.
+    fn wake_outbox(&self);
 }
 
 impl ContextExt for Context<'_> {
@@ -48,5 +54,15 @@ impl ContextExt for Context<'_> {
         self.data_opt::<Authentication>()
             .and_then(|auth| auth.0.as_ref())
             .ok_or_else(ApiError::unauthenticated)
+    }
+
+    fn pki(&self) -> &Arc<Pki> {
+        self.data_unchecked::<Arc<Pki>>()
+    }
+
+    fn wake_outbox(&self) {
+        if let Some(notifier) = self.data_opt::<Notifier>() {
+            notifier.wake();
+        }
     }
 }

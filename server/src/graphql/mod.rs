@@ -12,6 +12,7 @@ use crate::accounts::graphql::{AccountsMutation, AccountsQuery};
 use std::sync::Arc;
 
 use crate::billing::graphql::{BillingMutation, BillingQuery};
+use crate::certificates::graphql::{CertificatesMutation, CertificatesQuery};
 use crate::cabinets::graphql::{CabinetsMutation, CabinetsQuery, CabinetsSubscription};
 use crate::collections::graphql::{CollectionsMutation, CollectionsQuery, CollectionsSubscription};
 use crate::identity::graphql::{IdentityMutation, IdentityQuery, IdentitySubscription};
@@ -22,10 +23,10 @@ use crate::config::Config;
 use crate::events::EventBus;
 
 #[derive(MergedObject, Default)]
-pub struct Query(AccountsQuery, CabinetsQuery, CollectionsQuery, BillingQuery, NotificationsQuery, IdentityQuery);
+pub struct Query(AccountsQuery, CabinetsQuery, CollectionsQuery, BillingQuery, NotificationsQuery, IdentityQuery, CertificatesQuery);
 
 #[derive(MergedObject, Default)]
-pub struct Mutation(AccountsMutation, CabinetsMutation, CollectionsMutation, BillingMutation, IdentityMutation);
+pub struct Mutation(AccountsMutation, CabinetsMutation, CollectionsMutation, BillingMutation, IdentityMutation, CertificatesMutation);
 
 #[derive(MergedSubscription, Default)]
 pub struct Subscription(CabinetsSubscription, CollectionsSubscription, IdentitySubscription);

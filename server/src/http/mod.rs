@@ -38,6 +38,7 @@ pub fn routes(state: AppState) -> Router {
         .merge(crate::pki::http::routes(state.pki.clone()))
         .merge(crate::collections::http::routes())
         .merge(crate::identity::http::routes())
+        .merge(crate::certificates::http::routes())
         .fallback_service(spa)
         .layer(SetResponseHeaderLayer::overriding(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
         .layer(SetResponseHeaderLayer::overriding(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))

@@ -47,7 +47,7 @@ pub struct CheckResults {
     pub expired: Option<bool>,
 }
 
-pub struct IdentityVerification(VerificationRow);
+pub struct IdentityVerification(pub VerificationRow);
 
 #[Object]
 impl IdentityVerification {
@@ -258,12 +258,14 @@ impl IdentityMutation {
     async fn approve_identity_verification(&self, ctx: &Context<'_>, id: Uuid) -> ApiResult<IdentityVerification> {
         let viewer = ctx.viewer()?;
         let row = verification::decide(ctx.db(), ctx.bus(), ctx.config(), viewer.user_id, id, Decision::Approve, &ctx.meta()).await?;
+        ctx.wake_outbox();
         Ok(IdentityVerification(row))
     }
 
     async fn reject_identity_verification(&self, ctx: &Context<'_>, id: Uuid, reason: String) -> ApiResult<IdentityVerification> {
         let viewer = ctx.viewer()?;
         let row = verification::decide(ctx.db(), ctx.bus(), ctx.config(), viewer.user_id, id, Decision::Reject(reason), &ctx.meta()).await?;
+        ctx.wake_outbox();
         Ok(IdentityVerification(row))
     }
 
@@ -271,6 +273,11 @@ impl IdentityMutation {
     async fn confirm_identity_data(&self, ctx: &Context<'_>, id: Uuid, correct: bool) -> ApiResult<IdentityVerification> {
         let viewer = ctx.viewer()?;
         let row = verification::confirm(ctx.db(), ctx.bus(), viewer.user_id, id, correct, &ctx.meta()).await?;
+        if row.status() == VerificationStatus::Confirmed {
+            // Enrolment may have waited only for this to issue the certificate.
+            crate::certificates::enrolment::issue_when_ready(ctx.db(), ctx.pki(), ctx.config(), viewer.user_id).await?;
+            ctx.wake_outbox();
+        }
         Ok(IdentityVerification(row))
     }
 }

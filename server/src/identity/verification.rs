@@ -92,6 +92,15 @@ pub async fn latest(db: &PgPool, user_id: Uuid) -> Result<Option<VerificationRow
         .await?)
 }
 
+/// The latest verification made for a certificate of `purpose` (`lcp` or `qcp`).
+pub async fn latest_for(conn: &mut PgConnection, user_id: Uuid, purpose: &str) -> Result<Option<VerificationRow>> {
+    Ok(sqlx::query_as(&format!("SELECT {COLUMNS} FROM identity_verifications WHERE user_id = $1 AND purpose = $2 ORDER BY created_at DESC LIMIT 1"))
+        .bind(user_id)
+        .bind(purpose)
+        .fetch_optional(&mut *conn)
+        .await?)
+}
+
 async fn log(conn: &mut PgConnection, verification_id: Uuid, kind: &str, actor: Option<Uuid>, meta: &RequestMeta, detail: Value) -> Result<()> {
     sqlx::query("INSERT INTO identity_events (verification_id, kind, actor_user_id, ip, user_agent, detail) VALUES ($1, $2, $3, $4, $5, $6)")
         .bind(verification_id)
@@ -296,7 +305,7 @@ pub async fn process(db: &PgPool, bus: &EventBus, config: &Config, id: Uuid) -> 
 
 async fn notify_decision(conn: &mut PgConnection, config: &Config, row: &VerificationRow, rejection: Option<&str>) -> Result<()> {
     let (email,): (String,) = sqlx::query_as("SELECT email FROM users WHERE id = $1").bind(row.user_id).fetch_one(&mut *conn).await?;
-    let link = format!("{}/identity", config.public_url);
+    let link = format!("{}/enregistrement", config.public_url);
     let text = match rejection {
         Some(reason) => super::emails::rejected(&row.first_name, reason, &link),
         None => super::emails::approved(&row.first_name, &link),

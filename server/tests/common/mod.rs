@@ -3,6 +3,8 @@
 
 #![allow(dead_code)]
 
+pub mod identity_documents;
+
 use std::net::SocketAddr;
 use std::sync::{Arc, OnceLock};
 

@@ -86,34 +86,6 @@ pub fn CollectionsPage() -> impl IntoView {
     }
 }
 
-/// Sends a file as a GraphQL multipart request (the app's only non-JSON request).
-async fn upload_document(collection_id: String, file: web_sys::File) -> Result<(), api::ApiError> {
-    let network = |e: &dyn std::fmt::Debug| api::ApiError { code: paraphe_shared::ErrorCode::Internal, message: format!("réseau indisponible ({e:?})") };
-    let operations = serde_json::json!({
-        "query": "mutation($id: UUID!, $file: Upload!) { addDocument(collectionId: $id, file: $file) { id } }",
-        "variables": { "id": collection_id, "file": null },
-    });
-    let form = web_sys::FormData::new().map_err(|e| network(&e))?;
-    form.append_with_str("operations", &operations.to_string()).map_err(|e| network(&e))?;
-    form.append_with_str("map", r#"{"0": ["variables.file"]}"#).map_err(|e| network(&e))?;
-    form.append_with_blob_and_filename("0", &file, &file.name()).map_err(|e| network(&e))?;
-    let response = gloo_net::http::Request::post("/graphql")
-        .header("x-paraphe-csrf", "1")
-        .body(form)
-        .map_err(|e| network(&e))?
-        .send()
-        .await
-        .map_err(|e| network(&e))?;
-    let body: serde_json::Value = response.json().await.map_err(|e| network(&e))?;
-    if let Some(errors) = body.get("errors") {
-        let errors: Vec<graphql_client::Error> = serde_json::from_value(errors.clone()).unwrap_or_default();
-        if let Some(error) = api::first_error(&errors) {
-            return Err(error);
-        }
-    }
-    Ok(())
-}
-
 #[component]
 pub fn CollectionPage() -> impl IntoView {
     let session = expect_context::<Session>();
@@ -142,7 +114,7 @@ pub fn CollectionPage() -> impl IntoView {
         let input: web_sys::HtmlInputElement = event_target(&ev);
         let Some(file) = input.files().and_then(|files| files.get(0)) else { return };
         input.set_value("");
-        act(Box::pin(upload_document(id(), file)));
+        act(Box::pin(api::upload("mutation($id: UUID!, $file: Upload!) { addDocument(collectionId: $id, file: $file) { id } }", serde_json::json!({ "id": id() }), file)));
     };
 
     let first = RwSignal::new(String::new());

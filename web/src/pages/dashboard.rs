@@ -2,13 +2,24 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 use paraphe_shared::Role;
 
+use crate::api::{self, enrolment_step, EnrolmentStep};
 use crate::i18n;
-use crate::session::{CurrentCabinet, Session};
+use crate::session::{enum_name, CurrentCabinet, Session};
 
 #[component]
 pub fn Dashboard() -> impl IntoView {
     let session = expect_context::<Session>();
-    move || session.cabinet.get().map(|cabinet| view! { <CabinetSummary cabinet /> })
+    let enrolment = LocalResource::new(|| api::run::<EnrolmentStep>(enrolment_step::Variables));
+    let unfinished = move || matches!(enrolment.get(), Some(Ok(data)) if enum_name(&data.my_enrolment.step) != "COMPLETED");
+    view! {
+        <Show when=unfinished>
+            <section class="card warning" data-testid="enrolment-nudge">
+                <p>{i18n::ENROLMENT_NUDGE}</p>
+                <A href="/enregistrement" attr:class="button primary">{i18n::CONTINUE_ENROLMENT}</A>
+            </section>
+        </Show>
+        {move || session.cabinet.get().map(|cabinet| view! { <CabinetSummary cabinet /> })}
+    }
 }
 
 #[component]

@@ -1,7 +1,11 @@
+pub mod capture;
+pub mod certificates;
 pub mod collections;
 pub mod dashboard;
+pub mod enrolment;
 pub mod login;
 pub mod members;
+pub mod operator;
 pub mod outbox;
 pub mod shell;
 pub mod signer;

@@ -50,6 +50,7 @@ pub fn Shell() -> impl IntoView {
         });
     };
     let is_accountant = move || session.cabinet.with(|c| c.as_ref().is_some_and(|c| c.role == Role::Accountant));
+    let is_operator = move || session.person.with(|p| p.as_ref().is_some_and(|p| p.is_operator));
     let current_id = move || session.cabinet.with(|c| c.as_ref().map(|c| c.id.clone()).unwrap_or_default());
 
     view! {
@@ -79,6 +80,10 @@ pub fn Shell() -> impl IntoView {
             <A href="/cabinet/membres" attr:id="nav-members">{i18n::NAV_MEMBERS}</A>
             <Show when=is_accountant>
                 <A href="/cabinet/conditions" attr:id="nav-terms">{i18n::NAV_TERMS}</A>
+            </Show>
+            <A href="/ma-signature" attr:id="nav-my-signature">{i18n::NAV_MY_SIGNATURE}</A>
+            <Show when=is_operator>
+                <A href="/operateur" attr:id="nav-operator">{i18n::NAV_OPERATOR}</A>
             </Show>
         </nav>
         {move || error.get().map(|message| view! { <p class="error banner" role="alert">{message}</p> })}

@@ -1,0 +1,197 @@
+//! Enrolment across three browsers: the collaborator enrols on a desktop with the QR page
+//! open; the capture page, opened on a phone-sized browser, sends photographs of a
+//! synthetic identity card (OCR-B, read by the real tesseract); the desktop follows live;
+//! the operator approves from the back office; the certificate is issued. The holder then
+//! revokes it and `openssl ocsp` reports it revoked.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
+
+use paraphe_e2e::{screenshot, sms_code, wait_for, workspace_root, Api, Chromedriver, Server};
+use serde_json::json;
+use thirtyfour::prelude::*;
+
+const PHONE: (u32, u32) = (375, 812);
+const DESKTOP: (u32, u32) = (1280, 800);
+
+fn python() -> PathBuf {
+    std::env::var("PARAPHE_PYTHON").map(PathBuf::from).unwrap_or_else(|_| workspace_root().join(".data/venv/bin/python"))
+}
+
+fn digit(field: &str) -> char {
+    let sum: u32 = field
+        .bytes()
+        .zip([7u32, 3, 1].iter().cycle())
+        .map(|(c, w)| {
+            w * match c {
+                b'0'..=b'9' => u32::from(c - b'0'),
+                b'A'..=b'Z' => u32::from(c - b'A') + 10,
+                _ => 0,
+            }
+        })
+        .sum();
+    char::from(b'0' + (sum % 10) as u8)
+}
+
+/// Renders an identity card side with the test tool; the MRZ of Hugo Bernard, born 15 May 1990.
+fn render(dir: &Path, name: &str, title: &str, with_mrz: bool) -> PathBuf {
+    let path = dir.join(name);
+    let mut args = vec![path.display().to_string(), title.to_owned()];
+    if with_mrz {
+        let l1 = format!("{:<<30}", format!("IDFRAX4RTBPFW4{}", digit("X4RTBPFW4")));
+        let body = format!("{:<<29}", format!("900515{}F310101{}FRA", digit("900515"), digit("310101")));
+        let composite = format!("{}{}{}{}", &l1[5..30], &body[0..7], &body[8..15], &body[18..29]);
+        args.extend([l1, format!("{body}{}", digit(&composite)), format!("{:<<30}", "BERNARD<<HUGO")]);
+    } else {
+        args.push("BERNARD".into());
+    }
+    let status = Command::new(python()).arg(workspace_root().join("server/tests/tools/render_identity_document.py")).args(&args).status().expect("python");
+    assert!(status.success(), "rendering {name} failed");
+    path
+}
+
+async fn log_in(browser: &WebDriver, server: &Server, email: &str, password: &str) {
+    browser.goto(server.url("/connexion")).await.unwrap();
+    wait_for(browser, "input#email").await.send_keys(email).await.unwrap();
+    wait_for(browser, "input#password").await.send_keys(password).await.unwrap();
+    wait_for(browser, "button#login-submit").await.click().await.unwrap();
+    wait_for(browser, "#logout").await;
+}
+
+/// Waits (up to `seconds`) for the wizard to show `step`.
+async fn wait_step(browser: &WebDriver, step: &str, seconds: u64) {
+    let css = format!("[data-testid=enrolment-step][data-step={step}]");
+    browser
+        .query(By::Css(&css))
+        .wait(Duration::from_secs(seconds), Duration::from_millis(200))
+        .first()
+        .await
+        .unwrap_or_else(|e| panic!("the wizard never reached {step}: {e}"));
+}
+
+/// Types into a field, again if the page redrew it meanwhile.
+async fn type_into(browser: &WebDriver, css: &str, text: &str) {
+    for _ in 0..10 {
+        if wait_for(browser, css).await.send_keys(text).await.is_ok() {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("could not type into {css}");
+}
+
+fn openssl(args: &[&str]) -> String {
+    let output = Command::new("openssl").args(args).output().expect("openssl");
+    format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr))
+}
+
+#[tokio::test]
+async fn a_collaborator_enrols_with_the_phone_hand_off_an_operator_approves_and_the_revocation_shows_in_ocsp() {
+    let server = Server::start().await;
+    let chromedriver = Chromedriver::start().await;
+    let scratch = std::env::temp_dir().join(format!("paraphe-e2e-enrolment-{}", std::process::id()));
+    std::fs::create_dir_all(&scratch).unwrap();
+    let front = render(&scratch, "recto.jpg", "CARTE NATIONALE D'IDENTITE", false);
+    let back = render(&scratch, "verso.png", "REPUBLIQUE FRANCAISE", true);
+    let mut outbox = Api::new(&server);
+    outbox.login("expert@demo.paraphe.fr", "demo-expert-2026").await;
+
+    // The desktop: profile, then the identity step.
+    let desktop = chromedriver.browser(DESKTOP.0, DESKTOP.1).await;
+    log_in(&desktop, &server, "collaborateur@demo.paraphe.fr", "demo-collab-2026").await;
+    desktop.goto(server.url("/enregistrement")).await.unwrap();
+    wait_step(&desktop, "PROFILE", 15).await;
+    screenshot(&desktop, "enrolment-profile-desktop").await;
+    wait_for(&desktop, "#profile-submit").await.click().await.unwrap();
+    wait_step(&desktop, "IDENTITY", 15).await;
+    let birth = wait_for(&desktop, "#identity-birth").await;
+    desktop
+        .execute("arguments[0].value = '1990-05-15'; arguments[0].dispatchEvent(new Event('input', { bubbles: true }));", vec![birth.to_json().unwrap()])
+        .await
+        .unwrap();
+    wait_for(&desktop, "#identity-start").await.click().await.unwrap();
+    wait_for(&desktop, "#use-phone").await.click().await.unwrap();
+    let capture_url = wait_for(&desktop, "[data-testid=capture-url]").await.text().await.unwrap();
+    assert!(wait_for(&desktop, "[data-testid=capture-qr] svg").await.is_displayed().await.unwrap());
+    screenshot(&desktop, "enrolment-qr-desktop").await;
+
+    // The phone: photographs of the card, then a selfie, sent through the hand-off link.
+    let phone = chromedriver.browser(PHONE.0, PHONE.1).await;
+    phone.goto(capture_url.trim()).await.unwrap();
+    wait_for(&phone, "#capture-front").await.send_keys(front.display().to_string()).await.unwrap();
+    wait_for(&phone, "#capture-back").await.send_keys(back.display().to_string()).await.unwrap();
+    wait_for(&phone, "#capture-selfie").await.send_keys(front.display().to_string()).await.unwrap();
+    screenshot(&phone, "enrolment-capture-phone").await;
+    wait_for(&phone, "#capture-send").await.click().await.unwrap();
+    wait_for(&phone, "[data-testid=capture-done]").await;
+
+    // The desktop moved on by itself: the agreement, signed with the SMS code.
+    wait_step(&desktop, "AGREEMENT", 20).await;
+    wait_for(&desktop, "#agreement-accept").await.click().await.unwrap();
+    wait_for(&desktop, "#agreement-code").await;
+    let code = sms_code(&outbox.outbox("+33698765432", "accord de souscription").await);
+    type_into(&desktop, "#agreement-code", &code).await;
+    screenshot(&desktop, "enrolment-agreement-desktop").await;
+    wait_for(&desktop, "#agreement-sign").await.click().await.unwrap();
+    wait_step(&desktop, "IN_PROGRESS", 20).await;
+
+    // The operator sees the card once the automatic checks are done, and approves.
+    let operator = chromedriver.browser(DESKTOP.0, DESKTOP.1).await;
+    log_in(&operator, &server, "operateur@demo.paraphe.fr", "demo-operateur-2026").await;
+    operator.goto(server.url("/operateur")).await.unwrap();
+    let review = operator
+        .query(By::Css("[data-testid=review][data-status=IN_REVIEW]"))
+        .wait(Duration::from_secs(60), Duration::from_millis(250))
+        .first()
+        .await
+        .expect("the verification never reached the operator");
+    wait_for(&operator, "[data-testid=review] img.identity-image").await;
+    screenshot(&operator, "enrolment-operator-desktop").await;
+    review.find(By::Css("[data-testid=approve]")).await.unwrap().click().await.unwrap();
+    wait_for(&operator, "[data-testid=queue-empty]").await;
+
+    // Live on the desktop: the extracted data to confirm, then the certificate.
+    let confirm = desktop.query(By::Css("#confirm-data")).wait(Duration::from_secs(20), Duration::from_millis(200)).first().await.expect("approval never arrived live");
+    let extracted = wait_for(&desktop, "[data-testid=extracted]").await.text().await.unwrap();
+    assert!(extracted.contains("BERNARD") && extracted.contains("X4RTBPFW4"), "{extracted}");
+    confirm.click().await.unwrap();
+    wait_for(&desktop, "[data-testid=enrolment-completed]").await;
+    screenshot(&desktop, "enrolment-completed-desktop").await;
+    outbox.outbox("collaborateur@demo.paraphe.fr", "Félicitations").await;
+
+    // The certificate as its holder downloads it; then revoked from "Ma signature personnelle".
+    let mut holder = Api::new(&server);
+    holder.login("collaborateur@demo.paraphe.fr", "demo-collab-2026").await;
+    let certificates = holder.run("{ myCertificates { downloadUrl status } }", json!({})).await;
+    assert_eq!(certificates["myCertificates"][0]["status"], "VALID");
+    let pem = holder.get_bytes(certificates["myCertificates"][0]["downloadUrl"].as_str().unwrap()).await;
+    let leaf = scratch.join("leaf.pem");
+    std::fs::write(&leaf, pem).unwrap();
+    let (issuer_der, root_der) = (scratch.join("lcp.der"), scratch.join("root.der"));
+    std::fs::write(&issuer_der, holder.get_bytes("/pki/lcp.crt").await).unwrap();
+    std::fs::write(&root_der, holder.get_bytes("/pki/root.crt").await).unwrap();
+    let (issuer, root) = (scratch.join("lcp.pem"), scratch.join("root.pem"));
+    for (der, pem) in [(&issuer_der, &issuer), (&root_der, &root)] {
+        openssl(&["x509", "-inform", "DER", "-in", der.to_str().unwrap(), "-out", pem.to_str().unwrap()]);
+    }
+    let ocsp_url = server.url("/pki/ocsp");
+    let ask = || openssl(&["ocsp", "-issuer", issuer.to_str().unwrap(), "-cert", leaf.to_str().unwrap(), "-url", &ocsp_url, "-CAfile", root.to_str().unwrap()]);
+    let before = ask();
+    assert!(before.contains(": good"), "{before}");
+
+    desktop.goto(server.url("/ma-signature")).await.unwrap();
+    wait_for(&desktop, "[data-testid=certificate][data-status=VALID]").await;
+    wait_for(&desktop, "[data-testid=revoke]").await.click().await.unwrap();
+    wait_for(&desktop, "[data-testid=confirm-revoke]").await.click().await.unwrap();
+    wait_for(&desktop, "[data-testid=certificate][data-status=REVOKED]").await;
+    screenshot(&desktop, "certificate-revoked-desktop").await;
+    let after = ask();
+    assert!(after.contains(": revoked"), "{after}");
+
+    for browser in [desktop, phone, operator] {
+        browser.quit().await.unwrap();
+    }
+    let _ = std::fs::remove_dir_all(&scratch);
+    server.stop().await;
+}

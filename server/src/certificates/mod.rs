@@ -1,0 +1,262 @@
+//! Personal certificates (SPEC §2 and §4): the LCP certificate that enrolment issues after
+//! the identity verification, the holder's list, download and revocation, and the one
+//! door through which a holder's key signs.
+//!
+//! - `enrolment.rs`: the first-login wizard (profile, identity, subscription agreement
+//!   signed with an SMS code, certificate issued, "Félicitations").
+//! - `codes.rs`: one-time codes sent to a user to consent to one operation.
+//! - `agreement.rs`: the subscription agreement's text.
+//! - `graphql.rs`, `http.rs`: the API, the certificate and agreement downloads.
+//!
+//! The certificate, its validity and its revocation live in the PKI registry
+//! (`pki_certificates`), the one truth for OCSP and CRLs; `personal_certificates` binds it
+//! to its holder and keeps the holder's key sealed under the key-encryption key.
+
+pub mod agreement;
+pub mod codes;
+pub mod emails;
+pub mod enrolment;
+pub mod graphql;
+pub mod http;
+
+use chrono::{DateTime, Utc};
+use der::Decode;
+use paraphe_shared::ErrorCode;
+use rsa::RsaPrivateKey;
+use serde_json::{json, Value};
+use sqlx::{PgConnection, PgPool};
+use uuid::Uuid;
+use x509_cert::Certificate;
+
+use crate::graphql::context::RequestMeta;
+use crate::graphql::error::ApiError;
+use crate::keys::{KeyEncryptionKey, SealedKey};
+use crate::pki::{Level, PersonIdentity, Pki, PkiError, RevocationReason};
+
+#[derive(Debug, thiserror::Error)]
+pub enum CertificateError {
+    #[error("introuvable")]
+    NotFound,
+    #[error("{0}")]
+    Validation(String),
+    #[error("{0}")]
+    InvalidState(String),
+    #[error("terminez d'abord votre enregistrement (identité, accord de souscription, certificat)")]
+    EnrolmentRequired,
+    #[error("ce certificat est révoqué")]
+    Revoked,
+    #[error("demandez d'abord un code")]
+    OtpNotSent,
+    #[error("code incorrect : encore {0} essai(s)")]
+    OtpInvalid(i32),
+    #[error("ce code a expiré : demandez-en un nouveau")]
+    OtpExpired,
+    #[error("trop de codes erronés : demandez-en un nouveau")]
+    OtpLocked,
+    #[error("trop de codes demandés : réessayez dans quelques minutes")]
+    TooManyCodes,
+    #[error(transparent)]
+    Database(#[from] sqlx::Error),
+    #[error("{0}")]
+    Internal(String),
+}
+
+impl From<PkiError> for CertificateError {
+    fn from(e: PkiError) -> Self {
+        match e {
+            PkiError::AlreadyRevoked => CertificateError::InvalidState("ce certificat est déjà révoqué".into()),
+            PkiError::Database(e) => CertificateError::Database(e),
+            other => CertificateError::Internal(other.to_string()),
+        }
+    }
+}
+
+impl From<crate::keys::KeyError> for CertificateError {
+    fn from(e: crate::keys::KeyError) -> Self {
+        CertificateError::Internal(e.to_string())
+    }
+}
+
+impl From<crate::signing::PdfError> for CertificateError {
+    fn from(e: crate::signing::PdfError) -> Self {
+        CertificateError::Internal(e.to_string())
+    }
+}
+
+impl From<CertificateError> for ApiError {
+    fn from(error: CertificateError) -> Self {
+        let code = match &error {
+            CertificateError::Database(e) => return ApiError::internal(e),
+            CertificateError::Internal(e) => return ApiError::internal(e),
+            CertificateError::NotFound => ErrorCode::NotFound,
+            CertificateError::Validation(_) => ErrorCode::Validation,
+            CertificateError::InvalidState(_) => ErrorCode::InvalidState,
+            CertificateError::EnrolmentRequired => ErrorCode::EnrolmentRequired,
+            CertificateError::Revoked => ErrorCode::CertificateRevoked,
+            CertificateError::OtpNotSent => ErrorCode::OtpNotSent,
+            CertificateError::OtpInvalid(_) => ErrorCode::OtpInvalid,
+            CertificateError::OtpExpired => ErrorCode::OtpExpired,
+            CertificateError::OtpLocked => ErrorCode::OtpLocked,
+            CertificateError::TooManyCodes => ErrorCode::RateLimited,
+        };
+        ApiError::new(code, error.to_string())
+    }
+}
+
+pub type Result<T, E = CertificateError> = std::result::Result<T, E>;
+
+/// A holder's certificate as the registry knows it now.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct CertificateRow {
+    pub id: Uuid,
+    pub user_id: Uuid,
+    pub level: String,
+    pub issuer: String,
+    pub serial: Vec<u8>,
+    pub certificate: Vec<u8>,
+    pub subject: String,
+    pub not_after: DateTime<Utc>,
+    pub issued_at: DateTime<Utc>,
+    pub revoked_at: Option<DateTime<Utc>>,
+    pub revocation_reason: Option<String>,
+}
+
+impl CertificateRow {
+    pub fn level(&self) -> Level {
+        if self.level == "qcp" {
+            Level::Qcp
+        } else {
+            Level::Lcp
+        }
+    }
+
+    pub fn is_live(&self, now: DateTime<Utc>) -> bool {
+        self.revoked_at.is_none() && self.not_after > now
+    }
+
+    pub fn parsed(&self) -> Result<Certificate> {
+        Certificate::from_der(&self.certificate).map_err(|e| CertificateError::Internal(e.to_string()))
+    }
+}
+
+const SELECT: &str = "SELECT p.id, p.user_id, p.level, p.issuer, p.serial, c.certificate, c.subject, c.not_after, p.issued_at,
+        c.revoked_at, c.revocation_reason
+    FROM personal_certificates p JOIN pki_certificates c ON c.issuer = p.issuer AND c.serial = p.serial";
+
+pub async fn list(db: &PgPool, user_id: Uuid) -> Result<Vec<CertificateRow>> {
+    Ok(sqlx::query_as(&format!("{SELECT} WHERE p.user_id = $1 ORDER BY p.issued_at DESC")).bind(user_id).fetch_all(db).await?)
+}
+
+/// The holder's own certificate; anyone else's is `NOT_FOUND`.
+pub async fn owned(db: &PgPool, user_id: Uuid, id: Uuid) -> Result<CertificateRow> {
+    sqlx::query_as(&format!("{SELECT} WHERE p.id = $1 AND p.user_id = $2")).bind(id).bind(user_id).fetch_optional(db).await?.ok_or(CertificateError::NotFound)
+}
+
+/// The newest certificate of `user_id` that can sign at `level` now: a QCP serves for
+/// an advanced signature too, never the other way round.
+pub async fn live(conn: &mut PgConnection, user_id: Uuid, level: Level) -> Result<Option<CertificateRow>> {
+    let levels: &[&str] = if level == Level::Qcp { &["qcp"] } else { &["lcp", "qcp"] };
+    Ok(sqlx::query_as(&format!(
+        "{SELECT} WHERE p.user_id = $1 AND p.level = ANY($2) AND c.revoked_at IS NULL AND c.not_after > now()
+         ORDER BY (p.level = $3) DESC, p.issued_at DESC LIMIT 1"
+    ))
+    .bind(user_id)
+    .bind(levels)
+    .bind(level.as_str())
+    .fetch_optional(&mut *conn)
+    .await?)
+}
+
+pub async fn log(conn: &mut PgConnection, user_id: Uuid, kind: &str, meta: &RequestMeta, detail: Value) -> Result<()> {
+    sqlx::query("INSERT INTO enrolment_events (user_id, kind, ip, user_agent, detail) VALUES ($1, $2, $3, $4, $5)")
+        .bind(user_id)
+        .bind(kind)
+        .bind(&meta.ip)
+        .bind(&meta.user_agent)
+        .bind(detail)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+fn key_label(certificate_id: Uuid) -> String {
+    format!("personal:{certificate_id}")
+}
+
+pub async fn generate_key() -> Result<RsaPrivateKey> {
+    tokio::task::spawn_blocking(crate::pki::generate_key).await.map_err(|e| CertificateError::Internal(e.to_string()))?.map_err(CertificateError::from)
+}
+
+/// Issues a certificate of `level` to `user_id` in the name of `person`, with a new key
+/// kept sealed. Runs in the caller's transaction, except the registry entry, which the
+/// PKI records at once (a rolled-back issuance leaves an unused, unbound certificate).
+pub async fn issue(conn: &mut PgConnection, pki: &Pki, kek: &KeyEncryptionKey, user_id: Uuid, level: Level, person: &PersonIdentity, verification_id: Option<Uuid>) -> Result<CertificateRow> {
+    let key = generate_key().await?;
+    let certificate = pki.issue_for_person(level, person, &key.to_public_key()).await?;
+    let id = Uuid::new_v4();
+    let sealed = kek.seal(&key, &key_label(id))?;
+    sqlx::query(
+        "INSERT INTO personal_certificates (id, user_id, level, issuer, serial, verification_id, key_nonce, key_sealed)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(id)
+    .bind(user_id)
+    .bind(level.as_str())
+    .bind(level.ca().as_str())
+    .bind(certificate.tbs_certificate.serial_number.as_bytes())
+    .bind(verification_id)
+    .bind(&sealed.nonce)
+    .bind(&sealed.ciphertext)
+    .execute(&mut *conn)
+    .await?;
+    log(conn, user_id, "certificate_issued", &RequestMeta::default(), json!({ "certificate": id, "level": level.as_str(), "serial": hex::encode(certificate.tbs_certificate.serial_number.as_bytes()) })).await?;
+    sqlx::query_as(&format!("{SELECT} WHERE p.id = $1")).bind(id).fetch_one(&mut *conn).await.map_err(CertificateError::from)
+}
+
+/// "Révoquer mon certificat": OCSP and the CRL say so at once, and it signs nothing more.
+pub async fn revoke(db: &PgPool, pki: &Pki, user_id: Uuid, id: Uuid, reason: RevocationReason, meta: &RequestMeta) -> Result<CertificateRow> {
+    let row = owned(db, user_id, id).await?;
+    if row.revoked_at.is_some() {
+        return Err(CertificateError::InvalidState("ce certificat est déjà révoqué".into()));
+    }
+    let revocation = pki.revoke(&row.parsed()?, reason).await?;
+    let mut tx = db.begin().await?;
+    log(&mut tx, user_id, "certificate_revoked", meta, json!({ "certificate": id, "reason": reason.as_str(), "at": revocation.at })).await?;
+    let (first_name, email): (String, String) = sqlx::query_as("SELECT first_name, email FROM users WHERE id = $1").bind(user_id).fetch_one(&mut *tx).await?;
+    let text = emails::revoked(&first_name, &hex::encode_upper(&row.serial));
+    crate::notifications::enqueue_email(&mut tx, &email, None, &text.subject, &text.body).await?;
+    tx.commit().await?;
+    owned(db, user_id, id).await
+}
+
+/// A holder's key and certificate chain, ready to sign.
+pub struct HolderKey {
+    pub key: RsaPrivateKey,
+    pub chain: Vec<Certificate>,
+}
+
+/// Opens a holder's key: the only place that does. Call it only once the holder's
+/// one-time code for this very operation has been checked. A revoked or expired
+/// certificate is refused even if the caller chose it earlier.
+pub async fn open_for_signing(conn: &mut PgConnection, pki: &Pki, kek: &KeyEncryptionKey, certificate_id: Uuid) -> Result<HolderKey> {
+    let row: CertificateRow = sqlx::query_as(&format!("{SELECT} WHERE p.id = $1")).bind(certificate_id).fetch_optional(&mut *conn).await?.ok_or(CertificateError::NotFound)?;
+    if row.revoked_at.is_some() {
+        return Err(CertificateError::Revoked);
+    }
+    if row.not_after <= Utc::now() {
+        return Err(CertificateError::InvalidState("ce certificat a expiré".into()));
+    }
+    let (nonce, ciphertext): (Vec<u8>, Vec<u8>) =
+        sqlx::query_as("SELECT key_nonce, key_sealed FROM personal_certificates WHERE id = $1").bind(certificate_id).fetch_one(&mut *conn).await?;
+    let key = kek.open(&SealedKey { nonce, ciphertext }, &key_label(certificate_id))?;
+    let mut chain = vec![row.parsed()?];
+    chain.extend(pki.hierarchy.chain_above(row.level()));
+    Ok(HolderKey { key, chain })
+}
+
+/// The identity a holder's certificates name: their profile, with a serialNumber stable
+/// for the person (ETSI EN 319 412-1 semantics).
+pub async fn person_of(conn: &mut PgConnection, user_id: Uuid, first_name: &str, last_name: &str) -> Result<PersonIdentity> {
+    let (email,): (String,) = sqlx::query_as("SELECT email FROM users WHERE id = $1").bind(user_id).fetch_one(&mut *conn).await?;
+    Ok(PersonIdentity { first_name: first_name.to_owned(), last_name: last_name.to_owned(), email, serial_number: format!("PARAPHE-U-{}", user_id.simple()) })
+}

@@ -1,0 +1,245 @@
+//! Enrolment and personal certificates through the API: profile, identity document read
+//! by the real tesseract, subscription agreement signed with an SMS code, operator
+//! approval, the LCP certificate issued; then signing a collection with it, and
+//! revoking it (CRL at once, signing refused).
+
+mod common;
+
+use std::path::Path;
+use std::time::Duration;
+
+use common::identity_documents::{card_mrz, front, render};
+use common::{error_code_of, firm, user, Client, SmtpSink, TestServer, PASSWORD};
+use der::Decode;
+use serde_json::{json, Value};
+use sqlx::PgPool;
+use uuid::Uuid;
+
+const ENROLMENT: &str = "{ myEnrolment { step agreementSignedAt verification { id status } certificate { id level status serial subject } } }";
+const CONFIRM_PROFILE: &str = "mutation($i: ProfileInput!) { confirmProfile(input: $i) { step } }";
+const ACCEPT_AGREEMENT: &str = "mutation { acceptAgreement { expiresAt mobileHint } }";
+const SIGN_AGREEMENT: &str = "mutation($c: String!) { signAgreement(code: $c) { step } }";
+const REVOKE: &str = "mutation($id: UUID!, $r: RevocationReasonInput!) { revokeMyCertificate(id: $id, reason: $r) { status revokedAt revocationReason } }";
+
+const CREATE: &str = "mutation($c: UUID!) { createCollection(cabinetId: $c, title: \"Statuts\", message: \"\", mode: SEQUENTIAL) { id } }";
+const ADD_DOCUMENT: &str = "mutation($id: UUID!, $file: Upload!) { addDocument(collectionId: $id, file: $file) { id } }";
+const ADD_SIGNER: &str = "mutation($id: UUID!, $s: SignerInput!) { addSigner(collectionId: $id, signer: $s) { id level } }";
+const LAUNCH: &str = "mutation($id: UUID!) { launchCollection(id: $id) { status } }";
+const ACCEPT: &str = "mutation($t: String!) { acceptDocuments(token: $t) { accepted } }";
+const REQUEST_CODE: &str = "mutation($t: String!) { requestSigningCode(token: $t) { mobileHint } }";
+const SIGN: &str = "mutation($t: String!, $c: String!) { sign(token: $t, code: $c) { signerStatus status } }";
+
+const MOBILE: &str = "+33611112222";
+
+fn sample_pdf() -> Vec<u8> {
+    std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/corpus/sign/002-trivial-libre-office-writer.pdf")).unwrap()
+}
+
+async fn sms_code(db: &PgPool, mobile: &str) -> String {
+    let (body,): (String,) = sqlx::query_as("SELECT body FROM outbox WHERE channel = 'sms' AND recipient = $1 ORDER BY id DESC LIMIT 1").bind(mobile).fetch_one(db).await.unwrap();
+    body.split(|c: char| !c.is_ascii_digit()).find(|w| w.len() == 6).expect("no code in the SMS").to_owned()
+}
+
+fn other_than(code: &str) -> &'static str {
+    if code == "000000" {
+        "111111"
+    } else {
+        "000000"
+    }
+}
+
+async fn step(client: &mut Client) -> Value {
+    client.data(ENROLMENT, json!({})).await["myEnrolment"].clone()
+}
+
+/// A launched collection signed by the preparer themself at `level`; returns the link token.
+async fn collection_signed_by_me(server: &TestServer, smtp: &SmtpSink, preparer: &mut Client, cabinet: Uuid, email: &str, level: i32) -> String {
+    let id = preparer.data(CREATE, json!({ "c": cabinet })).await["createCollection"]["id"].as_str().unwrap().to_owned();
+    let uploaded = preparer.upload(ADD_DOCUMENT, json!({ "id": id, "file": null }), "statuts.pdf", sample_pdf()).await;
+    assert!(uploaded.get("errors").is_none(), "{uploaded}");
+    let before = smtp.messages().iter().filter(|m| m.to == email && m.subject.contains("vous invite")).count();
+    preparer.data(ADD_SIGNER, json!({ "id": id, "s": { "me": true, "level": level } })).await;
+    assert_eq!(preparer.data(LAUNCH, json!({ "id": id })).await["launchCollection"]["status"], "ACTIVE");
+    for _ in 0..200 {
+        let invitations: Vec<_> = smtp.messages().into_iter().filter(|m| m.to == email && m.subject.contains("vous invite")).collect();
+        if invitations.len() > before {
+            return invitations[before].signer_token();
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let _ = server;
+    panic!("no invitation for {email}");
+}
+
+async fn checked(client: &mut Client, id: &str) -> String {
+    for _ in 0..150 {
+        let data = client.data("query($id: UUID!) { identityVerification(id: $id) { status } }", json!({ "id": id })).await;
+        let status = data["identityVerification"]["status"].as_str().unwrap().to_owned();
+        if status != "CHECKING" {
+            return status;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    panic!("the automatic checks never finished");
+}
+
+#[sqlx::test(migrator = "paraphe_server::db::MIGRATOR")]
+async fn an_accountant_enrols_signs_with_the_lcp_certificate_and_revokes_it(db: PgPool) {
+    let smtp = SmtpSink::start();
+    let server = TestServer::start_with_smtp(db.clone(), &smtp).await;
+    let firm = firm(&db, "enr", true).await;
+    paraphe_server::billing::credit(&db, firm.cabinet, 1000, "test", None).await.unwrap();
+    let mut claire = server.login(&firm.accountant_email, PASSWORD).await;
+
+    // 1. The profile: the mobile is mandatory.
+    assert_eq!(step(&mut claire).await["step"], "PROFILE");
+    let profile = |mobile: &str| json!({ "i": { "firstName": "Claire", "lastName": "Expertenr", "mobile": mobile } });
+    assert_eq!(claire.error_code(CONFIRM_PROFILE, profile("")).await, "VALIDATION");
+    assert_eq!(claire.error_code(CONFIRM_PROFILE, profile("06 12")).await, "VALIDATION");
+    assert_eq!(claire.error_code(ACCEPT_AGREEMENT, json!({})).await, "INVALID_STATE");
+    assert_eq!(claire.data(CONFIRM_PROFILE, profile(MOBILE)).await["confirmProfile"]["step"], "IDENTITY");
+
+    // Not enrolled yet: her own signature is refused.
+    let token = collection_signed_by_me(&server, &smtp, &mut claire, firm.cabinet, &firm.accountant_email, 1).await;
+    let mut link = server.client();
+    link.data(ACCEPT, json!({ "t": token })).await;
+    assert_eq!(link.error_code(REQUEST_CODE, json!({ "t": token })).await, "ENROLMENT_REQUIRED");
+
+    // 2. The identity document.
+    let start = "mutation($i: StartIdentityVerificationInput!) { startIdentityVerification(input: $i) { id } }";
+    let declared = json!({ "i": { "documentType": "IDENTITY_CARD", "firstName": "Claire", "lastName": "Expertenr", "birthDate": "1990-05-15" } });
+    let verification = claire.data(start, declared).await["startIdentityVerification"]["id"].as_str().unwrap().to_owned();
+    let upload = "mutation($id: UUID!, $side: ImageSide!, $file: Upload!) { uploadIdentityImage(verificationId: $id, side: $side, file: $file) { id } }";
+    let back = render("REPUBLIQUE FRANCAISE", &card_mrz("X4RTBPFW4", "900515", "310101", "EXPERTENR<<CLAIRE"), "png");
+    for (side, bytes) in [("FRONT", front()), ("BACK", back)] {
+        let response = claire.upload(upload, json!({ "id": verification, "side": side, "file": null }), "piece.png", bytes).await;
+        assert!(response.get("errors").is_none(), "{response}");
+    }
+    claire.data("mutation($id: UUID!) { submitIdentityVerification(verificationId: $id) { status } }", json!({ "id": verification })).await;
+    assert_eq!(step(&mut claire).await["step"], "AGREEMENT", "the agreement is signed while the document is checked");
+
+    // 3. The agreement, signed with the SMS code.
+    let unsigned = reqwest::Client::new().get(server.url("/api/enrolment/agreement.pdf")).header("cookie", claire.cookie.clone().unwrap()).send().await.unwrap();
+    assert_eq!(unsigned.headers()["content-type"], "application/pdf");
+    let sent = claire.data(ACCEPT_AGREEMENT, json!({})).await;
+    assert_eq!(sent["acceptAgreement"]["mobileHint"], "+336•••••22");
+    let code = sms_code(&db, MOBILE).await;
+    assert_eq!(claire.error_code(SIGN_AGREEMENT, json!({ "c": other_than(&code) })).await, "OTP_INVALID");
+    assert_eq!(claire.data(SIGN_AGREEMENT, json!({ "c": code })).await["signAgreement"]["step"], "IN_PROGRESS");
+    assert_eq!(claire.error_code(SIGN_AGREEMENT, json!({ "c": code })).await, "INVALID_STATE", "signed once");
+    smtp.wait_for(&firm.accountant_email, "en cours de traitement").await;
+    let agreement = reqwest::Client::new().get(server.url("/api/enrolment/agreement.pdf")).header("cookie", claire.cookie.clone().unwrap()).send().await.unwrap().bytes().await.unwrap().to_vec();
+    let report = paraphe_server::signing::validate(&agreement, std::slice::from_ref(&server.pki.hierarchy.root.certificate)).unwrap();
+    assert!(report.all_valid(), "{report:?}");
+    assert!(report.signatures[0].signer.as_deref().unwrap_or_default().contains("CN=Claire EXPERTENR"), "{report:?}");
+    assert!(report.signatures[0].time_stamp.is_some(), "B-T at least");
+
+    // 4. The operator approves; Claire confirms the extracted data; the certificate is issued.
+    assert_eq!(checked(&mut claire, &verification).await, "IN_REVIEW");
+    let operator = user(&db, "olga@paraphe.fr", "Olga", "Operatrice").await;
+    sqlx::query("UPDATE users SET is_operator = true WHERE id = $1").bind(operator).execute(&db).await.unwrap();
+    let mut olga = server.login("olga@paraphe.fr", PASSWORD).await;
+    olga.data("mutation($id: UUID!) { approveIdentityVerification(id: $id) { status } }", json!({ "id": verification })).await;
+    assert_eq!(step(&mut claire).await["step"], "IN_PROGRESS", "waiting for Claire's confirmation");
+    claire.data("mutation($id: UUID!) { confirmIdentityData(id: $id, correct: true) { status } }", json!({ "id": verification })).await;
+    let enrolment = step(&mut claire).await;
+    assert_eq!(enrolment["step"], "COMPLETED", "{enrolment}");
+    assert_eq!(enrolment["certificate"]["level"], "LCP");
+    assert_eq!(enrolment["certificate"]["status"], "VALID");
+    assert!(enrolment["certificate"]["subject"].as_str().unwrap().contains("Claire EXPERTENR"), "{enrolment}");
+    smtp.wait_for(&firm.accountant_email, "Félicitations").await;
+    assert_eq!(claire.error_code(CONFIRM_PROFILE, profile(MOBILE)).await, "INVALID_STATE", "the name is certified now");
+
+    // "Ma signature personnelle": listed, downloadable by its holder only.
+    let certificates = claire.data("{ myCertificates { id level status serial notBefore notAfter issuer downloadUrl } }", json!({})).await["myCertificates"].clone();
+    assert_eq!(certificates.as_array().unwrap().len(), 1);
+    let certificate_id = certificates[0]["id"].as_str().unwrap().to_owned();
+    assert!(certificates[0]["issuer"].as_str().unwrap().contains("LCP"), "{certificates}");
+    let download_url = server.url(certificates[0]["downloadUrl"].as_str().unwrap());
+    let pem = reqwest::Client::new().get(&download_url).header("cookie", claire.cookie.clone().unwrap()).send().await.unwrap().text().await.unwrap();
+    assert!(pem.starts_with("-----BEGIN CERTIFICATE-----"), "{pem}");
+    let stranger = server.login(&firm.collaborator_email, PASSWORD).await;
+    let refused = reqwest::Client::new().get(&download_url).header("cookie", stranger.cookie.clone().unwrap()).send().await.unwrap();
+    assert_eq!(refused.status(), 404);
+
+    // Her signature now uses her own certificate.
+    assert!(link.data(REQUEST_CODE, json!({ "t": token })).await["requestSigningCode"]["mobileHint"].is_string());
+    let signed = link.data(SIGN, json!({ "t": token, "c": sms_code(&db, MOBILE).await })).await;
+    assert_eq!(signed["sign"]["status"], "COMPLETED");
+    let (pdf,): (Vec<u8>,) = sqlx::query_as("SELECT d.content FROM collection_documents d JOIN signers s ON s.collection_id = d.collection_id WHERE s.user_id = $1 AND s.status = 'signed'")
+        .bind(firm.accountant)
+        .fetch_one(&db)
+        .await
+        .unwrap();
+    let report = paraphe_server::signing::validate(&pdf, std::slice::from_ref(&server.pki.hierarchy.root.certificate)).unwrap();
+    assert!(report.all_valid(), "{report:?}");
+    let signer_serial = hex::encode_upper(report.signatures[0].signer_certificate.as_ref().unwrap().tbs_certificate.serial_number.as_bytes());
+    assert_eq!(signer_serial, certificates[0]["serial"].as_str().unwrap());
+
+    // Level 2 is open to her now; level 3 needs a qualified certificate.
+    let id = claire.data(CREATE, json!({ "c": firm.cabinet })).await["createCollection"]["id"].as_str().unwrap().to_owned();
+    assert_eq!(claire.error_code(ADD_SIGNER, json!({ "id": id, "s": { "me": true, "level": 3 } })).await, "CERTIFICATE_REQUIRED");
+    let token = collection_signed_by_me(&server, &smtp, &mut claire, firm.cabinet, &firm.accountant_email, 2).await;
+
+    // Revoked between the code and the signature: the signature is refused.
+    link.data(ACCEPT, json!({ "t": token })).await;
+    link.data(REQUEST_CODE, json!({ "t": token })).await;
+    let revoked = claire.data(REVOKE, json!({ "id": certificate_id, "r": "KEY_COMPROMISE" })).await["revokeMyCertificate"].clone();
+    assert_eq!(revoked["status"], "REVOKED");
+    assert_eq!(revoked["revocationReason"], "key_compromise");
+    assert_eq!(claire.error_code(REVOKE, json!({ "id": certificate_id, "r": "KEY_COMPROMISE" })).await, "INVALID_STATE");
+    let mut bob = server.login(&firm.collaborator_email, PASSWORD).await;
+    assert_eq!(bob.error_code(REVOKE, json!({ "id": certificate_id, "r": "UNSPECIFIED" })).await, "NOT_FOUND");
+    assert_eq!(link.error_code(SIGN, json!({ "t": token, "c": sms_code(&db, MOBILE).await })).await, "CERTIFICATE_REVOKED");
+    assert_eq!(link.error_code(REQUEST_CODE, json!({ "t": token })).await, "ENROLMENT_REQUIRED");
+    smtp.wait_for(&firm.accountant_email, "révoqué").await;
+
+    // The CRL lists it at once.
+    let crl = reqwest::get(server.url("/pki/lcp.crl")).await.unwrap().bytes().await.unwrap();
+    let crl = x509_cert::crl::CertificateList::from_der(&crl).unwrap();
+    let listed = crl.tbs_cert_list.revoked_certificates.unwrap_or_default().iter().any(|r| hex::encode_upper(r.serial_number.as_bytes()) == signer_serial);
+    assert!(listed, "the revoked certificate is in the CRL");
+    // Every step is in the enrolment log.
+    let kinds: Vec<(String,)> = sqlx::query_as("SELECT kind FROM enrolment_events WHERE user_id = $1 ORDER BY id").bind(firm.accountant).fetch_all(&db).await.unwrap();
+    let kinds: Vec<&str> = kinds.iter().map(|(k,)| k.as_str()).collect();
+    assert_eq!(kinds, ["profile_confirmed", "agreement_accepted", "agreement_code_failed", "agreement_signed", "certificate_issued", "certificate_revoked"]);
+}
+
+#[sqlx::test(migrator = "paraphe_server::db::MIGRATOR")]
+async fn the_agreement_code_expires_dies_after_five_wrong_entries_and_is_rate_limited(db: PgPool) {
+    let server = TestServer::start(db.clone()).await;
+    let alice = user(&db, "alice@example.fr", "Alice", "Martin").await;
+    let mut client = server.login("alice@example.fr", PASSWORD).await;
+    client.data(CONFIRM_PROFILE, json!({ "i": { "firstName": "Alice", "lastName": "Martin", "mobile": MOBILE } })).await;
+    assert_eq!(client.error_code(ACCEPT_AGREEMENT, json!({})).await, "INVALID_STATE", "identity first");
+    assert_eq!(client.error_code(SIGN_AGREEMENT, json!({ "c": "123456" })).await, "INVALID_STATE");
+    // A document already with the operator is enough to go on to the agreement.
+    sqlx::query(
+        "INSERT INTO identity_verifications (user_id, purpose, document_type, first_name, last_name, birth_date, status, submitted_at)
+         VALUES ($1, 'lcp', 'passport', 'Alice', 'Martin', '1990-05-15', 'in_review', now())",
+    )
+    .bind(alice)
+    .execute(&db)
+    .await
+    .unwrap();
+    assert_eq!(step(&mut client).await["step"], "AGREEMENT");
+    assert_eq!(client.error_code(SIGN_AGREEMENT, json!({ "c": "123456" })).await, "OTP_NOT_SENT");
+
+    client.data(ACCEPT_AGREEMENT, json!({})).await;
+    sqlx::query("UPDATE user_codes SET expires_at = now() - interval '1 second'").execute(&db).await.unwrap();
+    assert_eq!(client.error_code(SIGN_AGREEMENT, json!({ "c": sms_code(&db, MOBILE).await })).await, "OTP_EXPIRED");
+
+    client.data(ACCEPT_AGREEMENT, json!({})).await;
+    let code = sms_code(&db, MOBILE).await;
+    for attempt in 1..=4 {
+        let response = client.gql(SIGN_AGREEMENT, json!({ "c": other_than(&code) })).await;
+        assert_eq!(error_code_of(&response), "OTP_INVALID", "attempt {attempt}");
+    }
+    assert_eq!(client.error_code(SIGN_AGREEMENT, json!({ "c": other_than(&code) })).await, "OTP_LOCKED");
+    assert_eq!(client.error_code(SIGN_AGREEMENT, json!({ "c": code })).await, "OTP_NOT_SENT", "the code died with the fifth failure");
+
+    client.data(ACCEPT_AGREEMENT, json!({})).await;
+    assert_eq!(client.error_code(ACCEPT_AGREEMENT, json!({})).await, "RATE_LIMITED", "three codes a quarter of an hour");
+    let (signed,): (bool,) = sqlx::query_as("SELECT agreement_signed_at IS NOT NULL FROM enrolments WHERE user_id = $1").bind(alice).fetch_one(&db).await.unwrap();
+    assert!(!signed);
+}
