@@ -81,6 +81,28 @@ async fn type_into(browser: &WebDriver, css: &str, text: &str) {
     panic!("could not type into {css}");
 }
 
+/// The text of an element, read again if the page redrew it meanwhile.
+async fn text_of(browser: &WebDriver, css: &str) -> String {
+    for _ in 0..10 {
+        if let Ok(text) = wait_for(browser, css).await.text().await {
+            return text;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("could not read {css}");
+}
+
+/// Clicks an element, found again if the page redrew it meanwhile.
+async fn click(browser: &WebDriver, css: &str) {
+    for _ in 0..10 {
+        if wait_for(browser, css).await.click().await.is_ok() {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("could not click {css}");
+}
+
 fn openssl(args: &[&str]) -> String {
     let output = Command::new("openssl").args(args).output().expect("openssl");
     format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr))
@@ -103,44 +125,45 @@ async fn a_collaborator_enrols_with_the_phone_hand_off_an_operator_approves_and_
     desktop.goto(server.url("/enregistrement")).await.unwrap();
     wait_step(&desktop, "PROFILE", 15).await;
     screenshot(&desktop, "enrolment-profile-desktop").await;
-    wait_for(&desktop, "#profile-submit").await.click().await.unwrap();
+    click(&desktop, "#profile-submit").await;
     wait_step(&desktop, "IDENTITY", 15).await;
-    let birth = wait_for(&desktop, "#identity-birth").await;
+    wait_for(&desktop, "#identity-birth").await;
+    // A date input takes typed digits in the browser's locale order: set its value instead.
     desktop
-        .execute("arguments[0].value = '1990-05-15'; arguments[0].dispatchEvent(new Event('input', { bubbles: true }));", vec![birth.to_json().unwrap()])
+        .execute("const e = document.querySelector('#identity-birth'); e.value = '1990-05-15'; e.dispatchEvent(new Event('input', { bubbles: true }));", vec![])
         .await
         .unwrap();
-    wait_for(&desktop, "#identity-start").await.click().await.unwrap();
-    wait_for(&desktop, "#use-phone").await.click().await.unwrap();
-    let capture_url = wait_for(&desktop, "[data-testid=capture-url]").await.text().await.unwrap();
-    assert!(wait_for(&desktop, "[data-testid=capture-qr] svg").await.is_displayed().await.unwrap());
+    click(&desktop, "#identity-start").await;
+    click(&desktop, "#use-phone").await;
+    let capture_url = text_of(&desktop, "[data-testid=capture-url]").await;
+    wait_for(&desktop, "[data-testid=capture-qr] svg").await;
     screenshot(&desktop, "enrolment-qr-desktop").await;
 
     // The phone: photographs of the card, then a selfie, sent through the hand-off link.
     let phone = chromedriver.browser(PHONE.0, PHONE.1).await;
     phone.goto(capture_url.trim()).await.unwrap();
-    wait_for(&phone, "#capture-front").await.send_keys(front.display().to_string()).await.unwrap();
-    wait_for(&phone, "#capture-back").await.send_keys(back.display().to_string()).await.unwrap();
-    wait_for(&phone, "#capture-selfie").await.send_keys(front.display().to_string()).await.unwrap();
+    type_into(&phone, "#capture-front", &front.display().to_string()).await;
+    type_into(&phone, "#capture-back", &back.display().to_string()).await;
+    type_into(&phone, "#capture-selfie", &front.display().to_string()).await;
     screenshot(&phone, "enrolment-capture-phone").await;
-    wait_for(&phone, "#capture-send").await.click().await.unwrap();
+    click(&phone, "#capture-send").await;
     wait_for(&phone, "[data-testid=capture-done]").await;
 
     // The desktop moved on by itself: the agreement, signed with the SMS code.
     wait_step(&desktop, "AGREEMENT", 20).await;
-    wait_for(&desktop, "#agreement-accept").await.click().await.unwrap();
+    click(&desktop, "#agreement-accept").await;
     wait_for(&desktop, "#agreement-code").await;
     let code = sms_code(&outbox.outbox("+33698765432", "accord de souscription").await);
     type_into(&desktop, "#agreement-code", &code).await;
     screenshot(&desktop, "enrolment-agreement-desktop").await;
-    wait_for(&desktop, "#agreement-sign").await.click().await.unwrap();
+    click(&desktop, "#agreement-sign").await;
     wait_step(&desktop, "IN_PROGRESS", 20).await;
 
     // The operator sees the card once the automatic checks are done, and approves.
     let operator = chromedriver.browser(DESKTOP.0, DESKTOP.1).await;
     log_in(&operator, &server, "operateur@demo.paraphe.fr", "demo-operateur-2026").await;
     operator.goto(server.url("/operateur")).await.unwrap();
-    let review = operator
+    operator
         .query(By::Css("[data-testid=review][data-status=IN_REVIEW]"))
         .wait(Duration::from_secs(60), Duration::from_millis(250))
         .first()
@@ -148,14 +171,14 @@ async fn a_collaborator_enrols_with_the_phone_hand_off_an_operator_approves_and_
         .expect("the verification never reached the operator");
     wait_for(&operator, "[data-testid=review] img.identity-image").await;
     screenshot(&operator, "enrolment-operator-desktop").await;
-    review.find(By::Css("[data-testid=approve]")).await.unwrap().click().await.unwrap();
+    click(&operator, "[data-testid=review][data-status=IN_REVIEW] [data-testid=approve]").await;
     wait_for(&operator, "[data-testid=queue-empty]").await;
 
     // Live on the desktop: the extracted data to confirm, then the certificate.
-    let confirm = desktop.query(By::Css("#confirm-data")).wait(Duration::from_secs(20), Duration::from_millis(200)).first().await.expect("approval never arrived live");
-    let extracted = wait_for(&desktop, "[data-testid=extracted]").await.text().await.unwrap();
+    desktop.query(By::Css("#confirm-data")).wait(Duration::from_secs(20), Duration::from_millis(200)).first().await.expect("approval never arrived live");
+    let extracted = text_of(&desktop, "[data-testid=extracted]").await;
     assert!(extracted.contains("BERNARD") && extracted.contains("X4RTBPFW4"), "{extracted}");
-    confirm.click().await.unwrap();
+    click(&desktop, "#confirm-data").await;
     wait_for(&desktop, "[data-testid=enrolment-completed]").await;
     screenshot(&desktop, "enrolment-completed-desktop").await;
     outbox.outbox("collaborateur@demo.paraphe.fr", "Félicitations").await;
@@ -182,8 +205,8 @@ async fn a_collaborator_enrols_with_the_phone_hand_off_an_operator_approves_and_
 
     desktop.goto(server.url("/ma-signature")).await.unwrap();
     wait_for(&desktop, "[data-testid=certificate][data-status=VALID]").await;
-    wait_for(&desktop, "[data-testid=revoke]").await.click().await.unwrap();
-    wait_for(&desktop, "[data-testid=confirm-revoke]").await.click().await.unwrap();
+    click(&desktop, "[data-testid=revoke]").await;
+    click(&desktop, "[data-testid=confirm-revoke]").await;
     wait_for(&desktop, "[data-testid=certificate][data-status=REVOKED]").await;
     screenshot(&desktop, "certificate-revoked-desktop").await;
     let after = ask();

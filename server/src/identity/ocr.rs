@@ -75,10 +75,29 @@ pub fn pdf_first_page(pdftoppm: &Path, pdf: &[u8]) -> Result<Vec<u8>, OcrError> 
 
 /// The MRZ in OCR output: the text as read, then the repaired text.
 pub fn mrz_from_ocr(text: &str, today: NaiveDate) -> Result<Mrz, MrzError> {
-    match mrz::parse(text, today) {
-        Ok(mrz) => Ok(mrz),
-        Err(first) => mrz::parse(&repair(text), today).map_err(|repaired| if repaired == MrzError::NotFound { first } else { repaired }),
-    }
+    let mut mrz = match mrz::parse(text, today) {
+        Ok(mrz) => mrz,
+        Err(first) => mrz::parse(&repair(text), today).map_err(|repaired| if repaired == MrzError::NotFound { first } else { repaired })?,
+    };
+    mrz.surname = letters_only(&mrz.surname);
+    mrz.given_names = letters_only(&mrz.given_names);
+    Ok(mrz)
+}
+
+/// Names in an MRZ are letters only and carry no check digit, so a digit read there is
+/// always a misreading of the letter it resembles (tesseract reads "HUGO" as "HUG0").
+fn letters_only(name: &str) -> String {
+    name.chars()
+        .map(|c| match c {
+            '0' => 'O',
+            '1' => 'I',
+            '2' => 'Z',
+            '5' => 'S',
+            '6' => 'G',
+            '8' => 'B',
+            c => c,
+        })
+        .collect()
 }
 
 /// Fits each line that looks like an MRZ line to the width it should have.
@@ -171,6 +190,16 @@ mod tests {
         assert_eq!(names_agree("Jean-Loïc", &mrz.given_names, mrz.names_truncated), NameAgreement::Likely);
         assert_eq!(names_agree("d'Artagnan", &mrz.surname, mrz.names_truncated), NameAgreement::Exact);
         assert_eq!(names_agree("Dupont", &mrz.surname, mrz.names_truncated), NameAgreement::Different);
+    }
+
+    /// Tesseract read the given name of a rendered card as "HUG0".
+    #[test]
+    fn digits_read_in_names_are_the_letters_they_resemble() {
+        let read = "IDFRAX4RTBPFW46<<<<<<<<<<<<<<<\n9005156F3101012FRA<<<<<<<<<<<0\nBERNARD<<HUG0<<<<<<<<<<<<<<<<<";
+        let mrz = mrz_from_ocr(read, today()).unwrap();
+        assert_eq!(mrz.given_names, "HUGO");
+        assert_eq!(names_agree("Hugo", &mrz.given_names, mrz.names_truncated), NameAgreement::Exact);
+        assert_eq!(mrz.document_number, "X4RTBPFW4", "check-digit fields are left as read");
     }
 
     #[test]

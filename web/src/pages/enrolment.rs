@@ -36,6 +36,16 @@ fn step_index(step: &str) -> usize {
     }
 }
 
+/// What the user has done on screen that the server does not hold yet. Kept by the page,
+/// because each refresh (after an action, or a live event) redraws the step.
+#[derive(Clone, Copy)]
+struct Local {
+    qr: RwSignal<Option<(String, String)>>,
+    accepted: RwSignal<bool>,
+    hint: RwSignal<Option<String>>,
+    code: RwSignal<String>,
+}
+
 fn selected_file(input: NodeRef<html::Input>) -> Option<web_sys::File> {
     input.get_untracked().and_then(|i| i.files()).and_then(|files| files.get(0))
 }
@@ -55,6 +65,7 @@ pub fn EnrolmentPage() -> impl IntoView {
     };
     load();
     let act = api::action_runner(pending, error, load);
+    let local = Local { qr: RwSignal::new(None), accepted: RwSignal::new(false), hint: RwSignal::new(None), code: RwSignal::new(String::new()) };
 
     // Follows the current verification live; a new verification replaces the watch.
     let watching = StoredValue::new(None::<(String, Arc<AtomicBool>)>);
@@ -100,8 +111,8 @@ pub fn EnrolmentPage() -> impl IntoView {
         </section>
         {move || data.get().map(|d| match enum_name(&d.my_enrolment.step).as_str() {
             "PROFILE" => view! { <ProfileStep data=d act=act pending=pending /> }.into_any(),
-            "IDENTITY" => view! { <IdentityStep data=d act=act pending=pending /> }.into_any(),
-            "AGREEMENT" => view! { <AgreementStep data=d act=act pending=pending /> }.into_any(),
+            "IDENTITY" => view! { <IdentityStep data=d act=act pending=pending local=local /> }.into_any(),
+            "AGREEMENT" => view! { <AgreementStep data=d act=act pending=pending local=local /> }.into_any(),
             "IN_PROGRESS" => view! { <InProgressStep data=d act=act pending=pending /> }.into_any(),
             _ => {
                 view! {
@@ -152,12 +163,12 @@ fn ProfileStep(data: Data, act: impl Fn(api::Action) + Copy + Send + Sync + 'sta
 }
 
 #[component]
-fn IdentityStep(data: Data, act: impl Fn(api::Action) + Copy + Send + Sync + 'static, pending: RwSignal<bool>) -> impl IntoView {
+fn IdentityStep(data: Data, act: impl Fn(api::Action) + Copy + Send + Sync + 'static, pending: RwSignal<bool>, local: Local) -> impl IntoView {
     let verification = data.my_enrolment.verification.clone();
     let awaiting = verification.as_ref().filter(|v| enum_name(&v.status) == "AWAITING_DOCUMENTS").cloned();
     let rejection = verification.as_ref().filter(|v| enum_name(&v.status) == "REJECTED").and_then(|v| v.rejection_reason.clone());
     match awaiting {
-        Some(v) => view! { <DocumentsForm verification=v act=act pending=pending /> }.into_any(),
+        Some(v) => view! { <DocumentsForm verification=v act=act pending=pending qr=local.qr /> }.into_any(),
         None => {
             let user = data.me.user.clone();
             let document_type = RwSignal::new("IDENTITY_CARD".to_owned());
@@ -201,11 +212,10 @@ fn IdentityStep(data: Data, act: impl Fn(api::Action) + Copy + Send + Sync + 'st
 }
 
 #[component]
-fn DocumentsForm(verification: Verification, act: impl Fn(api::Action) + Copy + Send + Sync + 'static, pending: RwSignal<bool>) -> impl IntoView {
+fn DocumentsForm(verification: Verification, act: impl Fn(api::Action) + Copy + Send + Sync + 'static, pending: RwSignal<bool>, qr: RwSignal<Option<(String, String)>>) -> impl IntoView {
     let needs_back = enum_name(&verification.document_type) != "PASSPORT";
     let front: NodeRef<html::Input> = NodeRef::new();
     let back: NodeRef<html::Input> = NodeRef::new();
-    let qr = RwSignal::new(None::<(String, String)>);
     let id = verification.id.clone();
     let received = verification.images.iter().map(enum_name).collect::<Vec<_>>();
 
@@ -234,6 +244,7 @@ fn DocumentsForm(verification: Verification, act: impl Fn(api::Action) + Copy + 
         }));
     };
     view! {
+        <div class="two-ways">
         <section class="card">
             <p>{i18n::document_type_label(&enum_name(&verification.document_type))}</p>
             {(!received.is_empty()).then(|| view! { <p class="success" data-testid="documents-received">{format!("{} : {}", i18n::DOCUMENTS_RECEIVED, received.join(", "))}</p> })}
@@ -257,14 +268,13 @@ fn DocumentsForm(verification: Verification, act: impl Fn(api::Action) + Copy + 
                 <p class="muted"><a data-testid="capture-url" href=move || qr.get().map(|(_, url)| url).unwrap_or_default()>{move || qr.get().map(|(_, url)| url).unwrap_or_default()}</a></p>
             </Show>
         </section>
+        </div>
     }
 }
 
 #[component]
-fn AgreementStep(data: Data, act: impl Fn(api::Action) + Copy + Send + Sync + 'static, pending: RwSignal<bool>) -> impl IntoView {
-    let accepted = RwSignal::new(false);
-    let hint = RwSignal::new(None::<String>);
-    let code = RwSignal::new(String::new());
+fn AgreementStep(data: Data, act: impl Fn(api::Action) + Copy + Send + Sync + 'static, pending: RwSignal<bool>, local: Local) -> impl IntoView {
+    let Local { accepted, hint, code, .. } = local;
     let status_note = data.my_enrolment.verification.as_ref().map(|v| verification_note(&enum_name(&v.status)));
     let accept = move |ev: leptos::ev::Event| {
         if !event_target_checked(&ev) {
@@ -272,9 +282,16 @@ fn AgreementStep(data: Data, act: impl Fn(api::Action) + Copy + Send + Sync + 's
         }
         accepted.set(true);
         act(Box::pin(async move {
-            let sent = api::run::<AcceptAgreement>(accept_agreement::Variables).await?;
-            hint.set(Some(sent.accept_agreement.mobile_hint));
-            Ok(())
+            match api::run::<AcceptAgreement>(accept_agreement::Variables).await {
+                Ok(sent) => {
+                    hint.set(Some(sent.accept_agreement.mobile_hint));
+                    Ok(())
+                }
+                Err(e) => {
+                    accepted.set(false);
+                    Err(e)
+                }
+            }
         }));
     };
     let sign = move |ev: leptos::ev::SubmitEvent| {

@@ -50,6 +50,7 @@ pub fn Shell() -> impl IntoView {
         });
     };
     let is_accountant = move || session.cabinet.with(|c| c.as_ref().is_some_and(|c| c.role == Role::Accountant));
+    let has_cabinet = move || !session.memberships.with(Vec::is_empty);
     let is_operator = move || session.person.with(|p| p.as_ref().is_some_and(|p| p.is_operator));
     let current_id = move || session.cabinet.with(|c| c.as_ref().map(|c| c.id.clone()).unwrap_or_default());
 
@@ -75,9 +76,11 @@ pub fn Shell() -> impl IntoView {
             <button id="logout" class="ghost" on:click=log_out>{i18n::LOGOUT}</button>
         </header>
         <nav class="tabs">
-            <A href="/" attr:id="nav-dashboard">{i18n::NAV_DASHBOARD}</A>
-            <A href="/collections" attr:id="nav-collections">{i18n::NAV_COLLECTIONS}</A>
-            <A href="/cabinet/membres" attr:id="nav-members">{i18n::NAV_MEMBERS}</A>
+            <Show when=has_cabinet>
+                <A href="/" attr:id="nav-dashboard">{i18n::NAV_DASHBOARD}</A>
+                <A href="/collections" attr:id="nav-collections">{i18n::NAV_COLLECTIONS}</A>
+                <A href="/cabinet/membres" attr:id="nav-members">{i18n::NAV_MEMBERS}</A>
+            </Show>
             <Show when=is_accountant>
                 <A href="/cabinet/conditions" attr:id="nav-terms">{i18n::NAV_TERMS}</A>
             </Show>
@@ -90,6 +93,8 @@ pub fn Shell() -> impl IntoView {
         <main class="page">
             {move || match (session.loaded.get(), session.cabinet.get()) {
                 (false, _) => view! { <p class="muted">{i18n::LOADING}</p> }.into_any(),
+                // Operators belong to no cabinet: their page says what they do.
+                (true, None) if is_operator() => ().into_any(),
                 (true, None) => view! { <p class="card">{i18n::NO_CABINET}</p> }.into_any(),
                 (true, Some(cabinet)) => view! {
                     <h1 data-testid="cabinet-name">{cabinet.name}</h1>
