@@ -243,3 +243,117 @@ async fn the_agreement_code_expires_dies_after_five_wrong_entries_and_is_rate_li
     let (signed,): (bool,) = sqlx::query_as("SELECT agreement_signed_at IS NOT NULL FROM enrolments WHERE user_id = $1").bind(alice).fetch_one(&db).await.unwrap();
     assert!(!signed);
 }
+
+/// An LCP certificate issued directly, as enrolment would (the enrolment test covers the path).
+async fn enrol(server: &TestServer, user_id: Uuid, first: &str, last: &str, mobile: &str) {
+    sqlx::query("UPDATE users SET mobile = $2 WHERE id = $1").bind(user_id).bind(mobile).execute(&server.db).await.unwrap();
+    let mut conn = server.db.acquire().await.unwrap();
+    let person = paraphe_server::certificates::person_of(&mut conn, user_id, first, last).await.unwrap();
+    let kek = paraphe_server::config::Config::for_tests(String::new()).key_encryption_key;
+    let certificate = paraphe_server::certificates::issue(&mut conn, &server.pki, &kek, user_id, paraphe_server::pki::Level::Lcp, &person, None).await.unwrap();
+    sqlx::query("INSERT INTO enrolments (user_id, profile_confirmed_at, certificate_id, completed_at) VALUES ($1, now(), $2, now())")
+        .bind(user_id)
+        .bind(certificate.id)
+        .execute(&mut *conn)
+        .await
+        .unwrap();
+}
+
+async fn latest_email_code(db: &PgPool, to: &str) -> String {
+    let (body,): (String,) = sqlx::query_as("SELECT body FROM outbox WHERE channel = 'email' AND recipient = $1 ORDER BY id DESC LIMIT 1").bind(to).fetch_one(db).await.unwrap();
+    body.split(|c: char| !c.is_ascii_digit()).find(|w| w.len() == 6).expect("no code in the email").to_owned()
+}
+
+const QCP: &str = "id step cabinetName priceCents verification { id status }";
+
+#[sqlx::test(migrator = "paraphe_server::db::MIGRATOR")]
+async fn a_qualified_certificate_is_paid_by_the_cabinet_opened_by_email_code_and_signed_by_sms(db: PgPool) {
+    let server = TestServer::start(db.clone()).await;
+    let firm = firm(&db, "qcp", true).await;
+    let other = firm_other(&db).await;
+    enrol(&server, firm.accountant, "Claire", "Expertqcp", MOBILE).await;
+    let mut claire = server.login(&firm.accountant_email, PASSWORD).await;
+    let start = format!("mutation($c: UUID!) {{ startQcpSubscription(cabinetId: $c) {{ {QCP} }} }}");
+
+    // The credit is checked before anything else: nothing created, nothing sent.
+    assert_eq!(claire.error_code(&start, json!({ "c": firm.cabinet })).await, "INSUFFICIENT_CREDIT");
+    paraphe_server::billing::credit(&db, firm.cabinet, 1000, "test", None).await.unwrap();
+    assert_eq!(claire.error_code(&start, json!({ "c": firm.cabinet })).await, "INSUFFICIENT_CREDIT", "10 € is not 20 €");
+    let (requests, emails): (i64, i64) = sqlx::query_as("SELECT (SELECT count(*) FROM qcp_requests), (SELECT count(*) FROM outbox WHERE channel = 'email')").fetch_one(&db).await.unwrap();
+    assert_eq!((requests, emails), (0, 0));
+    paraphe_server::billing::credit(&db, firm.cabinet, 2000, "test", None).await.unwrap();
+    assert_eq!(claire.error_code(&start, json!({ "c": other })).await, "NOT_FOUND", "only a cabinet of hers pays");
+    let mut hugo = server.login(&firm.collaborator_email, PASSWORD).await;
+    assert_eq!(hugo.error_code(&start, json!({ "c": firm.cabinet })).await, "ENROLMENT_REQUIRED", "the QCP comes after the LCP");
+
+    // Access by an email code valid 3 minutes.
+    let started = claire.data(&start, json!({ "c": firm.cabinet })).await["startQcpSubscription"].clone();
+    assert_eq!(started["step"], "ACCESS");
+    assert_eq!(started["priceCents"], 2000);
+    let id = started["id"].as_str().unwrap().to_owned();
+    let open = format!("mutation($id: UUID!, $c: String!) {{ openQcpSubscription(id: $id, code: $c) {{ {QCP} }} }}");
+    let code = latest_email_code(&db, &firm.accountant_email).await;
+    assert_eq!(claire.error_code(&open, json!({ "id": id, "c": other_than(&code) })).await, "OTP_INVALID");
+    sqlx::query("UPDATE user_codes SET expires_at = now() - interval '1 second' WHERE purpose = 'qcp_access'").execute(&db).await.unwrap();
+    assert_eq!(claire.error_code(&open, json!({ "id": id, "c": code })).await, "OTP_EXPIRED");
+    claire.data("mutation($id: UUID!) { resendQcpAccessCode(id: $id) }", json!({ "id": id })).await;
+    let code = latest_email_code(&db, &firm.accountant_email).await;
+    assert_eq!(hugo.error_code(&open, json!({ "id": id, "c": code })).await, "NOT_FOUND", "her request only");
+    assert_eq!(claire.data(&open, json!({ "id": id, "c": code })).await["openQcpSubscription"]["step"], "DETAILS");
+
+    // Name and mobile as on the LCP, and both consents.
+    let details = format!("mutation($id: UUID!, $i: QcpDetailsInput!) {{ confirmQcpDetails(id: $id, input: $i) {{ {QCP} }} }}");
+    let input = |mobile: &str, consent: bool| json!({ "firstName": "claire", "lastName": "EXPERTQCP", "mobile": mobile, "acceptTerms": true, "acceptPrivacyPolicy": consent });
+    assert_eq!(claire.error_code(&details, json!({ "id": id, "i": input("+33699999999", true) })).await, "VALIDATION");
+    assert_eq!(claire.error_code(&details, json!({ "id": id, "i": input(MOBILE, false) })).await, "VALIDATION");
+    assert_eq!(claire.data(&details, json!({ "id": id, "i": input(MOBILE, true) })).await["confirmQcpDetails"]["step"], "IDENTITY");
+    let request_code = "mutation($id: UUID!) { requestQcpSigningCode(id: $id) { mobileHint } }";
+    assert_eq!(claire.error_code(request_code, json!({ "id": id })).await, "INVALID_STATE", "identity first");
+
+    // Identity again, for the qualified certificate (approved here by hand; the identity tests cover the checks).
+    let (verification,): (Uuid,) = sqlx::query_as(
+        "INSERT INTO identity_verifications (user_id, purpose, document_type, first_name, last_name, birth_date, status, submitted_at, decided_at)
+         VALUES ($1, 'qcp', 'passport', 'Claire', 'Expertqcp', '1990-05-15', 'approved', now(), now()) RETURNING id",
+    )
+    .bind(firm.accountant)
+    .fetch_one(&db)
+    .await
+    .unwrap();
+    let mine = format!("{{ myQcpSubscription {{ {QCP} }} }}");
+    assert_eq!(claire.data(&mine, json!({})).await["myQcpSubscription"]["step"], "CONFIRM_DATA");
+    claire.data("mutation($id: UUID!) { confirmIdentityData(id: $id, correct: true) { status } }", json!({ "id": verification })).await;
+    assert_eq!(claire.data(&mine, json!({})).await["myQcpSubscription"]["step"], "SIGN");
+
+    // The request signed with an SMS code valid 3 minutes: 20 € debited, QCP issued.
+    let sign = format!("mutation($id: UUID!, $c: String!) {{ signQcpRequest(id: $id, code: $c) {{ {QCP} }} }}");
+    claire.data(request_code, json!({ "id": id })).await;
+    sqlx::query("UPDATE user_codes SET expires_at = now() - interval '1 second' WHERE purpose = 'qcp_request'").execute(&db).await.unwrap();
+    assert_eq!(claire.error_code(&sign, json!({ "id": id, "c": sms_code(&db, MOBILE).await })).await, "OTP_EXPIRED");
+    claire.data(request_code, json!({ "id": id })).await;
+    let code = sms_code(&db, MOBILE).await;
+    assert_eq!(claire.error_code(&sign, json!({ "id": id, "c": other_than(&code) })).await, "OTP_INVALID");
+    let mut conn = db.acquire().await.unwrap();
+    assert_eq!(paraphe_server::billing::balance(&mut conn, firm.cabinet).await.unwrap(), 3000, "nothing debited before the signature");
+    assert_eq!(claire.data(&sign, json!({ "id": id, "c": code })).await["signQcpRequest"]["step"], "ISSUED");
+    assert_eq!(paraphe_server::billing::balance(&mut conn, firm.cabinet).await.unwrap(), 1000);
+    let certificates = claire.data("{ myCertificates { level status } }", json!({})).await["myCertificates"].clone();
+    assert_eq!(certificates, json!([{ "level": "QCP", "status": "VALID" }, { "level": "LCP", "status": "VALID" }]));
+    let (pdf, body): (Vec<u8>, String) = sqlx::query_as(
+        "SELECT q.request_pdf, (SELECT body FROM outbox WHERE channel = 'email' ORDER BY id DESC LIMIT 1) FROM qcp_requests q WHERE q.id = $1::uuid",
+    )
+    .bind(&id)
+    .fetch_one(&db)
+    .await
+    .unwrap();
+    assert!(body.contains("CLAIRE EXPERTQCP a bien été émis"), "{body}");
+    let report = paraphe_server::signing::validate(&pdf, std::slice::from_ref(&server.pki.hierarchy.root.certificate)).unwrap();
+    assert!(report.all_valid(), "the request is signed with her LCP: {report:?}");
+
+    // Level 3 is open to her now.
+    let collection = claire.data(CREATE, json!({ "c": firm.cabinet })).await["createCollection"]["id"].as_str().unwrap().to_owned();
+    assert_eq!(claire.data(ADD_SIGNER, json!({ "id": collection, "s": { "me": true, "level": 3 } })).await["addSigner"]["level"], 3);
+}
+
+async fn firm_other(db: &PgPool) -> Uuid {
+    firm(db, "autre", true).await.cabinet
+}

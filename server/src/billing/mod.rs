@@ -96,21 +96,30 @@ pub async fn ensure_available(conn: &mut PgConnection, cabinet_id: Uuid, needed:
 
 /// Debits `count` signatures of one signer, in the caller's transaction. Never below zero.
 pub async fn debit_signatures(conn: &mut PgConnection, cabinet_id: Uuid, collection_id: Uuid, signer_id: Uuid, count: i64) -> Result<(), BillingError> {
+    debit(conn, cabinet_id, count * SIGNATURE_CENTS, "signature", Some((collection_id, signer_id)), &format!("{count} signature(s)")).await
+}
+
+/// Debits a qualified certificate (20 EUR), in the caller's transaction.
+pub async fn debit_qcp(conn: &mut PgConnection, cabinet_id: Uuid, holder: &str) -> Result<(), BillingError> {
+    debit(conn, cabinet_id, QCP_CENTS, "qcp", None, &format!("Certificat qualifié de {holder}")).await
+}
+
+async fn debit(conn: &mut PgConnection, cabinet_id: Uuid, amount: i64, kind: &str, signature: Option<(Uuid, Uuid)>, note: &str) -> Result<(), BillingError> {
     lock_cabinet(conn, cabinet_id).await?;
-    let amount = count * SIGNATURE_CENTS;
     let balance = balance(conn, cabinet_id).await?;
     if balance < amount {
         return Err(BillingError::InsufficientCredit { needed: Cents(amount), available: Cents(balance.max(0)) });
     }
     sqlx::query(
         "INSERT INTO credit_ledger (cabinet_id, amount_cents, kind, collection_id, signer_id, note)
-         VALUES ($1, $2, 'signature', $3, $4, $5)",
+         VALUES ($1, $2, $3, $4, $5, $6)",
     )
     .bind(cabinet_id)
     .bind(-amount)
-    .bind(collection_id)
-    .bind(signer_id)
-    .bind(format!("{count} signature(s)"))
+    .bind(kind)
+    .bind(signature.map(|(collection, _)| collection))
+    .bind(signature.map(|(_, signer)| signer))
+    .bind(note)
     .execute(&mut *conn)
     .await?;
     Ok(())

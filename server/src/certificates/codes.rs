@@ -1,5 +1,5 @@
 //! One-time codes sent to a user to consent to one operation (signing the subscription
-//! agreement, later the QCP request). Six digits, only a hash kept, five wrong entries
+//! agreement, opening and signing a QCP request). Six digits, only a hash kept, five wrong entries
 //! kill a code, at most three codes per quarter of an hour.
 
 use chrono::{DateTime, Duration, Utc};
@@ -18,18 +18,25 @@ const WINDOW_MINUTES: i32 = 15;
 pub enum Purpose {
     /// Signing the subscription agreement: 30 minutes, as the guide says.
     Agreement,
+    /// Opening a QCP subscription, sent by email: 3 minutes.
+    QcpAccess,
+    /// Signing the QCP certificate request, sent by SMS: 3 minutes.
+    QcpRequest,
 }
 
 impl Purpose {
     fn as_str(self) -> &'static str {
         match self {
             Purpose::Agreement => "agreement",
+            Purpose::QcpAccess => "qcp_access",
+            Purpose::QcpRequest => "qcp_request",
         }
     }
 
     pub fn validity(self) -> Duration {
         match self {
             Purpose::Agreement => Duration::minutes(30),
+            Purpose::QcpAccess | Purpose::QcpRequest => Duration::minutes(3),
         }
     }
 }

@@ -32,3 +32,26 @@ pub fn revoked(first_name: &str, serial: &str) -> Text {
         ),
     }
 }
+
+pub fn qcp_access_code(first_name: &str, code: &str) -> Text {
+    Text {
+        subject: format!("Votre code d'accès : {code}"),
+        body: format!(
+            "Bonjour {first_name},\n\nPour accéder à la souscription de votre certificat qualifié, saisissez ce code à usage unique :\n\n{code}\n\nIl expire dans 3 minutes. Si vous n'êtes pas à l'origine de cette demande, ignorez ce message.\n\n-- \nParaphe\n"
+        ),
+    }
+}
+
+pub fn qcp_request_code_sms(code: &str) -> String {
+    format!("Paraphe : votre code pour signer votre demande de certificat qualifié est {code}. Il expire dans 3 minutes.")
+}
+
+pub fn qcp_issued(holder: &str) -> Text {
+    Text {
+        subject: "Votre certificat qualifié est émis".into(),
+        body: format!(
+            "Bonjour,\n\nVotre certificat au nom de {} a bien été émis. Il est valable 5 ans et vous permet de signer des documents électroniquement avec une signature avancée reposant sur un certificat qualifié.\n\nConnectez-vous à votre compte pour gérer votre certificat (« Ma signature personnelle »).\n\n-- \nParaphe\n",
+            holder.to_uppercase()
+        ),
+    }
+}

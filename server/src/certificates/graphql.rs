@@ -6,6 +6,7 @@ use uuid::Uuid;
 
 use super::enrolment::{self, EnrolmentStep, Profile};
 use super::CertificateRow;
+use crate::collections::graphql::CodeSent;
 use crate::graphql::context::ContextExt;
 use crate::graphql::error::ApiResult;
 use crate::identity::graphql::IdentityVerification;
@@ -146,13 +147,6 @@ pub struct AgreementArticle {
     pub text: String,
 }
 
-#[derive(SimpleObject)]
-pub struct AgreementCodeSent {
-    pub expires_at: DateTime<Utc>,
-    /// The mobile number, mostly hidden ("+336•••••78").
-    pub mobile_hint: String,
-}
-
 #[derive(InputObject)]
 pub struct ProfileInput {
     pub first_name: String,
@@ -161,8 +155,58 @@ pub struct ProfileInput {
     pub mobile: String,
 }
 
+/// A qualified certificate subscription in progress (or the last one issued).
+pub struct QcpSubscription(super::qcp::QcpRequest);
+
+#[Object]
+impl QcpSubscription {
+    async fn id(&self) -> Uuid {
+        self.0.row.id
+    }
+    async fn step(&self) -> super::qcp::QcpStep {
+        self.0.step
+    }
+    /// The cabinet whose credit pays the 20 €.
+    async fn cabinet_id(&self) -> Uuid {
+        self.0.row.cabinet_id
+    }
+    async fn cabinet_name(&self) -> &str {
+        &self.0.row.cabinet_name
+    }
+    async fn price_cents(&self) -> i64 {
+        crate::billing::QCP_CENTS
+    }
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.row.created_at
+    }
+    async fn signed_at(&self) -> Option<DateTime<Utc>> {
+        self.0.row.signed_at
+    }
+    /// The identity verification made for this request.
+    async fn verification(&self) -> Option<IdentityVerification> {
+        self.0.verification.clone().map(IdentityVerification)
+    }
+}
+
+#[derive(InputObject)]
+pub struct QcpDetailsInput {
+    pub first_name: String,
+    pub last_name: String,
+    pub mobile: String,
+    /// "J'accepte que les données de ma pièce d'identité soient traitées…" and the CGU.
+    pub accept_terms: bool,
+    /// "Je consens au traitement de mes données personnelles…".
+    pub accept_privacy_policy: bool,
+}
+
 #[Object]
 impl CertificatesQuery {
+    /// The viewer's qualified certificate subscription, if any.
+    async fn my_qcp_subscription(&self, ctx: &Context<'_>) -> ApiResult<Option<QcpSubscription>> {
+        let viewer = ctx.viewer()?;
+        Ok(super::qcp::latest(ctx.db(), viewer.user_id).await?.map(QcpSubscription))
+    }
+
     async fn my_enrolment(&self, ctx: &Context<'_>) -> ApiResult<Enrolment> {
         let viewer = ctx.viewer()?;
         Ok(Enrolment(enrolment::state(ctx.db(), viewer.user_id).await?))
@@ -185,11 +229,11 @@ impl CertificatesMutation {
     }
 
     /// "J'ai lu et j'accepte": sends the SMS code that signs the agreement (30 minutes).
-    async fn accept_agreement(&self, ctx: &Context<'_>) -> ApiResult<AgreementCodeSent> {
+    async fn accept_agreement(&self, ctx: &Context<'_>) -> ApiResult<CodeSent> {
         let viewer = ctx.viewer()?;
         let sent = enrolment::accept_agreement(ctx.db(), viewer.user_id, &ctx.meta()).await?;
         ctx.wake_outbox();
-        Ok(AgreementCodeSent { expires_at: sent.expires_at, mobile_hint: sent.mobile_hint })
+        Ok(CodeSent { expires_at: sent.expires_at, mobile_hint: sent.mobile_hint })
     }
 
     /// The SMS code signs the agreement; the certificate follows once the identity is
@@ -200,6 +244,58 @@ impl CertificatesMutation {
         ctx.wake_outbox();
         result?;
         Ok(Enrolment(enrolment::state(ctx.db(), viewer.user_id).await?))
+    }
+
+    /// "Souscrire à un certificat qualifié": `cabinetId` pays 20 € (refused with
+    /// `INSUFFICIENT_CREDIT` before anything else); a code valid 3 minutes goes by email.
+    async fn start_qcp_subscription(&self, ctx: &Context<'_>, cabinet_id: Uuid) -> ApiResult<QcpSubscription> {
+        let viewer = ctx.viewer()?;
+        let request = super::qcp::start(ctx.db(), viewer.user_id, cabinet_id, &ctx.meta()).await?;
+        ctx.wake_outbox();
+        Ok(QcpSubscription(request))
+    }
+
+    /// "Renvoyer le code" (email).
+    async fn resend_qcp_access_code(&self, ctx: &Context<'_>, id: Uuid) -> ApiResult<DateTime<Utc>> {
+        let viewer = ctx.viewer()?;
+        let expires_at = super::qcp::resend_access_code(ctx.db(), viewer.user_id, id).await?;
+        ctx.wake_outbox();
+        Ok(expires_at)
+    }
+
+    /// The email code opens the subscription.
+    async fn open_qcp_subscription(&self, ctx: &Context<'_>, id: Uuid, code: String) -> ApiResult<QcpSubscription> {
+        let viewer = ctx.viewer()?;
+        Ok(QcpSubscription(super::qcp::grant_access(ctx.db(), viewer.user_id, id, &code, &ctx.meta()).await?))
+    }
+
+    /// Name and mobile as on the LCP certificate, and both consents.
+    async fn confirm_qcp_details(&self, ctx: &Context<'_>, id: Uuid, input: QcpDetailsInput) -> ApiResult<QcpSubscription> {
+        let viewer = ctx.viewer()?;
+        let details = super::qcp::Details {
+            first_name: input.first_name,
+            last_name: input.last_name,
+            mobile: input.mobile,
+            accept_terms: input.accept_terms,
+            accept_privacy_policy: input.accept_privacy_policy,
+        };
+        Ok(QcpSubscription(super::qcp::confirm_details(ctx.db(), viewer.user_id, id, details, &ctx.meta()).await?))
+    }
+
+    /// "J'ai lu et j'accepte le document": an SMS code valid 3 minutes.
+    async fn request_qcp_signing_code(&self, ctx: &Context<'_>, id: Uuid) -> ApiResult<CodeSent> {
+        let viewer = ctx.viewer()?;
+        let sent = super::qcp::request_signing_code(ctx.db(), viewer.user_id, id, &ctx.meta()).await?;
+        ctx.wake_outbox();
+        Ok(CodeSent { expires_at: sent.expires_at, mobile_hint: sent.mobile_hint })
+    }
+
+    /// Signs the certificate request: the cabinet is debited and the QCP issued.
+    async fn sign_qcp_request(&self, ctx: &Context<'_>, id: Uuid, code: String) -> ApiResult<QcpSubscription> {
+        let viewer = ctx.viewer()?;
+        let result = super::qcp::sign_request(ctx.db(), ctx.pki(), ctx.config(), viewer.user_id, id, &code, &ctx.meta()).await;
+        ctx.wake_outbox();
+        Ok(QcpSubscription(result?.0))
     }
 
     /// "Révoquer mon certificat": at once in OCSP and the CRL; it signs nothing more.

@@ -4,6 +4,8 @@
 //!
 //! - `enrolment.rs`: the first-login wizard (profile, identity, subscription agreement
 //!   signed with an SMS code, certificate issued, "Félicitations").
+//! - `qcp.rs`: the qualified certificate subscription (paid by a cabinet, email code,
+//!   details matching the LCP, identity again, request signed with an SMS code).
 //! - `codes.rs`: one-time codes sent to a user to consent to one operation.
 //! - `agreement.rs`: the subscription agreement's text.
 //! - `graphql.rs`, `http.rs`: the API, the certificate and agreement downloads.
@@ -18,6 +20,7 @@ pub mod emails;
 pub mod enrolment;
 pub mod graphql;
 pub mod http;
+pub mod qcp;
 
 use chrono::{DateTime, Utc};
 use der::Decode;
@@ -56,6 +59,8 @@ pub enum CertificateError {
     #[error("trop de codes demandés : réessayez dans quelques minutes")]
     TooManyCodes,
     #[error(transparent)]
+    Billing(#[from] crate::billing::BillingError),
+    #[error(transparent)]
     Database(#[from] sqlx::Error),
     #[error("{0}")]
     Internal(String),
@@ -85,9 +90,13 @@ impl From<crate::signing::PdfError> for CertificateError {
 
 impl From<CertificateError> for ApiError {
     fn from(error: CertificateError) -> Self {
+        let error = match error {
+            CertificateError::Billing(e) => return e.into(),
+            CertificateError::Database(e) => return ApiError::internal(&e),
+            CertificateError::Internal(e) => return ApiError::internal(&e),
+            other => other,
+        };
         let code = match &error {
-            CertificateError::Database(e) => return ApiError::internal(e),
-            CertificateError::Internal(e) => return ApiError::internal(e),
             CertificateError::NotFound => ErrorCode::NotFound,
             CertificateError::Validation(_) => ErrorCode::Validation,
             CertificateError::InvalidState(_) => ErrorCode::InvalidState,
@@ -98,6 +107,7 @@ impl From<CertificateError> for ApiError {
             CertificateError::OtpExpired => ErrorCode::OtpExpired,
             CertificateError::OtpLocked => ErrorCode::OtpLocked,
             CertificateError::TooManyCodes => ErrorCode::RateLimited,
+            CertificateError::Billing(_) | CertificateError::Database(_) | CertificateError::Internal(_) => ErrorCode::Internal,
         };
         ApiError::new(code, error.to_string())
     }

@@ -1,0 +1,325 @@
+//! The qualified certificate subscription (SPEC §4, seeds `qualified-certificate-*`), from
+//! "Ma signature personnelle":
+//!
+//! ```text
+//! start (cabinet with 20 € free, else INSUFFICIENT_CREDIT) ─► ACCESS: email code, 3 min
+//!   ─► DETAILS: name and mobile as on the LCP, consents ─► IDENTITY: a verification for
+//!   the QCP ─► VERIFYING ─► CONFIRM_DATA ─► SIGN: the request signed with the LCP key and
+//!   an SMS code, 3 min; debit and QCP issued in the same transaction ─► ISSUED
+//! ```
+//!
+//! The step is computed from the request row and its verification, never stored apart.
+
+use chrono::{DateTime, Utc};
+use serde_json::json;
+use sha2::{Digest, Sha256};
+use sqlx::{PgConnection, PgPool};
+use uuid::Uuid;
+
+use super::codes::{self, Purpose};
+use super::{CertificateError, CertificateRow, Result};
+use crate::billing;
+use crate::config::Config;
+use crate::graphql::context::RequestMeta;
+use crate::identity::verification::{self, VerificationRow};
+use crate::identity::VerificationStatus;
+use crate::notifications;
+use crate::pki::{Level, Pki};
+use crate::signing::{self, PadesLevel, SignatureRequest};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, async_graphql::Enum)]
+pub enum QcpStep {
+    /// Enter the code sent by email.
+    Access,
+    /// Confirm name and mobile (as on the LCP) and consent.
+    Details,
+    /// Send an identity document (again, after a rejection or disputed data).
+    Identity,
+    /// The document is being checked or reviewed.
+    Verifying,
+    /// Confirm the data read from the document.
+    ConfirmData,
+    /// Read the certificate request and sign it with the SMS code.
+    Sign,
+    /// The certificate is issued.
+    Issued,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct QcpRow {
+    pub id: Uuid,
+    pub user_id: Uuid,
+    pub cabinet_id: Uuid,
+    pub cabinet_name: String,
+    pub access_granted_at: Option<DateTime<Utc>>,
+    pub details_confirmed_at: Option<DateTime<Utc>>,
+    pub signed_at: Option<DateTime<Utc>>,
+    pub certificate_id: Option<Uuid>,
+    pub created_at: DateTime<Utc>,
+}
+
+const SELECT: &str = "SELECT q.id, q.user_id, q.cabinet_id, c.name AS cabinet_name, q.access_granted_at, q.details_confirmed_at,
+        q.signed_at, q.certificate_id, q.created_at
+    FROM qcp_requests q JOIN cabinets c ON c.id = q.cabinet_id";
+
+pub struct QcpRequest {
+    pub row: QcpRow,
+    pub step: QcpStep,
+    pub verification: Option<VerificationRow>,
+}
+
+/// The verification made for this request (started after it).
+async fn verification_of(conn: &mut PgConnection, row: &QcpRow) -> Result<Option<VerificationRow>> {
+    let latest = verification::latest_for(conn, row.user_id, "qcp").await.map_err(|e| CertificateError::Internal(e.to_string()))?;
+    Ok(latest.filter(|v| v.created_at >= row.created_at))
+}
+
+fn step_of(row: &QcpRow, verification: Option<&VerificationRow>) -> QcpStep {
+    if row.certificate_id.is_some() {
+        return QcpStep::Issued;
+    }
+    if row.access_granted_at.is_none() {
+        return QcpStep::Access;
+    }
+    if row.details_confirmed_at.is_none() {
+        return QcpStep::Details;
+    }
+    match verification.map(VerificationRow::status) {
+        Some(VerificationStatus::Checking | VerificationStatus::InReview) => QcpStep::Verifying,
+        Some(VerificationStatus::Approved) => QcpStep::ConfirmData,
+        Some(VerificationStatus::Confirmed) => QcpStep::Sign,
+        _ => QcpStep::Identity,
+    }
+}
+
+async fn assemble(conn: &mut PgConnection, row: QcpRow) -> Result<QcpRequest> {
+    let verification = verification_of(conn, &row).await?;
+    Ok(QcpRequest { step: step_of(&row, verification.as_ref()), row, verification })
+}
+
+/// The viewer's latest request (in progress, or the last one issued).
+pub async fn latest(db: &PgPool, user_id: Uuid) -> Result<Option<QcpRequest>> {
+    let mut conn = db.acquire().await?;
+    let row: Option<QcpRow> = sqlx::query_as(&format!("{SELECT} WHERE q.user_id = $1 AND q.cancelled_at IS NULL ORDER BY q.created_at DESC LIMIT 1"))
+        .bind(user_id)
+        .fetch_optional(&mut *conn)
+        .await?;
+    match row {
+        Some(row) => Ok(Some(assemble(&mut conn, row).await?)),
+        None => Ok(None),
+    }
+}
+
+async fn lock_owned(conn: &mut PgConnection, user_id: Uuid, id: Uuid) -> Result<QcpRow> {
+    sqlx::query("SELECT 1 FROM qcp_requests WHERE id = $1 FOR UPDATE").bind(id).execute(&mut *conn).await?;
+    sqlx::query_as(&format!("{SELECT} WHERE q.id = $1 AND q.user_id = $2 AND q.cancelled_at IS NULL"))
+        .bind(id)
+        .bind(user_id)
+        .fetch_optional(&mut *conn)
+        .await?
+        .ok_or(CertificateError::NotFound)
+}
+
+async fn expect_step(conn: &mut PgConnection, row: &QcpRow, expected: QcpStep) -> Result<()> {
+    let verification = verification_of(conn, row).await?;
+    let step = step_of(row, verification.as_ref());
+    if step != expected {
+        return Err(CertificateError::InvalidState(format!("cette demande est à l'étape {step:?}, pas {expected:?}")));
+    }
+    Ok(())
+}
+
+struct Holder {
+    first_name: String,
+    last_name: String,
+    email: String,
+    mobile: Option<String>,
+}
+
+async fn holder(conn: &mut PgConnection, user_id: Uuid) -> Result<Holder> {
+    let (first_name, last_name, email, mobile): (String, String, String, Option<String>) =
+        sqlx::query_as("SELECT first_name, last_name, email, mobile FROM users WHERE id = $1").bind(user_id).fetch_one(&mut *conn).await?;
+    Ok(Holder { first_name, last_name, email, mobile })
+}
+
+async fn send_access_code(conn: &mut PgConnection, row: &QcpRow) -> Result<DateTime<Utc>> {
+    let holder = holder(conn, row.user_id).await?;
+    let (code, expires_at) = codes::issue(conn, row.user_id, Purpose::QcpAccess).await?;
+    let text = super::emails::qcp_access_code(&holder.first_name, &code);
+    notifications::enqueue_email(conn, &holder.email, None, &text.subject, &text.body).await?;
+    Ok(expires_at)
+}
+
+/// "Souscrire à un certificat qualifié": the cabinet to debit must have 20 € free (checked
+/// before anything else), the holder an LCP certificate. Sends the email access code.
+pub async fn start(db: &PgPool, user_id: Uuid, cabinet_id: Uuid, meta: &RequestMeta) -> Result<QcpRequest> {
+    let mut tx = db.begin().await?;
+    let (member,): (bool,) = sqlx::query_as("SELECT EXISTS (SELECT 1 FROM memberships WHERE user_id = $1 AND cabinet_id = $2)")
+        .bind(user_id)
+        .bind(cabinet_id)
+        .fetch_one(&mut *tx)
+        .await?;
+    if !member {
+        return Err(CertificateError::NotFound);
+    }
+    billing::lock_cabinet(&mut tx, cabinet_id).await?;
+    billing::ensure_available(&mut tx, cabinet_id, billing::QCP_CENTS, None).await?;
+    if super::live(&mut tx, user_id, Level::Lcp).await?.is_none() {
+        return Err(CertificateError::EnrolmentRequired);
+    }
+    sqlx::query("UPDATE qcp_requests SET cancelled_at = now() WHERE user_id = $1 AND signed_at IS NULL AND cancelled_at IS NULL").bind(user_id).execute(&mut *tx).await?;
+    let (id,): (Uuid,) = sqlx::query_as("INSERT INTO qcp_requests (user_id, cabinet_id) VALUES ($1, $2) RETURNING id").bind(user_id).bind(cabinet_id).fetch_one(&mut *tx).await?;
+    let row: QcpRow = sqlx::query_as(&format!("{SELECT} WHERE q.id = $1")).bind(id).fetch_one(&mut *tx).await?;
+    send_access_code(&mut tx, &row).await?;
+    super::log(&mut tx, user_id, "qcp_started", meta, json!({ "request": id, "cabinet": cabinet_id })).await?;
+    let request = assemble(&mut tx, row).await?;
+    tx.commit().await?;
+    Ok(request)
+}
+
+/// "Renvoyer le code".
+pub async fn resend_access_code(db: &PgPool, user_id: Uuid, id: Uuid) -> Result<DateTime<Utc>> {
+    let mut tx = db.begin().await?;
+    let row = lock_owned(&mut tx, user_id, id).await?;
+    expect_step(&mut tx, &row, QcpStep::Access).await?;
+    let expires_at = send_access_code(&mut tx, &row).await?;
+    tx.commit().await?;
+    Ok(expires_at)
+}
+
+async fn checked(tx: &mut PgConnection, user_id: Uuid, purpose: Purpose, code: &str, meta: &RequestMeta) -> Result<Result<()>> {
+    let outcome = codes::check(tx, user_id, purpose, code).await?;
+    if let Err(refusal) = &outcome {
+        super::log(tx, user_id, "qcp_code_failed", meta, json!({ "reason": refusal.to_string() })).await?;
+    }
+    Ok(outcome)
+}
+
+/// The email code opens the subscription.
+pub async fn grant_access(db: &PgPool, user_id: Uuid, id: Uuid, code: &str, meta: &RequestMeta) -> Result<QcpRequest> {
+    let mut tx = db.begin().await?;
+    let row = lock_owned(&mut tx, user_id, id).await?;
+    expect_step(&mut tx, &row, QcpStep::Access).await?;
+    if let Err(refusal) = checked(&mut tx, user_id, Purpose::QcpAccess, code, meta).await? {
+        tx.commit().await?;
+        return Err(refusal);
+    }
+    sqlx::query("UPDATE qcp_requests SET access_granted_at = now() WHERE id = $1").bind(id).execute(&mut *tx).await?;
+    super::log(&mut tx, user_id, "qcp_access_granted", meta, json!({ "request": id })).await?;
+    let row = sqlx::query_as(&format!("{SELECT} WHERE q.id = $1")).bind(id).fetch_one(&mut *tx).await?;
+    let request = assemble(&mut tx, row).await?;
+    tx.commit().await?;
+    Ok(request)
+}
+
+pub struct Details {
+    pub first_name: String,
+    pub last_name: String,
+    pub mobile: String,
+    /// Identity data processed to issue the certificate, and the terms of use.
+    pub accept_terms: bool,
+    pub accept_privacy_policy: bool,
+}
+
+fn same_name(a: &str, b: &str) -> bool {
+    crate::identity::mrz::mrz_form(a) == crate::identity::mrz::mrz_form(b)
+}
+
+/// Name and mobile must be those of the LCP certificate; both consents are required.
+pub async fn confirm_details(db: &PgPool, user_id: Uuid, id: Uuid, details: Details, meta: &RequestMeta) -> Result<QcpRequest> {
+    if !(details.accept_terms && details.accept_privacy_policy) {
+        return Err(CertificateError::Validation("cochez les deux cases de consentement pour continuer".into()));
+    }
+    let mobile = paraphe_shared::PhoneE164::parse(&details.mobile).map_err(|e| CertificateError::Validation(e.to_string()))?;
+    let mut tx = db.begin().await?;
+    let row = lock_owned(&mut tx, user_id, id).await?;
+    expect_step(&mut tx, &row, QcpStep::Details).await?;
+    let holder = holder(&mut tx, user_id).await?;
+    let matches = same_name(&details.first_name, &holder.first_name)
+        && same_name(&details.last_name, &holder.last_name)
+        && holder.mobile.as_deref() == Some(mobile.as_str());
+    if !matches {
+        return Err(CertificateError::Validation(
+            "le nom, le prénom et le mobile doivent être ceux de votre certificat LCP ; sinon, contactez l'assistance".into(),
+        ));
+    }
+    sqlx::query("UPDATE qcp_requests SET details_confirmed_at = now() WHERE id = $1").bind(id).execute(&mut *tx).await?;
+    super::log(&mut tx, user_id, "qcp_details_confirmed", meta, json!({ "request": id, "consents": ["terms", "privacy_policy"] })).await?;
+    let row = sqlx::query_as(&format!("{SELECT} WHERE q.id = $1")).bind(id).fetch_one(&mut *tx).await?;
+    let request = assemble(&mut tx, row).await?;
+    tx.commit().await?;
+    Ok(request)
+}
+
+pub struct CodeSent {
+    pub expires_at: DateTime<Utc>,
+    pub mobile_hint: String,
+}
+
+/// "J'ai lu et j'accepte le document": the SMS code that signs the request (3 minutes).
+pub async fn request_signing_code(db: &PgPool, user_id: Uuid, id: Uuid, meta: &RequestMeta) -> Result<CodeSent> {
+    let mut tx = db.begin().await?;
+    let row = lock_owned(&mut tx, user_id, id).await?;
+    expect_step(&mut tx, &row, QcpStep::Sign).await?;
+    let holder = holder(&mut tx, user_id).await?;
+    let mobile = holder.mobile.ok_or_else(|| CertificateError::InvalidState("aucun mobile".into()))?;
+    let (code, expires_at) = codes::issue(&mut tx, user_id, Purpose::QcpRequest).await?;
+    notifications::enqueue_sms(&mut tx, &mobile, &super::emails::qcp_request_code_sms(&code)).await?;
+    let mobile_hint = crate::collections::signer::mobile_hint(&mobile);
+    super::log(&mut tx, user_id, "qcp_code_sent", meta, json!({ "request": id, "mobile": mobile_hint })).await?;
+    tx.commit().await?;
+    Ok(CodeSent { expires_at, mobile_hint })
+}
+
+/// The request as a PDF: what the holder asks for and consents to.
+pub fn request_pdf(holder: &str, email: &str, cabinet: &str, date: &str) -> Result<Vec<u8>> {
+    let lines = vec![
+        format!("Nom complet : {holder}"),
+        format!("Email : {email}"),
+        format!("Cabinet débité : {cabinet} (20,00 €)"),
+        format!("Date : {date}"),
+        String::new(),
+        "J'atteste avoir pris connaissance et accepté les conditions et limites d'utilisation prévues par l'accord de souscription au service de certificats Paraphe.".into(),
+        "J'accepte la publication de mon certificat conformément à l'accord de souscription.".into(),
+        "J'autorise Paraphe à conserver les informations de mon dossier d'enregistrement, celles relatives à l'utilisation du certificat et, le cas échéant, à sa révocation, pendant la durée prévue par la politique de certification.".into(),
+    ];
+    Ok(signing::text_pdf::render("Demande de certificat qualifié", &lines)?)
+}
+
+/// The SMS code signs the request with the holder's LCP key; in the same transaction the
+/// cabinet is debited 20 € and the QCP certificate issued ("demande finalisée"), then the
+/// holder is told by email.
+pub async fn sign_request(db: &PgPool, pki: &Pki, config: &Config, user_id: Uuid, id: Uuid, code: &str, meta: &RequestMeta) -> Result<(QcpRequest, CertificateRow)> {
+    let mut tx = db.begin().await?;
+    let row = lock_owned(&mut tx, user_id, id).await?;
+    expect_step(&mut tx, &row, QcpStep::Sign).await?;
+    if let Err(refusal) = checked(&mut tx, user_id, Purpose::QcpRequest, code, meta).await? {
+        tx.commit().await?;
+        return Err(refusal);
+    }
+    let lcp = super::live(&mut tx, user_id, Level::Lcp).await?.filter(|c| c.level == "lcp").ok_or(CertificateError::EnrolmentRequired)?;
+    let signing_key = super::open_for_signing(&mut tx, pki, &config.key_encryption_key, lcp.id).await?;
+    let holder = holder(&mut tx, user_id).await?;
+    let name = format!("{} {}", holder.first_name, holder.last_name.to_uppercase());
+    let now = Utc::now();
+    let unsigned = request_pdf(&name, &holder.email, &row.cabinet_name, &now.format("%d/%m/%Y").to_string())?;
+    let request = SignatureRequest { signer_name: name.clone(), reason: Some("Demande de certificat qualifié".into()), location: None, time: now, stamp: None };
+    let signed = signing::sign_at_level(&unsigned, &request, &signing_key.key, &signing_key.chain, PadesLevel::BT, pki).await?;
+    billing::debit_qcp(&mut tx, row.cabinet_id, &name).await?;
+    let verification = verification_of(&mut tx, &row).await?;
+    let person = super::person_of(&mut tx, user_id, &holder.first_name, &holder.last_name).await?;
+    let certificate = super::issue(&mut tx, pki, &config.key_encryption_key, user_id, Level::Qcp, &person, verification.map(|v| v.id)).await?;
+    sqlx::query("UPDATE qcp_requests SET request_pdf = $2, signed_at = now(), certificate_id = $3 WHERE id = $1")
+        .bind(id)
+        .bind(&signed)
+        .bind(certificate.id)
+        .execute(&mut *tx)
+        .await?;
+    super::log(&mut tx, user_id, "qcp_request_signed", meta, json!({ "request": id, "sha256": hex::encode(Sha256::digest(&signed)), "cabinet": row.cabinet_id })).await?;
+    let text = super::emails::qcp_issued(&name);
+    notifications::enqueue_email(&mut tx, &holder.email, None, &text.subject, &text.body).await?;
+    let row = sqlx::query_as(&format!("{SELECT} WHERE q.id = $1")).bind(id).fetch_one(&mut *tx).await?;
+    let request = assemble(&mut tx, row).await?;
+    tx.commit().await?;
+    Ok((request, certificate))
+}
