@@ -34,17 +34,19 @@ fn digit(field: &str) -> char {
     char::from(b'0' + (sum % 10) as u8)
 }
 
-/// Renders an identity card side with the test tool; the MRZ of Hugo Bernard, born 15 May 1990.
-fn render(dir: &Path, name: &str, title: &str, with_mrz: bool) -> PathBuf {
+/// Renders an identity card side with the test tool: with the MRZ of `names`
+/// ("SURNAME<<GIVEN"), born 15 May 1990, or a front with the surname only.
+fn render(dir: &Path, name: &str, title: &str, names: &str, with_mrz: bool) -> PathBuf {
     let path = dir.join(name);
     let mut args = vec![path.display().to_string(), title.to_owned()];
+    let surname = names.split("<<").next().unwrap_or(names).to_owned();
     if with_mrz {
         let l1 = format!("{:<<30}", format!("IDFRAX4RTBPFW4{}", digit("X4RTBPFW4")));
         let body = format!("{:<<29}", format!("900515{}F310101{}FRA", digit("900515"), digit("310101")));
         let composite = format!("{}{}{}{}", &l1[5..30], &body[0..7], &body[8..15], &body[18..29]);
-        args.extend([l1, format!("{body}{}", digit(&composite)), format!("{:<<30}", "BERNARD<<HUGO")]);
+        args.extend([l1, format!("{body}{}", digit(&composite)), format!("{names:<<30}")]);
     } else {
-        args.push("BERNARD".into());
+        args.push(surname);
     }
     let status = Command::new(python()).arg(workspace_root().join("server/tests/tools/render_identity_document.py")).args(&args).status().expect("python");
     assert!(status.success(), "rendering {name} failed");
@@ -114,8 +116,8 @@ async fn a_collaborator_enrols_with_the_phone_hand_off_an_operator_approves_and_
     let chromedriver = Chromedriver::start().await;
     let scratch = std::env::temp_dir().join(format!("paraphe-e2e-enrolment-{}", std::process::id()));
     std::fs::create_dir_all(&scratch).unwrap();
-    let front = render(&scratch, "recto.jpg", "CARTE NATIONALE D'IDENTITE", false);
-    let back = render(&scratch, "verso.png", "REPUBLIQUE FRANCAISE", true);
+    let front = render(&scratch, "recto.jpg", "CARTE NATIONALE D'IDENTITE", "BERNARD<<HUGO", false);
+    let back = render(&scratch, "verso.png", "REPUBLIQUE FRANCAISE", "BERNARD<<HUGO", true);
     let mut outbox = Api::new(&server);
     outbox.login("expert@demo.paraphe.fr", "demo-expert-2026").await;
 
@@ -213,6 +215,80 @@ async fn a_collaborator_enrols_with_the_phone_hand_off_an_operator_approves_and_
     assert!(after.contains(": revoked"), "{after}");
 
     for browser in [desktop, phone, operator] {
+        browser.quit().await.unwrap();
+    }
+    let _ = std::fs::remove_dir_all(&scratch);
+    server.stop().await;
+}
+
+/// The demo accountant (enrolled) subscribes to a qualified certificate from "Ma signature
+/// personnelle": the cabinet pays, the email code opens it, the document is sent from the
+/// desktop, the operator approves (through the API), the request is signed by SMS code.
+#[tokio::test]
+async fn the_accountant_subscribes_to_a_qualified_certificate() {
+    let server = Server::start().await;
+    let chromedriver = Chromedriver::start().await;
+    let scratch = std::env::temp_dir().join(format!("paraphe-e2e-qcp-{}", std::process::id()));
+    std::fs::create_dir_all(&scratch).unwrap();
+    let front = render(&scratch, "recto.jpg", "CARTE NATIONALE D'IDENTITE", "MARTIN<<CLAIRE", false);
+    let back = render(&scratch, "verso.png", "REPUBLIQUE FRANCAISE", "MARTIN<<CLAIRE", true);
+    let mut outbox = Api::new(&server);
+    outbox.login("expert@demo.paraphe.fr", "demo-expert-2026").await;
+
+    let desktop = chromedriver.browser(DESKTOP.0, DESKTOP.1).await;
+    log_in(&desktop, &server, "expert@demo.paraphe.fr", "demo-expert-2026").await;
+    desktop.goto(server.url("/ma-signature")).await.unwrap();
+    wait_for(&desktop, "[data-testid=certificate][data-status=VALID]").await;
+    click(&desktop, "#qcp-start").await;
+    wait_for(&desktop, "[data-testid=qcp-step][data-step=ACCESS]").await;
+    let code = sms_code(&outbox.outbox("expert@demo.paraphe.fr", "code d'accès").await);
+    type_into(&desktop, "#qcp-access-code", &code).await;
+    click(&desktop, "#qcp-access-submit").await;
+    wait_for(&desktop, "[data-testid=qcp-step][data-step=DETAILS]").await;
+    click(&desktop, "#qcp-terms").await;
+    click(&desktop, "#qcp-privacy").await;
+    click(&desktop, "#qcp-details-submit").await;
+
+    wait_for(&desktop, "[data-testid=qcp-step][data-step=IDENTITY]").await;
+    wait_for(&desktop, "#identity-birth").await;
+    desktop
+        .execute("const e = document.querySelector('#identity-birth'); e.value = '1990-05-15'; e.dispatchEvent(new Event('input', { bubbles: true }));", vec![])
+        .await
+        .unwrap();
+    click(&desktop, "#identity-start").await;
+    type_into(&desktop, "#identity-front", &front.display().to_string()).await;
+    type_into(&desktop, "#identity-back", &back.display().to_string()).await;
+    click(&desktop, "#identity-send").await;
+    wait_for(&desktop, "[data-testid=qcp-step][data-step=VERIFYING]").await;
+
+    let mut operator = Api::new(&server);
+    operator.login("operateur@demo.paraphe.fr", "demo-operateur-2026").await;
+    let mut approved = false;
+    for _ in 0..300 {
+        let queue = operator.run("{ verificationQueue { id status } }", json!({})).await;
+        if let Some(ready) = queue["verificationQueue"].as_array().and_then(|q| q.iter().find(|v| v["status"] == "IN_REVIEW")) {
+            operator.run("mutation($id: UUID!) { approveIdentityVerification(id: $id) { status } }", json!({ "id": ready["id"] })).await;
+            approved = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert!(approved, "the verification never reached the operator");
+    wait_for(&desktop, "[data-testid=qcp-step][data-step=CONFIRM_DATA]").await;
+    click(&desktop, "#confirm-data").await;
+    wait_for(&desktop, "[data-testid=qcp-step][data-step=SIGN]").await;
+    click(&desktop, "#qcp-request-accept").await;
+    wait_for(&desktop, "#qcp-sms-code").await;
+    let code = sms_code(&outbox.outbox("+33612345678", "certificat qualifié").await);
+    type_into(&desktop, "#qcp-sms-code", &code).await;
+    screenshot(&desktop, "qcp-sign-desktop").await;
+    click(&desktop, "#qcp-sign").await;
+    wait_for(&desktop, "[data-testid=qcp-issued]").await;
+    outbox.outbox("expert@demo.paraphe.fr", "certificat qualifié est émis").await;
+    assert_eq!(desktop.find_all(By::Css("[data-testid=certificate][data-status=VALID]")).await.unwrap().len(), 2, "LCP and QCP");
+    screenshot(&desktop, "qcp-issued-desktop").await;
+
+    for browser in [desktop] {
         browser.quit().await.unwrap();
     }
     let _ = std::fs::remove_dir_all(&scratch);

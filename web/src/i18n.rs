@@ -258,6 +258,26 @@ pub const DOWNLOAD_CERTIFICATE: &str = "Télécharger le certificat";
 pub const REVOKE: &str = "Révoquer mon certificat";
 pub const REVOKE_WARNING: &str = "La révocation est immédiate et définitive : ce certificat ne pourra plus signer.";
 pub const REVOKE_CONFIRM: &str = "Confirmer la révocation";
+pub const QCP_TITLE: &str = "Certificat qualifié (QCP)";
+pub const QCP_INTRO: &str = "Le coût de souscription est de 20 €, prélevé sur le crédit disponible du cabinet choisi. Les informations (prénom, nom, e-mail, mobile) doivent correspondre à celles de votre certificat LCP.";
+pub const QCP_CABINET: &str = "Cabinet à débiter";
+pub const QCP_SUBSCRIBE: &str = "Souscrire à un certificat qualifié";
+pub const QCP_ACCESS_HELP: &str = "Nous avons envoyé un code à usage unique sur votre e-mail. Il expire dans 3 minutes.";
+pub const QCP_EMAIL_CODE: &str = "Code reçu par e-mail";
+pub const QCP_ACCESS_SUBMIT: &str = "Accéder à l'enregistrement";
+pub const RESEND: &str = "Renvoyer le code";
+pub const QCP_DETAILS_CONSENT_TERMS: &str = "J'accepte que les données de ma pièce d'identité soient traitées dans le but unique d'émettre un certificat, et j'accepte les conditions générales d'utilisation.";
+pub const QCP_DETAILS_CONSENT_PRIVACY: &str = "Je consens au traitement de mes données personnelles conformément à la politique de protection des données personnelles.";
+pub const VALIDATE: &str = "Valider";
+pub const QCP_REQUEST_TITLE: &str = "Demande de certificat";
+pub const QCP_REQUEST_ACCEPT: &str = "J'ai lu et j'accepte le document.";
+pub const QCP_CODE_EXPIRES: &str = "Il expire dans 3 minutes, entrez-le rapidement !";
+pub const QCP_ISSUED: &str = "Votre demande de certificat qualifié (QCP) a été finalisée et votre certificat est émis.";
+
+pub fn qcp_identity_check(name: &str, mobile: &str) -> String {
+    format!("Confirmez que vous possédez une pièce d'identité valide au nom de {name} et que votre numéro de mobile est {mobile}.")
+}
+
 pub const QUEUE_TITLE: &str = "Vérifications d'identité en attente";
 pub const QUEUE_EMPTY: &str = "Aucune vérification en attente.";
 pub const FLAGGED: &str = "À examiner de près";

@@ -21,7 +21,80 @@ use crate::live;
 use crate::session::{enum_name, enum_value};
 
 type Data = my_enrolment::ResponseData;
-type Verification = my_enrolment::MyEnrolmentMyEnrolmentVerification;
+
+/// An identity verification as these pages show it, whichever query brought it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IdentityView {
+    pub id: String,
+    pub status: String,
+    pub document_type: String,
+    pub images: Vec<String>,
+    pub rejection_reason: Option<String>,
+    pub extracted: Option<Extracted>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Extracted {
+    pub surname: String,
+    pub given_names: String,
+    pub birth_date: String,
+    pub document_number: String,
+    pub nationality: String,
+    pub expiry_date: String,
+}
+
+macro_rules! identity_view {
+    ($verification:ty) => {
+        impl From<$verification> for IdentityView {
+            fn from(v: $verification) -> Self {
+                IdentityView {
+                    id: v.id,
+                    status: enum_name(&v.status),
+                    document_type: enum_name(&v.document_type),
+                    images: v.images.iter().map(enum_name).collect(),
+                    rejection_reason: v.rejection_reason,
+                    extracted: v.extracted.map(|e| Extracted {
+                        surname: e.surname,
+                        given_names: e.given_names,
+                        birth_date: e.birth_date,
+                        document_number: e.document_number,
+                        nationality: e.nationality,
+                        expiry_date: e.expiry_date,
+                    }),
+                }
+            }
+        }
+    };
+}
+
+identity_view!(my_enrolment::MyEnrolmentMyEnrolmentVerification);
+identity_view!(crate::api::my_qcp_subscription::MyQcpSubscriptionMyQcpSubscriptionVerification);
+
+/// Follows the verification `id()` names, live; a new verification replaces the watch.
+pub fn follow_verification(id: impl Fn() -> Option<String> + Send + Sync + 'static, load: impl Fn() + Copy + Send + Sync + 'static) {
+    let watching = StoredValue::new(None::<(String, Arc<AtomicBool>)>);
+    Effect::new(move |_| {
+        let id = id();
+        let current = watching.with_value(|w| w.as_ref().map(|(id, _)| id.clone()));
+        if id == current {
+            return;
+        }
+        watching.update_value(|w| {
+            if let Some((_, stop)) = w.take() {
+                stop.store(true, Ordering::Relaxed);
+            }
+            *w = id.map(|id| {
+                let stop = live::follow(EVENTS, json!({ "v": id }), load);
+                (id, stop)
+            });
+        });
+    });
+    on_cleanup(move || {
+        if let Some(Some((_, stop))) = watching.try_get_value() {
+            stop.store(true, Ordering::Relaxed);
+        }
+    });
+}
 
 const EVENTS: &str = "subscription($v: UUID!) { identityVerificationEvents(verificationId: $v) { kind } }";
 const UPLOAD: &str = "mutation($id: UUID!, $side: ImageSide!, $file: Upload!) { uploadIdentityImage(verificationId: $id, side: $side, file: $file) { id } }";
@@ -67,29 +140,7 @@ pub fn EnrolmentPage() -> impl IntoView {
     let act = api::action_runner(pending, error, load);
     let local = Local { qr: RwSignal::new(None), accepted: RwSignal::new(false), hint: RwSignal::new(None), code: RwSignal::new(String::new()) };
 
-    // Follows the current verification live; a new verification replaces the watch.
-    let watching = StoredValue::new(None::<(String, Arc<AtomicBool>)>);
-    Effect::new(move |_| {
-        let id = data.with(|d| d.as_ref().and_then(|d| d.my_enrolment.verification.as_ref().map(|v| v.id.clone())));
-        let current = watching.with_value(|w| w.as_ref().map(|(id, _)| id.clone()));
-        if id == current {
-            return;
-        }
-        watching.update_value(|w| {
-            if let Some((_, stop)) = w.take() {
-                stop.store(true, Ordering::Relaxed);
-            }
-            *w = id.map(|id| {
-                let stop = live::follow(EVENTS, json!({ "v": id }), load);
-                (id, stop)
-            });
-        });
-    });
-    on_cleanup(move || {
-        if let Some(Some((_, stop))) = watching.try_get_value() {
-            stop.store(true, Ordering::Relaxed);
-        }
-    });
+    follow_verification(move || data.with(|d| d.as_ref().and_then(|d| d.my_enrolment.verification.as_ref().map(|v| v.id.clone()))), load);
 
     view! {
         <section class="card enrolment" data-testid="enrolment">
@@ -111,7 +162,11 @@ pub fn EnrolmentPage() -> impl IntoView {
         </section>
         {move || data.get().map(|d| match enum_name(&d.my_enrolment.step).as_str() {
             "PROFILE" => view! { <ProfileStep data=d act=act pending=pending /> }.into_any(),
-            "IDENTITY" => view! { <IdentityStep data=d act=act pending=pending local=local /> }.into_any(),
+            "IDENTITY" => {
+                let verification = d.my_enrolment.verification.clone().map(IdentityView::from);
+                let (first, last) = (d.me.user.first_name.clone(), d.me.user.last_name.clone());
+                view! { <IdentityStep verification first last qualified=false act=act pending=pending qr=local.qr /> }.into_any()
+            }
             "AGREEMENT" => view! { <AgreementStep data=d act=act pending=pending local=local /> }.into_any(),
             "IN_PROGRESS" => view! { <InProgressStep data=d act=act pending=pending /> }.into_any(),
             _ => {
@@ -162,18 +217,26 @@ fn ProfileStep(data: Data, act: impl Fn(api::Action) + Copy + Send + Sync + 'sta
     }
 }
 
+/// Declare the identity, then send the document (here or from the phone); after a
+/// rejection, the reason and a new declaration.
 #[component]
-fn IdentityStep(data: Data, act: impl Fn(api::Action) + Copy + Send + Sync + 'static, pending: RwSignal<bool>, local: Local) -> impl IntoView {
-    let verification = data.my_enrolment.verification.clone();
-    let awaiting = verification.as_ref().filter(|v| enum_name(&v.status) == "AWAITING_DOCUMENTS").cloned();
-    let rejection = verification.as_ref().filter(|v| enum_name(&v.status) == "REJECTED").and_then(|v| v.rejection_reason.clone());
+pub fn IdentityStep(
+    verification: Option<IdentityView>,
+    first: String,
+    last: String,
+    qualified: bool,
+    act: impl Fn(api::Action) + Copy + Send + Sync + 'static,
+    pending: RwSignal<bool>,
+    qr: RwSignal<Option<(String, String)>>,
+) -> impl IntoView {
+    let awaiting = verification.as_ref().filter(|v| v.status == "AWAITING_DOCUMENTS").cloned();
+    let rejection = verification.as_ref().filter(|v| v.status == "REJECTED").and_then(|v| v.rejection_reason.clone());
     match awaiting {
-        Some(v) => view! { <DocumentsForm verification=v act=act pending=pending qr=local.qr /> }.into_any(),
+        Some(v) => view! { <DocumentsForm verification=v act=act pending=pending qr=qr /> }.into_any(),
         None => {
-            let user = data.me.user.clone();
             let document_type = RwSignal::new("IDENTITY_CARD".to_owned());
-            let first = RwSignal::new(user.first_name.clone());
-            let last = RwSignal::new(user.last_name.clone());
+            let first = RwSignal::new(first);
+            let last = RwSignal::new(last);
             let birth = RwSignal::new(String::new());
             let submit = move |ev: leptos::ev::SubmitEvent| {
                 ev.prevent_default();
@@ -183,7 +246,7 @@ fn IdentityStep(data: Data, act: impl Fn(api::Action) + Copy + Send + Sync + 'st
                     first_name: first.get_untracked(),
                     last_name: last.get_untracked(),
                     birth_date: birth.get_untracked(),
-                    qualified: false,
+                    qualified,
                 };
                 act(Box::pin(async move { api::run::<StartIdentityVerification>(start_identity_verification::Variables { input }).await.map(|_| ()) }));
             };
@@ -212,12 +275,12 @@ fn IdentityStep(data: Data, act: impl Fn(api::Action) + Copy + Send + Sync + 'st
 }
 
 #[component]
-fn DocumentsForm(verification: Verification, act: impl Fn(api::Action) + Copy + Send + Sync + 'static, pending: RwSignal<bool>, qr: RwSignal<Option<(String, String)>>) -> impl IntoView {
-    let needs_back = enum_name(&verification.document_type) != "PASSPORT";
+fn DocumentsForm(verification: IdentityView, act: impl Fn(api::Action) + Copy + Send + Sync + 'static, pending: RwSignal<bool>, qr: RwSignal<Option<(String, String)>>) -> impl IntoView {
+    let needs_back = verification.document_type != "PASSPORT";
     let front: NodeRef<html::Input> = NodeRef::new();
     let back: NodeRef<html::Input> = NodeRef::new();
     let id = verification.id.clone();
-    let received = verification.images.iter().map(enum_name).collect::<Vec<_>>();
+    let received = verification.images.clone();
 
     let send = {
         let id = id.clone();
@@ -246,7 +309,7 @@ fn DocumentsForm(verification: Verification, act: impl Fn(api::Action) + Copy + 
     view! {
         <div class="two-ways">
         <section class="card">
-            <p>{i18n::document_type_label(&enum_name(&verification.document_type))}</p>
+            <p>{i18n::document_type_label(&verification.document_type)}</p>
             {(!received.is_empty()).then(|| view! { <p class="success" data-testid="documents-received">{format!("{} : {}", i18n::DOCUMENTS_RECEIVED, received.join(", "))}</p> })}
             <form on:submit=send class="stack">
                 <label for="identity-front">{i18n::FRONT}</label>
@@ -325,7 +388,7 @@ fn AgreementStep(data: Data, act: impl Fn(api::Action) + Copy + Send + Sync + 's
     }
 }
 
-fn verification_note(status: &str) -> &'static str {
+pub fn verification_note(status: &str) -> &'static str {
     match status {
         "CHECKING" => i18n::VERIFYING,
         "IN_REVIEW" => i18n::IN_REVIEW,
@@ -335,12 +398,9 @@ fn verification_note(status: &str) -> &'static str {
 
 #[component]
 fn InProgressStep(data: Data, act: impl Fn(api::Action) + Copy + Send + Sync + 'static, pending: RwSignal<bool>) -> impl IntoView {
-    let verification = data.my_enrolment.verification.clone();
-    let approved = verification.as_ref().filter(|v| enum_name(&v.status) == "APPROVED").cloned();
-    let note = verification.as_ref().map(|v| verification_note(&enum_name(&v.status))).unwrap_or(i18n::IN_REVIEW);
-    let confirm = move |id: String, correct: bool| {
-        act(Box::pin(async move { api::run::<ConfirmIdentityData>(confirm_identity_data::Variables { id, correct }).await.map(|_| ()) }));
-    };
+    let verification = data.my_enrolment.verification.clone().map(IdentityView::from);
+    let approved = verification.as_ref().filter(|v| v.status == "APPROVED").cloned();
+    let note = verification.as_ref().map(|v| verification_note(&v.status)).unwrap_or(i18n::IN_REVIEW);
     view! {
         <section class="card" data-testid="request-in-progress">
             <h2>{i18n::REQUEST_IN_PROGRESS}</h2>
@@ -349,26 +409,33 @@ fn InProgressStep(data: Data, act: impl Fn(api::Action) + Copy + Send + Sync + '
                     <p>{i18n::REQUEST_IN_PROGRESS_HELP}</p>
                     <p class="muted" data-testid="verification-note">{note}</p>
                 }.into_any(),
-                Some(v) => {
-                    let (yes, no) = (v.id.clone(), v.id.clone());
-                    view! {
-                        <h3>{i18n::EXTRACTED_TITLE}</h3>
-                        {v.extracted.map(|e| view! {
-                            <dl class="facts" data-testid="extracted">
-                                <dt>{i18n::LAST_NAME}</dt><dd>{e.surname}</dd>
-                                <dt>{i18n::FIRST_NAME}</dt><dd>{e.given_names}</dd>
-                                <dt>{i18n::BIRTH_DATE}</dt><dd>{i18n::date(&e.birth_date)}</dd>
-                                <dt>{i18n::DOCUMENT_NUMBER}</dt><dd>{e.document_number}</dd>
-                                <dt>{i18n::NATIONALITY}</dt><dd>{e.nationality}</dd>
-                                <dt>{i18n::EXPIRY_DATE}</dt><dd>{i18n::date(&e.expiry_date)}</dd>
-                            </dl>
-                        })}
-                        <button class="primary" id="confirm-data" disabled=move || pending.get() on:click=move |_| confirm(yes.clone(), true)>{i18n::CONFIRM_DATA}</button>
-                        " "
-                        <button class="link danger" id="dispute-data" disabled=move || pending.get() on:click=move |_| confirm(no.clone(), false)>{i18n::DISPUTE_DATA}</button>
-                    }.into_any()
-                }
+                Some(v) => view! { <ConfirmData verification=v act=act pending=pending /> }.into_any(),
             }}
         </section>
+    }
+}
+
+/// "Confirmer ces données" / "Ces données ne sont pas correctes".
+#[component]
+pub fn ConfirmData(verification: IdentityView, act: impl Fn(api::Action) + Copy + Send + Sync + 'static, pending: RwSignal<bool>) -> impl IntoView {
+    let confirm = move |id: String, correct: bool| {
+        act(Box::pin(async move { api::run::<ConfirmIdentityData>(confirm_identity_data::Variables { id, correct }).await.map(|_| ()) }));
+    };
+    let (yes, no) = (verification.id.clone(), verification.id.clone());
+    view! {
+        <h3>{i18n::EXTRACTED_TITLE}</h3>
+        {verification.extracted.map(|e| view! {
+            <dl class="facts" data-testid="extracted">
+                <dt>{i18n::LAST_NAME}</dt><dd>{e.surname}</dd>
+                <dt>{i18n::FIRST_NAME}</dt><dd>{e.given_names}</dd>
+                <dt>{i18n::BIRTH_DATE}</dt><dd>{i18n::date(&e.birth_date)}</dd>
+                <dt>{i18n::DOCUMENT_NUMBER}</dt><dd>{e.document_number}</dd>
+                <dt>{i18n::NATIONALITY}</dt><dd>{e.nationality}</dd>
+                <dt>{i18n::EXPIRY_DATE}</dt><dd>{i18n::date(&e.expiry_date)}</dd>
+            </dl>
+        })}
+        <button class="primary" id="confirm-data" disabled=move || pending.get() on:click=move |_| confirm(yes.clone(), true)>{i18n::CONFIRM_DATA}</button>
+        " "
+        <button class="link danger" id="dispute-data" disabled=move || pending.get() on:click=move |_| confirm(no.clone(), false)>{i18n::DISPUTE_DATA}</button>
     }
 }
