@@ -24,6 +24,8 @@
 //! | `PARAPHE_TESSERACT` | `tesseract` | the OCR program that reads identity documents' MRZ |
 //! | `PARAPHE_PDFTOPPM` | `pdftoppm` | renders identity documents sent as PDF for OCR |
 //! | `PARAPHE_IDENTITY_RETENTION_DAYS` | `30` | identity document images are deleted this long after the decision |
+//! | `PARAPHE_IDENTITY_PROVIDER_URL` | unset | an external identity verification service: verifications that pass the automatic checks are sent there (POST JSON, signed) and its decision comes back to `/api/identity/provider/callback`; the operators' queue decides when unset |
+//! | `PARAPHE_IDENTITY_WEBHOOK_SECRET` | empty | the shared secret of that service: HMAC-SHA256 of each body, in `X-Paraphe-Signature: sha256=<hex>`, both ways |
 //! | `RUST_LOG` | `info` | log filter; `PARAPHE_LOG_FORMAT=json` for JSON lines |
 
 use std::net::SocketAddr;
@@ -58,6 +60,9 @@ pub struct Config {
     pub tesseract: PathBuf,
     pub pdftoppm: PathBuf,
     pub identity_retention_days: i64,
+    /// An external identity verification service; the operators' queue when unset.
+    pub identity_provider_url: Option<String>,
+    pub identity_webhook_secret: String,
 }
 
 // Connection strings may carry passwords: never print them.
@@ -80,6 +85,8 @@ impl std::fmt::Debug for Config {
             .field("outbox_dir", &self.outbox_dir)
             .field("dev_outbox", &self.dev_outbox)
             .field("remind_every_days", &self.remind_every_days)
+            .field("identity_provider_url", &self.identity_provider_url)
+            .field("identity_webhook_secret", &"<redacted>")
             .finish()
     }
 }
@@ -88,7 +95,7 @@ impl Config {
     pub fn from_env() -> anyhow::Result<Self> {
         let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
         let addr = var("PARAPHE_ADDR").unwrap_or_else(|| "127.0.0.1:8080".into());
-        Ok(Config {
+        Config {
             database_url: var("DATABASE_URL")
                 .unwrap_or_else(|| "postgres://postgres@127.0.0.1:5432/paraphe".into()),
             redis_url: var("REDIS_URL"),
@@ -129,7 +136,18 @@ impl Config {
                 Some(d) => d.parse().context("PARAPHE_IDENTITY_RETENTION_DAYS must be a whole number")?,
                 None => 30,
             },
-        })
+            identity_provider_url: var("PARAPHE_IDENTITY_PROVIDER_URL"),
+            identity_webhook_secret: var("PARAPHE_IDENTITY_WEBHOOK_SECRET").unwrap_or_default(),
+        }
+        .checked()
+    }
+
+    /// An external identity provider without a shared secret would take anybody's word.
+    fn checked(self) -> anyhow::Result<Self> {
+        if self.identity_provider_url.is_some() && self.identity_webhook_secret.len() < 16 {
+            anyhow::bail!("PARAPHE_IDENTITY_WEBHOOK_SECRET must hold at least 16 characters when PARAPHE_IDENTITY_PROVIDER_URL is set");
+        }
+        Ok(self)
     }
 
     /// A configuration for tests: everything local, nothing from the environment.
@@ -161,6 +179,8 @@ impl Config {
             tesseract: "tesseract".into(),
             pdftoppm: "pdftoppm".into(),
             identity_retention_days: 30,
+            identity_provider_url: None,
+            identity_webhook_secret: String::new(),
         }
     }
 

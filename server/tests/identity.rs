@@ -261,3 +261,92 @@ async fn unreadable_documents_reach_the_operator_flagged_and_bad_files_are_refus
     let (logged,): (i64,) = sqlx::query_as("SELECT count(*) FROM identity_events WHERE verification_id = $1::uuid AND kind = 'images_purged'").bind(&id).fetch_one(&db).await.unwrap();
     assert_eq!(logged, 1);
 }
+
+type Received = std::sync::Arc<std::sync::Mutex<Vec<(Option<String>, Vec<u8>)>>>;
+
+/// A stand-in verification service: records each request (signature header, body) and
+/// fails the first one, as real services sometimes do.
+async fn verification_service() -> (String, Received) {
+    use axum::{body::Bytes, extract::State, http::HeaderMap, http::StatusCode, routing::post, Json, Router};
+    let received: Received = Default::default();
+    async fn receive(State(received): State<Received>, headers: HeaderMap, body: Bytes) -> (StatusCode, Json<Value>) {
+        let mut received = received.lock().unwrap();
+        received.push((headers.get("x-paraphe-signature").and_then(|v| v.to_str().ok()).map(str::to_owned), body.to_vec()));
+        if received.len() == 1 { (StatusCode::SERVICE_UNAVAILABLE, Json(json!({}))) } else { (StatusCode::ACCEPTED, Json(json!({ "reference": "ext-42" }))) }
+    }
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/verifications", listener.local_addr().unwrap());
+    let app = Router::new().route("/verifications", post(receive)).with_state(received.clone());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (url, received)
+}
+
+const SECRET: &str = "a shared secret of some length";
+
+#[sqlx::test(migrator = "paraphe_server::db::MIGRATOR")]
+async fn an_external_provider_gets_signed_requests_and_only_its_signed_callback_decides(db: PgPool) {
+    let (url, received) = verification_service().await;
+    let with_provider = move |config: &mut paraphe_server::config::Config| {
+        config.identity_provider_url = Some(url);
+        config.identity_webhook_secret = SECRET.into();
+    };
+    let mut config = paraphe_server::config::Config::for_tests(String::new());
+    with_provider.clone()(&mut config);
+    let server = TestServer::start_with(db.clone(), paraphe_server::events::EventBus::in_process(), with_provider).await;
+    user(&db, "alice@example.fr", "Alice", "Martin").await;
+    let mut alice = server.login("alice@example.fr", PASSWORD).await;
+    let id = start(&mut alice, "IDENTITY_CARD", "Alice", "Martin", "1990-05-15").await;
+    upload(&mut alice, &id, "FRONT", front()).await;
+    upload(&mut alice, &id, "BACK", alice_back()).await;
+    submit(&mut alice, &id).await;
+    assert_eq!(checked(&mut alice, &id).await["status"], "IN_REVIEW");
+
+    // The first request failed; the periodic job sends it again.
+    for _ in 0..50 {
+        if !received.lock().unwrap().is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let (requested,): (bool,) = sqlx::query_as("SELECT provider_requested_at IS NOT NULL FROM identity_verifications WHERE id = $1::uuid").bind(&id).fetch_one(&db).await.unwrap();
+    assert!(!requested, "a failed request is not recorded as sent");
+    assert_eq!(received.lock().unwrap().len(), 1);
+    paraphe_server::identity::verification::run_jobs(&db, &paraphe_server::events::EventBus::in_process(), &config).await.unwrap();
+    assert_eq!(received.lock().unwrap().len(), 2);
+    let (request_signature, body) = received.lock().unwrap().last().cloned().unwrap();
+    assert!(paraphe_server::identity::provider::verify(SECRET, &body, request_signature.as_deref()), "requests are signed");
+    let body: Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(body["verificationId"], id.as_str());
+    assert_eq!(body["declared"]["lastName"], "Martin");
+    assert_eq!(body["images"].as_array().unwrap().len(), 2);
+    assert!(body["callbackUrl"].as_str().unwrap().ends_with("/api/identity/provider/callback"));
+    let (reference,): (Option<String>,) = sqlx::query_as("SELECT provider_reference FROM identity_verifications WHERE id = $1::uuid").bind(&id).fetch_one(&db).await.unwrap();
+    assert_eq!(reference.as_deref(), Some("ext-42"));
+
+    // Only a callback signed with the shared secret decides.
+    let callback = |decision: &str, secret: Option<&str>| {
+        let body = serde_json::to_vec(&json!({ "verificationId": id, "decision": decision, "reason": "document illisible" })).unwrap();
+        let mut request = reqwest::Client::new().post(server.url("/api/identity/provider/callback")).header("content-type", "application/json");
+        if let Some(secret) = secret {
+            request = request.header("x-paraphe-signature", paraphe_server::identity::provider::signature(secret, &body));
+        }
+        request.body(body).send()
+    };
+    assert_eq!(callback("approved", None).await.unwrap().status(), 403);
+    assert_eq!(callback("approved", Some("another secret entirely")).await.unwrap().status(), 403);
+    let verification = alice.data("query($id: UUID!) { identityVerification(id: $id) { status } }", json!({ "id": id })).await;
+    assert_eq!(verification["identityVerification"]["status"], "IN_REVIEW", "unsigned callbacks change nothing");
+    let approved = callback("approved", Some(SECRET)).await.unwrap();
+    assert_eq!(approved.status(), 200);
+    assert_eq!(approved.json::<Value>().await.unwrap()["status"], "approved");
+    assert_eq!(callback("approved", Some(SECRET)).await.unwrap().status(), 200, "a retried callback is harmless");
+    assert_eq!(callback("rejected", Some(SECRET)).await.unwrap().status(), 409, "a decision stands");
+    let (decided_by, by): (Option<uuid::Uuid>, Value) = sqlx::query_as(
+        "SELECT v.decided_by, e.detail FROM identity_verifications v JOIN identity_events e ON e.verification_id = v.id AND e.kind = 'approved' WHERE v.id = $1::uuid",
+    )
+    .bind(&id)
+    .fetch_one(&db)
+    .await
+    .unwrap();
+    assert_eq!((decided_by, by["by"].clone()), (None, json!("provider")));
+}

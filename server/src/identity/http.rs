@@ -1,5 +1,5 @@
-//! The operators' view of identity images: streamed decrypted, never cached, each view
-//! recorded in the verification's log.
+//! The operators' view of identity images (streamed decrypted, never cached, each view
+//! recorded in the verification's log) and the external provider's callback.
 
 use axum::extract::{ConnectInfo, Path, State};
 use axum::http::{header, HeaderMap};
@@ -15,7 +15,9 @@ use crate::graphql::error::ApiError;
 use crate::http::{authenticate, session_token};
 
 pub fn routes() -> Router<AppState> {
-    Router::new().route("/api/identity/{verification_id}/images/{side}", get(image))
+    Router::new()
+        .route("/api/identity/{verification_id}/images/{side}", get(image))
+        .route("/api/identity/provider/callback", axum::routing::post(provider_callback))
 }
 
 async fn image(
@@ -37,6 +39,26 @@ async fn image(
             bytes,
         )
             .into_response(),
+        Err(e) => error(e.into()),
+    }
+}
+
+/// The external service's decision: signed with the shared secret, or refused untouched.
+async fn provider_callback(State(state): State<AppState>, ConnectInfo(peer): ConnectInfo<std::net::SocketAddr>, headers: HeaderMap, body: axum::body::Bytes) -> Response {
+    let signature = headers.get(super::provider::SIGNATURE_HEADER).and_then(|v| v.to_str().ok());
+    if state.config.identity_provider_url.is_none() || !super::provider::verify(&state.config.identity_webhook_secret, &body, signature) {
+        return error(ApiError::new(paraphe_shared::ErrorCode::Forbidden, "signature invalide"));
+    }
+    let callback: super::provider::Callback = match serde_json::from_slice(&body) {
+        Ok(callback) => callback,
+        Err(e) => return error(ApiError::validation(format!("corps illisible : {e}"))),
+    };
+    let meta = crate::http::request_meta(&state, &headers, peer);
+    match super::provider::decide(&state.db, &state.bus, &state.config, callback, &meta).await {
+        Ok(row) => {
+            state.notifier.wake();
+            axum::Json(serde_json::json!({ "verificationId": row.id, "status": row.status })).into_response()
+        }
         Err(e) => error(e.into()),
     }
 }

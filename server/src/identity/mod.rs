@@ -7,7 +7,9 @@
 //! - `checks.rs`: the automatic checks (MRZ by OCR, check digits, declared identity,
 //!   expiry), a pure function of the images' text and the declaration.
 //! - `mrz.rs`: the ICAO 9303 parser; `ocr.rs`: tesseract and its known misreadings.
-//! - `graphql.rs`, `http.rs`: the API and the operators' image view.
+//! - `provider.rs`: who decides after the checks — the operators' queue, or an external
+//!   service (signed request out, HMAC-verified callback in).
+//! - `graphql.rs`, `http.rs`: the API, the operators' image view, the provider's callback.
 //!
 //! Images are sealed under the key-encryption key, shown only to operators while the
 //! verification waits for them, and deleted after `PARAPHE_IDENTITY_RETENTION_DAYS`.
@@ -18,6 +20,7 @@ pub mod graphql;
 pub mod http;
 pub mod mrz;
 pub mod ocr;
+pub mod provider;
 pub mod verification;
 
 use paraphe_shared::ErrorCode;

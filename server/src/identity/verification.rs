@@ -36,6 +36,7 @@ pub struct VerificationRow {
     pub flagged: bool,
     pub submitted_at: Option<DateTime<Utc>>,
     pub decided_at: Option<DateTime<Utc>>,
+    pub decided_by: Option<Uuid>,
     pub rejection_code: Option<String>,
     pub rejection_reason: Option<String>,
     pub confirmed_at: Option<DateTime<Utc>>,
@@ -58,7 +59,7 @@ impl VerificationRow {
 }
 
 const COLUMNS: &str = "id, user_id, purpose, document_type, first_name, last_name, birth_date, status, mrz, checks, flagged,
-    submitted_at, decided_at, rejection_code, rejection_reason, confirmed_at, images_purged_at, created_at";
+    submitted_at, decided_at, decided_by, rejection_code, rejection_reason, confirmed_at, images_purged_at, created_at";
 
 pub async fn get(conn: &mut PgConnection, id: Uuid) -> Result<VerificationRow> {
     sqlx::query_as(&format!("SELECT {COLUMNS} FROM identity_verifications WHERE id = $1"))
@@ -164,7 +165,7 @@ pub async fn start(db: &PgPool, user_id: Uuid, declaration: Declaration, meta: &
     Ok(row)
 }
 
-fn image_label(verification_id: Uuid, side: ImageSide) -> String {
+pub(super) fn image_label(verification_id: Uuid, side: ImageSide) -> String {
     format!("identity:{verification_id}:{}", side.as_str())
 }
 
@@ -287,11 +288,13 @@ pub async fn process(db: &PgPool, bus: &EventBus, config: &Config, id: Uuid) -> 
             IdentityEventKind::Rejected
         }
         Verdict::Review { flagged } => {
-            sqlx::query("UPDATE identity_verifications SET status = 'in_review', mrz = $2, checks = $3, flagged = $4, updated_at = now() WHERE id = $1")
+            let provider = if config.identity_provider_url.is_some() { "external" } else { "operators" };
+            sqlx::query("UPDATE identity_verifications SET status = 'in_review', mrz = $2, checks = $3, flagged = $4, provider = $5, updated_at = now() WHERE id = $1")
                 .bind(id)
                 .bind(&mrz_json)
                 .bind(&report_json)
                 .bind(flagged)
+                .bind(provider)
                 .execute(&mut *tx)
                 .await?;
             log(&mut tx, id, "checked", None, &RequestMeta::default(), json!({ "verdict": "review", "flagged": flagged })).await?;
@@ -300,6 +303,12 @@ pub async fn process(db: &PgPool, bus: &EventBus, config: &Config, id: Uuid) -> 
     };
     tx.commit().await?;
     announce(bus, &row, kind).await;
+    if kind == IdentityEventKind::InReview && config.identity_provider_url.is_some() {
+        if let Err(error) = super::provider::request(db, config, id).await {
+            // The periodic job sends it again.
+            tracing::warn!(%error, verification = %id, "the identity provider was not reached");
+        }
+    }
     Ok(())
 }
 
@@ -444,22 +453,39 @@ pub enum Decision {
 
 pub async fn decide(db: &PgPool, bus: &EventBus, config: &Config, operator: Uuid, id: Uuid, decision: Decision, meta: &RequestMeta) -> Result<VerificationRow> {
     require_operator(db, operator).await?;
+    record_decision(db, bus, config, id, Some(operator), decision, meta).await
+}
+
+/// The external service's decision. Its retries of a decision already recorded succeed
+/// without changing anything.
+pub async fn decide_as_provider(db: &PgPool, bus: &EventBus, config: &Config, id: Uuid, decision: Decision, meta: &RequestMeta) -> Result<VerificationRow> {
+    let row = get(&mut *db.acquire().await?, id).await?;
+    let already = matches!((row.status(), &decision), (VerificationStatus::Approved | VerificationStatus::Confirmed | VerificationStatus::Disputed, Decision::Approve) | (VerificationStatus::Rejected, Decision::Reject(_)));
+    if already && row.decided_by.is_none() {
+        return Ok(row);
+    }
+    record_decision(db, bus, config, id, None, decision, meta).await
+}
+
+/// Records an operator's (`decided_by`) or the external service's (`None`) decision.
+async fn record_decision(db: &PgPool, bus: &EventBus, config: &Config, id: Uuid, decided_by: Option<Uuid>, decision: Decision, meta: &RequestMeta) -> Result<VerificationRow> {
     let mut tx = db.begin().await?;
     let row = lock(&mut tx, id).await?;
     if row.status() != VerificationStatus::InReview {
         return Err(IdentityError::InvalidState("cette vérification n'attend pas de décision".into()));
     }
-    if row.user_id == operator {
+    if decided_by == Some(row.user_id) {
         return Err(IdentityError::Forbidden);
     }
+    let by = if decided_by.is_some() { "operator" } else { "provider" };
     let kind = match &decision {
         Decision::Approve => {
             sqlx::query("UPDATE identity_verifications SET status = 'approved', decided_at = now(), decided_by = $2, updated_at = now() WHERE id = $1")
                 .bind(id)
-                .bind(operator)
+                .bind(decided_by)
                 .execute(&mut *tx)
                 .await?;
-            log(&mut tx, id, "approved", Some(operator), meta, json!({})).await?;
+            log(&mut tx, id, "approved", decided_by, meta, json!({ "by": by })).await?;
             notify_decision(&mut tx, config, &row, None).await?;
             IdentityEventKind::Approved
         }
@@ -472,11 +498,11 @@ pub async fn decide(db: &PgPool, bus: &EventBus, config: &Config, operator: Uuid
                 "UPDATE identity_verifications SET status = 'rejected', decided_at = now(), decided_by = $2, rejection_code = 'OPERATOR_REJECTED', rejection_reason = $3, updated_at = now() WHERE id = $1",
             )
             .bind(id)
-            .bind(operator)
+            .bind(decided_by)
             .bind(reason)
             .execute(&mut *tx)
             .await?;
-            log(&mut tx, id, "rejected", Some(operator), meta, json!({ "reason": reason })).await?;
+            log(&mut tx, id, "rejected", decided_by, meta, json!({ "reason": reason, "by": by })).await?;
             notify_decision(&mut tx, config, &row, Some(reason)).await?;
             IdentityEventKind::Rejected
         }
@@ -535,6 +561,11 @@ pub async fn purge_images(db: &PgPool, retention_days: i64) -> Result<u64> {
 pub async fn run_jobs(db: &PgPool, bus: &EventBus, config: &Config) -> Result<()> {
     for id in unchecked(db).await? {
         process(db, bus, config, id).await?;
+    }
+    for id in super::provider::unsent(db).await? {
+        if let Err(error) = super::provider::request(db, config, id).await {
+            tracing::warn!(%error, verification = %id, "the identity provider was not reached");
+        }
     }
     purge_images(db, config.identity_retention_days).await?;
     Ok(())

@@ -1,0 +1,128 @@
+//! Who decides once the automatic checks pass: the built-in operators' queue (default), or
+//! an external verification service (`PARAPHE_IDENTITY_PROVIDER_URL`).
+//!
+//! Out: `POST` to the service with the declaration, the checks and the images (base64),
+//! and the callback address. In: the service's decision at `/api/identity/provider/callback`.
+//! Both bodies carry `X-Paraphe-Signature: sha256=<hex HMAC-SHA256 of the body>` under the
+//! shared secret; a callback without the right signature changes nothing. A request that
+//! could not be sent is retried by the periodic job.
+
+use base64::Engine as _;
+use hmac::{Hmac, Mac};
+use serde_json::{json, Value};
+use sha2::Sha256;
+use sqlx::PgPool;
+use uuid::Uuid;
+
+use super::verification::{self, Decision};
+use super::{IdentityError, ImageSide, Result};
+use crate::config::Config;
+use crate::events::EventBus;
+use crate::graphql::context::RequestMeta;
+use crate::keys::SealedKey;
+
+pub const SIGNATURE_HEADER: &str = "x-paraphe-signature";
+
+/// `sha256=<hex>` of `body` under `secret`.
+pub fn signature(secret: &str, body: &[u8]) -> String {
+    let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("HMAC takes keys of any length");
+    mac.update(body);
+    format!("sha256={}", hex::encode(mac.finalize().into_bytes()))
+}
+
+/// Whether `header` is the signature of `body` (compared in constant time).
+pub fn verify(secret: &str, body: &[u8], header: Option<&str>) -> bool {
+    let Some(hex_mac) = header.and_then(|h| h.trim().strip_prefix("sha256=")) else { return false };
+    let Ok(expected) = hex::decode(hex_mac) else { return false };
+    let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("HMAC takes keys of any length");
+    mac.update(body);
+    !secret.is_empty() && mac.verify_slice(&expected).is_ok()
+}
+
+/// Sends one verification to the external service and records that it was sent.
+pub async fn request(db: &PgPool, config: &Config, id: Uuid) -> Result<()> {
+    let Some(url) = &config.identity_provider_url else { return Ok(()) };
+    let row = verification::get(&mut *db.acquire().await?, id).await?;
+    let images: Vec<(String, String, Vec<u8>, Vec<u8>)> =
+        sqlx::query_as("SELECT side, media_type, nonce, sealed FROM identity_images WHERE verification_id = $1 ORDER BY side").bind(id).fetch_all(db).await?;
+    let mut sent = Vec::new();
+    for (side, media_type, nonce, sealed) in images {
+        let Some(side) = ImageSide::parse(&side) else { continue };
+        let bytes = config.key_encryption_key.open_bytes(&SealedKey { nonce, ciphertext: sealed }, &verification::image_label(id, side))?;
+        sent.push(json!({ "side": side.as_str(), "mediaType": media_type, "data": base64::engine::general_purpose::STANDARD.encode(bytes) }));
+    }
+    let body = serde_json::to_vec(&json!({
+        "verificationId": row.id,
+        "purpose": row.purpose,
+        "documentType": row.document_type,
+        "declared": { "firstName": row.first_name, "lastName": row.last_name, "birthDate": row.birth_date },
+        "mrz": row.mrz,
+        "checks": row.checks,
+        "flagged": row.flagged,
+        "images": sent,
+        "callbackUrl": format!("{}/api/identity/provider/callback", config.public_url),
+    }))
+    .map_err(|e| IdentityError::Internal(e.to_string()))?;
+    let response = reqwest::Client::new()
+        .post(url)
+        .header("content-type", "application/json")
+        .header(SIGNATURE_HEADER, signature(&config.identity_webhook_secret, &body))
+        .timeout(std::time::Duration::from_secs(30))
+        .body(body)
+        .send()
+        .await
+        .map_err(|e| IdentityError::Internal(format!("identity provider unreachable: {e}")))?;
+    if !response.status().is_success() {
+        return Err(IdentityError::Internal(format!("identity provider answered {}", response.status())));
+    }
+    let reference = response.json::<Value>().await.ok().and_then(|v| v.get("reference").and_then(Value::as_str).map(str::to_owned));
+    sqlx::query("UPDATE identity_verifications SET provider_requested_at = now(), provider_reference = $2 WHERE id = $1").bind(id).bind(reference).execute(db).await?;
+    Ok(())
+}
+
+/// Verifications waiting to be sent to the external service (a failure, a crash).
+pub async fn unsent(db: &PgPool) -> Result<Vec<Uuid>> {
+    let ids: Vec<(Uuid,)> = sqlx::query_as(
+        "SELECT id FROM identity_verifications WHERE status = 'in_review' AND provider = 'external' AND provider_requested_at IS NULL ORDER BY submitted_at",
+    )
+    .fetch_all(db)
+    .await?;
+    Ok(ids.into_iter().map(|(id,)| id).collect())
+}
+
+/// The service's answer, once its signature is checked by the caller.
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Callback {
+    pub verification_id: Uuid,
+    /// `approved` or `rejected`.
+    pub decision: String,
+    pub reason: Option<String>,
+}
+
+pub async fn decide(db: &PgPool, bus: &EventBus, config: &Config, callback: Callback, meta: &RequestMeta) -> Result<verification::VerificationRow> {
+    let decision = match callback.decision.as_str() {
+        "approved" => Decision::Approve,
+        "rejected" => Decision::Reject(callback.reason.unwrap_or_else(|| "pièce refusée par le service de vérification".into())),
+        other => return Err(IdentityError::Validation(format!("decision {other:?}: approved or rejected"))),
+    };
+    verification::decide_as_provider(db, bus, config, callback.verification_id, decision, meta).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_the_right_signature_of_the_exact_body_passes() {
+        let body = br#"{"verificationId":"x","decision":"approved"}"#;
+        let good = signature("s3cret-s3cret-s3cret", body);
+        assert!(verify("s3cret-s3cret-s3cret", body, Some(&good)));
+        assert!(!verify("s3cret-s3cret-s3cret", br#"{"verificationId":"x","decision":"rejected"}"#, Some(&good)));
+        assert!(!verify("another-secret-here", body, Some(&good)));
+        for bad in [None, Some(""), Some("sha256="), Some("sha256=zz"), Some(good.trim_start_matches("sha256="))] {
+            assert!(!verify("s3cret-s3cret-s3cret", body, bad), "{bad:?}");
+        }
+        assert!(!verify("", body, Some(&signature("", body))), "an empty secret proves nothing");
+    }
+}
