@@ -294,3 +294,38 @@ async fn the_accountant_subscribes_to_a_qualified_certificate() {
     let _ = std::fs::remove_dir_all(&scratch);
     server.stop().await;
 }
+
+/// An outside signer asked for an advanced signature opens the link on a phone without a
+/// certificate: the page offers to create one and hands over to the enrolment wizard,
+/// already signed in to the signer's certificate account.
+#[tokio::test]
+async fn an_outside_signer_without_a_certificate_is_led_to_create_one() {
+    let server = Server::start().await;
+    let chromedriver = Chromedriver::start().await;
+    let mut api = Api::new(&server);
+    let cabinet = api.open_demo_cabinet().await;
+    let created = api.run("mutation($c: UUID!) { createCollection(cabinetId: $c, title: \"Bail commercial\", message: \"\") { id } }", json!({ "c": cabinet })).await;
+    let id = created["createCollection"]["id"].as_str().unwrap().to_owned();
+    let pdf = std::fs::read(workspace_root().join("server/tests/fixtures/corpus/sign/002-trivial-libre-office-writer.pdf")).unwrap();
+    api.upload("mutation($id: UUID!, $file: Upload!) { addDocument(collectionId: $id, file: $file) { id } }", json!({ "id": id, "file": null }), "bail.pdf", pdf).await;
+    let nina = json!({ "firstName": "Nina", "lastName": "Roux", "email": "nina@client.fr", "mobile": "+33677777777", "level": 2 });
+    api.run("mutation($id: UUID!, $s: SignerInput!) { addSigner(collectionId: $id, signer: $s) { id } }", json!({ "id": id, "s": nina })).await;
+    api.run("mutation($id: UUID!) { launchCollection(id: $id) { status } }", json!({ "id": id })).await;
+    let invitation = api.outbox("nina@client.fr", "Bail commercial").await;
+    assert!(invitation.contains("certificat électronique à votre nom"), "{invitation}");
+
+    let phone = chromedriver.browser(PHONE.0, PHONE.1).await;
+    phone.goto(paraphe_e2e::signer_link(&invitation)).await.unwrap();
+    wait_for(&phone, "[data-testid=certificate-required]").await;
+    screenshot(&phone, "signer-create-certificate-phone").await;
+    click(&phone, "[data-testid=create-certificate]").await;
+    wait_step(&phone, "PROFILE", 15).await;
+    let mobile = wait_for(&phone, "#profile-mobile").await.prop("value").await.unwrap().unwrap_or_default();
+    assert_eq!(mobile, "+33677777777", "the profile comes from the invitation");
+    click(&phone, "#profile-submit").await;
+    wait_step(&phone, "IDENTITY", 15).await;
+    screenshot(&phone, "signer-enrolment-identity-phone").await;
+
+    phone.quit().await.unwrap();
+    server.stop().await;
+}

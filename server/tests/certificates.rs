@@ -357,3 +357,116 @@ async fn a_qualified_certificate_is_paid_by_the_cabinet_opened_by_email_code_and
 async fn firm_other(db: &PgPool) -> Uuid {
     firm(db, "autre", true).await.cabinet
 }
+
+/// The whole enrolment through the API, as the wizard drives it: profile, a card read by
+/// tesseract, the agreement signed by SMS code, an operator's approval, the data confirmed.
+async fn enrol_through_the_wizard(server: &TestServer, client: &mut Client, first: &str, last: &str, mobile: &str, mrz_names: &str) {
+    client.data(CONFIRM_PROFILE, json!({ "i": { "firstName": first, "lastName": last, "mobile": mobile } })).await;
+    let start = "mutation($i: StartIdentityVerificationInput!) { startIdentityVerification(input: $i) { id } }";
+    let declared = json!({ "i": { "documentType": "IDENTITY_CARD", "firstName": first, "lastName": last, "birthDate": "1990-05-15" } });
+    let verification = client.data(start, declared).await["startIdentityVerification"]["id"].as_str().unwrap().to_owned();
+    let upload = "mutation($id: UUID!, $side: ImageSide!, $file: Upload!) { uploadIdentityImage(verificationId: $id, side: $side, file: $file) { id } }";
+    let back = render("REPUBLIQUE FRANCAISE", &card_mrz("X4RTBPFW4", "900515", "310101", mrz_names), "png");
+    for (side, bytes) in [("FRONT", front()), ("BACK", back)] {
+        let response = client.upload(upload, json!({ "id": verification, "side": side, "file": null }), "piece.png", bytes).await;
+        assert!(response.get("errors").is_none(), "{response}");
+    }
+    client.data("mutation($id: UUID!) { submitIdentityVerification(verificationId: $id) { status } }", json!({ "id": verification })).await;
+    client.data(ACCEPT_AGREEMENT, json!({})).await;
+    client.data(SIGN_AGREEMENT, json!({ "c": sms_code(&server.db, mobile).await })).await;
+    assert_eq!(checked(client, &verification).await, "IN_REVIEW");
+    let operator_email = format!("operateur-{}@paraphe.fr", Uuid::new_v4().simple());
+    let operator = user(&server.db, &operator_email, "Olga", "Operatrice").await;
+    sqlx::query("UPDATE users SET is_operator = true WHERE id = $1").bind(operator).execute(&server.db).await.unwrap();
+    server.login(&operator_email, PASSWORD).await.data("mutation($id: UUID!) { approveIdentityVerification(id: $id) { status } }", json!({ "id": verification })).await;
+    client.data("mutation($id: UUID!) { confirmIdentityData(id: $id, correct: true) { status } }", json!({ "id": verification })).await;
+    assert_eq!(step(client).await["step"], "COMPLETED");
+}
+
+const SESSION: &str = "query($t: String!) { signingSession(token: $t) { certificateRequired signerStatus status } }";
+const BEGIN: &str = "mutation($t: String!) { beginCertificateCreation(token: $t) }";
+
+async fn outside_signer_collection(server: &TestServer, smtp: &SmtpSink, preparer: &mut Client, cabinet: Uuid, email: &str) -> String {
+    let id = preparer.data(CREATE, json!({ "c": cabinet })).await["createCollection"]["id"].as_str().unwrap().to_owned();
+    preparer.upload(ADD_DOCUMENT, json!({ "id": id, "file": null }), "statuts.pdf", sample_pdf()).await;
+    let before = smtp.messages().iter().filter(|m| m.to == email).count();
+    let nina = json!({ "firstName": "Nina", "lastName": "Roux", "email": email, "mobile": "+33677777777", "level": 2 });
+    assert_eq!(preparer.data(ADD_SIGNER, json!({ "id": id, "s": nina })).await["addSigner"]["level"], 2, "level 2 for someone without a certificate yet");
+    preparer.data(LAUNCH, json!({ "id": id })).await;
+    for _ in 0..200 {
+        let mails: Vec<_> = smtp.messages().into_iter().filter(|m| m.to == email).collect();
+        if mails.len() > before {
+            let _ = server;
+            return mails[before].body.clone();
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("no invitation");
+}
+
+fn token_in(body: &str) -> String {
+    let start = body.find("/signer/").expect("no signer link") + "/signer/".len();
+    body[start..].chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_').collect()
+}
+
+#[sqlx::test(migrator = "paraphe_server::db::MIGRATOR")]
+async fn an_outside_signer_asked_for_level_2_creates_a_certificate_from_the_link_and_reuses_it(db: PgPool) {
+    let smtp = SmtpSink::start();
+    let server = TestServer::start_with_smtp(db.clone(), &smtp).await;
+    let firm = firm(&db, "ext", true).await;
+    paraphe_server::billing::credit(&db, firm.cabinet, 1000, "test", None).await.unwrap();
+    let mut preparer = server.login(&firm.accountant_email, PASSWORD).await;
+
+    // The invitation says a certificate comes first; the link leads to its creation.
+    let invitation = outside_signer_collection(&server, &smtp, &mut preparer, firm.cabinet, "nina@client.fr").await;
+    assert!(invitation.contains("certificat électronique à votre nom"), "{invitation}");
+    let token = token_in(&invitation);
+    let mut nina = server.client();
+    assert_eq!(nina.data(SESSION, json!({ "t": token })).await["signingSession"]["certificateRequired"], true);
+    nina.data(ACCEPT, json!({ "t": token })).await;
+    assert_eq!(nina.error_code(REQUEST_CODE, json!({ "t": token })).await, "CERTIFICATE_REQUIRED");
+    assert_eq!(nina.error_code(BEGIN, json!({ "t": "forged" })).await, "LINK_INVALID");
+    assert_eq!(nina.data(BEGIN, json!({ "t": token })).await["beginCertificateCreation"], true);
+    assert!(nina.cookie.is_some(), "the link opens a session for the certificate account");
+    let profile = nina.data("{ me { user { email firstName lastName mobile } memberships { cabinetId } } }", json!({})).await;
+    assert_eq!(profile["me"]["user"], json!({ "email": "nina@client.fr", "firstName": "Nina", "lastName": "Roux", "mobile": "+33677777777" }));
+    assert_eq!(profile["me"]["memberships"], json!([]), "an account of no cabinet");
+    enrol_through_the_wizard(&server, &mut nina, "Nina", "Roux", "+33677777777", "ROUX<<NINA").await;
+    // Two informational emails on the way.
+    smtp.wait_for("nina@client.fr", "en cours de traitement").await;
+    smtp.wait_for("nina@client.fr", "Félicitations").await;
+
+    // Then the normal signing flow, with her certificate.
+    assert_eq!(nina.data(SESSION, json!({ "t": token })).await["signingSession"]["certificateRequired"], false);
+    nina.data(REQUEST_CODE, json!({ "t": token })).await;
+    let signed = nina.data(SIGN, json!({ "t": token, "c": sms_code(&db, "+33677777777").await })).await;
+    assert_eq!(signed["sign"]["status"], "COMPLETED");
+    let serial = nina.data("{ myCertificates { serial } }", json!({})).await["myCertificates"][0]["serial"].as_str().unwrap().to_owned();
+    let (pdf,): (Vec<u8>,) = sqlx::query_as("SELECT d.content FROM collection_documents d JOIN signers s ON s.collection_id = d.collection_id WHERE s.email = 'nina@client.fr'")
+        .fetch_one(&db)
+        .await
+        .unwrap();
+    let report = paraphe_server::signing::validate(&pdf, std::slice::from_ref(&server.pki.hierarchy.root.certificate)).unwrap();
+    assert!(report.all_valid(), "{report:?}");
+    assert_eq!(hex::encode_upper(report.signatures[0].signer_certificate.as_ref().unwrap().tbs_certificate.serial_number.as_bytes()), serial);
+
+    // Another cabinet asks her later: the certificate is reused, nothing to create.
+    let other = firm_with_credit(&db, "ext2").await;
+    let mut other_preparer = server.login(&other.accountant_email, PASSWORD).await;
+    let invitation = outside_signer_collection(&server, &smtp, &mut other_preparer, other.cabinet, "nina@client.fr").await;
+    assert!(!invitation.contains("certificat électronique à votre nom"));
+    let token = token_in(&invitation);
+    let mut link = server.client();
+    assert_eq!(link.data(SESSION, json!({ "t": token })).await["signingSession"]["certificateRequired"], false);
+    assert_eq!(link.error_code(BEGIN, json!({ "t": token })).await, "INVALID_STATE");
+
+    // A link never opens an account that logs in with a password.
+    let invitation = outside_signer_collection(&server, &smtp, &mut preparer, firm.cabinet, &other.collaborator_email).await;
+    assert_eq!(server.client().error_code(BEGIN, json!({ "t": token_in(&invitation) })).await, "INVALID_STATE");
+}
+
+async fn firm_with_credit(db: &PgPool, tag: &str) -> common::Firm {
+    let firm = firm(db, tag, true).await;
+    paraphe_server::billing::credit(db, firm.cabinet, 1000, "test", None).await.unwrap();
+    firm
+}

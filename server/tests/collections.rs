@@ -274,11 +274,12 @@ async fn launch_checks_credit_levels_and_content_before_sending_anything(db: PgP
     let empty = preparer.data(CREATE, json!({ "c": firm.cabinet, "t": "Vide", "m": "SEQUENTIAL" })).await;
     assert_eq!(preparer.error_code(LAUNCH, json!({ "id": empty["createCollection"]["id"] })).await, "VALIDATION");
 
-    // Level 2 needs a certificate the signer does not hold.
+    // Level 3 needs a qualified certificate the signer does not hold (level 2 signers
+    // without one create theirs from the invitation: tests/certificates.rs).
     let id = draft(&mut preparer, firm.cabinet, "SEQUENTIAL", &[signer.clone()]).await;
-    let mut advanced = person("Hélène", "Garnier", "helene@client.fr", "+33666666666");
-    advanced["level"] = json!(2);
-    assert_eq!(preparer.error_code(ADD_SIGNER, json!({ "id": id, "s": advanced })).await, "CERTIFICATE_REQUIRED");
+    let mut qualified = person("Hélène", "Garnier", "helene@client.fr", "+33666666666");
+    qualified["level"] = json!(3);
+    assert_eq!(preparer.error_code(ADD_SIGNER, json!({ "id": id, "s": qualified })).await, "CERTIFICATE_REQUIRED");
     // A bad mobile or email is a validation error; a stamp off the page is refused.
     let bad_mobile = person("Ivan", "Petit", "ivan@client.fr", "06 12");
     assert_eq!(preparer.error_code(ADD_SIGNER, json!({ "id": id, "s": bad_mobile })).await, "VALIDATION");

@@ -50,6 +50,7 @@ operation!(CancelCollection, "graphql/cancel_collection.graphql");
 operation!(RemindCollection, "graphql/remind_collection.graphql");
 operation!(MyEnrolment, "graphql/my_enrolment.graphql");
 operation!(EnrolmentStep, "graphql/enrolment_step.graphql");
+operation!(BeginCertificateCreation, "graphql/begin_certificate_creation.graphql");
 operation!(MyQcpSubscription, "graphql/my_qcp_subscription.graphql");
 operation!(StartQcpSubscription, "graphql/start_qcp_subscription.graphql");
 operation!(ResendQcpAccessCode, "graphql/resend_qcp_access_code.graphql");

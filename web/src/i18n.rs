@@ -278,6 +278,11 @@ pub fn qcp_identity_check(name: &str, mobile: &str) -> String {
     format!("Confirmez que vous possédez une pièce d'identité valide au nom de {name} et que votre numéro de mobile est {mobile}.")
 }
 
+pub const CREATE_CERTIFICATE_TITLE: &str = "Créez votre certificat électronique";
+pub const CREATE_CERTIFICATE_HELP: &str = "Cette signature avancée demande un certificat électronique à votre nom. Sa création prend quelques minutes : vérification de votre identité (pièce d'identité, depuis cet appareil ou votre téléphone), accord de souscription signé par code SMS. Il servira ensuite à toutes vos signatures pendant 5 ans.";
+pub const CREATE_CERTIFICATE: &str = "Créer mon certificat";
+pub const BACK_TO_SIGNATURE: &str = "Revenir à la signature";
+
 pub const QUEUE_TITLE: &str = "Vérifications d'identité en attente";
 pub const QUEUE_EMPTY: &str = "Aucune vérification en attente.";
 pub const FLAGGED: &str = "À examiner de près";

@@ -23,6 +23,9 @@ pub fn invitation(cabinet: &str, title: &str, message: &str, link: &str, expires
     }
 }
 
+/// Added to the invitation of a level-2 signer who has no certificate yet.
+pub const CREATE_CERTIFICATE_NOTE: &str = "Cette signature avancée demande un certificat électronique à votre nom. Si vous n'en avez pas encore, le lien vous guide pour le créer (quelques minutes : munissez-vous d'une pièce d'identité et de votre téléphone mobile). Il servira ensuite à toutes vos signatures pendant 5 ans.";
+
 pub fn code_sms(code: &str) -> String {
     format!("Paraphe : votre code de signature est {code}. Valable 30 minutes. Ne le communiquez à personne.")
 }

@@ -349,6 +349,8 @@ pub struct SigningSession {
     pub documents: Vec<SessionDocument>,
     /// Pages to sign in all, for "J'ai lu et j'accepte le(s) document(s) de N pages".
     pub pages_to_sign: i32,
+    /// The signer must first create their certificate (`beginCertificateCreation`).
+    pub certificate_required: bool,
 }
 
 #[derive(SimpleObject)]
@@ -380,6 +382,7 @@ impl SigningSession {
             accepted: signer.accepted_at.is_some(),
             mobile_hint: signer::mobile_hint(&signer.mobile),
             pages_to_sign: documents.iter().filter(|d| DocumentKind::parse(&d.kind) == DocumentKind::ToSign).map(|d| d.pages).sum(),
+            certificate_required: signer::needs_certificate(&mut conn, &signer).await?,
             documents: documents
                 .into_iter()
                 .map(|d| SessionDocument { url: format!("/api/signer/{token}/documents/{}", d.id), id: d.id, kind: DocumentKind::parse(&d.kind), filename: d.filename, pages: d.pages })
@@ -497,6 +500,19 @@ impl CollectionsMutation {
     async fn accept_documents(&self, ctx: &Context<'_>, token: String) -> ApiResult<SigningSession> {
         let (signer, collection) = signer::accept(ctx.db(), &token, &ctx.meta()).await?;
         SigningSession::load(ctx, &token, signer, collection).await
+    }
+
+    /// "Créer mon certificat", for a level-2 signer without one: opens a session on the
+    /// signer's own certificate account (made from the link) for the enrolment wizard
+    /// (`/enregistrement`); the signature follows with the certificate.
+    async fn begin_certificate_creation(&self, ctx: &Context<'_>, token: String) -> ApiResult<bool> {
+        let user_id = signer::begin_certificate_creation(ctx.db(), &token, &ctx.meta()).await?;
+        let config = ctx.config();
+        // Long enough for the operator's review on a working day; the link opens another.
+        let hours = 12;
+        let session = crate::accounts::sessions::open(ctx.db(), user_id, hours, &ctx.meta()).await?;
+        ctx.append_http_header("set-cookie", crate::accounts::sessions::set_cookie(&session, hours, config.secure_cookies()));
+        Ok(true)
     }
 
     /// Sends the signer a 6-digit code by SMS, valid 30 minutes (3 per 15 minutes at most).

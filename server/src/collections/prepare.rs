@@ -212,18 +212,18 @@ async fn identity(conn: &mut PgConnection, scope: &CabinetScope, source: SignerS
     }
 }
 
-/// Levels 2 and 3 sign with the signer's own certificate (LCP or QCP for 2, QCP for 3):
-/// the preparer may choose them only for someone who holds one now.
+/// Levels 2 and 3 sign with the signer's own certificate. Level 2 takes an LCP, which a
+/// signer without one creates from the invitation ("créez votre certificat"); level 3 takes
+/// a QCP, which only its holder's subscription gives: the preparer may choose it only for
+/// someone who holds one now.
 async fn check_level(conn: &mut PgConnection, level: i16, user_id: Option<Uuid>, email: &str) -> Result<()> {
-    let needed = match level {
-        1 => return Ok(()),
-        2 => crate::pki::Level::Lcp,
-        3 => crate::pki::Level::Qcp,
-        _ => return Err(CollectionError::Validation("le niveau de signature est 1, 2 ou 3".into())),
-    };
-    match super::signer::certificate_holder(conn, user_id, email).await? {
-        Some(holder) if crate::certificates::live(conn, holder, needed).await?.is_some() => Ok(()),
-        _ => Err(CollectionError::CertificateRequired(level)),
+    match level {
+        1 | 2 => Ok(()),
+        3 => match super::signer::certificate_holder(conn, user_id, email).await? {
+            Some(holder) if crate::certificates::live(conn, holder, crate::pki::Level::Qcp).await?.is_some() => Ok(()),
+            _ => Err(CollectionError::CertificateRequired(level)),
+        },
+        _ => Err(CollectionError::Validation("le niveau de signature est 1, 2 ou 3".into())),
     }
 }
 
@@ -350,7 +350,10 @@ pub async fn invite(conn: &mut PgConnection, public_url: &str, collection: &Coll
     }
     let cabinet = cabinet_name(conn, collection.cabinet_id).await?;
     let expires_at = collection.expires_at.unwrap_or_else(Utc::now);
-    let text = emails::invitation(&cabinet, &collection.title, &collection.message, &format!("{public_url}/signer/{token}"), expires_at, reminder);
+    let mut text = emails::invitation(&cabinet, &collection.title, &collection.message, &format!("{public_url}/signer/{token}"), expires_at, reminder);
+    if super::signer::needs_certificate(conn, signer).await? {
+        text.body = text.body.replacen("\n\nUn code de confirmation", &format!("\n\n{}\n\nUn code de confirmation", emails::CREATE_CERTIFICATE_NOTE), 1);
+    }
     notifications::enqueue_email(conn, &signer.email, Some(&cabinet), &text.subject, &text.body).await?;
     let kind = if reminder { "reminded" } else { "invited" };
     audit::append(conn, collection.id, kind, actor, meta, json!({ "signer": signer.id, "email": signer.email })).await?;

@@ -184,6 +184,54 @@ async fn personal_certificate(conn: &mut PgConnection, signer: &SignerRow) -> Re
     }
 }
 
+/// Whether this signer must create a certificate before signing: an outside signer at
+/// level 2 or more without a live certificate of that level.
+pub async fn needs_certificate(conn: &mut PgConnection, signer: &SignerRow) -> Result<bool> {
+    if signer.level < 2 || signer.user_id.is_some() {
+        return Ok(false);
+    }
+    Ok(matches!(personal_certificate(conn, signer).await, Err(CollectionError::CertificateRequired(_))))
+}
+
+/// "Créer mon certificat": the account of an outside signer who must create one, made
+/// from the link (the link is already their credential). Never an account someone logs in
+/// to with a password or that belongs to a cabinet: those enrol after logging in.
+pub async fn begin_certificate_creation(db: &PgPool, token: &str, meta: &RequestMeta) -> Result<Uuid> {
+    let mut tx = db.begin().await?;
+    let (signer, collection) = resolve_locked(&mut tx, token).await?;
+    ensure_can_act(&collection, &signer)?;
+    if signer.user_id.is_some() {
+        return Err(CollectionError::InvalidState("connectez-vous à votre compte pour créer votre certificat".into()));
+    }
+    if !needs_certificate(&mut tx, &signer).await? {
+        return Err(CollectionError::InvalidState("votre signature ne demande pas de nouveau certificat".into()));
+    }
+    let existing: Option<(Uuid, bool)> = sqlx::query_as(
+        "SELECT u.id, (u.password_hash IS NOT NULL OR u.is_operator OR EXISTS (SELECT 1 FROM memberships m WHERE m.user_id = u.id))
+         FROM users u WHERE u.email = lower($1)",
+    )
+    .bind(&signer.email)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let user_id = match existing {
+        Some((_, true)) => return Err(CollectionError::InvalidState("un compte existe à cette adresse : connectez-vous pour créer votre certificat".into())),
+        Some((id, false)) => id,
+        None => {
+            let (id,): (Uuid,) = sqlx::query_as("INSERT INTO users (email, first_name, last_name, mobile) VALUES (lower($1), $2, $3, $4) RETURNING id")
+                .bind(&signer.email)
+                .bind(&signer.first_name)
+                .bind(&signer.last_name)
+                .bind(&signer.mobile)
+                .fetch_one(&mut *tx)
+                .await?;
+            id
+        }
+    };
+    audit::append(&mut tx, collection.id, "certificate_creation_started", Actor::Signer(signer.id), meta, json!({ "signer": signer.id })).await?;
+    tx.commit().await?;
+    Ok(user_id)
+}
+
 /// Sends a 6-digit code by SMS, valid 30 minutes; it replaces any earlier code.
 pub async fn request_code(db: &PgPool, pki: &Pki, kek: &KeyEncryptionKey, token: &str, meta: &RequestMeta) -> Result<CodeSent> {
     // Checks first, without the lock, so a refused request generates no key.

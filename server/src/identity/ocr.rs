@@ -106,10 +106,16 @@ pub fn repair(text: &str) -> String {
 }
 
 fn repair_line(line: &str) -> String {
-    let mut chars: Vec<char> = line.chars().filter(|c| !c.is_whitespace()).flat_map(char::to_uppercase).collect();
-    if !chars.contains(&'<') {
-        return chars.into_iter().collect();
+    if !line.contains('<') {
+        return line.chars().filter(|c| !c.is_whitespace()).flat_map(char::to_uppercase).collect();
     }
+    // An MRZ holds upper-case letters, digits and fillers only: in a line with fillers, a
+    // lower-case letter or a symbol is a filler misread (tesseract prints `s`, `e`, `¢`).
+    let mut chars: Vec<char> = line
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .map(|c| if c.is_ascii_uppercase() || c.is_ascii_digit() { c } else { '<' })
+        .collect();
     let width = if chars.len() > 37 { 44 } else { 30 };
     // Extra characters are `K`s read inside filler runs: drop them from the right.
     while chars.len() > width {
@@ -137,6 +143,10 @@ fn repair_line(line: &str) -> String {
         }
         i = end;
     }
+    // Fillers read twice at the end of the line.
+    while chars.len() > width && chars.last() == Some(&'<') && chars[chars.len() - 2] == '<' {
+        chars.pop();
+    }
     if chars.len() < width && chars.last() == Some(&'<') {
         chars.resize(width, '<');
     }
@@ -148,7 +158,8 @@ fn repair_line(line: &str) -> String {
 pub enum NameAgreement {
     /// Equal as the MRZ prints names (or a prefix of a truncated field).
     Exact,
-    /// Equal once the letters OCR confuses with fillers (`K`) are set aside.
+    /// Equal once the letters OCR confuses with fillers (`K`) are set aside, or the
+    /// declared names followed by more (other given names, a stray letter).
     Likely,
     Different,
 }
@@ -156,6 +167,13 @@ pub enum NameAgreement {
 pub fn names_agree(declared: &str, read: &str, truncated: bool) -> NameAgreement {
     if mrz::name_matches(declared, read, truncated) {
         return NameAgreement::Exact;
+    }
+    // The document may carry more names than declared ("Jean" for JEAN PIERRE MARIE), or
+    // tesseract a stray letter among the fillers: the operator decides.
+    let (declared_words, read_words) = (mrz::mrz_form(declared), mrz::mrz_form(read));
+    let (declared_words, read_words): (Vec<&str>, Vec<&str>) = (declared_words.split_whitespace().collect(), read_words.split_whitespace().collect());
+    if !declared_words.is_empty() && read_words.len() > declared_words.len() && read_words.starts_with(&declared_words) {
+        return NameAgreement::Likely;
     }
     let loose = |s: &str| mrz::mrz_form(s).chars().filter(|c| *c != 'K' && *c != ' ').collect::<String>();
     let (declared, read) = (loose(declared), loose(read));
@@ -190,6 +208,26 @@ mod tests {
         assert_eq!(names_agree("Jean-Loïc", &mrz.given_names, mrz.names_truncated), NameAgreement::Likely);
         assert_eq!(names_agree("d'Artagnan", &mrz.surname, mrz.names_truncated), NameAgreement::Exact);
         assert_eq!(names_agree("Dupont", &mrz.surname, mrz.names_truncated), NameAgreement::Different);
+    }
+
+    /// What tesseract 5.3 printed for Nina Roux's rendered card.
+    #[test]
+    fn lower_case_letters_and_symbols_in_filler_runs_are_fillers() {
+        let read = "REPUBLIQUE FRANCAISE\n\nIDFRAX4RTBPFW46<<<K<K<K<<<sss<s<<\n9005156F3101012FRA<<<<<<<<<<<0\nROUX<<NINA<<<<<<<<ssssssesssss¢";
+        let mrz = mrz_from_ocr(read, today()).unwrap();
+        assert_eq!((mrz.surname.as_str(), mrz.given_names.as_str()), ("ROUX", "NINA"));
+        assert_eq!(mrz.document_number, "X4RTBPFW4");
+        assert_eq!(repair_line("Carte nationale d'identité"), "CARTENATIONALED'IDENTITÉ", "lines without fillers are left alone");
+    }
+
+    /// Tesseract 5.3 read "EXPERTENR<<CLAIRE<X<<<<<<<<<<<<" on a rendered card; and French
+    /// cards list every given name when people declare the first.
+    #[test]
+    fn more_names_on_the_document_than_declared_go_to_the_operator() {
+        assert_eq!(names_agree("Claire", "CLAIRE X", false), NameAgreement::Likely);
+        assert_eq!(names_agree("Jean", "JEAN PIERRE MARIE", false), NameAgreement::Likely);
+        assert_eq!(names_agree("Pierre", "JEAN PIERRE", false), NameAgreement::Different);
+        assert_eq!(names_agree("Jean Pierre", "JEAN", false), NameAgreement::Different);
     }
 
     /// Tesseract read the given name of a rendered card as "HUG0".

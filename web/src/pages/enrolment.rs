@@ -128,6 +128,9 @@ pub fn EnrolmentPage() -> impl IntoView {
     let data = RwSignal::new(None::<Data>);
     let error = RwSignal::new(None::<String>);
     let pending = RwSignal::new(false);
+    // Set when an outside signer came to create the certificate a signature needs.
+    let query = leptos_router::hooks::use_query_map();
+    let signature = move || query.with_untracked(|q| q.get("signature")).filter(|t| !t.is_empty() && t.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'));
     let load = move || {
         spawn_local(async move {
             match api::run::<MyEnrolment>(my_enrolment::Variables).await {
@@ -177,7 +180,10 @@ pub fn EnrolmentPage() -> impl IntoView {
                         {d.my_enrolment.certificate.map(|c| view! {
                             <p class="muted">{format!("{} {} · {} {}", i18n::SERIAL, c.serial, i18n::VALIDITY, i18n::date(&c.not_after))}</p>
                         })}
-                        <p><a class="button primary" href="/">{i18n::GO_TO_PORTAL}</a>" "<a href="/ma-signature">{i18n::NAV_MY_SIGNATURE}</a></p>
+                        {match signature() {
+                            Some(token) => view! { <p><a class="button primary" data-testid="back-to-signature" href=format!("/signer/{token}")>{i18n::BACK_TO_SIGNATURE}</a></p> }.into_any(),
+                            None => view! { <p><a class="button primary" href="/">{i18n::GO_TO_PORTAL}</a>" "<a href="/ma-signature">{i18n::NAV_MY_SIGNATURE}</a></p> }.into_any(),
+                        }}
                     </section>
                 }.into_any()
             }

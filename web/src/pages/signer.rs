@@ -5,7 +5,10 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::hooks::use_params_map;
 
-use crate::api::{self, accept_documents, refuse, request_signing_code, sign, signing_session, AcceptDocuments, Refuse, RequestSigningCode, Sign, SigningSession};
+use crate::api::{
+    self, accept_documents, begin_certificate_creation, refuse, request_signing_code, sign, signing_session, AcceptDocuments, BeginCertificateCreation, Refuse, RequestSigningCode, Sign,
+    SigningSession,
+};
 use crate::i18n;
 
 type Session = signing_session::SigningSessionSigningSession;
@@ -102,6 +105,27 @@ pub fn SignerPage() -> impl IntoView {
                     (C::COMPLETED, _) => view! { <section class="card success" data-testid="signer-completed"><p>{i18n::ALL_SIGNED}</p></section> }.into_any(),
                     (_, S::SIGNED) => view! { <section class="card success" data-testid="signer-done"><p>{i18n::YOU_SIGNED}</p></section> }.into_any(),
                     (C::REFUSED, _) | (_, S::REFUSED) => view! { <section class="card warning" data-testid="signer-refused"><p>{i18n::REFUSED}</p></section> }.into_any(),
+                    (C::ACTIVE, S::INVITED) if s.certificate_required => {
+                        let create = move |_| {
+                            step(Box::pin(async move {
+                                let token = token();
+                                api::run::<BeginCertificateCreation>(begin_certificate_creation::Variables { token: token.clone() }).await?;
+                                // A full load: the app starts again with the session just opened.
+                                if let Some(window) = web_sys::window() {
+                                    let _ = window.location().set_href(&format!("/enregistrement?signature={token}"));
+                                }
+                                Ok(())
+                            }))
+                        };
+                        view! {
+                            <section class="card" data-testid="certificate-required">
+                                <h2>{i18n::CREATE_CERTIFICATE_TITLE}</h2>
+                                <p>{i18n::CREATE_CERTIFICATE_HELP}</p>
+                                <button class="primary" data-testid="create-certificate" on:click=create disabled=move || pending.get()>{i18n::CREATE_CERTIFICATE}</button>
+                                {move || error.get().map(|message| view! { <p class="error" role="alert" data-testid="signer-error">{message}</p> })}
+                            </section>
+                        }.into_any()
+                    }
                     (C::ACTIVE, S::INVITED) => {
                         let accepted = s.accepted;
                         let pages = s.pages_to_sign;
