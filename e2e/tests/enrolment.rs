@@ -105,6 +105,17 @@ async fn click(browser: &WebDriver, css: &str) {
     panic!("could not click {css}");
 }
 
+/// The identity step's declaration: names as prefilled, born 15 May 1990, an identity card.
+async fn declare_identity(browser: &WebDriver) {
+    wait_for(browser, "#identity-birth").await;
+    // A date input takes typed digits in the browser's locale order: set its value instead.
+    browser
+        .execute("const e = document.querySelector('#identity-birth'); e.value = '1990-05-15'; e.dispatchEvent(new Event('input', { bubbles: true }));", vec![])
+        .await
+        .unwrap();
+    click(browser, "#identity-start").await;
+}
+
 fn openssl(args: &[&str]) -> String {
     let output = Command::new("openssl").args(args).output().expect("openssl");
     format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr))
@@ -129,13 +140,7 @@ async fn a_collaborator_enrols_with_the_phone_hand_off_an_operator_approves_and_
     screenshot(&desktop, "enrolment-profile-desktop").await;
     click(&desktop, "#profile-submit").await;
     wait_step(&desktop, "IDENTITY", 15).await;
-    wait_for(&desktop, "#identity-birth").await;
-    // A date input takes typed digits in the browser's locale order: set its value instead.
-    desktop
-        .execute("const e = document.querySelector('#identity-birth'); e.value = '1990-05-15'; e.dispatchEvent(new Event('input', { bubbles: true }));", vec![])
-        .await
-        .unwrap();
-    click(&desktop, "#identity-start").await;
+    declare_identity(&desktop).await;
     click(&desktop, "#use-phone").await;
     let capture_url = text_of(&desktop, "[data-testid=capture-url]").await;
     wait_for(&desktop, "[data-testid=capture-qr] svg").await;
@@ -250,12 +255,7 @@ async fn the_accountant_subscribes_to_a_qualified_certificate() {
     click(&desktop, "#qcp-details-submit").await;
 
     wait_for(&desktop, "[data-testid=qcp-step][data-step=IDENTITY]").await;
-    wait_for(&desktop, "#identity-birth").await;
-    desktop
-        .execute("const e = document.querySelector('#identity-birth'); e.value = '1990-05-15'; e.dispatchEvent(new Event('input', { bubbles: true }));", vec![])
-        .await
-        .unwrap();
-    click(&desktop, "#identity-start").await;
+    declare_identity(&desktop).await;
     type_into(&desktop, "#identity-front", &front.display().to_string()).await;
     type_into(&desktop, "#identity-back", &back.display().to_string()).await;
     click(&desktop, "#identity-send").await;

@@ -1,5 +1,7 @@
 //! The live channel: one `graphql-transport-ws` socket subscribed to every cabinet of the
 //! person (its membership changes and its collections' progress); each event makes the app refetch what it shows. Reconnects with backoff.
+//! Pages with a live view of their own (a verification, the operators' queue) open a
+//! socket each through [`follow`].
 
 use futures::{SinkExt, StreamExt};
 use gloo_net::websocket::{futures::WebSocket, Message, WebSocketError};
@@ -43,72 +45,26 @@ pub fn start(session: Session, on_unauthorized: impl Fn() + 'static) {
 }
 
 async fn run_once(session: Session) -> Ended {
-    let Some(url) = socket_url() else { return Ended::Lost };
-    let Ok(socket) = WebSocket::open_with_protocol(&url, "graphql-transport-ws") else { return Ended::Lost };
-    let (mut sink, mut stream) = socket.split();
-    if sink.send(Message::Text(json!({ "type": "connection_init" }).to_string())).await.is_err() {
-        return Ended::Lost;
-    }
-    while let Some(message) = stream.next().await {
-        let text = match message {
-            Ok(Message::Text(text)) => text,
-            Ok(Message::Bytes(bytes)) => String::from_utf8_lossy(&bytes).into_owned(),
-            Err(WebSocketError::ConnectionClose(close)) if close.code == UNAUTHORIZED => return Ended::Unauthorized,
-            Err(_) => return Ended::Lost,
-        };
-        let Ok(message) = serde_json::from_str::<Value>(&text) else { continue };
-        match message["type"].as_str() {
-            Some("connection_ack") => {
-                let cabinets = session.memberships.get_untracked();
-                for cabinet in cabinets {
-                    for (suffix, query) in [("", SUBSCRIPTION), (":collections", COLLECTIONS)] {
-                        let subscribe = json!({
-                            "id": format!("{}{suffix}", cabinet.cabinet_id),
-                            "type": "subscribe",
-                            "payload": { "query": query, "variables": { "c": cabinet.cabinet_id } },
-                        });
-                        if sink.send(Message::Text(subscribe.to_string())).await.is_err() {
-                            return Ended::Lost;
-                        }
-                    }
-                }
-                session.live.set(true);
-            }
-            Some("next") => {
-                spawn_local(async move {
-                    let _ = session.load().await;
-                });
-            }
-            Some("ping") => {
-                let _ = sink.send(Message::Text(json!({ "type": "pong" }).to_string())).await;
-            }
-            _ => {}
-        }
-    }
-    Ended::Lost
+    let subscriptions: Vec<(String, &str, Value)> = session
+        .memberships
+        .get_untracked()
+        .into_iter()
+        .flat_map(|cabinet| {
+            [("", SUBSCRIPTION), (":collections", COLLECTIONS)].map(|(suffix, query)| (format!("{}{suffix}", cabinet.cabinet_id), query, json!({ "c": cabinet.cabinet_id })))
+        })
+        .collect();
+    let on_event = move || {
+        spawn_local(async move {
+            let _ = session.load().await;
+        });
+    };
+    connect(&subscriptions, move || session.live.set(true), on_event, &std::sync::atomic::AtomicBool::new(false)).await
 }
 
-/// Follows one subscription on a socket of its own (a page's live view: one identity
-/// verification, the operators' queue) until the returned flag is set. Each event, and
-/// each reconnection (events may have been missed), calls `on_event`.
-pub fn follow(query: &'static str, variables: Value, on_event: impl Fn() + 'static) -> std::sync::Arc<std::sync::atomic::AtomicBool> {
-    use std::sync::atomic::{AtomicBool, Ordering};
-    let stop = std::sync::Arc::new(AtomicBool::new(false));
-    let stopped = stop.clone();
-    spawn_local(async move {
-        let mut backoff_ms = 500;
-        while !stopped.load(Ordering::Relaxed) {
-            if let Ended::Unauthorized = follow_once(query, &variables, &on_event, &stopped).await {
-                return;
-            }
-            TimeoutFuture::new(backoff_ms).await;
-            backoff_ms = (backoff_ms * 2).min(10_000);
-        }
-    });
-    stop
-}
-
-async fn follow_once(query: &str, variables: &Value, on_event: &impl Fn(), stopped: &std::sync::atomic::AtomicBool) -> Ended {
+/// One `graphql-transport-ws` connection: once acknowledged, subscribes each `(id, query,
+/// variables)` and calls `on_ack`; then calls `on_event` for each event, until the socket
+/// ends or `stopped` is set.
+async fn connect(subscriptions: &[(String, &str, Value)], on_ack: impl Fn(), on_event: impl Fn(), stopped: &std::sync::atomic::AtomicBool) -> Ended {
     use std::sync::atomic::Ordering;
     let Some(url) = socket_url() else { return Ended::Lost };
     let Ok(socket) = WebSocket::open_with_protocol(&url, "graphql-transport-ws") else { return Ended::Lost };
@@ -129,11 +85,13 @@ async fn follow_once(query: &str, variables: &Value, on_event: &impl Fn(), stopp
         let Ok(message) = serde_json::from_str::<Value>(&text) else { continue };
         match message["type"].as_str() {
             Some("connection_ack") => {
-                let subscribe = json!({ "id": "1", "type": "subscribe", "payload": { "query": query, "variables": variables } });
-                if sink.send(Message::Text(subscribe.to_string())).await.is_err() {
-                    return Ended::Lost;
+                for (id, query, variables) in subscriptions {
+                    let subscribe = json!({ "id": id, "type": "subscribe", "payload": { "query": query, "variables": variables } });
+                    if sink.send(Message::Text(subscribe.to_string())).await.is_err() {
+                        return Ended::Lost;
+                    }
                 }
-                on_event();
+                on_ack();
             }
             Some("next") => on_event(),
             Some("ping") => {
@@ -143,4 +101,26 @@ async fn follow_once(query: &str, variables: &Value, on_event: &impl Fn(), stopp
         }
     }
     Ended::Lost
+}
+
+/// Follows one subscription on a socket of its own (a page's live view: one identity
+/// verification, the operators' queue) until the returned flag is set. Each event, and
+/// each reconnection (events may have been missed), calls `on_event`.
+pub fn follow(query: &'static str, variables: Value, on_event: impl Fn() + 'static) -> std::sync::Arc<std::sync::atomic::AtomicBool> {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let stop = std::sync::Arc::new(AtomicBool::new(false));
+    let stopped = stop.clone();
+    spawn_local(async move {
+        let mut backoff_ms = 500;
+        while !stopped.load(Ordering::Relaxed) {
+            let subscription = [("1".to_owned(), query, variables.clone())];
+            // A reconnection may have missed events: refresh once subscribed.
+            if let Ended::Unauthorized = connect(&subscription, &on_event, &on_event, &stopped).await {
+                return;
+            }
+            TimeoutFuture::new(backoff_ms).await;
+            backoff_ms = (backoff_ms * 2).min(10_000);
+        }
+    });
+    stop
 }
