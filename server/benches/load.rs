@@ -71,6 +71,7 @@ async fn main() -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;
     let mut config = Config::for_tests(database_url.clone());
+    let kek = config.key_encryption_key.clone();
     config.public_url = format!("http://{addr}");
     let pki = Arc::new(Pki::load_or_create(&db, &config.key_encryption_key, &config.public_url).await?);
     let state = paraphe_server::app::assemble(db.clone(), paraphe_server::events::EventBus::in_process(), config, pki);
@@ -119,6 +120,14 @@ async fn main() -> anyhow::Result<()> {
         visits.push((token, mobile));
     }
 
+    // Keys made ahead of time, as the server's pool worker does between peaks
+    // (PARAPHE_LOAD_POOL=0 measures generation on demand instead).
+    if env_number("PARAPHE_LOAD_POOL", 1) > 0 {
+        let filling = Instant::now();
+        let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
+        paraphe_server::keys::pool::refill(&db, &kek, signers as i64, cores).await?;
+        eprintln!("key pool filled with {signers} keys in {:.1} s", filling.elapsed().as_secs_f64());
+    }
     eprintln!("{signers} signers, {concurrency} at a time…");
     let http = reqwest::Client::new();
     let url = format!("http://{addr}/graphql");

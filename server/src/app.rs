@@ -58,6 +58,7 @@ pub fn spawn_workers(state: &AppState) -> anyhow::Result<()> {
         remind_every_days: state.config.remind_every_days,
     }
     .spawn(std::time::Duration::from_secs(60));
+    crate::keys::pool::spawn(state.db.clone(), state.config.key_encryption_key.clone(), state.config.signer_key_pool);
     let (db, bus, config) = (state.db.clone(), state.bus.clone(), state.config.clone());
     tokio::spawn(async move {
         let mut every = tokio::time::interval(std::time::Duration::from_secs(60));

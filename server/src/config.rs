@@ -24,6 +24,7 @@
 //! | `PARAPHE_TESSERACT` | `tesseract` | the OCR program that reads identity documents' MRZ |
 //! | `PARAPHE_PDFTOPPM` | `pdftoppm` | renders identity documents sent as PDF for OCR |
 //! | `PARAPHE_IDENTITY_RETENTION_DAYS` | `30` | identity document images are deleted this long after the decision |
+//! | `PARAPHE_SIGNER_KEY_POOL` | `32` | RSA keys kept ready for level-1 signers (generated in the background; 0 generates each on demand) |
 //! | `PARAPHE_IDENTITY_PROVIDER_URL` | unset | an external identity verification service: verifications that pass the automatic checks are sent there (POST JSON, signed) and its decision comes back to `/api/identity/provider/callback`; the operators' queue decides when unset |
 //! | `PARAPHE_IDENTITY_WEBHOOK_SECRET` | empty | the shared secret of that service: HMAC-SHA256 of each body, in `X-Paraphe-Signature: sha256=<hex>`, both ways |
 //! | `RUST_LOG` | `info` | log filter; `PARAPHE_LOG_FORMAT=json` for JSON lines |
@@ -60,6 +61,8 @@ pub struct Config {
     pub tesseract: PathBuf,
     pub pdftoppm: PathBuf,
     pub identity_retention_days: i64,
+    /// RSA keys kept ready for level-1 signers.
+    pub signer_key_pool: i64,
     /// An external identity verification service; the operators' queue when unset.
     pub identity_provider_url: Option<String>,
     pub identity_webhook_secret: String,
@@ -85,6 +88,7 @@ impl std::fmt::Debug for Config {
             .field("outbox_dir", &self.outbox_dir)
             .field("dev_outbox", &self.dev_outbox)
             .field("remind_every_days", &self.remind_every_days)
+            .field("signer_key_pool", &self.signer_key_pool)
             .field("identity_provider_url", &self.identity_provider_url)
             .field("identity_webhook_secret", &"<redacted>")
             .finish()
@@ -136,6 +140,10 @@ impl Config {
                 Some(d) => d.parse().context("PARAPHE_IDENTITY_RETENTION_DAYS must be a whole number")?,
                 None => 30,
             },
+            signer_key_pool: match var("PARAPHE_SIGNER_KEY_POOL") {
+                Some(n) => n.parse().context("PARAPHE_SIGNER_KEY_POOL must be a whole number")?,
+                None => 32,
+            },
             identity_provider_url: var("PARAPHE_IDENTITY_PROVIDER_URL"),
             identity_webhook_secret: var("PARAPHE_IDENTITY_WEBHOOK_SECRET").unwrap_or_default(),
         }
@@ -179,6 +187,8 @@ impl Config {
             tesseract: "tesseract".into(),
             pdftoppm: "pdftoppm".into(),
             identity_retention_days: 30,
+            // Tests make few signers: no background key generation competing for the cores.
+            signer_key_pool: 0,
             identity_provider_url: None,
             identity_webhook_secret: String::new(),
         }

@@ -205,6 +205,9 @@ async fn parallel_signers_signing_at_once_both_keep_their_signature(db: PgPool) 
     let mut preparer = server.login(&firm.accountant_email, PASSWORD).await;
     let id = draft(&mut preparer, firm.cabinet, "PARALLEL", &[person("Emma", "Blanc", "emma@client.fr", "+33633333333"), person("Farid", "Noir", "farid@client.fr", "+33644444444")]).await;
     preparer.data(LAUNCH, json!({ "id": id })).await;
+    // One key made ahead of time: one signer gets it, the other a key made on the spot.
+    let kek = paraphe_server::config::Config::for_tests(String::new()).key_encryption_key;
+    paraphe_server::keys::pool::refill(&db, &kek, 1, 1).await.unwrap();
     let tokens = invitation_tokens(&db).await;
     let mut clients = Vec::new();
     for (token, mobile) in &tokens {
@@ -221,6 +224,7 @@ async fn parallel_signers_signing_at_once_both_keep_their_signature(db: PgPool) 
     let report = paraphe_server::signing::validate(&pdf, std::slice::from_ref(&server.pki.hierarchy.root.certificate)).unwrap();
     assert_eq!(report.signatures.len(), 2);
     assert!(report.all_valid(), "{report:?}");
+    assert_eq!(paraphe_server::keys::pool::size(&db).await.unwrap(), 0, "the pooled key was used once");
     let collection = preparer.data(COLLECTION, json!({ "id": id })).await;
     assert_eq!(collection["collection"]["status"], "COMPLETED");
 }

@@ -138,11 +138,15 @@ fn key_label(signer_id: Uuid) -> String {
 
 /// A key and an LCP certificate for this signer alone (made outside any transaction:
 /// generating an RSA key takes a while and must not hold the collection's lock).
-async fn make_signer_key(pki: &Pki, kek: &KeyEncryptionKey, signer: &SignerRow) -> Result<(SealedKey, Vec<u8>)> {
-    let key = tokio::task::spawn_blocking(crate::pki::generate_key)
-        .await
-        .map_err(|e| CollectionError::Internal(e.to_string()))?
-        .map_err(|e| CollectionError::Internal(e.to_string()))?;
+async fn make_signer_key(db: &PgPool, pki: &Pki, kek: &KeyEncryptionKey, signer: &SignerRow) -> Result<(SealedKey, Vec<u8>)> {
+    let pooled = crate::keys::pool::take(db, kek).await.map_err(|e| CollectionError::Internal(e.to_string()))?;
+    let key = match pooled {
+        Some(key) => key,
+        None => tokio::task::spawn_blocking(crate::pki::generate_key)
+            .await
+            .map_err(|e| CollectionError::Internal(e.to_string()))?
+            .map_err(|e| CollectionError::Internal(e.to_string()))?,
+    };
     let person = PersonIdentity {
         first_name: signer.first_name.clone(),
         last_name: signer.last_name.clone(),
@@ -245,7 +249,7 @@ pub async fn request_code(db: &PgPool, pki: &Pki, kek: &KeyEncryptionKey, token:
         return Err(CollectionError::NotAccepted);
     }
     let personal = personal_certificate(&mut *db.acquire().await?, &signer).await?;
-    let new_key = if personal.is_some() || has_key(&mut *db.acquire().await?, signer.id).await? { None } else { Some(make_signer_key(pki, kek, &signer).await?) };
+    let new_key = if personal.is_some() || has_key(&mut *db.acquire().await?, signer.id).await? { None } else { Some(make_signer_key(db, pki, kek, &signer).await?) };
 
     let mut tx = db.begin().await?;
     let (signer, collection) = resolve_locked(&mut tx, token).await?;
@@ -409,7 +413,6 @@ pub async fn sign(db: &PgPool, pki: &std::sync::Arc<Pki>, kek: &KeyEncryptionKey
         .bind(signer.id)
         .execute(&mut *tx)
         .await?;
-    billing::debit_signatures(&mut tx, collection.cabinet_id, collection.id, signer.id, documents.len() as i64).await?;
     audit::append(&mut tx, collection.id, "signed", Actor::Signer(signer.id), meta, json!({
         "signer": signer.id,
         "name": signer.full_name(),
@@ -432,6 +435,9 @@ pub async fn sign(db: &PgPool, pki: &std::sync::Arc<Pki>, kek: &KeyEncryptionKey
     }
     let signer = self::signer(&mut tx, signer.id).await?;
     let collection = super::get(&mut tx, collection.id).await?;
+    // Last: the debit locks the cabinet's row, which every signature of the cabinet needs;
+    // held only for the commit, the cabinet's signers do not queue behind each other.
+    billing::debit_signatures(&mut tx, collection.cabinet_id, collection.id, signer.id, documents.len() as i64).await?;
     tx.commit().await?;
     Ok(Signed { signer, collection, invited_next, completed })
 }

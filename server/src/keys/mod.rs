@@ -4,6 +4,7 @@
 //! SoftHSM2). Signing code sees only [`RawSigner`], whichever holds the key.
 
 pub mod pkcs11;
+pub mod pool;
 mod sealed;
 
 use rsa::{Pkcs1v15Sign, RsaPrivateKey, RsaPublicKey};

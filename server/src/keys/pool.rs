@@ -1,0 +1,84 @@
+//! RSA keys made ahead of time for level-1 signers. Generating an RSA-2048 key costs about
+//! 0.3 s of a core; made when a signer asks for their code, it queues every other request
+//! behind it. A background worker keeps `PARAPHE_SIGNER_KEY_POOL` keys ready, sealed under
+//! the key-encryption key like every other key; each is taken once, by one signer, and
+//! re-sealed under that signer's label. An empty pool falls back to generating on the spot,
+//! so the pool absorbs peaks; it does not raise the sustained rate of new signers beyond
+//! what the cores can generate.
+
+use rsa::RsaPrivateKey;
+use sqlx::PgPool;
+use uuid::Uuid;
+
+use super::{KeyEncryptionKey, KeyError, SealedKey};
+
+#[derive(Debug, thiserror::Error)]
+pub enum PoolError {
+    #[error(transparent)]
+    Key(#[from] KeyError),
+    #[error(transparent)]
+    Database(#[from] sqlx::Error),
+    #[error("key generation failed: {0}")]
+    Generation(String),
+}
+
+fn label(id: Uuid) -> String {
+    format!("pool:{id}")
+}
+
+/// Takes one key out of the pool (gone for good, whatever the caller does with it).
+pub async fn take(db: &PgPool, kek: &KeyEncryptionKey) -> Result<Option<RsaPrivateKey>, PoolError> {
+    let taken: Option<(Uuid, Vec<u8>, Vec<u8>)> = sqlx::query_as(
+        "DELETE FROM signer_key_pool WHERE id = (SELECT id FROM signer_key_pool ORDER BY created_at LIMIT 1 FOR UPDATE SKIP LOCKED)
+         RETURNING id, nonce, sealed",
+    )
+    .fetch_optional(db)
+    .await?;
+    match taken {
+        Some((id, nonce, ciphertext)) => Ok(Some(kek.open(&SealedKey { nonce, ciphertext }, &label(id))?)),
+        None => Ok(None),
+    }
+}
+
+pub async fn size(db: &PgPool) -> Result<i64, PoolError> {
+    let (count,): (i64,) = sqlx::query_as("SELECT count(*) FROM signer_key_pool").fetch_one(db).await?;
+    Ok(count)
+}
+
+/// Generates keys until the pool holds `target`, `parallel` at a time.
+pub async fn refill(db: &PgPool, kek: &KeyEncryptionKey, target: i64, parallel: usize) -> Result<i64, PoolError> {
+    let mut made = 0;
+    loop {
+        let missing = target - size(db).await?;
+        if missing <= 0 {
+            return Ok(made);
+        }
+        let batch = (missing as usize).min(parallel.max(1));
+        let keys = futures_util::future::try_join_all((0..batch).map(|_| tokio::task::spawn_blocking(crate::pki::generate_key)))
+            .await
+            .map_err(|e| PoolError::Generation(e.to_string()))?;
+        for key in keys {
+            let key = key.map_err(|e| PoolError::Generation(e.to_string()))?;
+            let id = Uuid::new_v4();
+            let sealed = kek.seal(&key, &label(id))?;
+            sqlx::query("INSERT INTO signer_key_pool (id, nonce, sealed) VALUES ($1, $2, $3)").bind(id).bind(&sealed.nonce).bind(&sealed.ciphertext).execute(db).await?;
+            made += 1;
+        }
+    }
+}
+
+/// Keeps the pool full: one key at a time, so that serving requests keeps a core.
+pub fn spawn(db: PgPool, kek: KeyEncryptionKey, target: i64) {
+    if target <= 0 {
+        return;
+    }
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(std::time::Duration::from_secs(5));
+        loop {
+            every.tick().await;
+            if let Err(error) = refill(&db, &kek, target, 1).await {
+                tracing::warn!(%error, "the signer key pool could not be refilled");
+            }
+        }
+    });
+}
