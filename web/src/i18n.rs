@@ -111,6 +111,23 @@ pub const ADD_ME: &str = "M'ajouter";
 pub const FIRST_NAME: &str = "Prénom";
 pub const LAST_NAME: &str = "Nom";
 pub const ADD_SIGNER: &str = "Ajouter le signataire";
+pub const ADD_ATTACHMENT: &str = "Ajouter une pièce jointe à lire (PDF)";
+pub const LEVEL: &str = "Niveau de signature";
+pub const PICK_SIGNER: &str = "Un membre du cabinet ou un contact";
+pub const PICK_NOBODY: &str = "— choisir —";
+pub const MEMBERS: &str = "Membres";
+pub const CONTACTS: &str = "Contacts";
+pub const NEW_PERSON: &str = "Ou une nouvelle personne (enregistrée dans vos contacts)";
+pub const ADD: &str = "Ajouter";
+
+pub fn level_label(level: i64) -> &'static str {
+    match level {
+        1 => "1 — simple (e-mail et code SMS)",
+        2 => "2 — avancée (certificat du signataire)",
+        3 => "3 — avancée avec certificat qualifié",
+        _ => "—",
+    }
+}
 pub const TIMELINE: &str = "Historique";
 pub const PROOF_FILE: &str = "Fichier de preuve (ZIP)";
 pub const AUDIT_BROKEN: &str = "Attention : la chaîne de preuve de cet historique est rompue.";

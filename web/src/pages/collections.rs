@@ -8,7 +8,7 @@ use leptos_router::components::A;
 use leptos_router::hooks::{use_navigate, use_params_map};
 
 use crate::api::{self, add_signer, cancel_collection, collection, collections, create_collection, launch_collection, move_signer, remind_collection, remove_signer};
-use crate::api::{AddSigner, CancelCollection, Collection, Collections, CreateCollection, LaunchCollection, MoveSigner, RemindCollection, RemoveSigner};
+use crate::api::{signer_choices, AddSigner, CancelCollection, Collection, Collections, CreateCollection, LaunchCollection, MoveSigner, RemindCollection, RemoveSigner, SignerChoices};
 use crate::i18n;
 use crate::session::Session;
 
@@ -110,11 +110,41 @@ pub fn CollectionPage() -> impl IntoView {
     // Runs one mutation, then reloads; errors show under the page title.
     let act = api::action_runner(pending, error, load);
 
-    let on_file = move |ev: leptos::ev::Event| {
+    let upload = move |ev: leptos::ev::Event, kind: &'static str| {
         let input: web_sys::HtmlInputElement = event_target(&ev);
         let Some(file) = input.files().and_then(|files| files.get(0)) else { return };
         input.set_value("");
-        act(Box::pin(api::upload("mutation($id: UUID!, $file: Upload!) { addDocument(collectionId: $id, file: $file) { id } }", serde_json::json!({ "id": id() }), file)));
+        let query = "mutation($id: UUID!, $kind: DocumentKind!, $file: Upload!) { addDocument(collectionId: $id, kind: $kind, file: $file) { id } }";
+        act(Box::pin(api::upload(query, serde_json::json!({ "id": id(), "kind": kind }), file)));
+    };
+    let on_file = move |ev: leptos::ev::Event| upload(ev, "TO_SIGN");
+    let on_attachment = move |ev: leptos::ev::Event| upload(ev, "ATTACHMENT");
+
+    // Members and contacts to pick from, and the level every new signer gets.
+    let choices = RwSignal::new(None::<signer_choices::ResponseData>);
+    Effect::new(move |_| {
+        let Some(cabinet) = session.cabinet.get() else { return };
+        spawn_local(async move {
+            if let Ok(data) = api::run::<SignerChoices>(signer_choices::Variables { cabinet_id: cabinet.id }).await {
+                choices.set(Some(data));
+            }
+        });
+    });
+    let level = RwSignal::new(1i64);
+    let picked = RwSignal::new(String::new());
+    let add_picked = move |_| {
+        let choice = picked.get_untracked();
+        let (user_id, contact_id) = match choice.split_once(':') {
+            Some(("member", id)) => (Some(id.to_owned()), None),
+            Some(("contact", id)) => (None, Some(id.to_owned())),
+            _ => return,
+        };
+        let signer = add_signer::SignerInput { me: false, user_id, contact_id, first_name: None, last_name: None, email: None, mobile: None, level: level.get_untracked(), stamp: None };
+        act(Box::pin(async move {
+            api::run::<AddSigner>(add_signer::Variables { collection_id: id(), signer }).await?;
+            picked.set(String::new());
+            Ok(())
+        }));
     };
 
     let first = RwSignal::new(String::new());
@@ -131,7 +161,7 @@ pub fn CollectionPage() -> impl IntoView {
             last_name: Some(last.get_untracked()),
             email: Some(email.get_untracked()),
             mobile: Some(mobile.get_untracked()),
-            level: 1,
+            level: level.get_untracked(),
             stamp: None,
         };
         act(Box::pin(async move {
@@ -143,7 +173,7 @@ pub fn CollectionPage() -> impl IntoView {
         }));
     };
     let add_me = move |_| {
-        let signer = add_signer::SignerInput { me: true, user_id: None, contact_id: None, first_name: None, last_name: None, email: None, mobile: None, level: 1, stamp: None };
+        let signer = add_signer::SignerInput { me: true, user_id: None, contact_id: None, first_name: None, last_name: None, email: None, mobile: None, level: level.get_untracked(), stamp: None };
         act(Box::pin(async move { api::run::<AddSigner>(add_signer::Variables { collection_id: id(), signer }).await.map(|_| ()) }));
     };
     let launch = move |_| act(Box::pin(async move { api::run::<LaunchCollection>(launch_collection::Variables { id: id() }).await.map(|_| ()) }));
@@ -185,13 +215,16 @@ pub fn CollectionPage() -> impl IntoView {
                         {c.documents.iter().map(|d| view! {
                             <li data-testid="document-row">
                                 <a href=format!("/api/collections/{}/documents/{}", collection_id, d.id) target="_blank" rel="noopener">{d.filename.clone()}</a>
-                                <span class="muted">{format!(" — {}", i18n::pages(d.pages))}</span>
+                                <span class="muted">{format!(" — {} · {}", if matches!(d.kind, collection::DocumentKind::ATTACHMENT) { i18n::ATTACHMENT } else { i18n::TO_SIGN }, i18n::pages(d.pages))}</span>
                             </li>
                         }).collect_view()}
                     </ul>
                     {draft.then(|| view! {
                         <label class="button" for="upload">{i18n::ADD_PDF}</label>
                         <input id="upload" class="visually-hidden" type="file" accept="application/pdf,.pdf" on:change=on_file />
+                        " "
+                        <label class="button ghost" for="upload-attachment">{i18n::ADD_ATTACHMENT}</label>
+                        <input id="upload-attachment" class="visually-hidden" type="file" accept="application/pdf,.pdf" on:change=on_attachment />
                     })}
                 </section>
                 <section class="card">
@@ -207,6 +240,7 @@ pub fn CollectionPage() -> impl IntoView {
                                     <strong>{format!("{} {}", s.first_name, s.last_name.to_uppercase())}</strong>
                                     <span class="muted">{format!(" {} · {}", s.email, s.mobile)}</span>
                                     <span class="badge">{i18n::signer_status_label(&format!("{:?}", s.status))}</span>
+                                    <span class="muted">{format!(" · {} {}", i18n::LEVEL, s.level)}</span>
                                     {s.refusal_reason.clone().map(|r| view! { <p class="muted">{format!("{} : {r}", i18n::REASON)}</p> })}
                                     {draft.then(|| view! {
                                         <span class="member-actions">
@@ -220,7 +254,28 @@ pub fn CollectionPage() -> impl IntoView {
                         }).collect_view()}
                     </ol>
                     {draft.then(|| view! {
+                        <label for="signer-level">{i18n::LEVEL}</label>
+                        <select id="signer-level" on:change=move |ev| level.set(event_target_value(&ev).parse().unwrap_or(1))>
+                            {[1i64, 2, 3].into_iter().map(|l| view! { <option value=l.to_string() selected=move || level.get() == l>{i18n::level_label(l)}</option> }).collect_view()}
+                        </select>
                         <button class="ghost" data-testid="add-me" on:click=add_me>{i18n::ADD_ME}</button>
+                        <div class="picker">
+                            <label for="signer-pick">{i18n::PICK_SIGNER}</label>
+                            <select id="signer-pick" prop:value=picked on:change=move |ev| picked.set(event_target_value(&ev))>
+                                <option value="">{i18n::PICK_NOBODY}</option>
+                                {move || choices.get().map(|c| {
+                                    let members = c.cabinet.members.edges.into_iter().map(|e| e.node).map(|m| view! {
+                                        <option value=format!("member:{}", m.user_id)>{format!("{} {} <{}>", m.first_name, m.last_name.to_uppercase(), m.email)}</option>
+                                    }).collect_view();
+                                    let contacts = c.contacts.into_iter().map(|p| view! {
+                                        <option value=format!("contact:{}", p.id)>{format!("{} {} <{}>", p.first_name, p.last_name.to_uppercase(), p.email)}</option>
+                                    }).collect_view();
+                                    view! { <optgroup label=i18n::MEMBERS>{members}</optgroup><optgroup label=i18n::CONTACTS>{contacts}</optgroup> }
+                                })}
+                            </select>
+                            <button class="ghost" data-testid="add-picked" on:click=add_picked disabled=move || picked.get().is_empty()>{i18n::ADD}</button>
+                        </div>
+                        <p class="muted">{i18n::NEW_PERSON}</p>
                         <form class="stack" on:submit=add>
                             <input placeholder=i18n::FIRST_NAME required prop:value=first on:input=move |ev| first.set(event_target_value(&ev)) />
                             <input placeholder=i18n::LAST_NAME required prop:value=last on:input=move |ev| last.set(event_target_value(&ev)) />
