@@ -120,8 +120,11 @@ pub async fn run<Q: GraphQLQuery>(variables: Q::Variables) -> Result<Q::Response
 }
 
 /// Sends a file as a GraphQL multipart request (`variables.file` is the upload): the
-/// app's only non-JSON request, hence the CSRF header.
-pub async fn upload(query: &str, mut variables: serde_json::Value, file: web_sys::File) -> Result<(), ApiError> {
+/// app's only non-JSON request, hence the CSRF header. `progress` follows the bytes sent,
+/// in percent, while the upload lasts.
+pub async fn upload(query: &str, mut variables: serde_json::Value, file: web_sys::File, progress: Option<leptos::prelude::RwSignal<Option<u32>>>) -> Result<(), ApiError> {
+    use leptos::prelude::Set;
+    use wasm_bindgen::{closure::Closure, JsCast};
     let network = |e: &dyn std::fmt::Debug| ApiError::network(format!("{e:?}"));
     variables["file"] = serde_json::Value::Null;
     let operations = serde_json::json!({ "query": query, "variables": variables });
@@ -129,14 +132,29 @@ pub async fn upload(query: &str, mut variables: serde_json::Value, file: web_sys
     form.append_with_str("operations", &operations.to_string()).map_err(|e| network(&e))?;
     form.append_with_str("map", r#"{"0": ["variables.file"]}"#).map_err(|e| network(&e))?;
     form.append_with_blob_and_filename("0", &file, &file.name()).map_err(|e| network(&e))?;
-    let response = gloo_net::http::Request::post("/graphql")
-        .header("x-paraphe-csrf", "1")
-        .body(form)
-        .map_err(|e| network(&e))?
-        .send()
-        .await
-        .map_err(|e| network(&e))?;
-    let body: serde_json::Value = response.json().await.map_err(|e| network(&e))?;
+    // XMLHttpRequest rather than fetch: only it reports upload progress.
+    let xhr = web_sys::XmlHttpRequest::new().map_err(|e| network(&e))?;
+    xhr.open("POST", "/graphql").map_err(|e| network(&e))?;
+    xhr.set_request_header("x-paraphe-csrf", "1").map_err(|e| network(&e))?;
+    let on_progress = Closure::<dyn FnMut(web_sys::ProgressEvent)>::new(move |event: web_sys::ProgressEvent| {
+        if let (Some(progress), true) = (progress, event.length_computable()) {
+            progress.set(Some((event.loaded() / event.total().max(1.0) * 100.0) as u32));
+        }
+    });
+    xhr.upload().map_err(|e| network(&e))?.set_onprogress(Some(on_progress.as_ref().unchecked_ref()));
+    let done = js_sys::Promise::new(&mut |resolve, reject| {
+        xhr.set_onload(Some(&resolve));
+        xhr.set_onerror(Some(&reject));
+    });
+    xhr.send_with_opt_form_data(Some(&form)).map_err(|e| network(&e))?;
+    let finished = wasm_bindgen_futures::JsFuture::from(done).await;
+    if let Some(progress) = progress {
+        progress.set(None);
+    }
+    drop(on_progress);
+    finished.map_err(|e| network(&e))?;
+    let text = xhr.response_text().map_err(|e| network(&e))?.unwrap_or_default();
+    let body: serde_json::Value = serde_json::from_str(&text).map_err(|e| network(&e))?;
     if let Some(errors) = body.get("errors") {
         let errors: Vec<graphql_client::Error> = serde_json::from_value(errors.clone()).unwrap_or_default();
         if let Some(error) = first_error(&errors) {

@@ -23,6 +23,8 @@ pub fn CapturePage() -> impl IntoView {
     let error = RwSignal::new(None::<String>);
     let pending = RwSignal::new(false);
     let done = RwSignal::new(false);
+    // Phone photos are large and mobile networks slow: show each upload's progress.
+    let progress = RwSignal::new(None::<u32>);
     spawn_local(async move {
         match api::run::<OpenCapture>(open_capture::Variables { token: token() }).await {
             Ok(data) => session.set(Some(data.open_capture)),
@@ -43,7 +45,7 @@ pub fn CapturePage() -> impl IntoView {
         let token = token();
         act(Box::pin(async move {
             for (side, file) in files {
-                api::upload(CAPTURE, json!({ "t": token, "side": side }), file).await?;
+                api::upload(CAPTURE, json!({ "t": token, "side": side }), file, Some(progress)).await?;
             }
             api::run::<FinishCapture>(finish_capture::Variables { token }).await?;
             done.set(true);
@@ -72,6 +74,7 @@ pub fn CapturePage() -> impl IntoView {
                             <label for="capture-selfie">{i18n::SELFIE}</label>
                             <input id="capture-selfie" type="file" accept="image/*" capture="user" node_ref=selfie />
                             <p class="muted">{i18n::FILE_HELP}</p>
+                            {move || progress.get().map(|p| view! { <progress max="100" value=p.to_string()>{format!("{p} %")}</progress> })}
                             <button class="primary" type="submit" id="capture-send" disabled=move || pending.get()>{i18n::SEND_DOCUMENTS}</button>
                         </form>
                         {move || error.get().map(|message| view! { <p class="error" role="alert" data-testid="capture-error">{message}</p> })}

@@ -110,12 +110,13 @@ pub fn CollectionPage() -> impl IntoView {
     // Runs one mutation, then reloads; errors show under the page title.
     let act = api::action_runner(pending, error, load);
 
+    let progress = RwSignal::new(None::<u32>);
     let upload = move |ev: leptos::ev::Event, kind: &'static str| {
         let input: web_sys::HtmlInputElement = event_target(&ev);
         let Some(file) = input.files().and_then(|files| files.get(0)) else { return };
         input.set_value("");
         let query = "mutation($id: UUID!, $kind: DocumentKind!, $file: Upload!) { addDocument(collectionId: $id, kind: $kind, file: $file) { id } }";
-        act(Box::pin(api::upload(query, serde_json::json!({ "id": id(), "kind": kind }), file)));
+        act(Box::pin(api::upload(query, serde_json::json!({ "id": id(), "kind": kind }), file, Some(progress))));
     };
     let on_file = move |ev: leptos::ev::Event| upload(ev, "TO_SIGN");
     let on_attachment = move |ev: leptos::ev::Event| upload(ev, "ATTACHMENT");
@@ -219,6 +220,9 @@ pub fn CollectionPage() -> impl IntoView {
                             </li>
                         }).collect_view()}
                     </ul>
+                    {move || progress.get().map(|p| view! {
+                        <progress data-testid="upload-progress" max="100" value=p.to_string()>{format!("{p} %")}</progress>
+                    })}
                     {draft.then(|| view! {
                         <label class="button" for="upload">{i18n::ADD_PDF}</label>
                         <input id="upload" class="visually-hidden" type="file" accept="application/pdf,.pdf" on:change=on_file />

@@ -295,10 +295,10 @@ fn DocumentsForm(verification: IdentityView, act: impl Fn(api::Action) + Copy + 
             let (id, front, back) = (id.clone(), selected_file(front), selected_file(back));
             act(Box::pin(async move {
                 if let Some(file) = front {
-                    api::upload(UPLOAD, json!({ "id": id, "side": "FRONT" }), file).await?;
+                    api::upload(UPLOAD, json!({ "id": id, "side": "FRONT" }), file, None).await?;
                 }
                 if let Some(file) = back {
-                    api::upload(UPLOAD, json!({ "id": id, "side": "BACK" }), file).await?;
+                    api::upload(UPLOAD, json!({ "id": id, "side": "BACK" }), file, None).await?;
                 }
                 api::run::<SubmitIdentityVerification>(submit_identity_verification::Variables { verification_id: id }).await.map(|_| ())
             }));
