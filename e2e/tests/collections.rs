@@ -80,6 +80,22 @@ async fn prepare_in_browser(chromedriver: &Chromedriver, server: &Server, title:
         wait_for(&browser, "form.stack button[type=submit]").await.click().await.unwrap();
         wait_for(&browser, &format!("[data-testid=signer-row][data-email='{email}']")).await;
     }
+    // Reordered by drag and drop (HTML5 drag events, dispatched as a mouse would): Bruno
+    // onto Alice's place, then Alice back onto the first place.
+    for (dragged, target) in [("bruno@client.fr", "alice@client.fr"), ("alice@client.fr", "bruno@client.fr")] {
+        let script = "const [from, to] = [arguments[0], arguments[1]].map(e => document.querySelector(`[data-testid=signer-row][data-email='${e}']`));
+             const data = new DataTransfer();
+             for (const [node, type] of [[from, 'dragstart'], [to, 'dragover'], [to, 'drop']]) {
+                 node.dispatchEvent(new DragEvent(type, { bubbles: true, cancelable: true, dataTransfer: data }));
+             }";
+        browser.execute(script, vec![json!(dragged), json!(target)]).await.unwrap();
+        browser
+            .query(By::Css(&format!("ol.signers li:first-child[data-email='{dragged}']")))
+            .wait(std::time::Duration::from_secs(10), std::time::Duration::from_millis(100))
+            .first()
+            .await
+            .unwrap_or_else(|e| panic!("{dragged} did not move first: {e}"));
+    }
     screenshot(&browser, "collection-draft-desktop").await;
     wait_for(&browser, "[data-testid=launch]").await.click().await.unwrap();
     wait_for(&browser, "[data-testid=remind]").await;

@@ -49,6 +49,7 @@ operation!(LaunchCollection, "graphql/launch_collection.graphql");
 operation!(CancelCollection, "graphql/cancel_collection.graphql");
 operation!(RemindCollection, "graphql/remind_collection.graphql");
 operation!(SignerChoices, "graphql/signer_choices.graphql");
+operation!(CollectionCounts, "graphql/collection_counts.graphql");
 operation!(MyEnrolment, "graphql/my_enrolment.graphql");
 operation!(EnrolmentStep, "graphql/enrolment_step.graphql");
 operation!(BeginCertificateCreation, "graphql/begin_certificate_creation.graphql");

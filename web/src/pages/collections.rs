@@ -111,6 +111,8 @@ pub fn CollectionPage() -> impl IntoView {
     let act = api::action_runner(pending, error, load);
 
     let progress = RwSignal::new(None::<u32>);
+    // The signer being dragged to a new place in the order.
+    let dragged = RwSignal::new(None::<String>);
     let upload = move |ev: leptos::ev::Event, kind: &'static str| {
         let input: web_sys::HtmlInputElement = event_target(&ev);
         let Some(file) = input.files().and_then(|files| files.get(0)) else { return };
@@ -239,8 +241,22 @@ pub fn CollectionPage() -> impl IntoView {
                             let up = s.position - 1;
                             let down = s.position + 1;
                             let (id_up, id_down, id_remove) = (signer_id.clone(), signer_id.clone(), signer_id.clone());
+                            let (id_drag, position) = (signer_id.clone(), s.position);
                             view! {
-                                <li data-testid="signer-row" data-email=s.email.clone()>
+                                <li data-testid="signer-row" data-email=s.email.clone() draggable=if draft { "true" } else { "false" } class:draggable=draft
+                                    on:dragstart=move |ev: leptos::ev::DragEvent| {
+                                        dragged.set(Some(id_drag.clone()));
+                                        if let Some(transfer) = ev.data_transfer() {
+                                            let _ = transfer.set_data("text/plain", &id_drag);
+                                        }
+                                    }
+                                    on:dragover=move |ev: leptos::ev::DragEvent| if draft { ev.prevent_default() }
+                                    on:drop=move |ev: leptos::ev::DragEvent| {
+                                        ev.prevent_default();
+                                        let Some(sid) = dragged.get_untracked() else { return };
+                                        dragged.set(None);
+                                        act(Box::pin(async move { api::run::<MoveSigner>(move_signer::Variables { collection_id: id(), signer_id: sid, position }).await.map(|_| ()) }))
+                                    }>
                                     <strong>{format!("{} {}", s.first_name, s.last_name.to_uppercase())}</strong>
                                     <span class="muted">{format!(" {} · {}", s.email, s.mobile)}</span>
                                     <span class="badge">{i18n::signer_status_label(&format!("{:?}", s.status))}</span>

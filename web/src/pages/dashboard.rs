@@ -2,7 +2,7 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 use paraphe_shared::Role;
 
-use crate::api::{self, enrolment_step, EnrolmentStep};
+use crate::api::{self, collection_counts, enrolment_step, CollectionCounts, EnrolmentStep};
 use crate::i18n;
 use crate::session::{enum_name, CurrentCabinet, Session};
 
@@ -54,9 +54,34 @@ fn CabinetSummary(cabinet: CurrentCabinet) -> impl IntoView {
             .collect_view()
             .into_any()
     };
+    // The cabinet's collections by status, refreshed by every live event (when the
+    // member may see them: preparers).
+    let session = expect_context::<Session>();
+    let counts = RwSignal::new(None::<Vec<collection_counts::CollectionCountsCollectionCounts>>);
+    let cabinet_id = cabinet.id.clone();
+    Effect::new(move |_| {
+        let _ = session.version.get();
+        let cabinet_id = cabinet_id.clone();
+        leptos::task::spawn_local(async move {
+            if let Ok(data) = api::run::<CollectionCounts>(collection_counts::Variables { cabinet_id }).await {
+                counts.set(Some(data.collection_counts));
+            }
+        });
+    });
     view! {
         <p class="muted">{role}</p>
         {closed}
+        {move || counts.get().map(|counts| view! {
+            <section class="card">
+                <h2><A href="/collections">{i18n::NAV_COLLECTIONS}</A></h2>
+                <div class="chips" data-testid="dashboard-counts">
+                    {counts.into_iter().map(|c| {
+                        let status = format!("{:?}", c.status);
+                        view! { <span class="chip" data-status=status.clone()>{format!("{} : {}", i18n::status_label(&status), c.count)}</span> }
+                    }).collect_view()}
+                </div>
+            </section>
+        })}
         <section class="card">
             <h2>{i18n::MY_DELEGATIONS}</h2>
             <div class="chips" data-testid="my-delegations">{delegations}</div>
