@@ -73,6 +73,18 @@ async fn prepare_in_browser(chromedriver: &Chromedriver, server: &Server, title:
     let pdf = paraphe_e2e::workspace_root().join("server/tests/fixtures/corpus/sign/002-trivial-libre-office-writer.pdf");
     wait_for(&browser, "input#upload").await.send_keys(pdf.to_str().unwrap()).await.unwrap();
     wait_for(&browser, "[data-testid=document-row]").await;
+    // Alice's visible stamp, placed with a click on the page's picture.
+    wait_for(&browser, "[data-testid=stamp-picker] summary").await.click().await.unwrap();
+    let page = wait_for(&browser, "img[data-testid=page-preview]").await;
+    browser
+        .query(By::Css("img[data-testid=page-preview]"))
+        .with_filter(|image: WebElement| async move { Ok(image.prop("naturalWidth").await?.is_some_and(|w| w != "0")) })
+        .wait(std::time::Duration::from_secs(10), std::time::Duration::from_millis(100))
+        .first()
+        .await
+        .expect("the page picture never loaded");
+    page.click().await.unwrap();
+    wait_for(&browser, "[data-testid=stamp-box]").await;
     for (first, last, email, mobile) in [("Alice", "Martin", "alice@client.fr", "+33611111111"), ("Bruno", "Lefèvre", "bruno@client.fr", "+33622222222")] {
         for (placeholder, value) in [("Prénom", first), ("Nom", last), ("Adresse e-mail", email), ("+33612345678", mobile)] {
             wait_for(&browser, &format!("input[placeholder='{placeholder}']")).await.send_keys(value).await.unwrap();
@@ -110,6 +122,13 @@ async fn two_signers_sign_in_sequence_on_their_phones_and_a_refusal_ends_another
     let (mut api, _) = launch_collection(&server, "Préparée par l'API").await;
     let title = "Lettre de mission 2026".to_owned();
     let preparer = prepare_in_browser(&chromedriver, &server, &title).await;
+    let me = api.run("{ me { memberships { cabinetId } } }", json!({})).await;
+    let listed = api
+        .run("query($c: UUID!) { collections(cabinetId: $c, first: 10) { edges { node { title signers { email stamp { page width height } } } } } }", json!({ "c": me["me"]["memberships"][0]["cabinetId"] }))
+        .await;
+    let prepared = listed["collections"]["edges"].as_array().unwrap().iter().find(|e| e["node"]["title"] == title.as_str()).expect("the collection").clone();
+    assert_eq!(prepared["node"]["signers"][0]["stamp"], json!({ "page": 1, "width": 180.0, "height": 60.0 }), "Alice's stamp, placed on the page");
+    assert_eq!(prepared["node"]["signers"][1]["stamp"], json!(null));
 
     let alice = chromedriver.browser(PHONE.0, PHONE.1).await;
     sign_on_phone(&alice, &mut api, "alice@client.fr", "+33611111111", &title, "alice").await;

@@ -602,3 +602,38 @@ fn hex_sha256(bytes: &[u8]) -> String {
     use sha2::Digest;
     sha2::Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
 }
+
+#[sqlx::test(migrator = "paraphe_server::db::MIGRATOR")]
+async fn the_preparer_sees_pages_as_pictures_to_place_stamps(db: PgPool) {
+    let server = TestServer::start(db.clone()).await;
+    let firm = firm(&db, "apercu", true).await;
+    let mut preparer = server.login(&firm.accountant_email, PASSWORD).await;
+    let id = draft(&mut preparer, firm.cabinet, "SEQUENTIAL", &[]).await;
+    let document = preparer.data(COLLECTION, json!({ "id": id })).await["collection"]["documents"][0]["id"].as_str().unwrap().to_owned();
+    let page = |n: &str| format!("/api/collections/{id}/documents/{document}/pages/{n}");
+    let get = |path: String, cookie: Option<String>| {
+        let request = reqwest::Client::new().get(server.url(&path));
+        match cookie {
+            Some(cookie) => request.header("cookie", cookie),
+            None => request,
+        }
+        .send()
+    };
+    let first = get(page("1.png"), preparer.cookie.clone()).await.unwrap();
+    assert_eq!(first.status(), 200);
+    assert_eq!(first.headers()["content-type"], "image/png");
+    let png = first.bytes().await.unwrap();
+    assert!(png.starts_with(b"\x89PNG\r\n\x1a\n"));
+    // 72 dpi: one pixel per PDF point (an A4 page is 595 × 842 points).
+    let (width, height) = (u32::from_be_bytes(png[16..20].try_into().unwrap()), u32::from_be_bytes(png[20..24].try_into().unwrap()));
+    assert!((590..=600).contains(&width) && (837..=847).contains(&height), "{width}×{height}");
+    assert_eq!(get(page("2.png"), preparer.cookie.clone()).await.unwrap().status(), 404, "a page the document does not have");
+    assert_eq!(get(page("1"), preparer.cookie.clone()).await.unwrap().status(), 404);
+    assert_eq!(get(page("1.png"), None).await.unwrap().status(), 401);
+    let stranger = server.login(&firm_stranger(&db).await, PASSWORD).await;
+    assert_eq!(get(page("1.png"), stranger.cookie.clone()).await.unwrap().status(), 404, "another cabinet sees nothing");
+}
+
+async fn firm_stranger(db: &PgPool) -> String {
+    firm(db, "ailleurs", true).await.accountant_email
+}

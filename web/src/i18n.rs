@@ -119,6 +119,10 @@ pub const MEMBERS: &str = "Membres";
 pub const CONTACTS: &str = "Contacts";
 pub const NEW_PERSON: &str = "Ou une nouvelle personne (enregistrée dans vos contacts)";
 pub const ADD: &str = "Ajouter";
+pub const STAMP_TITLE: &str = "Cachet visible (facultatif)";
+pub const STAMP_HELP: &str = "Cliquez sur la page à l'endroit du cachet du prochain signataire ajouté ; sans clic, la signature reste invisible.";
+pub const STAMP_PAGE: &str = "Page";
+pub const STAMP_NONE: &str = "Sans cachet";
 
 pub fn level_label(level: i64) -> &'static str {
     match level {

@@ -17,6 +17,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/api/signer/{token}/documents/{document_id}", get(signer_document))
         .route("/api/collections/{collection_id}/documents/{document_id}", get(preparer_document))
+        .route("/api/collections/{collection_id}/documents/{document_id}/pages/{page}", get(page_preview))
         .route("/api/collections/{collection_id}/proof.zip", get(proof_file))
 }
 
@@ -93,6 +94,29 @@ async fn proof_file(State(state): State<AppState>, ConnectInfo(peer): ConnectInf
         zip,
     )
         .into_response()
+}
+
+/// A page of a document as a PNG at 72 dpi (a pixel per PDF point), where the preparer
+/// places visible stamps.
+async fn page_preview(State(state): State<AppState>, headers: HeaderMap, Path((collection_id, document_id, page)): Path<(Uuid, Uuid, String)>) -> Response {
+    if let Err(response) = preparer(&state, &headers, collection_id).await {
+        return response;
+    }
+    let Some(page) = page.strip_suffix(".png").and_then(|p| p.parse::<u32>().ok()) else { return error(ApiError::not_found()) };
+    let row: Result<Option<(i32, Option<Vec<u8>>)>, sqlx::Error> =
+        sqlx::query_as("SELECT pages, content FROM collection_documents WHERE id = $1 AND collection_id = $2").bind(document_id).bind(collection_id).fetch_optional(&state.db).await;
+    let content = match row {
+        Ok(Some((pages, Some(content)))) if page >= 1 && page as i64 <= i64::from(pages) => content,
+        Ok(Some((_, None))) => return error(ApiError::new(ErrorCode::CollectionClosed, "documents supprimés un mois après la fin de la demande")),
+        Ok(_) => return error(ApiError::not_found()),
+        Err(e) => return error(ApiError::internal(&e)),
+    };
+    let pdftoppm = state.config.pdftoppm.clone();
+    match tokio::task::spawn_blocking(move || crate::signing::preview::page_png(&pdftoppm, &content, page, 72)).await {
+        Ok(Ok(png)) => ([(header::CONTENT_TYPE, "image/png"), (header::CACHE_CONTROL, "private, max-age=300")], png).into_response(),
+        Ok(Err(detail)) => error(ApiError::internal(&detail)),
+        Err(e) => error(ApiError::internal(&e)),
+    }
 }
 
 async fn preparer_document(State(state): State<AppState>, headers: HeaderMap, Path((collection_id, document_id)): Path<(Uuid, Uuid)>) -> Response {

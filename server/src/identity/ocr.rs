@@ -50,27 +50,7 @@ pub fn read_text(tesseract: &Path, image: &[u8]) -> Result<String, OcrError> {
 
 /// Renders the first page of a PDF as a PNG (poppler's pdftoppm), for documents sent as PDF.
 pub fn pdf_first_page(pdftoppm: &Path, pdf: &[u8]) -> Result<Vec<u8>, OcrError> {
-    let tool = |detail: String| OcrError::Tool { program: "pdftoppm", detail };
-    let dir = std::env::temp_dir().join(format!("paraphe-ocr-{}", uuid::Uuid::new_v4()));
-    std::fs::create_dir_all(&dir).map_err(|e| tool(e.to_string()))?;
-    let result = (|| {
-        let input = dir.join("in.pdf");
-        std::fs::write(&input, pdf).map_err(|e| tool(e.to_string()))?;
-        let status = Command::new(pdftoppm)
-            .args(["-r", "300", "-png", "-singlefile", "-f", "1", "-l", "1"])
-            .arg(&input)
-            .arg(dir.join("page"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status()
-            .map_err(|e| tool(e.to_string()))?;
-        if !status.success() {
-            return Err(tool(format!("exit status {status}")));
-        }
-        std::fs::read(dir.join("page.png")).map_err(|e| tool(e.to_string()))
-    })();
-    let _ = std::fs::remove_dir_all(&dir);
-    result
+    crate::signing::preview::page_png(pdftoppm, pdf, 1, 300).map_err(|detail| OcrError::Tool { program: "pdftoppm", detail })
 }
 
 /// The MRZ in OCR output: the text as read, then the repaired text.

@@ -6,6 +6,7 @@ pub mod cms;
 pub mod levels;
 pub mod oids;
 pub mod pdf;
+pub mod preview;
 pub mod stamp;
 pub mod text_pdf;
 pub mod validation;

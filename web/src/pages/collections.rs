@@ -12,6 +12,38 @@ use crate::api::{signer_choices, AddSigner, CancelCollection, Collection, Collec
 use crate::i18n;
 use crate::session::Session;
 
+const STAMP_WIDTH: f64 = 180.0;
+const STAMP_HEIGHT: f64 = 60.0;
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Stamp {
+    page: i64,
+    x: f64,
+    y: f64,
+    page_width: f64,
+    page_height: f64,
+}
+
+/// The stamp centred where the page picture was clicked, kept inside the page. The
+/// picture is rendered at 72 dpi: its natural size is the page's, in points.
+fn stamp_at(ev: &leptos::ev::MouseEvent, page: i64) -> Option<Stamp> {
+    let image: web_sys::HtmlImageElement = leptos::prelude::event_target(ev);
+    let (natural_width, natural_height) = (f64::from(image.natural_width()), f64::from(image.natural_height()));
+    let (shown_width, shown_height) = (f64::from(image.client_width()), f64::from(image.client_height()));
+    if natural_width < STAMP_WIDTH || natural_height < STAMP_HEIGHT || shown_width <= 0.0 || shown_height <= 0.0 {
+        return None;
+    }
+    let x = f64::from(ev.offset_x()) * natural_width / shown_width - STAMP_WIDTH / 2.0;
+    let from_top = f64::from(ev.offset_y()) * natural_height / shown_height - STAMP_HEIGHT / 2.0;
+    Some(Stamp {
+        page,
+        x: x.clamp(0.0, natural_width - STAMP_WIDTH).round(),
+        y: (natural_height - from_top - STAMP_HEIGHT).clamp(0.0, natural_height - STAMP_HEIGHT).round(),
+        page_width: natural_width,
+        page_height: natural_height,
+    })
+}
+
 fn euros(cents: i64) -> String {
     format!("{},{:02} €", cents / 100, cents.abs() % 100)
 }
@@ -135,6 +167,13 @@ pub fn CollectionPage() -> impl IntoView {
     });
     let level = RwSignal::new(1i64);
     let picked = RwSignal::new(String::new());
+    // Where the next signer's visible stamp goes: page, and the rectangle in points from
+    // the page's bottom-left corner, with the page's size for drawing it.
+    let stamp = RwSignal::new(None::<Stamp>);
+    let stamp_page = RwSignal::new(1i64);
+    let stamp_input = move || {
+        stamp.get_untracked().map(|s| add_signer::StampInput { page: s.page, x: s.x, y: s.y, width: STAMP_WIDTH, height: STAMP_HEIGHT })
+    };
     let add_picked = move |_| {
         let choice = picked.get_untracked();
         let (user_id, contact_id) = match choice.split_once(':') {
@@ -142,10 +181,11 @@ pub fn CollectionPage() -> impl IntoView {
             Some(("contact", id)) => (None, Some(id.to_owned())),
             _ => return,
         };
-        let signer = add_signer::SignerInput { me: false, user_id, contact_id, first_name: None, last_name: None, email: None, mobile: None, level: level.get_untracked(), stamp: None };
+        let signer = add_signer::SignerInput { me: false, user_id, contact_id, first_name: None, last_name: None, email: None, mobile: None, level: level.get_untracked(), stamp: stamp_input() };
         act(Box::pin(async move {
             api::run::<AddSigner>(add_signer::Variables { collection_id: id(), signer }).await?;
             picked.set(String::new());
+            stamp.set(None);
             Ok(())
         }));
     };
@@ -165,19 +205,24 @@ pub fn CollectionPage() -> impl IntoView {
             email: Some(email.get_untracked()),
             mobile: Some(mobile.get_untracked()),
             level: level.get_untracked(),
-            stamp: None,
+            stamp: stamp_input(),
         };
         act(Box::pin(async move {
             api::run::<AddSigner>(add_signer::Variables { collection_id: id(), signer }).await?;
             for field in [first, last, email, mobile] {
                 field.set(String::new());
             }
+            stamp.set(None);
             Ok(())
         }));
     };
     let add_me = move |_| {
-        let signer = add_signer::SignerInput { me: true, user_id: None, contact_id: None, first_name: None, last_name: None, email: None, mobile: None, level: level.get_untracked(), stamp: None };
-        act(Box::pin(async move { api::run::<AddSigner>(add_signer::Variables { collection_id: id(), signer }).await.map(|_| ()) }));
+        let signer = add_signer::SignerInput { me: true, user_id: None, contact_id: None, first_name: None, last_name: None, email: None, mobile: None, level: level.get_untracked(), stamp: stamp_input() };
+        act(Box::pin(async move {
+            api::run::<AddSigner>(add_signer::Variables { collection_id: id(), signer }).await?;
+            stamp.set(None);
+            Ok(())
+        }));
     };
     let launch = move |_| act(Box::pin(async move { api::run::<LaunchCollection>(launch_collection::Variables { id: id() }).await.map(|_| ()) }));
     let remind = move |_| act(Box::pin(async move { api::run::<RemindCollection>(remind_collection::Variables { id: id() }).await.map(|_| ()) }));
@@ -273,6 +318,36 @@ pub fn CollectionPage() -> impl IntoView {
                             }
                         }).collect_view()}
                     </ol>
+                    {draft.then(|| {
+                        let first_document = c.documents.iter().find(|d| !matches!(d.kind, collection::DocumentKind::ATTACHMENT)).map(|d| (d.id.clone(), d.pages));
+                        first_document.map(|(document_id, pages)| {
+                            let collection_id = collection_id.clone();
+                            view! {
+                                <details class="stamp-picker" data-testid="stamp-picker">
+                                    <summary>{i18n::STAMP_TITLE}</summary>
+                                    <p class="muted">{i18n::STAMP_HELP}</p>
+                                    <label for="stamp-page">{i18n::STAMP_PAGE}</label>
+                                    <input id="stamp-page" type="number" min="1" max=pages.to_string() prop:value=move || stamp_page.get().to_string()
+                                        on:input=move |ev| { stamp_page.set(event_target_value(&ev).parse().unwrap_or(1).clamp(1, pages)); stamp.set(None); } />
+                                    <button type="button" class="link" on:click=move |_| stamp.set(None)>{i18n::STAMP_NONE}</button>
+                                    <div class="page-preview">
+                                        <img data-testid="page-preview" alt=i18n::STAMP_TITLE
+                                            src=move || format!("/api/collections/{}/documents/{}/pages/{}.png", collection_id, document_id, stamp_page.get())
+                                            on:click=move |ev| stamp.set(stamp_at(&ev, stamp_page.get_untracked())) />
+                                        {move || stamp.get().map(|s| view! {
+                                            <div class="stamp-box" data-testid="stamp-box" style=format!(
+                                                "left:{:.2}%;top:{:.2}%;width:{:.2}%;height:{:.2}%",
+                                                s.x / s.page_width * 100.0,
+                                                (s.page_height - s.y - STAMP_HEIGHT) / s.page_height * 100.0,
+                                                STAMP_WIDTH / s.page_width * 100.0,
+                                                STAMP_HEIGHT / s.page_height * 100.0,
+                                            )></div>
+                                        })}
+                                    </div>
+                                </details>
+                            }
+                        })
+                    })}
                     {draft.then(|| view! {
                         <label for="signer-level">{i18n::LEVEL}</label>
                         <select id="signer-level" on:change=move |ev| level.set(event_target_value(&ev).parse().unwrap_or(1))>
