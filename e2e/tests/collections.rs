@@ -37,6 +37,14 @@ async fn sign_on_phone(browser: &WebDriver, api: &mut Api, email: &str, mobile: 
     browser.goto(signer_link(&invitation)).await.unwrap();
     let heading = wait_for(browser, "[data-testid=collection-title]").await.text().await.unwrap();
     assert_eq!(heading.trim(), title);
+    // The pages are there to read, as pictures.
+    browser
+        .query(By::Css("img[data-testid=document-page]"))
+        .with_filter(|image: WebElement| async move { Ok(image.prop("naturalWidth").await?.is_some_and(|w| w != "0")) })
+        .wait(std::time::Duration::from_secs(15), std::time::Duration::from_millis(100))
+        .first()
+        .await
+        .expect("the document's page never showed");
     screenshot(browser, &format!("{shot}-read-phone")).await;
     wait_for(browser, "[data-testid=accept-documents]").await.click().await.unwrap();
     wait_for(browser, "[data-testid=send-code]").await.click().await.unwrap();

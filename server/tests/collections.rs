@@ -111,6 +111,13 @@ async fn two_outside_signers_in_sequence_sign_and_everybody_gets_the_signed_pdf(
     let unsigned = download(&server, session["signingSession"]["documents"][0]["url"].as_str().unwrap()).await;
     assert_eq!(unsigned.status(), 200);
     assert_eq!(unsigned.bytes().await.unwrap().to_vec(), sample_pdf());
+    // The pages as pictures, to read on any phone.
+    let document_url = session["signingSession"]["documents"][0]["url"].as_str().unwrap().to_owned();
+    let page = download(&server, &format!("{document_url}/pages/1.png")).await;
+    assert_eq!(page.status(), 200);
+    assert!(page.bytes().await.unwrap().starts_with(b"\x89PNG"));
+    assert_eq!(download(&server, &format!("{document_url}/pages/2.png")).await.status(), 404);
+    assert_eq!(download(&server, "/api/signer/forged/documents/00000000-0000-0000-0000-000000000000/pages/1.png").await.status(), 404);
     assert!(smtp.messages().iter().all(|m| m.to != "bruno@client.fr"), "bruno invited too early");
 
     // A wrong code first: counted, nothing signed.

@@ -16,6 +16,7 @@ use crate::http::{authenticate, edge_error, session_token};
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/api/signer/{token}/documents/{document_id}", get(signer_document))
+        .route("/api/signer/{token}/documents/{document_id}/pages/{page}", get(signer_page))
         .route("/api/collections/{collection_id}/documents/{document_id}", get(preparer_document))
         .route("/api/collections/{collection_id}/documents/{document_id}/pages/{page}", get(page_preview))
         .route("/api/collections/{collection_id}/proof.zip", get(proof_file))
@@ -96,6 +97,29 @@ async fn proof_file(State(state): State<AppState>, ConnectInfo(peer): ConnectInf
         .into_response()
 }
 
+/// A page as the signer reads it on a phone: a PNG at 110 dpi (no PDF viewer needed).
+async fn signer_page(State(state): State<AppState>, Path((token, document_id, page)): Path<(String, Uuid, String)>) -> Response {
+    let Some(page) = page.strip_suffix(".png").and_then(|p| p.parse::<u32>().ok()).filter(|p| *p >= 1) else { return error(ApiError::not_found()) };
+    let content = match super::signer::document(&state.db, &token, document_id).await {
+        Ok((_, content)) => content,
+        Err(e) => return error(e.into()),
+    };
+    page_png(&state, content, page, 110).await
+}
+
+/// Renders one page; a page the document does not have is `NOT_FOUND`.
+async fn page_png(state: &AppState, content: Vec<u8>, page: u32, dpi: u32) -> Response {
+    let pdftoppm = state.config.pdftoppm.clone();
+    match tokio::task::spawn_blocking(move || crate::signing::preview::page_png(&pdftoppm, &content, page, dpi)).await {
+        Ok(Ok(png)) => ([(header::CONTENT_TYPE, "image/png"), (header::CACHE_CONTROL, "private, max-age=300")], png).into_response(),
+        Ok(Err(detail)) => {
+            tracing::warn!(%detail, page, "page rendering failed");
+            error(ApiError::not_found())
+        }
+        Err(e) => error(ApiError::internal(&e)),
+    }
+}
+
 /// A page of a document as a PNG at 72 dpi (a pixel per PDF point), where the preparer
 /// places visible stamps.
 async fn page_preview(State(state): State<AppState>, headers: HeaderMap, Path((collection_id, document_id, page)): Path<(Uuid, Uuid, String)>) -> Response {
@@ -111,12 +135,7 @@ async fn page_preview(State(state): State<AppState>, headers: HeaderMap, Path((c
         Ok(_) => return error(ApiError::not_found()),
         Err(e) => return error(ApiError::internal(&e)),
     };
-    let pdftoppm = state.config.pdftoppm.clone();
-    match tokio::task::spawn_blocking(move || crate::signing::preview::page_png(&pdftoppm, &content, page, 72)).await {
-        Ok(Ok(png)) => ([(header::CONTENT_TYPE, "image/png"), (header::CACHE_CONTROL, "private, max-age=300")], png).into_response(),
-        Ok(Err(detail)) => error(ApiError::internal(&detail)),
-        Err(e) => error(ApiError::internal(&e)),
-    }
+    page_png(&state, content, page, 72).await
 }
 
 async fn preparer_document(State(state): State<AppState>, headers: HeaderMap, Path((collection_id, document_id)): Path<(Uuid, Uuid)>) -> Response {

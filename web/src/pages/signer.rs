@@ -13,6 +13,9 @@ use crate::i18n;
 
 type Session = signing_session::SigningSessionSigningSession;
 
+/// Longer documents are read through their PDF link.
+const MAX_PAGES_SHOWN: i64 = 30;
+
 #[component]
 pub fn SignerPage() -> impl IntoView {
     let params = use_params_map();
@@ -79,6 +82,12 @@ pub fn SignerPage() -> impl IntoView {
                     <li class="document">
                         <a href=d.url.clone() target="_blank" rel="noopener" data-testid="document-link">{d.filename.clone()}</a>
                         <span class="muted">{format!(" — {} · {}", label, i18n::pages(d.pages))}</span>
+                        // Pages as pictures: readable on any phone, without a PDF viewer.
+                        <div class="pages">
+                            {(1..=d.pages.min(MAX_PAGES_SHOWN)).map(|n| view! {
+                                <img class="page" loading="lazy" data-testid="document-page" src=format!("{}/pages/{n}.png", d.url) alt=format!("{} — page {n}", d.filename) />
+                            }).collect_view()}
+                        </div>
                     </li>
                 }
             })
