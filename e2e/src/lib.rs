@@ -176,6 +176,17 @@ pub async fn wait_for(driver: &WebDriver, css: &str) -> WebElement {
         .unwrap_or_else(|e| panic!("`{css}` never appeared: {e}"))
 }
 
+/// Waits for the first picture matching `css` to have loaded (a natural width).
+pub async fn wait_for_picture(driver: &WebDriver, css: &str) -> WebElement {
+    driver
+        .query(By::Css(css))
+        .with_filter(|image: WebElement| async move { Ok(image.prop("naturalWidth").await?.is_some_and(|w| w != "0")) })
+        .wait(Duration::from_secs(15), Duration::from_millis(100))
+        .first()
+        .await
+        .unwrap_or_else(|e| panic!("`{css}` never showed a picture: {e}"))
+}
+
 /// Waits until nothing matches `css`.
 pub async fn wait_gone(driver: &WebDriver, css: &str) {
     driver

@@ -38,13 +38,7 @@ async fn sign_on_phone(browser: &WebDriver, api: &mut Api, email: &str, mobile: 
     let heading = wait_for(browser, "[data-testid=collection-title]").await.text().await.unwrap();
     assert_eq!(heading.trim(), title);
     // The pages are there to read, as pictures.
-    browser
-        .query(By::Css("img[data-testid=document-page]"))
-        .with_filter(|image: WebElement| async move { Ok(image.prop("naturalWidth").await?.is_some_and(|w| w != "0")) })
-        .wait(std::time::Duration::from_secs(15), std::time::Duration::from_millis(100))
-        .first()
-        .await
-        .expect("the document's page never showed");
+    paraphe_e2e::wait_for_picture(browser, "img[data-testid=document-page]").await;
     screenshot(browser, &format!("{shot}-read-phone")).await;
     wait_for(browser, "[data-testid=accept-documents]").await.click().await.unwrap();
     wait_for(browser, "[data-testid=send-code]").await.click().await.unwrap();
@@ -83,15 +77,7 @@ async fn prepare_in_browser(chromedriver: &Chromedriver, server: &Server, title:
     wait_for(&browser, "[data-testid=document-row]").await;
     // Alice's visible stamp, placed with a click on the page's picture.
     wait_for(&browser, "[data-testid=stamp-picker] summary").await.click().await.unwrap();
-    let page = wait_for(&browser, "img[data-testid=page-preview]").await;
-    browser
-        .query(By::Css("img[data-testid=page-preview]"))
-        .with_filter(|image: WebElement| async move { Ok(image.prop("naturalWidth").await?.is_some_and(|w| w != "0")) })
-        .wait(std::time::Duration::from_secs(10), std::time::Duration::from_millis(100))
-        .first()
-        .await
-        .expect("the page picture never loaded");
-    page.click().await.unwrap();
+    paraphe_e2e::wait_for_picture(&browser, "img[data-testid=page-preview]").await.click().await.unwrap();
     wait_for(&browser, "[data-testid=stamp-box]").await;
     for (first, last, email, mobile) in [("Alice", "Martin", "alice@client.fr", "+33611111111"), ("Bruno", "Lefèvre", "bruno@client.fr", "+33622222222")] {
         for (placeholder, value) in [("Prénom", first), ("Nom", last), ("Adresse e-mail", email), ("+33612345678", mobile)] {
