@@ -405,8 +405,7 @@ async fn outside_signer_collection(server: &TestServer, smtp: &SmtpSink, prepare
 }
 
 fn token_in(body: &str) -> String {
-    let start = body.find("/signer/").expect("no signer link") + "/signer/".len();
-    body[start..].chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_').collect()
+    common::Mail { to: String::new(), from: String::new(), subject: String::new(), body: body.to_owned() }.signer_token()
 }
 
 #[sqlx::test(migrator = "paraphe_server::db::MIGRATOR")]

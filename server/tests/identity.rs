@@ -341,6 +341,8 @@ async fn an_external_provider_gets_signed_requests_and_only_its_signed_callback_
     assert_eq!(approved.json::<Value>().await.unwrap()["status"], "approved");
     assert_eq!(callback("approved", Some(SECRET)).await.unwrap().status(), 200, "a retried callback is harmless");
     assert_eq!(callback("rejected", Some(SECRET)).await.unwrap().status(), 409, "a decision stands");
+    let unknown = callback("maybe", Some(SECRET)).await.unwrap().json::<Value>().await.unwrap();
+    assert_eq!(unknown["errors"][0]["extensions"]["code"], "VALIDATION", "a decision is approved or rejected");
     let (decided_by, by): (Option<uuid::Uuid>, Value) = sqlx::query_as(
         "SELECT v.decided_by, e.detail FROM identity_verifications v JOIN identity_events e ON e.verification_id = v.id AND e.kind = 'approved' WHERE v.id = $1::uuid",
     )

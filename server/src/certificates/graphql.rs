@@ -64,10 +64,9 @@ impl PersonalCertificate {
         self.0.id
     }
     async fn level(&self) -> CertificateLevel {
-        if self.0.level == "qcp" {
-            CertificateLevel::Qcp
-        } else {
-            CertificateLevel::Lcp
+        match self.0.level() {
+            crate::pki::Level::Qcp => CertificateLevel::Qcp,
+            _ => CertificateLevel::Lcp,
         }
     }
     async fn status(&self) -> CertificateStatus {

@@ -140,10 +140,6 @@ impl CertificateRow {
         }
     }
 
-    pub fn is_live(&self, now: DateTime<Utc>) -> bool {
-        self.revoked_at.is_none() && self.not_after > now
-    }
-
     pub fn parsed(&self) -> Result<Certificate> {
         Certificate::from_der(&self.certificate).map_err(|e| CertificateError::Internal(e.to_string()))
     }

@@ -111,8 +111,7 @@ pub async fn latest(db: &PgPool, user_id: Uuid) -> Result<Option<QcpRequest>> {
 }
 
 async fn lock_owned(conn: &mut PgConnection, user_id: Uuid, id: Uuid) -> Result<QcpRow> {
-    sqlx::query("SELECT 1 FROM qcp_requests WHERE id = $1 FOR UPDATE").bind(id).execute(&mut *conn).await?;
-    sqlx::query_as(&format!("{SELECT} WHERE q.id = $1 AND q.user_id = $2 AND q.cancelled_at IS NULL"))
+    sqlx::query_as(&format!("{SELECT} WHERE q.id = $1 AND q.user_id = $2 AND q.cancelled_at IS NULL FOR UPDATE OF q"))
         .bind(id)
         .bind(user_id)
         .fetch_optional(&mut *conn)
