@@ -104,7 +104,7 @@ ensure_redis() {
 # The outside validators the signing tests call: poppler's pdfsig, NSS's certutil,
 # openssl, and pyHanko in a private virtualenv under .data/.
 ensure_validators() {
-  apt_install poppler-utils libnss3-tools openssl
+  apt_install poppler-utils libnss3-tools openssl qpdf
   local venv="$ROOT/.data/venv"
   if [ ! -x "$venv/bin/python" ]; then
     python3 -m venv --help >/dev/null 2>&1 || apt_install python3-venv

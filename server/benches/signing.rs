@@ -11,12 +11,10 @@ use std::time::{Duration, Instant};
 use chrono::Utc;
 use der::EncodePem;
 use lopdf::{dictionary, Document, Object, Stream};
+use paraphe_server::keys::RawSigner;
 use paraphe_server::pki::{self, CaHierarchy, Level, PersonIdentity};
 use paraphe_server::signing::{self, SignatureRequest, SigningIdentity};
 use rand::RngCore;
-use rsa::pkcs1v15::SigningKey;
-use rsa::pkcs8::EncodePrivateKey;
-use rsa::signature::Signer;
 use sha2::{Digest, Sha256};
 
 fn document(pages: usize, image_bytes: usize) -> Vec<u8> {
@@ -95,20 +93,19 @@ fn main() {
         email: "claire@client.fr".into(),
         serial_number: "PARAPHE-BENCH".into(),
     };
-    let certificate = ca.issue_for_person(Level::Lcp, &person, &key.to_public_key()).expect("certificate");
+    let certificate = ca.issue_for_person(Level::Lcp, &person, key.public()).expect("certificate");
     let mut chain = vec![certificate];
     chain.extend(ca.chain_above(Level::Lcp));
     let pem = |c: &x509_cert::Certificate| c.to_pem(der::pem::LineEnding::LF).expect("pem");
     let key_path = dir.join("key.pem");
-    std::fs::write(&key_path, key.to_pkcs8_pem(der::pem::LineEnding::LF).expect("key pem").as_bytes()).expect("write");
+    std::fs::write(&key_path, der::pem::encode_string("PRIVATE KEY", der::pem::LineEnding::LF, &key.to_pkcs8_der().expect("key der")).expect("key pem").as_bytes()).expect("write");
     let cert_path = dir.join("cert.pem");
     std::fs::write(&cert_path, pem(&chain[0])).expect("write");
     let chain_path = dir.join("chain.pem");
     std::fs::write(&chain_path, format!("{}{}", pem(&chain[1]), pem(&chain[2]))).expect("write");
 
     let request = SignatureRequest { signer_name: person.common_name(), reason: None, location: None, time: Utc::now(), stamp: None };
-    let identity = SigningIdentity { key: &key, chain: &chain, time_stamper: None };
-    let rsa_signer = SigningKey::<Sha256>::new(key.clone());
+    let identity = SigningIdentity { key: &key, chain: &chain };
 
     let mut paraphe = Vec::new();
     let mut floor = Vec::new();
@@ -123,7 +120,7 @@ fn main() {
         // The floor: hashing the file once and one RSA signature, nothing else.
         floor.push(time(*runs, || {
             let digest = Sha256::digest(pdf);
-            std::hint::black_box(rsa_signer.sign(&digest));
+            std::hint::black_box(key.sign_sha256(&digest).expect("sign"));
         }));
         let parse = time(*runs, || {
             std::hint::black_box(lopdf::Document::load_mem(pdf).expect("parse"));

@@ -30,7 +30,7 @@ pub async fn build_state(db: PgPool, config: Config) -> anyhow::Result<AppState>
         Some(url) => EventBus::redis(url).await?,
         None => EventBus::in_process(),
     };
-    let pki = Pki::load_or_create(&db, &config.key_encryption_key, &config.public_url).await?;
+    let pki = config.pki(&db).await?;
     Ok(assemble(db, bus, config, Arc::new(pki)))
 }
 

@@ -12,7 +12,8 @@
 //! | `PARAPHE_SESSION_HOURS` | `12` | session lifetime |
 //! | `PARAPHE_KEY_ENCRYPTION_KEY` | unset | base64 of 32 random bytes: the key that seals the CAs' private keys in the database (`paraphe-server keys new-kek` makes one) |
 //! | `PARAPHE_KEY_ENCRYPTION_KEY_FILE` | `.data/key-encryption.key` | where the key is read from when the variable above is unset; created on first start for development |
-//! | `PARAPHE_SMTP_URL` | unset | `smtp://[user:password@]host[:port]`; emails go to the outbox folder when unset |
+//! | `PARAPHE_SMTP_URL` | unset | `smtp://[user:password@]host[:port]` (clear, to a trusted relay), `…?tls=required` (STARTTLS, port 587 by default), `smtps://…` (TLS, port 465 by default); percent-encode reserved characters in the password; emails go to the outbox folder when unset |
+//! | `PARAPHE_SMTP_CA_FILE` | unset | PEM certificates trusted for the relay beside the system's (a relay with a private CA) |
 //! | `PARAPHE_MAIL_FROM` | `no-reply@paraphe.localhost` | sender address (the cabinet's name is the sender name) |
 //! | `PARAPHE_SMS_GATEWAY_URL` | unset | HTTP SMS gateway (POST JSON `{to, text, reference}`); SMS go to the outbox folder when unset |
 //! | `PARAPHE_SMS_GATEWAY_TOKEN` | empty | bearer token for the SMS gateway |
@@ -27,6 +28,8 @@
 //! | `PARAPHE_SIGNER_KEY_POOL` | `32` | RSA keys kept ready for level-1 signers (generated in the background; 0 generates each on demand) |
 //! | `PARAPHE_IDENTITY_PROVIDER_URL` | unset | an external identity verification service: verifications that pass the automatic checks are sent there (POST JSON, signed) and its decision comes back to `/api/identity/provider/callback`; the operators' queue decides when unset |
 //! | `PARAPHE_IDENTITY_WEBHOOK_SECRET` | empty | the shared secret of that service: HMAC-SHA256 of each body, in `X-Paraphe-Signature: sha256=<hex>`, both ways |
+//! | `PARAPHE_TSA_URL` | unset | an outside RFC 3161 time-stamping authority (http:// or https://) for signature and document time-stamps; the instance's own unit when unset |
+//! | `PARAPHE_TSA_CA_FILE` | unset | PEM roots of that authority, added to what `pdf verify` trusts |
 //! | `RUST_LOG` | `info` | log filter; `PARAPHE_LOG_FORMAT=json` for JSON lines |
 
 use std::net::SocketAddr;
@@ -50,6 +53,9 @@ pub struct Config {
     pub ws_init_timeout: std::time::Duration,
     pub key_encryption_key: KeyEncryptionKey,
     pub smtp_url: Option<String>,
+    pub smtp_ca_file: Option<PathBuf>,
+    pub tsa_url: Option<String>,
+    pub tsa_ca_file: Option<PathBuf>,
     pub mail_from: String,
     pub sms_gateway_url: Option<String>,
     pub sms_gateway_token: String,
@@ -123,6 +129,9 @@ impl Config {
                 None => kek_from_file(&var("PARAPHE_KEY_ENCRYPTION_KEY_FILE").unwrap_or_else(|| ".data/key-encryption.key".into()).into())?,
             },
             smtp_url: var("PARAPHE_SMTP_URL"),
+            smtp_ca_file: var("PARAPHE_SMTP_CA_FILE").map(PathBuf::from),
+            tsa_url: var("PARAPHE_TSA_URL"),
+            tsa_ca_file: var("PARAPHE_TSA_CA_FILE").map(PathBuf::from),
             mail_from: var("PARAPHE_MAIL_FROM").unwrap_or_else(|| "no-reply@paraphe.localhost".into()),
             sms_gateway_url: var("PARAPHE_SMS_GATEWAY_URL"),
             sms_gateway_token: var("PARAPHE_SMS_GATEWAY_TOKEN").unwrap_or_default(),
@@ -176,6 +185,9 @@ impl Config {
                 TEST_KEK.get_or_init(|| KeyEncryptionKey::generate().0).clone()
             },
             smtp_url: None,
+            smtp_ca_file: None,
+            tsa_url: None,
+            tsa_ca_file: None,
             mail_from: "no-reply@paraphe.test".into(),
             sms_gateway_url: None,
             sms_gateway_token: String::new(),
@@ -194,11 +206,32 @@ impl Config {
         }
     }
 
+    /// The instance's certificate authorities (created on first start) and the
+    /// time-stamping authority this configuration names.
+    pub async fn pki(&self, db: &sqlx::PgPool) -> anyhow::Result<crate::pki::Pki> {
+        let pki = crate::pki::Pki::load_or_create(db, &self.key_encryption_key, &self.public_url).await?;
+        let Some(url) = &self.tsa_url else { return Ok(pki) };
+        let anchors = match &self.tsa_ca_file {
+            Some(path) => {
+                let pem = std::fs::read(path).with_context(|| format!("PARAPHE_TSA_CA_FILE {}", path.display()))?;
+                x509_cert::Certificate::load_pem_chain(&pem).with_context(|| format!("PARAPHE_TSA_CA_FILE {}", path.display()))?
+            }
+            None => Vec::new(),
+        };
+        Ok(pki.with_remote_tsa(crate::pki::remote_tsa::RemoteTsa::new(url, anchors).map_err(anyhow::Error::msg)?))
+    }
+
     /// The email and SMS transports this configuration names.
     pub fn transports(&self) -> anyhow::Result<(crate::notifications::EmailTransport, crate::notifications::SmsTransport)> {
         use crate::notifications::{EmailTransport, SmsTransport};
         let email = match &self.smtp_url {
-            Some(url) => EmailTransport::smtp(url)?,
+            Some(url) => {
+                let extra_roots = match &self.smtp_ca_file {
+                    Some(path) => Some(std::fs::read(path).with_context(|| format!("PARAPHE_SMTP_CA_FILE {}", path.display()))?),
+                    None => None,
+                };
+                EmailTransport::smtp(url, extra_roots.as_deref())?
+            }
             None => EmailTransport::Outbox(self.outbox_dir.clone()),
         };
         let sms = match &self.sms_gateway_url {

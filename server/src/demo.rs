@@ -8,7 +8,7 @@ use crate::accounts::{self, NewUser};
 use crate::cabinets;
 use crate::certificates;
 use crate::config::Config;
-use crate::pki::{Level, Pki};
+use crate::pki::Level;
 
 pub const CABINET_NAME: &str = "Cabinet Démo";
 pub const CABINET_SIREN: &str = "123456782";
@@ -73,7 +73,7 @@ async fn ensure_enrolled(db: &PgPool, config: &Config, user_id: Uuid, person: &D
     if certificates::live(&mut tx, user_id, Level::Lcp).await?.is_some() {
         return Ok(());
     }
-    let pki = Pki::load_or_create(db, &config.key_encryption_key, &config.public_url).await?;
+    let pki = config.pki(db).await?;
     let identity = certificates::person_of(&mut tx, user_id, person.first_name, person.last_name).await?;
     let certificate = certificates::issue(&mut tx, &pki, &config.key_encryption_key, user_id, Level::Lcp, &identity, None).await?;
     sqlx::query(

@@ -149,13 +149,13 @@ async fn main() -> anyhow::Result<()> {
                 })
                 .transpose()
                 .map_err(|e| anyhow::anyhow!("--visible {e}"))?;
-            let pki = Pki::load_or_create(&pool, &config.key_encryption_key, &config.public_url).await?;
+            let pki = config.pki(&pool).await?;
             sign_pdf(&pki, &input, &output, &name, level, pades, stamp).await?;
         }
         Command::Pdf(PdfCommand::Verify { file, json }) => {
-            let pki = Pki::load_or_create(&pool, &config.key_encryption_key, &config.public_url).await?;
+            let pki = config.pki(&pool).await?;
             let pdf = std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
-            let mut report = signing::validate(&pdf, std::slice::from_ref(&pki.hierarchy.root.certificate))
+            let mut report = signing::validate(&pdf, &pki.trust_anchors())
                 .map_err(|e| anyhow::anyhow!("{}: {e}", e.code()))?;
             pki.check_revocation(&mut report).await?;
             if json {
@@ -168,7 +168,7 @@ async fn main() -> anyhow::Result<()> {
             }
         }
         Command::Pki(PkiCommand::ExportRoots) => {
-            let pki = Pki::load_or_create(&pool, &config.key_encryption_key, &config.public_url).await?;
+            let pki = config.pki(&pool).await?;
             print!("{}", pki.hierarchy.roots_pem()?);
         }
         Command::Billing(BillingCommand::Credit { cabinet, cents, note }) => {
@@ -216,7 +216,7 @@ async fn sign_pdf(
     let certificate = match level {
         Level::Seal => {
             let cabinet = CabinetIdentity { name: name.to_owned(), siren: "123456782".into() };
-            pki.issue_for_cabinet(&cabinet, &key.to_public_key()).await?
+            pki.issue_for_cabinet(&cabinet, key.public()).await?
         }
         level => {
             let (first_name, last_name) = name.split_once(' ').unwrap_or((name, "TESTEUR"));
@@ -226,7 +226,7 @@ async fn sign_pdf(
                 email: "test@paraphe.invalid".into(),
                 serial_number: format!("PARAPHE-TEST-{}", uuid::Uuid::new_v4().simple()),
             };
-            pki.issue_for_person(level, &person, &key.to_public_key()).await?
+            pki.issue_for_person(level, &person, key.public()).await?
         }
     };
     let mut chain = vec![certificate];

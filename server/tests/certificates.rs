@@ -405,7 +405,7 @@ async fn outside_signer_collection(server: &TestServer, smtp: &SmtpSink, prepare
 }
 
 fn token_in(body: &str) -> String {
-    common::Mail { to: String::new(), from: String::new(), subject: String::new(), body: body.to_owned() }.signer_token()
+    common::Mail { body: body.to_owned(), ..Default::default() }.signer_token()
 }
 
 #[sqlx::test(migrator = "paraphe_server::db::MIGRATOR")]

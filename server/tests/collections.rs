@@ -245,7 +245,7 @@ async fn invitation_tokens(db: &PgPool) -> Vec<(String, String)> {
     .await
     .unwrap();
     rows.into_iter()
-        .map(|(body, mobile)| (Mail { to: String::new(), from: String::new(), subject: String::new(), body }.signer_token(), mobile))
+        .map(|(body, mobile)| (Mail { body, ..Default::default() }.signer_token(), mobile))
         .collect()
 }
 

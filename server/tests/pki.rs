@@ -65,7 +65,7 @@ fn person() -> PersonIdentity {
 
 async fn issue(server: &TestServer, level: Level) -> Certificate {
     let key = tokio::task::spawn_blocking(pki::generate_key).await.unwrap().unwrap();
-    server.pki.issue_for_person(level, &person(), &key.to_public_key()).await.unwrap()
+    server.pki.issue_for_person(level, &person(), key.public()).await.unwrap()
 }
 
 async fn ask_ocsp(server: &TestServer, scratch: &Scratch, leaf: &Path, level: Level) -> String {
@@ -110,7 +110,7 @@ async fn openssl_ocsp_sees_a_certificate_good_then_revoked(db: PgPool) {
     // A certificate of another PKI cannot be revoked here.
     let other = CaHierarchy::generate("http://elsewhere.invalid").unwrap();
     let key = pki::generate_key().unwrap();
-    let foreign = other.issue_for_person(Level::Lcp, &person(), &key.to_public_key()).unwrap();
+    let foreign = other.issue_for_person(Level::Lcp, &person(), key.public()).unwrap();
     let refused = server.pki.revoke(&foreign, RevocationReason::KeyCompromise).await;
     assert!(matches!(refused, Err(PkiError::UnknownCertificate)), "{refused:?}");
 }
@@ -121,7 +121,7 @@ async fn ocsp_answers_unknown_for_a_certificate_it_never_issued(db: PgPool) {
     let scratch = Scratch::new();
     // Same CA, but issued outside the registry (as a forger holding the CA key would).
     let key = tokio::task::spawn_blocking(pki::generate_key).await.unwrap().unwrap();
-    let stray = server.pki.hierarchy.issue_for_person(Level::Lcp, &person(), &key.to_public_key()).unwrap();
+    let stray = server.pki.hierarchy.issue_for_person(Level::Lcp, &person(), key.public()).unwrap();
     let leaf = scratch.pem("stray.pem", &[&stray]);
     let answer = ask_ocsp(&server, &scratch, &leaf, Level::Lcp).await;
     assert!(answer.contains(": unknown"), "{answer}");
@@ -148,7 +148,7 @@ async fn ocsp_refuses_garbage_and_foreign_cas(db: PgPool) {
     // A certificate of another PKI: this responder is not authoritative.
     let other = CaHierarchy::generate("http://elsewhere.invalid").unwrap();
     let key = pki::generate_key().unwrap();
-    let foreign = other.issue_for_person(Level::Lcp, &person(), &key.to_public_key()).unwrap();
+    let foreign = other.issue_for_person(Level::Lcp, &person(), key.public()).unwrap();
     let scratch = Scratch::new();
     let issuer = scratch.pem("foreign-issuer.pem", &[&other.lcp.certificate]);
     let leaf = scratch.pem("foreign.pem", &[&foreign]);

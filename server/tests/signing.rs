@@ -8,14 +8,15 @@ use std::sync::OnceLock;
 use chrono::Utc;
 use std::sync::Arc;
 
+use paraphe_server::pki::remote_tsa::RemoteTsa;
 use paraphe_server::pki::{self, CaHierarchy, Level, PersonIdentity, Pki, Registry};
 use paraphe_server::signing::validation::SignatureKind;
 use paraphe_server::signing::{self, PadesLevel, PdfError, SignatureRequest, SigningIdentity, VisibleStamp};
-use rsa::RsaPrivateKey;
+use paraphe_server::keys::MemoryKey;
 use x509_cert::Certificate;
 
 struct Signer {
-    key: RsaPrivateKey,
+    key: MemoryKey,
     chain: Vec<Certificate>,
     name: String,
 }
@@ -60,7 +61,7 @@ fn fixture() -> &'static Fixture {
                     email: format!("{}@client.fr", first.to_lowercase().replace('é', "e")),
                     serial_number: format!("PARAPHE-{}", uuid::Uuid::new_v4().simple()),
                 };
-                let certificate = runtime.block_on(pki.issue_for_person(*level, &person, &key.to_public_key())).unwrap();
+                let certificate = runtime.block_on(pki.issue_for_person(*level, &person, key.public())).unwrap();
                 let mut chain = vec![certificate];
                 chain.extend(pki.hierarchy.chain_above(*level));
                 Signer { key, chain, name: person.common_name() }
@@ -84,7 +85,15 @@ fn sign_with(pdf: &[u8], signer: &Signer, time_stamper: Option<&dyn signing::Tim
         time: Utc::now(),
         stamp: None,
     };
-    signing::sign(pdf, &request, &SigningIdentity { key: &signer.key, chain: &signer.chain, time_stamper })
+    let identity = SigningIdentity { key: &signer.key, chain: &signer.chain };
+    match time_stamper {
+        None => signing::sign(pdf, &request, &identity),
+        Some(stamper) => block_on(signing::sign_time_stamped(pdf, &request, &identity, stamper)),
+    }
+}
+
+fn block_on<F: std::future::Future>(future: F) -> F::Output {
+    tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(future)
 }
 
 fn corpus(folder: &str) -> Vec<PathBuf> {
@@ -523,7 +532,7 @@ fn revocation_shows_in_the_report_unless_a_time_stamp_proves_the_signature_came_
         email: "paul@client.fr".into(),
         serial_number: format!("PARAPHE-{}", uuid::Uuid::new_v4().simple()),
     };
-    let certificate = runtime.block_on(fixture.pki.issue_for_person(Level::Lcp, &person, &key.to_public_key())).unwrap();
+    let certificate = runtime.block_on(fixture.pki.issue_for_person(Level::Lcp, &person, key.public())).unwrap();
     let mut chain = vec![certificate.clone()];
     chain.extend(fixture.pki.hierarchy.chain_above(Level::Lcp));
     let signer = Signer { key, chain, name: person.common_name() };
@@ -632,7 +641,7 @@ fn a_visible_stamp_is_drawn_where_asked_and_every_validator_still_accepts() {
         cabinet: Some("Cabinet Démo".into()),
     };
     let request = |stamp: Option<VisibleStamp>| SignatureRequest { signer_name: signer.name.clone(), reason: None, location: None, time: Utc::now(), stamp };
-    let identity = SigningIdentity { key: &signer.key, chain: &signer.chain, time_stamper: None };
+    let identity = SigningIdentity { key: &signer.key, chain: &signer.chain };
     let visible = signing::sign(&original, &request(Some(stamp.clone())), &identity).unwrap();
     let invisible = signing::sign(&original, &request(None), &identity).unwrap();
     let problems = check_all_validators(&fixture.trust, &visible, "visible", 1);
@@ -657,8 +666,9 @@ fn a_visible_stamp_is_drawn_where_asked_and_every_validator_still_accepts() {
 /// A time-stamping authority that cannot be reached.
 struct UnreachableTsa;
 
+#[async_trait::async_trait]
 impl signing::TimeStamper for UnreachableTsa {
-    fn stamp(&self, _sha256_digest: &[u8]) -> Result<Vec<u8>, String> {
+    async fn stamp(&self, _sha256_digest: &[u8]) -> Result<Vec<u8>, String> {
         Err("connection refused".into())
     }
 }
@@ -669,6 +679,81 @@ fn an_unreachable_time_stamping_authority_fails_the_signature_with_a_stable_code
     let original = std::fs::read(&corpus("sign")[0]).unwrap();
     let error = sign_with(&original, &fixture.signers[0], Some(&UnreachableTsa)).expect_err("no B-T without a time-stamp");
     assert_eq!(error.code(), "TIMESTAMP_UNAVAILABLE");
-    let error = signing::time_stamp_document(&original, &UnreachableTsa).expect_err("no document time-stamp either");
+    let error = block_on(signing::time_stamp_document(&original, &UnreachableTsa)).expect_err("no document time-stamp either");
     assert_eq!(error.code(), "TIMESTAMP_UNAVAILABLE");
+}
+
+#[test]
+fn an_outside_time_stamping_authority_stamps_signatures_and_documents_when_configured() {
+    let fixture = fixture();
+    // Another instance plays the outside authority: its own root, its own unit.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let outside_url = format!("http://{}", listener.local_addr().unwrap());
+    let outside = CaHierarchy::generate(&outside_url).unwrap();
+    let outside_root_pem = outside.roots_pem().unwrap();
+    let outside_root = outside.root.certificate.clone();
+    let registry = Registry::in_memory_for(&outside);
+    serve_pki(listener, Arc::new(Pki::new(outside, registry)));
+
+    let remote = RemoteTsa::new(&format!("{outside_url}/pki/tsa"), vec![outside_root]).unwrap();
+    let ours = Pki::new(fixture.pki.hierarchy.clone(), Registry::in_memory_for(&fixture.pki.hierarchy)).with_remote_tsa(remote);
+    let original = std::fs::read(&corpus("sign")[0]).unwrap();
+    let signed = sign_with(&original, &fixture.signers[0], Some(&ours)).unwrap();
+    let stamped = block_on(signing::time_stamp_document(&signed, &ours)).unwrap();
+
+    // Valid against both roots; against ours alone, the time-stamps do not chain.
+    let report = signing::validate(&stamped, &ours.trust_anchors()).unwrap();
+    assert!(report.all_valid(), "{report:#?}");
+    assert!(report.signatures.iter().all(|s| s.time_stamp.is_some()), "{report:#?}");
+    let alone = signing::validate(&stamped, std::slice::from_ref(&fixture.pki.hierarchy.root.certificate)).unwrap();
+    assert!(!alone.all_valid(), "the outside authority vouched for the time, not ours");
+
+    let both = Trust::new(&format!("{}{}", fixture.pki.hierarchy.roots_pem().unwrap(), outside_root_pem));
+    let path = both.write("outside-tsa.pdf", &stamped);
+    let report = pyhanko(&both, &path).unwrap();
+    assert_eq!(report.len(), 2, "{report:?}");
+    assert_eq!(report[0]["bottom_line"], true, "{report:?}");
+    assert_eq!(report[0]["timestamp"], "trusted", "{report:?}");
+    assert_eq!(report[1]["kind"], "document_timestamp", "{report:?}");
+    assert_eq!(report[1]["bottom_line"], true, "{report:?}");
+}
+
+#[test]
+fn an_outside_authority_that_is_down_or_not_one_gives_timestamp_unavailable() {
+    let fixture = fixture();
+    let original = std::fs::read(&corpus("sign")[0]).unwrap();
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
+    // A port nobody listens on, then an address that answers something else than RFC 3161.
+    for url in [format!("http://{closed}/tsa"), format!("{}/pki/root.crl", fixture.base_url)] {
+        let ours = Pki::new(fixture.pki.hierarchy.clone(), Registry::in_memory_for(&fixture.pki.hierarchy))
+            .with_remote_tsa(RemoteTsa::new(&url, Vec::new()).unwrap());
+        let error = sign_with(&original, &fixture.signers[0], Some(&ours)).expect_err(&url);
+        assert_eq!(error.code(), "TIMESTAMP_UNAVAILABLE", "{url}: {error}");
+    }
+    assert!(RemoteTsa::new("ftp://tsa.example", Vec::new()).is_err());
+}
+
+#[test]
+fn qpdf_rewrites_with_object_streams_or_linearized_sign_and_validate() {
+    let fixture = fixture();
+    let mut problems = Vec::new();
+    for (i, path) in corpus("sign").iter().enumerate() {
+        for (tag, flag) in [("object-streams", "--object-streams=generate"), ("linearized", "--linearize")] {
+            let rewritten = fixture.trust.dir.join(format!("qpdf-{i}-{tag}.pdf"));
+            let status = run(Command::new("qpdf").arg(flag).arg(path).arg(&rewritten)).status;
+            assert!(matches!(status.code(), Some(0 | 3)), "qpdf {flag} {}", path.display());
+            let original = std::fs::read(&rewritten).unwrap();
+            let signed = sign_as(&original, &fixture.signers[0]).unwrap_or_else(|e| panic!("{} ({tag}): {e}", path.display()));
+            assert!(signed.starts_with(&original), "the original bytes stay as they were");
+            let report = signing::validate(&signed, std::slice::from_ref(&fixture.pki.hierarchy.root.certificate)).unwrap();
+            if !report.all_valid() {
+                problems.push(format!("{} ({tag}): {report:?}", path.display()));
+            }
+            let poppler = pdfsig(&fixture.trust, &fixture.trust.write(&format!("qpdf-{i}-{tag}-signed.pdf"), &signed));
+            if poppler.len() != 1 || !poppler[0].0 {
+                problems.push(format!("{} ({tag}): pdfsig says {poppler:?}", path.display()));
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{problems:#?}");
 }

@@ -218,7 +218,7 @@ pub async fn sign_agreement(db: &PgPool, pki: &Pki, config: &Config, user_id: Uu
     let unsigned = agreement::render(&holder.name(), &holder.email, &holder.mobile, &now.format("%d/%m/%Y").to_string())?;
     let key = super::generate_key().await?;
     let person = super::person_of(&mut tx, user_id, &holder.first_name, &holder.last_name).await?;
-    let certificate = pki.issue_for_person(Level::Lcp, &person, &key.to_public_key()).await?;
+    let certificate = pki.issue_for_person(Level::Lcp, &person, key.public()).await?;
     let mut chain = vec![certificate];
     chain.extend(pki.hierarchy.chain_above(Level::Lcp));
     let request = SignatureRequest { signer_name: holder.name(), reason: Some("Accord de souscription".into()), location: None, time: now, stamp: None };

@@ -25,7 +25,6 @@ pub mod qcp;
 use chrono::{DateTime, Utc};
 use der::Decode;
 use paraphe_shared::ErrorCode;
-use rsa::RsaPrivateKey;
 use serde_json::{json, Value};
 use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
@@ -33,7 +32,7 @@ use x509_cert::Certificate;
 
 use crate::graphql::context::RequestMeta;
 use crate::graphql::error::ApiError;
-use crate::keys::{KeyEncryptionKey, SealedKey};
+use crate::keys::{KeyEncryptionKey, MemoryKey, SealedKey};
 use crate::pki::{Level, PersonIdentity, Pki, PkiError, RevocationReason};
 
 #[derive(Debug, thiserror::Error)]
@@ -189,7 +188,7 @@ fn key_label(certificate_id: Uuid) -> String {
     format!("personal:{certificate_id}")
 }
 
-pub async fn generate_key() -> Result<RsaPrivateKey> {
+pub async fn generate_key() -> Result<MemoryKey> {
     tokio::task::spawn_blocking(crate::pki::generate_key).await.map_err(|e| CertificateError::Internal(e.to_string()))?.map_err(CertificateError::from)
 }
 
@@ -198,7 +197,7 @@ pub async fn generate_key() -> Result<RsaPrivateKey> {
 /// PKI records at once (a rolled-back issuance leaves an unused, unbound certificate).
 pub async fn issue(conn: &mut PgConnection, pki: &Pki, kek: &KeyEncryptionKey, user_id: Uuid, level: Level, person: &PersonIdentity, verification_id: Option<Uuid>) -> Result<CertificateRow> {
     let key = generate_key().await?;
-    let certificate = pki.issue_for_person(level, person, &key.to_public_key()).await?;
+    let certificate = pki.issue_for_person(level, person, key.public()).await?;
     let id = Uuid::new_v4();
     let sealed = kek.seal(&key, &key_label(id))?;
     sqlx::query(
@@ -237,7 +236,7 @@ pub async fn revoke(db: &PgPool, pki: &Pki, user_id: Uuid, id: Uuid, reason: Rev
 
 /// A holder's key and certificate chain, ready to sign.
 pub struct HolderKey {
-    pub key: RsaPrivateKey,
+    pub key: MemoryKey,
     pub chain: Vec<Certificate>,
 }
 

@@ -98,7 +98,7 @@ pub async fn build(db: &PgPool, pki: &Arc<Pki>, sealer: &Sealer, collection_id: 
     // The platform's seal: a key and a seal certificate made for this file.
     let key = tokio::task::spawn_blocking(crate::pki::generate_key).await.map_err(internal)?.map_err(internal)?;
     let seal = pki
-        .issue_for_cabinet(&CabinetIdentity { name: sealer.name.clone(), siren: sealer.siren.clone() }, &key.to_public_key())
+        .issue_for_cabinet(&CabinetIdentity { name: sealer.name.clone(), siren: sealer.siren.clone() }, key.public())
         .await
         .map_err(internal)?;
     let mut chain = vec![seal];
@@ -134,7 +134,7 @@ pub async fn build(db: &PgPool, pki: &Arc<Pki>, sealer: &Sealer, collection_id: 
         "files": files.iter().map(|(name, bytes)| json!({ "name": name, "sha256": hex::encode(Sha256::digest(bytes)) })).collect::<Vec<_>>(),
     });
     let manifest = serde_json::to_vec_pretty(&manifest).map_err(internal)?;
-    let signature = cms::detached(&Sha256::digest(&manifest), &key, &chain, Some(&**pki)).map_err(internal)?;
+    let signature = cms::detached_time_stamped(&Sha256::digest(&manifest), &key, &chain, &**pki).await.map_err(internal)?;
     files.push(("manifest.json".into(), manifest));
     files.push(("manifest.json.p7s".into(), signature));
 

@@ -153,7 +153,7 @@ async fn make_signer_key(db: &PgPool, pki: &Pki, kek: &KeyEncryptionKey, signer:
         email: signer.email.clone(),
         serial_number: format!("PARAPHE-S-{}", signer.id.simple()),
     };
-    let certificate = pki.issue_for_person(Level::Lcp, &person, &key.to_public_key()).await.map_err(|e| CollectionError::Internal(e.to_string()))?;
+    let certificate = pki.issue_for_person(Level::Lcp, &person, key.public()).await.map_err(|e| CollectionError::Internal(e.to_string()))?;
     let der = crate::pki::certificate_der(&certificate).map_err(|e| CollectionError::Internal(e.to_string()))?;
     let sealed = kek.seal(&key, &key_label(signer.id)).map_err(|e| CollectionError::Internal(e.to_string()))?;
     Ok((sealed, der))
@@ -393,13 +393,15 @@ pub async fn sign(db: &PgPool, pki: &std::sync::Arc<Pki>, kek: &KeyEncryptionKey
     let mut hashes = Vec::new();
     for (document_id, filename, content) in &documents {
         let Some(content) = content.clone() else { return Err(CollectionError::Internal(format!("document {document_id} has no content"))) };
-        let (pki, key, chain, request) = (pki.clone(), key.clone(), chain.clone(), request.clone());
-        // Parsing and rewriting a PDF is CPU work: keep it off the async threads.
-        let signed = tokio::task::spawn_blocking(move || {
-            signing::sign(&content, &request, &SigningIdentity { key: &*key, chain: &chain, time_stamper: Some(&*pki) })
+        let (key, chain, request) = (key.clone(), chain.clone(), request.clone());
+        // Parsing and rewriting a PDF is CPU work: keep it off the async threads. The
+        // time-stamp comes after, from a unit that may be across the network.
+        let prepared = tokio::task::spawn_blocking(move || {
+            signing::PreparedSignature::new(&content, &request, &SigningIdentity { key: &*key, chain: &chain })
         })
         .await
         .map_err(|e| CollectionError::Internal(e.to_string()))??;
+        let signed = prepared.time_stamped(&**pki).await?;
         let sha256 = Sha256::digest(&signed).to_vec();
         sqlx::query("UPDATE collection_documents SET content = $2, current_sha256 = $3 WHERE id = $1")
             .bind(document_id)

@@ -1,15 +1,17 @@
 //! Key custody. Two real stores: keys sealed at rest with AES-256-GCM under a key-encryption
 //! key (`sealed.rs`, the default: the database never holds a private key in clear), and
 //! keys generated on a PKCS#11 token that never leave it (`pkcs11.rs`, tested against
-//! SoftHSM2). Signing code sees only [`RawSigner`], whichever holds the key.
+//! SoftHSM2). Keys opened from their sealed form are [`MemoryKey`]s. Signing code sees only
+//! [`RawSigner`], whichever holds the key.
 
+mod memory;
 pub mod pkcs11;
 pub mod pool;
 mod sealed;
 
-use rsa::{Pkcs1v15Sign, RsaPrivateKey, RsaPublicKey};
-use sha2::{Digest, Sha256};
+use rsa::RsaPublicKey;
 
+pub use memory::MemoryKey;
 pub use sealed::{KeyEncryptionKey, SealedKey};
 
 #[derive(Debug, thiserror::Error)]
@@ -29,17 +31,4 @@ pub trait RawSigner: Send + Sync {
     fn public_key(&self) -> Result<RsaPublicKey, KeyError>;
     /// Signs `message` (hashed with SHA-256 by the signer).
     fn sign_sha256(&self, message: &[u8]) -> Result<Vec<u8>, KeyError>;
-}
-
-/// A key held in memory (opened from its sealed form, or a throw-away test key).
-impl RawSigner for RsaPrivateKey {
-    fn public_key(&self) -> Result<RsaPublicKey, KeyError> {
-        Ok(self.to_public_key())
-    }
-
-    fn sign_sha256(&self, message: &[u8]) -> Result<Vec<u8>, KeyError> {
-        // Blinded, and without copying the key for every signature.
-        self.sign_with_rng(&mut rand::rngs::OsRng, Pkcs1v15Sign::new::<Sha256>(), &Sha256::digest(message))
-            .map_err(|e| KeyError::Encoding(e.to_string()))
-    }
 }

@@ -1,16 +1,15 @@
 //! RSA keys made ahead of time for level-1 signers. Generating an RSA-2048 key costs about
-//! 0.3 s of a core; made when a signer asks for their code, it queues every other request
+//! 0.1 s of a core; made when a signer asks for their code, it queues every other request
 //! behind it. A background worker keeps `PARAPHE_SIGNER_KEY_POOL` keys ready, sealed under
 //! the key-encryption key like every other key; each is taken once, by one signer, and
 //! re-sealed under that signer's label. An empty pool falls back to generating on the spot,
 //! so the pool absorbs peaks; it does not raise the sustained rate of new signers beyond
 //! what the cores can generate.
 
-use rsa::RsaPrivateKey;
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use super::{KeyEncryptionKey, KeyError, SealedKey};
+use super::{KeyEncryptionKey, KeyError, MemoryKey, SealedKey};
 
 #[derive(Debug, thiserror::Error)]
 pub enum PoolError {
@@ -27,7 +26,7 @@ fn label(id: Uuid) -> String {
 }
 
 /// Takes one key out of the pool (gone for good, whatever the caller does with it).
-pub async fn take(db: &PgPool, kek: &KeyEncryptionKey) -> Result<Option<RsaPrivateKey>, PoolError> {
+pub async fn take(db: &PgPool, kek: &KeyEncryptionKey) -> Result<Option<MemoryKey>, PoolError> {
     let taken: Option<(Uuid, Vec<u8>, Vec<u8>)> = sqlx::query_as(
         "DELETE FROM signer_key_pool WHERE id = (SELECT id FROM signer_key_pool ORDER BY created_at LIMIT 1 FOR UPDATE SKIP LOCKED)
          RETURNING id, nonce, sealed",

@@ -6,11 +6,9 @@ use aes_gcm::aead::{Aead, KeyInit, Payload};
 use aes_gcm::{Aes256Gcm, Nonce};
 use base64::Engine as _;
 use rand::RngCore;
-use rsa::pkcs8::{DecodePrivateKey, EncodePrivateKey};
-use rsa::RsaPrivateKey;
 use zeroize::Zeroizing;
 
-use super::KeyError;
+use super::{KeyError, MemoryKey};
 
 /// A private key sealed for storage: a fresh 96-bit nonce and the AES-GCM ciphertext of
 /// its PKCS#8 DER (tag included).
@@ -49,15 +47,14 @@ impl KeyEncryptionKey {
         (Self(Aes256Gcm::new(&bytes.into())), encoded)
     }
 
-    pub fn seal(&self, key: &RsaPrivateKey, label: &str) -> Result<SealedKey, KeyError> {
-        let der = key.to_pkcs8_der().map_err(|e| KeyError::Encoding(e.to_string()))?;
-        self.seal_bytes(der.as_bytes(), label)
+    pub fn seal(&self, key: &MemoryKey, label: &str) -> Result<SealedKey, KeyError> {
+        self.seal_bytes(&key.to_pkcs8_der()?, label)
     }
 
-    pub fn open(&self, sealed: &SealedKey, label: &str) -> Result<RsaPrivateKey, KeyError> {
+    pub fn open(&self, sealed: &SealedKey, label: &str) -> Result<MemoryKey, KeyError> {
         // The clear DER is wiped when it drops.
         let der = Zeroizing::new(self.open_bytes(sealed, label)?);
-        RsaPrivateKey::from_pkcs8_der(&der).map_err(|e| KeyError::Encoding(e.to_string()))
+        MemoryKey::from_pkcs8_der(&der)
     }
 
     /// Seals any secret bytes (identity document images, for instance) bound to `label`.
@@ -85,9 +82,8 @@ impl KeyEncryptionKey {
 mod tests {
     use super::*;
 
-    fn small_key() -> RsaPrivateKey {
-        // 1024 bits keeps the test fast; sealing does not depend on the size.
-        RsaPrivateKey::new(&mut rand::rngs::OsRng, 1024).expect("key")
+    fn small_key() -> MemoryKey {
+        MemoryKey::generate().expect("key")
     }
 
     #[test]
@@ -95,7 +91,7 @@ mod tests {
         let (kek, encoded) = KeyEncryptionKey::generate();
         let key = small_key();
         let sealed = kek.seal(&key, "lcp").expect("seal");
-        assert_eq!(kek.open(&sealed, "lcp").expect("open"), key);
+        assert_eq!(kek.open(&sealed, "lcp").expect("open").public(), key.public());
         assert!(KeyEncryptionKey::from_base64(&encoded).expect("kek").open(&sealed, "lcp").is_ok());
 
         assert!(matches!(kek.open(&sealed, "root"), Err(KeyError::Unseal)), "label is bound");
@@ -112,7 +108,7 @@ mod tests {
         let key = small_key();
         let der = key.to_pkcs8_der().expect("der");
         let sealed = kek.seal(&key, "seal").expect("seal");
-        let clear = der.as_bytes();
+        let clear = der.as_slice();
         assert!(!sealed.ciphertext.windows(32).any(|w| clear.windows(32).any(|c| c == w)));
     }
 

@@ -6,9 +6,6 @@ use std::time::{Duration, SystemTime};
 use der::asn1::{BitString, Uint};
 use der::referenced::OwnedToRef;
 use der::Encode;
-use rsa::pkcs1v15::SigningKey;
-use rsa::signature::{SignatureEncoding, Signer};
-use sha2::Sha256;
 use spki::AlgorithmIdentifierOwned;
 use x509_cert::crl::{CertificateList, RevokedCert, TbsCertList};
 use x509_cert::ext::pkix::crl::CrlNumber;
@@ -18,6 +15,7 @@ use x509_cert::serial_number::SerialNumber;
 use x509_cert::Version;
 
 use super::{rfc5280_time, Authority, PkiError, Revocation};
+use crate::keys::RawSigner;
 use crate::signing::oids::SHA256_WITH_RSA;
 
 const CRL_LIFETIME: Duration = Duration::from_secs(24 * 3600);
@@ -54,7 +52,7 @@ pub fn build(issuer: &Authority, revoked: &[(Vec<u8>, Revocation)]) -> Result<Ve
         revoked_certificates: if entries.is_empty() { None } else { Some(entries) },
         crl_extensions: Some(extensions),
     };
-    let signature = SigningKey::<Sha256>::new(issuer.key().clone()).sign(&tbs.to_der()?).to_vec();
+    let signature = issuer.key().sign_sha256(&tbs.to_der()?)?;
     let list = CertificateList { tbs_cert_list: tbs, signature_algorithm, signature: BitString::from_bytes(&signature)? };
     Ok(list.to_der()?)
 }

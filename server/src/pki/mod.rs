@@ -10,6 +10,7 @@ pub mod http;
 mod names;
 pub mod ocsp;
 pub mod registry;
+pub mod remote_tsa;
 pub mod store;
 pub mod tsa;
 
@@ -21,9 +22,7 @@ use chrono::{DateTime, Utc};
 use der::asn1::{Ia5String, ObjectIdentifier};
 use der::{Decode, Encode, EncodePem};
 use rand::RngCore;
-use rsa::pkcs1v15::SigningKey;
-use rsa::{RsaPrivateKey, RsaPublicKey};
-use sha2::Sha256;
+use rsa::RsaPublicKey;
 use spki::{EncodePublicKey, SubjectPublicKeyInfoOwned};
 use x509_cert::builder::{Builder, CertificateBuilder, Profile};
 use x509_cert::ext::pkix::certpolicy::{CertificatePolicies, PolicyInformation};
@@ -34,6 +33,8 @@ use x509_cert::name::Name;
 use x509_cert::serial_number::SerialNumber;
 use x509_cert::time::Validity;
 use x509_cert::Certificate;
+
+use crate::keys::MemoryKey;
 
 pub use names::{CabinetIdentity, PersonIdentity};
 pub use registry::Registry;
@@ -230,20 +231,16 @@ pub enum CertState {
 #[derive(Clone)]
 pub struct Authority {
     pub certificate: Certificate,
-    key: RsaPrivateKey,
+    key: MemoryKey,
 }
 
 impl Authority {
-    pub fn new(certificate: Certificate, key: RsaPrivateKey) -> Self {
+    pub fn new(certificate: Certificate, key: MemoryKey) -> Self {
         Authority { certificate, key }
     }
 
-    pub(crate) fn key(&self) -> &RsaPrivateKey {
+    pub(crate) fn key(&self) -> &MemoryKey {
         &self.key
-    }
-
-    fn signer(&self) -> SigningKey<Sha256> {
-        SigningKey::<Sha256>::new(self.key.clone())
     }
 
     pub fn certificate_pem(&self) -> Result<String, PkiError> {
@@ -291,8 +288,9 @@ fn spki_of(key: &RsaPublicKey) -> Result<SubjectPublicKeyInfoOwned, PkiError> {
     Ok(SubjectPublicKeyInfoOwned::from_der(der.as_bytes())?)
 }
 
-pub fn generate_key() -> Result<RsaPrivateKey, PkiError> {
-    Ok(RsaPrivateKey::new(&mut rand::rngs::OsRng, RSA_BITS)?)
+/// A fresh RSA-2048 key in memory (about 0.1 s of a core: keep it off the async runtime).
+pub fn generate_key() -> Result<MemoryKey, PkiError> {
+    Ok(MemoryKey::generate()?)
 }
 
 fn ca_name(common_name: &str) -> Result<Name, PkiError> {
@@ -304,18 +302,17 @@ impl CaHierarchy {
     pub fn generate(base_url: &str) -> Result<Self, PkiError> {
         let root_key = generate_key()?;
         let root_name = ca_name("Paraphe Root CA")?;
-        let root_signer = SigningKey::<Sha256>::new(root_key.clone());
         let builder = CertificateBuilder::new(
             Profile::Root,
             random_serial()?,
             validity_from_now(CA_VALIDITY)?,
             root_name,
-            spki_of(&root_key.to_public_key())?,
-            &root_signer,
+            spki_of(root_key.public())?,
+            &root_key,
         )?;
-        let root = Authority { certificate: builder.build::<rsa::pkcs1v15::Signature>()?, key: root_key };
+        let root = Authority { certificate: builder.build::<rsa::pkcs1v15::Signature>()?, key: root_key.clone() };
         let base_url = base_url.trim_end_matches('/').to_owned();
-        let root_signer = root.signer();
+        let root_signer = root_key;
         let issuing = |label: &str| -> Result<Authority, PkiError> {
             let key = generate_key()?;
             let mut builder = CertificateBuilder::new(
@@ -323,7 +320,7 @@ impl CaHierarchy {
                 random_serial()?,
                 validity_from_now(CA_VALIDITY)?,
                 ca_name(&format!("Paraphe {label} CA"))?,
-                spki_of(&key.to_public_key())?,
+                spki_of(key.public())?,
                 &root_signer,
             )?;
             add_revocation_pointers(&mut builder, &base_url, Ca::Root)?;
@@ -340,7 +337,7 @@ impl CaHierarchy {
             random_serial()?,
             validity_from_now(TSA_VALIDITY)?,
             ca_name("Paraphe Time-Stamping Unit")?,
-            spki_of(&tsa_key.to_public_key())?,
+            spki_of(tsa_key.public())?,
             &root_signer,
         )?;
         builder.add_extension(&CriticalExtendedKeyUsage(vec![OID_KP_TIME_STAMPING]))?;
@@ -391,7 +388,7 @@ impl CaHierarchy {
 
     fn issue(&self, level: Level, subject: Name, key: &RsaPublicKey) -> Result<Certificate, PkiError> {
         let issuer = self.issuer(level);
-        let signer = issuer.signer();
+        let signer = &issuer.key;
         let mut builder = CertificateBuilder::new(
             Profile::Leaf {
                 issuer: issuer.certificate.tbs_certificate.subject.clone(),
@@ -402,7 +399,7 @@ impl CaHierarchy {
             validity_from_now(END_ENTITY_VALIDITY)?,
             subject,
             spki_of(key)?,
-            &signer,
+            signer,
         )?;
         builder.add_extension(&CertificatePolicies(vec![PolicyInformation {
             policy_identifier: level.policy_oid(),
@@ -416,7 +413,7 @@ impl CaHierarchy {
 /// CRL distribution point and OCSP responder (AIA) of this instance, for a certificate
 /// issued by `issuer`.
 fn add_revocation_pointers(
-    builder: &mut CertificateBuilder<'_, SigningKey<Sha256>>,
+    builder: &mut CertificateBuilder<'_, MemoryKey>,
     base_url: &str,
     issuer: Ca,
 ) -> Result<(), PkiError> {
@@ -468,11 +465,28 @@ pub fn certificate_der(certificate: &Certificate) -> Result<Vec<u8>, PkiError> {
 pub struct Pki {
     pub hierarchy: CaHierarchy,
     pub registry: Registry,
+    /// Time-stamps come from there when set, from the instance's own unit otherwise.
+    remote_tsa: Option<remote_tsa::RemoteTsa>,
 }
 
 impl Pki {
     pub fn new(hierarchy: CaHierarchy, registry: Registry) -> Self {
-        Pki { hierarchy, registry }
+        Pki { hierarchy, registry, remote_tsa: None }
+    }
+
+    pub fn with_remote_tsa(mut self, tsa: remote_tsa::RemoteTsa) -> Self {
+        self.remote_tsa = Some(tsa);
+        self
+    }
+
+    /// What this instance validates signatures against: its root, and the roots of the
+    /// outside time-stamping authority it uses, if any.
+    pub fn trust_anchors(&self) -> Vec<Certificate> {
+        let mut anchors = vec![self.hierarchy.root.certificate.clone()];
+        if let Some(tsa) = &self.remote_tsa {
+            anchors.extend(tsa.anchors().iter().cloned());
+        }
+        anchors
     }
 
     /// The instance's PKI from the database, created on first start.
@@ -578,8 +592,12 @@ impl Pki {
     }
 
     /// The time-stamping unit's chain (TSA, root): its tokens need validation data too.
+    /// For an outside authority, the certificates its latest token carried.
     pub fn tsa_chain(&self) -> Vec<Certificate> {
-        vec![self.hierarchy.tsa.certificate.clone(), self.hierarchy.root.certificate.clone()]
+        match &self.remote_tsa {
+            Some(tsa) => tsa.certificates(),
+            None => vec![self.hierarchy.tsa.certificate.clone(), self.hierarchy.root.certificate.clone()],
+        }
     }
 
     /// Answers a DER RFC 3161 request.
@@ -588,9 +606,14 @@ impl Pki {
     }
 }
 
-/// The instance's own time-stamping unit, for PAdES B-T signatures made in process.
+/// The instance's time-stamps: from the outside authority when one is configured, from its
+/// own unit in process otherwise.
+#[async_trait::async_trait]
 impl crate::signing::cms::TimeStamper for Pki {
-    fn stamp(&self, sha256_digest: &[u8]) -> Result<Vec<u8>, String> {
-        tsa::stamp_sha256(&self.hierarchy, sha256_digest)
+    async fn stamp(&self, sha256_digest: &[u8]) -> Result<Vec<u8>, String> {
+        match &self.remote_tsa {
+            Some(tsa) => tsa.stamp(sha256_digest).await,
+            None => tsa::stamp_sha256(&self.hierarchy, sha256_digest),
+        }
     }
 }

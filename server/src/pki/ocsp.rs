@@ -7,7 +7,6 @@ use std::collections::HashMap;
 use std::time::{Duration, SystemTime};
 
 use der::{Decode, Encode};
-use rsa::pkcs1v15::SigningKey;
 use sha2::Sha256;
 use x509_cert::serial_number::SerialNumber;
 use x509_ocsp::builder::OcspResponseBuilder;
@@ -120,7 +119,7 @@ pub fn sign_answer(
             Err(_) => return status_only(OcspResponseStatus::MalformedRequest),
         }
     }
-    let mut signer = SigningKey::<Sha256>::new(authority.key().clone());
+    let mut signer = authority.key().clone();
     builder
         .sign::<_, rsa::pkcs1v15::Signature>(&mut signer, Some(vec![authority.certificate.clone()]), this_update)
         .ok()

@@ -47,8 +47,11 @@ pub async fn sign_at_level(
     level: PadesLevel,
     pki: &Pki,
 ) -> Result<Vec<u8>, PdfError> {
-    let time_stamper: Option<&dyn super::TimeStamper> = if level == PadesLevel::BB { None } else { Some(pki) };
-    let signed = pdf::sign(pdf, request, &SigningIdentity { key, chain, time_stamper })?;
+    let identity = SigningIdentity { key, chain };
+    let signed = match level {
+        PadesLevel::BB => pdf::sign(pdf, request, &identity)?,
+        _ => pdf::sign_time_stamped(pdf, request, &identity, pki).await?,
+    };
     if matches!(level, PadesLevel::BB | PadesLevel::BT) {
         return Ok(signed);
     }
@@ -58,5 +61,5 @@ pub async fn sign_at_level(
     if level == PadesLevel::BLT {
         return Ok(with_dss);
     }
-    pdf::time_stamp_document(&with_dss, pki)
+    pdf::time_stamp_document(&with_dss, pki).await
 }

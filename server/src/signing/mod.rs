@@ -5,6 +5,7 @@
 pub mod cms;
 pub mod levels;
 pub mod oids;
+mod partial;
 pub mod pdf;
 pub mod preview;
 pub mod stamp;
@@ -17,7 +18,7 @@ pub use levels::{sign_at_level, PadesLevel};
 pub use stamp::VisibleStamp;
 pub use validation::{validate, SignatureReport, ValidationReport};
 pub use pdf::{add_validation_data, time_stamp_document, ValidationData};
-pub use pdf::{inspect, sign, PdfError, PdfInfo, SignatureRequest, SigningIdentity, MAX_PDF_BYTES};
+pub use pdf::{inspect, sign, sign_time_stamped, PdfError, PdfInfo, PreparedSignature, SignatureRequest, SigningIdentity, MAX_PDF_BYTES};
 
 impl From<PdfError> for crate::graphql::error::ApiError {
     fn from(error: PdfError) -> Self {

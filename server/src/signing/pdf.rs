@@ -8,6 +8,8 @@ use rand::RngCore;
 use sha2::{Digest, Sha256};
 use x509_cert::Certificate;
 
+use super::cms::TimeStamper;
+
 /// Largest PDF accepted for signing (10 MB, as the product promises).
 pub const MAX_PDF_BYTES: usize = 10 * 1024 * 1024;
 /// Room reserved for the CMS in `/Contents`; a chain of three RSA certificates plus
@@ -61,12 +63,10 @@ pub struct SignatureRequest {
     pub stamp: Option<super::stamp::VisibleStamp>,
 }
 
-/// The key and certificate chain (signer first) that sign, and the time-stamping
-/// authority that stamps the signature: B-T with one, B-B without.
+/// The key and certificate chain (signer first) that sign.
 pub struct SigningIdentity<'a> {
     pub key: &'a dyn crate::keys::RawSigner,
     pub chain: &'a [Certificate],
-    pub time_stamper: Option<&'a dyn super::cms::TimeStamper>,
 }
 
 fn invalid(e: impl std::fmt::Display) -> PdfError {
@@ -202,10 +202,10 @@ fn lift_direct_annotations(doc: &Document, revision: &mut Revision, page: &mut D
 /// What the new signature field holds.
 #[derive(Clone, Copy)]
 enum Seal<'a> {
-    /// A CAdES signature by a person or a cabinet (B-B, or B-T with a time-stamper).
-    Signature { request: &'a SignatureRequest, identity: &'a SigningIdentity<'a> },
+    /// A CAdES signature by a person or a cabinet.
+    Signature { request: &'a SignatureRequest },
     /// A document time-stamp over everything before it (PAdES B-LTA).
-    DocumentTimeStamp { stamper: &'a dyn super::cms::TimeStamper },
+    DocumentTimeStamp,
 }
 
 /// What a preparer needs to know of an uploaded PDF before it is stored.
@@ -228,16 +228,76 @@ pub fn inspect(pdf: &[u8]) -> Result<PdfInfo, PdfError> {
     Ok(PdfInfo { pages })
 }
 
-/// Signs `pdf` (PAdES B-B, or B-T with a time-stamper). The result is `pdf` followed by
-/// one new revision.
+/// Signs `pdf` PAdES B-B. The result is `pdf` followed by one new revision.
 pub fn sign(pdf: &[u8], request: &SignatureRequest, identity: &SigningIdentity<'_>) -> Result<Vec<u8>, PdfError> {
-    seal(pdf, Seal::Signature { request, identity })
+    let prepared = PreparedSignature::new(pdf, request, identity)?;
+    let cms = prepared.signature.into_der(None).map_err(cms_error)?;
+    prepared.revision.finish(&cms)
+}
+
+/// Signs `pdf` PAdES B-T: the signature is time-stamped by `stamper`.
+pub async fn sign_time_stamped(
+    pdf: &[u8],
+    request: &SignatureRequest,
+    identity: &SigningIdentity<'_>,
+    stamper: &dyn TimeStamper,
+) -> Result<Vec<u8>, PdfError> {
+    PreparedSignature::new(pdf, request, identity)?.time_stamped(stamper).await
 }
 
 /// Adds a document time-stamp (`/ETSI.RFC3161`) covering the whole file: with validation
 /// data before it, the signatures become PAdES B-LTA.
-pub fn time_stamp_document(pdf: &[u8], stamper: &dyn super::cms::TimeStamper) -> Result<Vec<u8>, PdfError> {
-    seal(pdf, Seal::DocumentTimeStamp { stamper })
+pub async fn time_stamp_document(pdf: &[u8], stamper: &dyn TimeStamper) -> Result<Vec<u8>, PdfError> {
+    let revision = prepare(pdf, Seal::DocumentTimeStamp)?;
+    let token = stamper.stamp(&revision.digest).await.map_err(PdfError::TimeStamp)?;
+    revision.finish(&token)
+}
+
+/// A signature whose CPU work is done (the PDF parsed, its new revision written, the
+/// private-key operation made) and which waits for its time-stamp: callers can do the
+/// first part on a blocking thread and reach the time-stamping authority after.
+pub struct PreparedSignature {
+    revision: Prepared,
+    signature: super::cms::Signature,
+}
+
+impl PreparedSignature {
+    pub fn new(pdf: &[u8], request: &SignatureRequest, identity: &SigningIdentity<'_>) -> Result<Self, PdfError> {
+        let revision = prepare(pdf, Seal::Signature { request })?;
+        let signature = super::cms::Signature::make(super::oids::ID_DATA, None, &revision.digest, identity.key, identity.chain).map_err(cms_error)?;
+        Ok(PreparedSignature { revision, signature })
+    }
+
+    pub async fn time_stamped(self, stamper: &dyn TimeStamper) -> Result<Vec<u8>, PdfError> {
+        let cms = self.signature.time_stamped(stamper).await.map_err(cms_error)?;
+        self.revision.finish(&cms)
+    }
+}
+
+fn cms_error(error: super::cms::CmsError) -> PdfError {
+    match error {
+        super::cms::CmsError::TimeStamp(reason) => PdfError::TimeStamp(reason),
+        other => PdfError::Crypto(other.to_string()),
+    }
+}
+
+/// `pdf` followed by a new revision whose `/Contents` is still to be filled, and the
+/// SHA-256 of what the signature covers.
+struct Prepared {
+    out: Vec<u8>,
+    contents_start: usize,
+    digest: [u8; 32],
+}
+
+impl Prepared {
+    fn finish(mut self, cms: &[u8]) -> Result<Vec<u8>, PdfError> {
+        if cms.len() > CONTENTS_CAPACITY {
+            return Err(PdfError::SignatureTooLarge);
+        }
+        let encoded = hex(cms);
+        self.out[self.contents_start + 1..self.contents_start + 1 + encoded.len()].copy_from_slice(encoded.as_bytes());
+        Ok(self.out)
+    }
 }
 
 /// Parses a PDF that is about to get a new revision; refuses what must not be touched.
@@ -262,23 +322,38 @@ fn load_for_update(pdf: &[u8]) -> Result<Document, PdfError> {
     Ok(doc)
 }
 
-fn seal(pdf: &[u8], seal: Seal<'_>) -> Result<Vec<u8>, PdfError> {
+/// What a new revision needs of `pdf`, and the page that gets the widget (`stamp_page`,
+/// or the first): read lazily (`partial.rs`) when the file allows, fully otherwise.
+fn load_for_revision(pdf: &[u8], stamp_page: Option<u32>) -> Result<(Document, ObjectId), PdfError> {
+    if pdf.len() > MAX_PDF_BYTES {
+        return Err(PdfError::TooLarge);
+    }
+    if let Some(loaded) = super::partial::load(pdf, stamp_page.unwrap_or(1)) {
+        return Ok(loaded);
+    }
     let doc = load_for_update(pdf)?;
+    let pages = doc.get_pages();
+    let page_id = match stamp_page {
+        None => *pages.values().next().ok_or_else(|| invalid("aucune page"))?,
+        Some(page) => *pages.get(&page).ok_or_else(|| PdfError::BadStamp(format!("le document n'a pas de page {page}")))?,
+    };
+    Ok((doc, page_id))
+}
+
+/// Parses `pdf`, writes the new revision with placeholders and hashes what the
+/// signature will cover.
+fn prepare(pdf: &[u8], seal: Seal<'_>) -> Result<Prepared, PdfError> {
+    let stamp = match seal {
+        Seal::Signature { request } => request.stamp.as_ref(),
+        Seal::DocumentTimeStamp => None,
+    };
+    if let Some(stamp) = stamp {
+        stamp.check().map_err(PdfError::BadStamp)?;
+    }
+    let (doc, page_id) = load_for_revision(pdf, stamp.map(|s| s.page))?;
     let root_id = doc.trailer.get(b"Root").and_then(Object::as_reference).map_err(invalid)?;
     let mut root = doc.get_dictionary(root_id).cloned().map_err(invalid)?;
     check_doc_mdp(&doc, &root)?;
-    let stamp = match seal {
-        Seal::Signature { request, .. } => request.stamp.as_ref(),
-        Seal::DocumentTimeStamp { .. } => None,
-    };
-    let pages = doc.get_pages();
-    let page_id = match stamp {
-        None => *pages.values().next().ok_or_else(|| invalid("aucune page"))?,
-        Some(stamp) => {
-            stamp.check().map_err(PdfError::BadStamp)?;
-            *pages.get(&stamp.page).ok_or_else(|| PdfError::BadStamp(format!("le document n'a pas de page {}", stamp.page)))?
-        }
-    };
     let mut page = doc.get_dictionary(page_id).cloned().map_err(invalid)?;
 
     let declared_size = doc.trailer.get(b"Size").and_then(Object::as_i64).unwrap_or(0).max(0) as u32;
@@ -290,7 +365,7 @@ fn seal(pdf: &[u8], seal: Seal<'_>) -> Result<Vec<u8>, PdfError> {
     rand::rngs::OsRng.fill_bytes(&mut suffix);
     let field_name = match seal {
         Seal::Signature { .. } => format!("Signature-{}", hex(&suffix)),
-        Seal::DocumentTimeStamp { .. } => format!("Horodatage-{}", hex(&suffix)),
+        Seal::DocumentTimeStamp => format!("Horodatage-{}", hex(&suffix)),
     };
     let mut widget = Dictionary::from_iter([
         ("Type", Object::Name(b"Annot".to_vec())),
@@ -358,7 +433,7 @@ fn seal(pdf: &[u8], seal: Seal<'_>) -> Result<Vec<u8>, PdfError> {
     // The signature dictionary, with placeholders patched once offsets are known.
     let (kind, sub_filter) = match seal {
         Seal::Signature { .. } => ("Sig", "ETSI.CAdES.detached"),
-        Seal::DocumentTimeStamp { .. } => ("DocTimeStamp", "ETSI.RFC3161"),
+        Seal::DocumentTimeStamp => ("DocTimeStamp", "ETSI.RFC3161"),
     };
     let mut signature = format!(
         "<< /Type /{kind} /Filter /Adobe.PPKLite /SubFilter /{sub_filter} /ByteRange {BYTE_RANGE_PLACEHOLDER} /Contents <{}>",
@@ -398,21 +473,8 @@ fn seal(pdf: &[u8], seal: Seal<'_>) -> Result<Vec<u8>, PdfError> {
     let mut hasher = Sha256::new();
     hasher.update(&out[..contents_start]);
     hasher.update(&out[contents_end..]);
-    let digest = hasher.finalize();
-    let cms = match seal {
-        Seal::DocumentTimeStamp { stamper } => stamper.stamp(&digest).map_err(PdfError::TimeStamp)?,
-        Seal::Signature { identity, .. } => super::cms::detached(&digest, identity.key, identity.chain, identity.time_stamper)
-            .map_err(|e| match e {
-                super::cms::CmsError::TimeStamp(reason) => PdfError::TimeStamp(reason),
-                other => PdfError::Crypto(other.to_string()),
-            })?,
-    };
-    if cms.len() > CONTENTS_CAPACITY {
-        return Err(PdfError::SignatureTooLarge);
-    }
-    let encoded = hex(&cms);
-    out[contents_start + 1..contents_start + 1 + encoded.len()].copy_from_slice(encoded.as_bytes());
-    Ok(out)
+    let digest = hasher.finalize().into();
+    Ok(Prepared { out, contents_start, digest })
 }
 
 /// Writes a new revision after `pdf`: `first` (raw bytes, e.g. a signature dictionary
@@ -462,7 +524,7 @@ pub struct ValidationData {
 /// Adds (or extends) the document security store `/DSS` in a new revision: the signatures
 /// before it become PAdES B-LT. Earlier revisions stay byte-identical.
 pub fn add_validation_data(pdf: &[u8], data: &ValidationData) -> Result<Vec<u8>, PdfError> {
-    let doc = load_for_update(pdf)?;
+    let (doc, _) = load_for_revision(pdf, None)?;
     let root_id = doc.trailer.get(b"Root").and_then(Object::as_reference).map_err(invalid)?;
     let mut root = doc.get_dictionary(root_id).cloned().map_err(invalid)?;
     let declared_size = doc.trailer.get(b"Size").and_then(Object::as_i64).unwrap_or(0).max(0) as u32;

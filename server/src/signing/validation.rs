@@ -408,6 +408,20 @@ fn check_time_stamp_token(der: &[u8], imprint: &[u8], anchors: &[Certificate], e
     Ok(check)
 }
 
+/// Checks a token an outside time-stamping authority sent for `imprint` (SHA-256): over
+/// this imprint and signed by the certificate it carries. Whether that authority is
+/// trusted is for validators to say. Answers the certificates the token carries.
+pub fn check_outside_time_stamp(der: &[u8], imprint: &[u8]) -> Result<Vec<Certificate>, String> {
+    let check = check_time_stamp_token(der, imprint, &[], &[])?;
+    if !check.digest_matches {
+        return Err("the time-stamp token is not over the digest asked for".into());
+    }
+    if !check.signature_verifies {
+        return Err(format!("the time-stamp token's signature does not verify: {}", check.problems.join("; ")));
+    }
+    Ok(check.certificates)
+}
+
 /// Walks from `certificate` up to a trust anchor, checking each signature and validity at `at`.
 fn chain_to_anchor(certificate: &Certificate, carried: &[Certificate], extra: &[Certificate], anchors: &[Certificate], at: DateTime<Utc>) -> Result<(), String> {
     let mut current = certificate.clone();
@@ -423,16 +437,29 @@ fn chain_to_anchor(certificate: &Certificate, carried: &[Certificate], extra: &[
         if anchors.contains(&current) {
             return Ok(());
         }
-        let issuer = anchors
+        let tbs = current.tbs_certificate.to_der().map_err(|e| e.to_string())?;
+        let signature = current.signature.as_bytes().ok_or("certificate signature is not whole bytes")?;
+        // Several CAs may share a name (two instances, a renewed key): the issuer is the
+        // one whose key verifies, not the first with the right subject.
+        let mut candidates = anchors
             .iter()
             .chain(carried)
             .chain(extra)
-            .find(|candidate| candidate.tbs_certificate.subject == current.tbs_certificate.issuer && **candidate != current)
-            .ok_or_else(|| format!("no trusted issuer for {}", current.tbs_certificate.subject))?;
-        let tbs = current.tbs_certificate.to_der().map_err(|e| e.to_string())?;
-        let signature = current.signature.as_bytes().ok_or("certificate signature is not whole bytes")?;
-        verify_rsa_sha256(issuer, &current.signature_algorithm.oid, &tbs, signature)
-            .map_err(|problem| format!("certificate {}: {problem}", current.tbs_certificate.subject))?;
+            .filter(|candidate| candidate.tbs_certificate.subject == current.tbs_certificate.issuer && **candidate != current)
+            .peekable();
+        if candidates.peek().is_none() {
+            return Err(format!("no trusted issuer for {}", current.tbs_certificate.subject));
+        }
+        let mut problem = String::new();
+        let issuer = candidates
+            .find(|issuer| match verify_rsa_sha256(issuer, &current.signature_algorithm.oid, &tbs, signature) {
+                Ok(()) => true,
+                Err(found) => {
+                    problem = found;
+                    false
+                }
+            })
+            .ok_or_else(|| format!("certificate {}: {problem}", current.tbs_certificate.subject))?;
         current = issuer.clone();
     }
     Err("certificate chain too long".into())

@@ -218,8 +218,26 @@ pub struct SmtpSink {
     pub dir: std::path::PathBuf,
 }
 
+/// How the sink protects its connections (see `tests/tools/smtp_sink.py`).
+#[derive(Debug, Clone, Copy)]
+pub enum SinkSecurity {
+    Plain,
+    /// STARTTLS required, login required.
+    StartTls,
+    /// TLS from the first byte, login required.
+    Implicit,
+}
+
 impl SmtpSink {
+    /// The login and password a TLS sink requires (reserved characters, to test encoding).
+    pub const LOGIN: &'static str = "paraphe";
+    pub const PASSWORD: &'static str = "relay p@ss:word";
+
     pub fn start() -> Self {
+        Self::start_secured(SinkSecurity::Plain)
+    }
+
+    pub fn start_secured(security: SinkSecurity) -> Self {
         let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
         let dir = std::env::temp_dir().join(format!("paraphe-smtp-{}-{port}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
@@ -228,6 +246,11 @@ impl SmtpSink {
             .arg(script)
             .arg(port.to_string())
             .arg(&dir)
+            .arg(match security {
+                SinkSecurity::Plain => "plain",
+                SinkSecurity::StartTls => "starttls",
+                SinkSecurity::Implicit => "implicit",
+            })
             .stdout(std::process::Stdio::piped())
             .spawn()
             .expect("cannot start the SMTP sink (aiosmtpd in .data/venv)");
@@ -241,6 +264,11 @@ impl SmtpSink {
         format!("smtp://127.0.0.1:{}", self.port)
     }
 
+    /// The private CA that certifies a TLS sink's certificate (PEM).
+    pub fn ca_pem(&self) -> Vec<u8> {
+        std::fs::read(self.dir.join("ca.pem")).expect("this sink has no TLS")
+    }
+
     /// Every message received so far, in order: (recipient, subject, body).
     pub fn messages(&self) -> Vec<Mail> {
         let Ok(entries) = std::fs::read_dir(&self.dir) else { return Vec::new() };
@@ -252,7 +280,7 @@ impl SmtpSink {
                 let text = std::fs::read_to_string(path).unwrap();
                 let (head, body) = text.split_once("\n\n").unwrap_or((&text, ""));
                 let field = |name: &str| head.lines().find_map(|l| l.strip_prefix(name)).unwrap_or_default().trim().to_owned();
-                Mail { to: field("To:"), from: field("From:"), subject: field("Subject:"), body: body.to_owned() }
+                Mail { to: field("To:"), from: field("From:"), subject: field("Subject:"), login: field("Login:"), body: body.to_owned() }
             })
             .collect()
     }
@@ -277,11 +305,13 @@ impl Drop for SmtpSink {
     }
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct Mail {
     pub to: String,
     pub from: String,
     pub subject: String,
+    /// The login the client authenticated with, empty when it did not.
+    pub login: String,
     pub body: String,
 }
 

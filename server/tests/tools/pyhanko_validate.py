@@ -1,7 +1,7 @@
-"""Validates every signature and document time-stamp of a PDF with pyHanko against one
-trust root; prints a JSON list, one entry per signature field.
+"""Validates every signature and document time-stamp of a PDF with pyHanko against the
+trust roots of a PEM file; prints a JSON list, one entry per signature field.
 
-Usage: pyhanko_validate.py ROOT.pem FILE.pdf [online|offline]
+Usage: pyhanko_validate.py ROOTS.pem FILE.pdf [online|offline]
 
 online (default): revocation soft-fail, nothing fetched: checks integrity and trust.
 offline: revocation hard-fail from the document's own /DSS only, nothing fetched: passes
@@ -10,7 +10,7 @@ only if the file carries everything needed to validate it (PAdES B-LT and B-LTA)
 import json
 import sys
 
-from pyhanko.keys import load_cert_from_pemder
+from pyhanko.keys import load_certs_from_pemder
 from pyhanko.pdf_utils.misc import PdfStrictReadError
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.validation import validate_pdf_signature, validate_pdf_timestamp
@@ -27,22 +27,22 @@ def timestamp_verdict(timestamp):
     return "untrusted"
 
 
-def context(reader, root, mode):
+def context(reader, roots, mode):
     if mode == "offline":
         dss = DocumentSecurityStore.read_dss(reader)
         return dss.as_validation_context(
-            {"trust_roots": [root], "allow_fetching": False, "revocation_mode": "hard-fail"}
+            {"trust_roots": roots, "allow_fetching": False, "revocation_mode": "hard-fail"}
         )
-    return ValidationContext(trust_roots=[root], allow_fetching=False, revocation_mode="soft-fail")
+    return ValidationContext(trust_roots=roots, allow_fetching=False, revocation_mode="soft-fail")
 
 
-def validate(root, pdf_path, strict, mode):
+def validate(roots, pdf_path, strict, mode):
     report = []
     with open(pdf_path, "rb") as handle:
         reader = PdfFileReader(handle, strict=strict)
         for signature in reader.embedded_regular_signatures:
             status = validate_pdf_signature(
-                signature, context(reader, root, mode), ts_validation_context=context(reader, root, mode)
+                signature, context(reader, roots, mode), ts_validation_context=context(reader, roots, mode)
             )
             report.append({
                 "kind": "signature",
@@ -57,7 +57,7 @@ def validate(root, pdf_path, strict, mode):
                 "strict": strict,
             })
         for stamp in reader.embedded_timestamp_signatures:
-            status = validate_pdf_timestamp(stamp, validation_context=context(reader, root, mode))
+            status = validate_pdf_timestamp(stamp, validation_context=context(reader, roots, mode))
             report.append({
                 "kind": "document_timestamp",
                 "field": stamp.field_name,
@@ -74,14 +74,14 @@ def validate(root, pdf_path, strict, mode):
 
 
 def main(root_path, pdf_path, mode):
-    root = load_cert_from_pemder(root_path)
+    roots = list(load_certs_from_pemder([root_path]))
     try:
-        report = validate(root, pdf_path, True, mode)
+        report = validate(roots, pdf_path, True, mode)
     except PdfStrictReadError:
         # Some producers write cross-reference tables that strict mode rejects (e.g. a
         # free entry with generation 65536); those bytes are the original document's,
         # which a signature must keep as they are.
-        report = validate(root, pdf_path, False, mode)
+        report = validate(roots, pdf_path, False, mode)
     print(json.dumps(report))
 
 
