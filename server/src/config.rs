@@ -30,6 +30,9 @@
 //! | `PARAPHE_IDENTITY_WEBHOOK_SECRET` | empty | the shared secret of that service: HMAC-SHA256 of each body, in `X-Paraphe-Signature: sha256=<hex>`, both ways |
 //! | `PARAPHE_TSA_URL` | unset | an outside RFC 3161 time-stamping authority (http:// or https://) for signature and document time-stamps; the instance's own unit when unset |
 //! | `PARAPHE_TSA_CA_FILE` | unset | PEM roots of that authority, added to what `pdf verify` trusts |
+//! | `PARAPHE_PKCS11_MODULE` | unset | a PKCS#11 module (e.g. `/usr/lib/softhsm/libsofthsm2.so`): the certificate authorities' keys are made on its token at first start and never leave it; sealed in the database when unset |
+//! | `PARAPHE_PKCS11_TOKEN` | `paraphe` | the label of that token |
+//! | `PARAPHE_PKCS11_PIN` | empty | the token's user PIN |
 //! | `RUST_LOG` | `info` | log filter; `PARAPHE_LOG_FORMAT=json` for JSON lines |
 
 use std::net::SocketAddr;
@@ -56,6 +59,9 @@ pub struct Config {
     pub smtp_ca_file: Option<PathBuf>,
     pub tsa_url: Option<String>,
     pub tsa_ca_file: Option<PathBuf>,
+    pub pkcs11_module: Option<PathBuf>,
+    pub pkcs11_token: String,
+    pub pkcs11_pin: String,
     pub mail_from: String,
     pub sms_gateway_url: Option<String>,
     pub sms_gateway_token: String,
@@ -89,6 +95,12 @@ impl std::fmt::Debug for Config {
             .field("ws_init_timeout", &self.ws_init_timeout)
             .field("key_encryption_key", &self.key_encryption_key)
             .field("smtp_url", &self.smtp_url.as_ref().map(|_| "<redacted>"))
+            .field("smtp_ca_file", &self.smtp_ca_file)
+            .field("tsa_url", &self.tsa_url)
+            .field("tsa_ca_file", &self.tsa_ca_file)
+            .field("pkcs11_module", &self.pkcs11_module)
+            .field("pkcs11_token", &self.pkcs11_token)
+            .field("pkcs11_pin", &"<redacted>")
             .field("mail_from", &self.mail_from)
             .field("sms_gateway_url", &self.sms_gateway_url)
             .field("outbox_dir", &self.outbox_dir)
@@ -132,6 +144,9 @@ impl Config {
             smtp_ca_file: var("PARAPHE_SMTP_CA_FILE").map(PathBuf::from),
             tsa_url: var("PARAPHE_TSA_URL"),
             tsa_ca_file: var("PARAPHE_TSA_CA_FILE").map(PathBuf::from),
+            pkcs11_module: var("PARAPHE_PKCS11_MODULE").map(PathBuf::from),
+            pkcs11_token: var("PARAPHE_PKCS11_TOKEN").unwrap_or_else(|| "paraphe".into()),
+            pkcs11_pin: var("PARAPHE_PKCS11_PIN").unwrap_or_default(),
             mail_from: var("PARAPHE_MAIL_FROM").unwrap_or_else(|| "no-reply@paraphe.localhost".into()),
             sms_gateway_url: var("PARAPHE_SMS_GATEWAY_URL"),
             sms_gateway_token: var("PARAPHE_SMS_GATEWAY_TOKEN").unwrap_or_default(),
@@ -188,6 +203,9 @@ impl Config {
             smtp_ca_file: None,
             tsa_url: None,
             tsa_ca_file: None,
+            pkcs11_module: None,
+            pkcs11_token: "paraphe".into(),
+            pkcs11_pin: String::new(),
             mail_from: "no-reply@paraphe.test".into(),
             sms_gateway_url: None,
             sms_gateway_token: String::new(),
@@ -209,7 +227,13 @@ impl Config {
     /// The instance's certificate authorities (created on first start) and the
     /// time-stamping authority this configuration names.
     pub async fn pki(&self, db: &sqlx::PgPool) -> anyhow::Result<crate::pki::Pki> {
-        let pki = crate::pki::Pki::load_or_create(db, &self.key_encryption_key, &self.public_url).await?;
+        let token = match &self.pkcs11_module {
+            Some(module) => Some(std::sync::Arc::new(
+                crate::keys::pkcs11::Token::open(module, &self.pkcs11_token, &self.pkcs11_pin).context("PARAPHE_PKCS11_MODULE")?,
+            )),
+            None => None,
+        };
+        let pki = crate::pki::Pki::load_or_create_on(db, &self.key_encryption_key, &self.public_url, token).await?;
         let Some(url) = &self.tsa_url else { return Ok(pki) };
         let anchors = match &self.tsa_ca_file {
             Some(path) => {

@@ -1,13 +1,16 @@
-//! Keys held by a PKCS#11 token (SoftHSM2 from Debian): generated on the token, never
-//! readable, and signing PDFs that pyHanko, pdfsig and Paraphe's validator accept.
+//! Keys held by a PKCS#11 token (SoftHSM2 from Debian): a signer's and the certificate
+//! authorities', generated on the token, never readable, and signing PDFs that pyHanko and
+//! Paraphe's validator accept.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use chrono::Utc;
+use std::sync::Arc;
+
 use paraphe_server::keys::pkcs11::Token;
-use paraphe_server::keys::RawSigner;
-use paraphe_server::pki::{CaHierarchy, Level, PersonIdentity, Pki, Registry};
+use paraphe_server::keys::{KeyEncryptionKey, RawSigner};
+use paraphe_server::pki::{Level, PersonIdentity, Pki};
 use paraphe_server::signing::{self, PadesLevel, SignatureRequest};
 
 const MODULE: &str = "/usr/lib/softhsm/libsofthsm2.so";
@@ -28,21 +31,49 @@ fn softhsm_token(dir: &Path) {
     assert!(made.status.success(), "{}", String::from_utf8_lossy(&made.stderr));
 }
 
+/// A database of its own for this test (the binary holds a single plain test: the PKCS#11
+/// module is process-wide).
+async fn scratch_database() -> (sqlx::PgPool, String, String) {
+    let admin_url = std::env::var("DATABASE_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
+    let server = admin_url.rsplit_once('/').map(|(base, _)| base.to_owned()).unwrap();
+    let name = format!("paraphe_pkcs11_{}", uuid::Uuid::new_v4().simple());
+    let mut admin = <sqlx::PgConnection as sqlx::Connection>::connect(&admin_url).await.unwrap();
+    sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut admin).await.unwrap();
+    let db = paraphe_server::db::connect(&format!("{server}/{name}")).await.unwrap();
+    paraphe_server::db::migrate(&db).await.unwrap();
+    (db, admin_url, name)
+}
+
 #[test]
-fn a_key_generated_on_softhsm_signs_at_b_lta_and_never_leaves_the_token() {
+fn keys_generated_on_softhsm_sign_at_b_lta_and_never_leave_the_token() {
     let dir = std::env::temp_dir().join(format!("paraphe-pkcs11-{}", uuid::Uuid::new_v4().simple()));
     softhsm_token(&dir);
     // The module is process-wide: a refused login finalises it before the real session opens.
     assert!(Token::open(Path::new(MODULE), "paraphe-test", "000000").is_err(), "a wrong PIN is refused");
-    let token = Token::open(Path::new(MODULE), "paraphe-test", "123456").unwrap();
+    let token = Arc::new(Token::open(Path::new(MODULE), "paraphe-test", "123456").unwrap());
     token.generate_rsa("claire-martin", 2048).unwrap();
     let key = token.key("claire-martin").unwrap();
     assert!(!token.private_value_readable(&key), "the private key must not be readable");
 
-    let hierarchy = CaHierarchy::generate("http://localhost:8080").unwrap();
-    let registry = Registry::in_memory_for(&hierarchy);
-    let pki = Pki::new(hierarchy, registry);
-    let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
+    // The certificate authorities' keys on the token too, made at the first start.
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let (db, admin_url, database) = runtime.block_on(scratch_database());
+    let kek = KeyEncryptionKey::generate().0;
+    let pki = runtime.block_on(Pki::load_or_create_on(&db, &kek, "http://localhost:8080", Some(token.clone()))).unwrap();
+    let rows: Vec<(Option<Vec<u8>>, Option<String>)> =
+        runtime.block_on(sqlx::query_as("SELECT key_sealed, key_token_label FROM pki_authorities").fetch_all(&db)).unwrap();
+    assert_eq!(rows.len(), 5);
+    for (sealed, label) in &rows {
+        assert!(sealed.is_none(), "no CA key leaves the token, sealed or not");
+        let on_token = token.key(label.as_deref().unwrap()).unwrap();
+        assert!(!token.private_value_readable(&on_token), "a CA key must not be readable");
+    }
+    // A restart finds them on the token by label.
+    let restarted = runtime.block_on(Pki::load_or_create_on(&db, &kek, "http://localhost:8080", Some(token.clone()))).unwrap();
+    assert_eq!(restarted.hierarchy.root.certificate, pki.hierarchy.root.certificate);
+    assert!(runtime.block_on(Pki::load_or_create_on(&db, &kek, "http://localhost:8080", None)).is_err(), "without the token, no CA");
+    let pki = restarted;
+
     let person = PersonIdentity {
         first_name: "Claire".into(),
         last_name: "Martin".into(),
@@ -79,4 +110,10 @@ fn a_key_generated_on_softhsm_signs_at_b_lta_and_never_leaves_the_token() {
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
     let report: Vec<serde_json::Value> = serde_json::from_slice(&output.stdout).unwrap();
     assert!(!report.is_empty() && report.iter().all(|s| s["bottom_line"] == true), "{report:?}");
+
+    runtime.block_on(async {
+        db.close().await;
+        let mut admin = <sqlx::PgConnection as sqlx::Connection>::connect(&admin_url).await.unwrap();
+        sqlx::query(&format!("DROP DATABASE IF EXISTS {database} WITH (FORCE)")).execute(&mut admin).await.unwrap();
+    });
 }

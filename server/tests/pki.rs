@@ -327,8 +327,8 @@ async fn the_hierarchy_survives_a_restart_and_needs_its_key_encryption_key(db: P
         generated.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         CaHierarchy::generate("http://paraphe.test")
     };
-    let first = pki::store::load_or_create(&db, &kek, "http://paraphe.test", generate).await.unwrap();
-    let second = pki::store::load_or_create(&db, &kek, "http://paraphe.test", generate).await.unwrap();
+    let first = pki::store::load_or_create(&db, &kek, "http://paraphe.test", None, generate).await.unwrap();
+    let second = pki::store::load_or_create(&db, &kek, "http://paraphe.test", None, generate).await.unwrap();
     assert_eq!(generated.load(std::sync::atomic::Ordering::SeqCst), 1, "created once");
     assert_eq!(first.root.certificate, second.root.certificate);
     assert_eq!(first.tsa.certificate, second.tsa.certificate);
@@ -345,6 +345,6 @@ async fn the_hierarchy_survives_a_restart_and_needs_its_key_encryption_key(db: P
     }
 
     let (wrong, _) = KeyEncryptionKey::generate();
-    let refused = pki::store::load_or_create(&db, &wrong, "http://paraphe.test", generate).await;
+    let refused = pki::store::load_or_create(&db, &wrong, "http://paraphe.test", None, generate).await;
     assert!(matches!(refused, Err(PkiError::Keys(_))), "a wrong KEK must not open the CA keys");
 }

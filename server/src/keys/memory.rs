@@ -13,11 +13,8 @@ use std::sync::Arc;
 use aws_lc_rs::encoding::{AsDer, Pkcs8V1Der};
 use aws_lc_rs::rsa::{KeyPair, KeySize};
 use aws_lc_rs::signature::{KeyPair as _, RSA_PKCS1_SHA256};
-use rsa::pkcs1v15::{Signature, SigningKey, VerifyingKey};
-use rsa::signature::{Keypair, Signer};
 use rsa::RsaPublicKey;
-use sha2::Sha256;
-use spki::{AlgorithmIdentifier, DecodePublicKey, SignatureAlgorithmIdentifier};
+use spki::DecodePublicKey;
 use zeroize::Zeroizing;
 
 use super::{KeyError, RawSigner};
@@ -82,42 +79,28 @@ impl RawSigner for MemoryKey {
     }
 }
 
-// What the X.509 and OCSP builders need of a signer: sha256WithRSAEncryption.
-impl Keypair for MemoryKey {
-    type VerifyingKey = VerifyingKey<Sha256>;
-    fn verifying_key(&self) -> Self::VerifyingKey {
-        VerifyingKey::new(self.public.clone())
-    }
-}
-
-impl SignatureAlgorithmIdentifier for MemoryKey {
-    type Params = der::AnyRef<'static>;
-    const SIGNATURE_ALGORITHM_IDENTIFIER: AlgorithmIdentifier<Self::Params> =
-        <SigningKey<Sha256> as SignatureAlgorithmIdentifier>::SIGNATURE_ALGORITHM_IDENTIFIER;
-}
-
-impl Signer<Signature> for MemoryKey {
-    fn try_sign(&self, message: &[u8]) -> Result<Signature, rsa::signature::Error> {
-        let bytes = self.sign_sha256(message).map_err(rsa::signature::Error::from_source)?;
-        Signature::try_from(bytes.as_slice())
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use rsa::pkcs1v15::{Signature, VerifyingKey};
     use rsa::signature::Verifier;
+    use sha2::Sha256;
+
+    fn verifies(key: &MemoryKey, message: &[u8], signature: &[u8]) -> bool {
+        let signature = Signature::try_from(signature).expect("signature");
+        VerifyingKey::<Sha256>::new(key.public().clone()).verify(message, &signature).is_ok()
+    }
 
     #[test]
     fn a_signature_verifies_with_the_rsa_crate_and_the_key_survives_pkcs8() {
         let key = MemoryKey::generate().expect("key");
-        let signature = key.try_sign(b"contrat").expect("sign");
-        key.verifying_key().verify(b"contrat", &signature).expect("verifies");
-        assert!(key.verifying_key().verify(b"contrat!", &signature).is_err());
+        let signature = key.sign_sha256(b"contrat").expect("sign");
+        assert!(verifies(&key, b"contrat", &signature));
+        assert!(!verifies(&key, b"contrat!", &signature));
 
         let again = MemoryKey::from_pkcs8_der(&key.to_pkcs8_der().expect("der")).expect("parse");
         assert_eq!(again.public(), key.public());
-        again.verifying_key().verify(b"contrat", &again.try_sign(b"contrat").expect("sign")).expect("verifies");
+        assert!(verifies(&again, b"contrat", &again.sign_sha256(b"contrat").expect("sign")));
     }
 
     #[test]

@@ -32,3 +32,54 @@ pub trait RawSigner: Send + Sync {
     /// Signs `message` (hashed with SHA-256 by the signer).
     fn sign_sha256(&self, message: &[u8]) -> Result<Vec<u8>, KeyError>;
 }
+
+/// A key the process keeps (a certificate authority's): in memory, opened from its sealed
+/// form, or on a PKCS#11 token. Cheap to clone.
+#[derive(Clone)]
+pub enum HeldKey {
+    Memory(MemoryKey),
+    Token(std::sync::Arc<pkcs11::SharedTokenKey>),
+}
+
+impl HeldKey {
+    pub fn public(&self) -> &RsaPublicKey {
+        match self {
+            HeldKey::Memory(key) => key.public(),
+            HeldKey::Token(key) => key.public(),
+        }
+    }
+}
+
+impl RawSigner for HeldKey {
+    fn public_key(&self) -> Result<RsaPublicKey, KeyError> {
+        Ok(self.public().clone())
+    }
+
+    fn sign_sha256(&self, message: &[u8]) -> Result<Vec<u8>, KeyError> {
+        match self {
+            HeldKey::Memory(key) => key.sign_sha256(message),
+            HeldKey::Token(key) => key.sign_sha256(message),
+        }
+    }
+}
+
+// What the X.509 and OCSP builders need of a signer: sha256WithRSAEncryption.
+impl rsa::signature::Keypair for HeldKey {
+    type VerifyingKey = rsa::pkcs1v15::VerifyingKey<sha2::Sha256>;
+    fn verifying_key(&self) -> Self::VerifyingKey {
+        rsa::pkcs1v15::VerifyingKey::new(self.public().clone())
+    }
+}
+
+impl spki::SignatureAlgorithmIdentifier for HeldKey {
+    type Params = der::AnyRef<'static>;
+    const SIGNATURE_ALGORITHM_IDENTIFIER: spki::AlgorithmIdentifier<Self::Params> =
+        <rsa::pkcs1v15::SigningKey<sha2::Sha256> as spki::SignatureAlgorithmIdentifier>::SIGNATURE_ALGORITHM_IDENTIFIER;
+}
+
+impl rsa::signature::Signer<rsa::pkcs1v15::Signature> for HeldKey {
+    fn try_sign(&self, message: &[u8]) -> Result<rsa::pkcs1v15::Signature, rsa::signature::Error> {
+        let bytes = self.sign_sha256(message).map_err(rsa::signature::Error::from_source)?;
+        rsa::pkcs1v15::Signature::try_from(bytes.as_slice())
+    }
+}

@@ -3,7 +3,7 @@
 //! private key never exists outside the token; only its handle and label are known here.
 
 use std::path::Path;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use cryptoki::context::{CInitializeArgs, Pkcs11};
 use cryptoki::mechanism::Mechanism;
@@ -79,6 +79,14 @@ impl Token {
         Ok(TokenKey { token: self, private: find(ObjectClass::PRIVATE_KEY)?, public: find(ObjectClass::PUBLIC_KEY)? })
     }
 
+    /// The key pair labelled `label`, holding the token: for keys the process keeps, like
+    /// the certificate authorities'.
+    pub fn shared_key(self: &Arc<Self>, label: &str) -> Result<SharedTokenKey, KeyError> {
+        let key = self.key(label)?;
+        let public = key.public_key()?;
+        Ok(SharedTokenKey { token: self.clone(), label: label.to_owned(), private: key.private, public })
+    }
+
     /// Whether the token would hand out the private key's value (it must not).
     pub fn private_value_readable(&self, key: &TokenKey<'_>) -> bool {
         self.session()
@@ -123,6 +131,43 @@ impl RawSigner for TokenKey<'_> {
             (Some(n), Some(e)) => RsaPublicKey::new(n, e).map_err(token_error),
             _ => Err(KeyError::Token("the public key has no modulus or exponent".into())),
         }
+    }
+
+    fn sign_sha256(&self, message: &[u8]) -> Result<Vec<u8>, KeyError> {
+        self.token.session().sign(&Mechanism::Sha256RsaPkcs, self.private, message).map_err(token_error)
+    }
+}
+
+/// A key pair on a token that keeps the token open as long as it lives.
+pub struct SharedTokenKey {
+    token: Arc<Token>,
+    label: String,
+    private: ObjectHandle,
+    public: RsaPublicKey,
+}
+
+impl SharedTokenKey {
+    pub fn label(&self) -> &str {
+        &self.label
+    }
+
+    /// Read from the token once, when the key was found.
+    pub fn public(&self) -> &RsaPublicKey {
+        &self.public
+    }
+
+    /// Whether the token would hand out the private key's value (it must not).
+    pub fn private_value_readable(&self) -> bool {
+        self.token
+            .session()
+            .get_attributes(self.private, &[AttributeType::Value])
+            .is_ok_and(|attributes| attributes.iter().any(|a| matches!(a, Attribute::Value(v) if !v.is_empty())))
+    }
+}
+
+impl RawSigner for SharedTokenKey {
+    fn public_key(&self) -> Result<RsaPublicKey, KeyError> {
+        Ok(self.public.clone())
     }
 
     fn sign_sha256(&self, message: &[u8]) -> Result<Vec<u8>, KeyError> {

@@ -34,7 +34,7 @@ use x509_cert::serial_number::SerialNumber;
 use x509_cert::time::Validity;
 use x509_cert::Certificate;
 
-use crate::keys::MemoryKey;
+use crate::keys::{HeldKey, MemoryKey};
 
 pub use names::{CabinetIdentity, PersonIdentity};
 pub use registry::Registry;
@@ -231,15 +231,15 @@ pub enum CertState {
 #[derive(Clone)]
 pub struct Authority {
     pub certificate: Certificate,
-    key: MemoryKey,
+    key: HeldKey,
 }
 
 impl Authority {
-    pub fn new(certificate: Certificate, key: MemoryKey) -> Self {
+    pub fn new(certificate: Certificate, key: HeldKey) -> Self {
         Authority { certificate, key }
     }
 
-    pub(crate) fn key(&self) -> &MemoryKey {
+    pub(crate) fn key(&self) -> &HeldKey {
         &self.key
     }
 
@@ -298,9 +298,15 @@ fn ca_name(common_name: &str) -> Result<Name, PkiError> {
 }
 
 impl CaHierarchy {
-    /// Creates a new hierarchy: fresh keys, a self-signed root, three issuing CAs.
+    /// Creates a new hierarchy: fresh keys in memory, a self-signed root, three issuing CAs.
     pub fn generate(base_url: &str) -> Result<Self, PkiError> {
-        let root_key = generate_key()?;
+        Self::generate_with(base_url, |_| Ok(HeldKey::Memory(generate_key()?)))
+    }
+
+    /// The same, each authority's key made by `make_key` (given the authority's name:
+    /// `root`, `lcp`, `qcp`, `seal`, `tsa`), e.g. on a PKCS#11 token.
+    pub fn generate_with(base_url: &str, mut make_key: impl FnMut(&str) -> Result<HeldKey, PkiError>) -> Result<Self, PkiError> {
+        let root_key = make_key("root")?;
         let root_name = ca_name("Paraphe Root CA")?;
         let builder = CertificateBuilder::new(
             Profile::Root,
@@ -313,8 +319,8 @@ impl CaHierarchy {
         let root = Authority { certificate: builder.build::<rsa::pkcs1v15::Signature>()?, key: root_key.clone() };
         let base_url = base_url.trim_end_matches('/').to_owned();
         let root_signer = root_key;
-        let issuing = |label: &str| -> Result<Authority, PkiError> {
-            let key = generate_key()?;
+        let mut issuing = |label: &str| -> Result<Authority, PkiError> {
+            let key = make_key(&label.to_ascii_lowercase())?;
             let mut builder = CertificateBuilder::new(
                 Profile::SubCA { issuer: root.certificate.tbs_certificate.subject.clone(), path_len_constraint: Some(0) },
                 random_serial()?,
@@ -327,7 +333,7 @@ impl CaHierarchy {
             Ok(Authority { certificate: builder.build::<rsa::pkcs1v15::Signature>()?, key })
         };
         let (lcp, qcp, seal) = (issuing("LCP")?, issuing("QCP")?, issuing("Seal")?);
-        let tsa_key = generate_key()?;
+        let tsa_key = make_key("tsa")?;
         let mut builder = CertificateBuilder::new(
             Profile::Leaf {
                 issuer: root.certificate.tbs_certificate.subject.clone(),
@@ -413,7 +419,7 @@ impl CaHierarchy {
 /// CRL distribution point and OCSP responder (AIA) of this instance, for a certificate
 /// issued by `issuer`.
 fn add_revocation_pointers(
-    builder: &mut CertificateBuilder<'_, MemoryKey>,
+    builder: &mut CertificateBuilder<'_, HeldKey>,
     base_url: &str,
     issuer: Ca,
 ) -> Result<(), PkiError> {
@@ -491,7 +497,26 @@ impl Pki {
 
     /// The instance's PKI from the database, created on first start.
     pub async fn load_or_create(db: &sqlx::PgPool, kek: &crate::keys::KeyEncryptionKey, base_url: &str) -> Result<Self, PkiError> {
-        let hierarchy = store::load_or_create(db, kek, base_url, || CaHierarchy::generate(base_url)).await?;
+        Self::load_or_create_on(db, kek, base_url, None).await
+    }
+
+    /// The same, with the CA keys on a PKCS#11 `token`: made there on the first start (they
+    /// never leave it), found there by label afterwards.
+    pub async fn load_or_create_on(
+        db: &sqlx::PgPool,
+        kek: &crate::keys::KeyEncryptionKey,
+        base_url: &str,
+        token: Option<std::sync::Arc<crate::keys::pkcs11::Token>>,
+    ) -> Result<Self, PkiError> {
+        let generate = || match &token {
+            None => CaHierarchy::generate(base_url),
+            Some(token) => CaHierarchy::generate_with(base_url, |name| {
+                let label = format!("paraphe-ca-{name}-{}", uuid::Uuid::new_v4().simple());
+                token.generate_rsa(&label, RSA_BITS as u64)?;
+                Ok(HeldKey::Token(std::sync::Arc::new(token.shared_key(&label)?)))
+            }),
+        };
+        let hierarchy = store::load_or_create(db, kek, base_url, token.as_ref(), generate).await?;
         Ok(Pki::new(hierarchy, Registry::Database(db.clone())))
     }
 

@@ -141,7 +141,8 @@ impl<'a> Partial<'a> {
             None => self.reader.document.reference_table.entries.remove(&id.0),
         };
         let stream = parsed.map_err(|e| e.to_string())?.as_stream().map_err(|e| e.to_string())?.clone();
-        let content = stream.decompressed_content().map_err(|e| e.to_string())?;
+        // Uncompressed streams (no /Filter) are allowed.
+        let content = stream.get_plain_content().map_err(|e| e.to_string())?;
         let dict = stream.dict;
         let widths: Vec<usize> = dict
             .get(b"W")
@@ -443,6 +444,28 @@ mod tests {
         }
         assert!(fell_back.is_empty(), "read fully instead of lazily: {fell_back:#?}");
         assert!(lazily > 60, "the corpus and its rewrites were not found ({lazily})");
+    }
+
+    #[test]
+    fn a_file_written_by_lopdf_is_read_lazily() {
+        use lopdf::dictionary;
+        let mut doc = Document::with_version("1.7");
+        let pages_id = doc.new_object_id();
+        let kids: Vec<Object> = (0..3)
+            .map(|_| {
+                let content = doc.add_object(lopdf::Stream::new(dictionary! {}, b"BT ET".to_vec()));
+                Object::Reference(doc.add_object(dictionary! { "Type" => "Page", "Parent" => pages_id, "Contents" => content }))
+            })
+            .collect();
+        let last = kids[2].as_reference().expect("ref");
+        doc.objects.insert(pages_id, Object::Dictionary(dictionary! { "Type" => "Pages", "Kids" => kids, "Count" => 3 }));
+        let catalog = doc.add_object(dictionary! { "Type" => "Catalog", "Pages" => pages_id });
+        doc.trailer.set("Root", catalog);
+        let mut bytes = Vec::new();
+        doc.save_to(&mut bytes).expect("write");
+        let (partial, page) = load(&bytes, 3).expect("read lazily");
+        assert_eq!(page, last);
+        assert!(partial.objects.len() <= 6, "only the catalog and the page tree: {:?}", partial.objects.keys());
     }
 
     #[test]

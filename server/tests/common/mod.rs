@@ -57,7 +57,7 @@ impl TestServer {
         } else {
             shared_hierarchy()
         };
-        let stored = pki::store::load_or_create(&db, &config.key_encryption_key, &base_url, || Ok(hierarchy)).await.unwrap();
+        let stored = pki::store::load_or_create(&db, &config.key_encryption_key, &base_url, None, || Ok(hierarchy)).await.unwrap();
         let pki = Arc::new(Pki::new(stored, Registry::Database(db.clone())));
         let state = paraphe_server::app::assemble(db.clone(), bus, config, pki.clone());
         paraphe_server::app::spawn_workers(&state).unwrap();
