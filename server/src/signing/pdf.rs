@@ -565,7 +565,7 @@ pub fn add_validation_data(pdf: &[u8], data: &ValidationData) -> Result<Vec<u8>,
 }
 
 fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02X}")).collect()
+    hex::encode_upper(bytes)
 }
 
 /// SIMD substring search: a naive scan of a 10 MB file costs more than hashing it.
