@@ -2,7 +2,7 @@
 //! and signers' keys, opened from their sealed form for one signature.
 //!
 //! They sign through AWS-LC (`aws-lc-rs`, already linked for TLS): constant-time,
-//! blinded, with assembly Montgomery arithmetic, about four times faster than the pure-Rust
+//! blinded, with assembly Montgomery arithmetic, about six times faster than the pure-Rust
 //! `rsa` crate on RSA-2048. A level-1 signature costs three private-key operations (the
 //! CA certifying the signer, the signer's CMS signature, the time-stamp token), so under
 //! load this is most of the server's CPU (see BENCHMARKS.md). The `rsa` crate's types stay
