@@ -320,7 +320,7 @@ impl CollectionsQuery {
         if first_open {
             announce(ctx.bus(), collection.cabinet_id, collection.id, CollectionEventKind::Opened, Some(signer.id)).await;
         }
-        SigningSession::load(ctx, &token, signer, collection).await
+        Ok(SigningSession::new(&token, signer, collection))
     }
 }
 
@@ -331,10 +331,13 @@ pub struct StatusCount {
 }
 
 /// The signer's view of a collection, through their link.
+// What needs more queries (documents, cabinet name, certificate requirement) is read only
+// when asked for: the signing flow's mutations answer with a session whose client mostly
+// reads one field.
 #[derive(SimpleObject)]
+#[graphql(complex)]
 pub struct SigningSession {
     pub collection_id: Uuid,
-    pub cabinet_name: String,
     pub title: String,
     pub message: String,
     pub status: CollectionStatus,
@@ -346,11 +349,15 @@ pub struct SigningSession {
     /// Whether the signer stated they read and accept the documents.
     pub accepted: bool,
     pub mobile_hint: String,
-    pub documents: Vec<SessionDocument>,
-    /// Pages to sign in all, for "J'ai lu et j'accepte le(s) document(s) de N pages".
-    pub pages_to_sign: i32,
-    /// The signer must first create their certificate (`beginCertificateCreation`).
-    pub certificate_required: bool,
+    #[graphql(skip)]
+    token: String,
+    #[graphql(skip)]
+    cabinet_id: Uuid,
+    #[graphql(skip)]
+    signer: SignerRow,
+    /// Read once for `documents` and `pagesToSign`.
+    #[graphql(skip)]
+    loaded_documents: tokio::sync::OnceCell<Vec<super::DocumentRow>>,
 }
 
 #[derive(SimpleObject)]
@@ -363,14 +370,54 @@ pub struct SessionDocument {
     pub url: String,
 }
 
+#[ComplexObject]
 impl SigningSession {
-    async fn load(ctx: &Context<'_>, token: &str, signer: SignerRow, collection: CollectionRow) -> ApiResult<Self> {
+    async fn cabinet_name(&self, ctx: &Context<'_>) -> ApiResult<String> {
         let mut conn = ctx.db().acquire().await?;
-        let documents = super::documents(&mut conn, collection.id).await?;
-        let cabinet_name = prepare::cabinet_name(&mut conn, collection.cabinet_id).await?;
-        Ok(SigningSession {
+        Ok(prepare::cabinet_name(&mut conn, self.cabinet_id).await?)
+    }
+
+    async fn documents(&self, ctx: &Context<'_>) -> ApiResult<Vec<SessionDocument>> {
+        Ok(self
+            .documents_of(ctx)
+            .await?
+            .iter()
+            .map(|d| SessionDocument {
+                url: format!("/api/signer/{}/documents/{}", self.token, d.id),
+                id: d.id,
+                kind: DocumentKind::parse(&d.kind),
+                filename: d.filename.clone(),
+                pages: d.pages,
+            })
+            .collect())
+    }
+
+    /// Pages to sign in all, for "J'ai lu et j'accepte le(s) document(s) de N pages".
+    async fn pages_to_sign(&self, ctx: &Context<'_>) -> ApiResult<i32> {
+        Ok(self.documents_of(ctx).await?.iter().filter(|d| DocumentKind::parse(&d.kind) == DocumentKind::ToSign).map(|d| d.pages).sum())
+    }
+
+    /// The signer must first create their certificate (`beginCertificateCreation`).
+    async fn certificate_required(&self, ctx: &Context<'_>) -> ApiResult<bool> {
+        let mut conn = ctx.db().acquire().await?;
+        Ok(signer::needs_certificate(&mut conn, &self.signer).await?)
+    }
+}
+
+impl SigningSession {
+    async fn documents_of(&self, ctx: &Context<'_>) -> ApiResult<&Vec<super::DocumentRow>> {
+        self.loaded_documents
+            .get_or_try_init(|| async {
+                let mut conn = ctx.db().acquire().await?;
+                Ok(super::documents(&mut conn, self.collection_id).await?)
+            })
+            .await
+    }
+
+    fn new(token: &str, signer: SignerRow, collection: CollectionRow) -> Self {
+        SigningSession {
             collection_id: collection.id,
-            cabinet_name,
+            cabinet_id: collection.cabinet_id,
             status: collection.status(),
             title: collection.title,
             message: collection.message,
@@ -381,13 +428,10 @@ impl SigningSession {
             level: i32::from(signer.level),
             accepted: signer.accepted_at.is_some(),
             mobile_hint: signer::mobile_hint(&signer.mobile),
-            pages_to_sign: documents.iter().filter(|d| DocumentKind::parse(&d.kind) == DocumentKind::ToSign).map(|d| d.pages).sum(),
-            certificate_required: signer::needs_certificate(&mut conn, &signer).await?,
-            documents: documents
-                .into_iter()
-                .map(|d| SessionDocument { url: format!("/api/signer/{token}/documents/{}", d.id), id: d.id, kind: DocumentKind::parse(&d.kind), filename: d.filename, pages: d.pages })
-                .collect(),
-        })
+            token: token.to_owned(),
+            signer,
+            loaded_documents: tokio::sync::OnceCell::new(),
+        }
     }
 }
 
@@ -499,7 +543,7 @@ impl CollectionsMutation {
     /// The signer states they read and accept the documents.
     async fn accept_documents(&self, ctx: &Context<'_>, token: String) -> ApiResult<SigningSession> {
         let (signer, collection) = signer::accept(ctx.db(), &token, &ctx.meta()).await?;
-        SigningSession::load(ctx, &token, signer, collection).await
+        Ok(SigningSession::new(&token, signer, collection))
     }
 
     /// "Créer mon certificat", for a level-2 signer without one: opens a session on the
@@ -537,7 +581,7 @@ impl CollectionsMutation {
         if signed.completed {
             announce(ctx.bus(), cabinet_id, collection_id, CollectionEventKind::Completed, None).await;
         }
-        SigningSession::load(ctx, &token, signed.signer, signed.collection).await
+        Ok(SigningSession::new(&token, signed.signer, signed.collection))
     }
 
     /// Refuses to sign, which ends the collection for everybody.
@@ -545,7 +589,7 @@ impl CollectionsMutation {
         let (signer, collection) = signer::refuse(ctx.db(), &ctx.config().public_url, &token, reason.as_deref(), &ctx.meta()).await?;
         ctx.wake_outbox();
         announce(ctx.bus(), collection.cabinet_id, collection.id, CollectionEventKind::Refused, Some(signer.id)).await;
-        SigningSession::load(ctx, &token, signer, collection).await
+        Ok(SigningSession::new(&token, signer, collection))
     }
 }
 
