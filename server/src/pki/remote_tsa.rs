@@ -14,7 +14,7 @@ use der::{Decode, Encode};
 use rand::RngCore;
 use spki::AlgorithmIdentifier;
 use x509_cert::Certificate;
-use x509_tsp::{MessageImprint, TimeStampReq, TimeStampResp, TspVersion, TstInfo};
+use x509_tsp::{MessageImprint, TimeStampReq, TimeStampResp, TspVersion};
 
 const TIMEOUT: Duration = Duration::from_secs(15);
 
@@ -80,11 +80,7 @@ impl RemoteTsa {
         }
         let body = response.bytes().await.map_err(|e| format!("{}: {e}", self.url))?;
         let token = accepted_token(&body)?;
-        let info = token_info(&token)?;
-        if info.nonce.as_ref() != Some(&nonce) {
-            return Err("the time-stamp token does not answer our request (nonce)".into());
-        }
-        let certificates = crate::signing::validation::check_outside_time_stamp(&token, digest)?;
+        let certificates = crate::signing::validation::check_outside_time_stamp(&token, digest, &nonce)?;
         if let Ok(mut known) = self.certificates.write() {
             *known = certificates;
         }
@@ -101,11 +97,4 @@ fn accepted_token(response: &[u8]) -> Result<Vec<u8>, String> {
     }
     let token = response.time_stamp_token.ok_or("a granted response without a token")?;
     token.to_der().map_err(|e| e.to_string())
-}
-
-fn token_info(token: &[u8]) -> Result<TstInfo, String> {
-    let info = ::cms::content_info::ContentInfo::from_der(token).map_err(|e| format!("unreadable token: {e}"))?;
-    let data = info.content.decode_as::<::cms::signed_data::SignedData>().map_err(|e| format!("unreadable token: {e}"))?;
-    let content = data.encap_content_info.econtent.ok_or("a token without TSTInfo")?;
-    TstInfo::from_der(content.value()).map_err(|e| format!("unreadable TSTInfo: {e}"))
 }

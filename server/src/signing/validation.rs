@@ -409,9 +409,16 @@ fn check_time_stamp_token(der: &[u8], imprint: &[u8], anchors: &[Certificate], e
 }
 
 /// Checks a token an outside time-stamping authority sent for `imprint` (SHA-256): over
-/// this imprint and signed by the certificate it carries. Whether that authority is
-/// trusted is for validators to say. Answers the certificates the token carries.
-pub fn check_outside_time_stamp(der: &[u8], imprint: &[u8]) -> Result<Vec<Certificate>, String> {
+/// this imprint, with the `nonce` of our request, and signed by the certificate it
+/// carries. Whether that authority is trusted is for validators to say. Answers the
+/// certificates the token carries.
+pub fn check_outside_time_stamp(der: &[u8], imprint: &[u8], nonce: &der::asn1::Int) -> Result<Vec<Certificate>, String> {
+    let data = signed_data(der)?;
+    let content = data.encap_content_info.econtent.as_ref().ok_or("empty time-stamp token")?;
+    let info = TstInfo::from_der(content.value()).map_err(|e| format!("unreadable TSTInfo: {e}"))?;
+    if info.nonce.as_ref() != Some(nonce) {
+        return Err("the time-stamp token does not answer our request (nonce)".into());
+    }
     let check = check_time_stamp_token(der, imprint, &[], &[])?;
     if !check.digest_matches {
         return Err("the time-stamp token is not over the digest asked for".into());
