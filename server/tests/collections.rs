@@ -236,6 +236,52 @@ async fn parallel_signers_signing_at_once_both_keep_their_signature(db: PgPool) 
     assert_eq!(collection["collection"]["status"], "COMPLETED");
 }
 
+#[sqlx::test(migrator = "paraphe_server::db::MIGRATOR")]
+async fn a_signature_the_credit_no_longer_covers_is_refused_and_nothing_is_signed(db: PgPool) {
+    let server = TestServer::start(db.clone()).await;
+    let firm = firm(&db, "dry", true).await;
+    credit(&db, firm.cabinet, 40).await;
+    let mut preparer = server.login(&firm.accountant_email, PASSWORD).await;
+    let id = draft(&mut preparer, firm.cabinet, "SEQUENTIAL", &[person("Gaël", "Morin", "gael@client.fr", "+33655555555")]).await;
+    preparer.data(LAUNCH, json!({ "id": id })).await;
+    // Spent elsewhere after the launch (a seal, say): 0,40 € - 0,30 € leaves 0,10 €.
+    sqlx::query("INSERT INTO credit_ledger (cabinet_id, amount_cents, kind, note) VALUES ($1, -30, 'seal', 'cachet')")
+        .bind(firm.cabinet)
+        .execute(&db)
+        .await
+        .unwrap();
+    let (token, mobile) = invitation_tokens(&db).await.remove(0);
+    let mut signer = server.client();
+    signer.data(ACCEPT, json!({ "t": token })).await;
+    signer.data(REQUEST_CODE, json!({ "t": token })).await;
+    let code = sms_code(&db, &mobile).await;
+    let refused = signer.gql(SIGN, json!({ "t": token, "c": code })).await;
+    assert_eq!(refused["errors"][0]["extensions"]["code"], "INSUFFICIENT_CREDIT", "{refused}");
+    assert!(refused["errors"][0]["message"].as_str().unwrap().contains("0,10 €"), "{refused}");
+
+    // All or nothing: not signed, not debited, the document as uploaded; the code still
+    // signs once the cabinet is credited.
+    let collection = preparer.data(COLLECTION, json!({ "id": id })).await["collection"].clone();
+    assert_eq!(collection["signers"][0]["status"], "INVITED");
+    let balance = preparer.data("query($c: UUID!) { credit(cabinetId: $c) { balanceCents } }", json!({ "c": firm.cabinet })).await;
+    assert_eq!(balance["credit"]["balanceCents"], 10);
+    credit(&db, firm.cabinet, 100).await;
+    let signed = signer.data(SIGN, json!({ "t": token, "c": code })).await;
+    assert_eq!(signed["sign"]["status"], "COMPLETED");
+
+    // The running balance is the ledger's sum, and the database refuses an overdraft.
+    let (balance, sum): (i64, i64) = sqlx::query_as(
+        "SELECT credit_balance_cents, (SELECT SUM(amount_cents)::bigint FROM credit_ledger WHERE cabinet_id = $1) FROM cabinets WHERE id = $1",
+    )
+    .bind(firm.cabinet)
+    .fetch_one(&db)
+    .await
+    .unwrap();
+    assert_eq!((balance, sum), (85, 85));
+    let overdraft = sqlx::query("INSERT INTO credit_ledger (cabinet_id, amount_cents, kind) VALUES ($1, -86, 'seal')").bind(firm.cabinet).execute(&db).await;
+    assert!(overdraft.is_err(), "a ledger row may not take the balance below zero");
+}
+
 /// Tokens can only be read from the emails: here from the dispatcher's outbox files.
 async fn invitation_tokens(db: &PgPool) -> Vec<(String, String)> {
     let rows: Vec<(String, String)> = sqlx::query_as(

@@ -56,21 +56,40 @@ impl Actor {
     }
 }
 
+/// An entry's canonical form around its sequence number: `before ‖ seq ‖ after` is the
+/// JSON object of the entry with keys sorted ("seq" falls between "kind" and "user_agent").
+/// Split so that [`append`] can let PostgreSQL put in the number it assigns, in the same
+/// statement as the insert.
+struct CanonicalParts {
+    before_seq: Vec<u8>,
+    after_seq: Vec<u8>,
+}
+
+fn canonical_parts(at: DateTime<Utc>, kind: &str, actor: &str, ip: Option<&str>, user_agent: Option<&str>, details: &Value) -> CanonicalParts {
+    let mut before = String::from("{\"actor\":");
+    write_canonical(&json!(actor), &mut before);
+    before.push_str(",\"at\":");
+    write_canonical(&json!(at.timestamp_micros()), &mut before);
+    before.push_str(",\"details\":");
+    write_canonical(details, &mut before);
+    before.push_str(",\"ip\":");
+    write_canonical(&json!(ip), &mut before);
+    before.push_str(",\"kind\":");
+    write_canonical(&json!(kind), &mut before);
+    before.push_str(",\"seq\":");
+    let mut after = String::from(",\"user_agent\":");
+    write_canonical(&json!(user_agent), &mut after);
+    after.push('}');
+    CanonicalParts { before_seq: before.into_bytes(), after_seq: after.into_bytes() }
+}
+
 fn entry_hash(prev_hash: &[u8], seq: i32, at: DateTime<Utc>, kind: &str, actor: &str, ip: Option<&str>, user_agent: Option<&str>, details: &Value) -> Vec<u8> {
-    let entry = json!({
-        "seq": seq,
-        "at": at.timestamp_micros(),
-        "kind": kind,
-        "actor": actor,
-        "ip": ip,
-        "user_agent": user_agent,
-        "details": details,
-    });
-    let mut canonical = String::new();
-    write_canonical(&entry, &mut canonical);
+    let parts = canonical_parts(at, kind, actor, ip, user_agent, details);
     let mut hasher = Sha256::new();
     hasher.update(prev_hash);
-    hasher.update(canonical.as_bytes());
+    hasher.update(&parts.before_seq);
+    hasher.update(seq.to_string().as_bytes());
+    hasher.update(&parts.after_seq);
     hasher.finalize().to_vec()
 }
 
@@ -109,6 +128,10 @@ fn write_canonical(value: &Value, out: &mut String) {
 
 /// Appends an event in the caller's transaction. The caller holds the collection's row
 /// lock (every collection mutation takes it first), which orders concurrent appends.
+///
+/// One statement: PostgreSQL reads the chain's head, numbers the entry and hashes it with
+/// `sha256(prev_hash ‖ before_seq ‖ seq ‖ after_seq)`, the same bytes [`entry_hash`]
+/// hashes when [`verify`] recomputes the chain.
 pub async fn append(
     conn: &mut PgConnection,
     collection_id: Uuid,
@@ -117,33 +140,28 @@ pub async fn append(
     meta: &RequestMeta,
     details: Value,
 ) -> Result<(), sqlx::Error> {
-    let last: Option<(i32, Vec<u8>)> =
-        sqlx::query_as("SELECT seq, hash FROM audit_events WHERE collection_id = $1 ORDER BY seq DESC LIMIT 1")
-            .bind(collection_id)
-            .fetch_optional(&mut *conn)
-            .await?;
-    let (seq, prev_hash) = match last {
-        Some((seq, hash)) => (seq + 1, hash),
-        None => (1, GENESIS.to_vec()),
-    };
     // PostgreSQL keeps microseconds: hash what will be read back.
     let at = Utc::now().trunc_subsecs(6);
     let actor = actor.as_string();
-    let hash = entry_hash(&prev_hash, seq, at, kind, &actor, meta.ip.as_deref(), meta.user_agent.as_deref(), &details);
+    let parts = canonical_parts(at, kind, &actor, meta.ip.as_deref(), meta.user_agent.as_deref(), &details);
     sqlx::query(
-        "INSERT INTO audit_events (collection_id, seq, at, kind, actor, ip, user_agent, details, prev_hash, hash)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+        "WITH last AS (SELECT seq, hash FROM audit_events WHERE collection_id = $1 ORDER BY seq DESC LIMIT 1),
+              head AS (SELECT COALESCE((SELECT seq FROM last), 0) + 1 AS seq, COALESCE((SELECT hash FROM last), $9) AS prev_hash)
+         INSERT INTO audit_events (collection_id, seq, at, kind, actor, ip, user_agent, details, prev_hash, hash)
+         SELECT $1, head.seq, $2, $3, $4, $5, $6, $7, head.prev_hash,
+                sha256(head.prev_hash || $8 || convert_to(head.seq::text, 'UTF8') || $10)
+         FROM head",
     )
     .bind(collection_id)
-    .bind(seq)
     .bind(at)
     .bind(kind)
     .bind(&actor)
     .bind(meta.ip.as_deref())
     .bind(meta.user_agent.as_deref())
     .bind(&details)
-    .bind(&prev_hash)
-    .bind(&hash)
+    .bind(&parts.before_seq)
+    .bind(&GENESIS[..])
+    .bind(&parts.after_seq)
     .execute(&mut *conn)
     .await?;
     Ok(())
@@ -232,6 +250,25 @@ mod tests {
             entry_hash(&GENESIS, 1, at, "signed", "system", None, None, &inserted),
             entry_hash(&GENESIS, 1, at, "signed", "system", None, None, &from_jsonb)
         );
+    }
+
+    #[test]
+    fn the_parts_around_seq_are_the_canonical_entry() {
+        let at = Utc::now().trunc_subsecs(6);
+        let details = json!({ "seq": 0, "nested": { "b": [1, "x\"y"], "a": null } });
+        let parts = canonical_parts(at, "signed", "signer:1", Some("::1"), Some("Mozilla \"5\""), &details);
+        let whole = json!({
+            "seq": 42,
+            "at": at.timestamp_micros(),
+            "kind": "signed",
+            "actor": "signer:1",
+            "ip": "::1",
+            "user_agent": "Mozilla \"5\"",
+            "details": details,
+        });
+        let mut canonical = String::new();
+        write_canonical(&whole, &mut canonical);
+        assert_eq!([parts.before_seq, b"42".to_vec(), parts.after_seq].concat(), canonical.into_bytes());
     }
 
     #[test]

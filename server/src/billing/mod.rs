@@ -49,13 +49,14 @@ impl std::fmt::Display for Cents {
     }
 }
 
+/// The sum of the cabinet's ledger, kept on the cabinet's row by a trigger on every
+/// ledger insert (migration `running_credit_balance`).
 pub async fn balance(conn: &mut PgConnection, cabinet_id: Uuid) -> Result<i64, sqlx::Error> {
-    let (balance,): (i64,) =
-        sqlx::query_as("SELECT COALESCE(SUM(amount_cents), 0)::bigint FROM credit_ledger WHERE cabinet_id = $1")
-            .bind(cabinet_id)
-            .fetch_one(&mut *conn)
-            .await?;
-    Ok(balance)
+    let balance: Option<i64> = sqlx::query_scalar("SELECT credit_balance_cents FROM cabinets WHERE id = $1")
+        .bind(cabinet_id)
+        .fetch_optional(&mut *conn)
+        .await?;
+    Ok(balance.unwrap_or(0))
 }
 
 /// What the cabinet's running collections will still cost: one signature per signer who
@@ -104,24 +105,28 @@ pub async fn debit_qcp(conn: &mut PgConnection, cabinet_id: Uuid, holder: &str) 
     debit(conn, cabinet_id, QCP_CENTS, "qcp", None, &format!("Certificat qualifié de {holder}")).await
 }
 
+/// One statement: locks the cabinet's row, and inserts the debit only if the balance
+/// covers it (the ledger's trigger then lowers the balance).
 async fn debit(conn: &mut PgConnection, cabinet_id: Uuid, amount: i64, kind: &str, signature: Option<(Uuid, Uuid)>, note: &str) -> Result<(), BillingError> {
-    lock_cabinet(conn, cabinet_id).await?;
-    let balance = balance(conn, cabinet_id).await?;
-    if balance < amount {
-        return Err(BillingError::InsufficientCredit { needed: Cents(amount), available: Cents(balance.max(0)) });
-    }
-    sqlx::query(
-        "INSERT INTO credit_ledger (cabinet_id, amount_cents, kind, collection_id, signer_id, note)
-         VALUES ($1, $2, $3, $4, $5, $6)",
+    let (balance, debited): (i64, bool) = sqlx::query_as(
+        "WITH cabinet AS (SELECT credit_balance_cents AS balance FROM cabinets WHERE id = $1 FOR UPDATE),
+              debit AS (
+                INSERT INTO credit_ledger (cabinet_id, amount_cents, kind, collection_id, signer_id, note)
+                SELECT $1, -$2::bigint, $3, $4, $5, $6 FROM cabinet WHERE balance >= $2
+                RETURNING id)
+         SELECT balance, EXISTS (SELECT 1 FROM debit) FROM cabinet",
     )
     .bind(cabinet_id)
-    .bind(-amount)
+    .bind(amount)
     .bind(kind)
     .bind(signature.map(|(collection, _)| collection))
     .bind(signature.map(|(_, signer)| signer))
     .bind(note)
-    .execute(&mut *conn)
+    .fetch_one(&mut *conn)
     .await?;
+    if !debited {
+        return Err(BillingError::InsufficientCredit { needed: Cents(amount), available: Cents(balance.max(0)) });
+    }
     Ok(())
 }
 

@@ -14,8 +14,8 @@ use sha2::{Digest, Sha256};
 use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
-use super::prepare::{cabinet_name, invite};
-use super::{emails, lock, token_hash, CollectionError, CollectionRow, CollectionStatus, Result, SignerRow, SignerStatus, SigningMode, SIGNER_COLUMNS};
+use super::prepare::invite;
+use super::{emails, token_hash, CollectionError, CollectionRow, CollectionStatus, Result, SignerRow, SignerStatus, SigningMode, SIGNER_COLUMNS};
 use crate::audit::{self, Actor};
 use crate::billing;
 use crate::certificates::{self, CertificateError, CertificateRow};
@@ -31,27 +31,57 @@ pub const MAX_FAILED_ATTEMPTS: i32 = 5;
 pub const MAX_CODES_PER_WINDOW: i64 = 3;
 pub const CODE_WINDOW_MINUTES: i64 = 15;
 
-async fn signer_of_link(conn: &mut PgConnection, token: &str) -> Result<(Uuid, Uuid)> {
-    sqlx::query_as("SELECT s.id, s.collection_id FROM signer_links l JOIN signers s ON s.id = l.signer_id WHERE l.token_hash = $1")
-        .bind(token_hash(token))
-        .fetch_optional(&mut *conn)
-        .await?
-        .ok_or(CollectionError::LinkInvalid)
+/// The signer behind a link (no lock), with whether a key or certificate is already
+/// set for them.
+#[derive(sqlx::FromRow)]
+struct LinkedSigner {
+    #[sqlx(flatten)]
+    signer: SignerRow,
+    has_key: bool,
+}
+
+async fn signer_of_link(conn: &mut PgConnection, token: &str) -> Result<LinkedSigner> {
+    sqlx::query_as(&format!(
+        "SELECT {SIGNER_COLUMNS}, certificate IS NOT NULL AS has_key FROM signers
+         WHERE id = (SELECT signer_id FROM signer_links WHERE token_hash = $1)"
+    ))
+    .bind(token_hash(token))
+    .fetch_optional(&mut *conn)
+    .await?
+    .ok_or(CollectionError::LinkInvalid)
 }
 
 async fn signer(conn: &mut PgConnection, signer_id: Uuid) -> Result<SignerRow> {
     Ok(sqlx::query_as(&format!("SELECT {SIGNER_COLUMNS} FROM signers WHERE id = $1")).bind(signer_id).fetch_one(&mut *conn).await?)
 }
 
-/// The signer and collection behind a link, the collection's row locked. A link of an
-/// ended collection is dead, except a completed one's, which still downloads the signed
-/// documents until they are purged.
-async fn resolve_locked(conn: &mut PgConnection, token: &str) -> Result<(SignerRow, CollectionRow)> {
-    let (signer_id, collection_id) = signer_of_link(conn, token).await?;
-    let collection = lock(conn, collection_id).await?;
-    Ok((signer(conn, signer_id).await?, collection))
+#[derive(sqlx::FromRow)]
+struct LockedCollection {
+    #[sqlx(flatten)]
+    collection: CollectionRow,
+    signer_id: Uuid,
 }
 
+/// The signer and collection behind a link, the collection's row locked. The signer is
+/// read after the lock is granted, so it is as the previous holder of the lock left it
+/// (read in the locking statement, it could predate a signature that just committed).
+async fn resolve_locked(conn: &mut PgConnection, token: &str) -> Result<(SignerRow, CollectionRow)> {
+    let locked: LockedCollection = sqlx::query_as(
+        "SELECT c.*, l.signer_id FROM signer_links l
+         JOIN signers s ON s.id = l.signer_id
+         JOIN collections c ON c.id = s.collection_id
+         WHERE l.token_hash = $1
+         FOR UPDATE OF c",
+    )
+    .bind(token_hash(token))
+    .fetch_optional(&mut *conn)
+    .await?
+    .ok_or(CollectionError::LinkInvalid)?;
+    Ok((signer(conn, locked.signer_id).await?, locked.collection))
+}
+
+/// A link of an ended collection is dead, except a completed one's, which still downloads
+/// the signed documents until they are purged.
 fn ensure_live(collection: &CollectionRow) -> Result<()> {
     match collection.status() {
         CollectionStatus::Active => Ok(()),
@@ -80,9 +110,8 @@ pub async fn open(db: &PgPool, token: &str, meta: &RequestMeta) -> Result<(Signe
     ensure_live(&collection)?;
     let first_open = signer.opened_at.is_none() && collection.status() == CollectionStatus::Active;
     if first_open {
-        sqlx::query("UPDATE signers SET opened_at = now() WHERE id = $1").bind(signer.id).execute(&mut *tx).await?;
+        signer = sqlx::query_as(&format!("UPDATE signers SET opened_at = now() WHERE id = $1 RETURNING {SIGNER_COLUMNS}")).bind(signer.id).fetch_one(&mut *tx).await?;
         audit::append(&mut tx, collection.id, "opened", Actor::Signer(signer.id), meta, json!({ "signer": signer.id })).await?;
-        signer = self::signer(&mut tx, signer.id).await?;
     }
     tx.commit().await?;
     Ok((signer, collection, first_open))
@@ -91,10 +120,13 @@ pub async fn open(db: &PgPool, token: &str, meta: &RequestMeta) -> Result<(Signe
 /// "J'ai lu et j'accepte le(s) document(s)".
 pub async fn accept(db: &PgPool, token: &str, meta: &RequestMeta) -> Result<(SignerRow, CollectionRow)> {
     let mut tx = db.begin().await?;
-    let (signer, collection) = resolve_locked(&mut tx, token).await?;
+    let (mut signer, collection) = resolve_locked(&mut tx, token).await?;
     ensure_can_act(&collection, &signer)?;
     if signer.accepted_at.is_none() {
-        sqlx::query("UPDATE signers SET accepted_at = now(), opened_at = COALESCE(opened_at, now()) WHERE id = $1").bind(signer.id).execute(&mut *tx).await?;
+        signer = sqlx::query_as(&format!("UPDATE signers SET accepted_at = now(), opened_at = COALESCE(opened_at, now()) WHERE id = $1 RETURNING {SIGNER_COLUMNS}"))
+            .bind(signer.id)
+            .fetch_one(&mut *tx)
+            .await?;
         let documents = super::documents(&mut tx, collection.id).await?;
         audit::append(&mut tx, collection.id, "documents_accepted", Actor::Signer(signer.id), meta, json!({
             "signer": signer.id,
@@ -102,7 +134,6 @@ pub async fn accept(db: &PgPool, token: &str, meta: &RequestMeta) -> Result<(Sig
         }))
         .await?;
     }
-    let signer = self::signer(&mut tx, signer.id).await?;
     tx.commit().await?;
     Ok((signer, collection))
 }
@@ -125,11 +156,6 @@ pub struct CodeSent {
     pub mobile_hint: String,
     pub signer: SignerRow,
     pub collection: CollectionRow,
-}
-
-async fn has_key(conn: &mut PgConnection, signer_id: Uuid) -> Result<bool> {
-    let (has,): (bool,) = sqlx::query_as("SELECT certificate IS NOT NULL FROM signers WHERE id = $1").bind(signer_id).fetch_one(&mut *conn).await?;
-    Ok(has)
 }
 
 fn key_label(signer_id: Uuid) -> String {
@@ -239,27 +265,39 @@ pub async fn begin_certificate_creation(db: &PgPool, token: &str, meta: &Request
 /// Sends a 6-digit code by SMS, valid 30 minutes; it replaces any earlier code.
 pub async fn request_code(db: &PgPool, pki: &Pki, kek: &KeyEncryptionKey, token: &str, meta: &RequestMeta) -> Result<CodeSent> {
     // Checks first, without the lock, so a refused request generates no key.
-    let (signer, collection) = {
+    let (signer, personal, has_key) = {
         let mut conn = db.acquire().await?;
-        let (signer_id, collection_id) = signer_of_link(&mut conn, token).await?;
-        (signer(&mut conn, signer_id).await?, super::get(&mut conn, collection_id).await?)
+        let linked = signer_of_link(&mut conn, token).await?;
+        let collection = super::get(&mut conn, linked.signer.collection_id).await?;
+        ensure_can_act(&collection, &linked.signer)?;
+        if linked.signer.accepted_at.is_none() {
+            return Err(CollectionError::NotAccepted);
+        }
+        let personal = personal_certificate(&mut conn, &linked.signer).await?;
+        (linked.signer, personal, linked.has_key)
     };
-    ensure_can_act(&collection, &signer)?;
-    if signer.accepted_at.is_none() {
-        return Err(CollectionError::NotAccepted);
-    }
-    let personal = personal_certificate(&mut *db.acquire().await?, &signer).await?;
-    let new_key = if personal.is_some() || has_key(&mut *db.acquire().await?, signer.id).await? { None } else { Some(make_signer_key(db, pki, kek, &signer).await?) };
+    let new_key = if has_key || personal.is_some() { None } else { Some(make_signer_key(db, pki, kek, &signer).await?) };
 
     let mut tx = db.begin().await?;
     let (signer, collection) = resolve_locked(&mut tx, token).await?;
     ensure_can_act(&collection, &signer)?;
-    let (recent,): (i64,) = sqlx::query_as("SELECT count(*) FROM signing_codes WHERE signer_id = $1 AND sent_at > now() - make_interval(mins => $2)")
-        .bind(signer.id)
-        .bind(CODE_WINDOW_MINUTES as i32)
-        .fetch_one(&mut *tx)
-        .await?;
-    if recent >= MAX_CODES_PER_WINDOW {
+    // The window's count, closing the earlier code and the new code in one statement.
+    let code = format!("{:06}", rand::rngs::OsRng.gen_range(0..1_000_000u32));
+    let expires_at = Utc::now() + Duration::minutes(CODE_VALIDITY_MINUTES);
+    let sent: bool = sqlx::query_scalar(
+        "WITH recent AS (SELECT count(*) AS codes FROM signing_codes WHERE signer_id = $1 AND sent_at > now() - make_interval(mins => $4)),
+              closed AS (UPDATE signing_codes SET closed_at = now() WHERE signer_id = $1 AND closed_at IS NULL AND (SELECT codes FROM recent) < $5),
+              sent AS (INSERT INTO signing_codes (signer_id, code_hash, expires_at) SELECT $1, $2, $3 FROM recent WHERE codes < $5 RETURNING id)
+         SELECT EXISTS (SELECT 1 FROM sent)",
+    )
+    .bind(signer.id)
+    .bind(code_hash(signer.id, &code))
+    .bind(expires_at)
+    .bind(CODE_WINDOW_MINUTES as i32)
+    .bind(MAX_CODES_PER_WINDOW)
+    .fetch_one(&mut *tx)
+    .await?;
+    if !sent {
         return Err(CollectionError::TooManyCodes);
     }
     if let Some(certificate) = &personal {
@@ -279,15 +317,6 @@ pub async fn request_code(db: &PgPool, pki: &Pki, kek: &KeyEncryptionKey, token:
             .execute(&mut *tx)
             .await?;
     }
-    sqlx::query("UPDATE signing_codes SET closed_at = now() WHERE signer_id = $1 AND closed_at IS NULL").bind(signer.id).execute(&mut *tx).await?;
-    let code = format!("{:06}", rand::rngs::OsRng.gen_range(0..1_000_000u32));
-    let expires_at = Utc::now() + Duration::minutes(CODE_VALIDITY_MINUTES);
-    sqlx::query("INSERT INTO signing_codes (signer_id, code_hash, expires_at) VALUES ($1, $2, $3)")
-        .bind(signer.id)
-        .bind(code_hash(signer.id, &code))
-        .bind(expires_at)
-        .execute(&mut *tx)
-        .await?;
     notifications::enqueue_sms(&mut tx, &signer.mobile, &emails::code_sms(&code)).await?;
     audit::append(&mut tx, collection.id, "code_sent", Actor::Signer(signer.id), meta, json!({ "signer": signer.id, "mobile": mobile_hint(&signer.mobile) })).await?;
     tx.commit().await?;
@@ -303,7 +332,8 @@ struct LiveCode {
 }
 
 /// Checks `code` against the signer's live code. A failure is recorded in `conn`'s
-/// transaction, which the caller commits before answering the error.
+/// transaction, which the caller commits before answering the error; a code that matched
+/// is closed by the caller with the signature it allows.
 async fn check_code(conn: &mut PgConnection, collection_id: Uuid, signer_id: Uuid, code: &str, meta: &RequestMeta) -> Result<Result<(), CollectionError>> {
     let live: Option<LiveCode> = sqlx::query_as(
         "SELECT id, code_hash, expires_at, failed_attempts FROM signing_codes
@@ -320,7 +350,6 @@ async fn check_code(conn: &mut PgConnection, collection_id: Uuid, signer_id: Uui
     }
     let code = code.trim();
     if code_hash(signer_id, code) == live.code_hash {
-        sqlx::query("UPDATE signing_codes SET closed_at = now() WHERE id = $1").bind(live.id).execute(&mut *conn).await?;
         return Ok(Ok(()));
     }
     let failed = live.failed_attempts + 1;
@@ -411,10 +440,14 @@ pub async fn sign(db: &PgPool, pki: &std::sync::Arc<Pki>, kek: &KeyEncryptionKey
             .await?;
         hashes.push(json!({ "id": document_id, "filename": filename, "sha256": hex::encode(&sha256) }));
     }
-    sqlx::query("UPDATE signers SET status = 'signed', signed_at = now(), key_nonce = NULL, key_sealed = NULL WHERE id = $1")
-        .bind(signer.id)
-        .execute(&mut *tx)
-        .await?;
+    let signer: SignerRow = sqlx::query_as(&format!(
+        "WITH code AS (UPDATE signing_codes SET closed_at = now() WHERE signer_id = $1 AND closed_at IS NULL)
+         UPDATE signers SET status = 'signed', signed_at = now(), key_nonce = NULL, key_sealed = NULL WHERE id = $1
+         RETURNING {SIGNER_COLUMNS}"
+    ))
+    .bind(signer.id)
+    .fetch_one(&mut *tx)
+    .await?;
     audit::append(&mut tx, collection.id, "signed", Actor::Signer(signer.id), meta, json!({
         "signer": signer.id,
         "name": signer.full_name(),
@@ -427,16 +460,17 @@ pub async fn sign(db: &PgPool, pki: &std::sync::Arc<Pki>, kek: &KeyEncryptionKey
     let signers = super::signers(&mut tx, collection.id).await?;
     let mut invited_next = None;
     let completed = signers.iter().all(|s| s.status() == SignerStatus::Signed);
-    if completed {
-        complete(&mut tx, public_url, &collection, &signers, meta).await?;
-    } else if collection.mode() == SigningMode::Sequential {
-        if let Some(next) = signers.iter().find(|s| s.status() == SignerStatus::Waiting) {
-            invite(&mut tx, public_url, &collection, next, false, meta, Actor::System).await?;
-            invited_next = Some(next.id);
+    let collection = if completed {
+        complete(&mut tx, public_url, &collection, &signers, meta).await?
+    } else {
+        if collection.mode() == SigningMode::Sequential {
+            if let Some(next) = signers.iter().find(|s| s.status() == SignerStatus::Waiting) {
+                invite(&mut tx, public_url, &collection, next, false, meta, Actor::System).await?;
+                invited_next = Some(next.id);
+            }
         }
-    }
-    let signer = self::signer(&mut tx, signer.id).await?;
-    let collection = super::get(&mut tx, collection.id).await?;
+        collection
+    };
     // Last: the debit locks the cabinet's row, which every signature of the cabinet needs;
     // held only for the commit, the cabinet's signers do not queue behind each other.
     billing::debit_signatures(&mut tx, collection.cabinet_id, collection.id, signer.id, documents.len() as i64).await?;
@@ -445,16 +479,18 @@ pub async fn sign(db: &PgPool, pki: &std::sync::Arc<Pki>, kek: &KeyEncryptionKey
 }
 
 /// Everybody signed: the collection ends and every party gets a link to the signed PDFs.
-async fn complete(conn: &mut PgConnection, public_url: &str, collection: &CollectionRow, signers: &[SignerRow], meta: &RequestMeta) -> Result<()> {
-    sqlx::query("UPDATE collections SET status = 'completed', ended_at = now() WHERE id = $1").bind(collection.id).execute(&mut *conn).await?;
-    let cabinet = cabinet_name(conn, collection.cabinet_id).await?;
+async fn complete(conn: &mut PgConnection, public_url: &str, collection: &CollectionRow, signers: &[SignerRow], meta: &RequestMeta) -> Result<CollectionRow> {
+    let completed: CollectionRow = sqlx::query_as("UPDATE collections SET status = 'completed', ended_at = now() WHERE id = $1 RETURNING *")
+        .bind(collection.id)
+        .fetch_one(&mut *conn)
+        .await?;
+    let (cabinet, preparer) = cabinet_and_preparer(conn, collection).await?;
     for signer in signers {
         let (token, hash) = super::new_token();
         sqlx::query("INSERT INTO signer_links (token_hash, signer_id) VALUES ($1, $2)").bind(&hash).bind(signer.id).execute(&mut *conn).await?;
         let text = emails::completed(&collection.title, &format!("{public_url}/signer/{token}"));
         notifications::enqueue_email(conn, &signer.email, Some(&cabinet), &text.subject, &text.body).await?;
     }
-    let (preparer,): (String,) = sqlx::query_as("SELECT email FROM users WHERE id = $1").bind(collection.created_by).fetch_one(&mut *conn).await?;
     if !signers.iter().any(|s| s.email == preparer) {
         let text = emails::completed(&collection.title, &format!("{public_url}/collections/{}", collection.id));
         notifications::enqueue_email(conn, &preparer, Some(&cabinet), &text.subject, &text.body).await?;
@@ -464,7 +500,16 @@ async fn complete(conn: &mut PgConnection, public_url: &str, collection: &Collec
         "documents": documents.iter().map(|d| json!({ "id": d.id, "sha256": hex::encode(&d.current_sha256) })).collect::<Vec<_>>(),
     }))
     .await?;
-    Ok(())
+    Ok(completed)
+}
+
+/// The cabinet's name (the emails' sender name) and the preparer's email.
+async fn cabinet_and_preparer(conn: &mut PgConnection, collection: &CollectionRow) -> Result<(String, String)> {
+    Ok(sqlx::query_as("SELECT (SELECT name FROM cabinets WHERE id = $1), (SELECT email FROM users WHERE id = $2)")
+        .bind(collection.cabinet_id)
+        .bind(collection.created_by)
+        .fetch_one(&mut *conn)
+        .await?)
 }
 
 /// Refusal ends the collection for everybody; the preparer is told, nobody gets documents.
@@ -473,18 +518,20 @@ pub async fn refuse(db: &PgPool, public_url: &str, token: &str, reason: Option<&
     let mut tx = db.begin().await?;
     let (signer, collection) = resolve_locked(&mut tx, token).await?;
     ensure_can_act(&collection, &signer)?;
-    sqlx::query("UPDATE signers SET status = 'refused', refused_at = now(), refusal_reason = $2, key_nonce = NULL, key_sealed = NULL WHERE id = $1")
-        .bind(signer.id)
-        .bind(&reason)
-        .execute(&mut *tx)
-        .await?;
+    let signer: SignerRow = sqlx::query_as(&format!(
+        "UPDATE signers SET status = 'refused', refused_at = now(), refusal_reason = $2, key_nonce = NULL, key_sealed = NULL WHERE id = $1
+         RETURNING {SIGNER_COLUMNS}"
+    ))
+    .bind(signer.id)
+    .bind(&reason)
+    .fetch_one(&mut *tx)
+    .await?;
     sqlx::query("UPDATE signing_codes SET closed_at = now() WHERE signer_id = $1 AND closed_at IS NULL").bind(signer.id).execute(&mut *tx).await?;
     let collection: CollectionRow = sqlx::query_as("UPDATE collections SET status = 'refused', ended_at = now() WHERE id = $1 RETURNING *")
         .bind(collection.id)
         .fetch_one(&mut *tx)
         .await?;
-    let cabinet = cabinet_name(&mut tx, collection.cabinet_id).await?;
-    let (preparer,): (String,) = sqlx::query_as("SELECT email FROM users WHERE id = $1").bind(collection.created_by).fetch_one(&mut *tx).await?;
+    let (cabinet, preparer) = cabinet_and_preparer(&mut tx, &collection).await?;
     let text = emails::refused_to_preparer(&collection.title, &signer.full_name(), reason.as_deref(), &format!("{public_url}/collections/{}", collection.id));
     notifications::enqueue_email(&mut tx, &preparer, Some(&cabinet), &text.subject, &text.body).await?;
     for other in super::signers(&mut tx, collection.id).await? {
@@ -494,7 +541,6 @@ pub async fn refuse(db: &PgPool, public_url: &str, token: &str, reason: Option<&
         }
     }
     audit::append(&mut tx, collection.id, "refused", Actor::Signer(signer.id), meta, json!({ "signer": signer.id, "reason": reason })).await?;
-    let signer = self::signer(&mut tx, signer.id).await?;
     tx.commit().await?;
     Ok((signer, collection))
 }
@@ -503,10 +549,9 @@ pub async fn refuse(db: &PgPool, public_url: &str, token: &str, reason: Option<&
 /// version once completed (until purged).
 pub async fn document(db: &PgPool, token: &str, document_id: Uuid) -> Result<(String, Vec<u8>)> {
     let mut conn = db.acquire().await?;
-    let (signer_id, collection_id) = signer_of_link(&mut conn, token).await?;
-    let collection = super::get(&mut conn, collection_id).await?;
-    ensure_live(&collection)?;
-    let signer = signer(&mut conn, signer_id).await?;
+    let signer = signer_of_link(&mut conn, token).await?.signer;
+    let collection_id = signer.collection_id;
+    ensure_live(&super::get(&mut conn, collection_id).await?)?;
     if signer.status() == SignerStatus::Waiting {
         return Err(CollectionError::InvalidState("ce n'est pas encore votre tour".into()));
     }

@@ -270,14 +270,11 @@ impl Dispatcher {
         .bind(BATCH)
         .fetch_all(&mut *tx)
         .await?;
+        // Sent rows are marked together: the marks only count once committed anyway.
+        let mut sent = Vec::with_capacity(rows.len());
         for row in &rows {
             match self.send(row).await {
-                Ok(()) => {
-                    sqlx::query("UPDATE outbox SET sent_at = now(), attempts = attempts + 1, last_error = NULL WHERE id = $1")
-                        .bind(row.id)
-                        .execute(&mut *tx)
-                        .await?;
-                }
+                Ok(()) => sent.push(row.id),
                 Err(error) => {
                     let backoff = (10i64 << row.attempts.clamp(0, 20)).min(MAX_BACKOFF_SECS);
                     tracing::warn!(id = row.id, channel = %row.channel, attempts = row.attempts + 1, %error, "sending failed; will retry");
@@ -292,6 +289,12 @@ impl Dispatcher {
                     .await?;
                 }
             }
+        }
+        if !sent.is_empty() {
+            sqlx::query("UPDATE outbox SET sent_at = now(), attempts = attempts + 1, last_error = NULL WHERE id = ANY($1)")
+                .bind(&sent)
+                .execute(&mut *tx)
+                .await?;
         }
         tx.commit().await?;
         Ok(rows.len())
