@@ -20,7 +20,7 @@ use crate::audit::{self, Actor};
 use crate::billing;
 use crate::certificates::{self, CertificateError, CertificateRow};
 use crate::graphql::context::RequestMeta;
-use crate::keys::{KeyEncryptionKey, SealedKey};
+use crate::keys::{KeyEncryptionKey, MemoryKey, SealedKey};
 use crate::notifications;
 use crate::pki::{Level, PersonIdentity, Pki};
 use crate::signing::{self, SignatureRequest, SigningIdentity};
@@ -31,8 +31,7 @@ pub const MAX_FAILED_ATTEMPTS: i32 = 5;
 pub const MAX_CODES_PER_WINDOW: i64 = 3;
 pub const CODE_WINDOW_MINUTES: i64 = 15;
 
-/// The signer behind a link (no lock), with whether a key or certificate is already
-/// set for them.
+/// The signer behind a link, with whether a key or certificate is already set for them.
 #[derive(sqlx::FromRow)]
 struct LinkedSigner {
     #[sqlx(flatten)]
@@ -40,19 +39,17 @@ struct LinkedSigner {
     has_key: bool,
 }
 
+fn linked_signer_where(condition: &str) -> String {
+    format!("SELECT {SIGNER_COLUMNS}, certificate IS NOT NULL AS has_key FROM signers WHERE {condition}")
+}
+
+/// Without locking: for reading only.
 async fn signer_of_link(conn: &mut PgConnection, token: &str) -> Result<LinkedSigner> {
-    sqlx::query_as(&format!(
-        "SELECT {SIGNER_COLUMNS}, certificate IS NOT NULL AS has_key FROM signers
-         WHERE id = (SELECT signer_id FROM signer_links WHERE token_hash = $1)"
-    ))
+    sqlx::query_as(&linked_signer_where("id = (SELECT signer_id FROM signer_links WHERE token_hash = $1)"))
     .bind(token_hash(token))
     .fetch_optional(&mut *conn)
     .await?
     .ok_or(CollectionError::LinkInvalid)
-}
-
-async fn signer(conn: &mut PgConnection, signer_id: Uuid) -> Result<SignerRow> {
-    Ok(sqlx::query_as(&format!("SELECT {SIGNER_COLUMNS} FROM signers WHERE id = $1")).bind(signer_id).fetch_one(&mut *conn).await?)
 }
 
 #[derive(sqlx::FromRow)]
@@ -66,6 +63,11 @@ struct LockedCollection {
 /// read after the lock is granted, so it is as the previous holder of the lock left it
 /// (read in the locking statement, it could predate a signature that just committed).
 async fn resolve_locked(conn: &mut PgConnection, token: &str) -> Result<(SignerRow, CollectionRow)> {
+    let (linked, collection) = resolve_locked_with_key(conn, token).await?;
+    Ok((linked.signer, collection))
+}
+
+async fn resolve_locked_with_key(conn: &mut PgConnection, token: &str) -> Result<(LinkedSigner, CollectionRow)> {
     let locked: LockedCollection = sqlx::query_as(
         "SELECT c.*, l.signer_id FROM signer_links l
          JOIN signers s ON s.id = l.signer_id
@@ -77,7 +79,11 @@ async fn resolve_locked(conn: &mut PgConnection, token: &str) -> Result<(SignerR
     .fetch_optional(&mut *conn)
     .await?
     .ok_or(CollectionError::LinkInvalid)?;
-    Ok((signer(conn, locked.signer_id).await?, locked.collection))
+    let signer = sqlx::query_as(&linked_signer_where("id = $1"))
+        .bind(locked.signer_id)
+        .fetch_one(&mut *conn)
+        .await?;
+    Ok((signer, locked.collection))
 }
 
 /// A link of an ended collection is dead, except a completed one's, which still downloads
@@ -162,24 +168,24 @@ fn key_label(signer_id: Uuid) -> String {
     format!("signer:{signer_id}")
 }
 
-/// A key and an LCP certificate for this signer alone (made outside any transaction:
-/// generating an RSA key takes a while and must not hold the collection's lock).
-async fn make_signer_key(db: &PgPool, pki: &Pki, kek: &KeyEncryptionKey, signer: &SignerRow) -> Result<(SealedKey, Vec<u8>)> {
-    let pooled = crate::keys::pool::take(db, kek).await.map_err(|e| CollectionError::Internal(e.to_string()))?;
-    let key = match pooled {
-        Some(key) => key,
-        None => tokio::task::spawn_blocking(crate::pki::generate_key)
-            .await
-            .map_err(|e| CollectionError::Internal(e.to_string()))?
-            .map_err(|e| CollectionError::Internal(e.to_string()))?,
-    };
+/// A key and an LCP certificate for this signer alone, taken from the pool and recorded in
+/// the caller's transaction; `None` when the pool is empty.
+async fn signer_key_from_pool(conn: &mut PgConnection, pki: &Pki, kek: &KeyEncryptionKey, signer: &SignerRow) -> Result<Option<(SealedKey, Vec<u8>)>> {
+    let pooled = crate::keys::pool::take(&mut *conn, kek).await.map_err(|e| CollectionError::Internal(e.to_string()))?;
+    match pooled {
+        Some(key) => Ok(Some(certify_signer_key(conn, pki, kek, signer, key).await?)),
+        None => Ok(None),
+    }
+}
+
+async fn certify_signer_key(conn: &mut PgConnection, pki: &Pki, kek: &KeyEncryptionKey, signer: &SignerRow, key: MemoryKey) -> Result<(SealedKey, Vec<u8>)> {
     let person = PersonIdentity {
         first_name: signer.first_name.clone(),
         last_name: signer.last_name.clone(),
         email: signer.email.clone(),
         serial_number: format!("PARAPHE-S-{}", signer.id.simple()),
     };
-    let certificate = pki.issue_for_person(Level::Lcp, &person, key.public()).await.map_err(|e| CollectionError::Internal(e.to_string()))?;
+    let certificate = pki.issue_for_person_in(conn, Level::Lcp, &person, key.public()).await.map_err(|e| CollectionError::Internal(e.to_string()))?;
     let der = crate::pki::certificate_der(&certificate).map_err(|e| CollectionError::Internal(e.to_string()))?;
     let sealed = kek.seal(&key, &key_label(signer.id)).map_err(|e| CollectionError::Internal(e.to_string()))?;
     Ok((sealed, der))
@@ -264,23 +270,38 @@ pub async fn begin_certificate_creation(db: &PgPool, token: &str, meta: &Request
 
 /// Sends a 6-digit code by SMS, valid 30 minutes; it replaces any earlier code.
 pub async fn request_code(db: &PgPool, pki: &Pki, kek: &KeyEncryptionKey, token: &str, meta: &RequestMeta) -> Result<CodeSent> {
-    // Checks first, without the lock, so a refused request generates no key.
-    let (signer, personal, has_key) = {
-        let mut conn = db.acquire().await?;
-        let linked = signer_of_link(&mut conn, token).await?;
-        let collection = super::get(&mut conn, linked.signer.collection_id).await?;
-        ensure_can_act(&collection, &linked.signer)?;
-        if linked.signer.accepted_at.is_none() {
-            return Err(CollectionError::NotAccepted);
+    match send_code(db, pki, kek, token, meta, None).await? {
+        Sending::Sent(sent) => Ok(sent),
+        Sending::NeedsKey => {
+            // The pool ran dry: the key is made outside any transaction (it takes a while
+            // and must not hold the collection's lock), then the request runs again.
+            let key = tokio::task::spawn_blocking(crate::pki::generate_key)
+                .await
+                .map_err(|e| CollectionError::Internal(e.to_string()))?
+                .map_err(|e| CollectionError::Internal(e.to_string()))?;
+            match send_code(db, pki, kek, token, meta, Some(key)).await? {
+                Sending::Sent(sent) => Ok(sent),
+                Sending::NeedsKey => Err(CollectionError::Internal("a freshly made key was not used".into())),
+            }
         }
-        let personal = personal_certificate(&mut conn, &linked.signer).await?;
-        (linked.signer, personal, linked.has_key)
-    };
-    let new_key = if has_key || personal.is_some() { None } else { Some(make_signer_key(db, pki, kek, &signer).await?) };
+    }
+}
 
+enum Sending {
+    Sent(CodeSent),
+    NeedsKey,
+}
+
+/// One attempt at [`request_code`], in one transaction: every check comes before a key is
+/// taken, so a refused request uses none.
+async fn send_code(db: &PgPool, pki: &Pki, kek: &KeyEncryptionKey, token: &str, meta: &RequestMeta, made_key: Option<MemoryKey>) -> Result<Sending> {
     let mut tx = db.begin().await?;
-    let (signer, collection) = resolve_locked(&mut tx, token).await?;
+    let (LinkedSigner { signer, has_key }, collection) = resolve_locked_with_key(&mut tx, token).await?;
     ensure_can_act(&collection, &signer)?;
+    if signer.accepted_at.is_none() {
+        return Err(CollectionError::NotAccepted);
+    }
+    let personal = personal_certificate(&mut tx, &signer).await?;
     // The window's count, closing the earlier code and the new code in one statement.
     let code = format!("{:06}", rand::rngs::OsRng.gen_range(0..1_000_000u32));
     let expires_at = Utc::now() + Duration::minutes(CODE_VALIDITY_MINUTES);
@@ -307,9 +328,16 @@ pub async fn request_code(db: &PgPool, pki: &Pki, kek: &KeyEncryptionKey, token:
             .bind(&certificate.certificate)
             .execute(&mut *tx)
             .await?;
-    }
-    if let Some((sealed, certificate)) = new_key {
-        sqlx::query("UPDATE signers SET key_nonce = $2, key_sealed = $3, certificate = $4 WHERE id = $1 AND certificate IS NULL")
+    } else if !has_key {
+        let new_key = match made_key {
+            Some(key) => certify_signer_key(&mut tx, pki, kek, &signer, key).await?,
+            None => match signer_key_from_pool(&mut tx, pki, kek, &signer).await? {
+                Some(new_key) => new_key,
+                None => return Ok(Sending::NeedsKey),
+            },
+        };
+        let (sealed, certificate) = new_key;
+        sqlx::query("UPDATE signers SET key_nonce = $2, key_sealed = $3, certificate = $4 WHERE id = $1")
             .bind(signer.id)
             .bind(&sealed.nonce)
             .bind(&sealed.ciphertext)
@@ -320,7 +348,7 @@ pub async fn request_code(db: &PgPool, pki: &Pki, kek: &KeyEncryptionKey, token:
     notifications::enqueue_sms(&mut tx, &signer.mobile, &emails::code_sms(&code)).await?;
     audit::append(&mut tx, collection.id, "code_sent", Actor::Signer(signer.id), meta, json!({ "signer": signer.id, "mobile": mobile_hint(&signer.mobile) })).await?;
     tx.commit().await?;
-    Ok(CodeSent { expires_at, mobile_hint: mobile_hint(&signer.mobile), signer, collection })
+    Ok(Sending::Sent(CodeSent { expires_at, mobile_hint: mobile_hint(&signer.mobile), signer, collection }))
 }
 
 #[derive(sqlx::FromRow)]

@@ -25,8 +25,9 @@ fn label(id: Uuid) -> String {
     format!("pool:{id}")
 }
 
-/// Takes one key out of the pool (gone for good, whatever the caller does with it).
-pub async fn take(db: &PgPool, kek: &KeyEncryptionKey) -> Result<Option<MemoryKey>, PoolError> {
+/// Takes the oldest key out of the pool. Given a transaction, the key leaves the pool only
+/// if it commits: a request rolled back puts it back.
+pub async fn take(db: impl sqlx::PgExecutor<'_>, kek: &KeyEncryptionKey) -> Result<Option<MemoryKey>, PoolError> {
     let taken: Option<(Uuid, Vec<u8>, Vec<u8>)> = sqlx::query_as(
         "DELETE FROM signer_key_pool WHERE id = (SELECT id FROM signer_key_pool ORDER BY created_at LIMIT 1 FOR UPDATE SKIP LOCKED)
          RETURNING id, nonce, sealed",

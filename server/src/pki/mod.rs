@@ -526,6 +526,13 @@ impl Pki {
         Ok(certificate)
     }
 
+    /// [`Pki::issue_for_person`] recorded in the caller's transaction.
+    pub async fn issue_for_person_in(&self, conn: &mut sqlx::PgConnection, level: Level, person: &PersonIdentity, key: &RsaPublicKey) -> Result<Certificate, PkiError> {
+        let certificate = self.hierarchy.issue_for_person(level, person, key)?;
+        self.registry.record_in(conn, level.ca(), &certificate).await?;
+        Ok(certificate)
+    }
+
     pub async fn issue_for_cabinet(&self, cabinet: &CabinetIdentity, key: &RsaPublicKey) -> Result<Certificate, PkiError> {
         let certificate = self.hierarchy.issue_for_cabinet(cabinet, key)?;
         self.registry.record(Ca::Seal, &certificate).await?;

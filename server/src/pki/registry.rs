@@ -69,6 +69,15 @@ impl Registry {
         Ok(())
     }
 
+    /// Records in the caller's transaction, so that the record commits or not with what
+    /// the certificate was issued for.
+    pub async fn record_in(&self, conn: &mut sqlx::PgConnection, issuer: Ca, certificate: &Certificate) -> Result<(), PkiError> {
+        match self {
+            Registry::Database(_) => insert_certificate(conn, issuer, certificate).await,
+            Registry::Memory(_) => self.record(issuer, certificate).await,
+        }
+    }
+
     /// Revokes from now on. Revoking twice is refused: the first date and reason stand.
     pub async fn revoke(&self, issuer: Ca, serial: &SerialNumber, reason: RevocationReason) -> Result<Revocation, PkiError> {
         let key = serial.as_bytes().to_vec();
