@@ -15,7 +15,7 @@ use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
 use super::prepare::invite;
-use super::{emails, token_hash, CollectionError, CollectionRow, CollectionStatus, Result, SignerRow, SignerStatus, SigningMode, SIGNER_COLUMNS};
+use super::{emails, token_hash, DocumentKind, CollectionError, CollectionRow, CollectionStatus, Result, SignerRow, SignerStatus, SigningMode, SIGNER_COLUMNS};
 use crate::audit::{self, Actor};
 use crate::billing;
 use crate::certificates::{self, CertificateError, CertificateRow};
@@ -68,7 +68,17 @@ async fn resolve_locked(conn: &mut PgConnection, token: &str) -> Result<(SignerR
 }
 
 async fn resolve_locked_with_key(conn: &mut PgConnection, token: &str) -> Result<(LinkedSigner, CollectionRow)> {
-    let locked: LockedCollection = sqlx::query_as(
+    let locked = lock_link(conn, token).await?;
+    let signer = sqlx::query_as(&linked_signer_where("id = $1"))
+        .bind(locked.signer_id)
+        .fetch_one(&mut *conn)
+        .await?;
+    Ok((signer, locked.collection))
+}
+
+/// Locks the collection behind a link; the caller reads the signer afterwards.
+async fn lock_link(conn: &mut PgConnection, token: &str) -> Result<LockedCollection> {
+    sqlx::query_as(
         "SELECT c.*, l.signer_id FROM signer_links l
          JOIN signers s ON s.id = l.signer_id
          JOIN collections c ON c.id = s.collection_id
@@ -78,12 +88,7 @@ async fn resolve_locked_with_key(conn: &mut PgConnection, token: &str) -> Result
     .bind(token_hash(token))
     .fetch_optional(&mut *conn)
     .await?
-    .ok_or(CollectionError::LinkInvalid)?;
-    let signer = sqlx::query_as(&linked_signer_where("id = $1"))
-        .bind(locked.signer_id)
-        .fetch_one(&mut *conn)
-        .await?;
-    Ok((signer, locked.collection))
+    .ok_or(CollectionError::LinkInvalid)
 }
 
 /// A link of an ended collection is dead, except a completed one's, which still downloads
@@ -351,7 +356,6 @@ async fn send_code(db: &PgPool, pki: &Pki, kek: &KeyEncryptionKey, token: &str, 
     Ok(Sending::Sent(CodeSent { expires_at, mobile_hint: mobile_hint(&signer.mobile), signer, collection }))
 }
 
-#[derive(sqlx::FromRow)]
 struct LiveCode {
     id: Uuid,
     code_hash: Vec<u8>,
@@ -359,17 +363,49 @@ struct LiveCode {
     failed_attempts: i32,
 }
 
+/// What a signature needs from the signer's row: the key (or the certificate of their
+/// own), and the live code, read together.
+#[derive(sqlx::FromRow)]
+struct SigningMaterial {
+    key_nonce: Option<Vec<u8>>,
+    key_sealed: Option<Vec<u8>>,
+    certificate: Option<Vec<u8>>,
+    personal_certificate_id: Option<Uuid>,
+    code_id: Option<Uuid>,
+    code_hash: Option<Vec<u8>>,
+    code_expires_at: Option<DateTime<Utc>>,
+    code_failed_attempts: Option<i32>,
+}
+
+impl SigningMaterial {
+    async fn read(conn: &mut PgConnection, signer_id: Uuid) -> Result<Self> {
+        Ok(sqlx::query_as(
+            "SELECT s.key_nonce, s.key_sealed, s.certificate, s.personal_certificate_id,
+                    c.id AS code_id, c.code_hash, c.expires_at AS code_expires_at, c.failed_attempts AS code_failed_attempts
+             FROM signers s
+             LEFT JOIN LATERAL (SELECT id, code_hash, expires_at, failed_attempts FROM signing_codes
+                                WHERE signer_id = s.id AND closed_at IS NULL ORDER BY sent_at DESC LIMIT 1) c ON true
+             WHERE s.id = $1",
+        )
+        .bind(signer_id)
+        .fetch_one(&mut *conn)
+        .await?)
+    }
+
+    fn live_code(&mut self) -> Option<LiveCode> {
+        Some(LiveCode {
+            id: self.code_id?,
+            code_hash: self.code_hash.take()?,
+            expires_at: self.code_expires_at?,
+            failed_attempts: self.code_failed_attempts?,
+        })
+    }
+}
+
 /// Checks `code` against the signer's live code. A failure is recorded in `conn`'s
 /// transaction, which the caller commits before answering the error; a code that matched
 /// is closed by the caller with the signature it allows.
-async fn check_code(conn: &mut PgConnection, collection_id: Uuid, signer_id: Uuid, code: &str, meta: &RequestMeta) -> Result<Result<(), CollectionError>> {
-    let live: Option<LiveCode> = sqlx::query_as(
-        "SELECT id, code_hash, expires_at, failed_attempts FROM signing_codes
-         WHERE signer_id = $1 AND closed_at IS NULL ORDER BY sent_at DESC LIMIT 1",
-    )
-    .bind(signer_id)
-    .fetch_optional(&mut *conn)
-    .await?;
+async fn check_code(conn: &mut PgConnection, collection_id: Uuid, signer_id: Uuid, live: Option<LiveCode>, code: &str, meta: &RequestMeta) -> Result<Result<(), CollectionError>> {
     let Some(live) = live else { return Ok(Err(CollectionError::OtpNotSent)) };
     if live.expires_at <= Utc::now() {
         sqlx::query("UPDATE signing_codes SET closed_at = now() WHERE id = $1").bind(live.id).execute(&mut *conn).await?;
@@ -404,19 +440,23 @@ pub struct Signed {
 /// transaction: after a crash the signature happened completely or not at all.
 pub async fn sign(db: &PgPool, pki: &std::sync::Arc<Pki>, kek: &KeyEncryptionKey, public_url: &str, token: &str, code: &str, meta: &RequestMeta) -> Result<Signed> {
     let mut tx = db.begin().await?;
-    let (signer, collection) = resolve_locked(&mut tx, token).await?;
+    // Every signer of the collection, read once the lock is held: this one, and the others
+    // for what follows the signature (the next to invite, or completion).
+    let LockedCollection { collection, signer_id } = lock_link(&mut tx, token).await?;
+    let mut signers = super::signers(&mut tx, collection.id).await?;
+    let signer = signers.iter().find(|s| s.id == signer_id).cloned().ok_or(CollectionError::LinkInvalid)?;
     ensure_can_act(&collection, &signer)?;
     if signer.accepted_at.is_none() {
         return Err(CollectionError::NotAccepted);
     }
-    if let Err(refusal) = check_code(&mut tx, collection.id, signer.id, code, meta).await? {
+    let mut material = SigningMaterial::read(&mut tx, signer.id).await?;
+    if let Err(refusal) = check_code(&mut tx, collection.id, signer.id, material.live_code(), code, meta).await? {
         tx.commit().await?;
         return Err(refusal);
     }
 
-    let (nonce, sealed, certificate, personal_certificate_id): (Option<Vec<u8>>, Option<Vec<u8>>, Option<Vec<u8>>, Option<Uuid>) =
-        sqlx::query_as("SELECT key_nonce, key_sealed, certificate, personal_certificate_id FROM signers WHERE id = $1").bind(signer.id).fetch_one(&mut *tx).await?;
-    let (key, chain) = match (personal_certificate_id, nonce, sealed, certificate) {
+    let SigningMaterial { key_nonce, key_sealed, certificate, personal_certificate_id, .. } = material;
+    let (key, chain) = match (personal_certificate_id, key_nonce, key_sealed, certificate) {
         // The holder's own key: refused if the certificate was revoked since the code was sent.
         (Some(certificate_id), ..) => {
             let holder = certificates::open_for_signing(&mut tx, pki, kek, certificate_id).await?;
@@ -432,8 +472,10 @@ pub async fn sign(db: &PgPool, pki: &std::sync::Arc<Pki>, kek: &KeyEncryptionKey
         _ => return Err(CollectionError::Internal(format!("signer {} has a code but no key", signer.id))),
     };
 
-    let documents: Vec<(Uuid, String, Option<Vec<u8>>)> = sqlx::query_as(
-        "SELECT id, filename, content FROM collection_documents WHERE collection_id = $1 AND kind = 'to_sign' ORDER BY position",
+    // Attachments too (without their content): their hashes go into the completion's entry.
+    let documents: Vec<(Uuid, String, String, Vec<u8>, Option<Vec<u8>>)> = sqlx::query_as(
+        "SELECT id, filename, kind, current_sha256, CASE WHEN kind = 'to_sign' THEN content END
+         FROM collection_documents WHERE collection_id = $1 ORDER BY position",
     )
     .bind(collection.id)
     .fetch_all(&mut *tx)
@@ -448,8 +490,13 @@ pub async fn sign(db: &PgPool, pki: &std::sync::Arc<Pki>, kek: &KeyEncryptionKey
     let key = std::sync::Arc::new(key);
     let chain = std::sync::Arc::new(chain);
     let mut hashes = Vec::new();
-    for (document_id, filename, content) in &documents {
-        let Some(content) = content.clone() else { return Err(CollectionError::Internal(format!("document {document_id} has no content"))) };
+    let mut current_hashes = Vec::new();
+    for (document_id, filename, kind, current_sha256, content) in documents {
+        if DocumentKind::parse(&kind) != DocumentKind::ToSign {
+            current_hashes.push(json!({ "id": document_id, "sha256": hex::encode(&current_sha256) }));
+            continue;
+        }
+        let Some(content) = content else { return Err(CollectionError::Internal(format!("document {document_id} has no content"))) };
         let (key, chain, request) = (key.clone(), chain.clone(), request.clone());
         // Parsing and rewriting a PDF is CPU work: keep it off the async threads. The
         // time-stamp comes after, from a unit that may be across the network.
@@ -467,7 +514,9 @@ pub async fn sign(db: &PgPool, pki: &std::sync::Arc<Pki>, kek: &KeyEncryptionKey
             .execute(&mut *tx)
             .await?;
         hashes.push(json!({ "id": document_id, "filename": filename, "sha256": hex::encode(&sha256) }));
+        current_hashes.push(json!({ "id": document_id, "sha256": hex::encode(&sha256) }));
     }
+    let signed_documents = hashes.len() as i64;
     let signer: SignerRow = sqlx::query_as(&format!(
         "WITH code AS (UPDATE signing_codes SET closed_at = now() WHERE signer_id = $1 AND closed_at IS NULL)
          UPDATE signers SET status = 'signed', signed_at = now(), key_nonce = NULL, key_sealed = NULL WHERE id = $1
@@ -485,11 +534,13 @@ pub async fn sign(db: &PgPool, pki: &std::sync::Arc<Pki>, kek: &KeyEncryptionKey
     }))
     .await?;
 
-    let signers = super::signers(&mut tx, collection.id).await?;
+    if let Some(entry) = signers.iter_mut().find(|s| s.id == signer.id) {
+        *entry = signer.clone();
+    }
     let mut invited_next = None;
     let completed = signers.iter().all(|s| s.status() == SignerStatus::Signed);
     let collection = if completed {
-        complete(&mut tx, public_url, &collection, &signers, meta).await?
+        complete(&mut tx, public_url, &collection, &signers, current_hashes, meta).await?
     } else {
         if collection.mode() == SigningMode::Sequential {
             if let Some(next) = signers.iter().find(|s| s.status() == SignerStatus::Waiting) {
@@ -501,34 +552,52 @@ pub async fn sign(db: &PgPool, pki: &std::sync::Arc<Pki>, kek: &KeyEncryptionKey
     };
     // Last: the debit locks the cabinet's row, which every signature of the cabinet needs;
     // held only for the commit, the cabinet's signers do not queue behind each other.
-    billing::debit_signatures(&mut tx, collection.cabinet_id, collection.id, signer.id, documents.len() as i64).await?;
+    billing::debit_signatures(&mut tx, collection.cabinet_id, collection.id, signer.id, signed_documents).await?;
     tx.commit().await?;
     Ok(Signed { signer, collection, invited_next, completed })
 }
 
+/// The collection as completion left it, with what its emails need.
+#[derive(sqlx::FromRow)]
+struct CompletedCollection {
+    #[sqlx(flatten)]
+    collection: CollectionRow,
+    cabinet_name: String,
+    preparer_email: String,
+}
+
 /// Everybody signed: the collection ends and every party gets a link to the signed PDFs.
-async fn complete(conn: &mut PgConnection, public_url: &str, collection: &CollectionRow, signers: &[SignerRow], meta: &RequestMeta) -> Result<CollectionRow> {
-    let completed: CollectionRow = sqlx::query_as("UPDATE collections SET status = 'completed', ended_at = now() WHERE id = $1 RETURNING *")
-        .bind(collection.id)
-        .fetch_one(&mut *conn)
-        .await?;
-    let (cabinet, preparer) = cabinet_and_preparer(conn, collection).await?;
+/// `documents` are the final hashes, for the trail.
+async fn complete(conn: &mut PgConnection, public_url: &str, collection: &CollectionRow, signers: &[SignerRow], documents: Vec<serde_json::Value>, meta: &RequestMeta) -> Result<CollectionRow> {
+    let completed: CompletedCollection = sqlx::query_as(
+        "UPDATE collections c SET status = 'completed', ended_at = now() WHERE id = $1
+         RETURNING c.*, (SELECT name FROM cabinets WHERE id = c.cabinet_id) AS cabinet_name,
+                   (SELECT email FROM users WHERE id = c.created_by) AS preparer_email",
+    )
+    .bind(collection.id)
+    .fetch_one(&mut *conn)
+    .await?;
+    let mut link_hashes = Vec::with_capacity(signers.len());
+    let mut texts = Vec::with_capacity(signers.len() + 1);
     for signer in signers {
         let (token, hash) = super::new_token();
-        sqlx::query("INSERT INTO signer_links (token_hash, signer_id) VALUES ($1, $2)").bind(&hash).bind(signer.id).execute(&mut *conn).await?;
-        let text = emails::completed(&collection.title, &format!("{public_url}/signer/{token}"));
-        notifications::enqueue_email(conn, &signer.email, Some(&cabinet), &text.subject, &text.body).await?;
+        link_hashes.push(hash);
+        texts.push((signer.email.clone(), emails::completed(&collection.title, &format!("{public_url}/signer/{token}"))));
     }
-    if !signers.iter().any(|s| s.email == preparer) {
-        let text = emails::completed(&collection.title, &format!("{public_url}/collections/{}", collection.id));
-        notifications::enqueue_email(conn, &preparer, Some(&cabinet), &text.subject, &text.body).await?;
+    if !signers.iter().any(|s| s.email == completed.preparer_email) {
+        texts.push((completed.preparer_email.clone(), emails::completed(&collection.title, &format!("{public_url}/collections/{}", collection.id))));
     }
-    let documents = super::documents(conn, collection.id).await?;
-    audit::append(conn, collection.id, "completed", Actor::System, meta, json!({
-        "documents": documents.iter().map(|d| json!({ "id": d.id, "sha256": hex::encode(&d.current_sha256) })).collect::<Vec<_>>(),
-    }))
-    .await?;
-    Ok(completed)
+    let signer_ids: Vec<Uuid> = signers.iter().map(|s| s.id).collect();
+    sqlx::query("INSERT INTO signer_links (token_hash, signer_id) SELECT * FROM UNNEST($1::bytea[], $2::uuid[])")
+        .bind(&link_hashes)
+        .bind(&signer_ids)
+        .execute(&mut *conn)
+        .await?;
+    let outgoing: Vec<notifications::Email<'_>> =
+        texts.iter().map(|(to, text)| notifications::Email { to, subject: &text.subject, body: &text.body }).collect();
+    notifications::enqueue_emails(conn, Some(&completed.cabinet_name), &outgoing).await?;
+    audit::append(conn, collection.id, "completed", Actor::System, meta, json!({ "documents": documents })).await?;
+    Ok(completed.collection)
 }
 
 /// The cabinet's name (the emails' sender name) and the preparer's email.

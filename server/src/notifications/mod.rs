@@ -36,6 +36,31 @@ pub async fn enqueue_email(conn: &mut PgConnection, to: &str, sender_name: Optio
     Ok(())
 }
 
+/// One email of a batch for [`enqueue_emails`].
+pub struct Email<'a> {
+    pub to: &'a str,
+    pub subject: &'a str,
+    pub body: &'a str,
+}
+
+/// Several emails from the same sender in one statement.
+pub async fn enqueue_emails(conn: &mut PgConnection, sender_name: Option<&str>, emails: &[Email<'_>]) -> Result<(), sqlx::Error> {
+    let recipients: Vec<&str> = emails.iter().map(|e| e.to).collect();
+    let subjects: Vec<&str> = emails.iter().map(|e| e.subject).collect();
+    let bodies: Vec<&str> = emails.iter().map(|e| e.body).collect();
+    sqlx::query(
+        "INSERT INTO outbox (channel, recipient, sender_name, subject, body)
+         SELECT 'email', recipient, $1, subject, body FROM UNNEST($2::text[], $3::text[], $4::text[]) AS m (recipient, subject, body)",
+    )
+    .bind(sender_name)
+    .bind(&recipients)
+    .bind(&subjects)
+    .bind(&bodies)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
 pub async fn enqueue_sms(conn: &mut PgConnection, to: &str, body: &str) -> Result<(), sqlx::Error> {
     sqlx::query("INSERT INTO outbox (channel, recipient, body) VALUES ('sms', $1, $2)")
         .bind(to)
