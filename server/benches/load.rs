@@ -6,6 +6,9 @@
 //!
 //! Run: `scripts/bench-load.sh` (or `cargo bench -p paraphe-server --bench load`);
 //! PARAPHE_LOAD_SIGNERS (default 200) and PARAPHE_LOAD_CONCURRENCY (default 50).
+//!
+//! A warm-up round of one visit per concurrent signer runs first, untimed: a server that
+//! has been up for a while has its connections open and its statements prepared on each.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -61,6 +64,7 @@ async fn visit(http: &reqwest::Client, url: &str, db: &PgPool, token: &str, mobi
 async fn main() -> anyhow::Result<()> {
     let signers = env_number("PARAPHE_LOAD_SIGNERS", 200);
     let concurrency = env_number("PARAPHE_LOAD_CONCURRENCY", 50);
+    let warm_up = concurrency;
     let admin_url = std::env::var("DATABASE_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
     let server_url = admin_url.rsplit_once('/').map(|(base, _)| base.to_owned()).unwrap_or(admin_url.clone());
     let database = format!("paraphe_load_{}", uuid::Uuid::new_v4().simple());
@@ -100,14 +104,14 @@ async fn main() -> anyhow::Result<()> {
         .bind(paraphe_shared::terms::PRIVACY_POLICY_VERSION)
         .execute(&db)
         .await?;
-    paraphe_server::billing::credit(&db, cabinet, signers as i64 * 25, "charge", None).await?;
+    paraphe_server::billing::credit(&db, cabinet, (warm_up + signers) as i64 * 25, "charge", None).await?;
     let scope = cabinets::access::check(&db, accountant, cabinet, &[Need::Open]).await.map_err(|e| anyhow::anyhow!(e.message))?;
     let lines: Vec<String> = (0..90).map(|i| format!("Article {i} — le client s'engage à fournir les pièces justificatives.")).collect();
     let pdf = paraphe_server::signing::text_pdf::render("Lettre de mission", &lines)?;
     let meta = RequestMeta::default();
     let mut visits = Vec::new();
-    eprintln!("preparing {signers} collections…");
-    for i in 0..signers {
+    eprintln!("preparing {} collections…", warm_up + signers);
+    for i in 0..warm_up + signers {
         let collection = prepare::create(&db, &scope, &format!("Dossier {i}"), "", SigningMode::Sequential, &meta).await?;
         prepare::add_document(&db, &scope, collection.id, "mission.pdf", pdf.clone(), DocumentKind::ToSign, &meta).await?;
         let mobile = format!("+3367{i:07}");
@@ -125,16 +129,23 @@ async fn main() -> anyhow::Result<()> {
     if env_number("PARAPHE_LOAD_POOL", 1) > 0 {
         let filling = Instant::now();
         let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
-        paraphe_server::keys::pool::refill(&db, &kek, signers as i64, cores).await?;
-        eprintln!("key pool filled with {signers} keys in {:.1} s", filling.elapsed().as_secs_f64());
+        paraphe_server::keys::pool::refill(&db, &kek, (warm_up + signers) as i64, cores).await?;
+        eprintln!("key pool filled with {} keys in {:.1} s", warm_up + signers, filling.elapsed().as_secs_f64());
     }
-    eprintln!("{signers} signers, {concurrency} at a time…");
     let http = reqwest::Client::new();
     let url = format!("http://{addr}/graphql");
+    let timed = visits.split_off(warm_up);
+    eprintln!("warming up with {warm_up} signers…");
+    let warm_ups: Vec<_> = visits.iter().map(|(token, mobile)| visit(&http, &url, &db, token, mobile)).collect();
+    for outcome in futures_util::future::join_all(warm_ups).await {
+        outcome.map_err(|e| anyhow::anyhow!("warm-up visit failed: {e}"))?;
+    }
+
+    eprintln!("{signers} signers, {concurrency} at a time…");
     let gate = Arc::new(Semaphore::new(concurrency));
     let began = Instant::now();
     let mut tasks = Vec::new();
-    for (token, mobile) in visits {
+    for (token, mobile) in timed {
         let (http, url, db, gate) = (http.clone(), url.clone(), db.clone(), gate.clone());
         tasks.push(tokio::spawn(async move {
             let _permit = gate.acquire_owned().await.expect("semaphore");
