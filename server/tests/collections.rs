@@ -282,6 +282,75 @@ async fn a_signature_the_credit_no_longer_covers_is_refused_and_nothing_is_signe
     assert!(overdraft.is_err(), "a ledger row may not take the balance below zero");
 }
 
+#[sqlx::test(migrator = "paraphe_server::db::MIGRATOR")]
+async fn a_slow_outside_time_stamping_authority_does_not_hold_the_other_signers(db: PgPool) {
+    use paraphe_server::pki::{remote_tsa::RemoteTsa, CaHierarchy, Pki, Registry};
+    use std::sync::{Arc, Mutex};
+    // The outside authority: another instance's unit, which holds the first request it
+    // gets until the test lets it go.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let outside_url = format!("http://{}", listener.local_addr().unwrap());
+    let outside = { let url = outside_url.clone(); tokio::task::spawn_blocking(move || CaHierarchy::generate(&url)).await.unwrap().unwrap() };
+    let outside_root = outside.root.certificate.clone();
+    let registry = Registry::in_memory_for(&outside);
+    let (release, released) = tokio::sync::oneshot::channel::<()>();
+    let gate = Arc::new(Mutex::new(Some(released)));
+    let arrived = Arc::new(tokio::sync::Notify::new());
+    let (gate_in, arrived_in) = (gate.clone(), arrived.clone());
+    let authority = paraphe_server::pki::http::routes::<()>(Arc::new(Pki::new(outside, registry))).layer(axum::middleware::from_fn(
+        move |request: axum::extract::Request, next: axum::middleware::Next| {
+            let held = gate_in.lock().unwrap().take();
+            let arrived = arrived_in.clone();
+            async move {
+                if let Some(released) = held {
+                    arrived.notify_one();
+                    let _ = released.await;
+                }
+                next.run(request).await
+            }
+        },
+    ));
+    tokio::spawn(async move { axum::serve(listener, authority).await.unwrap() });
+    let tsa = RemoteTsa::new(&format!("{outside_url}/pki/tsa"), vec![outside_root.clone()]).unwrap();
+    let server = TestServer::start_with_remote_tsa(db.clone(), tsa).await;
+
+    let firm = firm(&db, "tsa", true).await;
+    credit(&db, firm.cabinet, 1000).await;
+    let mut preparer = server.login(&firm.accountant_email, PASSWORD).await;
+    let id = draft(&mut preparer, firm.cabinet, "PARALLEL", &[person("Hugo", "Lambert", "hugo@client.fr", "+33666666661"), person("Inès", "Moreau", "ines@client.fr", "+33666666662")]).await;
+    preparer.data(LAUNCH, json!({ "id": id })).await;
+    let links = invitation_tokens(&db).await;
+    let mut codes = Vec::new();
+    for (token, mobile) in &links {
+        let mut signer = server.client();
+        signer.data(ACCEPT, json!({ "t": token })).await;
+        signer.data(REQUEST_CODE, json!({ "t": token })).await;
+        codes.push(sms_code(&db, mobile).await);
+    }
+
+    // Hugo signs; his time-stamp is held by the authority.
+    let (hugo_token, hugo_code) = (links[0].0.clone(), codes[0].clone());
+    let mut hugo = server.client();
+    let hugo_signs = tokio::spawn(async move { hugo.data(SIGN, json!({ "t": hugo_token, "c": hugo_code })).await });
+    arrived.notified().await;
+    // Meanwhile Inès signs from start to end: nothing waits on Hugo's time-stamp.
+    let ines = tokio::time::timeout(std::time::Duration::from_secs(30), server.client().data(SIGN, json!({ "t": links[1].0, "c": codes[1] })))
+        .await
+        .expect("Inès waited for Hugo's time-stamp");
+    assert_eq!(ines["sign"]["signerStatus"], "SIGNED");
+    // Hugo's signature was made on the revision before Inès's: it is made again on hers.
+    release.send(()).unwrap();
+    let hugo = hugo_signs.await.unwrap();
+    assert_eq!(hugo["sign"]["status"], "COMPLETED");
+
+    let (pdf,): (Vec<u8>,) = sqlx::query_as("SELECT content FROM collection_documents").fetch_one(&db).await.unwrap();
+    let report = paraphe_server::signing::validate(&pdf, &[server.pki.hierarchy.root.certificate.clone(), outside_root]).unwrap();
+    assert_eq!(report.signatures.len(), 2, "{report:?}");
+    assert!(report.all_valid(), "{report:?}");
+    let balance = preparer.data("query($c: UUID!) { credit(cabinetId: $c) { balanceCents } }", json!({ "c": firm.cabinet })).await;
+    assert_eq!(balance["credit"]["balanceCents"], 950, "two signatures debited, once each");
+}
+
 /// Tokens can only be read from the emails: here from the dispatcher's outbox files.
 async fn invitation_tokens(db: &PgPool) -> Vec<(String, String)> {
     let rows: Vec<(String, String)> = sqlx::query_as(

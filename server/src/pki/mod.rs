@@ -485,6 +485,11 @@ impl Pki {
         self
     }
 
+    /// Whether time-stamps come from an outside authority, across the network.
+    pub fn time_stamps_remotely(&self) -> bool {
+        self.remote_tsa.is_some()
+    }
+
     /// What this instance validates signatures against: its root, and the roots of the
     /// outside time-stamping authority it uses, if any.
     pub fn trust_anchors(&self) -> Vec<Certificate> {

@@ -36,16 +36,21 @@ impl TestServer {
     }
 
     pub async fn start_with(db: PgPool, bus: EventBus, tweak: impl FnOnce(&mut Config)) -> Self {
-        Self::start_full(db, bus, tweak, false).await
+        Self::start_full(db, bus, tweak, false, None).await
+    }
+
+    /// A server whose time-stamps come from an outside authority.
+    pub async fn start_with_remote_tsa(db: PgPool, tsa: pki::remote_tsa::RemoteTsa) -> Self {
+        Self::start_full(db, EventBus::in_process(), |_| {}, false, Some(tsa)).await
     }
 
     /// A server whose certificate authorities are new and point their CRL and OCSP URLs
     /// at this very server, for relying parties that fetch them.
     pub async fn start_with_own_pki(db: PgPool) -> Self {
-        Self::start_full(db, EventBus::in_process(), |_| {}, true).await
+        Self::start_full(db, EventBus::in_process(), |_| {}, true, None).await
     }
 
-    async fn start_full(db: PgPool, bus: EventBus, tweak: impl FnOnce(&mut Config), own_pki: bool) -> Self {
+    async fn start_full(db: PgPool, bus: EventBus, tweak: impl FnOnce(&mut Config), own_pki: bool, remote_tsa: Option<pki::remote_tsa::RemoteTsa>) -> Self {
         let mut config = Config::for_tests(String::new());
         tweak(&mut config);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -58,7 +63,11 @@ impl TestServer {
             shared_hierarchy()
         };
         let stored = pki::store::load_or_create(&db, &config.key_encryption_key, &base_url, None, || Ok(hierarchy)).await.unwrap();
-        let pki = Arc::new(Pki::new(stored, Registry::Database(db.clone())));
+        let mut pki = Pki::new(stored, Registry::Database(db.clone()));
+        if let Some(tsa) = remote_tsa {
+            pki = pki.with_remote_tsa(tsa);
+        }
+        let pki = Arc::new(pki);
         let state = paraphe_server::app::assemble(db.clone(), bus, config, pki.clone());
         paraphe_server::app::spawn_workers(&state).unwrap();
         let app = paraphe_server::router(state);
