@@ -446,40 +446,18 @@ pub struct Signed {
 /// was signed; when another signer added a revision meanwhile, it starts over.
 pub async fn sign(db: &PgPool, pki: &std::sync::Arc<Pki>, kek: &KeyEncryptionKey, public_url: &str, token: &str, code: &str, meta: &RequestMeta) -> Result<Signed> {
     if !pki.time_stamps_remotely() {
-        let mut tx = db.begin().await?;
-        let ready = match begin_signature(&mut tx, pki, kek, token, code, meta).await? {
-            Ok(ready) => ready,
-            Err(refusal) => {
-                tx.commit().await?;
-                return Err(refusal);
-            }
-        };
+        let (mut tx, ready) = open_signature(db, pki, kek, token, code, meta).await?;
         let stamped = time_stamp(prepare_documents(&ready).await?, pki).await?;
         let signed = record_signature(&mut tx, public_url, ready, stamped, meta).await?;
         tx.commit().await?;
         return Ok(signed);
     }
     for _ in 0..MAX_SIGNING_ROUNDS {
-        let ready = {
-            let mut tx = db.begin().await?;
-            match begin_signature(&mut tx, pki, kek, token, code, meta).await? {
-                Ok(ready) => ready,
-                Err(refusal) => {
-                    tx.commit().await?;
-                    return Err(refusal);
-                }
-            }
-            // Nothing written: dropping the transaction releases the lock.
-        };
+        let (lock, ready) = open_signature(db, pki, kek, token, code, meta).await?;
+        // Nothing written: dropping the transaction releases the lock.
+        drop(lock);
         let stamped = time_stamp(prepare_documents(&ready).await?, pki).await?;
-        let mut tx = db.begin().await?;
-        let ready = match begin_signature(&mut tx, pki, kek, token, code, meta).await? {
-            Ok(ready) => ready,
-            Err(refusal) => {
-                tx.commit().await?;
-                return Err(refusal);
-            }
-        };
+        let (mut tx, ready) = open_signature(db, pki, kek, token, code, meta).await?;
         let unchanged = stamped.iter().all(|doc| ready.documents.iter().any(|current| current.id == doc.id && current.current_sha256 == doc.signed_revision));
         if unchanged {
             let signed = record_signature(&mut tx, public_url, ready, stamped, meta).await?;
@@ -488,6 +466,26 @@ pub async fn sign(db: &PgPool, pki: &std::sync::Arc<Pki>, kek: &KeyEncryptionKey
         }
     }
     Err(CollectionError::Internal("the documents kept changing while they were time-stamped".into()))
+}
+
+/// A transaction holding the collection's lock, with everything checked for the signature.
+/// A refusal is committed before it is answered: a wrong code counts.
+async fn open_signature(
+    db: &PgPool,
+    pki: &Pki,
+    kek: &KeyEncryptionKey,
+    token: &str,
+    code: &str,
+    meta: &RequestMeta,
+) -> Result<(sqlx::Transaction<'static, sqlx::Postgres>, ReadyToSign)> {
+    let mut tx = db.begin().await?;
+    match begin_signature(&mut tx, pki, kek, token, code, meta).await? {
+        Ok(ready) => Ok((tx, ready)),
+        Err(refusal) => {
+            tx.commit().await?;
+            Err(refusal)
+        }
+    }
 }
 
 /// Rounds of [`sign`] with an outside authority before giving up: each round lost means
