@@ -95,9 +95,11 @@ enum KeysCommand {
     NewKek,
 }
 
+/// Logs go to stderr, whatever the command: stdout carries only a command's data (a PEM,
+/// a report, a balance), so that `paraphe-server pki export-roots > roots.pem` is a PEM.
 fn init_logs() {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter);
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
     if std::env::var("PARAPHE_LOG_FORMAT").as_deref() == Ok("json") {
         builder.json().init();
     } else {

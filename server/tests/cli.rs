@@ -14,14 +14,52 @@ async fn database_url(db: &PgPool) -> String {
 }
 
 fn paraphe(database_url: &str, args: &[&str]) -> Output {
+    paraphe_logging(database_url, args, "warn")
+}
+
+fn paraphe_logging(database_url: &str, args: &[&str], log_level: &str) -> Output {
     Command::new(env!("CARGO_BIN_EXE_paraphe-server"))
         .args(args)
         .env("DATABASE_URL", database_url)
         .env("PARAPHE_KEY_ENCRYPTION_KEY", "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=")
-        .env("RUST_LOG", "warn")
+        .env("RUST_LOG", log_level)
         .env_remove("RUST_BACKTRACE")
         .output()
         .expect("paraphe-server")
+}
+
+/// `paraphe-server pki export-roots > roots.pem` must be a PEM file even at the default
+/// log level: logs go to stderr, only the command's data to stdout.
+#[sqlx::test(migrator = "paraphe_server::db::MIGRATOR")]
+async fn commands_print_only_their_data_on_stdout(db: PgPool) {
+    let url = database_url(&db).await;
+    let (roots, migrate, seeded) = tokio::task::spawn_blocking(move || {
+        (
+            paraphe_logging(&url, &["pki", "export-roots"], "info"),
+            paraphe_logging(&url, &["migrate"], "info"),
+            paraphe_logging(&url, &["seed-demo"], "info"),
+        )
+    })
+    .await
+    .unwrap();
+    assert!(roots.status.success(), "{}", String::from_utf8_lossy(&roots.stderr));
+    let pem = String::from_utf8(roots.stdout).unwrap();
+    let mut in_block = false;
+    for line in pem.lines() {
+        match line {
+            "-----BEGIN CERTIFICATE-----" if !in_block => in_block = true,
+            "-----END CERTIFICATE-----" if in_block => in_block = false,
+            body if in_block => assert!(body.bytes().all(|b| b.is_ascii_alphanumeric() || b"+/=".contains(&b)), "not PEM: {line:?}"),
+            other => panic!("a line outside any certificate on stdout: {other:?}"),
+        }
+    }
+    assert!(!in_block && pem.matches("BEGIN CERTIFICATE").count() >= 1);
+    assert!(!String::from_utf8_lossy(&roots.stderr).is_empty(), "the logs are still written, on stderr");
+
+    assert!(migrate.status.success());
+    assert!(migrate.stdout.is_empty(), "migrate has no data to print: {}", String::from_utf8_lossy(&migrate.stdout));
+    let demo = String::from_utf8(seeded.stdout).unwrap();
+    assert!(demo.contains("expert@demo.paraphe.fr") && !demo.contains(" INFO "), "{demo}");
 }
 
 fn pyhanko(roots: &Path, pdf: &Path, mode: &str) -> Result<Vec<serde_json::Value>, String> {
