@@ -116,7 +116,7 @@ async fn main() -> anyhow::Result<()> {
         prepare::add_document(&db, &scope, collection.id, "mission.pdf", pdf.clone(), DocumentKind::ToSign, &meta).await?;
         let mobile = format!("+3367{i:07}");
         let source = prepare::SignerSource::Person { first_name: "Client".into(), last_name: format!("Numero{i}"), email: format!("client{i}@charge.fr"), mobile: mobile.clone() };
-        prepare::add_signer(&db, &scope, collection.id, source, 1, None, &meta).await?;
+        prepare::add_signer(&db, &scope, collection.id, prepare::NewSigner { source, level: 1, stamp: None, language: None }, &meta).await?;
         prepare::launch(&db, &format!("http://{addr}"), &scope, collection.id, &meta).await?;
         let (body,): (String,) = sqlx::query_as("SELECT body FROM outbox WHERE channel = 'email' AND recipient = $1").bind(format!("client{i}@charge.fr")).fetch_one(&db).await?;
         let start = body.find("/signer/").ok_or_else(|| anyhow::anyhow!("no link"))? + "/signer/".len();

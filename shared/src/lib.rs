@@ -3,10 +3,12 @@
 //! Everything here must build for `wasm32-unknown-unknown`: no I/O, no threads.
 
 pub mod error_code;
+pub mod language;
 pub mod roles;
 pub mod terms;
 pub mod validation;
 
 pub use error_code::ErrorCode;
+pub use language::Language;
 pub use roles::{Delegation, Role};
 pub use validation::{Email, PersonName, PhoneE164, ValidationError};

@@ -1,7 +1,8 @@
-use async_graphql::{Context, Object};
+use async_graphql::{ComplexObject, Context, Object};
 use uuid::Uuid;
 
 use super::{sessions, User};
+use crate::graphql::language::{self, LanguageCode};
 use crate::cabinets::{self, CabinetMembership};
 use crate::graphql::context::ContextExt;
 use crate::graphql::error::{ApiError, ApiResult};
@@ -35,6 +36,15 @@ pub(crate) async fn load_me(ctx: &Context<'_>, current_cabinet_id: Option<Uuid>)
     Ok(Me { user, current_cabinet_id })
 }
 
+#[ComplexObject]
+impl User {
+    /// The language this person chose in the app; `null` until they choose (the app then
+    /// follows the browser, and emails are in French).
+    async fn language(&self) -> Option<LanguageCode> {
+        language::stored(self.language.as_deref())
+    }
+}
+
 #[derive(Default)]
 pub struct AccountsQuery;
 
@@ -63,6 +73,13 @@ impl AccountsMutation {
         ctx.append_http_header("set-cookie", sessions::set_cookie(&token, config.session_hours, config.secure_cookies()));
         let viewer = sessions::lookup(ctx.db(), &token).await?.ok_or_else(ApiError::unauthenticated)?;
         Ok(Me { user, current_cabinet_id: viewer.current_cabinet_id })
+    }
+
+    /// Keeps the language the logged-in person chose: the app opens in it on any device,
+    /// and the server writes to them in it (emails, SMS, documents to sign).
+    async fn set_my_language(&self, ctx: &Context<'_>, language: LanguageCode) -> ApiResult<LanguageCode> {
+        super::set_language(ctx.db(), ctx.viewer()?.user_id, language.into()).await?;
+        Ok(language)
     }
 
     /// Ends the session and clears the cookie.

@@ -8,7 +8,7 @@ pub mod graphql;
 pub mod password;
 pub mod sessions;
 
-use paraphe_shared::{Email, ErrorCode, PersonName, PhoneE164};
+use paraphe_shared::{Email, ErrorCode, Language, PersonName, PhoneE164};
 use sqlx::PgPool;
 use uuid::Uuid;
 
@@ -43,6 +43,7 @@ impl From<AccountsError> for ApiError {
 }
 
 #[derive(Debug, Clone, sqlx::FromRow, async_graphql::SimpleObject)]
+#[graphql(complex)]
 pub struct User {
     pub id: Uuid,
     pub email: String,
@@ -51,6 +52,27 @@ pub struct User {
     pub mobile: Option<String>,
     /// Reviews identity documents in the back office.
     pub is_operator: bool,
+    /// The language chosen in the app (`fr`, `en`); `None`: not chosen, French is used.
+    #[graphql(skip)]
+    pub language: Option<String>,
+}
+
+/// A stored language code; French when none is stored (or an unknown one, which the
+/// column's CHECK forbids).
+pub fn parse_language(stored: Option<&str>) -> Language {
+    stored.and_then(|code| code.parse().ok()).unwrap_or_default()
+}
+
+/// The language a user reads, for what the server writes to them.
+pub async fn language_of(conn: &mut sqlx::PgConnection, user_id: Uuid) -> Result<Language, sqlx::Error> {
+    let stored: Option<Option<String>> = sqlx::query_scalar("SELECT language FROM users WHERE id = $1").bind(user_id).fetch_optional(&mut *conn).await?;
+    Ok(parse_language(stored.flatten().as_deref()))
+}
+
+/// Keeps the language a person chose in the app, for every device and every email after.
+pub async fn set_language(db: &PgPool, user_id: Uuid, language: Language) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE users SET language = $2 WHERE id = $1").bind(user_id).bind(language.code()).execute(db).await?;
+    Ok(())
 }
 
 pub struct NewUser {
@@ -62,14 +84,14 @@ pub struct NewUser {
 }
 
 pub async fn user_by_id(db: &PgPool, id: Uuid) -> Result<Option<User>, sqlx::Error> {
-    sqlx::query_as("SELECT id, email, first_name, last_name, mobile, is_operator FROM users WHERE id = $1")
+    sqlx::query_as("SELECT id, email, first_name, last_name, mobile, is_operator, language FROM users WHERE id = $1")
         .bind(id)
         .fetch_optional(db)
         .await
 }
 
 pub async fn user_by_email(db: &PgPool, email: &Email) -> Result<Option<User>, sqlx::Error> {
-    sqlx::query_as("SELECT id, email, first_name, last_name, mobile, is_operator FROM users WHERE email = $1")
+    sqlx::query_as("SELECT id, email, first_name, last_name, mobile, is_operator, language FROM users WHERE email = $1")
         .bind(email.as_str())
         .fetch_optional(db)
         .await
@@ -84,7 +106,7 @@ pub async fn create_user(db: &PgPool, new: NewUser) -> Result<User, AccountsErro
         "INSERT INTO users (email, first_name, last_name, mobile, password_hash)
          VALUES ($1, $2, $3, $4, $5)
          ON CONFLICT (email) DO NOTHING
-         RETURNING id, email, first_name, last_name, mobile, is_operator",
+         RETURNING id, email, first_name, last_name, mobile, is_operator, language",
     )
     .bind(new.email.as_str())
     .bind(new.first_name.as_str())

@@ -4,6 +4,7 @@
 //! left it: the step is computed from what is stored, never kept apart from it.
 
 use chrono::{DateTime, Utc};
+use paraphe_shared::Language;
 use serde_json::json;
 use sha2::{Digest, Sha256};
 use sqlx::{PgConnection, PgPool};
@@ -140,13 +141,14 @@ struct Holder {
     last_name: String,
     email: String,
     mobile: String,
+    language: Language,
 }
 
 async fn holder(conn: &mut PgConnection, user_id: Uuid) -> Result<Holder> {
-    let (first_name, last_name, email, mobile): (String, String, String, Option<String>) =
-        sqlx::query_as("SELECT first_name, last_name, email, mobile FROM users WHERE id = $1").bind(user_id).fetch_one(&mut *conn).await?;
+    let (first_name, last_name, email, mobile, language): (String, String, String, Option<String>, Option<String>) =
+        sqlx::query_as("SELECT first_name, last_name, email, mobile, language FROM users WHERE id = $1").bind(user_id).fetch_one(&mut *conn).await?;
     let mobile = mobile.ok_or_else(|| CertificateError::InvalidState("confirmez d'abord votre profil et votre téléphone mobile".into()))?;
-    Ok(Holder { first_name, last_name, email, mobile })
+    Ok(Holder { first_name, last_name, email, mobile, language: crate::accounts::parse_language(language.as_deref()) })
 }
 
 impl Holder {
@@ -163,7 +165,8 @@ pub async fn agreement_pdf(db: &PgPool, user_id: Uuid) -> Result<Vec<u8>> {
         return Ok(pdf);
     }
     let holder = holder(&mut conn, user_id).await?;
-    Ok(agreement::render(&holder.name(), &holder.email, &holder.mobile, &Utc::now().format("%d/%m/%Y").to_string())?)
+    let today = crate::collections::emails::date(holder.language, Utc::now());
+    Ok(agreement::render(holder.language, &holder.name(), &holder.email, &holder.mobile, &today)?)
 }
 
 pub struct CodeSent {
@@ -193,7 +196,7 @@ pub async fn accept_agreement(db: &PgPool, user_id: Uuid, meta: &RequestMeta) ->
     ensure_step(&mut tx, user_id, &row, EnrolmentStep::Agreement).await?;
     let holder = holder(&mut tx, user_id).await?;
     let (code, expires_at) = codes::issue(&mut tx, user_id, Purpose::Agreement).await?;
-    notifications::enqueue_sms(&mut tx, &holder.mobile, &emails::agreement_code_sms(&code)).await?;
+    notifications::enqueue_sms(&mut tx, &holder.mobile, &emails::agreement_code_sms(holder.language, &code)).await?;
     sqlx::query("UPDATE enrolments SET agreement_accepted_at = now(), updated_at = now() WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
     let mobile_hint = crate::collections::signer::mobile_hint(&holder.mobile);
     super::log(&mut tx, user_id, "agreement_accepted", meta, json!({ "version": agreement::VERSION, "mobile": mobile_hint })).await?;
@@ -215,7 +218,7 @@ pub async fn sign_agreement(db: &PgPool, pki: &Pki, config: &Config, user_id: Uu
     }
     let holder = holder(&mut tx, user_id).await?;
     let now = Utc::now();
-    let unsigned = agreement::render(&holder.name(), &holder.email, &holder.mobile, &now.format("%d/%m/%Y").to_string())?;
+    let unsigned = agreement::render(holder.language, &holder.name(), &holder.email, &holder.mobile, &crate::collections::emails::date(holder.language, now))?;
     let key = super::generate_key().await?;
     let person = super::person_of(&mut tx, user_id, &holder.first_name, &holder.last_name).await?;
     let certificate = pki.issue_for_person(Level::Lcp, &person, key.public()).await?;
@@ -230,8 +233,8 @@ pub async fn sign_agreement(db: &PgPool, pki: &Pki, config: &Config, user_id: Uu
         .bind(&sha256)
         .execute(&mut *tx)
         .await?;
-    super::log(&mut tx, user_id, "agreement_signed", meta, json!({ "version": agreement::VERSION, "sha256": hex::encode(&sha256) })).await?;
-    let text = emails::request_in_progress(&holder.first_name);
+    super::log(&mut tx, user_id, "agreement_signed", meta, json!({ "version": agreement::VERSION, "language": holder.language.code(), "sha256": hex::encode(&sha256) })).await?;
+    let text = emails::request_in_progress(holder.language, &holder.first_name);
     notifications::enqueue_email(&mut tx, &holder.email, None, &text.subject, &text.body).await?;
     tx.commit().await?;
     issue_when_ready(db, pki, config, user_id).await?;
@@ -258,7 +261,8 @@ pub async fn issue_when_ready(db: &PgPool, pki: &Pki, config: &Config, user_id: 
         .bind(certificate.id)
         .execute(&mut *tx)
         .await?;
-    let text = emails::congratulations(&verification.first_name, &config.public_url);
+    let language = crate::accounts::language_of(&mut tx, user_id).await?;
+    let text = emails::congratulations(language, &verification.first_name, &config.public_url);
     notifications::enqueue_email(&mut tx, &person.email, None, &text.subject, &text.body).await?;
     tx.commit().await?;
     Ok(Some(certificate))

@@ -127,9 +127,12 @@ impl Enrolment {
     async fn agreement_url(&self) -> &'static str {
         "/api/enrolment/agreement.pdf"
     }
-    /// The agreement's articles, to show on screen.
-    async fn agreement_articles(&self) -> Vec<AgreementArticle> {
-        super::agreement::articles().into_iter().map(|(heading, text)| AgreementArticle { heading: heading.into(), text: text.into() }).collect()
+    /// The agreement's articles, to show on screen, in the viewer's language (the one the
+    /// PDF they sign is in).
+    async fn agreement_articles(&self, ctx: &Context<'_>) -> ApiResult<Vec<AgreementArticle>> {
+        let mut conn = ctx.db().acquire().await?;
+        let language = crate::accounts::language_of(&mut conn, ctx.viewer()?.user_id).await?;
+        Ok(super::agreement::articles(language).into_iter().map(|(heading, text)| AgreementArticle { heading: heading.into(), text: text.into() }).collect())
     }
     /// The latest identity verification made for this certificate.
     async fn verification(&self) -> Option<IdentityVerification> {

@@ -227,8 +227,9 @@ pub async fn revoke(db: &PgPool, pki: &Pki, user_id: Uuid, id: Uuid, reason: Rev
     let revocation = pki.revoke(&row.parsed()?, reason).await?;
     let mut tx = db.begin().await?;
     log(&mut tx, user_id, "certificate_revoked", meta, json!({ "certificate": id, "reason": reason.as_str(), "at": revocation.at })).await?;
-    let (first_name, email): (String, String) = sqlx::query_as("SELECT first_name, email FROM users WHERE id = $1").bind(user_id).fetch_one(&mut *tx).await?;
-    let text = emails::revoked(&first_name, &hex::encode_upper(&row.serial));
+    let (first_name, email, language): (String, String, Option<String>) =
+        sqlx::query_as("SELECT first_name, email, language FROM users WHERE id = $1").bind(user_id).fetch_one(&mut *tx).await?;
+    let text = emails::revoked(crate::accounts::parse_language(language.as_deref()), &first_name, &hex::encode_upper(&row.serial));
     crate::notifications::enqueue_email(&mut tx, &email, None, &text.subject, &text.body).await?;
     tx.commit().await?;
     owned(db, user_id, id).await

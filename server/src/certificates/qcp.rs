@@ -11,6 +11,7 @@
 //! The step is computed from the request row and its verification, never stored apart.
 
 use chrono::{DateTime, Utc};
+use paraphe_shared::Language;
 use serde_json::json;
 use sha2::{Digest, Sha256};
 use sqlx::{PgConnection, PgPool};
@@ -133,18 +134,19 @@ struct Holder {
     last_name: String,
     email: String,
     mobile: Option<String>,
+    language: Language,
 }
 
 async fn holder(conn: &mut PgConnection, user_id: Uuid) -> Result<Holder> {
-    let (first_name, last_name, email, mobile): (String, String, String, Option<String>) =
-        sqlx::query_as("SELECT first_name, last_name, email, mobile FROM users WHERE id = $1").bind(user_id).fetch_one(&mut *conn).await?;
-    Ok(Holder { first_name, last_name, email, mobile })
+    let (first_name, last_name, email, mobile, language): (String, String, String, Option<String>, Option<String>) =
+        sqlx::query_as("SELECT first_name, last_name, email, mobile, language FROM users WHERE id = $1").bind(user_id).fetch_one(&mut *conn).await?;
+    Ok(Holder { first_name, last_name, email, mobile, language: crate::accounts::parse_language(language.as_deref()) })
 }
 
 async fn send_access_code(conn: &mut PgConnection, row: &QcpRow) -> Result<DateTime<Utc>> {
     let holder = holder(conn, row.user_id).await?;
     let (code, expires_at) = codes::issue(conn, row.user_id, Purpose::QcpAccess).await?;
-    let text = super::emails::qcp_access_code(&holder.first_name, &code);
+    let text = super::emails::qcp_access_code(holder.language, &holder.first_name, &code);
     notifications::enqueue_email(conn, &holder.email, None, &text.subject, &text.body).await?;
     Ok(expires_at)
 }
@@ -263,7 +265,7 @@ pub async fn request_signing_code(db: &PgPool, user_id: Uuid, id: Uuid, meta: &R
     let holder = holder(&mut tx, user_id).await?;
     let mobile = holder.mobile.ok_or_else(|| CertificateError::InvalidState("aucun mobile".into()))?;
     let (code, expires_at) = codes::issue(&mut tx, user_id, Purpose::QcpRequest).await?;
-    notifications::enqueue_sms(&mut tx, &mobile, &super::emails::qcp_request_code_sms(&code)).await?;
+    notifications::enqueue_sms(&mut tx, &mobile, &super::emails::qcp_request_code_sms(holder.language, &code)).await?;
     let mobile_hint = crate::collections::signer::mobile_hint(&mobile);
     super::log(&mut tx, user_id, "qcp_code_sent", meta, json!({ "request": id, "mobile": mobile_hint })).await?;
     tx.commit().await?;
@@ -271,18 +273,38 @@ pub async fn request_signing_code(db: &PgPool, user_id: Uuid, id: Uuid, meta: &R
 }
 
 /// The request as a PDF: what the holder asks for and consents to.
-pub fn request_pdf(holder: &str, email: &str, cabinet: &str, date: &str) -> Result<Vec<u8>> {
-    let lines = vec![
-        format!("Nom complet : {holder}"),
-        format!("Email : {email}"),
-        format!("Cabinet débité : {cabinet} (20,00 €)"),
-        format!("Date : {date}"),
-        String::new(),
-        "J'atteste avoir pris connaissance et accepté les conditions et limites d'utilisation prévues par l'accord de souscription au service de certificats Paraphe.".into(),
-        "J'accepte la publication de mon certificat conformément à l'accord de souscription.".into(),
-        "J'autorise Paraphe à conserver les informations de mon dossier d'enregistrement, celles relatives à l'utilisation du certificat et, le cas échéant, à sa révocation, pendant la durée prévue par la politique de certification.".into(),
-    ];
-    Ok(signing::text_pdf::render("Demande de certificat qualifié", &lines)?)
+/// The qualified certificate request the holder signs, in their language.
+pub fn request_pdf(language: Language, holder: &str, email: &str, cabinet: &str, date: &str) -> Result<Vec<u8>> {
+    let lines = match language {
+        Language::Fr => vec![
+            format!("Nom complet : {holder}"),
+            format!("Email : {email}"),
+            format!("Cabinet débité : {cabinet} (20,00 €)"),
+            format!("Date : {date}"),
+            String::new(),
+            "J'atteste avoir pris connaissance et accepté les conditions et limites d'utilisation prévues par l'accord de souscription au service de certificats Paraphe.".into(),
+            "J'accepte la publication de mon certificat conformément à l'accord de souscription.".into(),
+            "J'autorise Paraphe à conserver les informations de mon dossier d'enregistrement, celles relatives à l'utilisation du certificat et, le cas échéant, à sa révocation, pendant la durée prévue par la politique de certification.".into(),
+        ],
+        Language::En => vec![
+            format!("Full name: {holder}"),
+            format!("Email: {email}"),
+            format!("Firm charged: {cabinet} (€20.00)"),
+            format!("Date: {date}"),
+            String::new(),
+            "I certify that I have read and accepted the terms and limits of use set by the subscription agreement for the Paraphe certificate service.".into(),
+            "I accept the publication of my certificate under the subscription agreement.".into(),
+            "I authorise Paraphe to keep the information of my registration file, that on the use of the certificate and, where applicable, on its revocation, for the period set by the certification policy.".into(),
+        ],
+    };
+    Ok(signing::text_pdf::render(request_title(language), &lines)?)
+}
+
+fn request_title(language: Language) -> &'static str {
+    match language {
+        Language::Fr => "Demande de certificat qualifié",
+        Language::En => "Qualified certificate request",
+    }
 }
 
 /// The SMS code signs the request with the holder's LCP key; in the same transaction the
@@ -301,8 +323,8 @@ pub async fn sign_request(db: &PgPool, pki: &Pki, config: &Config, user_id: Uuid
     let holder = holder(&mut tx, user_id).await?;
     let name = format!("{} {}", holder.first_name, holder.last_name.to_uppercase());
     let now = Utc::now();
-    let unsigned = request_pdf(&name, &holder.email, &row.cabinet_name, &now.format("%d/%m/%Y").to_string())?;
-    let request = SignatureRequest { signer_name: name.clone(), reason: Some("Demande de certificat qualifié".into()), location: None, time: now, stamp: None };
+    let unsigned = request_pdf(holder.language, &name, &holder.email, &row.cabinet_name, &crate::collections::emails::date(holder.language, now))?;
+    let request = SignatureRequest { signer_name: name.clone(), reason: Some(request_title(holder.language).into()), location: None, time: now, stamp: None };
     let signed = signing::sign_at_level(&unsigned, &request, &signing_key.key, &signing_key.chain, PadesLevel::BT, pki).await?;
     billing::debit_qcp(&mut tx, row.cabinet_id, &name).await?;
     let verification = verification_of(&mut tx, &row).await?;
@@ -315,7 +337,7 @@ pub async fn sign_request(db: &PgPool, pki: &Pki, config: &Config, user_id: Uuid
         .execute(&mut *tx)
         .await?;
     super::log(&mut tx, user_id, "qcp_request_signed", meta, json!({ "request": id, "sha256": hex::encode(Sha256::digest(&signed)), "cabinet": row.cabinet_id })).await?;
-    let text = super::emails::qcp_issued(&name);
+    let text = super::emails::qcp_issued(holder.language, &name);
     notifications::enqueue_email(&mut tx, &holder.email, None, &text.subject, &text.body).await?;
     let row = sqlx::query_as(&format!("{SELECT} WHERE q.id = $1")).bind(id).fetch_one(&mut *tx).await?;
     let request = assemble(&mut tx, row).await?;

@@ -2,11 +2,11 @@ use async_graphql::connection::{Connection, Edge, EmptyFields};
 use async_graphql::{ComplexObject, Context, InputObject, Object, SimpleObject, Subscription, Upload};
 use chrono::{DateTime, Utc};
 use futures_util::Stream;
-use paraphe_shared::Delegation;
+use paraphe_shared::{Delegation, Language};
 use uuid::Uuid;
 
-use super::prepare::{self, Contact, SignerSource};
-use super::signer;
+use super::prepare::{self, Contact, NewSigner, SignerSource};
+use super::{awaiting, signer};
 use super::{announce, CollectionRow, CollectionStatus, DocumentKind, DocumentRow, SignerRow, SignerStatus, SigningMode};
 use crate::audit;
 use crate::cabinets::access::{self, Need};
@@ -14,6 +14,7 @@ use crate::cabinets::graphql::MAX_PAGE;
 use crate::events::CollectionEventKind;
 use crate::graphql::context::ContextExt;
 use crate::graphql::error::{ApiError, ApiResult};
+use crate::graphql::language::{self, LanguageCode};
 use crate::signing::VisibleStamp;
 
 const PREPARE: &[Need] = &[Need::Delegation(Delegation::Prepare), Need::Open];
@@ -163,6 +164,9 @@ pub struct Signer {
     pub stamp: Option<StampPlacement>,
     /// The member, when the signer is one.
     pub user_id: Option<Uuid>,
+    /// The language of this signer's emails, SMS and page; `null`: their browser's once
+    /// they open the link (French until then).
+    pub language: Option<LanguageCode>,
 }
 
 impl From<SignerRow> for Signer {
@@ -184,6 +188,7 @@ impl From<SignerRow> for Signer {
             refusal_reason: row.refusal_reason,
             stamp,
             user_id: row.user_id,
+            language: language::stored(row.language.as_deref()),
         }
     }
 }
@@ -223,9 +228,19 @@ pub struct SignerInput {
     #[graphql(default = 1)]
     pub level: i32,
     pub stamp: Option<StampInput>,
+    /// The language of the signer's emails, SMS and page. Without it: the language their
+    /// browser asks for once they open the link (French for the invitation before that);
+    /// a member's own choice in the app, if they made one.
+    pub language: Option<LanguageCode>,
 }
 
 impl SignerInput {
+    fn into_new_signer(self) -> ApiResult<NewSigner> {
+        let language = self.language.map(Language::from);
+        let (source, level, stamp) = self.source()?;
+        Ok(NewSigner { source, level, stamp, language })
+    }
+
     fn source(self) -> ApiResult<(SignerSource, i16, Option<VisibleStamp>)> {
         let level = i16::try_from(self.level).map_err(|_| ApiError::validation("le niveau de signature est 1, 2 ou 3"))?;
         let stamp = self.stamp.map(StampInput::into_stamp).transpose()?;
@@ -314,6 +329,13 @@ impl CollectionsQuery {
         Ok(prepare::contacts(ctx.db(), &scope).await?)
     }
 
+    /// The running collections where the logged-in person is the signer whose turn it is,
+    /// across their cabinets (the dashboard's "À signer par moi").
+    async fn my_signature_requests(&self, ctx: &Context<'_>) -> ApiResult<Vec<SignatureRequestForMe>> {
+        let user_id = ctx.viewer()?.user_id;
+        Ok(awaiting::of_user(ctx.db(), user_id).await?.into_iter().map(SignatureRequestForMe::from).collect())
+    }
+
     /// What a signer's link opens (no account needed). The first call records "opened".
     async fn signing_session(&self, ctx: &Context<'_>, token: String) -> ApiResult<SigningSession> {
         let (signer, collection, first_open) = signer::open(ctx.db(), &token, &ctx.meta()).await?;
@@ -321,6 +343,22 @@ impl CollectionsQuery {
             announce(ctx.bus(), collection.cabinet_id, collection.id, CollectionEventKind::Opened, Some(signer.id)).await;
         }
         Ok(SigningSession::new(&token, signer, collection))
+    }
+}
+
+/// A collection awaiting the logged-in person's signature.
+#[derive(SimpleObject)]
+pub struct SignatureRequestForMe {
+    pub signer_id: Uuid,
+    pub collection_id: Uuid,
+    pub title: String,
+    pub cabinet_name: String,
+    pub invited_at: Option<DateTime<Utc>>,
+}
+
+impl From<awaiting::AwaitingSignature> for SignatureRequestForMe {
+    fn from(a: awaiting::AwaitingSignature) -> Self {
+        SignatureRequestForMe { signer_id: a.signer_id, collection_id: a.collection_id, title: a.title, cabinet_name: a.cabinet_name, invited_at: a.invited_at }
     }
 }
 
@@ -395,6 +433,12 @@ impl SigningSession {
     /// Pages to sign in all, for "J'ai lu et j'accepte le(s) document(s) de N pages".
     async fn pages_to_sign(&self, ctx: &Context<'_>) -> ApiResult<i32> {
         Ok(self.documents_of(ctx).await?.iter().filter(|d| DocumentKind::parse(&d.kind) == DocumentKind::ToSign).map(|d| d.pages).sum())
+    }
+
+    /// The language set for this signer (by the preparer, or by their page); `null`: not
+    /// set, their page follows their browser and tells the server (`setSignerLanguage`).
+    async fn language(&self) -> Option<LanguageCode> {
+        language::stored(self.signer.language.as_deref())
     }
 
     /// The signer must first create their certificate (`beginCertificateCreation`).
@@ -487,8 +531,7 @@ impl CollectionsMutation {
     /// for a signer without a certificate of that level.
     async fn add_signer(&self, ctx: &Context<'_>, collection_id: Uuid, signer: SignerInput) -> ApiResult<Signer> {
         let (scope, _) = super::scoped(ctx.db(), ctx.viewer()?.user_id, collection_id, PREPARE).await?;
-        let (source, level, stamp) = signer.source()?;
-        Ok(prepare::add_signer(ctx.db(), &scope, collection_id, source, level, stamp, &ctx.meta()).await?.into())
+        Ok(prepare::add_signer(ctx.db(), &scope, collection_id, signer.into_new_signer()?, &ctx.meta()).await?.into())
     }
 
     async fn remove_signer(&self, ctx: &Context<'_>, collection_id: Uuid, signer_id: Uuid) -> ApiResult<bool> {
@@ -582,6 +625,21 @@ impl CollectionsMutation {
             announce(ctx.bus(), cabinet_id, collection_id, CollectionEventKind::Completed, None).await;
         }
         Ok(SigningSession::new(&token, signed.signer, signed.collection))
+    }
+
+    /// The language the link's signer reads: their SMS code and the emails still to come
+    /// are written in it. `LINK_INVALID` for an unknown link.
+    async fn set_signer_language(&self, ctx: &Context<'_>, token: String, language: LanguageCode) -> ApiResult<LanguageCode> {
+        awaiting::set_language(ctx.db(), &token, language.into()).await?;
+        Ok(language)
+    }
+
+    /// A fresh personal link to sign, for the logged-in person's own turn in a collection
+    /// (`mySignatureRequests`): the path of the signer's page. `NOT_FOUND` for a signer
+    /// who is not them, `INVALID_STATE` once it is no longer their turn.
+    async fn open_my_signature(&self, ctx: &Context<'_>, signer_id: Uuid) -> ApiResult<String> {
+        let token = awaiting::link_for(ctx.db(), ctx.viewer()?.user_id, signer_id).await?;
+        Ok(format!("/signer/{token}"))
     }
 
     /// Refuses to sign, which ends the collection for everybody.

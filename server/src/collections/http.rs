@@ -13,6 +13,9 @@ use crate::cabinets::access::Need;
 use crate::graphql::error::ApiError;
 use crate::http::{authenticate, edge_error, session_token};
 
+/// The resolution of the pages a signer reads (an A4 page: 1240 × 1754 pixels).
+pub const SIGNER_PAGE_DPI: u32 = 150;
+
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/api/signer/{token}/documents/{document_id}", get(signer_document))
@@ -97,14 +100,15 @@ async fn proof_file(State(state): State<AppState>, ConnectInfo(peer): ConnectInf
         .into_response()
 }
 
-/// A page as the signer reads it on a phone: a PNG at 110 dpi (no PDF viewer needed).
+/// A page as the signer reads it on a phone: a PNG at 150 dpi (no PDF viewer needed), the
+/// phone's width at twice its pixels, so that the reader's zoom stays sharp.
 async fn signer_page(State(state): State<AppState>, Path((token, document_id, page)): Path<(String, Uuid, String)>) -> Response {
     let Some(page) = page.strip_suffix(".png").and_then(|p| p.parse::<u32>().ok()).filter(|p| *p >= 1) else { return error(ApiError::not_found()) };
     let content = match super::signer::document(&state.db, &token, document_id).await {
         Ok((_, content)) => content,
         Err(e) => return error(e.into()),
     };
-    page_png(&state, content, page, 110).await
+    page_png(&state, content, page, SIGNER_PAGE_DPI).await
 }
 
 /// Renders one page; a page the document does not have is `NOT_FOUND`.

@@ -66,12 +66,13 @@ impl Jobs {
             sqlx::query("UPDATE collections SET status = 'expired', ended_at = now() WHERE id = $1").bind(id).execute(&mut *tx).await?;
             sqlx::query("UPDATE signers SET key_nonce = NULL, key_sealed = NULL WHERE collection_id = $1").bind(id).execute(&mut *tx).await?;
             let cabinet = prepare::cabinet_name(&mut tx, row.cabinet_id).await?;
-            let (preparer,): (String,) = sqlx::query_as("SELECT email FROM users WHERE id = $1").bind(row.created_by).fetch_one(&mut *tx).await?;
-            let text = emails::expired_to_preparer(&row.title, &format!("{}/collections/{id}", self.public_url));
+            let (preparer, language): (String, Option<String>) = sqlx::query_as("SELECT email, language FROM users WHERE id = $1").bind(row.created_by).fetch_one(&mut *tx).await?;
+            let language = language.and_then(|code| code.parse().ok()).unwrap_or_default();
+            let text = emails::expired_to_preparer(language, &row.title, &format!("{}/collections/{id}", self.public_url));
             notifications::enqueue_email(&mut tx, &preparer, Some(&cabinet), &text.subject, &text.body).await?;
             for signer in super::signers(&mut tx, id).await? {
                 if signer.status() == SignerStatus::Invited {
-                    let text = emails::ended_to_signer(&cabinet, &row.title, "expirée");
+                    let text = emails::ended_to_signer(signer.language(), &cabinet, &row.title, emails::Ending::Expired);
                     notifications::enqueue_email(&mut tx, &signer.email, Some(&cabinet), &text.subject, &text.body).await?;
                 }
             }

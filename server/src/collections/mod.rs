@@ -11,6 +11,7 @@
 //! Every mutation of a collection starts by locking its row ([`lock`]): that orders audit
 //! entries, serialises PDF revisions of parallel signers, and makes state checks final.
 
+pub mod awaiting;
 pub mod emails;
 pub mod graphql;
 pub mod http;
@@ -20,7 +21,7 @@ pub mod proof;
 pub mod signer;
 
 use chrono::{DateTime, Utc};
-use paraphe_shared::ErrorCode;
+use paraphe_shared::{ErrorCode, Language};
 use sha2::{Digest, Sha256};
 use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
@@ -273,15 +274,24 @@ pub struct SignerRow {
     pub stamp_y: Option<f32>,
     pub stamp_width: Option<f32>,
     pub stamp_height: Option<f32>,
+    /// The language set for this signer (by the preparer, or by the signer's page), else
+    /// the one its member chose; `None`: French until the signer's page tells.
+    pub language: Option<String>,
 }
 
+/// The columns of a [`SignerRow`], for a `SELECT … FROM signers` or a `RETURNING` on it.
 pub const SIGNER_COLUMNS: &str = "id, collection_id, position, user_id, contact_id, first_name, last_name, email, mobile, level, status,
     invited_at, opened_at, accepted_at, signed_at, refused_at, refusal_reason,
-    stamp_page, stamp_x, stamp_y, stamp_width, stamp_height";
+    stamp_page, stamp_x, stamp_y, stamp_width, stamp_height,
+    COALESCE(language, (SELECT u.language FROM users u WHERE u.id = signers.user_id)) AS language";
 
 impl SignerRow {
     pub fn status(&self) -> SignerStatus {
         SignerStatus::parse(&self.status)
+    }
+    /// The language the server writes to this signer in.
+    pub fn language(&self) -> Language {
+        self.language.as_deref().and_then(|code| code.parse().ok()).unwrap_or_default()
     }
     pub fn full_name(&self) -> String {
         format!("{} {}", self.first_name, self.last_name.to_uppercase())

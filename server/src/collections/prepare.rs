@@ -2,7 +2,7 @@
 //! a running one can be reminded or cancelled.
 
 use chrono::Utc;
-use paraphe_shared::{Email, PersonName, PhoneE164};
+use paraphe_shared::{Email, Language, PersonName, PhoneE164};
 use serde_json::json;
 use sha2::{Digest, Sha256};
 use sqlx::{PgConnection, PgPool};
@@ -227,7 +227,17 @@ async fn check_level(conn: &mut PgConnection, level: i16, user_id: Option<Uuid>,
     }
 }
 
-pub async fn add_signer(db: &PgPool, scope: &CabinetScope, collection_id: Uuid, source: SignerSource, level: i16, stamp: Option<VisibleStamp>, meta: &RequestMeta) -> Result<SignerRow> {
+/// A signer to add: who, at which level, with which visible stamp, in which language.
+pub struct NewSigner {
+    pub source: SignerSource,
+    pub level: i16,
+    pub stamp: Option<VisibleStamp>,
+    /// `None`: the signer's browser decides once they open the link.
+    pub language: Option<Language>,
+}
+
+pub async fn add_signer(db: &PgPool, scope: &CabinetScope, collection_id: Uuid, new: NewSigner, meta: &RequestMeta) -> Result<SignerRow> {
+    let NewSigner { source, level, stamp, language } = new;
     if let Some(stamp) = &stamp {
         stamp.check().map_err(PdfError::BadStamp)?;
     }
@@ -245,9 +255,9 @@ pub async fn add_signer(db: &PgPool, scope: &CabinetScope, collection_id: Uuid, 
     }
     let signer: SignerRow = sqlx::query_as(&format!(
         "INSERT INTO signers (collection_id, position, user_id, contact_id, first_name, last_name, email, mobile, level,
-                              stamp_page, stamp_x, stamp_y, stamp_width, stamp_height)
+                              stamp_page, stamp_x, stamp_y, stamp_width, stamp_height, language)
          VALUES ($1, (SELECT COALESCE(MAX(position), 0) + 1 FROM signers WHERE collection_id = $1), $2, $3, $4, $5, $6, $7, $8,
-                 $9, $10, $11, $12, $13)
+                 $9, $10, $11, $12, $13, $14)
          RETURNING {SIGNER_COLUMNS}"
     ))
     .bind(collection_id)
@@ -263,6 +273,7 @@ pub async fn add_signer(db: &PgPool, scope: &CabinetScope, collection_id: Uuid, 
     .bind(stamp.as_ref().map(|s| s.y))
     .bind(stamp.as_ref().map(|s| s.width))
     .bind(stamp.as_ref().map(|s| s.height))
+    .bind(language.map(Language::code))
     .fetch_one(&mut *tx)
     .await?;
     audit::append(&mut tx, collection_id, "signer_added", Actor::User(scope.user_id()), meta, json!({ "signer": signer.id, "email": signer.email, "level": level })).await?;
@@ -350,10 +361,10 @@ pub async fn invite(conn: &mut PgConnection, public_url: &str, collection: &Coll
     }
     let cabinet = cabinet_name(conn, collection.cabinet_id).await?;
     let expires_at = collection.expires_at.unwrap_or_else(Utc::now);
-    let mut text = emails::invitation(&cabinet, &collection.title, &collection.message, &format!("{public_url}/signer/{token}"), expires_at, reminder);
-    if super::signer::needs_certificate(conn, signer).await? {
-        text.body = text.body.replacen("\n\nUn code de confirmation", &format!("\n\n{}\n\nUn code de confirmation", emails::CREATE_CERTIFICATE_NOTE), 1);
-    }
+    let needs_certificate = super::signer::needs_certificate(conn, signer).await?;
+    let link = format!("{public_url}/signer/{token}");
+    let details = emails::Invitation { cabinet: &cabinet, title: &collection.title, message: &collection.message, link: &link, expires_at, reminder, needs_certificate };
+    let text = emails::invitation(signer.language(), &details);
     notifications::enqueue_email(conn, &signer.email, Some(&cabinet), &text.subject, &text.body).await?;
     let kind = if reminder { "reminded" } else { "invited" };
     audit::append(conn, collection.id, kind, actor, meta, json!({ "signer": signer.id, "email": signer.email })).await?;
@@ -429,7 +440,7 @@ pub async fn cancel(db: &PgPool, scope: &CabinetScope, collection_id: Uuid, meta
     let cabinet = cabinet_name(&mut tx, row.cabinet_id).await?;
     for signer in super::signers(&mut tx, collection_id).await? {
         if signer.status() == super::SignerStatus::Invited {
-            let text = emails::ended_to_signer(&cabinet, &row.title, "annulée");
+            let text = emails::ended_to_signer(signer.language(), &cabinet, &row.title, emails::Ending::Cancelled);
             notifications::enqueue_email(&mut tx, &signer.email, Some(&cabinet), &text.subject, &text.body).await?;
         }
     }

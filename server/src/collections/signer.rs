@@ -8,6 +8,7 @@
 //! one-time code is the only door to it. It is erased once it signed.
 
 use chrono::{DateTime, Duration, Utc};
+use paraphe_shared::Language;
 use rand::Rng;
 use serde_json::json;
 use sha2::{Digest, Sha256};
@@ -350,7 +351,7 @@ async fn send_code(db: &PgPool, pki: &Pki, kek: &KeyEncryptionKey, token: &str, 
             .execute(&mut *tx)
             .await?;
     }
-    notifications::enqueue_sms(&mut tx, &signer.mobile, &emails::code_sms(&code)).await?;
+    notifications::enqueue_sms(&mut tx, &signer.mobile, &emails::code_sms(signer.language(), &code)).await?;
     audit::append(&mut tx, collection.id, "code_sent", Actor::Signer(signer.id), meta, json!({ "signer": signer.id, "mobile": mobile_hint(&signer.mobile) })).await?;
     tx.commit().await?;
     Ok(Sending::Sent(CodeSent { expires_at, mobile_hint: mobile_hint(&signer.mobile), signer, collection }))
@@ -675,6 +676,7 @@ struct CompletedCollection {
     collection: CollectionRow,
     cabinet_name: String,
     preparer_email: String,
+    preparer_language: Option<String>,
 }
 
 /// Everybody signed: the collection ends and every party gets a link to the signed PDFs.
@@ -683,7 +685,8 @@ async fn complete(conn: &mut PgConnection, public_url: &str, collection: &Collec
     let completed: CompletedCollection = sqlx::query_as(
         "UPDATE collections c SET status = 'completed', ended_at = now() WHERE id = $1
          RETURNING c.*, (SELECT name FROM cabinets WHERE id = c.cabinet_id) AS cabinet_name,
-                   (SELECT email FROM users WHERE id = c.created_by) AS preparer_email",
+                   (SELECT email FROM users WHERE id = c.created_by) AS preparer_email,
+                   (SELECT language FROM users WHERE id = c.created_by) AS preparer_language",
     )
     .bind(collection.id)
     .fetch_one(&mut *conn)
@@ -693,10 +696,11 @@ async fn complete(conn: &mut PgConnection, public_url: &str, collection: &Collec
     for signer in signers {
         let (token, hash) = super::new_token();
         link_hashes.push(hash);
-        texts.push((signer.email.clone(), emails::completed(&collection.title, &format!("{public_url}/signer/{token}"))));
+        texts.push((signer.email.clone(), emails::completed(signer.language(), &collection.title, &format!("{public_url}/signer/{token}"))));
     }
     if !signers.iter().any(|s| s.email == completed.preparer_email) {
-        texts.push((completed.preparer_email.clone(), emails::completed(&collection.title, &format!("{public_url}/collections/{}", collection.id))));
+        let language = completed.preparer_language.as_deref().and_then(|code| code.parse().ok()).unwrap_or_default();
+        texts.push((completed.preparer_email.clone(), emails::completed(language, &collection.title, &format!("{public_url}/collections/{}", collection.id))));
     }
     let signer_ids: Vec<Uuid> = signers.iter().map(|s| s.id).collect();
     sqlx::query("INSERT INTO signer_links (token_hash, signer_id) SELECT * FROM UNNEST($1::bytea[], $2::uuid[])")
@@ -711,13 +715,15 @@ async fn complete(conn: &mut PgConnection, public_url: &str, collection: &Collec
     Ok(completed.collection)
 }
 
-/// The cabinet's name (the emails' sender name) and the preparer's email.
-async fn cabinet_and_preparer(conn: &mut PgConnection, collection: &CollectionRow) -> Result<(String, String)> {
-    Ok(sqlx::query_as("SELECT (SELECT name FROM cabinets WHERE id = $1), (SELECT email FROM users WHERE id = $2)")
-        .bind(collection.cabinet_id)
-        .bind(collection.created_by)
-        .fetch_one(&mut *conn)
-        .await?)
+/// The cabinet's name (the emails' sender name), the preparer's email and language.
+async fn cabinet_and_preparer(conn: &mut PgConnection, collection: &CollectionRow) -> Result<(String, String, Language)> {
+    let (cabinet, email, language): (String, String, Option<String>) =
+        sqlx::query_as("SELECT (SELECT name FROM cabinets WHERE id = $1), u.email, u.language FROM users u WHERE u.id = $2")
+            .bind(collection.cabinet_id)
+            .bind(collection.created_by)
+            .fetch_one(&mut *conn)
+            .await?;
+    Ok((cabinet, email, language.and_then(|code| code.parse().ok()).unwrap_or_default()))
 }
 
 /// Refusal ends the collection for everybody; the preparer is told, nobody gets documents.
@@ -739,12 +745,12 @@ pub async fn refuse(db: &PgPool, public_url: &str, token: &str, reason: Option<&
         .bind(collection.id)
         .fetch_one(&mut *tx)
         .await?;
-    let (cabinet, preparer) = cabinet_and_preparer(&mut tx, &collection).await?;
-    let text = emails::refused_to_preparer(&collection.title, &signer.full_name(), reason.as_deref(), &format!("{public_url}/collections/{}", collection.id));
+    let (cabinet, preparer, preparer_language) = cabinet_and_preparer(&mut tx, &collection).await?;
+    let text = emails::refused_to_preparer(preparer_language, &collection.title, &signer.full_name(), reason.as_deref(), &format!("{public_url}/collections/{}", collection.id));
     notifications::enqueue_email(&mut tx, &preparer, Some(&cabinet), &text.subject, &text.body).await?;
     for other in super::signers(&mut tx, collection.id).await? {
         if other.id != signer.id && other.status() == SignerStatus::Invited {
-            let text = emails::ended_to_signer(&cabinet, &collection.title, "close : un signataire a refusé");
+            let text = emails::ended_to_signer(other.language(), &cabinet, &collection.title, emails::Ending::Refused);
             notifications::enqueue_email(&mut tx, &other.email, Some(&cabinet), &text.subject, &text.body).await?;
         }
     }

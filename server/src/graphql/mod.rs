@@ -3,6 +3,7 @@
 
 pub mod context;
 pub mod error;
+pub mod language;
 pub mod safety_net;
 
 use async_graphql::{MergedObject, MergedSubscription, Schema};

@@ -3,6 +3,7 @@
 
 mod graphql_http;
 mod health;
+pub mod spa;
 mod ws;
 
 use std::net::SocketAddr;
@@ -12,7 +13,6 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 use paraphe_shared::ErrorCode;
-use tower_http::services::{ServeDir, ServeFile};
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
@@ -28,8 +28,7 @@ pub const MAX_BODY_BYTES: usize = 12 * 1024 * 1024;
 pub const MAX_FILE_BYTES: usize = MAX_BODY_BYTES;
 
 pub fn routes(state: AppState) -> Router {
-    let dist = state.config.dist_dir.clone();
-    let spa = ServeDir::new(&dist).fallback(ServeFile::new(dist.join("index.html")));
+    let spa = spa::router(&state.config.dist_dir);
     Router::new()
         .route("/graphql", get(graphql_http::graphiql).post(graphql_http::graphql_post))
         .route("/graphql/ws", get(ws::graphql_ws))

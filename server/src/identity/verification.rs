@@ -313,11 +313,12 @@ pub async fn process(db: &PgPool, bus: &EventBus, config: &Config, id: Uuid) -> 
 }
 
 async fn notify_decision(conn: &mut PgConnection, config: &Config, row: &VerificationRow, rejection: Option<&str>) -> Result<()> {
-    let (email,): (String,) = sqlx::query_as("SELECT email FROM users WHERE id = $1").bind(row.user_id).fetch_one(&mut *conn).await?;
+    let (email, language): (String, Option<String>) = sqlx::query_as("SELECT email, language FROM users WHERE id = $1").bind(row.user_id).fetch_one(&mut *conn).await?;
+    let language = crate::accounts::parse_language(language.as_deref());
     let link = format!("{}/enregistrement", config.public_url);
     let text = match rejection {
-        Some(reason) => super::emails::rejected(&row.first_name, reason, &link),
-        None => super::emails::approved(&row.first_name, &link),
+        Some(reason) => super::emails::rejected(language, &row.first_name, reason, &link),
+        None => super::emails::approved(language, &row.first_name, &link),
     };
     notifications::enqueue_email(conn, &email, None, &text.subject, &text.body).await?;
     Ok(())

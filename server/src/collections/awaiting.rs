@@ -1,0 +1,75 @@
+//! What awaits a member's own signature, across their cabinets, and their way into it from
+//! the app: a fresh personal link, as the invitation email carries, for the signer's page.
+
+use chrono::{DateTime, Utc};
+use paraphe_shared::Language;
+use sqlx::PgPool;
+use uuid::Uuid;
+
+use super::{token_hash, CollectionError, Result};
+
+/// A collection where the person is the signer whose turn it is.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct AwaitingSignature {
+    pub signer_id: Uuid,
+    pub collection_id: Uuid,
+    pub title: String,
+    pub cabinet_name: String,
+    pub invited_at: Option<DateTime<Utc>>,
+}
+
+/// The running collections that wait for `user_id` to sign, oldest invitation first.
+pub async fn of_user(db: &PgPool, user_id: Uuid) -> Result<Vec<AwaitingSignature>> {
+    Ok(sqlx::query_as(
+        "SELECT s.id AS signer_id, c.id AS collection_id, c.title, k.name AS cabinet_name, s.invited_at
+           FROM signers s
+           JOIN collections c ON c.id = s.collection_id
+           JOIN cabinets k ON k.id = c.cabinet_id
+          WHERE s.user_id = $1 AND s.status = 'invited' AND c.status = 'active'
+          ORDER BY s.invited_at, c.title
+          LIMIT 200",
+    )
+    .bind(user_id)
+    .fetch_all(db)
+    .await?)
+}
+
+/// A new personal link for the member's own signer row, while it is their turn: the same
+/// credential the invitation email gave them, handed to their logged-in session. Any
+/// other signer row is `NOT_FOUND`.
+pub async fn link_for(db: &PgPool, user_id: Uuid, signer_id: Uuid) -> Result<String> {
+    let mut tx = db.begin().await?;
+    let turn: Option<(String, String)> = sqlx::query_as(
+        "SELECT s.status, c.status FROM signers s JOIN collections c ON c.id = s.collection_id
+          WHERE s.id = $1 AND s.user_id = $2",
+    )
+    .bind(signer_id)
+    .bind(user_id)
+    .fetch_optional(&mut *tx)
+    .await?;
+    match turn {
+        None => return Err(CollectionError::NotFound),
+        Some((signer, collection)) if signer != "invited" || collection != "active" => {
+            return Err(CollectionError::InvalidState("cette signature ne vous attend plus".into()))
+        }
+        Some(_) => {}
+    }
+    let (token, hash) = super::new_token();
+    sqlx::query("INSERT INTO signer_links (token_hash, signer_id) VALUES ($1, $2)").bind(&hash).bind(signer_id).execute(&mut *tx).await?;
+    tx.commit().await?;
+    Ok(token)
+}
+
+/// The language the link's signer reads (their choice on the page, or their browser's),
+/// for the SMS and emails still to come.
+pub async fn set_language(db: &PgPool, token: &str, language: Language) -> Result<()> {
+    let updated = sqlx::query("UPDATE signers SET language = $2 WHERE id = (SELECT signer_id FROM signer_links WHERE token_hash = $1)")
+        .bind(token_hash(token))
+        .bind(language.code())
+        .execute(db)
+        .await?;
+    if updated.rows_affected() == 0 {
+        return Err(CollectionError::LinkInvalid);
+    }
+    Ok(())
+}
