@@ -124,7 +124,30 @@ ensure_ocr() {
   apt_install tesseract-ocr tesseract-ocr-eng fonts-ocr-b
 }
 
+# Node tools (tools/package.json, pinned by its lock file): binaryen's wasm-opt for Trunk,
+# axe-core for the browser tests. Put on PATH ahead of any system wasm-opt.
+ensure_node_tools() {
+  command -v npm >/dev/null || apt_install nodejs npm
+  local stamp="$ROOT/tools/node_modules/.paraphe-lock"
+  if ! cmp -s "$ROOT/tools/package-lock.json" "$stamp" 2>/dev/null; then
+    log "installing the node tools (binaryen, axe-core)"
+    npm ci --prefix "$ROOT/tools" --no-audit --no-fund --loglevel=error >/dev/null
+    cp "$ROOT/tools/package-lock.json" "$stamp"
+  fi
+  export PATH="$ROOT/tools/node_modules/.bin:$PATH"
+}
+
+# The web app as users get it, whichever script asks: the release build of both bundles
+# (the back office in dist/, the public pages — login, signer, capture — in dist/public/),
+# then every text file precompressed (brotli and gzip) for the server to send as is.
 build_web() {
-  log "building the web app (trunk)"
-  trunk build --offline "$@"
+  apt_install brotli
+  ensure_node_tools
+  log "building the web app (trunk, release): back office"
+  trunk build --offline=true --release=true web/index.html
+  log "building the web app (trunk, release): public pages"
+  trunk build --offline=true --release=true --dist dist/public --public-url /public/ web/public.html
+  log "precompressing the web app"
+  find dist -type f \( -name '*.html' -o -name '*.js' -o -name '*.wasm' -o -name '*.css' -o -name '*.svg' \) \
+    -exec brotli --force --best --keep {} + -exec gzip --force --best --keep {} +
 }

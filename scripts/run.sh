@@ -2,12 +2,12 @@
 # Sets up and runs Paraphe on http://localhost:8080 with the demo cabinet.
 source "$(dirname "$0")/lib.sh"
 
-apt_install pkg-config binaryen
+apt_install pkg-config
 ensure_rust_tools
 ensure_postgres
 ensure_redis
 ensure_ocr
-build_web --release
+build_web
 log "building the server"
 cargo build --release -p paraphe-server
 SERVER="${CARGO_TARGET_DIR:-$ROOT/target}/release/paraphe-server"

@@ -79,8 +79,12 @@ impl Server {
         let server_url = admin_url.rsplit_once('/').map(|(base, _)| base.to_owned()).unwrap_or(admin_url.clone());
         let database = format!("paraphe_e2e_{}", uuid::Uuid::new_v4().simple());
         let database_url = format!("{server_url}/{database}");
+        // The browser tests drive the build users get: both release bundles, precompressed
+        // (`build_web` in scripts/lib.sh, which scripts/run.sh and scripts/test.sh share).
         let dist = workspace_root().join("dist");
-        assert!(dist.join("index.html").exists(), "dist/ is not built: run `trunk build --offline` (scripts/test.sh does)");
+        for built in ["index.html", "index.html.br", "public/index.html", "public/index.html.br"] {
+            assert!(dist.join(built).exists(), "dist/{built} is missing: dist/ is not the release build that scripts/run.sh serves (scripts/test.sh builds it)");
+        }
 
         let seeded = Command::new(server_binary())
             .arg("seed-demo")
@@ -139,8 +143,15 @@ impl Chromedriver {
         Chromedriver { url: format!("http://127.0.0.1:{port}"), _process: process }
     }
 
-    /// A fresh headless browser with its own profile (cookies are not shared).
+    /// A fresh headless browser with its own profile (cookies are not shared), asking for
+    /// French as a French person's browser does.
     pub async fn browser(&self, width: u32, height: u32) -> WebDriver {
+        self.browser_in(width, height, "fr-FR").await
+    }
+
+    /// The same, with another preferred language (`en-GB`: `navigator.languages` and
+    /// `Accept-Language` say English).
+    pub async fn browser_in(&self, width: u32, height: u32, language: &str) -> WebDriver {
         let mut caps = DesiredCapabilities::chrome();
         if Path::new("/usr/bin/chromium").exists() {
             caps.set_binary("/usr/bin/chromium").expect("binary");
@@ -155,10 +166,12 @@ impl Chromedriver {
             "--disable-component-update",
             "--disable-sync",
             "--no-first-run",
-            "--lang=fr-FR",
         ] {
             caps.add_arg(arg).expect("chrome arg");
         }
+        caps.add_arg(&format!("--lang={language}")).expect("chrome arg");
+        let primary = language.split('-').next().unwrap_or(language);
+        caps.add_experimental_option("prefs", serde_json::json!({ "intl.accept_languages": format!("{language},{primary}") })).expect("chrome prefs");
         caps.add_arg(&format!("--window-size={width},{height}")).expect("chrome arg");
         let driver = WebDriver::new(&self.url, caps).await.expect("cannot start a Chromium session");
         driver.set_window_rect(0, 0, width, height).await.expect("window size");
@@ -290,6 +303,26 @@ impl Api {
         }
         panic!("no message to {recipient} containing {needle:?}");
     }
+}
+
+/// Runs axe-core (the copy `scripts/lib.sh` installs in tools/node_modules) on the page as
+/// it is now, and fails on any serious or critical violation, naming each with the
+/// elements concerned.
+pub async fn assert_accessible(driver: &WebDriver, page: &str) {
+    static AXE: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    let axe = AXE.get_or_init(|| {
+        let path = workspace_root().join("tools/node_modules/axe-core/axe.min.js");
+        std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e} (scripts/test.sh installs it with npm ci --prefix tools)", path.display()))
+    });
+    driver.execute(axe.as_str(), Vec::new()).await.expect("axe-core loads");
+    let script = "const done = arguments[arguments.length - 1];
+        axe.run(document, { resultTypes: ['violations'] })
+           .then(r => done(JSON.stringify(r.violations.filter(v => v.impact === 'serious' || v.impact === 'critical')
+               .map(v => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map(n => n.target.join(' ')) })))))
+           .catch(e => done(JSON.stringify([{ id: 'axe-error', help: String(e) }])));";
+    let result = driver.execute_async(script, Vec::new()).await.expect("axe-core runs");
+    let violations: serde_json::Value = serde_json::from_str(result.json().as_str().unwrap_or("[]")).expect("axe-core's report");
+    assert_eq!(violations, serde_json::json!([]), "{page}: serious or critical accessibility violations");
 }
 
 /// The `/signer/<token>` link in an email body.

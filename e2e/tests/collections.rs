@@ -40,6 +40,7 @@ async fn sign_on_phone(browser: &WebDriver, api: &mut Api, email: &str, mobile: 
     // The pages are there to read, as pictures.
     paraphe_e2e::wait_for_picture(browser, "img[data-testid=document-page]").await;
     screenshot(browser, &format!("{shot}-read-phone")).await;
+    paraphe_e2e::assert_accessible(browser, "signer").await;
     wait_for(browser, "[data-testid=accept-documents]").await.click().await.unwrap();
     wait_for(browser, "[data-testid=send-code]").await.click().await.unwrap();
     // The code field shows once the server sent the SMS.
@@ -80,8 +81,8 @@ async fn prepare_in_browser(chromedriver: &Chromedriver, server: &Server, title:
     paraphe_e2e::wait_for_picture(&browser, "img[data-testid=page-preview]").await.click().await.unwrap();
     wait_for(&browser, "[data-testid=stamp-box]").await;
     for (first, last, email, mobile) in [("Alice", "Martin", "alice@client.fr", "+33611111111"), ("Bruno", "Lefèvre", "bruno@client.fr", "+33622222222")] {
-        for (placeholder, value) in [("Prénom", first), ("Nom", last), ("Adresse e-mail", email), ("+33612345678", mobile)] {
-            wait_for(&browser, &format!("input[placeholder='{placeholder}']")).await.send_keys(value).await.unwrap();
+        for (field, value) in [("signer-first", first), ("signer-last", last), ("signer-email", email), ("signer-mobile", mobile)] {
+            wait_for(&browser, &format!("input#{field}")).await.send_keys(value).await.unwrap();
         }
         wait_for(&browser, "form.stack button[type=submit]").await.click().await.unwrap();
         wait_for(&browser, &format!("[data-testid=signer-row][data-email='{email}']")).await;
@@ -103,6 +104,7 @@ async fn prepare_in_browser(chromedriver: &Chromedriver, server: &Server, title:
             .unwrap_or_else(|e| panic!("{dragged} did not move first: {e}"));
     }
     screenshot(&browser, "collection-draft-desktop").await;
+    paraphe_e2e::assert_accessible(&browser, "collection (draft)").await;
     wait_for(&browser, "[data-testid=launch]").await.click().await.unwrap();
     wait_for(&browser, "[data-testid=remind]").await;
     browser

@@ -138,6 +138,7 @@ async fn a_collaborator_enrols_with_the_phone_hand_off_an_operator_approves_and_
     desktop.goto(server.url("/enregistrement")).await.unwrap();
     wait_step(&desktop, "PROFILE", 15).await;
     screenshot(&desktop, "enrolment-profile-desktop").await;
+    paraphe_e2e::assert_accessible(&desktop, "enrolment (profile)").await;
     click(&desktop, "#profile-submit").await;
     wait_step(&desktop, "IDENTITY", 15).await;
     declare_identity(&desktop).await;
@@ -145,10 +146,13 @@ async fn a_collaborator_enrols_with_the_phone_hand_off_an_operator_approves_and_
     let capture_url = text_of(&desktop, "[data-testid=capture-url]").await;
     wait_for(&desktop, "[data-testid=capture-qr] svg").await;
     screenshot(&desktop, "enrolment-qr-desktop").await;
+    paraphe_e2e::assert_accessible(&desktop, "enrolment (identity, QR code)").await;
 
     // The phone: photographs of the card, then a selfie, sent through the hand-off link.
     let phone = chromedriver.browser(PHONE.0, PHONE.1).await;
     phone.goto(capture_url.trim()).await.unwrap();
+    wait_for(&phone, "#capture-front").await;
+    paraphe_e2e::assert_accessible(&phone, "capture").await;
     type_into(&phone, "#capture-front", &front.display().to_string()).await;
     type_into(&phone, "#capture-back", &back.display().to_string()).await;
     type_into(&phone, "#capture-selfie", &front.display().to_string()).await;

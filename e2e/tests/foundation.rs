@@ -28,7 +28,9 @@ async fn accountant_opens_the_cabinet_and_a_collaborator_sees_a_delegation_live(
 
     // A wrong password is refused with a message.
     accountant.goto(server.url("/connexion")).await.unwrap();
+    wait_for(&accountant, "input#email").await;
     screenshot(&accountant, "login-phone").await;
+    paraphe_e2e::assert_accessible(&accountant, "login").await;
     wait_for(&accountant, "input#email").await.send_keys("expert@demo.paraphe.fr").await.unwrap();
     wait_for(&accountant, "input#password").await.send_keys("pas le bon").await.unwrap();
     wait_for(&accountant, "button#login-submit").await.click().await.unwrap();
@@ -40,6 +42,7 @@ async fn accountant_opens_the_cabinet_and_a_collaborator_sees_a_delegation_live(
     assert_eq!(name.trim(), "Cabinet Démo");
     wait_for(&accountant, "[data-testid=cabinet-closed]").await;
     screenshot(&accountant, "dashboard-closed-phone").await;
+    paraphe_e2e::assert_accessible(&accountant, "dashboard (cabinet closed)").await;
 
     wait_for(&accountant, "a#nav-terms").await.click().await.unwrap();
     wait_for(&accountant, "input#accept-cgu").await.click().await.unwrap();
@@ -68,6 +71,7 @@ async fn accountant_opens_the_cabinet_and_a_collaborator_sees_a_delegation_live(
     // ... and the collaborator's open page shows it without a reload.
     wait_for(&collaborator, "[data-testid=delegation-PREPARE]").await;
     screenshot(&collaborator, "dashboard-collaborator-live-desktop").await;
+    paraphe_e2e::assert_accessible(&collaborator, "dashboard").await;
     resize(&collaborator, PHONE).await;
     screenshot(&collaborator, "dashboard-collaborator-live-phone").await;
 

@@ -38,6 +38,8 @@ operation!(AcceptDocuments, "graphql/accept_documents.graphql");
 operation!(RequestSigningCode, "graphql/request_signing_code.graphql");
 operation!(Sign, "graphql/sign.graphql");
 operation!(Refuse, "graphql/refuse.graphql");
+operation!(SetSignerLanguage, "graphql/set_signer_language.graphql");
+operation!(SetMyLanguage, "graphql/set_my_language.graphql");
 operation!(DevOutbox, "graphql/dev_outbox.graphql");
 operation!(Collections, "graphql/collections.graphql");
 operation!(Collection, "graphql/collection.graphql");
@@ -50,6 +52,9 @@ operation!(CancelCollection, "graphql/cancel_collection.graphql");
 operation!(RemindCollection, "graphql/remind_collection.graphql");
 operation!(SignerChoices, "graphql/signer_choices.graphql");
 operation!(CollectionCounts, "graphql/collection_counts.graphql");
+operation!(CabinetCredit, "graphql/cabinet_credit.graphql");
+operation!(MySignatureRequests, "graphql/my_signature_requests.graphql");
+operation!(OpenMySignature, "graphql/open_my_signature.graphql");
 operation!(MyEnrolment, "graphql/my_enrolment.graphql");
 operation!(EnrolmentStep, "graphql/enrolment_step.graphql");
 operation!(BeginCertificateCreation, "graphql/begin_certificate_creation.graphql");
@@ -75,16 +80,18 @@ operation!(VerificationQueue, "graphql/verification_queue.graphql");
 operation!(ApproveIdentityVerification, "graphql/approve_identity_verification.graphql");
 operation!(RejectIdentityVerification, "graphql/reject_identity_verification.graphql");
 
-/// A failed operation: the server's code and message, or a network failure.
+/// A failed operation: the server's code and message, or no answer at all (`network`).
+/// The words a person reads come from the code (`text::error`), in their language.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ApiError {
     pub code: ErrorCode,
     pub message: String,
+    pub network: bool,
 }
 
 impl ApiError {
     fn network(detail: impl std::fmt::Display) -> Self {
-        ApiError { code: ErrorCode::Internal, message: format!("réseau indisponible ({detail})") }
+        ApiError { code: ErrorCode::Internal, message: detail.to_string(), network: true }
     }
 
     pub fn is_unauthenticated(&self) -> bool {
@@ -101,7 +108,7 @@ pub fn first_error(errors: &[graphql_client::Error]) -> Option<ApiError> {
         .and_then(|code| code.as_str())
         .and_then(|code| code.parse().ok())
         .unwrap_or(ErrorCode::Internal);
-    Some(ApiError { code, message: error.message.clone() })
+    Some(ApiError { code, message: error.message.clone(), network: false })
 }
 
 /// Runs one operation against `/graphql`.
@@ -113,11 +120,14 @@ pub async fn run<Q: GraphQLQuery>(variables: Q::Variables) -> Result<Q::Response
         .send()
         .await
         .map_err(ApiError::network)?;
-    let parsed: Response<Q::ResponseData> = response.json().await.map_err(ApiError::network)?;
+    // Errors first, data only without them: beside an error, async-graphql answers the
+    // fields that did not fail and leaves out the others, which the typed data cannot hold.
+    let parsed: Response<serde_json::Value> = response.json().await.map_err(ApiError::network)?;
     if let Some(error) = parsed.errors.as_deref().and_then(first_error) {
         return Err(error);
     }
-    parsed.data.ok_or_else(|| ApiError::network("réponse vide"))
+    let data = parsed.data.ok_or_else(|| ApiError::network("empty answer"))?;
+    serde_json::from_value(data).map_err(ApiError::network)
 }
 
 /// Sends a file as a GraphQL multipart request (`variables.file` is the upload): the
@@ -169,10 +179,11 @@ pub async fn upload(query: &str, mut variables: serde_json::Value, file: web_sys
 pub type Action = std::pin::Pin<Box<dyn std::future::Future<Output = Result<(), ApiError>>>>;
 
 /// Runs actions one at a time: `pending` while one runs (others are ignored), its error
-/// in `error` in the user's words, then `after` (typically: reload what the page shows).
+/// in `error` (shown by `widgets::ErrorNotice`), then `after` (typically: reload what the
+/// page shows).
 pub fn action_runner(
     pending: leptos::prelude::RwSignal<bool>,
-    error: leptos::prelude::RwSignal<Option<String>>,
+    error: leptos::prelude::RwSignal<Option<ApiError>>,
     after: impl Fn() + Copy + 'static,
 ) -> impl Fn(Action) + Copy + 'static {
     use leptos::prelude::{GetUntracked, Set};
@@ -184,7 +195,7 @@ pub fn action_runner(
         error.set(None);
         leptos::task::spawn_local(async move {
             if let Err(e) = action.await {
-                error.set(Some(crate::i18n::error_message(e.code, &e.message)));
+                error.set(Some(e));
             }
             pending.set(false);
             after();
@@ -195,6 +206,14 @@ pub fn action_runner(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_error_beside_partial_data_is_read_as_its_code() {
+        // What async-graphql answers when one field of several fails.
+        let body = r#"{"data":{"credit":{"balanceCents":10000}},"errors":[{"message":"fermé","path":["collections"],"extensions":{"code":"CABINET_NOT_OPEN"}}]}"#;
+        let parsed: Response<serde_json::Value> = serde_json::from_str(body).unwrap();
+        assert_eq!(first_error(parsed.errors.as_deref().unwrap()).unwrap().code, ErrorCode::CabinetNotOpen);
+    }
 
     #[test]
     fn the_error_code_comes_from_the_extensions() {

@@ -2,7 +2,7 @@
 //! every page through Leptos context, and refreshed on demand or by live events.
 
 use leptos::prelude::*;
-use paraphe_shared::{Delegation, Role};
+use paraphe_shared::{Delegation, Language, Role};
 
 use crate::api::{self, cabinet_overview, me, ApiError, CabinetOverview, Me};
 
@@ -27,6 +27,8 @@ pub struct Person {
     pub first_name: String,
     pub last_name: String,
     pub is_operator: bool,
+    /// The language this person chose (`setMyLanguage`), if they did.
+    pub language: Option<Language>,
 }
 
 #[derive(Clone, Copy)]
@@ -99,7 +101,8 @@ impl Session {
             }
             None => None,
         };
-        self.person.set(Some(Person { first_name: me.user.first_name, last_name: me.user.last_name, is_operator: me.user.is_operator }));
+        let language = me.user.language.as_ref().and_then(|l| Language::from_tag(&enum_name(l)));
+        self.person.set(Some(Person { first_name: me.user.first_name, last_name: me.user.last_name, is_operator: me.user.is_operator, language }));
         self.memberships.set(memberships);
         self.cabinet.set(cabinet);
         self.loaded.set(true);

@@ -8,19 +8,23 @@ use leptos::task::spawn_local;
 use leptos_router::hooks::use_params_map;
 use serde_json::json;
 
-use crate::api::{self, finish_capture, open_capture, FinishCapture, OpenCapture};
-use crate::i18n;
+use crate::api::{self, finish_capture, open_capture, ApiError, FinishCapture, OpenCapture};
+use crate::i18n::*;
+use crate::language::LanguageSwitch;
 use crate::session::enum_name;
+use crate::text;
+use crate::widgets::{error_view, ErrorNotice};
 
 const CAPTURE: &str = "mutation($t: String!, $side: ImageSide!, $file: Upload!) { captureIdentityImage(token: $t, side: $side, file: $file) }";
 
 #[component]
 pub fn CapturePage() -> impl IntoView {
+    let i18n = use_i18n();
     let params = use_params_map();
     let token = move || params.with_untracked(|p| p.get("token").unwrap_or_default());
     let session = RwSignal::new(None::<open_capture::OpenCaptureOpenCapture>);
-    let fatal = RwSignal::new(None::<String>);
-    let error = RwSignal::new(None::<String>);
+    let fatal = RwSignal::new(None::<ApiError>);
+    let error = RwSignal::new(None::<ApiError>);
     let pending = RwSignal::new(false);
     let done = RwSignal::new(false);
     // Phone photos are large and mobile networks slow: show each upload's progress.
@@ -28,7 +32,7 @@ pub fn CapturePage() -> impl IntoView {
     spawn_local(async move {
         match api::run::<OpenCapture>(open_capture::Variables { token: token() }).await {
             Ok(data) => session.set(Some(data.open_capture)),
-            Err(e) => fatal.set(Some(i18n::error_message(e.code, &e.message))),
+            Err(e) => fatal.set(Some(e)),
         }
     });
     let act = api::action_runner(pending, error, || {});
@@ -54,33 +58,41 @@ pub fn CapturePage() -> impl IntoView {
     };
 
     view! {
-        <main class="signer capture">
-            <header class="signer-header"><span class="brand">{i18n::APP_NAME}</span></header>
-            {move || fatal.get().map(|message| view! { <section class="card warning" data-testid="capture-fatal"><p>{message}</p></section> })}
-            {move || done.get().then(|| view! { <section class="card success" data-testid="capture-done"><p>{i18n::CAPTURE_DONE}</p></section> })}
+        <div class="signer capture">
+            <header class="signer-header">
+                <span class="brand">{t!(i18n, common.app_name)}</span>
+                <LanguageSwitch />
+            </header>
+            <main>
+            {move || fatal.get().map(|e| view! { <section class="card warning" data-testid="capture-fatal"><ErrorNotice error=e /></section> })}
+            {move || done.get().then(|| view! { <section class="card success" data-testid="capture-done" role="status"><p>{t!(i18n, public.capture.done)}</p></section> })}
             {move || session.get().filter(|_| !done.get()).map(|s| {
                 let needs_back = s.needs_back;
+                let (name, document_type) = (s.first_name.clone(), enum_name(&s.document_type));
                 view! {
                     <section class="card">
-                        <h1>{i18n::CAPTURE_TITLE}</h1>
-                        <p class="muted">{format!("{} — {}", s.first_name, i18n::document_type_label(&enum_name(&s.document_type)))}</p>
+                        <h1>{t!(i18n, public.capture.title)}</h1>
+                        <p class="muted">{move || td_string!(i18n.get_locale(), public.capture.who, name = name.clone(), document = text::document_type(i18n.get_locale(), &document_type)).to_string()}</p>
                         <form on:submit=send class="stack">
-                            <label for="capture-front">{i18n::FRONT}</label>
+                            <label for="capture-front">{t!(i18n, public.capture.front)}</label>
                             <input id="capture-front" type="file" accept="image/*" capture="environment" required node_ref=front />
                             <Show when=move || needs_back>
-                                <label for="capture-back">{i18n::BACK}</label>
+                                <label for="capture-back">{t!(i18n, public.capture.back)}</label>
                                 <input id="capture-back" type="file" accept="image/*" capture="environment" required node_ref=back />
                             </Show>
-                            <label for="capture-selfie">{i18n::SELFIE}</label>
+                            <label for="capture-selfie">{t!(i18n, public.capture.selfie)}</label>
                             <input id="capture-selfie" type="file" accept="image/*" capture="user" node_ref=selfie />
-                            <p class="muted">{i18n::FILE_HELP}</p>
-                            {move || progress.get().map(|p| view! { <progress max="100" value=p.to_string()>{format!("{p} %")}</progress> })}
-                            <button class="primary" type="submit" id="capture-send" disabled=move || pending.get()>{i18n::SEND_DOCUMENTS}</button>
+                            <p class="muted">{t!(i18n, public.capture.file_help)}</p>
+                            {move || progress.get().map(|p| view! {
+                                <progress max="100" value=p.to_string() aria-label=move || td_string!(i18n.get_locale(), common.upload_progress, percent = p).to_string()>{format!("{p} %")}</progress>
+                            })}
+                            <button class="primary" type="submit" id="capture-send" disabled=move || pending.get()>{t!(i18n, public.capture.send)}</button>
                         </form>
-                        {move || error.get().map(|message| view! { <p class="error" role="alert" data-testid="capture-error">{message}</p> })}
+                        {error_view(error, "capture-error")}
                     </section>
                 }
             })}
-        </main>
+            </main>
+        </div>
     }
 }

@@ -10,15 +10,19 @@ use crate::api::{
     start_qcp_subscription, ConfirmQcpDetails, MyCertificates, MyQcpSubscription, OpenQcpSubscription, RequestQcpSigningCode, ResendQcpAccessCode, RevokeMyCertificate, SignQcpRequest,
     StartQcpSubscription,
 };
-use crate::i18n;
+use crate::api::ApiError;
+use crate::i18n::*;
 use crate::session::{enum_name, enum_value};
+use crate::text;
+use crate::widgets::{error_view, Loading};
 
 const REASONS: [&str; 5] = ["UNSPECIFIED", "KEY_COMPROMISE", "AFFILIATION_CHANGED", "SUPERSEDED", "CESSATION_OF_OPERATION"];
 
 #[component]
 pub fn CertificatesPage() -> impl IntoView {
+    let i18n = use_i18n();
     let certificates = RwSignal::new(None::<Vec<my_certificates::MyCertificatesMyCertificates>>);
-    let error = RwSignal::new(None::<String>);
+    let error = RwSignal::new(None::<ApiError>);
     let pending = RwSignal::new(false);
     let revoking = RwSignal::new(None::<String>);
     let reason = RwSignal::new("UNSPECIFIED".to_owned());
@@ -26,7 +30,7 @@ pub fn CertificatesPage() -> impl IntoView {
         spawn_local(async move {
             match api::run::<MyCertificates>(my_certificates::Variables).await {
                 Ok(data) => certificates.set(Some(data.my_certificates)),
-                Err(e) => error.set(Some(i18n::error_message(e.code, &e.message))),
+                Err(e) => error.set(Some(e)),
             }
         });
     };
@@ -43,38 +47,50 @@ pub fn CertificatesPage() -> impl IntoView {
 
     view! {
         <section class="card">
-            <h2>{i18n::CERTIFICATES_TITLE}</h2>
-            {move || error.get().map(|message| view! { <p class="error" role="alert" data-testid="certificates-error">{message}</p> })}
+            <h2>{t!(i18n, certificates.title)}</h2>
+            {error_view(error, "certificates-error")}
             {move || match certificates.get() {
-                None => view! { <p class="muted">{i18n::LOADING}</p> }.into_any(),
-                Some(list) if list.is_empty() => view! { <p>{i18n::NO_CERTIFICATE}" "<a href="/enregistrement">{i18n::NAV_ENROLMENT}</a></p> }.into_any(),
+                None => view! { <Loading /> }.into_any(),
+                Some(list) if list.is_empty() => view! { <p>{t!(i18n, certificates.none)}" "<a href="/enregistrement">{t!(i18n, common.nav.enrolment)}</a></p> }.into_any(),
                 Some(list) => list.into_iter().map(|c| {
                     let status = enum_name(&c.status);
                     let valid = status == "VALID";
                     let id = StoredValue::new(c.id.clone());
                     let asking = move || revoking.get().as_deref() == Some(id.get_value().as_str());
+                    let (level, revoked_at, not_before, not_after) = (enum_name(&c.level), c.revoked_at.clone(), c.not_before.clone(), c.not_after.clone());
+                    let status_words = {
+                        let status = status.clone();
+                        move || {
+                            let locale = i18n.get_locale();
+                            let status = text::certificate_status(locale, &status);
+                            match &revoked_at {
+                                Some(at) => td_string!(locale, certificates.revoked_on, status, date = text::date(locale, at)).to_string(),
+                                None => status.into_owned(),
+                            }
+                        }
+                    };
                     view! {
                         <article class="certificate" data-testid="certificate" data-status=status.clone()>
-                            <h3>{i18n::certificate_level_label(&enum_name(&c.level))}</h3>
-                            <p class=if valid { "success" } else { "warning" }>{i18n::certificate_status_label(&status)}
-                                {c.revoked_at.clone().map(|at| format!(" — {}", i18n::date(&at)))}</p>
+                            <h3>{move || text::certificate_level(i18n.get_locale(), &level)}</h3>
+                            <p class=if valid { "success" } else { "warning" }>{status_words}</p>
                             <dl class="facts">
-                                <dt>{i18n::SERIAL}</dt><dd class="mono">{c.serial.clone()}</dd>
-                                <dt>{i18n::VALIDITY}</dt><dd>{format!("{} → {}", i18n::date(&c.not_before), i18n::date(&c.not_after))}</dd>
-                                <dt>{i18n::ISSUER}</dt><dd>{c.issuer.clone()}</dd>
+                                <dt>{t!(i18n, certificates.serial)}</dt><dd class="mono">{c.serial.clone()}</dd>
+                                <dt>{t!(i18n, certificates.validity)}</dt>
+                                <dd>{move || td_string!(i18n.get_locale(), certificates.validity_range, from = text::date(i18n.get_locale(), &not_before), to = text::date(i18n.get_locale(), &not_after)).to_string()}</dd>
+                                <dt>{t!(i18n, certificates.issuer)}</dt><dd>{c.issuer.clone()}</dd>
                             </dl>
-                            <p><a href=c.download_url.clone() download>{i18n::DOWNLOAD_CERTIFICATE}</a></p>
+                            <p><a href=c.download_url.clone() download="" rel="external">{t!(i18n, certificates.download)}</a></p>
                             <Show when=move || valid>
                                 <Show when=asking fallback=move || view! {
-                                    <button class="link danger" data-testid="revoke" on:click=move |_| revoking.set(Some(id.get_value()))>{i18n::REVOKE}</button>
+                                    <button class="link danger" data-testid="revoke" on:click=move |_| revoking.set(Some(id.get_value()))>{t!(i18n, certificates.revoke)}</button>
                                 }>
-                                    <p class="warning">{i18n::REVOKE_WARNING}</p>
-                                    <label for="revocation-reason">{i18n::REASON}</label>
+                                    <p class="warning">{t!(i18n, certificates.revoke_warning)}</p>
+                                    <label for="revocation-reason">{t!(i18n, certificates.revoke_reason)}</label>
                                     <select id="revocation-reason" on:change=move |ev| reason.set(event_target_value(&ev))>
-                                        {REASONS.into_iter().map(|r| view! { <option value=r>{i18n::revocation_reason_label(r)}</option> }).collect_view()}
+                                        {REASONS.into_iter().map(|r| view! { <option value=r>{move || text::revocation_reason(i18n.get_locale(), r)}</option> }).collect_view()}
                                     </select>
                                     <button class="danger" data-testid="confirm-revoke" disabled=move || pending.get()
-                                        on:click=move |_| revoke(id.get_value())>{i18n::REVOKE_CONFIRM}</button>
+                                        on:click=move |_| revoke(id.get_value())>{t!(i18n, certificates.revoke_confirm)}</button>
                                 </Show>
                             </Show>
                         </article>
@@ -93,8 +109,9 @@ type QcpData = my_qcp_subscription::ResponseData;
 /// SMS code. `on_issued` refreshes the list above.
 #[component]
 pub fn QcpSubscription(on_issued: impl Fn() + Copy + Send + Sync + 'static) -> impl IntoView {
+    let i18n = use_i18n();
     let data = RwSignal::new(None::<QcpData>);
-    let error = RwSignal::new(None::<String>);
+    let error = RwSignal::new(None::<ApiError>);
     let pending = RwSignal::new(false);
     let load = move || {
         spawn_local(async move {
@@ -106,7 +123,7 @@ pub fn QcpSubscription(on_issued: impl Fn() + Copy + Send + Sync + 'static) -> i
                         on_issued();
                     }
                 }
-                Err(e) => error.set(Some(i18n::error_message(e.code, &e.message))),
+                Err(e) => error.set(Some(e)),
             }
         });
     };
@@ -130,12 +147,12 @@ pub fn QcpSubscription(on_issued: impl Fn() + Copy + Send + Sync + 'static) -> i
         let me = d.me.clone();
         let Some(q) = d.my_qcp_subscription.clone() else {
             return view! {
-                <p class="muted">{i18n::QCP_INTRO}</p>
-                <label for="qcp-cabinet">{i18n::QCP_CABINET}</label>
+                <p class="muted">{t!(i18n, certificates.qcp.intro)}</p>
+                <label for="qcp-cabinet">{t!(i18n, certificates.qcp.cabinet)}</label>
                 <select id="qcp-cabinet" on:change=move |ev| cabinet.set(event_target_value(&ev))>
                     {me.memberships.iter().map(|m| view! { <option value=m.cabinet_id.clone()>{m.cabinet_name.clone()}</option> }).collect_view()}
                 </select>
-                <button class="primary" id="qcp-start" disabled=move || pending.get() on:click=start>{i18n::QCP_SUBSCRIBE}</button>
+                <button class="primary" id="qcp-start" disabled=move || pending.get() on:click=start>{t!(i18n, certificates.qcp.subscribe)}</button>
             }
             .into_any();
         };
@@ -143,19 +160,19 @@ pub fn QcpSubscription(on_issued: impl Fn() + Copy + Send + Sync + 'static) -> i
         let verification = q.verification.clone().map(IdentityView::from);
         match enum_name(&q.step).as_str() {
             "ACCESS" => view! {
-                <p>{i18n::QCP_ACCESS_HELP}</p>
+                <p>{t!(i18n, certificates.qcp.access_help)}</p>
                 <form class="code-form" on:submit=move |ev: leptos::ev::SubmitEvent| {
                     ev.prevent_default();
                     let entered = code.get_untracked().trim().to_owned();
                     code.set(String::new());
                     act(Box::pin(async move { api::run::<OpenQcpSubscription>(open_qcp_subscription::Variables { id: id.get_value(), code: entered }).await.map(|_| ()) }));
                 }>
-                    <label for="qcp-access-code">{i18n::QCP_EMAIL_CODE}</label>
+                    <label for="qcp-access-code">{t!(i18n, certificates.qcp.email_code)}</label>
                     <input id="qcp-access-code" inputmode="numeric" autocomplete="one-time-code" maxlength="6" required prop:value=code on:input=move |ev| code.set(event_target_value(&ev)) />
-                    <button class="primary" type="submit" id="qcp-access-submit" disabled=move || pending.get()>{i18n::QCP_ACCESS_SUBMIT}</button>
+                    <button class="primary" type="submit" id="qcp-access-submit" disabled=move || pending.get()>{t!(i18n, certificates.qcp.access_submit)}</button>
                     <button type="button" class="link" on:click=move |_| act(Box::pin(async move {
                         api::run::<ResendQcpAccessCode>(resend_qcp_access_code::Variables { id: id.get_value() }).await.map(|_| ())
-                    }))>{i18n::RESEND}</button>
+                    }))>{t!(i18n, certificates.qcp.resend)}</button>
                 </form>
             }.into_any(),
             "DETAILS" => {
@@ -164,31 +181,34 @@ pub fn QcpSubscription(on_issued: impl Fn() + Copy + Send + Sync + 'static) -> i
                 let input = confirm_qcp_details::QcpDetailsInput { first_name: me.user.first_name.clone(), last_name: me.user.last_name.clone(), mobile: mobile.clone(), accept_terms: true, accept_privacy_policy: true };
                 let input = StoredValue::new(input);
                 view! {
-                    <p>{i18n::qcp_identity_check(&name, &mobile)}</p>
-                    <label class="check"><input type="checkbox" id="qcp-terms" prop:checked=terms on:change=move |ev| terms.set(event_target_checked(&ev)) /><span>{i18n::QCP_DETAILS_CONSENT_TERMS}</span></label>
-                    <label class="check"><input type="checkbox" id="qcp-privacy" prop:checked=privacy on:change=move |ev| privacy.set(event_target_checked(&ev)) /><span>{i18n::QCP_DETAILS_CONSENT_PRIVACY}</span></label>
+                    <p>{t!(i18n, certificates.qcp.identity_check, name = name.clone(), mobile = mobile.clone())}</p>
+                    <label class="check"><input type="checkbox" id="qcp-terms" prop:checked=terms on:change=move |ev| terms.set(event_target_checked(&ev)) /><span>{t!(i18n, certificates.qcp.consent_terms)}</span></label>
+                    <label class="check"><input type="checkbox" id="qcp-privacy" prop:checked=privacy on:change=move |ev| privacy.set(event_target_checked(&ev)) /><span>{t!(i18n, certificates.qcp.consent_privacy)}</span></label>
                     <button class="primary" id="qcp-details-submit" disabled=move || pending.get() || !(terms.get() && privacy.get()) on:click=move |_| {
                         let mut input = input.get_value();
                         input.accept_terms = terms.get_untracked();
                         input.accept_privacy_policy = privacy.get_untracked();
                         act(Box::pin(async move { api::run::<ConfirmQcpDetails>(confirm_qcp_details::Variables { id: id.get_value(), input }).await.map(|_| ()) }));
-                    }>{i18n::VALIDATE}</button>
+                    }>{t!(i18n, common.validate)}</button>
                 }.into_any()
             }
             "IDENTITY" => {
                 let (first, last) = (me.user.first_name.clone(), me.user.last_name.clone());
                 view! { <IdentityStep verification first last qualified=true act=act pending=pending qr=qr /> }.into_any()
             }
-            "VERIFYING" => view! { <p data-testid="qcp-verifying">{verification.as_ref().map(|v| verification_note(&v.status)).unwrap_or(i18n::VERIFYING)}</p> }.into_any(),
+            "VERIFYING" => {
+                let status = verification.as_ref().map(|v| v.status.clone()).unwrap_or_else(|| "CHECKING".to_owned());
+                view! { <p data-testid="qcp-verifying">{move || verification_note(i18n.get_locale(), &status)}</p> }.into_any()
+            }
             "CONFIRM_DATA" => match verification {
                 Some(v) => view! { <ConfirmData verification=v act=act pending=pending /> }.into_any(),
                 None => ().into_any(),
             },
             "SIGN" => view! {
-                <h3>{i18n::QCP_REQUEST_TITLE}</h3>
+                <h3>{t!(i18n, certificates.qcp.request_title)}</h3>
                 <dl class="facts">
-                    <dt>{i18n::LAST_NAME}</dt><dd>{format!("{} {}", me.user.first_name, me.user.last_name)}</dd>
-                    <dt>{i18n::QCP_CABINET}</dt><dd>{format!("{} (20,00 €)", q.cabinet_name)}</dd>
+                    <dt>{t!(i18n, certificates.qcp.holder)}</dt><dd>{format!("{} {}", me.user.first_name, me.user.last_name)}</dd>
+                    <dt>{t!(i18n, certificates.qcp.cabinet)}</dt><dd>{t!(i18n, certificates.qcp.cabinet_and_price, cabinet = q.cabinet_name.clone())}</dd>
                 </dl>
                 <label class="check">
                     <input type="checkbox" id="qcp-request-accept" prop:checked=move || hint.get().is_some() disabled=move || hint.get().is_some() on:change=move |_| act(Box::pin(async move {
@@ -196,7 +216,7 @@ pub fn QcpSubscription(on_issued: impl Fn() + Copy + Send + Sync + 'static) -> i
                         hint.set(Some(sent.request_qcp_signing_code.mobile_hint));
                         Ok(())
                     })) />
-                    <span>{i18n::QCP_REQUEST_ACCEPT}</span>
+                    <span>{t!(i18n, certificates.qcp.request_accept)}</span>
                 </label>
                 <Show when=move || hint.get().is_some()>
                     <form class="code-form" on:submit=move |ev: leptos::ev::SubmitEvent| {
@@ -209,29 +229,29 @@ pub fn QcpSubscription(on_issued: impl Fn() + Copy + Send + Sync + 'static) -> i
                             Ok(())
                         }));
                     }>
-                        <label for="qcp-sms-code">{move || format!("{} {}", i18n::agreement_code_sent_to(&hint.get().unwrap_or_default()), i18n::QCP_CODE_EXPIRES)}</label>
+                        <label for="qcp-sms-code">{move || td_string!(i18n.get_locale(), certificates.qcp.code_sent_to, hint = hint.get().unwrap_or_default()).to_string()}</label>
                         <input id="qcp-sms-code" inputmode="numeric" autocomplete="one-time-code" maxlength="6" required prop:value=code on:input=move |ev| code.set(event_target_value(&ev)) />
-                        <button class="primary" type="submit" id="qcp-sign" disabled=move || pending.get()>{i18n::SIGN}</button>
+                        <button class="primary" type="submit" id="qcp-sign" disabled=move || pending.get()>{t!(i18n, common.sign)}</button>
                         <button type="button" class="link" on:click=move |_| act(Box::pin(async move {
                             let sent = api::run::<RequestQcpSigningCode>(request_qcp_signing_code::Variables { id: id.get_value() }).await?;
                             hint.set(Some(sent.request_qcp_signing_code.mobile_hint));
                             Ok(())
-                        }))>{i18n::RESEND}</button>
+                        }))>{t!(i18n, certificates.qcp.resend)}</button>
                     </form>
                 </Show>
             }.into_any(),
-            _ => view! { <p class="success" data-testid="qcp-issued">{i18n::QCP_ISSUED}</p> }.into_any(),
+            _ => view! { <p class="success" data-testid="qcp-issued" role="status">{t!(i18n, certificates.qcp.issued)}</p> }.into_any(),
         }
     };
 
     view! {
         <section class="card" data-testid="qcp">
-            <h2>{i18n::QCP_TITLE}</h2>
+            <h2>{t!(i18n, certificates.qcp.title)}</h2>
             {move || data.get().map(|d| {
                 let step = d.my_qcp_subscription.as_ref().map(|q| enum_name(&q.step)).unwrap_or_default();
                 view! { <div data-testid="qcp-step" data-step=step>{body(d)}</div> }
             })}
-            {move || error.get().map(|message| view! { <p class="error" role="alert" data-testid="qcp-error">{message}</p> })}
+            {error_view(error, "qcp-error")}
         </section>
     }
 }

@@ -6,11 +6,29 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::components::A;
 use leptos_router::hooks::{use_navigate, use_params_map};
+use paraphe_shared::Language;
 
 use crate::api::{self, add_signer, cancel_collection, collection, collections, create_collection, launch_collection, move_signer, remind_collection, remove_signer};
-use crate::api::{signer_choices, AddSigner, CancelCollection, Collection, Collections, CreateCollection, LaunchCollection, MoveSigner, RemindCollection, RemoveSigner, SignerChoices};
-use crate::i18n;
+use crate::api::{signer_choices, AddSigner, ApiError, CancelCollection, Collection, Collections, CreateCollection, LaunchCollection, MoveSigner, RemindCollection, RemoveSigner, SignerChoices};
+use crate::i18n::*;
 use crate::session::Session;
+use crate::text;
+use crate::widgets::error_view;
+
+/// Each language named in itself, as language pickers show them.
+fn language_name(language: Language) -> &'static str {
+    match language {
+        Language::Fr => "Français",
+        Language::En => "English",
+    }
+}
+
+fn schema_language(language: Language) -> add_signer::Language {
+    match language {
+        Language::Fr => add_signer::Language::FR,
+        Language::En => add_signer::Language::EN,
+    }
+}
 
 const STAMP_WIDTH: f64 = 180.0;
 const STAMP_HEIGHT: f64 = 60.0;
@@ -44,22 +62,19 @@ fn stamp_at(ev: &leptos::ev::MouseEvent, page: i64) -> Option<Stamp> {
     })
 }
 
-fn euros(cents: i64) -> String {
-    format!("{},{:02} €", cents / 100, cents.abs() % 100)
-}
-
 #[component]
 pub fn CollectionsPage() -> impl IntoView {
+    let i18n = use_i18n();
     let session = expect_context::<Session>();
     let data = RwSignal::new(None::<collections::ResponseData>);
-    let error = RwSignal::new(None::<String>);
+    let error = RwSignal::new(None::<ApiError>);
     Effect::new(move |_| {
         let _ = session.version.get();
         let Some(cabinet) = session.cabinet.get() else { return };
         spawn_local(async move {
             match api::run::<Collections>(collections::Variables { cabinet_id: cabinet.id }).await {
                 Ok(response) => data.set(Some(response)),
-                Err(e) => error.set(Some(i18n::error_message(e.code, &e.message))),
+                Err(e) => error.set(Some(e)),
             }
         });
     });
@@ -77,42 +92,52 @@ pub fn CollectionsPage() -> impl IntoView {
             let variables = create_collection::Variables { cabinet_id: cabinet.id, title: title.get_untracked(), message: message.get_untracked(), mode };
             match api::run::<CreateCollection>(variables).await {
                 Ok(created) => navigate(&format!("/collections/{}", created.create_collection.id), Default::default()),
-                Err(e) => error.set(Some(i18n::error_message(e.code, &e.message))),
+                Err(e) => error.set(Some(e)),
             }
         });
     };
 
     view! {
         <section class="card">
-            <h2>{i18n::COLLECTIONS}</h2>
-            {move || data.get().map(|d| view! {
-                <p class="muted" data-testid="credit">{format!("{} : {} ({} {})", i18n::CREDIT, euros(d.credit.balance_cents), euros(d.credit.available_cents), i18n::AVAILABLE)}</p>
-                <div class="chips" data-testid="collection-counts">
-                    {d.collection_counts.iter().map(|c| view! { <span class="chip">{format!("{} : {}", i18n::status_label(&format!("{:?}", c.status)), c.count)}</span> }).collect_view()}
-                </div>
-                <ul class="collection-list">
-                    {d.collections.edges.clone().into_iter().map(|edge| {
-                        let node = edge.node;
-                        view! {
-                            <li data-testid="collection-row">
-                                <A href=format!("/collections/{}", node.id)>{node.title.clone()}</A>
-                                <span class="badge">{i18n::status_label(&format!("{:?}", node.status))}</span>
-                            </li>
-                        }
-                    }).collect_view()}
-                </ul>
+            <h2>{t!(i18n, cabinet.dashboard.collections)}</h2>
+            {move || data.get().map(|d| {
+                let (balance, available) = (d.credit.balance_cents, d.credit.available_cents);
+                view! {
+                    <p class="muted" data-testid="credit">{move || {
+                        let locale = i18n.get_locale();
+                        td_string!(locale, collections.credit_line, balance = text::euros(locale, balance), available = text::euros(locale, available)).to_string()
+                    }}</p>
+                    <div class="chips" data-testid="collection-counts">
+                        {d.collection_counts.iter().map(|c| {
+                            let (status, count) = (format!("{:?}", c.status), c.count);
+                            view! { <span class="chip">{move || td_string!(i18n.get_locale(), collections.status_count, status = text::collection_status(i18n.get_locale(), &status), count).to_string()}</span> }
+                        }).collect_view()}
+                    </div>
+                    <ul class="collection-list">
+                        {d.collections.edges.clone().into_iter().map(|edge| {
+                            let node = edge.node;
+                            let status = format!("{:?}", node.status);
+                            view! {
+                                <li data-testid="collection-row">
+                                    <A href=format!("/collections/{}", node.id)>{node.title.clone()}</A>
+                                    <span class="badge">{move || text::collection_status(i18n.get_locale(), &status)}</span>
+                                </li>
+                            }
+                        }).collect_view()}
+                    </ul>
+                }
             })}
-            {move || error.get().map(|m| view! { <p class="error" role="alert">{m}</p> })}
+            {error_view(error, "collections-error")}
         </section>
         <section class="card">
-            <h2>{i18n::NEW_COLLECTION}</h2>
+            <h2>{t!(i18n, cabinet.dashboard.new_collection)}</h2>
             <form on:submit=create class="stack">
-                <label for="collection-title">{i18n::TITLE}</label>
+                <label for="collection-title">{t!(i18n, collections.title)}</label>
                 <input id="collection-title" required prop:value=title on:input=move |ev| title.set(event_target_value(&ev)) />
-                <label for="collection-message">{i18n::MESSAGE}</label>
+                <label for="collection-message">{t!(i18n, collections.message)}</label>
                 <textarea id="collection-message" prop:value=message on:input=move |ev| message.set(event_target_value(&ev))></textarea>
-                <label class="check"><input type="checkbox" prop:checked=parallel on:change=move |ev| parallel.set(event_target_checked(&ev)) />{i18n::PARALLEL}</label>
-                <button class="primary" type="submit" id="create-collection">{i18n::CREATE}</button>
+                <label class="check"><input type="checkbox" prop:checked=parallel on:change=move |ev| parallel.set(event_target_checked(&ev)) /><span>{t!(i18n, collections.parallel)}</span></label>
+                <button class="primary" type="submit" id="create-collection">{t!(i18n, collections.create)}</button>
             </form>
         </section>
     }
@@ -120,17 +145,18 @@ pub fn CollectionsPage() -> impl IntoView {
 
 #[component]
 pub fn CollectionPage() -> impl IntoView {
+    let i18n = use_i18n();
     let session = expect_context::<Session>();
     let params = use_params_map();
     let id = move || params.with(|p| p.get("id").unwrap_or_default());
     let data = RwSignal::new(None::<collection::CollectionCollection>);
-    let error = RwSignal::new(None::<String>);
+    let error = RwSignal::new(None::<ApiError>);
     let pending = RwSignal::new(false);
     let load = move || {
         spawn_local(async move {
             match api::run::<Collection>(collection::Variables { id: id() }).await {
                 Ok(response) => data.set(Some(response.collection)),
-                Err(e) => error.set(Some(i18n::error_message(e.code, &e.message))),
+                Err(e) => error.set(Some(e)),
             }
         });
     };
@@ -166,6 +192,9 @@ pub fn CollectionPage() -> impl IntoView {
         });
     });
     let level = RwSignal::new(1i64);
+    // The language of the next signer's emails, SMS and page; none: their browser's, once
+    // they open the link (French until then).
+    let signer_language = RwSignal::new(None::<Language>);
     let picked = RwSignal::new(String::new());
     // Where the next signer's visible stamp goes: page, and the rectangle in points from
     // the page's bottom-left corner, with the page's size for drawing it.
@@ -181,7 +210,7 @@ pub fn CollectionPage() -> impl IntoView {
             Some(("contact", id)) => (None, Some(id.to_owned())),
             _ => return,
         };
-        let signer = add_signer::SignerInput { me: false, user_id, contact_id, first_name: None, last_name: None, email: None, mobile: None, level: level.get_untracked(), stamp: stamp_input() };
+        let signer = add_signer::SignerInput { me: false, user_id, contact_id, first_name: None, last_name: None, email: None, mobile: None, level: level.get_untracked(), stamp: stamp_input(), language: signer_language.get_untracked().map(schema_language) };
         act(Box::pin(async move {
             api::run::<AddSigner>(add_signer::Variables { collection_id: id(), signer }).await?;
             picked.set(String::new());
@@ -206,6 +235,7 @@ pub fn CollectionPage() -> impl IntoView {
             mobile: Some(mobile.get_untracked()),
             level: level.get_untracked(),
             stamp: stamp_input(),
+            language: signer_language.get_untracked().map(schema_language),
         };
         act(Box::pin(async move {
             api::run::<AddSigner>(add_signer::Variables { collection_id: id(), signer }).await?;
@@ -217,7 +247,7 @@ pub fn CollectionPage() -> impl IntoView {
         }));
     };
     let add_me = move |_| {
-        let signer = add_signer::SignerInput { me: true, user_id: None, contact_id: None, first_name: None, last_name: None, email: None, mobile: None, level: level.get_untracked(), stamp: stamp_input() };
+        let signer = add_signer::SignerInput { me: true, user_id: None, contact_id: None, first_name: None, last_name: None, email: None, mobile: None, level: level.get_untracked(), stamp: stamp_input(), language: signer_language.get_untracked().map(schema_language) };
         act(Box::pin(async move {
             api::run::<AddSigner>(add_signer::Variables { collection_id: id(), signer }).await?;
             stamp.set(None);
@@ -227,59 +257,69 @@ pub fn CollectionPage() -> impl IntoView {
     let launch = move |_| act(Box::pin(async move { api::run::<LaunchCollection>(launch_collection::Variables { id: id() }).await.map(|_| ()) }));
     let remind = move |_| act(Box::pin(async move { api::run::<RemindCollection>(remind_collection::Variables { id: id() }).await.map(|_| ()) }));
     let cancel = move |_| {
-        let confirmed = web_sys::window().and_then(|w| w.confirm_with_message(i18n::CONFIRM_CANCEL).ok()).unwrap_or(false);
+        let question = td_string!(i18n.get_locale_untracked(), collections.confirm_cancel).to_string();
+        let confirmed = web_sys::window().and_then(|w| w.confirm_with_message(&question).ok()).unwrap_or(false);
         if confirmed {
             act(Box::pin(async move { api::run::<CancelCollection>(cancel_collection::Variables { id: id() }).await.map(|_| ()) }));
         }
     };
 
     view! {
-        {move || error.get().map(|m| view! { <p class="error" role="alert" data-testid="collection-error">{m}</p> })}
+        {error_view(error, "collection-error")}
         {move || data.get().map(|c| {
             use collection::CollectionStatus as S;
             let draft = matches!(c.status, S::DRAFT);
             let active = matches!(c.status, S::ACTIVE);
             let collection_id = c.id.clone();
             let signer_count = c.signers.len() as i64;
+            let (status, cost_cents) = (format!("{:?}", c.status), c.cost_cents);
             view! {
                 <section class="card">
                     <h2 data-testid="collection-title">{c.title.clone()}</h2>
-                    <p><span class="badge" data-testid="collection-status">{i18n::status_label(&format!("{:?}", c.status))}</span>
-                       {c.expires_at.clone().map(|at| format!(" · {} {}", i18n::EXPIRES, at.get(..10).unwrap_or(&at).to_owned()))}</p>
+                    <p><span class="badge" data-testid="collection-status">{move || text::collection_status(i18n.get_locale(), &status)}</span>
+                       {c.expires_at.clone().map(|at| view! { " · " {move || td_string!(i18n.get_locale(), collections.expires, date = text::date(i18n.get_locale(), &at)).to_string()} })}</p>
                     {(!c.message.is_empty()).then(|| view! { <p class="message">{c.message.clone()}</p> })}
-                    <p class="muted">{format!("{} : {}", i18n::COST, euros(c.cost_cents))}</p>
-                    {draft.then(|| view! { <button class="primary" data-testid="launch" on:click=launch disabled=move || pending.get()>{i18n::LAUNCH}</button> })}
+                    <p class="muted">{move || td_string!(i18n.get_locale(), collections.cost, amount = text::euros(i18n.get_locale(), cost_cents)).to_string()}</p>
+                    {draft.then(|| view! { <button class="primary" data-testid="launch" on:click=launch disabled=move || pending.get()>{t!(i18n, collections.launch)}</button> })}
                     {(!draft).then(|| view! {
-                        <a class="button" data-testid="proof-file" href=format!("/api/collections/{}/proof.zip", c.id)>{i18n::PROOF_FILE}</a>
+                        <a class="button" data-testid="proof-file" rel="external" download="" href=format!("/api/collections/{}/proof.zip", c.id)>{t!(i18n, collections.proof_file)}</a>
                     })}
                     {active.then(|| view! {
-                        <button data-testid="remind" on:click=remind disabled=move || pending.get()>{i18n::REMIND}</button>
-                        <button class="danger" data-testid="cancel" on:click=cancel disabled=move || pending.get()>{i18n::CANCEL}</button>
+                        <button data-testid="remind" on:click=remind disabled=move || pending.get()>{t!(i18n, collections.remind)}</button>
+                        <button class="danger" data-testid="cancel" on:click=cancel disabled=move || pending.get()>{t!(i18n, collections.cancel)}</button>
                     })}
                 </section>
                 <section class="card">
-                    <h3>{i18n::DOCUMENTS}</h3>
+                    <h3>{t!(i18n, collections.documents)}</h3>
                     <ul>
-                        {c.documents.iter().map(|d| view! {
-                            <li data-testid="document-row">
-                                <a href=format!("/api/collections/{}/documents/{}", collection_id, d.id) target="_blank" rel="noopener">{d.filename.clone()}</a>
-                                <span class="muted">{format!(" — {} · {}", if matches!(d.kind, collection::DocumentKind::ATTACHMENT) { i18n::ATTACHMENT } else { i18n::TO_SIGN }, i18n::pages(d.pages))}</span>
-                            </li>
+                        {c.documents.iter().map(|d| {
+                            let (attachment, pages) = (matches!(d.kind, collection::DocumentKind::ATTACHMENT), d.pages);
+                            let meta = move || {
+                                let locale = i18n.get_locale();
+                                let kind = if attachment { td_string!(locale, public.signer.to_read) } else { td_string!(locale, public.signer.to_sign) };
+                                td_string!(locale, public.signer.document_meta, kind, pages = text::pages(locale, pages)).to_string()
+                            };
+                            view! {
+                                <li data-testid="document-row">
+                                    <a href=format!("/api/collections/{}/documents/{}", collection_id, d.id) target="_blank" rel="noopener">{d.filename.clone()}</a>
+                                    <span class="muted">" — "{meta}</span>
+                                </li>
+                            }
                         }).collect_view()}
                     </ul>
                     {move || progress.get().map(|p| view! {
-                        <progress data-testid="upload-progress" max="100" value=p.to_string()>{format!("{p} %")}</progress>
+                        <progress data-testid="upload-progress" max="100" value=p.to_string() aria-label=move || td_string!(i18n.get_locale(), common.upload_progress, percent = p).to_string()>{format!("{p} %")}</progress>
                     })}
                     {draft.then(|| view! {
-                        <label class="button" for="upload">{i18n::ADD_PDF}</label>
+                        <label class="button" for="upload">{t!(i18n, collections.add_pdf)}</label>
                         <input id="upload" class="visually-hidden" type="file" accept="application/pdf,.pdf" on:change=on_file />
                         " "
-                        <label class="button ghost" for="upload-attachment">{i18n::ADD_ATTACHMENT}</label>
+                        <label class="button ghost" for="upload-attachment">{t!(i18n, collections.add_attachment)}</label>
                         <input id="upload-attachment" class="visually-hidden" type="file" accept="application/pdf,.pdf" on:change=on_attachment />
                     })}
                 </section>
                 <section class="card">
-                    <h3>{i18n::SIGNERS}</h3>
+                    <h3>{t!(i18n, collections.signers)}</h3>
                     <ol class="signers">
                         {c.signers.iter().map(|s| {
                             let signer_id = s.id.clone();
@@ -287,6 +327,16 @@ pub fn CollectionPage() -> impl IntoView {
                             let down = s.position + 1;
                             let (id_up, id_down, id_remove) = (signer_id.clone(), signer_id.clone(), signer_id.clone());
                             let (id_drag, position) = (signer_id.clone(), s.position);
+                            let (signer_status, signer_level) = (format!("{:?}", s.status), s.level);
+                            let name = format!("{} {}", s.first_name, s.last_name.to_uppercase());
+                            let (label_up, label_down, label_remove) = {
+                                let (a, b, c) = (name.clone(), name.clone(), name.clone());
+                                (
+                                    move || td_string!(i18n.get_locale(), collections.move_up, name = a.clone()).to_string(),
+                                    move || td_string!(i18n.get_locale(), collections.move_down, name = b.clone()).to_string(),
+                                    move || td_string!(i18n.get_locale(), collections.remove_signer, name = c.clone()).to_string(),
+                                )
+                            };
                             view! {
                                 <li data-testid="signer-row" data-email=s.email.clone() draggable=if draft { "true" } else { "false" } class:draggable=draft
                                     on:dragstart=move |ev: leptos::ev::DragEvent| {
@@ -304,14 +354,14 @@ pub fn CollectionPage() -> impl IntoView {
                                     }>
                                     <strong>{format!("{} {}", s.first_name, s.last_name.to_uppercase())}</strong>
                                     <span class="muted">{format!(" {} · {}", s.email, s.mobile)}</span>
-                                    <span class="badge">{i18n::signer_status_label(&format!("{:?}", s.status))}</span>
-                                    <span class="muted">{format!(" · {} {}", i18n::LEVEL, s.level)}</span>
-                                    {s.refusal_reason.clone().map(|r| view! { <p class="muted">{format!("{} : {r}", i18n::REASON)}</p> })}
+                                    <span class="badge">{move || text::signer_status(i18n.get_locale(), &signer_status)}</span>
+                                    <span class="muted">" · "{t!(i18n, collections.level_of, level = signer_level)}</span>
+                                    {s.refusal_reason.clone().map(|reason| view! { <p class="muted">{t!(i18n, collections.reason, reason = reason.clone())}</p> })}
                                     {draft.then(|| view! {
                                         <span class="member-actions">
-                                            <button class="ghost" disabled={up < 1} on:click=move |_| { let sid = id_up.clone(); act(Box::pin(async move { api::run::<MoveSigner>(move_signer::Variables { collection_id: id(), signer_id: sid, position: up }).await.map(|_| ()) })) }>"↑"</button>
-                                            <button class="ghost" disabled={down > signer_count} on:click=move |_| { let sid = id_down.clone(); act(Box::pin(async move { api::run::<MoveSigner>(move_signer::Variables { collection_id: id(), signer_id: sid, position: down }).await.map(|_| ()) })) }>"↓"</button>
-                                            <button class="ghost danger" on:click=move |_| { let sid = id_remove.clone(); act(Box::pin(async move { api::run::<RemoveSigner>(remove_signer::Variables { collection_id: id(), signer_id: sid }).await.map(|_| ()) })) }>{i18n::REMOVE}</button>
+                                            <button class="ghost" disabled={up < 1} aria-label=label_up on:click=move |_| { let sid = id_up.clone(); act(Box::pin(async move { api::run::<MoveSigner>(move_signer::Variables { collection_id: id(), signer_id: sid, position: up }).await.map(|_| ()) })) }>"↑"</button>
+                                            <button class="ghost" disabled={down > signer_count} aria-label=label_down on:click=move |_| { let sid = id_down.clone(); act(Box::pin(async move { api::run::<MoveSigner>(move_signer::Variables { collection_id: id(), signer_id: sid, position: down }).await.map(|_| ()) })) }>"↓"</button>
+                                            <button class="ghost danger" aria-label=label_remove on:click=move |_| { let sid = id_remove.clone(); act(Box::pin(async move { api::run::<RemoveSigner>(remove_signer::Variables { collection_id: id(), signer_id: sid }).await.map(|_| ()) })) }>{t!(i18n, common.remove)}</button>
                                         </span>
                                     })}
                                 </li>
@@ -324,14 +374,14 @@ pub fn CollectionPage() -> impl IntoView {
                             let collection_id = collection_id.clone();
                             view! {
                                 <details class="stamp-picker" data-testid="stamp-picker">
-                                    <summary>{i18n::STAMP_TITLE}</summary>
-                                    <p class="muted">{i18n::STAMP_HELP}</p>
-                                    <label for="stamp-page">{i18n::STAMP_PAGE}</label>
+                                    <summary>{t!(i18n, collections.stamp.title)}</summary>
+                                    <p class="muted">{t!(i18n, collections.stamp.help)}</p>
+                                    <label for="stamp-page">{t!(i18n, collections.stamp.page)}</label>
                                     <input id="stamp-page" type="number" min="1" max=pages.to_string() prop:value=move || stamp_page.get().to_string()
                                         on:input=move |ev| { stamp_page.set(event_target_value(&ev).parse().unwrap_or(1).clamp(1, pages)); stamp.set(None); } />
-                                    <button type="button" class="link" on:click=move |_| stamp.set(None)>{i18n::STAMP_NONE}</button>
+                                    <button type="button" class="link" on:click=move |_| stamp.set(None)>{t!(i18n, collections.stamp.none)}</button>
                                     <div class="page-preview">
-                                        <img data-testid="page-preview" alt=i18n::STAMP_TITLE
+                                        <img data-testid="page-preview" alt=move || td_string!(i18n.get_locale(), collections.stamp.preview_alt, page = stamp_page.get()).to_string()
                                             src=move || format!("/api/collections/{}/documents/{}/pages/{}.png", collection_id, document_id, stamp_page.get())
                                             on:click=move |ev| stamp.set(stamp_at(&ev, stamp_page.get_untracked())) />
                                         {move || stamp.get().map(|s| view! {
@@ -349,15 +399,22 @@ pub fn CollectionPage() -> impl IntoView {
                         })
                     })}
                     {draft.then(|| view! {
-                        <label for="signer-level">{i18n::LEVEL}</label>
+                        <label for="signer-level">{t!(i18n, collections.level)}</label>
                         <select id="signer-level" on:change=move |ev| level.set(event_target_value(&ev).parse().unwrap_or(1))>
-                            {[1i64, 2, 3].into_iter().map(|l| view! { <option value=l.to_string() selected=move || level.get() == l>{i18n::level_label(l)}</option> }).collect_view()}
+                            {[1i64, 2, 3].into_iter().map(|l| view! { <option value=l.to_string() selected=move || level.get() == l>{move || text::signature_level(i18n.get_locale(), l)}</option> }).collect_view()}
                         </select>
-                        <button class="ghost" data-testid="add-me" on:click=add_me>{i18n::ADD_ME}</button>
+                        <label for="signer-language">{t!(i18n, collections.signer_language)}</label>
+                        <select id="signer-language" data-testid="signer-language" on:change=move |ev| signer_language.set(Language::from_tag(&event_target_value(&ev)))>
+                            <option value="" selected=move || signer_language.get().is_none()>{t!(i18n, collections.signer_language_auto)}</option>
+                            {Language::ALL.into_iter().map(|l| view! {
+                                <option value=l.code() lang=l.code() selected=move || signer_language.get() == Some(l)>{language_name(l)}</option>
+                            }).collect_view()}
+                        </select>
+                        <button class="ghost" data-testid="add-me" on:click=add_me>{t!(i18n, collections.add_me)}</button>
                         <div class="picker">
-                            <label for="signer-pick">{i18n::PICK_SIGNER}</label>
+                            <label for="signer-pick">{t!(i18n, collections.pick_signer)}</label>
                             <select id="signer-pick" prop:value=picked on:change=move |ev| picked.set(event_target_value(&ev))>
-                                <option value="">{i18n::PICK_NOBODY}</option>
+                                <option value="">{t!(i18n, collections.pick_nobody)}</option>
                                 {move || choices.get().map(|c| {
                                     let members = c.cabinet.members.edges.into_iter().map(|e| e.node).map(|m| view! {
                                         <option value=format!("member:{}", m.user_id)>{format!("{} {} <{}>", m.first_name, m.last_name.to_uppercase(), m.email)}</option>
@@ -365,27 +422,37 @@ pub fn CollectionPage() -> impl IntoView {
                                     let contacts = c.contacts.into_iter().map(|p| view! {
                                         <option value=format!("contact:{}", p.id)>{format!("{} {} <{}>", p.first_name, p.last_name.to_uppercase(), p.email)}</option>
                                     }).collect_view();
-                                    view! { <optgroup label=i18n::MEMBERS>{members}</optgroup><optgroup label=i18n::CONTACTS>{contacts}</optgroup> }
+                                    view! {
+                                        <optgroup label=move || t_string!(i18n, collections.members)>{members}</optgroup>
+                                        <optgroup label=move || t_string!(i18n, collections.contacts)>{contacts}</optgroup>
+                                    }
                                 })}
                             </select>
-                            <button class="ghost" data-testid="add-picked" on:click=add_picked disabled=move || picked.get().is_empty()>{i18n::ADD}</button>
+                            <button class="ghost" data-testid="add-picked" on:click=add_picked disabled=move || picked.get().is_empty()>{t!(i18n, common.add)}</button>
                         </div>
-                        <p class="muted">{i18n::NEW_PERSON}</p>
+                        <p class="muted">{t!(i18n, collections.new_person)}</p>
                         <form class="stack" on:submit=add>
-                            <input placeholder=i18n::FIRST_NAME required prop:value=first on:input=move |ev| first.set(event_target_value(&ev)) />
-                            <input placeholder=i18n::LAST_NAME required prop:value=last on:input=move |ev| last.set(event_target_value(&ev)) />
-                            <input type="email" placeholder=i18n::EMAIL required prop:value=email on:input=move |ev| email.set(event_target_value(&ev)) />
-                            <input type="tel" placeholder="+33612345678" required prop:value=mobile on:input=move |ev| mobile.set(event_target_value(&ev)) />
-                            <button type="submit">{i18n::ADD_SIGNER}</button>
+                            <label for="signer-first">{t!(i18n, common.first_name)}</label>
+                            <input id="signer-first" required autocomplete="off" prop:value=first on:input=move |ev| first.set(event_target_value(&ev)) />
+                            <label for="signer-last">{t!(i18n, common.last_name)}</label>
+                            <input id="signer-last" required autocomplete="off" prop:value=last on:input=move |ev| last.set(event_target_value(&ev)) />
+                            <label for="signer-email">{t!(i18n, common.email)}</label>
+                            <input id="signer-email" type="email" required autocomplete="off" prop:value=email on:input=move |ev| email.set(event_target_value(&ev)) />
+                            <label for="signer-mobile">{t!(i18n, common.mobile)}</label>
+                            <input id="signer-mobile" type="tel" placeholder="+33612345678" required autocomplete="off" prop:value=mobile on:input=move |ev| mobile.set(event_target_value(&ev)) />
+                            <button type="submit">{t!(i18n, collections.add_signer)}</button>
                         </form>
                     })}
                 </section>
                 <section class="card">
-                    <h3>{i18n::TIMELINE}</h3>
-                    {(!c.audit_trail_intact).then(|| view! { <p class="error">{i18n::AUDIT_BROKEN}</p> })}
+                    <h3>{t!(i18n, collections.timeline)}</h3>
+                    {(!c.audit_trail_intact).then(|| view! { <p class="error">{t!(i18n, collections.audit_broken)}</p> })}
                     <ol class="timeline" data-testid="timeline">
-                        {c.audit_trail.iter().rev().map(|e| view! {
-                            <li>{format!("{} — {}", e.at.get(..16).unwrap_or(&e.at).replace('T', " "), i18n::event_label(&e.kind))}</li>
+                        {c.audit_trail.iter().rev().map(|e| {
+                            let (at, kind) = (e.at.clone(), e.kind.clone());
+                            view! {
+                                <li>{move || format!("{} — {}", text::date_time(i18n.get_locale(), &at), text::event(i18n.get_locale(), &kind))}</li>
+                            }
                         }).collect_view()}
                     </ol>
                 </section>

@@ -1,99 +1,196 @@
-use leptos::prelude::*;
-use leptos_router::components::A;
-use paraphe_shared::Role;
+//! The dashboard: what needs me now (enrolment to finish, documents awaiting my
+//! signature, terms to accept), the cabinet's signature requests by status and its
+//! credit. Only what exists: no card for a feature that is not built.
 
-use crate::api::{self, collection_counts, enrolment_step, CollectionCounts, EnrolmentStep};
-use crate::i18n;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use leptos_router::components::A;
+use paraphe_shared::{Delegation, Role};
+
+use crate::api::{self, cabinet_credit, collection_counts, enrolment_step, my_signature_requests, open_my_signature, ApiError};
+use crate::api::{CabinetCredit, CollectionCounts, EnrolmentStep, MySignatureRequests, OpenMySignature};
+use crate::i18n::*;
 use crate::session::{enum_name, CurrentCabinet, Session};
+use crate::text;
+use crate::widgets::error_view;
 
 #[component]
 pub fn Dashboard() -> impl IntoView {
+    let i18n = use_i18n();
     let session = expect_context::<Session>();
     let enrolment = LocalResource::new(|| api::run::<EnrolmentStep>(enrolment_step::Variables));
     let unfinished = move || matches!(enrolment.get(), Some(Ok(data)) if enum_name(&data.my_enrolment.step) != "COMPLETED");
     view! {
         <Show when=unfinished>
             <section class="card warning" data-testid="enrolment-nudge">
-                <p>{i18n::ENROLMENT_NUDGE}</p>
-                <A href="/enregistrement" attr:class="button primary">{i18n::CONTINUE_ENROLMENT}</A>
+                <p>{t!(i18n, cabinet.dashboard.enrolment_nudge)}</p>
+                <A href="/enregistrement" attr:class="button primary">{t!(i18n, cabinet.dashboard.continue_enrolment)}</A>
             </section>
         </Show>
+        <AwaitingMe />
         {move || session.cabinet.get().map(|cabinet| view! { <CabinetSummary cabinet /> })}
+    }
+}
+
+/// Documents of any of my cabinets' collections where I am the signer now invited.
+#[component]
+fn AwaitingMe() -> impl IntoView {
+    let i18n = use_i18n();
+    let session = expect_context::<Session>();
+    let requests = RwSignal::new(None::<Vec<my_signature_requests::MySignatureRequestsMySignatureRequests>>);
+    let error = RwSignal::new(None::<ApiError>);
+    let pending = RwSignal::new(false);
+    Effect::new(move |_| {
+        session.version.track();
+        spawn_local(async move {
+            match api::run::<MySignatureRequests>(my_signature_requests::Variables).await {
+                Ok(data) => requests.set(Some(data.my_signature_requests)),
+                Err(e) => error.set(Some(e)),
+            }
+        });
+    });
+    // A fresh personal link, then the signer's page (the public bundle: a full load).
+    let open = move |signer_id: String| {
+        pending.set(true);
+        spawn_local(async move {
+            match api::run::<OpenMySignature>(open_my_signature::Variables { signer_id }).await {
+                Ok(data) => crate::load_page(&data.open_my_signature),
+                Err(e) => {
+                    error.set(Some(e));
+                    pending.set(false);
+                }
+            }
+        });
+    };
+    view! {
+        <section class="card" data-testid="awaiting-me">
+            <h2>{t!(i18n, cabinet.dashboard.awaiting_me)}</h2>
+            {move || requests.get().map(|list| if list.is_empty() {
+                view! { <p class="muted">{t!(i18n, cabinet.dashboard.nothing_awaits)}</p> }.into_any()
+            } else {
+                view! {
+                    <ul class="awaiting">
+                        {list.into_iter().map(|r| {
+                            let (signer_id, cabinet, since) = (r.signer_id.clone(), r.cabinet_name.clone(), r.invited_at.clone().unwrap_or_default());
+                            view! {
+                                <li data-testid="awaiting-row">
+                                    <strong>{r.title.clone()}</strong>
+                                    <span class="muted">{move || td_string!(i18n.get_locale(), cabinet.dashboard.awaiting_since, cabinet = cabinet.clone(), date = text::date(i18n.get_locale(), &since)).to_string()}</span>
+                                    <button class="primary" data-testid="sign-now" disabled=move || pending.get() on:click=move |_| open(signer_id.clone())>
+                                        {t!(i18n, cabinet.dashboard.sign_now)}
+                                    </button>
+                                </li>
+                            }
+                        }).collect_view()}
+                    </ul>
+                }.into_any()
+            })}
+            {error_view(error, "awaiting-error")}
+        </section>
     }
 }
 
 #[component]
 fn CabinetSummary(cabinet: CurrentCabinet) -> impl IntoView {
+    let i18n = use_i18n();
+    let session = expect_context::<Session>();
     let accountant = cabinet.role == Role::Accountant;
-    let role = if accountant { i18n::ROLE_ACCOUNTANT } else { i18n::ROLE_COLLABORATOR };
+    let prepares = accountant || cabinet.delegations.contains(&Delegation::Prepare);
+    let role = cabinet.role;
     let closed = (!cabinet.is_open).then(|| {
         view! {
             <section class="card warning" data-testid="cabinet-closed">
-                <h2>{i18n::CLOSED_TITLE}</h2>
+                <h2>{t!(i18n, cabinet.closed.title)}</h2>
                 {if accountant {
                     view! {
-                        <p>{i18n::CLOSED_ACCOUNTANT}</p>
-                        <A href="/cabinet/conditions" attr:class="button primary">{i18n::GO_TO_TERMS}</A>
+                        <p>{t!(i18n, cabinet.closed.accountant)}</p>
+                        <A href="/cabinet/conditions" attr:class="button primary">{t!(i18n, cabinet.closed.go_to_terms)}</A>
                     }.into_any()
                 } else {
-                    view! { <p>{i18n::CLOSED_COLLABORATOR}</p> }.into_any()
+                    view! { <p>{t!(i18n, cabinet.closed.collaborator)}</p> }.into_any()
                 }}
             </section>
         }
     });
-    let delegations = if cabinet.delegations.is_empty() {
-        view! { <span class="muted">{i18n::NO_DELEGATION}</span> }.into_any()
-    } else {
-        cabinet
-            .delegations
-            .iter()
-            .map(|d| {
-                let testid = format!("delegation-{}", d.as_str().to_uppercase());
-                view! { <span class="chip" data-testid=testid>{i18n::delegation(*d)}</span> }
-            })
-            .collect_view()
-            .into_any()
+    let delegations = cabinet.delegations.clone();
+    let delegations = move || {
+        if delegations.is_empty() {
+            view! { <span class="muted">{t!(i18n, cabinet.dashboard.no_delegation)}</span> }.into_any()
+        } else {
+            delegations
+                .iter()
+                .map(|d| {
+                    let testid = format!("delegation-{}", d.as_str().to_uppercase());
+                    let d = *d;
+                    view! { <span class="chip" data-testid=testid>{move || text::delegation(i18n.get_locale(), d)}</span> }
+                })
+                .collect_view()
+                .into_any()
+        }
     };
-    // The cabinet's collections by status, refreshed by every live event (when the
-    // member may see them: preparers).
-    let session = expect_context::<Session>();
+    // The cabinet's collections by status and its credit, refreshed by every live event;
+    // only once the cabinet is open, and the counters for those who prepare.
     let counts = RwSignal::new(None::<Vec<collection_counts::CollectionCountsCollectionCounts>>);
+    let credit = RwSignal::new(None::<cabinet_credit::CabinetCreditCredit>);
     let cabinet_id = cabinet.id.clone();
+    let open = cabinet.is_open;
     Effect::new(move |_| {
-        let _ = session.version.get();
+        session.version.track();
+        if !open {
+            return;
+        }
         let cabinet_id = cabinet_id.clone();
-        leptos::task::spawn_local(async move {
-            if let Ok(data) = api::run::<CollectionCounts>(collection_counts::Variables { cabinet_id }).await {
-                counts.set(Some(data.collection_counts));
+        spawn_local(async move {
+            if prepares {
+                if let Ok(data) = api::run::<CollectionCounts>(collection_counts::Variables { cabinet_id: cabinet_id.clone() }).await {
+                    counts.set(Some(data.collection_counts));
+                }
+            }
+            if let Ok(data) = api::run::<CabinetCredit>(cabinet_credit::Variables { cabinet_id }).await {
+                credit.set(Some(data.credit));
             }
         });
     });
     view! {
-        <p class="muted">{role}</p>
+        <p class="muted">{move || text::role(i18n.get_locale(), role)}</p>
         {closed}
-        {move || counts.get().map(|counts| view! {
-            <section class="card">
-                <h2><A href="/collections">{i18n::NAV_COLLECTIONS}</A></h2>
-                <div class="chips" data-testid="dashboard-counts">
-                    {counts.into_iter().map(|c| {
-                        let status = format!("{:?}", c.status);
-                        view! { <span class="chip" data-status=status.clone()>{format!("{} : {}", i18n::status_label(&status), c.count)}</span> }
-                    }).collect_view()}
-                </div>
-            </section>
-        })}
-        <section class="card">
-            <h2>{i18n::MY_DELEGATIONS}</h2>
-            <div class="chips" data-testid="my-delegations">{delegations}</div>
-        </section>
         <div class="grid">
-            {i18n::CARDS.iter().map(|(title, text)| view! {
-                <section class="card empty">
-                    <span class="badge">{i18n::SOON}</span>
-                    <h3>{*title}</h3>
-                    <p class="muted">{*text}</p>
+            {move || counts.get().map(|counts| view! {
+                <section class="card" data-testid="dashboard-collections">
+                    <h2><A href="/collections">{t!(i18n, cabinet.dashboard.collections)}</A></h2>
+                    {if counts.iter().all(|c| c.count == 0) {
+                        view! { <p class="muted">{t!(i18n, cabinet.dashboard.no_collection)}</p> }.into_any()
+                    } else {
+                        view! {
+                            <div class="chips" data-testid="dashboard-counts">
+                                {counts.into_iter().filter(|c| c.count > 0).map(|c| {
+                                    let status = format!("{:?}", c.status);
+                                    let label = {
+                                        let status = status.clone();
+                                        move || td_string!(i18n.get_locale(), collections.status_count, status = text::collection_status(i18n.get_locale(), &status), count = c.count).to_string()
+                                    };
+                                    view! { <span class="chip" data-status=status>{label}</span> }
+                                }).collect_view()}
+                            </div>
+                        }.into_any()
+                    }}
+                    <A href="/collections" attr:class="button">{t!(i18n, cabinet.dashboard.new_collection)}</A>
                 </section>
-            }).collect_view()}
+            })}
+            {move || credit.get().map(|credit| {
+                let (balance, available) = (credit.balance_cents, credit.available_cents);
+                view! {
+                    <section class="card" data-testid="dashboard-credit">
+                        <h2>{t!(i18n, cabinet.dashboard.credit)}</h2>
+                        <p class="amount">{move || td_string!(i18n.get_locale(), cabinet.dashboard.credit_balance, amount = text::euros(i18n.get_locale(), balance)).to_string()}</p>
+                        <p class="muted">{move || td_string!(i18n.get_locale(), cabinet.dashboard.credit_available, amount = text::euros(i18n.get_locale(), available)).to_string()}</p>
+                    </section>
+                }
+            })}
+            <section class="card">
+                <h2>{t!(i18n, cabinet.dashboard.my_delegations)}</h2>
+                <div class="chips" data-testid="my-delegations">{delegations}</div>
+            </section>
         </div>
     }
 }

@@ -16,9 +16,12 @@ use crate::api::{
     self, accept_agreement, confirm_identity_data, confirm_profile, create_capture_link, my_enrolment, sign_agreement, start_identity_verification, submit_identity_verification,
     AcceptAgreement, ConfirmIdentityData, ConfirmProfile, CreateCaptureLink, MyEnrolment, SignAgreement, StartIdentityVerification, SubmitIdentityVerification,
 };
-use crate::i18n;
+use crate::api::ApiError;
+use crate::i18n::*;
 use crate::live;
 use crate::session::{enum_name, enum_value};
+use crate::text;
+use crate::widgets::error_view;
 
 type Data = my_enrolment::ResponseData;
 
@@ -125,8 +128,9 @@ fn selected_file(input: NodeRef<html::Input>) -> Option<web_sys::File> {
 
 #[component]
 pub fn EnrolmentPage() -> impl IntoView {
+    let i18n = use_i18n();
     let data = RwSignal::new(None::<Data>);
-    let error = RwSignal::new(None::<String>);
+    let error = RwSignal::new(None::<ApiError>);
     let pending = RwSignal::new(false);
     // Set when an outside signer came to create the certificate a signature needs.
     let query = leptos_router::hooks::use_query_map();
@@ -135,7 +139,7 @@ pub fn EnrolmentPage() -> impl IntoView {
         spawn_local(async move {
             match api::run::<MyEnrolment>(my_enrolment::Variables).await {
                 Ok(response) => data.set(Some(response)),
-                Err(e) => error.set(Some(i18n::error_message(e.code, &e.message))),
+                Err(e) => error.set(Some(e)),
             }
         });
     };
@@ -147,21 +151,31 @@ pub fn EnrolmentPage() -> impl IntoView {
 
     view! {
         <section class="card enrolment" data-testid="enrolment">
-            <h2>{i18n::ENROLMENT_TITLE}</h2>
-            <p class="muted">{i18n::ENROLMENT_INTRO}</p>
+            <h2>{t!(i18n, enrolment.title)}</h2>
+            <p class="muted">{t!(i18n, enrolment.intro)}</p>
             {move || data.get().map(|d| {
                 let step = enum_name(&d.my_enrolment.step);
                 let current = step_index(&step);
                 view! {
                     <ol class="steps" data-testid="enrolment-step" data-step=step.clone()>
-                        {i18n::ENROLMENT_STEPS.iter().enumerate().map(|(i, label)| {
+                        {(0..5).map(|i| {
                             let class = if i < current { "done" } else if i == current { "current" } else { "" };
-                            view! { <li class=class>{*label}</li> }
+                            let label = move || {
+                                let locale = i18n.get_locale();
+                                match i {
+                                    0 => td_string!(locale, enrolment.steps.profile),
+                                    1 => td_string!(locale, enrolment.steps.identity),
+                                    2 => td_string!(locale, enrolment.steps.agreement),
+                                    3 => td_string!(locale, enrolment.steps.validation),
+                                    _ => td_string!(locale, enrolment.steps.certificate),
+                                }
+                            };
+                            view! { <li class=class aria-current=(i == current).then_some("step")>{label}</li> }
                         }).collect_view()}
                     </ol>
                 }
             })}
-            {move || error.get().map(|message| view! { <p class="error" role="alert" data-testid="enrolment-error">{message}</p> })}
+            {error_view(error, "enrolment-error")}
         </section>
         {move || data.get().map(|d| match enum_name(&d.my_enrolment.step).as_str() {
             "PROFILE" => view! { <ProfileStep data=d act=act pending=pending /> }.into_any(),
@@ -175,14 +189,17 @@ pub fn EnrolmentPage() -> impl IntoView {
             _ => {
                 view! {
                     <section class="card success" data-testid="enrolment-completed">
-                        <h2>{i18n::CONGRATULATIONS}</h2>
-                        <p>{i18n::CONGRATULATIONS_HELP}</p>
-                        {d.my_enrolment.certificate.map(|c| view! {
-                            <p class="muted">{format!("{} {} · {} {}", i18n::SERIAL, c.serial, i18n::VALIDITY, i18n::date(&c.not_after))}</p>
+                        <h2>{t!(i18n, enrolment.congratulations)}</h2>
+                        <p>{t!(i18n, enrolment.congratulations_help)}</p>
+                        {d.my_enrolment.certificate.map(|c| {
+                            let (serial, until) = (c.serial.clone(), c.not_after.clone());
+                            view! {
+                                <p class="muted">{move || td_string!(i18n.get_locale(), enrolment.certificate_facts, serial = serial.clone(), date = text::date(i18n.get_locale(), &until)).to_string()}</p>
+                            }
                         })}
                         {match signature() {
-                            Some(token) => view! { <p><a class="button primary" data-testid="back-to-signature" href=format!("/signer/{token}")>{i18n::BACK_TO_SIGNATURE}</a></p> }.into_any(),
-                            None => view! { <p><a class="button primary" href="/">{i18n::GO_TO_PORTAL}</a>" "<a href="/ma-signature">{i18n::NAV_MY_SIGNATURE}</a></p> }.into_any(),
+                            Some(token) => view! { <p><a class="button primary" data-testid="back-to-signature" rel="external" href=format!("/signer/{token}")>{t!(i18n, enrolment.back_to_signature)}</a></p> }.into_any(),
+                            None => view! { <p><a class="button primary" href="/">{t!(i18n, enrolment.go_to_portal)}</a>" "<a href="/ma-signature">{t!(i18n, common.nav.my_signature)}</a></p> }.into_any(),
                         }}
                     </section>
                 }.into_any()
@@ -193,6 +210,7 @@ pub fn EnrolmentPage() -> impl IntoView {
 
 #[component]
 fn ProfileStep(data: Data, act: impl Fn(api::Action) + Copy + Send + Sync + 'static, pending: RwSignal<bool>) -> impl IntoView {
+    let i18n = use_i18n();
     let user = data.me.user.clone();
     let first = RwSignal::new(user.first_name.clone());
     let last = RwSignal::new(user.last_name.clone());
@@ -205,19 +223,19 @@ fn ProfileStep(data: Data, act: impl Fn(api::Action) + Copy + Send + Sync + 'sta
     };
     view! {
         <section class="card">
-            <p>{i18n::PROFILE_HELP}</p>
+            <p>{t!(i18n, enrolment.profile_help)}</p>
             <form on:submit=submit class="stack">
-                <label for="profile-first">{i18n::FIRST_NAME}</label>
+                <label for="profile-first">{t!(i18n, common.first_name)}</label>
                 <input id="profile-first" required prop:value=first on:input=move |ev| first.set(event_target_value(&ev)) />
-                <label for="profile-last">{i18n::LAST_NAME}</label>
+                <label for="profile-last">{t!(i18n, common.last_name)}</label>
                 <input id="profile-last" required prop:value=last on:input=move |ev| last.set(event_target_value(&ev)) />
-                <label for="profile-email">{i18n::EMAIL}</label>
+                <label for="profile-email">{t!(i18n, common.email)}</label>
                 <input id="profile-email" readonly prop:value=user.email.clone() />
-                <label for="profile-cabinets">{i18n::CABINETS}</label>
+                <label for="profile-cabinets">{t!(i18n, enrolment.cabinets)}</label>
                 <input id="profile-cabinets" readonly prop:value=cabinets />
-                <label for="profile-mobile">{i18n::MOBILE}</label>
+                <label for="profile-mobile">{t!(i18n, enrolment.mobile)}</label>
                 <input id="profile-mobile" type="tel" required autocomplete="tel" prop:value=mobile on:input=move |ev| mobile.set(event_target_value(&ev)) />
-                <button class="primary" type="submit" id="profile-submit" disabled=move || pending.get()>{i18n::CONTINUE_ENROLMENT}</button>
+                <button class="primary" type="submit" id="profile-submit" disabled=move || pending.get()>{t!(i18n, enrolment.continue_enrolment)}</button>
             </form>
         </section>
     }
@@ -235,6 +253,7 @@ pub fn IdentityStep(
     pending: RwSignal<bool>,
     qr: RwSignal<Option<(String, String)>>,
 ) -> impl IntoView {
+    let i18n = use_i18n();
     let awaiting = verification.as_ref().filter(|v| v.status == "AWAITING_DOCUMENTS").cloned();
     let rejection = verification.as_ref().filter(|v| v.status == "REJECTED").and_then(|v| v.rejection_reason.clone());
     match awaiting {
@@ -258,20 +277,20 @@ pub fn IdentityStep(
             };
             view! {
                 <section class="card">
-                    {rejection.map(|reason| view! { <p class="error" data-testid="identity-rejected">{format!("{} : {reason}", i18n::REJECTED)}</p> })}
-                    <p>{i18n::IDENTITY_HELP}</p>
+                    {rejection.map(|reason| view! { <p class="error" data-testid="identity-rejected">{t!(i18n, enrolment.rejected, reason = reason.clone())}</p> })}
+                    <p>{t!(i18n, enrolment.identity_help)}</p>
                     <form on:submit=submit class="stack">
-                        <label for="document-type">{i18n::DOCUMENT_TYPE}</label>
+                        <label for="document-type">{t!(i18n, enrolment.document_type)}</label>
                         <select id="document-type" on:change=move |ev| document_type.set(event_target_value(&ev))>
-                            {["IDENTITY_CARD", "PASSPORT", "RESIDENCE_PERMIT"].into_iter().map(|t| view! { <option value=t>{i18n::document_type_label(t)}</option> }).collect_view()}
+                            {["IDENTITY_CARD", "PASSPORT", "RESIDENCE_PERMIT"].into_iter().map(|kind| view! { <option value=kind>{move || text::document_type(i18n.get_locale(), kind)}</option> }).collect_view()}
                         </select>
-                        <label for="identity-first">{i18n::FIRST_NAME}</label>
+                        <label for="identity-first">{t!(i18n, common.first_name)}</label>
                         <input id="identity-first" required prop:value=first on:input=move |ev| first.set(event_target_value(&ev)) />
-                        <label for="identity-last">{i18n::LAST_NAME}</label>
+                        <label for="identity-last">{t!(i18n, common.last_name)}</label>
                         <input id="identity-last" required prop:value=last on:input=move |ev| last.set(event_target_value(&ev)) />
-                        <label for="identity-birth">{i18n::BIRTH_DATE}</label>
+                        <label for="identity-birth">{t!(i18n, enrolment.birth_date)}</label>
                         <input id="identity-birth" type="date" required prop:value=birth on:input=move |ev| birth.set(event_target_value(&ev)) />
-                        <button class="primary" type="submit" id="identity-start" disabled=move || pending.get()>{i18n::START_VERIFICATION}</button>
+                        <button class="primary" type="submit" id="identity-start" disabled=move || pending.get()>{t!(i18n, enrolment.start_verification)}</button>
                     </form>
                 </section>
             }
@@ -282,11 +301,13 @@ pub fn IdentityStep(
 
 #[component]
 fn DocumentsForm(verification: IdentityView, act: impl Fn(api::Action) + Copy + Send + Sync + 'static, pending: RwSignal<bool>, qr: RwSignal<Option<(String, String)>>) -> impl IntoView {
+    let i18n = use_i18n();
     let needs_back = verification.document_type != "PASSPORT";
     let front: NodeRef<html::Input> = NodeRef::new();
     let back: NodeRef<html::Input> = NodeRef::new();
     let id = verification.id.clone();
     let received = verification.images.clone();
+    let document_type = verification.document_type.clone();
 
     let send = {
         let id = id.clone();
@@ -315,26 +336,33 @@ fn DocumentsForm(verification: IdentityView, act: impl Fn(api::Action) + Copy + 
     view! {
         <div class="two-ways">
         <section class="card">
-            <p>{i18n::document_type_label(&verification.document_type)}</p>
-            {(!received.is_empty()).then(|| view! { <p class="success" data-testid="documents-received">{format!("{} : {}", i18n::DOCUMENTS_RECEIVED, received.join(", "))}</p> })}
+            <p>{move || text::document_type(i18n.get_locale(), &document_type)}</p>
+            {(!received.is_empty()).then(|| view! {
+                <p class="success" data-testid="documents-received">{move || {
+                    let locale = i18n.get_locale();
+                    let sides: Vec<String> = received.iter().map(|side| text::image_side(locale, side).into_owned()).collect();
+                    td_string!(locale, enrolment.documents_received, sides = sides.join(", ")).to_string()
+                }}</p>
+            })}
             <form on:submit=send class="stack">
-                <label for="identity-front">{i18n::FRONT}</label>
+                <label for="identity-front">{t!(i18n, enrolment.front)}</label>
                 <input id="identity-front" type="file" accept="image/jpeg,image/png,application/pdf" node_ref=front />
                 <Show when=move || needs_back>
-                    <label for="identity-back">{i18n::BACK}</label>
+                    <label for="identity-back">{t!(i18n, enrolment.back)}</label>
                     <input id="identity-back" type="file" accept="image/jpeg,image/png,application/pdf" node_ref=back />
                 </Show>
-                <p class="muted">{i18n::FILE_HELP}</p>
-                <button class="primary" type="submit" id="identity-send" disabled=move || pending.get()>{i18n::SEND_DOCUMENTS}</button>
+                <p class="muted">{t!(i18n, enrolment.file_help)}</p>
+                <button class="primary" type="submit" id="identity-send" disabled=move || pending.get()>{t!(i18n, enrolment.send_documents)}</button>
             </form>
         </section>
         <section class="card">
             <Show when=move || qr.get().is_some() fallback=move || view! {
-                <button id="use-phone" on:click=use_phone.clone() disabled=move || pending.get()>{i18n::USE_PHONE}</button>
+                <button id="use-phone" on:click=use_phone.clone() disabled=move || pending.get()>{t!(i18n, enrolment.use_phone)}</button>
             }>
-                <p>{i18n::QR_HELP}</p>
-                <div class="qr" data-testid="capture-qr" inner_html=move || qr.get().map(|(svg, _)| svg).unwrap_or_default()></div>
-                <p class="muted"><a data-testid="capture-url" href=move || qr.get().map(|(_, url)| url).unwrap_or_default()>{move || qr.get().map(|(_, url)| url).unwrap_or_default()}</a></p>
+                <p>{t!(i18n, enrolment.qr_help)}</p>
+                <div class="qr" data-testid="capture-qr" role="img" aria-label=move || t_string!(i18n, enrolment.qr_alt)
+                    inner_html=move || qr.get().map(|(svg, _)| svg).unwrap_or_default()></div>
+                <p class="muted"><a data-testid="capture-url" rel="external" href=move || qr.get().map(|(_, url)| url).unwrap_or_default()>{move || qr.get().map(|(_, url)| url).unwrap_or_default()}</a></p>
             </Show>
         </section>
         </div>
@@ -343,8 +371,9 @@ fn DocumentsForm(verification: IdentityView, act: impl Fn(api::Action) + Copy + 
 
 #[component]
 fn AgreementStep(data: Data, act: impl Fn(api::Action) + Copy + Send + Sync + 'static, pending: RwSignal<bool>, local: Local) -> impl IntoView {
+    let i18n = use_i18n();
     let Local { accepted, hint, code, .. } = local;
-    let status_note = data.my_enrolment.verification.as_ref().map(|v| verification_note(&enum_name(&v.status)));
+    let status_note = data.my_enrolment.verification.as_ref().map(|v| enum_name(&v.status));
     let accept = move |ev: leptos::ev::Event| {
         if !event_target_checked(&ev) {
             return;
@@ -369,50 +398,52 @@ fn AgreementStep(data: Data, act: impl Fn(api::Action) + Copy + Send + Sync + 's
         act(Box::pin(async move { api::run::<SignAgreement>(sign_agreement::Variables { code: entered }).await.map(|_| ()) }));
     };
     view! {
-        {status_note.map(|note| view! { <section class="card"><p data-testid="verification-note">{note}</p></section> })}
+        {status_note.map(|status| view! { <section class="card"><p data-testid="verification-note">{move || verification_note(i18n.get_locale(), &status)}</p></section> })}
         <section class="card agreement">
-            <h2>{i18n::AGREEMENT_TITLE}</h2>
+            <h2>{t!(i18n, enrolment.agreement_title)}</h2>
             <div class="agreement-text">
                 {data.my_enrolment.agreement_articles.iter().map(|a| view! { <h3>{a.heading.clone()}</h3><p>{a.text.clone()}</p> }).collect_view()}
             </div>
-            <p><a href=data.my_enrolment.agreement_url.clone() target="_blank" rel="noopener">{i18n::AGREEMENT_PDF}</a></p>
-            <p class="muted">{i18n::AGREEMENT_CODE_HELP}</p>
+            <p><a href=data.my_enrolment.agreement_url.clone() target="_blank" rel="noopener">{t!(i18n, enrolment.agreement_pdf)}</a></p>
+            <p class="muted">{t!(i18n, enrolment.agreement_code_help)}</p>
             <label class="check">
                 <input type="checkbox" id="agreement-accept" prop:checked=accepted disabled=move || accepted.get() on:change=accept />
-                <span>{i18n::AGREEMENT_ACCEPT}</span>
+                <span>{t!(i18n, enrolment.agreement_accept)}</span>
             </label>
             <Show when=move || hint.get().is_some()>
                 <form on:submit=sign class="code-form">
-                    <label for="agreement-code">{move || i18n::agreement_code_sent_to(&hint.get().unwrap_or_default())}</label>
+                    <label for="agreement-code">{move || td_string!(i18n.get_locale(), enrolment.code_sent_to, hint = hint.get().unwrap_or_default()).to_string()}</label>
                     <input id="agreement-code" inputmode="numeric" autocomplete="one-time-code" maxlength="6" pattern="[0-9]{6}" required
                         prop:value=code on:input=move |ev| code.set(event_target_value(&ev)) />
-                    <p class="muted">{i18n::AGREEMENT_SIGN_NOTE}</p>
-                    <button class="primary" type="submit" id="agreement-sign" disabled=move || pending.get()>{i18n::SIGN}</button>
+                    <p class="muted">{t!(i18n, enrolment.agreement_sign_note)}</p>
+                    <button class="primary" type="submit" id="agreement-sign" disabled=move || pending.get()>{t!(i18n, common.sign)}</button>
                 </form>
             </Show>
         </section>
     }
 }
 
-pub fn verification_note(status: &str) -> &'static str {
+pub fn verification_note(locale: Locale, status: &str) -> &'static str {
     match status {
-        "CHECKING" => i18n::VERIFYING,
-        "IN_REVIEW" => i18n::IN_REVIEW,
-        _ => i18n::DOCUMENTS_RECEIVED,
+        "CHECKING" => td_string!(locale, enrolment.verifying),
+        "IN_REVIEW" => td_string!(locale, enrolment.in_review),
+        _ => td_string!(locale, enrolment.received),
     }
 }
 
 #[component]
 fn InProgressStep(data: Data, act: impl Fn(api::Action) + Copy + Send + Sync + 'static, pending: RwSignal<bool>) -> impl IntoView {
+    let i18n = use_i18n();
     let verification = data.my_enrolment.verification.clone().map(IdentityView::from);
     let approved = verification.as_ref().filter(|v| v.status == "APPROVED").cloned();
-    let note = verification.as_ref().map(|v| verification_note(&v.status)).unwrap_or(i18n::IN_REVIEW);
+    let status = verification.as_ref().map(|v| v.status.clone()).unwrap_or_else(|| "IN_REVIEW".to_owned());
+    let note = move || verification_note(i18n.get_locale(), &status);
     view! {
         <section class="card" data-testid="request-in-progress">
-            <h2>{i18n::REQUEST_IN_PROGRESS}</h2>
+            <h2>{t!(i18n, enrolment.request_in_progress)}</h2>
             {match approved {
                 None => view! {
-                    <p>{i18n::REQUEST_IN_PROGRESS_HELP}</p>
+                    <p>{t!(i18n, enrolment.request_in_progress_help)}</p>
                     <p class="muted" data-testid="verification-note">{note}</p>
                 }.into_any(),
                 Some(v) => view! { <ConfirmData verification=v act=act pending=pending /> }.into_any(),
@@ -424,24 +455,28 @@ fn InProgressStep(data: Data, act: impl Fn(api::Action) + Copy + Send + Sync + '
 /// "Confirmer ces données" / "Ces données ne sont pas correctes".
 #[component]
 pub fn ConfirmData(verification: IdentityView, act: impl Fn(api::Action) + Copy + Send + Sync + 'static, pending: RwSignal<bool>) -> impl IntoView {
+    let i18n = use_i18n();
     let confirm = move |id: String, correct: bool| {
         act(Box::pin(async move { api::run::<ConfirmIdentityData>(confirm_identity_data::Variables { id, correct }).await.map(|_| ()) }));
     };
     let (yes, no) = (verification.id.clone(), verification.id.clone());
     view! {
-        <h3>{i18n::EXTRACTED_TITLE}</h3>
-        {verification.extracted.map(|e| view! {
-            <dl class="facts" data-testid="extracted">
-                <dt>{i18n::LAST_NAME}</dt><dd>{e.surname}</dd>
-                <dt>{i18n::FIRST_NAME}</dt><dd>{e.given_names}</dd>
-                <dt>{i18n::BIRTH_DATE}</dt><dd>{i18n::date(&e.birth_date)}</dd>
-                <dt>{i18n::DOCUMENT_NUMBER}</dt><dd>{e.document_number}</dd>
-                <dt>{i18n::NATIONALITY}</dt><dd>{e.nationality}</dd>
-                <dt>{i18n::EXPIRY_DATE}</dt><dd>{i18n::date(&e.expiry_date)}</dd>
-            </dl>
+        <h3>{t!(i18n, enrolment.extracted_title)}</h3>
+        {verification.extracted.map(|e| {
+            let (birth, expiry) = (e.birth_date.clone(), e.expiry_date.clone());
+            view! {
+                <dl class="facts" data-testid="extracted">
+                    <dt>{t!(i18n, common.last_name)}</dt><dd>{e.surname}</dd>
+                    <dt>{t!(i18n, common.first_name)}</dt><dd>{e.given_names}</dd>
+                    <dt>{t!(i18n, enrolment.birth_date)}</dt><dd>{move || text::date(i18n.get_locale(), &birth)}</dd>
+                    <dt>{t!(i18n, enrolment.document_number)}</dt><dd>{e.document_number}</dd>
+                    <dt>{t!(i18n, enrolment.nationality)}</dt><dd>{e.nationality}</dd>
+                    <dt>{t!(i18n, enrolment.expiry_date)}</dt><dd>{move || text::date(i18n.get_locale(), &expiry)}</dd>
+                </dl>
+            }
         })}
-        <button class="primary" id="confirm-data" disabled=move || pending.get() on:click=move |_| confirm(yes.clone(), true)>{i18n::CONFIRM_DATA}</button>
+        <button class="primary" id="confirm-data" disabled=move || pending.get() on:click=move |_| confirm(yes.clone(), true)>{t!(i18n, enrolment.confirm_data)}</button>
         " "
-        <button class="link danger" id="dispute-data" disabled=move || pending.get() on:click=move |_| confirm(no.clone(), false)>{i18n::DISPUTE_DATA}</button>
+        <button class="link danger" id="dispute-data" disabled=move || pending.get() on:click=move |_| confirm(no.clone(), false)>{t!(i18n, enrolment.dispute_data)}</button>
     }
 }

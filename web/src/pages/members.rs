@@ -3,8 +3,10 @@ use leptos::task::spawn_local;
 use paraphe_shared::{Delegation, ErrorCode, Role};
 
 use crate::api::{self, members, remove_member, set_delegations, ApiError, Members, RemoveMember, SetDelegations};
-use crate::i18n;
+use crate::i18n::*;
 use crate::session::{delegations_from, enum_name, role_of, Session};
+use crate::text;
+use crate::widgets::{error_view, ErrorNotice, Loading};
 
 const PAGE: i64 = 50;
 
@@ -50,10 +52,11 @@ fn to_schema(delegation: Delegation) -> set_delegations::Delegation {
 
 #[component]
 pub fn MembersPage() -> impl IntoView {
+    let i18n = use_i18n();
     let session = expect_context::<Session>();
     let rows = RwSignal::new(None::<Result<Vec<Row>, ApiError>>);
     let saved = RwSignal::new(None::<String>);
-    let error = RwSignal::new(None::<String>);
+    let error = RwSignal::new(None::<ApiError>);
 
     // Reload whenever the session refreshes (a live event, a cabinet switch).
     Effect::new(move |_| {
@@ -82,7 +85,7 @@ pub fn MembersPage() -> impl IntoView {
                     saved.set(Some(row.user_id));
                     let _ = session.load().await;
                 }
-                Err(e) => error.set(Some(i18n::error_message(e.code, &e.message))),
+                Err(e) => error.set(Some(e)),
             }
         });
     };
@@ -90,7 +93,7 @@ pub fn MembersPage() -> impl IntoView {
     let remove = move |row: Row| {
         let Some(cabinet_id) = session.cabinet_id() else { return };
         let confirmed = web_sys::window()
-            .and_then(|w| w.confirm_with_message(&i18n::confirm_remove(&row.name)).ok())
+            .and_then(|w| w.confirm_with_message(&td_string!(i18n.get_locale_untracked(), cabinet.members.confirm_remove, name = row.name.clone()).to_string()).ok())
             .unwrap_or(false);
         if !confirmed {
             return;
@@ -100,7 +103,7 @@ pub fn MembersPage() -> impl IntoView {
                 Ok(_) => {
                     let _ = session.load().await;
                 }
-                Err(e) => error.set(Some(i18n::error_message(e.code, &e.message))),
+                Err(e) => error.set(Some(e)),
             }
         });
     };
@@ -109,23 +112,24 @@ pub fn MembersPage() -> impl IntoView {
 
     view! {
         <section class="card">
-            <h2>{i18n::MEMBERS_TITLE}</h2>
-            <p class="muted">{i18n::MEMBERS_INTRO}</p>
-            {move || error.get().map(|message| view! { <p class="error" role="alert">{message}</p> })}
+            <h2>{t!(i18n, cabinet.members.title)}</h2>
+            <p class="muted">{t!(i18n, cabinet.members.intro)}</p>
+            {error_view(error, "")}
         </section>
         {move || match rows.get() {
-            None => view! { <p class="muted">{i18n::LOADING}</p> }.into_any(),
+            None => view! { <Loading /> }.into_any(),
             Some(Err(e)) if e.code == ErrorCode::CabinetNotOpen => view! {
                 <section class="card warning" data-testid="cabinet-closed">
-                    <p>{i18n::CLOSED_TITLE}</p>
+                    <ErrorNotice error=e />
                 </section>
             }.into_any(),
-            Some(Err(e)) => view! { <p class="error">{i18n::error_message(e.code, &e.message)}</p> }.into_any(),
+            Some(Err(e)) => view! { <ErrorNotice error=e /> }.into_any(),
             Some(Ok(list)) => list.into_iter().map(|row| {
                 let email = row.email.clone();
                 let email_attr = row.email.clone();
                 let is_collaborator = row.role == Role::Collaborator;
-                let role_label = if is_collaborator { i18n::ROLE_COLLABORATOR } else { i18n::ROLE_ACCOUNTANT };
+                let role = row.role;
+                let role_label = move || text::role(i18n.get_locale(), role);
                 let user_id = row.user_id.clone();
                 let toggles = if is_collaborator {
                     Delegation::ALL.into_iter().map(|delegation| {
@@ -136,12 +140,12 @@ pub fn MembersPage() -> impl IntoView {
                                 <input type="checkbox" data-delegation=delegation.as_str().to_uppercase()
                                     prop:checked=checked disabled=move || !manages()
                                     on:change=move |ev| toggle(row.clone(), delegation, event_target_checked(&ev)) />
-                                <span>{i18n::delegation(delegation)}</span>
+                                <span>{move || text::delegation(i18n.get_locale(), delegation)}</span>
                             </label>
                         }
                     }).collect_view().into_any()
                 } else {
-                    view! { <span class="muted">{i18n::ALL_DELEGATIONS}</span> }.into_any()
+                    view! { <span class="muted">{t!(i18n, cabinet.members.all_delegations)}</span> }.into_any()
                 };
                 let removable = (is_collaborator).then(|| {
                     let row = row.clone();
@@ -150,7 +154,7 @@ pub fn MembersPage() -> impl IntoView {
                             <button class="ghost danger" on:click={
                                 let row = row.clone();
                                 move |_| remove(row.clone())
-                            }>{i18n::REMOVE}</button>
+                            }>{t!(i18n, common.remove)}</button>
                         </Show>
                     }
                 });
@@ -161,10 +165,13 @@ pub fn MembersPage() -> impl IntoView {
                             <span class="muted">{email}</span>
                             <span class="badge">{role_label}</span>
                         </div>
-                        <div class="toggles">{toggles}</div>
+                        <div class="toggles" role="group" aria-label={
+                            let name = row.name.clone();
+                            move || td_string!(i18n.get_locale(), cabinet.members.delegations_of, name = name.clone()).to_string()
+                        }>{toggles}</div>
                         <div class="member-actions">
                             {move || (saved.get().as_deref() == Some(user_id.as_str()))
-                                .then(|| view! { <span class="success" data-testid="delegations-saved">{i18n::SAVED}</span> })}
+                                .then(|| view! { <span class="success" data-testid="delegations-saved" role="status">{t!(i18n, common.saved)}</span> })}
                             {removable}
                         </div>
                     </article>

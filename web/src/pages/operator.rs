@@ -8,10 +8,12 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use serde_json::json;
 
-use crate::api::{self, approve_identity_verification, reject_identity_verification, verification_queue, ApproveIdentityVerification, RejectIdentityVerification, VerificationQueue};
-use crate::i18n;
+use crate::api::{self, approve_identity_verification, reject_identity_verification, verification_queue, ApiError, ApproveIdentityVerification, RejectIdentityVerification, VerificationQueue};
+use crate::i18n::*;
 use crate::live;
 use crate::session::enum_name;
+use crate::text;
+use crate::widgets::{error_view, Loading};
 
 type Pending = verification_queue::VerificationQueueVerificationQueue;
 
@@ -19,14 +21,15 @@ const EVENTS: &str = "subscription { verificationQueueEvents { verificationId ki
 
 #[component]
 pub fn OperatorPage() -> impl IntoView {
+    let i18n = use_i18n();
     let queue = RwSignal::new(None::<Vec<Pending>>);
-    let error = RwSignal::new(None::<String>);
+    let error = RwSignal::new(None::<ApiError>);
     let pending = RwSignal::new(false);
     let load = move || {
         spawn_local(async move {
             match api::run::<VerificationQueue>(verification_queue::Variables).await {
                 Ok(data) => queue.set(Some(data.verification_queue)),
-                Err(e) => error.set(Some(i18n::error_message(e.code, &e.message))),
+                Err(e) => error.set(Some(e)),
             }
         });
     };
@@ -37,11 +40,11 @@ pub fn OperatorPage() -> impl IntoView {
 
     view! {
         <section class="card">
-            <h2>{i18n::QUEUE_TITLE}</h2>
-            {move || error.get().map(|message| view! { <p class="error" role="alert" data-testid="queue-error">{message}</p> })}
+            <h2>{t!(i18n, operator.queue_title)}</h2>
+            {error_view(error, "queue-error")}
             {move || match queue.get() {
-                None => view! { <p class="muted">{i18n::LOADING}</p> }.into_any(),
-                Some(list) if list.is_empty() => view! { <p data-testid="queue-empty">{i18n::QUEUE_EMPTY}</p> }.into_any(),
+                None => view! { <Loading /> }.into_any(),
+                Some(list) if list.is_empty() => view! { <p data-testid="queue-empty">{t!(i18n, operator.queue_empty)}</p> }.into_any(),
                 Some(list) => list.into_iter().map(|v| view! { <Review verification=v act=act pending=pending /> }).collect_view().into_any(),
             }}
         </section>
@@ -50,6 +53,7 @@ pub fn OperatorPage() -> impl IntoView {
 
 #[component]
 fn Review(verification: Pending, act: impl Fn(api::Action) + Copy + Send + Sync + 'static, pending: RwSignal<bool>) -> impl IntoView {
+    let i18n = use_i18n();
     let status = enum_name(&verification.status);
     let in_review = status == "IN_REVIEW";
     let reason = RwSignal::new(String::new());
@@ -62,48 +66,80 @@ fn Review(verification: Pending, act: impl Fn(api::Action) + Copy + Send + Sync 
         let (id, reason) = (reject_id.clone(), reason.get_untracked());
         act(Box::pin(async move { api::run::<RejectIdentityVerification>(reject_identity_verification::Variables { id, reason }).await.map(|_| ()) }));
     };
+    let holder = format!("{} {}", verification.first_name, verification.last_name.to_uppercase());
+    let reason_field = format!("reject-reason-{}", verification.id);
     let images = verification
         .images
         .iter()
         .map(|side| {
-            let side = enum_name(side).to_ascii_lowercase();
+            let side_name = enum_name(side);
+            let side = side_name.to_ascii_lowercase();
             let url = format!("/api/identity/{}/images/{side}", verification.id);
             let link = url.clone();
-            view! { <a href=link target="_blank" rel="noopener"><img class="identity-image" src=url alt=side /></a> }
+            let holder = holder.clone();
+            let alt = move || td_string!(i18n.get_locale(), operator.image_alt, side = text::image_side(i18n.get_locale(), &side_name), name = holder.clone()).to_string();
+            view! { <a href=link target="_blank" rel="noopener external"><img class="identity-image" src=url alt=alt /></a> }
         })
         .collect_view();
     let checks = verification.checks.clone();
+    let (document_type, birth_date) = (enum_name(&verification.document_type), verification.birth_date.clone());
     view! {
         <article class="review" data-testid="review" data-verification=verification.id.clone() data-status=status.clone()>
-            <h3>{format!("{} {}", verification.first_name, verification.last_name.to_uppercase())}
-                {verification.flagged.then(|| view! { <span class="badge warning">{i18n::FLAGGED}</span> })}</h3>
-            <p class="muted">{i18n::document_type_label(&enum_name(&verification.document_type))}
-                {format!(" · {} {}", i18n::BIRTH_DATE, i18n::date(&verification.birth_date))}</p>
-            {if in_review { view! { <div class="images">{images}</div> }.into_any() } else { view! { <p class="muted">{i18n::VERIFYING}</p> }.into_any() }}
-            {verification.extracted.clone().map(|e| view! {
-                <dl class="facts">
-                    <dt>{i18n::READ_ON_DOCUMENT}</dt><dd>{format!("{} {} · {} · {}", e.given_names, e.surname, i18n::date(&e.birth_date), e.document_number)}</dd>
-                    <dt>{i18n::EXPIRY_DATE}</dt><dd>{i18n::date(&e.expiry_date)}</dd>
-                    <dt>{i18n::NATIONALITY}</dt><dd>{format!("{} ({})", e.nationality, e.issuing_state)}</dd>
-                </dl>
+            <h3>{holder.clone()}
+                {verification.flagged.then(|| view! { " " <span class="badge warning">{t!(i18n, operator.flagged)}</span> })}</h3>
+            <p class="muted">{move || {
+                let locale = i18n.get_locale();
+                format!("{} · {}", text::document_type(locale, &document_type), td_string!(locale, operator.born_on, date = text::date(locale, &birth_date)))
+            }}</p>
+            {if in_review { view! { <div class="images">{images}</div> }.into_any() } else { view! { <p class="muted">{t!(i18n, operator.checking)}</p> }.into_any() }}
+            {verification.extracted.clone().map(|e| {
+                let read = {
+                    let (given, surname, birth, number) = (e.given_names.clone(), e.surname.clone(), e.birth_date.clone(), e.document_number.clone());
+                    move || format!("{given} {surname} · {} · {number}", text::date(i18n.get_locale(), &birth))
+                };
+                let expiry = e.expiry_date.clone();
+                view! {
+                    <dl class="facts">
+                        <dt>{t!(i18n, operator.read_on_document)}</dt><dd>{read}</dd>
+                        <dt>{t!(i18n, operator.expiry_date)}</dt><dd>{move || text::date(i18n.get_locale(), &expiry)}</dd>
+                        <dt>{t!(i18n, operator.nationality)}</dt><dd>{format!("{} ({})", e.nationality, e.issuing_state)}</dd>
+                    </dl>
+                }
             })}
-            {checks.map(|c| view! {
-                <p class="muted">{format!(
-                    "{} : nom {} · prénom {} · date de naissance {} · type {} · expirée {}{}",
-                    i18n::CHECKS,
-                    c.last_name.as_ref().map(enum_name).unwrap_or_else(|| "—".into()),
-                    c.first_name.as_ref().map(enum_name).unwrap_or_else(|| "—".into()),
-                    i18n::check_label(c.birth_date_matches),
-                    i18n::check_label(c.document_kind_matches),
-                    c.expired.map(|e| if e { "oui" } else { "non" }).unwrap_or("—"),
-                    c.mrz_error.map(|e| format!(" · MRZ illisible : {e}")).unwrap_or_default(),
-                )}</p>
+            {checks.map(|c| {
+                let words = move || {
+                    let locale = i18n.get_locale();
+                    let name = |m: &Option<_>| m.as_ref().map(enum_name).unwrap_or_else(|| "—".into());
+                    let expired = match c.expired {
+                        Some(true) => td_string!(locale, operator.check.yes),
+                        Some(false) => td_string!(locale, operator.check.no),
+                        None => "—",
+                    };
+                    let mut words = td_string!(
+                        locale,
+                        operator.checks,
+                        last_name = name(&c.last_name),
+                        first_name = name(&c.first_name),
+                        birth_date = text::check(locale, c.birth_date_matches),
+                        kind = text::check(locale, c.document_kind_matches),
+                        expired,
+                    )
+                    .to_string();
+                    if let Some(detail) = &c.mrz_error {
+                        words.push_str(" · ");
+                        words.push_str(&td_string!(locale, operator.mrz_unreadable, detail = detail.clone()).to_string());
+                    }
+                    words
+                };
+                view! { <p class="muted">{words}</p> }
             })}
             <Show when=move || in_review>
                 <div class="actions">
-                    <button class="primary" data-testid="approve" disabled=move || pending.get() on:click=approve.clone()>{i18n::APPROVE}</button>
-                    <input data-testid="reject-reason" placeholder=i18n::REJECT_REASON prop:value=reason on:input=move |ev| reason.set(event_target_value(&ev)) />
-                    <button class="danger" data-testid="reject" disabled=move || pending.get() || reason.get().trim().is_empty() on:click=reject.clone()>{i18n::REJECT}</button>
+                    <button class="primary" data-testid="approve" disabled=move || pending.get() on:click=approve.clone()>{t!(i18n, operator.approve)}</button>
+                    <label class="visually-hidden" for=reason_field.clone()>{t!(i18n, operator.reject_reason)}</label>
+                    <input id=reason_field.clone() data-testid="reject-reason" placeholder=move || t_string!(i18n, operator.reject_reason)
+                        prop:value=reason on:input=move |ev| reason.set(event_target_value(&ev)) />
+                    <button class="danger" data-testid="reject" disabled=move || pending.get() || reason.get().trim().is_empty() on:click=reject.clone()>{t!(i18n, operator.reject)}</button>
                 </div>
             </Show>
         </article>

@@ -4,31 +4,41 @@
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::components::{Outlet, A};
-use leptos_router::hooks::use_navigate;
-use paraphe_shared::Role;
+use paraphe_shared::{Language, Role};
 
-use crate::api::{self, logout, switch_cabinet, Logout, SwitchCabinet};
-use crate::i18n;
+use crate::api::{self, logout, set_my_language, switch_cabinet, ApiError, Logout, SetMyLanguage, SwitchCabinet};
+use crate::i18n::*;
+use crate::language::{self, LanguageSwitch};
 use crate::live;
 use crate::session::Session;
+use crate::widgets::{ErrorNotice, Loading};
 
+/// The login page is in the public bundle: a full load, which comes back here after.
 fn go_to_login() {
-    if let Some(window) = web_sys::window() {
-        let _ = window.location().set_href("/connexion");
+    let here = web_sys::window().and_then(|w| Some(format!("{}{}", w.location().pathname().ok()?, w.location().search().ok()?)));
+    match here.filter(|path| path != "/") {
+        Some(path) => crate::load_page(&format!("/connexion?suite={}", js_sys::encode_uri_component(&path))),
+        None => crate::load_page("/connexion"),
     }
 }
 
 #[component]
 pub fn Shell() -> impl IntoView {
+    let i18n = use_i18n();
     let session = expect_context::<Session>();
-    let navigate = use_navigate();
-    let error = RwSignal::new(None::<String>);
+    let error = RwSignal::new(None::<ApiError>);
 
     spawn_local(async move {
         match session.load().await {
-            Ok(()) => live::start(session, go_to_login),
-            Err(e) if e.is_unauthenticated() => navigate("/connexion", Default::default()),
-            Err(e) => error.set(Some(i18n::error_message(e.code, &e.message))),
+            Ok(()) => {
+                // The language this person chose, wherever they chose it.
+                if let Some(language) = session.person.with_untracked(|p| p.as_ref().and_then(|p| p.language)) {
+                    language::apply(i18n, language::to_locale(language));
+                }
+                live::start(session, go_to_login)
+            }
+            Err(e) if e.is_unauthenticated() => go_to_login(),
+            Err(e) => error.set(Some(e)),
         }
     });
 
@@ -39,63 +49,77 @@ pub fn Shell() -> impl IntoView {
                 Ok(_) => {
                     let _ = session.load().await;
                 }
-                Err(e) => error.set(Some(i18n::error_message(e.code, &e.message))),
+                Err(e) => error.set(Some(e)),
             }
         });
     };
     let log_out = move |_| {
         spawn_local(async move {
             let _ = api::run::<Logout>(logout::Variables).await;
-            go_to_login();
+            crate::load_page("/connexion");
         });
     };
+    // Kept with the account: the next device and the emails follow it.
+    let on_language = Callback::new(move |language: Language| {
+        let language = match language {
+            Language::Fr => set_my_language::Language::FR,
+            Language::En => set_my_language::Language::EN,
+        };
+        spawn_local(async move {
+            let _ = api::run::<SetMyLanguage>(set_my_language::Variables { language }).await;
+        });
+    });
     let is_accountant = move || session.cabinet.with(|c| c.as_ref().is_some_and(|c| c.role == Role::Accountant));
     let has_cabinet = move || !session.memberships.with(Vec::is_empty);
     let is_operator = move || session.person.with(|p| p.as_ref().is_some_and(|p| p.is_operator));
     let current_id = move || session.cabinet.with(|c| c.as_ref().map(|c| c.id.clone()).unwrap_or_default());
+    let live_label = move || if session.live.get() { t_string!(i18n, common.live_connected) } else { t_string!(i18n, common.live_connecting) };
 
     view! {
         <header class="topbar">
-            <a class="brand" href="/">{i18n::APP_NAME}</a>
-            <label class="switcher">
-                <span class="visually-hidden">{i18n::CABINET_SWITCHER}</span>
-                <select id="cabinet-switcher" on:change=switch prop:value=current_id>
-                    {move || session.memberships.get().into_iter().map(|m| {
-                        let selected = m.cabinet_id == current_id();
-                        view! { <option value=m.cabinet_id.clone() selected=selected>{m.cabinet_name.clone()}</option> }
-                    }).collect_view()}
-                </select>
-            </label>
-            <span class="live" data-testid="live-status"
+            <a class="brand" href="/">{t!(i18n, common.app_name)}</a>
+            <Show when=has_cabinet>
+                <label class="switcher">
+                    <span class="visually-hidden">{t!(i18n, common.cabinet_switcher)}</span>
+                    <select id="cabinet-switcher" on:change=switch prop:value=current_id>
+                        {move || session.memberships.get().into_iter().map(|m| {
+                            let selected = m.cabinet_id == current_id();
+                            view! { <option value=m.cabinet_id.clone() selected=selected>{m.cabinet_name.clone()}</option> }
+                        }).collect_view()}
+                    </select>
+                </label>
+            </Show>
+            <span class="live" data-testid="live-status" role="status"
                 data-state=move || if session.live.get() { "connected" } else { "connecting" }
-                title=move || if session.live.get() { i18n::LIVE_CONNECTED } else { i18n::LIVE_CONNECTING }>
-                <span class="dot"></span>
-                <span class="live-label">{move || if session.live.get() { i18n::LIVE_CONNECTED } else { i18n::LIVE_CONNECTING }}</span>
+                title=live_label>
+                <span class="dot" aria-hidden="true"></span>
+                <span class="live-label">{live_label}</span>
             </span>
             <span class="who">{move || session.person.get().map(|p| format!("{} {}", p.first_name, p.last_name))}</span>
-            <button id="logout" class="ghost" on:click=log_out>{i18n::LOGOUT}</button>
+            <LanguageSwitch on_change=on_language />
+            <button id="logout" class="ghost" on:click=log_out>{t!(i18n, common.logout)}</button>
         </header>
-        <nav class="tabs">
+        <nav class="tabs" aria-label=move || t_string!(i18n, common.main_navigation)>
             <Show when=has_cabinet>
-                <A href="/" attr:id="nav-dashboard">{i18n::NAV_DASHBOARD}</A>
-                <A href="/collections" attr:id="nav-collections">{i18n::NAV_COLLECTIONS}</A>
-                <A href="/cabinet/membres" attr:id="nav-members">{i18n::NAV_MEMBERS}</A>
+                <A href="/" attr:id="nav-dashboard">{t!(i18n, common.nav.dashboard)}</A>
+                <A href="/collections" attr:id="nav-collections">{t!(i18n, common.nav.collections)}</A>
+                <A href="/cabinet/membres" attr:id="nav-members">{t!(i18n, common.nav.members)}</A>
             </Show>
             <Show when=is_accountant>
-                <A href="/cabinet/conditions" attr:id="nav-terms">{i18n::NAV_TERMS}</A>
+                <A href="/cabinet/conditions" attr:id="nav-terms">{t!(i18n, common.nav.terms)}</A>
             </Show>
-            <A href="/ma-signature" attr:id="nav-my-signature">{i18n::NAV_MY_SIGNATURE}</A>
+            <A href="/ma-signature" attr:id="nav-my-signature">{t!(i18n, common.nav.my_signature)}</A>
             <Show when=is_operator>
-                <A href="/operateur" attr:id="nav-operator">{i18n::NAV_OPERATOR}</A>
+                <A href="/operateur" attr:id="nav-operator">{t!(i18n, common.nav.operator)}</A>
             </Show>
         </nav>
-        {move || error.get().map(|message| view! { <p class="error banner" role="alert">{message}</p> })}
+        {move || error.get().map(|e| view! { <div class="banner"><ErrorNotice error=e /></div> })}
         <main class="page">
             {move || match (session.loaded.get(), session.cabinet.get()) {
-                (false, _) => view! { <p class="muted">{i18n::LOADING}</p> }.into_any(),
+                (false, _) => view! { <Loading /> }.into_any(),
                 // Operators belong to no cabinet: their page says what they do.
                 (true, None) if is_operator() => ().into_any(),
-                (true, None) => view! { <p class="card">{i18n::NO_CABINET}</p> }.into_any(),
+                (true, None) => view! { <p class="card">{t!(i18n, common.no_cabinet)}</p> }.into_any(),
                 (true, Some(cabinet)) => view! {
                     <h1 data-testid="cabinet-name">{cabinet.name}</h1>
                 }.into_any(),

@@ -1,28 +1,49 @@
 //! The signer's page, reached from the invitation email (no account): read the documents,
-//! accept them, receive a code by SMS, sign — or refuse. Phone first.
+//! accept them, receive a code by SMS, sign — or refuse. Phone first, keyboard too.
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::hooks::use_params_map;
+use paraphe_shared::Language;
 
 use crate::api::{
-    self, accept_documents, begin_certificate_creation, refuse, request_signing_code, sign, signing_session, AcceptDocuments, BeginCertificateCreation, Refuse, RequestSigningCode, Sign,
-    SigningSession,
+    self, accept_documents, begin_certificate_creation, refuse, request_signing_code, set_signer_language, sign, signing_session, AcceptDocuments, ApiError,
+    BeginCertificateCreation, Refuse, RequestSigningCode, SetSignerLanguage, Sign, SigningSession,
 };
-use crate::i18n;
+use crate::i18n::*;
+use crate::language::{self, LanguageSwitch};
+use crate::pages::reader::{Reader, ReaderDocument};
+use crate::session::enum_name;
+use crate::text;
+use crate::widgets::{error_view, ErrorNotice};
 
 type Session = signing_session::SigningSessionSigningSession;
 
 /// Longer documents are read through their PDF link.
 const MAX_PAGES_SHOWN: i64 = 30;
 
+fn schema_language(language: Language) -> set_signer_language::Language {
+    match language {
+        Language::Fr => set_signer_language::Language::FR,
+        Language::En => set_signer_language::Language::EN,
+    }
+}
+
+/// Tells the server which language this signer reads, for the SMS and emails to come.
+fn report_language(token: String, language: Language) {
+    spawn_local(async move {
+        let _ = api::run::<SetSignerLanguage>(set_signer_language::Variables { token, language: schema_language(language) }).await;
+    });
+}
+
 #[component]
 pub fn SignerPage() -> impl IntoView {
+    let i18n = use_i18n();
     let params = use_params_map();
     let token = move || params.with(|p| p.get("token").unwrap_or_default());
     let session = RwSignal::new(None::<Session>);
-    let error = RwSignal::new(None::<String>);
-    let fatal = RwSignal::new(None::<String>);
+    let error = RwSignal::new(None::<ApiError>);
+    let fatal = RwSignal::new(None::<ApiError>);
     let pending = RwSignal::new(false);
     let code_hint = RwSignal::new(None::<String>);
     let code = RwSignal::new(String::new());
@@ -30,12 +51,36 @@ pub fn SignerPage() -> impl IntoView {
     let reason = RwSignal::new(String::new());
     // Once refused, the link is dead: the page says so instead of reloading the session.
     let refused = RwSignal::new(false);
+    // The document open in the full-screen reader, and at which page.
+    let reading = RwSignal::new(None::<(ReaderDocument, i64)>);
+    let language_settled = StoredValue::new(false);
 
     let reload = move || {
         spawn_local(async move {
             match api::run::<SigningSession>(signing_session::Variables { token: token() }).await {
-                Ok(data) => session.set(Some(data.signing_session)),
-                Err(e) => fatal.set(Some(i18n::error_message(e.code, &e.message))),
+                Ok(data) => {
+                    let s = data.signing_session;
+                    // First load: the language chosen in this browser, else the one the
+                    // preparer set for this signer, else the browser's; the server learns
+                    // which one the signer reads.
+                    if !language_settled.get_value() {
+                        language_settled.set_value(true);
+                        let preparers = s.language.as_ref().and_then(|l| Language::from_tag(&enum_name(l)));
+                        let shown = match (language::chosen(), preparers) {
+                            (Some(chosen), _) => chosen,
+                            (None, Some(set)) => language::to_locale(set),
+                            (None, None) => i18n.get_locale_untracked(),
+                        };
+                        if i18n.get_locale_untracked() != shown {
+                            i18n.set_locale(shown);
+                        }
+                        if preparers != Some(language::to_language(shown)) {
+                            report_language(token(), language::to_language(shown));
+                        }
+                    }
+                    session.set(Some(s));
+                }
+                Err(e) => fatal.set(Some(e)),
             }
         });
     };
@@ -44,9 +89,7 @@ pub fn SignerPage() -> impl IntoView {
     // Runs one step; on success reloads the session, on failure shows why.
     let step = api::action_runner(pending, error, reload);
 
-    let accept = move |_| {
-        step(Box::pin(async move { api::run::<AcceptDocuments>(accept_documents::Variables { token: token() }).await.map(|_| ()) }))
-    };
+    let accept = move |_| step(Box::pin(async move { api::run::<AcceptDocuments>(accept_documents::Variables { token: token() }).await.map(|_| ()) }));
     let send_code = move |_| {
         step(Box::pin(async move {
             let sent = api::run::<RequestSigningCode>(request_signing_code::Variables { token: token() }).await?;
@@ -77,61 +120,90 @@ pub fn SignerPage() -> impl IntoView {
         s.documents
             .iter()
             .map(|d| {
-                let label = if matches!(d.kind, signing_session::DocumentKind::ATTACHMENT) { i18n::ATTACHMENT } else { i18n::TO_SIGN };
+                let attachment = matches!(d.kind, signing_session::DocumentKind::ATTACHMENT);
+                let document = ReaderDocument { name: d.filename.clone(), pages: d.pages.min(MAX_PAGES_SHOWN), url: d.url.clone() };
+                let (open_first, url, filename, pages) = (document.clone(), d.url.clone(), d.filename.clone(), d.pages);
+                let meta = move || {
+                    let locale = i18n.get_locale();
+                    let kind = if attachment { td_string!(locale, public.signer.to_read) } else { td_string!(locale, public.signer.to_sign) };
+                    td_string!(locale, public.signer.document_meta, kind, pages = text::pages(locale, pages)).to_string()
+                };
                 view! {
                     <li class="document">
-                        <a href=d.url.clone() target="_blank" rel="noopener" data-testid="document-link">{d.filename.clone()}</a>
-                        <span class="muted">{format!(" — {} · {}", label, i18n::pages(d.pages))}</span>
-                        // Pages as pictures: readable on any phone, without a PDF viewer.
+                        <h2 class="document-name">{filename.clone()}</h2>
+                        <p class="muted">{meta}</p>
+                        <p class="document-actions">
+                            <button type="button" class="primary" data-testid="read-document" on:click=move |_| reading.set(Some((open_first.clone(), 1)))>
+                                {t!(i18n, public.signer.read)}
+                            </button>
+                            <a href=url.clone() target="_blank" rel="noopener" data-testid="document-link">{t!(i18n, public.signer.open_pdf)}</a>
+                        </p>
+                        // Pages as pictures, the width of the phone: readable without a
+                        // PDF viewer; a tap opens the reader there, with zoom.
                         <div class="pages">
-                            {(1..=d.pages.min(MAX_PAGES_SHOWN)).map(|n| view! {
-                                <img class="page" loading="lazy" data-testid="document-page" src=format!("{}/pages/{n}.png", d.url) alt=format!("{} — page {n}", d.filename) />
+                            {(1..=document.pages).map(|n| {
+                                let (document, filename) = (document.clone(), filename.clone());
+                                view! {
+                                    <button type="button" class="page-button" on:click=move |_| reading.set(Some((document.clone(), n)))>
+                                        <img class="document-page" loading="lazy" data-testid="document-page" width="1240" height="1754"
+                                            src=format!("{url}/pages/{n}.png")
+                                            alt=move || td_string!(i18n.get_locale(), public.reader.page_alt, document = filename.clone(), page = n).to_string() />
+                                    </button>
+                                }
                             }).collect_view()}
                         </div>
+                        {(pages > MAX_PAGES_SHOWN).then(|| view! { <p class="muted">{t!(i18n, public.signer.more_pages)}</p> })}
                     </li>
                 }
             })
             .collect_view()
     };
 
+    let on_language = Callback::new(move |language: Language| report_language(token(), language));
+
     view! {
-        <main class="signer">
-            <header class="signer-header"><span class="brand">{i18n::APP_NAME}</span></header>
-            {move || refused.get().then(|| view! { <section class="card warning" data-testid="signer-refused"><p>{i18n::YOU_REFUSED}</p></section> })}
-            {move || fatal.get().filter(|_| !refused.get()).map(|message| view! { <section class="card warning" data-testid="signer-fatal"><p>{message}</p></section> })}
+        <div class="signer">
+            <header class="signer-header">
+                <span class="brand">{t!(i18n, common.app_name)}</span>
+                <LanguageSwitch on_change=on_language />
+            </header>
+            <main>
+            {move || refused.get().then(|| view! { <section class="card warning" data-testid="signer-refused"><p>{t!(i18n, public.signer.you_refused)}</p></section> })}
+            {move || fatal.get().filter(|_| !refused.get()).map(|e| view! { <section class="card warning" data-testid="signer-fatal"><ErrorNotice error=e /></section> })}
             {move || session.get().filter(|_| !refused.get()).map(|s| {
                 use signing_session::{CollectionStatus as C, SignerStatus as S};
+                let cabinet = s.cabinet_name.clone();
+                let signer_name = s.signer_name.clone();
                 let heading = view! {
                     <section class="card">
-                        <p class="muted">{i18n::sent_by(&s.cabinet_name)}</p>
+                        <p class="muted">{t!(i18n, public.signer.sent_by, cabinet = cabinet.clone())}</p>
                         <h1 data-testid="collection-title">{s.title.clone()}</h1>
                         {(!s.message.is_empty()).then(|| view! { <p class="message">{s.message.clone()}</p> })}
-                        <p class="muted">{format!("{} : {}", i18n::SIGNER, s.signer_name)}</p>
+                        <p class="muted">{t!(i18n, public.signer.signer, name = signer_name.clone())}</p>
                         <ul class="documents">{documents(&s)}</ul>
                     </section>
                 };
                 let body = match (&s.status, &s.signer_status) {
-                    (C::COMPLETED, _) => view! { <section class="card success" data-testid="signer-completed"><p>{i18n::ALL_SIGNED}</p></section> }.into_any(),
-                    (_, S::SIGNED) => view! { <section class="card success" data-testid="signer-done"><p>{i18n::YOU_SIGNED}</p></section> }.into_any(),
-                    (C::REFUSED, _) | (_, S::REFUSED) => view! { <section class="card warning" data-testid="signer-refused"><p>{i18n::REFUSED}</p></section> }.into_any(),
+                    (C::COMPLETED, _) => view! { <section class="card success" data-testid="signer-completed" role="status"><p>{t!(i18n, public.signer.all_signed)}</p></section> }.into_any(),
+                    (_, S::SIGNED) => view! { <section class="card success" data-testid="signer-done" role="status"><p>{t!(i18n, public.signer.you_signed)}</p></section> }.into_any(),
+                    (C::REFUSED, _) | (_, S::REFUSED) => view! { <section class="card warning" data-testid="signer-refused"><p>{t!(i18n, public.signer.refused)}</p></section> }.into_any(),
                     (C::ACTIVE, S::INVITED) if s.certificate_required => {
                         let create = move |_| {
                             step(Box::pin(async move {
                                 let token = token();
                                 api::run::<BeginCertificateCreation>(begin_certificate_creation::Variables { token: token.clone() }).await?;
-                                // A full load: the app starts again with the session just opened.
-                                if let Some(window) = web_sys::window() {
-                                    let _ = window.location().set_href(&format!("/enregistrement?signature={token}"));
-                                }
+                                // The enrolment wizard is in the back office: a full load,
+                                // with the session just opened.
+                                crate::load_page(&format!("/enregistrement?signature={token}"));
                                 Ok(())
                             }))
                         };
                         view! {
                             <section class="card" data-testid="certificate-required">
-                                <h2>{i18n::CREATE_CERTIFICATE_TITLE}</h2>
-                                <p>{i18n::CREATE_CERTIFICATE_HELP}</p>
-                                <button class="primary" data-testid="create-certificate" on:click=create disabled=move || pending.get()>{i18n::CREATE_CERTIFICATE}</button>
-                                {move || error.get().map(|message| view! { <p class="error" role="alert" data-testid="signer-error">{message}</p> })}
+                                <h2>{t!(i18n, public.signer.create_certificate_title)}</h2>
+                                <p>{t!(i18n, public.signer.create_certificate_help)}</p>
+                                <button class="primary" data-testid="create-certificate" on:click=create disabled=move || pending.get()>{t!(i18n, public.signer.create_certificate)}</button>
+                                {error_view(error, "signer-error")}
                             </section>
                         }.into_any()
                     }
@@ -142,39 +214,42 @@ pub fn SignerPage() -> impl IntoView {
                             <section class="card">
                                 <label class="check">
                                     <input type="checkbox" data-testid="accept-documents" prop:checked=accepted disabled=accepted on:change=accept />
-                                    {i18n::accept_documents(pages)}
+                                    <span>{move || td_string!(i18n.get_locale(), public.signer.accept, pages = text::pages(i18n.get_locale(), pages)).to_string()}</span>
                                 </label>
                                 <Show when=move || accepted>
                                     <Show when=move || code_hint.get().is_some() fallback=move || view! {
-                                        <button class="primary" data-testid="send-code" on:click=send_code disabled=move || pending.get()>{i18n::SEND_CODE}</button>
+                                        <button class="primary" data-testid="send-code" on:click=send_code disabled=move || pending.get()>{t!(i18n, public.signer.send_code)}</button>
                                     }>
                                         <form on:submit=submit_code class="code-form">
-                                            <label for="code">{move || i18n::code_sent_to(&code_hint.get().unwrap_or_default())}</label>
+                                            <p id="code-help" class="muted" role="status">{move || td_string!(i18n.get_locale(), public.signer.code_sent_to, hint = code_hint.get().unwrap_or_default()).to_string()}</p>
+                                            <label for="code">{t!(i18n, public.signer.code_label)}</label>
                                             <input id="code" data-testid="code" inputmode="numeric" autocomplete="one-time-code" maxlength="6" pattern="[0-9]{6}" required
-                                                prop:value=code on:input=move |ev| code.set(event_target_value(&ev)) />
-                                            <button class="primary" type="submit" data-testid="sign" disabled=move || pending.get()>{i18n::SIGN}</button>
-                                            <button type="button" class="link" on:click=send_code>{i18n::RESEND_CODE}</button>
+                                                aria-describedby="code-help" prop:value=code on:input=move |ev| code.set(event_target_value(&ev)) />
+                                            <button class="primary" type="submit" data-testid="sign" disabled=move || pending.get()>{t!(i18n, public.signer.sign)}</button>
+                                            <button type="button" class="link" on:click=send_code>{t!(i18n, common.resend_code)}</button>
                                         </form>
                                     </Show>
                                 </Show>
-                                {move || error.get().map(|message| view! { <p class="error" role="alert" data-testid="signer-error">{message}</p> })}
+                                {error_view(error, "signer-error")}
                             </section>
                             <section class="card">
                                 <Show when=move || refusing.get() fallback=move || view! {
-                                    <button class="link danger" data-testid="refuse" on:click=move |_| refusing.set(true)>{i18n::REFUSE}</button>
+                                    <button class="link danger" data-testid="refuse" on:click=move |_| refusing.set(true)>{t!(i18n, public.signer.refuse)}</button>
                                 }>
-                                    <label for="reason">{i18n::REFUSAL_REASON}</label>
+                                    <label for="reason">{t!(i18n, public.signer.refusal_reason)}</label>
                                     <textarea id="reason" data-testid="refusal-reason" prop:value=reason on:input=move |ev| reason.set(event_target_value(&ev))></textarea>
-                                    <p class="muted">{i18n::REFUSAL_WARNING}</p>
-                                    <button class="danger" data-testid="confirm-refusal" on:click=confirm_refusal disabled=move || pending.get()>{i18n::CONFIRM_REFUSAL}</button>
+                                    <p class="muted">{t!(i18n, public.signer.refusal_warning)}</p>
+                                    <button class="danger" data-testid="confirm-refusal" on:click=confirm_refusal disabled=move || pending.get()>{t!(i18n, public.signer.confirm_refusal)}</button>
                                 </Show>
                             </section>
                         }.into_any()
                     }
-                    _ => view! { <section class="card"><p>{i18n::NOT_YOUR_TURN}</p></section> }.into_any(),
+                    _ => view! { <section class="card"><p>{t!(i18n, public.signer.not_your_turn)}</p></section> }.into_any(),
                 };
                 view! { {heading} {body} }
             })}
-        </main>
+            </main>
+            {move || reading.get().map(|(document, page)| view! { <Reader document page on_close=Callback::new(move |_| reading.set(None)) /> })}
+        </div>
     }
 }

@@ -3,18 +3,21 @@ use leptos::task::spawn_local;
 use leptos_router::hooks::use_navigate;
 use paraphe_shared::Role;
 
-use crate::api::{self, accept_terms, current_terms, AcceptTerms, CurrentTerms};
-use crate::i18n;
+use crate::api::{self, accept_terms, current_terms, AcceptTerms, ApiError, CurrentTerms};
+use crate::i18n::*;
 use crate::session::Session;
+use crate::text;
+use crate::widgets::{error_view, ErrorNotice, Loading};
 
 #[component]
 pub fn TermsPage() -> impl IntoView {
+    let i18n = use_i18n();
     let session = expect_context::<Session>();
     let navigate = use_navigate();
     let versions = LocalResource::new(|| api::run::<CurrentTerms>(current_terms::Variables));
     let cgu = RwSignal::new(false);
     let privacy = RwSignal::new(false);
-    let error = RwSignal::new(None::<String>);
+    let error = RwSignal::new(None::<ApiError>);
     let pending = RwSignal::new(false);
 
     let accept = move |_| {
@@ -33,7 +36,7 @@ pub fn TermsPage() -> impl IntoView {
                     let _ = session.load().await;
                     navigate("/", Default::default());
                 }
-                Err(e) => error.set(Some(i18n::error_message(e.code, &e.message))),
+                Err(e) => error.set(Some(e)),
             }
             pending.set(false);
         });
@@ -44,27 +47,32 @@ pub fn TermsPage() -> impl IntoView {
 
     view! {
         <section class="card">
-            <h2>{i18n::TERMS_TITLE}</h2>
-            <p>{i18n::TERMS_INTRO}</p>
-            <p class="muted">{move || match versions.get() {
-                Some(Ok(t)) => i18n::version_label(&t.current_terms.cgu_version, &t.current_terms.privacy_policy_version),
-                Some(Err(e)) => i18n::error_message(e.code, &e.message),
-                None => i18n::LOADING.to_owned(),
-            }}</p>
-            {move || accepted_at().map(|date| view! { <p class="success">{i18n::accepted_on(&date)}</p> })}
-            <Show when=accountant fallback=|| view! { <p class="muted">{i18n::TERMS_ONLY_ACCOUNTANT}</p> }>
+            <h2>{t!(i18n, cabinet.terms.title)}</h2>
+            <p>{t!(i18n, cabinet.terms.intro)}</p>
+            {move || match versions.get() {
+                Some(Ok(t)) => {
+                    let (cgu, privacy) = (t.current_terms.cgu_version, t.current_terms.privacy_policy_version);
+                    view! { <p class="muted">{t!(i18n, cabinet.terms.versions, cgu = cgu.clone(), privacy = privacy.clone())}</p> }.into_any()
+                }
+                Some(Err(e)) => view! { <ErrorNotice error=e /> }.into_any(),
+                None => view! { <Loading /> }.into_any(),
+            }}
+            {move || accepted_at().map(|date| view! {
+                <p class="success">{move || td_string!(i18n.get_locale(), cabinet.terms.accepted_on, date = text::date(i18n.get_locale(), &date)).to_string()}</p>
+            })}
+            <Show when=accountant fallback=move || view! { <p class="muted">{t!(i18n, cabinet.terms.only_accountant)}</p> }>
                 <label class="check">
                     <input id="accept-cgu" type="checkbox" prop:checked=cgu on:change=move |ev| cgu.set(event_target_checked(&ev)) />
-                    <span>{i18n::ACCEPT_CGU}</span>
+                    <span>{t!(i18n, cabinet.terms.accept_cgu)}</span>
                 </label>
                 <label class="check">
                     <input id="accept-privacy" type="checkbox" prop:checked=privacy on:change=move |ev| privacy.set(event_target_checked(&ev)) />
-                    <span>{i18n::ACCEPT_PRIVACY}</span>
+                    <span>{t!(i18n, cabinet.terms.accept_privacy)}</span>
                 </label>
-                {move || error.get().map(|message| view! { <p class="error" role="alert">{message}</p> })}
+                {error_view(error, "")}
                 <button id="accept-terms-submit" class="primary" on:click=accept.clone()
                     disabled=move || !(cgu.get() && privacy.get()) || pending.get()>
-                    {i18n::ACCEPT_SUBMIT}
+                    {t!(i18n, cabinet.terms.submit)}
                 </button>
             </Show>
         </section>

@@ -1,0 +1,32 @@
+//! The public bundle: what a visitor without a session opens — the login page, the
+//! signer's page from an invitation, the phone's capture page from a QR code.
+
+use leptos::prelude::*;
+use leptos_router::components::{Route, Router, Routes};
+use leptos_router::path;
+use paraphe_web::i18n::I18nContextProvider;
+use paraphe_web::language::ChosenLanguage;
+use paraphe_web::widgets::NotFound;
+
+use paraphe_web::pages::{capture::CapturePage, login::LoginPage, signer::SignerPage};
+
+#[component]
+fn PublicApp() -> impl IntoView {
+    view! {
+        <I18nContextProvider>
+        <ChosenLanguage />
+        <Router>
+            <Routes fallback=NotFound>
+                <Route path=path!("/connexion") view=LoginPage />
+                <Route path=path!("/signer/:token") view=SignerPage />
+                <Route path=path!("/capture/:token") view=CapturePage />
+            </Routes>
+        </Router>
+        </I18nContextProvider>
+    }
+}
+
+fn main() {
+    console_error_panic_hook::set_once();
+    leptos::mount::mount_to_body(PublicApp);
+}

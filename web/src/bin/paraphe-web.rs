@@ -1,0 +1,44 @@
+//! The back office: everything behind the login (dashboard, collections, members,
+//! enrolment, certificates, operators, the development outbox).
+
+use leptos::prelude::*;
+use leptos_router::components::{ParentRoute, Route, Router, Routes};
+use leptos_router::path;
+use paraphe_web::i18n::I18nContextProvider;
+use paraphe_web::language::ChosenLanguage;
+use paraphe_web::widgets::NotFound;
+
+use paraphe_web::pages::collections::{CollectionPage, CollectionsPage};
+use paraphe_web::pages::{certificates::CertificatesPage, enrolment::EnrolmentPage, operator::OperatorPage};
+use paraphe_web::pages::{dashboard::Dashboard, members::MembersPage, outbox::OutboxPage, shell::Shell, terms::TermsPage};
+use paraphe_web::session::Session;
+
+#[component]
+fn App() -> impl IntoView {
+    provide_context(Session::new());
+    view! {
+        <I18nContextProvider>
+        <ChosenLanguage />
+        <Router>
+            <Routes fallback=NotFound>
+                <Route path=path!("/dev/outbox") view=OutboxPage />
+                <ParentRoute path=path!("") view=Shell>
+                    <Route path=path!("") view=Dashboard />
+                    <Route path=path!("cabinet/conditions") view=TermsPage />
+                    <Route path=path!("cabinet/membres") view=MembersPage />
+                    <Route path=path!("collections") view=CollectionsPage />
+                    <Route path=path!("collections/:id") view=CollectionPage />
+                    <Route path=path!("enregistrement") view=EnrolmentPage />
+                    <Route path=path!("ma-signature") view=CertificatesPage />
+                    <Route path=path!("operateur") view=OperatorPage />
+                </ParentRoute>
+            </Routes>
+        </Router>
+        </I18nContextProvider>
+    }
+}
+
+fn main() {
+    console_error_panic_hook::set_once();
+    leptos::mount::mount_to_body(App);
+}

@@ -1,0 +1,49 @@
+//! Small pieces every page uses.
+
+use leptos::prelude::*;
+
+use crate::api::ApiError;
+use crate::i18n::*;
+use crate::text;
+
+/// A failed request, in the reader's words, with a link to where it can be fixed when the
+/// app has such a page (the terms for `CABINET_NOT_OPEN`, enrolment for
+/// `ENROLMENT_REQUIRED`, the login for `UNAUTHENTICATED`).
+#[component]
+pub fn ErrorNotice(error: ApiError, #[prop(optional)] testid: &'static str) -> impl IntoView {
+    let i18n = use_i18n();
+    let code = error.code;
+    let words = move || text::error(i18n.get_locale(), &error);
+    let remedy = move || {
+        text::error_remedy(i18n.get_locale(), code).map(|(href, label)| view! {
+            " "
+            // A full load: the page may be in the other bundle.
+            <a href=href rel="external" class="remedy" data-testid="error-remedy">{label}</a>
+        })
+    };
+    view! {
+        <p class="error" role="alert" data-testid=(!testid.is_empty()).then_some(testid) data-code=code.as_str()>
+            {words}
+            {remedy}
+        </p>
+    }
+}
+
+/// The error in `error`, if any, as an [`ErrorNotice`].
+pub fn error_view(error: RwSignal<Option<ApiError>>, testid: &'static str) -> impl IntoView {
+    move || error.get().map(|error| view! { <ErrorNotice error testid /> })
+}
+
+/// "Loading…", announced politely to screen readers.
+#[component]
+pub fn Loading() -> impl IntoView {
+    let i18n = use_i18n();
+    view! { <p class="muted" role="status">{t!(i18n, common.loading)}</p> }
+}
+
+/// What a path no page answers shows.
+#[component]
+pub fn NotFound() -> impl IntoView {
+    let i18n = use_i18n();
+    view! { <main class="page"><h1>{t!(i18n, common.page_not_found)}</h1><p><a href="/" rel="external">{t!(i18n, common.nav.dashboard)}</a></p></main> }
+}
