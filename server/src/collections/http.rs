@@ -108,14 +108,15 @@ async fn signer_page(State(state): State<AppState>, Path((token, document_id, pa
         Ok((_, content)) => content,
         Err(e) => return error(e.into()),
     };
-    page_png(&state, content, page, SIGNER_PAGE_DPI).await
+    page_picture(&state, content, page, SIGNER_PAGE_DPI).await
 }
 
-/// Renders one page; a page the document does not have is `NOT_FOUND`.
-async fn page_png(state: &AppState, content: Vec<u8>, page: u32, dpi: u32) -> Response {
+/// Renders one page (PNG, or JPEG for a photograph); a page the document does not have is
+/// `NOT_FOUND`.
+async fn page_picture(state: &AppState, content: Vec<u8>, page: u32, dpi: u32) -> Response {
     let pdftoppm = state.config.pdftoppm.clone();
-    match tokio::task::spawn_blocking(move || crate::signing::preview::page_png(&pdftoppm, &content, page, dpi)).await {
-        Ok(Ok(png)) => ([(header::CONTENT_TYPE, "image/png"), (header::CACHE_CONTROL, "private, max-age=300")], png).into_response(),
+    match tokio::task::spawn_blocking(move || crate::signing::preview::page_picture(&pdftoppm, &content, page, dpi)).await {
+        Ok(Ok(picture)) => ([(header::CONTENT_TYPE, picture.content_type), (header::CACHE_CONTROL, "private, max-age=300")], picture.bytes).into_response(),
         Ok(Err(detail)) => {
             tracing::warn!(%detail, page, "page rendering failed");
             error(ApiError::not_found())
@@ -139,7 +140,7 @@ async fn page_preview(State(state): State<AppState>, headers: HeaderMap, Path((c
         Ok(_) => return error(ApiError::not_found()),
         Err(e) => return error(ApiError::internal(&e)),
     };
-    page_png(&state, content, page, 72).await
+    page_picture(&state, content, page, 72).await
 }
 
 async fn preparer_document(State(state): State<AppState>, headers: HeaderMap, Path((collection_id, document_id)): Path<(Uuid, Uuid)>) -> Response {
