@@ -129,9 +129,11 @@ pub fn CollectionsPage() -> impl IntoView {
             })}
             {error_view(error, "collections-error")}
         </section>
+        // A closed cabinet says so above (with the way to open it): no form to fill in vain.
+        <Show when=move || session.cabinet.with(|c| c.as_ref().is_some_and(|c| c.is_open))>
         <section class="card">
             <h2>{t!(i18n, cabinet.dashboard.new_collection)}</h2>
-            <form on:submit=create class="stack">
+            <form on:submit=create.clone() class="stack">
                 <label for="collection-title">{t!(i18n, collections.title)}</label>
                 <input id="collection-title" required prop:value=title on:input=move |ev| title.set(event_target_value(&ev)) />
                 <label for="collection-message">{t!(i18n, collections.message)}</label>
@@ -140,6 +142,7 @@ pub fn CollectionsPage() -> impl IntoView {
                 <button class="primary" type="submit" id="create-collection">{t!(i18n, collections.create)}</button>
             </form>
         </section>
+        </Show>
     }
 }
 

@@ -27,8 +27,36 @@ pub fn Dashboard() -> impl IntoView {
                 <A href="/enregistrement" attr:class="button primary">{t!(i18n, cabinet.dashboard.continue_enrolment)}</A>
             </section>
         </Show>
+        {move || session.cabinet.get().map(|cabinet| view! { <CabinetStatus cabinet /> })}
         <AwaitingMe />
         {move || session.cabinet.get().map(|cabinet| view! { <CabinetSummary cabinet /> })}
+    }
+}
+
+/// My role in the cabinet, and whether its service is open (what to do if not).
+#[component]
+fn CabinetStatus(cabinet: CurrentCabinet) -> impl IntoView {
+    let i18n = use_i18n();
+    let accountant = cabinet.role == Role::Accountant;
+    let role = cabinet.role;
+    let closed = (!cabinet.is_open).then(|| {
+        view! {
+            <section class="card warning" data-testid="cabinet-closed">
+                <h2>{t!(i18n, cabinet.closed.title)}</h2>
+                {if accountant {
+                    view! {
+                        <p>{t!(i18n, cabinet.closed.accountant)}</p>
+                        <A href="/cabinet/conditions" attr:class="button primary">{t!(i18n, cabinet.closed.go_to_terms)}</A>
+                    }.into_any()
+                } else {
+                    view! { <p>{t!(i18n, cabinet.closed.collaborator)}</p> }.into_any()
+                }}
+            </section>
+        }
+    });
+    view! {
+        <p class="muted">{move || text::role(i18n.get_locale(), role)}</p>
+        {closed}
     }
 }
 
@@ -94,24 +122,7 @@ fn AwaitingMe() -> impl IntoView {
 fn CabinetSummary(cabinet: CurrentCabinet) -> impl IntoView {
     let i18n = use_i18n();
     let session = expect_context::<Session>();
-    let accountant = cabinet.role == Role::Accountant;
-    let prepares = accountant || cabinet.delegations.contains(&Delegation::Prepare);
-    let role = cabinet.role;
-    let closed = (!cabinet.is_open).then(|| {
-        view! {
-            <section class="card warning" data-testid="cabinet-closed">
-                <h2>{t!(i18n, cabinet.closed.title)}</h2>
-                {if accountant {
-                    view! {
-                        <p>{t!(i18n, cabinet.closed.accountant)}</p>
-                        <A href="/cabinet/conditions" attr:class="button primary">{t!(i18n, cabinet.closed.go_to_terms)}</A>
-                    }.into_any()
-                } else {
-                    view! { <p>{t!(i18n, cabinet.closed.collaborator)}</p> }.into_any()
-                }}
-            </section>
-        }
-    });
+    let prepares = cabinet.role == Role::Accountant || cabinet.delegations.contains(&Delegation::Prepare);
     let delegations = cabinet.delegations.clone();
     let delegations = move || {
         if delegations.is_empty() {
@@ -152,8 +163,6 @@ fn CabinetSummary(cabinet: CurrentCabinet) -> impl IntoView {
         });
     });
     view! {
-        <p class="muted">{move || text::role(i18n.get_locale(), role)}</p>
-        {closed}
         <div class="grid">
             {move || counts.get().map(|counts| view! {
                 <section class="card" data-testid="dashboard-collections">

@@ -127,13 +127,13 @@ pub fn Reader(document: ReaderDocument, page: i64, on_close: Callback<()>) -> im
             </div>
             <nav class="reader-bar reader-controls" aria-label=move || td_string!(i18n.get_locale(), public.reader.position, page = page.get(), pages).to_string()>
                 <button type="button" data-testid="reader-previous" disabled=move || { page.get() <= 1 } on:click=move |_| go(page.get_untracked() - 1)>
-                    <span aria-hidden="true">"‹ "</span>{t!(i18n, public.reader.previous)}
+                    <span aria-hidden="true">"‹"</span><span class="visually-hidden">{t!(i18n, public.reader.previous)}</span>
                 </button>
                 <span class="reader-position" data-testid="reader-position" aria-live="polite">
                     {move || td_string!(i18n.get_locale(), public.reader.position, page = page.get(), pages).to_string()}
                 </span>
                 <button type="button" data-testid="reader-next" disabled=move || { page.get() >= pages } on:click=move |_| go(page.get_untracked() + 1)>
-                    {t!(i18n, public.reader.next)}<span aria-hidden="true">" ›"</span>
+                    <span aria-hidden="true">"›"</span><span class="visually-hidden">{t!(i18n, public.reader.next)}</span>
                 </button>
                 <button type="button" data-testid="reader-zoom-out" aria-label=move || t_string!(i18n, public.reader.zoom_out)
                     disabled=move || { zoom.get() <= MIN_ZOOM } on:click=move |_| set_zoom(zoom.get_untracked() / ZOOM_STEP)>"−"</button>
