@@ -289,10 +289,13 @@ impl Api {
         self.send(request).await
     }
 
-    /// The newest development-outbox message to `recipient` whose text contains `needle`.
+    /// The newest development-outbox message to `recipient` whose text contains `needle`,
+    /// read as the demo platform administrator (the only one who may read it).
     pub async fn outbox(&mut self, recipient: &str, needle: &str) -> String {
+        let mut admin = Api { http: self.http.clone(), endpoint: self.endpoint.clone(), cookie: None };
+        admin.login("plateforme@demo.paraphe.fr", "demo-plateforme-2026").await;
         for _ in 0..150 {
-            let data = self.run("{ devOutbox(first: 100) { recipient subject body } }", serde_json::json!({})).await;
+            let data = admin.run("{ devOutbox(first: 100) { recipient subject body } }", serde_json::json!({})).await;
             let found = data["devOutbox"].as_array().into_iter().flatten().find(|m| {
                 m["recipient"] == recipient && (m["body"].as_str().unwrap_or_default().contains(needle) || m["subject"].as_str().unwrap_or_default().contains(needle))
             });

@@ -127,6 +127,18 @@ async fn an_english_browser_reads_english_and_the_choice_follows_the_person() {
     wait_text(&browser, "button#create-collection", "Create").await;
     wait_text(&browser, "[data-testid=collection-counts]", "In progress: 1").await;
     assert_accessible(&browser, "collections (English)").await;
+    wait_for(&browser, "[data-testid=collection-row] a").await.click().await.unwrap();
+    wait_text(&browser, "[data-testid=collection-status]", "In progress").await;
+    wait_text(&browser, "[data-testid=timeline]", "Invitation sent").await;
+    for (link, heading) in [("a#nav-members", "Members and delegations"), ("a#nav-terms", "The firm's terms of use"), ("a#nav-my-signature", "Qualified certificate")] {
+        wait_for(&browser, link).await.click().await.unwrap();
+        wait_text(&browser, "main", heading).await;
+    }
+    browser.goto(server.url("/enregistrement")).await.unwrap();
+    wait_text(&browser, "[data-testid=enrolment]", "My enrolment").await;
+    browser.goto(server.url("/dev/outbox")).await.unwrap();
+    wait_text(&browser, "h1", "Outbox (development)").await;
+    browser.goto(server.url("/")).await.unwrap();
 
     // The switch: French at once, kept with the account, so another device opens in it.
     wait_for(&browser, "[data-testid=language-switch]").await.click().await.unwrap();

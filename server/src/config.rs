@@ -174,10 +174,15 @@ impl Config {
         .checked()
     }
 
-    /// An external identity provider without a shared secret would take anybody's word.
-    fn checked(self) -> anyhow::Result<Self> {
+    /// An external identity provider without a shared secret would take anybody's word;
+    /// the development outbox shows every link and code, so an instance served over https
+    /// (a real deployment) refuses to start with it.
+    pub fn checked(self) -> anyhow::Result<Self> {
         if self.identity_provider_url.is_some() && self.identity_webhook_secret.len() < 16 {
             anyhow::bail!("PARAPHE_IDENTITY_WEBHOOK_SECRET must hold at least 16 characters when PARAPHE_IDENTITY_PROVIDER_URL is set");
+        }
+        if self.dev_outbox && self.public_url.to_ascii_lowercase().starts_with("https://") {
+            anyhow::bail!("PARAPHE_DEV_OUTBOX shows every link and code sent: it is for development, and refused when PARAPHE_PUBLIC_URL is https");
         }
         Ok(self)
     }

@@ -47,6 +47,16 @@ pub const OPERATOR: DemoPerson = DemoPerson {
     mobile: "+33611223344",
 };
 
+/// Runs the demo platform: reads the development outbox (`/dev/outbox`) when the server
+/// shows it; belongs to no cabinet.
+pub const PLATFORM_ADMIN: DemoPerson = DemoPerson {
+    email: "plateforme@demo.paraphe.fr",
+    password: "demo-plateforme-2026",
+    first_name: "Paul",
+    last_name: "Roux",
+    mobile: "+33600000001",
+};
+
 async fn ensure_user(db: &PgPool, person: &DemoPerson) -> anyhow::Result<Uuid> {
     let email = Email::parse(person.email)?;
     if let Some(user) = accounts::user_by_email(db, &email).await? {
@@ -88,12 +98,15 @@ async fn ensure_enrolled(db: &PgPool, config: &Config, user_id: Uuid, person: &D
     Ok(())
 }
 
-/// Creates the demo cabinet, its two people and an operator if missing; safe to run again.
+/// Creates the demo cabinet, its two people, an operator and a platform administrator if
+/// missing; safe to run again.
 pub async fn seed(db: &PgPool, config: &Config) -> anyhow::Result<()> {
     let accountant = ensure_user(db, &ACCOUNTANT).await?;
     let collaborator = ensure_user(db, &COLLABORATOR).await?;
     let operator = ensure_user(db, &OPERATOR).await?;
     sqlx::query("UPDATE users SET is_operator = true WHERE id = $1").bind(operator).execute(db).await?;
+    let admin = ensure_user(db, &PLATFORM_ADMIN).await?;
+    sqlx::query("UPDATE users SET is_platform_admin = true WHERE id = $1").bind(admin).execute(db).await?;
     ensure_enrolled(db, config, accountant, &ACCOUNTANT).await?;
     let existing: Option<Uuid> = sqlx::query_scalar("SELECT id FROM cabinets WHERE siren = $1")
         .bind(CABINET_SIREN)

@@ -130,7 +130,7 @@ async fn main() -> anyhow::Result<()> {
         Command::SeedDemo => {
             demo::seed(&pool, &config).await?;
             println!("Cabinet « {} » prêt.", demo::CABINET_NAME);
-            for (label, person) in [("Expert-comptable", &demo::ACCOUNTANT), ("Collaborateur", &demo::COLLABORATOR), ("Opérateur", &demo::OPERATOR)] {
+            for (label, person) in [("Expert-comptable", &demo::ACCOUNTANT), ("Collaborateur", &demo::COLLABORATOR), ("Opérateur", &demo::OPERATOR), ("Plateforme", &demo::PLATFORM_ADMIN)] {
                 println!("  {label:<17} {}  mot de passe : {}", person.email, person.password);
             }
         }

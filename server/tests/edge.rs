@@ -89,6 +89,53 @@ async fn too_deep_queries_and_unknown_fields_get_codes(db: PgPool) {
     assert_eq!(client.error_code("{ broken", json!({})).await, "VALIDATION");
 }
 
+/// A 1 KB document whose fragments each spread the next one twice used to hold a core for
+/// minutes (async-graphql expands every spread again); forty aliases of a 100-row list
+/// passed the complexity limit. Both are refused at once, without a session.
+#[sqlx::test(migrator = "paraphe_server::db::MIGRATOR")]
+async fn costly_documents_are_refused_before_they_cost(db: PgPool) {
+    let server = TestServer::start(db).await;
+    let mut client = server.client();
+    let mut bomb = String::from("query { ...F0 }\n");
+    for n in 0..30 {
+        bomb.push_str(&format!("fragment F{n} on Query {{ ...F{next} ...F{next} }}\n", next = n + 1));
+    }
+    bomb.push_str("fragment F30 on Query { currentTerms { cguVersion } }");
+    let started = std::time::Instant::now();
+    assert_eq!(client.error_code(&bomb, json!({})).await, "QUERY_TOO_COMPLEX");
+    assert!(started.elapsed() < std::time::Duration::from_secs(2), "refused in {:?}", started.elapsed());
+
+    let aliases: String = (0..40)
+        .map(|i| format!("a{i}: collections(cabinetId: \"00000000-0000-0000-0000-000000000000\", first: 100) {{ edges {{ node {{ auditTrail {{ seq at kind actor ip userAgent details hash }} }} }} }} "))
+        .collect();
+    assert_eq!(client.error_code(&format!("{{ {aliases} }}"), json!({})).await, "QUERY_TOO_COMPLEX");
+    assert_eq!(client.error_code(&format!("{{ currentTerms {{ cguVersion }} }} # {}", "x".repeat(40_000)), json!({})).await, "QUERY_TOO_COMPLEX");
+}
+
+/// The development outbox shows every cabinet's links and codes: a platform
+/// administrator's session only, never anybody reaching the server.
+#[sqlx::test(migrator = "paraphe_server::db::MIGRATOR")]
+async fn the_development_outbox_is_for_platform_administrators_only(db: PgPool) {
+    let a = firm(&db, "a", true).await;
+    let admin = common::user(&db, "admin@plateforme.fr", "Paul", "Roux").await;
+    sqlx::query("UPDATE users SET is_platform_admin = true WHERE id = $1").bind(admin).execute(&db).await.unwrap();
+    let server = TestServer::start(db.clone()).await;
+    let outbox = "{ devOutbox(first: 5) { recipient body } }";
+    assert_eq!(server.client().error_code(outbox, json!({})).await, "UNAUTHENTICATED");
+    let mut accountant = server.login(&a.accountant_email, PASSWORD).await;
+    assert_eq!(accountant.error_code(outbox, json!({})).await, "FORBIDDEN");
+    let mut administrator = server.login("admin@plateforme.fr", PASSWORD).await;
+    assert!(administrator.data(outbox, json!({})).await["devOutbox"].is_array());
+
+    // Off unless asked for, and refused outright behind https.
+    let closed = TestServer::start_with(db.clone(), paraphe_server::events::EventBus::in_process(), |config| config.dev_outbox = false).await;
+    let mut administrator = closed.login("admin@plateforme.fr", PASSWORD).await;
+    assert_eq!(administrator.error_code(outbox, json!({})).await, "NOT_FOUND");
+    let mut deployed = paraphe_server::config::Config::for_tests(String::new());
+    deployed.public_url = "https://paraphe.example.fr".into();
+    assert!(deployed.checked().unwrap_err().to_string().contains("PARAPHE_DEV_OUTBOX"));
+}
+
 #[sqlx::test(migrator = "paraphe_server::db::MIGRATOR")]
 async fn health_and_readiness_answer(db: PgPool) {
     let server = TestServer::start(db).await;

@@ -198,3 +198,46 @@ async fn the_preparer_follows_a_collection_live(db: PgPool) {
     }
     assert_eq!(kinds, ["CREATED", "LAUNCHED", "INVITED", "OPENED"]);
 }
+
+/// An open socket used to keep its rights after logout (it still answered `me`); now the
+/// next message after the session is gone closes it with 4401.
+#[sqlx::test(migrator = "paraphe_server::db::MIGRATOR")]
+async fn a_socket_loses_its_rights_with_its_session(db: PgPool) {
+    let a = firm(&db, "a", true).await;
+    let server = TestServer::start(db).await;
+    let mut collaborator = server.login(&a.collaborator_email, PASSWORD).await;
+    let cookie = collaborator.cookie.clone().unwrap();
+    let mut socket = subscribe_to_cabinet(&server, &cookie, &a).await;
+    let me = |id: &str| json!({ "id": id, "type": "subscribe", "payload": { "query": "{ me { user { email } } }" } }).to_string();
+    socket.send(Message::text(me("2"))).await.unwrap();
+    let answer = next_json(&mut socket).await;
+    assert_eq!(answer["payload"]["data"]["me"]["user"]["email"], a.collaborator_email.as_str(), "{answer}");
+
+    collaborator.data("mutation { logout }", json!({})).await;
+    socket.send(Message::text(me("3"))).await.unwrap();
+    assert_eq!(close_code(&mut socket).await, 4401);
+}
+
+/// A WebSocket message is a GraphQL document, 32 KB at most: 64 MiB used to be read.
+#[sqlx::test(migrator = "paraphe_server::db::MIGRATOR")]
+async fn an_oversized_socket_message_is_refused(db: PgPool) {
+    let a = firm(&db, "a", true).await;
+    let server = TestServer::start(db).await;
+    let collaborator = server.login(&a.collaborator_email, PASSWORD).await;
+    let mut socket = subscribe_to_cabinet(&server, collaborator.cookie.as_deref().unwrap(), &a).await;
+    let huge = json!({ "id": "9", "type": "subscribe", "payload": { "query": format!("{{ me {{ user {{ email }} }} }} #{}", "x".repeat(200_000)) } });
+    let _ = socket.send(Message::text(huge.to_string())).await;
+    let ended = tokio::time::timeout(Duration::from_secs(10), async {
+        loop {
+            match socket.next().await {
+                Some(Ok(Message::Close(frame))) => return frame.map(|f| u16::from(f.code)),
+                Some(Ok(Message::Text(text))) => assert!(!text.as_str().contains("\"9\""), "answered: {text}"),
+                Some(Ok(_)) => continue,
+                Some(Err(_)) | None => return None,
+            }
+        }
+    })
+    .await
+    .expect("the socket must end");
+    assert!(matches!(ended, None | Some(1009)), "{ended:?}");
+}

@@ -44,20 +44,25 @@ function printWeights() {
   return publicBrotli <= BUDGET_PUBLIC_BROTLI;
 }
 
-// A minimal GraphQL client keeping the session cookie.
-let cookie = "";
-async function gql(query, variables = {}) {
-  const response = await fetch(`${baseUrl}/graphql`, {
-    method: "POST",
-    headers: { "content-type": "application/json", cookie },
-    body: JSON.stringify({ query, variables }),
-  });
-  const setCookie = response.headers.get("set-cookie");
-  if (setCookie) cookie = setCookie.split(";")[0];
-  const body = await response.json();
-  if (body.errors) throw new Error(`${query}: ${JSON.stringify(body.errors)}`);
-  return body.data;
+// A minimal GraphQL client keeping its session cookie.
+function client() {
+  let cookie = "";
+  const gql = async (query, variables = {}) => {
+    const response = await fetch(`${baseUrl}/graphql`, {
+      method: "POST",
+      headers: { "content-type": "application/json", cookie },
+      body: JSON.stringify({ query, variables }),
+    });
+    const setCookie = response.headers.get("set-cookie");
+    if (setCookie) cookie = setCookie.split(";")[0];
+    const body = await response.json();
+    if (body.errors) throw new Error(`${query}: ${JSON.stringify(body.errors)}`);
+    return body.data;
+  };
+  gql.cookie = () => cookie;
+  return gql;
 }
+const gql = client();
 
 /// A launched collection for one outside signer; returns the signer's link.
 async function signerLink() {
@@ -77,7 +82,7 @@ async function signerLink() {
   form.append("operations", JSON.stringify({ query: "mutation($id: UUID!, $file: Upload!) { addDocument(collectionId: $id, file: $file) { id } }", variables: { id, file: null } }));
   form.append("map", JSON.stringify({ 0: ["variables.file"] }));
   form.append("0", new Blob([readFileSync(pdfPath)], { type: "application/pdf" }), "lettre-de-mission.pdf");
-  const uploaded = await fetch(`${baseUrl}/graphql`, { method: "POST", headers: { cookie, "x-paraphe-csrf": "1" }, body: form });
+  const uploaded = await fetch(`${baseUrl}/graphql`, { method: "POST", headers: { cookie: gql.cookie(), "x-paraphe-csrf": "1" }, body: form });
   const uploadBody = await uploaded.json();
   if (uploadBody.errors) throw new Error(JSON.stringify(uploadBody.errors));
   await gql("mutation($id: UUID!, $s: SignerInput!) { addSigner(collectionId: $id, signer: $s) { id } }", {
@@ -85,8 +90,11 @@ async function signerLink() {
     s: { firstName: "Alice", lastName: "Martin", email: "alice@client.fr", mobile: "+33611111111" },
   });
   await gql("mutation($id: UUID!) { launchCollection(id: $id) { status } }", { id });
+  // The development outbox is the platform administrator's to read.
+  const admin = client();
+  await admin('mutation { login(email: "plateforme@demo.paraphe.fr", password: "demo-plateforme-2026") { user { id } } }');
   for (let i = 0; i < 100; i++) {
-    const outbox = await gql("{ devOutbox(first: 50) { recipient subject body } }");
+    const outbox = await admin("{ devOutbox(first: 50) { recipient subject body } }");
     const invitation = outbox.devOutbox.find((m) => m.recipient === "alice@client.fr" && m.subject.includes(title));
     if (invitation) return invitation.body.match(/https?:\/\/\S+\/signer\/\S+/)[0];
     await new Promise((r) => setTimeout(r, 100));

@@ -4,6 +4,7 @@ use leptos::prelude::*;
 
 use crate::api::ApiError;
 use crate::i18n::*;
+use crate::language::LanguageSwitch;
 use crate::text;
 
 /// A failed request, in the reader's words, with a link to where it can be fixed when the
@@ -15,7 +16,7 @@ pub fn ErrorNotice(error: ApiError, #[prop(optional)] testid: &'static str) -> i
     let code = error.code;
     let words = move || text::error(i18n.get_locale(), &error);
     let remedy = move || {
-        text::error_remedy(i18n.get_locale(), code).map(|(href, label)| view! {
+        text::error_remedy(i18n.get_locale(), code).map(|(href, label)| (back_here(href), label)).map(|(href, label)| view! {
             " "
             // A full load: the page may be in the other bundle.
             <a href=href rel="external" class="remedy" data-testid="error-remedy">{label}</a>
@@ -26,6 +27,15 @@ pub fn ErrorNotice(error: ApiError, #[prop(optional)] testid: &'static str) -> i
             {words}
             {remedy}
         </p>
+    }
+}
+
+/// The login page comes back to the page that sent there.
+fn back_here(href: &str) -> String {
+    let here = web_sys::window().and_then(|w| Some(format!("{}{}", w.location().pathname().ok()?, w.location().search().ok()?)));
+    match here {
+        Some(path) if href == "/connexion" && path != "/" && path != "/connexion" => format!("/connexion?suite={}", js_sys::encode_uri_component(&path)),
+        _ => href.to_owned(),
     }
 }
 
@@ -45,5 +55,11 @@ pub fn Loading() -> impl IntoView {
 #[component]
 pub fn NotFound() -> impl IntoView {
     let i18n = use_i18n();
-    view! { <main class="page"><h1>{t!(i18n, common.page_not_found)}</h1><p><a href="/" rel="external">{t!(i18n, common.nav.dashboard)}</a></p></main> }
+    view! {
+        <main class="page">
+            <LanguageSwitch />
+            <h1>{t!(i18n, common.page_not_found)}</h1>
+            <p><a href="/" rel="external">{t!(i18n, common.nav.dashboard)}</a></p>
+        </main>
+    }
 }

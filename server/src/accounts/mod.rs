@@ -69,6 +69,12 @@ pub async fn language_of(conn: &mut sqlx::PgConnection, user_id: Uuid) -> Result
     Ok(parse_language(stored.flatten().as_deref()))
 }
 
+/// Whether the person runs the platform (credits cabinets, reads the development outbox).
+pub async fn is_platform_admin(db: &PgPool, user_id: Uuid) -> Result<bool, sqlx::Error> {
+    let admin: Option<bool> = sqlx::query_scalar("SELECT is_platform_admin FROM users WHERE id = $1").bind(user_id).fetch_optional(db).await?;
+    Ok(admin.unwrap_or(false))
+}
+
 /// Keeps the language a person chose in the app, for every device and every email after.
 pub async fn set_language(db: &PgPool, user_id: Uuid, language: Language) -> Result<(), sqlx::Error> {
     sqlx::query("UPDATE users SET language = $2 WHERE id = $1").bind(user_id).bind(language.code()).execute(db).await?;

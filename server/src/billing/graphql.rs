@@ -71,11 +71,7 @@ impl BillingMutation {
     /// Returns the new balance in cents.
     async fn credit_cabinet(&self, ctx: &Context<'_>, cabinet_id: Uuid, amount_cents: i64, #[graphql(default)] note: String) -> ApiResult<i64> {
         let viewer = ctx.viewer()?;
-        let (is_admin,): (bool,) = sqlx::query_as("SELECT is_platform_admin FROM users WHERE id = $1")
-            .bind(viewer.user_id)
-            .fetch_one(ctx.db())
-            .await?;
-        if !is_admin {
+        if !crate::accounts::is_platform_admin(ctx.db(), viewer.user_id).await? {
             return Err(ApiError::new(ErrorCode::Forbidden, "réservé aux administrateurs de la plateforme"));
         }
         let exists: Option<(Uuid,)> = sqlx::query_as("SELECT id FROM cabinets WHERE id = $1").bind(cabinet_id).fetch_optional(ctx.db()).await?;

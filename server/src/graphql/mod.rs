@@ -3,6 +3,7 @@
 
 pub mod context;
 pub mod error;
+pub mod guard;
 pub mod language;
 pub mod safety_net;
 
@@ -43,6 +44,7 @@ fn builder() -> async_graphql::SchemaBuilder<Query, Mutation, Subscription> {
     Schema::build(Query::default(), Mutation::default(), Subscription::default())
         .limit_depth(MAX_DEPTH)
         .limit_complexity(MAX_COMPLEXITY)
+        .extension(guard::DocumentGuard)
         .extension(safety_net::ErrorCodes)
 }
 

@@ -22,6 +22,12 @@ use crate::graphql::context::RequestMeta;
 
 pub const CLOSE_UNAUTHORIZED: u16 = 4401;
 pub const CLOSE_INIT_TIMEOUT: u16 = 4408;
+/// Largest message a client may send: a GraphQL document is at most 32 KB
+/// (`graphql::guard`); the HTTP edge's 12 MB is for uploads, which never come this way.
+pub const MAX_MESSAGE_BYTES: usize = 64 * 1024;
+/// How often an idle socket checks that its session still lives (a logout elsewhere, an
+/// expiry): each message the client sends is checked as well.
+const SESSION_CHECK_EVERY: std::time::Duration = std::time::Duration::from_secs(30);
 
 pub async fn graphql_ws(
     State(state): State<AppState>,
@@ -51,6 +57,8 @@ pub async fn graphql_ws(
     let cookie_token = session_token(&headers).map(str::to_owned);
     let meta = request_meta(&state, &headers, peer);
     upgrade
+        .max_message_size(MAX_MESSAGE_BYTES)
+        .max_frame_size(MAX_MESSAGE_BYTES)
         .protocols(ALL_WEBSOCKET_PROTOCOLS)
         .on_upgrade(move |socket| serve(socket, state, protocol, cookie_token, meta))
         .into_response()
@@ -90,13 +98,28 @@ async fn serve(socket: WebSocket, state: AppState, protocol: WebSocketProtocols,
     let mut data = Data::default();
     data.insert(auth);
     data.insert(meta);
-    let rest = incoming.filter_map(|message| async move {
-        match message {
-            Ok(Message::Text(text)) => Some(text.as_str().as_bytes().to_vec()),
-            Ok(Message::Binary(bytes)) => Some(bytes.to_vec()),
-            _ => None,
-        }
-    });
+    // The rights of the socket are its session's: a message that arrives once the session
+    // is gone (logged out, expired) ends the socket instead of being answered.
+    let session_lost = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let rest = {
+        let (state, token, lost) = (state.clone(), token.clone(), session_lost.clone());
+        incoming
+            .filter_map(|message| async move {
+                match message {
+                    Ok(Message::Text(text)) => Some(text.as_str().as_bytes().to_vec()),
+                    Ok(Message::Binary(bytes)) => Some(bytes.to_vec()),
+                    _ => None,
+                }
+            })
+            .take_while(move |_| {
+                let (state, token, lost) = (state.clone(), token.clone(), lost.clone());
+                async move {
+                    let alive = session_alive(&state, token.as_deref()).await;
+                    lost.store(!alive, std::sync::atomic::Ordering::Relaxed);
+                    alive
+                }
+            })
+    };
     let input = stream::once(async move { first }).chain(rest);
     let outgoing = async_graphql::http::WebSocket::new(state.schema.clone(), input, protocol)
         .on_connection_init(move |_| async move { Ok(data) })
@@ -105,9 +128,39 @@ async fn serve(socket: WebSocket, state: AppState, protocol: WebSocketProtocols,
             WsMessage::Close(code, reason) => close(code, &reason),
         });
     futures_util::pin_mut!(outgoing);
-    while let Some(message) = outgoing.next().await {
-        if sink.send(message).await.is_err() {
-            break;
+    let mut check = tokio::time::interval(SESSION_CHECK_EVERY);
+    check.tick().await;
+    loop {
+        tokio::select! {
+            message = outgoing.next() => match message {
+                Some(message) => {
+                    if sink.send(message).await.is_err() {
+                        return;
+                    }
+                }
+                None => break,
+            },
+            _ = check.tick() => {
+                if !session_alive(&state, token.as_deref()).await {
+                    session_lost.store(true, std::sync::atomic::Ordering::Relaxed);
+                    break;
+                }
+            }
+        }
+    }
+    if session_lost.load(std::sync::atomic::Ordering::Relaxed) {
+        let _ = sink.send(close(CLOSE_UNAUTHORIZED, "Unauthorized")).await;
+    }
+}
+
+/// Whether the socket's session still opens: a database failure keeps it open (the next
+/// check decides), a session gone closes it.
+async fn session_alive(state: &AppState, token: Option<&str>) -> bool {
+    match authenticate(state, token).await {
+        Ok(auth) => auth.0.is_some(),
+        Err(error) => {
+            tracing::warn!(%error, "session check failed on a WebSocket");
+            true
         }
     }
 }

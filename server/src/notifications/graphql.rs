@@ -24,10 +24,16 @@ pub struct NotificationsQuery;
 impl NotificationsQuery {
     /// The newest emails and SMS, codes and links included, so that one person can follow
     /// a whole signature on one machine. Only when the server runs with
-    /// `PARAPHE_DEV_OUTBOX=true`; `NOT_FOUND` otherwise.
+    /// `PARAPHE_DEV_OUTBOX=true` (`NOT_FOUND` otherwise, and the server refuses it with an
+    /// https public URL), and only for a platform administrator's session: it spans every
+    /// cabinet (`UNAUTHENTICATED`, `FORBIDDEN`).
     async fn dev_outbox(&self, ctx: &Context<'_>, #[graphql(default = 50)] first: i32) -> ApiResult<Vec<OutboxMessage>> {
         if !ctx.config().dev_outbox {
             return Err(ApiError::not_found());
+        }
+        let viewer = ctx.viewer()?;
+        if !crate::accounts::is_platform_admin(ctx.db(), viewer.user_id).await? {
+            return Err(ApiError::new(paraphe_shared::ErrorCode::Forbidden, "réservé aux administrateurs de la plateforme"));
         }
         let rows: Vec<super::OutboxRow> = sqlx::query_as(
             "SELECT id, channel, recipient, sender_name, subject, body, created_at, attempts, sent_at, last_error

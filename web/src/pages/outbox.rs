@@ -1,5 +1,6 @@
 //! Development only: the emails and SMS the server wrote, with their links and codes, so
-//! that one person can follow a whole signature on one machine.
+//! that one person can follow a whole signature on one machine. The server shows them to
+//! a platform administrator's session only (the demo's `plateforme@demo.paraphe.fr`).
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
