@@ -97,3 +97,42 @@ async fn password_guessing_is_stopped_even_for_the_right_password(db: PgPool) {
     // Other accounts are unaffected.
     server.login(&a.collaborator_email, PASSWORD).await;
 }
+
+async fn login_from(server: &TestServer, address: &str, email: &str, password: &str) -> String {
+    let body = json!({ "query": "mutation($e: String!, $p: String!) { login(email: $e, password: $p) { user { id } } }", "variables": { "e": email, "p": password } });
+    let response: serde_json::Value = reqwest::Client::new()
+        .post(server.url("/graphql"))
+        .header("x-forwarded-for", address)
+        .json(&body)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    response["errors"][0]["extensions"]["code"].as_str().unwrap_or("OK").to_owned()
+}
+
+/// Thirty guesses at once used to be thirty evaluations (the count was read before any
+/// failure was written); a stranger's guesses from one address locked the owner out
+/// everywhere. Now guesses are counted as they come, per email and address, and per
+/// address.
+#[sqlx::test(migrator = "paraphe_server::db::MIGRATOR")]
+async fn guesses_are_counted_as_they_come_and_only_where_they_come_from(db: PgPool) {
+    let a = firm(&db, "a", false).await;
+    let server = TestServer::start_with(db, paraphe_server::events::EventBus::in_process(), |config| config.trust_proxy = true).await;
+    let guesses = (0..30).map(|_| login_from(&server, "203.0.113.9", &a.accountant_email, "devinette"));
+    let codes = futures_util::future::join_all(guesses).await;
+    let evaluated = codes.iter().filter(|c| *c == "INVALID_CREDENTIALS").count();
+    assert!(evaluated <= paraphe_server::accounts::MAX_LOGIN_FAILURES as usize, "{evaluated} guesses evaluated: {codes:?}");
+    assert!(codes.iter().all(|c| c == "INVALID_CREDENTIALS" || c == "RATE_LIMITED"), "{codes:?}");
+    assert_eq!(login_from(&server, "203.0.113.9", &a.accountant_email, PASSWORD).await, "RATE_LIMITED");
+    // The owner, from their own address, still gets in.
+    assert_eq!(login_from(&server, "198.51.100.7", &a.accountant_email, PASSWORD).await, "OK");
+
+    // One address spraying many accounts is stopped too.
+    for n in 0..paraphe_server::accounts::MAX_LOGIN_FAILURES_PER_ADDRESS {
+        assert_eq!(login_from(&server, "192.0.2.1", &format!("inconnu{n}@nulle-part.fr"), "devinette").await, "INVALID_CREDENTIALS");
+    }
+    assert_eq!(login_from(&server, "192.0.2.1", &a.collaborator_email, PASSWORD).await, "RATE_LIMITED");
+}

@@ -124,33 +124,50 @@ pub async fn create_user(db: &PgPool, new: NewUser) -> Result<User, AccountsErro
     inserted.ok_or(AccountsError::EmailTaken)
 }
 
-/// Wrong passwords allowed per email within [`FAILURE_WINDOW_MINUTES`] before logins
-/// for that email are refused with `RATE_LIMITED`.
+/// Wrong passwords allowed per email from one address within [`FAILURE_WINDOW_MINUTES`]
+/// before logins for that email from that address are refused with `RATE_LIMITED`: a
+/// stranger guessing from elsewhere cannot lock the account's owner out.
 pub const MAX_LOGIN_FAILURES: i64 = 10;
+/// Wrong passwords allowed from one address, whatever the emails, in the same window:
+/// one machine cannot spray guesses over many accounts.
+pub const MAX_LOGIN_FAILURES_PER_ADDRESS: i64 = 50;
 pub const FAILURE_WINDOW_MINUTES: i64 = 15;
 
 /// Checks an email and password; the same work and the same answer whether the email is
 /// unknown or the password wrong, so neither timing nor message reveals accounts.
-/// Failures are counted per email (known or not) to slow down guessing.
+///
+/// Guesses are throttled per email and address, and per address. The attempt is counted
+/// and recorded in one transaction under advisory locks (address, then email) *before*
+/// the password is checked, and withdrawn when it was right: thirty parallel guesses are
+/// thirty rows, not ten counts read before any was written.
 pub async fn check_password(db: &PgPool, email: &str, password: String, ip: Option<&str>) -> Result<User, AccountsError> {
     let throttle_key = email.trim().to_lowercase();
-    let recent_failures: i64 = sqlx::query_scalar(
-        "SELECT count(*) FROM login_failures WHERE email = $1 AND failed_at > now() - make_interval(mins => $2::int)",
+    let mut tx = db.begin().await?;
+    sqlx::query("SELECT pg_advisory_xact_lock(hashtext('login-ip:' || COALESCE($1, '')))").bind(ip).execute(&mut *tx).await?;
+    sqlx::query("SELECT pg_advisory_xact_lock(hashtext('login-email:' || $1))").bind(&throttle_key).execute(&mut *tx).await?;
+    let (for_email, for_address): (i64, i64) = sqlx::query_as(
+        "SELECT count(*) FILTER (WHERE email = $1 AND ip IS NOT DISTINCT FROM $2),
+                count(*) FILTER (WHERE ip = $2)
+           FROM login_failures
+          WHERE failed_at > now() - make_interval(mins => $3::int) AND (email = $1 OR ip = $2)",
     )
     .bind(&throttle_key)
+    .bind(ip)
     .bind(FAILURE_WINDOW_MINUTES as i32)
-    .fetch_one(db)
+    .fetch_one(&mut *tx)
     .await?;
-    if recent_failures >= MAX_LOGIN_FAILURES {
+    if for_email >= MAX_LOGIN_FAILURES || for_address >= MAX_LOGIN_FAILURES_PER_ADDRESS {
         return Err(AccountsError::TooManyAttempts);
     }
+    let attempt: i64 = sqlx::query_scalar("INSERT INTO login_failures (email, ip) VALUES ($1, $2) RETURNING id")
+        .bind(&throttle_key)
+        .bind(ip)
+        .fetch_one(&mut *tx)
+        .await?;
+    tx.commit().await?;
     let result = verify_credentials(db, email, password).await;
-    if matches!(result, Err(AccountsError::InvalidCredentials)) {
-        sqlx::query("INSERT INTO login_failures (email, ip) VALUES ($1, $2)")
-            .bind(&throttle_key)
-            .bind(ip)
-            .execute(db)
-            .await?;
+    if !matches!(result, Err(AccountsError::InvalidCredentials)) {
+        sqlx::query("DELETE FROM login_failures WHERE id = $1").bind(attempt).execute(db).await?;
     }
     result
 }
