@@ -19,6 +19,7 @@ pub mod keys;
 pub mod notifications;
 pub mod pki;
 pub mod signing;
+pub mod subprocess;
 
 pub use app::{build_state, router, AppState};
 pub use config::Config;

@@ -108,6 +108,13 @@ async fn signer_page(State(state): State<AppState>, Path((token, document_id, pa
         Ok((_, content)) => content,
         Err(e) => return error(e.into()),
     };
+    // A page the document does not have is not worth a renderer's run.
+    let pages: Result<Option<i32>, sqlx::Error> = sqlx::query_scalar("SELECT pages FROM collection_documents WHERE id = $1").bind(document_id).fetch_optional(&state.db).await;
+    match pages {
+        Ok(Some(pages)) if i64::from(page) <= i64::from(pages) => {}
+        Ok(_) => return error(ApiError::not_found()),
+        Err(e) => return error(ApiError::internal(&e)),
+    }
     page_picture(&state, content, page, SIGNER_PAGE_DPI).await
 }
 

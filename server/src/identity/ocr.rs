@@ -8,9 +8,8 @@
 //! compared with the declared identity by `names_agree`, which knows this confusion, and
 //! an operator looks at every document anyway.
 
-use std::io::Write;
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 use chrono::NaiveDate;
 
@@ -27,21 +26,10 @@ pub enum OcrError {
 /// Runs tesseract on an image (PNG or JPEG bytes) and returns the text it read.
 pub fn read_text(tesseract: &Path, image: &[u8]) -> Result<String, OcrError> {
     let tool = |detail: String| OcrError::Tool { program: "tesseract", detail };
-    let mut child = Command::new(tesseract)
-        .args(["stdin", "stdout", "--psm", "6", "-c"])
-        .arg(format!("tessedit_char_whitelist={MRZ_ALPHABET}"))
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .map_err(|e| tool(e.to_string()))?;
-    // Write from another thread: tesseract may start answering before it has read all.
-    let mut stdin = child.stdin.take().ok_or_else(|| tool("no stdin".into()))?;
-    let image = image.to_vec();
-    let writer = std::thread::spawn(move || stdin.write_all(&image));
-    let output = child.wait_with_output().map_err(|e| tool(e.to_string()))?;
-    // A write error means tesseract stopped reading: its exit status says why.
-    let _ = writer.join();
+    let mut command = Command::new(tesseract);
+    command.args(["stdin", "stdout", "--psm", "6", "-c"]).arg(format!("tessedit_char_whitelist={MRZ_ALPHABET}"));
+    // The image goes through a pipe: it never touches the disk.
+    let output = crate::subprocess::run(&mut command, Some(image.to_vec()), crate::subprocess::OCR).map_err(tool)?;
     if !output.status.success() {
         return Err(tool(format!("exit status {}", output.status)));
     }

@@ -3,7 +3,7 @@
 //! pixel is a PDF point, so the picture's size is the page's.
 
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 /// A picture of a page and its media type.
 pub struct Picture {
@@ -39,32 +39,22 @@ enum Format {
 }
 
 fn render(pdftoppm: &Path, pdf: &[u8], page: u32, dpi: u32, format: Format) -> Result<Vec<u8>, String> {
-    let dir = std::env::temp_dir().join(format!("paraphe-page-{}", uuid::Uuid::new_v4()));
-    std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
-    let result = (|| {
-        let input = dir.join("in.pdf");
-        std::fs::write(&input, pdf).map_err(|e| e.to_string())?;
-        let page = page.to_string();
-        let (format_args, extension): (&[&str], &str) = match format {
-            Format::Png => (&["-png"], "png"),
-            Format::Jpeg => (&["-jpeg", "-jpegopt", "quality=85"], "jpg"),
-        };
-        let status = Command::new(pdftoppm)
-            .args(["-r", &dpi.to_string(), "-singlefile", "-f", &page, "-l", &page])
-            .args(format_args)
-            .arg(&input)
-            .arg(dir.join("page"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status()
-            .map_err(|e| e.to_string())?;
-        if !status.success() {
-            return Err(format!("exit status {status}"));
-        }
-        std::fs::read(dir.join(format!("page.{extension}"))).map_err(|e| e.to_string())
-    })();
-    let _ = std::fs::remove_dir_all(&dir);
-    result
+    // The PDF may be an identity document: written where only this process reads it.
+    let scratch = crate::subprocess::ScratchDir::new("page").map_err(|e| e.to_string())?;
+    let input = scratch.path().join("in.pdf");
+    std::fs::write(&input, pdf).map_err(|e| e.to_string())?;
+    let page = page.to_string();
+    let (format_args, extension): (&[&str], &str) = match format {
+        Format::Png => (&["-png"], "png"),
+        Format::Jpeg => (&["-jpeg", "-jpegopt", "quality=85"], "jpg"),
+    };
+    let mut command = Command::new(pdftoppm);
+    command.args(["-r", &dpi.to_string(), "-singlefile", "-f", &page, "-l", &page]).args(format_args).arg(&input).arg(scratch.path().join("page"));
+    let output = crate::subprocess::run(&mut command, None, crate::subprocess::RENDER)?;
+    if !output.status.success() {
+        return Err(format!("exit status {}", output.status));
+    }
+    std::fs::read(scratch.path().join(format!("page.{extension}"))).map_err(|e| e.to_string())
 }
 
 #[cfg(test)]
