@@ -284,6 +284,10 @@ async fn a_qualified_certificate_is_paid_by_the_cabinet_opened_by_email_code_and
     paraphe_server::billing::credit(&db, firm.cabinet, 2000, "test", None).await.unwrap();
     assert_eq!(claire.error_code(&start, json!({ "c": other })).await, "NOT_FOUND", "only a cabinet of hers pays");
     let mut hugo = server.login(&firm.collaborator_email, PASSWORD).await;
+    // A collaborator who does not sign for the cabinet does not spend its credit (he used
+    // to pass: membership was all that was checked).
+    assert_eq!(hugo.error_code(&start, json!({ "c": firm.cabinet })).await, "FORBIDDEN");
+    sqlx::query("UPDATE memberships SET can_sign = true WHERE user_id = $1").bind(firm.collaborator).execute(&db).await.unwrap();
     assert_eq!(hugo.error_code(&start, json!({ "c": firm.cabinet })).await, "ENROLMENT_REQUIRED", "the QCP comes after the LCP");
 
     // Access by an email code valid 3 minutes.

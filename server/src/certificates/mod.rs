@@ -57,6 +57,10 @@ pub enum CertificateError {
     OtpLocked,
     #[error("trop de codes demandés : réessayez dans quelques minutes")]
     TooManyCodes,
+    #[error("seuls l'expert-comptable et les collaborateurs qui signent pour le cabinet engagent son crédit")]
+    MayNotSpend,
+    #[error("le service n'est pas encore ouvert pour ce cabinet")]
+    CabinetNotOpen,
     #[error(transparent)]
     Billing(#[from] crate::billing::BillingError),
     #[error(transparent)]
@@ -106,6 +110,8 @@ impl From<CertificateError> for ApiError {
             CertificateError::OtpExpired => ErrorCode::OtpExpired,
             CertificateError::OtpLocked => ErrorCode::OtpLocked,
             CertificateError::TooManyCodes => ErrorCode::RateLimited,
+            CertificateError::MayNotSpend => ErrorCode::Forbidden,
+            CertificateError::CabinetNotOpen => ErrorCode::CabinetNotOpen,
             CertificateError::Billing(_) | CertificateError::Database(_) | CertificateError::Internal(_) => ErrorCode::Internal,
         };
         ApiError::new(code, error.to_string())

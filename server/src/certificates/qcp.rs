@@ -153,16 +153,33 @@ async fn send_access_code(conn: &mut PgConnection, row: &QcpRow) -> Result<DateT
 
 /// "Souscrire à un certificat qualifié": the cabinet to debit must have 20 € free (checked
 /// before anything else), the holder an LCP certificate. Sends the email access code.
+/// Who may have the cabinet pay 20 € for their qualified certificate: its accountant, or a
+/// collaborator who signs for it (delegation `sign`), while its service is open. Checked
+/// when the subscription starts and again, read now, in the transaction that debits.
+async fn ensure_may_spend(conn: &mut PgConnection, user_id: Uuid, cabinet_id: Uuid) -> Result<()> {
+    let row: Option<(bool, bool)> = sqlx::query_as(
+        "SELECT m.role = 'accountant' OR m.can_sign,
+                EXISTS (SELECT 1 FROM terms_acceptances t WHERE t.cabinet_id = m.cabinet_id
+                        AND t.cgu_version = $3 AND t.privacy_policy_version = $4)
+           FROM memberships m WHERE m.cabinet_id = $1 AND m.user_id = $2",
+    )
+    .bind(cabinet_id)
+    .bind(user_id)
+    .bind(paraphe_shared::terms::CGU_VERSION)
+    .bind(paraphe_shared::terms::PRIVACY_POLICY_VERSION)
+    .fetch_optional(&mut *conn)
+    .await?;
+    match row {
+        None => Err(CertificateError::NotFound),
+        Some((false, _)) => Err(CertificateError::MayNotSpend),
+        Some((true, false)) => Err(CertificateError::CabinetNotOpen),
+        Some((true, true)) => Ok(()),
+    }
+}
+
 pub async fn start(db: &PgPool, user_id: Uuid, cabinet_id: Uuid, meta: &RequestMeta) -> Result<QcpRequest> {
     let mut tx = db.begin().await?;
-    let (member,): (bool,) = sqlx::query_as("SELECT EXISTS (SELECT 1 FROM memberships WHERE user_id = $1 AND cabinet_id = $2)")
-        .bind(user_id)
-        .bind(cabinet_id)
-        .fetch_one(&mut *tx)
-        .await?;
-    if !member {
-        return Err(CertificateError::NotFound);
-    }
+    ensure_may_spend(&mut tx, user_id, cabinet_id).await?;
     billing::lock_cabinet(&mut tx, cabinet_id).await?;
     billing::ensure_available(&mut tx, cabinet_id, billing::QCP_CENTS, None).await?;
     if super::live(&mut tx, user_id, Level::Lcp).await?.is_none() {
@@ -326,6 +343,8 @@ pub async fn sign_request(db: &PgPool, pki: &Pki, config: &Config, user_id: Uuid
     let unsigned = request_pdf(holder.language, &name, &holder.email, &row.cabinet_name, &crate::collections::emails::date(holder.language, now))?;
     let request = SignatureRequest { signer_name: name.clone(), reason: Some(request_title(holder.language).into()), location: None, time: now, stamp: None };
     let signed = signing::sign_at_level(&unsigned, &request, &signing_key.key, &signing_key.chain, PadesLevel::BT, pki).await?;
+    // The delegation may have been withdrawn since the subscription started.
+    ensure_may_spend(&mut tx, user_id, row.cabinet_id).await?;
     billing::debit_qcp(&mut tx, row.cabinet_id, &name).await?;
     let verification = verification_of(&mut tx, &row).await?;
     let person = super::person_of(&mut tx, user_id, &holder.first_name, &holder.last_name).await?;
