@@ -179,6 +179,16 @@ impl Chromedriver {
     }
 }
 
+/// Logs in through the login page, and waits for the back office (a full load: the login
+/// page is in the public bundle).
+pub async fn log_in(browser: &WebDriver, server: &Server, email: &str, password: &str) {
+    browser.goto(server.url("/connexion")).await.unwrap();
+    wait_for(browser, "input#email").await.send_keys(email).await.unwrap();
+    wait_for(browser, "input#password").await.send_keys(password).await.unwrap();
+    wait_for(browser, "button#login-submit").await.click().await.unwrap();
+    wait_for(browser, "#logout").await;
+}
+
 /// Waits for the first element matching `css`, failing with the selector's name.
 pub async fn wait_for(driver: &WebDriver, css: &str) -> WebElement {
     driver

@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use paraphe_e2e::{assert_accessible, screenshot, signer_link, sms_code, wait_for, wait_gone, Api, Chromedriver, Server};
+use paraphe_e2e::{assert_accessible, log_in, screenshot, signer_link, sms_code, wait_for, wait_gone, Api, Chromedriver, Server};
 use serde_json::json;
 use thirtyfour::prelude::*;
 
@@ -37,14 +37,6 @@ async fn launch(server: &Server, title: &str, me: bool, signers: &[(&str, &str, 
     }
     api.run("mutation($id: UUID!) { launchCollection(id: $id) { status } }", json!({ "id": id })).await;
     api
-}
-
-async fn log_in(browser: &WebDriver, server: &Server, email: &str, password: &str) {
-    browser.goto(server.url("/connexion")).await.unwrap();
-    wait_for(browser, "input#email").await.send_keys(email).await.unwrap();
-    wait_for(browser, "input#password").await.send_keys(password).await.unwrap();
-    wait_for(browser, "button#login-submit").await.click().await.unwrap();
-    wait_for(browser, "[data-testid=cabinet-name]").await;
 }
 
 async fn text(browser: &WebDriver, css: &str) -> String {

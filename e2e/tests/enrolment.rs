@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
-use paraphe_e2e::{screenshot, sms_code, wait_for, workspace_root, Api, Chromedriver, Server};
+use paraphe_e2e::{log_in, screenshot, sms_code, wait_for, workspace_root, Api, Chromedriver, Server};
 use serde_json::json;
 use thirtyfour::prelude::*;
 
@@ -51,14 +51,6 @@ fn render(dir: &Path, name: &str, title: &str, names: &str, with_mrz: bool) -> P
     let status = Command::new(python()).arg(workspace_root().join("server/tests/tools/render_identity_document.py")).args(&args).status().expect("python");
     assert!(status.success(), "rendering {name} failed");
     path
-}
-
-async fn log_in(browser: &WebDriver, server: &Server, email: &str, password: &str) {
-    browser.goto(server.url("/connexion")).await.unwrap();
-    wait_for(browser, "input#email").await.send_keys(email).await.unwrap();
-    wait_for(browser, "input#password").await.send_keys(password).await.unwrap();
-    wait_for(browser, "button#login-submit").await.click().await.unwrap();
-    wait_for(browser, "#logout").await;
 }
 
 /// Waits (up to `seconds`) for the wizard to show `step`.
@@ -241,8 +233,9 @@ async fn the_accountant_subscribes_to_a_qualified_certificate() {
     std::fs::create_dir_all(&scratch).unwrap();
     let front = render(&scratch, "recto.jpg", "CARTE NATIONALE D'IDENTITE", "MARTIN<<CLAIRE", false);
     let back = render(&scratch, "verso.png", "REPUBLIQUE FRANCAISE", "MARTIN<<CLAIRE", true);
+    // The cabinet pays for the certificate: its service must be open (terms accepted).
     let mut outbox = Api::new(&server);
-    outbox.login("expert@demo.paraphe.fr", "demo-expert-2026").await;
+    outbox.open_demo_cabinet().await;
 
     let desktop = chromedriver.browser(DESKTOP.0, DESKTOP.1).await;
     log_in(&desktop, &server, "expert@demo.paraphe.fr", "demo-expert-2026").await;

@@ -1,19 +1,11 @@
 //! The accountant opens the demo cabinet and grants a delegation; the collaborator,
 //! logged in elsewhere, sees it arrive without reloading.
 
-use paraphe_e2e::{screenshot, wait_for, wait_gone, Chromedriver, Server};
+use paraphe_e2e::{log_in, screenshot, wait_for, wait_gone, Chromedriver, Server};
 use thirtyfour::prelude::*;
 
 const PHONE: (u32, u32) = (375, 812);
 const DESKTOP: (u32, u32) = (1280, 800);
-
-async fn log_in(browser: &WebDriver, server: &Server, email: &str, password: &str) {
-    browser.goto(server.url("/connexion")).await.unwrap();
-    wait_for(browser, "input#email").await.send_keys(email).await.unwrap();
-    wait_for(browser, "input#password").await.send_keys(password).await.unwrap();
-    wait_for(browser, "button#login-submit").await.click().await.unwrap();
-    wait_for(browser, "[data-testid=cabinet-name]").await;
-}
 
 async fn resize(browser: &WebDriver, (width, height): (u32, u32)) {
     browser.set_window_rect(0, 0, width, height).await.unwrap();
