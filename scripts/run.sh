@@ -16,4 +16,6 @@ log "Paraphe on http://localhost:8080 (Ctrl-C to stop)"
 export PARAPHE_ADDR="${PARAPHE_ADDR:-127.0.0.1:8080}"
 # Emails and SMS (codes, links) go to .data/outbox/ and the app's /dev/outbox page.
 export PARAPHE_DEV_OUTBOX="${PARAPHE_DEV_OUTBOX:-true}"
+# GraphiQL and introspection for exploring the API on this development instance.
+export PARAPHE_GRAPHIQL="${PARAPHE_GRAPHIQL:-true}" PARAPHE_INTROSPECTION="${PARAPHE_INTROSPECTION:-true}"
 exec "$SERVER" serve

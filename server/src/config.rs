@@ -8,7 +8,9 @@
 //! | `PARAPHE_PUBLIC_URL` | `http://localhost:8080` | the address users reach; its scheme decides `Secure` cookies, its origin is accepted on WebSockets |
 //! | `PARAPHE_ALLOWED_ORIGINS` | empty | extra comma-separated origins accepted on WebSockets |
 //! | `PARAPHE_DIST_DIR` | `dist` | the built web app |
-//! | `PARAPHE_TRUST_PROXY` | `false` | take the client IP from `X-Forwarded-For` |
+//! | `PARAPHE_TRUST_PROXY` | `false` | take the client IP from `X-Forwarded-For` (its last address: the one the proxy in front of Paraphe saw) |
+//! | `PARAPHE_GRAPHIQL` | `false` | serve GraphiQL on `GET /graphql` (development; the schema is published as `schema.graphql`) |
+//! | `PARAPHE_INTROSPECTION` | `false` | answer GraphQL introspection queries (development tools) |
 //! | `PARAPHE_SESSION_HOURS` | `12` | session lifetime |
 //! | `PARAPHE_KEY_ENCRYPTION_KEY` | unset | base64 of 32 random bytes: the key that seals the CAs' private keys in the database (`paraphe-server keys new-kek` makes one) |
 //! | `PARAPHE_KEY_ENCRYPTION_KEY_FILE` | `.data/key-encryption.key` | where the key is read from when the variable above is unset; created on first start for development |
@@ -67,6 +69,10 @@ pub struct Config {
     pub sms_gateway_token: String,
     pub outbox_dir: PathBuf,
     pub dev_outbox: bool,
+    /// GraphiQL on `GET /graphql`.
+    pub graphiql: bool,
+    /// GraphQL introspection (`__schema`, `__type`).
+    pub introspection: bool,
     pub remind_every_days: i64,
     pub platform_name: String,
     pub platform_siren: String,
@@ -105,6 +111,8 @@ impl std::fmt::Debug for Config {
             .field("sms_gateway_url", &self.sms_gateway_url)
             .field("outbox_dir", &self.outbox_dir)
             .field("dev_outbox", &self.dev_outbox)
+            .field("graphiql", &self.graphiql)
+            .field("introspection", &self.introspection)
             .field("remind_every_days", &self.remind_every_days)
             .field("signer_key_pool", &self.signer_key_pool)
             .field("identity_provider_url", &self.identity_provider_url)
@@ -152,6 +160,8 @@ impl Config {
             sms_gateway_token: var("PARAPHE_SMS_GATEWAY_TOKEN").unwrap_or_default(),
             outbox_dir: var("PARAPHE_OUTBOX_DIR").unwrap_or_else(|| ".data/outbox".into()).into(),
             dev_outbox: matches!(var("PARAPHE_DEV_OUTBOX").as_deref(), Some("1" | "true" | "yes")),
+            graphiql: matches!(var("PARAPHE_GRAPHIQL").as_deref(), Some("1" | "true" | "yes")),
+            introspection: matches!(var("PARAPHE_INTROSPECTION").as_deref(), Some("1" | "true" | "yes")),
             remind_every_days: match var("PARAPHE_REMIND_EVERY_DAYS") {
                 Some(d) => d.parse().context("PARAPHE_REMIND_EVERY_DAYS must be a whole number")?,
                 None => 3,
@@ -216,6 +226,8 @@ impl Config {
             sms_gateway_token: String::new(),
             outbox_dir: std::env::temp_dir().join(format!("paraphe-outbox-{}", std::process::id())),
             dev_outbox: true,
+            graphiql: true,
+            introspection: true,
             remind_every_days: 3,
             platform_name: "Paraphe".into(),
             platform_siren: "000000000".into(),

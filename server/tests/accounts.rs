@@ -113,6 +113,17 @@ async fn login_from(server: &TestServer, address: &str, email: &str, password: &
     response["errors"][0]["extensions"]["code"].as_str().unwrap_or("OK").to_owned()
 }
 
+/// Behind the proxy, the client's address is the last one of `X-Forwarded-For` (the proxy
+/// appended it); the first ones are whatever the client sent, and used to be believed.
+#[sqlx::test(migrator = "paraphe_server::db::MIGRATOR")]
+async fn the_address_is_the_one_the_proxy_saw(db: PgPool) {
+    let a = firm(&db, "a", false).await;
+    let server = TestServer::start_with(db.clone(), paraphe_server::events::EventBus::in_process(), |config| config.trust_proxy = true).await;
+    assert_eq!(login_from(&server, "198.51.100.66, 203.0.113.9", &a.accountant_email, "devinette").await, "INVALID_CREDENTIALS");
+    let ip: Option<String> = sqlx::query_scalar("SELECT ip FROM login_failures").fetch_one(&db).await.unwrap();
+    assert_eq!(ip.as_deref(), Some("203.0.113.9"));
+}
+
 /// Thirty guesses at once used to be thirty evaluations (the count was read before any
 /// failure was written); a stranger's guesses from one address locked the owner out
 /// everywhere. Now guesses are counted as they come, per email and address, and per

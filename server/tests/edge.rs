@@ -136,6 +136,20 @@ async fn the_development_outbox_is_for_platform_administrators_only(db: PgPool) 
     assert!(deployed.checked().unwrap_err().to_string().contains("PARAPHE_DEV_OUTBOX"));
 }
 
+/// GraphiQL and introspection are development tools: off unless configured (they were
+/// always on).
+#[sqlx::test(migrator = "paraphe_server::db::MIGRATOR")]
+async fn graphiql_and_introspection_are_off_unless_asked_for(db: PgPool) {
+    let server = TestServer::start_with(db, paraphe_server::events::EventBus::in_process(), |config| {
+        config.graphiql = false;
+        config.introspection = false;
+    })
+    .await;
+    assert_eq!(reqwest::get(server.url("/graphql")).await.unwrap().status(), 404);
+    let answer = server.client().gql("{ __schema { types { name } } }", json!({})).await;
+    assert!(answer["data"]["__schema"].is_null(), "the schema is not revealed: {answer}");
+}
+
 #[sqlx::test(migrator = "paraphe_server::db::MIGRATOR")]
 async fn health_and_readiness_answer(db: PgPool) {
     let server = TestServer::start(db).await;

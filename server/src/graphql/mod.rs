@@ -48,8 +48,11 @@ fn builder() -> async_graphql::SchemaBuilder<Query, Mutation, Subscription> {
         .extension(safety_net::ErrorCodes)
 }
 
+/// The schema as the server runs it: introspection only where configured (development
+/// tools); the schema is published as `schema.graphql` for everyone else.
 pub fn schema(db: PgPool, bus: EventBus, config: Config, pki: Arc<Pki>, notifier: Notifier) -> ParapheSchema {
-    builder().data(db).data(bus).data(config).data(pki).data(notifier).finish()
+    let builder = if config.introspection { builder() } else { builder().disable_introspection() };
+    builder.data(db).data(bus).data(config).data(pki).data(notifier).finish()
 }
 
 /// The SDL clients generate their code from; committed as `schema.graphql`.

@@ -17,8 +17,12 @@ use crate::app::AppState;
 /// a cross-site form post without a CORS preflight, which we never grant.
 pub const CSRF_HEADER: &str = "x-paraphe-csrf";
 
-pub async fn graphiql() -> Html<String> {
-    Html(GraphiQLSource::build().endpoint("/graphql").subscription_endpoint("/graphql/ws").finish())
+/// GraphiQL, where the configuration asks for it (development); `NOT_FOUND` otherwise.
+pub async fn graphiql(State(state): State<AppState>) -> Response {
+    if !state.config.graphiql {
+        return edge_error(StatusCode::NOT_FOUND, ErrorCode::NotFound, "GraphiQL n'est pas servi par cette instance");
+    }
+    Html(GraphiQLSource::build().endpoint("/graphql").subscription_endpoint("/graphql/ws").finish()).into_response()
 }
 
 /// Only JSON, or multipart with the anti-CSRF header: a `text/plain` or form post, which

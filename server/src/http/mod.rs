@@ -13,6 +13,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 use paraphe_shared::ErrorCode;
+use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
@@ -43,7 +44,17 @@ pub fn routes(state: AppState) -> Router {
         .layer(SetResponseHeaderLayer::overriding(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
         .layer(SetResponseHeaderLayer::overriding(header::REFERRER_POLICY, HeaderValue::from_static("same-origin")))
         .layer(TraceLayer::new_for_http())
+        .layer(CatchPanicLayer::custom(panicked))
         .with_state(state)
+}
+
+/// A request whose handler panicked gets a 500 with the usual error shape (and an incident
+/// id in the log), instead of a dropped connection; the server and other requests go on.
+fn panicked(detail: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    let detail = detail.downcast_ref::<String>().map(String::as_str).or_else(|| detail.downcast_ref::<&str>().copied()).unwrap_or("?");
+    let incident = uuid::Uuid::new_v4();
+    tracing::error!(%incident, detail, "a request panicked");
+    edge_error(StatusCode::INTERNAL_SERVER_ERROR, ErrorCode::Internal, &format!("erreur interne (incident {incident})"))
 }
 
 /// A GraphQL-shaped error body for failures before GraphQL runs.
@@ -56,7 +67,9 @@ pub fn request_meta(state: &AppState, headers: &HeaderMap, peer: SocketAddr) -> 
     let forwarded = state
         .config
         .trust_proxy
-        .then(|| headers.get("x-forwarded-for")?.to_str().ok()?.split(',').next().map(|ip| ip.trim().to_owned()))
+        // The last address is the one our proxy appended; those before it are whatever the
+        // client chose to send.
+        .then(|| headers.get("x-forwarded-for")?.to_str().ok()?.rsplit(',').next().map(|ip| ip.trim().to_owned()))
         .flatten();
     RequestMeta {
         ip: Some(forwarded.unwrap_or_else(|| peer.ip().to_string())),
@@ -80,4 +93,18 @@ pub fn session_token(headers: &HeaderMap) -> Option<&str> {
         .iter()
         .filter_map(|value| value.to_str().ok())
         .find_map(sessions::token_from_cookie_header)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_panic_answers_500_with_a_code_and_no_detail() {
+        let response = panicked(Box::new(String::from("secret detail")));
+        assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        let body = axum::body::to_bytes(response.into_body(), 4096).await.unwrap();
+        let body = String::from_utf8(body.to_vec()).unwrap();
+        assert!(body.contains("\"INTERNAL\"") && !body.contains("secret"), "{body}");
+    }
 }
