@@ -676,7 +676,13 @@ async fn the_proof_file_holds_everything_and_its_seal_verifies(db: PgPool) {
 
     let url = server.url(&format!("/api/collections/{id}/proof.zip"));
     assert_eq!(reqwest::get(&url).await.unwrap().status(), 401, "the proof file needs a session");
-    let response = preparer.http.get(&url).header("cookie", preparer.cookie.clone().unwrap()).send().await.unwrap();
+    // A link on a foreign page rides on the cookie: the browser says so, and nothing is
+    // downloaded nor written to the trail.
+    let trail = |db: PgPool| async move { sqlx::query_scalar::<_, i64>("SELECT count(*) FROM audit_events WHERE kind = 'proof_downloaded'").fetch_one(&db).await.unwrap() };
+    let forged = preparer.http.get(&url).header("cookie", preparer.cookie.clone().unwrap()).header("sec-fetch-site", "cross-site").send().await.unwrap();
+    assert_eq!(forged.status(), 403);
+    assert_eq!(trail(db.clone()).await, 0);
+    let response = preparer.http.get(&url).header("cookie", preparer.cookie.clone().unwrap()).header("sec-fetch-site", "same-origin").send().await.unwrap();
     assert_eq!(response.status(), 200);
     let zip = response.bytes().await.unwrap().to_vec();
 

@@ -68,8 +68,18 @@ async fn preparer(state: &AppState, headers: &HeaderMap, collection_id: Uuid) ->
     Ok(viewer)
 }
 
+/// Whether a browser says the request comes from another site (`Sec-Fetch-Site`): a link on
+/// a foreign page carries the session cookie on a top-level GET, and this GET writes to the
+/// audit trail. A request without the header (a program, an old browser) is not judged.
+fn cross_site(headers: &HeaderMap) -> bool {
+    headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()).is_some_and(|site| !matches!(site, "same-origin" | "none"))
+}
+
 /// The proof file (ZIP) of a collection, audited as a download.
 async fn proof_file(State(state): State<AppState>, ConnectInfo(peer): ConnectInfo<std::net::SocketAddr>, headers: HeaderMap, Path(collection_id): Path<Uuid>) -> Response {
+    if cross_site(&headers) {
+        return edge_error(StatusCode::FORBIDDEN, ErrorCode::CsrfRejected, "téléchargement refusé : la demande vient d'un autre site");
+    }
     let viewer = match preparer(&state, &headers, collection_id).await {
         Ok(viewer) => viewer,
         Err(response) => return response,
