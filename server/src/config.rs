@@ -87,13 +87,27 @@ pub struct Config {
 }
 
 // Connection strings may carry passwords: never print them.
+/// A URL fit for the start-up log: the user, password and query, where credentials travel
+/// (`https://user:token@gateway/send?key=…`), are hidden.
+fn loggable_url(raw: &str) -> String {
+    let Ok(mut url) = reqwest::Url::parse(raw) else { return "<unparsable URL>".into() };
+    if !url.username().is_empty() || url.password().is_some() {
+        let _ = url.set_password(None);
+        let _ = url.set_username("redacted");
+    }
+    if url.query().is_some() {
+        url.set_query(Some("redacted"));
+    }
+    url.to_string()
+}
+
 impl std::fmt::Debug for Config {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Config")
             .field("database_url", &"<redacted>")
             .field("redis_url", &self.redis_url.as_ref().map(|_| "<redacted>"))
             .field("addr", &self.addr)
-            .field("public_url", &self.public_url)
+            .field("public_url", &loggable_url(&self.public_url))
             .field("allowed_origins", &self.allowed_origins)
             .field("dist_dir", &self.dist_dir)
             .field("trust_proxy", &self.trust_proxy)
@@ -102,20 +116,20 @@ impl std::fmt::Debug for Config {
             .field("key_encryption_key", &self.key_encryption_key)
             .field("smtp_url", &self.smtp_url.as_ref().map(|_| "<redacted>"))
             .field("smtp_ca_file", &self.smtp_ca_file)
-            .field("tsa_url", &self.tsa_url)
+            .field("tsa_url", &self.tsa_url.as_deref().map(loggable_url))
             .field("tsa_ca_file", &self.tsa_ca_file)
             .field("pkcs11_module", &self.pkcs11_module)
             .field("pkcs11_token", &self.pkcs11_token)
             .field("pkcs11_pin", &"<redacted>")
             .field("mail_from", &self.mail_from)
-            .field("sms_gateway_url", &self.sms_gateway_url)
+            .field("sms_gateway_url", &self.sms_gateway_url.as_deref().map(loggable_url))
             .field("outbox_dir", &self.outbox_dir)
             .field("dev_outbox", &self.dev_outbox)
             .field("graphiql", &self.graphiql)
             .field("introspection", &self.introspection)
             .field("remind_every_days", &self.remind_every_days)
             .field("signer_key_pool", &self.signer_key_pool)
-            .field("identity_provider_url", &self.identity_provider_url)
+            .field("identity_provider_url", &self.identity_provider_url.as_deref().map(loggable_url))
             .field("identity_webhook_secret", &"<redacted>")
             .finish()
     }
@@ -190,6 +204,15 @@ impl Config {
     pub fn checked(self) -> anyhow::Result<Self> {
         if self.identity_provider_url.is_some() && self.identity_webhook_secret.len() < 16 {
             anyhow::bail!("PARAPHE_IDENTITY_WEBHOOK_SECRET must hold at least 16 characters when PARAPHE_IDENTITY_PROVIDER_URL is set");
+        }
+        if let Some(url) = &self.identity_provider_url {
+            // Identity documents travel in that request: in clear only to this machine.
+            let parsed = reqwest::Url::parse(url).context("PARAPHE_IDENTITY_PROVIDER_URL is not a URL")?;
+            let host = parsed.host_str().unwrap_or_default().trim_start_matches('[').trim_end_matches(']');
+            let loopback = host == "localhost" || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback());
+            if parsed.scheme() != "https" && !(parsed.scheme() == "http" && loopback) {
+                anyhow::bail!("PARAPHE_IDENTITY_PROVIDER_URL must be https (identity documents are sent there); http only to this machine");
+            }
         }
         if self.dev_outbox && self.public_url.to_ascii_lowercase().starts_with("https://") {
             anyhow::bail!("PARAPHE_DEV_OUTBOX shows every link and code sent: it is for development, and refused when PARAPHE_PUBLIC_URL is https");
@@ -327,5 +350,41 @@ fn kek_from_file(path: &PathBuf) -> anyhow::Result<KeyEncryptionKey> {
             Ok(kek)
         }
         Err(e) => Err(e).with_context(|| format!("cannot read {}", path.display())),
+    }
+}
+
+#[cfg(test)]
+mod logging_tests {
+    use super::*;
+
+    #[test]
+    fn credentials_in_configured_urls_stay_out_of_the_start_up_log() {
+        let mut config = Config::for_tests("postgres://paraphe:db-secret@db/paraphe".into());
+        config.tsa_url = Some("https://tsa-user:tsa-secret@tsa.example/stamp".into());
+        config.sms_gateway_url = Some("https://sms.example/send?api_key=sms-secret".into());
+        config.identity_provider_url = Some("https://idp.example/check".into());
+        let logged = format!("{config:?}");
+        for secret in ["db-secret", "tsa-user", "tsa-secret", "sms-secret"] {
+            assert!(!logged.contains(secret), "{secret} in {logged}");
+        }
+        assert!(logged.contains("https://idp.example/check"), "what is not secret stays readable: {logged}");
+        assert!(logged.contains("tsa.example/stamp"), "{logged}");
+    }
+
+    #[test]
+    fn identity_documents_go_to_a_provider_over_https_only() {
+        let with = |url: &str| {
+            let mut config = Config::for_tests(String::new());
+            config.identity_provider_url = Some(url.into());
+            config.identity_webhook_secret = "a secret long enough".into();
+            config.checked().map(|_| ()).map_err(|e| e.to_string())
+        };
+        assert!(with("https://verification.example/check").is_ok());
+        assert!(with("http://127.0.0.1:9000/check").is_ok(), "this machine, as in the tests");
+        assert!(with("http://localhost:9000/check").is_ok());
+        assert!(with("http://verification.example/check").is_err());
+        assert!(with("http://10.0.0.5/check").is_err());
+        assert!(with("ftp://verification.example/").is_err());
+        assert!(with("not a url").is_err());
     }
 }

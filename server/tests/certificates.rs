@@ -12,6 +12,7 @@ use common::identity_documents::{card_mrz, front, render};
 use common::{error_code_of, firm, user, Client, SmtpSink, TestServer, PASSWORD};
 use der::Decode;
 use serde_json::{json, Value};
+use sha2::Digest as _;
 use sqlx::PgPool;
 use uuid::Uuid;
 
@@ -356,6 +357,17 @@ async fn a_qualified_certificate_is_paid_by_the_cabinet_opened_by_email_code_and
     // Level 3 is open to her now.
     let collection = claire.data(CREATE, json!({ "c": firm.cabinet })).await["createCollection"]["id"].as_str().unwrap().to_owned();
     assert_eq!(claire.data(ADD_SIGNER, json!({ "id": collection, "s": { "me": true, "level": 3 } })).await["addSigner"]["level"], 3);
+
+    // Another cabinet cannot learn whether she holds one: level 3 is for a cabinet's own
+    // members, and an outsider at level 3 is refused alike, holder or not.
+    // `firm_other`'s accountant.
+    let mut stranger = server.login("ec-autre@cabinet-autre.fr", PASSWORD).await;
+    let theirs = stranger.data(CREATE, json!({ "c": other })).await["createCollection"]["id"].as_str().unwrap().to_owned();
+    let asked = |email: &str| json!({ "id": theirs, "s": { "firstName": "Claire", "lastName": "Expertqcp", "email": email, "mobile": "+33611111111", "level": 3 } });
+    let holder = stranger.gql(ADD_SIGNER, asked(&firm.accountant_email)).await;
+    let nobody = stranger.gql(ADD_SIGNER, asked("personne@ailleurs.fr")).await;
+    assert_eq!(common::error_code_of(&holder), "CERTIFICATE_REQUIRED", "{holder}");
+    assert_eq!(holder["errors"][0]["message"], nobody["errors"][0]["message"], "the same answer for a holder and for anyone");
 }
 
 async fn firm_other(db: &PgPool) -> Uuid {
@@ -390,11 +402,11 @@ async fn enrol_through_the_wizard(server: &TestServer, client: &mut Client, firs
 const SESSION: &str = "query($t: String!) { signingSession(token: $t) { certificateRequired signerStatus status } }";
 const BEGIN: &str = "mutation($t: String!) { beginCertificateCreation(token: $t) }";
 
-async fn outside_signer_collection(server: &TestServer, smtp: &SmtpSink, preparer: &mut Client, cabinet: Uuid, email: &str) -> String {
+async fn outside_signer_collection(server: &TestServer, smtp: &SmtpSink, preparer: &mut Client, cabinet: Uuid, email: &str, mobile: &str) -> String {
     let id = preparer.data(CREATE, json!({ "c": cabinet })).await["createCollection"]["id"].as_str().unwrap().to_owned();
     preparer.upload(ADD_DOCUMENT, json!({ "id": id, "file": null }), "statuts.pdf", sample_pdf()).await;
     let before = smtp.messages().iter().filter(|m| m.to == email).count();
-    let nina = json!({ "firstName": "Nina", "lastName": "Roux", "email": email, "mobile": "+33677777777", "level": 2 });
+    let nina = json!({ "firstName": "Nina", "lastName": "Roux", "email": email, "mobile": mobile, "level": 2 });
     assert_eq!(preparer.data(ADD_SIGNER, json!({ "id": id, "s": nina })).await["addSigner"]["level"], 2, "level 2 for someone without a certificate yet");
     preparer.data(LAUNCH, json!({ "id": id })).await;
     for _ in 0..200 {
@@ -421,7 +433,7 @@ async fn an_outside_signer_asked_for_level_2_creates_a_certificate_from_the_link
     let mut preparer = server.login(&firm.accountant_email, PASSWORD).await;
 
     // The invitation says a certificate comes first; the link leads to its creation.
-    let invitation = outside_signer_collection(&server, &smtp, &mut preparer, firm.cabinet, "nina@client.fr").await;
+    let invitation = outside_signer_collection(&server, &smtp, &mut preparer, firm.cabinet, "nina@client.fr", "+33677777777").await;
     assert!(invitation.contains("certificat électronique à votre nom"), "{invitation}");
     let token = token_in(&invitation);
     let mut nina = server.client();
@@ -456,15 +468,35 @@ async fn an_outside_signer_asked_for_level_2_creates_a_certificate_from_the_link
     // Another cabinet asks her later: the certificate is reused, nothing to create.
     let other = firm_with_credit(&db, "ext2").await;
     let mut other_preparer = server.login(&other.accountant_email, PASSWORD).await;
-    let invitation = outside_signer_collection(&server, &smtp, &mut other_preparer, other.cabinet, "nina@client.fr").await;
+    // It typed another mobile: the code that unlocks her certificate still goes to the one
+    // she enrolled (sole control), never to whoever the preparer named.
+    let invitation = outside_signer_collection(&server, &smtp, &mut other_preparer, other.cabinet, "nina@client.fr", "+33688888888").await;
     assert!(!invitation.contains("certificat électronique à votre nom"));
     let token = token_in(&invitation);
     let mut link = server.client();
     assert_eq!(link.data(SESSION, json!({ "t": token })).await["signingSession"]["certificateRequired"], false);
     assert_eq!(link.error_code(BEGIN, json!({ "t": token })).await, "INVALID_STATE");
+    link.data(ACCEPT, json!({ "t": token })).await;
+    let sent = link.data(REQUEST_CODE, json!({ "t": token })).await;
+    assert!(sent.to_string().contains("+336•••••77"), "the hint shows the enrolled mobile: {sent}");
+    let (typed,): (i64,) = sqlx::query_as("SELECT count(*) FROM outbox WHERE channel = 'sms' AND recipient = '+33688888888'").fetch_one(&db).await.unwrap();
+    assert_eq!(typed, 0, "no code to the mobile the preparer typed");
+    let code = sms_code(&db, "+33677777777").await;
+    // What the database keeps is a keyed MAC: the code cannot be found again by trying the
+    // million codes against a plain hash.
+    let (signer_id, stored): (Uuid, Vec<u8>) = sqlx::query_as(
+        "SELECT c.signer_id, c.code_hash FROM signing_codes c WHERE c.closed_at IS NULL ORDER BY c.sent_at DESC LIMIT 1",
+    )
+    .fetch_one(&db)
+    .await
+    .unwrap();
+    let plain: Vec<u8> = sha2::Sha256::new().chain_update(signer_id.as_bytes()).chain_update(code.as_bytes()).finalize().to_vec();
+    assert_ne!(stored, plain);
+    let signed = link.data(SIGN, json!({ "t": token, "c": code })).await;
+    assert_eq!(signed["sign"]["status"], "COMPLETED");
 
     // A link never opens an account that logs in with a password.
-    let invitation = outside_signer_collection(&server, &smtp, &mut preparer, firm.cabinet, &other.collaborator_email).await;
+    let invitation = outside_signer_collection(&server, &smtp, &mut preparer, firm.cabinet, &other.collaborator_email, "+33677777777").await;
     assert_eq!(server.client().error_code(BEGIN, json!({ "t": token_in(&invitation) })).await, "INVALID_STATE");
 }
 

@@ -375,11 +375,15 @@ async fn bad_uploads_are_refused_with_their_code_and_nothing_is_stored(db: PgPoo
     let encrypted = std::fs::read(corpus.join("refuse/libreoffice-writer-password.pdf")).unwrap();
     let mut oversized = sample_pdf();
     oversized.resize(10 * 1024 * 1024 + 10, b' ');
-    let cases: [(&str, Vec<u8>, &str); 4] = [
+    let cases: [(&str, Vec<u8>, &str); 6] = [
         ("image.pdf", b"\x89PNG\r\n\x1a\n not a pdf".to_vec(), "PDF_INVALID"),
         ("broken.pdf", b"%PDF-1.7\n1 0 obj << >> endobj\ntrailer << /Root 9 0 R >>\n%%EOF".to_vec(), "PDF_INVALID"),
         ("secret.pdf", encrypted, "PDF_ENCRYPTED"),
         ("huge.pdf", oversized, "PDF_TOO_LARGE"),
+        // 200 KB that used to overflow the parser's stack and take the server down.
+        ("deep.pdf", common::hostile_pdf::deeply_nested(100_000), "PDF_INVALID"),
+        // 64 KB whose page sits in a stream that decodes to 64 MB.
+        ("bomb.pdf", common::hostile_pdf::page_in_object_stream(64 << 20), "PDF_INVALID"),
     ];
     for (name, content, code) in cases {
         let response = preparer.upload(ADD_DOCUMENT, json!({ "id": id, "file": null }), name, content).await;
@@ -387,6 +391,14 @@ async fn bad_uploads_are_refused_with_their_code_and_nothing_is_stored(db: PgPoo
     }
     let (count,): (i64,) = sqlx::query_as("SELECT count(*) FROM collection_documents").fetch_one(&db).await.unwrap();
     assert_eq!(count, 0);
+    // The server is still up, and the same shapes at a harmless size are accepted.
+    for (name, content) in [
+        ("shallow.pdf", common::hostile_pdf::deeply_nested(20)),
+        ("packed.pdf", common::hostile_pdf::page_in_object_stream(1024)),
+    ] {
+        let response = preparer.upload(ADD_DOCUMENT, json!({ "id": id, "file": null }), name, content).await;
+        assert_eq!(response["data"]["addDocument"]["pages"], 1, "{name}: {response}");
+    }
 }
 
 #[sqlx::test(migrator = "paraphe_server::db::MIGRATOR")]

@@ -333,6 +333,18 @@ async fn an_external_provider_gets_signed_requests_and_only_its_signed_callback_
         request.body(body).send()
     };
     assert_eq!(callback("approved", None).await.unwrap().status(), 403);
+    // A callback signed with the secret, but ten minutes ago: a replay.
+    let body = serde_json::to_vec(&json!({ "verificationId": id, "decision": "approved" })).unwrap();
+    let stale = paraphe_server::identity::provider::signature_at(SECRET, chrono::Utc::now().timestamp() - 600, &body);
+    let replayed = reqwest::Client::new()
+        .post(server.url("/api/identity/provider/callback"))
+        .header("content-type", "application/json")
+        .header("x-paraphe-signature", stale)
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(replayed.status(), 403);
     assert_eq!(callback("approved", Some("another secret entirely")).await.unwrap().status(), 403);
     let verification = alice.data("query($id: UUID!) { identityVerification(id: $id) { status } }", json!({ "id": id })).await;
     assert_eq!(verification["identityVerification"]["status"], "IN_REVIEW", "unsigned callbacks change nothing");

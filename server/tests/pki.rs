@@ -82,6 +82,7 @@ async fn ask_ocsp(server: &TestServer, scratch: &Scratch, leaf: &Path, level: Le
         server.url("/pki/ocsp"),
         "-CAfile".into(),
         arg(&root),
+        "-resp_text".into(),
     ])
     .await;
     text(&output)
@@ -97,6 +98,10 @@ async fn openssl_ocsp_sees_a_certificate_good_then_revoked(db: PgPool) {
     let answer = ask_ocsp(&server, &scratch, &leaf, Level::Lcp).await;
     assert!(answer.contains("Response verify OK"), "{answer}");
     assert!(answer.contains(": good"), "{answer}");
+    // Signed by the CA's delegated responder, whose certificate comes with the answer.
+    assert!(answer.contains("CN = Paraphe LCP OCSP Responder"), "{answer}");
+    assert!(answer.contains("OCSP Signing"), "{answer}");
+    assert!(answer.contains("OCSP No Check"), "{answer}");
 
     server.pki.revoke(&certificate, RevocationReason::KeyCompromise).await.unwrap();
     let answer = ask_ocsp(&server, &scratch, &leaf, Level::Lcp).await;

@@ -15,6 +15,9 @@ use paraphe_server::signing::{self, PadesLevel, PdfError, SignatureRequest, Sign
 use paraphe_server::keys::MemoryKey;
 use x509_cert::Certificate;
 
+#[path = "common/hostile_pdf.rs"]
+mod hostile_pdf;
+
 struct Signer {
     key: MemoryKey,
     chain: Vec<Certificate>,
@@ -50,7 +53,7 @@ fn fixture() -> &'static Fixture {
         let registry = Registry::in_memory_for(&ca);
         let pki = Arc::new(Pki::new(ca, registry));
         let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
-        let people = [("Claire", "Martin", Level::Lcp), ("Élodie", "Dupré", Level::Qcp)];
+        let people = [("Claire", "Martin", Level::Lcp), ("Élodie", "Dupré", Level::Qcp), ("Hugo", "Bernard", Level::Lcp)];
         let signers = people
             .iter()
             .map(|(first, last, level)| {
@@ -756,4 +759,81 @@ fn qpdf_rewrites_with_object_streams_or_linearized_sign_and_validate() {
         }
     }
     assert!(problems.is_empty(), "{problems:#?}");
+}
+
+/// Each entry point that reads an uploaded or presented PDF (inspection at upload, the lazy
+/// reader behind signing, the validator) answers a hostile file with an error, not with a
+/// crashed process or gigabytes of memory; the same shapes at a harmless size still work.
+#[test]
+fn hostile_pdfs_are_refused_by_every_reader_and_harmless_ones_of_the_same_shape_sign() {
+    let fixture = fixture();
+    let signer = &fixture.signers[0];
+    for (name, hostile, harmless) in [
+        ("arrays nested 100 000 deep", hostile_pdf::deeply_nested(100_000), hostile_pdf::deeply_nested(20)),
+        ("a page in a stream decoding to 64 MB", hostile_pdf::page_in_object_stream(64 << 20), hostile_pdf::page_in_object_stream(1024)),
+    ] {
+        assert_eq!(signing::inspect(&hostile).map_err(|e| e.code()), Err("PDF_INVALID"), "{name}: inspect");
+        assert_eq!(sign_as(&hostile, signer).map_err(|e| e.code()).err(), Some("PDF_INVALID"), "{name}: sign");
+        assert!(signing::validate(&hostile, &[]).map_or(true, |report| report.signatures.is_empty()), "{name}: validate");
+
+        assert_eq!(signing::inspect(&harmless).map(|info| info.pages).ok(), Some(1), "{name}, harmless: inspect");
+        let signed = sign_as(&harmless, signer).unwrap_or_else(|e| panic!("{name}, harmless: {e}"));
+        let report = signing::validate(&signed, &roots(fixture)).expect("validate");
+        assert!(report.all_valid(), "{name}, harmless: {report:?}");
+    }
+}
+
+/// The fuzz targets' seeds and every input that once crashed one (`fuzz/regressions/`,
+/// see scripts/fuzz.sh), replayed through the same entry points on every test run.
+#[test]
+fn fuzz_seeds_and_regressions_replay_without_a_panic() {
+    let fuzz = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fuzz");
+    let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 30).unwrap();
+    let hierarchy = &fixture().pki.hierarchy;
+    let mut replayed = 0;
+    for kind in ["seeds", "regressions"] {
+        for target in ["lazy_reader", "inspect", "validate", "cms", "mrz", "intake"] {
+            let Ok(files) = std::fs::read_dir(fuzz.join(kind).join(target)) else { continue };
+            for file in files {
+                let data = std::fs::read(file.unwrap().path()).unwrap();
+                match target {
+                    "lazy_reader" => {
+                        if let Some((&page, pdf)) = data.split_first() {
+                            signing::fuzzing::lazy_read(pdf, u32::from(page % 8));
+                        }
+                    }
+                    "inspect" => assert!(signing::inspect(&data).map_or(true, |info| info.pages >= 1)),
+                    "validate" => assert!(signing::validate(&data, &[]).map_or(true, |report| !report.all_valid())),
+                    "cms" => {
+                        assert!(!signing::fuzzing::check_cms(&data));
+                        let _ = pki::ocsp::parse(hierarchy, &data);
+                        assert!(!pki::tsa::respond(hierarchy, &data).is_empty());
+                    }
+                    "mrz" => {
+                        let _ = paraphe_server::identity::mrz::parse(&String::from_utf8_lossy(&data), today);
+                    }
+                    _ => {
+                        paraphe_server::identity::sniff(&data);
+                    }
+                }
+                replayed += 1;
+            }
+        }
+    }
+    assert!(replayed >= 10, "the seed corpus was not found ({replayed} files)");
+}
+
+/// A collection's usual shape: several people, their certificates from the same CA. Every
+/// validator trusts every signature — pdfsig (poppler 22.12, as in Debian 12's Evince and
+/// Okular) too, which showed "Unknown issue with Certificate" for each signature after the
+/// first while OCSP answers were signed with the CA's own key.
+#[test]
+fn three_signatures_two_from_the_same_ca_are_all_trusted_by_every_validator() {
+    let fixture = fixture();
+    let mut pdf = one_page_pdf(None);
+    for signer in [&fixture.signers[0], &fixture.signers[2], &fixture.signers[1]] {
+        pdf = sign_as(&pdf, signer).unwrap_or_else(|e| panic!("{}: {e}", signer.name));
+    }
+    let problems = check_all_validators(&fixture.trust, &pdf, "three-signers", 3);
+    assert!(problems.is_empty(), "{problems:?}");
 }

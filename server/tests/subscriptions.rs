@@ -241,3 +241,42 @@ async fn an_oversized_socket_message_is_refused(db: PgPool) {
     .expect("the socket must end");
     assert!(matches!(ended, None | Some(1009)), "{ended:?}");
 }
+
+/// An operator follows a verification; withdrawn from the role, he hears nothing more of it
+/// (the holder goes on uploading).
+#[sqlx::test(migrator = "paraphe_server::db::MIGRATOR")]
+async fn an_operator_who_loses_the_role_stops_hearing_a_verification(db: PgPool) {
+    let server = TestServer::start(db.clone()).await;
+    common::user(&db, "alice@example.fr", "Alice", "Martin").await;
+    let operator_id = common::user(&db, "olga@paraphe.fr", "Olga", "Operatrice").await;
+    sqlx::query("UPDATE users SET is_operator = true WHERE id = $1").bind(operator_id).execute(&db).await.unwrap();
+    let mut alice = server.login("alice@example.fr", PASSWORD).await;
+    let operator = server.login("olga@paraphe.fr", PASSWORD).await;
+    let started = alice
+        .data(
+            "mutation($i: StartIdentityVerificationInput!) { startIdentityVerification(input: $i) { id } }",
+            json!({ "i": { "documentType": "IDENTITY_CARD", "firstName": "Alice", "lastName": "Martin", "birthDate": "1990-05-15" } }),
+        )
+        .await;
+    let id = started["startIdentityVerification"]["id"].as_str().unwrap().to_owned();
+    let upload = |side: &'static str| {
+        json!({ "id": id, "side": side, "file": null })
+    };
+    const UPLOAD: &str = "mutation($id: UUID!, $side: ImageSide!, $file: Upload!) { uploadIdentityImage(verificationId: $id, side: $side, file: $file) { id } }";
+
+    let mut socket = connect(&server, operator.cookie.as_deref(), None).await.unwrap();
+    socket.send(Message::text(json!({ "type": "connection_init" }).to_string())).await.unwrap();
+    assert_eq!(next_json(&mut socket).await["type"], "connection_ack");
+    let subscribe = json!({ "id": "1", "type": "subscribe", "payload": {
+        "query": "subscription($v: UUID!) { identityVerificationEvents(verificationId: $v) { kind } }",
+        "variables": { "v": id } } });
+    socket.send(Message::text(subscribe.to_string())).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+
+    alice.upload(UPLOAD, upload("FRONT"), "recto.jpg", common::identity_documents::front()).await;
+    assert_eq!(next_json(&mut socket).await["payload"]["data"]["identityVerificationEvents"]["kind"], "IMAGE_RECEIVED");
+
+    sqlx::query("UPDATE users SET is_operator = false WHERE id = $1").bind(operator_id).execute(&db).await.unwrap();
+    alice.upload(UPLOAD, upload("BACK"), "verso.jpg", common::identity_documents::alice_back()).await;
+    assert_eq!(next_json(&mut socket).await["type"], "complete", "no event for a former operator");
+}

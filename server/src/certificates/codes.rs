@@ -1,14 +1,15 @@
 //! One-time codes sent to a user to consent to one operation (signing the subscription
 //! agreement, opening and signing a QCP request). Six digits, only a hash kept, five wrong entries
-//! kill a code, at most three codes per quarter of an hour.
+//! kill a code, at most three codes per quarter of an hour. A code is stored as a MAC keyed
+//! from the key-encryption key (`KeyEncryptionKey::code_tag`), never in clear.
 
 use chrono::{DateTime, Duration, Utc};
 use rand::Rng;
-use sha2::{Digest, Sha256};
 use sqlx::PgConnection;
 use uuid::Uuid;
 
 use super::{CertificateError, Result};
+use crate::keys::KeyEncryptionKey;
 
 pub const MAX_FAILED_ATTEMPTS: i32 = 5;
 const MAX_CODES_PER_WINDOW: i64 = 3;
@@ -41,17 +42,13 @@ impl Purpose {
     }
 }
 
-fn code_hash(user_id: Uuid, purpose: Purpose, code: &str) -> Vec<u8> {
-    let mut hasher = Sha256::new();
-    hasher.update(user_id.as_bytes());
-    hasher.update(purpose.as_str().as_bytes());
-    hasher.update(code.as_bytes());
-    hasher.finalize().to_vec()
+fn code_hash(kek: &KeyEncryptionKey, user_id: Uuid, purpose: Purpose, code: &str) -> Vec<u8> {
+    kek.code_tag(&[user_id.as_bytes(), purpose.as_str().as_bytes(), code.as_bytes()])
 }
 
 /// Makes a new code (replacing any live one) and returns it with its expiry; the caller
 /// sends it in the same transaction.
-pub async fn issue(conn: &mut PgConnection, user_id: Uuid, purpose: Purpose) -> Result<(String, DateTime<Utc>)> {
+pub async fn issue(conn: &mut PgConnection, kek: &KeyEncryptionKey, user_id: Uuid, purpose: Purpose) -> Result<(String, DateTime<Utc>)> {
     let (recent,): (i64,) = sqlx::query_as("SELECT count(*) FROM user_codes WHERE user_id = $1 AND purpose = $2 AND sent_at > now() - make_interval(mins => $3)")
         .bind(user_id)
         .bind(purpose.as_str())
@@ -71,7 +68,7 @@ pub async fn issue(conn: &mut PgConnection, user_id: Uuid, purpose: Purpose) -> 
     sqlx::query("INSERT INTO user_codes (user_id, purpose, code_hash, expires_at) VALUES ($1, $2, $3, $4)")
         .bind(user_id)
         .bind(purpose.as_str())
-        .bind(code_hash(user_id, purpose, &code))
+        .bind(code_hash(kek, user_id, purpose, &code))
         .bind(expires_at)
         .execute(&mut *conn)
         .await?;
@@ -81,7 +78,7 @@ pub async fn issue(conn: &mut PgConnection, user_id: Uuid, purpose: Purpose) -> 
 /// Checks `code` against the live one. The outer `Result` is a database failure; the
 /// inner one the refusal, already recorded in `conn`'s transaction, which the caller
 /// commits before answering it.
-pub async fn check(conn: &mut PgConnection, user_id: Uuid, purpose: Purpose, code: &str) -> Result<Result<()>> {
+pub async fn check(conn: &mut PgConnection, kek: &KeyEncryptionKey, user_id: Uuid, purpose: Purpose, code: &str) -> Result<Result<()>> {
     let live: Option<(Uuid, Vec<u8>, DateTime<Utc>, i32)> = sqlx::query_as(
         "SELECT id, code_hash, expires_at, failed_attempts FROM user_codes
          WHERE user_id = $1 AND purpose = $2 AND closed_at IS NULL ORDER BY sent_at DESC LIMIT 1 FOR UPDATE",
@@ -95,7 +92,7 @@ pub async fn check(conn: &mut PgConnection, user_id: Uuid, purpose: Purpose, cod
         sqlx::query("UPDATE user_codes SET closed_at = now() WHERE id = $1").bind(id).execute(&mut *conn).await?;
         return Ok(Err(CertificateError::OtpExpired));
     }
-    if code_hash(user_id, purpose, code.trim()) == hash {
+    if code_hash(kek, user_id, purpose, code.trim()) == hash {
         sqlx::query("UPDATE user_codes SET closed_at = now() WHERE id = $1").bind(id).execute(&mut *conn).await?;
         return Ok(Ok(()));
     }

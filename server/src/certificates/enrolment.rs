@@ -11,6 +11,7 @@ use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
 use super::codes::{self, Purpose};
+use crate::keys::KeyEncryptionKey;
 use super::{agreement, emails, CertificateError, CertificateRow, Result};
 use crate::config::Config;
 use crate::graphql::context::RequestMeta;
@@ -190,12 +191,12 @@ async fn ensure_step(conn: &mut PgConnection, user_id: Uuid, row: &EnrolmentRow,
 }
 
 /// "J'ai lu et j'accepte": sends the SMS code that signs the agreement (30 minutes).
-pub async fn accept_agreement(db: &PgPool, user_id: Uuid, meta: &RequestMeta) -> Result<CodeSent> {
+pub async fn accept_agreement(db: &PgPool, kek: &KeyEncryptionKey, user_id: Uuid, meta: &RequestMeta) -> Result<CodeSent> {
     let mut tx = db.begin().await?;
     let row = lock(&mut tx, user_id).await?;
     ensure_step(&mut tx, user_id, &row, EnrolmentStep::Agreement).await?;
     let holder = holder(&mut tx, user_id).await?;
-    let (code, expires_at) = codes::issue(&mut tx, user_id, Purpose::Agreement).await?;
+    let (code, expires_at) = codes::issue(&mut tx, kek, user_id, Purpose::Agreement).await?;
     notifications::enqueue_sms(&mut tx, &holder.mobile, &emails::agreement_code_sms(holder.language, &code)).await?;
     sqlx::query("UPDATE enrolments SET agreement_accepted_at = now(), updated_at = now() WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
     let mobile_hint = crate::collections::signer::mobile_hint(&holder.mobile);
@@ -211,7 +212,7 @@ pub async fn sign_agreement(db: &PgPool, pki: &Pki, config: &Config, user_id: Uu
     let mut tx = db.begin().await?;
     let row = lock(&mut tx, user_id).await?;
     ensure_step(&mut tx, user_id, &row, EnrolmentStep::Agreement).await?;
-    if let Err(refusal) = codes::check(&mut tx, user_id, Purpose::Agreement, code).await? {
+    if let Err(refusal) = codes::check(&mut tx, &config.key_encryption_key, user_id, Purpose::Agreement, code).await? {
         super::log(&mut tx, user_id, "agreement_code_failed", meta, json!({ "reason": refusal.to_string() })).await?;
         tx.commit().await?;
         return Err(refusal);

@@ -233,7 +233,7 @@ impl CertificatesMutation {
     /// "J'ai lu et j'accepte": sends the SMS code that signs the agreement (30 minutes).
     async fn accept_agreement(&self, ctx: &Context<'_>) -> ApiResult<CodeSent> {
         let viewer = ctx.viewer()?;
-        let sent = enrolment::accept_agreement(ctx.db(), viewer.user_id, &ctx.meta()).await?;
+        let sent = enrolment::accept_agreement(ctx.db(), &ctx.config().key_encryption_key, viewer.user_id, &ctx.meta()).await?;
         ctx.wake_outbox();
         Ok(CodeSent { expires_at: sent.expires_at, mobile_hint: sent.mobile_hint })
     }
@@ -252,7 +252,7 @@ impl CertificatesMutation {
     /// `INSUFFICIENT_CREDIT` before anything else); a code valid 3 minutes goes by email.
     async fn start_qcp_subscription(&self, ctx: &Context<'_>, cabinet_id: Uuid) -> ApiResult<QcpSubscription> {
         let viewer = ctx.viewer()?;
-        let request = super::qcp::start(ctx.db(), viewer.user_id, cabinet_id, &ctx.meta()).await?;
+        let request = super::qcp::start(ctx.db(), &ctx.config().key_encryption_key, viewer.user_id, cabinet_id, &ctx.meta()).await?;
         ctx.wake_outbox();
         Ok(QcpSubscription(request))
     }
@@ -260,7 +260,7 @@ impl CertificatesMutation {
     /// "Renvoyer le code" (email).
     async fn resend_qcp_access_code(&self, ctx: &Context<'_>, id: Uuid) -> ApiResult<DateTime<Utc>> {
         let viewer = ctx.viewer()?;
-        let expires_at = super::qcp::resend_access_code(ctx.db(), viewer.user_id, id).await?;
+        let expires_at = super::qcp::resend_access_code(ctx.db(), &ctx.config().key_encryption_key, viewer.user_id, id).await?;
         ctx.wake_outbox();
         Ok(expires_at)
     }
@@ -268,7 +268,7 @@ impl CertificatesMutation {
     /// The email code opens the subscription.
     async fn open_qcp_subscription(&self, ctx: &Context<'_>, id: Uuid, code: String) -> ApiResult<QcpSubscription> {
         let viewer = ctx.viewer()?;
-        Ok(QcpSubscription(super::qcp::grant_access(ctx.db(), viewer.user_id, id, &code, &ctx.meta()).await?))
+        Ok(QcpSubscription(super::qcp::grant_access(ctx.db(), &ctx.config().key_encryption_key, viewer.user_id, id, &code, &ctx.meta()).await?))
     }
 
     /// Name and mobile as on the LCP certificate, and both consents.
@@ -287,7 +287,7 @@ impl CertificatesMutation {
     /// "J'ai lu et j'accepte le document": an SMS code valid 3 minutes.
     async fn request_qcp_signing_code(&self, ctx: &Context<'_>, id: Uuid) -> ApiResult<CodeSent> {
         let viewer = ctx.viewer()?;
-        let sent = super::qcp::request_signing_code(ctx.db(), viewer.user_id, id, &ctx.meta()).await?;
+        let sent = super::qcp::request_signing_code(ctx.db(), &ctx.config().key_encryption_key, viewer.user_id, id, &ctx.meta()).await?;
         ctx.wake_outbox();
         Ok(CodeSent { expires_at: sent.expires_at, mobile_hint: sent.mobile_hint })
     }

@@ -24,6 +24,7 @@ use crate::config::Config;
 use crate::graphql::context::RequestMeta;
 use crate::identity::verification::{self, VerificationRow};
 use crate::identity::VerificationStatus;
+use crate::keys::KeyEncryptionKey;
 use crate::notifications;
 use crate::pki::{Level, Pki};
 use crate::signing::{self, PadesLevel, SignatureRequest};
@@ -143,9 +144,9 @@ async fn holder(conn: &mut PgConnection, user_id: Uuid) -> Result<Holder> {
     Ok(Holder { first_name, last_name, email, mobile, language: crate::accounts::parse_language(language.as_deref()) })
 }
 
-async fn send_access_code(conn: &mut PgConnection, row: &QcpRow) -> Result<DateTime<Utc>> {
+async fn send_access_code(conn: &mut PgConnection, kek: &KeyEncryptionKey, row: &QcpRow) -> Result<DateTime<Utc>> {
     let holder = holder(conn, row.user_id).await?;
-    let (code, expires_at) = codes::issue(conn, row.user_id, Purpose::QcpAccess).await?;
+    let (code, expires_at) = codes::issue(conn, kek, row.user_id, Purpose::QcpAccess).await?;
     let text = super::emails::qcp_access_code(holder.language, &holder.first_name, &code);
     notifications::enqueue_email(conn, &holder.email, None, &text.subject, &text.body).await?;
     Ok(expires_at)
@@ -177,7 +178,7 @@ async fn ensure_may_spend(conn: &mut PgConnection, user_id: Uuid, cabinet_id: Uu
     }
 }
 
-pub async fn start(db: &PgPool, user_id: Uuid, cabinet_id: Uuid, meta: &RequestMeta) -> Result<QcpRequest> {
+pub async fn start(db: &PgPool, kek: &KeyEncryptionKey, user_id: Uuid, cabinet_id: Uuid, meta: &RequestMeta) -> Result<QcpRequest> {
     let mut tx = db.begin().await?;
     ensure_may_spend(&mut tx, user_id, cabinet_id).await?;
     billing::lock_cabinet(&mut tx, cabinet_id).await?;
@@ -188,7 +189,7 @@ pub async fn start(db: &PgPool, user_id: Uuid, cabinet_id: Uuid, meta: &RequestM
     sqlx::query("UPDATE qcp_requests SET cancelled_at = now() WHERE user_id = $1 AND signed_at IS NULL AND cancelled_at IS NULL").bind(user_id).execute(&mut *tx).await?;
     let (id,): (Uuid,) = sqlx::query_as("INSERT INTO qcp_requests (user_id, cabinet_id) VALUES ($1, $2) RETURNING id").bind(user_id).bind(cabinet_id).fetch_one(&mut *tx).await?;
     let row: QcpRow = sqlx::query_as(&format!("{SELECT} WHERE q.id = $1")).bind(id).fetch_one(&mut *tx).await?;
-    send_access_code(&mut tx, &row).await?;
+    send_access_code(&mut tx, kek, &row).await?;
     super::log(&mut tx, user_id, "qcp_started", meta, json!({ "request": id, "cabinet": cabinet_id })).await?;
     let request = assemble(&mut tx, row).await?;
     tx.commit().await?;
@@ -196,17 +197,17 @@ pub async fn start(db: &PgPool, user_id: Uuid, cabinet_id: Uuid, meta: &RequestM
 }
 
 /// "Renvoyer le code".
-pub async fn resend_access_code(db: &PgPool, user_id: Uuid, id: Uuid) -> Result<DateTime<Utc>> {
+pub async fn resend_access_code(db: &PgPool, kek: &KeyEncryptionKey, user_id: Uuid, id: Uuid) -> Result<DateTime<Utc>> {
     let mut tx = db.begin().await?;
     let row = lock_owned(&mut tx, user_id, id).await?;
     expect_step(&mut tx, &row, QcpStep::Access).await?;
-    let expires_at = send_access_code(&mut tx, &row).await?;
+    let expires_at = send_access_code(&mut tx, kek, &row).await?;
     tx.commit().await?;
     Ok(expires_at)
 }
 
-async fn checked(tx: &mut PgConnection, user_id: Uuid, purpose: Purpose, code: &str, meta: &RequestMeta) -> Result<Result<()>> {
-    let outcome = codes::check(tx, user_id, purpose, code).await?;
+async fn checked(tx: &mut PgConnection, kek: &KeyEncryptionKey, user_id: Uuid, purpose: Purpose, code: &str, meta: &RequestMeta) -> Result<Result<()>> {
+    let outcome = codes::check(tx, kek, user_id, purpose, code).await?;
     if let Err(refusal) = &outcome {
         super::log(tx, user_id, "qcp_code_failed", meta, json!({ "reason": refusal.to_string() })).await?;
     }
@@ -214,11 +215,11 @@ async fn checked(tx: &mut PgConnection, user_id: Uuid, purpose: Purpose, code: &
 }
 
 /// The email code opens the subscription.
-pub async fn grant_access(db: &PgPool, user_id: Uuid, id: Uuid, code: &str, meta: &RequestMeta) -> Result<QcpRequest> {
+pub async fn grant_access(db: &PgPool, kek: &KeyEncryptionKey, user_id: Uuid, id: Uuid, code: &str, meta: &RequestMeta) -> Result<QcpRequest> {
     let mut tx = db.begin().await?;
     let row = lock_owned(&mut tx, user_id, id).await?;
     expect_step(&mut tx, &row, QcpStep::Access).await?;
-    if let Err(refusal) = checked(&mut tx, user_id, Purpose::QcpAccess, code, meta).await? {
+    if let Err(refusal) = checked(&mut tx, kek, user_id, Purpose::QcpAccess, code, meta).await? {
         tx.commit().await?;
         return Err(refusal);
     }
@@ -275,13 +276,13 @@ pub struct CodeSent {
 }
 
 /// "J'ai lu et j'accepte le document": the SMS code that signs the request (3 minutes).
-pub async fn request_signing_code(db: &PgPool, user_id: Uuid, id: Uuid, meta: &RequestMeta) -> Result<CodeSent> {
+pub async fn request_signing_code(db: &PgPool, kek: &KeyEncryptionKey, user_id: Uuid, id: Uuid, meta: &RequestMeta) -> Result<CodeSent> {
     let mut tx = db.begin().await?;
     let row = lock_owned(&mut tx, user_id, id).await?;
     expect_step(&mut tx, &row, QcpStep::Sign).await?;
     let holder = holder(&mut tx, user_id).await?;
     let mobile = holder.mobile.ok_or_else(|| CertificateError::InvalidState("aucun mobile".into()))?;
-    let (code, expires_at) = codes::issue(&mut tx, user_id, Purpose::QcpRequest).await?;
+    let (code, expires_at) = codes::issue(&mut tx, kek, user_id, Purpose::QcpRequest).await?;
     notifications::enqueue_sms(&mut tx, &mobile, &super::emails::qcp_request_code_sms(holder.language, &code)).await?;
     let mobile_hint = crate::collections::signer::mobile_hint(&mobile);
     super::log(&mut tx, user_id, "qcp_code_sent", meta, json!({ "request": id, "mobile": mobile_hint })).await?;
@@ -331,7 +332,7 @@ pub async fn sign_request(db: &PgPool, pki: &Pki, config: &Config, user_id: Uuid
     let mut tx = db.begin().await?;
     let row = lock_owned(&mut tx, user_id, id).await?;
     expect_step(&mut tx, &row, QcpStep::Sign).await?;
-    if let Err(refusal) = checked(&mut tx, user_id, Purpose::QcpRequest, code, meta).await? {
+    if let Err(refusal) = checked(&mut tx, &config.key_encryption_key, user_id, Purpose::QcpRequest, code, meta).await? {
         tx.commit().await?;
         return Err(refusal);
     }

@@ -51,6 +51,8 @@ pub enum CollectionError {
     Validation(String),
     #[error("le niveau {0} demande un certificat au nom du signataire ; ce signataire n'en détient pas")]
     CertificateRequired(i16),
+    #[error("le niveau 3 (certificat qualifié) est réservé aux membres du cabinet qui détiennent un certificat qualifié")]
+    QualifiedForMembersOnly,
     #[error("lisez et acceptez d'abord le(s) document(s)")]
     NotAccepted,
     #[error("aucun code en cours : demandez un code")]
@@ -91,7 +93,7 @@ impl From<CollectionError> for ApiError {
             CollectionError::Closed(_) => ErrorCode::CollectionClosed,
             CollectionError::LinkInvalid => ErrorCode::LinkInvalid,
             CollectionError::Validation(_) => ErrorCode::Validation,
-            CollectionError::CertificateRequired(_) => ErrorCode::CertificateRequired,
+            CollectionError::CertificateRequired(_) | CollectionError::QualifiedForMembersOnly => ErrorCode::CertificateRequired,
             CollectionError::NotAccepted => ErrorCode::DocumentsNotAccepted,
             CollectionError::OtpNotSent => ErrorCode::OtpNotSent,
             CollectionError::OtpInvalid(_) => ErrorCode::OtpInvalid,

@@ -214,14 +214,17 @@ async fn identity(conn: &mut PgConnection, scope: &CabinetScope, source: SignerS
 
 /// Levels 2 and 3 sign with the signer's own certificate. Level 2 takes an LCP, which a
 /// signer without one creates from the invitation ("créez votre certificat"); level 3 takes
-/// a QCP, which only its holder's subscription gives: the preparer may choose it only for
-/// someone who holds one now.
-async fn check_level(conn: &mut PgConnection, level: i16, user_id: Option<Uuid>, email: &str) -> Result<()> {
+/// a QCP, which a cabinet buys for its own members: the preparer may choose it only for a
+/// member of the cabinet (`user_id`, set for "me" and members only) who holds one now. An
+/// outsider is refused without looking them up, so that no cabinet learns whether some
+/// email holds a QCP.
+async fn check_level(conn: &mut PgConnection, level: i16, user_id: Option<Uuid>) -> Result<()> {
     match level {
         1 | 2 => Ok(()),
-        3 => match super::signer::certificate_holder(conn, user_id, email).await? {
-            Some(holder) if crate::certificates::live(conn, holder, crate::pki::Level::Qcp).await?.is_some() => Ok(()),
-            _ => Err(CollectionError::CertificateRequired(level)),
+        3 => match user_id {
+            None => Err(CollectionError::QualifiedForMembersOnly),
+            Some(member) if crate::certificates::live(conn, member, crate::pki::Level::Qcp).await?.is_some() => Ok(()),
+            Some(_) => Err(CollectionError::CertificateRequired(level)),
         },
         _ => Err(CollectionError::Validation("le niveau de signature est 1, 2 ou 3".into())),
     }
@@ -244,7 +247,7 @@ pub async fn add_signer(db: &PgPool, scope: &CabinetScope, collection_id: Uuid, 
     let mut tx = db.begin().await?;
     ensure_draft(&lock_in_scope(&mut tx, scope, collection_id).await?)?;
     let who = identity(&mut tx, scope, source).await?;
-    check_level(&mut tx, level, who.user_id, &who.email).await?;
+    check_level(&mut tx, level, who.user_id).await?;
     let duplicate: Option<(Uuid,)> = sqlx::query_as("SELECT id FROM signers WHERE collection_id = $1 AND email = $2")
         .bind(collection_id)
         .bind(&who.email)
@@ -392,7 +395,7 @@ pub async fn launch(db: &PgPool, public_url: &str, scope: &CabinetScope, collect
         return Err(CollectionError::Validation("ajoutez au moins un signataire".into()));
     }
     for signer in &signers {
-        check_level(&mut tx, signer.level, signer.user_id, &signer.email).await?;
+        check_level(&mut tx, signer.level, signer.user_id).await?;
         if let Some(stamp) = signer.stamp() {
             if let Some(document) = to_sign.iter().find(|d| stamp.page > d.pages as u32) {
                 return Err(PdfError::BadStamp(format!("« {} » n'a pas de page {} pour le cachet de {}", document.filename, stamp.page, signer.full_name())).into());

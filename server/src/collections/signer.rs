@@ -150,11 +150,9 @@ pub async fn accept(db: &PgPool, token: &str, meta: &RequestMeta) -> Result<(Sig
     Ok((signer, collection))
 }
 
-fn code_hash(signer_id: Uuid, code: &str) -> Vec<u8> {
-    let mut hasher = Sha256::new();
-    hasher.update(signer_id.as_bytes());
-    hasher.update(code.as_bytes());
-    hasher.finalize().to_vec()
+/// A signing code as stored: a MAC keyed from the key-encryption key, never the code.
+fn code_hash(kek: &KeyEncryptionKey, signer_id: Uuid, code: &str) -> Vec<u8> {
+    kek.code_tag(&[signer_id.as_bytes(), code.as_bytes()])
 }
 
 /// "+33612345678" → "+33 6 •• •• •• 78": enough for the signer to recognise their phone.
@@ -318,7 +316,7 @@ async fn send_code(db: &PgPool, pki: &Pki, kek: &KeyEncryptionKey, token: &str, 
          SELECT EXISTS (SELECT 1 FROM sent)",
     )
     .bind(signer.id)
-    .bind(code_hash(signer.id, &code))
+    .bind(code_hash(kek, signer.id, &code))
     .bind(expires_at)
     .bind(CODE_WINDOW_MINUTES as i32)
     .bind(MAX_CODES_PER_WINDOW)
@@ -351,10 +349,22 @@ async fn send_code(db: &PgPool, pki: &Pki, kek: &KeyEncryptionKey, token: &str, 
             .execute(&mut *tx)
             .await?;
     }
-    notifications::enqueue_sms(&mut tx, &signer.mobile, &emails::code_sms(signer.language(), &code)).await?;
-    audit::append(&mut tx, collection.id, "code_sent", Actor::Signer(signer.id), meta, json!({ "signer": signer.id, "mobile": mobile_hint(&signer.mobile) })).await?;
+    // Sole control: a code that unlocks the holder's own certificate goes to the mobile the
+    // holder enrolled, whatever mobile the preparer typed for this collection.
+    let mobile = match &personal {
+        Some(certificate) => enrolled_mobile(&mut tx, certificate.user_id).await?,
+        None => signer.mobile.clone(),
+    };
+    notifications::enqueue_sms(&mut tx, &mobile, &emails::code_sms(signer.language(), &code)).await?;
+    audit::append(&mut tx, collection.id, "code_sent", Actor::Signer(signer.id), meta, json!({ "signer": signer.id, "mobile": mobile_hint(&mobile) })).await?;
     tx.commit().await?;
-    Ok(Sending::Sent(CodeSent { expires_at, mobile_hint: mobile_hint(&signer.mobile), signer, collection }))
+    Ok(Sending::Sent(CodeSent { expires_at, mobile_hint: mobile_hint(&mobile), signer, collection }))
+}
+
+/// The mobile a certificate holder confirmed at enrolment (where the agreement's code went).
+async fn enrolled_mobile(conn: &mut PgConnection, holder: Uuid) -> Result<String> {
+    let mobile: Option<String> = sqlx::query_scalar("SELECT mobile FROM users WHERE id = $1").bind(holder).fetch_one(&mut *conn).await?;
+    mobile.filter(|m| !m.is_empty()).ok_or_else(|| CertificateError::EnrolmentRequired.into())
 }
 
 struct LiveCode {
@@ -406,7 +416,7 @@ impl SigningMaterial {
 /// Checks `code` against the signer's live code. A failure is recorded in `conn`'s
 /// transaction, which the caller commits before answering the error; a code that matched
 /// is closed by the caller with the signature it allows.
-async fn check_code(conn: &mut PgConnection, collection_id: Uuid, signer_id: Uuid, live: Option<LiveCode>, code: &str, meta: &RequestMeta) -> Result<Result<(), CollectionError>> {
+async fn check_code(conn: &mut PgConnection, kek: &KeyEncryptionKey, collection_id: Uuid, signer_id: Uuid, live: Option<LiveCode>, code: &str, meta: &RequestMeta) -> Result<Result<(), CollectionError>> {
     let Some(live) = live else { return Ok(Err(CollectionError::OtpNotSent)) };
     if live.expires_at <= Utc::now() {
         sqlx::query("UPDATE signing_codes SET closed_at = now() WHERE id = $1").bind(live.id).execute(&mut *conn).await?;
@@ -414,7 +424,7 @@ async fn check_code(conn: &mut PgConnection, collection_id: Uuid, signer_id: Uui
         return Ok(Err(CollectionError::OtpExpired));
     }
     let code = code.trim();
-    if code_hash(signer_id, code) == live.code_hash {
+    if code_hash(kek, signer_id, code) == live.code_hash {
         return Ok(Ok(()));
     }
     let failed = live.failed_attempts + 1;
@@ -542,7 +552,7 @@ async fn begin_signature(conn: &mut PgConnection, pki: &Pki, kek: &KeyEncryption
         return Err(CollectionError::NotAccepted);
     }
     let mut material = SigningMaterial::read(conn, signer.id).await?;
-    if let Err(refusal) = check_code(conn, collection.id, signer.id, material.live_code(), code, meta).await? {
+    if let Err(refusal) = check_code(conn, kek, collection.id, signer.id, material.live_code(), code, meta).await? {
         return Ok(Err(refusal));
     }
     let SigningMaterial { key_nonce, key_sealed, certificate, personal_certificate_id, .. } = material;

@@ -282,18 +282,32 @@ impl IdentityMutation {
     }
 }
 
+/// A verification's events are for its holder and for operators; anyone else is told it
+/// does not exist.
+async fn may_follow(db: &sqlx::PgPool, user_id: Uuid, verification_id: Uuid) -> Result<(), IdentityError> {
+    match verification::owned(db, user_id, verification_id).await {
+        Ok(_) => Ok(()),
+        Err(IdentityError::NotFound) => verification::require_operator(db, user_id).await.map_err(|_| IdentityError::NotFound),
+        Err(error) => Err(error),
+    }
+}
+
 #[Subscription]
 impl IdentitySubscription {
     /// Progress of one verification, for its holder (and operators).
     async fn identity_verification_events(&self, ctx: &Context<'_>, verification_id: Uuid) -> Result<impl Stream<Item = IdentityEvent>, ApiError> {
         let viewer = ctx.viewer()?;
-        if let Err(IdentityError::NotFound) = verification::owned(ctx.db(), viewer.user_id, verification_id).await {
-            verification::require_operator(ctx.db(), viewer.user_id).await.map_err(|_| IdentityError::NotFound)?;
-        }
+        let (db, user_id) = (ctx.db().clone(), viewer.user_id);
+        may_follow(&db, user_id, verification_id).await?;
         let mut events = ctx.bus().subscribe();
         Ok(async_stream::stream! {
             while let Some(event) = crate::events::next(&mut events).await {
                 if let Some(change) = event.identity.filter(|c| c.verification_id == verification_id) {
+                    // Checked at each event, as at subscription: an operator who lost the
+                    // role hears nothing more.
+                    if may_follow(&db, user_id, verification_id).await.is_err() {
+                        break;
+                    }
                     yield IdentityEvent { verification_id, kind: change.kind };
                 }
             }

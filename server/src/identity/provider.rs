@@ -3,9 +3,10 @@
 //!
 //! Out: `POST` to the service with the declaration, the checks and the images (base64),
 //! and the callback address. In: the service's decision at `/api/identity/provider/callback`.
-//! Both bodies carry `X-Paraphe-Signature: sha256=<hex HMAC-SHA256 of the body>` under the
-//! shared secret; a callback without the right signature changes nothing. A request that
-//! could not be sent is retried by the periodic job.
+//! Both bodies carry `X-Paraphe-Signature: t=<unix seconds>,sha256=<hex HMAC-SHA256 of
+//! "<t>." followed by the body>` under the shared secret; a callback without the right
+//! signature, or signed more than five minutes from now (a replay), changes nothing. A
+//! request that could not be sent is retried by the periodic job.
 
 use base64::Engine as _;
 use hmac::{Hmac, Mac};
@@ -23,20 +24,40 @@ use crate::keys::SealedKey;
 
 pub const SIGNATURE_HEADER: &str = "x-paraphe-signature";
 
-/// `sha256=<hex>` of `body` under `secret`.
+/// How far a signature's time may be from ours: beyond, a callback is taken for a replay.
+pub const SIGNATURE_WINDOW_SECONDS: i64 = 300;
+
+/// The signature header of `body` under `secret`, made now.
 pub fn signature(secret: &str, body: &[u8]) -> String {
-    let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("HMAC takes keys of any length");
-    mac.update(body);
-    format!("sha256={}", hex::encode(mac.finalize().into_bytes()))
+    signature_at(secret, chrono::Utc::now().timestamp(), body)
 }
 
-/// Whether `header` is the signature of `body` (compared in constant time).
-pub fn verify(secret: &str, body: &[u8], header: Option<&str>) -> bool {
-    let Some(hex_mac) = header.and_then(|h| h.trim().strip_prefix("sha256=")) else { return false };
-    let Ok(expected) = hex::decode(hex_mac) else { return false };
-    let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("HMAC takes keys of any length");
+/// `t=<timestamp>,sha256=<hex>` of `body` under `secret`, as made at `timestamp`.
+pub fn signature_at(secret: &str, timestamp: i64, body: &[u8]) -> String {
+    format!("t={timestamp},sha256={}", hex::encode(mac(secret, timestamp, body).finalize().into_bytes()))
+}
+
+fn mac(secret: &str, timestamp: i64, body: &[u8]) -> Hmac<Sha256> {
+    let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(secret.as_bytes()) else { unreachable!("HMAC takes keys of any length") };
+    mac.update(timestamp.to_string().as_bytes());
+    mac.update(b".");
     mac.update(body);
-    !secret.is_empty() && mac.verify_slice(&expected).is_ok()
+    mac
+}
+
+/// Whether `header` signs `body`, now (compared in constant time).
+pub fn verify(secret: &str, body: &[u8], header: Option<&str>) -> bool {
+    verify_at(secret, body, header, chrono::Utc::now().timestamp())
+}
+
+/// Whether `header` signs `body` and was made within the window around `now`.
+pub fn verify_at(secret: &str, body: &[u8], header: Option<&str>, now: i64) -> bool {
+    let Some((timestamp, hex_mac)) = header.and_then(|h| h.trim().strip_prefix("t=")).and_then(|rest| rest.split_once(",sha256=")) else {
+        return false;
+    };
+    let Ok(timestamp) = timestamp.parse::<i64>() else { return false };
+    let Ok(expected) = hex::decode(hex_mac) else { return false };
+    !secret.is_empty() && now.abs_diff(timestamp) <= SIGNATURE_WINDOW_SECONDS as u64 && mac(secret, timestamp, body).verify_slice(&expected).is_ok()
 }
 
 /// Sends one verification to the external service and records that it was sent.
@@ -114,15 +135,22 @@ mod tests {
     use super::*;
 
     #[test]
-    fn only_the_right_signature_of_the_exact_body_passes() {
+    fn only_the_right_signature_of_the_exact_body_made_lately_passes() {
         let body = br#"{"verificationId":"x","decision":"approved"}"#;
-        let good = signature("s3cret-s3cret-s3cret", body);
-        assert!(verify("s3cret-s3cret-s3cret", body, Some(&good)));
-        assert!(!verify("s3cret-s3cret-s3cret", br#"{"verificationId":"x","decision":"rejected"}"#, Some(&good)));
-        assert!(!verify("another-secret-here", body, Some(&good)));
-        for bad in [None, Some(""), Some("sha256="), Some("sha256=zz"), Some(good.trim_start_matches("sha256="))] {
-            assert!(!verify("s3cret-s3cret-s3cret", body, bad), "{bad:?}");
+        let secret = "s3cret-s3cret-s3cret";
+        let now = 1_800_000_000;
+        let good = signature_at(secret, now, body);
+        assert!(verify_at(secret, body, Some(&good), now));
+        assert!(verify_at(secret, body, Some(&good), now + SIGNATURE_WINDOW_SECONDS), "clocks a little apart");
+        assert!(!verify_at(secret, body, Some(&good), now + SIGNATURE_WINDOW_SECONDS + 1), "a replay, later");
+        assert!(!verify_at(secret, body, Some(&good), now - SIGNATURE_WINDOW_SECONDS - 1), "signed in the future");
+        assert!(!verify_at(secret, br#"{"verificationId":"x","decision":"rejected"}"#, Some(&good), now));
+        assert!(!verify_at("another-secret-here", body, Some(&good), now));
+        let moved = good.replace(&format!("t={now}"), &format!("t={}", now + 1));
+        let untimed = format!("sha256={}", good.split_once(",sha256=").map(|(_, mac)| mac).unwrap_or_default());
+        for bad in [None, Some(""), Some("sha256="), Some("t=1,sha256=zz"), Some(untimed.as_str()), Some(moved.as_str())] {
+            assert!(!verify_at(secret, body, bad, now), "{bad:?}");
         }
-        assert!(!verify("", body, Some(&signature("", body))), "an empty secret proves nothing");
+        assert!(!verify_at("", body, Some(&signature_at("", now, body)), now), "an empty secret proves nothing");
     }
 }

@@ -4,6 +4,8 @@
 
 use aes_gcm::aead::{Aead, KeyInit, Payload};
 use aes_gcm::{Aes256Gcm, Nonce};
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
 use base64::Engine as _;
 use rand::RngCore;
 use zeroize::Zeroizing;
@@ -19,7 +21,12 @@ pub struct SealedKey {
 }
 
 #[derive(Clone)]
-pub struct KeyEncryptionKey(Aes256Gcm);
+pub struct KeyEncryptionKey {
+    cipher: Aes256Gcm,
+    /// HMAC key for one-time codes, derived from the KEK: a database dump alone (codes are
+    /// 6 digits) does not give the codes back.
+    code_key: Zeroizing<[u8; 32]>,
+}
 
 // Never print key material.
 impl std::fmt::Debug for KeyEncryptionKey {
@@ -30,7 +37,24 @@ impl std::fmt::Debug for KeyEncryptionKey {
 
 impl KeyEncryptionKey {
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, KeyError> {
-        Aes256Gcm::new_from_slice(bytes).map(Self).map_err(|_| KeyError::BadKek)
+        let cipher = Aes256Gcm::new_from_slice(bytes).map_err(|_| KeyError::BadKek)?;
+        let mut derive = <Hmac<Sha256> as Mac>::new_from_slice(bytes).map_err(|_| KeyError::BadKek)?;
+        derive.update(b"paraphe one-time codes v1");
+        let code_key = Zeroizing::new(derive.finalize().into_bytes().into());
+        Ok(Self { cipher, code_key })
+    }
+
+    /// The keyed MAC a one-time code is stored as: HMAC-SHA256 over `parts`, each prefixed
+    /// by its length so that no two lists of parts give the same input.
+    pub fn code_tag(&self, parts: &[&[u8]]) -> Vec<u8> {
+        let Ok(mut mac) = <Hmac<Sha256> as Mac>::new_from_slice(self.code_key.as_slice()) else {
+            unreachable!("HMAC takes keys of any length")
+        };
+        for part in parts {
+            mac.update(&(part.len() as u64).to_be_bytes());
+            mac.update(part);
+        }
+        mac.finalize().into_bytes().to_vec()
     }
 
     pub fn from_base64(encoded: &str) -> Result<Self, KeyError> {
@@ -43,8 +67,8 @@ impl KeyEncryptionKey {
         let mut bytes = [0u8; 32];
         rand::rngs::OsRng.fill_bytes(&mut bytes);
         let encoded = base64::engine::general_purpose::STANDARD.encode(bytes);
-        // 32 bytes is always a valid AES-256 key.
-        (Self(Aes256Gcm::new(&bytes.into())), encoded)
+        let Ok(kek) = Self::from_bytes(&bytes) else { unreachable!("32 bytes is always a valid AES-256 key") };
+        (kek, encoded)
     }
 
     pub fn seal(&self, key: &MemoryKey, label: &str) -> Result<SealedKey, KeyError> {
@@ -62,7 +86,7 @@ impl KeyEncryptionKey {
         let mut nonce = [0u8; 12];
         rand::rngs::OsRng.fill_bytes(&mut nonce);
         let ciphertext = self
-            .0
+            .cipher
             .encrypt(Nonce::from_slice(&nonce), Payload { msg: clear, aad: label.as_bytes() })
             .map_err(|_| KeyError::Encoding("encryption failed".into()))?;
         Ok(SealedKey { nonce: nonce.to_vec(), ciphertext })
@@ -72,7 +96,7 @@ impl KeyEncryptionKey {
         if sealed.nonce.len() != 12 {
             return Err(KeyError::Unseal);
         }
-        self.0
+        self.cipher
             .decrypt(Nonce::from_slice(&sealed.nonce), Payload { msg: &sealed.ciphertext, aad: label.as_bytes() })
             .map_err(|_| KeyError::Unseal)
     }
@@ -116,5 +140,15 @@ mod tests {
     fn a_bad_kek_is_refused() {
         assert!(matches!(KeyEncryptionKey::from_base64("c2hvcnQ="), Err(KeyError::BadKek)));
         assert!(matches!(KeyEncryptionKey::from_base64("not base64!"), Err(KeyError::BadKek)));
+    }
+
+    #[test]
+    fn one_time_codes_are_tagged_under_a_key_a_database_dump_does_not_hold() {
+        let (kek, encoded) = KeyEncryptionKey::generate();
+        let (other, _) = KeyEncryptionKey::generate();
+        let tag = kek.code_tag(&[b"signer", b"123456"]);
+        assert_eq!(tag, KeyEncryptionKey::from_base64(&encoded).expect("kek").code_tag(&[b"signer", b"123456"]), "the same key, the same tag");
+        assert_ne!(tag, other.code_tag(&[b"signer", b"123456"]), "another instance's key, another tag");
+        assert_ne!(kek.code_tag(&[b"ab", b"c"]), kek.code_tag(&[b"a", b"bc"]), "parts are not merely concatenated");
     }
 }

@@ -48,6 +48,12 @@ const TSA_VALIDITY: Duration = Duration::from_secs(10 * 365 * 24 * 3600);
 
 const OID_AD_OCSP: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.48.1");
 const OID_KP_TIME_STAMPING: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.3.8");
+const OID_KP_OCSP_SIGNING: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.3.9");
+/// A delegated OCSP responder's certificate lives a week, and is replaced when less than
+/// two days are left: short enough that nobody needs to check its own revocation
+/// (id-pkix-ocsp-nocheck), long enough to outlive the answers it signs (one hour).
+const OCSP_RESPONDER_VALIDITY: Duration = Duration::from_secs(7 * 24 * 3600);
+const OCSP_RESPONDER_RENEWAL: Duration = Duration::from_secs(2 * 24 * 3600);
 /// The policy under which the time-stamping unit answers.
 pub const TSA_POLICY: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6.1.4.1.99999.2.1");
 
@@ -416,6 +422,56 @@ impl CaHierarchy {
     }
 }
 
+impl CaHierarchy {
+    /// A delegated OCSP responder of `ca` (RFC 6960 §4.2.2.2), as public CAs run them: a
+    /// fresh key in memory and a short-lived certificate from `ca` with extendedKeyUsage
+    /// OCSPSigning and id-pkix-ocsp-nocheck. Answers signed by it, rather than by the CA's
+    /// own key, are what poppler (pdfsig, Evince, Okular) checks without complaint when a
+    /// document carries several signatures.
+    pub fn issue_ocsp_responder(&self, ca: Ca) -> Result<Authority, PkiError> {
+        let issuer = self.authority(ca);
+        let key = HeldKey::Memory(generate_key()?);
+        let mut builder = CertificateBuilder::new(
+            Profile::Leaf {
+                issuer: issuer.certificate.tbs_certificate.subject.clone(),
+                enable_key_agreement: false,
+                enable_key_encipherment: false,
+            },
+            random_serial()?,
+            validity_from_now(OCSP_RESPONDER_VALIDITY)?,
+            ca_name(&format!("Paraphe {} OCSP Responder", ca.as_str().to_ascii_uppercase()))?,
+            spki_of(key.public())?,
+            &issuer.key,
+        )?;
+        builder.add_extension(&CriticalExtendedKeyUsage(vec![OID_KP_OCSP_SIGNING]))?;
+        builder.add_extension(&OcspNoCheck)?;
+        Ok(Authority { certificate: builder.build::<rsa::pkcs1v15::Signature>()?, key })
+    }
+}
+
+/// id-pkix-ocsp-nocheck (RFC 6960 §4.2.2.2.1): relying parties need not ask about the
+/// responder's own certificate.
+struct OcspNoCheck;
+
+impl const_oid::AssociatedOid for OcspNoCheck {
+    const OID: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.48.1.5");
+}
+
+impl der::Encode for OcspNoCheck {
+    fn encoded_len(&self) -> der::Result<der::Length> {
+        der::asn1::Null.encoded_len()
+    }
+    fn encode(&self, writer: &mut impl der::Writer) -> der::Result<()> {
+        der::asn1::Null.encode(writer)
+    }
+}
+
+impl x509_cert::ext::AsExtension for OcspNoCheck {
+    fn critical(&self, _subject: &Name, _extensions: &[x509_cert::ext::Extension]) -> bool {
+        false
+    }
+}
+
 /// CRL distribution point and OCSP responder (AIA) of this instance, for a certificate
 /// issued by `issuer`.
 fn add_revocation_pointers(
@@ -473,11 +529,29 @@ pub struct Pki {
     pub registry: Registry,
     /// Time-stamps come from there when set, from the instance's own unit otherwise.
     remote_tsa: Option<remote_tsa::RemoteTsa>,
+    /// Each CA's current delegated OCSP responder, made on first need and replaced before
+    /// it expires. Kept in memory only: each replica has its own, all certified by the CA.
+    responders: std::sync::Mutex<std::collections::HashMap<Ca, Authority>>,
 }
 
 impl Pki {
     pub fn new(hierarchy: CaHierarchy, registry: Registry) -> Self {
-        Pki { hierarchy, registry, remote_tsa: None }
+        Pki { hierarchy, registry, remote_tsa: None, responders: Default::default() }
+    }
+
+    /// The delegated responder that signs `ca`'s OCSP answers now. Making one (an RSA key,
+    /// a certificate) takes a fraction of a second of this thread, once a week per CA.
+    pub fn ocsp_responder(&self, ca: Ca) -> Result<Authority, PkiError> {
+        let mut responders = self.responders.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let renew_after = std::time::SystemTime::now() + OCSP_RESPONDER_RENEWAL;
+        if let Some(current) = responders.get(&ca) {
+            if current.certificate.tbs_certificate.validity.not_after.to_system_time() > renew_after {
+                return Ok(current.clone());
+            }
+        }
+        let fresh = self.hierarchy.issue_ocsp_responder(ca)?;
+        responders.insert(ca, fresh.clone());
+        Ok(fresh)
     }
 
     pub fn with_remote_tsa(mut self, tsa: remote_tsa::RemoteTsa) -> Self {
@@ -556,10 +630,17 @@ impl Pki {
             Ok(query) => query,
             Err(response) => return response,
         };
-        match self.registry.states(query.issuer, &query.serials(&self.hierarchy)).await {
-            Ok(states) => ocsp::answer(&self.hierarchy, &query, &states),
+        let states = match self.registry.states(query.issuer, &query.serials(&self.hierarchy)).await {
+            Ok(states) => states,
             Err(error) => {
                 tracing::error!(%error, "OCSP lookup failed");
+                return ocsp::try_later();
+            }
+        };
+        match self.ocsp_responder(query.issuer) {
+            Ok(responder) => ocsp::answer(&self.hierarchy, &responder, &query, &states),
+            Err(error) => {
+                tracing::error!(%error, "no OCSP responder certificate");
                 ocsp::try_later()
             }
         }
@@ -596,7 +677,14 @@ impl Pki {
             let serial = &certificate.tbs_certificate.serial_number;
             let Some(id) = ocsp::cert_id(&self.hierarchy, issuer, serial) else { continue };
             let states = self.registry.states(issuer, std::slice::from_ref(serial)).await?;
-            data.ocsp_responses.push(ocsp::sign_answer(&self.hierarchy, issuer, &[id], None, &states));
+            let responder = self.ocsp_responder(issuer)?;
+            data.ocsp_responses.push(ocsp::sign_answer(&self.hierarchy, &responder, issuer, &[id], None, &states));
+            // The responder's certificate travels in each answer; in the DSS too, for
+            // validators that look for certificates there only.
+            let responder_der = responder.certificate.to_der()?;
+            if !data.certificates.contains(&responder_der) {
+                data.certificates.push(responder_der);
+            }
         }
         Ok(data)
     }

@@ -1,5 +1,7 @@
 //! RFC 6960 OCSP: answers, for each certificate asked about, good, revoked or unknown,
-//! signed by the CA that issued it (a CA may sign its own responses, RFC 6960 §4.2.2.2).
+//! signed by a delegated responder of the CA that issued it (RFC 6960 §4.2.2.2: a
+//! short-lived certificate from that CA with extendedKeyUsage OCSPSigning, see
+//! `CaHierarchy::issue_ocsp_responder`), whose certificate travels in the answer.
 //! Answering is split in two so the registry lookup in between can be asynchronous:
 //! [`parse`] says which CA and serials are asked about, [`answer`] signs the response.
 
@@ -15,7 +17,7 @@ use x509_ocsp::{
     SingleResponse,
 };
 
-use super::{Ca, CaHierarchy, CertState};
+use super::{Authority, Ca, CaHierarchy, CertState};
 
 /// How long an answer may be cached by relying parties.
 const ANSWER_LIFETIME: Duration = Duration::from_secs(3600);
@@ -70,10 +72,11 @@ pub fn parse(hierarchy: &CaHierarchy, request_der: &[u8]) -> Result<Query, Vec<u
     Ok(Query { request, issuer })
 }
 
-/// Signs the answer to `query`, given the registry's states of the asked serials.
-pub fn answer(hierarchy: &CaHierarchy, query: &Query, states: &HashMap<Vec<u8>, CertState>) -> Vec<u8> {
+/// Signs the answer to `query` with `responder` (the issuer's delegated responder), given
+/// the registry's states of the asked serials.
+pub fn answer(hierarchy: &CaHierarchy, responder: &Authority, query: &Query, states: &HashMap<Vec<u8>, CertState>) -> Vec<u8> {
     let ids: Vec<CertId> = query.request.tbs_request.request_list.iter().map(|single| single.req_cert.clone()).collect();
-    sign_answer(hierarchy, query.issuer, &ids, query.request.nonce(), states)
+    sign_answer(hierarchy, responder, query.issuer, &ids, query.request.nonce(), states)
 }
 
 /// The CertID (SHA-1, the form every client understands) of a certificate `issuer` issued.
@@ -81,9 +84,11 @@ pub fn cert_id(hierarchy: &CaHierarchy, issuer: Ca, serial: &SerialNumber) -> Op
     CertId::from_issuer::<sha1::Sha1>(&hierarchy.authority(issuer).certificate, serial.clone()).ok()
 }
 
-/// A signed response about `ids`, all of certificates that `issuer` would have issued.
+/// A response about `ids`, all of certificates that `issuer` would have issued, signed by
+/// `responder` (a delegated responder certified by `issuer`).
 pub fn sign_answer(
     hierarchy: &CaHierarchy,
+    responder: &Authority,
     issuer: Ca,
     ids: &[CertId],
     nonce: Option<x509_ocsp::ext::Nonce>,
@@ -95,8 +100,7 @@ pub fn sign_answer(
     else {
         return status_only(OcspResponseStatus::InternalError);
     };
-    let authority = hierarchy.authority(issuer);
-    let mut builder = OcspResponseBuilder::new(ResponderId::ByName(authority.certificate.tbs_certificate.subject.clone()));
+    let mut builder = OcspResponseBuilder::new(ResponderId::ByName(responder.certificate.tbs_certificate.subject.clone()));
     for id in ids {
         let state = if issuer_of(hierarchy, id) == Some(issuer) { states.get(id.serial_number.as_bytes()) } else { None };
         let status = match state {
@@ -119,9 +123,9 @@ pub fn sign_answer(
             Err(_) => return status_only(OcspResponseStatus::MalformedRequest),
         }
     }
-    let mut signer = authority.key().clone();
+    let mut signer = responder.key().clone();
     builder
-        .sign::<_, rsa::pkcs1v15::Signature>(&mut signer, Some(vec![authority.certificate.clone()]), this_update)
+        .sign::<_, rsa::pkcs1v15::Signature>(&mut signer, Some(vec![responder.certificate.clone()]), this_update)
         .ok()
         .and_then(|response| response.to_der().ok())
         .unwrap_or_else(|| status_only(OcspResponseStatus::InternalError))

@@ -18,6 +18,20 @@ pub use levels::{sign_at_level, PadesLevel};
 pub use stamp::VisibleStamp;
 pub use validation::{validate, SignatureReport, ValidationReport};
 pub use pdf::{add_validation_data, time_stamp_document, ValidationData};
+/// Ways into the readers that the fuzz targets (`fuzz/`) drive; not an API.
+#[doc(hidden)]
+pub mod fuzzing {
+    /// The lazy reader behind signing: whatever the bytes, an answer and no panic.
+    pub fn lazy_read(pdf: &[u8], page: u32) -> bool {
+        super::partial::load(pdf, page).is_some()
+    }
+
+    /// The CMS checks the validator runs on a signature's `/Contents`.
+    pub fn check_cms(der: &[u8]) -> bool {
+        super::validation::check_cms(der, None, &[], &[]).is_ok()
+    }
+}
+
 pub use pdf::{inspect, sign, sign_time_stamped, PdfError, PdfInfo, PreparedSignature, SignatureRequest, SigningIdentity, MAX_PDF_BYTES};
 
 impl From<PdfError> for crate::graphql::error::ApiError {

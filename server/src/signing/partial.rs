@@ -1,8 +1,8 @@
 //! Reads only what a new revision needs: the cross-reference sections (tables or streams,
 //! following `/Prev` and `/XRefStm`), then the catalog, the page that gets the widget (found
 //! by descending the page tree with `/Count`), the AcroForm, the DocMDP permissions, the
-//! page's annotations and the `/DSS`. Objects are parsed one by one through lopdf's
-//! `Reader`; everything else — content streams, images, fonts, other pages — is never
+//! page's annotations and the `/DSS`. Objects are parsed one by one with lopdf's object
+//! parser (see [`parse_object`]), which bounds nesting; everything else — content streams, images, fonts, other pages — is never
 //! parsed. So signing costs what the bytes cost (hashing, copying), not what the objects
 //! cost: a 2000-page PDF no longer parses 6000 objects to sign one.
 //!
@@ -13,7 +13,9 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use lopdf::xref::{Xref, XrefEntry, XrefType};
-use lopdf::{Dictionary, Document, Object, ObjectId, ObjectStream, Reader};
+use lopdf::{dictionary, Dictionary, Document, Object, ObjectId, ObjectStream, Stream};
+
+use super::pdf::MAX_DECODED_STREAM_BYTES;
 
 /// Page trees deeper than this are refused (the full load decides).
 const MAX_DEPTH: usize = 64;
@@ -56,7 +58,9 @@ pub(super) fn load(pdf: &[u8], page_number: u32) -> Option<(Document, ObjectId)>
 }
 
 struct Partial<'a> {
-    reader: Reader<'a>,
+    pdf: &'a [u8],
+    /// The objects read so far, with the merged cross-reference and trailer.
+    document: Document,
     /// Decoded object streams, by container number.
     object_streams: HashMap<u32, BTreeMap<ObjectId, Object>>,
 }
@@ -68,7 +72,8 @@ impl<'a> Partial<'a> {
         }
         let start = startxref(pdf).ok_or("no startxref")?;
         let mut partial = Partial {
-            reader: Reader { buffer: pdf, document: Document::new(), encryption_state: None, raw_objects: BTreeMap::new() },
+            pdf,
+            document: Document::new(),
             object_streams: HashMap::new(),
         };
         let mut entries: BTreeMap<u32, XrefEntry> = BTreeMap::new();
@@ -94,7 +99,7 @@ impl<'a> Partial<'a> {
         let size = trailer.get(b"Size").and_then(Object::as_i64).ok().and_then(|s| u32::try_from(s).ok()).unwrap_or(0);
         let mut xref = Xref::new(size, kind);
         xref.entries = entries;
-        let document = &mut partial.reader.document;
+        let document = &mut partial.document;
         document.max_id = xref.max_id().max(size.saturating_sub(1));
         document.reference_table = xref;
         document.trailer = trailer;
@@ -103,17 +108,17 @@ impl<'a> Partial<'a> {
     }
 
     fn trailer(&self) -> &Dictionary {
-        &self.reader.document.trailer
+        &self.document.trailer
     }
 
     /// One cross-reference section at `offset`: its entries, trailer and kind. A hybrid
     /// file's `/XRefStm` entries fill what its table leaves free (ISO 32000 7.5.8.4).
     fn section(&mut self, offset: usize) -> Result<(BTreeMap<u32, XrefEntry>, Dictionary, XrefType), String> {
-        let bytes = self.reader.buffer.get(offset..).ok_or("cross-reference offset beyond the end")?;
+        let bytes = self.pdf.get(offset..).ok_or("cross-reference offset beyond the end")?;
         let at = offset + bytes.iter().take_while(|b| b.is_ascii_whitespace()).count();
-        let bytes = &self.reader.buffer[at..];
+        let bytes = &self.pdf[at..];
         if bytes.starts_with(b"xref") {
-            let (mut entries, trailer) = table(self.reader.buffer, at + 4)?;
+            let (mut entries, trailer) = table(self.pdf, at + 4)?;
             if let Some(stream_at) = trailer.get(b"XRefStm").and_then(Object::as_i64).ok() {
                 let stream_at = usize::try_from(stream_at).map_err(|_| "negative /XRefStm")?;
                 let (stream_entries, _) = self.stream_section(stream_at)?;
@@ -132,17 +137,11 @@ impl<'a> Partial<'a> {
 
     /// A cross-reference stream object at `offset`.
     fn stream_section(&mut self, offset: usize) -> Result<(BTreeMap<u32, XrefEntry>, Dictionary), String> {
-        let id = object_header(self.reader.buffer, offset).ok_or("no object at a cross-reference offset")?;
-        let generation = id.1;
-        let previous = self.reader.document.reference_table.entries.insert(id.0, XrefEntry::Normal { offset: offset as u32, generation });
-        let parsed = self.reader.get_object(id, &mut HashSet::new());
-        match previous {
-            Some(entry) => self.reader.document.reference_table.entries.insert(id.0, entry),
-            None => self.reader.document.reference_table.entries.remove(&id.0),
-        };
-        let stream = parsed.map_err(|e| e.to_string())?.as_stream().map_err(|e| e.to_string())?.clone();
+        let id = object_header(self.pdf, offset).ok_or("no object at a cross-reference offset")?;
+        // A cross-reference stream's /Length is direct (ISO 32000 7.5.8.2).
+        let Object::Stream(stream) = self.read_at(offset, id, true)? else { return Err("a cross-reference section is not a stream".into()) };
         // Uncompressed streams (no /Filter) are allowed.
-        let content = stream.get_plain_content().map_err(|e| e.to_string())?;
+        let content = stream.get_plain_content_with_limit(MAX_DECODED_STREAM_BYTES).map_err(|e| e.to_string())?;
         let dict = stream.dict;
         let widths: Vec<usize> = dict
             .get(b"W")
@@ -186,18 +185,20 @@ impl<'a> Partial<'a> {
     /// Parses object `id` into the document, if the cross-reference knows it. A reference
     /// to an object that does not exist is the null object: nothing is added.
     fn load(&mut self, id: ObjectId) -> Result<(), String> {
-        if self.reader.document.objects.contains_key(&id) {
+        if self.document.objects.contains_key(&id) {
             return Ok(());
         }
-        let object = match self.reader.document.reference_table.get(id.0).cloned() {
-            Some(XrefEntry::Normal { generation, .. }) if generation == id.1 => {
-                self.reader.get_object(id, &mut HashSet::new()).map_err(|e| e.to_string())?
-            }
+        let object = match self.document.reference_table.get(id.0).cloned() {
+            Some(XrefEntry::Normal { offset, generation }) if generation == id.1 => self.read_at(offset as usize, id, true)?,
             Some(XrefEntry::Compressed { container, .. }) if id.1 == 0 => {
                 if !self.object_streams.contains_key(&container) {
-                    let holder = self.reader.get_object((container, 0), &mut HashSet::new()).map_err(|e| e.to_string())?;
-                    let mut stream = holder.as_stream().map_err(|e| e.to_string())?.clone();
-                    let objects = ObjectStream::new(&mut stream).map_err(|e| e.to_string())?.objects;
+                    let Some(XrefEntry::Normal { offset, generation: 0 }) = self.document.reference_table.get(container).cloned() else {
+                        return Err("an object stream that is not a plain object".into());
+                    };
+                    let Object::Stream(stream) = self.read_at(offset as usize, (container, 0), true)? else {
+                        return Err("an object stream that is not a stream".into());
+                    };
+                    let objects = ObjectStream::new_with_limit(&stream, Some(MAX_DECODED_STREAM_BYTES)).map_err(|e| e.to_string())?.objects;
                     self.object_streams.insert(container, objects);
                 }
                 match self.object_streams.get(&container).and_then(|objects| objects.get(&id)) {
@@ -207,12 +208,58 @@ impl<'a> Partial<'a> {
             }
             _ => return Ok(()),
         };
-        self.reader.document.objects.insert(id, object);
+        self.document.objects.insert(id, object);
         Ok(())
     }
 
+    /// The indirect object `id` whose `N G obj` header is at `offset`: a dictionary followed
+    /// by `stream` is a stream whose data is `/Length` bytes long (an indirect `/Length` is
+    /// read too); anything else ends at `endobj`. With `streams` false, a stream is an error.
+    fn read_at(&self, offset: usize, id: ObjectId, streams: bool) -> Result<Object, String> {
+        if object_header(self.pdf, offset) != Some(id) {
+            return Err("the cross-reference points at another object".into());
+        }
+        let body = offset + memchr::memmem::find(&self.pdf[offset..], b"obj").ok_or("no obj keyword")? + b"obj".len();
+        let rest = &self.pdf[body..];
+        let end = memchr::memmem::find(rest, b"endobj").unwrap_or(rest.len());
+        let Some(keyword) = stream_keyword(&rest[..end]) else {
+            return parse_object(&rest[..end]);
+        };
+        if !streams {
+            return Err("a stream where a number was expected".into());
+        }
+        let Object::Dictionary(dict) = parse_object(&rest[..keyword])? else { return Err("stream without a dictionary".into()) };
+        let mut data = keyword + b"stream".len();
+        data += match rest.get(data..data + 2) {
+            Some(b"\r\n") => 2,
+            Some([b'\n', _]) | Some([b'\r', _]) => 1,
+            _ => return Err("no end of line after stream".into()),
+        };
+        let length = match dict.get(b"Length").map_err(|e| e.to_string())? {
+            Object::Integer(length) => *length,
+            // Read directly, never through an object stream or another stream: a /Length
+            // that pointed back at its own stream would otherwise recurse without end.
+            Object::Reference(length_id) => match self.document.reference_table.get(length_id.0) {
+                Some(XrefEntry::Normal { offset: at, generation }) if *generation == length_id.1 && *length_id != id => {
+                    let (at, length_id) = (*at as usize, *length_id);
+                    let object = self.read_at(at, length_id, false)?;
+                    object.as_i64().map_err(|_| "/Length is not a number")?
+                }
+                _ => return Err("unreadable /Length".into()),
+            },
+            _ => return Err("bad /Length".into()),
+        };
+        let length = usize::try_from(length).map_err(|_| "negative /Length")?;
+        let content = rest.get(data..data.checked_add(length).ok_or("bad /Length")?).ok_or("stream beyond the end of the file")?;
+        let after = &rest[data + length..];
+        if !after.iter().skip_while(|b| b.is_ascii_whitespace()).take(9).copied().eq(b"endstream".iter().copied()) {
+            return Err("stream data does not end at /Length".into());
+        }
+        Ok(Object::Stream(Stream::new(dict, content.to_vec())))
+    }
+
     fn dict(&self, id: ObjectId) -> Option<&Dictionary> {
-        self.reader.document.objects.get(&id).and_then(|o| o.as_dict().ok())
+        self.document.objects.get(&id).and_then(|o| o.as_dict().ok())
     }
 
     /// Loads `value` if it is a reference; answers what it stands for. `None` (outer) when
@@ -221,7 +268,7 @@ impl<'a> Partial<'a> {
         match value {
             Some(Object::Reference(id)) => {
                 self.load(*id).ok()?;
-                Some(self.reader.document.objects.get(id).cloned())
+                Some(self.document.objects.get(id).cloned())
             }
             other => Some(other.cloned()),
         }
@@ -279,7 +326,7 @@ impl<'a> Partial<'a> {
     }
 
     fn into_document(self) -> Document {
-        self.reader.document
+        self.document
     }
 }
 
@@ -341,16 +388,41 @@ fn table(pdf: &[u8], mut at: usize) -> Result<(BTreeMap<u32, XrefEntry>, Diction
     Ok((entries, trailer_dictionary(&pdf[at..])?))
 }
 
-/// Parses the dictionary at the start of `bytes` with lopdf, dressed as object 1 0.
+/// The dictionary at the start of `bytes` (a trailer).
 fn trailer_dictionary(bytes: &[u8]) -> Result<Dictionary, String> {
     let end = memchr::memmem::find(bytes, b"startxref").unwrap_or(bytes.len()).min(64 * 1024);
-    let mut wrapped = b"1 0 obj\n".to_vec();
-    wrapped.extend_from_slice(&bytes[..end]);
-    wrapped.extend_from_slice(b"\nendobj\n");
-    let mut reader = Reader { buffer: &wrapped, document: Document::new(), encryption_state: None, raw_objects: BTreeMap::new() };
-    reader.document.reference_table.insert(1, XrefEntry::Normal { offset: 0, generation: 0 });
-    let object = reader.get_object((1, 0), &mut HashSet::new()).map_err(|e| e.to_string())?;
-    object.as_dict().cloned().map_err(|e| e.to_string())
+    match parse_object(&bytes[..end])? {
+        Object::Dictionary(dict) => Ok(dict),
+        _ => Err("the trailer is not a dictionary".into()),
+    }
+}
+
+/// Where the `stream` keyword of a stream object is in `body` (what follows `obj`): the
+/// first `stream` that comes after a `>>` and before an end of line. A literal string or a
+/// name that happens to contain the word makes the dictionary before it unparsable, and the
+/// caller gives up, which is safe: the full load then decides.
+fn stream_keyword(body: &[u8]) -> Option<usize> {
+    memchr::memmem::find_iter(body, b"stream").find(|&at| {
+        let before = body[..at].trim_ascii_end();
+        before.ends_with(b">>") && matches!(body.get(at + b"stream".len()), Some(b'\r' | b'\n'))
+    })
+}
+
+/// One direct object (`bytes` may go on after it) through lopdf's object parser, which
+/// refuses nesting deeper than `lopdf::reader::MAX_NESTING_DEPTH`.
+///
+/// Why dressed as an object stream: since 0.42 lopdf keeps its parser private and gives its
+/// `Reader` no public constructor; decoding a one-object object stream is the public way to
+/// that parser, and it is the parser the full load uses, so both readings agree. Writing a
+/// second PDF object parser of our own would give two opinions on the same bytes.
+fn parse_object(bytes: &[u8]) -> Result<Object, String> {
+    const HEADER: &[u8] = b"0 0 ";
+    let mut content = Vec::with_capacity(HEADER.len() + bytes.len());
+    content.extend_from_slice(HEADER);
+    content.extend_from_slice(bytes);
+    let holder = Stream::new(dictionary! { "Type" => "ObjStm", "N" => 1, "First" => HEADER.len() as i64 }, content);
+    let mut objects = ObjectStream::new_with_limit(&holder, Some(MAX_DECODED_STREAM_BYTES)).map_err(|e| e.to_string())?.objects;
+    objects.remove(&(0, 0)).ok_or_else(|| "unparsable object".into())
 }
 
 #[cfg(test)]

@@ -3,7 +3,7 @@
 //! AcroForm and a cross-reference section of the same kind as the previous one.
 
 use chrono::{DateTime, Utc};
-use lopdf::{Dictionary, Document, Object, ObjectId, StringFormat};
+use lopdf::{Dictionary, Document, LoadOptions, Object, ObjectId, StringFormat};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 use x509_cert::Certificate;
@@ -12,6 +12,10 @@ use super::cms::TimeStamper;
 
 /// Largest PDF accepted for signing (10 MB, as the product promises).
 pub const MAX_PDF_BYTES: usize = 10 * 1024 * 1024;
+/// Most bytes one stream may decode to while a PDF is read (object and cross-reference
+/// streams are decoded as the file is loaded): a few kilobytes of deflate can otherwise ask
+/// for gigabytes. Genuine object streams of a 10 MB file stay far below.
+pub const MAX_DECODED_STREAM_BYTES: usize = 32 * 1024 * 1024;
 /// Room reserved for the CMS in `/Contents`; a chain of three RSA certificates plus
 /// attributes takes about 5 KB, a time-stamp token about 4 KB more.
 const CONTENTS_CAPACITY: usize = 16 * 1024;
@@ -221,11 +225,16 @@ pub fn inspect(pdf: &[u8]) -> Result<PdfInfo, PdfError> {
     let root_id = doc.trailer.get(b"Root").and_then(Object::as_reference).map_err(invalid)?;
     let root = doc.get_dictionary(root_id).map_err(invalid)?;
     check_doc_mdp(&doc, root)?;
-    let pages = doc.get_pages().len() as u32;
-    if pages == 0 {
+    let pages = doc.get_pages();
+    if pages.is_empty() {
         return Err(invalid("aucune page"));
     }
-    Ok(PdfInfo { pages })
+    // A page the reader had to skip (unreadable, or in a stream too large to decode) would
+    // only fail later, at signing or rendering.
+    if let Some(number) = pages.iter().find_map(|(number, id)| doc.get_dictionary(*id).is_err().then_some(number)) {
+        return Err(invalid(format!("la page {number} est illisible")));
+    }
+    Ok(PdfInfo { pages: pages.len() as u32 })
 }
 
 /// Signs `pdf` PAdES B-B. The result is `pdf` followed by one new revision.
@@ -308,7 +317,7 @@ fn load_for_update(pdf: &[u8]) -> Result<Document, PdfError> {
     if !pdf.iter().take(1024).collect::<Vec<_>>().windows(5).any(|w| w.iter().copied().copied().eq(*b"%PDF-")) {
         return Err(PdfError::Invalid("pas d'en-tête %PDF".into()));
     }
-    let doc = Document::load_mem(pdf).map_err(|e| {
+    let doc = load_untrusted(pdf).map_err(|e| {
         let message = e.to_string();
         if message.to_ascii_lowercase().contains("decrypt") || message.to_ascii_lowercase().contains("encrypt") {
             PdfError::Encrypted
@@ -320,6 +329,12 @@ fn load_for_update(pdf: &[u8]) -> Result<Document, PdfError> {
         return Err(PdfError::Encrypted);
     }
     Ok(doc)
+}
+
+/// lopdf's full load of bytes that come from outside, with every stream it decodes on the
+/// way bounded (nesting depth is bounded by lopdf's parser itself since 0.42).
+pub(super) fn load_untrusted(pdf: &[u8]) -> lopdf::Result<Document> {
+    Document::load_mem_with_options(pdf, LoadOptions { max_decompressed_size: Some(MAX_DECODED_STREAM_BYTES), ..LoadOptions::default() })
 }
 
 /// What a new revision needs of `pdf`, and the page that gets the widget (`stamp_page`,

@@ -25,6 +25,9 @@ use x509_tsp::TstInfo;
 
 use super::oids::{ID_CT_TST_INFO, ID_MESSAGE_DIGEST, ID_SHA256, ID_SIGNATURE_TIME_STAMP_TOKEN, RSA_ENCRYPTION, SHA256_WITH_RSA};
 
+/// A certificate in the `/DSS` decodes to a few kilobytes; more is not a certificate.
+const MAX_CERTIFICATE_BYTES: usize = 1024 * 1024;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SignatureKind {
@@ -83,7 +86,7 @@ impl ValidationReport {
 
 /// Validates every signature of `pdf` against `trust_anchors`.
 pub fn validate(pdf: &[u8], trust_anchors: &[Certificate]) -> Result<ValidationReport, super::PdfError> {
-    let doc = Document::load_mem(pdf).map_err(|e| super::PdfError::Invalid(e.to_string()))?;
+    let doc = super::pdf::load_untrusted(pdf).map_err(|e| super::PdfError::Invalid(e.to_string()))?;
     let revision_ends = revision_ends(pdf);
     let dss_certificates = dss_certificates(&doc);
     let mut signatures = Vec::new();
@@ -188,7 +191,7 @@ fn dss_certificates(doc: &Document) -> Vec<Certificate> {
         .iter()
         .filter_map(|c| resolve(doc, c))
         .filter_map(|c| c.as_stream().ok())
-        .filter_map(|s| s.decompressed_content().ok().or_else(|| Some(s.content.clone())))
+        .filter_map(|s| s.get_plain_content_with_limit(MAX_CERTIFICATE_BYTES).ok())
         .filter_map(|der| Certificate::from_der(&der).ok())
         .collect()
 }
@@ -289,7 +292,7 @@ fn check_signature(
     report
 }
 
-struct CmsCheck {
+pub(super) struct CmsCheck {
     signer_certificate: Certificate,
     certificates: Vec<Certificate>,
     digest_matches: bool,
@@ -316,7 +319,7 @@ fn verify_rsa_sha256(certificate: &Certificate, algorithm: &ObjectIdentifier, me
 /// Checks a SignedData: the signer's certificate, the message digest against
 /// `content_digest` (detached) or against its own encapsulated content, the signature over
 /// the signed attributes, and a signature time-stamp if any.
-fn check_cms(der: &[u8], content_digest: Option<&[u8]>, anchors: &[Certificate], extra: &[Certificate]) -> Result<CmsCheck, String> {
+pub(super) fn check_cms(der: &[u8], content_digest: Option<&[u8]>, anchors: &[Certificate], extra: &[Certificate]) -> Result<CmsCheck, String> {
     let data = signed_data(der)?;
     let certificates: Vec<Certificate> = data
         .certificates
@@ -494,7 +497,7 @@ fn parse_pdf_date(raw: &[u8]) -> Option<DateTime<Utc>> {
 /// True when every object changed or added after `end` is validation data: the `/DSS`
 /// dictionary, what it references, and the catalog gaining `/DSS` and nothing else.
 fn only_validation_data_after(pdf: &[u8], end: usize, latest: &Document) -> bool {
-    let Ok(signed) = Document::load_mem(&pdf[..end]) else { return false };
+    let Ok(signed) = super::pdf::load_untrusted(&pdf[..end]) else { return false };
     let Ok(latest_root) = latest.trailer.get(b"Root").and_then(Object::as_reference) else { return false };
     let mut allowed: BTreeSet<ObjectId> = BTreeSet::new();
     if let Ok(Object::Reference(dss_id)) = latest.get_dictionary(latest_root).and_then(|root| root.get(b"DSS")) {

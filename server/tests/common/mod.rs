@@ -3,6 +3,7 @@
 
 #![allow(dead_code)]
 
+pub mod hostile_pdf;
 pub mod identity_documents;
 
 use std::net::SocketAddr;
