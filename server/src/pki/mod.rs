@@ -340,18 +340,7 @@ impl CaHierarchy {
         };
         let (lcp, qcp, seal) = (issuing("LCP")?, issuing("QCP")?, issuing("Seal")?);
         let tsa_key = make_key("tsa")?;
-        let mut builder = CertificateBuilder::new(
-            Profile::Leaf {
-                issuer: root.certificate.tbs_certificate.subject.clone(),
-                enable_key_agreement: false,
-                enable_key_encipherment: false,
-            },
-            random_serial()?,
-            validity_from_now(TSA_VALIDITY)?,
-            ca_name("Paraphe Time-Stamping Unit")?,
-            spki_of(tsa_key.public())?,
-            &root_signer,
-        )?;
+        let mut builder = leaf_builder(&root, TSA_VALIDITY, ca_name("Paraphe Time-Stamping Unit")?, tsa_key.public())?;
         builder.add_extension(&CriticalExtendedKeyUsage(vec![OID_KP_TIME_STAMPING]))?;
         add_revocation_pointers(&mut builder, &base_url, Ca::Root)?;
         let tsa = Authority { certificate: builder.build::<rsa::pkcs1v15::Signature>()?, key: tsa_key };
@@ -399,20 +388,7 @@ impl CaHierarchy {
     }
 
     fn issue(&self, level: Level, subject: Name, key: &RsaPublicKey) -> Result<Certificate, PkiError> {
-        let issuer = self.issuer(level);
-        let signer = &issuer.key;
-        let mut builder = CertificateBuilder::new(
-            Profile::Leaf {
-                issuer: issuer.certificate.tbs_certificate.subject.clone(),
-                enable_key_agreement: false,
-                enable_key_encipherment: false,
-            },
-            random_serial()?,
-            validity_from_now(END_ENTITY_VALIDITY)?,
-            subject,
-            spki_of(key)?,
-            signer,
-        )?;
+        let mut builder = leaf_builder(self.issuer(level), END_ENTITY_VALIDITY, subject, key)?;
         builder.add_extension(&CertificatePolicies(vec![PolicyInformation {
             policy_identifier: level.policy_oid(),
             policy_qualifiers: None,
@@ -420,33 +396,33 @@ impl CaHierarchy {
         add_revocation_pointers(&mut builder, &self.base_url, level.ca())?;
         Ok(builder.build::<rsa::pkcs1v15::Signature>()?)
     }
-}
 
-impl CaHierarchy {
     /// A delegated OCSP responder of `ca` (RFC 6960 §4.2.2.2), as public CAs run them: a
     /// fresh key in memory and a short-lived certificate from `ca` with extendedKeyUsage
     /// OCSPSigning and id-pkix-ocsp-nocheck. Answers signed by it, rather than by the CA's
     /// own key, are what poppler (pdfsig, Evince, Okular) checks without complaint when a
     /// document carries several signatures.
     pub fn issue_ocsp_responder(&self, ca: Ca) -> Result<Authority, PkiError> {
-        let issuer = self.authority(ca);
         let key = HeldKey::Memory(generate_key()?);
-        let mut builder = CertificateBuilder::new(
-            Profile::Leaf {
-                issuer: issuer.certificate.tbs_certificate.subject.clone(),
-                enable_key_agreement: false,
-                enable_key_encipherment: false,
-            },
-            random_serial()?,
-            validity_from_now(OCSP_RESPONDER_VALIDITY)?,
-            ca_name(&format!("Paraphe {} OCSP Responder", ca.as_str().to_ascii_uppercase()))?,
-            spki_of(key.public())?,
-            &issuer.key,
-        )?;
+        let name = ca_name(&format!("Paraphe {} OCSP Responder", ca.as_str().to_ascii_uppercase()))?;
+        let mut builder = leaf_builder(self.authority(ca), OCSP_RESPONDER_VALIDITY, name, key.public())?;
         builder.add_extension(&CriticalExtendedKeyUsage(vec![OID_KP_OCSP_SIGNING]))?;
         builder.add_extension(&OcspNoCheck)?;
         Ok(Authority { certificate: builder.build::<rsa::pkcs1v15::Signature>()?, key })
     }
+}
+
+/// An end-entity certificate from `issuer` for `key`, valid `validity` from now, with a
+/// fresh serial: what every leaf (people, seals, OCSP responders) starts from.
+fn leaf_builder<'a>(issuer: &'a Authority, validity: Duration, subject: Name, key: &RsaPublicKey) -> Result<CertificateBuilder<'a, HeldKey>, PkiError> {
+    Ok(CertificateBuilder::new(
+        Profile::Leaf { issuer: issuer.certificate.tbs_certificate.subject.clone(), enable_key_agreement: false, enable_key_encipherment: false },
+        random_serial()?,
+        validity_from_now(validity)?,
+        subject,
+        spki_of(key)?,
+        &issuer.key,
+    )?)
 }
 
 /// id-pkix-ocsp-nocheck (RFC 6960 §4.2.2.2.1): relying parties need not ask about the
