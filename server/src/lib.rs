@@ -7,6 +7,7 @@ pub mod audit;
 pub mod billing;
 pub mod cabinets;
 pub mod certificates;
+pub mod client_address;
 pub mod collections;
 pub mod config;
 pub mod db;

@@ -62,7 +62,7 @@ enum PdfCommand {
         /// The signer's name, "First LAST".
         #[arg(long, default_value = "Camille TESTEUR")]
         name: String,
-        /// Certificate level: lcp, qcp or seal.
+        /// Certificate level: lcp, qcp, seal or onetime.
         #[arg(long, default_value = "lcp")]
         level: paraphe_server::pki::Level,
         /// PAdES level: b-b, b-t, b-lt or b-lta.
@@ -142,6 +142,7 @@ async fn main() -> anyhow::Result<()> {
                         Level::Lcp => "Signature avancée (LCP)",
                         Level::Qcp => "Signature avancée, certificat qualifié (QCP)",
                         Level::Seal => "Cachet électronique",
+                        Level::OneTime => "Signature électronique (certificat à usage unique)",
                     };
                     let mut stamp = VisibleStamp::parse_placement(&placement, label)?;
                     if level == Level::Seal {
@@ -251,6 +252,9 @@ fn print_report(report: &signing::ValidationReport) {
         println!("  intègre           : {}", yes_no(signature.intact && signature.covers_whole_revision));
         println!("  signature valide  : {}", yes_no(signature.cryptographically_valid));
         println!("  chaîne de confiance : {}", yes_no(signature.trusted));
+        if let Some(kind) = &signature.certificate_kind {
+            println!("  certificat        : {kind}");
+        }
         println!("  révoqué           : {}", signature.revoked.map(|r| if r { "OUI" } else { "non" }).unwrap_or("inconnu"));
         println!("  horodatage        : {}", signature.time_stamp.map(|t| t.to_rfc3339()).unwrap_or_else(|| "aucun".into()));
         for problem in &signature.problems {

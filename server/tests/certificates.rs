@@ -134,6 +134,11 @@ async fn an_accountant_enrols_signs_with_the_lcp_certificate_and_revokes_it(db: 
     assert!(report.all_valid(), "{report:?}");
     assert!(report.signatures[0].signer.as_deref().unwrap_or_default().contains("CN=Claire EXPERTENR"), "{report:?}");
     assert!(report.signatures[0].time_stamp.is_some(), "B-T at least");
+    // Nobody has checked her name yet: the agreement's certificate is a one-time one, from
+    // its own CA under its own policy, never an LCP certificate.
+    assert_eq!(report.signatures[0].certificate_policies, ["1.3.6.1.4.1.99999.1.4"], "{report:?}");
+    let issuer = report.signatures[0].signer_certificate.as_ref().unwrap().tbs_certificate.issuer.to_string();
+    assert!(issuer.contains("One-Time Signer CA"), "{issuer}");
 
     // 4. The operator approves; Claire confirms the extracted data; the certificate is issued.
     assert_eq!(checked(&mut claire, &verification).await, "IN_REVIEW");
@@ -176,6 +181,10 @@ async fn an_accountant_enrols_signs_with_the_lcp_certificate_and_revokes_it(db: 
     assert!(report.all_valid(), "{report:?}");
     let signer_serial = hex::encode_upper(report.signatures[0].signer_certificate.as_ref().unwrap().tbs_certificate.serial_number.as_bytes());
     assert_eq!(signer_serial, certificates[0]["serial"].as_str().unwrap());
+    let mut report = report;
+    server.pki.check_revocation(&mut report).await.unwrap();
+    assert_eq!(report.signatures[0].certificate_policies, ["1.3.6.1.4.1.99999.1.1"]);
+    assert!(report.signatures[0].certificate_kind.as_deref().unwrap_or_default().contains("identité vérifiée"), "{report:?}");
 
     // Level 2 is open to her now; level 3 needs a qualified certificate.
     let id = claire.data(CREATE, json!({ "c": firm.cabinet })).await["createCollection"]["id"].as_str().unwrap().to_owned();

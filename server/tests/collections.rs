@@ -156,6 +156,17 @@ async fn two_outside_signers_in_sequence_sign_and_everybody_gets_the_signed_pdf(
     assert!(ours.all_valid(), "{ours:?}");
     let names: Vec<_> = ours.signatures.iter().map(|s| s.signer.clone().unwrap_or_default()).collect();
     assert!(names[0].contains("Alice MARTIN") && names[1].contains("Bruno"), "{names:?}");
+    // The names were typed by the preparer: one-time certificates, from the one-time CA under
+    // its own policy, which a relying party and our report tell from a verified LCP.
+    let mut ours = ours;
+    server.pki.check_revocation(&mut ours).await.unwrap();
+    for signature in &ours.signatures {
+        assert_eq!(signature.certificate_policies, ["1.3.6.1.4.1.99999.1.4"], "{signature:?}");
+        assert!(signature.certificate_kind.as_deref().unwrap_or_default().contains("usage unique"), "{signature:?}");
+        let issuer = signature.signer_certificate.as_ref().unwrap().tbs_certificate.issuer.to_string();
+        assert!(issuer.contains("One-Time Signer CA"), "{issuer}");
+        assert_eq!(signature.revoked, Some(false), "known to the registry: {signature:?}");
+    }
 
     // Billed: 2 signatures at 0,25 €; the trail is complete and intact.
     let balance = preparer.data("query($c: UUID!) { credit(cabinetId: $c) { balanceCents availableCents } }", json!({ "c": firm.cabinet })).await;
@@ -297,7 +308,7 @@ async fn a_slow_outside_time_stamping_authority_does_not_hold_the_other_signers(
     let gate = Arc::new(Mutex::new(Some(released)));
     let arrived = Arc::new(tokio::sync::Notify::new());
     let (gate_in, arrived_in) = (gate.clone(), arrived.clone());
-    let authority = paraphe_server::pki::http::routes::<()>(Arc::new(Pki::new(outside, registry))).layer(axum::middleware::from_fn(
+    let authority = paraphe_server::pki::http::routes::<()>(Arc::new(Pki::new(outside, registry)), false).layer(axum::middleware::from_fn(
         move |request: axum::extract::Request, next: axum::middleware::Next| {
             let held = gate_in.lock().unwrap().take();
             let arrived = arrived_in.clone();
@@ -310,7 +321,7 @@ async fn a_slow_outside_time_stamping_authority_does_not_hold_the_other_signers(
             }
         },
     ));
-    tokio::spawn(async move { axum::serve(listener, authority).await.unwrap() });
+    tokio::spawn(async move { axum::serve(listener, authority.into_make_service_with_connect_info::<std::net::SocketAddr>()).await.unwrap() });
     let tsa = RemoteTsa::new(&format!("{outside_url}/pki/tsa"), vec![outside_root.clone()]).unwrap();
     let server = TestServer::start_with_remote_tsa(db.clone(), tsa).await;
 

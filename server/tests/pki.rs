@@ -340,7 +340,7 @@ async fn the_hierarchy_survives_a_restart_and_needs_its_key_encryption_key(db: P
 
     // No private key in clear in the database: the stored bytes are not the PKCS#8 DER.
     let stored: Vec<(Vec<u8>,)> = sqlx::query_as("SELECT key_sealed FROM pki_authorities").fetch_all(&db).await.unwrap();
-    assert_eq!(stored.len(), 5);
+    assert_eq!(stored.len(), 6);
     // rsaEncryption's OID, present in every PKCS#8 RSA key.
     let rsa_oid = [0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01];
     for (sealed,) in &stored {
@@ -352,4 +352,59 @@ async fn the_hierarchy_survives_a_restart_and_needs_its_key_encryption_key(db: P
     let (wrong, _) = KeyEncryptionKey::generate();
     let refused = pki::store::load_or_create(&db, &wrong, "http://paraphe.test", None, generate).await;
     assert!(matches!(refused, Err(PkiError::Keys(_))), "a wrong KEK must not open the CA keys");
+}
+
+#[sqlx::test(migrator = "paraphe_server::db::MIGRATOR")]
+async fn an_instance_made_before_the_one_time_ca_gets_one_from_its_root_on_the_next_start(db: PgPool) {
+    let (kek, _) = KeyEncryptionKey::generate();
+    let first = pki::store::load_or_create(&db, &kek, "http://paraphe.test", None, || CaHierarchy::generate("http://paraphe.test")).await.unwrap();
+    // As the instance was before: no one-time CA in the database.
+    sqlx::query("DELETE FROM pki_authorities WHERE name = 'onetime'").execute(&db).await.unwrap();
+    let serial = first.onetime.certificate.tbs_certificate.serial_number.as_bytes().to_vec();
+    sqlx::query("DELETE FROM pki_certificates WHERE issuer = 'root' AND serial = $1").bind(&serial).execute(&db).await.unwrap();
+
+    let upgraded = pki::store::load_or_create(&db, &kek, "http://paraphe.test", None, || panic!("the hierarchy exists")).await.unwrap();
+    assert_eq!(upgraded.root.certificate, first.root.certificate, "same root");
+    assert_eq!(upgraded.lcp.certificate, first.lcp.certificate, "same LCP CA");
+    assert_ne!(upgraded.onetime.certificate, first.onetime.certificate, "a new one-time CA");
+    assert!(upgraded.onetime.certificate.tbs_certificate.subject.to_string().contains("One-Time Signer CA"));
+    assert_eq!(upgraded.onetime.certificate.tbs_certificate.issuer, upgraded.root.certificate.tbs_certificate.subject);
+    // The root's registry knows it (OCSP, CRL), and the next start finds it.
+    let (known,): (i64,) = sqlx::query_as("SELECT count(*) FROM pki_certificates WHERE issuer = 'root' AND serial = $1")
+        .bind(upgraded.onetime.certificate.tbs_certificate.serial_number.as_bytes())
+        .fetch_one(&db)
+        .await
+        .unwrap();
+    assert_eq!(known, 1);
+    let again = pki::store::load_or_create(&db, &kek, "http://paraphe.test", None, || panic!("the hierarchy exists")).await.unwrap();
+    assert_eq!(again.onetime.certificate, upgraded.onetime.certificate);
+
+    // Its certificates carry the one-time policy, and a chain to the root.
+    let key = paraphe_server::pki::generate_key().unwrap();
+    let certificate = again.issue_for_person(Level::OneTime, &person(), key.public()).unwrap();
+    let chain = again.chain_above_certificate(&certificate).unwrap();
+    assert_eq!(chain, [again.onetime.certificate.clone(), again.root.certificate.clone()]);
+    let policies = certificate.tbs_certificate.get::<x509_cert::ext::pkix::certpolicy::CertificatePolicies>().unwrap().unwrap().1;
+    assert_eq!(policies.0[0].policy_identifier.to_string(), "1.3.6.1.4.1.99999.1.4");
+}
+
+#[sqlx::test(migrator = "paraphe_server::db::MIGRATOR")]
+async fn one_address_flooding_the_time_stamping_unit_is_told_to_wait_and_others_are_still_served(db: PgPool) {
+    let server = TestServer::start_with_own_pki(db).await;
+    let flooder = reqwest::Client::builder().local_address(Some("127.0.0.1".parse().unwrap())).build().unwrap();
+    let ask = |client: reqwest::Client| {
+        let url = server.url("/pki/tsa");
+        async move { client.post(url).header("content-type", "application/timestamp-query").body(b"garbage".to_vec()).send().await.unwrap() }
+    };
+    let answers = futures_util::future::join_all((0..150).map(|_| ask(flooder.clone()))).await;
+    let served = answers.iter().filter(|a| a.status() == 200).count();
+    let refused: Vec<_> = answers.iter().filter(|a| a.status() == 429).collect();
+    assert!(served >= 60, "the burst is served: {served}");
+    assert!(!refused.is_empty(), "150 at once from one address: some must wait ({served} served)");
+    let retry_after: u64 = refused[0].headers()["retry-after"].to_str().unwrap().parse().unwrap();
+    assert!((1..=5).contains(&retry_after), "{retry_after}");
+
+    // Another address has its own budget.
+    let neighbour = reqwest::Client::builder().local_address(Some("127.0.0.2".parse().unwrap())).build().unwrap();
+    assert_eq!(ask(neighbour).await.status(), 200);
 }

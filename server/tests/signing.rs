@@ -39,7 +39,7 @@ fn serve_pki(listener: std::net::TcpListener, pki: Arc<Pki>) {
         runtime.block_on(async move {
             listener.set_nonblocking(true).unwrap();
             let listener = tokio::net::TcpListener::from_std(listener).unwrap();
-            axum::serve(listener, pki::http::routes::<()>(pki)).await.unwrap();
+            axum::serve(listener, pki::http::routes::<()>(pki, false).into_make_service_with_connect_info::<std::net::SocketAddr>()).await.unwrap();
         });
     });
 }

@@ -222,9 +222,10 @@ pub async fn sign_agreement(db: &PgPool, pki: &Pki, config: &Config, user_id: Uu
     let unsigned = agreement::render(holder.language, &holder.name(), &holder.email, &holder.mobile, &crate::collections::emails::date(holder.language, now))?;
     let key = super::generate_key().await?;
     let person = super::person_of(&mut tx, user_id, &holder.first_name, &holder.last_name).await?;
-    let certificate = pki.issue_for_person(Level::Lcp, &person, key.public()).await?;
+    // Nobody has checked this name yet: a one-time certificate, not an LCP one.
+    let certificate = pki.issue_for_person(Level::OneTime, &person, key.public()).await?;
     let mut chain = vec![certificate];
-    chain.extend(pki.hierarchy.chain_above(Level::Lcp));
+    chain.extend(pki.hierarchy.chain_above(Level::OneTime));
     let request = SignatureRequest { signer_name: holder.name(), reason: Some("Accord de souscription".into()), location: None, time: now, stamp: None };
     let signed = signing::sign_at_level(&unsigned, &request, &key, &chain, PadesLevel::BT, pki).await?;
     let sha256 = Sha256::digest(&signed).to_vec();

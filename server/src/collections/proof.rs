@@ -79,7 +79,11 @@ pub async fn build(db: &PgPool, pki: &Arc<Pki>, sealer: &Sealer, collection_id: 
         let Some(der) = der else { continue };
         let certificate = Certificate::from_der(&der).map_err(internal)?;
         let serial = certificate.tbs_certificate.serial_number.clone();
-        let state = pki.registry.states(Level::Lcp.ca(), std::slice::from_ref(&serial)).await.map_err(internal)?;
+        // Each certificate against the CA that issued it (one-time, LCP or QCP).
+        let state = match pki.issuer_of(&certificate) {
+            Some(issuer) => pki.registry.states(issuer, std::slice::from_ref(&serial)).await.map_err(internal)?,
+            None => Default::default(),
+        };
         let status = match state.get(serial.as_bytes()) {
             Some(CertState::Good) => json!({ "status": "good" }),
             Some(CertState::Revoked(r)) => json!({ "status": "revoked", "at": r.at.to_rfc3339(), "reason": r.reason.as_str() }),
@@ -89,8 +93,8 @@ pub async fn build(db: &PgPool, pki: &Arc<Pki>, sealer: &Sealer, collection_id: 
         statuses.push(json!({ "signer": signer_id, "serial": serial_hex, "subject": certificate.tbs_certificate.subject.to_string(), "state": status }));
         files.push((format!("certificates/signer-{serial_hex}.pem"), pem(&certificate)?.into_bytes()));
     }
-    for (name, ca) in [("root", crate::pki::Ca::Root), ("lcp", crate::pki::Ca::Lcp), ("qcp", crate::pki::Ca::Qcp), ("seal", crate::pki::Ca::Seal)] {
-        files.push((format!("certificates/{name}-ca.pem"), pem(&pki.hierarchy.authority(ca).certificate)?.into_bytes()));
+    for ca in crate::pki::Ca::ALL {
+        files.push((format!("certificates/{}-ca.pem", ca.as_str()), pem(&pki.hierarchy.authority(ca).certificate)?.into_bytes()));
     }
     files.push(("certificates/tsa.pem".into(), pem(&pki.hierarchy.tsa.certificate)?.into_bytes()));
     files.push(("certificate-status.json".into(), serde_json::to_vec_pretty(&json!({ "checked_at": Utc::now().to_rfc3339(), "certificates": statuses })).map_err(internal)?));

@@ -1,7 +1,7 @@
 //! The signer's side, reached through a personal link (no account): open, read and accept,
 //! receive a code by SMS, sign every document with it, or refuse.
 //!
-//! Level-1 signatures are made with a key generated for this signer alone and an LCP
+//! Level-1 signatures are made with a key generated for this signer alone and a one-time
 //! certificate in the signer's name issued on the fly (see ARCHITECTURE.md for why not a
 //! platform certificate). The key is made when the first code is sent, kept sealed under
 //! the key-encryption key, and opened only by [`sign`] after the code matched: the
@@ -172,7 +172,7 @@ fn key_label(signer_id: Uuid) -> String {
     format!("signer:{signer_id}")
 }
 
-/// A key and an LCP certificate for this signer alone, taken from the pool and recorded in
+/// A key and a one-time certificate (the name the preparer typed) for this signer alone, taken from the pool and recorded in
 /// the caller's transaction; `None` when the pool is empty.
 async fn signer_key_from_pool(conn: &mut PgConnection, pki: &Pki, kek: &KeyEncryptionKey, signer: &SignerRow) -> Result<Option<(SealedKey, Vec<u8>)>> {
     let pooled = crate::keys::pool::take(&mut *conn, kek).await.map_err(|e| CollectionError::Internal(e.to_string()))?;
@@ -189,7 +189,7 @@ async fn certify_signer_key(conn: &mut PgConnection, pki: &Pki, kek: &KeyEncrypt
         email: signer.email.clone(),
         serial_number: format!("PARAPHE-S-{}", signer.id.simple()),
     };
-    let certificate = pki.issue_for_person_in(conn, Level::Lcp, &person, key.public()).await.map_err(|e| CollectionError::Internal(e.to_string()))?;
+    let certificate = pki.issue_for_person_in(conn, Level::OneTime, &person, key.public()).await.map_err(|e| CollectionError::Internal(e.to_string()))?;
     let der = crate::pki::certificate_der(&certificate).map_err(|e| CollectionError::Internal(e.to_string()))?;
     let sealed = kek.seal(&key, &key_label(signer.id)).map_err(|e| CollectionError::Internal(e.to_string()))?;
     Ok((sealed, der))
@@ -565,8 +565,10 @@ async fn begin_signature(conn: &mut PgConnection, pki: &Pki, kek: &KeyEncryption
         (None, Some(nonce), Some(ciphertext), Some(certificate)) => {
             let key = kek.open(&SealedKey { nonce, ciphertext }, &key_label(signer.id)).map_err(|e| CollectionError::Internal(e.to_string()))?;
             let certificate = <x509_cert::Certificate as der::Decode>::from_der(&certificate).map_err(|e| CollectionError::Internal(e.to_string()))?;
+            // By its issuer: keys certified before the one-time CA existed came from the LCP CA.
+            let above = pki.hierarchy.chain_above_certificate(&certificate).ok_or_else(|| CollectionError::Internal(format!("signer {}'s certificate has no issuer here", signer.id)))?;
             let mut chain = vec![certificate];
-            chain.extend(pki.hierarchy.chain_above(Level::Lcp));
+            chain.extend(above);
             (key, chain)
         }
         _ => return Err(CollectionError::Internal(format!("signer {} has a code but no key", signer.id))),

@@ -35,7 +35,7 @@ pub fn routes(state: AppState) -> Router {
         .route("/graphql/ws", get(ws::graphql_ws))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
-        .merge(crate::pki::http::routes(state.pki.clone()))
+        .merge(crate::pki::http::routes(state.pki.clone(), state.config.trust_proxy))
         .merge(crate::collections::http::routes())
         .merge(crate::identity::http::routes())
         .merge(crate::certificates::http::routes())
@@ -64,15 +64,8 @@ pub fn edge_error(status: StatusCode, code: ErrorCode, message: &str) -> Respons
 }
 
 pub fn request_meta(state: &AppState, headers: &HeaderMap, peer: SocketAddr) -> RequestMeta {
-    let forwarded = state
-        .config
-        .trust_proxy
-        // The last address is the one our proxy appended; those before it are whatever the
-        // client chose to send.
-        .then(|| headers.get("x-forwarded-for")?.to_str().ok()?.rsplit(',').next().map(|ip| ip.trim().to_owned()))
-        .flatten();
     RequestMeta {
-        ip: Some(forwarded.unwrap_or_else(|| peer.ip().to_string())),
+        ip: Some(crate::client_address::client_ip(state.config.trust_proxy, headers, peer).to_string()),
         user_agent: headers
             .get(header::USER_AGENT)
             .and_then(|ua| ua.to_str().ok())

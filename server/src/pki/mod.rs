@@ -1,9 +1,10 @@
 //! Paraphe's certificate authorities: a root, an issuing CA per level (`lcp` for advanced
-//! signatures, `qcp` for qualified ones, `seal` for cabinet seals), and the end-entity
-//! certificates they issue to people and cabinets.
+//! signatures of identity-verified people, `qcp` for qualified ones, `seal` for cabinet
+//! seals, `onetime` for certificates made for one signature whose name nobody verified),
+//! and the end-entity certificates they issue to people and cabinets.
 //!
 //! Policy OIDs live under a private arc until the profession's CA assigns real ones:
-//! `1.3.6.1.4.1.99999.1.{1,2,3}` for LCP, QCP and seal certificates.
+//! `1.3.6.1.4.1.99999.1.{1,2,3,4}` for LCP, QCP, seal and one-time certificates.
 
 pub mod crl;
 pub mod http;
@@ -100,16 +101,23 @@ pub enum Level {
     Qcp,
     /// A cabinet's seal.
     Seal,
+    /// A certificate made for one signature (a level-1 signer's, or the subscription
+    /// agreement's before the identity check): the name is the one the preparer (or the
+    /// person) typed, nobody verified it; only control of the email address and of the
+    /// mobile was checked, by code. Its own CA and policy, so that no relying party takes
+    /// it for a verified LCP certificate.
+    OneTime,
 }
 
 impl Level {
-    pub const ALL: [Level; 3] = [Level::Lcp, Level::Qcp, Level::Seal];
+    pub const ALL: [Level; 4] = [Level::Lcp, Level::Qcp, Level::Seal, Level::OneTime];
 
     pub fn as_str(self) -> &'static str {
         match self {
             Level::Lcp => "lcp",
             Level::Qcp => "qcp",
             Level::Seal => "seal",
+            Level::OneTime => "onetime",
         }
     }
 
@@ -118,6 +126,22 @@ impl Level {
             Level::Lcp => ObjectIdentifier::new_unwrap("1.3.6.1.4.1.99999.1.1"),
             Level::Qcp => ObjectIdentifier::new_unwrap("1.3.6.1.4.1.99999.1.2"),
             Level::Seal => ObjectIdentifier::new_unwrap("1.3.6.1.4.1.99999.1.3"),
+            Level::OneTime => ObjectIdentifier::new_unwrap("1.3.6.1.4.1.99999.1.4"),
+        }
+    }
+
+    /// The level whose policy `oid` is, for reading a certificate back.
+    pub fn from_policy_oid(oid: &ObjectIdentifier) -> Option<Level> {
+        Level::ALL.into_iter().find(|level| level.policy_oid() == *oid)
+    }
+
+    /// What a relying party is told the certificate vouches for.
+    pub fn description_fr(self) -> &'static str {
+        match self {
+            Level::Lcp => "certificat LCP : identité vérifiée",
+            Level::Qcp => "certificat qualifié (QCP) : identité vérifiée",
+            Level::Seal => "cachet d'une personne morale",
+            Level::OneTime => "certificat à usage unique : nom déclaré par le préparateur, e-mail et mobile vérifiés par code",
         }
     }
 }
@@ -125,7 +149,7 @@ impl Level {
 impl FromStr for Level {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Level::ALL.into_iter().find(|l| l.as_str() == s).ok_or_else(|| format!("unknown level {s:?} (lcp, qcp or seal)"))
+        Level::ALL.into_iter().find(|l| l.as_str() == s).ok_or_else(|| format!("unknown level {s:?} (lcp, qcp, seal or onetime)"))
     }
 }
 
@@ -136,6 +160,7 @@ impl Level {
             Level::Lcp => Ca::Lcp,
             Level::Qcp => Ca::Qcp,
             Level::Seal => Ca::Seal,
+            Level::OneTime => Ca::OneTime,
         }
     }
 }
@@ -149,10 +174,11 @@ pub enum Ca {
     Lcp,
     Qcp,
     Seal,
+    OneTime,
 }
 
 impl Ca {
-    pub const ALL: [Ca; 4] = [Ca::Root, Ca::Lcp, Ca::Qcp, Ca::Seal];
+    pub const ALL: [Ca; 5] = [Ca::Root, Ca::Lcp, Ca::Qcp, Ca::Seal, Ca::OneTime];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -160,6 +186,7 @@ impl Ca {
             Ca::Lcp => "lcp",
             Ca::Qcp => "qcp",
             Ca::Seal => "seal",
+            Ca::OneTime => "onetime",
         }
     }
 }
@@ -260,6 +287,7 @@ pub struct CaHierarchy {
     pub lcp: Authority,
     pub qcp: Authority,
     pub seal: Authority,
+    pub onetime: Authority,
     /// The time-stamping unit, certified by the root.
     pub tsa: Authority,
     /// Where this instance publishes CRLs and answers OCSP, e.g. `https://paraphe.example`.
@@ -304,13 +332,13 @@ fn ca_name(common_name: &str) -> Result<Name, PkiError> {
 }
 
 impl CaHierarchy {
-    /// Creates a new hierarchy: fresh keys in memory, a self-signed root, three issuing CAs.
+    /// Creates a new hierarchy: fresh keys in memory, a self-signed root, four issuing CAs.
     pub fn generate(base_url: &str) -> Result<Self, PkiError> {
         Self::generate_with(base_url, |_| Ok(HeldKey::Memory(generate_key()?)))
     }
 
     /// The same, each authority's key made by `make_key` (given the authority's name:
-    /// `root`, `lcp`, `qcp`, `seal`, `tsa`), e.g. on a PKCS#11 token.
+    /// `root`, `lcp`, `qcp`, `seal`, `onetime`, `tsa`), e.g. on a PKCS#11 token.
     pub fn generate_with(base_url: &str, mut make_key: impl FnMut(&str) -> Result<HeldKey, PkiError>) -> Result<Self, PkiError> {
         let root_key = make_key("root")?;
         let root_name = ca_name("Paraphe Root CA")?;
@@ -324,32 +352,20 @@ impl CaHierarchy {
         )?;
         let root = Authority { certificate: builder.build::<rsa::pkcs1v15::Signature>()?, key: root_key.clone() };
         let base_url = base_url.trim_end_matches('/').to_owned();
-        let root_signer = root_key;
-        let mut issuing = |label: &str| -> Result<Authority, PkiError> {
-            let key = make_key(&label.to_ascii_lowercase())?;
-            let mut builder = CertificateBuilder::new(
-                Profile::SubCA { issuer: root.certificate.tbs_certificate.subject.clone(), path_len_constraint: Some(0) },
-                random_serial()?,
-                validity_from_now(CA_VALIDITY)?,
-                ca_name(&format!("Paraphe {label} CA"))?,
-                spki_of(key.public())?,
-                &root_signer,
-            )?;
-            add_revocation_pointers(&mut builder, &base_url, Ca::Root)?;
-            Ok(Authority { certificate: builder.build::<rsa::pkcs1v15::Signature>()?, key })
-        };
-        let (lcp, qcp, seal) = (issuing("LCP")?, issuing("QCP")?, issuing("Seal")?);
+        let mut issuing = |ca: Ca| -> Result<Authority, PkiError> { issue_subordinate(&root, &base_url, ca, make_key(ca.as_str())?) };
+        let (lcp, qcp, seal, onetime) = (issuing(Ca::Lcp)?, issuing(Ca::Qcp)?, issuing(Ca::Seal)?, issuing(Ca::OneTime)?);
         let tsa_key = make_key("tsa")?;
         let mut builder = leaf_builder(&root, TSA_VALIDITY, ca_name("Paraphe Time-Stamping Unit")?, tsa_key.public())?;
         builder.add_extension(&CriticalExtendedKeyUsage(vec![OID_KP_TIME_STAMPING]))?;
         add_revocation_pointers(&mut builder, &base_url, Ca::Root)?;
         let tsa = Authority { certificate: builder.build::<rsa::pkcs1v15::Signature>()?, key: tsa_key };
-        Ok(CaHierarchy { root, lcp, qcp, seal, tsa, base_url })
+        Ok(CaHierarchy { root, lcp, qcp, seal, onetime, tsa, base_url })
     }
 
     /// Reassembles a hierarchy from stored certificates and keys.
-    pub fn from_parts(root: Authority, lcp: Authority, qcp: Authority, seal: Authority, tsa: Authority, base_url: &str) -> Self {
-        CaHierarchy { root, lcp, qcp, seal, tsa, base_url: base_url.trim_end_matches('/').to_owned() }
+    pub fn from_parts(authorities: StoredAuthorities, base_url: &str) -> Self {
+        let StoredAuthorities { root, lcp, qcp, seal, onetime, tsa } = authorities;
+        CaHierarchy { root, lcp, qcp, seal, onetime, tsa, base_url: base_url.trim_end_matches('/').to_owned() }
     }
 
     pub fn authority(&self, ca: Ca) -> &Authority {
@@ -358,6 +374,7 @@ impl CaHierarchy {
             Ca::Lcp => &self.lcp,
             Ca::Qcp => &self.qcp,
             Ca::Seal => &self.seal,
+            Ca::OneTime => &self.onetime,
         }
     }
 
@@ -366,12 +383,25 @@ impl CaHierarchy {
         vec![self.issuer(level).certificate.clone(), self.root.certificate.clone()]
     }
 
-    pub fn issuer(&self, level: Level) -> &Authority {
-        match level {
-            Level::Lcp => &self.lcp,
-            Level::Qcp => &self.qcp,
-            Level::Seal => &self.seal,
+    /// The certificates above `certificate`, found by its issuer's name: what a stored
+    /// certificate needs whatever CA issued it (one-time certificates made before the
+    /// one-time CA existed came from the LCP CA). `None` if none of our CAs issued it.
+    pub fn chain_above_certificate(&self, certificate: &Certificate) -> Option<Vec<Certificate>> {
+        let ca = self.issuer_of(certificate)?;
+        let mut chain = vec![self.authority(ca).certificate.clone()];
+        if ca != Ca::Root {
+            chain.push(self.root.certificate.clone());
         }
+        Some(chain)
+    }
+
+    /// Which of our CAs issued `certificate`, if any.
+    pub fn issuer_of(&self, certificate: &Certificate) -> Option<Ca> {
+        Ca::ALL.into_iter().find(|ca| self.authority(*ca).certificate.tbs_certificate.subject == certificate.tbs_certificate.issuer)
+    }
+
+    pub fn issuer(&self, level: Level) -> &Authority {
+        self.authority(level.ca())
     }
 
     /// The trust anchors, PEM, for outside validators.
@@ -410,6 +440,37 @@ impl CaHierarchy {
         builder.add_extension(&OcspNoCheck)?;
         Ok(Authority { certificate: builder.build::<rsa::pkcs1v15::Signature>()?, key })
     }
+}
+
+/// The names of the stored authorities, as rows of `pki_authorities`.
+pub struct StoredAuthorities {
+    pub root: Authority,
+    pub lcp: Authority,
+    pub qcp: Authority,
+    pub seal: Authority,
+    pub onetime: Authority,
+    pub tsa: Authority,
+}
+
+/// An issuing CA `ca` certified by the root, with `key`.
+pub(crate) fn issue_subordinate(root: &Authority, base_url: &str, ca: Ca, key: HeldKey) -> Result<Authority, PkiError> {
+    let label = match ca {
+        Ca::Root => "Root",
+        Ca::Lcp => "LCP",
+        Ca::Qcp => "QCP",
+        Ca::Seal => "Seal",
+        Ca::OneTime => "One-Time Signer",
+    };
+    let mut builder = CertificateBuilder::new(
+        Profile::SubCA { issuer: root.certificate.tbs_certificate.subject.clone(), path_len_constraint: Some(0) },
+        random_serial()?,
+        validity_from_now(CA_VALIDITY)?,
+        ca_name(&format!("Paraphe {label} CA"))?,
+        spki_of(key.public())?,
+        &root.key,
+    )?;
+    add_revocation_pointers(&mut builder, base_url, Ca::Root)?;
+    Ok(Authority { certificate: builder.build::<rsa::pkcs1v15::Signature>()?, key })
 }
 
 /// An end-entity certificate from `issuer` for `key`, valid `validity` from now, with a
@@ -563,14 +624,7 @@ impl Pki {
         base_url: &str,
         token: Option<std::sync::Arc<crate::keys::pkcs11::Token>>,
     ) -> Result<Self, PkiError> {
-        let generate = || match &token {
-            None => CaHierarchy::generate(base_url),
-            Some(token) => CaHierarchy::generate_with(base_url, |name| {
-                let label = format!("paraphe-ca-{name}-{}", uuid::Uuid::new_v4().simple());
-                token.generate_rsa(&label, RSA_BITS as u64)?;
-                Ok(HeldKey::Token(std::sync::Arc::new(token.shared_key(&label)?)))
-            }),
-        };
+        let generate = || CaHierarchy::generate_with(base_url, |name| store::make_key(token.as_ref(), name));
         let hierarchy = store::load_or_create(db, kek, base_url, token.as_ref(), generate).await?;
         Ok(Pki::new(hierarchy, Registry::Database(db.clone())))
     }
@@ -600,21 +654,24 @@ impl Pki {
         self.registry.revoke(issuer, &certificate.tbs_certificate.serial_number, reason).await
     }
 
-    /// Answers a DER OCSP request (never fails: errors are OCSP error responses).
-    pub async fn ocsp(&self, request_der: &[u8]) -> Vec<u8> {
-        let query = match ocsp::parse(&self.hierarchy, request_der) {
-            Ok(query) => query,
-            Err(response) => return response,
-        };
-        let states = match self.registry.states(query.issuer, &query.serials(&self.hierarchy)).await {
-            Ok(states) => states,
+    /// What a DER OCSP request asks and what the registry says of it; an OCSP error
+    /// response when there is nothing to sign.
+    pub async fn ocsp_lookup(&self, request_der: &[u8]) -> Result<(ocsp::Query, std::collections::HashMap<Vec<u8>, CertState>), Vec<u8>> {
+        let query = ocsp::parse(&self.hierarchy, request_der)?;
+        match self.registry.states(query.issuer, &query.serials(&self.hierarchy)).await {
+            Ok(states) => Ok((query, states)),
             Err(error) => {
                 tracing::error!(%error, "OCSP lookup failed");
-                return ocsp::try_later();
+                Err(ocsp::try_later())
             }
-        };
+        }
+    }
+
+    /// The signed answer to a looked-up OCSP query (an RSA signature: a millisecond or two
+    /// of a core, so callers serving the network run it off the async threads).
+    pub fn ocsp_answer(&self, query: &ocsp::Query, states: &std::collections::HashMap<Vec<u8>, CertState>) -> Vec<u8> {
         match self.ocsp_responder(query.issuer) {
-            Ok(responder) => ocsp::answer(&self.hierarchy, &responder, &query, &states),
+            Ok(responder) => ocsp::answer(&self.hierarchy, &responder, query, states),
             Err(error) => {
                 tracing::error!(%error, "no OCSP responder certificate");
                 ocsp::try_later()
@@ -630,9 +687,7 @@ impl Pki {
 
     /// Which of our CAs issued `certificate`, if any.
     pub fn issuer_of(&self, certificate: &Certificate) -> Option<Ca> {
-        Ca::ALL
-            .into_iter()
-            .find(|ca| self.hierarchy.authority(*ca).certificate.tbs_certificate.subject == certificate.tbs_certificate.issuer)
+        self.hierarchy.issuer_of(certificate)
     }
 
     /// Everything a validator needs offline for these chains: the certificates, and a fresh
@@ -668,9 +723,17 @@ impl Pki {
     /// Fills `revoked` in a validation report for certificates this instance issued:
     /// revoked at or before the time-stamped signing time. Without a time-stamp the
     /// claimed time proves nothing, so any revocation counts.
+    /// It also says, from the policy a certificate of ours was issued under, what kind of
+    /// certificate signed: one-time certificates vouch for no verified name.
     pub async fn check_revocation(&self, report: &mut crate::signing::ValidationReport) -> Result<(), PkiError> {
         for signature in &mut report.signatures {
             let Some(certificate) = &signature.signer_certificate else { continue };
+            signature.certificate_kind = signature
+                .certificate_policies
+                .iter()
+                .filter_map(|oid| ObjectIdentifier::new(oid).ok())
+                .find_map(|oid| Level::from_policy_oid(&oid))
+                .map(|level| level.description_fr().to_owned());
             let Some(issuer) = self.issuer_of(certificate) else { continue };
             let serial = &certificate.tbs_certificate.serial_number;
             let states = self.registry.states(issuer, std::slice::from_ref(serial)).await?;

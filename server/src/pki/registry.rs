@@ -46,7 +46,7 @@ impl Registry {
     /// A registry in memory that knows the hierarchy's own certificates (issuing CAs and
     /// TSA, issued by the root), as the database registry does from its creation.
     pub fn in_memory_for(hierarchy: &super::CaHierarchy) -> Self {
-        let map = [&hierarchy.lcp, &hierarchy.qcp, &hierarchy.seal, &hierarchy.tsa]
+        let map = [&hierarchy.lcp, &hierarchy.qcp, &hierarchy.seal, &hierarchy.onetime, &hierarchy.tsa]
             .into_iter()
             .map(|authority| ((Ca::Root, authority.certificate.tbs_certificate.serial_number.as_bytes().to_vec()), CertState::Good))
             .collect();

@@ -1,20 +1,35 @@
 //! The hierarchy in the database: certificates in clear, keys sealed under the KEK — or,
 //! when the instance keeps its CA keys on a PKCS#11 token, the label of each key on the
 //! token. Created on the first start of an instance; several replicas starting together
-//! agree on one hierarchy through an advisory lock.
+//! agree on one hierarchy through an advisory lock. An authority added to the hierarchy
+//! after an instance was created (the one-time CA) is made, certified by the existing
+//! root, on the first start that misses it.
 
 use der::{Decode, Encode};
 use sqlx::PgPool;
 use x509_cert::Certificate;
 
 use super::registry::insert_certificate;
-use super::{Authority, Ca, CaHierarchy, PkiError};
+use super::{issue_subordinate, Authority, Ca, CaHierarchy, PkiError, StoredAuthorities};
 use crate::keys::pkcs11::Token;
 use crate::keys::{HeldKey, KeyEncryptionKey, SealedKey};
 
-const NAMES: [&str; 5] = ["root", "lcp", "qcp", "seal", "tsa"];
+const NAMES: [&str; 6] = ["root", "lcp", "qcp", "seal", "onetime", "tsa"];
 
 type Row = (String, Vec<u8>, Option<Vec<u8>>, Option<Vec<u8>>, Option<String>);
+
+/// A fresh key for the authority `name`: in memory, or on the token when there is one
+/// (under a new label, which is what the database then records).
+pub fn make_key(token: Option<&std::sync::Arc<Token>>, name: &str) -> Result<HeldKey, PkiError> {
+    match token {
+        None => Ok(HeldKey::Memory(super::generate_key()?)),
+        Some(token) => {
+            let label = format!("paraphe-ca-{name}-{}", uuid::Uuid::new_v4().simple());
+            token.generate_rsa(&label, super::RSA_BITS as u64)?;
+            Ok(HeldKey::Token(std::sync::Arc::new(token.shared_key(&label)?)))
+        }
+    }
+}
 
 /// Loads the instance's hierarchy, creating it with `generate` on the first start. Keys
 /// kept on a token are found there by label (`token` must then be the one they were
@@ -31,27 +46,28 @@ pub async fn load_or_create(
     let rows: Vec<Row> =
         sqlx::query_as("SELECT name, certificate, key_nonce, key_sealed, key_token_label FROM pki_authorities").fetch_all(&mut *tx).await?;
     if !rows.is_empty() {
+        let mut found = assemble(rows, kek, token)?;
+        // The one-time CA came after the others: an instance created before has none yet.
+        if found[4].is_none() {
+            if let Some(root) = &found[0] {
+                let onetime = issue_subordinate(root, base_url.trim_end_matches('/'), Ca::OneTime, make_key(token, Ca::OneTime.as_str())?)?;
+                store(&mut tx, kek, "onetime", &onetime).await?;
+                insert_certificate(&mut *tx, Ca::Root, &onetime.certificate).await?;
+                tracing::info!("created the one-time certificate authority of this instance");
+                found[4] = Some(onetime);
+            }
+        }
         tx.commit().await?;
-        return assemble(rows, kek, token, base_url);
+        let [Some(root), Some(lcp), Some(qcp), Some(seal), Some(onetime), Some(tsa)] = found else {
+            let missing: Vec<&str> = NAMES.iter().zip(&found).filter(|(_, a)| a.is_none()).map(|(n, _)| *n).collect();
+            return Err(PkiError::Incomplete(format!("missing: {}", missing.join(", "))));
+        };
+        return Ok(CaHierarchy::from_parts(StoredAuthorities { root, lcp, qcp, seal, onetime, tsa }, base_url));
     }
     let hierarchy = generate()?;
-    let parts = [&hierarchy.root, &hierarchy.lcp, &hierarchy.qcp, &hierarchy.seal, &hierarchy.tsa];
+    let parts = [&hierarchy.root, &hierarchy.lcp, &hierarchy.qcp, &hierarchy.seal, &hierarchy.onetime, &hierarchy.tsa];
     for (name, authority) in NAMES.iter().zip(parts) {
-        let (nonce, sealed, label) = match authority.key() {
-            HeldKey::Memory(key) => {
-                let sealed = kek.seal(key, name)?;
-                (Some(sealed.nonce), Some(sealed.ciphertext), None)
-            }
-            HeldKey::Token(key) => (None, None, Some(key.label().to_owned())),
-        };
-        sqlx::query("INSERT INTO pki_authorities (name, certificate, key_nonce, key_sealed, key_token_label) VALUES ($1, $2, $3, $4, $5)")
-            .bind(name)
-            .bind(authority.certificate.to_der()?)
-            .bind(nonce)
-            .bind(sealed)
-            .bind(label)
-            .execute(&mut *tx)
-            .await?;
+        store(&mut tx, kek, name, authority).await?;
     }
     // The root's own children are certificates like the others: OCSP and the root CRL
     // must know them.
@@ -63,8 +79,27 @@ pub async fn load_or_create(
     Ok(hierarchy)
 }
 
-fn assemble(rows: Vec<Row>, kek: &KeyEncryptionKey, token: Option<&std::sync::Arc<Token>>, base_url: &str) -> Result<CaHierarchy, PkiError> {
-    let mut found: [Option<Authority>; 5] = Default::default();
+async fn store(tx: &mut sqlx::PgConnection, kek: &KeyEncryptionKey, name: &str, authority: &Authority) -> Result<(), PkiError> {
+    let (nonce, sealed, label) = match authority.key() {
+        HeldKey::Memory(key) => {
+            let sealed = kek.seal(key, name)?;
+            (Some(sealed.nonce), Some(sealed.ciphertext), None)
+        }
+        HeldKey::Token(key) => (None, None, Some(key.label().to_owned())),
+    };
+    sqlx::query("INSERT INTO pki_authorities (name, certificate, key_nonce, key_sealed, key_token_label) VALUES ($1, $2, $3, $4, $5)")
+        .bind(name)
+        .bind(authority.certificate.to_der()?)
+        .bind(nonce)
+        .bind(sealed)
+        .bind(label)
+        .execute(&mut *tx)
+        .await?;
+    Ok(())
+}
+
+fn assemble(rows: Vec<Row>, kek: &KeyEncryptionKey, token: Option<&std::sync::Arc<Token>>) -> Result<[Option<Authority>; 6], PkiError> {
+    let mut found: [Option<Authority>; 6] = Default::default();
     for (name, certificate, nonce, ciphertext, label) in rows {
         let Some(index) = NAMES.iter().position(|n| *n == name) else { continue };
         let key = match (nonce, ciphertext, label) {
@@ -77,9 +112,5 @@ fn assemble(rows: Vec<Row>, kek: &KeyEncryptionKey, token: Option<&std::sync::Ar
         };
         found[index] = Some(Authority::new(Certificate::from_der(&certificate)?, key));
     }
-    let [Some(root), Some(lcp), Some(qcp), Some(seal), Some(tsa)] = found else {
-        let missing: Vec<&str> = NAMES.iter().zip(&found).filter(|(_, a)| a.is_none()).map(|(n, _)| *n).collect();
-        return Err(PkiError::Incomplete(format!("missing: {}", missing.join(", "))));
-    };
-    Ok(CaHierarchy::from_parts(root, lcp, qcp, seal, tsa, base_url))
+    Ok(found)
 }

@@ -50,6 +50,12 @@ pub struct SignatureReport {
     pub trusted: bool,
     /// Filled by the caller that knows revocation: `Some(true)` revoked before signing time.
     pub revoked: Option<bool>,
+    /// The certificate policies (dotted OIDs) the signer's certificate was issued under:
+    /// what its authority says it vouches for.
+    pub certificate_policies: Vec<String>,
+    /// Filled by the caller that knows the policies: what kind of certificate this is, in
+    /// words (a verified identity, or a name nobody checked).
+    pub certificate_kind: Option<String>,
     /// The verified time-stamp's time (a signature time-stamp, or the document time-stamp itself).
     pub time_stamp: Option<DateTime<Utc>>,
     /// The time the signature claims (`/M`), or the time-stamp's.
@@ -224,6 +230,8 @@ fn check_signature(
         cryptographically_valid: false,
         trusted: false,
         revoked: None,
+        certificate_policies: Vec::new(),
+        certificate_kind: None,
         time_stamp: None,
         signing_time: value.get(b"M").ok().and_then(|m| m.as_str().ok()).and_then(parse_pdf_date),
         revision: 0,
@@ -282,6 +290,7 @@ fn check_signature(
                 Err(problem) => report.problems.push(problem),
             }
             report.problems.extend(cms.problems);
+            report.certificate_policies = certificate_policies(&cms.signer_certificate);
             report.signer_certificate = Some(cms.signer_certificate);
         }
         Err(problem) => report.problems.push(problem),
@@ -290,6 +299,16 @@ fn check_signature(
         report.problems.push("the document was changed after this signature".into());
     }
     report
+}
+
+/// The policy OIDs of a certificate's certificatePolicies extension (none if absent or
+/// unreadable: a relying party then knows nothing of what it vouches for).
+fn certificate_policies(certificate: &Certificate) -> Vec<String> {
+    use x509_cert::ext::pkix::certpolicy::CertificatePolicies;
+    match certificate.tbs_certificate.get::<CertificatePolicies>() {
+        Ok(Some((_, policies))) => policies.0.iter().map(|policy| policy.policy_identifier.to_string()).collect(),
+        _ => Vec::new(),
+    }
 }
 
 pub(super) struct CmsCheck {
