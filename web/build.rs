@@ -9,7 +9,16 @@ use leptos_i18n_build::{Config, ParseOptions, TranslationsInfos};
 
 /// French first: the default, and the fallback.
 const LOCALES: [&str; 2] = ["fr", "en"];
-const NAMESPACES: [&str; 8] = ["common", "errors", "public", "cabinet", "collections", "enrolment", "certificates", "operator"];
+const NAMESPACES: [&str; 8] = [
+    "common",
+    "errors",
+    "public",
+    "cabinet",
+    "collections",
+    "enrolment",
+    "certificates",
+    "operator",
+];
 
 fn main() -> Result<(), Box<dyn Error>> {
     println!("cargo::rerun-if-changed=build.rs");
@@ -20,7 +29,8 @@ fn main() -> Result<(), Box<dyn Error>> {
         return Err(format!("the locales differ:\n{}", problems.join("\n")).into());
     }
     let out = PathBuf::from(std::env::var_os("OUT_DIR").ok_or("OUT_DIR")?).join("i18n");
-    let mut config = Config::new(LOCALES[0])?.parse_options(ParseOptions::default().interpolate_display(true));
+    let mut config =
+        Config::new(LOCALES[0])?.parse_options(ParseOptions::default().interpolate_display(true));
     for locale in &LOCALES[1..] {
         config = config.add_locale(*locale)?;
     }

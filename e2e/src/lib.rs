@@ -11,7 +11,10 @@ use thirtyfour::prelude::*;
 use tokio::process::{Child, Command};
 
 pub fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("e2e/ sits in the workspace").to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("e2e/ sits in the workspace")
+        .to_path_buf()
 }
 
 pub fn artifacts_dir() -> PathBuf {
@@ -21,22 +24,38 @@ pub fn artifacts_dir() -> PathBuf {
 }
 
 fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("no free port")
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("no free port")
 }
 
 /// The server binary built next to this test binary (`target/<profile>/paraphe-server`).
 pub fn server_binary() -> PathBuf {
     let exe = std::env::current_exe().expect("current exe");
-    let profile_dir = exe.parent().and_then(Path::parent).expect("target/<profile>/deps/<test>");
+    let profile_dir = exe
+        .parent()
+        .and_then(Path::parent)
+        .expect("target/<profile>/deps/<test>");
     let binary = profile_dir.join("paraphe-server");
-    assert!(binary.exists(), "{} is missing: run `cargo build -p paraphe-server` first (scripts/test.sh does)", binary.display());
+    assert!(
+        binary.exists(),
+        "{} is missing: run `cargo build -p paraphe-server` first (scripts/test.sh does)",
+        binary.display()
+    );
     binary
 }
 
 async fn wait_until_listening(port: u16, what: &str) {
     let deadline = Instant::now() + Duration::from_secs(30);
-    while tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_err() {
-        assert!(Instant::now() < deadline, "{what} did not start listening on {port}");
+    while tokio::net::TcpStream::connect(("127.0.0.1", port))
+        .await
+        .is_err()
+    {
+        assert!(
+            Instant::now() < deadline,
+            "{what} did not start listening on {port}"
+        );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
@@ -75,14 +94,23 @@ pub const TEST_KEK: &str = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
 impl Server {
     /// A fresh database (from the `DATABASE_URL` server), the demo seeded, the app served.
     pub async fn start() -> Server {
-        let admin_url = std::env::var("DATABASE_URL").expect("DATABASE_URL must point at a PostgreSQL server");
-        let server_url = admin_url.rsplit_once('/').map(|(base, _)| base.to_owned()).unwrap_or(admin_url.clone());
+        let admin_url =
+            std::env::var("DATABASE_URL").expect("DATABASE_URL must point at a PostgreSQL server");
+        let server_url = admin_url
+            .rsplit_once('/')
+            .map(|(base, _)| base.to_owned())
+            .unwrap_or(admin_url.clone());
         let database = format!("paraphe_e2e_{}", uuid::Uuid::new_v4().simple());
         let database_url = format!("{server_url}/{database}");
         // The browser tests drive the build users get: both release bundles, precompressed
         // (`build_web` in scripts/lib.sh, which scripts/run.sh and scripts/test.sh share).
         let dist = workspace_root().join("dist");
-        for built in ["index.html", "index.html.br", "public/index.html", "public/index.html.br"] {
+        for built in [
+            "index.html",
+            "index.html.br",
+            "public/index.html",
+            "public/index.html.br",
+        ] {
             assert!(dist.join(built).exists(), "dist/{built} is missing: dist/ is not the release build that scripts/run.sh serves (scripts/test.sh builds it)");
         }
 
@@ -99,7 +127,14 @@ impl Server {
         let port = free_port();
         let base_url = format!("http://127.0.0.1:{port}");
         let process = serve(&database_url, &database, port).await;
-        Server { base_url, database_url, process, database, admin_url, port }
+        Server {
+            base_url,
+            database_url,
+            process,
+            database,
+            admin_url,
+            port,
+        }
     }
 
     /// Kills the server outright (SIGKILL: no graceful shutdown), as a crash would.
@@ -118,8 +153,15 @@ impl Server {
 
     pub async fn stop(mut self) {
         let _ = self.process.kill().await;
-        if let Ok(mut admin) = <sqlx::PgConnection as sqlx::Connection>::connect(&self.admin_url).await {
-            let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.database)).execute(&mut admin).await;
+        if let Ok(mut admin) =
+            <sqlx::PgConnection as sqlx::Connection>::connect(&self.admin_url).await
+        {
+            let _ = sqlx::query(&format!(
+                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+                self.database
+            ))
+            .execute(&mut admin)
+            .await;
         }
     }
 }
@@ -140,7 +182,10 @@ impl Chromedriver {
             .spawn()
             .expect("chromedriver not found: apt-get install chromium chromium-driver (scripts/test.sh does)");
         wait_until_listening(port, "chromedriver").await;
-        Chromedriver { url: format!("http://127.0.0.1:{port}"), _process: process }
+        Chromedriver {
+            url: format!("http://127.0.0.1:{port}"),
+            _process: process,
+        }
     }
 
     /// A fresh headless browser with its own profile (cookies are not shared), asking for
@@ -169,12 +214,23 @@ impl Chromedriver {
         ] {
             caps.add_arg(arg).expect("chrome arg");
         }
-        caps.add_arg(&format!("--lang={language}")).expect("chrome arg");
+        caps.add_arg(&format!("--lang={language}"))
+            .expect("chrome arg");
         let primary = language.split('-').next().unwrap_or(language);
-        caps.add_experimental_option("prefs", serde_json::json!({ "intl.accept_languages": format!("{language},{primary}") })).expect("chrome prefs");
-        caps.add_arg(&format!("--window-size={width},{height}")).expect("chrome arg");
-        let driver = WebDriver::new(&self.url, caps).await.expect("cannot start a Chromium session");
-        driver.set_window_rect(0, 0, width, height).await.expect("window size");
+        caps.add_experimental_option(
+            "prefs",
+            serde_json::json!({ "intl.accept_languages": format!("{language},{primary}") }),
+        )
+        .expect("chrome prefs");
+        caps.add_arg(&format!("--window-size={width},{height}"))
+            .expect("chrome arg");
+        let driver = WebDriver::new(&self.url, caps)
+            .await
+            .expect("cannot start a Chromium session");
+        driver
+            .set_window_rect(0, 0, width, height)
+            .await
+            .expect("window size");
         driver
     }
 }
@@ -183,9 +239,21 @@ impl Chromedriver {
 /// page is in the public bundle).
 pub async fn log_in(browser: &WebDriver, server: &Server, email: &str, password: &str) {
     browser.goto(server.url("/connexion")).await.unwrap();
-    wait_for(browser, "input#email").await.send_keys(email).await.unwrap();
-    wait_for(browser, "input#password").await.send_keys(password).await.unwrap();
-    wait_for(browser, "button#login-submit").await.click().await.unwrap();
+    wait_for(browser, "input#email")
+        .await
+        .send_keys(email)
+        .await
+        .unwrap();
+    wait_for(browser, "input#password")
+        .await
+        .send_keys(password)
+        .await
+        .unwrap();
+    wait_for(browser, "button#login-submit")
+        .await
+        .click()
+        .await
+        .unwrap();
     wait_for(browser, "#logout").await;
 }
 
@@ -203,7 +271,9 @@ pub async fn wait_for(driver: &WebDriver, css: &str) -> WebElement {
 pub async fn wait_for_picture(driver: &WebDriver, css: &str) -> WebElement {
     driver
         .query(By::Css(css))
-        .with_filter(|image: WebElement| async move { Ok(image.prop("naturalWidth").await?.is_some_and(|w| w != "0")) })
+        .with_filter(|image: WebElement| async move {
+            Ok(image.prop("naturalWidth").await?.is_some_and(|w| w != "0"))
+        })
         .wait(Duration::from_secs(15), Duration::from_millis(100))
         .first()
         .await
@@ -222,7 +292,10 @@ pub async fn wait_gone(driver: &WebDriver, css: &str) {
 
 pub async fn screenshot(driver: &WebDriver, name: &str) {
     let path = artifacts_dir().join(format!("{name}.png"));
-    driver.screenshot(&path).await.unwrap_or_else(|e| panic!("screenshot {name}: {e}"));
+    driver
+        .screenshot(&path)
+        .await
+        .unwrap_or_else(|e| panic!("screenshot {name}: {e}"));
 }
 
 /// The GraphQL API as an integrator (or the preparer's app) calls it, keeping the session
@@ -235,7 +308,11 @@ pub struct Api {
 
 impl Api {
     pub fn new(server: &Server) -> Api {
-        Api { http: reqwest::Client::new(), endpoint: server.url("/graphql"), cookie: None }
+        Api {
+            http: reqwest::Client::new(),
+            endpoint: server.url("/graphql"),
+            cookie: None,
+        }
     }
 
     async fn send(&mut self, request: reqwest::RequestBuilder) -> serde_json::Value {
@@ -245,7 +322,11 @@ impl Api {
         };
         let response = request.send().await.expect("GraphQL request");
         if let Some(set_cookie) = response.headers().get("set-cookie") {
-            self.cookie = set_cookie.to_str().ok().and_then(|v| v.split(';').next()).map(str::to_owned);
+            self.cookie = set_cookie
+                .to_str()
+                .ok()
+                .and_then(|v| v.split(';').next())
+                .map(str::to_owned);
         }
         let body: serde_json::Value = response.json().await.expect("GraphQL JSON");
         assert!(body.get("errors").is_none(), "GraphQL errors: {body}");
@@ -253,7 +334,10 @@ impl Api {
     }
 
     pub async fn run(&mut self, query: &str, variables: serde_json::Value) -> serde_json::Value {
-        let request = self.http.post(&self.endpoint).json(&serde_json::json!({ "query": query, "variables": variables }));
+        let request = self
+            .http
+            .post(&self.endpoint)
+            .json(&serde_json::json!({ "query": query, "variables": variables }));
         self.send(request).await
     }
 
@@ -261,9 +345,22 @@ impl Api {
     /// terms); returns the cabinet's id.
     pub async fn open_demo_cabinet(&mut self) -> String {
         self.run("mutation { login(email: \"expert@demo.paraphe.fr\", password: \"demo-expert-2026\") { user { id } } }", serde_json::json!({})).await;
-        let me = self.run("{ me { memberships { cabinetId } } }", serde_json::json!({})).await;
-        let cabinet = me["me"]["memberships"][0]["cabinetId"].as_str().expect("a demo cabinet").to_owned();
-        let terms = self.run("{ currentTerms { cguVersion privacyPolicyVersion } }", serde_json::json!({})).await;
+        let me = self
+            .run(
+                "{ me { memberships { cabinetId } } }",
+                serde_json::json!({}),
+            )
+            .await;
+        let cabinet = me["me"]["memberships"][0]["cabinetId"]
+            .as_str()
+            .expect("a demo cabinet")
+            .to_owned();
+        let terms = self
+            .run(
+                "{ currentTerms { cguVersion privacyPolicyVersion } }",
+                serde_json::json!({}),
+            )
+            .await;
         self.run(
             "mutation($c: UUID!, $g: String!, $p: String!) { acceptTerms(cabinetId: $c, cguVersion: $g, privacyPolicyVersion: $p) { id } }",
             serde_json::json!({ "c": cabinet, "g": terms["currentTerms"]["cguVersion"], "p": terms["currentTerms"]["privacyPolicyVersion"] }),
@@ -273,7 +370,11 @@ impl Api {
     }
 
     pub async fn login(&mut self, email: &str, password: &str) {
-        self.run("mutation($e: String!, $p: String!) { login(email: $e, password: $p) { user { id } } }", serde_json::json!({ "e": email, "p": password })).await;
+        self.run(
+            "mutation($e: String!, $p: String!) { login(email: $e, password: $p) { user { id } } }",
+            serde_json::json!({ "e": email, "p": password }),
+        )
+        .await;
     }
 
     /// A plain GET on the server with the session cookie (downloads).
@@ -285,30 +386,67 @@ impl Api {
             None => request,
         };
         let response = request.send().await.expect("GET");
-        assert!(response.status().is_success(), "GET {path}: {}", response.status());
+        assert!(
+            response.status().is_success(),
+            "GET {path}: {}",
+            response.status()
+        );
         response.bytes().await.expect("body").to_vec()
     }
 
     /// A multipart upload of `content` as the `$file` variable.
-    pub async fn upload(&mut self, query: &str, variables: serde_json::Value, filename: &str, content: Vec<u8>) -> serde_json::Value {
+    pub async fn upload(
+        &mut self,
+        query: &str,
+        variables: serde_json::Value,
+        filename: &str,
+        content: Vec<u8>,
+    ) -> serde_json::Value {
         let form = reqwest::multipart::Form::new()
-            .text("operations", serde_json::json!({ "query": query, "variables": variables }).to_string())
+            .text(
+                "operations",
+                serde_json::json!({ "query": query, "variables": variables }).to_string(),
+            )
             .text("map", r#"{"0": ["variables.file"]}"#)
-            .part("0", reqwest::multipart::Part::bytes(content).file_name(filename.to_owned()));
-        let request = self.http.post(&self.endpoint).header("x-paraphe-csrf", "1").multipart(form);
+            .part(
+                "0",
+                reqwest::multipart::Part::bytes(content).file_name(filename.to_owned()),
+            );
+        let request = self
+            .http
+            .post(&self.endpoint)
+            .header("x-paraphe-csrf", "1")
+            .multipart(form);
         self.send(request).await
     }
 
     /// The newest development-outbox message to `recipient` whose text contains `needle`,
     /// read as the demo platform administrator (the only one who may read it).
     pub async fn outbox(&mut self, recipient: &str, needle: &str) -> String {
-        let mut admin = Api { http: self.http.clone(), endpoint: self.endpoint.clone(), cookie: None };
-        admin.login("plateforme@demo.paraphe.fr", "demo-plateforme-2026").await;
+        let mut admin = Api {
+            http: self.http.clone(),
+            endpoint: self.endpoint.clone(),
+            cookie: None,
+        };
+        admin
+            .login("plateforme@demo.paraphe.fr", "demo-plateforme-2026")
+            .await;
         for _ in 0..150 {
-            let data = admin.run("{ devOutbox(first: 100) { recipient subject body } }", serde_json::json!({})).await;
-            let found = data["devOutbox"].as_array().into_iter().flatten().find(|m| {
-                m["recipient"] == recipient && (m["body"].as_str().unwrap_or_default().contains(needle) || m["subject"].as_str().unwrap_or_default().contains(needle))
-            });
+            let data = admin
+                .run(
+                    "{ devOutbox(first: 100) { recipient subject body } }",
+                    serde_json::json!({}),
+                )
+                .await;
+            let found = data["devOutbox"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .find(|m| {
+                    m["recipient"] == recipient
+                        && (m["body"].as_str().unwrap_or_default().contains(needle)
+                            || m["subject"].as_str().unwrap_or_default().contains(needle))
+                });
             if let Some(message) = found {
                 return message["body"].as_str().unwrap_or_default().to_owned();
             }
@@ -325,26 +463,49 @@ pub async fn assert_accessible(driver: &WebDriver, page: &str) {
     static AXE: std::sync::OnceLock<String> = std::sync::OnceLock::new();
     let axe = AXE.get_or_init(|| {
         let path = workspace_root().join("tools/node_modules/axe-core/axe.min.js");
-        std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e} (scripts/test.sh installs it with npm ci --prefix tools)", path.display()))
+        std::fs::read_to_string(&path).unwrap_or_else(|e| {
+            panic!(
+                "{}: {e} (scripts/test.sh installs it with npm ci --prefix tools)",
+                path.display()
+            )
+        })
     });
-    driver.execute(axe.as_str(), Vec::new()).await.expect("axe-core loads");
+    driver
+        .execute(axe.as_str(), Vec::new())
+        .await
+        .expect("axe-core loads");
     let script = "const done = arguments[arguments.length - 1];
         axe.run(document, { resultTypes: ['violations'] })
            .then(r => done(JSON.stringify(r.violations.filter(v => v.impact === 'serious' || v.impact === 'critical')
                .map(v => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map(n => n.target.join(' ')) })))))
            .catch(e => done(JSON.stringify([{ id: 'axe-error', help: String(e) }])));";
-    let result = driver.execute_async(script, Vec::new()).await.expect("axe-core runs");
-    let violations: serde_json::Value = serde_json::from_str(result.json().as_str().unwrap_or("[]")).expect("axe-core's report");
-    assert_eq!(violations, serde_json::json!([]), "{page}: serious or critical accessibility violations");
+    let result = driver
+        .execute_async(script, Vec::new())
+        .await
+        .expect("axe-core runs");
+    let violations: serde_json::Value =
+        serde_json::from_str(result.json().as_str().unwrap_or("[]")).expect("axe-core's report");
+    assert_eq!(
+        violations,
+        serde_json::json!([]),
+        "{page}: serious or critical accessibility violations"
+    );
 }
 
 /// The `/signer/<token>` link in an email body.
 pub fn signer_link(body: &str) -> String {
     let start = body.find("http").expect("no link in the email");
-    body[start..].split_whitespace().next().unwrap_or_default().to_owned()
+    body[start..]
+        .split_whitespace()
+        .next()
+        .unwrap_or_default()
+        .to_owned()
 }
 
 /// The 6-digit code in an SMS.
 pub fn sms_code(body: &str) -> String {
-    body.split(|c: char| !c.is_ascii_digit()).find(|w| w.len() == 6).expect("no code in the SMS").to_owned()
+    body.split(|c: char| !c.is_ascii_digit())
+        .find(|w| w.len() == 6)
+        .expect("no code in the SMS")
+        .to_owned()
 }

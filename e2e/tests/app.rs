@@ -5,7 +5,10 @@
 
 use std::time::Duration;
 
-use paraphe_e2e::{assert_accessible, log_in, screenshot, signer_link, sms_code, wait_for, wait_gone, Api, Chromedriver, Server};
+use paraphe_e2e::{
+    assert_accessible, log_in, screenshot, signer_link, sms_code, wait_for, wait_gone, Api,
+    Chromedriver, Server,
+};
 use serde_json::json;
 use thirtyfour::prelude::*;
 
@@ -13,20 +16,36 @@ const PHONE: (u32, u32) = (375, 812);
 const DESKTOP: (u32, u32) = (1280, 800);
 
 fn sample_pdf() -> Vec<u8> {
-    std::fs::read(paraphe_e2e::workspace_root().join("server/tests/fixtures/corpus/sign/002-trivial-libre-office-writer.pdf")).unwrap()
+    std::fs::read(
+        paraphe_e2e::workspace_root()
+            .join("server/tests/fixtures/corpus/sign/002-trivial-libre-office-writer.pdf"),
+    )
+    .unwrap()
 }
 
 /// A launched collection of the demo cabinet (terms accepted through the API) for
 /// `signers`: (first name, last name, email, mobile, language or null); `me` adds the
 /// accountant first.
-async fn launch(server: &Server, title: &str, me: bool, signers: &[(&str, &str, &str, &str, Option<&str>)]) -> Api {
+async fn launch(
+    server: &Server,
+    title: &str,
+    me: bool,
+    signers: &[(&str, &str, &str, &str, Option<&str>)],
+) -> Api {
     let mut api = Api::new(server);
     let cabinet = api.open_demo_cabinet().await;
     let created = api.run("mutation($c: UUID!, $t: String!) { createCollection(cabinetId: $c, title: $t, message: \"\") { id } }", json!({ "c": cabinet, "t": title })).await;
-    let id = created["createCollection"]["id"].as_str().unwrap().to_owned();
+    let id = created["createCollection"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     api.upload("mutation($id: UUID!, $file: Upload!) { addDocument(collectionId: $id, file: $file) { id } }", json!({ "id": id, "file": null }), "contrat.pdf", sample_pdf()).await;
     if me {
-        api.run("mutation($id: UUID!) { addSigner(collectionId: $id, signer: { me: true }) { id } }", json!({ "id": id })).await;
+        api.run(
+            "mutation($id: UUID!) { addSigner(collectionId: $id, signer: { me: true }) { id } }",
+            json!({ "id": id }),
+        )
+        .await;
     }
     for (first, last, email, mobile, language) in signers {
         api.run(
@@ -35,7 +54,11 @@ async fn launch(server: &Server, title: &str, me: bool, signers: &[(&str, &str, 
         )
         .await;
     }
-    api.run("mutation($id: UUID!) { launchCollection(id: $id) { status } }", json!({ "id": id })).await;
+    api.run(
+        "mutation($id: UUID!) { launchCollection(id: $id) { status } }",
+        json!({ "id": id }),
+    )
+    .await;
     api
 }
 
@@ -57,29 +80,64 @@ async fn wait_text(browser: &WebDriver, css: &str, needle: &str) {
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    panic!("{css} never said {needle:?}: {:?}", text(browser, css).await);
+    panic!(
+        "{css} never said {needle:?}: {:?}",
+        text(browser, css).await
+    );
 }
 
 fn header<'a>(response: &'a reqwest::Response, name: &str) -> &'a str {
-    response.headers().get(name).and_then(|v| v.to_str().ok()).unwrap_or("")
+    response
+        .headers()
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
 }
 
 #[tokio::test]
 async fn the_release_build_boots_and_is_delivered_compressed_and_cached_by_name() {
     let server = Server::start().await;
     let http = reqwest::Client::new();
-    for (page, bundle) in [("/", "paraphe-web"), ("/connexion", "paraphe-public"), ("/signer/unknown", "paraphe-public")] {
-        let response = http.get(server.url(page)).header("accept-encoding", "br").send().await.unwrap();
+    for (page, bundle) in [
+        ("/", "paraphe-web"),
+        ("/connexion", "paraphe-public"),
+        ("/signer/unknown", "paraphe-public"),
+    ] {
+        let response = http
+            .get(server.url(page))
+            .header("accept-encoding", "br")
+            .send()
+            .await
+            .unwrap();
         assert_eq!(header(&response, "content-encoding"), "br", "{page}");
         assert_eq!(header(&response, "cache-control"), "no-cache", "{page}");
         // The HTML names its bundle's hashed files; each comes brotli-compressed, for a year.
-        let plain = http.get(server.url(page)).send().await.unwrap().text().await.unwrap();
-        let wasm = plain.split(['"', '\'']).find(|part| part.ends_with("_bg.wasm")).unwrap_or_else(|| panic!("{page}: no wasm in {plain}"));
+        let plain = http
+            .get(server.url(page))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let wasm = plain
+            .split(['"', '\''])
+            .find(|part| part.ends_with("_bg.wasm"))
+            .unwrap_or_else(|| panic!("{page}: no wasm in {plain}"));
         assert!(wasm.contains(bundle), "{page} loads {wasm}");
-        let asset = http.get(server.url(wasm)).header("accept-encoding", "gzip, br").send().await.unwrap();
+        let asset = http
+            .get(server.url(wasm))
+            .header("accept-encoding", "gzip, br")
+            .send()
+            .await
+            .unwrap();
         assert_eq!(asset.status(), 200, "{wasm}");
         assert_eq!(header(&asset, "content-encoding"), "br", "{wasm}");
-        assert_eq!(header(&asset, "cache-control"), "public, max-age=31536000, immutable", "{wasm}");
+        assert_eq!(
+            header(&asset, "cache-control"),
+            "public, max-age=31536000, immutable",
+            "{wasm}"
+        );
     }
 
     // The build boots: a blank page fails here.
@@ -87,7 +145,14 @@ async fn the_release_build_boots_and_is_delivered_compressed_and_cached_by_name(
     let browser = chromedriver.browser(PHONE.0, PHONE.1).await;
     browser.goto(server.url("/connexion")).await.unwrap();
     wait_for(&browser, "input#email").await;
-    assert_eq!(browser.execute("return document.documentElement.lang", Vec::new()).await.unwrap().json(), &json!("fr"));
+    assert_eq!(
+        browser
+            .execute("return document.documentElement.lang", Vec::new())
+            .await
+            .unwrap()
+            .json(),
+        &json!("fr")
+    );
     browser.goto(server.url("/nulle-part")).await.unwrap();
     wait_text(&browser, "h1", "Page introuvable").await;
     browser.quit().await.unwrap();
@@ -98,31 +163,90 @@ async fn the_release_build_boots_and_is_delivered_compressed_and_cached_by_name(
 async fn an_english_browser_reads_english_and_the_choice_follows_the_person() {
     let server = Server::start().await;
     let chromedriver = Chromedriver::start().await;
-    let mut api = launch(&server, "Engagement letter", false, &[("Alice", "Martin", "alice@client.fr", "+33611111111", None)]).await;
+    let mut api = launch(
+        &server,
+        "Engagement letter",
+        false,
+        &[("Alice", "Martin", "alice@client.fr", "+33611111111", None)],
+    )
+    .await;
 
     // The login page, then the back office, in English.
     let browser = chromedriver.browser_in(DESKTOP.0, DESKTOP.1, "en-GB").await;
     browser.goto(server.url("/connexion")).await.unwrap();
     wait_text(&browser, "button#login-submit", "Log in").await;
-    assert_eq!(browser.execute("return document.documentElement.lang", Vec::new()).await.unwrap().json(), &json!("en"));
-    wait_for(&browser, "input#email").await.send_keys("expert@demo.paraphe.fr").await.unwrap();
-    wait_for(&browser, "input#password").await.send_keys("wrong").await.unwrap();
-    wait_for(&browser, "button#login-submit").await.click().await.unwrap();
-    wait_text(&browser, "[data-testid=login-error]", "Wrong email or password").await;
-    wait_for(&browser, "input#password").await.clear().await.unwrap();
-    wait_for(&browser, "input#password").await.send_keys("demo-expert-2026").await.unwrap();
-    wait_for(&browser, "button#login-submit").await.click().await.unwrap();
+    assert_eq!(
+        browser
+            .execute("return document.documentElement.lang", Vec::new())
+            .await
+            .unwrap()
+            .json(),
+        &json!("en")
+    );
+    wait_for(&browser, "input#email")
+        .await
+        .send_keys("expert@demo.paraphe.fr")
+        .await
+        .unwrap();
+    wait_for(&browser, "input#password")
+        .await
+        .send_keys("wrong")
+        .await
+        .unwrap();
+    wait_for(&browser, "button#login-submit")
+        .await
+        .click()
+        .await
+        .unwrap();
+    wait_text(
+        &browser,
+        "[data-testid=login-error]",
+        "Wrong email or password",
+    )
+    .await;
+    wait_for(&browser, "input#password")
+        .await
+        .clear()
+        .await
+        .unwrap();
+    wait_for(&browser, "input#password")
+        .await
+        .send_keys("demo-expert-2026")
+        .await
+        .unwrap();
+    wait_for(&browser, "button#login-submit")
+        .await
+        .click()
+        .await
+        .unwrap();
     wait_text(&browser, "a#nav-dashboard", "Dashboard").await;
     wait_text(&browser, "[data-testid=dashboard-credit]", "Balance: €").await;
     screenshot(&browser, "dashboard-english-desktop").await;
-    wait_for(&browser, "a#nav-collections").await.click().await.unwrap();
+    wait_for(&browser, "a#nav-collections")
+        .await
+        .click()
+        .await
+        .unwrap();
     wait_text(&browser, "button#create-collection", "Create").await;
-    wait_text(&browser, "[data-testid=collection-counts]", "In progress: 1").await;
+    wait_text(
+        &browser,
+        "[data-testid=collection-counts]",
+        "In progress: 1",
+    )
+    .await;
     assert_accessible(&browser, "collections (English)").await;
-    wait_for(&browser, "[data-testid=collection-row] a").await.click().await.unwrap();
+    wait_for(&browser, "[data-testid=collection-row] a")
+        .await
+        .click()
+        .await
+        .unwrap();
     wait_text(&browser, "[data-testid=collection-status]", "In progress").await;
     wait_text(&browser, "[data-testid=timeline]", "Invitation sent").await;
-    for (link, heading) in [("a#nav-members", "Members and delegations"), ("a#nav-terms", "The firm's terms of use"), ("a#nav-my-signature", "Qualified certificate")] {
+    for (link, heading) in [
+        ("a#nav-members", "Members and delegations"),
+        ("a#nav-terms", "The firm's terms of use"),
+        ("a#nav-my-signature", "Qualified certificate"),
+    ] {
         wait_for(&browser, link).await.click().await.unwrap();
         wait_text(&browser, "main", heading).await;
     }
@@ -133,7 +257,11 @@ async fn an_english_browser_reads_english_and_the_choice_follows_the_person() {
     browser.goto(server.url("/")).await.unwrap();
 
     // The switch: French at once, kept with the account, so another device opens in it.
-    wait_for(&browser, "[data-testid=language-switch]").await.click().await.unwrap();
+    wait_for(&browser, "[data-testid=language-switch]")
+        .await
+        .click()
+        .await
+        .unwrap();
     wait_text(&browser, "a#nav-collections", "Demandes de signature").await;
     for _ in 0..50 {
         let me = api.run("{ me { user { language } } }", json!({})).await;
@@ -142,9 +270,18 @@ async fn an_english_browser_reads_english_and_the_choice_follows_the_person() {
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    assert_eq!(api.run("{ me { user { language } } }", json!({})).await["me"]["user"]["language"], "FR");
+    assert_eq!(
+        api.run("{ me { user { language } } }", json!({})).await["me"]["user"]["language"],
+        "FR"
+    );
     let other_device = chromedriver.browser_in(DESKTOP.0, DESKTOP.1, "en-GB").await;
-    log_in(&other_device, &server, "expert@demo.paraphe.fr", "demo-expert-2026").await;
+    log_in(
+        &other_device,
+        &server,
+        "expert@demo.paraphe.fr",
+        "demo-expert-2026",
+    )
+    .await;
     wait_text(&other_device, "a#nav-dashboard", "Tableau de bord").await;
     other_device.quit().await.unwrap();
 
@@ -154,14 +291,30 @@ async fn an_english_browser_reads_english_and_the_choice_follows_the_person() {
     let phone = chromedriver.browser_in(PHONE.0, PHONE.1, "en-GB").await;
     phone.goto(signer_link(&invitation)).await.unwrap();
     wait_text(&phone, "[data-testid=refuse]", "Refuse to sign").await;
-    wait_for(&phone, "[data-testid=accept-documents]").await.click().await.unwrap();
-    wait_for(&phone, "[data-testid=send-code]").await.click().await.unwrap();
+    wait_for(&phone, "[data-testid=accept-documents]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    wait_for(&phone, "[data-testid=send-code]")
+        .await
+        .click()
+        .await
+        .unwrap();
     wait_for(&phone, "[data-testid=code]").await;
     let sms = api.outbox("+33611111111", "code").await;
     assert!(sms.contains("your signing code"), "{sms}");
     // A wrong code reads in English, with its own words.
-    wait_for(&phone, "[data-testid=code]").await.send_keys("000000").await.unwrap();
-    wait_for(&phone, "[data-testid=sign]").await.click().await.unwrap();
+    wait_for(&phone, "[data-testid=code]")
+        .await
+        .send_keys("000000")
+        .await
+        .unwrap();
+    wait_for(&phone, "[data-testid=sign]")
+        .await
+        .click()
+        .await
+        .unwrap();
     wait_text(&phone, "[data-testid=signer-error]", "Wrong code").await;
     screenshot(&phone, "signer-english-phone").await;
     assert_accessible(&phone, "signer (English)").await;
@@ -177,57 +330,132 @@ async fn known_errors_say_what_to_do_the_closed_cabinet_leads_to_its_terms() {
     let chromedriver = Chromedriver::start().await;
     // The demo cabinet as seeded: terms not accepted yet.
     let browser = chromedriver.browser(DESKTOP.0, DESKTOP.1).await;
-    log_in(&browser, &server, "expert@demo.paraphe.fr", "demo-expert-2026").await;
-    wait_for(&browser, "a#nav-collections").await.click().await.unwrap();
+    log_in(
+        &browser,
+        &server,
+        "expert@demo.paraphe.fr",
+        "demo-expert-2026",
+    )
+    .await;
+    wait_for(&browser, "a#nav-collections")
+        .await
+        .click()
+        .await
+        .unwrap();
     let notice = wait_for(&browser, "[data-code=CABINET_NOT_OPEN]").await;
     let words = notice.text().await.unwrap();
     assert!(words.contains("accepter les conditions"), "{words}");
     assert!(!words.contains("Une erreur est survenue"), "{words}");
-    wait_for(&browser, "[data-code=CABINET_NOT_OPEN] [data-testid=error-remedy]").await.click().await.unwrap();
+    wait_for(
+        &browser,
+        "[data-code=CABINET_NOT_OPEN] [data-testid=error-remedy]",
+    )
+    .await
+    .click()
+    .await
+    .unwrap();
     wait_for(&browser, "input#accept-cgu").await;
     browser.quit().await.unwrap();
     server.stop().await;
 }
 
 #[tokio::test]
-async fn the_accountant_finds_his_signature_on_the_dashboard_reads_on_a_phone_and_signs_with_the_keyboard() {
+async fn the_accountant_finds_his_signature_on_the_dashboard_reads_on_a_phone_and_signs_with_the_keyboard(
+) {
     let server = Server::start().await;
     let chromedriver = Chromedriver::start().await;
     let mut api = launch(&server, "Lettre de mission 2027", true, &[]).await;
 
     // The dashboard: no placeholder, but what awaits my signature, the counters, the credit.
     let phone = chromedriver.browser(PHONE.0, PHONE.1).await;
-    log_in(&phone, &server, "expert@demo.paraphe.fr", "demo-expert-2026").await;
-    wait_text(&phone, "[data-testid=awaiting-me]", "Lettre de mission 2027").await;
+    log_in(
+        &phone,
+        &server,
+        "expert@demo.paraphe.fr",
+        "demo-expert-2026",
+    )
+    .await;
+    wait_text(
+        &phone,
+        "[data-testid=awaiting-me]",
+        "Lettre de mission 2027",
+    )
+    .await;
     wait_text(&phone, "[data-testid=dashboard-counts]", "En cours : 1").await;
     wait_text(&phone, "[data-testid=dashboard-credit]", "€").await;
     let body = text(&phone, "main").await;
     assert!(!body.contains("Bientôt"), "no placeholder card: {body}");
     screenshot(&phone, "dashboard-awaiting-phone").await;
     assert_accessible(&phone, "dashboard (awaiting my signature)").await;
-    wait_for(&phone, "[data-testid=sign-now]").await.click().await.unwrap();
+    wait_for(&phone, "[data-testid=sign-now]")
+        .await
+        .click()
+        .await
+        .unwrap();
 
     // The signer's page (the public bundle, a full load): pages the width of the phone.
     wait_for(&phone, "[data-testid=collection-title]").await;
     let page = paraphe_e2e::wait_for_picture(&phone, "img[data-testid=document-page]").await;
-    let width: f64 = page.prop("clientWidth").await.unwrap().unwrap_or_default().parse().unwrap_or_default();
+    let width: f64 = page
+        .prop("clientWidth")
+        .await
+        .unwrap()
+        .unwrap_or_default()
+        .parse()
+        .unwrap_or_default();
     assert!(width >= 300.0, "a page is {width}px wide on a 375px phone");
-    let natural: f64 = page.prop("naturalWidth").await.unwrap().unwrap_or_default().parse().unwrap_or_default();
-    assert!(natural >= 2.0 * width, "sharp at twice the phone's width: {natural}px for {width}px");
+    let natural: f64 = page
+        .prop("naturalWidth")
+        .await
+        .unwrap()
+        .unwrap_or_default()
+        .parse()
+        .unwrap_or_default();
+    assert!(
+        natural >= 2.0 * width,
+        "sharp at twice the phone's width: {natural}px for {width}px"
+    );
 
     // The reader: full screen, page count and position, zoom by buttons (pinch too).
-    wait_for(&phone, "[data-testid=read-document]").await.click().await.unwrap();
+    wait_for(&phone, "[data-testid=read-document]")
+        .await
+        .click()
+        .await
+        .unwrap();
     wait_text(&phone, "[data-testid=reader-position]", "Page 1 sur").await;
     let image = paraphe_e2e::wait_for_picture(&phone, "[data-testid=reader-image]").await;
-    let before: f64 = image.prop("clientWidth").await.unwrap().unwrap_or_default().parse().unwrap_or_default();
-    wait_for(&phone, "[data-testid=reader-zoom-in]").await.click().await.unwrap();
+    let before: f64 = image
+        .prop("clientWidth")
+        .await
+        .unwrap()
+        .unwrap_or_default()
+        .parse()
+        .unwrap_or_default();
+    wait_for(&phone, "[data-testid=reader-zoom-in]")
+        .await
+        .click()
+        .await
+        .unwrap();
     wait_text(&phone, "[data-testid=reader-zoom]", "150 %").await;
-    let after: f64 = wait_for(&phone, "[data-testid=reader-image]").await.prop("clientWidth").await.unwrap().unwrap_or_default().parse().unwrap_or_default();
+    let after: f64 = wait_for(&phone, "[data-testid=reader-image]")
+        .await
+        .prop("clientWidth")
+        .await
+        .unwrap()
+        .unwrap_or_default()
+        .parse()
+        .unwrap_or_default();
     assert!(after > before * 1.4, "zoomed from {before} to {after}");
     screenshot(&phone, "reader-zoomed-phone").await;
     assert_accessible(&phone, "reader").await;
     // Escape closes it, and the focus goes back where it was.
-    phone.active_element().await.unwrap().send_keys(Key::Escape).await.unwrap();
+    phone
+        .active_element()
+        .await
+        .unwrap()
+        .send_keys(Key::Escape)
+        .await
+        .unwrap();
     wait_gone(&phone, "[data-testid=reader]").await;
 
     // The keyboard alone: Tab to the checkbox, Space; Tab to the button, Enter; the code,
@@ -241,24 +469,57 @@ async fn the_accountant_finds_his_signature_on_the_dashboard_reads_on_a_phone_an
                     .await
                     .unwrap();
                 let outline = outline.json().as_str().unwrap_or_default().to_owned();
-                assert!(!outline.starts_with("none") && !outline.ends_with(" 0px"), "{testid} shows no focus: {outline}");
+                assert!(
+                    !outline.starts_with("none") && !outline.ends_with(" 0px"),
+                    "{testid} shows no focus: {outline}"
+                );
                 return;
             }
             focused.send_keys(Key::Tab).await.unwrap();
         }
         panic!("Tab never reached {testid}");
     }
-    phone.execute("document.activeElement && document.activeElement.blur(); window.scrollTo(0, 0)", Vec::new()).await.unwrap();
+    phone
+        .execute(
+            "document.activeElement && document.activeElement.blur(); window.scrollTo(0, 0)",
+            Vec::new(),
+        )
+        .await
+        .unwrap();
     tab_to(&phone, "accept-documents").await;
-    phone.active_element().await.unwrap().send_keys(Key::Space).await.unwrap();
+    phone
+        .active_element()
+        .await
+        .unwrap()
+        .send_keys(Key::Space)
+        .await
+        .unwrap();
     wait_for(&phone, "[data-testid=send-code]").await;
     tab_to(&phone, "send-code").await;
-    phone.active_element().await.unwrap().send_keys(Key::Enter).await.unwrap();
+    phone
+        .active_element()
+        .await
+        .unwrap()
+        .send_keys(Key::Enter)
+        .await
+        .unwrap();
     wait_for(&phone, "[data-testid=code]").await;
     let code = sms_code(&api.outbox("+33612345678", "code de signature").await);
     tab_to(&phone, "code").await;
-    phone.active_element().await.unwrap().send_keys(&code).await.unwrap();
-    phone.active_element().await.unwrap().send_keys(Key::Enter).await.unwrap();
+    phone
+        .active_element()
+        .await
+        .unwrap()
+        .send_keys(&code)
+        .await
+        .unwrap();
+    phone
+        .active_element()
+        .await
+        .unwrap()
+        .send_keys(Key::Enter)
+        .await
+        .unwrap();
     wait_for(&phone, "[data-testid=signer-completed]").await;
     screenshot(&phone, "signed-with-the-keyboard-phone").await;
 

@@ -10,7 +10,11 @@ use sha2::{Digest, Sha256};
 
 fn big_pdf() -> Vec<u8> {
     // 1.8 MB: signing takes long enough for the kill to land inside it.
-    std::fs::read(paraphe_e2e::workspace_root().join("server/tests/fixtures/corpus/sign/GeoTopo-komprimiert.pdf")).unwrap()
+    std::fs::read(
+        paraphe_e2e::workspace_root()
+            .join("server/tests/fixtures/corpus/sign/GeoTopo-komprimiert.pdf"),
+    )
+    .unwrap()
 }
 
 #[derive(Debug, PartialEq)]
@@ -23,10 +27,32 @@ struct State {
 }
 
 async fn state(db: &mut sqlx::PgConnection, collection: &str, original: &[u8]) -> State {
-    let (signer_status,): (String,) = sqlx::query_as("SELECT status FROM signers WHERE collection_id = $1::uuid").bind(collection).fetch_one(&mut *db).await.unwrap();
-    let (debits,): (i64,) = sqlx::query_as("SELECT count(*) FROM credit_ledger WHERE collection_id = $1::uuid").bind(collection).fetch_one(&mut *db).await.unwrap();
-    let (signed_entries,): (i64,) = sqlx::query_as("SELECT count(*) FROM audit_events WHERE collection_id = $1::uuid AND kind = 'signed'").bind(collection).fetch_one(&mut *db).await.unwrap();
-    let (content, hash): (Vec<u8>, Vec<u8>) = sqlx::query_as("SELECT content, current_sha256 FROM collection_documents WHERE collection_id = $1::uuid").bind(collection).fetch_one(&mut *db).await.unwrap();
+    let (signer_status,): (String,) =
+        sqlx::query_as("SELECT status FROM signers WHERE collection_id = $1::uuid")
+            .bind(collection)
+            .fetch_one(&mut *db)
+            .await
+            .unwrap();
+    let (debits,): (i64,) =
+        sqlx::query_as("SELECT count(*) FROM credit_ledger WHERE collection_id = $1::uuid")
+            .bind(collection)
+            .fetch_one(&mut *db)
+            .await
+            .unwrap();
+    let (signed_entries,): (i64,) = sqlx::query_as(
+        "SELECT count(*) FROM audit_events WHERE collection_id = $1::uuid AND kind = 'signed'",
+    )
+    .bind(collection)
+    .fetch_one(&mut *db)
+    .await
+    .unwrap();
+    let (content, hash): (Vec<u8>, Vec<u8>) = sqlx::query_as(
+        "SELECT content, current_sha256 FROM collection_documents WHERE collection_id = $1::uuid",
+    )
+    .bind(collection)
+    .fetch_one(&mut *db)
+    .await
+    .unwrap();
     State {
         signer_status,
         debits,
@@ -41,7 +67,9 @@ async fn a_crash_while_signing_loses_nothing_and_leaves_no_half_signature() {
     let mut server = Server::start().await;
     let mut api = Api::new(&server);
     let cabinet = api.open_demo_cabinet().await;
-    let mut db = <sqlx::PgConnection as sqlx::Connection>::connect(&server.database_url).await.unwrap();
+    let mut db = <sqlx::PgConnection as sqlx::Connection>::connect(&server.database_url)
+        .await
+        .unwrap();
     let original = big_pdf();
     let mut outcomes = Vec::new();
 
@@ -50,25 +78,49 @@ async fn a_crash_while_signing_loses_nothing_and_leaves_no_half_signature() {
         let email = format!("signataire{round}@client.fr");
         let mobile = format!("+3361234560{round}");
         let created = api.run("mutation($c: UUID!, $t: String!) { createCollection(cabinetId: $c, title: $t) { id } }", json!({ "c": cabinet, "t": title })).await;
-        let id = created["createCollection"]["id"].as_str().unwrap().to_owned();
+        let id = created["createCollection"]["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
         api.upload("mutation($id: UUID!, $file: Upload!) { addDocument(collectionId: $id, file: $file) { id } }", json!({ "id": id, "file": null }), "dossier.pdf", original.clone()).await;
         api.run(
             "mutation($id: UUID!, $s: SignerInput!) { addSigner(collectionId: $id, signer: $s) { id } }",
             json!({ "id": id, "s": { "firstName": "Rose", "lastName": "Durand", "email": email, "mobile": mobile } }),
         )
         .await;
-        api.run("mutation($id: UUID!) { launchCollection(id: $id) { status } }", json!({ "id": id })).await;
+        api.run(
+            "mutation($id: UUID!) { launchCollection(id: $id) { status } }",
+            json!({ "id": id }),
+        )
+        .await;
         let link = signer_link(&api.outbox(&email, &title).await);
         let token = link.rsplit('/').next().unwrap().to_owned();
         let mut signer = Api::new(&server);
-        signer.run("mutation($t: String!) { acceptDocuments(token: $t) { accepted } }", json!({ "t": token })).await;
-        signer.run("mutation($t: String!) { requestSigningCode(token: $t) { expiresAt } }", json!({ "t": token })).await;
+        signer
+            .run(
+                "mutation($t: String!) { acceptDocuments(token: $t) { accepted } }",
+                json!({ "t": token }),
+            )
+            .await;
+        signer
+            .run(
+                "mutation($t: String!) { requestSigningCode(token: $t) { expiresAt } }",
+                json!({ "t": token }),
+            )
+            .await;
         let code = sms_code(&api.outbox(&mobile, "code de signature").await);
 
         // Sign, and kill the server `delay_ms` later.
         let endpoint = server.url("/graphql");
         let body = json!({ "query": "mutation($t: String!, $c: String!) { sign(token: $t, code: $c) { signerStatus } }", "variables": { "t": token, "c": code } });
-        let request = tokio::spawn(async move { reqwest::Client::new().post(endpoint).json(&body).send().await.map(|r| r.status()) });
+        let request = tokio::spawn(async move {
+            reqwest::Client::new()
+                .post(endpoint)
+                .json(&body)
+                .send()
+                .await
+                .map(|r| r.status())
+        });
         tokio::time::sleep(Duration::from_millis(delay_ms)).await;
         server.crash().await;
         let _ = request.await;
@@ -76,12 +128,32 @@ async fn a_crash_while_signing_loses_nothing_and_leaves_no_half_signature() {
 
         // All or nothing.
         let after = state(&mut db, &id, &original).await;
-        assert!(after.stored_hash_matches, "round {round}: stored hash and bytes disagree: {after:?}");
+        assert!(
+            after.stored_hash_matches,
+            "round {round}: stored hash and bytes disagree: {after:?}"
+        );
         let signed = after.signer_status == "signed";
         if signed {
-            assert_eq!((after.debits, after.signed_entries, after.content_is_original), (1, 1, false), "round {round}: half a signature: {after:?}");
+            assert_eq!(
+                (
+                    after.debits,
+                    after.signed_entries,
+                    after.content_is_original
+                ),
+                (1, 1, false),
+                "round {round}: half a signature: {after:?}"
+            );
         } else {
-            assert_eq!((after.signer_status.as_str(), after.debits, after.signed_entries, after.content_is_original), ("invited", 0, 0, true), "round {round}: half a signature: {after:?}");
+            assert_eq!(
+                (
+                    after.signer_status.as_str(),
+                    after.debits,
+                    after.signed_entries,
+                    after.content_is_original
+                ),
+                ("invited", 0, 0, true),
+                "round {round}: half a signature: {after:?}"
+            );
             // Nothing lost: the same code still signs after the restart.
             let mut signer = Api::new(&server);
             signer.run("mutation($t: String!, $c: String!) { sign(token: $t, code: $c) { signerStatus } }", json!({ "t": token, "c": code })).await;
@@ -89,19 +161,31 @@ async fn a_crash_while_signing_loses_nothing_and_leaves_no_half_signature() {
         outcomes.push(signed);
         // The completion email is sent, restart or not.
         api.outbox(&email, "Documents signés").await;
-        let collection = api.run("query($id: UUID!) { collection(id: $id) { status auditTrailIntact } }", json!({ "id": id })).await;
+        let collection = api
+            .run(
+                "query($id: UUID!) { collection(id: $id) { status auditTrailIntact } }",
+                json!({ "id": id }),
+            )
+            .await;
         assert_eq!(collection["collection"]["status"], "COMPLETED");
         assert_eq!(collection["collection"]["auditTrailIntact"], true);
     }
     // Every email eventually left the outbox.
     for _ in 0..100 {
-        let (pending,): (i64,) = sqlx::query_as("SELECT count(*) FROM outbox WHERE sent_at IS NULL").fetch_one(&mut db).await.unwrap();
+        let (pending,): (i64,) =
+            sqlx::query_as("SELECT count(*) FROM outbox WHERE sent_at IS NULL")
+                .fetch_one(&mut db)
+                .await
+                .unwrap();
         if pending == 0 {
             break;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    let (pending,): (i64,) = sqlx::query_as("SELECT count(*) FROM outbox WHERE sent_at IS NULL").fetch_one(&mut db).await.unwrap();
+    let (pending,): (i64,) = sqlx::query_as("SELECT count(*) FROM outbox WHERE sent_at IS NULL")
+        .fetch_one(&mut db)
+        .await
+        .unwrap();
     assert_eq!(pending, 0, "emails or SMS left unsent after the restarts");
     println!("signature committed before the crash in rounds: {outcomes:?}");
     drop(db);

@@ -15,7 +15,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use paraphe_server::cabinets::{self, access::Need};
-use paraphe_server::collections::{prepare, SigningMode, DocumentKind};
+use paraphe_server::collections::{prepare, DocumentKind, SigningMode};
 use paraphe_server::config::Config;
 use paraphe_server::graphql::context::RequestMeta;
 use paraphe_server::pki::Pki;
@@ -24,7 +24,10 @@ use sqlx::PgPool;
 use tokio::sync::Semaphore;
 
 fn env_number(name: &str, default: usize) -> usize {
-    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
 }
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
@@ -34,8 +37,18 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
     sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
 }
 
-async fn gql(http: &reqwest::Client, url: &str, query: &str, variables: Value) -> Result<Value, String> {
-    let response = http.post(url).json(&json!({ "query": query, "variables": variables })).send().await.map_err(|e| e.to_string())?;
+async fn gql(
+    http: &reqwest::Client,
+    url: &str,
+    query: &str,
+    variables: Value,
+) -> Result<Value, String> {
+    let response = http
+        .post(url)
+        .json(&json!({ "query": query, "variables": variables }))
+        .send()
+        .await
+        .map_err(|e| e.to_string())?;
     let body: Value = response.json().await.map_err(|e| e.to_string())?;
     match body.get("errors") {
         Some(errors) => Err(errors.to_string()),
@@ -44,19 +57,55 @@ async fn gql(http: &reqwest::Client, url: &str, query: &str, variables: Value) -
 }
 
 /// One signer's whole visit; returns (whole flow, the `sign` request alone).
-async fn visit(http: &reqwest::Client, url: &str, db: &PgPool, token: &str, mobile: &str) -> Result<(Duration, Duration), String> {
+async fn visit(
+    http: &reqwest::Client,
+    url: &str,
+    db: &PgPool,
+    token: &str,
+    mobile: &str,
+) -> Result<(Duration, Duration), String> {
     let start = Instant::now();
-    gql(http, url, "query($t: String!) { signingSession(token: $t) { title } }", json!({ "t": token })).await?;
-    gql(http, url, "mutation($t: String!) { acceptDocuments(token: $t) { accepted } }", json!({ "t": token })).await?;
-    gql(http, url, "mutation($t: String!) { requestSigningCode(token: $t) { expiresAt } }", json!({ "t": token })).await?;
-    let (body,): (String,) = sqlx::query_as("SELECT body FROM outbox WHERE channel = 'sms' AND recipient = $1 ORDER BY id DESC LIMIT 1")
-        .bind(mobile)
-        .fetch_one(db)
-        .await
-        .map_err(|e| e.to_string())?;
-    let code = body.split(|c: char| !c.is_ascii_digit()).find(|w| w.len() == 6).ok_or("no code")?.to_owned();
+    gql(
+        http,
+        url,
+        "query($t: String!) { signingSession(token: $t) { title } }",
+        json!({ "t": token }),
+    )
+    .await?;
+    gql(
+        http,
+        url,
+        "mutation($t: String!) { acceptDocuments(token: $t) { accepted } }",
+        json!({ "t": token }),
+    )
+    .await?;
+    gql(
+        http,
+        url,
+        "mutation($t: String!) { requestSigningCode(token: $t) { expiresAt } }",
+        json!({ "t": token }),
+    )
+    .await?;
+    let (body,): (String,) = sqlx::query_as(
+        "SELECT body FROM outbox WHERE channel = 'sms' AND recipient = $1 ORDER BY id DESC LIMIT 1",
+    )
+    .bind(mobile)
+    .fetch_one(db)
+    .await
+    .map_err(|e| e.to_string())?;
+    let code = body
+        .split(|c: char| !c.is_ascii_digit())
+        .find(|w| w.len() == 6)
+        .ok_or("no code")?
+        .to_owned();
     let signing = Instant::now();
-    gql(http, url, "mutation($t: String!, $c: String!) { sign(token: $t, code: $c) { signerStatus } }", json!({ "t": token, "c": code })).await?;
+    gql(
+        http,
+        url,
+        "mutation($t: String!, $c: String!) { sign(token: $t, code: $c) { signerStatus } }",
+        json!({ "t": token, "c": code }),
+    )
+    .await?;
     Ok((start.elapsed(), signing.elapsed()))
 }
 
@@ -65,8 +114,12 @@ async fn main() -> anyhow::Result<()> {
     let signers = env_number("PARAPHE_LOAD_SIGNERS", 200);
     let concurrency = env_number("PARAPHE_LOAD_CONCURRENCY", 50);
     let warm_up = concurrency;
-    let admin_url = std::env::var("DATABASE_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
-    let server_url = admin_url.rsplit_once('/').map(|(base, _)| base.to_owned()).unwrap_or(admin_url.clone());
+    let admin_url = std::env::var("DATABASE_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
+    let server_url = admin_url
+        .rsplit_once('/')
+        .map(|(base, _)| base.to_owned())
+        .unwrap_or(admin_url.clone());
     let database = format!("paraphe_load_{}", uuid::Uuid::new_v4().simple());
     let database_url = format!("{server_url}/{database}");
     let db = paraphe_server::db::connect(&database_url).await?;
@@ -77,11 +130,23 @@ async fn main() -> anyhow::Result<()> {
     let mut config = Config::for_tests(database_url.clone());
     let kek = config.key_encryption_key.clone();
     config.public_url = format!("http://{addr}");
-    let pki = Arc::new(Pki::load_or_create(&db, &config.key_encryption_key, &config.public_url).await?);
-    let state = paraphe_server::app::assemble(db.clone(), paraphe_server::events::EventBus::in_process(), config, pki);
+    let pki =
+        Arc::new(Pki::load_or_create(&db, &config.key_encryption_key, &config.public_url).await?);
+    let state = paraphe_server::app::assemble(
+        db.clone(),
+        paraphe_server::events::EventBus::in_process(),
+        config,
+        pki,
+    );
     paraphe_server::app::spawn_workers(&state)?;
     let app = paraphe_server::router(state);
-    tokio::spawn(async move { axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>()).await });
+    tokio::spawn(async move {
+        axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .await
+    });
 
     // A cabinet with credit, and one collection of one 2-page PDF per signer.
     let accountant = paraphe_server::accounts::create_user(
@@ -104,23 +169,78 @@ async fn main() -> anyhow::Result<()> {
         .bind(paraphe_shared::terms::PRIVACY_POLICY_VERSION)
         .execute(&db)
         .await?;
-    paraphe_server::billing::credit(&db, cabinet, (warm_up + signers) as i64 * 25, "charge", None).await?;
-    let scope = cabinets::access::check(&db, accountant, cabinet, &[Need::Open]).await.map_err(|e| anyhow::anyhow!(e.message))?;
-    let lines: Vec<String> = (0..90).map(|i| format!("Article {i} — le client s'engage à fournir les pièces justificatives.")).collect();
+    paraphe_server::billing::credit(
+        &db,
+        cabinet,
+        (warm_up + signers) as i64 * 25,
+        "charge",
+        None,
+    )
+    .await?;
+    let scope = cabinets::access::check(&db, accountant, cabinet, &[Need::Open])
+        .await
+        .map_err(|e| anyhow::anyhow!(e.message))?;
+    let lines: Vec<String> = (0..90)
+        .map(|i| format!("Article {i} — le client s'engage à fournir les pièces justificatives."))
+        .collect();
     let pdf = paraphe_server::signing::text_pdf::render("Lettre de mission", &lines)?;
     let meta = RequestMeta::default();
     let mut visits = Vec::new();
     eprintln!("preparing {} collections…", warm_up + signers);
     for i in 0..warm_up + signers {
-        let collection = prepare::create(&db, &scope, &format!("Dossier {i}"), "", SigningMode::Sequential, &meta).await?;
-        prepare::add_document(&db, &scope, collection.id, "mission.pdf", pdf.clone(), DocumentKind::ToSign, &meta).await?;
+        let collection = prepare::create(
+            &db,
+            &scope,
+            &format!("Dossier {i}"),
+            "",
+            SigningMode::Sequential,
+            &meta,
+        )
+        .await?;
+        prepare::add_document(
+            &db,
+            &scope,
+            collection.id,
+            "mission.pdf",
+            pdf.clone(),
+            DocumentKind::ToSign,
+            &meta,
+        )
+        .await?;
         let mobile = format!("+3367{i:07}");
-        let source = prepare::SignerSource::Person { first_name: "Client".into(), last_name: format!("Numero{i}"), email: format!("client{i}@charge.fr"), mobile: mobile.clone() };
-        prepare::add_signer(&db, &scope, collection.id, prepare::NewSigner { source, level: 1, stamp: None, language: None }, &meta).await?;
+        let source = prepare::SignerSource::Person {
+            first_name: "Client".into(),
+            last_name: format!("Numero{i}"),
+            email: format!("client{i}@charge.fr"),
+            mobile: mobile.clone(),
+        };
+        prepare::add_signer(
+            &db,
+            &scope,
+            collection.id,
+            prepare::NewSigner {
+                source,
+                level: 1,
+                stamp: None,
+                language: None,
+            },
+            &meta,
+        )
+        .await?;
         prepare::launch(&db, &format!("http://{addr}"), &scope, collection.id, &meta).await?;
-        let (body,): (String,) = sqlx::query_as("SELECT body FROM outbox WHERE channel = 'email' AND recipient = $1").bind(format!("client{i}@charge.fr")).fetch_one(&db).await?;
-        let start = body.find("/signer/").ok_or_else(|| anyhow::anyhow!("no link"))? + "/signer/".len();
-        let token: String = body[start..].chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_').collect();
+        let (body,): (String,) =
+            sqlx::query_as("SELECT body FROM outbox WHERE channel = 'email' AND recipient = $1")
+                .bind(format!("client{i}@charge.fr"))
+                .fetch_one(&db)
+                .await?;
+        let start = body
+            .find("/signer/")
+            .ok_or_else(|| anyhow::anyhow!("no link"))?
+            + "/signer/".len();
+        let token: String = body[start..]
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+            .collect();
         visits.push((token, mobile));
     }
 
@@ -128,15 +248,24 @@ async fn main() -> anyhow::Result<()> {
     // (PARAPHE_LOAD_POOL=0 measures generation on demand instead).
     if env_number("PARAPHE_LOAD_POOL", 1) > 0 {
         let filling = Instant::now();
-        let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
+        let cores = std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(2);
         paraphe_server::keys::pool::refill(&db, &kek, (warm_up + signers) as i64, cores).await?;
-        eprintln!("key pool filled with {} keys in {:.1} s", warm_up + signers, filling.elapsed().as_secs_f64());
+        eprintln!(
+            "key pool filled with {} keys in {:.1} s",
+            warm_up + signers,
+            filling.elapsed().as_secs_f64()
+        );
     }
     let http = reqwest::Client::new();
     let url = format!("http://{addr}/graphql");
     let timed = visits.split_off(warm_up);
     eprintln!("warming up with {warm_up} signers…");
-    let warm_ups: Vec<_> = visits.iter().map(|(token, mobile)| visit(&http, &url, &db, token, mobile)).collect();
+    let warm_ups: Vec<_> = visits
+        .iter()
+        .map(|(token, mobile)| visit(&http, &url, &db, token, mobile))
+        .collect();
     for outcome in futures_util::future::join_all(warm_ups).await {
         outcome.map_err(|e| anyhow::anyhow!("warm-up visit failed: {e}"))?;
     }
@@ -169,14 +298,30 @@ async fn main() -> anyhow::Result<()> {
     signs.sort();
     let rate = signs.len() as f64 / wall.as_secs_f64();
     let ms = |d: Duration| d.as_secs_f64() * 1000.0;
-    println!("signers: {signers}, concurrency: {concurrency}, wall time: {:.2} s", wall.as_secs_f64());
+    println!(
+        "signers: {signers}, concurrency: {concurrency}, wall time: {:.2} s",
+        wall.as_secs_f64()
+    );
     println!("signatures/s: {rate:.1}   (target ≥ 200)");
-    println!("sign request  p50 {:.0} ms  p99 {:.0} ms   (target p99 < 150 ms)", ms(percentile(&signs, 0.5)), ms(percentile(&signs, 0.99)));
+    println!(
+        "sign request  p50 {:.0} ms  p99 {:.0} ms   (target p99 < 150 ms)",
+        ms(percentile(&signs, 0.5)),
+        ms(percentile(&signs, 0.99))
+    );
     println!("whole visit   p50 {:.0} ms  p99 {:.0} ms   (open, accept, code with key and certificate, sign)", ms(percentile(&flows, 0.5)), ms(percentile(&flows, 0.99)));
-    println!("errors: {}   (target 0){}", errors.len(), errors.first().map(|e| format!(" — first: {e}")).unwrap_or_default());
+    println!(
+        "errors: {}   (target 0){}",
+        errors.len(),
+        errors
+            .first()
+            .map(|e| format!(" — first: {e}"))
+            .unwrap_or_default()
+    );
 
     db.close().await;
     let mut admin = <sqlx::PgConnection as sqlx::Connection>::connect(&admin_url).await?;
-    sqlx::query(&format!("DROP DATABASE IF EXISTS {database} WITH (FORCE)")).execute(&mut admin).await?;
+    sqlx::query(&format!("DROP DATABASE IF EXISTS {database} WITH (FORCE)"))
+        .execute(&mut admin)
+        .await?;
     Ok(())
 }

@@ -20,7 +20,9 @@ use sha2::{Digest, Sha256};
 fn document(pages: usize, image_bytes: usize) -> Vec<u8> {
     let mut doc = Document::with_version("1.7");
     let pages_id = doc.new_object_id();
-    let font_id = doc.add_object(dictionary! { "Type" => "Font", "Subtype" => "Type1", "BaseFont" => "Helvetica" });
+    let font_id = doc.add_object(
+        dictionary! { "Type" => "Font", "Subtype" => "Type1", "BaseFont" => "Helvetica" },
+    );
     let mut resources = dictionary! { "Font" => dictionary! { "F1" => font_id } };
     let mut drawing = String::new();
     if image_bytes > 0 {
@@ -41,7 +43,10 @@ fn document(pages: usize, image_bytes: usize) -> Vec<u8> {
     let resources_id = doc.add_object(resources);
     let mut kids = Vec::with_capacity(pages);
     for page in 0..pages {
-        let text = format!("{drawing}BT /F1 12 Tf 72 760 Td (Bilan 2026, page {}) Tj ET", page + 1);
+        let text = format!(
+            "{drawing}BT /F1 12 Tf 72 760 Td (Bilan 2026, page {}) Tj ET",
+            page + 1
+        );
         let content_id = doc.add_object(Stream::new(dictionary! {}, text.into_bytes()));
         let page_id = doc.add_object(dictionary! {
             "Type" => "Page", "Parent" => pages_id, "Contents" => content_id, "Resources" => resources_id,
@@ -50,7 +55,12 @@ fn document(pages: usize, image_bytes: usize) -> Vec<u8> {
         kids.push(Object::Reference(page_id));
         drawing.clear();
     }
-    doc.objects.insert(pages_id, Object::Dictionary(dictionary! { "Type" => "Pages", "Kids" => kids, "Count" => pages as i64 }));
+    doc.objects.insert(
+        pages_id,
+        Object::Dictionary(
+            dictionary! { "Type" => "Pages", "Kids" => kids, "Count" => pages as i64 },
+        ),
+    );
     let catalog_id = doc.add_object(dictionary! { "Type" => "Catalog", "Pages" => pages_id });
     doc.trailer.set("Root", catalog_id);
     let mut bytes = Vec::new();
@@ -65,11 +75,15 @@ fn median(mut samples: Vec<Duration>) -> Duration {
 
 fn time(runs: usize, mut f: impl FnMut()) -> Duration {
     f(); // warm-up
-    median((0..runs).map(|_| {
-        let start = Instant::now();
-        f();
-        start.elapsed()
-    }).collect())
+    median(
+        (0..runs)
+            .map(|_| {
+                let start = Instant::now();
+                f();
+                start.elapsed()
+            })
+            .collect(),
+    )
 }
 
 fn ms(d: Duration) -> String {
@@ -93,19 +107,40 @@ fn main() {
         email: "claire@client.fr".into(),
         serial_number: "PARAPHE-BENCH".into(),
     };
-    let certificate = ca.issue_for_person(Level::Lcp, &person, key.public()).expect("certificate");
+    let certificate = ca
+        .issue_for_person(Level::Lcp, &person, key.public())
+        .expect("certificate");
     let mut chain = vec![certificate];
     chain.extend(ca.chain_above(Level::Lcp));
     let pem = |c: &x509_cert::Certificate| c.to_pem(der::pem::LineEnding::LF).expect("pem");
     let key_path = dir.join("key.pem");
-    std::fs::write(&key_path, der::pem::encode_string("PRIVATE KEY", der::pem::LineEnding::LF, &key.to_pkcs8_der().expect("key der")).expect("key pem").as_bytes()).expect("write");
+    std::fs::write(
+        &key_path,
+        der::pem::encode_string(
+            "PRIVATE KEY",
+            der::pem::LineEnding::LF,
+            &key.to_pkcs8_der().expect("key der"),
+        )
+        .expect("key pem")
+        .as_bytes(),
+    )
+    .expect("write");
     let cert_path = dir.join("cert.pem");
     std::fs::write(&cert_path, pem(&chain[0])).expect("write");
     let chain_path = dir.join("chain.pem");
     std::fs::write(&chain_path, format!("{}{}", pem(&chain[1]), pem(&chain[2]))).expect("write");
 
-    let request = SignatureRequest { signer_name: person.common_name(), reason: None, location: None, time: Utc::now(), stamp: None };
-    let identity = SigningIdentity { key: &key, chain: &chain };
+    let request = SignatureRequest {
+        signer_name: person.common_name(),
+        reason: None,
+        location: None,
+        time: Utc::now(),
+        stamp: None,
+    };
+    let identity = SigningIdentity {
+        key: &key,
+        chain: &chain,
+    };
 
     let mut paraphe = Vec::new();
     let mut floor = Vec::new();
@@ -113,7 +148,12 @@ fn main() {
     for (name, pdf, runs) in &inputs {
         eprintln!("Paraphe: {name} ({} bytes), {runs} runs", pdf.len());
         let signed = signing::sign(pdf, &request, &identity).expect("sign");
-        assert!(signing::validate(&signed, &[chain[2].clone()]).expect("validate").all_valid(), "{name}: signature must validate");
+        assert!(
+            signing::validate(&signed, &[chain[2].clone()])
+                .expect("validate")
+                .all_valid(),
+            "{name}: signature must validate"
+        );
         paraphe.push(time(*runs, || {
             std::hint::black_box(signing::sign(pdf, &request, &identity).expect("sign"));
         }));
@@ -131,9 +171,14 @@ fn main() {
         paths.push(path);
     }
 
-    let python = std::env::var("PARAPHE_PYTHON").map(PathBuf::from).unwrap_or_else(|_| {
-        Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("root").join(".data/venv/bin/python")
-    });
+    let python = std::env::var("PARAPHE_PYTHON")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| {
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .parent()
+                .expect("root")
+                .join(".data/venv/bin/python")
+        });
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/pyhanko_sign.py");
     eprintln!("pyHanko: the same files, in process");
     let output = Command::new(&python)
@@ -143,15 +188,28 @@ fn main() {
         .args(&paths)
         .output()
         .expect("python with pyHanko (scripts/bench.sh installs it)");
-    assert!(output.status.success(), "pyHanko failed: {}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "pyHanko failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     let medians: serde_json::Value = serde_json::from_slice(&output.stdout).expect("pyHanko JSON");
     let pyhanko: Vec<Duration> = paths
         .iter()
-        .map(|p| Duration::from_secs_f64(medians[p.to_str().expect("utf-8 path")].as_f64().expect("median")))
+        .map(|p| {
+            Duration::from_secs_f64(
+                medians[p.to_str().expect("utf-8 path")]
+                    .as_f64()
+                    .expect("median"),
+            )
+        })
         .collect();
 
     println!("\nPAdES B-B, RSA-2048, one signature, median per signature");
-    println!("{:<14} {:>12} {:>12} {:>10} {:>16} {:>10}", "document", "Paraphe", "pyHanko", "speed-up", "SHA-256 + RSA", "vs floor");
+    println!(
+        "{:<14} {:>12} {:>12} {:>10} {:>16} {:>10}",
+        "document", "Paraphe", "pyHanko", "speed-up", "SHA-256 + RSA", "vs floor"
+    );
     for (i, (name, pdf, _)) in inputs.iter().enumerate() {
         println!(
             "{:<14} {:>12} {:>12} {:>9.1}x {:>16} {:>9.2}x   ({} bytes)",
@@ -169,8 +227,17 @@ fn main() {
     let big_vs_floor = paraphe[1].as_secs_f64() / floor[1].as_secs_f64();
     let pages_vs_big = paraphe[2].as_secs_f64() / paraphe[1].as_secs_f64();
     println!("\ntargets (issue 3):");
-    println!("  2 pages at least 50x faster than pyHanko: {speedup:.1}x, {}", verdict(speedup >= 50.0));
-    println!("  9.5 MB within 2x of SHA-256 + one RSA signature: {big_vs_floor:.2}x, {}", verdict(big_vs_floor <= 2.0));
-    println!("  2000 pages no slower than 1.5x the 9.5 MB one: {pages_vs_big:.2}x, {}", verdict(pages_vs_big <= 1.5));
+    println!(
+        "  2 pages at least 50x faster than pyHanko: {speedup:.1}x, {}",
+        verdict(speedup >= 50.0)
+    );
+    println!(
+        "  9.5 MB within 2x of SHA-256 + one RSA signature: {big_vs_floor:.2}x, {}",
+        verdict(big_vs_floor <= 2.0)
+    );
+    println!(
+        "  2000 pages no slower than 1.5x the 9.5 MB one: {pages_vs_big:.2}x, {}",
+        verdict(pages_vs_big <= 1.5)
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -5,10 +5,10 @@ use std::sync::Arc;
 use axum::Router;
 use sqlx::PgPool;
 
+use crate::collections::jobs::Jobs;
 use crate::config::Config;
 use crate::events::EventBus;
 use crate::graphql::{self, ParapheSchema};
-use crate::collections::jobs::Jobs;
 use crate::http;
 use crate::notifications::{Dispatcher, Notifier};
 use crate::pki::Pki;
@@ -36,8 +36,21 @@ pub async fn build_state(db: PgPool, config: Config) -> anyhow::Result<AppState>
 
 pub fn assemble(db: PgPool, bus: EventBus, config: Config, pki: Arc<Pki>) -> AppState {
     let notifier = Notifier::default();
-    let schema = graphql::schema(db.clone(), bus.clone(), config.clone(), pki.clone(), notifier.clone());
-    AppState { db, bus, config, schema, pki, notifier }
+    let schema = graphql::schema(
+        db.clone(),
+        bus.clone(),
+        config.clone(),
+        pki.clone(),
+        notifier.clone(),
+    );
+    AppState {
+        db,
+        bus,
+        config,
+        schema,
+        pki,
+        notifier,
+    }
 }
 
 /// Starts the background workers: the outbox sender and the collection jobs (expiry,
@@ -58,7 +71,11 @@ pub fn spawn_workers(state: &AppState) -> anyhow::Result<()> {
         remind_every_days: state.config.remind_every_days,
     }
     .spawn(std::time::Duration::from_secs(60));
-    crate::keys::pool::spawn(state.db.clone(), state.config.key_encryption_key.clone(), state.config.signer_key_pool);
+    crate::keys::pool::spawn(
+        state.db.clone(),
+        state.config.key_encryption_key.clone(),
+        state.config.signer_key_pool,
+    );
     let (db, bus, config) = (state.db.clone(), state.bus.clone(), state.config.clone());
     tokio::spawn(async move {
         let mut every = tokio::time::interval(std::time::Duration::from_secs(60));

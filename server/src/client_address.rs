@@ -9,7 +9,17 @@ use axum::http::HeaderMap;
 
 pub fn client_ip(trust_proxy: bool, headers: &HeaderMap, peer: SocketAddr) -> IpAddr {
     trust_proxy
-        .then(|| headers.get("x-forwarded-for")?.to_str().ok()?.rsplit(',').next()?.trim().parse().ok())
+        .then(|| {
+            headers
+                .get("x-forwarded-for")?
+                .to_str()
+                .ok()?
+                .rsplit(',')
+                .next()?
+                .trim()
+                .parse()
+                .ok()
+        })
         .flatten()
         .unwrap_or_else(|| peer.ip())
 }
@@ -23,9 +33,21 @@ mod tests {
         let peer: SocketAddr = "10.0.0.1:4000".parse().unwrap();
         let mut headers = HeaderMap::new();
         headers.insert("x-forwarded-for", "6.6.6.6, 203.0.113.7".parse().unwrap());
-        assert_eq!(client_ip(false, &headers, peer), peer.ip(), "no proxy trusted: the peer");
-        assert_eq!(client_ip(true, &headers, peer).to_string(), "203.0.113.7", "the entry our proxy appended");
+        assert_eq!(
+            client_ip(false, &headers, peer),
+            peer.ip(),
+            "no proxy trusted: the peer"
+        );
+        assert_eq!(
+            client_ip(true, &headers, peer).to_string(),
+            "203.0.113.7",
+            "the entry our proxy appended"
+        );
         headers.insert("x-forwarded-for", "not an address".parse().unwrap());
-        assert_eq!(client_ip(true, &headers, peer), peer.ip(), "garbage is not an address");
+        assert_eq!(
+            client_ip(true, &headers, peer),
+            peer.ip(),
+            "garbage is not an address"
+        );
     }
 }

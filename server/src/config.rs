@@ -90,7 +90,9 @@ pub struct Config {
 /// A URL fit for the start-up log: the user, password and query, where credentials travel
 /// (`https://user:token@gateway/send?key=…`), are hidden.
 fn loggable_url(raw: &str) -> String {
-    let Ok(mut url) = reqwest::Url::parse(raw) else { return "<unparsable URL>".into() };
+    let Ok(mut url) = reqwest::Url::parse(raw) else {
+        return "<unparsable URL>".into();
+    };
     if !url.username().is_empty() || url.password().is_some() {
         let _ = url.set_password(None);
         let _ = url.set_username("redacted");
@@ -122,14 +124,20 @@ impl std::fmt::Debug for Config {
             .field("pkcs11_token", &self.pkcs11_token)
             .field("pkcs11_pin", &"<redacted>")
             .field("mail_from", &self.mail_from)
-            .field("sms_gateway_url", &self.sms_gateway_url.as_deref().map(loggable_url))
+            .field(
+                "sms_gateway_url",
+                &self.sms_gateway_url.as_deref().map(loggable_url),
+            )
             .field("outbox_dir", &self.outbox_dir)
             .field("dev_outbox", &self.dev_outbox)
             .field("graphiql", &self.graphiql)
             .field("introspection", &self.introspection)
             .field("remind_every_days", &self.remind_every_days)
             .field("signer_key_pool", &self.signer_key_pool)
-            .field("identity_provider_url", &self.identity_provider_url.as_deref().map(loggable_url))
+            .field(
+                "identity_provider_url",
+                &self.identity_provider_url.as_deref().map(loggable_url),
+            )
             .field("identity_webhook_secret", &"<redacted>")
             .finish()
     }
@@ -143,24 +151,43 @@ impl Config {
             database_url: var("DATABASE_URL")
                 .unwrap_or_else(|| "postgres://postgres@127.0.0.1:5432/paraphe".into()),
             redis_url: var("REDIS_URL"),
-            addr: addr.parse().with_context(|| format!("PARAPHE_ADDR={addr:?} is not an address"))?,
+            addr: addr
+                .parse()
+                .with_context(|| format!("PARAPHE_ADDR={addr:?} is not an address"))?,
             public_url: var("PARAPHE_PUBLIC_URL")
                 .unwrap_or_else(|| "http://localhost:8080".into())
                 .trim_end_matches('/')
                 .to_owned(),
             allowed_origins: var("PARAPHE_ALLOWED_ORIGINS")
-                .map(|v| v.split(',').map(|o| o.trim().trim_end_matches('/').to_owned()).collect())
+                .map(|v| {
+                    v.split(',')
+                        .map(|o| o.trim().trim_end_matches('/').to_owned())
+                        .collect()
+                })
                 .unwrap_or_default(),
-            dist_dir: var("PARAPHE_DIST_DIR").unwrap_or_else(|| "dist".into()).into(),
-            trust_proxy: matches!(var("PARAPHE_TRUST_PROXY").as_deref(), Some("1" | "true" | "yes")),
+            dist_dir: var("PARAPHE_DIST_DIR")
+                .unwrap_or_else(|| "dist".into())
+                .into(),
+            trust_proxy: matches!(
+                var("PARAPHE_TRUST_PROXY").as_deref(),
+                Some("1" | "true" | "yes")
+            ),
             session_hours: match var("PARAPHE_SESSION_HOURS") {
-                Some(h) => h.parse().context("PARAPHE_SESSION_HOURS must be a whole number")?,
+                Some(h) => h
+                    .parse()
+                    .context("PARAPHE_SESSION_HOURS must be a whole number")?,
                 None => 12,
             },
             ws_init_timeout: std::time::Duration::from_secs(10),
             key_encryption_key: match var("PARAPHE_KEY_ENCRYPTION_KEY") {
-                Some(encoded) => KeyEncryptionKey::from_base64(&encoded).context("PARAPHE_KEY_ENCRYPTION_KEY")?,
-                None => kek_from_file(&var("PARAPHE_KEY_ENCRYPTION_KEY_FILE").unwrap_or_else(|| ".data/key-encryption.key".into()).into())?,
+                Some(encoded) => {
+                    KeyEncryptionKey::from_base64(&encoded).context("PARAPHE_KEY_ENCRYPTION_KEY")?
+                }
+                None => kek_from_file(
+                    &var("PARAPHE_KEY_ENCRYPTION_KEY_FILE")
+                        .unwrap_or_else(|| ".data/key-encryption.key".into())
+                        .into(),
+                )?,
             },
             smtp_url: var("PARAPHE_SMTP_URL"),
             smtp_ca_file: var("PARAPHE_SMTP_CA_FILE").map(PathBuf::from),
@@ -169,27 +196,49 @@ impl Config {
             pkcs11_module: var("PARAPHE_PKCS11_MODULE").map(PathBuf::from),
             pkcs11_token: var("PARAPHE_PKCS11_TOKEN").unwrap_or_else(|| "paraphe".into()),
             pkcs11_pin: var("PARAPHE_PKCS11_PIN").unwrap_or_default(),
-            mail_from: var("PARAPHE_MAIL_FROM").unwrap_or_else(|| "no-reply@paraphe.localhost".into()),
+            mail_from: var("PARAPHE_MAIL_FROM")
+                .unwrap_or_else(|| "no-reply@paraphe.localhost".into()),
             sms_gateway_url: var("PARAPHE_SMS_GATEWAY_URL"),
             sms_gateway_token: var("PARAPHE_SMS_GATEWAY_TOKEN").unwrap_or_default(),
-            outbox_dir: var("PARAPHE_OUTBOX_DIR").unwrap_or_else(|| ".data/outbox".into()).into(),
-            dev_outbox: matches!(var("PARAPHE_DEV_OUTBOX").as_deref(), Some("1" | "true" | "yes")),
-            graphiql: matches!(var("PARAPHE_GRAPHIQL").as_deref(), Some("1" | "true" | "yes")),
-            introspection: matches!(var("PARAPHE_INTROSPECTION").as_deref(), Some("1" | "true" | "yes")),
+            outbox_dir: var("PARAPHE_OUTBOX_DIR")
+                .unwrap_or_else(|| ".data/outbox".into())
+                .into(),
+            dev_outbox: matches!(
+                var("PARAPHE_DEV_OUTBOX").as_deref(),
+                Some("1" | "true" | "yes")
+            ),
+            graphiql: matches!(
+                var("PARAPHE_GRAPHIQL").as_deref(),
+                Some("1" | "true" | "yes")
+            ),
+            introspection: matches!(
+                var("PARAPHE_INTROSPECTION").as_deref(),
+                Some("1" | "true" | "yes")
+            ),
             remind_every_days: match var("PARAPHE_REMIND_EVERY_DAYS") {
-                Some(d) => d.parse().context("PARAPHE_REMIND_EVERY_DAYS must be a whole number")?,
+                Some(d) => d
+                    .parse()
+                    .context("PARAPHE_REMIND_EVERY_DAYS must be a whole number")?,
                 None => 3,
             },
             platform_name: var("PARAPHE_PLATFORM_NAME").unwrap_or_else(|| "Paraphe".into()),
             platform_siren: var("PARAPHE_PLATFORM_SIREN").unwrap_or_else(|| "000000000".into()),
-            tesseract: var("PARAPHE_TESSERACT").unwrap_or_else(|| "tesseract".into()).into(),
-            pdftoppm: var("PARAPHE_PDFTOPPM").unwrap_or_else(|| "pdftoppm".into()).into(),
+            tesseract: var("PARAPHE_TESSERACT")
+                .unwrap_or_else(|| "tesseract".into())
+                .into(),
+            pdftoppm: var("PARAPHE_PDFTOPPM")
+                .unwrap_or_else(|| "pdftoppm".into())
+                .into(),
             identity_retention_days: match var("PARAPHE_IDENTITY_RETENTION_DAYS") {
-                Some(d) => d.parse().context("PARAPHE_IDENTITY_RETENTION_DAYS must be a whole number")?,
+                Some(d) => d
+                    .parse()
+                    .context("PARAPHE_IDENTITY_RETENTION_DAYS must be a whole number")?,
                 None => 30,
             },
             signer_key_pool: match var("PARAPHE_SIGNER_KEY_POOL") {
-                Some(n) => n.parse().context("PARAPHE_SIGNER_KEY_POOL must be a whole number")?,
+                Some(n) => n
+                    .parse()
+                    .context("PARAPHE_SIGNER_KEY_POOL must be a whole number")?,
                 None => 32,
             },
             identity_provider_url: var("PARAPHE_IDENTITY_PROVIDER_URL"),
@@ -207,9 +256,17 @@ impl Config {
         }
         if let Some(url) = &self.identity_provider_url {
             // Identity documents travel in that request: in clear only to this machine.
-            let parsed = reqwest::Url::parse(url).context("PARAPHE_IDENTITY_PROVIDER_URL is not a URL")?;
-            let host = parsed.host_str().unwrap_or_default().trim_start_matches('[').trim_end_matches(']');
-            let loopback = host == "localhost" || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback());
+            let parsed =
+                reqwest::Url::parse(url).context("PARAPHE_IDENTITY_PROVIDER_URL is not a URL")?;
+            let host = parsed
+                .host_str()
+                .unwrap_or_default()
+                .trim_start_matches('[')
+                .trim_end_matches(']');
+            let loopback = host == "localhost"
+                || host
+                    .parse::<std::net::IpAddr>()
+                    .is_ok_and(|ip| ip.is_loopback());
             if parsed.scheme() != "https" && !(parsed.scheme() == "http" && loopback) {
                 anyhow::bail!("PARAPHE_IDENTITY_PROVIDER_URL must be https (identity documents are sent there); http only to this machine");
             }
@@ -235,7 +292,9 @@ impl Config {
             // One KEK per test process, as the replicas of one deployment share theirs.
             key_encryption_key: {
                 static TEST_KEK: std::sync::OnceLock<KeyEncryptionKey> = std::sync::OnceLock::new();
-                TEST_KEK.get_or_init(|| KeyEncryptionKey::generate().0).clone()
+                TEST_KEK
+                    .get_or_init(|| KeyEncryptionKey::generate().0)
+                    .clone()
             },
             smtp_url: None,
             smtp_ca_file: None,
@@ -269,29 +328,50 @@ impl Config {
     pub async fn pki(&self, db: &sqlx::PgPool) -> anyhow::Result<crate::pki::Pki> {
         let token = match &self.pkcs11_module {
             Some(module) => Some(std::sync::Arc::new(
-                crate::keys::pkcs11::Token::open(module, &self.pkcs11_token, &self.pkcs11_pin).context("PARAPHE_PKCS11_MODULE")?,
+                crate::keys::pkcs11::Token::open(module, &self.pkcs11_token, &self.pkcs11_pin)
+                    .context("PARAPHE_PKCS11_MODULE")?,
             )),
             None => None,
         };
-        let pki = crate::pki::Pki::load_or_create_on(db, &self.key_encryption_key, &self.public_url, token).await?;
-        let Some(url) = &self.tsa_url else { return Ok(pki) };
+        let pki = crate::pki::Pki::load_or_create_on(
+            db,
+            &self.key_encryption_key,
+            &self.public_url,
+            token,
+        )
+        .await?;
+        let Some(url) = &self.tsa_url else {
+            return Ok(pki);
+        };
         let anchors = match &self.tsa_ca_file {
             Some(path) => {
-                let pem = std::fs::read(path).with_context(|| format!("PARAPHE_TSA_CA_FILE {}", path.display()))?;
-                x509_cert::Certificate::load_pem_chain(&pem).with_context(|| format!("PARAPHE_TSA_CA_FILE {}", path.display()))?
+                let pem = std::fs::read(path)
+                    .with_context(|| format!("PARAPHE_TSA_CA_FILE {}", path.display()))?;
+                x509_cert::Certificate::load_pem_chain(&pem)
+                    .with_context(|| format!("PARAPHE_TSA_CA_FILE {}", path.display()))?
             }
             None => Vec::new(),
         };
-        Ok(pki.with_remote_tsa(crate::pki::remote_tsa::RemoteTsa::new(url, anchors).map_err(anyhow::Error::msg)?))
+        Ok(pki.with_remote_tsa(
+            crate::pki::remote_tsa::RemoteTsa::new(url, anchors).map_err(anyhow::Error::msg)?,
+        ))
     }
 
     /// The email and SMS transports this configuration names.
-    pub fn transports(&self) -> anyhow::Result<(crate::notifications::EmailTransport, crate::notifications::SmsTransport)> {
+    pub fn transports(
+        &self,
+    ) -> anyhow::Result<(
+        crate::notifications::EmailTransport,
+        crate::notifications::SmsTransport,
+    )> {
         use crate::notifications::{EmailTransport, SmsTransport};
         let email = match &self.smtp_url {
             Some(url) => {
                 let extra_roots = match &self.smtp_ca_file {
-                    Some(path) => Some(std::fs::read(path).with_context(|| format!("PARAPHE_SMTP_CA_FILE {}", path.display()))?),
+                    Some(path) => Some(
+                        std::fs::read(path)
+                            .with_context(|| format!("PARAPHE_SMTP_CA_FILE {}", path.display()))?,
+                    ),
                     None => None,
                 };
                 EmailTransport::smtp(url, extra_roots.as_deref())?
@@ -299,14 +379,21 @@ impl Config {
             None => EmailTransport::Outbox(self.outbox_dir.clone()),
         };
         let sms = match &self.sms_gateway_url {
-            Some(url) => SmsTransport::Http { url: url.clone(), token: self.sms_gateway_token.clone(), client: reqwest::Client::new() },
+            Some(url) => SmsTransport::Http {
+                url: url.clone(),
+                token: self.sms_gateway_token.clone(),
+                client: reqwest::Client::new(),
+            },
             None => SmsTransport::Outbox(self.outbox_dir.clone()),
         };
         Ok((email, sms))
     }
 
     pub fn proof_sealer(&self) -> crate::collections::proof::Sealer {
-        crate::collections::proof::Sealer { name: self.platform_name.clone(), siren: self.platform_siren.clone() }
+        crate::collections::proof::Sealer {
+            name: self.platform_name.clone(),
+            siren: self.platform_siren.clone(),
+        }
     }
 
     /// Cookies get `Secure` when users reach us over TLS.
@@ -322,7 +409,10 @@ impl Config {
         }
         // Same-origin: the page was served by this very host (e.g. a test on a free port).
         let same_host = host.is_some_and(|host| {
-            origin.strip_prefix("http://").or_else(|| origin.strip_prefix("https://")) == Some(host)
+            origin
+                .strip_prefix("http://")
+                .or_else(|| origin.strip_prefix("https://"))
+                == Some(host)
         });
         same_host
     }
@@ -331,17 +421,22 @@ impl Config {
 /// Reads the KEK file, or creates it (owner-only) on a development machine's first start.
 fn kek_from_file(path: &PathBuf) -> anyhow::Result<KeyEncryptionKey> {
     match std::fs::read_to_string(path) {
-        Ok(encoded) => KeyEncryptionKey::from_base64(&encoded).with_context(|| format!("{}", path.display())),
+        Ok(encoded) => {
+            KeyEncryptionKey::from_base64(&encoded).with_context(|| format!("{}", path.display()))
+        }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             let (kek, encoded) = KeyEncryptionKey::generate();
             if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-                std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+                std::fs::create_dir_all(dir)
+                    .with_context(|| format!("cannot create {}", dir.display()))?;
             }
             let mut options = std::fs::OpenOptions::new();
             options.write(true).create_new(true);
             #[cfg(unix)]
             std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-            let mut file = options.open(path).with_context(|| format!("cannot create {}", path.display()))?;
+            let mut file = options
+                .open(path)
+                .with_context(|| format!("cannot create {}", path.display()))?;
             std::io::Write::write_all(&mut file, encoded.as_bytes())?;
             tracing::warn!(
                 path = %path.display(),
@@ -367,7 +462,10 @@ mod logging_tests {
         for secret in ["db-secret", "tsa-user", "tsa-secret", "sms-secret"] {
             assert!(!logged.contains(secret), "{secret} in {logged}");
         }
-        assert!(logged.contains("https://idp.example/check"), "what is not secret stays readable: {logged}");
+        assert!(
+            logged.contains("https://idp.example/check"),
+            "what is not secret stays readable: {logged}"
+        );
         assert!(logged.contains("tsa.example/stamp"), "{logged}");
     }
 
@@ -380,7 +478,10 @@ mod logging_tests {
             config.checked().map(|_| ()).map_err(|e| e.to_string())
         };
         assert!(with("https://verification.example/check").is_ok());
-        assert!(with("http://127.0.0.1:9000/check").is_ok(), "this machine, as in the tests");
+        assert!(
+            with("http://127.0.0.1:9000/check").is_ok(),
+            "this machine, as in the tests"
+        );
         assert!(with("http://localhost:9000/check").is_ok());
         assert!(with("http://verification.example/check").is_err());
         assert!(with("http://10.0.0.5/check").is_err());

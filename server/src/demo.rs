@@ -78,14 +78,32 @@ async fn ensure_user(db: &PgPool, person: &DemoPerson) -> anyhow::Result<Uuid> {
 
 /// The demo accountant arrives enrolled (an LCP certificate, as if verified), so that
 /// "add me" signs at once; the collaborator enrols through the wizard.
-async fn ensure_enrolled(db: &PgPool, config: &Config, user_id: Uuid, person: &DemoPerson) -> anyhow::Result<()> {
+async fn ensure_enrolled(
+    db: &PgPool,
+    config: &Config,
+    user_id: Uuid,
+    person: &DemoPerson,
+) -> anyhow::Result<()> {
     let mut tx = db.begin().await?;
-    if certificates::live(&mut tx, user_id, Level::Lcp).await?.is_some() {
+    if certificates::live(&mut tx, user_id, Level::Lcp)
+        .await?
+        .is_some()
+    {
         return Ok(());
     }
     let pki = config.pki(db).await?;
-    let identity = certificates::person_of(&mut tx, user_id, person.first_name, person.last_name).await?;
-    let certificate = certificates::issue(&mut tx, &pki, &config.key_encryption_key, user_id, Level::Lcp, &identity, None).await?;
+    let identity =
+        certificates::person_of(&mut tx, user_id, person.first_name, person.last_name).await?;
+    let certificate = certificates::issue(
+        &mut tx,
+        &pki,
+        &config.key_encryption_key,
+        user_id,
+        Level::Lcp,
+        &identity,
+        None,
+    )
+    .await?;
     sqlx::query(
         "INSERT INTO enrolments (user_id, profile_confirmed_at, certificate_id, completed_at) VALUES ($1, now(), $2, now())
          ON CONFLICT (user_id) DO UPDATE SET certificate_id = $2, completed_at = now(), updated_at = now()",
@@ -104,9 +122,15 @@ pub async fn seed(db: &PgPool, config: &Config) -> anyhow::Result<()> {
     let accountant = ensure_user(db, &ACCOUNTANT).await?;
     let collaborator = ensure_user(db, &COLLABORATOR).await?;
     let operator = ensure_user(db, &OPERATOR).await?;
-    sqlx::query("UPDATE users SET is_operator = true WHERE id = $1").bind(operator).execute(db).await?;
+    sqlx::query("UPDATE users SET is_operator = true WHERE id = $1")
+        .bind(operator)
+        .execute(db)
+        .await?;
     let admin = ensure_user(db, &PLATFORM_ADMIN).await?;
-    sqlx::query("UPDATE users SET is_platform_admin = true WHERE id = $1").bind(admin).execute(db).await?;
+    sqlx::query("UPDATE users SET is_platform_admin = true WHERE id = $1")
+        .bind(admin)
+        .execute(db)
+        .await?;
     ensure_enrolled(db, config, accountant, &ACCOUNTANT).await?;
     let existing: Option<Uuid> = sqlx::query_scalar("SELECT id FROM cabinets WHERE siren = $1")
         .bind(CABINET_SIREN)
@@ -119,12 +143,20 @@ pub async fn seed(db: &PgPool, config: &Config) -> anyhow::Result<()> {
     cabinets::add_member(db, cabinet, accountant, Role::Accountant).await?;
     cabinets::add_member(db, cabinet, collaborator, Role::Collaborator).await?;
     // Prepaid credit to try collections with (400 signatures), given once.
-    let credited: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM credit_ledger WHERE cabinet_id = $1)")
-        .bind(cabinet)
-        .fetch_one(db)
-        .await?;
+    let credited: bool =
+        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM credit_ledger WHERE cabinet_id = $1)")
+            .bind(cabinet)
+            .fetch_one(db)
+            .await?;
     if !credited {
-        crate::billing::credit(db, cabinet, DEMO_CREDIT_CENTS, "crédit de démonstration", None).await?;
+        crate::billing::credit(
+            db,
+            cabinet,
+            DEMO_CREDIT_CENTS,
+            "crédit de démonstration",
+            None,
+        )
+        .await?;
     }
     Ok(())
 }

@@ -8,7 +8,10 @@ use paraphe_server::{config::Config, db, demo};
 use tracing_subscriber::EnvFilter;
 
 #[derive(Parser)]
-#[command(name = "paraphe-server", about = "Paraphe: electronic signatures for accounting firms")]
+#[command(
+    name = "paraphe-server",
+    about = "Paraphe: electronic signatures for accounting firms"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -99,7 +102,9 @@ enum KeysCommand {
 /// a report, a balance), so that `paraphe-server pki export-roots > roots.pem` is a PEM.
 fn init_logs() {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
     if std::env::var("PARAPHE_LOG_FORMAT").as_deref() == Ok("json") {
         builder.json().init();
     } else {
@@ -123,19 +128,36 @@ async fn main() -> anyhow::Result<()> {
     }
     init_logs();
     let config = Config::from_env()?;
-    let pool = db::connect(&config.database_url).await.context("cannot connect to PostgreSQL (DATABASE_URL)")?;
+    let pool = db::connect(&config.database_url)
+        .await
+        .context("cannot connect to PostgreSQL (DATABASE_URL)")?;
     db::migrate(&pool).await.context("migrations failed")?;
     match cli.command {
         Command::Migrate => tracing::info!("migrations applied"),
         Command::SeedDemo => {
             demo::seed(&pool, &config).await?;
             println!("Cabinet « {} » prêt.", demo::CABINET_NAME);
-            for (label, person) in [("Expert-comptable", &demo::ACCOUNTANT), ("Collaborateur", &demo::COLLABORATOR), ("Opérateur", &demo::OPERATOR), ("Plateforme", &demo::PLATFORM_ADMIN)] {
-                println!("  {label:<17} {}  mot de passe : {}", person.email, person.password);
+            for (label, person) in [
+                ("Expert-comptable", &demo::ACCOUNTANT),
+                ("Collaborateur", &demo::COLLABORATOR),
+                ("Opérateur", &demo::OPERATOR),
+                ("Plateforme", &demo::PLATFORM_ADMIN),
+            ] {
+                println!(
+                    "  {label:<17} {}  mot de passe : {}",
+                    person.email, person.password
+                );
             }
         }
         Command::Serve => serve(config, pool).await?,
-        Command::Pdf(PdfCommand::Sign { input, output, name, level, pades, visible }) => {
+        Command::Pdf(PdfCommand::Sign {
+            input,
+            output,
+            name,
+            level,
+            pades,
+            visible,
+        }) => {
             let stamp = visible
                 .map(|placement| {
                     let label = match level {
@@ -157,7 +179,8 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::Pdf(PdfCommand::Verify { file, json }) => {
             let pki = config.pki(&pool).await?;
-            let pdf = std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
+            let pdf =
+                std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
             let mut report = signing::validate(&pdf, &pki.trust_anchors())
                 .map_err(|e| anyhow::anyhow!("{}: {e}", e.code()))?;
             pki.check_revocation(&mut report).await?;
@@ -174,12 +197,18 @@ async fn main() -> anyhow::Result<()> {
             let pki = config.pki(&pool).await?;
             print!("{}", pki.hierarchy.roots_pem()?);
         }
-        Command::Billing(BillingCommand::Credit { cabinet, cents, note }) => {
-            let balance = paraphe_server::billing::credit(&pool, cabinet, cents, &note, None).await?;
+        Command::Billing(BillingCommand::Credit {
+            cabinet,
+            cents,
+            note,
+        }) => {
+            let balance =
+                paraphe_server::billing::credit(&pool, cabinet, cents, &note, None).await?;
             println!("{}", paraphe_server::billing::Cents(balance));
         }
         Command::Billing(BillingCommand::Balance { cabinet }) => {
-            let balance = paraphe_server::billing::balance(&mut *pool.acquire().await?, cabinet).await?;
+            let balance =
+                paraphe_server::billing::balance(&mut *pool.acquire().await?, cabinet).await?;
             println!("{balance}");
         }
         Command::ExportSchema | Command::Keys(_) => unreachable!("handled above"),
@@ -193,13 +222,18 @@ async fn serve(config: Config, pool: sqlx::PgPool) -> anyhow::Result<()> {
     let state = paraphe_server::build_state(pool, config).await?;
     paraphe_server::app::spawn_workers(&state)?;
     let app = paraphe_server::router(state);
-    let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| format!("cannot listen on {addr}"))?;
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("cannot listen on {addr}"))?;
     tracing::info!(address = %listener.local_addr()?, "listening");
-    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
-        .await?;
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+    .await?;
     Ok(())
 }
 
@@ -218,7 +252,10 @@ async fn sign_pdf(
     let key = tokio::task::spawn_blocking(paraphe_server::pki::generate_key).await??;
     let certificate = match level {
         Level::Seal => {
-            let cabinet = CabinetIdentity { name: name.to_owned(), siren: "123456782".into() };
+            let cabinet = CabinetIdentity {
+                name: name.to_owned(),
+                siren: "123456782".into(),
+            };
             pki.issue_for_cabinet(&cabinet, key.public()).await?
         }
         level => {
@@ -234,9 +271,16 @@ async fn sign_pdf(
     };
     let mut chain = vec![certificate];
     chain.extend(pki.hierarchy.chain_above(level));
-    let request = SignatureRequest { signer_name: name.to_owned(), reason: None, location: None, time: chrono::Utc::now(), stamp };
-    let signed =
-        signing::sign_at_level(&pdf, &request, &key, &chain, pades, pki).await.map_err(|e| anyhow::anyhow!("{}: {e}", e.code()))?;
+    let request = SignatureRequest {
+        signer_name: name.to_owned(),
+        reason: None,
+        location: None,
+        time: chrono::Utc::now(),
+        stamp,
+    };
+    let signed = signing::sign_at_level(&pdf, &request, &key, &chain, pades, pki)
+        .await
+        .map_err(|e| anyhow::anyhow!("{}: {e}", e.code()))?;
     std::fs::write(output, signed).with_context(|| format!("cannot write {}", output.display()))?;
     Ok(())
 }
@@ -247,20 +291,58 @@ fn print_report(report: &signing::ValidationReport) {
         println!("Aucune signature.");
     }
     for signature in &report.signatures {
-        println!("{} ({:?}, révision {}/{})", signature.field, signature.kind, signature.revision, report.revisions);
-        println!("  signataire        : {}", signature.signer.as_deref().unwrap_or("?"));
-        println!("  intègre           : {}", yes_no(signature.intact && signature.covers_whole_revision));
-        println!("  signature valide  : {}", yes_no(signature.cryptographically_valid));
+        println!(
+            "{} ({:?}, révision {}/{})",
+            signature.field, signature.kind, signature.revision, report.revisions
+        );
+        println!(
+            "  signataire        : {}",
+            signature.signer.as_deref().unwrap_or("?")
+        );
+        println!(
+            "  intègre           : {}",
+            yes_no(signature.intact && signature.covers_whole_revision)
+        );
+        println!(
+            "  signature valide  : {}",
+            yes_no(signature.cryptographically_valid)
+        );
         println!("  chaîne de confiance : {}", yes_no(signature.trusted));
         if let Some(kind) = &signature.certificate_kind {
             println!("  certificat        : {kind}");
         }
-        println!("  révoqué           : {}", signature.revoked.map(|r| if r { "OUI" } else { "non" }).unwrap_or("inconnu"));
-        println!("  horodatage        : {}", signature.time_stamp.map(|t| t.to_rfc3339()).unwrap_or_else(|| "aucun".into()));
+        println!(
+            "  révoqué           : {}",
+            signature
+                .revoked
+                .map(|r| if r { "OUI" } else { "non" })
+                .unwrap_or("inconnu")
+        );
+        println!(
+            "  horodatage        : {}",
+            signature
+                .time_stamp
+                .map(|t| t.to_rfc3339())
+                .unwrap_or_else(|| "aucun".into())
+        );
         for problem in &signature.problems {
             println!("  ! {problem}");
         }
     }
-    println!("Modifié après la dernière signature : {}", if report.modified_after_last_signature { "OUI" } else { "non" });
-    println!("{}", if report.all_valid() { "VALIDE" } else { "INVALIDE" });
+    println!(
+        "Modifié après la dernière signature : {}",
+        if report.modified_after_last_signature {
+            "OUI"
+        } else {
+            "non"
+        }
+    );
+    println!(
+        "{}",
+        if report.all_valid() {
+            "VALIDE"
+        } else {
+            "INVALIDE"
+        }
+    );
 }

@@ -22,9 +22,17 @@ pub struct Limits {
 }
 
 /// A page rendered by pdftoppm (a signer's page, a stamp preview, an identity PDF).
-pub const RENDER: Limits = Limits { timeout: Duration::from_secs(20), memory_bytes: 2 << 30, cpu_seconds: 20 };
+pub const RENDER: Limits = Limits {
+    timeout: Duration::from_secs(20),
+    memory_bytes: 2 << 30,
+    cpu_seconds: 20,
+};
 /// An identity document read by tesseract.
-pub const OCR: Limits = Limits { timeout: Duration::from_secs(60), memory_bytes: 2 << 30, cpu_seconds: 60 };
+pub const OCR: Limits = Limits {
+    timeout: Duration::from_secs(60),
+    memory_bytes: 2 << 30,
+    cpu_seconds: 60,
+};
 
 /// Programs running at once, whoever asked: as many as cores, so that a burst of page
 /// requests queues instead of taking the machine.
@@ -34,8 +42,13 @@ struct Slots {
 }
 
 static SLOTS: std::sync::LazyLock<Slots> = std::sync::LazyLock::new(|| {
-    let cores = std::thread::available_parallelism().map(usize::from).unwrap_or(2);
-    Slots { free: Mutex::new(cores.max(1)), released: Condvar::new() }
+    let cores = std::thread::available_parallelism()
+        .map(usize::from)
+        .unwrap_or(2);
+    Slots {
+        free: Mutex::new(cores.max(1)),
+        released: Condvar::new(),
+    }
 });
 
 struct Slot;
@@ -43,9 +56,15 @@ struct Slot;
 impl Slot {
     /// Blocks (call it from a blocking thread) until a slot is free.
     fn take() -> Slot {
-        let mut free = SLOTS.free.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut free = SLOTS
+            .free
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         while *free == 0 {
-            free = SLOTS.released.wait(free).unwrap_or_else(|poisoned| poisoned.into_inner());
+            free = SLOTS
+                .released
+                .wait(free)
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
         }
         *free -= 1;
         Slot
@@ -54,14 +73,21 @@ impl Slot {
 
 impl Drop for Slot {
     fn drop(&mut self) {
-        *SLOTS.free.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) += 1;
+        *SLOTS
+            .free
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner()) += 1;
         SLOTS.released.notify_one();
     }
 }
 
 /// Runs `command` to its end under `limits`, feeding it `stdin`; its output, or why not.
 /// Blocks: call it from a blocking thread.
-pub fn run(command: &mut Command, stdin: Option<Vec<u8>>, limits: Limits) -> Result<Output, String> {
+pub fn run(
+    command: &mut Command,
+    stdin: Option<Vec<u8>>,
+    limits: Limits,
+) -> Result<Output, String> {
     let _slot = Slot::take();
     let (memory, cpu) = (limits.memory_bytes, limits.cpu_seconds);
     // SAFETY: between fork and exec only async-signal-safe calls are allowed; setrlimit
@@ -69,7 +95,10 @@ pub fn run(command: &mut Command, stdin: Option<Vec<u8>>, limits: Limits) -> Res
     unsafe {
         command.pre_exec(move || {
             let set = |resource, value: u64| {
-                let limit = libc::rlimit { rlim_cur: value as libc::rlim_t, rlim_max: value as libc::rlim_t };
+                let limit = libc::rlimit {
+                    rlim_cur: value as libc::rlim_t,
+                    rlim_max: value as libc::rlim_t,
+                };
                 if libc::setrlimit(resource, &limit) == 0 {
                     Ok(())
                 } else {
@@ -81,7 +110,11 @@ pub fn run(command: &mut Command, stdin: Option<Vec<u8>>, limits: Limits) -> Res
         });
     }
     let mut child = command
-        .stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() })
+        .stdin(if stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -103,8 +136,18 @@ pub fn run(command: &mut Command, stdin: Option<Vec<u8>>, limits: Limits) -> Res
             bytes
         })
     };
-    let stdout = drain(child.stdout.take().map(|p| Box::new(p) as Box<dyn Read + Send>));
-    let stderr = drain(child.stderr.take().map(|p| Box::new(p) as Box<dyn Read + Send>));
+    let stdout = drain(
+        child
+            .stdout
+            .take()
+            .map(|p| Box::new(p) as Box<dyn Read + Send>),
+    );
+    let stderr = drain(
+        child
+            .stderr
+            .take()
+            .map(|p| Box::new(p) as Box<dyn Read + Send>),
+    );
     let deadline = Instant::now() + limits.timeout;
     let status = loop {
         match child.try_wait().map_err(|e| e.to_string())? {
@@ -120,7 +163,11 @@ pub fn run(command: &mut Command, stdin: Option<Vec<u8>>, limits: Limits) -> Res
     if let Some(feeder) = feeder {
         let _ = feeder.join();
     }
-    Ok(Output { status, stdout: stdout.join().unwrap_or_default(), stderr: stderr.join().unwrap_or_default() })
+    Ok(Output {
+        status,
+        stdout: stdout.join().unwrap_or_default(),
+        stderr: stderr.join().unwrap_or_default(),
+    })
 }
 
 /// A scratch directory readable by this process's user only, removed when dropped: the
@@ -152,7 +199,10 @@ mod tests {
 
     #[test]
     fn a_program_past_its_deadline_is_killed() {
-        let limits = Limits { timeout: Duration::from_millis(200), ..RENDER };
+        let limits = Limits {
+            timeout: Duration::from_millis(200),
+            ..RENDER
+        };
         let started = Instant::now();
         let outcome = run(Command::new("sleep").arg("10"), None, limits);
         assert!(outcome.unwrap_err().starts_with("killed after"));
@@ -161,9 +211,23 @@ mod tests {
 
     #[test]
     fn memory_and_processor_time_are_bounded() {
-        let limits = Limits { memory_bytes: 512 << 20, cpu_seconds: 7, ..RENDER };
-        let output = run(Command::new("sh").args(["-c", "ulimit -v; ulimit -t"]), None, limits).unwrap();
-        assert_eq!(String::from_utf8_lossy(&output.stdout).split_whitespace().collect::<Vec<_>>(), ["524288", "7"]);
+        let limits = Limits {
+            memory_bytes: 512 << 20,
+            cpu_seconds: 7,
+            ..RENDER
+        };
+        let output = run(
+            Command::new("sh").args(["-c", "ulimit -v; ulimit -t"]),
+            None,
+            limits,
+        )
+        .unwrap();
+        assert_eq!(
+            String::from_utf8_lossy(&output.stdout)
+                .split_whitespace()
+                .collect::<Vec<_>>(),
+            ["524288", "7"]
+        );
     }
 
     #[test]
@@ -176,7 +240,10 @@ mod tests {
     fn scratch_directories_are_private_and_cleaned() {
         let scratch = ScratchDir::new("test").unwrap();
         let path = scratch.path().to_path_buf();
-        assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o700);
+        assert_eq!(
+            std::fs::metadata(&path).unwrap().permissions().mode() & 0o777,
+            0o700
+        );
         drop(scratch);
         assert!(!path.exists());
     }

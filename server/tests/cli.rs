@@ -8,9 +8,18 @@ use sqlx::PgPool;
 
 /// The fresh test database's URL, for the binary to use.
 async fn database_url(db: &PgPool) -> String {
-    let (name,): (String,) = sqlx::query_as("SELECT current_database()").fetch_one(db).await.unwrap();
+    let (name,): (String,) = sqlx::query_as("SELECT current_database()")
+        .fetch_one(db)
+        .await
+        .unwrap();
     let server = std::env::var("DATABASE_URL").expect("DATABASE_URL");
-    format!("{}/{name}", server.rsplit_once('/').map(|(base, _)| base).unwrap_or(&server))
+    format!(
+        "{}/{name}",
+        server
+            .rsplit_once('/')
+            .map(|(base, _)| base)
+            .unwrap_or(&server)
+    )
 }
 
 fn paraphe(database_url: &str, args: &[&str]) -> Output {
@@ -21,7 +30,10 @@ fn paraphe_logging(database_url: &str, args: &[&str], log_level: &str) -> Output
     Command::new(env!("CARGO_BIN_EXE_paraphe-server"))
         .args(args)
         .env("DATABASE_URL", database_url)
-        .env("PARAPHE_KEY_ENCRYPTION_KEY", "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=")
+        .env(
+            "PARAPHE_KEY_ENCRYPTION_KEY",
+            "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=",
+        )
         .env("RUST_LOG", log_level)
         .env_remove("RUST_BACKTRACE")
         .output()
@@ -42,31 +54,57 @@ async fn commands_print_only_their_data_on_stdout(db: PgPool) {
     })
     .await
     .unwrap();
-    assert!(roots.status.success(), "{}", String::from_utf8_lossy(&roots.stderr));
+    assert!(
+        roots.status.success(),
+        "{}",
+        String::from_utf8_lossy(&roots.stderr)
+    );
     let pem = String::from_utf8(roots.stdout).unwrap();
     let mut in_block = false;
     for line in pem.lines() {
         match line {
             "-----BEGIN CERTIFICATE-----" if !in_block => in_block = true,
             "-----END CERTIFICATE-----" if in_block => in_block = false,
-            body if in_block => assert!(body.bytes().all(|b| b.is_ascii_alphanumeric() || b"+/=".contains(&b)), "not PEM: {line:?}"),
+            body if in_block => assert!(
+                body.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"+/=".contains(&b)),
+                "not PEM: {line:?}"
+            ),
             other => panic!("a line outside any certificate on stdout: {other:?}"),
         }
     }
     assert!(!in_block && pem.matches("BEGIN CERTIFICATE").count() >= 1);
-    assert!(!String::from_utf8_lossy(&roots.stderr).is_empty(), "the logs are still written, on stderr");
+    assert!(
+        !String::from_utf8_lossy(&roots.stderr).is_empty(),
+        "the logs are still written, on stderr"
+    );
 
     assert!(migrate.status.success());
-    assert!(migrate.stdout.is_empty(), "migrate has no data to print: {}", String::from_utf8_lossy(&migrate.stdout));
+    assert!(
+        migrate.stdout.is_empty(),
+        "migrate has no data to print: {}",
+        String::from_utf8_lossy(&migrate.stdout)
+    );
     let demo = String::from_utf8(seeded.stdout).unwrap();
-    assert!(demo.contains("expert@demo.paraphe.fr") && !demo.contains(" INFO "), "{demo}");
+    assert!(
+        demo.contains("expert@demo.paraphe.fr") && !demo.contains(" INFO "),
+        "{demo}"
+    );
 }
 
 fn pyhanko(roots: &Path, pdf: &Path, mode: &str) -> Result<Vec<serde_json::Value>, String> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
-    let python = std::env::var("PARAPHE_PYTHON").map(PathBuf::from).unwrap_or_else(|_| root.join(".data/venv/bin/python"));
+    let python = std::env::var("PARAPHE_PYTHON")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| root.join(".data/venv/bin/python"));
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/tools/pyhanko_validate.py");
-    let output = Command::new(python).arg(script).arg(roots).arg(pdf).arg(mode).output().expect("python");
+    let output = Command::new(python)
+        .arg(script)
+        .arg(roots)
+        .arg(pdf)
+        .arg(mode)
+        .output()
+        .expect("python");
     if !output.status.success() {
         return Err(String::from_utf8_lossy(&output.stderr).into_owned());
     }
@@ -79,7 +117,11 @@ async fn pdf_sign_makes_every_pades_level_and_pyhanko_accepts_each(db: PgPool) {
     let dir = std::env::temp_dir().join(format!("paraphe-cli-{}", uuid::Uuid::new_v4().simple()));
     std::fs::create_dir_all(&dir).unwrap();
     let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/corpus/sign");
-    let input = std::fs::read_dir(&corpus).unwrap().map(|e| e.unwrap().path()).find(|p| p.extension().is_some_and(|e| e == "pdf")).unwrap();
+    let input = std::fs::read_dir(&corpus)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().is_some_and(|e| e == "pdf"))
+        .unwrap();
 
     let roots = tokio::task::spawn_blocking({
         let url = url.clone();
@@ -87,14 +129,36 @@ async fn pdf_sign_makes_every_pades_level_and_pyhanko_accepts_each(db: PgPool) {
     })
     .await
     .unwrap();
-    assert!(roots.status.success(), "{}", String::from_utf8_lossy(&roots.stderr));
+    assert!(
+        roots.status.success(),
+        "{}",
+        String::from_utf8_lossy(&roots.stderr)
+    );
     assert!(roots.stdout.starts_with(b"-----BEGIN CERTIFICATE-----"));
     let roots_path = dir.join("roots.pem");
     std::fs::write(&roots_path, &roots.stdout).unwrap();
 
-    for (level, cert_level, mode) in [("b-b", "lcp", "online"), ("b-t", "qcp", "online"), ("b-lt", "lcp", "offline"), ("b-lta", "seal", "offline")] {
+    for (level, cert_level, mode) in [
+        ("b-b", "lcp", "online"),
+        ("b-t", "qcp", "online"),
+        ("b-lt", "lcp", "offline"),
+        ("b-lta", "seal", "offline"),
+    ] {
         let output = dir.join(format!("{level}.pdf"));
-        let args = ["pdf", "sign", input.to_str().unwrap(), output.to_str().unwrap(), "--pades", level, "--level", cert_level, "--name", "Jeanne Dupont", "--visible", "1,40,40,220,70"];
+        let args = [
+            "pdf",
+            "sign",
+            input.to_str().unwrap(),
+            output.to_str().unwrap(),
+            "--pades",
+            level,
+            "--level",
+            cert_level,
+            "--name",
+            "Jeanne Dupont",
+            "--visible",
+            "1,40,40,220,70",
+        ];
         let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
         let url = url.clone();
         let signed = tokio::task::spawn_blocking(move || {
@@ -103,10 +167,20 @@ async fn pdf_sign_makes_every_pades_level_and_pyhanko_accepts_each(db: PgPool) {
         })
         .await
         .unwrap();
-        assert!(signed.status.success(), "{level}: {}", String::from_utf8_lossy(&signed.stderr));
+        assert!(
+            signed.status.success(),
+            "{level}: {}",
+            String::from_utf8_lossy(&signed.stderr)
+        );
         let report = pyhanko(&roots_path, &output, mode).unwrap_or_else(|e| panic!("{level}: {e}"));
-        assert!(!report.is_empty() && report.iter().all(|s| s["bottom_line"] == true), "{level}: {report:?}");
-        let timestamped = report.iter().filter(|s| s["kind"] == "signature").all(|s| s["timestamp"] == "trusted");
+        assert!(
+            !report.is_empty() && report.iter().all(|s| s["bottom_line"] == true),
+            "{level}: {report:?}"
+        );
+        let timestamped = report
+            .iter()
+            .filter(|s| s["kind"] == "signature")
+            .all(|s| s["timestamp"] == "trusted");
         assert_eq!(timestamped, level != "b-b", "{level}: {report:?}");
     }
 
@@ -128,14 +202,28 @@ async fn pdf_sign_makes_every_pades_level_and_pyhanko_accepts_each(db: PgPool) {
     })
     .await
     .unwrap();
-    assert_eq!(verified.status.code(), Some(0), "{}{}", String::from_utf8_lossy(&verified.stdout), String::from_utf8_lossy(&verified.stderr));
+    assert_eq!(
+        verified.status.code(),
+        Some(0),
+        "{}{}",
+        String::from_utf8_lossy(&verified.stdout),
+        String::from_utf8_lossy(&verified.stderr)
+    );
     let report: serde_json::Value = serde_json::from_slice(&verified.stdout).unwrap();
     assert_eq!(report["modified_after_last_signature"], false);
-    assert_eq!(report["signatures"].as_array().map(Vec::len), Some(2), "a signature and a document time-stamp: {report}");
+    assert_eq!(
+        report["signatures"].as_array().map(Vec::len),
+        Some(2),
+        "a signature and a document time-stamp: {report}"
+    );
     assert_eq!(refused_verify.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&refused_verify.stdout).contains("INVALIDE"));
 
-    let refused = tokio::task::spawn_blocking(move || paraphe(&url, &["pdf", "sign", "/nonexistent.pdf", "/tmp/never.pdf"])).await.unwrap();
+    let refused = tokio::task::spawn_blocking(move || {
+        paraphe(&url, &["pdf", "sign", "/nonexistent.pdf", "/tmp/never.pdf"])
+    })
+    .await
+    .unwrap();
     assert!(!refused.status.success());
     assert!(String::from_utf8_lossy(&refused.stderr).contains("cannot read /nonexistent.pdf"));
 }

@@ -12,7 +12,10 @@ async fn nothing_of_another_cabinet_is_reachable(db: PgPool) {
     let b = firm(&db, "b", true).await;
     let server = TestServer::start(db.clone()).await;
     let mut intruder = server.login(&a.accountant_email, PASSWORD).await;
-    let (terms_cgu, terms_pp) = (paraphe_shared::terms::CGU_VERSION, paraphe_shared::terms::PRIVACY_POLICY_VERSION);
+    let (terms_cgu, terms_pp) = (
+        paraphe_shared::terms::CGU_VERSION,
+        paraphe_shared::terms::PRIVACY_POLICY_VERSION,
+    );
 
     let attempts = [
         ("query($c: UUID!) { cabinet(id: $c) { name } }", json!({ "c": b.cabinet })),
@@ -36,7 +39,10 @@ async fn nothing_of_another_cabinet_is_reachable(db: PgPool) {
     ];
     for (operation, variables) in attempts {
         let code = intruder.error_code(operation, variables.clone()).await;
-        assert!(code == "NOT_FOUND" || code == "FORBIDDEN", "{operation} with {variables} answered {code}");
+        assert!(
+            code == "NOT_FOUND" || code == "FORBIDDEN",
+            "{operation} with {variables} answered {code}"
+        );
     }
 
     // And nothing changed in B.
@@ -48,10 +54,11 @@ async fn nothing_of_another_cabinet_is_reachable(db: PgPool) {
             .await
             .unwrap();
     assert!(!prepare && !sign && !seal);
-    let acceptances: i64 = sqlx::query_scalar("SELECT count(*) FROM terms_acceptances WHERE cabinet_id = $1")
-        .bind(b.cabinet)
-        .fetch_one(&db)
-        .await
-        .unwrap();
+    let acceptances: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM terms_acceptances WHERE cabinet_id = $1")
+            .bind(b.cabinet)
+            .fetch_one(&db)
+            .await
+            .unwrap();
     assert_eq!(acceptances, 1);
 }

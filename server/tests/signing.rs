@@ -8,11 +8,13 @@ use std::sync::OnceLock;
 use chrono::Utc;
 use std::sync::Arc;
 
+use paraphe_server::keys::MemoryKey;
 use paraphe_server::pki::remote_tsa::RemoteTsa;
 use paraphe_server::pki::{self, CaHierarchy, Level, PersonIdentity, Pki, Registry};
 use paraphe_server::signing::validation::SignatureKind;
-use paraphe_server::signing::{self, PadesLevel, PdfError, SignatureRequest, SigningIdentity, VisibleStamp};
-use paraphe_server::keys::MemoryKey;
+use paraphe_server::signing::{
+    self, PadesLevel, PdfError, SignatureRequest, SigningIdentity, VisibleStamp,
+};
 use x509_cert::Certificate;
 
 #[path = "common/hostile_pdf.rs"]
@@ -35,11 +37,20 @@ struct Fixture {
 /// so that validators which fetch revocation data find it, as they would in production.
 fn serve_pki(listener: std::net::TcpListener, pki: Arc<Pki>) {
     std::thread::spawn(move || {
-        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
         runtime.block_on(async move {
             listener.set_nonblocking(true).unwrap();
             let listener = tokio::net::TcpListener::from_std(listener).unwrap();
-            axum::serve(listener, pki::http::routes::<()>(pki, false).into_make_service_with_connect_info::<std::net::SocketAddr>()).await.unwrap();
+            axum::serve(
+                listener,
+                pki::http::routes::<()>(pki, false)
+                    .into_make_service_with_connect_info::<std::net::SocketAddr>(),
+            )
+            .await
+            .unwrap();
         });
     });
 }
@@ -52,8 +63,14 @@ fn fixture() -> &'static Fixture {
         let ca = CaHierarchy::generate(&base_url).unwrap();
         let registry = Registry::in_memory_for(&ca);
         let pki = Arc::new(Pki::new(ca, registry));
-        let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
-        let people = [("Claire", "Martin", Level::Lcp), ("Élodie", "Dupré", Level::Qcp), ("Hugo", "Bernard", Level::Lcp)];
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        let people = [
+            ("Claire", "Martin", Level::Lcp),
+            ("Élodie", "Dupré", Level::Qcp),
+            ("Hugo", "Bernard", Level::Lcp),
+        ];
         let signers = people
             .iter()
             .map(|(first, last, level)| {
@@ -64,15 +81,26 @@ fn fixture() -> &'static Fixture {
                     email: format!("{}@client.fr", first.to_lowercase().replace('é', "e")),
                     serial_number: format!("PARAPHE-{}", uuid::Uuid::new_v4().simple()),
                 };
-                let certificate = runtime.block_on(pki.issue_for_person(*level, &person, key.public())).unwrap();
+                let certificate = runtime
+                    .block_on(pki.issue_for_person(*level, &person, key.public()))
+                    .unwrap();
                 let mut chain = vec![certificate];
                 chain.extend(pki.hierarchy.chain_above(*level));
-                Signer { key, chain, name: person.common_name() }
+                Signer {
+                    key,
+                    chain,
+                    name: person.common_name(),
+                }
             })
             .collect();
         let trust = Trust::new(&pki.hierarchy.roots_pem().unwrap());
         serve_pki(listener, pki.clone());
-        Fixture { pki, base_url, signers, trust }
+        Fixture {
+            pki,
+            base_url,
+            signers,
+            trust,
+        }
     })
 }
 
@@ -80,7 +108,11 @@ fn sign_as(pdf: &[u8], signer: &Signer) -> Result<Vec<u8>, PdfError> {
     sign_with(pdf, signer, None)
 }
 
-fn sign_with(pdf: &[u8], signer: &Signer, time_stamper: Option<&dyn signing::TimeStamper>) -> Result<Vec<u8>, PdfError> {
+fn sign_with(
+    pdf: &[u8],
+    signer: &Signer,
+    time_stamper: Option<&dyn signing::TimeStamper>,
+) -> Result<Vec<u8>, PdfError> {
     let request = SignatureRequest {
         signer_name: signer.name.clone(),
         reason: Some("J'approuve ce document".into()),
@@ -88,20 +120,35 @@ fn sign_with(pdf: &[u8], signer: &Signer, time_stamper: Option<&dyn signing::Tim
         time: Utc::now(),
         stamp: None,
     };
-    let identity = SigningIdentity { key: &signer.key, chain: &signer.chain };
+    let identity = SigningIdentity {
+        key: &signer.key,
+        chain: &signer.chain,
+    };
     match time_stamper {
         None => signing::sign(pdf, &request, &identity),
-        Some(stamper) => block_on(signing::sign_time_stamped(pdf, &request, &identity, stamper)),
+        Some(stamper) => block_on(signing::sign_time_stamped(
+            pdf, &request, &identity, stamper,
+        )),
     }
 }
 
 fn block_on<F: std::future::Future>(future: F) -> F::Output {
-    tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(future)
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(future)
 }
 
 fn corpus(folder: &str) -> Vec<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/corpus").join(folder);
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()).filter(|p| p.extension().is_some_and(|e| e == "pdf")).collect();
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/corpus")
+        .join(folder);
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "pdf"))
+        .collect();
     files.sort();
     files
 }
@@ -115,27 +162,57 @@ struct Trust {
 
 fn run(command: &mut Command) -> std::process::Output {
     let name = format!("{command:?}");
-    command.output().unwrap_or_else(|e| panic!("cannot run {name}: {e} (scripts/test.sh installs the validators)"))
+    command.output().unwrap_or_else(|e| {
+        panic!("cannot run {name}: {e} (scripts/test.sh installs the validators)")
+    })
 }
 
 fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
 }
 
 impl Trust {
     fn new(root_pem: &str) -> Trust {
-        let dir = std::env::temp_dir().join(format!("paraphe-signing-{}", uuid::Uuid::new_v4().simple()));
+        let dir =
+            std::env::temp_dir().join(format!("paraphe-signing-{}", uuid::Uuid::new_v4().simple()));
         std::fs::create_dir_all(&dir).unwrap();
         let root = dir.join("roots.pem");
         std::fs::write(&root, root_pem).unwrap();
         let nss = dir.join("nss");
         std::fs::create_dir_all(&nss).unwrap();
         let nss_arg = format!("sql:{}", nss.display());
-        let created = run(Command::new("certutil").args(["-N", "--empty-password", "-d", &nss_arg]));
-        assert!(created.status.success(), "certutil -N: {}", String::from_utf8_lossy(&created.stderr));
-        let added = run(Command::new("certutil").args(["-A", "-d", &nss_arg, "-n", "paraphe-root", "-t", "CT,C,C", "-i"]).arg(&root));
-        assert!(added.status.success(), "certutil -A: {}", String::from_utf8_lossy(&added.stderr));
-        Trust { dir, root_pem: root, nss }
+        let created =
+            run(Command::new("certutil").args(["-N", "--empty-password", "-d", &nss_arg]));
+        assert!(
+            created.status.success(),
+            "certutil -N: {}",
+            String::from_utf8_lossy(&created.stderr)
+        );
+        let added = run(Command::new("certutil")
+            .args([
+                "-A",
+                "-d",
+                &nss_arg,
+                "-n",
+                "paraphe-root",
+                "-t",
+                "CT,C,C",
+                "-i",
+            ])
+            .arg(&root));
+        assert!(
+            added.status.success(),
+            "certutil -A: {}",
+            String::from_utf8_lossy(&added.stderr)
+        );
+        Trust {
+            dir,
+            root_pem: root,
+            nss,
+        }
     }
 
     fn write(&self, name: &str, bytes: &[u8]) -> PathBuf {
@@ -147,11 +224,17 @@ impl Trust {
 
 /// Per signature: (signature valid, certificate trusted), as pdfsig prints them.
 fn pdfsig(trust: &Trust, pdf: &Path) -> Vec<(bool, bool)> {
-    let output = run(Command::new("pdfsig").arg("-nssdir").arg(format!("sql:{}", trust.nss.display())).arg(pdf));
+    let output = run(Command::new("pdfsig")
+        .arg("-nssdir")
+        .arg(format!("sql:{}", trust.nss.display()))
+        .arg(pdf));
     let text = String::from_utf8_lossy(&output.stdout);
     let mut results = Vec::new();
     for block in text.split("Signature #").skip(1) {
-        results.push((block.contains("Signature is Valid."), block.contains("Certificate is Trusted.")));
+        results.push((
+            block.contains("Signature is Valid."),
+            block.contains("Certificate is Trusted."),
+        ));
     }
     results
 }
@@ -162,9 +245,15 @@ fn pyhanko(trust: &Trust, pdf: &Path) -> Result<Vec<serde_json::Value>, String> 
 
 /// `offline`: revocation hard-fail, with only what the document's /DSS carries.
 fn pyhanko_mode(trust: &Trust, pdf: &Path, mode: &str) -> Result<Vec<serde_json::Value>, String> {
-    let python = std::env::var("PARAPHE_PYTHON").map(PathBuf::from).unwrap_or_else(|_| workspace_root().join(".data/venv/bin/python"));
+    let python = std::env::var("PARAPHE_PYTHON")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| workspace_root().join(".data/venv/bin/python"));
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/tools/pyhanko_validate.py");
-    let output = run(Command::new(&python).arg(script).arg(&trust.root_pem).arg(pdf).arg(mode));
+    let output = run(Command::new(&python)
+        .arg(script)
+        .arg(&trust.root_pem)
+        .arg(pdf)
+        .arg(mode));
     if !output.status.success() {
         return Err(String::from_utf8_lossy(&output.stderr).into_owned());
     }
@@ -184,10 +273,23 @@ fn openssl(trust: &Trust, pdf: &[u8], tag: &str) -> Vec<bool> {
             let der_path = trust.write(&format!("{tag}-{i}.p7s"), &der_with_padding_removed(der));
             let content_path = trust.write(&format!("{tag}-{i}.bin"), &content);
             let output = run(Command::new("openssl")
-                .args(["cms", "-verify", "-binary", "-inform", "DER", "-purpose", "any", "-out", "/dev/null"])
-                .arg("-in").arg(&der_path)
-                .arg("-content").arg(&content_path)
-                .arg("-CAfile").arg(&trust.root_pem));
+                .args([
+                    "cms",
+                    "-verify",
+                    "-binary",
+                    "-inform",
+                    "DER",
+                    "-purpose",
+                    "any",
+                    "-out",
+                    "/dev/null",
+                ])
+                .arg("-in")
+                .arg(&der_path)
+                .arg("-content")
+                .arg(&content_path)
+                .arg("-CAfile")
+                .arg(&trust.root_pem));
             output.status.success()
         })
         .collect()
@@ -200,7 +302,11 @@ fn byte_ranges(pdf: &[u8]) -> Vec<[usize; 4]> {
     while let Some(pos) = pdf[at..].windows(needle.len()).position(|w| w == needle) {
         let start = at + pos + needle.len();
         let end = start + pdf[start..].iter().position(|&b| b == b']').unwrap();
-        let numbers: Vec<usize> = std::str::from_utf8(&pdf[start..end]).unwrap().split_whitespace().map(|n| n.parse().unwrap()).collect();
+        let numbers: Vec<usize> = std::str::from_utf8(&pdf[start..end])
+            .unwrap()
+            .split_whitespace()
+            .map(|n| n.parse().unwrap())
+            .collect();
         ranges.push([numbers[0], numbers[1], numbers[2], numbers[3]]);
         at = end;
     }
@@ -208,15 +314,24 @@ fn byte_ranges(pdf: &[u8]) -> Vec<[usize; 4]> {
 }
 
 fn decode_hex(hex: &str) -> Vec<u8> {
-    let hex = if hex.len() % 2 == 1 { format!("{hex}0") } else { hex.to_owned() };
-    (0..hex.len()).step_by(2).map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap()).collect()
+    let hex = if hex.len() % 2 == 1 {
+        format!("{hex}0")
+    } else {
+        hex.to_owned()
+    };
+    (0..hex.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap())
+        .collect()
 }
 
 /// The DER object's own length says where it ends; trailing zero padding is cut there.
 fn der_with_padding_removed(mut der: Vec<u8>) -> Vec<u8> {
     if der.len() > 4 && der[1] & 0x80 != 0 {
         let count = (der[1] & 0x7f) as usize;
-        let len = der[2..2 + count].iter().fold(0usize, |acc, &b| acc << 8 | b as usize);
+        let len = der[2..2 + count]
+            .iter()
+            .fold(0usize, |acc, &b| acc << 8 | b as usize);
         der.resize(2 + count + len, 0);
     }
     der
@@ -231,7 +346,8 @@ fn check_all_validators(trust: &Trust, signed: &[u8], tag: &str, expected: usize
         problems.push(format!("{tag}: pdfsig says {poppler:?}"));
     }
     match pyhanko(trust, &path) {
-        Ok(report) if report.len() == expected && report.iter().all(|s| s["bottom_line"] == true) => {}
+        Ok(report)
+            if report.len() == expected && report.iter().all(|s| s["bottom_line"] == true) => {}
         Ok(report) => problems.push(format!("{tag}: pyHanko says {report:?}")),
         Err(error) => problems.push(format!("{tag}: pyHanko failed: {error}")),
     }
@@ -270,25 +386,44 @@ fn every_corpus_pdf_signs_twice_and_every_validator_accepts_it() {
         let once = match sign_as(&original, &fixture.signers[0]) {
             Ok(signed) => signed,
             Err(e) => {
-                problems.push(format!("{name}: first signature refused: {e} ({})", e.code()));
+                problems.push(format!(
+                    "{name}: first signature refused: {e} ({})",
+                    e.code()
+                ));
                 continue;
             }
         };
-        assert!(once.starts_with(&original), "{name}: the original bytes must stay untouched");
+        assert!(
+            once.starts_with(&original),
+            "{name}: the original bytes must stay untouched"
+        );
         let twice = match sign_as(&once, &fixture.signers[1]) {
             Ok(signed) => signed,
             Err(e) => {
-                problems.push(format!("{name}: second signature refused: {e} ({})", e.code()));
+                problems.push(format!(
+                    "{name}: second signature refused: {e} ({})",
+                    e.code()
+                ));
                 continue;
             }
         };
-        assert!(twice.starts_with(&once), "{name}: the first signature's revision must stay untouched");
+        assert!(
+            twice.starts_with(&once),
+            "{name}: the first signature's revision must stay untouched"
+        );
         problems.extend(check_all_validators(&fixture.trust, &twice, &name, 2));
         // Paraphe's own validation report agrees on its two signatures, whatever came before.
         match signing::validate(&twice, &roots(fixture)) {
             Ok(report) => {
-                let ours: Vec<_> = report.signatures.iter().filter(|s| s.field.starts_with("Signature-")).collect();
-                if ours.len() != 2 || !ours.iter().all(|s| s.is_valid()) || report.modified_after_last_signature {
+                let ours: Vec<_> = report
+                    .signatures
+                    .iter()
+                    .filter(|s| s.field.starts_with("Signature-"))
+                    .collect();
+                if ours.len() != 2
+                    || !ours.iter().all(|s| s.is_valid())
+                    || report.modified_after_last_signature
+                {
                     problems.push(format!("{name}: validation report says {report:#?}"));
                 }
             }
@@ -299,9 +434,18 @@ fn every_corpus_pdf_signs_twice_and_every_validator_accepts_it() {
         let mut tampered = twice.clone();
         let spot = original.len() / 2;
         tampered[spot] = tampered[spot].wrapping_add(1);
-        problems.extend(check_all_validators_reject(&fixture.trust, &tampered, &format!("{name}-tampered")));
+        problems.extend(check_all_validators_reject(
+            &fixture.trust,
+            &tampered,
+            &format!("{name}-tampered"),
+        ));
     }
-    assert!(problems.is_empty(), "{} problem(s):\n{}", problems.len(), problems.join("\n"));
+    assert!(
+        problems.is_empty(),
+        "{} problem(s):\n{}",
+        problems.len(),
+        problems.join("\n")
+    );
 }
 
 #[test]
@@ -309,7 +453,8 @@ fn a_password_protected_pdf_is_refused_and_nothing_is_written() {
     let fixture = fixture();
     for path in corpus("refuse") {
         let original = std::fs::read(&path).unwrap();
-        let error = sign_as(&original, &fixture.signers[0]).expect_err("an encrypted PDF must be refused");
+        let error =
+            sign_as(&original, &fixture.signers[0]).expect_err("an encrypted PDF must be refused");
         assert_eq!(error.code(), "PDF_ENCRYPTED", "{}", path.display());
     }
 }
@@ -333,12 +478,21 @@ fn a_damaged_pdf_is_signed_validly_or_refused_cleanly() {
 fn bad_inputs_get_stable_codes() {
     let fixture = fixture();
     let not_a_pdf = b"PK\x03\x04 this is a zip file".to_vec();
-    assert_eq!(sign_as(&not_a_pdf, &fixture.signers[0]).unwrap_err().code(), "PDF_INVALID");
+    assert_eq!(
+        sign_as(&not_a_pdf, &fixture.signers[0]).unwrap_err().code(),
+        "PDF_INVALID"
+    );
     let truncated = b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\n".to_vec();
-    assert_eq!(sign_as(&truncated, &fixture.signers[0]).unwrap_err().code(), "PDF_INVALID");
+    assert_eq!(
+        sign_as(&truncated, &fixture.signers[0]).unwrap_err().code(),
+        "PDF_INVALID"
+    );
     let mut huge = b"%PDF-1.7\n".to_vec();
     huge.resize(signing::MAX_PDF_BYTES + 1, b' ');
-    assert_eq!(sign_as(&huge, &fixture.signers[0]).unwrap_err().code(), "PDF_TOO_LARGE");
+    assert_eq!(
+        sign_as(&huge, &fixture.signers[0]).unwrap_err().code(),
+        "PDF_TOO_LARGE"
+    );
 }
 
 #[test]
@@ -346,10 +500,18 @@ fn issued_certificates_carry_the_policy_usage_and_revocation_pointers() {
     let fixture = fixture();
     let pem = {
         use der::EncodePem;
-        fixture.signers[0].chain[0].to_pem(der::pem::LineEnding::LF).unwrap()
+        fixture.signers[0].chain[0]
+            .to_pem(der::pem::LineEnding::LF)
+            .unwrap()
     };
     let path = fixture.trust.write("lcp-leaf.pem", pem.as_bytes());
-    let text = String::from_utf8(run(Command::new("openssl").args(["x509", "-noout", "-text", "-in"]).arg(&path)).stdout).unwrap();
+    let text = String::from_utf8(
+        run(Command::new("openssl")
+            .args(["x509", "-noout", "-text", "-in"])
+            .arg(&path))
+        .stdout,
+    )
+    .unwrap();
     for expected in [
         "GN = Claire, SN = MARTIN, serialNumber = PARAPHE-",
         "CN = Claire MARTIN, emailAddress = claire@client.fr",
@@ -363,9 +525,19 @@ fn issued_certificates_carry_the_policy_usage_and_revocation_pointers() {
     // RFC 5280: dates through 2049 as UTCTime.
     assert!(text.contains("Not After : "), "{text}");
     let validity = &fixture.signers[0].chain[0].tbs_certificate.validity;
-    assert!(matches!(validity.not_before, x509_cert::time::Time::UtcTime(_)), "{validity:?}");
-    assert!(matches!(validity.not_after, x509_cert::time::Time::UtcTime(_)), "{validity:?}");
-    let not_after = fixture.signers[0].chain[0].tbs_certificate.validity.not_after.to_unix_duration();
+    assert!(
+        matches!(validity.not_before, x509_cert::time::Time::UtcTime(_)),
+        "{validity:?}"
+    );
+    assert!(
+        matches!(validity.not_after, x509_cert::time::Time::UtcTime(_)),
+        "{validity:?}"
+    );
+    let not_after = fixture.signers[0].chain[0]
+        .tbs_certificate
+        .validity
+        .not_after
+        .to_unix_duration();
     let years = (not_after.as_secs() as i64 - Utc::now().timestamp()) / (365 * 24 * 3600);
     assert_eq!(years, 5);
 }
@@ -384,9 +556,16 @@ fn a_b_t_signature_carries_a_time_stamp_every_validator_accepts() {
     for signature in &report {
         assert_eq!(signature["timestamp"], "trusted", "{signature}");
     }
-    let poppler = run(Command::new("pdfsig").arg("-nssdir").arg(format!("sql:{}", fixture.trust.nss.display())).arg(&path));
+    let poppler = run(Command::new("pdfsig")
+        .arg("-nssdir")
+        .arg(format!("sql:{}", fixture.trust.nss.display()))
+        .arg(&path));
     let text = String::from_utf8_lossy(&poppler.stdout);
-    assert_eq!(text.matches("Signature Type: ETSI.CAdES.detached").count(), 2, "{text}");
+    assert_eq!(
+        text.matches("Signature Type: ETSI.CAdES.detached").count(),
+        2,
+        "{text}"
+    );
 }
 
 #[test]
@@ -401,9 +580,26 @@ fn a_b_b_signature_has_no_time_stamp() {
 
 fn sign_at(pdf: &[u8], signer: &Signer, level: PadesLevel) -> Vec<u8> {
     let fixture = fixture();
-    let request = SignatureRequest { signer_name: signer.name.clone(), reason: None, location: None, time: Utc::now(), stamp: None };
-    let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
-    runtime.block_on(signing::sign_at_level(pdf, &request, &signer.key, &signer.chain, level, &fixture.pki)).unwrap()
+    let request = SignatureRequest {
+        signer_name: signer.name.clone(),
+        reason: None,
+        location: None,
+        time: Utc::now(),
+        stamp: None,
+    };
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    runtime
+        .block_on(signing::sign_at_level(
+            pdf,
+            &request,
+            &signer.key,
+            &signer.chain,
+            level,
+            &fixture.pki,
+        ))
+        .unwrap()
 }
 
 #[test]
@@ -414,19 +610,33 @@ fn b_lt_and_b_lta_carry_everything_needed_to_validate_offline() {
     // B-T alone does not validate offline with revocation hard-fail: no /DSS.
     let b_t = sign_at(&original, &fixture.signers[0], PadesLevel::BT);
     let path = fixture.trust.write("offline-b-t.pdf", &b_t);
-    assert!(pyhanko_mode(&fixture.trust, &path, "offline").is_err(), "a B-T file has no DSS");
+    assert!(
+        pyhanko_mode(&fixture.trust, &path, "offline").is_err(),
+        "a B-T file has no DSS"
+    );
 
     for level in [PadesLevel::BLT, PadesLevel::BLTA] {
         let once = sign_at(&original, &fixture.signers[0], level);
         let twice = sign_at(&once, &fixture.signers[1], level);
-        assert!(twice.starts_with(&once), "{level:?}: earlier revisions stay byte-identical");
+        assert!(
+            twice.starts_with(&once),
+            "{level:?}: earlier revisions stay byte-identical"
+        );
         let tag = level.as_str();
         let path = fixture.trust.write(&format!("{tag}.pdf"), &twice);
-        let report = pyhanko_mode(&fixture.trust, &path, "offline").unwrap_or_else(|e| panic!("{tag}: {e}"));
+        let report =
+            pyhanko_mode(&fixture.trust, &path, "offline").unwrap_or_else(|e| panic!("{tag}: {e}"));
         let signatures: Vec<_> = report.iter().filter(|s| s["kind"] == "signature").collect();
-        let stamps: Vec<_> = report.iter().filter(|s| s["kind"] == "document_timestamp").collect();
+        let stamps: Vec<_> = report
+            .iter()
+            .filter(|s| s["kind"] == "document_timestamp")
+            .collect();
         assert_eq!(signatures.len(), 2, "{tag}: {report:?}");
-        assert_eq!(stamps.len(), if level == PadesLevel::BLTA { 2 } else { 0 }, "{tag}: {report:?}");
+        assert_eq!(
+            stamps.len(),
+            if level == PadesLevel::BLTA { 2 } else { 0 },
+            "{tag}: {report:?}"
+        );
         for entry in &report {
             assert_eq!(entry["bottom_line"], true, "{tag}: {entry}");
         }
@@ -436,12 +646,20 @@ fn b_lt_and_b_lta_carry_everything_needed_to_validate_offline() {
         // pdfsig still accepts both signatures (its verdict on document time-stamps,
         // which it lists too, is left to pyHanko).
         let poppler = pdfsig(&fixture.trust, &path);
-        assert!(poppler.iter().filter(|(valid, trusted)| *valid && *trusted).count() >= 2, "{tag}: {poppler:?}");
+        assert!(
+            poppler
+                .iter()
+                .filter(|(valid, trusted)| *valid && *trusted)
+                .count()
+                >= 2,
+            "{tag}: {poppler:?}"
+        );
 
         let mut tampered = twice.clone();
         let spot = original.len() / 2;
         tampered[spot] = tampered[spot].wrapping_add(1);
-        let problems = check_all_validators_reject(&fixture.trust, &tampered, &format!("{tag}-tampered"));
+        let problems =
+            check_all_validators_reject(&fixture.trust, &tampered, &format!("{tag}-tampered"));
         assert!(problems.is_empty(), "{problems:?}");
     }
 }
@@ -450,9 +668,24 @@ fn b_lt_and_b_lta_carry_everything_needed_to_validate_offline() {
 /// last signature that is not validation data.
 fn append_foreign_revision(pdf: &[u8]) -> Vec<u8> {
     let doc = lopdf::Document::load_mem(pdf).unwrap();
-    let size = doc.trailer.get(b"Size").and_then(lopdf::Object::as_i64).unwrap();
-    let root = doc.trailer.get(b"Root").and_then(lopdf::Object::as_reference).unwrap();
-    let startxref = String::from_utf8_lossy(pdf).rsplit("startxref").next().unwrap().split_whitespace().next().unwrap().to_owned();
+    let size = doc
+        .trailer
+        .get(b"Size")
+        .and_then(lopdf::Object::as_i64)
+        .unwrap();
+    let root = doc
+        .trailer
+        .get(b"Root")
+        .and_then(lopdf::Object::as_reference)
+        .unwrap();
+    let startxref = String::from_utf8_lossy(pdf)
+        .rsplit("startxref")
+        .next()
+        .unwrap()
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .to_owned();
     let mut out = pdf.to_vec();
     let offset = out.len();
     out.extend(format!("{size} 0 obj\n(ajout apres signature)\nendobj\n").as_bytes());
@@ -482,17 +715,38 @@ fn the_validation_report_accepts_every_level_and_says_what_it_found() {
         let twice = sign_at(&once, &fixture.signers[1], level);
         let report = signing::validate(&twice, &roots(fixture)).unwrap();
         assert!(report.all_valid(), "{level:?}: {report:#?}");
-        let signatures: Vec<_> = report.signatures.iter().filter(|s| s.kind == SignatureKind::Signature).collect();
+        let signatures: Vec<_> = report
+            .signatures
+            .iter()
+            .filter(|s| s.kind == SignatureKind::Signature)
+            .collect();
         assert_eq!(signatures.len(), 2, "{level:?}");
         let stamps = report.signatures.len() - signatures.len();
-        assert_eq!(stamps, if level == PadesLevel::BLTA { 2 } else { 0 }, "{level:?}");
+        assert_eq!(
+            stamps,
+            if level == PadesLevel::BLTA { 2 } else { 0 },
+            "{level:?}"
+        );
         for signature in &signatures {
-            assert_eq!(signature.time_stamp.is_some(), level != PadesLevel::BB, "{level:?}: {signature:?}");
-            assert!(signature.signer.as_deref().is_some_and(|s| s.contains("CN=")), "{signature:?}");
+            assert_eq!(
+                signature.time_stamp.is_some(),
+                level != PadesLevel::BB,
+                "{level:?}: {signature:?}"
+            );
+            assert!(
+                signature
+                    .signer
+                    .as_deref()
+                    .is_some_and(|s| s.contains("CN=")),
+                "{signature:?}"
+            );
         }
         let mut revisions: Vec<usize> = signatures.iter().map(|s| s.revision).collect();
         revisions.sort();
-        assert!(revisions[0] < revisions[1], "each signature covers its own revision: {revisions:?}");
+        assert!(
+            revisions[0] < revisions[1],
+            "each signature covers its own revision: {revisions:?}"
+        );
     }
 }
 
@@ -506,28 +760,46 @@ fn the_validation_report_catches_tampering_and_later_changes() {
     let spot = original.len() / 2;
     tampered[spot] = tampered[spot].wrapping_add(1);
     let report = signing::validate(&tampered, &roots(fixture)).unwrap();
-    assert!(!report.signatures[0].intact && !report.all_valid(), "{report:#?}");
+    assert!(
+        !report.signatures[0].intact && !report.all_valid(),
+        "{report:#?}"
+    );
 
     let changed = append_foreign_revision(&signed);
     let report = signing::validate(&changed, &roots(fixture)).unwrap();
     assert!(report.signatures[0].intact, "{report:#?}");
-    assert!(report.modified_after_last_signature && !report.all_valid(), "{report:#?}");
+    assert!(
+        report.modified_after_last_signature && !report.all_valid(),
+        "{report:#?}"
+    );
 
     // Validation data after the signature is not a modification (B-LT).
     let with_dss = sign_at(&original, &fixture.signers[0], PadesLevel::BLT);
-    assert!(!signing::validate(&with_dss, &roots(fixture)).unwrap().modified_after_last_signature);
+    assert!(
+        !signing::validate(&with_dss, &roots(fixture))
+            .unwrap()
+            .modified_after_last_signature
+    );
 
     // Another trust anchor: intact and valid, but not trusted.
     let stranger = CaHierarchy::generate("http://elsewhere.invalid").unwrap();
     let report = signing::validate(&signed, &[stranger.root.certificate.clone()]).unwrap();
-    assert!(report.signatures[0].intact && report.signatures[0].cryptographically_valid, "{report:#?}");
-    assert!(!report.signatures[0].trusted && !report.all_valid(), "{report:#?}");
+    assert!(
+        report.signatures[0].intact && report.signatures[0].cryptographically_valid,
+        "{report:#?}"
+    );
+    assert!(
+        !report.signatures[0].trusted && !report.all_valid(),
+        "{report:#?}"
+    );
 }
 
 #[test]
 fn revocation_shows_in_the_report_unless_a_time_stamp_proves_the_signature_came_first() {
     let fixture = fixture();
-    let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
     let key = pki::generate_key().unwrap();
     let person = PersonIdentity {
         first_name: "Paul".into(),
@@ -535,23 +807,43 @@ fn revocation_shows_in_the_report_unless_a_time_stamp_proves_the_signature_came_
         email: "paul@client.fr".into(),
         serial_number: format!("PARAPHE-{}", uuid::Uuid::new_v4().simple()),
     };
-    let certificate = runtime.block_on(fixture.pki.issue_for_person(Level::Lcp, &person, key.public())).unwrap();
+    let certificate = runtime
+        .block_on(
+            fixture
+                .pki
+                .issue_for_person(Level::Lcp, &person, key.public()),
+        )
+        .unwrap();
     let mut chain = vec![certificate.clone()];
     chain.extend(fixture.pki.hierarchy.chain_above(Level::Lcp));
-    let signer = Signer { key, chain, name: person.common_name() };
+    let signer = Signer {
+        key,
+        chain,
+        name: person.common_name(),
+    };
     let original = std::fs::read(&corpus("sign")[0]).unwrap();
     let basic = sign_at(&original, &signer, PadesLevel::BB);
     let stamped = sign_at(&original, &signer, PadesLevel::BT);
 
-    runtime.block_on(fixture.pki.revoke(&certificate, pki::RevocationReason::KeyCompromise)).unwrap();
+    runtime
+        .block_on(
+            fixture
+                .pki
+                .revoke(&certificate, pki::RevocationReason::KeyCompromise),
+        )
+        .unwrap();
 
     let mut report = signing::validate(&basic, &roots(fixture)).unwrap();
-    runtime.block_on(fixture.pki.check_revocation(&mut report)).unwrap();
+    runtime
+        .block_on(fixture.pki.check_revocation(&mut report))
+        .unwrap();
     assert_eq!(report.signatures[0].revoked, Some(true), "{report:#?}");
     assert!(!report.all_valid());
 
     let mut report = signing::validate(&stamped, &roots(fixture)).unwrap();
-    runtime.block_on(fixture.pki.check_revocation(&mut report)).unwrap();
+    runtime
+        .block_on(fixture.pki.check_revocation(&mut report))
+        .unwrap();
     assert_eq!(report.signatures[0].revoked, Some(false), "{report:#?}");
     assert!(report.all_valid(), "{report:#?}");
 }
@@ -566,12 +858,20 @@ fn one_page_pdf(permission: Option<i64>) -> Vec<u8> {
     use lopdf::{dictionary, Document, Object, Stream};
     let mut doc = Document::with_version("1.7");
     let pages_id = doc.new_object_id();
-    let content_id = doc.add_object(Stream::new(dictionary! {}, b"BT /F1 12 Tf 72 760 Td (Certifie) Tj ET".to_vec()));
+    let content_id = doc.add_object(Stream::new(
+        dictionary! {},
+        b"BT /F1 12 Tf 72 760 Td (Certifie) Tj ET".to_vec(),
+    ));
     let page_id = doc.add_object(dictionary! {
         "Type" => "Page", "Parent" => pages_id, "Contents" => content_id,
         "MediaBox" => vec![0.into(), 0.into(), 595.into(), 842.into()],
     });
-    doc.objects.insert(pages_id, Object::Dictionary(dictionary! { "Type" => "Pages", "Kids" => vec![page_id.into()], "Count" => 1 }));
+    doc.objects.insert(
+        pages_id,
+        Object::Dictionary(
+            dictionary! { "Type" => "Pages", "Kids" => vec![page_id.into()], "Count" => 1 },
+        ),
+    );
     let catalog_id = doc.add_object(dictionary! { "Type" => "Catalog", "Pages" => pages_id });
     doc.trailer.set("Root", catalog_id);
     let Some(permission) = permission else {
@@ -586,7 +886,9 @@ fn one_page_pdf(permission: Option<i64>) -> Vec<u8> {
             "TransformParams" => dictionary! { "Type" => "TransformParams", "P" => permission, "V" => "1.2" },
         })],
     });
-    doc.get_dictionary_mut(catalog_id).unwrap().set("Perms", dictionary! { "DocMDP" => certification });
+    doc.get_dictionary_mut(catalog_id)
+        .unwrap()
+        .set("Perms", dictionary! { "DocMDP" => certification });
     let mut bytes = Vec::new();
     doc.save_to(&mut bytes).unwrap();
     bytes
@@ -607,10 +909,23 @@ fn render_page(trust: &Trust, pdf: &[u8], page: u32, tag: &str) -> (usize, usize
     let path = trust.write(&format!("{tag}.pdf"), pdf);
     let prefix = trust.dir.join(tag);
     let output = run(Command::new("pdftoppm")
-        .args(["-r", "36", "-gray", "-f", &page.to_string(), "-l", &page.to_string(), "-singlefile"])
+        .args([
+            "-r",
+            "36",
+            "-gray",
+            "-f",
+            &page.to_string(),
+            "-l",
+            &page.to_string(),
+            "-singlefile",
+        ])
         .arg(&path)
         .arg(&prefix));
-    assert!(output.status.success(), "pdftoppm: {}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "pdftoppm: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     let pgm = std::fs::read(prefix.with_extension("pgm")).unwrap();
     // P5 header: magic, width, height, maxval, then one byte per pixel.
     let mut fields = Vec::new();
@@ -643,8 +958,17 @@ fn a_visible_stamp_is_drawn_where_asked_and_every_validator_still_accepts() {
         level: "Signature avancée (QCP)".into(),
         cabinet: Some("Cabinet Démo".into()),
     };
-    let request = |stamp: Option<VisibleStamp>| SignatureRequest { signer_name: signer.name.clone(), reason: None, location: None, time: Utc::now(), stamp };
-    let identity = SigningIdentity { key: &signer.key, chain: &signer.chain };
+    let request = |stamp: Option<VisibleStamp>| SignatureRequest {
+        signer_name: signer.name.clone(),
+        reason: None,
+        location: None,
+        time: Utc::now(),
+        stamp,
+    };
+    let identity = SigningIdentity {
+        key: &signer.key,
+        chain: &signer.chain,
+    };
     let visible = signing::sign(&original, &request(Some(stamp.clone())), &identity).unwrap();
     let invisible = signing::sign(&original, &request(None), &identity).unwrap();
     let problems = check_all_validators(&fixture.trust, &visible, "visible", 1);
@@ -654,16 +978,42 @@ fn a_visible_stamp_is_drawn_where_asked_and_every_validator_still_accepts() {
     let (width, height, with_stamp) = render_page(&fixture.trust, &visible, 1, "visible-page");
     let (_, _, without) = render_page(&fixture.trust, &invisible, 1, "invisible-page");
     let differing = |x0: usize, x1: usize, y0: usize, y1: usize| {
-        (y0..y1.min(height)).flat_map(|y| (x0..x1.min(width)).map(move |x| (x, y))).filter(|(x, y)| with_stamp[y * width + x] != without[y * width + x]).count()
+        (y0..y1.min(height))
+            .flat_map(|y| (x0..x1.min(width)).map(move |x| (x, y)))
+            .filter(|(x, y)| with_stamp[y * width + x] != without[y * width + x])
+            .count()
     };
     let inside = differing(150, 270, 351, 391);
-    assert!(inside > 500, "the stamp is drawn in its box ({inside} pixels differ)");
-    assert_eq!(differing(0, width, 0, 340), 0, "nothing else on the page changes");
+    assert!(
+        inside > 500,
+        "the stamp is drawn in its box ({inside} pixels differ)"
+    );
+    assert_eq!(
+        differing(0, width, 0, 340),
+        0,
+        "nothing else on the page changes"
+    );
 
-    let nowhere = VisibleStamp { page: 9, ..stamp.clone() };
-    assert_eq!(signing::sign(&original, &request(Some(nowhere)), &identity).unwrap_err().code(), "STAMP_INVALID");
-    let tiny = VisibleStamp { width: 5.0, ..stamp };
-    assert_eq!(signing::sign(&original, &request(Some(tiny)), &identity).unwrap_err().code(), "STAMP_INVALID");
+    let nowhere = VisibleStamp {
+        page: 9,
+        ..stamp.clone()
+    };
+    assert_eq!(
+        signing::sign(&original, &request(Some(nowhere)), &identity)
+            .unwrap_err()
+            .code(),
+        "STAMP_INVALID"
+    );
+    let tiny = VisibleStamp {
+        width: 5.0,
+        ..stamp
+    };
+    assert_eq!(
+        signing::sign(&original, &request(Some(tiny)), &identity)
+            .unwrap_err()
+            .code(),
+        "STAMP_INVALID"
+    );
 }
 
 /// A time-stamping authority that cannot be reached.
@@ -680,9 +1030,11 @@ impl signing::TimeStamper for UnreachableTsa {
 fn an_unreachable_time_stamping_authority_fails_the_signature_with_a_stable_code() {
     let fixture = fixture();
     let original = std::fs::read(&corpus("sign")[0]).unwrap();
-    let error = sign_with(&original, &fixture.signers[0], Some(&UnreachableTsa)).expect_err("no B-T without a time-stamp");
+    let error = sign_with(&original, &fixture.signers[0], Some(&UnreachableTsa))
+        .expect_err("no B-T without a time-stamp");
     assert_eq!(error.code(), "TIMESTAMP_UNAVAILABLE");
-    let error = block_on(signing::time_stamp_document(&original, &UnreachableTsa)).expect_err("no document time-stamp either");
+    let error = block_on(signing::time_stamp_document(&original, &UnreachableTsa))
+        .expect_err("no document time-stamp either");
     assert_eq!(error.code(), "TIMESTAMP_UNAVAILABLE");
 }
 
@@ -699,7 +1051,11 @@ fn an_outside_time_stamping_authority_stamps_signatures_and_documents_when_confi
     serve_pki(listener, Arc::new(Pki::new(outside, registry)));
 
     let remote = RemoteTsa::new(&format!("{outside_url}/pki/tsa"), vec![outside_root]).unwrap();
-    let ours = Pki::new(fixture.pki.hierarchy.clone(), Registry::in_memory_for(&fixture.pki.hierarchy)).with_remote_tsa(remote);
+    let ours = Pki::new(
+        fixture.pki.hierarchy.clone(),
+        Registry::in_memory_for(&fixture.pki.hierarchy),
+    )
+    .with_remote_tsa(remote);
     let original = std::fs::read(&corpus("sign")[0]).unwrap();
     let signed = sign_with(&original, &fixture.signers[0], Some(&ours)).unwrap();
     let stamped = block_on(signing::time_stamp_document(&signed, &ours)).unwrap();
@@ -707,11 +1063,25 @@ fn an_outside_time_stamping_authority_stamps_signatures_and_documents_when_confi
     // Valid against both roots; against ours alone, the time-stamps do not chain.
     let report = signing::validate(&stamped, &ours.trust_anchors()).unwrap();
     assert!(report.all_valid(), "{report:#?}");
-    assert!(report.signatures.iter().all(|s| s.time_stamp.is_some()), "{report:#?}");
-    let alone = signing::validate(&stamped, std::slice::from_ref(&fixture.pki.hierarchy.root.certificate)).unwrap();
-    assert!(!alone.all_valid(), "the outside authority vouched for the time, not ours");
+    assert!(
+        report.signatures.iter().all(|s| s.time_stamp.is_some()),
+        "{report:#?}"
+    );
+    let alone = signing::validate(
+        &stamped,
+        std::slice::from_ref(&fixture.pki.hierarchy.root.certificate),
+    )
+    .unwrap();
+    assert!(
+        !alone.all_valid(),
+        "the outside authority vouched for the time, not ours"
+    );
 
-    let both = Trust::new(&format!("{}{}", fixture.pki.hierarchy.roots_pem().unwrap(), outside_root_pem));
+    let both = Trust::new(&format!(
+        "{}{}",
+        fixture.pki.hierarchy.roots_pem().unwrap(),
+        outside_root_pem
+    ));
     let path = both.write("outside-tsa.pdf", &stamped);
     let report = pyhanko(&both, &path).unwrap();
     assert_eq!(report.len(), 2, "{report:?}");
@@ -725,11 +1095,20 @@ fn an_outside_time_stamping_authority_stamps_signatures_and_documents_when_confi
 fn an_outside_authority_that_is_down_or_not_one_gives_timestamp_unavailable() {
     let fixture = fixture();
     let original = std::fs::read(&corpus("sign")[0]).unwrap();
-    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
     // A port nobody listens on, then an address that answers something else than RFC 3161.
-    for url in [format!("http://{closed}/tsa"), format!("{}/pki/root.crl", fixture.base_url)] {
-        let ours = Pki::new(fixture.pki.hierarchy.clone(), Registry::in_memory_for(&fixture.pki.hierarchy))
-            .with_remote_tsa(RemoteTsa::new(&url, Vec::new()).unwrap());
+    for url in [
+        format!("http://{closed}/tsa"),
+        format!("{}/pki/root.crl", fixture.base_url),
+    ] {
+        let ours = Pki::new(
+            fixture.pki.hierarchy.clone(),
+            Registry::in_memory_for(&fixture.pki.hierarchy),
+        )
+        .with_remote_tsa(RemoteTsa::new(&url, Vec::new()).unwrap());
         let error = sign_with(&original, &fixture.signers[0], Some(&ours)).expect_err(&url);
         assert_eq!(error.code(), "TIMESTAMP_UNAVAILABLE", "{url}: {error}");
     }
@@ -741,20 +1120,43 @@ fn qpdf_rewrites_with_object_streams_or_linearized_sign_and_validate() {
     let fixture = fixture();
     let mut problems = Vec::new();
     for (i, path) in corpus("sign").iter().enumerate() {
-        for (tag, flag) in [("object-streams", "--object-streams=generate"), ("linearized", "--linearize")] {
+        for (tag, flag) in [
+            ("object-streams", "--object-streams=generate"),
+            ("linearized", "--linearize"),
+        ] {
             let rewritten = fixture.trust.dir.join(format!("qpdf-{i}-{tag}.pdf"));
             let status = run(Command::new("qpdf").arg(flag).arg(path).arg(&rewritten)).status;
-            assert!(matches!(status.code(), Some(0 | 3)), "qpdf {flag} {}", path.display());
+            assert!(
+                matches!(status.code(), Some(0 | 3)),
+                "qpdf {flag} {}",
+                path.display()
+            );
             let original = std::fs::read(&rewritten).unwrap();
-            let signed = sign_as(&original, &fixture.signers[0]).unwrap_or_else(|e| panic!("{} ({tag}): {e}", path.display()));
-            assert!(signed.starts_with(&original), "the original bytes stay as they were");
-            let report = signing::validate(&signed, std::slice::from_ref(&fixture.pki.hierarchy.root.certificate)).unwrap();
+            let signed = sign_as(&original, &fixture.signers[0])
+                .unwrap_or_else(|e| panic!("{} ({tag}): {e}", path.display()));
+            assert!(
+                signed.starts_with(&original),
+                "the original bytes stay as they were"
+            );
+            let report = signing::validate(
+                &signed,
+                std::slice::from_ref(&fixture.pki.hierarchy.root.certificate),
+            )
+            .unwrap();
             if !report.all_valid() {
                 problems.push(format!("{} ({tag}): {report:?}", path.display()));
             }
-            let poppler = pdfsig(&fixture.trust, &fixture.trust.write(&format!("qpdf-{i}-{tag}-signed.pdf"), &signed));
+            let poppler = pdfsig(
+                &fixture.trust,
+                &fixture
+                    .trust
+                    .write(&format!("qpdf-{i}-{tag}-signed.pdf"), &signed),
+            );
             if poppler.len() != 1 || !poppler[0].0 {
-                problems.push(format!("{} ({tag}): pdfsig says {poppler:?}", path.display()));
+                problems.push(format!(
+                    "{} ({tag}): pdfsig says {poppler:?}",
+                    path.display()
+                ));
             }
         }
     }
@@ -769,14 +1171,37 @@ fn hostile_pdfs_are_refused_by_every_reader_and_harmless_ones_of_the_same_shape_
     let fixture = fixture();
     let signer = &fixture.signers[0];
     for (name, hostile, harmless) in [
-        ("arrays nested 100 000 deep", hostile_pdf::deeply_nested(100_000), hostile_pdf::deeply_nested(20)),
-        ("a page in a stream decoding to 64 MB", hostile_pdf::page_in_object_stream(64 << 20), hostile_pdf::page_in_object_stream(1024)),
+        (
+            "arrays nested 100 000 deep",
+            hostile_pdf::deeply_nested(100_000),
+            hostile_pdf::deeply_nested(20),
+        ),
+        (
+            "a page in a stream decoding to 64 MB",
+            hostile_pdf::page_in_object_stream(64 << 20),
+            hostile_pdf::page_in_object_stream(1024),
+        ),
     ] {
-        assert_eq!(signing::inspect(&hostile).map_err(|e| e.code()), Err("PDF_INVALID"), "{name}: inspect");
-        assert_eq!(sign_as(&hostile, signer).map_err(|e| e.code()).err(), Some("PDF_INVALID"), "{name}: sign");
-        assert!(signing::validate(&hostile, &[]).map_or(true, |report| report.signatures.is_empty()), "{name}: validate");
+        assert_eq!(
+            signing::inspect(&hostile).map_err(|e| e.code()),
+            Err("PDF_INVALID"),
+            "{name}: inspect"
+        );
+        assert_eq!(
+            sign_as(&hostile, signer).map_err(|e| e.code()).err(),
+            Some("PDF_INVALID"),
+            "{name}: sign"
+        );
+        assert!(
+            signing::validate(&hostile, &[]).map_or(true, |report| report.signatures.is_empty()),
+            "{name}: validate"
+        );
 
-        assert_eq!(signing::inspect(&harmless).map(|info| info.pages).ok(), Some(1), "{name}, harmless: inspect");
+        assert_eq!(
+            signing::inspect(&harmless).map(|info| info.pages).ok(),
+            Some(1),
+            "{name}, harmless: inspect"
+        );
         let signed = sign_as(&harmless, signer).unwrap_or_else(|e| panic!("{name}, harmless: {e}"));
         let report = signing::validate(&signed, &roots(fixture)).expect("validate");
         assert!(report.all_valid(), "{name}, harmless: {report:?}");
@@ -793,7 +1218,9 @@ fn fuzz_seeds_and_regressions_replay_without_a_panic() {
     let mut replayed = 0;
     for kind in ["seeds", "regressions"] {
         for target in ["lazy_reader", "inspect", "validate", "cms", "mrz", "intake"] {
-            let Ok(files) = std::fs::read_dir(fuzz.join(kind).join(target)) else { continue };
+            let Ok(files) = std::fs::read_dir(fuzz.join(kind).join(target)) else {
+                continue;
+            };
             for file in files {
                 let data = std::fs::read(file.unwrap().path()).unwrap();
                 match target {
@@ -802,15 +1229,23 @@ fn fuzz_seeds_and_regressions_replay_without_a_panic() {
                             signing::fuzzing::lazy_read(pdf, u32::from(page % 8));
                         }
                     }
-                    "inspect" => assert!(signing::inspect(&data).map_or(true, |info| info.pages >= 1)),
-                    "validate" => assert!(signing::validate(&data, &[]).map_or(true, |report| !report.all_valid())),
+                    "inspect" => {
+                        assert!(signing::inspect(&data).map_or(true, |info| info.pages >= 1))
+                    }
+                    "validate" => {
+                        assert!(signing::validate(&data, &[])
+                            .map_or(true, |report| !report.all_valid()))
+                    }
                     "cms" => {
                         assert!(!signing::fuzzing::check_cms(&data));
                         let _ = pki::ocsp::parse(hierarchy, &data);
                         assert!(!pki::tsa::respond(hierarchy, &data).is_empty());
                     }
                     "mrz" => {
-                        let _ = paraphe_server::identity::mrz::parse(&String::from_utf8_lossy(&data), today);
+                        let _ = paraphe_server::identity::mrz::parse(
+                            &String::from_utf8_lossy(&data),
+                            today,
+                        );
                     }
                     _ => {
                         paraphe_server::identity::sniff(&data);
@@ -820,7 +1255,10 @@ fn fuzz_seeds_and_regressions_replay_without_a_panic() {
             }
         }
     }
-    assert!(replayed >= 10, "the seed corpus was not found ({replayed} files)");
+    assert!(
+        replayed >= 10,
+        "the seed corpus was not found ({replayed} files)"
+    );
 }
 
 /// A collection's usual shape: several people, their certificates from the same CA. Every
@@ -831,7 +1269,11 @@ fn fuzz_seeds_and_regressions_replay_without_a_panic() {
 fn three_signatures_two_from_the_same_ca_are_all_trusted_by_every_validator() {
     let fixture = fixture();
     let mut pdf = one_page_pdf(None);
-    for signer in [&fixture.signers[0], &fixture.signers[2], &fixture.signers[1]] {
+    for signer in [
+        &fixture.signers[0],
+        &fixture.signers[2],
+        &fixture.signers[1],
+    ] {
         pdf = sign_as(&pdf, signer).unwrap_or_else(|e| panic!("{}: {e}", signer.name));
     }
     let problems = check_all_validators(&fixture.trust, &pdf, "three-signers", 3);

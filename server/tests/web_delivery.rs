@@ -19,8 +19,22 @@ fn dist() -> PathBuf {
     std::fs::create_dir_all(dist.join("public")).unwrap();
     let write = |path: &Path, body: &str| {
         std::fs::write(path, body).unwrap();
-        std::fs::write(path.with_file_name(format!("{}.br", path.file_name().unwrap().to_str().unwrap())), format!("br:{body}")).unwrap();
-        std::fs::write(path.with_file_name(format!("{}.gz", path.file_name().unwrap().to_str().unwrap())), format!("gz:{body}")).unwrap();
+        std::fs::write(
+            path.with_file_name(format!(
+                "{}.br",
+                path.file_name().unwrap().to_str().unwrap()
+            )),
+            format!("br:{body}"),
+        )
+        .unwrap();
+        std::fs::write(
+            path.with_file_name(format!(
+                "{}.gz",
+                path.file_name().unwrap().to_str().unwrap()
+            )),
+            format!("gz:{body}"),
+        )
+        .unwrap();
     };
     write(&dist.join("index.html"), "back office");
     write(&dist.join("public/index.html"), "public");
@@ -39,7 +53,11 @@ async fn get(server: &TestServer, path: &str, encoding: Option<&str>) -> reqwest
 }
 
 fn header<'a>(response: &'a reqwest::Response, name: &str) -> &'a str {
-    response.headers().get(name).and_then(|v| v.to_str().ok()).unwrap_or("")
+    response
+        .headers()
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
 }
 
 #[sqlx::test(migrator = "paraphe_server::db::MIGRATOR")]
@@ -53,13 +71,32 @@ async fn each_page_gets_its_bundle_compressed_and_cached_by_name(db: PgPool) {
 
     // Pages: the bundle that owns them, brotli when the browser takes it, never cached
     // without asking (a new release shows at the next load).
-    for (path, bundle) in [("/", "back office"), ("/collections/42", "back office"), ("/connexion", "public"), ("/signer/abc", "public"), ("/capture/abc", "public")] {
+    for (path, bundle) in [
+        ("/", "back office"),
+        ("/collections/42", "back office"),
+        ("/connexion", "public"),
+        ("/signer/abc", "public"),
+        ("/capture/abc", "public"),
+    ] {
         let response = get(&server, path, Some("gzip, deflate, br")).await;
         assert_eq!(header(&response, "content-encoding"), "br", "{path}");
         assert_eq!(header(&response, "cache-control"), "no-cache", "{path}");
-        assert!(header(&response, "vary").to_ascii_lowercase().contains("accept-encoding"), "{path}: {:?}", response.headers());
-        assert!(header(&response, "content-type").starts_with("text/html"), "{path}");
-        assert_eq!(response.text().await.unwrap(), format!("br:{bundle}"), "{path}");
+        assert!(
+            header(&response, "vary")
+                .to_ascii_lowercase()
+                .contains("accept-encoding"),
+            "{path}: {:?}",
+            response.headers()
+        );
+        assert!(
+            header(&response, "content-type").starts_with("text/html"),
+            "{path}"
+        );
+        assert_eq!(
+            response.text().await.unwrap(),
+            format!("br:{bundle}"),
+            "{path}"
+        );
     }
     let gzip = get(&server, "/signer/abc", Some("gzip")).await;
     assert_eq!(header(&gzip, "content-encoding"), "gzip");
@@ -70,7 +107,10 @@ async fn each_page_gets_its_bundle_compressed_and_cached_by_name(db: PgPool) {
 
     // Assets named by their content: kept a year, never revalidated.
     let wasm = get(&server, &format!("/{WASM}"), Some("br")).await;
-    assert_eq!(header(&wasm, "cache-control"), "public, max-age=31536000, immutable");
+    assert_eq!(
+        header(&wasm, "cache-control"),
+        "public, max-age=31536000, immutable"
+    );
     assert_eq!(header(&wasm, "content-type"), "application/wasm");
     assert_eq!(header(&wasm, "content-encoding"), "br");
     assert_eq!(wasm.text().await.unwrap(), "br:wasm");

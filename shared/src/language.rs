@@ -3,7 +3,9 @@
 use std::fmt;
 use std::str::FromStr;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, Default, serde::Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Language {
     /// The default: the users are French accountants and their clients.
@@ -26,7 +28,9 @@ impl Language {
     /// The language of a BCP 47 tag (`en-GB`, `fr`, `EN`), if it is one of ours.
     pub fn from_tag(tag: &str) -> Option<Language> {
         let primary = tag.split(['-', '_']).next()?.trim();
-        Language::ALL.into_iter().find(|l| l.code().eq_ignore_ascii_case(primary))
+        Language::ALL
+            .into_iter()
+            .find(|l| l.code().eq_ignore_ascii_case(primary))
     }
 }
 
@@ -43,7 +47,10 @@ pub struct UnknownLanguage(pub String);
 impl FromStr for Language {
     type Err = UnknownLanguage;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Language::ALL.into_iter().find(|l| l.code() == s).ok_or_else(|| UnknownLanguage(s.to_owned()))
+        Language::ALL
+            .into_iter()
+            .find(|l| l.code() == s)
+            .ok_or_else(|| UnknownLanguage(s.to_owned()))
     }
 }
 

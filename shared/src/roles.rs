@@ -43,7 +43,9 @@ impl FromStr for Role {
 }
 
 /// What a collaborator may do for a cabinet, granted by its accountant in any combination.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Delegation {
     /// Prepare signature collections.

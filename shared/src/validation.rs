@@ -26,7 +26,8 @@ impl Email {
             && !domain.ends_with('.')
             && !domain.contains("..");
         let chars_ok = !email.chars().any(|c| c.is_whitespace() || c.is_control());
-        if local.is_empty() || !domain_ok || !chars_ok || domain.contains('@') || email.len() > 254 {
+        if local.is_empty() || !domain_ok || !chars_ok || domain.contains('@') || email.len() > 254
+        {
             return Err(ValidationError::Email);
         }
         Ok(Email(email))
@@ -49,7 +50,10 @@ pub struct PhoneE164(String);
 
 impl PhoneE164 {
     pub fn parse(raw: &str) -> Result<Self, ValidationError> {
-        let compact: String = raw.chars().filter(|c| !matches!(c, ' ' | '.' | '-')).collect();
+        let compact: String = raw
+            .chars()
+            .filter(|c| !matches!(c, ' ' | '.' | '-'))
+            .collect();
         let digits = compact.strip_prefix('+').ok_or(ValidationError::Phone)?;
         let ok = (8..=15).contains(&digits.len())
             && digits.chars().all(|c| c.is_ascii_digit())
@@ -91,17 +95,42 @@ mod tests {
 
     #[test]
     fn emails_are_normalised_and_checked() {
-        assert_eq!(Email::parse("  Marie.Dupont@Cabinet.FR ").unwrap().as_str(), "marie.dupont@cabinet.fr");
-        for bad in ["", "marie", "marie@", "@cabinet.fr", "marie@cabinet", "ma rie@cabinet.fr", "a@b@c.fr", "m@.fr"] {
+        assert_eq!(
+            Email::parse("  Marie.Dupont@Cabinet.FR ").unwrap().as_str(),
+            "marie.dupont@cabinet.fr"
+        );
+        for bad in [
+            "",
+            "marie",
+            "marie@",
+            "@cabinet.fr",
+            "marie@cabinet",
+            "ma rie@cabinet.fr",
+            "a@b@c.fr",
+            "m@.fr",
+        ] {
             assert_eq!(Email::parse(bad), Err(ValidationError::Email), "{bad:?}");
         }
     }
 
     #[test]
     fn phones_must_be_international() {
-        assert_eq!(PhoneE164::parse("+33 6 12 34 56 78").unwrap().as_str(), "+33612345678");
-        for bad in ["0612345678", "+33", "+0612345678", "+33 6 12 ab 56 78", "+1234567890123456"] {
-            assert_eq!(PhoneE164::parse(bad), Err(ValidationError::Phone), "{bad:?}");
+        assert_eq!(
+            PhoneE164::parse("+33 6 12 34 56 78").unwrap().as_str(),
+            "+33612345678"
+        );
+        for bad in [
+            "0612345678",
+            "+33",
+            "+0612345678",
+            "+33 6 12 ab 56 78",
+            "+1234567890123456",
+        ] {
+            assert_eq!(
+                PhoneE164::parse(bad),
+                Err(ValidationError::Phone),
+                "{bad:?}"
+            );
         }
     }
 
@@ -109,6 +138,9 @@ mod tests {
     fn names_are_trimmed_and_bounded() {
         assert_eq!(PersonName::parse("  Élodie ").unwrap().as_str(), "Élodie");
         assert_eq!(PersonName::parse("   "), Err(ValidationError::Name));
-        assert_eq!(PersonName::parse(&"x".repeat(101)), Err(ValidationError::Name));
+        assert_eq!(
+            PersonName::parse(&"x".repeat(101)),
+            Err(ValidationError::Name)
+        );
     }
 }

@@ -10,6 +10,8 @@ type UUID = String;
 type DateTime = String;
 type NaiveDate = String;
 
+// rustfmt re-indents the attribute inside this macro on every run (not idempotent).
+#[rustfmt::skip]
 macro_rules! operation {
     ($name:ident, $file:literal) => {
         #[derive(GraphQLQuery)]
@@ -57,17 +59,35 @@ operation!(MySignatureRequests, "graphql/my_signature_requests.graphql");
 operation!(OpenMySignature, "graphql/open_my_signature.graphql");
 operation!(MyEnrolment, "graphql/my_enrolment.graphql");
 operation!(EnrolmentStep, "graphql/enrolment_step.graphql");
-operation!(BeginCertificateCreation, "graphql/begin_certificate_creation.graphql");
+operation!(
+    BeginCertificateCreation,
+    "graphql/begin_certificate_creation.graphql"
+);
 operation!(MyQcpSubscription, "graphql/my_qcp_subscription.graphql");
-operation!(StartQcpSubscription, "graphql/start_qcp_subscription.graphql");
-operation!(ResendQcpAccessCode, "graphql/resend_qcp_access_code.graphql");
+operation!(
+    StartQcpSubscription,
+    "graphql/start_qcp_subscription.graphql"
+);
+operation!(
+    ResendQcpAccessCode,
+    "graphql/resend_qcp_access_code.graphql"
+);
 operation!(OpenQcpSubscription, "graphql/open_qcp_subscription.graphql");
 operation!(ConfirmQcpDetails, "graphql/confirm_qcp_details.graphql");
-operation!(RequestQcpSigningCode, "graphql/request_qcp_signing_code.graphql");
+operation!(
+    RequestQcpSigningCode,
+    "graphql/request_qcp_signing_code.graphql"
+);
 operation!(SignQcpRequest, "graphql/sign_qcp_request.graphql");
 operation!(ConfirmProfile, "graphql/confirm_profile.graphql");
-operation!(StartIdentityVerification, "graphql/start_identity_verification.graphql");
-operation!(SubmitIdentityVerification, "graphql/submit_identity_verification.graphql");
+operation!(
+    StartIdentityVerification,
+    "graphql/start_identity_verification.graphql"
+);
+operation!(
+    SubmitIdentityVerification,
+    "graphql/submit_identity_verification.graphql"
+);
 operation!(CreateCaptureLink, "graphql/create_capture_link.graphql");
 operation!(AcceptAgreement, "graphql/accept_agreement.graphql");
 operation!(SignAgreement, "graphql/sign_agreement.graphql");
@@ -77,8 +97,14 @@ operation!(FinishCapture, "graphql/finish_capture.graphql");
 operation!(MyCertificates, "graphql/my_certificates.graphql");
 operation!(RevokeMyCertificate, "graphql/revoke_my_certificate.graphql");
 operation!(VerificationQueue, "graphql/verification_queue.graphql");
-operation!(ApproveIdentityVerification, "graphql/approve_identity_verification.graphql");
-operation!(RejectIdentityVerification, "graphql/reject_identity_verification.graphql");
+operation!(
+    ApproveIdentityVerification,
+    "graphql/approve_identity_verification.graphql"
+);
+operation!(
+    RejectIdentityVerification,
+    "graphql/reject_identity_verification.graphql"
+);
 
 /// A failed operation: the server's code and message, or no answer at all (`network`).
 /// The words a person reads come from the code (`text::error`), in their language.
@@ -91,7 +117,11 @@ pub struct ApiError {
 
 impl ApiError {
     fn network(detail: impl std::fmt::Display) -> Self {
-        ApiError { code: ErrorCode::Internal, message: detail.to_string(), network: true }
+        ApiError {
+            code: ErrorCode::Internal,
+            message: detail.to_string(),
+            network: true,
+        }
     }
 
     pub fn is_unauthenticated(&self) -> bool {
@@ -108,7 +138,11 @@ pub fn first_error(errors: &[graphql_client::Error]) -> Option<ApiError> {
         .and_then(|code| code.as_str())
         .and_then(|code| code.parse().ok())
         .unwrap_or(ErrorCode::Internal);
-    Some(ApiError { code, message: error.message.clone(), network: false })
+    Some(ApiError {
+        code,
+        message: error.message.clone(),
+        network: false,
+    })
 }
 
 /// Runs one operation against `/graphql`.
@@ -126,48 +160,69 @@ pub async fn run<Q: GraphQLQuery>(variables: Q::Variables) -> Result<Q::Response
     if let Some(error) = parsed.errors.as_deref().and_then(first_error) {
         return Err(error);
     }
-    let data = parsed.data.ok_or_else(|| ApiError::network("empty answer"))?;
+    let data = parsed
+        .data
+        .ok_or_else(|| ApiError::network("empty answer"))?;
     serde_json::from_value(data).map_err(ApiError::network)
 }
 
 /// Sends a file as a GraphQL multipart request (`variables.file` is the upload): the
 /// app's only non-JSON request, hence the CSRF header. `progress` follows the bytes sent,
 /// in percent, while the upload lasts.
-pub async fn upload(query: &str, mut variables: serde_json::Value, file: web_sys::File, progress: Option<leptos::prelude::RwSignal<Option<u32>>>) -> Result<(), ApiError> {
+pub async fn upload(
+    query: &str,
+    mut variables: serde_json::Value,
+    file: web_sys::File,
+    progress: Option<leptos::prelude::RwSignal<Option<u32>>>,
+) -> Result<(), ApiError> {
     use leptos::prelude::Set;
     use wasm_bindgen::{closure::Closure, JsCast};
     let network = |e: &dyn std::fmt::Debug| ApiError::network(format!("{e:?}"));
     variables["file"] = serde_json::Value::Null;
     let operations = serde_json::json!({ "query": query, "variables": variables });
     let form = web_sys::FormData::new().map_err(|e| network(&e))?;
-    form.append_with_str("operations", &operations.to_string()).map_err(|e| network(&e))?;
-    form.append_with_str("map", r#"{"0": ["variables.file"]}"#).map_err(|e| network(&e))?;
-    form.append_with_blob_and_filename("0", &file, &file.name()).map_err(|e| network(&e))?;
+    form.append_with_str("operations", &operations.to_string())
+        .map_err(|e| network(&e))?;
+    form.append_with_str("map", r#"{"0": ["variables.file"]}"#)
+        .map_err(|e| network(&e))?;
+    form.append_with_blob_and_filename("0", &file, &file.name())
+        .map_err(|e| network(&e))?;
     // XMLHttpRequest rather than fetch: only it reports upload progress.
     let xhr = web_sys::XmlHttpRequest::new().map_err(|e| network(&e))?;
     xhr.open("POST", "/graphql").map_err(|e| network(&e))?;
-    xhr.set_request_header("x-paraphe-csrf", "1").map_err(|e| network(&e))?;
-    let on_progress = Closure::<dyn FnMut(web_sys::ProgressEvent)>::new(move |event: web_sys::ProgressEvent| {
-        if let (Some(progress), true) = (progress, event.length_computable()) {
-            progress.set(Some((event.loaded() / event.total().max(1.0) * 100.0) as u32));
-        }
-    });
-    xhr.upload().map_err(|e| network(&e))?.set_onprogress(Some(on_progress.as_ref().unchecked_ref()));
+    xhr.set_request_header("x-paraphe-csrf", "1")
+        .map_err(|e| network(&e))?;
+    let on_progress =
+        Closure::<dyn FnMut(web_sys::ProgressEvent)>::new(move |event: web_sys::ProgressEvent| {
+            if let (Some(progress), true) = (progress, event.length_computable()) {
+                progress.set(Some(
+                    (event.loaded() / event.total().max(1.0) * 100.0) as u32,
+                ));
+            }
+        });
+    xhr.upload()
+        .map_err(|e| network(&e))?
+        .set_onprogress(Some(on_progress.as_ref().unchecked_ref()));
     let done = js_sys::Promise::new(&mut |resolve, reject| {
         xhr.set_onload(Some(&resolve));
         xhr.set_onerror(Some(&reject));
     });
-    xhr.send_with_opt_form_data(Some(&form)).map_err(|e| network(&e))?;
+    xhr.send_with_opt_form_data(Some(&form))
+        .map_err(|e| network(&e))?;
     let finished = wasm_bindgen_futures::JsFuture::from(done).await;
     if let Some(progress) = progress {
         progress.set(None);
     }
     drop(on_progress);
     finished.map_err(|e| network(&e))?;
-    let text = xhr.response_text().map_err(|e| network(&e))?.unwrap_or_default();
+    let text = xhr
+        .response_text()
+        .map_err(|e| network(&e))?
+        .unwrap_or_default();
     let body: serde_json::Value = serde_json::from_str(&text).map_err(|e| network(&e))?;
     if let Some(errors) = body.get("errors") {
-        let errors: Vec<graphql_client::Error> = serde_json::from_value(errors.clone()).unwrap_or_default();
+        let errors: Vec<graphql_client::Error> =
+            serde_json::from_value(errors.clone()).unwrap_or_default();
         if let Some(error) = first_error(&errors) {
             return Err(error);
         }
@@ -212,7 +267,10 @@ mod tests {
         // What async-graphql answers when one field of several fails.
         let body = r#"{"data":{"credit":{"balanceCents":10000}},"errors":[{"message":"fermé","path":["collections"],"extensions":{"code":"CABINET_NOT_OPEN"}}]}"#;
         let parsed: Response<serde_json::Value> = serde_json::from_str(body).unwrap();
-        assert_eq!(first_error(parsed.errors.as_deref().unwrap()).unwrap().code, ErrorCode::CabinetNotOpen);
+        assert_eq!(
+            first_error(parsed.errors.as_deref().unwrap()).unwrap().code,
+            ErrorCode::CabinetNotOpen
+        );
     }
 
     #[test]
@@ -221,8 +279,12 @@ mod tests {
             { "message": "non", "extensions": { "code": "CABINET_NOT_OPEN" } }
         ]))
         .unwrap();
-        assert_eq!(first_error(&errors).unwrap().code, ErrorCode::CabinetNotOpen);
-        let uncoded: Vec<graphql_client::Error> = serde_json::from_value(serde_json::json!([{ "message": "?" }])).unwrap();
+        assert_eq!(
+            first_error(&errors).unwrap().code,
+            ErrorCode::CabinetNotOpen
+        );
+        let uncoded: Vec<graphql_client::Error> =
+            serde_json::from_value(serde_json::json!([{ "message": "?" }])).unwrap();
         assert_eq!(first_error(&uncoded).unwrap().code, ErrorCode::Internal);
     }
 }

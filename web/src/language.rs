@@ -60,7 +60,9 @@ pub fn ChosenLanguage() -> impl IntoView {
 /// The switch to the other language, on every page. `on_change` tells the server, when
 /// there is someone to tell (the logged-in person, the signer of a link).
 #[component]
-pub fn LanguageSwitch(#[prop(optional, into)] on_change: Option<Callback<Language>>) -> impl IntoView {
+pub fn LanguageSwitch(
+    #[prop(optional, into)] on_change: Option<Callback<Language>>,
+) -> impl IntoView {
     let i18n = use_i18n();
     let other = move || match i18n.get_locale() {
         Locale::fr => Locale::en,

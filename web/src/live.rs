@@ -12,9 +12,11 @@ use serde_json::{json, Value};
 
 use crate::session::Session;
 
-const SUBSCRIPTION: &str = "subscription($c: UUID!) { cabinetEvents(cabinetId: $c) { cabinetId kind userId at } }";
+const SUBSCRIPTION: &str =
+    "subscription($c: UUID!) { cabinetEvents(cabinetId: $c) { cabinetId kind userId at } }";
 /// Collection progress, for members who prepare (others get an error for this one, ignored).
-const COLLECTIONS: &str = "subscription($c: UUID!) { collectionEvents(cabinetId: $c) { collectionId kind at } }";
+const COLLECTIONS: &str =
+    "subscription($c: UUID!) { collectionEvents(cabinetId: $c) { collectionId kind at } }";
 const UNAUTHORIZED: u16 = 4401;
 
 enum Ended {
@@ -24,7 +26,11 @@ enum Ended {
 
 fn socket_url() -> Option<String> {
     let location = web_sys::window()?.location();
-    let scheme = if location.protocol().ok()? == "https:" { "wss" } else { "ws" };
+    let scheme = if location.protocol().ok()? == "https:" {
+        "wss"
+    } else {
+        "ws"
+    };
     Some(format!("{scheme}://{}/graphql/ws", location.host().ok()?))
 }
 
@@ -50,7 +56,13 @@ async fn run_once(session: Session) -> Ended {
         .get_untracked()
         .into_iter()
         .flat_map(|cabinet| {
-            [("", SUBSCRIPTION), (":collections", COLLECTIONS)].map(|(suffix, query)| (format!("{}{suffix}", cabinet.cabinet_id), query, json!({ "c": cabinet.cabinet_id })))
+            [("", SUBSCRIPTION), (":collections", COLLECTIONS)].map(|(suffix, query)| {
+                (
+                    format!("{}{suffix}", cabinet.cabinet_id),
+                    query,
+                    json!({ "c": cabinet.cabinet_id }),
+                )
+            })
         })
         .collect();
     let on_event = move || {
@@ -58,18 +70,39 @@ async fn run_once(session: Session) -> Ended {
             let _ = session.load().await;
         });
     };
-    connect(&subscriptions, move || session.live.set(true), on_event, &std::sync::atomic::AtomicBool::new(false)).await
+    connect(
+        &subscriptions,
+        move || session.live.set(true),
+        on_event,
+        &std::sync::atomic::AtomicBool::new(false),
+    )
+    .await
 }
 
 /// One `graphql-transport-ws` connection: once acknowledged, subscribes each `(id, query,
 /// variables)` and calls `on_ack`; then calls `on_event` for each event, until the socket
 /// ends or `stopped` is set.
-async fn connect(subscriptions: &[(String, &str, Value)], on_ack: impl Fn(), on_event: impl Fn(), stopped: &std::sync::atomic::AtomicBool) -> Ended {
+async fn connect(
+    subscriptions: &[(String, &str, Value)],
+    on_ack: impl Fn(),
+    on_event: impl Fn(),
+    stopped: &std::sync::atomic::AtomicBool,
+) -> Ended {
     use std::sync::atomic::Ordering;
-    let Some(url) = socket_url() else { return Ended::Lost };
-    let Ok(socket) = WebSocket::open_with_protocol(&url, "graphql-transport-ws") else { return Ended::Lost };
+    let Some(url) = socket_url() else {
+        return Ended::Lost;
+    };
+    let Ok(socket) = WebSocket::open_with_protocol(&url, "graphql-transport-ws") else {
+        return Ended::Lost;
+    };
     let (mut sink, mut stream) = socket.split();
-    if sink.send(Message::Text(json!({ "type": "connection_init" }).to_string())).await.is_err() {
+    if sink
+        .send(Message::Text(
+            json!({ "type": "connection_init" }).to_string(),
+        ))
+        .await
+        .is_err()
+    {
         return Ended::Lost;
     }
     while let Some(message) = stream.next().await {
@@ -79,15 +112,23 @@ async fn connect(subscriptions: &[(String, &str, Value)], on_ack: impl Fn(), on_
         let text = match message {
             Ok(Message::Text(text)) => text,
             Ok(Message::Bytes(bytes)) => String::from_utf8_lossy(&bytes).into_owned(),
-            Err(WebSocketError::ConnectionClose(close)) if close.code == UNAUTHORIZED => return Ended::Unauthorized,
+            Err(WebSocketError::ConnectionClose(close)) if close.code == UNAUTHORIZED => {
+                return Ended::Unauthorized
+            }
             Err(_) => return Ended::Lost,
         };
-        let Ok(message) = serde_json::from_str::<Value>(&text) else { continue };
+        let Ok(message) = serde_json::from_str::<Value>(&text) else {
+            continue;
+        };
         match message["type"].as_str() {
             Some("connection_ack") => {
                 for (id, query, variables) in subscriptions {
                     let subscribe = json!({ "id": id, "type": "subscribe", "payload": { "query": query, "variables": variables } });
-                    if sink.send(Message::Text(subscribe.to_string())).await.is_err() {
+                    if sink
+                        .send(Message::Text(subscribe.to_string()))
+                        .await
+                        .is_err()
+                    {
                         return Ended::Lost;
                     }
                 }
@@ -95,7 +136,9 @@ async fn connect(subscriptions: &[(String, &str, Value)], on_ack: impl Fn(), on_
             }
             Some("next") => on_event(),
             Some("ping") => {
-                let _ = sink.send(Message::Text(json!({ "type": "pong" }).to_string())).await;
+                let _ = sink
+                    .send(Message::Text(json!({ "type": "pong" }).to_string()))
+                    .await;
             }
             _ => {}
         }
@@ -106,7 +149,11 @@ async fn connect(subscriptions: &[(String, &str, Value)], on_ack: impl Fn(), on_
 /// Follows one subscription on a socket of its own (a page's live view: one identity
 /// verification, the operators' queue) until the returned flag is set. Each event, and
 /// each reconnection (events may have been missed), calls `on_event`.
-pub fn follow(query: &'static str, variables: Value, on_event: impl Fn() + 'static) -> std::sync::Arc<std::sync::atomic::AtomicBool> {
+pub fn follow(
+    query: &'static str,
+    variables: Value,
+    on_event: impl Fn() + 'static,
+) -> std::sync::Arc<std::sync::atomic::AtomicBool> {
     use std::sync::atomic::{AtomicBool, Ordering};
     let stop = std::sync::Arc::new(AtomicBool::new(false));
     let stopped = stop.clone();
@@ -115,7 +162,9 @@ pub fn follow(query: &'static str, variables: Value, on_event: impl Fn() + 'stat
         while !stopped.load(Ordering::Relaxed) {
             let subscription = [("1".to_owned(), query, variables.clone())];
             // A reconnection may have missed events: refresh once subscribed.
-            if let Ended::Unauthorized = connect(&subscription, &on_event, &on_event, &stopped).await {
+            if let Ended::Unauthorized =
+                connect(&subscription, &on_event, &on_event, &stopped).await
+            {
                 return;
             }
             TimeoutFuture::new(backoff_ms).await;

@@ -44,21 +44,31 @@ pub struct Session {
 }
 
 pub fn role_of(raw: &str) -> Role {
-    raw.to_ascii_lowercase().parse().unwrap_or(Role::Collaborator)
+    raw.to_ascii_lowercase()
+        .parse()
+        .unwrap_or(Role::Collaborator)
 }
 
 pub fn delegation_of(raw: &str) -> Option<Delegation> {
-    Delegation::ALL.into_iter().find(|d| d.as_str().eq_ignore_ascii_case(raw))
+    Delegation::ALL
+        .into_iter()
+        .find(|d| d.as_str().eq_ignore_ascii_case(raw))
 }
 
 /// graphql_client generates one enum per operation; they all serialise to the schema's
 /// names, which is what we compare on.
 pub fn enum_name<T: serde::Serialize>(value: &T) -> String {
-    serde_json::to_value(value).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()
+    serde_json::to_value(value)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
 }
 
 pub fn delegations_from<T: serde::Serialize>(values: &[T]) -> Vec<Delegation> {
-    values.iter().filter_map(|v| delegation_of(&enum_name(v))).collect()
+    values
+        .iter()
+        .filter_map(|v| delegation_of(&enum_name(v)))
+        .collect()
 }
 
 impl Session {
@@ -74,7 +84,8 @@ impl Session {
     }
 
     pub fn cabinet_id(&self) -> Option<String> {
-        self.cabinet.with_untracked(|c| c.as_ref().map(|c| c.id.clone()))
+        self.cabinet
+            .with_untracked(|c| c.as_ref().map(|c| c.id.clone()))
     }
 
     /// Reloads the person and the current cabinet.
@@ -84,12 +95,20 @@ impl Session {
         let memberships: Vec<Membership> = me
             .memberships
             .iter()
-            .map(|m| Membership { cabinet_id: m.cabinet_id.clone(), cabinet_name: m.cabinet_name.clone() })
+            .map(|m| Membership {
+                cabinet_id: m.cabinet_id.clone(),
+                cabinet_name: m.cabinet_name.clone(),
+            })
             .collect();
-        let current = me.current_cabinet_id.clone().or_else(|| memberships.first().map(|m| m.cabinet_id.clone()));
+        let current = me
+            .current_cabinet_id
+            .clone()
+            .or_else(|| memberships.first().map(|m| m.cabinet_id.clone()));
         let cabinet = match current {
             Some(id) => {
-                let overview = api::run::<CabinetOverview>(cabinet_overview::Variables { id }).await?.cabinet;
+                let overview = api::run::<CabinetOverview>(cabinet_overview::Variables { id })
+                    .await?
+                    .cabinet;
                 Some(CurrentCabinet {
                     id: overview.id,
                     name: overview.name,
@@ -101,8 +120,17 @@ impl Session {
             }
             None => None,
         };
-        let language = me.user.language.as_ref().and_then(|l| Language::from_tag(&enum_name(l)));
-        self.person.set(Some(Person { first_name: me.user.first_name, last_name: me.user.last_name, is_operator: me.user.is_operator, language }));
+        let language = me
+            .user
+            .language
+            .as_ref()
+            .and_then(|l| Language::from_tag(&enum_name(l)));
+        self.person.set(Some(Person {
+            first_name: me.user.first_name,
+            last_name: me.user.last_name,
+            is_operator: me.user.is_operator,
+            language,
+        }));
         self.memberships.set(memberships);
         self.cabinet.set(cabinet);
         self.loaded.set(true);

@@ -60,9 +60,18 @@ pub fn error(locale: Locale, error: &ApiError) -> String {
 /// Where a person can fix what an error says, when the app has a page for it.
 pub fn error_remedy(locale: Locale, code: ErrorCode) -> Option<(&'static str, String)> {
     match code {
-        ErrorCode::CabinetNotOpen => Some(("/cabinet/conditions", td_string!(locale, errors.go_to_terms).to_string())),
-        ErrorCode::EnrolmentRequired => Some(("/enregistrement", td_string!(locale, errors.go_to_enrolment).to_string())),
-        ErrorCode::Unauthenticated => Some(("/connexion", td_string!(locale, errors.go_to_login).to_string())),
+        ErrorCode::CabinetNotOpen => Some((
+            "/cabinet/conditions",
+            td_string!(locale, errors.go_to_terms).to_string(),
+        )),
+        ErrorCode::EnrolmentRequired => Some((
+            "/enregistrement",
+            td_string!(locale, errors.go_to_enrolment).to_string(),
+        )),
+        ErrorCode::Unauthenticated => Some((
+            "/connexion",
+            td_string!(locale, errors.go_to_login).to_string(),
+        )),
         _ => None,
     }
 }
@@ -90,16 +99,24 @@ pub fn euros(locale: Locale, cents: i64) -> String {
     }
 }
 
-const MONTHS_EN: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+const MONTHS_EN: [&str; 12] = [
+    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+];
 
 /// The day of an ISO date or timestamp: "15/05/1990" in French, "15 May 1990" in English
 /// (no month-first ambiguity for readers on either side of the Atlantic).
 pub fn date(locale: Locale, iso: &str) -> String {
     let day = iso.get(..10).unwrap_or(iso);
-    let (Some(y), Some(m), Some(d)) = (day.get(..4), day.get(5..7), day.get(8..10)) else { return day.to_owned() };
+    let (Some(y), Some(m), Some(d)) = (day.get(..4), day.get(5..7), day.get(8..10)) else {
+        return day.to_owned();
+    };
     match locale {
         Locale::fr => format!("{d}/{m}/{y}"),
-        Locale::en => match m.parse::<usize>().ok().and_then(|m| MONTHS_EN.get(m.wrapping_sub(1))) {
+        Locale::en => match m
+            .parse::<usize>()
+            .ok()
+            .and_then(|m| MONTHS_EN.get(m.wrapping_sub(1)))
+        {
             Some(month) => format!("{} {month} {y}", d.trim_start_matches('0')),
             None => day.to_owned(),
         },
@@ -109,7 +126,9 @@ pub fn date(locale: Locale, iso: &str) -> String {
 /// A timestamp to the minute, in the reader's convention.
 pub fn date_time(locale: Locale, iso: &str) -> String {
     let time = iso.get(11..16).unwrap_or_default();
-    format!("{} {time}", date(locale, iso)).trim_end().to_owned()
+    format!("{} {time}", date(locale, iso))
+        .trim_end()
+        .to_owned()
 }
 
 pub fn role(locale: Locale, role: Role) -> Cow<'static, str> {
@@ -226,7 +245,9 @@ pub fn revocation_reason(locale: Locale, name: &str) -> Cow<'static, str> {
         "KEY_COMPROMISE" => td_string!(locale, certificates.reason.key_compromise).into(),
         "AFFILIATION_CHANGED" => td_string!(locale, certificates.reason.affiliation_changed).into(),
         "SUPERSEDED" => td_string!(locale, certificates.reason.superseded).into(),
-        "CESSATION_OF_OPERATION" => td_string!(locale, certificates.reason.cessation_of_operation).into(),
+        "CESSATION_OF_OPERATION" => {
+            td_string!(locale, certificates.reason.cessation_of_operation).into()
+        }
         other => other.to_owned().into(),
     }
 }
@@ -245,19 +266,32 @@ mod tests {
     use super::*;
 
     fn failure(code: ErrorCode, message: &str) -> ApiError {
-        ApiError { code, message: message.into(), network: false }
+        ApiError {
+            code,
+            message: message.into(),
+            network: false,
+        }
     }
 
     #[test]
     fn every_error_code_has_words_in_every_language() {
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("locales");
         for locale in Locale::get_all() {
-            let keys = crate::locale_keys::keys(&root.join(locale.as_str()).join("errors.json")).unwrap();
+            let keys =
+                crate::locale_keys::keys(&root.join(locale.as_str()).join("errors.json")).unwrap();
             for code in ErrorCode::ALL {
                 let key = code.as_str().to_ascii_lowercase();
-                assert!(keys.contains(&key), "{}/errors.json has no `{key}`", locale.as_str());
+                assert!(
+                    keys.contains(&key),
+                    "{}/errors.json has no `{key}`",
+                    locale.as_str()
+                );
                 let words = error(*locale, &failure(*code, "le nom est vide"));
-                assert!(!words.trim().is_empty() && !words.contains(code.as_str()), "{code} in {}: {words:?}", locale.as_str());
+                assert!(
+                    !words.trim().is_empty() && !words.contains(code.as_str()),
+                    "{code} in {}: {words:?}",
+                    locale.as_str()
+                );
             }
         }
     }
@@ -277,7 +311,15 @@ mod tests {
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("locales");
         let namespaces: Vec<String> = std::fs::read_dir(root.join("fr"))
             .unwrap()
-            .map(|entry| entry.unwrap().path().file_stem().unwrap().to_string_lossy().into_owned())
+            .map(|entry| {
+                entry
+                    .unwrap()
+                    .path()
+                    .file_stem()
+                    .unwrap()
+                    .to_string_lossy()
+                    .into_owned()
+            })
             .collect();
         let namespaces: Vec<&str> = namespaces.iter().map(String::as_str).collect();
         let problems = crate::locale_keys::differences(&root, &["fr", "en"], &namespaces).unwrap();
@@ -287,18 +329,33 @@ mod tests {
     #[test]
     fn a_key_in_one_language_only_is_reported() {
         let root = std::env::temp_dir().join(format!("paraphe-locales-{}", std::process::id()));
-        for (locale, body) in [("fr", r#"{"a": "x", "b": {"c": "y"}}"#), ("en", r#"{"a": "x", "b": {"d": "y"}}"#)] {
+        for (locale, body) in [
+            ("fr", r#"{"a": "x", "b": {"c": "y"}}"#),
+            ("en", r#"{"a": "x", "b": {"d": "y"}}"#),
+        ] {
             std::fs::create_dir_all(root.join(locale)).unwrap();
             std::fs::write(root.join(locale).join("ns.json"), body).unwrap();
         }
         let problems = crate::locale_keys::differences(&root, &["fr", "en"], &["ns"]).unwrap();
-        assert_eq!(problems, ["fr/ns.json lacks `b.d` (present in en)", "en/ns.json lacks `b.c` (present in fr)"]);
+        assert_eq!(
+            problems,
+            [
+                "fr/ns.json lacks `b.d` (present in en)",
+                "en/ns.json lacks `b.c` (present in fr)"
+            ]
+        );
         let _ = std::fs::remove_dir_all(root);
     }
 
     #[test]
     fn validation_errors_keep_the_servers_detail() {
-        assert_eq!(error(Locale::fr, &failure(ErrorCode::Validation, "le nom est vide")), "Vérifiez votre saisie : le nom est vide");
+        assert_eq!(
+            error(
+                Locale::fr,
+                &failure(ErrorCode::Validation, "le nom est vide")
+            ),
+            "Vérifiez votre saisie : le nom est vide"
+        );
         assert!(!error(Locale::en, &failure(ErrorCode::Internal, "stack trace")).contains("stack"));
     }
 

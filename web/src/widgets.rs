@@ -32,16 +32,28 @@ pub fn ErrorNotice(error: ApiError, #[prop(optional)] testid: &'static str) -> i
 
 /// The login page comes back to the page that sent there.
 fn back_here(href: &str) -> String {
-    let here = web_sys::window().and_then(|w| Some(format!("{}{}", w.location().pathname().ok()?, w.location().search().ok()?)));
+    let here = web_sys::window().and_then(|w| {
+        Some(format!(
+            "{}{}",
+            w.location().pathname().ok()?,
+            w.location().search().ok()?
+        ))
+    });
     match here {
-        Some(path) if href == "/connexion" && path != "/" && path != "/connexion" => format!("/connexion?suite={}", js_sys::encode_uri_component(&path)),
+        Some(path) if href == "/connexion" && path != "/" && path != "/connexion" => {
+            format!("/connexion?suite={}", js_sys::encode_uri_component(&path))
+        }
         _ => href.to_owned(),
     }
 }
 
 /// The error in `error`, if any, as an [`ErrorNotice`].
 pub fn error_view(error: RwSignal<Option<ApiError>>, testid: &'static str) -> impl IntoView {
-    move || error.get().map(|error| view! { <ErrorNotice error testid /> })
+    move || {
+        error
+            .get()
+            .map(|error| view! { <ErrorNotice error testid /> })
+    }
 }
 
 /// "Loading…", announced politely to screen readers.

@@ -2,10 +2,10 @@ use async_graphql::{ComplexObject, Context, Object};
 use uuid::Uuid;
 
 use super::{sessions, User};
-use crate::graphql::language::{self, LanguageCode};
 use crate::cabinets::{self, CabinetMembership};
 use crate::graphql::context::ContextExt;
 use crate::graphql::error::{ApiError, ApiResult};
+use crate::graphql::language::{self, LanguageCode};
 
 /// The logged-in person and the cabinets they can act for.
 pub struct Me {
@@ -32,8 +32,13 @@ impl Me {
 
 pub(crate) async fn load_me(ctx: &Context<'_>, current_cabinet_id: Option<Uuid>) -> ApiResult<Me> {
     let viewer = ctx.viewer()?;
-    let user = super::user_by_id(ctx.db(), viewer.user_id).await?.ok_or_else(ApiError::unauthenticated)?;
-    Ok(Me { user, current_cabinet_id })
+    let user = super::user_by_id(ctx.db(), viewer.user_id)
+        .await?
+        .ok_or_else(ApiError::unauthenticated)?;
+    Ok(Me {
+        user,
+        current_cabinet_id,
+    })
 }
 
 #[ComplexObject]
@@ -70,14 +75,26 @@ impl AccountsMutation {
         let user = super::check_password(ctx.db(), &email, password, meta.ip.as_deref()).await?;
         let config = ctx.config();
         let token = sessions::open(ctx.db(), user.id, config.session_hours, &meta).await?;
-        ctx.append_http_header("set-cookie", sessions::set_cookie(&token, config.session_hours, config.secure_cookies()));
-        let viewer = sessions::lookup(ctx.db(), &token).await?.ok_or_else(ApiError::unauthenticated)?;
-        Ok(Me { user, current_cabinet_id: viewer.current_cabinet_id })
+        ctx.append_http_header(
+            "set-cookie",
+            sessions::set_cookie(&token, config.session_hours, config.secure_cookies()),
+        );
+        let viewer = sessions::lookup(ctx.db(), &token)
+            .await?
+            .ok_or_else(ApiError::unauthenticated)?;
+        Ok(Me {
+            user,
+            current_cabinet_id: viewer.current_cabinet_id,
+        })
     }
 
     /// Keeps the language the logged-in person chose: the app opens in it on any device,
     /// and the server writes to them in it (emails, SMS, documents to sign).
-    async fn set_my_language(&self, ctx: &Context<'_>, language: LanguageCode) -> ApiResult<LanguageCode> {
+    async fn set_my_language(
+        &self,
+        ctx: &Context<'_>,
+        language: LanguageCode,
+    ) -> ApiResult<LanguageCode> {
         super::set_language(ctx.db(), ctx.viewer()?.user_id, language.into()).await?;
         Ok(language)
     }
@@ -87,7 +104,10 @@ impl AccountsMutation {
         if let Ok(viewer) = ctx.viewer() {
             sessions::close(ctx.db(), viewer).await?;
         }
-        ctx.append_http_header("set-cookie", sessions::clear_cookie(ctx.config().secure_cookies()));
+        ctx.append_http_header(
+            "set-cookie",
+            sessions::clear_cookie(ctx.config().secure_cookies()),
+        );
         Ok(true)
     }
 }

@@ -33,8 +33,12 @@ pub enum AccountsError {
 impl From<AccountsError> for ApiError {
     fn from(error: AccountsError) -> Self {
         match error {
-            AccountsError::InvalidCredentials => ApiError::new(ErrorCode::InvalidCredentials, error.to_string()),
-            AccountsError::TooManyAttempts => ApiError::new(ErrorCode::RateLimited, error.to_string()),
+            AccountsError::InvalidCredentials => {
+                ApiError::new(ErrorCode::InvalidCredentials, error.to_string())
+            }
+            AccountsError::TooManyAttempts => {
+                ApiError::new(ErrorCode::RateLimited, error.to_string())
+            }
             AccountsError::EmailTaken => ApiError::validation(error.to_string()),
             AccountsError::Database(e) => ApiError::internal(&e),
             AccountsError::Hashing(_) => ApiError::internal(&error),
@@ -60,24 +64,45 @@ pub struct User {
 /// A stored language code; French when none is stored (or an unknown one, which the
 /// column's CHECK forbids).
 pub fn parse_language(stored: Option<&str>) -> Language {
-    stored.and_then(|code| code.parse().ok()).unwrap_or_default()
+    stored
+        .and_then(|code| code.parse().ok())
+        .unwrap_or_default()
 }
 
 /// The language a user reads, for what the server writes to them.
-pub async fn language_of(conn: &mut sqlx::PgConnection, user_id: Uuid) -> Result<Language, sqlx::Error> {
-    let stored: Option<Option<String>> = sqlx::query_scalar("SELECT language FROM users WHERE id = $1").bind(user_id).fetch_optional(&mut *conn).await?;
+pub async fn language_of(
+    conn: &mut sqlx::PgConnection,
+    user_id: Uuid,
+) -> Result<Language, sqlx::Error> {
+    let stored: Option<Option<String>> =
+        sqlx::query_scalar("SELECT language FROM users WHERE id = $1")
+            .bind(user_id)
+            .fetch_optional(&mut *conn)
+            .await?;
     Ok(parse_language(stored.flatten().as_deref()))
 }
 
 /// Whether the person runs the platform (credits cabinets, reads the development outbox).
 pub async fn is_platform_admin(db: &PgPool, user_id: Uuid) -> Result<bool, sqlx::Error> {
-    let admin: Option<bool> = sqlx::query_scalar("SELECT is_platform_admin FROM users WHERE id = $1").bind(user_id).fetch_optional(db).await?;
+    let admin: Option<bool> =
+        sqlx::query_scalar("SELECT is_platform_admin FROM users WHERE id = $1")
+            .bind(user_id)
+            .fetch_optional(db)
+            .await?;
     Ok(admin.unwrap_or(false))
 }
 
 /// Keeps the language a person chose in the app, for every device and every email after.
-pub async fn set_language(db: &PgPool, user_id: Uuid, language: Language) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE users SET language = $2 WHERE id = $1").bind(user_id).bind(language.code()).execute(db).await?;
+pub async fn set_language(
+    db: &PgPool,
+    user_id: Uuid,
+    language: Language,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE users SET language = $2 WHERE id = $1")
+        .bind(user_id)
+        .bind(language.code())
+        .execute(db)
+        .await?;
     Ok(())
 }
 
@@ -140,11 +165,22 @@ pub const FAILURE_WINDOW_MINUTES: i64 = 15;
 /// and recorded in one transaction under advisory locks (address, then email) *before*
 /// the password is checked, and withdrawn when it was right: thirty parallel guesses are
 /// thirty rows, not ten counts read before any was written.
-pub async fn check_password(db: &PgPool, email: &str, password: String, ip: Option<&str>) -> Result<User, AccountsError> {
+pub async fn check_password(
+    db: &PgPool,
+    email: &str,
+    password: String,
+    ip: Option<&str>,
+) -> Result<User, AccountsError> {
     let throttle_key = email.trim().to_lowercase();
     let mut tx = db.begin().await?;
-    sqlx::query("SELECT pg_advisory_xact_lock(hashtext('login-ip:' || COALESCE($1, '')))").bind(ip).execute(&mut *tx).await?;
-    sqlx::query("SELECT pg_advisory_xact_lock(hashtext('login-email:' || $1))").bind(&throttle_key).execute(&mut *tx).await?;
+    sqlx::query("SELECT pg_advisory_xact_lock(hashtext('login-ip:' || COALESCE($1, '')))")
+        .bind(ip)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("SELECT pg_advisory_xact_lock(hashtext('login-email:' || $1))")
+        .bind(&throttle_key)
+        .execute(&mut *tx)
+        .await?;
     let (for_email, for_address): (i64, i64) = sqlx::query_as(
         "SELECT count(*) FILTER (WHERE email = $1 AND ip IS NOT DISTINCT FROM $2),
                 count(*) FILTER (WHERE ip = $2)
@@ -159,25 +195,35 @@ pub async fn check_password(db: &PgPool, email: &str, password: String, ip: Opti
     if for_email >= MAX_LOGIN_FAILURES || for_address >= MAX_LOGIN_FAILURES_PER_ADDRESS {
         return Err(AccountsError::TooManyAttempts);
     }
-    let attempt: i64 = sqlx::query_scalar("INSERT INTO login_failures (email, ip) VALUES ($1, $2) RETURNING id")
-        .bind(&throttle_key)
-        .bind(ip)
-        .fetch_one(&mut *tx)
-        .await?;
+    let attempt: i64 =
+        sqlx::query_scalar("INSERT INTO login_failures (email, ip) VALUES ($1, $2) RETURNING id")
+            .bind(&throttle_key)
+            .bind(ip)
+            .fetch_one(&mut *tx)
+            .await?;
     tx.commit().await?;
     let result = verify_credentials(db, email, password).await;
     if !matches!(result, Err(AccountsError::InvalidCredentials)) {
-        sqlx::query("DELETE FROM login_failures WHERE id = $1").bind(attempt).execute(db).await?;
+        sqlx::query("DELETE FROM login_failures WHERE id = $1")
+            .bind(attempt)
+            .execute(db)
+            .await?;
     }
     result
 }
 
-async fn verify_credentials(db: &PgPool, email: &str, password: String) -> Result<User, AccountsError> {
+async fn verify_credentials(
+    db: &PgPool,
+    email: &str,
+    password: String,
+) -> Result<User, AccountsError> {
     let row: Option<(Uuid, Option<String>)> = match Email::parse(email) {
-        Ok(email) => sqlx::query_as("SELECT id, password_hash FROM users WHERE email = $1")
-            .bind(email.as_str())
-            .fetch_optional(db)
-            .await?,
+        Ok(email) => {
+            sqlx::query_as("SELECT id, password_hash FROM users WHERE email = $1")
+                .bind(email.as_str())
+                .fetch_optional(db)
+                .await?
+        }
         Err(_) => None,
     };
     let (user_id, stored) = match row {
@@ -186,7 +232,9 @@ async fn verify_credentials(db: &PgPool, email: &str, password: String) -> Resul
     };
     let matches = password::verify(stored, password).await?;
     match (user_id, matches) {
-        (Some(id), true) => user_by_id(db, id).await?.ok_or(AccountsError::InvalidCredentials),
+        (Some(id), true) => user_by_id(db, id)
+            .await?
+            .ok_or(AccountsError::InvalidCredentials),
         _ => Err(AccountsError::InvalidCredentials),
     }
 }

@@ -1,6 +1,8 @@
 //! Argon2id password hashes, computed off the async workers (they take tens of ms).
 
-use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::password_hash::{
+    rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
+};
 use argon2::Argon2;
 
 use super::AccountsError;
@@ -23,8 +25,11 @@ pub async fn verify(stored: Option<String>, password: String) -> Result<bool, Ac
     tokio::task::spawn_blocking(move || {
         let known = stored.is_some();
         let stored = stored.unwrap_or_else(|| DUMMY_HASH.to_owned());
-        let parsed = PasswordHash::new(&stored).map_err(|e| AccountsError::Hashing(e.to_string()))?;
-        let ok = Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok();
+        let parsed =
+            PasswordHash::new(&stored).map_err(|e| AccountsError::Hashing(e.to_string()))?;
+        let ok = Argon2::default()
+            .verify_password(password.as_bytes(), &parsed)
+            .is_ok();
         Ok(known && ok)
     })
     .await
@@ -42,7 +47,9 @@ mod tests {
     #[tokio::test]
     async fn a_hash_verifies_only_its_password() {
         let stored = hash("correct horse".into()).await.unwrap();
-        assert!(verify(Some(stored.clone()), "correct horse".into()).await.unwrap());
+        assert!(verify(Some(stored.clone()), "correct horse".into())
+            .await
+            .unwrap());
         assert!(!verify(Some(stored), "battery staple".into()).await.unwrap());
     }
 

@@ -25,7 +25,12 @@ fn token_hash(token: &str) -> Vec<u8> {
 }
 
 /// Opens a session for a user whichever way they authenticated; returns the cookie value.
-pub async fn open(db: &PgPool, user_id: Uuid, hours: i64, meta: &RequestMeta) -> Result<String, sqlx::Error> {
+pub async fn open(
+    db: &PgPool,
+    user_id: Uuid,
+    hours: i64,
+    meta: &RequestMeta,
+) -> Result<String, sqlx::Error> {
     let mut bytes = [0u8; 32];
     rand::rngs::OsRng.fill_bytes(&mut bytes);
     let token = URL_SAFE_NO_PAD.encode(bytes);
@@ -55,15 +60,26 @@ pub async fn lookup(db: &PgPool, token: &str) -> Result<Option<Viewer>, sqlx::Er
     .bind(&hash)
     .fetch_optional(db)
     .await?;
-    Ok(row.map(|(user_id, current_cabinet_id)| Viewer { user_id, current_cabinet_id, token_hash: hash }))
+    Ok(row.map(|(user_id, current_cabinet_id)| Viewer {
+        user_id,
+        current_cabinet_id,
+        token_hash: hash,
+    }))
 }
 
 pub async fn close(db: &PgPool, viewer: &Viewer) -> Result<(), sqlx::Error> {
-    sqlx::query("DELETE FROM sessions WHERE token_hash = $1").bind(&viewer.token_hash).execute(db).await?;
+    sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
+        .bind(&viewer.token_hash)
+        .execute(db)
+        .await?;
     Ok(())
 }
 
-pub async fn set_current_cabinet(db: &PgPool, viewer: &Viewer, cabinet_id: Uuid) -> Result<(), sqlx::Error> {
+pub async fn set_current_cabinet(
+    db: &PgPool,
+    viewer: &Viewer,
+    cabinet_id: Uuid,
+) -> Result<(), sqlx::Error> {
     sqlx::query("UPDATE sessions SET current_cabinet_id = $2 WHERE token_hash = $1")
         .bind(&viewer.token_hash)
         .bind(cabinet_id)
@@ -74,7 +90,10 @@ pub async fn set_current_cabinet(db: &PgPool, viewer: &Viewer, cabinet_id: Uuid)
 
 pub fn set_cookie(token: &str, hours: i64, secure: bool) -> String {
     let secure = if secure { "; Secure" } else { "" };
-    format!("{COOKIE_NAME}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{secure}", hours * 3600)
+    format!(
+        "{COOKIE_NAME}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{secure}",
+        hours * 3600
+    )
 }
 
 pub fn clear_cookie(secure: bool) -> String {
@@ -98,7 +117,10 @@ mod tests {
 
     #[test]
     fn the_session_cookie_is_found_among_others() {
-        assert_eq!(token_from_cookie_header("a=1; paraphe_session=abc; b=2"), Some("abc"));
+        assert_eq!(
+            token_from_cookie_header("a=1; paraphe_session=abc; b=2"),
+            Some("abc")
+        );
         assert_eq!(token_from_cookie_header("paraphe_session="), None);
         assert_eq!(token_from_cookie_header("other=abc"), None);
     }
@@ -106,7 +128,11 @@ mod tests {
     #[test]
     fn the_cookie_is_http_only_and_lax_and_secure_only_over_tls() {
         let plain = set_cookie("t", 12, false);
-        assert!(plain.contains("HttpOnly") && plain.contains("SameSite=Lax") && !plain.contains("Secure"));
+        assert!(
+            plain.contains("HttpOnly")
+                && plain.contains("SameSite=Lax")
+                && !plain.contains("Secure")
+        );
         assert!(set_cookie("t", 12, true).ends_with("; Secure"));
     }
 }

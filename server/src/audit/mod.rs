@@ -65,7 +65,14 @@ struct CanonicalParts {
     after_seq: Vec<u8>,
 }
 
-fn canonical_parts(at: DateTime<Utc>, kind: &str, actor: &str, ip: Option<&str>, user_agent: Option<&str>, details: &Value) -> CanonicalParts {
+fn canonical_parts(
+    at: DateTime<Utc>,
+    kind: &str,
+    actor: &str,
+    ip: Option<&str>,
+    user_agent: Option<&str>,
+    details: &Value,
+) -> CanonicalParts {
     let mut before = String::from("{\"actor\":");
     write_canonical(&json!(actor), &mut before);
     before.push_str(",\"at\":");
@@ -80,10 +87,22 @@ fn canonical_parts(at: DateTime<Utc>, kind: &str, actor: &str, ip: Option<&str>,
     let mut after = String::from(",\"user_agent\":");
     write_canonical(&json!(user_agent), &mut after);
     after.push('}');
-    CanonicalParts { before_seq: before.into_bytes(), after_seq: after.into_bytes() }
+    CanonicalParts {
+        before_seq: before.into_bytes(),
+        after_seq: after.into_bytes(),
+    }
 }
 
-fn entry_hash(prev_hash: &[u8], seq: i32, at: DateTime<Utc>, kind: &str, actor: &str, ip: Option<&str>, user_agent: Option<&str>, details: &Value) -> Vec<u8> {
+fn entry_hash(
+    prev_hash: &[u8],
+    seq: i32,
+    at: DateTime<Utc>,
+    kind: &str,
+    actor: &str,
+    ip: Option<&str>,
+    user_agent: Option<&str>,
+    details: &Value,
+) -> Vec<u8> {
     let parts = canonical_parts(at, kind, actor, ip, user_agent, details);
     let mut hasher = Sha256::new();
     hasher.update(prev_hash);
@@ -143,7 +162,14 @@ pub async fn append(
     // PostgreSQL keeps microseconds: hash what will be read back.
     let at = Utc::now().trunc_subsecs(6);
     let actor = actor.as_string();
-    let parts = canonical_parts(at, kind, &actor, meta.ip.as_deref(), meta.user_agent.as_deref(), &details);
+    let parts = canonical_parts(
+        at,
+        kind,
+        &actor,
+        meta.ip.as_deref(),
+        meta.user_agent.as_deref(),
+        &details,
+    );
     sqlx::query(
         "WITH last AS (SELECT seq, hash FROM audit_events WHERE collection_id = $1 ORDER BY seq DESC LIMIT 1),
               head AS (SELECT COALESCE((SELECT seq FROM last), 0) + 1 AS seq, COALESCE((SELECT hash FROM last), $9) AS prev_hash)
@@ -177,9 +203,14 @@ pub async fn trail(db: &PgPool, collection_id: Uuid) -> Result<Vec<AuditEntry>, 
 /// What [`verify`] found.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ChainStatus {
-    Intact { entries: usize },
+    Intact {
+        entries: usize,
+    },
     /// The first entry whose hash, link or sequence number does not hold.
-    Broken { at_seq: i32, reason: &'static str },
+    Broken {
+        at_seq: i32,
+        reason: &'static str,
+    },
 }
 
 /// Recomputes the chain: an edited entry changes its hash, a deleted one leaves a gap in
@@ -188,10 +219,16 @@ pub fn verify(entries: &[AuditEntry]) -> ChainStatus {
     let mut prev_hash = GENESIS.to_vec();
     for (index, entry) in entries.iter().enumerate() {
         if entry.seq != index as i32 + 1 {
-            return ChainStatus::Broken { at_seq: entry.seq, reason: "missing entry" };
+            return ChainStatus::Broken {
+                at_seq: entry.seq,
+                reason: "missing entry",
+            };
         }
         if entry.prev_hash != prev_hash {
-            return ChainStatus::Broken { at_seq: entry.seq, reason: "link to the previous entry broken" };
+            return ChainStatus::Broken {
+                at_seq: entry.seq,
+                reason: "link to the previous entry broken",
+            };
         }
         let expected = entry_hash(
             &prev_hash,
@@ -204,11 +241,16 @@ pub fn verify(entries: &[AuditEntry]) -> ChainStatus {
             &entry.details,
         );
         if entry.hash != expected {
-            return ChainStatus::Broken { at_seq: entry.seq, reason: "entry altered" };
+            return ChainStatus::Broken {
+                at_seq: entry.seq,
+                reason: "entry altered",
+            };
         }
         prev_hash = entry.hash.clone();
     }
-    ChainStatus::Intact { entries: entries.len() }
+    ChainStatus::Intact {
+        entries: entries.len(),
+    }
 }
 
 #[cfg(test)]
@@ -221,7 +263,16 @@ mod tests {
             .map(|seq| {
                 let at = Utc::now().trunc_subsecs(6);
                 let details = json!({ "n": seq });
-                let hash = entry_hash(&prev, seq, at, "signed", "system", Some("127.0.0.1"), None, &details);
+                let hash = entry_hash(
+                    &prev,
+                    seq,
+                    at,
+                    "signed",
+                    "system",
+                    Some("127.0.0.1"),
+                    None,
+                    &details,
+                );
                 let entry = AuditEntry {
                     collection_id: Uuid::nil(),
                     seq,
@@ -243,8 +294,14 @@ mod tests {
     #[test]
     fn the_hash_does_not_depend_on_key_order() {
         // The order jsonb gives back (shorter keys first) against insertion order.
-        let inserted: Value = serde_json::from_str(r#"{"signer": "s", "documents": [{"sha256": "ab", "id": "d"}], "level": 1}"#).unwrap();
-        let from_jsonb: Value = serde_json::from_str(r#"{"level": 1, "signer": "s", "documents": [{"id": "d", "sha256": "ab"}]}"#).unwrap();
+        let inserted: Value = serde_json::from_str(
+            r#"{"signer": "s", "documents": [{"sha256": "ab", "id": "d"}], "level": 1}"#,
+        )
+        .unwrap();
+        let from_jsonb: Value = serde_json::from_str(
+            r#"{"level": 1, "signer": "s", "documents": [{"id": "d", "sha256": "ab"}]}"#,
+        )
+        .unwrap();
         let at = Utc::now().trunc_subsecs(6);
         assert_eq!(
             entry_hash(&GENESIS, 1, at, "signed", "system", None, None, &inserted),
@@ -256,7 +313,14 @@ mod tests {
     fn the_parts_around_seq_are_the_canonical_entry() {
         let at = Utc::now().trunc_subsecs(6);
         let details = json!({ "seq": 0, "nested": { "b": [1, "x\"y"], "a": null } });
-        let parts = canonical_parts(at, "signed", "signer:1", Some("::1"), Some("Mozilla \"5\""), &details);
+        let parts = canonical_parts(
+            at,
+            "signed",
+            "signer:1",
+            Some("::1"),
+            Some("Mozilla \"5\""),
+            &details,
+        );
         let whole = json!({
             "seq": 42,
             "at": at.timestamp_micros(),
@@ -268,7 +332,10 @@ mod tests {
         });
         let mut canonical = String::new();
         write_canonical(&whole, &mut canonical);
-        assert_eq!([parts.before_seq, b"42".to_vec(), parts.after_seq].concat(), canonical.into_bytes());
+        assert_eq!(
+            [parts.before_seq, b"42".to_vec(), parts.after_seq].concat(),
+            canonical.into_bytes()
+        );
     }
 
     #[test]
@@ -280,14 +347,26 @@ mod tests {
     fn an_edited_entry_is_detected() {
         let mut entries = chain(4);
         entries[1].ip = Some("10.0.0.1".into());
-        assert_eq!(verify(&entries), ChainStatus::Broken { at_seq: 2, reason: "entry altered" });
+        assert_eq!(
+            verify(&entries),
+            ChainStatus::Broken {
+                at_seq: 2,
+                reason: "entry altered"
+            }
+        );
     }
 
     #[test]
     fn a_deleted_entry_is_detected() {
         let mut entries = chain(4);
         entries.remove(2);
-        assert_eq!(verify(&entries), ChainStatus::Broken { at_seq: 4, reason: "missing entry" });
+        assert_eq!(
+            verify(&entries),
+            ChainStatus::Broken {
+                at_seq: 4,
+                reason: "missing entry"
+            }
+        );
     }
 
     #[test]
@@ -295,6 +374,9 @@ mod tests {
         let mut entries = chain(3);
         entries.remove(1);
         entries[1].seq = 2;
-        assert!(matches!(verify(&entries), ChainStatus::Broken { at_seq: 2, .. }));
+        assert!(matches!(
+            verify(&entries),
+            ChainStatus::Broken { at_seq: 2, .. }
+        ));
     }
 }

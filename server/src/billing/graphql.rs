@@ -41,13 +41,22 @@ impl BillingQuery {
     }
 
     /// Consumption per month, newest first (the accountant's "Consommation" tab).
-    async fn consumption(&self, ctx: &Context<'_>, cabinet_id: Uuid) -> ApiResult<Vec<MonthlyConsumption>> {
+    async fn consumption(
+        &self,
+        ctx: &Context<'_>,
+        cabinet_id: Uuid,
+    ) -> ApiResult<Vec<MonthlyConsumption>> {
         let scope = access::require(ctx, cabinet_id, &[Need::Accountant]).await?;
         Ok(super::consumption(ctx.db(), scope.cabinet_id()).await?)
     }
 
     /// The newest ledger entries (at most 1000), and the same as CSV for export.
-    async fn ledger(&self, ctx: &Context<'_>, cabinet_id: Uuid, #[graphql(default = 100)] first: i32) -> ApiResult<Vec<LedgerEntry>> {
+    async fn ledger(
+        &self,
+        ctx: &Context<'_>,
+        cabinet_id: Uuid,
+        #[graphql(default = 100)] first: i32,
+    ) -> ApiResult<Vec<LedgerEntry>> {
         let scope = access::require(ctx, cabinet_id, &[Need::Accountant]).await?;
         if !(0..=1000).contains(&first) {
             return Err(ApiError::validation("`first` doit être entre 0 et 1000"));
@@ -69,15 +78,34 @@ pub struct BillingMutation;
 impl BillingMutation {
     /// The platform credits a cabinet with prepaid credit (platform administrators only).
     /// Returns the new balance in cents.
-    async fn credit_cabinet(&self, ctx: &Context<'_>, cabinet_id: Uuid, amount_cents: i64, #[graphql(default)] note: String) -> ApiResult<i64> {
+    async fn credit_cabinet(
+        &self,
+        ctx: &Context<'_>,
+        cabinet_id: Uuid,
+        amount_cents: i64,
+        #[graphql(default)] note: String,
+    ) -> ApiResult<i64> {
         let viewer = ctx.viewer()?;
         if !crate::accounts::is_platform_admin(ctx.db(), viewer.user_id).await? {
-            return Err(ApiError::new(ErrorCode::Forbidden, "réservé aux administrateurs de la plateforme"));
+            return Err(ApiError::new(
+                ErrorCode::Forbidden,
+                "réservé aux administrateurs de la plateforme",
+            ));
         }
-        let exists: Option<(Uuid,)> = sqlx::query_as("SELECT id FROM cabinets WHERE id = $1").bind(cabinet_id).fetch_optional(ctx.db()).await?;
+        let exists: Option<(Uuid,)> = sqlx::query_as("SELECT id FROM cabinets WHERE id = $1")
+            .bind(cabinet_id)
+            .fetch_optional(ctx.db())
+            .await?;
         if exists.is_none() {
             return Err(ApiError::not_found());
         }
-        Ok(super::credit(ctx.db(), cabinet_id, amount_cents, &note, Some(viewer.user_id)).await?)
+        Ok(super::credit(
+            ctx.db(),
+            cabinet_id,
+            amount_cents,
+            &note,
+            Some(viewer.user_id),
+        )
+        .await?)
     }
 }

@@ -31,7 +31,9 @@ pub enum BillingError {
 impl From<BillingError> for ApiError {
     fn from(error: BillingError) -> Self {
         match error {
-            BillingError::InsufficientCredit { .. } => ApiError::new(ErrorCode::InsufficientCredit, error.to_string()),
+            BillingError::InsufficientCredit { .. } => {
+                ApiError::new(ErrorCode::InsufficientCredit, error.to_string())
+            }
             BillingError::NotPositive => ApiError::validation(error.to_string()),
             BillingError::Database(e) => ApiError::internal(&e),
         }
@@ -45,23 +47,33 @@ pub struct Cents(pub i64);
 impl std::fmt::Display for Cents {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let sign = if self.0 < 0 { "-" } else { "" };
-        write!(f, "{sign}{},{:02} €", self.0.abs() / 100, self.0.abs() % 100)
+        write!(
+            f,
+            "{sign}{},{:02} €",
+            self.0.abs() / 100,
+            self.0.abs() % 100
+        )
     }
 }
 
 /// The sum of the cabinet's ledger, kept on the cabinet's row by a trigger on every
 /// ledger insert (migration `running_credit_balance`).
 pub async fn balance(conn: &mut PgConnection, cabinet_id: Uuid) -> Result<i64, sqlx::Error> {
-    let balance: Option<i64> = sqlx::query_scalar("SELECT credit_balance_cents FROM cabinets WHERE id = $1")
-        .bind(cabinet_id)
-        .fetch_optional(&mut *conn)
-        .await?;
+    let balance: Option<i64> =
+        sqlx::query_scalar("SELECT credit_balance_cents FROM cabinets WHERE id = $1")
+            .bind(cabinet_id)
+            .fetch_optional(&mut *conn)
+            .await?;
     Ok(balance.unwrap_or(0))
 }
 
 /// What the cabinet's running collections will still cost: one signature per signer who
 /// has not signed, per document to sign.
-pub async fn committed(conn: &mut PgConnection, cabinet_id: Uuid, except_collection: Option<Uuid>) -> Result<i64, sqlx::Error> {
+pub async fn committed(
+    conn: &mut PgConnection,
+    cabinet_id: Uuid,
+    except_collection: Option<Uuid>,
+) -> Result<i64, sqlx::Error> {
     let (owed,): (i64,) = sqlx::query_as(
         "SELECT COALESCE(SUM(
                 (SELECT count(*) FROM signers s WHERE s.collection_id = c.id AND s.status <> 'signed')
@@ -80,34 +92,79 @@ pub async fn committed(conn: &mut PgConnection, cabinet_id: Uuid, except_collect
 /// Serialises credit decisions of one cabinet: two launches or debits cannot both spend
 /// the same euros.
 pub async fn lock_cabinet(conn: &mut PgConnection, cabinet_id: Uuid) -> Result<(), sqlx::Error> {
-    sqlx::query("SELECT 1 FROM cabinets WHERE id = $1 FOR UPDATE").bind(cabinet_id).execute(&mut *conn).await?;
+    sqlx::query("SELECT 1 FROM cabinets WHERE id = $1 FOR UPDATE")
+        .bind(cabinet_id)
+        .execute(&mut *conn)
+        .await?;
     Ok(())
 }
 
 /// Refuses, before anything happens, an operation costing `needed` cents that the
 /// cabinet's free credit (balance minus what running collections still owe) cannot cover.
 /// Call inside the transaction that commits the operation, after [`lock_cabinet`].
-pub async fn ensure_available(conn: &mut PgConnection, cabinet_id: Uuid, needed: i64, except_collection: Option<Uuid>) -> Result<(), BillingError> {
-    let available = balance(conn, cabinet_id).await? - committed(conn, cabinet_id, except_collection).await?;
+pub async fn ensure_available(
+    conn: &mut PgConnection,
+    cabinet_id: Uuid,
+    needed: i64,
+    except_collection: Option<Uuid>,
+) -> Result<(), BillingError> {
+    let available =
+        balance(conn, cabinet_id).await? - committed(conn, cabinet_id, except_collection).await?;
     if available < needed {
-        return Err(BillingError::InsufficientCredit { needed: Cents(needed), available: Cents(available.max(0)) });
+        return Err(BillingError::InsufficientCredit {
+            needed: Cents(needed),
+            available: Cents(available.max(0)),
+        });
     }
     Ok(())
 }
 
 /// Debits `count` signatures of one signer, in the caller's transaction. Never below zero.
-pub async fn debit_signatures(conn: &mut PgConnection, cabinet_id: Uuid, collection_id: Uuid, signer_id: Uuid, count: i64) -> Result<(), BillingError> {
-    debit(conn, cabinet_id, count * SIGNATURE_CENTS, "signature", Some((collection_id, signer_id)), &format!("{count} signature(s)")).await
+pub async fn debit_signatures(
+    conn: &mut PgConnection,
+    cabinet_id: Uuid,
+    collection_id: Uuid,
+    signer_id: Uuid,
+    count: i64,
+) -> Result<(), BillingError> {
+    debit(
+        conn,
+        cabinet_id,
+        count * SIGNATURE_CENTS,
+        "signature",
+        Some((collection_id, signer_id)),
+        &format!("{count} signature(s)"),
+    )
+    .await
 }
 
 /// Debits a qualified certificate (20 EUR), in the caller's transaction.
-pub async fn debit_qcp(conn: &mut PgConnection, cabinet_id: Uuid, holder: &str) -> Result<(), BillingError> {
-    debit(conn, cabinet_id, QCP_CENTS, "qcp", None, &format!("Certificat qualifié de {holder}")).await
+pub async fn debit_qcp(
+    conn: &mut PgConnection,
+    cabinet_id: Uuid,
+    holder: &str,
+) -> Result<(), BillingError> {
+    debit(
+        conn,
+        cabinet_id,
+        QCP_CENTS,
+        "qcp",
+        None,
+        &format!("Certificat qualifié de {holder}"),
+    )
+    .await
 }
 
 /// One statement: locks the cabinet's row, and inserts the debit only if the balance
 /// covers it (the ledger's trigger then lowers the balance).
-async fn debit(conn: &mut PgConnection, cabinet_id: Uuid, amount: i64, kind: &str, signature: Option<(Uuid, Uuid)>, note: &str) -> Result<(), BillingError> {
+async fn debit(
+    conn: &mut PgConnection,
+    cabinet_id: Uuid,
+    amount: i64,
+    kind: &str,
+    signature: Option<(Uuid, Uuid)>,
+    note: &str,
+) -> Result<(), BillingError> {
     let (balance, debited): (i64, bool) = sqlx::query_as(
         "WITH cabinet AS (SELECT credit_balance_cents AS balance FROM cabinets WHERE id = $1 FOR UPDATE),
               debit AS (
@@ -125,13 +182,22 @@ async fn debit(conn: &mut PgConnection, cabinet_id: Uuid, amount: i64, kind: &st
     .fetch_one(&mut *conn)
     .await?;
     if !debited {
-        return Err(BillingError::InsufficientCredit { needed: Cents(amount), available: Cents(balance.max(0)) });
+        return Err(BillingError::InsufficientCredit {
+            needed: Cents(amount),
+            available: Cents(balance.max(0)),
+        });
     }
     Ok(())
 }
 
 /// The platform credits a cabinet (a purchase of prepaid credit).
-pub async fn credit(db: &PgPool, cabinet_id: Uuid, amount_cents: i64, note: &str, by: Option<Uuid>) -> Result<i64, BillingError> {
+pub async fn credit(
+    db: &PgPool,
+    cabinet_id: Uuid,
+    amount_cents: i64,
+    note: &str,
+    by: Option<Uuid>,
+) -> Result<i64, BillingError> {
     if amount_cents <= 0 {
         return Err(BillingError::NotPositive);
     }
@@ -163,7 +229,10 @@ pub struct MonthlyConsumption {
     pub credited_cents: i64,
 }
 
-pub async fn consumption(db: &PgPool, cabinet_id: Uuid) -> Result<Vec<MonthlyConsumption>, sqlx::Error> {
+pub async fn consumption(
+    db: &PgPool,
+    cabinet_id: Uuid,
+) -> Result<Vec<MonthlyConsumption>, sqlx::Error> {
     sqlx::query_as(
         "SELECT to_char(date_trunc('month', at AT TIME ZONE 'Europe/Paris'), 'YYYY-MM') AS month,
                 COALESCE(SUM(-amount_cents / $2) FILTER (WHERE kind = 'signature'), 0)::bigint AS signatures,
@@ -191,7 +260,11 @@ pub struct LedgerEntry {
     pub note: String,
 }
 
-pub async fn ledger(db: &PgPool, cabinet_id: Uuid, limit: i64) -> Result<Vec<LedgerEntry>, sqlx::Error> {
+pub async fn ledger(
+    db: &PgPool,
+    cabinet_id: Uuid,
+    limit: i64,
+) -> Result<Vec<LedgerEntry>, sqlx::Error> {
     sqlx::query_as(
         "SELECT id, at, amount_cents, kind, collection_id, note FROM credit_ledger
          WHERE cabinet_id = $1 ORDER BY id DESC LIMIT $2",
@@ -208,7 +281,14 @@ pub fn ledger_csv(entries: &[LedgerEntry]) -> String {
     for e in entries {
         let note = e.note.replace(['"', ';', '\n'], " ");
         let collection = e.collection_id.map(|c| c.to_string()).unwrap_or_default();
-        csv.push_str(&format!("{};{};{};{};{}\n", e.at.format("%Y-%m-%d %H:%M:%S"), e.kind, Cents(e.amount_cents).to_string().trim_end_matches(" €"), collection, note));
+        csv.push_str(&format!(
+            "{};{};{};{};{}\n",
+            e.at.format("%Y-%m-%d %H:%M:%S"),
+            e.kind,
+            Cents(e.amount_cents).to_string().trim_end_matches(" €"),
+            collection,
+            note
+        ));
     }
     csv
 }

@@ -64,7 +64,12 @@ struct AccessRow {
 ///
 /// A cabinet the user does not belong to answers `NOT_FOUND`, never `FORBIDDEN`, so that
 /// nobody learns which cabinet ids exist.
-pub async fn check(db: &PgPool, user_id: Uuid, cabinet_id: Uuid, needs: &[Need]) -> ApiResult<CabinetScope> {
+pub async fn check(
+    db: &PgPool,
+    user_id: Uuid,
+    cabinet_id: Uuid,
+    needs: &[Need],
+) -> ApiResult<CabinetScope> {
     let row: Option<AccessRow> = sqlx::query_as(
         "SELECT m.role, m.can_prepare, m.can_sign, m.can_seal,
                 EXISTS (SELECT 1 FROM terms_acceptances t WHERE t.cabinet_id = m.cabinet_id
@@ -107,7 +112,11 @@ pub async fn check(db: &PgPool, user_id: Uuid, cabinet_id: Uuid, needs: &[Need])
 }
 
 /// The guard for resolvers: who is asking comes from the context.
-pub async fn require(ctx: &Context<'_>, cabinet_id: Uuid, needs: &[Need]) -> ApiResult<CabinetScope> {
+pub async fn require(
+    ctx: &Context<'_>,
+    cabinet_id: Uuid,
+    needs: &[Need],
+) -> ApiResult<CabinetScope> {
     let viewer = ctx.viewer()?;
     check(ctx.db(), viewer.user_id, cabinet_id, needs).await
 }

@@ -63,7 +63,12 @@ impl Cabinet {
     }
 
     async fn my_delegations(&self) -> Vec<DelegationGql> {
-        self.scope.delegations().iter().copied().map(Into::into).collect()
+        self.scope
+            .delegations()
+            .iter()
+            .copied()
+            .map(Into::into)
+            .collect()
     }
 
     /// The latest acceptance of the terms, if any.
@@ -80,20 +85,37 @@ impl Cabinet {
         after: Option<String>,
     ) -> ApiResult<Connection<String, Member, EmptyFields, EmptyFields>> {
         if !(0..=MAX_PAGE).contains(&first) {
-            return Err(ApiError::validation(format!("`first` doit être entre 0 et {MAX_PAGE}")));
+            return Err(ApiError::validation(format!(
+                "`first` doit être entre 0 et {MAX_PAGE}"
+            )));
         }
         if !self.scope.is_open() {
-            access::check(ctx.db(), self.scope.user_id(), self.scope.cabinet_id(), &[Need::Open]).await?;
+            access::check(
+                ctx.db(),
+                self.scope.user_id(),
+                self.scope.cabinet_id(),
+                &[Need::Open],
+            )
+            .await?;
         }
         let offset = match after {
             None => 0,
-            Some(cursor) => cursor.parse::<i64>().map_err(|_| ApiError::validation("curseur `after` invalide"))? + 1,
+            Some(cursor) => {
+                cursor
+                    .parse::<i64>()
+                    .map_err(|_| ApiError::validation("curseur `after` invalide"))?
+                    + 1
+            }
         };
-        let (members, total) = super::members(ctx.db(), &self.scope, offset, i64::from(first)).await?;
+        let (members, total) =
+            super::members(ctx.db(), &self.scope, offset, i64::from(first)).await?;
         let has_next = offset + (members.len() as i64) < total;
         let mut connection = Connection::new(offset > 0, has_next);
         connection.edges.extend(
-            members.into_iter().enumerate().map(|(i, member)| Edge::new((offset + i as i64).to_string(), member)),
+            members
+                .into_iter()
+                .enumerate()
+                .map(|(i, member)| Edge::new((offset + i as i64).to_string(), member)),
         );
         Ok(connection)
     }
@@ -112,7 +134,10 @@ impl CabinetsQuery {
 
     /// The versions of the CGU and data-protection policy in force.
     async fn current_terms(&self) -> TermsVersions {
-        TermsVersions { cgu_version: CGU_VERSION.into(), privacy_policy_version: PRIVACY_POLICY_VERSION.into() }
+        TermsVersions {
+            cgu_version: CGU_VERSION.into(),
+            privacy_policy_version: PRIVACY_POLICY_VERSION.into(),
+        }
     }
 }
 
@@ -145,7 +170,13 @@ impl CabinetsMutation {
             ));
         }
         if super::accept_terms(ctx.db(), &scope, &ctx.meta()).await? {
-            ctx.bus().publish(DomainEvent::cabinet(cabinet_id, CabinetEventKind::TermsAccepted, None)).await;
+            ctx.bus()
+                .publish(DomainEvent::cabinet(
+                    cabinet_id,
+                    CabinetEventKind::TermsAccepted,
+                    None,
+                ))
+                .await;
         }
         let scope = access::require(ctx, cabinet_id, &[]).await?;
         Ok(Cabinet { scope })
@@ -166,18 +197,33 @@ impl CabinetsMutation {
             None => return Err(not_a_collaborator(ctx, &scope, user_id).await),
         };
         ctx.bus()
-            .publish(DomainEvent::cabinet(cabinet_id, CabinetEventKind::MembershipChanged, Some(user_id)))
+            .publish(DomainEvent::cabinet(
+                cabinet_id,
+                CabinetEventKind::MembershipChanged,
+                Some(user_id),
+            ))
             .await;
         Ok(member)
     }
 
     /// The accountant removes a collaborator from the cabinet; effective immediately.
-    async fn remove_member(&self, ctx: &Context<'_>, cabinet_id: Uuid, user_id: Uuid) -> ApiResult<bool> {
+    async fn remove_member(
+        &self,
+        ctx: &Context<'_>,
+        cabinet_id: Uuid,
+        user_id: Uuid,
+    ) -> ApiResult<bool> {
         let scope = access::require(ctx, cabinet_id, &[Need::Accountant, Need::Open]).await?;
         if !super::remove_collaborator(ctx.db(), &scope, user_id).await? {
             return Err(not_a_collaborator(ctx, &scope, user_id).await);
         }
-        ctx.bus().publish(DomainEvent::cabinet(cabinet_id, CabinetEventKind::MemberRemoved, Some(user_id))).await;
+        ctx.bus()
+            .publish(DomainEvent::cabinet(
+                cabinet_id,
+                CabinetEventKind::MemberRemoved,
+                Some(user_id),
+            ))
+            .await;
         Ok(true)
     }
 }
@@ -185,9 +231,9 @@ impl CabinetsMutation {
 /// Why a membership change found no collaborator: the accountant themself, or nobody.
 async fn not_a_collaborator(ctx: &Context<'_>, scope: &CabinetScope, user_id: Uuid) -> ApiError {
     match super::member(ctx.db(), scope, user_id).await {
-        Ok(Some(member)) if Role::from(member.role) == Role::Accountant => {
-            ApiError::validation("l'expert-comptable détient toutes les délégations ; elles ne se retirent pas")
-        }
+        Ok(Some(member)) if Role::from(member.role) == Role::Accountant => ApiError::validation(
+            "l'expert-comptable détient toutes les délégations ; elles ne se retirent pas",
+        ),
         Ok(_) => ApiError::not_found(),
         Err(e) => e.into(),
     }
@@ -211,7 +257,11 @@ impl CabinetsSubscription {
     /// Live changes of a cabinet the caller belongs to (terms accepted, delegations
     /// granted or revoked, members removed). Access is checked again before every event:
     /// a member who is removed gets a final `NOT_FOUND` error and the stream ends.
-    async fn cabinet_events(&self, ctx: &Context<'_>, cabinet_id: Uuid) -> Result<impl Stream<Item = ApiResult<CabinetEvent>>, ApiError> {
+    async fn cabinet_events(
+        &self,
+        ctx: &Context<'_>,
+        cabinet_id: Uuid,
+    ) -> Result<impl Stream<Item = ApiResult<CabinetEvent>>, ApiError> {
         let user_id = ctx.viewer()?.user_id;
         access::require(ctx, cabinet_id, &[]).await?;
         let db = ctx.db().clone();

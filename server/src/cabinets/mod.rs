@@ -87,7 +87,10 @@ struct MembershipRow {
 }
 
 /// The cabinets a user belongs to. Not cabinet-scoped: it is the user's own list.
-pub async fn memberships_of_user(db: &PgPool, user_id: Uuid) -> Result<Vec<CabinetMembership>, sqlx::Error> {
+pub async fn memberships_of_user(
+    db: &PgPool,
+    user_id: Uuid,
+) -> Result<Vec<CabinetMembership>, sqlx::Error> {
     let rows: Vec<MembershipRow> = sqlx::query_as(&format!(
         "SELECT c.id AS cabinet_id, c.name AS cabinet_name, m.role, m.can_prepare, m.can_sign, m.can_seal,
                 {} AS is_open
@@ -118,10 +121,16 @@ pub async fn memberships_of_user(db: &PgPool, user_id: Uuid) -> Result<Vec<Cabin
 }
 
 pub async fn cabinet_name(db: &PgPool, scope: &CabinetScope) -> Result<String, sqlx::Error> {
-    sqlx::query_scalar("SELECT name FROM cabinets WHERE id = $1").bind(scope.cabinet_id()).fetch_one(db).await
+    sqlx::query_scalar("SELECT name FROM cabinets WHERE id = $1")
+        .bind(scope.cabinet_id())
+        .fetch_one(db)
+        .await
 }
 
-pub async fn latest_terms_acceptance(db: &PgPool, scope: &CabinetScope) -> Result<Option<TermsAcceptance>, sqlx::Error> {
+pub async fn latest_terms_acceptance(
+    db: &PgPool,
+    scope: &CabinetScope,
+) -> Result<Option<TermsAcceptance>, sqlx::Error> {
     sqlx::query_as(
         "SELECT cgu_version, privacy_policy_version, accepted_at, accepted_by, ip
          FROM terms_acceptances WHERE cabinet_id = $1 ORDER BY accepted_at DESC LIMIT 1",
@@ -164,7 +173,12 @@ const MEMBER_COLUMNS: &str =
     "u.id AS user_id, u.email, u.first_name, u.last_name, m.role, m.can_prepare, m.can_sign, m.can_seal";
 
 /// One page of members (accountants first, then by name) and the total count.
-pub async fn members(db: &PgPool, scope: &CabinetScope, offset: i64, limit: i64) -> Result<(Vec<Member>, i64), sqlx::Error> {
+pub async fn members(
+    db: &PgPool,
+    scope: &CabinetScope,
+    offset: i64,
+    limit: i64,
+) -> Result<(Vec<Member>, i64), sqlx::Error> {
     let rows: Vec<MemberRow> = sqlx::query_as(&format!(
         "SELECT {MEMBER_COLUMNS} FROM memberships m JOIN users u ON u.id = m.user_id
          WHERE m.cabinet_id = $1
@@ -180,11 +194,18 @@ pub async fn members(db: &PgPool, scope: &CabinetScope, offset: i64, limit: i64)
         .bind(scope.cabinet_id())
         .fetch_one(db)
         .await?;
-    let members = rows.into_iter().map(MemberRow::into_member).collect::<Result<_, _>>()?;
+    let members = rows
+        .into_iter()
+        .map(MemberRow::into_member)
+        .collect::<Result<_, _>>()?;
     Ok((members, total))
 }
 
-pub async fn member(db: &PgPool, scope: &CabinetScope, user_id: Uuid) -> Result<Option<Member>, sqlx::Error> {
+pub async fn member(
+    db: &PgPool,
+    scope: &CabinetScope,
+    user_id: Uuid,
+) -> Result<Option<Member>, sqlx::Error> {
     let row: Option<MemberRow> = sqlx::query_as(&format!(
         "SELECT {MEMBER_COLUMNS} FROM memberships m JOIN users u ON u.id = m.user_id
          WHERE m.cabinet_id = $1 AND m.user_id = $2"
@@ -197,7 +218,11 @@ pub async fn member(db: &PgPool, scope: &CabinetScope, user_id: Uuid) -> Result<
 }
 
 /// Records the accountant's acceptance of the current terms (idempotent per version).
-pub async fn accept_terms(db: &PgPool, scope: &CabinetScope, meta: &RequestMeta) -> Result<bool, sqlx::Error> {
+pub async fn accept_terms(
+    db: &PgPool,
+    scope: &CabinetScope,
+    meta: &RequestMeta,
+) -> Result<bool, sqlx::Error> {
     let inserted = sqlx::query(
         "INSERT INTO terms_acceptances (cabinet_id, accepted_by, cgu_version, privacy_policy_version, ip, user_agent)
          SELECT $1, $2, $3, $4, $5, $6
@@ -241,13 +266,19 @@ pub async fn set_delegations(
 }
 
 /// Removes a collaborator from the cabinet; `false` if there was no such collaborator.
-pub async fn remove_collaborator(db: &PgPool, scope: &CabinetScope, user_id: Uuid) -> Result<bool, sqlx::Error> {
+pub async fn remove_collaborator(
+    db: &PgPool,
+    scope: &CabinetScope,
+    user_id: Uuid,
+) -> Result<bool, sqlx::Error> {
     let mut tx = db.begin().await?;
-    let removed = sqlx::query("DELETE FROM memberships WHERE cabinet_id = $1 AND user_id = $2 AND role = 'collaborator'")
-        .bind(scope.cabinet_id())
-        .bind(user_id)
-        .execute(&mut *tx)
-        .await?;
+    let removed = sqlx::query(
+        "DELETE FROM memberships WHERE cabinet_id = $1 AND user_id = $2 AND role = 'collaborator'",
+    )
+    .bind(scope.cabinet_id())
+    .bind(user_id)
+    .execute(&mut *tx)
+    .await?;
     // Their sessions must stop acting for this cabinet at once.
     sqlx::query("UPDATE sessions SET current_cabinet_id = NULL WHERE user_id = $2 AND current_cabinet_id = $1")
         .bind(scope.cabinet_id())
@@ -259,24 +290,37 @@ pub async fn remove_collaborator(db: &PgPool, scope: &CabinetScope, user_id: Uui
 }
 
 /// Creates a cabinet owned by an accountant. Used by provisioning (demo, SSO on first login).
-pub async fn create_cabinet(db: &PgPool, name: &str, siren: Option<&str>, accountant: Uuid) -> Result<Uuid, sqlx::Error> {
+pub async fn create_cabinet(
+    db: &PgPool,
+    name: &str,
+    siren: Option<&str>,
+    accountant: Uuid,
+) -> Result<Uuid, sqlx::Error> {
     let mut tx = db.begin().await?;
-    let id: Uuid = sqlx::query_scalar("INSERT INTO cabinets (name, siren) VALUES ($1, $2) RETURNING id")
-        .bind(name)
-        .bind(siren)
-        .fetch_one(&mut *tx)
-        .await?;
-    sqlx::query("INSERT INTO memberships (cabinet_id, user_id, role) VALUES ($1, $2, 'accountant')")
-        .bind(id)
-        .bind(accountant)
-        .execute(&mut *tx)
-        .await?;
+    let id: Uuid =
+        sqlx::query_scalar("INSERT INTO cabinets (name, siren) VALUES ($1, $2) RETURNING id")
+            .bind(name)
+            .bind(siren)
+            .fetch_one(&mut *tx)
+            .await?;
+    sqlx::query(
+        "INSERT INTO memberships (cabinet_id, user_id, role) VALUES ($1, $2, 'accountant')",
+    )
+    .bind(id)
+    .bind(accountant)
+    .execute(&mut *tx)
+    .await?;
     tx.commit().await?;
     Ok(id)
 }
 
 /// Adds someone to a cabinet (no delegation yet); a no-op if they already belong to it.
-pub async fn add_member(db: &PgPool, cabinet_id: Uuid, user_id: Uuid, role: Role) -> Result<(), sqlx::Error> {
+pub async fn add_member(
+    db: &PgPool,
+    cabinet_id: Uuid,
+    user_id: Uuid,
+    role: Role,
+) -> Result<(), sqlx::Error> {
     sqlx::query("INSERT INTO memberships (cabinet_id, user_id, role) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
         .bind(cabinet_id)
         .bind(user_id)
@@ -292,8 +336,14 @@ mod tests {
 
     #[test]
     fn accountants_hold_every_delegation_whatever_the_flags() {
-        assert_eq!(delegations_of(Role::Accountant, false, false, false), Delegation::ALL.to_vec());
-        assert_eq!(delegations_of(Role::Collaborator, true, false, true), vec![Delegation::Prepare, Delegation::Seal]);
+        assert_eq!(
+            delegations_of(Role::Accountant, false, false, false),
+            Delegation::ALL.to_vec()
+        );
+        assert_eq!(
+            delegations_of(Role::Collaborator, true, false, true),
+            vec![Delegation::Prepare, Delegation::Seal]
+        );
         assert!(delegations_of(Role::Collaborator, false, false, false).is_empty());
     }
 }

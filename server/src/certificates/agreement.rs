@@ -92,7 +92,13 @@ pub fn articles(language: Language) -> Vec<(&'static str, &'static str)> {
 }
 
 /// The agreement for `holder` as a PDF in `language`, ready to be signed.
-pub fn render(language: Language, holder: &str, email: &str, mobile: &str, date: &str) -> Result<Vec<u8>, PdfError> {
+pub fn render(
+    language: Language,
+    holder: &str,
+    email: &str,
+    mobile: &str,
+    date: &str,
+) -> Result<Vec<u8>, PdfError> {
     let (holder_label, email_label, mobile_label, date_label, closing) = match language {
         Language::Fr => (
             "Titulaire",
@@ -109,7 +115,11 @@ pub fn render(language: Language, holder: &str, email: &str, mobile: &str, date:
             "By signing this agreement with the code received by text message, the Holder asks for an electronic certificate to be issued in their name to sign documents on the Paraphe platform.",
         ),
     };
-    let separator = if language == Language::Fr { " : " } else { ": " };
+    let separator = if language == Language::Fr {
+        " : "
+    } else {
+        ": "
+    };
     let mut lines = vec![
         format!("Version {VERSION}"),
         String::new(),

@@ -11,12 +11,12 @@ use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
 use super::codes::{self, Purpose};
-use crate::keys::KeyEncryptionKey;
 use super::{agreement, emails, CertificateError, CertificateRow, Result};
 use crate::config::Config;
 use crate::graphql::context::RequestMeta;
 use crate::identity::verification::{self, VerificationRow};
 use crate::identity::VerificationStatus;
+use crate::keys::KeyEncryptionKey;
 use crate::notifications;
 use crate::pki::{Level, Pki};
 use crate::signing::{self, PadesLevel, SignatureRequest};
@@ -61,7 +61,10 @@ async fn row(conn: &mut PgConnection, user_id: Uuid) -> Result<EnrolmentRow> {
 
 /// Locks the user's enrolment row (creating it): one step at a time per user.
 async fn lock(conn: &mut PgConnection, user_id: Uuid) -> Result<EnrolmentRow> {
-    sqlx::query("INSERT INTO enrolments (user_id) VALUES ($1) ON CONFLICT DO NOTHING").bind(user_id).execute(&mut *conn).await?;
+    sqlx::query("INSERT INTO enrolments (user_id) VALUES ($1) ON CONFLICT DO NOTHING")
+        .bind(user_id)
+        .execute(&mut *conn)
+        .await?;
     Ok(sqlx::query_as("SELECT profile_confirmed_at, agreement_accepted_at, agreement_signed_at, certificate_id, completed_at FROM enrolments WHERE user_id = $1 FOR UPDATE")
         .bind(user_id)
         .fetch_one(&mut *conn)
@@ -69,8 +72,13 @@ async fn lock(conn: &mut PgConnection, user_id: Uuid) -> Result<EnrolmentRow> {
 }
 
 /// The latest verification made for the LCP certificate.
-async fn lcp_verification(conn: &mut PgConnection, user_id: Uuid) -> Result<Option<VerificationRow>> {
-    Ok(verification::latest_for(conn, user_id, "lcp").await.map_err(|e| CertificateError::Internal(e.to_string()))?)
+async fn lcp_verification(
+    conn: &mut PgConnection,
+    user_id: Uuid,
+) -> Result<Option<VerificationRow>> {
+    Ok(verification::latest_for(conn, user_id, "lcp")
+        .await
+        .map_err(|e| CertificateError::Internal(e.to_string()))?)
 }
 
 fn step_of(row: &EnrolmentRow, verification: Option<&VerificationRow>) -> EnrolmentStep {
@@ -81,7 +89,13 @@ fn step_of(row: &EnrolmentRow, verification: Option<&VerificationRow>) -> Enrolm
         return EnrolmentStep::Profile;
     }
     let identity_sent = verification.is_some_and(|v| {
-        matches!(v.status(), VerificationStatus::Checking | VerificationStatus::InReview | VerificationStatus::Approved | VerificationStatus::Confirmed)
+        matches!(
+            v.status(),
+            VerificationStatus::Checking
+                | VerificationStatus::InReview
+                | VerificationStatus::Approved
+                | VerificationStatus::Confirmed
+        )
     });
     if !identity_sent {
         return EnrolmentStep::Identity;
@@ -97,10 +111,20 @@ pub async fn state(db: &PgPool, user_id: Uuid) -> Result<Enrolment> {
     let row = row(&mut conn, user_id).await?;
     let verification = lcp_verification(&mut conn, user_id).await?;
     let certificate = match row.certificate_id {
-        Some(id) => Some(sqlx::query_as(&format!("{} WHERE p.id = $1", super::SELECT)).bind(id).fetch_one(&mut *conn).await?),
+        Some(id) => Some(
+            sqlx::query_as(&format!("{} WHERE p.id = $1", super::SELECT))
+                .bind(id)
+                .fetch_one(&mut *conn)
+                .await?,
+        ),
         None => None,
     };
-    Ok(Enrolment { step: step_of(&row, verification.as_ref()), row, verification, certificate })
+    Ok(Enrolment {
+        step: step_of(&row, verification.as_ref()),
+        row,
+        verification,
+        certificate,
+    })
 }
 
 pub struct Profile {
@@ -111,18 +135,27 @@ pub struct Profile {
 
 /// Step 1: the profile inherited from the identity provider, confirmed; the mobile is
 /// mandatory (it receives the codes).
-pub async fn confirm_profile(db: &PgPool, user_id: Uuid, profile: Profile, meta: &RequestMeta) -> Result<()> {
+pub async fn confirm_profile(
+    db: &PgPool,
+    user_id: Uuid,
+    profile: Profile,
+    meta: &RequestMeta,
+) -> Result<()> {
     let invalid = |e: paraphe_shared::ValidationError| CertificateError::Validation(e.to_string());
     let first_name = paraphe_shared::PersonName::parse(&profile.first_name).map_err(invalid)?;
     let last_name = paraphe_shared::PersonName::parse(&profile.last_name).map_err(invalid)?;
     if profile.mobile.trim().is_empty() {
-        return Err(CertificateError::Validation("le téléphone mobile est obligatoire : il reçoit vos codes de signature".into()));
+        return Err(CertificateError::Validation(
+            "le téléphone mobile est obligatoire : il reçoit vos codes de signature".into(),
+        ));
     }
     let mobile = paraphe_shared::PhoneE164::parse(&profile.mobile).map_err(invalid)?;
     let mut tx = db.begin().await?;
     let row = lock(&mut tx, user_id).await?;
     if row.certificate_id.is_some() {
-        return Err(CertificateError::InvalidState("votre certificat est émis : votre identité ne peut plus changer ici".into()));
+        return Err(CertificateError::InvalidState(
+            "votre certificat est émis : votre identité ne peut plus changer ici".into(),
+        ));
     }
     sqlx::query("UPDATE users SET first_name = $2, last_name = $3, mobile = $4 WHERE id = $1")
         .bind(user_id)
@@ -131,7 +164,12 @@ pub async fn confirm_profile(db: &PgPool, user_id: Uuid, profile: Profile, meta:
         .bind(mobile.as_str())
         .execute(&mut *tx)
         .await?;
-    sqlx::query("UPDATE enrolments SET profile_confirmed_at = now(), updated_at = now() WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
+    sqlx::query(
+        "UPDATE enrolments SET profile_confirmed_at = now(), updated_at = now() WHERE user_id = $1",
+    )
+    .bind(user_id)
+    .execute(&mut *tx)
+    .await?;
     super::log(&mut tx, user_id, "profile_confirmed", meta, json!({ "firstName": first_name.as_str(), "lastName": last_name.as_str(), "mobile": mobile.as_str() })).await?;
     tx.commit().await?;
     Ok(())
@@ -146,10 +184,30 @@ struct Holder {
 }
 
 async fn holder(conn: &mut PgConnection, user_id: Uuid) -> Result<Holder> {
-    let (first_name, last_name, email, mobile, language): (String, String, String, Option<String>, Option<String>) =
-        sqlx::query_as("SELECT first_name, last_name, email, mobile, language FROM users WHERE id = $1").bind(user_id).fetch_one(&mut *conn).await?;
-    let mobile = mobile.ok_or_else(|| CertificateError::InvalidState("confirmez d'abord votre profil et votre téléphone mobile".into()))?;
-    Ok(Holder { first_name, last_name, email, mobile, language: crate::accounts::parse_language(language.as_deref()) })
+    let (first_name, last_name, email, mobile, language): (
+        String,
+        String,
+        String,
+        Option<String>,
+        Option<String>,
+    ) = sqlx::query_as(
+        "SELECT first_name, last_name, email, mobile, language FROM users WHERE id = $1",
+    )
+    .bind(user_id)
+    .fetch_one(&mut *conn)
+    .await?;
+    let mobile = mobile.ok_or_else(|| {
+        CertificateError::InvalidState(
+            "confirmez d'abord votre profil et votre téléphone mobile".into(),
+        )
+    })?;
+    Ok(Holder {
+        first_name,
+        last_name,
+        email,
+        mobile,
+        language: crate::accounts::parse_language(language.as_deref()),
+    })
 }
 
 impl Holder {
@@ -161,13 +219,23 @@ impl Holder {
 /// The agreement as it stands: signed if it is, otherwise the text to sign.
 pub async fn agreement_pdf(db: &PgPool, user_id: Uuid) -> Result<Vec<u8>> {
     let mut conn = db.acquire().await?;
-    let signed: Option<(Option<Vec<u8>>,)> = sqlx::query_as("SELECT agreement_pdf FROM enrolments WHERE user_id = $1").bind(user_id).fetch_optional(&mut *conn).await?;
+    let signed: Option<(Option<Vec<u8>>,)> =
+        sqlx::query_as("SELECT agreement_pdf FROM enrolments WHERE user_id = $1")
+            .bind(user_id)
+            .fetch_optional(&mut *conn)
+            .await?;
     if let Some((Some(pdf),)) = signed {
         return Ok(pdf);
     }
     let holder = holder(&mut conn, user_id).await?;
     let today = crate::collections::emails::date(holder.language, Utc::now());
-    Ok(agreement::render(holder.language, &holder.name(), &holder.email, &holder.mobile, &today)?)
+    Ok(agreement::render(
+        holder.language,
+        &holder.name(),
+        &holder.email,
+        &holder.mobile,
+        &today,
+    )?)
 }
 
 pub struct CodeSent {
@@ -175,7 +243,12 @@ pub struct CodeSent {
     pub mobile_hint: String,
 }
 
-async fn ensure_step(conn: &mut PgConnection, user_id: Uuid, row: &EnrolmentRow, expected: EnrolmentStep) -> Result<()> {
+async fn ensure_step(
+    conn: &mut PgConnection,
+    user_id: Uuid,
+    row: &EnrolmentRow,
+    expected: EnrolmentStep,
+) -> Result<()> {
     let verification = lcp_verification(conn, user_id).await?;
     let step = step_of(row, verification.as_ref());
     if step != expected {
@@ -191,43 +264,100 @@ async fn ensure_step(conn: &mut PgConnection, user_id: Uuid, row: &EnrolmentRow,
 }
 
 /// "J'ai lu et j'accepte": sends the SMS code that signs the agreement (30 minutes).
-pub async fn accept_agreement(db: &PgPool, kek: &KeyEncryptionKey, user_id: Uuid, meta: &RequestMeta) -> Result<CodeSent> {
+pub async fn accept_agreement(
+    db: &PgPool,
+    kek: &KeyEncryptionKey,
+    user_id: Uuid,
+    meta: &RequestMeta,
+) -> Result<CodeSent> {
     let mut tx = db.begin().await?;
     let row = lock(&mut tx, user_id).await?;
     ensure_step(&mut tx, user_id, &row, EnrolmentStep::Agreement).await?;
     let holder = holder(&mut tx, user_id).await?;
     let (code, expires_at) = codes::issue(&mut tx, kek, user_id, Purpose::Agreement).await?;
-    notifications::enqueue_sms(&mut tx, &holder.mobile, &emails::agreement_code_sms(holder.language, &code)).await?;
+    notifications::enqueue_sms(
+        &mut tx,
+        &holder.mobile,
+        &emails::agreement_code_sms(holder.language, &code),
+    )
+    .await?;
     sqlx::query("UPDATE enrolments SET agreement_accepted_at = now(), updated_at = now() WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
     let mobile_hint = crate::collections::signer::mobile_hint(&holder.mobile);
-    super::log(&mut tx, user_id, "agreement_accepted", meta, json!({ "version": agreement::VERSION, "mobile": mobile_hint })).await?;
+    super::log(
+        &mut tx,
+        user_id,
+        "agreement_accepted",
+        meta,
+        json!({ "version": agreement::VERSION, "mobile": mobile_hint }),
+    )
+    .await?;
     tx.commit().await?;
-    Ok(CodeSent { expires_at, mobile_hint })
+    Ok(CodeSent {
+        expires_at,
+        mobile_hint,
+    })
 }
 
 /// The code signs the agreement: a PAdES B-T signature in the holder's name, with a key
 /// made for this signature alone (the holder's own certificate does not exist yet), kept
 /// with the enrolment. A wrong code is counted and committed before the refusal.
-pub async fn sign_agreement(db: &PgPool, pki: &Pki, config: &Config, user_id: Uuid, code: &str, meta: &RequestMeta) -> Result<()> {
+pub async fn sign_agreement(
+    db: &PgPool,
+    pki: &Pki,
+    config: &Config,
+    user_id: Uuid,
+    code: &str,
+    meta: &RequestMeta,
+) -> Result<()> {
     let mut tx = db.begin().await?;
     let row = lock(&mut tx, user_id).await?;
     ensure_step(&mut tx, user_id, &row, EnrolmentStep::Agreement).await?;
-    if let Err(refusal) = codes::check(&mut tx, &config.key_encryption_key, user_id, Purpose::Agreement, code).await? {
-        super::log(&mut tx, user_id, "agreement_code_failed", meta, json!({ "reason": refusal.to_string() })).await?;
+    if let Err(refusal) = codes::check(
+        &mut tx,
+        &config.key_encryption_key,
+        user_id,
+        Purpose::Agreement,
+        code,
+    )
+    .await?
+    {
+        super::log(
+            &mut tx,
+            user_id,
+            "agreement_code_failed",
+            meta,
+            json!({ "reason": refusal.to_string() }),
+        )
+        .await?;
         tx.commit().await?;
         return Err(refusal);
     }
     let holder = holder(&mut tx, user_id).await?;
     let now = Utc::now();
-    let unsigned = agreement::render(holder.language, &holder.name(), &holder.email, &holder.mobile, &crate::collections::emails::date(holder.language, now))?;
+    let unsigned = agreement::render(
+        holder.language,
+        &holder.name(),
+        &holder.email,
+        &holder.mobile,
+        &crate::collections::emails::date(holder.language, now),
+    )?;
     let key = super::generate_key().await?;
     let person = super::person_of(&mut tx, user_id, &holder.first_name, &holder.last_name).await?;
     // Nobody has checked this name yet: a one-time certificate, not an LCP one.
-    let certificate = pki.issue_for_person(Level::OneTime, &person, key.public()).await?;
+    let certificate = pki
+        .issue_for_person(Level::OneTime, &person, key.public())
+        .await?;
     let mut chain = vec![certificate];
     chain.extend(pki.hierarchy.chain_above(Level::OneTime));
-    let request = SignatureRequest { signer_name: holder.name(), reason: Some("Accord de souscription".into()), location: None, time: now, stamp: None };
-    let signed = signing::sign_at_level(&unsigned, &request, &key, &chain, PadesLevel::BT, pki).await?;
+    let request = SignatureRequest {
+        signer_name: holder.name(),
+        reason: Some("Accord de souscription".into()),
+        location: None,
+        time: now,
+        stamp: None,
+    };
+    let signed =
+        signing::sign_at_level(&unsigned, &request, &key, &chain, PadesLevel::BT, pki).await?;
     let sha256 = Sha256::digest(&signed).to_vec();
     sqlx::query("UPDATE enrolments SET agreement_signed_at = now(), agreement_pdf = $2, agreement_sha256 = $3, updated_at = now() WHERE user_id = $1")
         .bind(user_id)
@@ -246,18 +376,41 @@ pub async fn sign_agreement(db: &PgPool, pki: &Pki, config: &Config, user_id: Uu
 /// Issues the LCP certificate once everything is there: agreement signed, identity
 /// approved by the operator and confirmed by the holder. Called after each of the last
 /// two; idempotent.
-pub async fn issue_when_ready(db: &PgPool, pki: &Pki, config: &Config, user_id: Uuid) -> Result<Option<CertificateRow>> {
+pub async fn issue_when_ready(
+    db: &PgPool,
+    pki: &Pki,
+    config: &Config,
+    user_id: Uuid,
+) -> Result<Option<CertificateRow>> {
     let mut tx = db.begin().await?;
     let row = lock(&mut tx, user_id).await?;
     if row.certificate_id.is_some() || row.agreement_signed_at.is_none() {
         return Ok(None);
     }
-    let Some(verification) = lcp_verification(&mut tx, user_id).await?.filter(|v| v.status() == VerificationStatus::Confirmed) else {
+    let Some(verification) = lcp_verification(&mut tx, user_id)
+        .await?
+        .filter(|v| v.status() == VerificationStatus::Confirmed)
+    else {
         return Ok(None);
     };
     // The certificate names the person as verified: the declaration the document matched.
-    let person = super::person_of(&mut tx, user_id, &verification.first_name, &verification.last_name).await?;
-    let certificate = super::issue(&mut tx, pki, &config.key_encryption_key, user_id, Level::Lcp, &person, Some(verification.id)).await?;
+    let person = super::person_of(
+        &mut tx,
+        user_id,
+        &verification.first_name,
+        &verification.last_name,
+    )
+    .await?;
+    let certificate = super::issue(
+        &mut tx,
+        pki,
+        &config.key_encryption_key,
+        user_id,
+        Level::Lcp,
+        &person,
+        Some(verification.id),
+    )
+    .await?;
     sqlx::query("UPDATE enrolments SET certificate_id = $2, completed_at = now(), updated_at = now() WHERE user_id = $1")
         .bind(user_id)
         .bind(certificate.id)

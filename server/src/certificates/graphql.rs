@@ -89,7 +89,14 @@ impl PersonalCertificate {
         Ok(self.0.parsed()?.tbs_certificate.issuer.to_string())
     }
     async fn not_before(&self) -> ApiResult<DateTime<Utc>> {
-        Ok(DateTime::<Utc>::from(self.0.parsed()?.tbs_certificate.validity.not_before.to_system_time()))
+        Ok(DateTime::<Utc>::from(
+            self.0
+                .parsed()?
+                .tbs_certificate
+                .validity
+                .not_before
+                .to_system_time(),
+        ))
     }
     async fn not_after(&self) -> DateTime<Utc> {
         self.0.not_after
@@ -132,7 +139,13 @@ impl Enrolment {
     async fn agreement_articles(&self, ctx: &Context<'_>) -> ApiResult<Vec<AgreementArticle>> {
         let mut conn = ctx.db().acquire().await?;
         let language = crate::accounts::language_of(&mut conn, ctx.viewer()?.user_id).await?;
-        Ok(super::agreement::articles(language).into_iter().map(|(heading, text)| AgreementArticle { heading: heading.into(), text: text.into() }).collect())
+        Ok(super::agreement::articles(language)
+            .into_iter()
+            .map(|(heading, text)| AgreementArticle {
+                heading: heading.into(),
+                text: text.into(),
+            })
+            .collect())
     }
     /// The latest identity verification made for this certificate.
     async fn verification(&self) -> Option<IdentityVerification> {
@@ -206,7 +219,9 @@ impl CertificatesQuery {
     /// The viewer's qualified certificate subscription, if any.
     async fn my_qcp_subscription(&self, ctx: &Context<'_>) -> ApiResult<Option<QcpSubscription>> {
         let viewer = ctx.viewer()?;
-        Ok(super::qcp::latest(ctx.db(), viewer.user_id).await?.map(QcpSubscription))
+        Ok(super::qcp::latest(ctx.db(), viewer.user_id)
+            .await?
+            .map(QcpSubscription))
     }
 
     async fn my_enrolment(&self, ctx: &Context<'_>) -> ApiResult<Enrolment> {
@@ -217,32 +232,67 @@ impl CertificatesQuery {
     /// "Ma signature personnelle": the viewer's certificates, newest first.
     async fn my_certificates(&self, ctx: &Context<'_>) -> ApiResult<Vec<PersonalCertificate>> {
         let viewer = ctx.viewer()?;
-        Ok(super::list(ctx.db(), viewer.user_id).await?.into_iter().map(PersonalCertificate).collect())
+        Ok(super::list(ctx.db(), viewer.user_id)
+            .await?
+            .into_iter()
+            .map(PersonalCertificate)
+            .collect())
     }
 }
 
 #[Object]
 impl CertificatesMutation {
     /// Step 1: confirm the profile; the mobile is mandatory.
-    async fn confirm_profile(&self, ctx: &Context<'_>, input: ProfileInput) -> ApiResult<Enrolment> {
+    async fn confirm_profile(
+        &self,
+        ctx: &Context<'_>,
+        input: ProfileInput,
+    ) -> ApiResult<Enrolment> {
         let viewer = ctx.viewer()?;
-        enrolment::confirm_profile(ctx.db(), viewer.user_id, Profile { first_name: input.first_name, last_name: input.last_name, mobile: input.mobile }, &ctx.meta()).await?;
+        enrolment::confirm_profile(
+            ctx.db(),
+            viewer.user_id,
+            Profile {
+                first_name: input.first_name,
+                last_name: input.last_name,
+                mobile: input.mobile,
+            },
+            &ctx.meta(),
+        )
+        .await?;
         Ok(Enrolment(enrolment::state(ctx.db(), viewer.user_id).await?))
     }
 
     /// "J'ai lu et j'accepte": sends the SMS code that signs the agreement (30 minutes).
     async fn accept_agreement(&self, ctx: &Context<'_>) -> ApiResult<CodeSent> {
         let viewer = ctx.viewer()?;
-        let sent = enrolment::accept_agreement(ctx.db(), &ctx.config().key_encryption_key, viewer.user_id, &ctx.meta()).await?;
+        let sent = enrolment::accept_agreement(
+            ctx.db(),
+            &ctx.config().key_encryption_key,
+            viewer.user_id,
+            &ctx.meta(),
+        )
+        .await?;
         ctx.wake_outbox();
-        Ok(CodeSent { expires_at: sent.expires_at, mobile_hint: sent.mobile_hint })
+        Ok(CodeSent {
+            expires_at: sent.expires_at,
+            mobile_hint: sent.mobile_hint,
+        })
     }
 
     /// The SMS code signs the agreement; the certificate follows once the identity is
     /// approved and its data confirmed.
     async fn sign_agreement(&self, ctx: &Context<'_>, code: String) -> ApiResult<Enrolment> {
         let viewer = ctx.viewer()?;
-        let result = enrolment::sign_agreement(ctx.db(), ctx.pki(), ctx.config(), viewer.user_id, &code, &ctx.meta()).await;
+        let result = enrolment::sign_agreement(
+            ctx.db(),
+            ctx.pki(),
+            ctx.config(),
+            viewer.user_id,
+            &code,
+            &ctx.meta(),
+        )
+        .await;
         ctx.wake_outbox();
         result?;
         Ok(Enrolment(enrolment::state(ctx.db(), viewer.user_id).await?))
@@ -250,29 +300,70 @@ impl CertificatesMutation {
 
     /// "Souscrire à un certificat qualifié": `cabinetId` pays 20 € (refused with
     /// `INSUFFICIENT_CREDIT` before anything else); a code valid 3 minutes goes by email.
-    async fn start_qcp_subscription(&self, ctx: &Context<'_>, cabinet_id: Uuid) -> ApiResult<QcpSubscription> {
+    async fn start_qcp_subscription(
+        &self,
+        ctx: &Context<'_>,
+        cabinet_id: Uuid,
+    ) -> ApiResult<QcpSubscription> {
         let viewer = ctx.viewer()?;
-        let request = super::qcp::start(ctx.db(), &ctx.config().key_encryption_key, viewer.user_id, cabinet_id, &ctx.meta()).await?;
+        let request = super::qcp::start(
+            ctx.db(),
+            &ctx.config().key_encryption_key,
+            viewer.user_id,
+            cabinet_id,
+            &ctx.meta(),
+        )
+        .await?;
         ctx.wake_outbox();
         Ok(QcpSubscription(request))
     }
 
     /// "Renvoyer le code" (email).
-    async fn resend_qcp_access_code(&self, ctx: &Context<'_>, id: Uuid) -> ApiResult<DateTime<Utc>> {
+    async fn resend_qcp_access_code(
+        &self,
+        ctx: &Context<'_>,
+        id: Uuid,
+    ) -> ApiResult<DateTime<Utc>> {
         let viewer = ctx.viewer()?;
-        let expires_at = super::qcp::resend_access_code(ctx.db(), &ctx.config().key_encryption_key, viewer.user_id, id).await?;
+        let expires_at = super::qcp::resend_access_code(
+            ctx.db(),
+            &ctx.config().key_encryption_key,
+            viewer.user_id,
+            id,
+        )
+        .await?;
         ctx.wake_outbox();
         Ok(expires_at)
     }
 
     /// The email code opens the subscription.
-    async fn open_qcp_subscription(&self, ctx: &Context<'_>, id: Uuid, code: String) -> ApiResult<QcpSubscription> {
+    async fn open_qcp_subscription(
+        &self,
+        ctx: &Context<'_>,
+        id: Uuid,
+        code: String,
+    ) -> ApiResult<QcpSubscription> {
         let viewer = ctx.viewer()?;
-        Ok(QcpSubscription(super::qcp::grant_access(ctx.db(), &ctx.config().key_encryption_key, viewer.user_id, id, &code, &ctx.meta()).await?))
+        Ok(QcpSubscription(
+            super::qcp::grant_access(
+                ctx.db(),
+                &ctx.config().key_encryption_key,
+                viewer.user_id,
+                id,
+                &code,
+                &ctx.meta(),
+            )
+            .await?,
+        ))
     }
 
     /// Name and mobile as on the LCP certificate, and both consents.
-    async fn confirm_qcp_details(&self, ctx: &Context<'_>, id: Uuid, input: QcpDetailsInput) -> ApiResult<QcpSubscription> {
+    async fn confirm_qcp_details(
+        &self,
+        ctx: &Context<'_>,
+        id: Uuid,
+        input: QcpDetailsInput,
+    ) -> ApiResult<QcpSubscription> {
         let viewer = ctx.viewer()?;
         let details = super::qcp::Details {
             first_name: input.first_name,
@@ -281,29 +372,68 @@ impl CertificatesMutation {
             accept_terms: input.accept_terms,
             accept_privacy_policy: input.accept_privacy_policy,
         };
-        Ok(QcpSubscription(super::qcp::confirm_details(ctx.db(), viewer.user_id, id, details, &ctx.meta()).await?))
+        Ok(QcpSubscription(
+            super::qcp::confirm_details(ctx.db(), viewer.user_id, id, details, &ctx.meta()).await?,
+        ))
     }
 
     /// "J'ai lu et j'accepte le document": an SMS code valid 3 minutes.
     async fn request_qcp_signing_code(&self, ctx: &Context<'_>, id: Uuid) -> ApiResult<CodeSent> {
         let viewer = ctx.viewer()?;
-        let sent = super::qcp::request_signing_code(ctx.db(), &ctx.config().key_encryption_key, viewer.user_id, id, &ctx.meta()).await?;
+        let sent = super::qcp::request_signing_code(
+            ctx.db(),
+            &ctx.config().key_encryption_key,
+            viewer.user_id,
+            id,
+            &ctx.meta(),
+        )
+        .await?;
         ctx.wake_outbox();
-        Ok(CodeSent { expires_at: sent.expires_at, mobile_hint: sent.mobile_hint })
+        Ok(CodeSent {
+            expires_at: sent.expires_at,
+            mobile_hint: sent.mobile_hint,
+        })
     }
 
     /// Signs the certificate request: the cabinet is debited and the QCP issued.
-    async fn sign_qcp_request(&self, ctx: &Context<'_>, id: Uuid, code: String) -> ApiResult<QcpSubscription> {
+    async fn sign_qcp_request(
+        &self,
+        ctx: &Context<'_>,
+        id: Uuid,
+        code: String,
+    ) -> ApiResult<QcpSubscription> {
         let viewer = ctx.viewer()?;
-        let result = super::qcp::sign_request(ctx.db(), ctx.pki(), ctx.config(), viewer.user_id, id, &code, &ctx.meta()).await;
+        let result = super::qcp::sign_request(
+            ctx.db(),
+            ctx.pki(),
+            ctx.config(),
+            viewer.user_id,
+            id,
+            &code,
+            &ctx.meta(),
+        )
+        .await;
         ctx.wake_outbox();
         Ok(QcpSubscription(result?.0))
     }
 
     /// "Révoquer mon certificat": at once in OCSP and the CRL; it signs nothing more.
-    async fn revoke_my_certificate(&self, ctx: &Context<'_>, id: Uuid, reason: RevocationReasonInput) -> ApiResult<PersonalCertificate> {
+    async fn revoke_my_certificate(
+        &self,
+        ctx: &Context<'_>,
+        id: Uuid,
+        reason: RevocationReasonInput,
+    ) -> ApiResult<PersonalCertificate> {
         let viewer = ctx.viewer()?;
-        let row = super::revoke(ctx.db(), ctx.pki(), viewer.user_id, id, reason.into(), &ctx.meta()).await?;
+        let row = super::revoke(
+            ctx.db(),
+            ctx.pki(),
+            viewer.user_id,
+            id,
+            reason.into(),
+            &ctx.meta(),
+        )
+        .await?;
         ctx.wake_outbox();
         Ok(PersonalCertificate(row))
     }

@@ -16,7 +16,9 @@ use crate::graphql::error::ApiError;
 use crate::http::{authenticate, session_token};
 
 pub fn routes() -> Router<AppState> {
-    Router::new().route("/api/certificates/{file}", get(certificate)).route("/api/enrolment/agreement.pdf", get(agreement))
+    Router::new()
+        .route("/api/certificates/{file}", get(certificate))
+        .route("/api/enrolment/agreement.pdf", get(agreement))
 }
 
 async fn viewer(state: &AppState, headers: &HeaderMap) -> Result<Viewer, Response> {
@@ -26,24 +28,42 @@ async fn viewer(state: &AppState, headers: &HeaderMap) -> Result<Viewer, Respons
     }
 }
 
-async fn certificate(State(state): State<AppState>, headers: HeaderMap, Path(file): Path<String>) -> Response {
+async fn certificate(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(file): Path<String>,
+) -> Response {
     let viewer = match viewer(&state, &headers).await {
         Ok(viewer) => viewer,
         Err(response) => return response,
     };
-    let Some(id) = file.strip_suffix(".pem").and_then(|id| Uuid::parse_str(id).ok()) else { return error(ApiError::not_found()) };
+    let Some(id) = file
+        .strip_suffix(".pem")
+        .and_then(|id| Uuid::parse_str(id).ok())
+    else {
+        return error(ApiError::not_found());
+    };
     let row = match super::owned(&state.db, viewer.user_id, id).await {
         Ok(row) => row,
         Err(e) => return error(e.into()),
     };
-    let pem = match row.parsed().and_then(|c| c.to_pem(der::pem::LineEnding::LF).map_err(|e| super::CertificateError::Internal(e.to_string()))) {
+    let pem = match row.parsed().and_then(|c| {
+        c.to_pem(der::pem::LineEnding::LF)
+            .map_err(|e| super::CertificateError::Internal(e.to_string()))
+    }) {
         Ok(pem) => pem,
         Err(e) => return error(e.into()),
     };
     (
         [
             (header::CONTENT_TYPE, "application/x-pem-file".to_owned()),
-            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"certificat-{}.pem\"", hex::encode_upper(&row.serial))),
+            (
+                header::CONTENT_DISPOSITION,
+                format!(
+                    "attachment; filename=\"certificat-{}.pem\"",
+                    hex::encode_upper(&row.serial)
+                ),
+            ),
         ],
         pem,
     )
@@ -59,7 +79,10 @@ async fn agreement(State(state): State<AppState>, headers: HeaderMap) -> Respons
         Ok(pdf) => (
             [
                 (header::CONTENT_TYPE, "application/pdf".to_owned()),
-                (header::CONTENT_DISPOSITION, "inline; filename=\"accord-de-souscription.pdf\"".to_owned()),
+                (
+                    header::CONTENT_DISPOSITION,
+                    "inline; filename=\"accord-de-souscription.pdf\"".to_owned(),
+                ),
                 (header::CACHE_CONTROL, "private, no-store".to_owned()),
             ],
             pdf,

@@ -43,7 +43,9 @@ pub enum CertificateError {
     Validation(String),
     #[error("{0}")]
     InvalidState(String),
-    #[error("terminez d'abord votre enregistrement (identité, accord de souscription, certificat)")]
+    #[error(
+        "terminez d'abord votre enregistrement (identité, accord de souscription, certificat)"
+    )]
     EnrolmentRequired,
     #[error("ce certificat est révoqué")]
     Revoked,
@@ -72,7 +74,9 @@ pub enum CertificateError {
 impl From<PkiError> for CertificateError {
     fn from(e: PkiError) -> Self {
         match e {
-            PkiError::AlreadyRevoked => CertificateError::InvalidState("ce certificat est déjà révoqué".into()),
+            PkiError::AlreadyRevoked => {
+                CertificateError::InvalidState("ce certificat est déjà révoqué".into())
+            }
             PkiError::Database(e) => CertificateError::Database(e),
             other => CertificateError::Internal(other.to_string()),
         }
@@ -112,7 +116,9 @@ impl From<CertificateError> for ApiError {
             CertificateError::TooManyCodes => ErrorCode::RateLimited,
             CertificateError::MayNotSpend => ErrorCode::Forbidden,
             CertificateError::CabinetNotOpen => ErrorCode::CabinetNotOpen,
-            CertificateError::Billing(_) | CertificateError::Database(_) | CertificateError::Internal(_) => ErrorCode::Internal,
+            CertificateError::Billing(_)
+            | CertificateError::Database(_)
+            | CertificateError::Internal(_) => ErrorCode::Internal,
         };
         ApiError::new(code, error.to_string())
     }
@@ -146,7 +152,8 @@ impl CertificateRow {
     }
 
     pub fn parsed(&self) -> Result<Certificate> {
-        Certificate::from_der(&self.certificate).map_err(|e| CertificateError::Internal(e.to_string()))
+        Certificate::from_der(&self.certificate)
+            .map_err(|e| CertificateError::Internal(e.to_string()))
     }
 }
 
@@ -155,18 +162,36 @@ const SELECT: &str = "SELECT p.id, p.user_id, p.level, p.issuer, p.serial, c.cer
     FROM personal_certificates p JOIN pki_certificates c ON c.issuer = p.issuer AND c.serial = p.serial";
 
 pub async fn list(db: &PgPool, user_id: Uuid) -> Result<Vec<CertificateRow>> {
-    Ok(sqlx::query_as(&format!("{SELECT} WHERE p.user_id = $1 ORDER BY p.issued_at DESC")).bind(user_id).fetch_all(db).await?)
+    Ok(sqlx::query_as(&format!(
+        "{SELECT} WHERE p.user_id = $1 ORDER BY p.issued_at DESC"
+    ))
+    .bind(user_id)
+    .fetch_all(db)
+    .await?)
 }
 
 /// The holder's own certificate; anyone else's is `NOT_FOUND`.
 pub async fn owned(db: &PgPool, user_id: Uuid, id: Uuid) -> Result<CertificateRow> {
-    sqlx::query_as(&format!("{SELECT} WHERE p.id = $1 AND p.user_id = $2")).bind(id).bind(user_id).fetch_optional(db).await?.ok_or(CertificateError::NotFound)
+    sqlx::query_as(&format!("{SELECT} WHERE p.id = $1 AND p.user_id = $2"))
+        .bind(id)
+        .bind(user_id)
+        .fetch_optional(db)
+        .await?
+        .ok_or(CertificateError::NotFound)
 }
 
 /// The newest certificate of `user_id` that can sign at `level` now: a QCP serves for
 /// an advanced signature too, never the other way round.
-pub async fn live(conn: &mut PgConnection, user_id: Uuid, level: Level) -> Result<Option<CertificateRow>> {
-    let levels: &[&str] = if level == Level::Qcp { &["qcp"] } else { &["lcp", "qcp"] };
+pub async fn live(
+    conn: &mut PgConnection,
+    user_id: Uuid,
+    level: Level,
+) -> Result<Option<CertificateRow>> {
+    let levels: &[&str] = if level == Level::Qcp {
+        &["qcp"]
+    } else {
+        &["lcp", "qcp"]
+    };
     Ok(sqlx::query_as(&format!(
         "{SELECT} WHERE p.user_id = $1 AND p.level = ANY($2) AND c.revoked_at IS NULL AND c.not_after > now()
          ORDER BY (p.level = $3) DESC, p.issued_at DESC LIMIT 1"
@@ -178,7 +203,13 @@ pub async fn live(conn: &mut PgConnection, user_id: Uuid, level: Level) -> Resul
     .await?)
 }
 
-pub async fn log(conn: &mut PgConnection, user_id: Uuid, kind: &str, meta: &RequestMeta, detail: Value) -> Result<()> {
+pub async fn log(
+    conn: &mut PgConnection,
+    user_id: Uuid,
+    kind: &str,
+    meta: &RequestMeta,
+    detail: Value,
+) -> Result<()> {
     sqlx::query("INSERT INTO enrolment_events (user_id, kind, ip, user_agent, detail) VALUES ($1, $2, $3, $4, $5)")
         .bind(user_id)
         .bind(kind)
@@ -195,13 +226,24 @@ fn key_label(certificate_id: Uuid) -> String {
 }
 
 pub async fn generate_key() -> Result<MemoryKey> {
-    tokio::task::spawn_blocking(crate::pki::generate_key).await.map_err(|e| CertificateError::Internal(e.to_string()))?.map_err(CertificateError::from)
+    tokio::task::spawn_blocking(crate::pki::generate_key)
+        .await
+        .map_err(|e| CertificateError::Internal(e.to_string()))?
+        .map_err(CertificateError::from)
 }
 
 /// Issues a certificate of `level` to `user_id` in the name of `person`, with a new key
 /// kept sealed. Runs in the caller's transaction, except the registry entry, which the
 /// PKI records at once (a rolled-back issuance leaves an unused, unbound certificate).
-pub async fn issue(conn: &mut PgConnection, pki: &Pki, kek: &KeyEncryptionKey, user_id: Uuid, level: Level, person: &PersonIdentity, verification_id: Option<Uuid>) -> Result<CertificateRow> {
+pub async fn issue(
+    conn: &mut PgConnection,
+    pki: &Pki,
+    kek: &KeyEncryptionKey,
+    user_id: Uuid,
+    level: Level,
+    person: &PersonIdentity,
+    verification_id: Option<Uuid>,
+) -> Result<CertificateRow> {
     let key = generate_key().await?;
     let certificate = pki.issue_for_person(level, person, key.public()).await?;
     let id = Uuid::new_v4();
@@ -221,21 +263,48 @@ pub async fn issue(conn: &mut PgConnection, pki: &Pki, kek: &KeyEncryptionKey, u
     .execute(&mut *conn)
     .await?;
     log(conn, user_id, "certificate_issued", &RequestMeta::default(), json!({ "certificate": id, "level": level.as_str(), "serial": hex::encode(certificate.tbs_certificate.serial_number.as_bytes()) })).await?;
-    sqlx::query_as(&format!("{SELECT} WHERE p.id = $1")).bind(id).fetch_one(&mut *conn).await.map_err(CertificateError::from)
+    sqlx::query_as(&format!("{SELECT} WHERE p.id = $1"))
+        .bind(id)
+        .fetch_one(&mut *conn)
+        .await
+        .map_err(CertificateError::from)
 }
 
 /// "Révoquer mon certificat": OCSP and the CRL say so at once, and it signs nothing more.
-pub async fn revoke(db: &PgPool, pki: &Pki, user_id: Uuid, id: Uuid, reason: RevocationReason, meta: &RequestMeta) -> Result<CertificateRow> {
+pub async fn revoke(
+    db: &PgPool,
+    pki: &Pki,
+    user_id: Uuid,
+    id: Uuid,
+    reason: RevocationReason,
+    meta: &RequestMeta,
+) -> Result<CertificateRow> {
     let row = owned(db, user_id, id).await?;
     if row.revoked_at.is_some() {
-        return Err(CertificateError::InvalidState("ce certificat est déjà révoqué".into()));
+        return Err(CertificateError::InvalidState(
+            "ce certificat est déjà révoqué".into(),
+        ));
     }
     let revocation = pki.revoke(&row.parsed()?, reason).await?;
     let mut tx = db.begin().await?;
-    log(&mut tx, user_id, "certificate_revoked", meta, json!({ "certificate": id, "reason": reason.as_str(), "at": revocation.at })).await?;
+    log(
+        &mut tx,
+        user_id,
+        "certificate_revoked",
+        meta,
+        json!({ "certificate": id, "reason": reason.as_str(), "at": revocation.at }),
+    )
+    .await?;
     let (first_name, email, language): (String, String, Option<String>) =
-        sqlx::query_as("SELECT first_name, email, language FROM users WHERE id = $1").bind(user_id).fetch_one(&mut *tx).await?;
-    let text = emails::revoked(crate::accounts::parse_language(language.as_deref()), &first_name, &hex::encode_upper(&row.serial));
+        sqlx::query_as("SELECT first_name, email, language FROM users WHERE id = $1")
+            .bind(user_id)
+            .fetch_one(&mut *tx)
+            .await?;
+    let text = emails::revoked(
+        crate::accounts::parse_language(language.as_deref()),
+        &first_name,
+        &hex::encode_upper(&row.serial),
+    );
     crate::notifications::enqueue_email(&mut tx, &email, None, &text.subject, &text.body).await?;
     tx.commit().await?;
     owned(db, user_id, id).await
@@ -250,16 +319,30 @@ pub struct HolderKey {
 /// Opens a holder's key: the only place that does. Call it only once the holder's
 /// one-time code for this very operation has been checked. A revoked or expired
 /// certificate is refused even if the caller chose it earlier.
-pub async fn open_for_signing(conn: &mut PgConnection, pki: &Pki, kek: &KeyEncryptionKey, certificate_id: Uuid) -> Result<HolderKey> {
-    let row: CertificateRow = sqlx::query_as(&format!("{SELECT} WHERE p.id = $1")).bind(certificate_id).fetch_optional(&mut *conn).await?.ok_or(CertificateError::NotFound)?;
+pub async fn open_for_signing(
+    conn: &mut PgConnection,
+    pki: &Pki,
+    kek: &KeyEncryptionKey,
+    certificate_id: Uuid,
+) -> Result<HolderKey> {
+    let row: CertificateRow = sqlx::query_as(&format!("{SELECT} WHERE p.id = $1"))
+        .bind(certificate_id)
+        .fetch_optional(&mut *conn)
+        .await?
+        .ok_or(CertificateError::NotFound)?;
     if row.revoked_at.is_some() {
         return Err(CertificateError::Revoked);
     }
     if row.not_after <= Utc::now() {
-        return Err(CertificateError::InvalidState("ce certificat a expiré".into()));
+        return Err(CertificateError::InvalidState(
+            "ce certificat a expiré".into(),
+        ));
     }
     let (nonce, ciphertext): (Vec<u8>, Vec<u8>) =
-        sqlx::query_as("SELECT key_nonce, key_sealed FROM personal_certificates WHERE id = $1").bind(certificate_id).fetch_one(&mut *conn).await?;
+        sqlx::query_as("SELECT key_nonce, key_sealed FROM personal_certificates WHERE id = $1")
+            .bind(certificate_id)
+            .fetch_one(&mut *conn)
+            .await?;
     let key = kek.open(&SealedKey { nonce, ciphertext }, &key_label(certificate_id))?;
     let mut chain = vec![row.parsed()?];
     chain.extend(pki.hierarchy.chain_above(row.level()));
@@ -268,7 +351,20 @@ pub async fn open_for_signing(conn: &mut PgConnection, pki: &Pki, kek: &KeyEncry
 
 /// The identity a holder's certificates name: their profile, with a serialNumber stable
 /// for the person (ETSI EN 319 412-1 semantics).
-pub async fn person_of(conn: &mut PgConnection, user_id: Uuid, first_name: &str, last_name: &str) -> Result<PersonIdentity> {
-    let (email,): (String,) = sqlx::query_as("SELECT email FROM users WHERE id = $1").bind(user_id).fetch_one(&mut *conn).await?;
-    Ok(PersonIdentity { first_name: first_name.to_owned(), last_name: last_name.to_owned(), email, serial_number: format!("PARAPHE-U-{}", user_id.simple()) })
+pub async fn person_of(
+    conn: &mut PgConnection,
+    user_id: Uuid,
+    first_name: &str,
+    last_name: &str,
+) -> Result<PersonIdentity> {
+    let (email,): (String,) = sqlx::query_as("SELECT email FROM users WHERE id = $1")
+        .bind(user_id)
+        .fetch_one(&mut *conn)
+        .await?;
+    Ok(PersonIdentity {
+        first_name: first_name.to_owned(),
+        last_name: last_name.to_owned(),
+        email,
+        serial_number: format!("PARAPHE-U-{}", user_id.simple()),
+    })
 }

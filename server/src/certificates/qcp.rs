@@ -72,7 +72,9 @@ pub struct QcpRequest {
 
 /// The verification made for this request (started after it).
 async fn verification_of(conn: &mut PgConnection, row: &QcpRow) -> Result<Option<VerificationRow>> {
-    let latest = verification::latest_for(conn, row.user_id, "qcp").await.map_err(|e| CertificateError::Internal(e.to_string()))?;
+    let latest = verification::latest_for(conn, row.user_id, "qcp")
+        .await
+        .map_err(|e| CertificateError::Internal(e.to_string()))?;
     Ok(latest.filter(|v| v.created_at >= row.created_at))
 }
 
@@ -96,7 +98,11 @@ fn step_of(row: &QcpRow, verification: Option<&VerificationRow>) -> QcpStep {
 
 async fn assemble(conn: &mut PgConnection, row: QcpRow) -> Result<QcpRequest> {
     let verification = verification_of(conn, &row).await?;
-    Ok(QcpRequest { step: step_of(&row, verification.as_ref()), row, verification })
+    Ok(QcpRequest {
+        step: step_of(&row, verification.as_ref()),
+        row,
+        verification,
+    })
 }
 
 /// The viewer's latest request (in progress, or the last one issued).
@@ -113,19 +119,23 @@ pub async fn latest(db: &PgPool, user_id: Uuid) -> Result<Option<QcpRequest>> {
 }
 
 async fn lock_owned(conn: &mut PgConnection, user_id: Uuid, id: Uuid) -> Result<QcpRow> {
-    sqlx::query_as(&format!("{SELECT} WHERE q.id = $1 AND q.user_id = $2 AND q.cancelled_at IS NULL FOR UPDATE OF q"))
-        .bind(id)
-        .bind(user_id)
-        .fetch_optional(&mut *conn)
-        .await?
-        .ok_or(CertificateError::NotFound)
+    sqlx::query_as(&format!(
+        "{SELECT} WHERE q.id = $1 AND q.user_id = $2 AND q.cancelled_at IS NULL FOR UPDATE OF q"
+    ))
+    .bind(id)
+    .bind(user_id)
+    .fetch_optional(&mut *conn)
+    .await?
+    .ok_or(CertificateError::NotFound)
 }
 
 async fn expect_step(conn: &mut PgConnection, row: &QcpRow, expected: QcpStep) -> Result<()> {
     let verification = verification_of(conn, row).await?;
     let step = step_of(row, verification.as_ref());
     if step != expected {
-        return Err(CertificateError::InvalidState(format!("cette demande est à l'étape {step:?}, pas {expected:?}")));
+        return Err(CertificateError::InvalidState(format!(
+            "cette demande est à l'étape {step:?}, pas {expected:?}"
+        )));
     }
     Ok(())
 }
@@ -139,12 +149,32 @@ struct Holder {
 }
 
 async fn holder(conn: &mut PgConnection, user_id: Uuid) -> Result<Holder> {
-    let (first_name, last_name, email, mobile, language): (String, String, String, Option<String>, Option<String>) =
-        sqlx::query_as("SELECT first_name, last_name, email, mobile, language FROM users WHERE id = $1").bind(user_id).fetch_one(&mut *conn).await?;
-    Ok(Holder { first_name, last_name, email, mobile, language: crate::accounts::parse_language(language.as_deref()) })
+    let (first_name, last_name, email, mobile, language): (
+        String,
+        String,
+        String,
+        Option<String>,
+        Option<String>,
+    ) = sqlx::query_as(
+        "SELECT first_name, last_name, email, mobile, language FROM users WHERE id = $1",
+    )
+    .bind(user_id)
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok(Holder {
+        first_name,
+        last_name,
+        email,
+        mobile,
+        language: crate::accounts::parse_language(language.as_deref()),
+    })
 }
 
-async fn send_access_code(conn: &mut PgConnection, kek: &KeyEncryptionKey, row: &QcpRow) -> Result<DateTime<Utc>> {
+async fn send_access_code(
+    conn: &mut PgConnection,
+    kek: &KeyEncryptionKey,
+    row: &QcpRow,
+) -> Result<DateTime<Utc>> {
     let holder = holder(conn, row.user_id).await?;
     let (code, expires_at) = codes::issue(conn, kek, row.user_id, Purpose::QcpAccess).await?;
     let text = super::emails::qcp_access_code(holder.language, &holder.first_name, &code);
@@ -178,7 +208,13 @@ async fn ensure_may_spend(conn: &mut PgConnection, user_id: Uuid, cabinet_id: Uu
     }
 }
 
-pub async fn start(db: &PgPool, kek: &KeyEncryptionKey, user_id: Uuid, cabinet_id: Uuid, meta: &RequestMeta) -> Result<QcpRequest> {
+pub async fn start(
+    db: &PgPool,
+    kek: &KeyEncryptionKey,
+    user_id: Uuid,
+    cabinet_id: Uuid,
+    meta: &RequestMeta,
+) -> Result<QcpRequest> {
     let mut tx = db.begin().await?;
     ensure_may_spend(&mut tx, user_id, cabinet_id).await?;
     billing::lock_cabinet(&mut tx, cabinet_id).await?;
@@ -187,17 +223,38 @@ pub async fn start(db: &PgPool, kek: &KeyEncryptionKey, user_id: Uuid, cabinet_i
         return Err(CertificateError::EnrolmentRequired);
     }
     sqlx::query("UPDATE qcp_requests SET cancelled_at = now() WHERE user_id = $1 AND signed_at IS NULL AND cancelled_at IS NULL").bind(user_id).execute(&mut *tx).await?;
-    let (id,): (Uuid,) = sqlx::query_as("INSERT INTO qcp_requests (user_id, cabinet_id) VALUES ($1, $2) RETURNING id").bind(user_id).bind(cabinet_id).fetch_one(&mut *tx).await?;
-    let row: QcpRow = sqlx::query_as(&format!("{SELECT} WHERE q.id = $1")).bind(id).fetch_one(&mut *tx).await?;
+    let (id,): (Uuid,) = sqlx::query_as(
+        "INSERT INTO qcp_requests (user_id, cabinet_id) VALUES ($1, $2) RETURNING id",
+    )
+    .bind(user_id)
+    .bind(cabinet_id)
+    .fetch_one(&mut *tx)
+    .await?;
+    let row: QcpRow = sqlx::query_as(&format!("{SELECT} WHERE q.id = $1"))
+        .bind(id)
+        .fetch_one(&mut *tx)
+        .await?;
     send_access_code(&mut tx, kek, &row).await?;
-    super::log(&mut tx, user_id, "qcp_started", meta, json!({ "request": id, "cabinet": cabinet_id })).await?;
+    super::log(
+        &mut tx,
+        user_id,
+        "qcp_started",
+        meta,
+        json!({ "request": id, "cabinet": cabinet_id }),
+    )
+    .await?;
     let request = assemble(&mut tx, row).await?;
     tx.commit().await?;
     Ok(request)
 }
 
 /// "Renvoyer le code".
-pub async fn resend_access_code(db: &PgPool, kek: &KeyEncryptionKey, user_id: Uuid, id: Uuid) -> Result<DateTime<Utc>> {
+pub async fn resend_access_code(
+    db: &PgPool,
+    kek: &KeyEncryptionKey,
+    user_id: Uuid,
+    id: Uuid,
+) -> Result<DateTime<Utc>> {
     let mut tx = db.begin().await?;
     let row = lock_owned(&mut tx, user_id, id).await?;
     expect_step(&mut tx, &row, QcpStep::Access).await?;
@@ -206,16 +263,37 @@ pub async fn resend_access_code(db: &PgPool, kek: &KeyEncryptionKey, user_id: Uu
     Ok(expires_at)
 }
 
-async fn checked(tx: &mut PgConnection, kek: &KeyEncryptionKey, user_id: Uuid, purpose: Purpose, code: &str, meta: &RequestMeta) -> Result<Result<()>> {
+async fn checked(
+    tx: &mut PgConnection,
+    kek: &KeyEncryptionKey,
+    user_id: Uuid,
+    purpose: Purpose,
+    code: &str,
+    meta: &RequestMeta,
+) -> Result<Result<()>> {
     let outcome = codes::check(tx, kek, user_id, purpose, code).await?;
     if let Err(refusal) = &outcome {
-        super::log(tx, user_id, "qcp_code_failed", meta, json!({ "reason": refusal.to_string() })).await?;
+        super::log(
+            tx,
+            user_id,
+            "qcp_code_failed",
+            meta,
+            json!({ "reason": refusal.to_string() }),
+        )
+        .await?;
     }
     Ok(outcome)
 }
 
 /// The email code opens the subscription.
-pub async fn grant_access(db: &PgPool, kek: &KeyEncryptionKey, user_id: Uuid, id: Uuid, code: &str, meta: &RequestMeta) -> Result<QcpRequest> {
+pub async fn grant_access(
+    db: &PgPool,
+    kek: &KeyEncryptionKey,
+    user_id: Uuid,
+    id: Uuid,
+    code: &str,
+    meta: &RequestMeta,
+) -> Result<QcpRequest> {
     let mut tx = db.begin().await?;
     let row = lock_owned(&mut tx, user_id, id).await?;
     expect_step(&mut tx, &row, QcpStep::Access).await?;
@@ -223,9 +301,22 @@ pub async fn grant_access(db: &PgPool, kek: &KeyEncryptionKey, user_id: Uuid, id
         tx.commit().await?;
         return Err(refusal);
     }
-    sqlx::query("UPDATE qcp_requests SET access_granted_at = now() WHERE id = $1").bind(id).execute(&mut *tx).await?;
-    super::log(&mut tx, user_id, "qcp_access_granted", meta, json!({ "request": id })).await?;
-    let row = sqlx::query_as(&format!("{SELECT} WHERE q.id = $1")).bind(id).fetch_one(&mut *tx).await?;
+    sqlx::query("UPDATE qcp_requests SET access_granted_at = now() WHERE id = $1")
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    super::log(
+        &mut tx,
+        user_id,
+        "qcp_access_granted",
+        meta,
+        json!({ "request": id }),
+    )
+    .await?;
+    let row = sqlx::query_as(&format!("{SELECT} WHERE q.id = $1"))
+        .bind(id)
+        .fetch_one(&mut *tx)
+        .await?;
     let request = assemble(&mut tx, row).await?;
     tx.commit().await?;
     Ok(request)
@@ -245,11 +336,20 @@ fn same_name(a: &str, b: &str) -> bool {
 }
 
 /// Name and mobile must be those of the LCP certificate; both consents are required.
-pub async fn confirm_details(db: &PgPool, user_id: Uuid, id: Uuid, details: Details, meta: &RequestMeta) -> Result<QcpRequest> {
+pub async fn confirm_details(
+    db: &PgPool,
+    user_id: Uuid,
+    id: Uuid,
+    details: Details,
+    meta: &RequestMeta,
+) -> Result<QcpRequest> {
     if !(details.accept_terms && details.accept_privacy_policy) {
-        return Err(CertificateError::Validation("cochez les deux cases de consentement pour continuer".into()));
+        return Err(CertificateError::Validation(
+            "cochez les deux cases de consentement pour continuer".into(),
+        ));
     }
-    let mobile = paraphe_shared::PhoneE164::parse(&details.mobile).map_err(|e| CertificateError::Validation(e.to_string()))?;
+    let mobile = paraphe_shared::PhoneE164::parse(&details.mobile)
+        .map_err(|e| CertificateError::Validation(e.to_string()))?;
     let mut tx = db.begin().await?;
     let row = lock_owned(&mut tx, user_id, id).await?;
     expect_step(&mut tx, &row, QcpStep::Details).await?;
@@ -262,9 +362,22 @@ pub async fn confirm_details(db: &PgPool, user_id: Uuid, id: Uuid, details: Deta
             "le nom, le prénom et le mobile doivent être ceux de votre certificat LCP ; sinon, contactez l'assistance".into(),
         ));
     }
-    sqlx::query("UPDATE qcp_requests SET details_confirmed_at = now() WHERE id = $1").bind(id).execute(&mut *tx).await?;
-    super::log(&mut tx, user_id, "qcp_details_confirmed", meta, json!({ "request": id, "consents": ["terms", "privacy_policy"] })).await?;
-    let row = sqlx::query_as(&format!("{SELECT} WHERE q.id = $1")).bind(id).fetch_one(&mut *tx).await?;
+    sqlx::query("UPDATE qcp_requests SET details_confirmed_at = now() WHERE id = $1")
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    super::log(
+        &mut tx,
+        user_id,
+        "qcp_details_confirmed",
+        meta,
+        json!({ "request": id, "consents": ["terms", "privacy_policy"] }),
+    )
+    .await?;
+    let row = sqlx::query_as(&format!("{SELECT} WHERE q.id = $1"))
+        .bind(id)
+        .fetch_one(&mut *tx)
+        .await?;
     let request = assemble(&mut tx, row).await?;
     tx.commit().await?;
     Ok(request)
@@ -276,23 +389,52 @@ pub struct CodeSent {
 }
 
 /// "J'ai lu et j'accepte le document": the SMS code that signs the request (3 minutes).
-pub async fn request_signing_code(db: &PgPool, kek: &KeyEncryptionKey, user_id: Uuid, id: Uuid, meta: &RequestMeta) -> Result<CodeSent> {
+pub async fn request_signing_code(
+    db: &PgPool,
+    kek: &KeyEncryptionKey,
+    user_id: Uuid,
+    id: Uuid,
+    meta: &RequestMeta,
+) -> Result<CodeSent> {
     let mut tx = db.begin().await?;
     let row = lock_owned(&mut tx, user_id, id).await?;
     expect_step(&mut tx, &row, QcpStep::Sign).await?;
     let holder = holder(&mut tx, user_id).await?;
-    let mobile = holder.mobile.ok_or_else(|| CertificateError::InvalidState("aucun mobile".into()))?;
+    let mobile = holder
+        .mobile
+        .ok_or_else(|| CertificateError::InvalidState("aucun mobile".into()))?;
     let (code, expires_at) = codes::issue(&mut tx, kek, user_id, Purpose::QcpRequest).await?;
-    notifications::enqueue_sms(&mut tx, &mobile, &super::emails::qcp_request_code_sms(holder.language, &code)).await?;
+    notifications::enqueue_sms(
+        &mut tx,
+        &mobile,
+        &super::emails::qcp_request_code_sms(holder.language, &code),
+    )
+    .await?;
     let mobile_hint = crate::collections::signer::mobile_hint(&mobile);
-    super::log(&mut tx, user_id, "qcp_code_sent", meta, json!({ "request": id, "mobile": mobile_hint })).await?;
+    super::log(
+        &mut tx,
+        user_id,
+        "qcp_code_sent",
+        meta,
+        json!({ "request": id, "mobile": mobile_hint }),
+    )
+    .await?;
     tx.commit().await?;
-    Ok(CodeSent { expires_at, mobile_hint })
+    Ok(CodeSent {
+        expires_at,
+        mobile_hint,
+    })
 }
 
 /// The request as a PDF: what the holder asks for and consents to.
 /// The qualified certificate request the holder signs, in their language.
-pub fn request_pdf(language: Language, holder: &str, email: &str, cabinet: &str, date: &str) -> Result<Vec<u8>> {
+pub fn request_pdf(
+    language: Language,
+    holder: &str,
+    email: &str,
+    cabinet: &str,
+    date: &str,
+) -> Result<Vec<u8>> {
     let lines = match language {
         Language::Fr => vec![
             format!("Nom complet : {holder}"),
@@ -328,28 +470,78 @@ fn request_title(language: Language) -> &'static str {
 /// The SMS code signs the request with the holder's LCP key; in the same transaction the
 /// cabinet is debited 20 € and the QCP certificate issued ("demande finalisée"), then the
 /// holder is told by email.
-pub async fn sign_request(db: &PgPool, pki: &Pki, config: &Config, user_id: Uuid, id: Uuid, code: &str, meta: &RequestMeta) -> Result<(QcpRequest, CertificateRow)> {
+pub async fn sign_request(
+    db: &PgPool,
+    pki: &Pki,
+    config: &Config,
+    user_id: Uuid,
+    id: Uuid,
+    code: &str,
+    meta: &RequestMeta,
+) -> Result<(QcpRequest, CertificateRow)> {
     let mut tx = db.begin().await?;
     let row = lock_owned(&mut tx, user_id, id).await?;
     expect_step(&mut tx, &row, QcpStep::Sign).await?;
-    if let Err(refusal) = checked(&mut tx, &config.key_encryption_key, user_id, Purpose::QcpRequest, code, meta).await? {
+    if let Err(refusal) = checked(
+        &mut tx,
+        &config.key_encryption_key,
+        user_id,
+        Purpose::QcpRequest,
+        code,
+        meta,
+    )
+    .await?
+    {
         tx.commit().await?;
         return Err(refusal);
     }
-    let lcp = super::live(&mut tx, user_id, Level::Lcp).await?.filter(|c| c.level == "lcp").ok_or(CertificateError::EnrolmentRequired)?;
-    let signing_key = super::open_for_signing(&mut tx, pki, &config.key_encryption_key, lcp.id).await?;
+    let lcp = super::live(&mut tx, user_id, Level::Lcp)
+        .await?
+        .filter(|c| c.level == "lcp")
+        .ok_or(CertificateError::EnrolmentRequired)?;
+    let signing_key =
+        super::open_for_signing(&mut tx, pki, &config.key_encryption_key, lcp.id).await?;
     let holder = holder(&mut tx, user_id).await?;
     let name = format!("{} {}", holder.first_name, holder.last_name.to_uppercase());
     let now = Utc::now();
-    let unsigned = request_pdf(holder.language, &name, &holder.email, &row.cabinet_name, &crate::collections::emails::date(holder.language, now))?;
-    let request = SignatureRequest { signer_name: name.clone(), reason: Some(request_title(holder.language).into()), location: None, time: now, stamp: None };
-    let signed = signing::sign_at_level(&unsigned, &request, &signing_key.key, &signing_key.chain, PadesLevel::BT, pki).await?;
+    let unsigned = request_pdf(
+        holder.language,
+        &name,
+        &holder.email,
+        &row.cabinet_name,
+        &crate::collections::emails::date(holder.language, now),
+    )?;
+    let request = SignatureRequest {
+        signer_name: name.clone(),
+        reason: Some(request_title(holder.language).into()),
+        location: None,
+        time: now,
+        stamp: None,
+    };
+    let signed = signing::sign_at_level(
+        &unsigned,
+        &request,
+        &signing_key.key,
+        &signing_key.chain,
+        PadesLevel::BT,
+        pki,
+    )
+    .await?;
     // The delegation may have been withdrawn since the subscription started.
     ensure_may_spend(&mut tx, user_id, row.cabinet_id).await?;
     billing::debit_qcp(&mut tx, row.cabinet_id, &name).await?;
     let verification = verification_of(&mut tx, &row).await?;
     let person = super::person_of(&mut tx, user_id, &holder.first_name, &holder.last_name).await?;
-    let certificate = super::issue(&mut tx, pki, &config.key_encryption_key, user_id, Level::Qcp, &person, verification.map(|v| v.id)).await?;
+    let certificate = super::issue(
+        &mut tx,
+        pki,
+        &config.key_encryption_key,
+        user_id,
+        Level::Qcp,
+        &person,
+        verification.map(|v| v.id),
+    )
+    .await?;
     sqlx::query("UPDATE qcp_requests SET request_pdf = $2, signed_at = now(), certificate_id = $3 WHERE id = $1")
         .bind(id)
         .bind(&signed)
@@ -359,7 +551,10 @@ pub async fn sign_request(db: &PgPool, pki: &Pki, config: &Config, user_id: Uuid
     super::log(&mut tx, user_id, "qcp_request_signed", meta, json!({ "request": id, "sha256": hex::encode(Sha256::digest(&signed)), "cabinet": row.cabinet_id })).await?;
     let text = super::emails::qcp_issued(holder.language, &name);
     notifications::enqueue_email(&mut tx, &holder.email, None, &text.subject, &text.body).await?;
-    let row = sqlx::query_as(&format!("{SELECT} WHERE q.id = $1")).bind(id).fetch_one(&mut *tx).await?;
+    let row = sqlx::query_as(&format!("{SELECT} WHERE q.id = $1"))
+        .bind(id)
+        .fetch_one(&mut *tx)
+        .await?;
     let request = assemble(&mut tx, row).await?;
     tx.commit().await?;
     Ok((request, certificate))

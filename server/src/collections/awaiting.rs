@@ -50,12 +50,18 @@ pub async fn link_for(db: &PgPool, user_id: Uuid, signer_id: Uuid) -> Result<Str
     match turn {
         None => return Err(CollectionError::NotFound),
         Some((signer, collection)) if signer != "invited" || collection != "active" => {
-            return Err(CollectionError::InvalidState("cette signature ne vous attend plus".into()))
+            return Err(CollectionError::InvalidState(
+                "cette signature ne vous attend plus".into(),
+            ))
         }
         Some(_) => {}
     }
     let (token, hash) = super::new_token();
-    sqlx::query("INSERT INTO signer_links (token_hash, signer_id) VALUES ($1, $2)").bind(&hash).bind(signer_id).execute(&mut *tx).await?;
+    sqlx::query("INSERT INTO signer_links (token_hash, signer_id) VALUES ($1, $2)")
+        .bind(&hash)
+        .bind(signer_id)
+        .execute(&mut *tx)
+        .await?;
     tx.commit().await?;
     Ok(token)
 }

@@ -37,13 +37,29 @@ pub struct Invitation<'a> {
 }
 
 pub fn invitation(language: Language, invitation: &Invitation<'_>) -> Text {
-    let Invitation { cabinet, title, message, link, expires_at, reminder, needs_certificate } = *invitation;
+    let Invitation {
+        cabinet,
+        title,
+        message,
+        link,
+        expires_at,
+        reminder,
+        needs_certificate,
+    } = *invitation;
     let message = message.trim();
     let until = date(language, expires_at);
     match language {
         Language::Fr => {
-            let lead = if reminder { "Rappel : des documents vous attendent pour signature." } else { "Des documents vous sont soumis pour signature électronique." };
-            let message = if message.is_empty() { String::new() } else { format!("\nMessage du cabinet :\n{message}\n") };
+            let lead = if reminder {
+                "Rappel : des documents vous attendent pour signature."
+            } else {
+                "Des documents vous sont soumis pour signature électronique."
+            };
+            let message = if message.is_empty() {
+                String::new()
+            } else {
+                format!("\nMessage du cabinet :\n{message}\n")
+            };
             let certificate = if needs_certificate {
                 "\nCette signature avancée demande un certificat électronique à votre nom. Si vous n'en avez pas encore, le lien vous guide pour le créer (quelques minutes : munissez-vous d'une pièce d'identité et de votre téléphone mobile). Il servira ensuite à toutes vos signatures pendant 5 ans.\n"
             } else {
@@ -57,8 +73,16 @@ pub fn invitation(language: Language, invitation: &Invitation<'_>) -> Text {
             }
         }
         Language::En => {
-            let lead = if reminder { "Reminder: documents are waiting for your signature." } else { "Documents are submitted to you for electronic signature." };
-            let message = if message.is_empty() { String::new() } else { format!("\nMessage from the firm:\n{message}\n") };
+            let lead = if reminder {
+                "Reminder: documents are waiting for your signature."
+            } else {
+                "Documents are submitted to you for electronic signature."
+            };
+            let message = if message.is_empty() {
+                String::new()
+            } else {
+                format!("\nMessage from the firm:\n{message}\n")
+            };
             let certificate = if needs_certificate {
                 "\nThis advanced signature needs an electronic certificate in your name. If you do not have one yet, the link guides you to create it (a few minutes: have an identity document and your mobile phone at hand). It will then serve all your signatures for 5 years.\n"
             } else {
@@ -98,18 +122,28 @@ pub fn completed(language: Language, title: &str, link: &str) -> Text {
     }
 }
 
-pub fn refused_to_preparer(language: Language, title: &str, signer: &str, reason: Option<&str>, link: &str) -> Text {
+pub fn refused_to_preparer(
+    language: Language,
+    title: &str,
+    signer: &str,
+    reason: Option<&str>,
+    link: &str,
+) -> Text {
     let reason = reason.map(str::trim).filter(|r| !r.is_empty());
     match language {
         Language::Fr => {
-            let reason = reason.map(|r| format!("\nMotif indiqué : {r}\n")).unwrap_or_default();
+            let reason = reason
+                .map(|r| format!("\nMotif indiqué : {r}\n"))
+                .unwrap_or_default();
             Text {
                 subject: format!("Signature refusée : « {title} »"),
                 body: format!("Bonjour,\n\n{signer} a refusé de signer « {title} ». La demande est close pour tous les signataires.\n{reason}\nVoir la demande : {link}\n\n-- \nParaphe\n"),
             }
         }
         Language::En => {
-            let reason = reason.map(|r| format!("\nReason given: {r}\n")).unwrap_or_default();
+            let reason = reason
+                .map(|r| format!("\nReason given: {r}\n"))
+                .unwrap_or_default();
             Text {
                 subject: format!("Signature refused: \"{title}\""),
                 body: format!("Hello,\n\n{signer} refused to sign \"{title}\". The request is closed for every signer.\n{reason}\nSee the request: {link}\n\n-- \nParaphe\n"),
@@ -172,21 +206,38 @@ mod tests {
 
     #[test]
     fn every_text_exists_in_every_language_and_differs() {
-        let at = DateTime::parse_from_rfc3339("2031-01-05T10:00:00Z").unwrap().with_timezone(&Utc);
+        let at = DateTime::parse_from_rfc3339("2031-01-05T10:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
         let invite = |language, reminder, needs_certificate| {
             let message = if needs_certificate { "Merci" } else { "" };
-            let details = Invitation { cabinet: "Cabinet Démo", title: "Bilan", message, link: "https://x/signer/t", expires_at: at, reminder, needs_certificate };
+            let details = Invitation {
+                cabinet: "Cabinet Démo",
+                title: "Bilan",
+                message,
+                link: "https://x/signer/t",
+                expires_at: at,
+                reminder,
+                needs_certificate,
+            };
             invitation(language, &details)
         };
         for language in Language::ALL {
             let invitation = invite(language, false, true);
-            assert!(invitation.body.contains("https://x/signer/t") && invitation.body.contains("Bilan") && invitation.body.contains("Merci"));
+            assert!(
+                invitation.body.contains("https://x/signer/t")
+                    && invitation.body.contains("Bilan")
+                    && invitation.body.contains("Merci")
+            );
             assert!(code_sms(language, "123456").contains("123456"));
         }
         let french = invite(Language::Fr, true, false);
         let english = invite(Language::En, true, false);
         assert!(french.body.contains("05/01/2031") && french.subject.starts_with("Rappel"));
         assert!(english.body.contains("5 January 2031") && english.subject.starts_with("Reminder"));
-        assert_ne!(ended_to_signer(Language::Fr, "C", "T", Ending::Refused).body, ended_to_signer(Language::En, "C", "T", Ending::Refused).body);
+        assert_ne!(
+            ended_to_signer(Language::Fr, "C", "T", Ending::Refused).body,
+            ended_to_signer(Language::En, "C", "T", Ending::Refused).body
+        );
     }
 }

@@ -1,13 +1,18 @@
 use async_graphql::connection::{Connection, Edge, EmptyFields};
-use async_graphql::{ComplexObject, Context, InputObject, Object, SimpleObject, Subscription, Upload};
+use async_graphql::{
+    ComplexObject, Context, InputObject, Object, SimpleObject, Subscription, Upload,
+};
 use chrono::{DateTime, Utc};
 use futures_util::Stream;
 use paraphe_shared::{Delegation, Language};
 use uuid::Uuid;
 
 use super::prepare::{self, Contact, NewSigner, SignerSource};
+use super::{
+    announce, CollectionRow, CollectionStatus, DocumentKind, DocumentRow, SignerRow, SignerStatus,
+    SigningMode,
+};
 use super::{awaiting, signer};
-use super::{announce, CollectionRow, CollectionStatus, DocumentKind, DocumentRow, SignerRow, SignerStatus, SigningMode};
 use crate::audit;
 use crate::cabinets::access::{self, Need};
 use crate::cabinets::graphql::MAX_PAGE;
@@ -74,7 +79,10 @@ impl Collection {
         let mut conn = ctx.db().acquire().await?;
         let documents = super::documents(&mut conn, self.id).await?;
         let signers = super::signers(&mut conn, self.id).await?;
-        let to_sign = documents.iter().filter(|d| DocumentKind::parse(&d.kind) == DocumentKind::ToSign).count();
+        let to_sign = documents
+            .iter()
+            .filter(|d| DocumentKind::parse(&d.kind) == DocumentKind::ToSign)
+            .count();
         Ok(prepare::cost_cents(signers.len(), to_sign))
     }
 
@@ -87,7 +95,10 @@ impl Collection {
     /// Whether the hash chain of the audit trail is intact.
     async fn audit_trail_intact(&self, ctx: &Context<'_>) -> ApiResult<bool> {
         let entries = audit::trail(ctx.db(), self.id).await?;
-        Ok(matches!(audit::verify(&entries), audit::ChainStatus::Intact { .. }))
+        Ok(matches!(
+            audit::verify(&entries),
+            audit::ChainStatus::Intact { .. }
+        ))
     }
 }
 
@@ -140,8 +151,24 @@ pub struct StampInput {
 
 impl StampInput {
     fn into_stamp(self) -> ApiResult<VisibleStamp> {
-        let page = u32::try_from(self.page).ok().filter(|p| *p >= 1).ok_or_else(|| ApiError::new(paraphe_shared::ErrorCode::StampInvalid, "les pages se comptent à partir de 1"))?;
-        Ok(VisibleStamp { page, x: self.x, y: self.y, width: self.width, height: self.height, level: String::new(), cabinet: None })
+        let page = u32::try_from(self.page)
+            .ok()
+            .filter(|p| *p >= 1)
+            .ok_or_else(|| {
+                ApiError::new(
+                    paraphe_shared::ErrorCode::StampInvalid,
+                    "les pages se comptent à partir de 1",
+                )
+            })?;
+        Ok(VisibleStamp {
+            page,
+            x: self.x,
+            y: self.y,
+            width: self.width,
+            height: self.height,
+            level: String::new(),
+            cabinet: None,
+        })
     }
 }
 
@@ -171,7 +198,13 @@ pub struct Signer {
 
 impl From<SignerRow> for Signer {
     fn from(row: SignerRow) -> Self {
-        let stamp = row.stamp().map(|s| StampPlacement { page: s.page as i32, x: s.x, y: s.y, width: s.width, height: s.height });
+        let stamp = row.stamp().map(|s| StampPlacement {
+            page: s.page as i32,
+            x: s.x,
+            y: s.y,
+            width: s.width,
+            height: s.height,
+        });
         Signer {
             id: row.id,
             position: row.position,
@@ -208,7 +241,16 @@ pub struct AuditEvent {
 
 impl From<audit::AuditEntry> for AuditEvent {
     fn from(e: audit::AuditEntry) -> Self {
-        AuditEvent { seq: e.seq, at: e.at, kind: e.kind, actor: e.actor, ip: e.ip, user_agent: e.user_agent, details: e.details.to_string(), hash: hex::encode(e.hash) }
+        AuditEvent {
+            seq: e.seq,
+            at: e.at,
+            kind: e.kind,
+            actor: e.actor,
+            ip: e.ip,
+            user_agent: e.user_agent,
+            details: e.details.to_string(),
+            hash: hex::encode(e.hash),
+        }
     }
 }
 
@@ -238,16 +280,27 @@ impl SignerInput {
     fn into_new_signer(self) -> ApiResult<NewSigner> {
         let language = self.language.map(Language::from);
         let (source, level, stamp) = self.source()?;
-        Ok(NewSigner { source, level, stamp, language })
+        Ok(NewSigner {
+            source,
+            level,
+            stamp,
+            language,
+        })
     }
 
     fn source(self) -> ApiResult<(SignerSource, i16, Option<VisibleStamp>)> {
-        let level = i16::try_from(self.level).map_err(|_| ApiError::validation("le niveau de signature est 1, 2 ou 3"))?;
+        let level = i16::try_from(self.level)
+            .map_err(|_| ApiError::validation("le niveau de signature est 1, 2 ou 3"))?;
         let stamp = self.stamp.map(StampInput::into_stamp).transpose()?;
         let person = [&self.first_name, &self.last_name, &self.email, &self.mobile];
-        let chosen = usize::from(self.me) + usize::from(self.user_id.is_some()) + usize::from(self.contact_id.is_some()) + usize::from(person.iter().any(|f| f.is_some()));
+        let chosen = usize::from(self.me)
+            + usize::from(self.user_id.is_some())
+            + usize::from(self.contact_id.is_some())
+            + usize::from(person.iter().any(|f| f.is_some()));
         if chosen != 1 {
-            return Err(ApiError::validation("indiquez un seul signataire : moi, un membre, un contact, ou une personne"));
+            return Err(ApiError::validation(
+                "indiquez un seul signataire : moi, un membre, un contact, ou une personne",
+            ));
         }
         let source = if self.me {
             SignerSource::Me
@@ -256,7 +309,9 @@ impl SignerInput {
         } else if let Some(id) = self.contact_id {
             SignerSource::Contact(id)
         } else {
-            let field = |v: Option<String>, name: &str| v.ok_or_else(|| ApiError::validation(format!("{name} du signataire manquant")));
+            let field = |v: Option<String>, name: &str| {
+                v.ok_or_else(|| ApiError::validation(format!("{name} du signataire manquant")))
+            };
             SignerSource::Person {
                 first_name: field(self.first_name, "prénom")?,
                 last_name: field(self.last_name, "nom")?,
@@ -284,11 +339,18 @@ impl CollectionsQuery {
     ) -> ApiResult<Connection<String, Collection, EmptyFields, EmptyFields>> {
         let scope = access::require(ctx, cabinet_id, PREPARE).await?;
         if !(0..=MAX_PAGE).contains(&first) {
-            return Err(ApiError::validation(format!("`first` doit être entre 0 et {MAX_PAGE}")));
+            return Err(ApiError::validation(format!(
+                "`first` doit être entre 0 et {MAX_PAGE}"
+            )));
         }
         let offset = match after {
             None => 0,
-            Some(cursor) => cursor.parse::<i64>().map_err(|_| ApiError::validation("curseur `after` invalide"))? + 1,
+            Some(cursor) => {
+                cursor
+                    .parse::<i64>()
+                    .map_err(|_| ApiError::validation("curseur `after` invalide"))?
+                    + 1
+            }
         };
         let rows: Vec<CollectionRow> = sqlx::query_as(
             "SELECT * FROM collections WHERE cabinet_id = $1 AND ($2::text IS NULL OR status = $2)
@@ -303,19 +365,34 @@ impl CollectionsQuery {
         let has_next = rows.len() > first as usize;
         let mut connection = Connection::new(offset > 0, has_next);
         connection.edges.extend(
-            rows.into_iter().take(first as usize).enumerate().map(|(i, row)| Edge::new((offset + i as i64).to_string(), Collection::from(row))),
+            rows.into_iter()
+                .take(first as usize)
+                .enumerate()
+                .map(|(i, row)| Edge::new((offset + i as i64).to_string(), Collection::from(row))),
         );
         Ok(connection)
     }
 
     /// How many of the cabinet's collections are in each status (dashboard counters).
-    async fn collection_counts(&self, ctx: &Context<'_>, cabinet_id: Uuid) -> ApiResult<Vec<StatusCount>> {
+    async fn collection_counts(
+        &self,
+        ctx: &Context<'_>,
+        cabinet_id: Uuid,
+    ) -> ApiResult<Vec<StatusCount>> {
         let scope = access::require(ctx, cabinet_id, PREPARE).await?;
-        let rows: Vec<(String, i64)> = sqlx::query_as("SELECT status, count(*) FROM collections WHERE cabinet_id = $1 GROUP BY status")
-            .bind(scope.cabinet_id())
-            .fetch_all(ctx.db())
-            .await?;
-        Ok(rows.into_iter().map(|(status, count)| StatusCount { status: CollectionStatus::parse(&status), count }).collect())
+        let rows: Vec<(String, i64)> = sqlx::query_as(
+            "SELECT status, count(*) FROM collections WHERE cabinet_id = $1 GROUP BY status",
+        )
+        .bind(scope.cabinet_id())
+        .fetch_all(ctx.db())
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(status, count)| StatusCount {
+                status: CollectionStatus::parse(&status),
+                count,
+            })
+            .collect())
     }
 
     async fn collection(&self, ctx: &Context<'_>, id: Uuid) -> ApiResult<Collection> {
@@ -331,16 +408,30 @@ impl CollectionsQuery {
 
     /// The running collections where the logged-in person is the signer whose turn it is,
     /// across their cabinets (the dashboard's "À signer par moi").
-    async fn my_signature_requests(&self, ctx: &Context<'_>) -> ApiResult<Vec<SignatureRequestForMe>> {
+    async fn my_signature_requests(
+        &self,
+        ctx: &Context<'_>,
+    ) -> ApiResult<Vec<SignatureRequestForMe>> {
         let user_id = ctx.viewer()?.user_id;
-        Ok(awaiting::of_user(ctx.db(), user_id).await?.into_iter().map(SignatureRequestForMe::from).collect())
+        Ok(awaiting::of_user(ctx.db(), user_id)
+            .await?
+            .into_iter()
+            .map(SignatureRequestForMe::from)
+            .collect())
     }
 
     /// What a signer's link opens (no account needed). The first call records "opened".
     async fn signing_session(&self, ctx: &Context<'_>, token: String) -> ApiResult<SigningSession> {
         let (signer, collection, first_open) = signer::open(ctx.db(), &token, &ctx.meta()).await?;
         if first_open {
-            announce(ctx.bus(), collection.cabinet_id, collection.id, CollectionEventKind::Opened, Some(signer.id)).await;
+            announce(
+                ctx.bus(),
+                collection.cabinet_id,
+                collection.id,
+                CollectionEventKind::Opened,
+                Some(signer.id),
+            )
+            .await;
         }
         Ok(SigningSession::new(&token, signer, collection))
     }
@@ -358,7 +449,13 @@ pub struct SignatureRequestForMe {
 
 impl From<awaiting::AwaitingSignature> for SignatureRequestForMe {
     fn from(a: awaiting::AwaitingSignature) -> Self {
-        SignatureRequestForMe { signer_id: a.signer_id, collection_id: a.collection_id, title: a.title, cabinet_name: a.cabinet_name, invited_at: a.invited_at }
+        SignatureRequestForMe {
+            signer_id: a.signer_id,
+            collection_id: a.collection_id,
+            title: a.title,
+            cabinet_name: a.cabinet_name,
+            invited_at: a.invited_at,
+        }
     }
 }
 
@@ -432,7 +529,13 @@ impl SigningSession {
 
     /// Pages to sign in all, for "J'ai lu et j'accepte le(s) document(s) de N pages".
     async fn pages_to_sign(&self, ctx: &Context<'_>) -> ApiResult<i32> {
-        Ok(self.documents_of(ctx).await?.iter().filter(|d| DocumentKind::parse(&d.kind) == DocumentKind::ToSign).map(|d| d.pages).sum())
+        Ok(self
+            .documents_of(ctx)
+            .await?
+            .iter()
+            .filter(|d| DocumentKind::parse(&d.kind) == DocumentKind::ToSign)
+            .map(|d| d.pages)
+            .sum())
     }
 
     /// The language set for this signer (by the preparer, or by their page); `null`: not
@@ -492,23 +595,57 @@ pub struct CollectionsMutation;
 #[Object]
 impl CollectionsMutation {
     /// A draft collection for the cabinet (delegation `prepare`).
-    async fn create_collection(&self, ctx: &Context<'_>, cabinet_id: Uuid, title: String, #[graphql(default)] message: String, #[graphql(default_with = "SigningMode::Sequential")] mode: SigningMode) -> ApiResult<Collection> {
+    async fn create_collection(
+        &self,
+        ctx: &Context<'_>,
+        cabinet_id: Uuid,
+        title: String,
+        #[graphql(default)] message: String,
+        #[graphql(default_with = "SigningMode::Sequential")] mode: SigningMode,
+    ) -> ApiResult<Collection> {
         let scope = access::require(ctx, cabinet_id, PREPARE).await?;
         let row = prepare::create(ctx.db(), &scope, &title, &message, mode, &ctx.meta()).await?;
-        announce(ctx.bus(), row.cabinet_id, row.id, CollectionEventKind::Created, None).await;
+        announce(
+            ctx.bus(),
+            row.cabinet_id,
+            row.id,
+            CollectionEventKind::Created,
+            None,
+        )
+        .await;
         Ok(row.into())
     }
 
-    async fn update_collection(&self, ctx: &Context<'_>, id: Uuid, title: String, #[graphql(default)] message: String, mode: SigningMode) -> ApiResult<Collection> {
+    async fn update_collection(
+        &self,
+        ctx: &Context<'_>,
+        id: Uuid,
+        title: String,
+        #[graphql(default)] message: String,
+        mode: SigningMode,
+    ) -> ApiResult<Collection> {
         let (scope, _) = super::scoped(ctx.db(), ctx.viewer()?.user_id, id, PREPARE).await?;
-        Ok(prepare::update(ctx.db(), &scope, id, &title, &message, mode).await?.into())
+        Ok(
+            prepare::update(ctx.db(), &scope, id, &title, &message, mode)
+                .await?
+                .into(),
+        )
     }
 
     /// Adds a PDF (multipart upload; 10 MB at most; `PDF_INVALID`, `PDF_ENCRYPTED`,
     /// `PDF_TOO_LARGE`, `PDF_SIGNING_FORBIDDEN` otherwise), to sign or only to read.
-    async fn add_document(&self, ctx: &Context<'_>, collection_id: Uuid, file: Upload, #[graphql(default_with = "DocumentKind::ToSign")] kind: DocumentKind) -> ApiResult<Document> {
-        let (scope, _) = super::scoped(ctx.db(), ctx.viewer()?.user_id, collection_id, PREPARE).await?;
-        let upload = file.value(ctx).map_err(|e| ApiError::validation(format!("fichier illisible : {e}")))?;
+    async fn add_document(
+        &self,
+        ctx: &Context<'_>,
+        collection_id: Uuid,
+        file: Upload,
+        #[graphql(default_with = "DocumentKind::ToSign")] kind: DocumentKind,
+    ) -> ApiResult<Document> {
+        let (scope, _) =
+            super::scoped(ctx.db(), ctx.viewer()?.user_id, collection_id, PREPARE).await?;
+        let upload = file
+            .value(ctx)
+            .map_err(|e| ApiError::validation(format!("fichier illisible : {e}")))?;
         let filename = upload.filename.clone();
         let content = tokio::task::spawn_blocking(move || {
             let mut content = Vec::new();
@@ -517,51 +654,125 @@ impl CollectionsMutation {
         .await
         .map_err(|e| ApiError::internal(&e))?
         .map_err(|e| ApiError::internal(&e))?;
-        let row = prepare::add_document(ctx.db(), &scope, collection_id, &filename, content, kind, &ctx.meta()).await?;
+        let row = prepare::add_document(
+            ctx.db(),
+            &scope,
+            collection_id,
+            &filename,
+            content,
+            kind,
+            &ctx.meta(),
+        )
+        .await?;
         Ok(row.into())
     }
 
-    async fn remove_document(&self, ctx: &Context<'_>, collection_id: Uuid, document_id: Uuid) -> ApiResult<bool> {
-        let (scope, _) = super::scoped(ctx.db(), ctx.viewer()?.user_id, collection_id, PREPARE).await?;
+    async fn remove_document(
+        &self,
+        ctx: &Context<'_>,
+        collection_id: Uuid,
+        document_id: Uuid,
+    ) -> ApiResult<bool> {
+        let (scope, _) =
+            super::scoped(ctx.db(), ctx.viewer()?.user_id, collection_id, PREPARE).await?;
         prepare::remove_document(ctx.db(), &scope, collection_id, document_id, &ctx.meta()).await?;
         Ok(true)
     }
 
     /// Adds a signer at the end of the order. Levels 2 and 3 answer `CERTIFICATE_REQUIRED`
     /// for a signer without a certificate of that level.
-    async fn add_signer(&self, ctx: &Context<'_>, collection_id: Uuid, signer: SignerInput) -> ApiResult<Signer> {
-        let (scope, _) = super::scoped(ctx.db(), ctx.viewer()?.user_id, collection_id, PREPARE).await?;
-        Ok(prepare::add_signer(ctx.db(), &scope, collection_id, signer.into_new_signer()?, &ctx.meta()).await?.into())
+    async fn add_signer(
+        &self,
+        ctx: &Context<'_>,
+        collection_id: Uuid,
+        signer: SignerInput,
+    ) -> ApiResult<Signer> {
+        let (scope, _) =
+            super::scoped(ctx.db(), ctx.viewer()?.user_id, collection_id, PREPARE).await?;
+        Ok(prepare::add_signer(
+            ctx.db(),
+            &scope,
+            collection_id,
+            signer.into_new_signer()?,
+            &ctx.meta(),
+        )
+        .await?
+        .into())
     }
 
-    async fn remove_signer(&self, ctx: &Context<'_>, collection_id: Uuid, signer_id: Uuid) -> ApiResult<bool> {
-        let (scope, _) = super::scoped(ctx.db(), ctx.viewer()?.user_id, collection_id, PREPARE).await?;
+    async fn remove_signer(
+        &self,
+        ctx: &Context<'_>,
+        collection_id: Uuid,
+        signer_id: Uuid,
+    ) -> ApiResult<bool> {
+        let (scope, _) =
+            super::scoped(ctx.db(), ctx.viewer()?.user_id, collection_id, PREPARE).await?;
         prepare::remove_signer(ctx.db(), &scope, collection_id, signer_id, &ctx.meta()).await?;
         Ok(true)
     }
 
     /// Moves a signer to `position` (1 signs first); returns the new order.
-    async fn move_signer(&self, ctx: &Context<'_>, collection_id: Uuid, signer_id: Uuid, position: i32) -> ApiResult<Vec<Signer>> {
-        let (scope, _) = super::scoped(ctx.db(), ctx.viewer()?.user_id, collection_id, PREPARE).await?;
-        Ok(prepare::move_signer(ctx.db(), &scope, collection_id, signer_id, position).await?.into_iter().map(Signer::from).collect())
+    async fn move_signer(
+        &self,
+        ctx: &Context<'_>,
+        collection_id: Uuid,
+        signer_id: Uuid,
+        position: i32,
+    ) -> ApiResult<Vec<Signer>> {
+        let (scope, _) =
+            super::scoped(ctx.db(), ctx.viewer()?.user_id, collection_id, PREPARE).await?;
+        Ok(
+            prepare::move_signer(ctx.db(), &scope, collection_id, signer_id, position)
+                .await?
+                .into_iter()
+                .map(Signer::from)
+                .collect(),
+        )
     }
 
     /// Places (or with `null` removes) a signer's visible stamp.
-    async fn set_signer_stamp(&self, ctx: &Context<'_>, collection_id: Uuid, signer_id: Uuid, stamp: Option<StampInput>) -> ApiResult<Signer> {
-        let (scope, _) = super::scoped(ctx.db(), ctx.viewer()?.user_id, collection_id, PREPARE).await?;
+    async fn set_signer_stamp(
+        &self,
+        ctx: &Context<'_>,
+        collection_id: Uuid,
+        signer_id: Uuid,
+        stamp: Option<StampInput>,
+    ) -> ApiResult<Signer> {
+        let (scope, _) =
+            super::scoped(ctx.db(), ctx.viewer()?.user_id, collection_id, PREPARE).await?;
         let stamp = stamp.map(StampInput::into_stamp).transpose()?;
-        Ok(prepare::set_stamp(ctx.db(), &scope, collection_id, signer_id, stamp).await?.into())
+        Ok(
+            prepare::set_stamp(ctx.db(), &scope, collection_id, signer_id, stamp)
+                .await?
+                .into(),
+        )
     }
 
     /// Checks everything and the cabinet's credit (`INSUFFICIENT_CREDIT`, nothing sent),
     /// starts the 15-day clock and invites.
     async fn launch_collection(&self, ctx: &Context<'_>, id: Uuid) -> ApiResult<Collection> {
         let (scope, _) = super::scoped(ctx.db(), ctx.viewer()?.user_id, id, PREPARE).await?;
-        let (row, invited) = prepare::launch(ctx.db(), &ctx.config().public_url, &scope, id, &ctx.meta()).await?;
+        let (row, invited) =
+            prepare::launch(ctx.db(), &ctx.config().public_url, &scope, id, &ctx.meta()).await?;
         ctx.wake_outbox();
-        announce(ctx.bus(), row.cabinet_id, row.id, CollectionEventKind::Launched, None).await;
+        announce(
+            ctx.bus(),
+            row.cabinet_id,
+            row.id,
+            CollectionEventKind::Launched,
+            None,
+        )
+        .await;
         for signer_id in invited {
-            announce(ctx.bus(), row.cabinet_id, row.id, CollectionEventKind::Invited, Some(signer_id)).await;
+            announce(
+                ctx.bus(),
+                row.cabinet_id,
+                row.id,
+                CollectionEventKind::Invited,
+                Some(signer_id),
+            )
+            .await;
         }
         Ok(row.into())
     }
@@ -570,21 +781,48 @@ impl CollectionsMutation {
         let (scope, _) = super::scoped(ctx.db(), ctx.viewer()?.user_id, id, PREPARE).await?;
         let row = prepare::cancel(ctx.db(), &scope, id, &ctx.meta()).await?;
         ctx.wake_outbox();
-        announce(ctx.bus(), row.cabinet_id, row.id, CollectionEventKind::Cancelled, None).await;
+        announce(
+            ctx.bus(),
+            row.cabinet_id,
+            row.id,
+            CollectionEventKind::Cancelled,
+            None,
+        )
+        .await;
         Ok(row.into())
     }
 
     /// Resends pending invitations and extends the expiry to 15 days from now.
     async fn remind_collection(&self, ctx: &Context<'_>, id: Uuid) -> ApiResult<Collection> {
         let (scope, _) = super::scoped(ctx.db(), ctx.viewer()?.user_id, id, PREPARE).await?;
-        let row = prepare::remind(ctx.db(), &ctx.config().public_url, id, crate::audit::Actor::User(scope.user_id()), &ctx.meta(), Some(&scope), prepare::Reminder::Manual).await?;
+        let row = prepare::remind(
+            ctx.db(),
+            &ctx.config().public_url,
+            id,
+            crate::audit::Actor::User(scope.user_id()),
+            &ctx.meta(),
+            Some(&scope),
+            prepare::Reminder::Manual,
+        )
+        .await?;
         ctx.wake_outbox();
-        announce(ctx.bus(), row.cabinet_id, row.id, CollectionEventKind::Reminded, None).await;
+        announce(
+            ctx.bus(),
+            row.cabinet_id,
+            row.id,
+            CollectionEventKind::Reminded,
+            None,
+        )
+        .await;
         Ok(row.into())
     }
 
     /// The signer states they read and accept the documents.
-    async fn accept_documents(&self, ctx: &Context<'_>, token: String) -> ApiResult<SigningSession> {
+    async fn accept_documents(
+        &self,
+        ctx: &Context<'_>,
+        token: String,
+    ) -> ApiResult<SigningSession> {
         let (signer, collection) = signer::accept(ctx.db(), &token, &ctx.meta()).await?;
         Ok(SigningSession::new(&token, signer, collection))
     }
@@ -592,44 +830,113 @@ impl CollectionsMutation {
     /// "Créer mon certificat", for a level-2 signer without one: opens a session on the
     /// signer's own certificate account (made from the link) for the enrolment wizard
     /// (`/enregistrement`); the signature follows with the certificate.
-    async fn begin_certificate_creation(&self, ctx: &Context<'_>, token: String) -> ApiResult<bool> {
+    async fn begin_certificate_creation(
+        &self,
+        ctx: &Context<'_>,
+        token: String,
+    ) -> ApiResult<bool> {
         let user_id = signer::begin_certificate_creation(ctx.db(), &token, &ctx.meta()).await?;
         let config = ctx.config();
         // Long enough for the operator's review on a working day; the link opens another.
         let hours = 12;
-        let session = crate::accounts::sessions::open(ctx.db(), user_id, hours, &ctx.meta()).await?;
-        ctx.append_http_header("set-cookie", crate::accounts::sessions::set_cookie(&session, hours, config.secure_cookies()));
+        let session =
+            crate::accounts::sessions::open(ctx.db(), user_id, hours, &ctx.meta()).await?;
+        ctx.append_http_header(
+            "set-cookie",
+            crate::accounts::sessions::set_cookie(&session, hours, config.secure_cookies()),
+        );
         Ok(true)
     }
 
     /// Sends the signer a 6-digit code by SMS, valid 30 minutes (3 per 15 minutes at most).
     async fn request_signing_code(&self, ctx: &Context<'_>, token: String) -> ApiResult<CodeSent> {
-        let sent = signer::request_code(ctx.db(), ctx.pki(), &ctx.config().key_encryption_key, &token, &ctx.meta()).await?;
+        let sent = signer::request_code(
+            ctx.db(),
+            ctx.pki(),
+            &ctx.config().key_encryption_key,
+            &token,
+            &ctx.meta(),
+        )
+        .await?;
         ctx.wake_outbox();
-        announce(ctx.bus(), sent.collection.cabinet_id, sent.collection.id, CollectionEventKind::CodeSent, Some(sent.signer.id)).await;
-        Ok(CodeSent { expires_at: sent.expires_at, mobile_hint: sent.mobile_hint })
+        announce(
+            ctx.bus(),
+            sent.collection.cabinet_id,
+            sent.collection.id,
+            CollectionEventKind::CodeSent,
+            Some(sent.signer.id),
+        )
+        .await;
+        Ok(CodeSent {
+            expires_at: sent.expires_at,
+            mobile_hint: sent.mobile_hint,
+        })
     }
 
     /// Signs every document of the collection with the code (`OTP_INVALID`, `OTP_EXPIRED`,
     /// `OTP_LOCKED` after 5 wrong codes, `OTP_NOT_SENT`).
-    async fn sign(&self, ctx: &Context<'_>, token: String, code: String) -> ApiResult<SigningSession> {
+    async fn sign(
+        &self,
+        ctx: &Context<'_>,
+        token: String,
+        code: String,
+    ) -> ApiResult<SigningSession> {
         let config = ctx.config();
-        let signed = signer::sign(ctx.db(), ctx.pki(), &config.key_encryption_key, &config.public_url, &token, &code, &ctx.meta()).await?;
+        let signed = signer::sign(
+            ctx.db(),
+            ctx.pki(),
+            &config.key_encryption_key,
+            &config.public_url,
+            &token,
+            &code,
+            &ctx.meta(),
+        )
+        .await?;
         ctx.wake_outbox();
         let (cabinet_id, collection_id) = (signed.collection.cabinet_id, signed.collection.id);
-        announce(ctx.bus(), cabinet_id, collection_id, CollectionEventKind::Signed, Some(signed.signer.id)).await;
+        announce(
+            ctx.bus(),
+            cabinet_id,
+            collection_id,
+            CollectionEventKind::Signed,
+            Some(signed.signer.id),
+        )
+        .await;
         if let Some(next) = signed.invited_next {
-            announce(ctx.bus(), cabinet_id, collection_id, CollectionEventKind::Invited, Some(next)).await;
+            announce(
+                ctx.bus(),
+                cabinet_id,
+                collection_id,
+                CollectionEventKind::Invited,
+                Some(next),
+            )
+            .await;
         }
         if signed.completed {
-            announce(ctx.bus(), cabinet_id, collection_id, CollectionEventKind::Completed, None).await;
+            announce(
+                ctx.bus(),
+                cabinet_id,
+                collection_id,
+                CollectionEventKind::Completed,
+                None,
+            )
+            .await;
         }
-        Ok(SigningSession::new(&token, signed.signer, signed.collection))
+        Ok(SigningSession::new(
+            &token,
+            signed.signer,
+            signed.collection,
+        ))
     }
 
     /// The language the link's signer reads: their SMS code and the emails still to come
     /// are written in it. `LINK_INVALID` for an unknown link.
-    async fn set_signer_language(&self, ctx: &Context<'_>, token: String, language: LanguageCode) -> ApiResult<LanguageCode> {
+    async fn set_signer_language(
+        &self,
+        ctx: &Context<'_>,
+        token: String,
+        language: LanguageCode,
+    ) -> ApiResult<LanguageCode> {
         awaiting::set_language(ctx.db(), &token, language.into()).await?;
         Ok(language)
     }
@@ -643,10 +950,29 @@ impl CollectionsMutation {
     }
 
     /// Refuses to sign, which ends the collection for everybody.
-    async fn refuse(&self, ctx: &Context<'_>, token: String, reason: Option<String>) -> ApiResult<SigningSession> {
-        let (signer, collection) = signer::refuse(ctx.db(), &ctx.config().public_url, &token, reason.as_deref(), &ctx.meta()).await?;
+    async fn refuse(
+        &self,
+        ctx: &Context<'_>,
+        token: String,
+        reason: Option<String>,
+    ) -> ApiResult<SigningSession> {
+        let (signer, collection) = signer::refuse(
+            ctx.db(),
+            &ctx.config().public_url,
+            &token,
+            reason.as_deref(),
+            &ctx.meta(),
+        )
+        .await?;
         ctx.wake_outbox();
-        announce(ctx.bus(), collection.cabinet_id, collection.id, CollectionEventKind::Refused, Some(signer.id)).await;
+        announce(
+            ctx.bus(),
+            collection.cabinet_id,
+            collection.id,
+            CollectionEventKind::Refused,
+            Some(signer.id),
+        )
+        .await;
         Ok(SigningSession::new(&token, signer, collection))
     }
 }
@@ -669,7 +995,12 @@ impl CollectionsSubscription {
     /// Live progress of the cabinet's collections (invited, opened, signed, refused,
     /// completed, expired…), optionally of one collection. Access is checked before every
     /// event, as for `cabinetEvents`.
-    async fn collection_events(&self, ctx: &Context<'_>, cabinet_id: Uuid, collection_id: Option<Uuid>) -> Result<impl Stream<Item = ApiResult<CollectionEvent>>, ApiError> {
+    async fn collection_events(
+        &self,
+        ctx: &Context<'_>,
+        cabinet_id: Uuid,
+        collection_id: Option<Uuid>,
+    ) -> Result<impl Stream<Item = ApiResult<CollectionEvent>>, ApiError> {
         let user_id = ctx.viewer()?.user_id;
         access::require(ctx, cabinet_id, PREPARE).await?;
         let db = ctx.db().clone();

@@ -18,19 +18,46 @@ pub const SIGNER_PAGE_DPI: u32 = 150;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
-        .route("/api/signer/{token}/documents/{document_id}", get(signer_document))
-        .route("/api/signer/{token}/documents/{document_id}/pages/{page}", get(signer_page))
-        .route("/api/collections/{collection_id}/documents/{document_id}", get(preparer_document))
-        .route("/api/collections/{collection_id}/documents/{document_id}/pages/{page}", get(page_preview))
-        .route("/api/collections/{collection_id}/proof.zip", get(proof_file))
+        .route(
+            "/api/signer/{token}/documents/{document_id}",
+            get(signer_document),
+        )
+        .route(
+            "/api/signer/{token}/documents/{document_id}/pages/{page}",
+            get(signer_page),
+        )
+        .route(
+            "/api/collections/{collection_id}/documents/{document_id}",
+            get(preparer_document),
+        )
+        .route(
+            "/api/collections/{collection_id}/documents/{document_id}/pages/{page}",
+            get(page_preview),
+        )
+        .route(
+            "/api/collections/{collection_id}/proof.zip",
+            get(proof_file),
+        )
 }
 
 fn pdf(filename: &str, content: Vec<u8>) -> Response {
-    let ascii: String = filename.chars().map(|c| if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_' | ' ') { c } else { '_' }).collect();
+    let ascii: String = filename
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_' | ' ') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
     (
         [
             (header::CONTENT_TYPE, "application/pdf".to_owned()),
-            (header::CONTENT_DISPOSITION, format!("inline; filename=\"{ascii}\"")),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("inline; filename=\"{ascii}\""),
+            ),
             (header::CACHE_CONTROL, "private, no-store".to_owned()),
         ],
         content,
@@ -50,7 +77,10 @@ pub(crate) fn error(error: ApiError) -> Response {
     edge_error(status, error.code, &error.message)
 }
 
-async fn signer_document(State(state): State<AppState>, Path((token, document_id)): Path<(String, Uuid)>) -> Response {
+async fn signer_document(
+    State(state): State<AppState>,
+    Path((token, document_id)): Path<(String, Uuid)>,
+) -> Response {
     match super::signer::document(&state.db, &token, document_id).await {
         Ok((filename, content)) => pdf(&filename, content),
         Err(e) => error(e.into()),
@@ -58,13 +88,26 @@ async fn signer_document(State(state): State<AppState>, Path((token, document_id
 }
 
 /// The preparer's session, allowed to prepare in the collection's cabinet.
-async fn preparer(state: &AppState, headers: &HeaderMap, collection_id: Uuid) -> Result<crate::accounts::Viewer, Response> {
+async fn preparer(
+    state: &AppState,
+    headers: &HeaderMap,
+    collection_id: Uuid,
+) -> Result<crate::accounts::Viewer, Response> {
     let viewer = match authenticate(state, session_token(headers)).await {
         Ok(auth) => auth.0,
         Err(e) => return Err(error(ApiError::internal(&e))),
     };
-    let Some(viewer) = viewer else { return Err(error(ApiError::unauthenticated())) };
-    super::scoped(&state.db, viewer.user_id, collection_id, &[Need::Delegation(Delegation::Prepare)]).await.map_err(error)?;
+    let Some(viewer) = viewer else {
+        return Err(error(ApiError::unauthenticated()));
+    };
+    super::scoped(
+        &state.db,
+        viewer.user_id,
+        collection_id,
+        &[Need::Delegation(Delegation::Prepare)],
+    )
+    .await
+    .map_err(error)?;
     Ok(viewer)
 }
 
@@ -72,19 +115,38 @@ async fn preparer(state: &AppState, headers: &HeaderMap, collection_id: Uuid) ->
 /// a foreign page carries the session cookie on a top-level GET, and this GET writes to the
 /// audit trail. A request without the header (a program, an old browser) is not judged.
 fn cross_site(headers: &HeaderMap) -> bool {
-    headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()).is_some_and(|site| !matches!(site, "same-origin" | "none"))
+    headers
+        .get("sec-fetch-site")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|site| !matches!(site, "same-origin" | "none"))
 }
 
 /// The proof file (ZIP) of a collection, audited as a download.
-async fn proof_file(State(state): State<AppState>, ConnectInfo(peer): ConnectInfo<std::net::SocketAddr>, headers: HeaderMap, Path(collection_id): Path<Uuid>) -> Response {
+async fn proof_file(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<std::net::SocketAddr>,
+    headers: HeaderMap,
+    Path(collection_id): Path<Uuid>,
+) -> Response {
     if cross_site(&headers) {
-        return edge_error(StatusCode::FORBIDDEN, ErrorCode::CsrfRejected, "téléchargement refusé : la demande vient d'un autre site");
+        return edge_error(
+            StatusCode::FORBIDDEN,
+            ErrorCode::CsrfRejected,
+            "téléchargement refusé : la demande vient d'un autre site",
+        );
     }
     let viewer = match preparer(&state, &headers, collection_id).await {
         Ok(viewer) => viewer,
         Err(response) => return response,
     };
-    let zip = match super::proof::build(&state.db, &state.pki, &state.config.proof_sealer(), collection_id).await {
+    let zip = match super::proof::build(
+        &state.db,
+        &state.pki,
+        &state.config.proof_sealer(),
+        collection_id,
+    )
+    .await
+    {
         Ok(zip) => zip,
         Err(e) => return error(e.into()),
     };
@@ -92,7 +154,15 @@ async fn proof_file(State(state): State<AppState>, ConnectInfo(peer): ConnectInf
         let mut tx = state.db.begin().await?;
         super::lock(&mut tx, collection_id).await?;
         let meta = crate::http::request_meta(&state, &headers, peer);
-        crate::audit::append(&mut tx, collection_id, "proof_downloaded", crate::audit::Actor::User(viewer.user_id), &meta, serde_json::json!({})).await?;
+        crate::audit::append(
+            &mut tx,
+            collection_id,
+            "proof_downloaded",
+            crate::audit::Actor::User(viewer.user_id),
+            &meta,
+            serde_json::json!({}),
+        )
+        .await?;
         tx.commit().await?;
         Ok::<_, super::CollectionError>(())
     };
@@ -102,7 +172,10 @@ async fn proof_file(State(state): State<AppState>, ConnectInfo(peer): ConnectInf
     (
         [
             (header::CONTENT_TYPE, "application/zip".to_owned()),
-            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"preuve-{collection_id}.zip\"")),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"preuve-{collection_id}.zip\""),
+            ),
             (header::CACHE_CONTROL, "private, no-store".to_owned()),
         ],
         zip,
@@ -112,14 +185,27 @@ async fn proof_file(State(state): State<AppState>, ConnectInfo(peer): ConnectInf
 
 /// A page as the signer reads it on a phone: a PNG at 150 dpi (no PDF viewer needed), the
 /// phone's width at twice its pixels, so that the reader's zoom stays sharp.
-async fn signer_page(State(state): State<AppState>, Path((token, document_id, page)): Path<(String, Uuid, String)>) -> Response {
-    let Some(page) = page.strip_suffix(".png").and_then(|p| p.parse::<u32>().ok()).filter(|p| *p >= 1) else { return error(ApiError::not_found()) };
+async fn signer_page(
+    State(state): State<AppState>,
+    Path((token, document_id, page)): Path<(String, Uuid, String)>,
+) -> Response {
+    let Some(page) = page
+        .strip_suffix(".png")
+        .and_then(|p| p.parse::<u32>().ok())
+        .filter(|p| *p >= 1)
+    else {
+        return error(ApiError::not_found());
+    };
     let content = match super::signer::document(&state.db, &token, document_id).await {
         Ok((_, content)) => content,
         Err(e) => return error(e.into()),
     };
     // A page the document does not have is not worth a renderer's run.
-    let pages: Result<Option<i32>, sqlx::Error> = sqlx::query_scalar("SELECT pages FROM collection_documents WHERE id = $1").bind(document_id).fetch_optional(&state.db).await;
+    let pages: Result<Option<i32>, sqlx::Error> =
+        sqlx::query_scalar("SELECT pages FROM collection_documents WHERE id = $1")
+            .bind(document_id)
+            .fetch_optional(&state.db)
+            .await;
     match pages {
         Ok(Some(pages)) if i64::from(page) <= i64::from(pages) => {}
         Ok(_) => return error(ApiError::not_found()),
@@ -132,8 +218,19 @@ async fn signer_page(State(state): State<AppState>, Path((token, document_id, pa
 /// `NOT_FOUND`.
 async fn page_picture(state: &AppState, content: Vec<u8>, page: u32, dpi: u32) -> Response {
     let pdftoppm = state.config.pdftoppm.clone();
-    match tokio::task::spawn_blocking(move || crate::signing::preview::page_picture(&pdftoppm, &content, page, dpi)).await {
-        Ok(Ok(picture)) => ([(header::CONTENT_TYPE, picture.content_type), (header::CACHE_CONTROL, "private, max-age=300")], picture.bytes).into_response(),
+    match tokio::task::spawn_blocking(move || {
+        crate::signing::preview::page_picture(&pdftoppm, &content, page, dpi)
+    })
+    .await
+    {
+        Ok(Ok(picture)) => (
+            [
+                (header::CONTENT_TYPE, picture.content_type),
+                (header::CACHE_CONTROL, "private, max-age=300"),
+            ],
+            picture.bytes,
+        )
+            .into_response(),
         Ok(Err(detail)) => {
             tracing::warn!(%detail, page, "page rendering failed");
             error(ApiError::not_found())
@@ -144,35 +241,62 @@ async fn page_picture(state: &AppState, content: Vec<u8>, page: u32, dpi: u32) -
 
 /// A page of a document as a PNG at 72 dpi (a pixel per PDF point), where the preparer
 /// places visible stamps.
-async fn page_preview(State(state): State<AppState>, headers: HeaderMap, Path((collection_id, document_id, page)): Path<(Uuid, Uuid, String)>) -> Response {
+async fn page_preview(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path((collection_id, document_id, page)): Path<(Uuid, Uuid, String)>,
+) -> Response {
     if let Err(response) = preparer(&state, &headers, collection_id).await {
         return response;
     }
-    let Some(page) = page.strip_suffix(".png").and_then(|p| p.parse::<u32>().ok()) else { return error(ApiError::not_found()) };
-    let row: Result<Option<(i32, Option<Vec<u8>>)>, sqlx::Error> =
-        sqlx::query_as("SELECT pages, content FROM collection_documents WHERE id = $1 AND collection_id = $2").bind(document_id).bind(collection_id).fetch_optional(&state.db).await;
+    let Some(page) = page
+        .strip_suffix(".png")
+        .and_then(|p| p.parse::<u32>().ok())
+    else {
+        return error(ApiError::not_found());
+    };
+    let row: Result<Option<(i32, Option<Vec<u8>>)>, sqlx::Error> = sqlx::query_as(
+        "SELECT pages, content FROM collection_documents WHERE id = $1 AND collection_id = $2",
+    )
+    .bind(document_id)
+    .bind(collection_id)
+    .fetch_optional(&state.db)
+    .await;
     let content = match row {
         Ok(Some((pages, Some(content)))) if page >= 1 && page as i64 <= i64::from(pages) => content,
-        Ok(Some((_, None))) => return error(ApiError::new(ErrorCode::CollectionClosed, "documents supprimés un mois après la fin de la demande")),
+        Ok(Some((_, None))) => {
+            return error(ApiError::new(
+                ErrorCode::CollectionClosed,
+                "documents supprimés un mois après la fin de la demande",
+            ))
+        }
         Ok(_) => return error(ApiError::not_found()),
         Err(e) => return error(ApiError::internal(&e)),
     };
     page_picture(&state, content, page, 72).await
 }
 
-async fn preparer_document(State(state): State<AppState>, headers: HeaderMap, Path((collection_id, document_id)): Path<(Uuid, Uuid)>) -> Response {
+async fn preparer_document(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path((collection_id, document_id)): Path<(Uuid, Uuid)>,
+) -> Response {
     if let Err(response) = preparer(&state, &headers, collection_id).await {
         return response;
     }
-    let row: Result<Option<(String, Option<Vec<u8>>)>, sqlx::Error> =
-        sqlx::query_as("SELECT filename, content FROM collection_documents WHERE id = $1 AND collection_id = $2")
-            .bind(document_id)
-            .bind(collection_id)
-            .fetch_optional(&state.db)
-            .await;
+    let row: Result<Option<(String, Option<Vec<u8>>)>, sqlx::Error> = sqlx::query_as(
+        "SELECT filename, content FROM collection_documents WHERE id = $1 AND collection_id = $2",
+    )
+    .bind(document_id)
+    .bind(collection_id)
+    .fetch_optional(&state.db)
+    .await;
     match row {
         Ok(Some((filename, Some(content)))) => pdf(&filename, content),
-        Ok(Some((_, None))) => error(ApiError::new(ErrorCode::CollectionClosed, "documents supprimés un mois après la fin de la demande")),
+        Ok(Some((_, None))) => error(ApiError::new(
+            ErrorCode::CollectionClosed,
+            "documents supprimés un mois après la fin de la demande",
+        )),
         Ok(None) => error(ApiError::not_found()),
         Err(e) => error(ApiError::internal(&e)),
     }

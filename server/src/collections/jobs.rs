@@ -36,7 +36,9 @@ impl Jobs {
         tokio::spawn(async move {
             loop {
                 match self.run_once().await {
-                    Ok(round) if round != Round::default() => tracing::info!(?round, "collection jobs"),
+                    Ok(round) if round != Round::default() => {
+                        tracing::info!(?round, "collection jobs")
+                    }
                     Ok(_) => {}
                     Err(error) => tracing::error!(%error, "collection jobs failed"),
                 }
@@ -46,7 +48,11 @@ impl Jobs {
     }
 
     pub async fn run_once(&self) -> Result<Round> {
-        let round = Round { expired: self.expire().await?, reminded: self.remind().await?, purged: self.purge().await? };
+        let round = Round {
+            expired: self.expire().await?,
+            reminded: self.remind().await?,
+            purged: self.purge().await?,
+        };
         if round.expired + round.reminded > 0 {
             self.notifier.wake();
         }
@@ -54,31 +60,91 @@ impl Jobs {
     }
 
     async fn expire(&self) -> Result<usize> {
-        let due: Vec<(Uuid,)> = sqlx::query_as("SELECT id FROM collections WHERE status = 'active' AND expires_at <= now()").fetch_all(&self.db).await?;
+        let due: Vec<(Uuid,)> = sqlx::query_as(
+            "SELECT id FROM collections WHERE status = 'active' AND expires_at <= now()",
+        )
+        .fetch_all(&self.db)
+        .await?;
         let mut done = 0;
         for (id,) in due {
             let mut tx = self.db.begin().await?;
             let row = lock(&mut tx, id).await?;
             // A reminder or a last signature may have come first.
-            if row.status() != CollectionStatus::Active || row.expires_at.is_some_and(|at| at > chrono::Utc::now()) {
+            if row.status() != CollectionStatus::Active
+                || row.expires_at.is_some_and(|at| at > chrono::Utc::now())
+            {
                 continue;
             }
-            sqlx::query("UPDATE collections SET status = 'expired', ended_at = now() WHERE id = $1").bind(id).execute(&mut *tx).await?;
-            sqlx::query("UPDATE signers SET key_nonce = NULL, key_sealed = NULL WHERE collection_id = $1").bind(id).execute(&mut *tx).await?;
+            sqlx::query(
+                "UPDATE collections SET status = 'expired', ended_at = now() WHERE id = $1",
+            )
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+            sqlx::query(
+                "UPDATE signers SET key_nonce = NULL, key_sealed = NULL WHERE collection_id = $1",
+            )
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
             let cabinet = prepare::cabinet_name(&mut tx, row.cabinet_id).await?;
-            let (preparer, language): (String, Option<String>) = sqlx::query_as("SELECT email, language FROM users WHERE id = $1").bind(row.created_by).fetch_one(&mut *tx).await?;
-            let language = language.and_then(|code| code.parse().ok()).unwrap_or_default();
-            let text = emails::expired_to_preparer(language, &row.title, &format!("{}/collections/{id}", self.public_url));
-            notifications::enqueue_email(&mut tx, &preparer, Some(&cabinet), &text.subject, &text.body).await?;
+            let (preparer, language): (String, Option<String>) =
+                sqlx::query_as("SELECT email, language FROM users WHERE id = $1")
+                    .bind(row.created_by)
+                    .fetch_one(&mut *tx)
+                    .await?;
+            let language = language
+                .and_then(|code| code.parse().ok())
+                .unwrap_or_default();
+            let text = emails::expired_to_preparer(
+                language,
+                &row.title,
+                &format!("{}/collections/{id}", self.public_url),
+            );
+            notifications::enqueue_email(
+                &mut tx,
+                &preparer,
+                Some(&cabinet),
+                &text.subject,
+                &text.body,
+            )
+            .await?;
             for signer in super::signers(&mut tx, id).await? {
                 if signer.status() == SignerStatus::Invited {
-                    let text = emails::ended_to_signer(signer.language(), &cabinet, &row.title, emails::Ending::Expired);
-                    notifications::enqueue_email(&mut tx, &signer.email, Some(&cabinet), &text.subject, &text.body).await?;
+                    let text = emails::ended_to_signer(
+                        signer.language(),
+                        &cabinet,
+                        &row.title,
+                        emails::Ending::Expired,
+                    );
+                    notifications::enqueue_email(
+                        &mut tx,
+                        &signer.email,
+                        Some(&cabinet),
+                        &text.subject,
+                        &text.body,
+                    )
+                    .await?;
                 }
             }
-            audit::append(&mut tx, id, "expired", Actor::System, &RequestMeta::default(), json!({})).await?;
+            audit::append(
+                &mut tx,
+                id,
+                "expired",
+                Actor::System,
+                &RequestMeta::default(),
+                json!({}),
+            )
+            .await?;
             tx.commit().await?;
-            super::announce(&self.bus, row.cabinet_id, id, CollectionEventKind::Expired, None).await;
+            super::announce(
+                &self.bus,
+                row.cabinet_id,
+                id,
+                CollectionEventKind::Expired,
+                None,
+            )
+            .await;
             done += 1;
         }
         Ok(done)
@@ -99,9 +165,26 @@ impl Jobs {
         .await?;
         let mut done = 0;
         for (id, cabinet_id) in due {
-            match prepare::remind(&self.db, &self.public_url, id, Actor::System, &RequestMeta::default(), None, prepare::Reminder::Automatic).await {
+            match prepare::remind(
+                &self.db,
+                &self.public_url,
+                id,
+                Actor::System,
+                &RequestMeta::default(),
+                None,
+                prepare::Reminder::Automatic,
+            )
+            .await
+            {
                 Ok(_) => {
-                    super::announce(&self.bus, cabinet_id, id, CollectionEventKind::Reminded, None).await;
+                    super::announce(
+                        &self.bus,
+                        cabinet_id,
+                        id,
+                        CollectionEventKind::Reminded,
+                        None,
+                    )
+                    .await;
                     done += 1;
                 }
                 Err(super::CollectionError::InvalidState(_)) => {}
@@ -123,11 +206,32 @@ impl Jobs {
         for (id, cabinet_id) in &due {
             let mut tx = self.db.begin().await?;
             lock(&mut tx, *id).await?;
-            sqlx::query("UPDATE collection_documents SET content = NULL WHERE collection_id = $1").bind(id).execute(&mut *tx).await?;
-            sqlx::query("UPDATE collections SET purged_at = now() WHERE id = $1").bind(id).execute(&mut *tx).await?;
-            audit::append(&mut tx, *id, "purged", Actor::System, &RequestMeta::default(), json!({})).await?;
+            sqlx::query("UPDATE collection_documents SET content = NULL WHERE collection_id = $1")
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query("UPDATE collections SET purged_at = now() WHERE id = $1")
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            audit::append(
+                &mut tx,
+                *id,
+                "purged",
+                Actor::System,
+                &RequestMeta::default(),
+                json!({}),
+            )
+            .await?;
             tx.commit().await?;
-            super::announce(&self.bus, *cabinet_id, *id, CollectionEventKind::Purged, None).await;
+            super::announce(
+                &self.bus,
+                *cabinet_id,
+                *id,
+                CollectionEventKind::Purged,
+                None,
+            )
+            .await;
         }
         Ok(due.len())
     }

@@ -49,7 +49,9 @@ pub enum CollectionError {
     LinkInvalid,
     #[error("{0}")]
     Validation(String),
-    #[error("le niveau {0} demande un certificat au nom du signataire ; ce signataire n'en détient pas")]
+    #[error(
+        "le niveau {0} demande un certificat au nom du signataire ; ce signataire n'en détient pas"
+    )]
     CertificateRequired(i16),
     #[error("le niveau 3 (certificat qualifié) est réservé aux membres du cabinet qui détiennent un certificat qualifié")]
     QualifiedForMembersOnly,
@@ -93,14 +95,20 @@ impl From<CollectionError> for ApiError {
             CollectionError::Closed(_) => ErrorCode::CollectionClosed,
             CollectionError::LinkInvalid => ErrorCode::LinkInvalid,
             CollectionError::Validation(_) => ErrorCode::Validation,
-            CollectionError::CertificateRequired(_) | CollectionError::QualifiedForMembersOnly => ErrorCode::CertificateRequired,
+            CollectionError::CertificateRequired(_) | CollectionError::QualifiedForMembersOnly => {
+                ErrorCode::CertificateRequired
+            }
             CollectionError::NotAccepted => ErrorCode::DocumentsNotAccepted,
             CollectionError::OtpNotSent => ErrorCode::OtpNotSent,
             CollectionError::OtpInvalid(_) => ErrorCode::OtpInvalid,
             CollectionError::OtpExpired => ErrorCode::OtpExpired,
             CollectionError::OtpLocked => ErrorCode::OtpLocked,
             CollectionError::TooManyCodes => ErrorCode::RateLimited,
-            CollectionError::Pdf(_) | CollectionError::Billing(_) | CollectionError::Certificate(_) | CollectionError::Database(_) | CollectionError::Internal(_) => ErrorCode::Internal,
+            CollectionError::Pdf(_)
+            | CollectionError::Billing(_)
+            | CollectionError::Certificate(_)
+            | CollectionError::Database(_)
+            | CollectionError::Internal(_) => ErrorCode::Internal,
         };
         ApiError::new(code, error.to_string())
     }
@@ -161,7 +169,11 @@ pub enum SigningMode {
 
 impl SigningMode {
     pub fn parse(stored: &str) -> Self {
-        if stored == "parallel" { Self::Parallel } else { Self::Sequential }
+        if stored == "parallel" {
+            Self::Parallel
+        } else {
+            Self::Sequential
+        }
     }
     pub fn as_str(self) -> &'static str {
         match self {
@@ -207,7 +219,11 @@ impl DocumentKind {
         }
     }
     pub fn parse(stored: &str) -> Self {
-        if stored == "attachment" { Self::Attachment } else { Self::ToSign }
+        if stored == "attachment" {
+            Self::Attachment
+        } else {
+            Self::ToSign
+        }
     }
 }
 
@@ -293,7 +309,10 @@ impl SignerRow {
     }
     /// The language the server writes to this signer in.
     pub fn language(&self) -> Language {
-        self.language.as_deref().and_then(|code| code.parse().ok()).unwrap_or_default()
+        self.language
+            .as_deref()
+            .and_then(|code| code.parse().ok())
+            .unwrap_or_default()
     }
     pub fn full_name(&self) -> String {
         format!("{} {}", self.first_name, self.last_name.to_uppercase())
@@ -344,15 +363,22 @@ pub async fn documents(conn: &mut PgConnection, collection_id: Uuid) -> Result<V
 }
 
 pub async fn signers(conn: &mut PgConnection, collection_id: Uuid) -> Result<Vec<SignerRow>> {
-    Ok(sqlx::query_as(&format!("SELECT {SIGNER_COLUMNS} FROM signers WHERE collection_id = $1 ORDER BY position"))
-        .bind(collection_id)
-        .fetch_all(&mut *conn)
-        .await?)
+    Ok(sqlx::query_as(&format!(
+        "SELECT {SIGNER_COLUMNS} FROM signers WHERE collection_id = $1 ORDER BY position"
+    ))
+    .bind(collection_id)
+    .fetch_all(&mut *conn)
+    .await?)
 }
 
 /// The tenant guard for a collection: the caller must belong to its cabinet and meet
 /// `needs`. Another cabinet's collection is `NOT_FOUND`, as if it did not exist.
-pub async fn scoped(db: &PgPool, user_id: Uuid, collection_id: Uuid, needs: &[Need]) -> Result<(CabinetScope, CollectionRow), ApiError> {
+pub async fn scoped(
+    db: &PgPool,
+    user_id: Uuid,
+    collection_id: Uuid,
+    needs: &[Need],
+) -> Result<(CabinetScope, CollectionRow), ApiError> {
     let row = match get(&mut *db.acquire().await?, collection_id).await {
         Ok(row) => row,
         Err(CollectionError::NotFound) => return Err(ApiError::not_found()),
@@ -378,6 +404,20 @@ pub fn token_hash(token: &str) -> Vec<u8> {
 }
 
 /// Tells the collection's watchers what happened, after the transaction committed.
-pub async fn announce(bus: &EventBus, cabinet_id: Uuid, collection_id: Uuid, kind: CollectionEventKind, signer_id: Option<Uuid>) {
-    bus.publish(DomainEvent::collection(cabinet_id, CollectionChange { collection_id, kind, signer_id })).await;
+pub async fn announce(
+    bus: &EventBus,
+    cabinet_id: Uuid,
+    collection_id: Uuid,
+    kind: CollectionEventKind,
+    signer_id: Option<Uuid>,
+) {
+    bus.publish(DomainEvent::collection(
+        cabinet_id,
+        CollectionChange {
+            collection_id,
+            kind,
+            signer_id,
+        },
+    ))
+    .await;
 }

@@ -8,7 +8,10 @@ use sha2::{Digest, Sha256};
 use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
-use super::{emails, lock, CollectionError, CollectionRow, CollectionStatus, DocumentKind, DocumentRow, Result, SignerRow, SigningMode, DOCUMENT_COLUMNS, EXPIRY_DAYS, SIGNER_COLUMNS};
+use super::{
+    emails, lock, CollectionError, CollectionRow, CollectionStatus, DocumentKind, DocumentRow,
+    Result, SignerRow, SigningMode, DOCUMENT_COLUMNS, EXPIRY_DAYS, SIGNER_COLUMNS,
+};
 use crate::audit::{self, Actor};
 use crate::billing;
 use crate::cabinets::CabinetScope;
@@ -18,13 +21,19 @@ use crate::signing::{self, PdfError, VisibleStamp};
 
 fn ensure_draft(row: &CollectionRow) -> Result<()> {
     if row.status() != CollectionStatus::Draft {
-        return Err(CollectionError::InvalidState("la demande est lancée : ses documents et signataires ne changent plus".into()));
+        return Err(CollectionError::InvalidState(
+            "la demande est lancée : ses documents et signataires ne changent plus".into(),
+        ));
     }
     Ok(())
 }
 
 /// Locks a collection of the scope's cabinet; another cabinet's is `NotFound`.
-async fn lock_in_scope(conn: &mut PgConnection, scope: &CabinetScope, collection_id: Uuid) -> Result<CollectionRow> {
+async fn lock_in_scope(
+    conn: &mut PgConnection,
+    scope: &CabinetScope,
+    collection_id: Uuid,
+) -> Result<CollectionRow> {
     let row = lock(conn, collection_id).await?;
     if row.cabinet_id != scope.cabinet_id() {
         return Err(CollectionError::NotFound);
@@ -35,19 +44,30 @@ async fn lock_in_scope(conn: &mut PgConnection, scope: &CabinetScope, collection
 fn clean_title(title: &str) -> Result<String> {
     let title = title.trim();
     if title.is_empty() || title.chars().count() > 200 {
-        return Err(CollectionError::Validation("le titre est obligatoire (200 caractères au plus)".into()));
+        return Err(CollectionError::Validation(
+            "le titre est obligatoire (200 caractères au plus)".into(),
+        ));
     }
     Ok(title.to_owned())
 }
 
 fn clean_message(message: &str) -> Result<String> {
     if message.chars().count() > 5000 {
-        return Err(CollectionError::Validation("le message dépasse 5000 caractères".into()));
+        return Err(CollectionError::Validation(
+            "le message dépasse 5000 caractères".into(),
+        ));
     }
     Ok(message.trim().to_owned())
 }
 
-pub async fn create(db: &PgPool, scope: &CabinetScope, title: &str, message: &str, mode: SigningMode, meta: &RequestMeta) -> Result<CollectionRow> {
+pub async fn create(
+    db: &PgPool,
+    scope: &CabinetScope,
+    title: &str,
+    message: &str,
+    mode: SigningMode,
+    meta: &RequestMeta,
+) -> Result<CollectionRow> {
     let (title, message) = (clean_title(title)?, clean_message(message)?);
     let mut tx = db.begin().await?;
     let row: CollectionRow = sqlx::query_as(
@@ -60,37 +80,73 @@ pub async fn create(db: &PgPool, scope: &CabinetScope, title: &str, message: &st
     .bind(mode.as_str())
     .fetch_one(&mut *tx)
     .await?;
-    audit::append(&mut tx, row.id, "created", Actor::User(scope.user_id()), meta, json!({ "title": title })).await?;
+    audit::append(
+        &mut tx,
+        row.id,
+        "created",
+        Actor::User(scope.user_id()),
+        meta,
+        json!({ "title": title }),
+    )
+    .await?;
     tx.commit().await?;
     Ok(row)
 }
 
-pub async fn update(db: &PgPool, scope: &CabinetScope, collection_id: Uuid, title: &str, message: &str, mode: SigningMode) -> Result<CollectionRow> {
+pub async fn update(
+    db: &PgPool,
+    scope: &CabinetScope,
+    collection_id: Uuid,
+    title: &str,
+    message: &str,
+    mode: SigningMode,
+) -> Result<CollectionRow> {
     let (title, message) = (clean_title(title)?, clean_message(message)?);
     let mut tx = db.begin().await?;
     ensure_draft(&lock_in_scope(&mut tx, scope, collection_id).await?)?;
-    let row = sqlx::query_as("UPDATE collections SET title = $2, message = $3, mode = $4 WHERE id = $1 RETURNING *")
-        .bind(collection_id)
-        .bind(&title)
-        .bind(&message)
-        .bind(mode.as_str())
-        .fetch_one(&mut *tx)
-        .await?;
+    let row = sqlx::query_as(
+        "UPDATE collections SET title = $2, message = $3, mode = $4 WHERE id = $1 RETURNING *",
+    )
+    .bind(collection_id)
+    .bind(&title)
+    .bind(&message)
+    .bind(mode.as_str())
+    .fetch_one(&mut *tx)
+    .await?;
     tx.commit().await?;
     Ok(row)
 }
 
 /// Stores an uploaded PDF after checking it can be signed: a non-PDF, an oversized,
 /// encrypted, broken or change-forbidding PDF is refused before anything is stored.
-pub async fn add_document(db: &PgPool, scope: &CabinetScope, collection_id: Uuid, filename: &str, content: Vec<u8>, kind: DocumentKind, meta: &RequestMeta) -> Result<DocumentRow> {
-    let filename: String = filename.trim().chars().filter(|c| !c.is_control() && !matches!(c, '/' | '\\')).take(200).collect();
-    let filename = if filename.is_empty() { "document.pdf".to_owned() } else { filename };
+pub async fn add_document(
+    db: &PgPool,
+    scope: &CabinetScope,
+    collection_id: Uuid,
+    filename: &str,
+    content: Vec<u8>,
+    kind: DocumentKind,
+    meta: &RequestMeta,
+) -> Result<DocumentRow> {
+    let filename: String = filename
+        .trim()
+        .chars()
+        .filter(|c| !c.is_control() && !matches!(c, '/' | '\\'))
+        .take(200)
+        .collect();
+    let filename = if filename.is_empty() {
+        "document.pdf".to_owned()
+    } else {
+        filename
+    };
     if content.len() > signing::MAX_PDF_BYTES {
         return Err(PdfError::TooLarge.into());
     }
     let info = {
         let content = content.clone();
-        tokio::task::spawn_blocking(move || signing::inspect(&content)).await.map_err(|e| CollectionError::Internal(e.to_string()))??
+        tokio::task::spawn_blocking(move || signing::inspect(&content))
+            .await
+            .map_err(|e| CollectionError::Internal(e.to_string()))??
     };
     let sha256 = Sha256::digest(&content).to_vec();
     let mut tx = db.begin().await?;
@@ -121,18 +177,33 @@ pub async fn add_document(db: &PgPool, scope: &CabinetScope, collection_id: Uuid
     Ok(document)
 }
 
-pub async fn remove_document(db: &PgPool, scope: &CabinetScope, collection_id: Uuid, document_id: Uuid, meta: &RequestMeta) -> Result<()> {
+pub async fn remove_document(
+    db: &PgPool,
+    scope: &CabinetScope,
+    collection_id: Uuid,
+    document_id: Uuid,
+    meta: &RequestMeta,
+) -> Result<()> {
     let mut tx = db.begin().await?;
     ensure_draft(&lock_in_scope(&mut tx, scope, collection_id).await?)?;
-    let deleted = sqlx::query("DELETE FROM collection_documents WHERE id = $1 AND collection_id = $2")
-        .bind(document_id)
-        .bind(collection_id)
-        .execute(&mut *tx)
-        .await?;
+    let deleted =
+        sqlx::query("DELETE FROM collection_documents WHERE id = $1 AND collection_id = $2")
+            .bind(document_id)
+            .bind(collection_id)
+            .execute(&mut *tx)
+            .await?;
     if deleted.rows_affected() == 0 {
         return Err(CollectionError::NotFound);
     }
-    audit::append(&mut tx, collection_id, "document_removed", Actor::User(scope.user_id()), meta, json!({ "document": document_id })).await?;
+    audit::append(
+        &mut tx,
+        collection_id,
+        "document_removed",
+        Actor::User(scope.user_id()),
+        meta,
+        json!({ "document": document_id }),
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }
@@ -143,7 +214,12 @@ pub enum SignerSource {
     Me,
     Member(Uuid),
     Contact(Uuid),
-    Person { first_name: String, last_name: String, email: String, mobile: String },
+    Person {
+        first_name: String,
+        last_name: String,
+        email: String,
+        mobile: String,
+    },
 }
 
 struct Identity {
@@ -156,10 +232,18 @@ struct Identity {
 }
 
 fn need_mobile(mobile: Option<String>, who: &str) -> Result<String> {
-    mobile.ok_or_else(|| CollectionError::Validation(format!("{who} n'a pas de numéro de mobile : il en faut un pour recevoir le code de signature")))
+    mobile.ok_or_else(|| {
+        CollectionError::Validation(format!(
+            "{who} n'a pas de numéro de mobile : il en faut un pour recevoir le code de signature"
+        ))
+    })
 }
 
-async fn identity(conn: &mut PgConnection, scope: &CabinetScope, source: SignerSource) -> Result<Identity> {
+async fn identity(
+    conn: &mut PgConnection,
+    scope: &CabinetScope,
+    source: SignerSource,
+) -> Result<Identity> {
     match source {
         SignerSource::Me | SignerSource::Member(_) => {
             let user_id = match source {
@@ -176,7 +260,14 @@ async fn identity(conn: &mut PgConnection, scope: &CabinetScope, source: SignerS
             .await?;
             let (first_name, last_name, email, mobile) = row.ok_or(CollectionError::NotFound)?;
             let mobile = need_mobile(mobile, &format!("{first_name} {last_name}"))?;
-            Ok(Identity { user_id: Some(user_id), contact_id: None, first_name, last_name, email, mobile })
+            Ok(Identity {
+                user_id: Some(user_id),
+                contact_id: None,
+                first_name,
+                last_name,
+                email,
+                mobile,
+            })
         }
         SignerSource::Contact(contact_id) => {
             let row: Option<(String, String, String, String)> =
@@ -186,14 +277,36 @@ async fn identity(conn: &mut PgConnection, scope: &CabinetScope, source: SignerS
                     .fetch_optional(&mut *conn)
                     .await?;
             let (first_name, last_name, email, mobile) = row.ok_or(CollectionError::NotFound)?;
-            Ok(Identity { user_id: None, contact_id: Some(contact_id), first_name, last_name, email, mobile })
+            Ok(Identity {
+                user_id: None,
+                contact_id: Some(contact_id),
+                first_name,
+                last_name,
+                email,
+                mobile,
+            })
         }
-        SignerSource::Person { first_name, last_name, email, mobile } => {
-            let invalid = |e: paraphe_shared::ValidationError| CollectionError::Validation(e.to_string());
-            let first_name = PersonName::parse(&first_name).map_err(invalid)?.as_str().to_owned();
-            let last_name = PersonName::parse(&last_name).map_err(invalid)?.as_str().to_owned();
+        SignerSource::Person {
+            first_name,
+            last_name,
+            email,
+            mobile,
+        } => {
+            let invalid =
+                |e: paraphe_shared::ValidationError| CollectionError::Validation(e.to_string());
+            let first_name = PersonName::parse(&first_name)
+                .map_err(invalid)?
+                .as_str()
+                .to_owned();
+            let last_name = PersonName::parse(&last_name)
+                .map_err(invalid)?
+                .as_str()
+                .to_owned();
             let email = Email::parse(&email).map_err(invalid)?.to_string();
-            let mobile = PhoneE164::parse(&mobile).map_err(invalid)?.as_str().to_owned();
+            let mobile = PhoneE164::parse(&mobile)
+                .map_err(invalid)?
+                .as_str()
+                .to_owned();
             let (contact_id,): (Uuid,) = sqlx::query_as(
                 "INSERT INTO contacts (cabinet_id, first_name, last_name, email, mobile) VALUES ($1, $2, $3, $4, $5)
                  ON CONFLICT (cabinet_id, email) DO UPDATE SET first_name = EXCLUDED.first_name,
@@ -207,7 +320,14 @@ async fn identity(conn: &mut PgConnection, scope: &CabinetScope, source: SignerS
             .bind(&mobile)
             .fetch_one(&mut *conn)
             .await?;
-            Ok(Identity { user_id: None, contact_id: Some(contact_id), first_name, last_name, email, mobile })
+            Ok(Identity {
+                user_id: None,
+                contact_id: Some(contact_id),
+                first_name,
+                last_name,
+                email,
+                mobile,
+            })
         }
     }
 }
@@ -223,10 +343,18 @@ async fn check_level(conn: &mut PgConnection, level: i16, user_id: Option<Uuid>)
         1 | 2 => Ok(()),
         3 => match user_id {
             None => Err(CollectionError::QualifiedForMembersOnly),
-            Some(member) if crate::certificates::live(conn, member, crate::pki::Level::Qcp).await?.is_some() => Ok(()),
+            Some(member)
+                if crate::certificates::live(conn, member, crate::pki::Level::Qcp)
+                    .await?
+                    .is_some() =>
+            {
+                Ok(())
+            }
             Some(_) => Err(CollectionError::CertificateRequired(level)),
         },
-        _ => Err(CollectionError::Validation("le niveau de signature est 1, 2 ou 3".into())),
+        _ => Err(CollectionError::Validation(
+            "le niveau de signature est 1, 2 ou 3".into(),
+        )),
     }
 }
 
@@ -239,8 +367,19 @@ pub struct NewSigner {
     pub language: Option<Language>,
 }
 
-pub async fn add_signer(db: &PgPool, scope: &CabinetScope, collection_id: Uuid, new: NewSigner, meta: &RequestMeta) -> Result<SignerRow> {
-    let NewSigner { source, level, stamp, language } = new;
+pub async fn add_signer(
+    db: &PgPool,
+    scope: &CabinetScope,
+    collection_id: Uuid,
+    new: NewSigner,
+    meta: &RequestMeta,
+) -> Result<SignerRow> {
+    let NewSigner {
+        source,
+        level,
+        stamp,
+        language,
+    } = new;
     if let Some(stamp) = &stamp {
         stamp.check().map_err(PdfError::BadStamp)?;
     }
@@ -248,13 +387,17 @@ pub async fn add_signer(db: &PgPool, scope: &CabinetScope, collection_id: Uuid, 
     ensure_draft(&lock_in_scope(&mut tx, scope, collection_id).await?)?;
     let who = identity(&mut tx, scope, source).await?;
     check_level(&mut tx, level, who.user_id).await?;
-    let duplicate: Option<(Uuid,)> = sqlx::query_as("SELECT id FROM signers WHERE collection_id = $1 AND email = $2")
-        .bind(collection_id)
-        .bind(&who.email)
-        .fetch_optional(&mut *tx)
-        .await?;
+    let duplicate: Option<(Uuid,)> =
+        sqlx::query_as("SELECT id FROM signers WHERE collection_id = $1 AND email = $2")
+            .bind(collection_id)
+            .bind(&who.email)
+            .fetch_optional(&mut *tx)
+            .await?;
     if duplicate.is_some() {
-        return Err(CollectionError::Validation(format!("{} signe déjà cette demande", who.email)));
+        return Err(CollectionError::Validation(format!(
+            "{} signe déjà cette demande",
+            who.email
+        )));
     }
     let signer: SignerRow = sqlx::query_as(&format!(
         "INSERT INTO signers (collection_id, position, user_id, contact_id, first_name, last_name, email, mobile, level,
@@ -279,29 +422,66 @@ pub async fn add_signer(db: &PgPool, scope: &CabinetScope, collection_id: Uuid, 
     .bind(language.map(Language::code))
     .fetch_one(&mut *tx)
     .await?;
-    audit::append(&mut tx, collection_id, "signer_added", Actor::User(scope.user_id()), meta, json!({ "signer": signer.id, "email": signer.email, "level": level })).await?;
+    audit::append(
+        &mut tx,
+        collection_id,
+        "signer_added",
+        Actor::User(scope.user_id()),
+        meta,
+        json!({ "signer": signer.id, "email": signer.email, "level": level }),
+    )
+    .await?;
     tx.commit().await?;
     Ok(signer)
 }
 
-pub async fn remove_signer(db: &PgPool, scope: &CabinetScope, collection_id: Uuid, signer_id: Uuid, meta: &RequestMeta) -> Result<()> {
+pub async fn remove_signer(
+    db: &PgPool,
+    scope: &CabinetScope,
+    collection_id: Uuid,
+    signer_id: Uuid,
+    meta: &RequestMeta,
+) -> Result<()> {
     let mut tx = db.begin().await?;
     ensure_draft(&lock_in_scope(&mut tx, scope, collection_id).await?)?;
-    let deleted = sqlx::query("DELETE FROM signers WHERE id = $1 AND collection_id = $2").bind(signer_id).bind(collection_id).execute(&mut *tx).await?;
+    let deleted = sqlx::query("DELETE FROM signers WHERE id = $1 AND collection_id = $2")
+        .bind(signer_id)
+        .bind(collection_id)
+        .execute(&mut *tx)
+        .await?;
     if deleted.rows_affected() == 0 {
         return Err(CollectionError::NotFound);
     }
     renumber(&mut tx, collection_id, None).await?;
-    audit::append(&mut tx, collection_id, "signer_removed", Actor::User(scope.user_id()), meta, json!({ "signer": signer_id })).await?;
+    audit::append(
+        &mut tx,
+        collection_id,
+        "signer_removed",
+        Actor::User(scope.user_id()),
+        meta,
+        json!({ "signer": signer_id }),
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }
 
 /// Puts the signer at `position` (1 = signs first), shifting the others.
-pub async fn move_signer(db: &PgPool, scope: &CabinetScope, collection_id: Uuid, signer_id: Uuid, position: i32) -> Result<Vec<SignerRow>> {
+pub async fn move_signer(
+    db: &PgPool,
+    scope: &CabinetScope,
+    collection_id: Uuid,
+    signer_id: Uuid,
+    position: i32,
+) -> Result<Vec<SignerRow>> {
     let mut tx = db.begin().await?;
     ensure_draft(&lock_in_scope(&mut tx, scope, collection_id).await?)?;
-    let exists: Option<(Uuid,)> = sqlx::query_as("SELECT id FROM signers WHERE id = $1 AND collection_id = $2").bind(signer_id).bind(collection_id).fetch_optional(&mut *tx).await?;
+    let exists: Option<(Uuid,)> =
+        sqlx::query_as("SELECT id FROM signers WHERE id = $1 AND collection_id = $2")
+            .bind(signer_id)
+            .bind(collection_id)
+            .fetch_optional(&mut *tx)
+            .await?;
     if exists.is_none() {
         return Err(CollectionError::NotFound);
     }
@@ -312,8 +492,16 @@ pub async fn move_signer(db: &PgPool, scope: &CabinetScope, collection_id: Uuid,
 }
 
 /// Numbers signers 1..n in their order, optionally moving one to a new place first.
-async fn renumber(conn: &mut PgConnection, collection_id: Uuid, moved: Option<(Uuid, i32)>) -> Result<()> {
-    let mut ids: Vec<Uuid> = super::signers(conn, collection_id).await?.into_iter().map(|s| s.id).collect();
+async fn renumber(
+    conn: &mut PgConnection,
+    collection_id: Uuid,
+    moved: Option<(Uuid, i32)>,
+) -> Result<()> {
+    let mut ids: Vec<Uuid> = super::signers(conn, collection_id)
+        .await?
+        .into_iter()
+        .map(|s| s.id)
+        .collect();
     if let Some((id, position)) = moved {
         ids.retain(|existing| *existing != id);
         let index = (position.max(1) as usize - 1).min(ids.len());
@@ -321,12 +509,22 @@ async fn renumber(conn: &mut PgConnection, collection_id: Uuid, moved: Option<(U
     }
     // The (collection, position) constraint is deferred to the commit.
     for (index, id) in ids.iter().enumerate() {
-        sqlx::query("UPDATE signers SET position = $2 WHERE id = $1").bind(id).bind(index as i32 + 1).execute(&mut *conn).await?;
+        sqlx::query("UPDATE signers SET position = $2 WHERE id = $1")
+            .bind(id)
+            .bind(index as i32 + 1)
+            .execute(&mut *conn)
+            .await?;
     }
     Ok(())
 }
 
-pub async fn set_stamp(db: &PgPool, scope: &CabinetScope, collection_id: Uuid, signer_id: Uuid, stamp: Option<VisibleStamp>) -> Result<SignerRow> {
+pub async fn set_stamp(
+    db: &PgPool,
+    scope: &CabinetScope,
+    collection_id: Uuid,
+    signer_id: Uuid,
+    stamp: Option<VisibleStamp>,
+) -> Result<SignerRow> {
     if let Some(stamp) = &stamp {
         stamp.check().map_err(PdfError::BadStamp)?;
     }
@@ -351,26 +549,67 @@ pub async fn set_stamp(db: &PgPool, scope: &CabinetScope, collection_id: Uuid, s
 }
 
 pub async fn cabinet_name(conn: &mut PgConnection, cabinet_id: Uuid) -> Result<String> {
-    let (name,): (String,) = sqlx::query_as("SELECT name FROM cabinets WHERE id = $1").bind(cabinet_id).fetch_one(&mut *conn).await?;
+    let (name,): (String,) = sqlx::query_as("SELECT name FROM cabinets WHERE id = $1")
+        .bind(cabinet_id)
+        .fetch_one(&mut *conn)
+        .await?;
     Ok(name)
 }
 
 /// Sends a signer a personal link (a new one each time: only hashes are kept) by email.
-pub async fn invite(conn: &mut PgConnection, public_url: &str, collection: &CollectionRow, signer: &SignerRow, reminder: bool, meta: &RequestMeta, actor: Actor) -> Result<()> {
+pub async fn invite(
+    conn: &mut PgConnection,
+    public_url: &str,
+    collection: &CollectionRow,
+    signer: &SignerRow,
+    reminder: bool,
+    meta: &RequestMeta,
+    actor: Actor,
+) -> Result<()> {
     let (token, hash) = super::new_token();
-    sqlx::query("INSERT INTO signer_links (token_hash, signer_id) VALUES ($1, $2)").bind(&hash).bind(signer.id).execute(&mut *conn).await?;
+    sqlx::query("INSERT INTO signer_links (token_hash, signer_id) VALUES ($1, $2)")
+        .bind(&hash)
+        .bind(signer.id)
+        .execute(&mut *conn)
+        .await?;
     if !reminder {
-        sqlx::query("UPDATE signers SET status = 'invited', invited_at = now() WHERE id = $1").bind(signer.id).execute(&mut *conn).await?;
+        sqlx::query("UPDATE signers SET status = 'invited', invited_at = now() WHERE id = $1")
+            .bind(signer.id)
+            .execute(&mut *conn)
+            .await?;
     }
     let cabinet = cabinet_name(conn, collection.cabinet_id).await?;
     let expires_at = collection.expires_at.unwrap_or_else(Utc::now);
     let needs_certificate = super::signer::needs_certificate(conn, signer).await?;
     let link = format!("{public_url}/signer/{token}");
-    let details = emails::Invitation { cabinet: &cabinet, title: &collection.title, message: &collection.message, link: &link, expires_at, reminder, needs_certificate };
+    let details = emails::Invitation {
+        cabinet: &cabinet,
+        title: &collection.title,
+        message: &collection.message,
+        link: &link,
+        expires_at,
+        reminder,
+        needs_certificate,
+    };
     let text = emails::invitation(signer.language(), &details);
-    notifications::enqueue_email(conn, &signer.email, Some(&cabinet), &text.subject, &text.body).await?;
+    notifications::enqueue_email(
+        conn,
+        &signer.email,
+        Some(&cabinet),
+        &text.subject,
+        &text.body,
+    )
+    .await?;
     let kind = if reminder { "reminded" } else { "invited" };
-    audit::append(conn, collection.id, kind, actor, meta, json!({ "signer": signer.id, "email": signer.email })).await?;
+    audit::append(
+        conn,
+        collection.id,
+        kind,
+        actor,
+        meta,
+        json!({ "signer": signer.id, "email": signer.email }),
+    )
+    .await?;
     Ok(())
 }
 
@@ -381,29 +620,54 @@ pub fn cost_cents(signers: usize, documents_to_sign: usize) -> i64 {
 
 /// Checks everything, checks the credit, starts the 15-day clock and invites: the first
 /// signer (sequential) or all of them (parallel).
-pub async fn launch(db: &PgPool, public_url: &str, scope: &CabinetScope, collection_id: Uuid, meta: &RequestMeta) -> Result<(CollectionRow, Vec<Uuid>)> {
+pub async fn launch(
+    db: &PgPool,
+    public_url: &str,
+    scope: &CabinetScope,
+    collection_id: Uuid,
+    meta: &RequestMeta,
+) -> Result<(CollectionRow, Vec<Uuid>)> {
     let mut tx = db.begin().await?;
     let row = lock_in_scope(&mut tx, scope, collection_id).await?;
     ensure_draft(&row)?;
     let documents = super::documents(&mut tx, collection_id).await?;
-    let to_sign: Vec<&DocumentRow> = documents.iter().filter(|d| DocumentKind::parse(&d.kind) == DocumentKind::ToSign).collect();
+    let to_sign: Vec<&DocumentRow> = documents
+        .iter()
+        .filter(|d| DocumentKind::parse(&d.kind) == DocumentKind::ToSign)
+        .collect();
     if to_sign.is_empty() {
-        return Err(CollectionError::Validation("ajoutez au moins un document à signer".into()));
+        return Err(CollectionError::Validation(
+            "ajoutez au moins un document à signer".into(),
+        ));
     }
     let signers = super::signers(&mut tx, collection_id).await?;
     if signers.is_empty() {
-        return Err(CollectionError::Validation("ajoutez au moins un signataire".into()));
+        return Err(CollectionError::Validation(
+            "ajoutez au moins un signataire".into(),
+        ));
     }
     for signer in &signers {
         check_level(&mut tx, signer.level, signer.user_id).await?;
         if let Some(stamp) = signer.stamp() {
             if let Some(document) = to_sign.iter().find(|d| stamp.page > d.pages as u32) {
-                return Err(PdfError::BadStamp(format!("« {} » n'a pas de page {} pour le cachet de {}", document.filename, stamp.page, signer.full_name())).into());
+                return Err(PdfError::BadStamp(format!(
+                    "« {} » n'a pas de page {} pour le cachet de {}",
+                    document.filename,
+                    stamp.page,
+                    signer.full_name()
+                ))
+                .into());
             }
         }
     }
     billing::lock_cabinet(&mut tx, scope.cabinet_id()).await?;
-    billing::ensure_available(&mut tx, scope.cabinet_id(), cost_cents(signers.len(), to_sign.len()), Some(collection_id)).await?;
+    billing::ensure_available(
+        &mut tx,
+        scope.cabinet_id(),
+        cost_cents(signers.len(), to_sign.len()),
+        Some(collection_id),
+    )
+    .await?;
     let row: CollectionRow = sqlx::query_as(
         "UPDATE collections SET status = 'active', launched_at = now(), expires_at = now() + make_interval(days => $2)
          WHERE id = $1 RETURNING *",
@@ -424,30 +688,72 @@ pub async fn launch(db: &PgPool, public_url: &str, scope: &CabinetScope, collect
         SigningMode::Parallel => signers.iter().collect(),
     };
     for signer in &invited {
-        invite(&mut tx, public_url, &row, signer, false, meta, actor.clone()).await?;
+        invite(
+            &mut tx,
+            public_url,
+            &row,
+            signer,
+            false,
+            meta,
+            actor.clone(),
+        )
+        .await?;
     }
     tx.commit().await?;
     Ok((row, invited.iter().map(|s| s.id).collect()))
 }
 
-pub async fn cancel(db: &PgPool, scope: &CabinetScope, collection_id: Uuid, meta: &RequestMeta) -> Result<CollectionRow> {
+pub async fn cancel(
+    db: &PgPool,
+    scope: &CabinetScope,
+    collection_id: Uuid,
+    meta: &RequestMeta,
+) -> Result<CollectionRow> {
     let mut tx = db.begin().await?;
     let row = lock_in_scope(&mut tx, scope, collection_id).await?;
-    if !matches!(row.status(), CollectionStatus::Draft | CollectionStatus::Active) {
-        return Err(CollectionError::InvalidState(format!("la demande est déjà {}", row.status().ended_as())));
+    if !matches!(
+        row.status(),
+        CollectionStatus::Draft | CollectionStatus::Active
+    ) {
+        return Err(CollectionError::InvalidState(format!(
+            "la demande est déjà {}",
+            row.status().ended_as()
+        )));
     }
-    let row: CollectionRow = sqlx::query_as("UPDATE collections SET status = 'cancelled', ended_at = now() WHERE id = $1 RETURNING *")
-        .bind(collection_id)
-        .fetch_one(&mut *tx)
-        .await?;
+    let row: CollectionRow = sqlx::query_as(
+        "UPDATE collections SET status = 'cancelled', ended_at = now() WHERE id = $1 RETURNING *",
+    )
+    .bind(collection_id)
+    .fetch_one(&mut *tx)
+    .await?;
     let cabinet = cabinet_name(&mut tx, row.cabinet_id).await?;
     for signer in super::signers(&mut tx, collection_id).await? {
         if signer.status() == super::SignerStatus::Invited {
-            let text = emails::ended_to_signer(signer.language(), &cabinet, &row.title, emails::Ending::Cancelled);
-            notifications::enqueue_email(&mut tx, &signer.email, Some(&cabinet), &text.subject, &text.body).await?;
+            let text = emails::ended_to_signer(
+                signer.language(),
+                &cabinet,
+                &row.title,
+                emails::Ending::Cancelled,
+            );
+            notifications::enqueue_email(
+                &mut tx,
+                &signer.email,
+                Some(&cabinet),
+                &text.subject,
+                &text.body,
+            )
+            .await?;
         }
     }
-    audit::append(&mut tx, collection_id, "cancelled", Actor::User(scope.user_id()), meta, json!({})).await?;
+    audit::append(
+        &mut tx,
+        collection_id,
+        "cancelled",
+        Actor::User(scope.user_id()),
+        meta,
+        json!({}),
+    )
+    .await?;
     tx.commit().await?;
     Ok(row)
 }
@@ -464,14 +770,24 @@ pub enum Reminder {
 
 /// Resends the pending invitations; a manual reminder also moves the expiry to 15 days
 /// from now.
-pub async fn remind(db: &PgPool, public_url: &str, collection_id: Uuid, actor: Actor, meta: &RequestMeta, scope: Option<&CabinetScope>, kind: Reminder) -> Result<CollectionRow> {
+pub async fn remind(
+    db: &PgPool,
+    public_url: &str,
+    collection_id: Uuid,
+    actor: Actor,
+    meta: &RequestMeta,
+    scope: Option<&CabinetScope>,
+    kind: Reminder,
+) -> Result<CollectionRow> {
     let mut tx = db.begin().await?;
     let row = match scope {
         Some(scope) => lock_in_scope(&mut tx, scope, collection_id).await?,
         None => lock(&mut tx, collection_id).await?,
     };
     if row.status() != CollectionStatus::Active {
-        return Err(CollectionError::InvalidState("seule une demande en cours peut être relancée".into()));
+        return Err(CollectionError::InvalidState(
+            "seule une demande en cours peut être relancée".into(),
+        ));
     }
     let row: CollectionRow = sqlx::query_as(
         "UPDATE collections SET last_reminded_at = now(),
@@ -485,7 +801,16 @@ pub async fn remind(db: &PgPool, public_url: &str, collection_id: Uuid, actor: A
     .await?;
     for signer in super::signers(&mut tx, collection_id).await? {
         if signer.status() == super::SignerStatus::Invited {
-            invite(&mut tx, public_url, &row, &signer, true, meta, actor.clone()).await?;
+            invite(
+                &mut tx,
+                public_url,
+                &row,
+                &signer,
+                true,
+                meta,
+                actor.clone(),
+            )
+            .await?;
         }
     }
     tx.commit().await?;

@@ -31,15 +31,30 @@ fn internal(e: impl std::fmt::Display) -> CollectionError {
 }
 
 fn pem(certificate: &Certificate) -> Result<String> {
-    certificate.to_pem(der::pem::LineEnding::LF).map_err(internal)
+    certificate
+        .to_pem(der::pem::LineEnding::LF)
+        .map_err(internal)
 }
 
 fn safe_name(name: &str) -> String {
-    name.chars().map(|c| if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_') { c } else { '_' }).collect()
+    name.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
 }
 
 /// Builds the ZIP. Documents already purged are listed in the manifest as such.
-pub async fn build(db: &PgPool, pki: &Arc<Pki>, sealer: &Sealer, collection_id: Uuid) -> Result<Vec<u8>> {
+pub async fn build(
+    db: &PgPool,
+    pki: &Arc<Pki>,
+    sealer: &Sealer,
+    collection_id: Uuid,
+) -> Result<Vec<u8>> {
     let mut conn = db.acquire().await?;
     let collection = super::get(&mut conn, collection_id).await?;
     let signers = super::signers(&mut conn, collection_id).await?;
@@ -48,10 +63,12 @@ pub async fn build(db: &PgPool, pki: &Arc<Pki>, sealer: &Sealer, collection_id: 
             .bind(collection_id)
             .fetch_all(&mut *conn)
             .await?;
-    let certificates: Vec<(Uuid, Option<Vec<u8>>)> = sqlx::query_as("SELECT id, certificate FROM signers WHERE collection_id = $1 ORDER BY position")
-        .bind(collection_id)
-        .fetch_all(&mut *conn)
-        .await?;
+    let certificates: Vec<(Uuid, Option<Vec<u8>>)> = sqlx::query_as(
+        "SELECT id, certificate FROM signers WHERE collection_id = $1 ORDER BY position",
+    )
+    .bind(collection_id)
+    .fetch_all(&mut *conn)
+    .await?;
     drop(conn);
     let entries = audit::trail(db, collection_id).await?;
     let chain_status = audit::verify(&entries);
@@ -71,7 +88,10 @@ pub async fn build(db: &PgPool, pki: &Arc<Pki>, sealer: &Sealer, collection_id: 
         "chain": format!("{chain_status:?}"),
         "entries": entries,
     });
-    files.push(("audit-trail.json".into(), serde_json::to_vec_pretty(&trail_json).map_err(internal)?));
+    files.push((
+        "audit-trail.json".into(),
+        serde_json::to_vec_pretty(&trail_json).map_err(internal)?,
+    ));
 
     // Certificates and their status at the time of this file.
     let mut statuses = Vec::new();
@@ -81,28 +101,58 @@ pub async fn build(db: &PgPool, pki: &Arc<Pki>, sealer: &Sealer, collection_id: 
         let serial = certificate.tbs_certificate.serial_number.clone();
         // Each certificate against the CA that issued it (one-time, LCP or QCP).
         let state = match pki.issuer_of(&certificate) {
-            Some(issuer) => pki.registry.states(issuer, std::slice::from_ref(&serial)).await.map_err(internal)?,
+            Some(issuer) => pki
+                .registry
+                .states(issuer, std::slice::from_ref(&serial))
+                .await
+                .map_err(internal)?,
             None => Default::default(),
         };
         let status = match state.get(serial.as_bytes()) {
             Some(CertState::Good) => json!({ "status": "good" }),
-            Some(CertState::Revoked(r)) => json!({ "status": "revoked", "at": r.at.to_rfc3339(), "reason": r.reason.as_str() }),
+            Some(CertState::Revoked(r)) => {
+                json!({ "status": "revoked", "at": r.at.to_rfc3339(), "reason": r.reason.as_str() })
+            }
             None => json!({ "status": "unknown" }),
         };
         let serial_hex = hex::encode(serial.as_bytes());
         statuses.push(json!({ "signer": signer_id, "serial": serial_hex, "subject": certificate.tbs_certificate.subject.to_string(), "state": status }));
-        files.push((format!("certificates/signer-{serial_hex}.pem"), pem(&certificate)?.into_bytes()));
+        files.push((
+            format!("certificates/signer-{serial_hex}.pem"),
+            pem(&certificate)?.into_bytes(),
+        ));
     }
     for ca in crate::pki::Ca::ALL {
-        files.push((format!("certificates/{}-ca.pem", ca.as_str()), pem(&pki.hierarchy.authority(ca).certificate)?.into_bytes()));
+        files.push((
+            format!("certificates/{}-ca.pem", ca.as_str()),
+            pem(&pki.hierarchy.authority(ca).certificate)?.into_bytes(),
+        ));
     }
-    files.push(("certificates/tsa.pem".into(), pem(&pki.hierarchy.tsa.certificate)?.into_bytes()));
-    files.push(("certificate-status.json".into(), serde_json::to_vec_pretty(&json!({ "checked_at": Utc::now().to_rfc3339(), "certificates": statuses })).map_err(internal)?));
+    files.push((
+        "certificates/tsa.pem".into(),
+        pem(&pki.hierarchy.tsa.certificate)?.into_bytes(),
+    ));
+    files.push((
+        "certificate-status.json".into(),
+        serde_json::to_vec_pretty(
+            &json!({ "checked_at": Utc::now().to_rfc3339(), "certificates": statuses }),
+        )
+        .map_err(internal)?,
+    ));
 
     // The platform's seal: a key and a seal certificate made for this file.
-    let key = tokio::task::spawn_blocking(crate::pki::generate_key).await.map_err(internal)?.map_err(internal)?;
+    let key = tokio::task::spawn_blocking(crate::pki::generate_key)
+        .await
+        .map_err(internal)?
+        .map_err(internal)?;
     let seal = pki
-        .issue_for_cabinet(&CabinetIdentity { name: sealer.name.clone(), siren: sealer.siren.clone() }, key.public())
+        .issue_for_cabinet(
+            &CabinetIdentity {
+                name: sealer.name.clone(),
+                siren: sealer.siren.clone(),
+            },
+            key.public(),
+        )
         .await
         .map_err(internal)?;
     let mut chain = vec![seal];
@@ -115,16 +165,37 @@ pub async fn build(db: &PgPool, pki: &Arc<Pki>, sealer: &Sealer, collection_id: 
         String::new(),
     ];
     for signer in &signers {
-        lines.push(format!("Signataire {} : {} <{}> — {}", signer.position, signer.full_name(), signer.email, signer.status));
+        lines.push(format!(
+            "Signataire {} : {} <{}> — {}",
+            signer.position,
+            signer.full_name(),
+            signer.email,
+            signer.status
+        ));
     }
     lines.push(String::new());
     for entry in &entries {
-        lines.push(format!("#{} {} — {} — {} — IP {} — {}", entry.seq, entry.at.format("%d/%m/%Y %H:%M:%S UTC"), entry.kind, entry.actor, entry.ip.as_deref().unwrap_or("-"), entry.details));
+        lines.push(format!(
+            "#{} {} — {} — {} — IP {} — {}",
+            entry.seq,
+            entry.at.format("%d/%m/%Y %H:%M:%S UTC"),
+            entry.kind,
+            entry.actor,
+            entry.ip.as_deref().unwrap_or("-"),
+            entry.details
+        ));
         lines.push(format!("    empreinte {}", hex::encode(&entry.hash)));
     }
     let readable = signing::text_pdf::render("Journal de preuve Paraphe", &lines)?;
-    let request = SignatureRequest { signer_name: sealer.name.clone(), reason: Some("Scellement du journal de preuve".into()), location: None, time: Utc::now(), stamp: None };
-    let sealed = signing::sign_at_level(&readable, &request, &key, &chain, PadesLevel::BT, pki).await?;
+    let request = SignatureRequest {
+        signer_name: sealer.name.clone(),
+        reason: Some("Scellement du journal de preuve".into()),
+        location: None,
+        time: Utc::now(),
+        stamp: None,
+    };
+    let sealed =
+        signing::sign_at_level(&readable, &request, &key, &chain, PadesLevel::BT, pki).await?;
     files.push(("audit-trail.pdf".into(), sealed));
 
     let manifest = json!({
@@ -138,13 +209,16 @@ pub async fn build(db: &PgPool, pki: &Arc<Pki>, sealer: &Sealer, collection_id: 
         "files": files.iter().map(|(name, bytes)| json!({ "name": name, "sha256": hex::encode(Sha256::digest(bytes)) })).collect::<Vec<_>>(),
     });
     let manifest = serde_json::to_vec_pretty(&manifest).map_err(internal)?;
-    let signature = cms::detached_time_stamped(&Sha256::digest(&manifest), &key, &chain, &**pki).await.map_err(internal)?;
+    let signature = cms::detached_time_stamped(&Sha256::digest(&manifest), &key, &chain, &**pki)
+        .await
+        .map_err(internal)?;
     files.push(("manifest.json".into(), manifest));
     files.push(("manifest.json.p7s".into(), signature));
 
     let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
     // PDFs are compressed already: stored entries keep the file simple to check by hand.
-    let options = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+    let options =
+        zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
     for (name, bytes) in &files {
         zip.start_file(name.as_str(), options).map_err(internal)?;
         zip.write_all(bytes).map_err(internal)?;

@@ -16,7 +16,10 @@ use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
 use super::prepare::invite;
-use super::{emails, token_hash, DocumentKind, CollectionError, CollectionRow, CollectionStatus, Result, SignerRow, SignerStatus, SigningMode, SIGNER_COLUMNS};
+use super::{
+    emails, token_hash, CollectionError, CollectionRow, CollectionStatus, DocumentKind, Result,
+    SignerRow, SignerStatus, SigningMode, SIGNER_COLUMNS,
+};
 use crate::audit::{self, Actor};
 use crate::billing;
 use crate::certificates::{self, CertificateError, CertificateRow};
@@ -46,7 +49,9 @@ fn linked_signer_where(condition: &str) -> String {
 
 /// Without locking: for reading only.
 async fn signer_of_link(conn: &mut PgConnection, token: &str) -> Result<LinkedSigner> {
-    sqlx::query_as(&linked_signer_where("id = (SELECT signer_id FROM signer_links WHERE token_hash = $1)"))
+    sqlx::query_as(&linked_signer_where(
+        "id = (SELECT signer_id FROM signer_links WHERE token_hash = $1)",
+    ))
     .bind(token_hash(token))
     .fetch_optional(&mut *conn)
     .await?
@@ -63,12 +68,18 @@ struct LockedCollection {
 /// The signer and collection behind a link, the collection's row locked. The signer is
 /// read after the lock is granted, so it is as the previous holder of the lock left it
 /// (read in the locking statement, it could predate a signature that just committed).
-async fn resolve_locked(conn: &mut PgConnection, token: &str) -> Result<(SignerRow, CollectionRow)> {
+async fn resolve_locked(
+    conn: &mut PgConnection,
+    token: &str,
+) -> Result<(SignerRow, CollectionRow)> {
     let (linked, collection) = resolve_locked_with_key(conn, token).await?;
     Ok((linked.signer, collection))
 }
 
-async fn resolve_locked_with_key(conn: &mut PgConnection, token: &str) -> Result<(LinkedSigner, CollectionRow)> {
+async fn resolve_locked_with_key(
+    conn: &mut PgConnection,
+    token: &str,
+) -> Result<(LinkedSigner, CollectionRow)> {
     let locked = lock_link(conn, token).await?;
     let signer = sqlx::query_as(&linked_signer_where("id = $1"))
         .bind(locked.signer_id)
@@ -98,7 +109,11 @@ fn ensure_live(collection: &CollectionRow) -> Result<()> {
     match collection.status() {
         CollectionStatus::Active => Ok(()),
         CollectionStatus::Completed if collection.purged_at.is_none() => Ok(()),
-        status => Err(CollectionError::Closed(if collection.purged_at.is_some() { "archivée" } else { status.ended_as() })),
+        status => Err(CollectionError::Closed(if collection.purged_at.is_some() {
+            "archivée"
+        } else {
+            status.ended_as()
+        })),
     }
 }
 
@@ -110,27 +125,52 @@ fn ensure_can_act(collection: &CollectionRow, signer: &SignerRow) -> Result<()> 
     match signer.status() {
         SignerStatus::Invited => Ok(()),
         SignerStatus::Signed => Err(CollectionError::InvalidState("vous avez déjà signé".into())),
-        SignerStatus::Refused => Err(CollectionError::InvalidState("vous avez refusé de signer".into())),
-        SignerStatus::Waiting => Err(CollectionError::InvalidState("ce n'est pas encore votre tour de signer".into())),
+        SignerStatus::Refused => Err(CollectionError::InvalidState(
+            "vous avez refusé de signer".into(),
+        )),
+        SignerStatus::Waiting => Err(CollectionError::InvalidState(
+            "ce n'est pas encore votre tour de signer".into(),
+        )),
     }
 }
 
 /// Opens the link: what the signer's page shows. The first opening is recorded.
-pub async fn open(db: &PgPool, token: &str, meta: &RequestMeta) -> Result<(SignerRow, CollectionRow, bool)> {
+pub async fn open(
+    db: &PgPool,
+    token: &str,
+    meta: &RequestMeta,
+) -> Result<(SignerRow, CollectionRow, bool)> {
     let mut tx = db.begin().await?;
     let (mut signer, collection) = resolve_locked(&mut tx, token).await?;
     ensure_live(&collection)?;
     let first_open = signer.opened_at.is_none() && collection.status() == CollectionStatus::Active;
     if first_open {
-        signer = sqlx::query_as(&format!("UPDATE signers SET opened_at = now() WHERE id = $1 RETURNING {SIGNER_COLUMNS}")).bind(signer.id).fetch_one(&mut *tx).await?;
-        audit::append(&mut tx, collection.id, "opened", Actor::Signer(signer.id), meta, json!({ "signer": signer.id })).await?;
+        signer = sqlx::query_as(&format!(
+            "UPDATE signers SET opened_at = now() WHERE id = $1 RETURNING {SIGNER_COLUMNS}"
+        ))
+        .bind(signer.id)
+        .fetch_one(&mut *tx)
+        .await?;
+        audit::append(
+            &mut tx,
+            collection.id,
+            "opened",
+            Actor::Signer(signer.id),
+            meta,
+            json!({ "signer": signer.id }),
+        )
+        .await?;
     }
     tx.commit().await?;
     Ok((signer, collection, first_open))
 }
 
 /// "J'ai lu et j'accepte le(s) document(s)".
-pub async fn accept(db: &PgPool, token: &str, meta: &RequestMeta) -> Result<(SignerRow, CollectionRow)> {
+pub async fn accept(
+    db: &PgPool,
+    token: &str,
+    meta: &RequestMeta,
+) -> Result<(SignerRow, CollectionRow)> {
     let mut tx = db.begin().await?;
     let (mut signer, collection) = resolve_locked(&mut tx, token).await?;
     ensure_can_act(&collection, &signer)?;
@@ -157,7 +197,14 @@ fn code_hash(kek: &KeyEncryptionKey, signer_id: Uuid, code: &str) -> Vec<u8> {
 
 /// "+33612345678" → "+33 6 •• •• •• 78": enough for the signer to recognise their phone.
 pub fn mobile_hint(mobile: &str) -> String {
-    let tail: String = mobile.chars().rev().take(2).collect::<Vec<_>>().into_iter().rev().collect();
+    let tail: String = mobile
+        .chars()
+        .rev()
+        .take(2)
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect();
     format!("{}•••••{tail}", mobile.chars().take(4).collect::<String>())
 }
 
@@ -174,52 +221,87 @@ fn key_label(signer_id: Uuid) -> String {
 
 /// A key and a one-time certificate (the name the preparer typed) for this signer alone, taken from the pool and recorded in
 /// the caller's transaction; `None` when the pool is empty.
-async fn signer_key_from_pool(conn: &mut PgConnection, pki: &Pki, kek: &KeyEncryptionKey, signer: &SignerRow) -> Result<Option<(SealedKey, Vec<u8>)>> {
-    let pooled = crate::keys::pool::take(&mut *conn, kek).await.map_err(|e| CollectionError::Internal(e.to_string()))?;
+async fn signer_key_from_pool(
+    conn: &mut PgConnection,
+    pki: &Pki,
+    kek: &KeyEncryptionKey,
+    signer: &SignerRow,
+) -> Result<Option<(SealedKey, Vec<u8>)>> {
+    let pooled = crate::keys::pool::take(&mut *conn, kek)
+        .await
+        .map_err(|e| CollectionError::Internal(e.to_string()))?;
     match pooled {
         Some(key) => Ok(Some(certify_signer_key(conn, pki, kek, signer, key).await?)),
         None => Ok(None),
     }
 }
 
-async fn certify_signer_key(conn: &mut PgConnection, pki: &Pki, kek: &KeyEncryptionKey, signer: &SignerRow, key: MemoryKey) -> Result<(SealedKey, Vec<u8>)> {
+async fn certify_signer_key(
+    conn: &mut PgConnection,
+    pki: &Pki,
+    kek: &KeyEncryptionKey,
+    signer: &SignerRow,
+    key: MemoryKey,
+) -> Result<(SealedKey, Vec<u8>)> {
     let person = PersonIdentity {
         first_name: signer.first_name.clone(),
         last_name: signer.last_name.clone(),
         email: signer.email.clone(),
         serial_number: format!("PARAPHE-S-{}", signer.id.simple()),
     };
-    let certificate = pki.issue_for_person_in(conn, Level::OneTime, &person, key.public()).await.map_err(|e| CollectionError::Internal(e.to_string()))?;
-    let der = crate::pki::certificate_der(&certificate).map_err(|e| CollectionError::Internal(e.to_string()))?;
-    let sealed = kek.seal(&key, &key_label(signer.id)).map_err(|e| CollectionError::Internal(e.to_string()))?;
+    let certificate = pki
+        .issue_for_person_in(conn, Level::OneTime, &person, key.public())
+        .await
+        .map_err(|e| CollectionError::Internal(e.to_string()))?;
+    let der = crate::pki::certificate_der(&certificate)
+        .map_err(|e| CollectionError::Internal(e.to_string()))?;
+    let sealed = kek
+        .seal(&key, &key_label(signer.id))
+        .map_err(|e| CollectionError::Internal(e.to_string()))?;
     Ok((sealed, der))
 }
 
 /// The account whose certificates a signer may use: the member themself, or the person
 /// with the signer's email who holds an account (someone who created a certificate).
-pub async fn certificate_holder(conn: &mut PgConnection, user_id: Option<Uuid>, email: &str) -> Result<Option<Uuid>> {
+pub async fn certificate_holder(
+    conn: &mut PgConnection,
+    user_id: Option<Uuid>,
+    email: &str,
+) -> Result<Option<Uuid>> {
     if user_id.is_some() {
         return Ok(user_id);
     }
-    let found: Option<(Uuid,)> = sqlx::query_as("SELECT id FROM users WHERE email = lower($1)").bind(email).fetch_optional(&mut *conn).await?;
+    let found: Option<(Uuid,)> = sqlx::query_as("SELECT id FROM users WHERE email = lower($1)")
+        .bind(email)
+        .fetch_optional(&mut *conn)
+        .await?;
     Ok(found.map(|(id,)| id))
 }
 
 /// The certificate a signer signs with when it is their own: cabinet members (who must
 /// have enrolled) and every level-2 or level-3 signer. `None` for an outside level-1
 /// signer, who gets a key and certificate for this signature alone.
-async fn personal_certificate(conn: &mut PgConnection, signer: &SignerRow) -> Result<Option<CertificateRow>> {
+async fn personal_certificate(
+    conn: &mut PgConnection,
+    signer: &SignerRow,
+) -> Result<Option<CertificateRow>> {
     if signer.user_id.is_none() && signer.level == 1 {
         return Ok(None);
     }
-    let needed = if signer.level == 3 { Level::Qcp } else { Level::Lcp };
+    let needed = if signer.level == 3 {
+        Level::Qcp
+    } else {
+        Level::Lcp
+    };
     let live = match certificate_holder(conn, signer.user_id, &signer.email).await? {
         Some(holder) => certificates::live(conn, holder, needed).await?,
         None => None,
     };
     match live {
         Some(certificate) => Ok(Some(certificate)),
-        None if signer.user_id.is_some() && needed == Level::Lcp => Err(CertificateError::EnrolmentRequired.into()),
+        None if signer.user_id.is_some() && needed == Level::Lcp => {
+            Err(CertificateError::EnrolmentRequired.into())
+        }
         None => Err(CollectionError::CertificateRequired(signer.level)),
     }
 }
@@ -230,21 +312,32 @@ pub async fn needs_certificate(conn: &mut PgConnection, signer: &SignerRow) -> R
     if signer.level < 2 || signer.user_id.is_some() {
         return Ok(false);
     }
-    Ok(matches!(personal_certificate(conn, signer).await, Err(CollectionError::CertificateRequired(_))))
+    Ok(matches!(
+        personal_certificate(conn, signer).await,
+        Err(CollectionError::CertificateRequired(_))
+    ))
 }
 
 /// "Créer mon certificat": the account of an outside signer who must create one, made
 /// from the link (the link is already their credential). Never an account someone logs in
 /// to with a password or that belongs to a cabinet: those enrol after logging in.
-pub async fn begin_certificate_creation(db: &PgPool, token: &str, meta: &RequestMeta) -> Result<Uuid> {
+pub async fn begin_certificate_creation(
+    db: &PgPool,
+    token: &str,
+    meta: &RequestMeta,
+) -> Result<Uuid> {
     let mut tx = db.begin().await?;
     let (signer, collection) = resolve_locked(&mut tx, token).await?;
     ensure_can_act(&collection, &signer)?;
     if signer.user_id.is_some() {
-        return Err(CollectionError::InvalidState("connectez-vous à votre compte pour créer votre certificat".into()));
+        return Err(CollectionError::InvalidState(
+            "connectez-vous à votre compte pour créer votre certificat".into(),
+        ));
     }
     if !needs_certificate(&mut tx, &signer).await? {
-        return Err(CollectionError::InvalidState("votre signature ne demande pas de nouveau certificat".into()));
+        return Err(CollectionError::InvalidState(
+            "votre signature ne demande pas de nouveau certificat".into(),
+        ));
     }
     let existing: Option<(Uuid, bool)> = sqlx::query_as(
         "SELECT u.id, (u.password_hash IS NOT NULL OR u.is_operator OR EXISTS (SELECT 1 FROM memberships m WHERE m.user_id = u.id))
@@ -254,7 +347,12 @@ pub async fn begin_certificate_creation(db: &PgPool, token: &str, meta: &Request
     .fetch_optional(&mut *tx)
     .await?;
     let user_id = match existing {
-        Some((_, true)) => return Err(CollectionError::InvalidState("un compte existe à cette adresse : connectez-vous pour créer votre certificat".into())),
+        Some((_, true)) => {
+            return Err(CollectionError::InvalidState(
+                "un compte existe à cette adresse : connectez-vous pour créer votre certificat"
+                    .into(),
+            ))
+        }
         Some((id, false)) => id,
         None => {
             let (id,): (Uuid,) = sqlx::query_as("INSERT INTO users (email, first_name, last_name, mobile) VALUES (lower($1), $2, $3, $4) RETURNING id")
@@ -267,13 +365,27 @@ pub async fn begin_certificate_creation(db: &PgPool, token: &str, meta: &Request
             id
         }
     };
-    audit::append(&mut tx, collection.id, "certificate_creation_started", Actor::Signer(signer.id), meta, json!({ "signer": signer.id })).await?;
+    audit::append(
+        &mut tx,
+        collection.id,
+        "certificate_creation_started",
+        Actor::Signer(signer.id),
+        meta,
+        json!({ "signer": signer.id }),
+    )
+    .await?;
     tx.commit().await?;
     Ok(user_id)
 }
 
 /// Sends a 6-digit code by SMS, valid 30 minutes; it replaces any earlier code.
-pub async fn request_code(db: &PgPool, pki: &Pki, kek: &KeyEncryptionKey, token: &str, meta: &RequestMeta) -> Result<CodeSent> {
+pub async fn request_code(
+    db: &PgPool,
+    pki: &Pki,
+    kek: &KeyEncryptionKey,
+    token: &str,
+    meta: &RequestMeta,
+) -> Result<CodeSent> {
     match send_code(db, pki, kek, token, meta, None).await? {
         Sending::Sent(sent) => Ok(sent),
         Sending::NeedsKey => {
@@ -285,7 +397,9 @@ pub async fn request_code(db: &PgPool, pki: &Pki, kek: &KeyEncryptionKey, token:
                 .map_err(|e| CollectionError::Internal(e.to_string()))?;
             match send_code(db, pki, kek, token, meta, Some(key)).await? {
                 Sending::Sent(sent) => Ok(sent),
-                Sending::NeedsKey => Err(CollectionError::Internal("a freshly made key was not used".into())),
+                Sending::NeedsKey => Err(CollectionError::Internal(
+                    "a freshly made key was not used".into(),
+                )),
             }
         }
     }
@@ -298,9 +412,17 @@ enum Sending {
 
 /// One attempt at [`request_code`], in one transaction: every check comes before a key is
 /// taken, so a refused request uses none.
-async fn send_code(db: &PgPool, pki: &Pki, kek: &KeyEncryptionKey, token: &str, meta: &RequestMeta, made_key: Option<MemoryKey>) -> Result<Sending> {
+async fn send_code(
+    db: &PgPool,
+    pki: &Pki,
+    kek: &KeyEncryptionKey,
+    token: &str,
+    meta: &RequestMeta,
+    made_key: Option<MemoryKey>,
+) -> Result<Sending> {
     let mut tx = db.begin().await?;
-    let (LinkedSigner { signer, has_key }, collection) = resolve_locked_with_key(&mut tx, token).await?;
+    let (LinkedSigner { signer, has_key }, collection) =
+        resolve_locked_with_key(&mut tx, token).await?;
     ensure_can_act(&collection, &signer)?;
     if signer.accepted_at.is_none() {
         return Err(CollectionError::NotAccepted);
@@ -341,13 +463,15 @@ async fn send_code(db: &PgPool, pki: &Pki, kek: &KeyEncryptionKey, token: &str, 
             },
         };
         let (sealed, certificate) = new_key;
-        sqlx::query("UPDATE signers SET key_nonce = $2, key_sealed = $3, certificate = $4 WHERE id = $1")
-            .bind(signer.id)
-            .bind(&sealed.nonce)
-            .bind(&sealed.ciphertext)
-            .bind(&certificate)
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query(
+            "UPDATE signers SET key_nonce = $2, key_sealed = $3, certificate = $4 WHERE id = $1",
+        )
+        .bind(signer.id)
+        .bind(&sealed.nonce)
+        .bind(&sealed.ciphertext)
+        .bind(&certificate)
+        .execute(&mut *tx)
+        .await?;
     }
     // Sole control: a code that unlocks the holder's own certificate goes to the mobile the
     // holder enrolled, whatever mobile the preparer typed for this collection.
@@ -355,16 +479,39 @@ async fn send_code(db: &PgPool, pki: &Pki, kek: &KeyEncryptionKey, token: &str, 
         Some(certificate) => enrolled_mobile(&mut tx, certificate.user_id).await?,
         None => signer.mobile.clone(),
     };
-    notifications::enqueue_sms(&mut tx, &mobile, &emails::code_sms(signer.language(), &code)).await?;
-    audit::append(&mut tx, collection.id, "code_sent", Actor::Signer(signer.id), meta, json!({ "signer": signer.id, "mobile": mobile_hint(&mobile) })).await?;
+    notifications::enqueue_sms(
+        &mut tx,
+        &mobile,
+        &emails::code_sms(signer.language(), &code),
+    )
+    .await?;
+    audit::append(
+        &mut tx,
+        collection.id,
+        "code_sent",
+        Actor::Signer(signer.id),
+        meta,
+        json!({ "signer": signer.id, "mobile": mobile_hint(&mobile) }),
+    )
+    .await?;
     tx.commit().await?;
-    Ok(Sending::Sent(CodeSent { expires_at, mobile_hint: mobile_hint(&mobile), signer, collection }))
+    Ok(Sending::Sent(CodeSent {
+        expires_at,
+        mobile_hint: mobile_hint(&mobile),
+        signer,
+        collection,
+    }))
 }
 
 /// The mobile a certificate holder confirmed at enrolment (where the agreement's code went).
 async fn enrolled_mobile(conn: &mut PgConnection, holder: Uuid) -> Result<String> {
-    let mobile: Option<String> = sqlx::query_scalar("SELECT mobile FROM users WHERE id = $1").bind(holder).fetch_one(&mut *conn).await?;
-    mobile.filter(|m| !m.is_empty()).ok_or_else(|| CertificateError::EnrolmentRequired.into())
+    let mobile: Option<String> = sqlx::query_scalar("SELECT mobile FROM users WHERE id = $1")
+        .bind(holder)
+        .fetch_one(&mut *conn)
+        .await?;
+    mobile
+        .filter(|m| !m.is_empty())
+        .ok_or_else(|| CertificateError::EnrolmentRequired.into())
 }
 
 struct LiveCode {
@@ -416,11 +563,32 @@ impl SigningMaterial {
 /// Checks `code` against the signer's live code. A failure is recorded in `conn`'s
 /// transaction, which the caller commits before answering the error; a code that matched
 /// is closed by the caller with the signature it allows.
-async fn check_code(conn: &mut PgConnection, kek: &KeyEncryptionKey, collection_id: Uuid, signer_id: Uuid, live: Option<LiveCode>, code: &str, meta: &RequestMeta) -> Result<Result<(), CollectionError>> {
-    let Some(live) = live else { return Ok(Err(CollectionError::OtpNotSent)) };
+async fn check_code(
+    conn: &mut PgConnection,
+    kek: &KeyEncryptionKey,
+    collection_id: Uuid,
+    signer_id: Uuid,
+    live: Option<LiveCode>,
+    code: &str,
+    meta: &RequestMeta,
+) -> Result<Result<(), CollectionError>> {
+    let Some(live) = live else {
+        return Ok(Err(CollectionError::OtpNotSent));
+    };
     if live.expires_at <= Utc::now() {
-        sqlx::query("UPDATE signing_codes SET closed_at = now() WHERE id = $1").bind(live.id).execute(&mut *conn).await?;
-        audit::append(conn, collection_id, "code_failed", Actor::Signer(signer_id), meta, json!({ "signer": signer_id, "reason": "expired" })).await?;
+        sqlx::query("UPDATE signing_codes SET closed_at = now() WHERE id = $1")
+            .bind(live.id)
+            .execute(&mut *conn)
+            .await?;
+        audit::append(
+            conn,
+            collection_id,
+            "code_failed",
+            Actor::Signer(signer_id),
+            meta,
+            json!({ "signer": signer_id, "reason": "expired" }),
+        )
+        .await?;
         return Ok(Err(CollectionError::OtpExpired));
     }
     let code = code.trim();
@@ -434,8 +602,20 @@ async fn check_code(conn: &mut PgConnection, kek: &KeyEncryptionKey, collection_
         .bind(MAX_FAILED_ATTEMPTS)
         .execute(&mut *conn)
         .await?;
-    audit::append(conn, collection_id, "code_failed", Actor::Signer(signer_id), meta, json!({ "signer": signer_id, "reason": "wrong", "attempt": failed })).await?;
-    Ok(Err(if failed >= MAX_FAILED_ATTEMPTS { CollectionError::OtpLocked } else { CollectionError::OtpInvalid(MAX_FAILED_ATTEMPTS - failed) }))
+    audit::append(
+        conn,
+        collection_id,
+        "code_failed",
+        Actor::Signer(signer_id),
+        meta,
+        json!({ "signer": signer_id, "reason": "wrong", "attempt": failed }),
+    )
+    .await?;
+    Ok(Err(if failed >= MAX_FAILED_ATTEMPTS {
+        CollectionError::OtpLocked
+    } else {
+        CollectionError::OtpInvalid(MAX_FAILED_ATTEMPTS - failed)
+    }))
 }
 
 /// What a signature changed, for the events that follow the commit.
@@ -455,7 +635,15 @@ pub struct Signed {
 /// signatures are then prepared under the lock, time-stamped with no lock held, and stored
 /// by a second transaction that checks again and finds every document at the revision that
 /// was signed; when another signer added a revision meanwhile, it starts over.
-pub async fn sign(db: &PgPool, pki: &std::sync::Arc<Pki>, kek: &KeyEncryptionKey, public_url: &str, token: &str, code: &str, meta: &RequestMeta) -> Result<Signed> {
+pub async fn sign(
+    db: &PgPool,
+    pki: &std::sync::Arc<Pki>,
+    kek: &KeyEncryptionKey,
+    public_url: &str,
+    token: &str,
+    code: &str,
+    meta: &RequestMeta,
+) -> Result<Signed> {
     if !pki.time_stamps_remotely() {
         let (mut tx, ready) = open_signature(db, pki, kek, token, code, meta).await?;
         let stamped = time_stamp(prepare_documents(&ready).await?, pki).await?;
@@ -469,14 +657,20 @@ pub async fn sign(db: &PgPool, pki: &std::sync::Arc<Pki>, kek: &KeyEncryptionKey
         drop(lock);
         let stamped = time_stamp(prepare_documents(&ready).await?, pki).await?;
         let (mut tx, ready) = open_signature(db, pki, kek, token, code, meta).await?;
-        let unchanged = stamped.iter().all(|doc| ready.documents.iter().any(|current| current.id == doc.id && current.current_sha256 == doc.signed_revision));
+        let unchanged = stamped.iter().all(|doc| {
+            ready.documents.iter().any(|current| {
+                current.id == doc.id && current.current_sha256 == doc.signed_revision
+            })
+        });
         if unchanged {
             let signed = record_signature(&mut tx, public_url, ready, stamped, meta).await?;
             tx.commit().await?;
             return Ok(signed);
         }
     }
-    Err(CollectionError::Internal("the documents kept changing while they were time-stamped".into()))
+    Err(CollectionError::Internal(
+        "the documents kept changing while they were time-stamped".into(),
+    ))
 }
 
 /// A transaction holding the collection's lock, with everything checked for the signature.
@@ -541,21 +735,51 @@ struct StampedDocument {
 
 /// Locks the collection, reads its signers, checks the code, opens the key and reads the
 /// documents. A refusal is recorded in `conn`'s transaction, for the caller to commit.
-async fn begin_signature(conn: &mut PgConnection, pki: &Pki, kek: &KeyEncryptionKey, token: &str, code: &str, meta: &RequestMeta) -> Result<Result<ReadyToSign, CollectionError>> {
+async fn begin_signature(
+    conn: &mut PgConnection,
+    pki: &Pki,
+    kek: &KeyEncryptionKey,
+    token: &str,
+    code: &str,
+    meta: &RequestMeta,
+) -> Result<Result<ReadyToSign, CollectionError>> {
     // Every signer of the collection, read once the lock is held: this one, and the others
     // for what follows the signature (the next to invite, or completion).
-    let LockedCollection { collection, signer_id } = lock_link(conn, token).await?;
+    let LockedCollection {
+        collection,
+        signer_id,
+    } = lock_link(conn, token).await?;
     let signers = super::signers(conn, collection.id).await?;
-    let signer = signers.iter().find(|s| s.id == signer_id).cloned().ok_or(CollectionError::LinkInvalid)?;
+    let signer = signers
+        .iter()
+        .find(|s| s.id == signer_id)
+        .cloned()
+        .ok_or(CollectionError::LinkInvalid)?;
     ensure_can_act(&collection, &signer)?;
     if signer.accepted_at.is_none() {
         return Err(CollectionError::NotAccepted);
     }
     let mut material = SigningMaterial::read(conn, signer.id).await?;
-    if let Err(refusal) = check_code(conn, kek, collection.id, signer.id, material.live_code(), code, meta).await? {
+    if let Err(refusal) = check_code(
+        conn,
+        kek,
+        collection.id,
+        signer.id,
+        material.live_code(),
+        code,
+        meta,
+    )
+    .await?
+    {
         return Ok(Err(refusal));
     }
-    let SigningMaterial { key_nonce, key_sealed, certificate, personal_certificate_id, .. } = material;
+    let SigningMaterial {
+        key_nonce,
+        key_sealed,
+        certificate,
+        personal_certificate_id,
+        ..
+    } = material;
     let (key, chain) = match (personal_certificate_id, key_nonce, key_sealed, certificate) {
         // The holder's own key: refused if the certificate was revoked since the code was sent.
         (Some(certificate_id), ..) => {
@@ -563,15 +787,31 @@ async fn begin_signature(conn: &mut PgConnection, pki: &Pki, kek: &KeyEncryption
             (holder.key, holder.chain)
         }
         (None, Some(nonce), Some(ciphertext), Some(certificate)) => {
-            let key = kek.open(&SealedKey { nonce, ciphertext }, &key_label(signer.id)).map_err(|e| CollectionError::Internal(e.to_string()))?;
-            let certificate = <x509_cert::Certificate as der::Decode>::from_der(&certificate).map_err(|e| CollectionError::Internal(e.to_string()))?;
+            let key = kek
+                .open(&SealedKey { nonce, ciphertext }, &key_label(signer.id))
+                .map_err(|e| CollectionError::Internal(e.to_string()))?;
+            let certificate = <x509_cert::Certificate as der::Decode>::from_der(&certificate)
+                .map_err(|e| CollectionError::Internal(e.to_string()))?;
             // By its issuer: keys certified before the one-time CA existed came from the LCP CA.
-            let above = pki.hierarchy.chain_above_certificate(&certificate).ok_or_else(|| CollectionError::Internal(format!("signer {}'s certificate has no issuer here", signer.id)))?;
+            let above = pki
+                .hierarchy
+                .chain_above_certificate(&certificate)
+                .ok_or_else(|| {
+                    CollectionError::Internal(format!(
+                        "signer {}'s certificate has no issuer here",
+                        signer.id
+                    ))
+                })?;
             let mut chain = vec![certificate];
             chain.extend(above);
             (key, chain)
         }
-        _ => return Err(CollectionError::Internal(format!("signer {} has a code but no key", signer.id))),
+        _ => {
+            return Err(CollectionError::Internal(format!(
+                "signer {} has a code but no key",
+                signer.id
+            )))
+        }
     };
     // Attachments too (without their content): their hashes go into the completion's entry.
     let documents: Vec<CurrentDocument> = sqlx::query_as(
@@ -581,7 +821,14 @@ async fn begin_signature(conn: &mut PgConnection, pki: &Pki, kek: &KeyEncryption
     .bind(collection.id)
     .fetch_all(&mut *conn)
     .await?;
-    Ok(Ok(ReadyToSign { collection, signer, signers, key: std::sync::Arc::new(key), chain: std::sync::Arc::new(chain), documents }))
+    Ok(Ok(ReadyToSign {
+        collection,
+        signer,
+        signers,
+        key: std::sync::Arc::new(key),
+        chain: std::sync::Arc::new(chain),
+        documents,
+    }))
 }
 
 /// The CPU part of every document's signature, on blocking threads.
@@ -594,20 +841,44 @@ async fn prepare_documents(ready: &ReadyToSign) -> Result<Vec<PreparedDocument>>
         stamp: ready.signer.stamp(),
     };
     let mut prepared = Vec::new();
-    for document in ready.documents.iter().filter(|d| DocumentKind::parse(&d.kind) == DocumentKind::ToSign) {
-        let Some(content) = document.content.clone() else { return Err(CollectionError::Internal(format!("document {} has no content", document.id))) };
+    for document in ready
+        .documents
+        .iter()
+        .filter(|d| DocumentKind::parse(&d.kind) == DocumentKind::ToSign)
+    {
+        let Some(content) = document.content.clone() else {
+            return Err(CollectionError::Internal(format!(
+                "document {} has no content",
+                document.id
+            )));
+        };
         let (key, chain, request) = (ready.key.clone(), ready.chain.clone(), request.clone());
         let signature = tokio::task::spawn_blocking(move || {
-            signing::PreparedSignature::new(&content, &request, &SigningIdentity { key: &*key, chain: &chain })
+            signing::PreparedSignature::new(
+                &content,
+                &request,
+                &SigningIdentity {
+                    key: &*key,
+                    chain: &chain,
+                },
+            )
         })
         .await
         .map_err(|e| CollectionError::Internal(e.to_string()))??;
-        prepared.push(PreparedDocument { id: document.id, filename: document.filename.clone(), signed_revision: document.current_sha256.clone(), signature });
+        prepared.push(PreparedDocument {
+            id: document.id,
+            filename: document.filename.clone(),
+            signed_revision: document.current_sha256.clone(),
+            signature,
+        });
     }
     Ok(prepared)
 }
 
-async fn time_stamp(prepared: Vec<PreparedDocument>, pki: &std::sync::Arc<Pki>) -> Result<Vec<StampedDocument>> {
+async fn time_stamp(
+    prepared: Vec<PreparedDocument>,
+    pki: &std::sync::Arc<Pki>,
+) -> Result<Vec<StampedDocument>> {
     let mut stamped = Vec::with_capacity(prepared.len());
     for document in prepared {
         stamped.push(StampedDocument {
@@ -622,8 +893,21 @@ async fn time_stamp(prepared: Vec<PreparedDocument>, pki: &std::sync::Arc<Pki>) 
 
 /// Stores the signed documents and everything that follows a signature, in `conn`'s
 /// transaction, which holds the collection's lock since [`begin_signature`].
-async fn record_signature(conn: &mut PgConnection, public_url: &str, ready: ReadyToSign, stamped: Vec<StampedDocument>, meta: &RequestMeta) -> Result<Signed> {
-    let ReadyToSign { collection, signer, mut signers, chain, documents, .. } = ready;
+async fn record_signature(
+    conn: &mut PgConnection,
+    public_url: &str,
+    ready: ReadyToSign,
+    stamped: Vec<StampedDocument>,
+    meta: &RequestMeta,
+) -> Result<Signed> {
+    let ReadyToSign {
+        collection,
+        signer,
+        mut signers,
+        chain,
+        documents,
+        ..
+    } = ready;
     let mut hashes = Vec::new();
     let mut final_hashes = Vec::new();
     for document in &documents {
@@ -639,7 +923,9 @@ async fn record_signature(conn: &mut PgConnection, public_url: &str, ready: Read
                 hashes.push(json!({ "id": signed.id, "filename": signed.filename, "sha256": hex::encode(&sha256) }));
                 final_hashes.push(json!({ "id": signed.id, "sha256": hex::encode(&sha256) }));
             }
-            None => final_hashes.push(json!({ "id": document.id, "sha256": hex::encode(&document.current_sha256) })),
+            None => final_hashes.push(
+                json!({ "id": document.id, "sha256": hex::encode(&document.current_sha256) }),
+            ),
         }
     }
     let signer: SignerRow = sqlx::query_as(&format!(
@@ -650,13 +936,20 @@ async fn record_signature(conn: &mut PgConnection, public_url: &str, ready: Read
     .bind(signer.id)
     .fetch_one(&mut *conn)
     .await?;
-    audit::append(conn, collection.id, "signed", Actor::Signer(signer.id), meta, json!({
-        "signer": signer.id,
-        "name": signer.full_name(),
-        "level": signer.level,
-        "certificate_serial": hex::encode(chain[0].tbs_certificate.serial_number.as_bytes()),
-        "documents": hashes,
-    }))
+    audit::append(
+        conn,
+        collection.id,
+        "signed",
+        Actor::Signer(signer.id),
+        meta,
+        json!({
+            "signer": signer.id,
+            "name": signer.full_name(),
+            "level": signer.level,
+            "certificate_serial": hex::encode(chain[0].tbs_certificate.serial_number.as_bytes()),
+            "documents": hashes,
+        }),
+    )
     .await?;
 
     if let Some(entry) = signers.iter_mut().find(|s| s.id == signer.id) {
@@ -669,7 +962,16 @@ async fn record_signature(conn: &mut PgConnection, public_url: &str, ready: Read
     } else {
         if collection.mode() == SigningMode::Sequential {
             if let Some(next) = signers.iter().find(|s| s.status() == SignerStatus::Waiting) {
-                invite(conn, public_url, &collection, next, false, meta, Actor::System).await?;
+                invite(
+                    conn,
+                    public_url,
+                    &collection,
+                    next,
+                    false,
+                    meta,
+                    Actor::System,
+                )
+                .await?;
                 invited_next = Some(next.id);
             }
         }
@@ -677,8 +979,20 @@ async fn record_signature(conn: &mut PgConnection, public_url: &str, ready: Read
     };
     // Last: the debit locks the cabinet's row, which every signature of the cabinet needs;
     // held only for the commit, the cabinet's signers do not queue behind each other.
-    billing::debit_signatures(conn, collection.cabinet_id, collection.id, signer.id, stamped.len() as i64).await?;
-    Ok(Signed { signer, collection, invited_next, completed })
+    billing::debit_signatures(
+        conn,
+        collection.cabinet_id,
+        collection.id,
+        signer.id,
+        stamped.len() as i64,
+    )
+    .await?;
+    Ok(Signed {
+        signer,
+        collection,
+        invited_next,
+        completed,
+    })
 }
 
 /// The collection as completion left it, with what its emails need.
@@ -693,7 +1007,14 @@ struct CompletedCollection {
 
 /// Everybody signed: the collection ends and every party gets a link to the signed PDFs.
 /// `documents` are the final hashes, for the trail.
-async fn complete(conn: &mut PgConnection, public_url: &str, collection: &CollectionRow, signers: &[SignerRow], documents: Vec<serde_json::Value>, meta: &RequestMeta) -> Result<CollectionRow> {
+async fn complete(
+    conn: &mut PgConnection,
+    public_url: &str,
+    collection: &CollectionRow,
+    signers: &[SignerRow],
+    documents: Vec<serde_json::Value>,
+    meta: &RequestMeta,
+) -> Result<CollectionRow> {
     let completed: CompletedCollection = sqlx::query_as(
         "UPDATE collections c SET status = 'completed', ended_at = now() WHERE id = $1
          RETURNING c.*, (SELECT name FROM cabinets WHERE id = c.cabinet_id) AS cabinet_name,
@@ -708,11 +1029,29 @@ async fn complete(conn: &mut PgConnection, public_url: &str, collection: &Collec
     for signer in signers {
         let (token, hash) = super::new_token();
         link_hashes.push(hash);
-        texts.push((signer.email.clone(), emails::completed(signer.language(), &collection.title, &format!("{public_url}/signer/{token}"))));
+        texts.push((
+            signer.email.clone(),
+            emails::completed(
+                signer.language(),
+                &collection.title,
+                &format!("{public_url}/signer/{token}"),
+            ),
+        ));
     }
     if !signers.iter().any(|s| s.email == completed.preparer_email) {
-        let language = completed.preparer_language.as_deref().and_then(|code| code.parse().ok()).unwrap_or_default();
-        texts.push((completed.preparer_email.clone(), emails::completed(language, &collection.title, &format!("{public_url}/collections/{}", collection.id))));
+        let language = completed
+            .preparer_language
+            .as_deref()
+            .and_then(|code| code.parse().ok())
+            .unwrap_or_default();
+        texts.push((
+            completed.preparer_email.clone(),
+            emails::completed(
+                language,
+                &collection.title,
+                &format!("{public_url}/collections/{}", collection.id),
+            ),
+        ));
     }
     let signer_ids: Vec<Uuid> = signers.iter().map(|s| s.id).collect();
     sqlx::query("INSERT INTO signer_links (token_hash, signer_id) SELECT * FROM UNNEST($1::bytea[], $2::uuid[])")
@@ -720,27 +1059,59 @@ async fn complete(conn: &mut PgConnection, public_url: &str, collection: &Collec
         .bind(&signer_ids)
         .execute(&mut *conn)
         .await?;
-    let outgoing: Vec<notifications::Email<'_>> =
-        texts.iter().map(|(to, text)| notifications::Email { to, subject: &text.subject, body: &text.body }).collect();
+    let outgoing: Vec<notifications::Email<'_>> = texts
+        .iter()
+        .map(|(to, text)| notifications::Email {
+            to,
+            subject: &text.subject,
+            body: &text.body,
+        })
+        .collect();
     notifications::enqueue_emails(conn, Some(&completed.cabinet_name), &outgoing).await?;
-    audit::append(conn, collection.id, "completed", Actor::System, meta, json!({ "documents": documents })).await?;
+    audit::append(
+        conn,
+        collection.id,
+        "completed",
+        Actor::System,
+        meta,
+        json!({ "documents": documents }),
+    )
+    .await?;
     Ok(completed.collection)
 }
 
 /// The cabinet's name (the emails' sender name), the preparer's email and language.
-async fn cabinet_and_preparer(conn: &mut PgConnection, collection: &CollectionRow) -> Result<(String, String, Language)> {
+async fn cabinet_and_preparer(
+    conn: &mut PgConnection,
+    collection: &CollectionRow,
+) -> Result<(String, String, Language)> {
     let (cabinet, email, language): (String, String, Option<String>) =
         sqlx::query_as("SELECT (SELECT name FROM cabinets WHERE id = $1), u.email, u.language FROM users u WHERE u.id = $2")
             .bind(collection.cabinet_id)
             .bind(collection.created_by)
             .fetch_one(&mut *conn)
             .await?;
-    Ok((cabinet, email, language.and_then(|code| code.parse().ok()).unwrap_or_default()))
+    Ok((
+        cabinet,
+        email,
+        language
+            .and_then(|code| code.parse().ok())
+            .unwrap_or_default(),
+    ))
 }
 
 /// Refusal ends the collection for everybody; the preparer is told, nobody gets documents.
-pub async fn refuse(db: &PgPool, public_url: &str, token: &str, reason: Option<&str>, meta: &RequestMeta) -> Result<(SignerRow, CollectionRow)> {
-    let reason = reason.map(str::trim).filter(|r| !r.is_empty()).map(|r| r.chars().take(2000).collect::<String>());
+pub async fn refuse(
+    db: &PgPool,
+    public_url: &str,
+    token: &str,
+    reason: Option<&str>,
+    meta: &RequestMeta,
+) -> Result<(SignerRow, CollectionRow)> {
+    let reason = reason
+        .map(str::trim)
+        .filter(|r| !r.is_empty())
+        .map(|r| r.chars().take(2000).collect::<String>());
     let mut tx = db.begin().await?;
     let (signer, collection) = resolve_locked(&mut tx, token).await?;
     ensure_can_act(&collection, &signer)?;
@@ -752,21 +1123,61 @@ pub async fn refuse(db: &PgPool, public_url: &str, token: &str, reason: Option<&
     .bind(&reason)
     .fetch_one(&mut *tx)
     .await?;
-    sqlx::query("UPDATE signing_codes SET closed_at = now() WHERE signer_id = $1 AND closed_at IS NULL").bind(signer.id).execute(&mut *tx).await?;
-    let collection: CollectionRow = sqlx::query_as("UPDATE collections SET status = 'refused', ended_at = now() WHERE id = $1 RETURNING *")
-        .bind(collection.id)
-        .fetch_one(&mut *tx)
-        .await?;
+    sqlx::query(
+        "UPDATE signing_codes SET closed_at = now() WHERE signer_id = $1 AND closed_at IS NULL",
+    )
+    .bind(signer.id)
+    .execute(&mut *tx)
+    .await?;
+    let collection: CollectionRow = sqlx::query_as(
+        "UPDATE collections SET status = 'refused', ended_at = now() WHERE id = $1 RETURNING *",
+    )
+    .bind(collection.id)
+    .fetch_one(&mut *tx)
+    .await?;
     let (cabinet, preparer, preparer_language) = cabinet_and_preparer(&mut tx, &collection).await?;
-    let text = emails::refused_to_preparer(preparer_language, &collection.title, &signer.full_name(), reason.as_deref(), &format!("{public_url}/collections/{}", collection.id));
-    notifications::enqueue_email(&mut tx, &preparer, Some(&cabinet), &text.subject, &text.body).await?;
+    let text = emails::refused_to_preparer(
+        preparer_language,
+        &collection.title,
+        &signer.full_name(),
+        reason.as_deref(),
+        &format!("{public_url}/collections/{}", collection.id),
+    );
+    notifications::enqueue_email(
+        &mut tx,
+        &preparer,
+        Some(&cabinet),
+        &text.subject,
+        &text.body,
+    )
+    .await?;
     for other in super::signers(&mut tx, collection.id).await? {
         if other.id != signer.id && other.status() == SignerStatus::Invited {
-            let text = emails::ended_to_signer(other.language(), &cabinet, &collection.title, emails::Ending::Refused);
-            notifications::enqueue_email(&mut tx, &other.email, Some(&cabinet), &text.subject, &text.body).await?;
+            let text = emails::ended_to_signer(
+                other.language(),
+                &cabinet,
+                &collection.title,
+                emails::Ending::Refused,
+            );
+            notifications::enqueue_email(
+                &mut tx,
+                &other.email,
+                Some(&cabinet),
+                &text.subject,
+                &text.body,
+            )
+            .await?;
         }
     }
-    audit::append(&mut tx, collection.id, "refused", Actor::Signer(signer.id), meta, json!({ "signer": signer.id, "reason": reason })).await?;
+    audit::append(
+        &mut tx,
+        collection.id,
+        "refused",
+        Actor::Signer(signer.id),
+        meta,
+        json!({ "signer": signer.id, "reason": reason }),
+    )
+    .await?;
     tx.commit().await?;
     Ok((signer, collection))
 }
@@ -779,14 +1190,17 @@ pub async fn document(db: &PgPool, token: &str, document_id: Uuid) -> Result<(St
     let collection_id = signer.collection_id;
     ensure_live(&super::get(&mut conn, collection_id).await?)?;
     if signer.status() == SignerStatus::Waiting {
-        return Err(CollectionError::InvalidState("ce n'est pas encore votre tour".into()));
+        return Err(CollectionError::InvalidState(
+            "ce n'est pas encore votre tour".into(),
+        ));
     }
-    let row: Option<(String, Option<Vec<u8>>)> =
-        sqlx::query_as("SELECT filename, content FROM collection_documents WHERE id = $1 AND collection_id = $2")
-            .bind(document_id)
-            .bind(collection_id)
-            .fetch_optional(&mut *conn)
-            .await?;
+    let row: Option<(String, Option<Vec<u8>>)> = sqlx::query_as(
+        "SELECT filename, content FROM collection_documents WHERE id = $1 AND collection_id = $2",
+    )
+    .bind(document_id)
+    .bind(collection_id)
+    .fetch_optional(&mut *conn)
+    .await?;
     match row {
         Some((filename, Some(content))) => Ok((filename, content)),
         Some((_, None)) => Err(CollectionError::Closed("archivée")),

@@ -15,7 +15,9 @@ use uuid::Uuid;
 /// How many events a slow subscriber may fall behind before it skips some.
 const LOCAL_CAPACITY: usize = 1024;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, async_graphql::Enum)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, async_graphql::Enum,
+)]
 pub enum CabinetEventKind {
     TermsAccepted,
     MembershipChanged,
@@ -27,7 +29,9 @@ pub enum CabinetEventKind {
 }
 
 /// What happened to a collection, for the preparer's dashboard and collection page.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, async_graphql::Enum)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, async_graphql::Enum,
+)]
 pub enum CollectionEventKind {
     Created,
     Updated,
@@ -52,7 +56,9 @@ pub struct CollectionChange {
 }
 
 /// What happened to an identity verification, for its holder's page and the operators' queue.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, async_graphql::Enum)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, async_graphql::Enum,
+)]
 pub enum IdentityEventKind {
     Started,
     /// The phone opened the hand-off link.
@@ -91,11 +97,25 @@ pub struct DomainEvent {
 
 impl DomainEvent {
     pub fn cabinet(cabinet_id: Uuid, kind: CabinetEventKind, user_id: Option<Uuid>) -> Self {
-        DomainEvent { cabinet_id, kind, user_id, at: Utc::now(), collection: None, identity: None }
+        DomainEvent {
+            cabinet_id,
+            kind,
+            user_id,
+            at: Utc::now(),
+            collection: None,
+            identity: None,
+        }
     }
 
     pub fn collection(cabinet_id: Uuid, change: CollectionChange) -> Self {
-        DomainEvent { cabinet_id, kind: CabinetEventKind::CollectionChanged, user_id: None, at: Utc::now(), collection: Some(change), identity: None }
+        DomainEvent {
+            cabinet_id,
+            kind: CabinetEventKind::CollectionChanged,
+            user_id: None,
+            at: Utc::now(),
+            collection: Some(change),
+            identity: None,
+        }
     }
 
     pub fn identity(change: IdentityChange) -> Self {
@@ -127,7 +147,10 @@ impl EventBus {
     pub async fn redis(url: &str) -> Result<Self, redis::RedisError> {
         let (local, _) = broadcast::channel(LOCAL_CAPACITY);
         let redis = redis_bus::RedisPublisher::start(url, local.clone()).await?;
-        Ok(EventBus { local, redis: Some(redis) })
+        Ok(EventBus {
+            local,
+            redis: Some(redis),
+        })
     }
 
     pub async fn publish(&self, event: DomainEvent) {
@@ -152,7 +175,9 @@ pub async fn next(receiver: &mut broadcast::Receiver<DomainEvent>) -> Option<Dom
     loop {
         match receiver.recv().await {
             Ok(event) => return Some(event),
-            Err(broadcast::error::RecvError::Lagged(missed)) => tracing::warn!(missed, "subscriber lagged behind the event bus"),
+            Err(broadcast::error::RecvError::Lagged(missed)) => {
+                tracing::warn!(missed, "subscriber lagged behind the event bus")
+            }
             Err(broadcast::error::RecvError::Closed) => return None,
         }
     }

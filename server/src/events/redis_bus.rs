@@ -15,7 +15,10 @@ pub struct RedisPublisher {
 }
 
 impl RedisPublisher {
-    pub async fn start(url: &str, local: broadcast::Sender<DomainEvent>) -> Result<Self, redis::RedisError> {
+    pub async fn start(
+        url: &str,
+        local: broadcast::Sender<DomainEvent>,
+    ) -> Result<Self, redis::RedisError> {
         let client = redis::Client::open(url)?;
         let connection = ConnectionManager::new(client.clone()).await?;
         // Subscribe before returning so that no event published after start-up is missed.
@@ -46,7 +49,11 @@ async fn subscribe(client: &redis::Client) -> Result<redis::aio::PubSub, redis::
 }
 
 /// Forwards Redis messages to local subscribers, reconnecting after outages.
-async fn listen(client: redis::Client, first: redis::aio::PubSub, local: broadcast::Sender<DomainEvent>) {
+async fn listen(
+    client: redis::Client,
+    first: redis::aio::PubSub,
+    local: broadcast::Sender<DomainEvent>,
+) {
     let mut pubsub = Some(first);
     let mut backoff = Duration::from_millis(200);
     loop {

@@ -16,7 +16,10 @@ pub type ApiResult<T> = Result<T, ApiError>;
 
 impl ApiError {
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
-        ApiError { code, message: message.into() }
+        ApiError {
+            code,
+            message: message.into(),
+        }
     }
 
     pub fn unauthenticated() -> Self {
@@ -24,7 +27,10 @@ impl ApiError {
     }
 
     pub fn forbidden() -> Self {
-        Self::new(ErrorCode::Forbidden, "vous n'avez pas les droits pour cette action")
+        Self::new(
+            ErrorCode::Forbidden,
+            "vous n'avez pas les droits pour cette action",
+        )
     }
 
     pub fn not_found() -> Self {
@@ -39,7 +45,10 @@ impl ApiError {
     pub fn internal(cause: &dyn std::fmt::Display) -> Self {
         let incident = uuid::Uuid::new_v4();
         tracing::error!(%incident, error = %cause, "internal error");
-        Self::new(ErrorCode::Internal, format!("erreur interne (incident {incident})"))
+        Self::new(
+            ErrorCode::Internal,
+            format!("erreur interne (incident {incident})"),
+        )
     }
 
     pub fn into_graphql(self) -> async_graphql::Error {

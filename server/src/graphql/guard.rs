@@ -9,7 +9,9 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
-use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextPrepareRequest};
+use async_graphql::extensions::{
+    Extension, ExtensionContext, ExtensionFactory, NextPrepareRequest,
+};
 use async_graphql::parser::types::{ExecutableDocument, Selection, SelectionSet};
 use async_graphql::{Name, Request, ServerError, ServerResult, Variables};
 // The parser's values, which may still name variables (`async_graphql::Value` cannot).
@@ -40,11 +42,22 @@ pub enum Refusal {
 impl std::fmt::Display for Refusal {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Refusal::TooLong(bytes) => write!(f, "requête trop longue ({bytes} octets, {MAX_DOCUMENT_BYTES} au plus)"),
-            Refusal::TooManyFragments(n) => write!(f, "trop de fragments ({n}, {MAX_FRAGMENTS} au plus)"),
-            Refusal::TooWide(n) => write!(f, "trop de champs côte à côte ({n}, {MAX_SELECTIONS_PER_SET} au plus)"),
+            Refusal::TooLong(bytes) => write!(
+                f,
+                "requête trop longue ({bytes} octets, {MAX_DOCUMENT_BYTES} au plus)"
+            ),
+            Refusal::TooManyFragments(n) => {
+                write!(f, "trop de fragments ({n}, {MAX_FRAGMENTS} au plus)")
+            }
+            Refusal::TooWide(n) => write!(
+                f,
+                "trop de champs côte à côte ({n}, {MAX_SELECTIONS_PER_SET} au plus)"
+            ),
             Refusal::FragmentCycle => f.write_str("des fragments se citent en boucle"),
-            Refusal::TooCostly(cost) => write!(f, "requête trop coûteuse ({cost} champs à résoudre, {MAX_COST} au plus)"),
+            Refusal::TooCostly(cost) => write!(
+                f,
+                "requête trop coûteuse ({cost} champs à résoudre, {MAX_COST} au plus)"
+            ),
         }
     }
 }
@@ -54,7 +67,12 @@ pub fn cost(document: &ExecutableDocument, variables: &Variables) -> Result<u64,
     if document.fragments.len() > MAX_FRAGMENTS {
         return Err(Refusal::TooManyFragments(document.fragments.len()));
     }
-    let mut walk = Walk { document, variables, fragments: HashMap::new(), visiting: HashSet::new() };
+    let mut walk = Walk {
+        document,
+        variables,
+        fragments: HashMap::new(),
+        visiting: HashSet::new(),
+    };
     let mut total: u64 = 0;
     for (_, operation) in document.operations.iter() {
         total = total.saturating_add(walk.set(&operation.node.selection_set.node)?);
@@ -87,10 +105,17 @@ impl<'a> Walk<'a> {
                 Selection::Field(field) => {
                     let field = &field.node;
                     let children = self.set(&field.selection_set.node)?;
-                    let times = ["first", "last"].iter().filter_map(|name| field.get_argument(name)).map(|value| self.number(&value.node)).max().unwrap_or(1);
+                    let times = ["first", "last"]
+                        .iter()
+                        .filter_map(|name| field.get_argument(name))
+                        .map(|value| self.number(&value.node))
+                        .max()
+                        .unwrap_or(1);
                     children.saturating_mul(times).saturating_add(1)
                 }
-                Selection::FragmentSpread(spread) => self.fragment(&spread.node.fragment_name.node)?,
+                Selection::FragmentSpread(spread) => {
+                    self.fragment(&spread.node.fragment_name.node)?
+                }
                 Selection::InlineFragment(inline) => self.set(&inline.node.selection_set.node)?,
             };
             cost = cost.saturating_add(item_cost);
@@ -103,7 +128,9 @@ impl<'a> Walk<'a> {
             return Ok(*cost);
         }
         // Unknown fragments are for validation to report.
-        let Some(definition) = self.document.fragments.get(name) else { return Ok(0) };
+        let Some(definition) = self.document.fragments.get(name) else {
+            return Ok(0);
+        };
         if !self.visiting.insert(name) {
             return Err(Refusal::FragmentCycle);
         }
@@ -140,7 +167,10 @@ struct DocumentGuardExtension;
 
 fn refused(refusal: Refusal) -> ServerError {
     let mut error = ServerError::new(refusal.to_string(), None);
-    error.extensions.get_or_insert_with(Default::default).set("code", ErrorCode::QueryTooComplex.as_str());
+    error
+        .extensions
+        .get_or_insert_with(Default::default)
+        .set("code", ErrorCode::QueryTooComplex.as_str());
     error
 }
 
@@ -150,7 +180,12 @@ fn refused(refusal: Refusal) -> ServerError {
 /// async-graphql to say where.
 #[async_trait::async_trait]
 impl Extension for DocumentGuardExtension {
-    async fn prepare_request(&self, ctx: &ExtensionContext<'_>, mut request: Request, next: NextPrepareRequest<'_>) -> ServerResult<Request> {
+    async fn prepare_request(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        mut request: Request,
+        next: NextPrepareRequest<'_>,
+    ) -> ServerResult<Request> {
         if request.query.len() > MAX_DOCUMENT_BYTES {
             return Err(refused(Refusal::TooLong(request.query.len())));
         }
@@ -175,33 +210,61 @@ mod tests {
     fn fragment_bomb(levels: usize) -> String {
         let mut query = String::from("query { ...F0 }\n");
         for n in 0..levels {
-            query.push_str(&format!("fragment F{n} on Query {{ ...F{next} ...F{next} }}\n", next = n + 1));
+            query.push_str(&format!(
+                "fragment F{n} on Query {{ ...F{next} ...F{next} }}\n",
+                next = n + 1
+            ));
         }
-        query.push_str(&format!("fragment F{levels} on Query {{ currentTerms {{ cguVersion }} }}\n"));
+        query.push_str(&format!(
+            "fragment F{levels} on Query {{ currentTerms {{ cguVersion }} }}\n"
+        ));
         query
     }
 
     #[test]
     fn a_fragment_bomb_is_refused_at_once() {
         let started = std::time::Instant::now();
-        assert!(matches!(cost_of(&fragment_bomb(40), serde_json::json!({})), Err(Refusal::TooCostly(_))));
-        assert!(started.elapsed() < std::time::Duration::from_millis(100), "costed once per fragment");
+        assert!(matches!(
+            cost_of(&fragment_bomb(40), serde_json::json!({})),
+            Err(Refusal::TooCostly(_))
+        ));
+        assert!(
+            started.elapsed() < std::time::Duration::from_millis(100),
+            "costed once per fragment"
+        );
         assert!(cost_of(&fragment_bomb(3), serde_json::json!({})).is_ok());
     }
 
     #[test]
     fn lists_cost_their_size_times_their_content() {
         let query = "query($n: Int!) { collections(cabinetId: \"x\", first: $n) { edges { node { id title } } } }";
-        assert_eq!(cost_of(query, serde_json::json!({ "n": 10 })), Ok(1 + 10 * (1 + 1 + 2)));
+        assert_eq!(
+            cost_of(query, serde_json::json!({ "n": 10 })),
+            Ok(1 + 10 * (1 + 1 + 2))
+        );
         let aliases: String = (0..40).map(|i| format!("a{i}: collections(cabinetId: \"x\", first: 100) {{ edges {{ node {{ auditTrail {{ seq at kind actor ip userAgent details hash }} }} }} }} ")).collect();
-        assert!(matches!(cost_of(&format!("{{ {aliases} }}"), serde_json::json!({})), Err(Refusal::TooCostly(_))));
+        assert!(matches!(
+            cost_of(&format!("{{ {aliases} }}"), serde_json::json!({})),
+            Err(Refusal::TooCostly(_))
+        ));
     }
 
     #[test]
     fn too_wide_and_cyclic_documents_are_refused() {
-        let wide: String = (0..65).map(|i| format!("a{i}: currentTerms {{ cguVersion }} ")).collect();
-        assert_eq!(cost_of(&format!("{{ {wide} }}"), serde_json::json!({})), Err(Refusal::TooWide(65)));
-        assert_eq!(cost_of("query { ...A } fragment A on Query { ...B } fragment B on Query { ...A }", serde_json::json!({})), Err(Refusal::FragmentCycle));
+        let wide: String = (0..65)
+            .map(|i| format!("a{i}: currentTerms {{ cguVersion }} "))
+            .collect();
+        assert_eq!(
+            cost_of(&format!("{{ {wide} }}"), serde_json::json!({})),
+            Err(Refusal::TooWide(65))
+        );
+        assert_eq!(
+            cost_of(
+                "query { ...A } fragment A on Query { ...B } fragment B on Query { ...A }",
+                serde_json::json!({})
+            ),
+            Err(Refusal::FragmentCycle)
+        );
     }
 
     /// Every operation the app sends passes, with the largest pages it asks for.

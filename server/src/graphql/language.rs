@@ -30,5 +30,6 @@ impl From<LanguageCode> for Language {
 
 /// A stored code (`fr`, `en`) as the API's enum; `None` when nothing is stored.
 pub fn stored(code: Option<&str>) -> Option<LanguageCode> {
-    code.and_then(|code| code.parse::<Language>().ok()).map(LanguageCode::from)
+    code.and_then(|code| code.parse::<Language>().ok())
+        .map(LanguageCode::from)
 }

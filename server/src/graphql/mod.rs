@@ -14,24 +14,43 @@ use crate::accounts::graphql::{AccountsMutation, AccountsQuery};
 use std::sync::Arc;
 
 use crate::billing::graphql::{BillingMutation, BillingQuery};
-use crate::certificates::graphql::{CertificatesMutation, CertificatesQuery};
 use crate::cabinets::graphql::{CabinetsMutation, CabinetsQuery, CabinetsSubscription};
+use crate::certificates::graphql::{CertificatesMutation, CertificatesQuery};
 use crate::collections::graphql::{CollectionsMutation, CollectionsQuery, CollectionsSubscription};
+use crate::config::Config;
+use crate::events::EventBus;
 use crate::identity::graphql::{IdentityMutation, IdentityQuery, IdentitySubscription};
 use crate::notifications::graphql::NotificationsQuery;
 use crate::notifications::Notifier;
 use crate::pki::Pki;
-use crate::config::Config;
-use crate::events::EventBus;
 
 #[derive(MergedObject, Default)]
-pub struct Query(AccountsQuery, CabinetsQuery, CollectionsQuery, BillingQuery, NotificationsQuery, IdentityQuery, CertificatesQuery);
+pub struct Query(
+    AccountsQuery,
+    CabinetsQuery,
+    CollectionsQuery,
+    BillingQuery,
+    NotificationsQuery,
+    IdentityQuery,
+    CertificatesQuery,
+);
 
 #[derive(MergedObject, Default)]
-pub struct Mutation(AccountsMutation, CabinetsMutation, CollectionsMutation, BillingMutation, IdentityMutation, CertificatesMutation);
+pub struct Mutation(
+    AccountsMutation,
+    CabinetsMutation,
+    CollectionsMutation,
+    BillingMutation,
+    IdentityMutation,
+    CertificatesMutation,
+);
 
 #[derive(MergedSubscription, Default)]
-pub struct Subscription(CabinetsSubscription, CollectionsSubscription, IdentitySubscription);
+pub struct Subscription(
+    CabinetsSubscription,
+    CollectionsSubscription,
+    IdentitySubscription,
+);
 
 pub type ParapheSchema = Schema<Query, Mutation, Subscription>;
 
@@ -41,18 +60,38 @@ pub const MAX_DEPTH: usize = 12;
 pub const MAX_COMPLEXITY: usize = 2_000;
 
 fn builder() -> async_graphql::SchemaBuilder<Query, Mutation, Subscription> {
-    Schema::build(Query::default(), Mutation::default(), Subscription::default())
-        .limit_depth(MAX_DEPTH)
-        .limit_complexity(MAX_COMPLEXITY)
-        .extension(guard::DocumentGuard)
-        .extension(safety_net::ErrorCodes)
+    Schema::build(
+        Query::default(),
+        Mutation::default(),
+        Subscription::default(),
+    )
+    .limit_depth(MAX_DEPTH)
+    .limit_complexity(MAX_COMPLEXITY)
+    .extension(guard::DocumentGuard)
+    .extension(safety_net::ErrorCodes)
 }
 
 /// The schema as the server runs it: introspection only where configured (development
 /// tools); the schema is published as `schema.graphql` for everyone else.
-pub fn schema(db: PgPool, bus: EventBus, config: Config, pki: Arc<Pki>, notifier: Notifier) -> ParapheSchema {
-    let builder = if config.introspection { builder() } else { builder().disable_introspection() };
-    builder.data(db).data(bus).data(config).data(pki).data(notifier).finish()
+pub fn schema(
+    db: PgPool,
+    bus: EventBus,
+    config: Config,
+    pki: Arc<Pki>,
+    notifier: Notifier,
+) -> ParapheSchema {
+    let builder = if config.introspection {
+        builder()
+    } else {
+        builder().disable_introspection()
+    };
+    builder
+        .data(db)
+        .data(bus)
+        .data(config)
+        .data(pki)
+        .data(notifier)
+        .finish()
 }
 
 /// The SDL clients generate their code from; committed as `schema.graphql`.

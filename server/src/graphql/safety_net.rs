@@ -7,7 +7,9 @@
 
 use std::sync::Arc;
 
-use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextRequest, NextSubscribe};
+use async_graphql::extensions::{
+    Extension, ExtensionContext, ExtensionFactory, NextRequest, NextSubscribe,
+};
 use async_graphql::{Response, ServerError};
 use futures_util::stream::{BoxStream, StreamExt};
 use paraphe_shared::ErrorCode;
@@ -23,11 +25,17 @@ impl ExtensionFactory for ErrorCodes {
 struct ErrorCodesExtension;
 
 fn has_code(error: &ServerError) -> bool {
-    error.extensions.as_ref().is_some_and(|ext| ext.get("code").is_some())
+    error
+        .extensions
+        .as_ref()
+        .is_some_and(|ext| ext.get("code").is_some())
 }
 
 fn with_code(mut error: ServerError, code: ErrorCode) -> ServerError {
-    error.extensions.get_or_insert_with(Default::default).set("code", code.as_str());
+    error
+        .extensions
+        .get_or_insert_with(Default::default)
+        .set("code", code.as_str());
     error
 }
 

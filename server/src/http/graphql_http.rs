@@ -10,7 +10,9 @@ use futures_util::TryStreamExt;
 use paraphe_shared::ErrorCode;
 use tokio_util::compat::TokioAsyncReadCompatExt;
 
-use super::{authenticate, edge_error, request_meta, session_token, MAX_BODY_BYTES, MAX_FILE_BYTES};
+use super::{
+    authenticate, edge_error, request_meta, session_token, MAX_BODY_BYTES, MAX_FILE_BYTES,
+};
 use crate::app::AppState;
 
 /// Header a multipart (upload) request must carry: browsers cannot add custom headers to
@@ -20,18 +22,36 @@ pub const CSRF_HEADER: &str = "x-paraphe-csrf";
 /// GraphiQL, where the configuration asks for it (development); `NOT_FOUND` otherwise.
 pub async fn graphiql(State(state): State<AppState>) -> Response {
     if !state.config.graphiql {
-        return edge_error(StatusCode::NOT_FOUND, ErrorCode::NotFound, "GraphiQL n'est pas servi par cette instance");
+        return edge_error(
+            StatusCode::NOT_FOUND,
+            ErrorCode::NotFound,
+            "GraphiQL n'est pas servi par cette instance",
+        );
     }
-    Html(GraphiQLSource::build().endpoint("/graphql").subscription_endpoint("/graphql/ws").finish()).into_response()
+    Html(
+        GraphiQLSource::build()
+            .endpoint("/graphql")
+            .subscription_endpoint("/graphql/ws")
+            .finish(),
+    )
+    .into_response()
 }
 
 /// Only JSON, or multipart with the anti-CSRF header: a `text/plain` or form post, which
 /// a hostile page can send with the user's cookie, never reaches GraphQL.
 fn body_accepted(headers: &HeaderMap) -> bool {
-    let Some(content_type) = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()) else {
+    let Some(content_type) = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+    else {
         return false;
     };
-    let essence = content_type.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
+    let essence = content_type
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
     match essence.as_str() {
         "application/json" => true,
         "multipart/form-data" => headers.get(CSRF_HEADER).is_some_and(|v| !v.is_empty()),
@@ -59,18 +79,35 @@ pub async fn graphql_post(
     if declared.is_some_and(|len| len > MAX_BODY_BYTES) {
         return too_large();
     }
-    let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_owned);
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
     // Counted while streaming as well: a chunked body has no Content-Length to trust.
-    let limited = Body::new(http_body_util::Limited::new(request.into_body(), MAX_BODY_BYTES));
-    let reader = tokio_util::io::StreamReader::new(limited.into_data_stream().map_err(std::io::Error::other)).compat();
-    let options = MultipartOptions::default().max_file_size(MAX_FILE_BYTES).max_num_files(20);
+    let limited = Body::new(http_body_util::Limited::new(
+        request.into_body(),
+        MAX_BODY_BYTES,
+    ));
+    let reader = tokio_util::io::StreamReader::new(
+        limited.into_data_stream().map_err(std::io::Error::other),
+    )
+    .compat();
+    let options = MultipartOptions::default()
+        .max_file_size(MAX_FILE_BYTES)
+        .max_num_files(20);
     let parsed = async_graphql::http::receive_body(content_type, reader, options).await;
     let gql_request = match parsed {
         Ok(gql_request) => gql_request,
         Err(ParseRequestError::PayloadTooLarge) => return too_large(),
-        Err(ParseRequestError::Io(error)) if error.to_string().contains("length limit") => return too_large(),
+        Err(ParseRequestError::Io(error)) if error.to_string().contains("length limit") => {
+            return too_large()
+        }
         Err(ParseRequestError::UnsupportedBatch) => {
-            return edge_error(StatusCode::BAD_REQUEST, ErrorCode::Validation, "les requêtes groupées (batch) ne sont pas acceptées")
+            return edge_error(
+                StatusCode::BAD_REQUEST,
+                ErrorCode::Validation,
+                "les requêtes groupées (batch) ne sont pas acceptées",
+            )
         }
         Err(error) => {
             let message = format!("requête GraphQL illisible : {error}");
@@ -81,11 +118,18 @@ pub async fn graphql_post(
         Ok(auth) => auth,
         Err(error) => {
             tracing::error!(%error, "session lookup failed");
-            return edge_error(StatusCode::SERVICE_UNAVAILABLE, ErrorCode::Internal, "service momentanément indisponible");
+            return edge_error(
+                StatusCode::SERVICE_UNAVAILABLE,
+                ErrorCode::Internal,
+                "service momentanément indisponible",
+            );
         }
     };
     let meta = request_meta(&state, &headers, peer);
-    let response = state.schema.execute(gql_request.data(auth).data(meta)).await;
+    let response = state
+        .schema
+        .execute(gql_request.data(auth).data(meta))
+        .await;
     async_graphql_axum::GraphQLResponse::from(response).into_response()
 }
 

@@ -28,19 +28,29 @@ const IMMUTABLE: HeaderValue = HeaderValue::from_static("public, max-age=3153600
 const REVALIDATE: HeaderValue = HeaderValue::from_static("no-cache");
 
 pub fn is_public_page(path: &str) -> bool {
-    PUBLIC_PAGES.iter().any(|page| if page.ends_with('/') { path.starts_with(page) } else { path == *page })
+    PUBLIC_PAGES.iter().any(|page| {
+        if page.ends_with('/') {
+            path.starts_with(page)
+        } else {
+            path == *page
+        }
+    })
 }
 
 /// Whether the file's name carries Trunk's content hash (`name-<hex>.css`,
 /// `name-<hex>.js`, `name-<hex>_bg.wasm`): its content never changes under that name.
 pub fn is_hashed_asset(path: &str) -> bool {
     let name = path.rsplit('/').next().unwrap_or(path);
-    let Some((stem, extension)) = name.rsplit_once('.') else { return false };
+    let Some((stem, extension)) = name.rsplit_once('.') else {
+        return false;
+    };
     if !matches!(extension, "js" | "wasm" | "css") {
         return false;
     }
     let stem = stem.strip_suffix("_bg").unwrap_or(stem);
-    let Some((_, hash)) = stem.rsplit_once('-') else { return false };
+    let Some((_, hash)) = stem.rsplit_once('-') else {
+        return false;
+    };
     (8..=16).contains(&hash.len()) && hash.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
@@ -48,14 +58,32 @@ pub fn is_hashed_asset(path: &str) -> bool {
 /// else the `index.html` of the bundle that owns the page (its router shows the page, or
 /// says it does not exist).
 pub fn router(dist: &Path) -> Router {
-    let back_office = ServeFile::new(dist.join("index.html")).precompressed_br().precompressed_gzip();
-    let public = ServeFile::new(dist.join(PUBLIC_DIR).join("index.html")).precompressed_br().precompressed_gzip();
+    let back_office = ServeFile::new(dist.join("index.html"))
+        .precompressed_br()
+        .precompressed_gzip();
+    let public = ServeFile::new(dist.join(PUBLIC_DIR).join("index.html"))
+        .precompressed_br()
+        .precompressed_gzip();
     let page = tower::service_fn(move |request: Request| {
-        let bundle = if is_public_page(request.uri().path()) { public.clone() } else { back_office.clone() };
-        async move { bundle.oneshot(request).await.map_err(|never: Infallible| match never {}) }
+        let bundle = if is_public_page(request.uri().path()) {
+            public.clone()
+        } else {
+            back_office.clone()
+        };
+        async move {
+            bundle
+                .oneshot(request)
+                .await
+                .map_err(|never: Infallible| match never {})
+        }
     });
-    let files = ServeDir::new(dist).precompressed_br().precompressed_gzip().fallback(page);
-    Router::new().fallback_service(files).layer(middleware::from_fn(cache_policy))
+    let files = ServeDir::new(dist)
+        .precompressed_br()
+        .precompressed_gzip()
+        .fallback(page);
+    Router::new()
+        .fallback_service(files)
+        .layer(middleware::from_fn(cache_policy))
 }
 
 async fn cache_policy(request: Request, next: Next) -> Response {
@@ -63,7 +91,10 @@ async fn cache_policy(request: Request, next: Next) -> Response {
     let mut response = next.run(request).await;
     if response.status().is_success() || response.status() == StatusCode::NOT_MODIFIED {
         let headers = response.headers_mut();
-        headers.insert(header::CACHE_CONTROL, if immutable { IMMUTABLE } else { REVALIDATE });
+        headers.insert(
+            header::CACHE_CONTROL,
+            if immutable { IMMUTABLE } else { REVALIDATE },
+        );
         // The same URL answers brotli, gzip or plain bytes: a shared cache must keep them
         // apart (tower-http does not say so for precompressed files).
         headers.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
@@ -78,7 +109,9 @@ mod tests {
     #[test]
     fn trunk_hashed_names_are_recognised() {
         assert!(is_hashed_asset("/paraphe-web-3f2a9c0d11b2e4f5_bg.wasm"));
-        assert!(is_hashed_asset("/public/paraphe-public-3f2a9c0d11b2e4f5.js"));
+        assert!(is_hashed_asset(
+            "/public/paraphe-public-3f2a9c0d11b2e4f5.js"
+        ));
         assert!(is_hashed_asset("/style-9a8b7c6d5e4f3a2b.css"));
         assert!(!is_hashed_asset("/index.html"));
         assert!(!is_hashed_asset("/style.css"));

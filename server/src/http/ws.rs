@@ -38,7 +38,11 @@ pub async fn graphql_ws(
     let protocol = headers
         .get(header::SEC_WEBSOCKET_PROTOCOL)
         .and_then(|value| value.to_str().ok())
-        .and_then(|value| value.split(',').find_map(|p| p.trim().parse::<WebSocketProtocols>().ok()));
+        .and_then(|value| {
+            value
+                .split(',')
+                .find_map(|p| p.trim().parse::<WebSocketProtocols>().ok())
+        });
     let Some(protocol) = protocol else {
         return edge_error(
             StatusCode::BAD_REQUEST,
@@ -49,9 +53,15 @@ pub async fn graphql_ws(
     // A browser always sends Origin; a foreign page must not ride on the user's cookie.
     if let Some(origin) = headers.get(header::ORIGIN) {
         let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
-        let allowed = origin.to_str().is_ok_and(|origin| state.config.origin_allowed(origin, host));
+        let allowed = origin
+            .to_str()
+            .is_ok_and(|origin| state.config.origin_allowed(origin, host));
         if !allowed {
-            return edge_error(StatusCode::FORBIDDEN, ErrorCode::Forbidden, "origine non autorisée");
+            return edge_error(
+                StatusCode::FORBIDDEN,
+                ErrorCode::Forbidden,
+                "origine non autorisée",
+            );
         }
     }
     let cookie_token = session_token(&headers).map(str::to_owned);
@@ -64,23 +74,38 @@ pub async fn graphql_ws(
         .into_response()
 }
 
-async fn serve(socket: WebSocket, state: AppState, protocol: WebSocketProtocols, cookie_token: Option<String>, meta: RequestMeta) {
+async fn serve(
+    socket: WebSocket,
+    state: AppState,
+    protocol: WebSocketProtocols,
+    cookie_token: Option<String>,
+    meta: RequestMeta,
+) {
     let (mut sink, mut incoming) = socket.split();
 
-    let first = match tokio::time::timeout(state.config.ws_init_timeout, next_data(&mut incoming)).await {
-        Ok(Some(first)) => first,
-        Ok(None) => return,
-        Err(_) => {
-            let _ = sink.send(close(CLOSE_INIT_TIMEOUT, "Connection initialisation timeout")).await;
-            return;
-        }
-    };
+    let first =
+        match tokio::time::timeout(state.config.ws_init_timeout, next_data(&mut incoming)).await {
+            Ok(Some(first)) => first,
+            Ok(None) => return,
+            Err(_) => {
+                let _ = sink
+                    .send(close(
+                        CLOSE_INIT_TIMEOUT,
+                        "Connection initialisation timeout",
+                    ))
+                    .await;
+                return;
+            }
+        };
     let init: serde_json::Value = serde_json::from_slice(&first).unwrap_or_default();
     if init.get("type").and_then(|t| t.as_str()) != Some("connection_init") {
         let _ = sink.send(close(CLOSE_UNAUTHORIZED, "Unauthorized")).await;
         return;
     }
-    let payload_token = init.pointer("/payload/token").and_then(|t| t.as_str()).map(str::to_owned);
+    let payload_token = init
+        .pointer("/payload/token")
+        .and_then(|t| t.as_str())
+        .map(str::to_owned);
     let token = payload_token.or(cookie_token);
     let auth = match authenticate(&state, token.as_deref()).await {
         Ok(auth) if auth.0.is_some() => auth,
@@ -179,5 +204,8 @@ async fn next_data(incoming: &mut futures_util::stream::SplitStream<WebSocket>) 
 }
 
 fn close(code: u16, reason: &str) -> Message {
-    Message::Close(Some(CloseFrame { code, reason: reason.into() }))
+    Message::Close(Some(CloseFrame {
+        code,
+        reason: reason.into(),
+    }))
 }

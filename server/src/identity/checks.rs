@@ -54,22 +54,26 @@ pub fn assess(declared: &Declared, texts: &[String], today: NaiveDate) -> (Check
         expired: None,
     };
     let mut first_error = None;
-    let mrz = texts.iter().find_map(|text| match ocr::mrz_from_ocr(text, today) {
-        Ok(mrz) => Some(mrz),
-        Err(error) => {
-            // A document with check-digit faults says more than one where nothing was found.
-            if first_error.is_none() || first_error == Some(MrzError::NotFound) {
-                first_error = Some(error);
+    let mrz = texts
+        .iter()
+        .find_map(|text| match ocr::mrz_from_ocr(text, today) {
+            Ok(mrz) => Some(mrz),
+            Err(error) => {
+                // A document with check-digit faults says more than one where nothing was found.
+                if first_error.is_none() || first_error == Some(MrzError::NotFound) {
+                    first_error = Some(error);
+                }
+                None
             }
-            None
-        }
-    });
+        });
     let Some(mrz) = mrz else {
         report.mrz_error = Some(first_error.unwrap_or(MrzError::NotFound).to_string());
         return (report, Verdict::Review { flagged: true });
     };
     let kind_matches = match declared.document_type {
-        DocumentType::Passport => mrz.format == MrzFormat::Td3 && mrz.document_code.starts_with('P'),
+        DocumentType::Passport => {
+            mrz.format == MrzFormat::Td3 && mrz.document_code.starts_with('P')
+        }
         DocumentType::IdentityCard | DocumentType::ResidencePermit => mrz.format == MrzFormat::Td1,
     };
     let last_name = ocr::names_agree(&declared.last_name, &mrz.surname, mrz.names_truncated);
@@ -84,14 +88,22 @@ pub fn assess(declared: &Declared, texts: &[String], today: NaiveDate) -> (Check
     report.mrz = Some(mrz);
 
     let verdict = if expired {
-        Verdict::Reject { code: "DOCUMENT_EXPIRED", reason: "la pièce d'identité est expirée".into() }
-    } else if !birth_date_matches || last_name == NameAgreement::Different || first_name == NameAgreement::Different {
+        Verdict::Reject {
+            code: "DOCUMENT_EXPIRED",
+            reason: "la pièce d'identité est expirée".into(),
+        }
+    } else if !birth_date_matches
+        || last_name == NameAgreement::Different
+        || first_name == NameAgreement::Different
+    {
         Verdict::Reject {
             code: "IDENTITY_MISMATCH",
             reason: "le nom, le prénom ou la date de naissance ne correspondent pas à la pièce d'identité".into(),
         }
     } else {
-        let doubtful = !kind_matches || last_name == NameAgreement::Likely || first_name == NameAgreement::Likely;
+        let doubtful = !kind_matches
+            || last_name == NameAgreement::Likely
+            || first_name == NameAgreement::Likely;
         Verdict::Review { flagged: doubtful }
     };
     (report, verdict)
@@ -104,11 +116,21 @@ pub struct ImageForOcr {
 }
 
 /// Reads every image (the back first: cards carry their MRZ there) and assesses.
-pub fn run(tesseract: &Path, pdftoppm: &Path, declared: &Declared, images: &[ImageForOcr], today: NaiveDate) -> (CheckReport, Verdict) {
+pub fn run(
+    tesseract: &Path,
+    pdftoppm: &Path,
+    declared: &Declared,
+    images: &[ImageForOcr],
+    today: NaiveDate,
+) -> (CheckReport, Verdict) {
     let mut texts = Vec::new();
     let mut tool_error = None;
     for image in images {
-        let readable = if image.media_type == "application/pdf" { ocr::pdf_first_page(pdftoppm, &image.bytes) } else { Ok(image.bytes.clone()) };
+        let readable = if image.media_type == "application/pdf" {
+            ocr::pdf_first_page(pdftoppm, &image.bytes)
+        } else {
+            Ok(image.bytes.clone())
+        };
         match readable.and_then(|bytes| ocr::read_text(tesseract, &bytes)) {
             Ok(text) => texts.push(text),
             Err(error) => {
@@ -157,16 +179,34 @@ mod tests {
     fn another_birth_date_or_name_is_rejected_at_once() {
         let mut other = declared();
         other.birth_date = NaiveDate::from_ymd_opt(1990, 5, 16).unwrap();
-        assert!(matches!(assess(&other, &[CARD.into()], today()).1, Verdict::Reject { code: "IDENTITY_MISMATCH", .. }));
+        assert!(matches!(
+            assess(&other, &[CARD.into()], today()).1,
+            Verdict::Reject {
+                code: "IDENTITY_MISMATCH",
+                ..
+            }
+        ));
         let mut other = declared();
         other.last_name = "Dupont".into();
-        assert!(matches!(assess(&other, &[CARD.into()], today()).1, Verdict::Reject { code: "IDENTITY_MISMATCH", .. }));
+        assert!(matches!(
+            assess(&other, &[CARD.into()], today()).1,
+            Verdict::Reject {
+                code: "IDENTITY_MISMATCH",
+                ..
+            }
+        ));
     }
 
     #[test]
     fn an_expired_document_is_rejected() {
         let later = NaiveDate::from_ymd_opt(2031, 1, 2).unwrap();
-        assert!(matches!(assess(&declared(), &[CARD.into()], later).1, Verdict::Reject { code: "DOCUMENT_EXPIRED", .. }));
+        assert!(matches!(
+            assess(&declared(), &[CARD.into()], later).1,
+            Verdict::Reject {
+                code: "DOCUMENT_EXPIRED",
+                ..
+            }
+        ));
     }
 
     #[test]
@@ -184,6 +224,9 @@ mod tests {
     fn a_card_declared_as_passport_is_flagged() {
         let mut other = declared();
         other.document_type = DocumentType::Passport;
-        assert_eq!(assess(&other, &[CARD.into()], today()).1, Verdict::Review { flagged: true });
+        assert_eq!(
+            assess(&other, &[CARD.into()], today()).1,
+            Verdict::Review { flagged: true }
+        );
     }
 }

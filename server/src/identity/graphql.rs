@@ -7,7 +7,7 @@ use futures_util::Stream;
 use uuid::Uuid;
 
 use super::ocr::NameAgreement;
-use super::verification::{self, Declaration, Decision, VerificationRow};
+use super::verification::{self, Decision, Declaration, VerificationRow};
 use super::{DocumentType, IdentityError, ImageSide, VerificationStatus};
 use crate::events::IdentityEventKind;
 use crate::graphql::context::ContextExt;
@@ -87,10 +87,16 @@ impl IdentityVerification {
         self.0.rejection_reason.as_deref()
     }
     async fn extracted(&self) -> Option<ExtractedIdentity> {
-        self.0.mrz.clone().and_then(|v| serde_json::from_value(v).ok())
+        self.0
+            .mrz
+            .clone()
+            .and_then(|v| serde_json::from_value(v).ok())
     }
     async fn checks(&self) -> Option<CheckResults> {
-        self.0.checks.clone().and_then(|v| serde_json::from_value(v).ok())
+        self.0
+            .checks
+            .clone()
+            .and_then(|v| serde_json::from_value(v).ok())
     }
     /// The sides sent so far.
     async fn images(&self, ctx: &Context<'_>) -> ApiResult<Vec<ImageSide>> {
@@ -137,11 +143,17 @@ pub struct IdentityEvent {
 }
 
 async fn read_upload(ctx: &Context<'_>, file: Upload) -> ApiResult<Vec<u8>> {
-    let upload = file.value(ctx).map_err(|e| ApiError::validation(format!("fichier illisible : {e}")))?;
+    let upload = file
+        .value(ctx)
+        .map_err(|e| ApiError::validation(format!("fichier illisible : {e}")))?;
     tokio::task::spawn_blocking(move || {
         let mut content = Vec::new();
         // One byte over the limit is enough to refuse it.
-        std::io::Read::read_to_end(&mut std::io::Read::take(upload.into_read(), super::MAX_IMAGE_BYTES as u64 + 1), &mut content).map(|_| content)
+        std::io::Read::read_to_end(
+            &mut std::io::Read::take(upload.into_read(), super::MAX_IMAGE_BYTES as u64 + 1),
+            &mut content,
+        )
+        .map(|_| content)
     })
     .await
     .map_err(|e| ApiError::internal(&e))?
@@ -161,30 +173,49 @@ fn spawn_checks(ctx: &Context<'_>, id: Uuid) {
 
 pub fn qr_svg(url: &str) -> ApiResult<String> {
     let code = qrcode::QrCode::new(url.as_bytes()).map_err(|e| ApiError::internal(&e))?;
-    Ok(code.render::<qrcode::render::svg::Color>().min_dimensions(220, 220).quiet_zone(true).build())
+    Ok(code
+        .render::<qrcode::render::svg::Color>()
+        .min_dimensions(220, 220)
+        .quiet_zone(true)
+        .build())
 }
 
 #[Object]
 impl IdentityQuery {
     /// The viewer's latest identity verification.
-    async fn my_identity_verification(&self, ctx: &Context<'_>) -> ApiResult<Option<IdentityVerification>> {
+    async fn my_identity_verification(
+        &self,
+        ctx: &Context<'_>,
+    ) -> ApiResult<Option<IdentityVerification>> {
         let viewer = ctx.viewer()?;
-        Ok(verification::latest(ctx.db(), viewer.user_id).await?.map(IdentityVerification))
+        Ok(verification::latest(ctx.db(), viewer.user_id)
+            .await?
+            .map(IdentityVerification))
     }
 
     /// Verifications waiting for an operator (operators only), oldest first.
     async fn verification_queue(&self, ctx: &Context<'_>) -> ApiResult<Vec<IdentityVerification>> {
         let viewer = ctx.viewer()?;
         verification::require_operator(ctx.db(), viewer.user_id).await?;
-        Ok(verification::queue(ctx.db()).await?.into_iter().map(IdentityVerification).collect())
+        Ok(verification::queue(ctx.db())
+            .await?
+            .into_iter()
+            .map(IdentityVerification)
+            .collect())
     }
 
     /// One verification: its holder's, or any for an operator.
-    async fn identity_verification(&self, ctx: &Context<'_>, id: Uuid) -> ApiResult<IdentityVerification> {
+    async fn identity_verification(
+        &self,
+        ctx: &Context<'_>,
+        id: Uuid,
+    ) -> ApiResult<IdentityVerification> {
         let viewer = ctx.viewer()?;
         let row = match verification::owned(ctx.db(), viewer.user_id, id).await {
             Err(IdentityError::NotFound) => {
-                verification::require_operator(ctx.db(), viewer.user_id).await.map_err(|_| IdentityError::NotFound)?;
+                verification::require_operator(ctx.db(), viewer.user_id)
+                    .await
+                    .map_err(|_| IdentityError::NotFound)?;
                 verification::get(&mut *ctx.db().acquire().await?, id).await?
             }
             other => other?,
@@ -195,7 +226,11 @@ impl IdentityQuery {
 
 #[Object]
 impl IdentityMutation {
-    async fn start_identity_verification(&self, ctx: &Context<'_>, input: StartIdentityVerificationInput) -> ApiResult<IdentityVerification> {
+    async fn start_identity_verification(
+        &self,
+        ctx: &Context<'_>,
+        input: StartIdentityVerificationInput,
+    ) -> ApiResult<IdentityVerification> {
         let viewer = ctx.viewer()?;
         let declaration = Declaration {
             purpose: if input.qualified { "qcp" } else { "lcp" },
@@ -210,39 +245,92 @@ impl IdentityMutation {
     }
 
     /// Sends one image from the desktop (JPEG, PNG or PDF, 10 MB at most).
-    async fn upload_identity_image(&self, ctx: &Context<'_>, verification_id: Uuid, side: ImageSide, file: Upload) -> ApiResult<IdentityVerification> {
+    async fn upload_identity_image(
+        &self,
+        ctx: &Context<'_>,
+        verification_id: Uuid,
+        side: ImageSide,
+        file: Upload,
+    ) -> ApiResult<IdentityVerification> {
         let viewer = ctx.viewer()?;
         let bytes = read_upload(ctx, file).await?;
-        let row = verification::add_image(ctx.db(), &ctx.config().key_encryption_key, viewer.user_id, verification_id, side, &bytes, &ctx.meta()).await?;
+        let row = verification::add_image(
+            ctx.db(),
+            &ctx.config().key_encryption_key,
+            viewer.user_id,
+            verification_id,
+            side,
+            &bytes,
+            &ctx.meta(),
+        )
+        .await?;
         verification::announce(ctx.bus(), &row, IdentityEventKind::ImageReceived).await;
         Ok(IdentityVerification(row))
     }
 
     /// Sends the images for checking ("Documents reçus").
-    async fn submit_identity_verification(&self, ctx: &Context<'_>, verification_id: Uuid) -> ApiResult<IdentityVerification> {
+    async fn submit_identity_verification(
+        &self,
+        ctx: &Context<'_>,
+        verification_id: Uuid,
+    ) -> ApiResult<IdentityVerification> {
         let viewer = ctx.viewer()?;
-        let row = verification::submit(ctx.db(), viewer.user_id, verification_id, &ctx.meta()).await?;
+        let row =
+            verification::submit(ctx.db(), viewer.user_id, verification_id, &ctx.meta()).await?;
         verification::announce(ctx.bus(), &row, IdentityEventKind::DocumentsReceived).await;
         spawn_checks(ctx, row.id);
         Ok(IdentityVerification(row))
     }
 
     /// A QR code for continuing on a phone: single use, valid 15 minutes.
-    async fn create_capture_link(&self, ctx: &Context<'_>, verification_id: Uuid) -> ApiResult<CaptureLink> {
+    async fn create_capture_link(
+        &self,
+        ctx: &Context<'_>,
+        verification_id: Uuid,
+    ) -> ApiResult<CaptureLink> {
         let viewer = ctx.viewer()?;
-        let link = verification::create_capture_link(ctx.db(), &ctx.config().public_url, viewer.user_id, verification_id, &ctx.meta()).await?;
-        Ok(CaptureLink { qr_svg: qr_svg(&link.url)?, url: link.url, expires_at: link.expires_at })
+        let link = verification::create_capture_link(
+            ctx.db(),
+            &ctx.config().public_url,
+            viewer.user_id,
+            verification_id,
+            &ctx.meta(),
+        )
+        .await?;
+        Ok(CaptureLink {
+            qr_svg: qr_svg(&link.url)?,
+            url: link.url,
+            expires_at: link.expires_at,
+        })
     }
 
     /// The phone opened the hand-off link (no account needed: the link is the credential).
     async fn open_capture(&self, ctx: &Context<'_>, token: String) -> ApiResult<CaptureSession> {
         let row = verification::open_capture(ctx.db(), ctx.bus(), &token, &ctx.meta()).await?;
-        Ok(CaptureSession { first_name: row.first_name.clone(), document_type: row.document_type(), needs_back: row.document_type().needs_back() })
+        Ok(CaptureSession {
+            first_name: row.first_name.clone(),
+            document_type: row.document_type(),
+            needs_back: row.document_type().needs_back(),
+        })
     }
 
-    async fn capture_identity_image(&self, ctx: &Context<'_>, token: String, side: ImageSide, file: Upload) -> ApiResult<bool> {
+    async fn capture_identity_image(
+        &self,
+        ctx: &Context<'_>,
+        token: String,
+        side: ImageSide,
+        file: Upload,
+    ) -> ApiResult<bool> {
         let bytes = read_upload(ctx, file).await?;
-        let row = verification::capture_image(ctx.db(), &ctx.config().key_encryption_key, &token, side, &bytes, &ctx.meta()).await?;
+        let row = verification::capture_image(
+            ctx.db(),
+            &ctx.config().key_encryption_key,
+            &token,
+            side,
+            &bytes,
+            &ctx.meta(),
+        )
+        .await?;
         verification::announce(ctx.bus(), &row, IdentityEventKind::ImageReceived).await;
         Ok(true)
     }
@@ -255,27 +343,73 @@ impl IdentityMutation {
         Ok(true)
     }
 
-    async fn approve_identity_verification(&self, ctx: &Context<'_>, id: Uuid) -> ApiResult<IdentityVerification> {
+    async fn approve_identity_verification(
+        &self,
+        ctx: &Context<'_>,
+        id: Uuid,
+    ) -> ApiResult<IdentityVerification> {
         let viewer = ctx.viewer()?;
-        let row = verification::decide(ctx.db(), ctx.bus(), ctx.config(), viewer.user_id, id, Decision::Approve, &ctx.meta()).await?;
+        let row = verification::decide(
+            ctx.db(),
+            ctx.bus(),
+            ctx.config(),
+            viewer.user_id,
+            id,
+            Decision::Approve,
+            &ctx.meta(),
+        )
+        .await?;
         ctx.wake_outbox();
         Ok(IdentityVerification(row))
     }
 
-    async fn reject_identity_verification(&self, ctx: &Context<'_>, id: Uuid, reason: String) -> ApiResult<IdentityVerification> {
+    async fn reject_identity_verification(
+        &self,
+        ctx: &Context<'_>,
+        id: Uuid,
+        reason: String,
+    ) -> ApiResult<IdentityVerification> {
         let viewer = ctx.viewer()?;
-        let row = verification::decide(ctx.db(), ctx.bus(), ctx.config(), viewer.user_id, id, Decision::Reject(reason), &ctx.meta()).await?;
+        let row = verification::decide(
+            ctx.db(),
+            ctx.bus(),
+            ctx.config(),
+            viewer.user_id,
+            id,
+            Decision::Reject(reason),
+            &ctx.meta(),
+        )
+        .await?;
         ctx.wake_outbox();
         Ok(IdentityVerification(row))
     }
 
     /// "Confirmer ces données" (`correct: true`) / "Ces données ne sont pas correctes".
-    async fn confirm_identity_data(&self, ctx: &Context<'_>, id: Uuid, correct: bool) -> ApiResult<IdentityVerification> {
+    async fn confirm_identity_data(
+        &self,
+        ctx: &Context<'_>,
+        id: Uuid,
+        correct: bool,
+    ) -> ApiResult<IdentityVerification> {
         let viewer = ctx.viewer()?;
-        let row = verification::confirm(ctx.db(), ctx.bus(), viewer.user_id, id, correct, &ctx.meta()).await?;
+        let row = verification::confirm(
+            ctx.db(),
+            ctx.bus(),
+            viewer.user_id,
+            id,
+            correct,
+            &ctx.meta(),
+        )
+        .await?;
         if row.status() == VerificationStatus::Confirmed {
             // Enrolment may have waited only for this to issue the certificate.
-            crate::certificates::enrolment::issue_when_ready(ctx.db(), ctx.pki(), ctx.config(), viewer.user_id).await?;
+            crate::certificates::enrolment::issue_when_ready(
+                ctx.db(),
+                ctx.pki(),
+                ctx.config(),
+                viewer.user_id,
+            )
+            .await?;
             ctx.wake_outbox();
         }
         Ok(IdentityVerification(row))
@@ -284,10 +418,16 @@ impl IdentityMutation {
 
 /// A verification's events are for its holder and for operators; anyone else is told it
 /// does not exist.
-async fn may_follow(db: &sqlx::PgPool, user_id: Uuid, verification_id: Uuid) -> Result<(), IdentityError> {
+async fn may_follow(
+    db: &sqlx::PgPool,
+    user_id: Uuid,
+    verification_id: Uuid,
+) -> Result<(), IdentityError> {
     match verification::owned(db, user_id, verification_id).await {
         Ok(_) => Ok(()),
-        Err(IdentityError::NotFound) => verification::require_operator(db, user_id).await.map_err(|_| IdentityError::NotFound),
+        Err(IdentityError::NotFound) => verification::require_operator(db, user_id)
+            .await
+            .map_err(|_| IdentityError::NotFound),
         Err(error) => Err(error),
     }
 }
@@ -295,7 +435,11 @@ async fn may_follow(db: &sqlx::PgPool, user_id: Uuid, verification_id: Uuid) -> 
 #[Subscription]
 impl IdentitySubscription {
     /// Progress of one verification, for its holder (and operators).
-    async fn identity_verification_events(&self, ctx: &Context<'_>, verification_id: Uuid) -> Result<impl Stream<Item = IdentityEvent>, ApiError> {
+    async fn identity_verification_events(
+        &self,
+        ctx: &Context<'_>,
+        verification_id: Uuid,
+    ) -> Result<impl Stream<Item = IdentityEvent>, ApiError> {
         let viewer = ctx.viewer()?;
         let (db, user_id) = (ctx.db().clone(), viewer.user_id);
         may_follow(&db, user_id, verification_id).await?;
@@ -315,7 +459,10 @@ impl IdentitySubscription {
     }
 
     /// Every change to any verification, for the operators' queue page.
-    async fn verification_queue_events(&self, ctx: &Context<'_>) -> Result<impl Stream<Item = IdentityEvent>, ApiError> {
+    async fn verification_queue_events(
+        &self,
+        ctx: &Context<'_>,
+    ) -> Result<impl Stream<Item = IdentityEvent>, ApiError> {
         let viewer = ctx.viewer()?;
         verification::require_operator(ctx.db(), viewer.user_id).await?;
         let (db, user_id) = (ctx.db().clone(), viewer.user_id);

@@ -17,7 +17,10 @@ use crate::http::{authenticate, session_token};
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/api/identity/{verification_id}/images/{side}", get(image))
-        .route("/api/identity/provider/callback", axum::routing::post(provider_callback))
+        .route(
+            "/api/identity/provider/callback",
+            axum::routing::post(provider_callback),
+        )
 }
 
 async fn image(
@@ -30,12 +33,28 @@ async fn image(
         Ok(auth) => auth.0,
         Err(e) => return error(ApiError::internal(&e)),
     };
-    let Some(viewer) = viewer else { return error(ApiError::unauthenticated()) };
-    let Some(side) = ImageSide::parse(&side) else { return error(ApiError::not_found()) };
+    let Some(viewer) = viewer else {
+        return error(ApiError::unauthenticated());
+    };
+    let Some(side) = ImageSide::parse(&side) else {
+        return error(ApiError::not_found());
+    };
     let meta = crate::http::request_meta(&state, &headers, peer);
-    match super::verification::image_for_operator(&state.db, &state.config.key_encryption_key, viewer.user_id, verification_id, side, &meta).await {
+    match super::verification::image_for_operator(
+        &state.db,
+        &state.config.key_encryption_key,
+        viewer.user_id,
+        verification_id,
+        side,
+        &meta,
+    )
+    .await
+    {
         Ok((media_type, bytes)) => (
-            [(header::CONTENT_TYPE, media_type), (header::CACHE_CONTROL, "private, no-store".to_owned())],
+            [
+                (header::CONTENT_TYPE, media_type),
+                (header::CACHE_CONTROL, "private, no-store".to_owned()),
+            ],
             bytes,
         )
             .into_response(),
@@ -44,10 +63,22 @@ async fn image(
 }
 
 /// The external service's decision: signed with the shared secret, or refused untouched.
-async fn provider_callback(State(state): State<AppState>, ConnectInfo(peer): ConnectInfo<std::net::SocketAddr>, headers: HeaderMap, body: axum::body::Bytes) -> Response {
-    let signature = headers.get(super::provider::SIGNATURE_HEADER).and_then(|v| v.to_str().ok());
-    if state.config.identity_provider_url.is_none() || !super::provider::verify(&state.config.identity_webhook_secret, &body, signature) {
-        return error(ApiError::new(paraphe_shared::ErrorCode::Forbidden, "signature invalide"));
+async fn provider_callback(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<std::net::SocketAddr>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Response {
+    let signature = headers
+        .get(super::provider::SIGNATURE_HEADER)
+        .and_then(|v| v.to_str().ok());
+    if state.config.identity_provider_url.is_none()
+        || !super::provider::verify(&state.config.identity_webhook_secret, &body, signature)
+    {
+        return error(ApiError::new(
+            paraphe_shared::ErrorCode::Forbidden,
+            "signature invalide",
+        ));
     }
     let callback: super::provider::Callback = match serde_json::from_slice(&body) {
         Ok(callback) => callback,
@@ -57,7 +88,8 @@ async fn provider_callback(State(state): State<AppState>, ConnectInfo(peer): Con
     match super::provider::decide(&state.db, &state.bus, &state.config, callback, &meta).await {
         Ok(row) => {
             state.notifier.wake();
-            axum::Json(serde_json::json!({ "verificationId": row.id, "status": row.status })).into_response()
+            axum::Json(serde_json::json!({ "verificationId": row.id, "status": row.status }))
+                .into_response()
         }
         Err(e) => error(e.into()),
     }

@@ -57,7 +57,11 @@ pub enum MrzError {
     #[error("no machine-readable zone found (expected 3 lines of 30 or 2 lines of 44 characters)")]
     NotFound,
     #[error("character {character:?} is not allowed in a machine-readable zone (line {line}, column {column})")]
-    InvalidCharacter { line: usize, column: usize, character: char },
+    InvalidCharacter {
+        line: usize,
+        column: usize,
+        character: char,
+    },
     #[error("the check digit of {0:?} does not match")]
     CheckDigit(Field),
     #[error("{0:?} is not a valid date")]
@@ -77,16 +81,23 @@ const TD3_WIDTH: usize = 44;
 pub fn parse(text: &str, today: NaiveDate) -> Result<Mrz, MrzError> {
     let lines: Vec<Vec<u8>> = text
         .lines()
-        .map(|line| line.chars().filter(|c| !c.is_whitespace()).flat_map(char::to_uppercase).collect::<String>())
+        .map(|line| {
+            line.chars()
+                .filter(|c| !c.is_whitespace())
+                .flat_map(char::to_uppercase)
+                .collect::<String>()
+        })
         .filter(|line| !line.is_empty())
         .map(String::into_bytes)
         .collect();
     // The MRZ is at the bottom of the document: prefer the last block that has the shape.
     for start in (0..lines.len()).rev() {
-        if start + 3 <= lines.len() && lines[start..start + 3].iter().all(|l| l.len() == TD1_WIDTH) {
+        if start + 3 <= lines.len() && lines[start..start + 3].iter().all(|l| l.len() == TD1_WIDTH)
+        {
             return parse_td1([&lines[start], &lines[start + 1], &lines[start + 2]], today);
         }
-        if start + 2 <= lines.len() && lines[start..start + 2].iter().all(|l| l.len() == TD3_WIDTH) {
+        if start + 2 <= lines.len() && lines[start..start + 2].iter().all(|l| l.len() == TD3_WIDTH)
+        {
             return parse_td3([&lines[start], &lines[start + 1]], today);
         }
     }
@@ -99,7 +110,13 @@ fn parse_td1(lines: [&[u8]; 3], today: NaiveDate) -> Result<Mrz, MrzError> {
     let (document_number, optional_1) = document_number_td1(l1)?;
     let birth_date = checked_date(&l2[0..6], l2[6], Field::BirthDate, Century::Past, today)?;
     let sex = sex(l2[7])?;
-    let expiry_date = checked_date(&l2[8..14], l2[14], Field::ExpiryDate, Century::Expiry, today)?;
+    let expiry_date = checked_date(
+        &l2[8..14],
+        l2[14],
+        Field::ExpiryDate,
+        Century::Expiry,
+        today,
+    )?;
     let composite: Vec<u8> = [&l1[5..30], &l2[0..7], &l2[8..15], &l2[18..29]].concat();
     check(&composite, l2[29], Field::Composite)?;
     let (surname, given_names) = names(l3)?;
@@ -151,7 +168,13 @@ fn parse_td3(lines: [&[u8]; 2], today: NaiveDate) -> Result<Mrz, MrzError> {
     check(&l2[0..9], l2[9], Field::DocumentNumber)?;
     let birth_date = checked_date(&l2[13..19], l2[19], Field::BirthDate, Century::Past, today)?;
     let sex = sex(l2[20])?;
-    let expiry_date = checked_date(&l2[21..27], l2[27], Field::ExpiryDate, Century::Expiry, today)?;
+    let expiry_date = checked_date(
+        &l2[21..27],
+        l2[27],
+        Field::ExpiryDate,
+        Century::Expiry,
+        today,
+    )?;
     // An empty personal number may carry a filler instead of its check digit.
     let personal = &l2[28..42];
     if !(l2[42] == b'<' && personal.iter().all(|&c| c == b'<')) {
@@ -178,10 +201,20 @@ fn parse_td3(lines: [&[u8]; 2], today: NaiveDate) -> Result<Mrz, MrzError> {
 
 fn check_alphabet(lines: &[&[u8]]) -> Result<(), MrzError> {
     for (l, line) in lines.iter().enumerate() {
-        if let Some(column) = line.iter().position(|&c| !(c.is_ascii_uppercase() || c.is_ascii_digit() || c == b'<')) {
+        if let Some(column) = line
+            .iter()
+            .position(|&c| !(c.is_ascii_uppercase() || c.is_ascii_digit() || c == b'<'))
+        {
             // The line is ASCII-checked byte by byte; report the character as the reader saw it.
-            let character = String::from_utf8_lossy(&line[column..]).chars().next().unwrap_or('?');
-            return Err(MrzError::InvalidCharacter { line: l + 1, column: column + 1, character });
+            let character = String::from_utf8_lossy(&line[column..])
+                .chars()
+                .next()
+                .unwrap_or('?');
+            return Err(MrzError::InvalidCharacter {
+                line: l + 1,
+                column: column + 1,
+                character,
+            });
         }
     }
     Ok(())
@@ -219,10 +252,19 @@ enum Century {
     Expiry,
 }
 
-fn checked_date(digits: &[u8], check_digit: u8, field: Field, century: Century, today: NaiveDate) -> Result<NaiveDate, MrzError> {
+fn checked_date(
+    digits: &[u8],
+    check_digit: u8,
+    field: Field,
+    century: Century,
+    today: NaiveDate,
+) -> Result<NaiveDate, MrzError> {
     check(digits, check_digit, field)?;
     let number = |range: std::ops::Range<usize>| -> Result<u32, MrzError> {
-        std::str::from_utf8(&digits[range]).ok().and_then(|s| s.parse().ok()).ok_or(MrzError::InvalidDate(field))
+        std::str::from_utf8(&digits[range])
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .ok_or(MrzError::InvalidDate(field))
     };
     let (yy, month, day) = (number(0..2)? as i32, number(2..4)?, number(4..6)?);
     let this_century = today.year() - today.year().rem_euclid(100);
@@ -270,7 +312,10 @@ fn names(field: &[u8]) -> Result<(String, String), MrzError> {
 }
 
 fn words(part: &str) -> String {
-    part.split('<').filter(|w| !w.is_empty()).collect::<Vec<_>>().join(" ")
+    part.split('<')
+        .filter(|w| !w.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 fn text(field: &[u8]) -> String {

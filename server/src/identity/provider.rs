@@ -34,11 +34,16 @@ pub fn signature(secret: &str, body: &[u8]) -> String {
 
 /// `t=<timestamp>,sha256=<hex>` of `body` under `secret`, as made at `timestamp`.
 pub fn signature_at(secret: &str, timestamp: i64, body: &[u8]) -> String {
-    format!("t={timestamp},sha256={}", hex::encode(mac(secret, timestamp, body).finalize().into_bytes()))
+    format!(
+        "t={timestamp},sha256={}",
+        hex::encode(mac(secret, timestamp, body).finalize().into_bytes())
+    )
 }
 
 fn mac(secret: &str, timestamp: i64, body: &[u8]) -> Hmac<Sha256> {
-    let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(secret.as_bytes()) else { unreachable!("HMAC takes keys of any length") };
+    let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(secret.as_bytes()) else {
+        unreachable!("HMAC takes keys of any length")
+    };
     mac.update(timestamp.to_string().as_bytes());
     mac.update(b".");
     mac.update(body);
@@ -52,24 +57,43 @@ pub fn verify(secret: &str, body: &[u8], header: Option<&str>) -> bool {
 
 /// Whether `header` signs `body` and was made within the window around `now`.
 pub fn verify_at(secret: &str, body: &[u8], header: Option<&str>, now: i64) -> bool {
-    let Some((timestamp, hex_mac)) = header.and_then(|h| h.trim().strip_prefix("t=")).and_then(|rest| rest.split_once(",sha256=")) else {
+    let Some((timestamp, hex_mac)) = header
+        .and_then(|h| h.trim().strip_prefix("t="))
+        .and_then(|rest| rest.split_once(",sha256="))
+    else {
         return false;
     };
-    let Ok(timestamp) = timestamp.parse::<i64>() else { return false };
-    let Ok(expected) = hex::decode(hex_mac) else { return false };
-    !secret.is_empty() && now.abs_diff(timestamp) <= SIGNATURE_WINDOW_SECONDS as u64 && mac(secret, timestamp, body).verify_slice(&expected).is_ok()
+    let Ok(timestamp) = timestamp.parse::<i64>() else {
+        return false;
+    };
+    let Ok(expected) = hex::decode(hex_mac) else {
+        return false;
+    };
+    !secret.is_empty()
+        && now.abs_diff(timestamp) <= SIGNATURE_WINDOW_SECONDS as u64
+        && mac(secret, timestamp, body).verify_slice(&expected).is_ok()
 }
 
 /// Sends one verification to the external service and records that it was sent.
 pub async fn request(db: &PgPool, config: &Config, id: Uuid) -> Result<()> {
-    let Some(url) = &config.identity_provider_url else { return Ok(()) };
+    let Some(url) = &config.identity_provider_url else {
+        return Ok(());
+    };
     let row = verification::get(&mut *db.acquire().await?, id).await?;
     let images: Vec<(String, String, Vec<u8>, Vec<u8>)> =
         sqlx::query_as("SELECT side, media_type, nonce, sealed FROM identity_images WHERE verification_id = $1 ORDER BY side").bind(id).fetch_all(db).await?;
     let mut sent = Vec::new();
     for (side, media_type, nonce, sealed) in images {
-        let Some(side) = ImageSide::parse(&side) else { continue };
-        let bytes = config.key_encryption_key.open_bytes(&SealedKey { nonce, ciphertext: sealed }, &verification::image_label(id, side))?;
+        let Some(side) = ImageSide::parse(&side) else {
+            continue;
+        };
+        let bytes = config.key_encryption_key.open_bytes(
+            &SealedKey {
+                nonce,
+                ciphertext: sealed,
+            },
+            &verification::image_label(id, side),
+        )?;
         sent.push(json!({ "side": side.as_str(), "mediaType": media_type, "data": base64::engine::general_purpose::STANDARD.encode(bytes) }));
     }
     let body = serde_json::to_vec(&json!({
@@ -87,16 +111,26 @@ pub async fn request(db: &PgPool, config: &Config, id: Uuid) -> Result<()> {
     let response = reqwest::Client::new()
         .post(url)
         .header("content-type", "application/json")
-        .header(SIGNATURE_HEADER, signature(&config.identity_webhook_secret, &body))
+        .header(
+            SIGNATURE_HEADER,
+            signature(&config.identity_webhook_secret, &body),
+        )
         .timeout(std::time::Duration::from_secs(30))
         .body(body)
         .send()
         .await
         .map_err(|e| IdentityError::Internal(format!("identity provider unreachable: {e}")))?;
     if !response.status().is_success() {
-        return Err(IdentityError::Internal(format!("identity provider answered {}", response.status())));
+        return Err(IdentityError::Internal(format!(
+            "identity provider answered {}",
+            response.status()
+        )));
     }
-    let reference = response.json::<Value>().await.ok().and_then(|v| v.get("reference").and_then(Value::as_str).map(str::to_owned));
+    let reference = response.json::<Value>().await.ok().and_then(|v| {
+        v.get("reference")
+            .and_then(Value::as_str)
+            .map(str::to_owned)
+    });
     sqlx::query("UPDATE identity_verifications SET provider_requested_at = now(), provider_reference = $2 WHERE id = $1").bind(id).bind(reference).execute(db).await?;
     Ok(())
 }
@@ -121,13 +155,28 @@ pub struct Callback {
     pub reason: Option<String>,
 }
 
-pub async fn decide(db: &PgPool, bus: &EventBus, config: &Config, callback: Callback, meta: &RequestMeta) -> Result<verification::VerificationRow> {
+pub async fn decide(
+    db: &PgPool,
+    bus: &EventBus,
+    config: &Config,
+    callback: Callback,
+    meta: &RequestMeta,
+) -> Result<verification::VerificationRow> {
     let decision = match callback.decision.as_str() {
         "approved" => Decision::Approve,
-        "rejected" => Decision::Reject(callback.reason.unwrap_or_else(|| "pièce refusée par le service de vérification".into())),
-        other => return Err(IdentityError::Validation(format!("decision {other:?}: approved or rejected"))),
+        "rejected" => Decision::Reject(
+            callback
+                .reason
+                .unwrap_or_else(|| "pièce refusée par le service de vérification".into()),
+        ),
+        other => {
+            return Err(IdentityError::Validation(format!(
+                "decision {other:?}: approved or rejected"
+            )))
+        }
     };
-    verification::decide_as_provider(db, bus, config, callback.verification_id, decision, meta).await
+    verification::decide_as_provider(db, bus, config, callback.verification_id, decision, meta)
+        .await
 }
 
 #[cfg(test)]
@@ -141,16 +190,55 @@ mod tests {
         let now = 1_800_000_000;
         let good = signature_at(secret, now, body);
         assert!(verify_at(secret, body, Some(&good), now));
-        assert!(verify_at(secret, body, Some(&good), now + SIGNATURE_WINDOW_SECONDS), "clocks a little apart");
-        assert!(!verify_at(secret, body, Some(&good), now + SIGNATURE_WINDOW_SECONDS + 1), "a replay, later");
-        assert!(!verify_at(secret, body, Some(&good), now - SIGNATURE_WINDOW_SECONDS - 1), "signed in the future");
-        assert!(!verify_at(secret, br#"{"verificationId":"x","decision":"rejected"}"#, Some(&good), now));
+        assert!(
+            verify_at(secret, body, Some(&good), now + SIGNATURE_WINDOW_SECONDS),
+            "clocks a little apart"
+        );
+        assert!(
+            !verify_at(
+                secret,
+                body,
+                Some(&good),
+                now + SIGNATURE_WINDOW_SECONDS + 1
+            ),
+            "a replay, later"
+        );
+        assert!(
+            !verify_at(
+                secret,
+                body,
+                Some(&good),
+                now - SIGNATURE_WINDOW_SECONDS - 1
+            ),
+            "signed in the future"
+        );
+        assert!(!verify_at(
+            secret,
+            br#"{"verificationId":"x","decision":"rejected"}"#,
+            Some(&good),
+            now
+        ));
         assert!(!verify_at("another-secret-here", body, Some(&good), now));
         let moved = good.replace(&format!("t={now}"), &format!("t={}", now + 1));
-        let untimed = format!("sha256={}", good.split_once(",sha256=").map(|(_, mac)| mac).unwrap_or_default());
-        for bad in [None, Some(""), Some("sha256="), Some("t=1,sha256=zz"), Some(untimed.as_str()), Some(moved.as_str())] {
+        let untimed = format!(
+            "sha256={}",
+            good.split_once(",sha256=")
+                .map(|(_, mac)| mac)
+                .unwrap_or_default()
+        );
+        for bad in [
+            None,
+            Some(""),
+            Some("sha256="),
+            Some("t=1,sha256=zz"),
+            Some(untimed.as_str()),
+            Some(moved.as_str()),
+        ] {
             assert!(!verify_at(secret, body, bad, now), "{bad:?}");
         }
-        assert!(!verify_at("", body, Some(&signature_at("", now, body)), now), "an empty secret proves nothing");
+        assert!(
+            !verify_at("", body, Some(&signature_at("", now, body)), now),
+            "an empty secret proves nothing"
+        );
     }
 }

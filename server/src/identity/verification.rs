@@ -13,7 +13,10 @@ use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
 use super::checks::{self, Declared, ImageForOcr, Verdict};
-use super::{DocumentType, IdentityError, ImageSide, Result, VerificationStatus, CAPTURE_LINK_MINUTES, MAX_IMAGE_BYTES};
+use super::{
+    DocumentType, IdentityError, ImageSide, Result, VerificationStatus, CAPTURE_LINK_MINUTES,
+    MAX_IMAGE_BYTES,
+};
 use crate::collections::{new_token, token_hash};
 use crate::config::Config;
 use crate::events::{DomainEvent, EventBus, IdentityChange, IdentityEventKind};
@@ -54,7 +57,11 @@ impl VerificationRow {
     }
 
     fn change(&self, kind: IdentityEventKind) -> IdentityChange {
-        IdentityChange { verification_id: self.id, user_id: self.user_id, kind }
+        IdentityChange {
+            verification_id: self.id,
+            user_id: self.user_id,
+            kind,
+        }
     }
 }
 
@@ -62,19 +69,23 @@ const COLUMNS: &str = "id, user_id, purpose, document_type, first_name, last_nam
     submitted_at, decided_at, decided_by, rejection_code, rejection_reason, confirmed_at, images_purged_at, created_at";
 
 pub async fn get(conn: &mut PgConnection, id: Uuid) -> Result<VerificationRow> {
-    sqlx::query_as(&format!("SELECT {COLUMNS} FROM identity_verifications WHERE id = $1"))
-        .bind(id)
-        .fetch_optional(&mut *conn)
-        .await?
-        .ok_or(IdentityError::NotFound)
+    sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM identity_verifications WHERE id = $1"
+    ))
+    .bind(id)
+    .fetch_optional(&mut *conn)
+    .await?
+    .ok_or(IdentityError::NotFound)
 }
 
 async fn lock(conn: &mut PgConnection, id: Uuid) -> Result<VerificationRow> {
-    sqlx::query_as(&format!("SELECT {COLUMNS} FROM identity_verifications WHERE id = $1 FOR UPDATE"))
-        .bind(id)
-        .fetch_optional(&mut *conn)
-        .await?
-        .ok_or(IdentityError::NotFound)
+    sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM identity_verifications WHERE id = $1 FOR UPDATE"
+    ))
+    .bind(id)
+    .fetch_optional(&mut *conn)
+    .await?
+    .ok_or(IdentityError::NotFound)
 }
 
 /// The holder's own verification; anyone else's is `NOT_FOUND`.
@@ -94,7 +105,11 @@ pub async fn latest(db: &PgPool, user_id: Uuid) -> Result<Option<VerificationRow
 }
 
 /// The latest verification made for a certificate of `purpose` (`lcp` or `qcp`).
-pub async fn latest_for(conn: &mut PgConnection, user_id: Uuid, purpose: &str) -> Result<Option<VerificationRow>> {
+pub async fn latest_for(
+    conn: &mut PgConnection,
+    user_id: Uuid,
+    purpose: &str,
+) -> Result<Option<VerificationRow>> {
     Ok(sqlx::query_as(&format!("SELECT {COLUMNS} FROM identity_verifications WHERE user_id = $1 AND purpose = $2 ORDER BY created_at DESC LIMIT 1"))
         .bind(user_id)
         .bind(purpose)
@@ -102,7 +117,14 @@ pub async fn latest_for(conn: &mut PgConnection, user_id: Uuid, purpose: &str) -
         .await?)
 }
 
-async fn log(conn: &mut PgConnection, verification_id: Uuid, kind: &str, actor: Option<Uuid>, meta: &RequestMeta, detail: Value) -> Result<()> {
+async fn log(
+    conn: &mut PgConnection,
+    verification_id: Uuid,
+    kind: &str,
+    actor: Option<Uuid>,
+    meta: &RequestMeta,
+    detail: Value,
+) -> Result<()> {
     sqlx::query("INSERT INTO identity_events (verification_id, kind, actor_user_id, ip, user_agent, detail) VALUES ($1, $2, $3, $4, $5, $6)")
         .bind(verification_id)
         .bind(kind)
@@ -129,24 +151,45 @@ pub struct Declaration {
 
 /// Starts a verification. One still waiting for its images is replaced; one being checked
 /// or reviewed must end first.
-pub async fn start(db: &PgPool, user_id: Uuid, declaration: Declaration, meta: &RequestMeta) -> Result<VerificationRow> {
+pub async fn start(
+    db: &PgPool,
+    user_id: Uuid,
+    declaration: Declaration,
+    meta: &RequestMeta,
+) -> Result<VerificationRow> {
     let today = Utc::now().date_naive();
-    if declaration.birth_date >= today || declaration.birth_date < NaiveDate::from_ymd_opt(1900, 1, 1).unwrap_or(today) {
-        return Err(IdentityError::Validation("date de naissance invalide".into()));
+    if declaration.birth_date >= today
+        || declaration.birth_date < NaiveDate::from_ymd_opt(1900, 1, 1).unwrap_or(today)
+    {
+        return Err(IdentityError::Validation(
+            "date de naissance invalide".into(),
+        ));
     }
-    let first_name = paraphe_shared::PersonName::parse(&declaration.first_name).map_err(|e| IdentityError::Validation(e.to_string()))?;
-    let last_name = paraphe_shared::PersonName::parse(&declaration.last_name).map_err(|e| IdentityError::Validation(e.to_string()))?;
+    let first_name = paraphe_shared::PersonName::parse(&declaration.first_name)
+        .map_err(|e| IdentityError::Validation(e.to_string()))?;
+    let last_name = paraphe_shared::PersonName::parse(&declaration.last_name)
+        .map_err(|e| IdentityError::Validation(e.to_string()))?;
     let mut tx = db.begin().await?;
     // Serialises two starts of the same person.
-    sqlx::query("SELECT id FROM users WHERE id = $1 FOR UPDATE").bind(user_id).execute(&mut *tx).await?;
+    sqlx::query("SELECT id FROM users WHERE id = $1 FOR UPDATE")
+        .bind(user_id)
+        .execute(&mut *tx)
+        .await?;
     let (busy,): (bool,) = sqlx::query_as("SELECT EXISTS (SELECT 1 FROM identity_verifications WHERE user_id = $1 AND status IN ('checking', 'in_review'))")
         .bind(user_id)
         .fetch_one(&mut *tx)
         .await?;
     if busy {
-        return Err(IdentityError::InvalidState("une vérification est déjà en cours".into()));
+        return Err(IdentityError::InvalidState(
+            "une vérification est déjà en cours".into(),
+        ));
     }
-    sqlx::query("DELETE FROM identity_verifications WHERE user_id = $1 AND status = 'awaiting_documents'").bind(user_id).execute(&mut *tx).await?;
+    sqlx::query(
+        "DELETE FROM identity_verifications WHERE user_id = $1 AND status = 'awaiting_documents'",
+    )
+    .bind(user_id)
+    .execute(&mut *tx)
+    .await?;
     let (id,): (Uuid,) = sqlx::query_as(
         "INSERT INTO identity_verifications (user_id, purpose, document_type, first_name, last_name, birth_date)
          VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
@@ -170,9 +213,17 @@ pub(super) fn image_label(verification_id: Uuid, side: ImageSide) -> String {
 }
 
 /// Stores one image, sealed; the type comes from the bytes.
-async fn store_image(conn: &mut PgConnection, kek: &KeyEncryptionKey, row: &VerificationRow, side: ImageSide, bytes: &[u8]) -> Result<()> {
+async fn store_image(
+    conn: &mut PgConnection,
+    kek: &KeyEncryptionKey,
+    row: &VerificationRow,
+    side: ImageSide,
+    bytes: &[u8],
+) -> Result<()> {
     if row.status() != VerificationStatus::AwaitingDocuments {
-        return Err(IdentityError::InvalidState("les documents de cette vérification ont déjà été envoyés".into()));
+        return Err(IdentityError::InvalidState(
+            "les documents de cette vérification ont déjà été envoyés".into(),
+        ));
     }
     if bytes.len() > MAX_IMAGE_BYTES {
         return Err(IdentityError::FileTooLarge);
@@ -195,25 +246,53 @@ async fn store_image(conn: &mut PgConnection, kek: &KeyEncryptionKey, row: &Veri
 }
 
 /// The holder sends an image from the desktop.
-pub async fn add_image(db: &PgPool, kek: &KeyEncryptionKey, user_id: Uuid, id: Uuid, side: ImageSide, bytes: &[u8], meta: &RequestMeta) -> Result<VerificationRow> {
+pub async fn add_image(
+    db: &PgPool,
+    kek: &KeyEncryptionKey,
+    user_id: Uuid,
+    id: Uuid,
+    side: ImageSide,
+    bytes: &[u8],
+    meta: &RequestMeta,
+) -> Result<VerificationRow> {
     let mut tx = db.begin().await?;
     let row = lock(&mut tx, id).await?;
     if row.user_id != user_id {
         return Err(IdentityError::NotFound);
     }
     store_image(&mut tx, kek, &row, side, bytes).await?;
-    log(&mut tx, id, "image_received", Some(user_id), meta, json!({ "side": side.as_str(), "size": bytes.len(), "from": "desktop" })).await?;
+    log(
+        &mut tx,
+        id,
+        "image_received",
+        Some(user_id),
+        meta,
+        json!({ "side": side.as_str(), "size": bytes.len(), "from": "desktop" }),
+    )
+    .await?;
     tx.commit().await?;
     Ok(row)
 }
 
 pub async fn images_present(conn: &mut PgConnection, id: Uuid) -> Result<Vec<ImageSide>> {
-    let sides: Vec<(String,)> = sqlx::query_as("SELECT side FROM identity_images WHERE verification_id = $1 ORDER BY side").bind(id).fetch_all(&mut *conn).await?;
-    Ok(sides.into_iter().filter_map(|(s,)| ImageSide::parse(&s)).collect())
+    let sides: Vec<(String,)> =
+        sqlx::query_as("SELECT side FROM identity_images WHERE verification_id = $1 ORDER BY side")
+            .bind(id)
+            .fetch_all(&mut *conn)
+            .await?;
+    Ok(sides
+        .into_iter()
+        .filter_map(|(s,)| ImageSide::parse(&s))
+        .collect())
 }
 
 /// Submits the images for checking. The caller then runs [`process`].
-pub async fn submit(db: &PgPool, user_id: Uuid, id: Uuid, meta: &RequestMeta) -> Result<VerificationRow> {
+pub async fn submit(
+    db: &PgPool,
+    user_id: Uuid,
+    id: Uuid,
+    meta: &RequestMeta,
+) -> Result<VerificationRow> {
     let mut tx = db.begin().await?;
     let row = lock(&mut tx, id).await?;
     if row.user_id != user_id {
@@ -224,9 +303,16 @@ pub async fn submit(db: &PgPool, user_id: Uuid, id: Uuid, meta: &RequestMeta) ->
     Ok(row)
 }
 
-async fn submit_locked(conn: &mut PgConnection, row: VerificationRow, actor: Option<Uuid>, meta: &RequestMeta) -> Result<VerificationRow> {
+async fn submit_locked(
+    conn: &mut PgConnection,
+    row: VerificationRow,
+    actor: Option<Uuid>,
+    meta: &RequestMeta,
+) -> Result<VerificationRow> {
     if row.status() != VerificationStatus::AwaitingDocuments {
-        return Err(IdentityError::InvalidState("cette vérification a déjà été envoyée".into()));
+        return Err(IdentityError::InvalidState(
+            "cette vérification a déjà été envoyée".into(),
+        ));
     }
     let present = images_present(conn, row.id).await?;
     if !present.contains(&ImageSide::Front) {
@@ -236,7 +322,15 @@ async fn submit_locked(conn: &mut PgConnection, row: VerificationRow, actor: Opt
         return Err(IdentityError::ImagesMissing("le verso de la pièce"));
     }
     sqlx::query("UPDATE identity_verifications SET status = 'checking', submitted_at = now(), updated_at = now() WHERE id = $1").bind(row.id).execute(&mut *conn).await?;
-    log(conn, row.id, "submitted", actor, meta, json!({ "images": present.iter().map(|s| s.as_str()).collect::<Vec<_>>() })).await?;
+    log(
+        conn,
+        row.id,
+        "submitted",
+        actor,
+        meta,
+        json!({ "images": present.iter().map(|s| s.as_str()).collect::<Vec<_>>() }),
+    )
+    .await?;
     get(conn, row.id).await
 }
 
@@ -253,17 +347,33 @@ pub async fn process(db: &PgPool, bus: &EventBus, config: &Config, id: Uuid) -> 
     let mut for_ocr = Vec::new();
     // Cards carry their MRZ on the back: read it first.
     for (side, media_type, nonce, sealed) in images.into_iter().rev() {
-        let Some(side) = ImageSide::parse(&side) else { continue };
-        let bytes = config.key_encryption_key.open_bytes(&SealedKey { nonce, ciphertext: sealed }, &image_label(id, side))?;
+        let Some(side) = ImageSide::parse(&side) else {
+            continue;
+        };
+        let bytes = config.key_encryption_key.open_bytes(
+            &SealedKey {
+                nonce,
+                ciphertext: sealed,
+            },
+            &image_label(id, side),
+        )?;
         for_ocr.push(ImageForOcr { media_type, bytes });
     }
-    let declared = Declared { document_type: row.document_type(), first_name: row.first_name.clone(), last_name: row.last_name.clone(), birth_date: row.birth_date };
+    let declared = Declared {
+        document_type: row.document_type(),
+        first_name: row.first_name.clone(),
+        last_name: row.last_name.clone(),
+        birth_date: row.birth_date,
+    };
     let (tesseract, pdftoppm) = (config.tesseract.clone(), config.pdftoppm.clone());
     let today = Utc::now().date_naive();
-    let (report, verdict) = tokio::task::spawn_blocking(move || checks::run(&tesseract, &pdftoppm, &declared, &for_ocr, today))
-        .await
-        .map_err(|e| IdentityError::Internal(e.to_string()))?;
-    let report_json = serde_json::to_value(&report).map_err(|e| IdentityError::Internal(e.to_string()))?;
+    let (report, verdict) = tokio::task::spawn_blocking(move || {
+        checks::run(&tesseract, &pdftoppm, &declared, &for_ocr, today)
+    })
+    .await
+    .map_err(|e| IdentityError::Internal(e.to_string()))?;
+    let report_json =
+        serde_json::to_value(&report).map_err(|e| IdentityError::Internal(e.to_string()))?;
     let mrz_json = report_json.get("mrz").cloned().filter(|v| !v.is_null());
 
     let mut tx = db.begin().await?;
@@ -283,12 +393,24 @@ pub async fn process(db: &PgPool, bus: &EventBus, config: &Config, id: Uuid) -> 
             .bind(reason)
             .execute(&mut *tx)
             .await?;
-            log(&mut tx, id, "checked", None, &RequestMeta::default(), json!({ "verdict": "rejected", "code": code })).await?;
+            log(
+                &mut tx,
+                id,
+                "checked",
+                None,
+                &RequestMeta::default(),
+                json!({ "verdict": "rejected", "code": code }),
+            )
+            .await?;
             notify_decision(&mut tx, config, &row, Some(reason)).await?;
             IdentityEventKind::Rejected
         }
         Verdict::Review { flagged } => {
-            let provider = if config.identity_provider_url.is_some() { "external" } else { "operators" };
+            let provider = if config.identity_provider_url.is_some() {
+                "external"
+            } else {
+                "operators"
+            };
             sqlx::query("UPDATE identity_verifications SET status = 'in_review', mrz = $2, checks = $3, flagged = $4, provider = $5, updated_at = now() WHERE id = $1")
                 .bind(id)
                 .bind(&mrz_json)
@@ -297,7 +419,15 @@ pub async fn process(db: &PgPool, bus: &EventBus, config: &Config, id: Uuid) -> 
                 .bind(provider)
                 .execute(&mut *tx)
                 .await?;
-            log(&mut tx, id, "checked", None, &RequestMeta::default(), json!({ "verdict": "review", "flagged": flagged })).await?;
+            log(
+                &mut tx,
+                id,
+                "checked",
+                None,
+                &RequestMeta::default(),
+                json!({ "verdict": "review", "flagged": flagged }),
+            )
+            .await?;
             IdentityEventKind::InReview
         }
     };
@@ -312,8 +442,17 @@ pub async fn process(db: &PgPool, bus: &EventBus, config: &Config, id: Uuid) -> 
     Ok(())
 }
 
-async fn notify_decision(conn: &mut PgConnection, config: &Config, row: &VerificationRow, rejection: Option<&str>) -> Result<()> {
-    let (email, language): (String, Option<String>) = sqlx::query_as("SELECT email, language FROM users WHERE id = $1").bind(row.user_id).fetch_one(&mut *conn).await?;
+async fn notify_decision(
+    conn: &mut PgConnection,
+    config: &Config,
+    row: &VerificationRow,
+    rejection: Option<&str>,
+) -> Result<()> {
+    let (email, language): (String, Option<String>) =
+        sqlx::query_as("SELECT email, language FROM users WHERE id = $1")
+            .bind(row.user_id)
+            .fetch_one(&mut *conn)
+            .await?;
     let language = crate::accounts::parse_language(language.as_deref());
     let link = format!("{}/enregistrement", config.public_url);
     let text = match rejection {
@@ -326,7 +465,11 @@ async fn notify_decision(conn: &mut PgConnection, config: &Config, row: &Verific
 
 /// Verifications whose automatic checks have not finished (after a crash, say).
 pub async fn unchecked(db: &PgPool) -> Result<Vec<Uuid>> {
-    let ids: Vec<(Uuid,)> = sqlx::query_as("SELECT id FROM identity_verifications WHERE status = 'checking' ORDER BY submitted_at").fetch_all(db).await?;
+    let ids: Vec<(Uuid,)> = sqlx::query_as(
+        "SELECT id FROM identity_verifications WHERE status = 'checking' ORDER BY submitted_at",
+    )
+    .fetch_all(db)
+    .await?;
     Ok(ids.into_iter().map(|(id,)| id).collect())
 }
 
@@ -338,21 +481,47 @@ pub struct CaptureLink {
 }
 
 /// A single-use link, valid 15 minutes, that opens the capture page on a phone.
-pub async fn create_capture_link(db: &PgPool, public_url: &str, user_id: Uuid, id: Uuid, meta: &RequestMeta) -> Result<CaptureLink> {
+pub async fn create_capture_link(
+    db: &PgPool,
+    public_url: &str,
+    user_id: Uuid,
+    id: Uuid,
+    meta: &RequestMeta,
+) -> Result<CaptureLink> {
     let mut tx = db.begin().await?;
     let row = lock(&mut tx, id).await?;
     if row.user_id != user_id {
         return Err(IdentityError::NotFound);
     }
     if row.status() != VerificationStatus::AwaitingDocuments {
-        return Err(IdentityError::InvalidState("les documents de cette vérification ont déjà été envoyés".into()));
+        return Err(IdentityError::InvalidState(
+            "les documents de cette vérification ont déjà été envoyés".into(),
+        ));
     }
     let (token, hash) = new_token();
     let expires_at = Utc::now() + Duration::minutes(CAPTURE_LINK_MINUTES);
-    sqlx::query("INSERT INTO capture_links (token_hash, verification_id, expires_at) VALUES ($1, $2, $3)").bind(&hash).bind(id).bind(expires_at).execute(&mut *tx).await?;
-    log(&mut tx, id, "capture_link_created", Some(user_id), meta, json!({ "expiresAt": expires_at })).await?;
+    sqlx::query(
+        "INSERT INTO capture_links (token_hash, verification_id, expires_at) VALUES ($1, $2, $3)",
+    )
+    .bind(&hash)
+    .bind(id)
+    .bind(expires_at)
+    .execute(&mut *tx)
+    .await?;
+    log(
+        &mut tx,
+        id,
+        "capture_link_created",
+        Some(user_id),
+        meta,
+        json!({ "expiresAt": expires_at }),
+    )
+    .await?;
     tx.commit().await?;
-    Ok(CaptureLink { url: format!("{public_url}/capture/{token}"), expires_at })
+    Ok(CaptureLink {
+        url: format!("{public_url}/capture/{token}"),
+        expires_at,
+    })
 }
 
 /// The verification behind a live hand-off link, locked.
@@ -362,7 +531,9 @@ async fn capture_target(conn: &mut PgConnection, token: &str) -> Result<(Verific
             .bind(token_hash(token))
             .fetch_optional(&mut *conn)
             .await?;
-    let Some((verification_id, expires_at, opened_at, used_at)) = link else { return Err(IdentityError::LinkInvalid) };
+    let Some((verification_id, expires_at, opened_at, used_at)) = link else {
+        return Err(IdentityError::LinkInvalid);
+    };
     if used_at.is_some() {
         return Err(IdentityError::LinkUsed);
     }
@@ -377,11 +548,19 @@ async fn capture_target(conn: &mut PgConnection, token: &str) -> Result<(Verific
 }
 
 /// The phone opened the link: the desktop page shows it.
-pub async fn open_capture(db: &PgPool, bus: &EventBus, token: &str, meta: &RequestMeta) -> Result<VerificationRow> {
+pub async fn open_capture(
+    db: &PgPool,
+    bus: &EventBus,
+    token: &str,
+    meta: &RequestMeta,
+) -> Result<VerificationRow> {
     let mut tx = db.begin().await?;
     let (row, first_time) = capture_target(&mut tx, token).await?;
     if first_time {
-        sqlx::query("UPDATE capture_links SET opened_at = now() WHERE token_hash = $1").bind(token_hash(token)).execute(&mut *tx).await?;
+        sqlx::query("UPDATE capture_links SET opened_at = now() WHERE token_hash = $1")
+            .bind(token_hash(token))
+            .execute(&mut *tx)
+            .await?;
         log(&mut tx, row.id, "phone_connected", None, meta, json!({})).await?;
     }
     tx.commit().await?;
@@ -391,21 +570,43 @@ pub async fn open_capture(db: &PgPool, bus: &EventBus, token: &str, meta: &Reque
     Ok(row)
 }
 
-pub async fn capture_image(db: &PgPool, kek: &KeyEncryptionKey, token: &str, side: ImageSide, bytes: &[u8], meta: &RequestMeta) -> Result<VerificationRow> {
+pub async fn capture_image(
+    db: &PgPool,
+    kek: &KeyEncryptionKey,
+    token: &str,
+    side: ImageSide,
+    bytes: &[u8],
+    meta: &RequestMeta,
+) -> Result<VerificationRow> {
     let mut tx = db.begin().await?;
     let (row, _) = capture_target(&mut tx, token).await?;
     store_image(&mut tx, kek, &row, side, bytes).await?;
-    log(&mut tx, row.id, "image_received", None, meta, json!({ "side": side.as_str(), "size": bytes.len(), "from": "phone" })).await?;
+    log(
+        &mut tx,
+        row.id,
+        "image_received",
+        None,
+        meta,
+        json!({ "side": side.as_str(), "size": bytes.len(), "from": "phone" }),
+    )
+    .await?;
     tx.commit().await?;
     Ok(row)
 }
 
 /// The phone is done: the link dies and the verification is submitted.
-pub async fn finish_capture(db: &PgPool, token: &str, meta: &RequestMeta) -> Result<VerificationRow> {
+pub async fn finish_capture(
+    db: &PgPool,
+    token: &str,
+    meta: &RequestMeta,
+) -> Result<VerificationRow> {
     let mut tx = db.begin().await?;
     let (row, _) = capture_target(&mut tx, token).await?;
     let row = submit_locked(&mut tx, row, None, meta).await?;
-    sqlx::query("UPDATE capture_links SET used_at = now() WHERE token_hash = $1").bind(token_hash(token)).execute(&mut *tx).await?;
+    sqlx::query("UPDATE capture_links SET used_at = now() WHERE token_hash = $1")
+        .bind(token_hash(token))
+        .execute(&mut *tx)
+        .await?;
     tx.commit().await?;
     Ok(row)
 }
@@ -413,7 +614,10 @@ pub async fn finish_capture(db: &PgPool, token: &str, meta: &RequestMeta) -> Res
 // ---- operators ----
 
 pub async fn require_operator(db: &PgPool, user_id: Uuid) -> Result<()> {
-    let (is_operator,): (bool,) = sqlx::query_as("SELECT is_operator FROM users WHERE id = $1").bind(user_id).fetch_one(db).await?;
+    let (is_operator,): (bool,) = sqlx::query_as("SELECT is_operator FROM users WHERE id = $1")
+        .bind(user_id)
+        .fetch_one(db)
+        .await?;
     if is_operator {
         Ok(())
     } else {
@@ -431,7 +635,14 @@ pub async fn queue(db: &PgPool) -> Result<Vec<VerificationRow>> {
 }
 
 /// An image, for an operator, only while the verification waits for one; every view is logged.
-pub async fn image_for_operator(db: &PgPool, kek: &KeyEncryptionKey, operator: Uuid, id: Uuid, side: ImageSide, meta: &RequestMeta) -> Result<(String, Vec<u8>)> {
+pub async fn image_for_operator(
+    db: &PgPool,
+    kek: &KeyEncryptionKey,
+    operator: Uuid,
+    id: Uuid,
+    side: ImageSide,
+    meta: &RequestMeta,
+) -> Result<(String, Vec<u8>)> {
     require_operator(db, operator).await?;
     let mut tx = db.begin().await?;
     let row = get(&mut tx, id).await?;
@@ -441,8 +652,22 @@ pub async fn image_for_operator(db: &PgPool, kek: &KeyEncryptionKey, operator: U
     let image: Option<(String, Vec<u8>, Vec<u8>)> =
         sqlx::query_as("SELECT media_type, nonce, sealed FROM identity_images WHERE verification_id = $1 AND side = $2").bind(id).bind(side.as_str()).fetch_optional(&mut *tx).await?;
     let (media_type, nonce, sealed) = image.ok_or(IdentityError::NotFound)?;
-    let bytes = kek.open_bytes(&SealedKey { nonce, ciphertext: sealed }, &image_label(id, side))?;
-    log(&mut tx, id, "image_viewed", Some(operator), meta, json!({ "side": side.as_str() })).await?;
+    let bytes = kek.open_bytes(
+        &SealedKey {
+            nonce,
+            ciphertext: sealed,
+        },
+        &image_label(id, side),
+    )?;
+    log(
+        &mut tx,
+        id,
+        "image_viewed",
+        Some(operator),
+        meta,
+        json!({ "side": side.as_str() }),
+    )
+    .await?;
     tx.commit().await?;
     Ok((media_type, bytes))
 }
@@ -452,16 +677,39 @@ pub enum Decision {
     Reject(String),
 }
 
-pub async fn decide(db: &PgPool, bus: &EventBus, config: &Config, operator: Uuid, id: Uuid, decision: Decision, meta: &RequestMeta) -> Result<VerificationRow> {
+pub async fn decide(
+    db: &PgPool,
+    bus: &EventBus,
+    config: &Config,
+    operator: Uuid,
+    id: Uuid,
+    decision: Decision,
+    meta: &RequestMeta,
+) -> Result<VerificationRow> {
     require_operator(db, operator).await?;
     record_decision(db, bus, config, id, Some(operator), decision, meta).await
 }
 
 /// The external service's decision. Its retries of a decision already recorded succeed
 /// without changing anything.
-pub async fn decide_as_provider(db: &PgPool, bus: &EventBus, config: &Config, id: Uuid, decision: Decision, meta: &RequestMeta) -> Result<VerificationRow> {
+pub async fn decide_as_provider(
+    db: &PgPool,
+    bus: &EventBus,
+    config: &Config,
+    id: Uuid,
+    decision: Decision,
+    meta: &RequestMeta,
+) -> Result<VerificationRow> {
     let row = get(&mut *db.acquire().await?, id).await?;
-    let already = matches!((row.status(), &decision), (VerificationStatus::Approved | VerificationStatus::Confirmed | VerificationStatus::Disputed, Decision::Approve) | (VerificationStatus::Rejected, Decision::Reject(_)));
+    let already = matches!(
+        (row.status(), &decision),
+        (
+            VerificationStatus::Approved
+                | VerificationStatus::Confirmed
+                | VerificationStatus::Disputed,
+            Decision::Approve
+        ) | (VerificationStatus::Rejected, Decision::Reject(_))
+    );
     if already && row.decided_by.is_none() {
         return Ok(row);
     }
@@ -469,16 +717,30 @@ pub async fn decide_as_provider(db: &PgPool, bus: &EventBus, config: &Config, id
 }
 
 /// Records an operator's (`decided_by`) or the external service's (`None`) decision.
-async fn record_decision(db: &PgPool, bus: &EventBus, config: &Config, id: Uuid, decided_by: Option<Uuid>, decision: Decision, meta: &RequestMeta) -> Result<VerificationRow> {
+async fn record_decision(
+    db: &PgPool,
+    bus: &EventBus,
+    config: &Config,
+    id: Uuid,
+    decided_by: Option<Uuid>,
+    decision: Decision,
+    meta: &RequestMeta,
+) -> Result<VerificationRow> {
     let mut tx = db.begin().await?;
     let row = lock(&mut tx, id).await?;
     if row.status() != VerificationStatus::InReview {
-        return Err(IdentityError::InvalidState("cette vérification n'attend pas de décision".into()));
+        return Err(IdentityError::InvalidState(
+            "cette vérification n'attend pas de décision".into(),
+        ));
     }
     if decided_by == Some(row.user_id) {
         return Err(IdentityError::Forbidden);
     }
-    let by = if decided_by.is_some() { "operator" } else { "provider" };
+    let by = if decided_by.is_some() {
+        "operator"
+    } else {
+        "provider"
+    };
     let kind = match &decision {
         Decision::Approve => {
             sqlx::query("UPDATE identity_verifications SET status = 'approved', decided_at = now(), decided_by = $2, updated_at = now() WHERE id = $1")
@@ -486,14 +748,24 @@ async fn record_decision(db: &PgPool, bus: &EventBus, config: &Config, id: Uuid,
                 .bind(decided_by)
                 .execute(&mut *tx)
                 .await?;
-            log(&mut tx, id, "approved", decided_by, meta, json!({ "by": by })).await?;
+            log(
+                &mut tx,
+                id,
+                "approved",
+                decided_by,
+                meta,
+                json!({ "by": by }),
+            )
+            .await?;
             notify_decision(&mut tx, config, &row, None).await?;
             IdentityEventKind::Approved
         }
         Decision::Reject(reason) => {
             let reason = reason.trim();
             if reason.is_empty() {
-                return Err(IdentityError::Validation("indiquez le motif du refus".into()));
+                return Err(IdentityError::Validation(
+                    "indiquez le motif du refus".into(),
+                ));
             }
             sqlx::query(
                 "UPDATE identity_verifications SET status = 'rejected', decided_at = now(), decided_by = $2, rejection_code = 'OPERATOR_REJECTED', rejection_reason = $3, updated_at = now() WHERE id = $1",
@@ -503,7 +775,15 @@ async fn record_decision(db: &PgPool, bus: &EventBus, config: &Config, id: Uuid,
             .bind(reason)
             .execute(&mut *tx)
             .await?;
-            log(&mut tx, id, "rejected", decided_by, meta, json!({ "reason": reason, "by": by })).await?;
+            log(
+                &mut tx,
+                id,
+                "rejected",
+                decided_by,
+                meta,
+                json!({ "reason": reason, "by": by }),
+            )
+            .await?;
             notify_decision(&mut tx, config, &row, Some(reason)).await?;
             IdentityEventKind::Rejected
         }
@@ -517,16 +797,29 @@ async fn record_decision(db: &PgPool, bus: &EventBus, config: &Config, id: Uuid,
 // ---- the holder's confirmation ----
 
 /// "Confirmer ces données" / "Ces données ne sont pas correctes".
-pub async fn confirm(db: &PgPool, bus: &EventBus, user_id: Uuid, id: Uuid, correct: bool, meta: &RequestMeta) -> Result<VerificationRow> {
+pub async fn confirm(
+    db: &PgPool,
+    bus: &EventBus,
+    user_id: Uuid,
+    id: Uuid,
+    correct: bool,
+    meta: &RequestMeta,
+) -> Result<VerificationRow> {
     let mut tx = db.begin().await?;
     let row = lock(&mut tx, id).await?;
     if row.user_id != user_id {
         return Err(IdentityError::NotFound);
     }
     if row.status() != VerificationStatus::Approved {
-        return Err(IdentityError::InvalidState("il n'y a pas de données à confirmer".into()));
+        return Err(IdentityError::InvalidState(
+            "il n'y a pas de données à confirmer".into(),
+        ));
     }
-    let (status, kind) = if correct { ("confirmed", IdentityEventKind::Confirmed) } else { ("disputed", IdentityEventKind::Disputed) };
+    let (status, kind) = if correct {
+        ("confirmed", IdentityEventKind::Confirmed)
+    } else {
+        ("disputed", IdentityEventKind::Disputed)
+    };
     sqlx::query("UPDATE identity_verifications SET status = $2, confirmed_at = CASE WHEN $2 = 'confirmed' THEN now() END, updated_at = now() WHERE id = $1")
         .bind(id)
         .bind(status)
@@ -551,8 +844,19 @@ pub async fn purge_images(db: &PgPool, retention_days: i64) -> Result<u64> {
     .fetch_all(&mut *tx)
     .await?;
     for (id,) in &purged {
-        sqlx::query("DELETE FROM identity_images WHERE verification_id = $1").bind(id).execute(&mut *tx).await?;
-        log(&mut tx, *id, "images_purged", None, &RequestMeta::default(), json!({ "retentionDays": retention_days })).await?;
+        sqlx::query("DELETE FROM identity_images WHERE verification_id = $1")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        log(
+            &mut tx,
+            *id,
+            "images_purged",
+            None,
+            &RequestMeta::default(),
+            json!({ "retentionDays": retention_days }),
+        )
+        .await?;
     }
     tx.commit().await?;
     Ok(purged.len() as u64)

@@ -37,7 +37,8 @@ impl MemoryKey {
     /// A fresh RSA-2048 key (e = 65537). About 0.1 s of a core; callers on the async
     /// runtime run it with `spawn_blocking`.
     pub fn generate() -> Result<Self, KeyError> {
-        let pair = KeyPair::generate(KeySize::Rsa2048).map_err(|_| KeyError::Encoding("RSA key generation failed".into()))?;
+        let pair = KeyPair::generate(KeySize::Rsa2048)
+            .map_err(|_| KeyError::Encoding("RSA key generation failed".into()))?;
         Self::from_pair(pair)
     }
 
@@ -48,15 +49,24 @@ impl MemoryKey {
     }
 
     fn from_pair(pair: KeyPair) -> Result<Self, KeyError> {
-        let spki: aws_lc_rs::encoding::PublicKeyX509Der<'static> =
-            pair.public_key().as_der().map_err(|_| KeyError::Encoding("public key encoding failed".into()))?;
-        let public = RsaPublicKey::from_public_key_der(spki.as_ref()).map_err(|e| KeyError::Encoding(e.to_string()))?;
-        Ok(MemoryKey { pair: Arc::new(pair), public })
+        let spki: aws_lc_rs::encoding::PublicKeyX509Der<'static> = pair
+            .public_key()
+            .as_der()
+            .map_err(|_| KeyError::Encoding("public key encoding failed".into()))?;
+        let public = RsaPublicKey::from_public_key_der(spki.as_ref())
+            .map_err(|e| KeyError::Encoding(e.to_string()))?;
+        Ok(MemoryKey {
+            pair: Arc::new(pair),
+            public,
+        })
     }
 
     /// The PKCS#8 DER of the private key, wiped from memory when dropped.
     pub fn to_pkcs8_der(&self) -> Result<Zeroizing<Vec<u8>>, KeyError> {
-        let der: Pkcs8V1Der<'static> = self.pair.as_der().map_err(|_| KeyError::Encoding("private key encoding failed".into()))?;
+        let der: Pkcs8V1Der<'static> = self
+            .pair
+            .as_der()
+            .map_err(|_| KeyError::Encoding("private key encoding failed".into()))?;
         Ok(Zeroizing::new(der.as_ref().to_vec()))
     }
 
@@ -73,7 +83,12 @@ impl RawSigner for MemoryKey {
     fn sign_sha256(&self, message: &[u8]) -> Result<Vec<u8>, KeyError> {
         let mut signature = vec![0u8; self.pair.public_modulus_len()];
         self.pair
-            .sign(&RSA_PKCS1_SHA256, &aws_lc_rs::rand::SystemRandom::new(), message, &mut signature)
+            .sign(
+                &RSA_PKCS1_SHA256,
+                &aws_lc_rs::rand::SystemRandom::new(),
+                message,
+                &mut signature,
+            )
             .map_err(|_| KeyError::Encoding("RSA signature failed".into()))?;
         Ok(signature)
     }
@@ -88,7 +103,9 @@ mod tests {
 
     fn verifies(key: &MemoryKey, message: &[u8], signature: &[u8]) -> bool {
         let signature = Signature::try_from(signature).expect("signature");
-        VerifyingKey::<Sha256>::new(key.public().clone()).verify(message, &signature).is_ok()
+        VerifyingKey::<Sha256>::new(key.public().clone())
+            .verify(message, &signature)
+            .is_ok()
     }
 
     #[test]
@@ -100,19 +117,27 @@ mod tests {
 
         let again = MemoryKey::from_pkcs8_der(&key.to_pkcs8_der().expect("der")).expect("parse");
         assert_eq!(again.public(), key.public());
-        assert!(verifies(&again, b"contrat", &again.sign_sha256(b"contrat").expect("sign")));
+        assert!(verifies(
+            &again,
+            b"contrat",
+            &again.sign_sha256(b"contrat").expect("sign")
+        ));
     }
 
     #[test]
     fn a_key_made_by_the_rsa_crate_opens() {
         use rsa::pkcs8::EncodePrivateKey;
         let key = rsa::RsaPrivateKey::new(&mut rand::rngs::OsRng, 2048).expect("key");
-        let opened = MemoryKey::from_pkcs8_der(key.to_pkcs8_der().expect("der").as_bytes()).expect("parse");
+        let opened =
+            MemoryKey::from_pkcs8_der(key.to_pkcs8_der().expect("der").as_bytes()).expect("parse");
         assert_eq!(opened.public(), &key.to_public_key());
     }
 
     #[test]
     fn garbage_is_not_a_key() {
-        assert!(matches!(MemoryKey::from_pkcs8_der(b"not a key"), Err(KeyError::Encoding(_))));
+        assert!(matches!(
+            MemoryKey::from_pkcs8_der(b"not a key"),
+            Err(KeyError::Encoding(_))
+        ));
     }
 }

@@ -79,7 +79,9 @@ impl spki::SignatureAlgorithmIdentifier for HeldKey {
 
 impl rsa::signature::Signer<rsa::pkcs1v15::Signature> for HeldKey {
     fn try_sign(&self, message: &[u8]) -> Result<rsa::pkcs1v15::Signature, rsa::signature::Error> {
-        let bytes = self.sign_sha256(message).map_err(rsa::signature::Error::from_source)?;
+        let bytes = self
+            .sign_sha256(message)
+            .map_err(rsa::signature::Error::from_source)?;
         rsa::pkcs1v15::Signature::try_from(bytes.as_slice())
     }
 }

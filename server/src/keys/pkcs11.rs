@@ -31,16 +31,25 @@ impl Token {
     /// Opens the token labelled `label` in the PKCS#11 module at `module` and logs in.
     pub fn open(module: &Path, label: &str, user_pin: &str) -> Result<Token, KeyError> {
         let context = Pkcs11::new(module).map_err(token_error)?;
-        context.initialize(CInitializeArgs::OsThreads).map_err(token_error)?;
+        context
+            .initialize(CInitializeArgs::OsThreads)
+            .map_err(token_error)?;
         let slot = find_slot(&context, label)?;
         let session = context.open_rw_session(slot).map_err(token_error)?;
-        session.login(UserType::User, Some(&AuthPin::new(user_pin.into()))).map_err(token_error)?;
-        Ok(Token { _context: context, session: Mutex::new(session) })
+        session
+            .login(UserType::User, Some(&AuthPin::new(user_pin.into())))
+            .map_err(token_error)?;
+        Ok(Token {
+            _context: context,
+            session: Mutex::new(session),
+        })
     }
 
     fn session(&self) -> std::sync::MutexGuard<'_, Session> {
         // A panic while signing leaves the session usable: PKCS#11 calls are atomic.
-        self.session.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.session
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// Generates an RSA key pair on the token; the private half is sensitive and cannot be
@@ -62,7 +71,9 @@ impl Token {
             Attribute::Sign(true),
             Attribute::Label(label.as_bytes().to_vec()),
         ];
-        self.session().generate_key_pair(&Mechanism::RsaPkcsKeyPairGen, &public, &private).map_err(token_error)?;
+        self.session()
+            .generate_key_pair(&Mechanism::RsaPkcsKeyPairGen, &public, &private)
+            .map_err(token_error)?;
         Ok(())
     }
 
@@ -70,13 +81,20 @@ impl Token {
     pub fn key<'t>(&'t self, label: &str) -> Result<TokenKey<'t>, KeyError> {
         let find = |class: ObjectClass| -> Result<ObjectHandle, KeyError> {
             self.session()
-                .find_objects(&[Attribute::Class(class), Attribute::Label(label.as_bytes().to_vec())])
+                .find_objects(&[
+                    Attribute::Class(class),
+                    Attribute::Label(label.as_bytes().to_vec()),
+                ])
                 .map_err(token_error)?
                 .into_iter()
                 .next()
                 .ok_or_else(|| KeyError::Token(format!("no key labelled {label:?} on the token")))
         };
-        Ok(TokenKey { token: self, private: find(ObjectClass::PRIVATE_KEY)?, public: find(ObjectClass::PUBLIC_KEY)? })
+        Ok(TokenKey {
+            token: self,
+            private: find(ObjectClass::PRIVATE_KEY)?,
+            public: find(ObjectClass::PUBLIC_KEY)?,
+        })
     }
 
     /// The key pair labelled `label`, holding the token: for keys the process keeps, like
@@ -84,14 +102,23 @@ impl Token {
     pub fn shared_key(self: &Arc<Self>, label: &str) -> Result<SharedTokenKey, KeyError> {
         let key = self.key(label)?;
         let public = key.public_key()?;
-        Ok(SharedTokenKey { token: self.clone(), label: label.to_owned(), private: key.private, public })
+        Ok(SharedTokenKey {
+            token: self.clone(),
+            label: label.to_owned(),
+            private: key.private,
+            public,
+        })
     }
 
     /// Whether the token would hand out the private key's value (it must not).
     pub fn private_value_readable(&self, key: &TokenKey<'_>) -> bool {
         self.session()
             .get_attributes(key.private, &[AttributeType::Value])
-            .is_ok_and(|attributes| attributes.iter().any(|a| matches!(a, Attribute::Value(v) if !v.is_empty())))
+            .is_ok_and(|attributes| {
+                attributes
+                    .iter()
+                    .any(|a| matches!(a, Attribute::Value(v) if !v.is_empty()))
+            })
     }
 }
 
@@ -117,7 +144,10 @@ impl RawSigner for TokenKey<'_> {
         let attributes = self
             .token
             .session()
-            .get_attributes(self.public, &[AttributeType::Modulus, AttributeType::PublicExponent])
+            .get_attributes(
+                self.public,
+                &[AttributeType::Modulus, AttributeType::PublicExponent],
+            )
             .map_err(token_error)?;
         let (mut modulus, mut exponent) = (None, None);
         for attribute in attributes {
@@ -129,12 +159,17 @@ impl RawSigner for TokenKey<'_> {
         }
         match (modulus, exponent) {
             (Some(n), Some(e)) => RsaPublicKey::new(n, e).map_err(token_error),
-            _ => Err(KeyError::Token("the public key has no modulus or exponent".into())),
+            _ => Err(KeyError::Token(
+                "the public key has no modulus or exponent".into(),
+            )),
         }
     }
 
     fn sign_sha256(&self, message: &[u8]) -> Result<Vec<u8>, KeyError> {
-        self.token.session().sign(&Mechanism::Sha256RsaPkcs, self.private, message).map_err(token_error)
+        self.token
+            .session()
+            .sign(&Mechanism::Sha256RsaPkcs, self.private, message)
+            .map_err(token_error)
     }
 }
 
@@ -161,7 +196,11 @@ impl SharedTokenKey {
         self.token
             .session()
             .get_attributes(self.private, &[AttributeType::Value])
-            .is_ok_and(|attributes| attributes.iter().any(|a| matches!(a, Attribute::Value(v) if !v.is_empty())))
+            .is_ok_and(|attributes| {
+                attributes
+                    .iter()
+                    .any(|a| matches!(a, Attribute::Value(v) if !v.is_empty()))
+            })
     }
 }
 
@@ -171,6 +210,9 @@ impl RawSigner for SharedTokenKey {
     }
 
     fn sign_sha256(&self, message: &[u8]) -> Result<Vec<u8>, KeyError> {
-        self.token.session().sign(&Mechanism::Sha256RsaPkcs, self.private, message).map_err(token_error)
+        self.token
+            .session()
+            .sign(&Mechanism::Sha256RsaPkcs, self.private, message)
+            .map_err(token_error)
     }
 }

@@ -27,7 +27,10 @@ fn label(id: Uuid) -> String {
 
 /// Takes the oldest key out of the pool. Given a transaction, the key leaves the pool only
 /// if it commits: a request rolled back puts it back.
-pub async fn take(db: impl sqlx::PgExecutor<'_>, kek: &KeyEncryptionKey) -> Result<Option<MemoryKey>, PoolError> {
+pub async fn take(
+    db: impl sqlx::PgExecutor<'_>,
+    kek: &KeyEncryptionKey,
+) -> Result<Option<MemoryKey>, PoolError> {
     let taken: Option<(Uuid, Vec<u8>, Vec<u8>)> = sqlx::query_as(
         "DELETE FROM signer_key_pool WHERE id = (SELECT id FROM signer_key_pool ORDER BY created_at LIMIT 1 FOR UPDATE SKIP LOCKED)
          RETURNING id, nonce, sealed",
@@ -35,18 +38,27 @@ pub async fn take(db: impl sqlx::PgExecutor<'_>, kek: &KeyEncryptionKey) -> Resu
     .fetch_optional(db)
     .await?;
     match taken {
-        Some((id, nonce, ciphertext)) => Ok(Some(kek.open(&SealedKey { nonce, ciphertext }, &label(id))?)),
+        Some((id, nonce, ciphertext)) => Ok(Some(
+            kek.open(&SealedKey { nonce, ciphertext }, &label(id))?,
+        )),
         None => Ok(None),
     }
 }
 
 pub async fn size(db: &PgPool) -> Result<i64, PoolError> {
-    let (count,): (i64,) = sqlx::query_as("SELECT count(*) FROM signer_key_pool").fetch_one(db).await?;
+    let (count,): (i64,) = sqlx::query_as("SELECT count(*) FROM signer_key_pool")
+        .fetch_one(db)
+        .await?;
     Ok(count)
 }
 
 /// Generates keys until the pool holds `target`, `parallel` at a time.
-pub async fn refill(db: &PgPool, kek: &KeyEncryptionKey, target: i64, parallel: usize) -> Result<i64, PoolError> {
+pub async fn refill(
+    db: &PgPool,
+    kek: &KeyEncryptionKey,
+    target: i64,
+    parallel: usize,
+) -> Result<i64, PoolError> {
     let mut made = 0;
     loop {
         let missing = target - size(db).await?;
@@ -54,14 +66,21 @@ pub async fn refill(db: &PgPool, kek: &KeyEncryptionKey, target: i64, parallel: 
             return Ok(made);
         }
         let batch = (missing as usize).min(parallel.max(1));
-        let keys = futures_util::future::try_join_all((0..batch).map(|_| tokio::task::spawn_blocking(crate::pki::generate_key)))
-            .await
-            .map_err(|e| PoolError::Generation(e.to_string()))?;
+        let keys = futures_util::future::try_join_all(
+            (0..batch).map(|_| tokio::task::spawn_blocking(crate::pki::generate_key)),
+        )
+        .await
+        .map_err(|e| PoolError::Generation(e.to_string()))?;
         for key in keys {
             let key = key.map_err(|e| PoolError::Generation(e.to_string()))?;
             let id = Uuid::new_v4();
             let sealed = kek.seal(&key, &label(id))?;
-            sqlx::query("INSERT INTO signer_key_pool (id, nonce, sealed) VALUES ($1, $2, $3)").bind(id).bind(&sealed.nonce).bind(&sealed.ciphertext).execute(db).await?;
+            sqlx::query("INSERT INTO signer_key_pool (id, nonce, sealed) VALUES ($1, $2, $3)")
+                .bind(id)
+                .bind(&sealed.nonce)
+                .bind(&sealed.ciphertext)
+                .execute(db)
+                .await?;
             made += 1;
         }
     }

@@ -4,10 +4,10 @@
 
 use aes_gcm::aead::{Aead, KeyInit, Payload};
 use aes_gcm::{Aes256Gcm, Nonce};
-use hmac::{Hmac, Mac};
-use sha2::Sha256;
 use base64::Engine as _;
+use hmac::{Hmac, Mac};
 use rand::RngCore;
+use sha2::Sha256;
 use zeroize::Zeroizing;
 
 use super::{KeyError, MemoryKey};
@@ -38,7 +38,8 @@ impl std::fmt::Debug for KeyEncryptionKey {
 impl KeyEncryptionKey {
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, KeyError> {
         let cipher = Aes256Gcm::new_from_slice(bytes).map_err(|_| KeyError::BadKek)?;
-        let mut derive = <Hmac<Sha256> as Mac>::new_from_slice(bytes).map_err(|_| KeyError::BadKek)?;
+        let mut derive =
+            <Hmac<Sha256> as Mac>::new_from_slice(bytes).map_err(|_| KeyError::BadKek)?;
         derive.update(b"paraphe one-time codes v1");
         let code_key = Zeroizing::new(derive.finalize().into_bytes().into());
         Ok(Self { cipher, code_key })
@@ -58,7 +59,9 @@ impl KeyEncryptionKey {
     }
 
     pub fn from_base64(encoded: &str) -> Result<Self, KeyError> {
-        let bytes = base64::engine::general_purpose::STANDARD.decode(encoded.trim()).map_err(|_| KeyError::BadKek)?;
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(encoded.trim())
+            .map_err(|_| KeyError::BadKek)?;
         Self::from_bytes(&bytes)
     }
 
@@ -67,7 +70,9 @@ impl KeyEncryptionKey {
         let mut bytes = [0u8; 32];
         rand::rngs::OsRng.fill_bytes(&mut bytes);
         let encoded = base64::engine::general_purpose::STANDARD.encode(bytes);
-        let Ok(kek) = Self::from_bytes(&bytes) else { unreachable!("32 bytes is always a valid AES-256 key") };
+        let Ok(kek) = Self::from_bytes(&bytes) else {
+            unreachable!("32 bytes is always a valid AES-256 key")
+        };
         (kek, encoded)
     }
 
@@ -87,9 +92,18 @@ impl KeyEncryptionKey {
         rand::rngs::OsRng.fill_bytes(&mut nonce);
         let ciphertext = self
             .cipher
-            .encrypt(Nonce::from_slice(&nonce), Payload { msg: clear, aad: label.as_bytes() })
+            .encrypt(
+                Nonce::from_slice(&nonce),
+                Payload {
+                    msg: clear,
+                    aad: label.as_bytes(),
+                },
+            )
             .map_err(|_| KeyError::Encoding("encryption failed".into()))?;
-        Ok(SealedKey { nonce: nonce.to_vec(), ciphertext })
+        Ok(SealedKey {
+            nonce: nonce.to_vec(),
+            ciphertext,
+        })
     }
 
     pub fn open_bytes(&self, sealed: &SealedKey, label: &str) -> Result<Vec<u8>, KeyError> {
@@ -97,7 +111,13 @@ impl KeyEncryptionKey {
             return Err(KeyError::Unseal);
         }
         self.cipher
-            .decrypt(Nonce::from_slice(&sealed.nonce), Payload { msg: &sealed.ciphertext, aad: label.as_bytes() })
+            .decrypt(
+                Nonce::from_slice(&sealed.nonce),
+                Payload {
+                    msg: &sealed.ciphertext,
+                    aad: label.as_bytes(),
+                },
+            )
             .map_err(|_| KeyError::Unseal)
     }
 }
@@ -115,15 +135,30 @@ mod tests {
         let (kek, encoded) = KeyEncryptionKey::generate();
         let key = small_key();
         let sealed = kek.seal(&key, "lcp").expect("seal");
-        assert_eq!(kek.open(&sealed, "lcp").expect("open").public(), key.public());
-        assert!(KeyEncryptionKey::from_base64(&encoded).expect("kek").open(&sealed, "lcp").is_ok());
+        assert_eq!(
+            kek.open(&sealed, "lcp").expect("open").public(),
+            key.public()
+        );
+        assert!(KeyEncryptionKey::from_base64(&encoded)
+            .expect("kek")
+            .open(&sealed, "lcp")
+            .is_ok());
 
-        assert!(matches!(kek.open(&sealed, "root"), Err(KeyError::Unseal)), "label is bound");
+        assert!(
+            matches!(kek.open(&sealed, "root"), Err(KeyError::Unseal)),
+            "label is bound"
+        );
         let (other, _) = KeyEncryptionKey::generate();
-        assert!(matches!(other.open(&sealed, "lcp"), Err(KeyError::Unseal)), "another KEK");
+        assert!(
+            matches!(other.open(&sealed, "lcp"), Err(KeyError::Unseal)),
+            "another KEK"
+        );
         let mut altered = sealed.clone();
         altered.ciphertext[10] ^= 1;
-        assert!(matches!(kek.open(&altered, "lcp"), Err(KeyError::Unseal)), "one flipped bit");
+        assert!(
+            matches!(kek.open(&altered, "lcp"), Err(KeyError::Unseal)),
+            "one flipped bit"
+        );
     }
 
     #[test]
@@ -133,13 +168,22 @@ mod tests {
         let der = key.to_pkcs8_der().expect("der");
         let sealed = kek.seal(&key, "seal").expect("seal");
         let clear = der.as_slice();
-        assert!(!sealed.ciphertext.windows(32).any(|w| clear.windows(32).any(|c| c == w)));
+        assert!(!sealed
+            .ciphertext
+            .windows(32)
+            .any(|w| clear.windows(32).any(|c| c == w)));
     }
 
     #[test]
     fn a_bad_kek_is_refused() {
-        assert!(matches!(KeyEncryptionKey::from_base64("c2hvcnQ="), Err(KeyError::BadKek)));
-        assert!(matches!(KeyEncryptionKey::from_base64("not base64!"), Err(KeyError::BadKek)));
+        assert!(matches!(
+            KeyEncryptionKey::from_base64("c2hvcnQ="),
+            Err(KeyError::BadKek)
+        ));
+        assert!(matches!(
+            KeyEncryptionKey::from_base64("not base64!"),
+            Err(KeyError::BadKek)
+        ));
     }
 
     #[test]
@@ -147,8 +191,22 @@ mod tests {
         let (kek, encoded) = KeyEncryptionKey::generate();
         let (other, _) = KeyEncryptionKey::generate();
         let tag = kek.code_tag(&[b"signer", b"123456"]);
-        assert_eq!(tag, KeyEncryptionKey::from_base64(&encoded).expect("kek").code_tag(&[b"signer", b"123456"]), "the same key, the same tag");
-        assert_ne!(tag, other.code_tag(&[b"signer", b"123456"]), "another instance's key, another tag");
-        assert_ne!(kek.code_tag(&[b"ab", b"c"]), kek.code_tag(&[b"a", b"bc"]), "parts are not merely concatenated");
+        assert_eq!(
+            tag,
+            KeyEncryptionKey::from_base64(&encoded)
+                .expect("kek")
+                .code_tag(&[b"signer", b"123456"]),
+            "the same key, the same tag"
+        );
+        assert_ne!(
+            tag,
+            other.code_tag(&[b"signer", b"123456"]),
+            "another instance's key, another tag"
+        );
+        assert_ne!(
+            kek.code_tag(&[b"ab", b"c"]),
+            kek.code_tag(&[b"a", b"bc"]),
+            "parts are not merely concatenated"
+        );
     }
 }

@@ -27,13 +27,20 @@ impl NotificationsQuery {
     /// `PARAPHE_DEV_OUTBOX=true` (`NOT_FOUND` otherwise, and the server refuses it with an
     /// https public URL), and only for a platform administrator's session: it spans every
     /// cabinet (`UNAUTHENTICATED`, `FORBIDDEN`).
-    async fn dev_outbox(&self, ctx: &Context<'_>, #[graphql(default = 50)] first: i32) -> ApiResult<Vec<OutboxMessage>> {
+    async fn dev_outbox(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default = 50)] first: i32,
+    ) -> ApiResult<Vec<OutboxMessage>> {
         if !ctx.config().dev_outbox {
             return Err(ApiError::not_found());
         }
         let viewer = ctx.viewer()?;
         if !crate::accounts::is_platform_admin(ctx.db(), viewer.user_id).await? {
-            return Err(ApiError::new(paraphe_shared::ErrorCode::Forbidden, "réservé aux administrateurs de la plateforme"));
+            return Err(ApiError::new(
+                paraphe_shared::ErrorCode::Forbidden,
+                "réservé aux administrateurs de la plateforme",
+            ));
         }
         let rows: Vec<super::OutboxRow> = sqlx::query_as(
             "SELECT id, channel, recipient, sender_name, subject, body, created_at, attempts, sent_at, last_error
@@ -44,7 +51,15 @@ impl NotificationsQuery {
         .await?;
         Ok(rows
             .into_iter()
-            .map(|r| OutboxMessage { id: r.id, channel: r.channel, recipient: r.recipient, subject: r.subject, body: r.body, created_at: r.created_at, sent_at: r.sent_at })
+            .map(|r| OutboxMessage {
+                id: r.id,
+                channel: r.channel,
+                recipient: r.recipient,
+                subject: r.subject,
+                body: r.body,
+                created_at: r.created_at,
+                sent_at: r.sent_at,
+            })
             .collect())
     }
 }

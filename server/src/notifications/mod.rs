@@ -25,7 +25,13 @@ const BATCH: i64 = 20;
 /// Longest wait between two tries of one message.
 const MAX_BACKOFF_SECS: i64 = 3600;
 
-pub async fn enqueue_email(conn: &mut PgConnection, to: &str, sender_name: Option<&str>, subject: &str, body: &str) -> Result<(), sqlx::Error> {
+pub async fn enqueue_email(
+    conn: &mut PgConnection,
+    to: &str,
+    sender_name: Option<&str>,
+    subject: &str,
+    body: &str,
+) -> Result<(), sqlx::Error> {
     sqlx::query("INSERT INTO outbox (channel, recipient, sender_name, subject, body) VALUES ('email', $1, $2, $3, $4)")
         .bind(to)
         .bind(sender_name)
@@ -44,7 +50,11 @@ pub struct Email<'a> {
 }
 
 /// Several emails from the same sender in one statement.
-pub async fn enqueue_emails(conn: &mut PgConnection, sender_name: Option<&str>, emails: &[Email<'_>]) -> Result<(), sqlx::Error> {
+pub async fn enqueue_emails(
+    conn: &mut PgConnection,
+    sender_name: Option<&str>,
+    emails: &[Email<'_>],
+) -> Result<(), sqlx::Error> {
     let recipients: Vec<&str> = emails.iter().map(|e| e.to).collect();
     let subjects: Vec<&str> = emails.iter().map(|e| e.subject).collect();
     let bodies: Vec<&str> = emails.iter().map(|e| e.body).collect();
@@ -89,7 +99,11 @@ pub enum EmailTransport {
 
 #[derive(Clone)]
 pub enum SmsTransport {
-    Http { url: String, token: String, client: reqwest::Client },
+    Http {
+        url: String,
+        token: String,
+        client: reqwest::Client,
+    },
     Outbox(PathBuf),
 }
 
@@ -166,7 +180,12 @@ impl SmtpUrl {
         if host.is_empty() || host.contains(['/', '@', ' ']) {
             return Err(bad());
         }
-        Ok(SmtpUrl { security, host: host.to_owned(), port, credentials })
+        Ok(SmtpUrl {
+            security,
+            host: host.to_owned(),
+            port,
+            credentials,
+        })
     }
 }
 
@@ -210,12 +229,17 @@ impl EmailTransport {
             let mut builder = TlsParameters::builder(parsed.host.clone());
             if let Some(pem) = extra_roots {
                 if memchr::memmem::find(pem, b"-----BEGIN CERTIFICATE-----").is_none() {
-                    return Err(TransportError::BadTrustAnchors("no PEM certificate found".into()));
+                    return Err(TransportError::BadTrustAnchors(
+                        "no PEM certificate found".into(),
+                    ));
                 }
-                let roots = Certificate::from_pem(pem).map_err(|e| TransportError::BadTrustAnchors(e.to_string()))?;
+                let roots = Certificate::from_pem(pem)
+                    .map_err(|e| TransportError::BadTrustAnchors(e.to_string()))?;
                 builder = builder.add_root_certificate(roots);
             }
-            builder.build_rustls().map_err(|e| TransportError::BadTrustAnchors(e.to_string()))
+            builder
+                .build_rustls()
+                .map_err(|e| TransportError::BadTrustAnchors(e.to_string()))
         };
         let tls = match parsed.security {
             SmtpSecurity::Plain => Tls::None,
@@ -224,7 +248,9 @@ impl EmailTransport {
             SmtpSecurity::Implicit => Tls::Wrapper(tls_parameters()?),
         };
         if parsed.security == SmtpSecurity::Plain && parsed.credentials.is_some() {
-            tracing::warn!("PARAPHE_SMTP_URL sends a password in clear text: use smtps:// or ?tls=required");
+            tracing::warn!(
+                "PARAPHE_SMTP_URL sends a password in clear text: use smtps:// or ?tls=required"
+            );
         }
         let mut builder = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&parsed.host)
             .port(parsed.port)
@@ -261,8 +287,20 @@ pub struct Dispatcher {
 }
 
 impl Dispatcher {
-    pub fn new(db: PgPool, email: EmailTransport, sms: SmsTransport, from: Mailbox, notifier: Notifier) -> Self {
-        Dispatcher { db, email, sms, from, notifier }
+    pub fn new(
+        db: PgPool,
+        email: EmailTransport,
+        sms: SmsTransport,
+        from: Mailbox,
+        notifier: Notifier,
+    ) -> Self {
+        Dispatcher {
+            db,
+            email,
+            sms,
+            from,
+            notifier,
+        }
     }
 
     /// Sends until the process stops: on every wake-up, and every few seconds for retries
@@ -364,7 +402,10 @@ impl Dispatcher {
                     .await
                     .map_err(|e| TransportError::Send(e.to_string()))?;
                 if !response.status().is_success() {
-                    return Err(TransportError::Send(format!("SMS gateway answered {}", response.status())));
+                    return Err(TransportError::Send(format!(
+                        "SMS gateway answered {}",
+                        response.status()
+                    )));
                 }
                 Ok(())
             }
@@ -386,7 +427,9 @@ async fn write_outbox_file(dir: &PathBuf, row: &OutboxRow) -> Result<(), Transpo
     }
     text.push('\n');
     text.push_str(&row.body);
-    tokio::fs::write(dir.join(format!("{:06}-{}.txt", row.id, row.channel)), text).await.map_err(failed)
+    tokio::fs::write(dir.join(format!("{:06}-{}.txt", row.id, row.channel)), text)
+        .await
+        .map_err(failed)
 }
 
 #[cfg(test)]
@@ -399,7 +442,10 @@ mod tests {
         assert!(EmailTransport::smtp("smtp://user:secret@mail.example.org", None).is_ok());
         assert!(EmailTransport::smtp("smtps://user:secret@mail.example.org", None).is_ok());
         assert!(EmailTransport::smtp("smtp://mail.example.org?tls=required", None).is_ok());
-        assert!(matches!(EmailTransport::smtp("http://mail", None), Err(TransportError::BadSmtpUrl(_))));
+        assert!(matches!(
+            EmailTransport::smtp("http://mail", None),
+            Err(TransportError::BadSmtpUrl(_))
+        ));
         assert!(matches!(
             EmailTransport::smtp("smtps://mail.example.org", Some(b"not a certificate")),
             Err(TransportError::BadTrustAnchors(_))
@@ -409,23 +455,44 @@ mod tests {
     #[test]
     fn smtp_urls_name_their_security_and_default_port() {
         let parsed = SmtpUrl::parse("smtp://relay.local").unwrap();
-        assert_eq!((parsed.security, parsed.port, parsed.credentials), (SmtpSecurity::Plain, 25, None));
+        assert_eq!(
+            (parsed.security, parsed.port, parsed.credentials),
+            (SmtpSecurity::Plain, 25, None)
+        );
         let parsed = SmtpUrl::parse("smtps://ann:p%40ss%3Aw@mail.example.fr").unwrap();
         assert_eq!(parsed.security, SmtpSecurity::Implicit);
         assert_eq!(parsed.port, 465);
         assert_eq!(parsed.credentials, Some(("ann".into(), "p@ss:w".into())));
         let parsed = SmtpUrl::parse("smtp://mail.example.fr?tls=required").unwrap();
-        assert_eq!((parsed.security, parsed.port), (SmtpSecurity::StartTls, 587));
+        assert_eq!(
+            (parsed.security, parsed.port),
+            (SmtpSecurity::StartTls, 587)
+        );
         let parsed = SmtpUrl::parse("smtp://mail.example.fr:2525/?tls=opportunistic").unwrap();
-        assert_eq!((parsed.security, parsed.port, parsed.host.as_str()), (SmtpSecurity::Opportunistic, 2525, "mail.example.fr"));
+        assert_eq!(
+            (parsed.security, parsed.port, parsed.host.as_str()),
+            (SmtpSecurity::Opportunistic, 2525, "mail.example.fr")
+        );
     }
 
     #[test]
     fn bad_smtp_urls_are_refused_without_showing_the_password() {
-        for url in ["http://relay", "smtp://", "smtp://relay:port", "smtps://relay?tls=required", "smtp://relay?tls=maybe", "smtp://u:p%zz@relay"] {
-            assert!(matches!(SmtpUrl::parse(url), Err(TransportError::BadSmtpUrl(_))), "{url}");
+        for url in [
+            "http://relay",
+            "smtp://",
+            "smtp://relay:port",
+            "smtps://relay?tls=required",
+            "smtp://relay?tls=maybe",
+            "smtp://u:p%zz@relay",
+        ] {
+            assert!(
+                matches!(SmtpUrl::parse(url), Err(TransportError::BadSmtpUrl(_))),
+                "{url}"
+            );
         }
-        let error = SmtpUrl::parse("smtp://ann:secret@relay:x").unwrap_err().to_string();
+        let error = SmtpUrl::parse("smtp://ann:secret@relay:x")
+            .unwrap_err()
+            .to_string();
         assert!(!error.contains("secret"), "{error}");
     }
 }

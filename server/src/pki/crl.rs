@@ -23,7 +23,10 @@ const CRL_LIFETIME: Duration = Duration::from_secs(24 * 3600);
 /// The DER CRL of `issuer` listing `revoked` (serial bytes and revocation).
 pub fn build(issuer: &Authority, revoked: &[(Vec<u8>, Revocation)]) -> Result<Vec<u8>, PkiError> {
     let now = SystemTime::now();
-    let signature_algorithm = AlgorithmIdentifierOwned { oid: SHA256_WITH_RSA, parameters: Some(der::Any::null()) };
+    let signature_algorithm = AlgorithmIdentifierOwned {
+        oid: SHA256_WITH_RSA,
+        parameters: Some(der::Any::null()),
+    };
     let subject = &issuer.certificate.tbs_certificate.subject;
 
     let mut entries = Vec::with_capacity(revoked.len());
@@ -37,11 +40,20 @@ pub fn build(issuer: &Authority, revoked: &[(Vec<u8>, Revocation)]) -> Result<Ve
     }
 
     // Seconds since the epoch only grow: a valid, monotonic CRL number without a counter.
-    let number = now.duration_since(SystemTime::UNIX_EPOCH).unwrap_or_default().as_secs();
-    let issuer_spki = issuer.certificate.tbs_certificate.subject_public_key_info.owned_to_ref();
+    let number = now
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .unwrap_or_default()
+        .as_secs();
+    let issuer_spki = issuer
+        .certificate
+        .tbs_certificate
+        .subject_public_key_info
+        .owned_to_ref();
     let mut extensions: Vec<Extension> = Vec::new();
-    extensions.push(AuthorityKeyIdentifier::try_from(issuer_spki)?.to_extension(subject, &extensions)?);
-    extensions.push(CrlNumber(Uint::new(&number.to_be_bytes())?).to_extension(subject, &extensions)?);
+    extensions
+        .push(AuthorityKeyIdentifier::try_from(issuer_spki)?.to_extension(subject, &extensions)?);
+    extensions
+        .push(CrlNumber(Uint::new(&number.to_be_bytes())?).to_extension(subject, &extensions)?);
 
     let tbs = TbsCertList {
         version: Version::V2,
@@ -49,10 +61,18 @@ pub fn build(issuer: &Authority, revoked: &[(Vec<u8>, Revocation)]) -> Result<Ve
         issuer: subject.clone(),
         this_update: rfc5280_time(now)?,
         next_update: Some(rfc5280_time(now + CRL_LIFETIME)?),
-        revoked_certificates: if entries.is_empty() { None } else { Some(entries) },
+        revoked_certificates: if entries.is_empty() {
+            None
+        } else {
+            Some(entries)
+        },
         crl_extensions: Some(extensions),
     };
     let signature = issuer.key().sign_sha256(&tbs.to_der()?)?;
-    let list = CertificateList { tbs_cert_list: tbs, signature_algorithm, signature: BitString::from_bytes(&signature)? };
+    let list = CertificateList {
+        tbs_cert_list: tbs,
+        signature_algorithm,
+        signature: BitString::from_bytes(&signature)?,
+    };
     Ok(list.to_der()?)
 }

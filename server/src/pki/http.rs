@@ -57,14 +57,25 @@ impl PkiEdge {
             use governor::clock::Clock as _;
             let wait = not_until.wait_time_from(governor::clock::DefaultClock::default().now());
             let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
-            (StatusCode::TOO_MANY_REQUESTS, [(header::RETRY_AFTER, seconds.max(1).to_string())], "too many requests from this address, retry later").into_response()
+            (
+                StatusCode::TOO_MANY_REQUESTS,
+                [(header::RETRY_AFTER, seconds.max(1).to_string())],
+                "too many requests from this address, retry later",
+            )
+                .into_response()
         })
     }
 
     /// Runs `sign` on the blocking pool once a signing slot is free; `None` when none
     /// frees up in time (or the signing panicked): the caller answers "try later".
-    async fn sign_off_thread<T: Send + 'static>(&self, sign: impl FnOnce(&Pki) -> T + Send + 'static) -> Option<T> {
-        let _slot = tokio::time::timeout(SIGNING_QUEUE_WAIT, self.signing.acquire()).await.ok()?.ok()?;
+    async fn sign_off_thread<T: Send + 'static>(
+        &self,
+        sign: impl FnOnce(&Pki) -> T + Send + 'static,
+    ) -> Option<T> {
+        let _slot = tokio::time::timeout(SIGNING_QUEUE_WAIT, self.signing.acquire())
+            .await
+            .ok()?
+            .ok()?;
         let pki = self.pki.clone();
         tokio::task::spawn_blocking(move || sign(&pki)).await.ok()
     }
@@ -73,9 +84,15 @@ impl PkiEdge {
 /// Generic over the outer router's state: these routes carry their own. `trust_proxy`
 /// as in the configuration: whose address a request is counted against.
 pub fn routes<S: Clone + Send + Sync + 'static>(pki: Arc<Pki>, trust_proxy: bool) -> Router<S> {
-    let quota = governor::Quota::per_second(NonZeroU32::new(SIGNED_PER_SECOND).unwrap_or(NonZeroU32::MIN))
-        .allow_burst(NonZeroU32::new(SIGNED_BURST).unwrap_or(NonZeroU32::MIN));
-    let edge = PkiEdge { pki, trust_proxy, budgets: governor::RateLimiter::keyed(quota), signing: tokio::sync::Semaphore::new(SIGNING_AT_ONCE) };
+    let quota =
+        governor::Quota::per_second(NonZeroU32::new(SIGNED_PER_SECOND).unwrap_or(NonZeroU32::MIN))
+            .allow_burst(NonZeroU32::new(SIGNED_BURST).unwrap_or(NonZeroU32::MIN));
+    let edge = PkiEdge {
+        pki,
+        trust_proxy,
+        budgets: governor::RateLimiter::keyed(quota),
+        signing: tokio::sync::Semaphore::new(SIGNING_AT_ONCE),
+    };
     Router::new()
         .route("/pki/ocsp", post(ocsp_post))
         .route("/pki/ocsp/{*request}", get(ocsp_get))
@@ -86,24 +103,49 @@ pub fn routes<S: Clone + Send + Sync + 'static>(pki: Arc<Pki>, trust_proxy: bool
 }
 
 fn der(content_type: &'static str, body: Vec<u8>) -> Response {
-    ([(header::CONTENT_TYPE, content_type), (header::CACHE_CONTROL, "no-cache")], body).into_response()
+    (
+        [
+            (header::CONTENT_TYPE, content_type),
+            (header::CACHE_CONTROL, "no-cache"),
+        ],
+        body,
+    )
+        .into_response()
 }
 
 fn content_type_is(headers: &HeaderMap, expected: &str) -> bool {
     headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.split(';').next().is_some_and(|t| t.trim().eq_ignore_ascii_case(expected)))
+        .is_some_and(|v| {
+            v.split(';')
+                .next()
+                .is_some_and(|t| t.trim().eq_ignore_ascii_case(expected))
+        })
 }
 
-async fn ocsp_post(State(edge): State<Arc<PkiEdge>>, ConnectInfo(peer): ConnectInfo<SocketAddr>, headers: HeaderMap, body: Bytes) -> Response {
+async fn ocsp_post(
+    State(edge): State<Arc<PkiEdge>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     if !content_type_is(&headers, "application/ocsp-request") {
-        return (StatusCode::UNSUPPORTED_MEDIA_TYPE, "Content-Type must be application/ocsp-request").into_response();
+        return (
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "Content-Type must be application/ocsp-request",
+        )
+            .into_response();
     }
     answer_ocsp(&edge, &headers, peer, &body).await
 }
 
-async fn ocsp_get(State(edge): State<Arc<PkiEdge>>, ConnectInfo(peer): ConnectInfo<SocketAddr>, headers: HeaderMap, Path(encoded): Path<String>) -> Response {
+async fn ocsp_get(
+    State(edge): State<Arc<PkiEdge>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    Path(encoded): Path<String>,
+) -> Response {
     // The path is the base64 of the DER request, URL-encoded; axum has percent-decoded it.
     let encoded = encoded.trim_matches('/');
     let request = base64::engine::general_purpose::STANDARD
@@ -113,7 +155,12 @@ async fn ocsp_get(State(edge): State<Arc<PkiEdge>>, ConnectInfo(peer): ConnectIn
     answer_ocsp(&edge, &headers, peer, &request).await
 }
 
-async fn answer_ocsp(edge: &PkiEdge, headers: &HeaderMap, peer: SocketAddr, request: &[u8]) -> Response {
+async fn answer_ocsp(
+    edge: &PkiEdge,
+    headers: &HeaderMap,
+    peer: SocketAddr,
+    request: &[u8],
+) -> Response {
     if let Err(too_many) = edge.spend(headers, peer) {
         return too_many;
     }
@@ -121,20 +168,39 @@ async fn answer_ocsp(edge: &PkiEdge, headers: &HeaderMap, peer: SocketAddr, requ
         Ok(found) => found,
         Err(error_response) => return der("application/ocsp-response", error_response),
     };
-    let answer = edge.sign_off_thread(move |pki| pki.ocsp_answer(&query, &states)).await;
-    der("application/ocsp-response", answer.unwrap_or_else(ocsp::try_later))
+    let answer = edge
+        .sign_off_thread(move |pki| pki.ocsp_answer(&query, &states))
+        .await;
+    der(
+        "application/ocsp-response",
+        answer.unwrap_or_else(ocsp::try_later),
+    )
 }
 
-async fn tsa_post(State(edge): State<Arc<PkiEdge>>, ConnectInfo(peer): ConnectInfo<SocketAddr>, headers: HeaderMap, body: Bytes) -> Response {
+async fn tsa_post(
+    State(edge): State<Arc<PkiEdge>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     if !content_type_is(&headers, "application/timestamp-query") {
-        return (StatusCode::UNSUPPORTED_MEDIA_TYPE, "Content-Type must be application/timestamp-query").into_response();
+        return (
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "Content-Type must be application/timestamp-query",
+        )
+            .into_response();
     }
     if let Err(too_many) = edge.spend(&headers, peer) {
         return too_many;
     }
     match edge.sign_off_thread(move |pki| pki.time_stamp(&body)).await {
         Some(reply) => der("application/timestamp-reply", reply),
-        None => (StatusCode::SERVICE_UNAVAILABLE, [(header::RETRY_AFTER, "1")], "the time-stamping unit is busy, retry").into_response(),
+        None => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            [(header::RETRY_AFTER, "1")],
+            "the time-stamping unit is busy, retry",
+        )
+            .into_response(),
     }
 }
 
@@ -142,7 +208,9 @@ async fn tsa_post(State(edge): State<Arc<PkiEdge>>, ConnectInfo(peer): ConnectIn
 async fn published(State(edge): State<Arc<PkiEdge>>, Path(file): Path<String>) -> Response {
     let pki = &edge.pki;
     let not_found = || (StatusCode::NOT_FOUND, "no such file").into_response();
-    let Some((name, extension)) = file.rsplit_once('.') else { return not_found() };
+    let Some((name, extension)) = file.rsplit_once('.') else {
+        return not_found();
+    };
     match extension {
         "crl" => match name.parse::<Ca>() {
             Ok(ca) => match pki.crl(ca).await {

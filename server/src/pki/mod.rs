@@ -132,7 +132,9 @@ impl Level {
 
     /// The level whose policy `oid` is, for reading a certificate back.
     pub fn from_policy_oid(oid: &ObjectIdentifier) -> Option<Level> {
-        Level::ALL.into_iter().find(|level| level.policy_oid() == *oid)
+        Level::ALL
+            .into_iter()
+            .find(|level| level.policy_oid() == *oid)
     }
 
     /// What a relying party is told the certificate vouches for.
@@ -149,7 +151,10 @@ impl Level {
 impl FromStr for Level {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Level::ALL.into_iter().find(|l| l.as_str() == s).ok_or_else(|| format!("unknown level {s:?} (lcp, qcp, seal or onetime)"))
+        Level::ALL
+            .into_iter()
+            .find(|l| l.as_str() == s)
+            .ok_or_else(|| format!("unknown level {s:?} (lcp, qcp, seal or onetime)"))
     }
 }
 
@@ -194,7 +199,10 @@ impl Ca {
 impl FromStr for Ca {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ca::ALL.into_iter().find(|c| c.as_str() == s).ok_or_else(|| format!("unknown CA {s:?}"))
+        Ca::ALL
+            .into_iter()
+            .find(|c| c.as_str() == s)
+            .ok_or_else(|| format!("unknown CA {s:?}"))
     }
 }
 
@@ -242,7 +250,10 @@ impl RevocationReason {
 impl FromStr for RevocationReason {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        RevocationReason::ALL.into_iter().find(|r| r.as_str() == s).ok_or_else(|| format!("unknown revocation reason {s:?}"))
+        RevocationReason::ALL
+            .into_iter()
+            .find(|r| r.as_str() == s)
+            .ok_or_else(|| format!("unknown revocation reason {s:?}"))
     }
 }
 
@@ -305,7 +316,10 @@ pub(crate) fn rfc5280_time(time: std::time::SystemTime) -> Result<x509_cert::tim
 
 fn validity_from_now(duration: Duration) -> Result<Validity, PkiError> {
     let now = std::time::SystemTime::now();
-    Ok(Validity { not_before: rfc5280_time(now)?, not_after: rfc5280_time(now + duration)? })
+    Ok(Validity {
+        not_before: rfc5280_time(now)?,
+        not_after: rfc5280_time(now + duration)?,
+    })
 }
 
 /// A positive serial of 16 random octets (RFC 5280 allows up to 20).
@@ -328,7 +342,8 @@ pub fn generate_key() -> Result<MemoryKey, PkiError> {
 }
 
 fn ca_name(common_name: &str) -> Result<Name, PkiError> {
-    Name::from_str(&format!("CN={common_name},O=Paraphe,C=FR")).map_err(|e| PkiError::Name(e.to_string()))
+    Name::from_str(&format!("CN={common_name},O=Paraphe,C=FR"))
+        .map_err(|e| PkiError::Name(e.to_string()))
 }
 
 impl CaHierarchy {
@@ -339,7 +354,10 @@ impl CaHierarchy {
 
     /// The same, each authority's key made by `make_key` (given the authority's name:
     /// `root`, `lcp`, `qcp`, `seal`, `onetime`, `tsa`), e.g. on a PKCS#11 token.
-    pub fn generate_with(base_url: &str, mut make_key: impl FnMut(&str) -> Result<HeldKey, PkiError>) -> Result<Self, PkiError> {
+    pub fn generate_with(
+        base_url: &str,
+        mut make_key: impl FnMut(&str) -> Result<HeldKey, PkiError>,
+    ) -> Result<Self, PkiError> {
         let root_key = make_key("root")?;
         let root_name = ca_name("Paraphe Root CA")?;
         let builder = CertificateBuilder::new(
@@ -350,22 +368,63 @@ impl CaHierarchy {
             spki_of(root_key.public())?,
             &root_key,
         )?;
-        let root = Authority { certificate: builder.build::<rsa::pkcs1v15::Signature>()?, key: root_key.clone() };
+        let root = Authority {
+            certificate: builder.build::<rsa::pkcs1v15::Signature>()?,
+            key: root_key.clone(),
+        };
         let base_url = base_url.trim_end_matches('/').to_owned();
-        let mut issuing = |ca: Ca| -> Result<Authority, PkiError> { issue_subordinate(&root, &base_url, ca, make_key(ca.as_str())?) };
-        let (lcp, qcp, seal, onetime) = (issuing(Ca::Lcp)?, issuing(Ca::Qcp)?, issuing(Ca::Seal)?, issuing(Ca::OneTime)?);
+        let mut issuing = |ca: Ca| -> Result<Authority, PkiError> {
+            issue_subordinate(&root, &base_url, ca, make_key(ca.as_str())?)
+        };
+        let (lcp, qcp, seal, onetime) = (
+            issuing(Ca::Lcp)?,
+            issuing(Ca::Qcp)?,
+            issuing(Ca::Seal)?,
+            issuing(Ca::OneTime)?,
+        );
         let tsa_key = make_key("tsa")?;
-        let mut builder = leaf_builder(&root, TSA_VALIDITY, ca_name("Paraphe Time-Stamping Unit")?, tsa_key.public())?;
+        let mut builder = leaf_builder(
+            &root,
+            TSA_VALIDITY,
+            ca_name("Paraphe Time-Stamping Unit")?,
+            tsa_key.public(),
+        )?;
         builder.add_extension(&CriticalExtendedKeyUsage(vec![OID_KP_TIME_STAMPING]))?;
         add_revocation_pointers(&mut builder, &base_url, Ca::Root)?;
-        let tsa = Authority { certificate: builder.build::<rsa::pkcs1v15::Signature>()?, key: tsa_key };
-        Ok(CaHierarchy { root, lcp, qcp, seal, onetime, tsa, base_url })
+        let tsa = Authority {
+            certificate: builder.build::<rsa::pkcs1v15::Signature>()?,
+            key: tsa_key,
+        };
+        Ok(CaHierarchy {
+            root,
+            lcp,
+            qcp,
+            seal,
+            onetime,
+            tsa,
+            base_url,
+        })
     }
 
     /// Reassembles a hierarchy from stored certificates and keys.
     pub fn from_parts(authorities: StoredAuthorities, base_url: &str) -> Self {
-        let StoredAuthorities { root, lcp, qcp, seal, onetime, tsa } = authorities;
-        CaHierarchy { root, lcp, qcp, seal, onetime, tsa, base_url: base_url.trim_end_matches('/').to_owned() }
+        let StoredAuthorities {
+            root,
+            lcp,
+            qcp,
+            seal,
+            onetime,
+            tsa,
+        } = authorities;
+        CaHierarchy {
+            root,
+            lcp,
+            qcp,
+            seal,
+            onetime,
+            tsa,
+            base_url: base_url.trim_end_matches('/').to_owned(),
+        }
     }
 
     pub fn authority(&self, ca: Ca) -> &Authority {
@@ -380,7 +439,10 @@ impl CaHierarchy {
 
     /// The certificates above an end entity of this level: its issuing CA, then the root.
     pub fn chain_above(&self, level: Level) -> Vec<Certificate> {
-        vec![self.issuer(level).certificate.clone(), self.root.certificate.clone()]
+        vec![
+            self.issuer(level).certificate.clone(),
+            self.root.certificate.clone(),
+        ]
     }
 
     /// The certificates above `certificate`, found by its issuer's name: what a stored
@@ -397,7 +459,10 @@ impl CaHierarchy {
 
     /// Which of our CAs issued `certificate`, if any.
     pub fn issuer_of(&self, certificate: &Certificate) -> Option<Ca> {
-        Ca::ALL.into_iter().find(|ca| self.authority(*ca).certificate.tbs_certificate.subject == certificate.tbs_certificate.issuer)
+        Ca::ALL.into_iter().find(|ca| {
+            self.authority(*ca).certificate.tbs_certificate.subject
+                == certificate.tbs_certificate.issuer
+        })
     }
 
     pub fn issuer(&self, level: Level) -> &Authority {
@@ -409,15 +474,29 @@ impl CaHierarchy {
         self.root.certificate_pem()
     }
 
-    pub fn issue_for_person(&self, level: Level, person: &PersonIdentity, key: &RsaPublicKey) -> Result<Certificate, PkiError> {
+    pub fn issue_for_person(
+        &self,
+        level: Level,
+        person: &PersonIdentity,
+        key: &RsaPublicKey,
+    ) -> Result<Certificate, PkiError> {
         self.issue(level, person.subject()?, key)
     }
 
-    pub fn issue_for_cabinet(&self, cabinet: &CabinetIdentity, key: &RsaPublicKey) -> Result<Certificate, PkiError> {
+    pub fn issue_for_cabinet(
+        &self,
+        cabinet: &CabinetIdentity,
+        key: &RsaPublicKey,
+    ) -> Result<Certificate, PkiError> {
         self.issue(Level::Seal, cabinet.subject()?, key)
     }
 
-    fn issue(&self, level: Level, subject: Name, key: &RsaPublicKey) -> Result<Certificate, PkiError> {
+    fn issue(
+        &self,
+        level: Level,
+        subject: Name,
+        key: &RsaPublicKey,
+    ) -> Result<Certificate, PkiError> {
         let mut builder = leaf_builder(self.issuer(level), END_ENTITY_VALIDITY, subject, key)?;
         builder.add_extension(&CertificatePolicies(vec![PolicyInformation {
             policy_identifier: level.policy_oid(),
@@ -434,11 +513,22 @@ impl CaHierarchy {
     /// document carries several signatures.
     pub fn issue_ocsp_responder(&self, ca: Ca) -> Result<Authority, PkiError> {
         let key = HeldKey::Memory(generate_key()?);
-        let name = ca_name(&format!("Paraphe {} OCSP Responder", ca.as_str().to_ascii_uppercase()))?;
-        let mut builder = leaf_builder(self.authority(ca), OCSP_RESPONDER_VALIDITY, name, key.public())?;
+        let name = ca_name(&format!(
+            "Paraphe {} OCSP Responder",
+            ca.as_str().to_ascii_uppercase()
+        ))?;
+        let mut builder = leaf_builder(
+            self.authority(ca),
+            OCSP_RESPONDER_VALIDITY,
+            name,
+            key.public(),
+        )?;
         builder.add_extension(&CriticalExtendedKeyUsage(vec![OID_KP_OCSP_SIGNING]))?;
         builder.add_extension(&OcspNoCheck)?;
-        Ok(Authority { certificate: builder.build::<rsa::pkcs1v15::Signature>()?, key })
+        Ok(Authority {
+            certificate: builder.build::<rsa::pkcs1v15::Signature>()?,
+            key,
+        })
     }
 }
 
@@ -453,7 +543,12 @@ pub struct StoredAuthorities {
 }
 
 /// An issuing CA `ca` certified by the root, with `key`.
-pub(crate) fn issue_subordinate(root: &Authority, base_url: &str, ca: Ca, key: HeldKey) -> Result<Authority, PkiError> {
+pub(crate) fn issue_subordinate(
+    root: &Authority,
+    base_url: &str,
+    ca: Ca,
+    key: HeldKey,
+) -> Result<Authority, PkiError> {
     let label = match ca {
         Ca::Root => "Root",
         Ca::Lcp => "LCP",
@@ -462,7 +557,10 @@ pub(crate) fn issue_subordinate(root: &Authority, base_url: &str, ca: Ca, key: H
         Ca::OneTime => "One-Time Signer",
     };
     let mut builder = CertificateBuilder::new(
-        Profile::SubCA { issuer: root.certificate.tbs_certificate.subject.clone(), path_len_constraint: Some(0) },
+        Profile::SubCA {
+            issuer: root.certificate.tbs_certificate.subject.clone(),
+            path_len_constraint: Some(0),
+        },
         random_serial()?,
         validity_from_now(CA_VALIDITY)?,
         ca_name(&format!("Paraphe {label} CA"))?,
@@ -470,14 +568,26 @@ pub(crate) fn issue_subordinate(root: &Authority, base_url: &str, ca: Ca, key: H
         &root.key,
     )?;
     add_revocation_pointers(&mut builder, base_url, Ca::Root)?;
-    Ok(Authority { certificate: builder.build::<rsa::pkcs1v15::Signature>()?, key })
+    Ok(Authority {
+        certificate: builder.build::<rsa::pkcs1v15::Signature>()?,
+        key,
+    })
 }
 
 /// An end-entity certificate from `issuer` for `key`, valid `validity` from now, with a
 /// fresh serial: what every leaf (people, seals, OCSP responders) starts from.
-fn leaf_builder<'a>(issuer: &'a Authority, validity: Duration, subject: Name, key: &RsaPublicKey) -> Result<CertificateBuilder<'a, HeldKey>, PkiError> {
+fn leaf_builder<'a>(
+    issuer: &'a Authority,
+    validity: Duration,
+    subject: Name,
+    key: &RsaPublicKey,
+) -> Result<CertificateBuilder<'a, HeldKey>, PkiError> {
     Ok(CertificateBuilder::new(
-        Profile::Leaf { issuer: issuer.certificate.tbs_certificate.subject.clone(), enable_key_agreement: false, enable_key_encipherment: false },
+        Profile::Leaf {
+            issuer: issuer.certificate.tbs_certificate.subject.clone(),
+            enable_key_agreement: false,
+            enable_key_encipherment: false,
+        },
         random_serial()?,
         validity_from_now(validity)?,
         subject,
@@ -517,10 +627,15 @@ fn add_revocation_pointers(
     issuer: Ca,
 ) -> Result<(), PkiError> {
     let uri = |path: String| -> Result<GeneralName, PkiError> {
-        Ok(GeneralName::UniformResourceIdentifier(Ia5String::new(&format!("{base_url}{path}"))?))
+        Ok(GeneralName::UniformResourceIdentifier(Ia5String::new(
+            &format!("{base_url}{path}"),
+        )?))
     };
     builder.add_extension(&CrlDistributionPoints(vec![DistributionPoint {
-        distribution_point: Some(DistributionPointName::FullName(vec![uri(format!("/pki/{}.crl", issuer.as_str()))?])),
+        distribution_point: Some(DistributionPointName::FullName(vec![uri(format!(
+            "/pki/{}.crl",
+            issuer.as_str()
+        ))?])),
         reasons: None,
         crl_issuer: None,
     }]))?;
@@ -573,16 +688,31 @@ pub struct Pki {
 
 impl Pki {
     pub fn new(hierarchy: CaHierarchy, registry: Registry) -> Self {
-        Pki { hierarchy, registry, remote_tsa: None, responders: Default::default() }
+        Pki {
+            hierarchy,
+            registry,
+            remote_tsa: None,
+            responders: Default::default(),
+        }
     }
 
     /// The delegated responder that signs `ca`'s OCSP answers now. Making one (an RSA key,
     /// a certificate) takes a fraction of a second of this thread, once a week per CA.
     pub fn ocsp_responder(&self, ca: Ca) -> Result<Authority, PkiError> {
-        let mut responders = self.responders.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut responders = self
+            .responders
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         let renew_after = std::time::SystemTime::now() + OCSP_RESPONDER_RENEWAL;
         if let Some(current) = responders.get(&ca) {
-            if current.certificate.tbs_certificate.validity.not_after.to_system_time() > renew_after {
+            if current
+                .certificate
+                .tbs_certificate
+                .validity
+                .not_after
+                .to_system_time()
+                > renew_after
+            {
                 return Ok(current.clone());
             }
         }
@@ -612,7 +742,11 @@ impl Pki {
     }
 
     /// The instance's PKI from the database, created on first start.
-    pub async fn load_or_create(db: &sqlx::PgPool, kek: &crate::keys::KeyEncryptionKey, base_url: &str) -> Result<Self, PkiError> {
+    pub async fn load_or_create(
+        db: &sqlx::PgPool,
+        kek: &crate::keys::KeyEncryptionKey,
+        base_url: &str,
+    ) -> Result<Self, PkiError> {
         Self::load_or_create_on(db, kek, base_url, None).await
     }
 
@@ -624,41 +758,74 @@ impl Pki {
         base_url: &str,
         token: Option<std::sync::Arc<crate::keys::pkcs11::Token>>,
     ) -> Result<Self, PkiError> {
-        let generate = || CaHierarchy::generate_with(base_url, |name| store::make_key(token.as_ref(), name));
+        let generate =
+            || CaHierarchy::generate_with(base_url, |name| store::make_key(token.as_ref(), name));
         let hierarchy = store::load_or_create(db, kek, base_url, token.as_ref(), generate).await?;
         Ok(Pki::new(hierarchy, Registry::Database(db.clone())))
     }
 
-    pub async fn issue_for_person(&self, level: Level, person: &PersonIdentity, key: &RsaPublicKey) -> Result<Certificate, PkiError> {
+    pub async fn issue_for_person(
+        &self,
+        level: Level,
+        person: &PersonIdentity,
+        key: &RsaPublicKey,
+    ) -> Result<Certificate, PkiError> {
         let certificate = self.hierarchy.issue_for_person(level, person, key)?;
         self.registry.record(level.ca(), &certificate).await?;
         Ok(certificate)
     }
 
     /// [`Pki::issue_for_person`] recorded in the caller's transaction.
-    pub async fn issue_for_person_in(&self, conn: &mut sqlx::PgConnection, level: Level, person: &PersonIdentity, key: &RsaPublicKey) -> Result<Certificate, PkiError> {
+    pub async fn issue_for_person_in(
+        &self,
+        conn: &mut sqlx::PgConnection,
+        level: Level,
+        person: &PersonIdentity,
+        key: &RsaPublicKey,
+    ) -> Result<Certificate, PkiError> {
         let certificate = self.hierarchy.issue_for_person(level, person, key)?;
-        self.registry.record_in(conn, level.ca(), &certificate).await?;
+        self.registry
+            .record_in(conn, level.ca(), &certificate)
+            .await?;
         Ok(certificate)
     }
 
-    pub async fn issue_for_cabinet(&self, cabinet: &CabinetIdentity, key: &RsaPublicKey) -> Result<Certificate, PkiError> {
+    pub async fn issue_for_cabinet(
+        &self,
+        cabinet: &CabinetIdentity,
+        key: &RsaPublicKey,
+    ) -> Result<Certificate, PkiError> {
         let certificate = self.hierarchy.issue_for_cabinet(cabinet, key)?;
         self.registry.record(Ca::Seal, &certificate).await?;
         Ok(certificate)
     }
 
     /// Revokes a certificate this instance issued; OCSP and the CRL say so at once.
-    pub async fn revoke(&self, certificate: &Certificate, reason: RevocationReason) -> Result<Revocation, PkiError> {
-        let issuer = self.issuer_of(certificate).ok_or(PkiError::UnknownCertificate)?;
-        self.registry.revoke(issuer, &certificate.tbs_certificate.serial_number, reason).await
+    pub async fn revoke(
+        &self,
+        certificate: &Certificate,
+        reason: RevocationReason,
+    ) -> Result<Revocation, PkiError> {
+        let issuer = self
+            .issuer_of(certificate)
+            .ok_or(PkiError::UnknownCertificate)?;
+        self.registry
+            .revoke(issuer, &certificate.tbs_certificate.serial_number, reason)
+            .await
     }
 
     /// What a DER OCSP request asks and what the registry says of it; an OCSP error
     /// response when there is nothing to sign.
-    pub async fn ocsp_lookup(&self, request_der: &[u8]) -> Result<(ocsp::Query, std::collections::HashMap<Vec<u8>, CertState>), Vec<u8>> {
+    pub async fn ocsp_lookup(
+        &self,
+        request_der: &[u8],
+    ) -> Result<(ocsp::Query, std::collections::HashMap<Vec<u8>, CertState>), Vec<u8>> {
         let query = ocsp::parse(&self.hierarchy, request_der)?;
-        match self.registry.states(query.issuer, &query.serials(&self.hierarchy)).await {
+        match self
+            .registry
+            .states(query.issuer, &query.serials(&self.hierarchy))
+            .await
+        {
             Ok(states) => Ok((query, states)),
             Err(error) => {
                 tracing::error!(%error, "OCSP lookup failed");
@@ -669,7 +836,11 @@ impl Pki {
 
     /// The signed answer to a looked-up OCSP query (an RSA signature: a millisecond or two
     /// of a core, so callers serving the network run it off the async threads).
-    pub fn ocsp_answer(&self, query: &ocsp::Query, states: &std::collections::HashMap<Vec<u8>, CertState>) -> Vec<u8> {
+    pub fn ocsp_answer(
+        &self,
+        query: &ocsp::Query,
+        states: &std::collections::HashMap<Vec<u8>, CertState>,
+    ) -> Vec<u8> {
         match self.ocsp_responder(query.issuer) {
             Ok(responder) => ocsp::answer(&self.hierarchy, &responder, query, states),
             Err(error) => {
@@ -692,7 +863,10 @@ impl Pki {
 
     /// Everything a validator needs offline for these chains: the certificates, and a fresh
     /// OCSP response for each certificate below the root (PAdES B-LT's DSS).
-    pub async fn validation_data(&self, chains: &[&[Certificate]]) -> Result<crate::signing::ValidationData, PkiError> {
+    pub async fn validation_data(
+        &self,
+        chains: &[&[Certificate]],
+    ) -> Result<crate::signing::ValidationData, PkiError> {
         let mut data = crate::signing::ValidationData::default();
         let root = &self.hierarchy.root.certificate;
         for certificate in chains.iter().flat_map(|chain| chain.iter()) {
@@ -704,12 +878,26 @@ impl Pki {
             if certificate == root {
                 continue;
             }
-            let Some(issuer) = self.issuer_of(certificate) else { continue };
+            let Some(issuer) = self.issuer_of(certificate) else {
+                continue;
+            };
             let serial = &certificate.tbs_certificate.serial_number;
-            let Some(id) = ocsp::cert_id(&self.hierarchy, issuer, serial) else { continue };
-            let states = self.registry.states(issuer, std::slice::from_ref(serial)).await?;
+            let Some(id) = ocsp::cert_id(&self.hierarchy, issuer, serial) else {
+                continue;
+            };
+            let states = self
+                .registry
+                .states(issuer, std::slice::from_ref(serial))
+                .await?;
             let responder = self.ocsp_responder(issuer)?;
-            data.ocsp_responses.push(ocsp::sign_answer(&self.hierarchy, &responder, issuer, &[id], None, &states));
+            data.ocsp_responses.push(ocsp::sign_answer(
+                &self.hierarchy,
+                &responder,
+                issuer,
+                &[id],
+                None,
+                &states,
+            ));
             // The responder's certificate travels in each answer; in the DSS too, for
             // validators that look for certificates there only.
             let responder_der = responder.certificate.to_der()?;
@@ -725,28 +913,46 @@ impl Pki {
     /// claimed time proves nothing, so any revocation counts.
     /// It also says, from the policy a certificate of ours was issued under, what kind of
     /// certificate signed: one-time certificates vouch for no verified name.
-    pub async fn check_revocation(&self, report: &mut crate::signing::ValidationReport) -> Result<(), PkiError> {
+    pub async fn check_revocation(
+        &self,
+        report: &mut crate::signing::ValidationReport,
+    ) -> Result<(), PkiError> {
         for signature in &mut report.signatures {
-            let Some(certificate) = &signature.signer_certificate else { continue };
+            let Some(certificate) = &signature.signer_certificate else {
+                continue;
+            };
             signature.certificate_kind = signature
                 .certificate_policies
                 .iter()
                 .filter_map(|oid| ObjectIdentifier::new(oid).ok())
                 .find_map(|oid| Level::from_policy_oid(&oid))
                 .map(|level| level.description_fr().to_owned());
-            let Some(issuer) = self.issuer_of(certificate) else { continue };
+            let Some(issuer) = self.issuer_of(certificate) else {
+                continue;
+            };
             let serial = &certificate.tbs_certificate.serial_number;
-            let states = self.registry.states(issuer, std::slice::from_ref(serial)).await?;
+            let states = self
+                .registry
+                .states(issuer, std::slice::from_ref(serial))
+                .await?;
             signature.revoked = match states.get(serial.as_bytes()) {
                 None => {
-                    signature.problems.push("certificate unknown to this instance's registry".into());
+                    signature
+                        .problems
+                        .push("certificate unknown to this instance's registry".into());
                     Some(true)
                 }
                 Some(CertState::Good) => Some(false),
                 Some(CertState::Revoked(revocation)) => {
-                    let revoked_before = signature.time_stamp.is_none_or(|stamped| revocation.at <= stamped);
+                    let revoked_before = signature
+                        .time_stamp
+                        .is_none_or(|stamped| revocation.at <= stamped);
                     if revoked_before {
-                        signature.problems.push(format!("certificate revoked on {} ({})", revocation.at, revocation.reason.as_str()));
+                        signature.problems.push(format!(
+                            "certificate revoked on {} ({})",
+                            revocation.at,
+                            revocation.reason.as_str()
+                        ));
                     }
                     Some(revoked_before)
                 }
@@ -760,7 +966,10 @@ impl Pki {
     pub fn tsa_chain(&self) -> Vec<Certificate> {
         match &self.remote_tsa {
             Some(tsa) => tsa.certificates(),
-            None => vec![self.hierarchy.tsa.certificate.clone(), self.hierarchy.root.certificate.clone()],
+            None => vec![
+                self.hierarchy.tsa.certificate.clone(),
+                self.hierarchy.root.certificate.clone(),
+            ],
         }
     }
 

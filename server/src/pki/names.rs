@@ -38,7 +38,11 @@ fn utf8(oid: ObjectIdentifier, value: &str) -> Result<RelativeDistinguishedName,
     rdn(oid, value)
 }
 
-fn printable_or_ia5(oid: ObjectIdentifier, tag: Tag, value: &str) -> Result<RelativeDistinguishedName, PkiError> {
+fn printable_or_ia5(
+    oid: ObjectIdentifier,
+    tag: Tag,
+    value: &str,
+) -> Result<RelativeDistinguishedName, PkiError> {
     let value = Any::new(tag, Ia5StringRef::new(value)?.as_bytes())?;
     rdn(oid, value)
 }

@@ -13,8 +13,8 @@ use sha2::Sha256;
 use x509_cert::serial_number::SerialNumber;
 use x509_ocsp::builder::OcspResponseBuilder;
 use x509_ocsp::{
-    CertId, CertStatus, OcspGeneralizedTime, OcspRequest, OcspResponse, OcspResponseStatus, ResponderId, RevokedInfo,
-    SingleResponse,
+    CertId, CertStatus, OcspGeneralizedTime, OcspRequest, OcspResponse, OcspResponseStatus,
+    ResponderId, RevokedInfo, SingleResponse,
 };
 
 use super::{Authority, Ca, CaHierarchy, CertState};
@@ -43,7 +43,12 @@ impl Query {
 
 fn status_only(status: OcspResponseStatus) -> Vec<u8> {
     // A response without body is a two-byte-long SEQUENCE of an ENUMERATED: it always encodes.
-    OcspResponse { response_status: status, response_bytes: None }.to_der().unwrap_or_default()
+    OcspResponse {
+        response_status: status,
+        response_bytes: None,
+    }
+    .to_der()
+    .unwrap_or_default()
 }
 
 /// Which of our CAs a CertID designates, comparing hashes with the request's algorithm.
@@ -59,24 +64,50 @@ fn issuer_of(hierarchy: &CaHierarchy, id: &CertId) -> Option<Ca> {
             }
             _ => return false,
         };
-        expected.is_ok_and(|e| e.issuer_name_hash == id.issuer_name_hash && e.issuer_key_hash == id.issuer_key_hash)
+        expected.is_ok_and(|e| {
+            e.issuer_name_hash == id.issuer_name_hash && e.issuer_key_hash == id.issuer_key_hash
+        })
     })
 }
 
 /// Reads a DER request. `Err` carries the complete (unsigned) error response to send:
 /// `malformedRequest` for garbage, `unauthorized` for a CA that is not ours.
 pub fn parse(hierarchy: &CaHierarchy, request_der: &[u8]) -> Result<Query, Vec<u8>> {
-    let request = OcspRequest::from_der(request_der).map_err(|_| status_only(OcspResponseStatus::MalformedRequest))?;
-    let first = request.tbs_request.request_list.first().ok_or_else(|| status_only(OcspResponseStatus::MalformedRequest))?;
-    let issuer = issuer_of(hierarchy, &first.req_cert).ok_or_else(|| status_only(OcspResponseStatus::Unauthorized))?;
+    let request = OcspRequest::from_der(request_der)
+        .map_err(|_| status_only(OcspResponseStatus::MalformedRequest))?;
+    let first = request
+        .tbs_request
+        .request_list
+        .first()
+        .ok_or_else(|| status_only(OcspResponseStatus::MalformedRequest))?;
+    let issuer = issuer_of(hierarchy, &first.req_cert)
+        .ok_or_else(|| status_only(OcspResponseStatus::Unauthorized))?;
     Ok(Query { request, issuer })
 }
 
 /// Signs the answer to `query` with `responder` (the issuer's delegated responder), given
 /// the registry's states of the asked serials.
-pub fn answer(hierarchy: &CaHierarchy, responder: &Authority, query: &Query, states: &HashMap<Vec<u8>, CertState>) -> Vec<u8> {
-    let ids: Vec<CertId> = query.request.tbs_request.request_list.iter().map(|single| single.req_cert.clone()).collect();
-    sign_answer(hierarchy, responder, query.issuer, &ids, query.request.nonce(), states)
+pub fn answer(
+    hierarchy: &CaHierarchy,
+    responder: &Authority,
+    query: &Query,
+    states: &HashMap<Vec<u8>, CertState>,
+) -> Vec<u8> {
+    let ids: Vec<CertId> = query
+        .request
+        .tbs_request
+        .request_list
+        .iter()
+        .map(|single| single.req_cert.clone())
+        .collect();
+    sign_answer(
+        hierarchy,
+        responder,
+        query.issuer,
+        &ids,
+        query.request.nonce(),
+        states,
+    )
 }
 
 /// The CertID (SHA-1, the form every client understands) of a certificate `issuer` issued.
@@ -95,26 +126,37 @@ pub fn sign_answer(
     states: &HashMap<Vec<u8>, CertState>,
 ) -> Vec<u8> {
     let now = SystemTime::now();
-    let (Ok(this_update), Ok(next_update)) =
-        (OcspGeneralizedTime::try_from(now), OcspGeneralizedTime::try_from(now + ANSWER_LIFETIME))
-    else {
+    let (Ok(this_update), Ok(next_update)) = (
+        OcspGeneralizedTime::try_from(now),
+        OcspGeneralizedTime::try_from(now + ANSWER_LIFETIME),
+    ) else {
         return status_only(OcspResponseStatus::InternalError);
     };
-    let mut builder = OcspResponseBuilder::new(ResponderId::ByName(responder.certificate.tbs_certificate.subject.clone()));
+    let mut builder = OcspResponseBuilder::new(ResponderId::ByName(
+        responder.certificate.tbs_certificate.subject.clone(),
+    ));
     for id in ids {
-        let state = if issuer_of(hierarchy, id) == Some(issuer) { states.get(id.serial_number.as_bytes()) } else { None };
+        let state = if issuer_of(hierarchy, id) == Some(issuer) {
+            states.get(id.serial_number.as_bytes())
+        } else {
+            None
+        };
         let status = match state {
             None => CertStatus::unknown(),
             Some(CertState::Good) => CertStatus::good(),
-            Some(CertState::Revoked(revocation)) => match OcspGeneralizedTime::try_from(SystemTime::from(revocation.at)) {
-                Ok(at) => CertStatus::Revoked(RevokedInfo {
-                    revocation_time: at,
-                    revocation_reason: Some(revocation.reason.crl_reason()),
-                }),
-                Err(_) => return status_only(OcspResponseStatus::InternalError),
-            },
+            Some(CertState::Revoked(revocation)) => {
+                match OcspGeneralizedTime::try_from(SystemTime::from(revocation.at)) {
+                    Ok(at) => CertStatus::Revoked(RevokedInfo {
+                        revocation_time: at,
+                        revocation_reason: Some(revocation.reason.crl_reason()),
+                    }),
+                    Err(_) => return status_only(OcspResponseStatus::InternalError),
+                }
+            }
         };
-        builder = builder.with_single_response(SingleResponse::new(id.clone(), status, this_update).with_next_update(next_update));
+        builder = builder.with_single_response(
+            SingleResponse::new(id.clone(), status, this_update).with_next_update(next_update),
+        );
     }
     // Echo the nonce so clients that send one (openssl ocsp does) can check freshness.
     if let Some(nonce) = nonce {
@@ -125,7 +167,11 @@ pub fn sign_answer(
     }
     let mut signer = responder.key().clone();
     builder
-        .sign::<_, rsa::pkcs1v15::Signature>(&mut signer, Some(vec![responder.certificate.clone()]), this_update)
+        .sign::<_, rsa::pkcs1v15::Signature>(
+            &mut signer,
+            Some(vec![responder.certificate.clone()]),
+            this_update,
+        )
         .ok()
         .and_then(|response| response.to_der().ok())
         .unwrap_or_else(|| status_only(OcspResponseStatus::InternalError))

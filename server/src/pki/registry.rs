@@ -19,10 +19,20 @@ pub enum Registry {
 }
 
 fn not_after(certificate: &Certificate) -> DateTime<Utc> {
-    DateTime::<Utc>::from(certificate.tbs_certificate.validity.not_after.to_system_time())
+    DateTime::<Utc>::from(
+        certificate
+            .tbs_certificate
+            .validity
+            .not_after
+            .to_system_time(),
+    )
 }
 
-pub(super) async fn insert_certificate(db: impl sqlx::PgExecutor<'_>, issuer: Ca, certificate: &Certificate) -> Result<(), PkiError> {
+pub(super) async fn insert_certificate(
+    db: impl sqlx::PgExecutor<'_>,
+    issuer: Ca,
+    certificate: &Certificate,
+) -> Result<(), PkiError> {
     sqlx::query(
         "INSERT INTO pki_certificates (issuer, serial, subject, certificate, not_after)
          VALUES ($1, $2, $3, $4, $5)",
@@ -46,14 +56,35 @@ impl Registry {
     /// A registry in memory that knows the hierarchy's own certificates (issuing CAs and
     /// TSA, issued by the root), as the database registry does from its creation.
     pub fn in_memory_for(hierarchy: &super::CaHierarchy) -> Self {
-        let map = [&hierarchy.lcp, &hierarchy.qcp, &hierarchy.seal, &hierarchy.onetime, &hierarchy.tsa]
-            .into_iter()
-            .map(|authority| ((Ca::Root, authority.certificate.tbs_certificate.serial_number.as_bytes().to_vec()), CertState::Good))
-            .collect();
+        let map = [
+            &hierarchy.lcp,
+            &hierarchy.qcp,
+            &hierarchy.seal,
+            &hierarchy.onetime,
+            &hierarchy.tsa,
+        ]
+        .into_iter()
+        .map(|authority| {
+            (
+                (
+                    Ca::Root,
+                    authority
+                        .certificate
+                        .tbs_certificate
+                        .serial_number
+                        .as_bytes()
+                        .to_vec(),
+                ),
+                CertState::Good,
+            )
+        })
+        .collect();
         Registry::Memory(Mutex::new(map))
     }
 
-    fn memory(map: &Mutex<HashMap<(Ca, Vec<u8>), CertState>>) -> std::sync::MutexGuard<'_, HashMap<(Ca, Vec<u8>), CertState>> {
+    fn memory(
+        map: &Mutex<HashMap<(Ca, Vec<u8>), CertState>>,
+    ) -> std::sync::MutexGuard<'_, HashMap<(Ca, Vec<u8>), CertState>> {
         // A panic elsewhere while holding the lock leaves the map consistent (single inserts).
         map.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
@@ -61,7 +92,11 @@ impl Registry {
     pub async fn record(&self, issuer: Ca, certificate: &Certificate) -> Result<(), PkiError> {
         match self {
             Registry::Memory(map) => {
-                let serial = certificate.tbs_certificate.serial_number.as_bytes().to_vec();
+                let serial = certificate
+                    .tbs_certificate
+                    .serial_number
+                    .as_bytes()
+                    .to_vec();
                 Self::memory(map).insert((issuer, serial), CertState::Good);
             }
             Registry::Database(db) => insert_certificate(db, issuer, certificate).await?,
@@ -71,7 +106,12 @@ impl Registry {
 
     /// Records in the caller's transaction, so that the record commits or not with what
     /// the certificate was issued for.
-    pub async fn record_in(&self, conn: &mut sqlx::PgConnection, issuer: Ca, certificate: &Certificate) -> Result<(), PkiError> {
+    pub async fn record_in(
+        &self,
+        conn: &mut sqlx::PgConnection,
+        issuer: Ca,
+        certificate: &Certificate,
+    ) -> Result<(), PkiError> {
         match self {
             Registry::Database(_) => insert_certificate(conn, issuer, certificate).await,
             Registry::Memory(_) => self.record(issuer, certificate).await,
@@ -79,7 +119,12 @@ impl Registry {
     }
 
     /// Revokes from now on. Revoking twice is refused: the first date and reason stand.
-    pub async fn revoke(&self, issuer: Ca, serial: &SerialNumber, reason: RevocationReason) -> Result<Revocation, PkiError> {
+    pub async fn revoke(
+        &self,
+        issuer: Ca,
+        serial: &SerialNumber,
+        reason: RevocationReason,
+    ) -> Result<Revocation, PkiError> {
         let key = serial.as_bytes().to_vec();
         match self {
             Registry::Memory(map) => {
@@ -88,7 +133,10 @@ impl Registry {
                     None => Err(PkiError::UnknownCertificate),
                     Some(CertState::Revoked(_)) => Err(PkiError::AlreadyRevoked),
                     Some(CertState::Good) => {
-                        let revocation = Revocation { at: Utc::now(), reason };
+                        let revocation = Revocation {
+                            at: Utc::now(),
+                            reason,
+                        };
                         map.insert((issuer, key), CertState::Revoked(revocation));
                         Ok(revocation)
                     }
@@ -108,23 +156,36 @@ impl Registry {
                 if let Some((at,)) = revoked {
                     return Ok(Revocation { at, reason });
                 }
-                let exists: Option<(i32,)> = sqlx::query_as("SELECT 1 FROM pki_certificates WHERE issuer = $1 AND serial = $2")
-                    .bind(issuer.as_str())
-                    .bind(&key)
-                    .fetch_optional(db)
-                    .await?;
-                Err(if exists.is_some() { PkiError::AlreadyRevoked } else { PkiError::UnknownCertificate })
+                let exists: Option<(i32,)> = sqlx::query_as(
+                    "SELECT 1 FROM pki_certificates WHERE issuer = $1 AND serial = $2",
+                )
+                .bind(issuer.as_str())
+                .bind(&key)
+                .fetch_optional(db)
+                .await?;
+                Err(if exists.is_some() {
+                    PkiError::AlreadyRevoked
+                } else {
+                    PkiError::UnknownCertificate
+                })
             }
         }
     }
 
     /// The state of each asked serial this CA issued; serials it never issued are absent.
-    pub async fn states(&self, issuer: Ca, serials: &[SerialNumber]) -> Result<HashMap<Vec<u8>, CertState>, PkiError> {
+    pub async fn states(
+        &self,
+        issuer: Ca,
+        serials: &[SerialNumber],
+    ) -> Result<HashMap<Vec<u8>, CertState>, PkiError> {
         let keys: Vec<Vec<u8>> = serials.iter().map(|s| s.as_bytes().to_vec()).collect();
         match self {
             Registry::Memory(map) => {
                 let map = Self::memory(map);
-                Ok(keys.into_iter().filter_map(|k| map.get(&(issuer, k.clone())).map(|state| (k, *state))).collect())
+                Ok(keys
+                    .into_iter()
+                    .filter_map(|k| map.get(&(issuer, k.clone())).map(|state| (k, *state)))
+                    .collect())
             }
             Registry::Database(db) => {
                 let rows: Vec<(Vec<u8>, Option<DateTime<Utc>>, Option<String>)> = sqlx::query_as(
@@ -135,7 +196,10 @@ impl Registry {
                 .bind(&keys)
                 .fetch_all(db)
                 .await?;
-                Ok(rows.into_iter().map(|(serial, at, reason)| (serial, state_of(at, reason))).collect())
+                Ok(rows
+                    .into_iter()
+                    .map(|(serial, at, reason)| (serial, state_of(at, reason)))
+                    .collect())
             }
         }
     }
@@ -182,7 +246,9 @@ fn state_of(at: Option<DateTime<Utc>>, reason: Option<String>) -> CertState {
         Some(at) => CertState::Revoked(Revocation {
             at,
             // The column only ever receives `RevocationReason::as_str` values.
-            reason: reason.and_then(|r| r.parse().ok()).unwrap_or(RevocationReason::Unspecified),
+            reason: reason
+                .and_then(|r| r.parse().ok())
+                .unwrap_or(RevocationReason::Unspecified),
         }),
     }
 }

@@ -31,10 +31,20 @@ pub struct RemoteTsa {
 impl RemoteTsa {
     pub fn new(url: &str, anchors: Vec<Certificate>) -> Result<Self, String> {
         if !(url.starts_with("http://") || url.starts_with("https://")) {
-            return Err(format!("PARAPHE_TSA_URL must be an http:// or https:// address, not {url:?}"));
+            return Err(format!(
+                "PARAPHE_TSA_URL must be an http:// or https:// address, not {url:?}"
+            ));
         }
-        let client = reqwest::Client::builder().timeout(TIMEOUT).build().map_err(|e| e.to_string())?;
-        Ok(RemoteTsa { url: url.to_owned(), client, anchors, certificates: RwLock::new(Vec::new()) })
+        let client = reqwest::Client::builder()
+            .timeout(TIMEOUT)
+            .build()
+            .map_err(|e| e.to_string())?;
+        Ok(RemoteTsa {
+            url: url.to_owned(),
+            client,
+            anchors,
+            certificates: RwLock::new(Vec::new()),
+        })
     }
 
     pub fn url(&self) -> &str {
@@ -46,7 +56,10 @@ impl RemoteTsa {
     }
 
     pub fn certificates(&self) -> Vec<Certificate> {
-        self.certificates.read().map(|c| c.clone()).unwrap_or_default()
+        self.certificates
+            .read()
+            .map(|c| c.clone())
+            .unwrap_or_default()
     }
 
     /// A token over `digest` (SHA-256), DER.
@@ -59,7 +72,10 @@ impl RemoteTsa {
         let request = TimeStampReq {
             version: TspVersion::V1,
             message_imprint: MessageImprint {
-                hash_algorithm: AlgorithmIdentifier { oid: const_oid::db::rfc5912::ID_SHA_256, parameters: None },
+                hash_algorithm: AlgorithmIdentifier {
+                    oid: const_oid::db::rfc5912::ID_SHA_256,
+                    parameters: None,
+                },
                 hashed_message: OctetString::new(digest).map_err(encoding)?,
             },
             req_policy: None,
@@ -78,9 +94,13 @@ impl RemoteTsa {
         if !response.status().is_success() {
             return Err(format!("{} answered HTTP {}", self.url, response.status()));
         }
-        let body = response.bytes().await.map_err(|e| format!("{}: {e}", self.url))?;
+        let body = response
+            .bytes()
+            .await
+            .map_err(|e| format!("{}: {e}", self.url))?;
         let token = accepted_token(&body)?;
-        let certificates = crate::signing::validation::check_outside_time_stamp(&token, digest, &nonce)?;
+        let certificates =
+            crate::signing::validation::check_outside_time_stamp(&token, digest, &nonce)?;
         if let Ok(mut known) = self.certificates.write() {
             *known = certificates;
         }
@@ -90,11 +110,27 @@ impl RemoteTsa {
 
 /// The token of a granted `TimeStampResp`, DER; the authority's reason otherwise.
 fn accepted_token(response: &[u8]) -> Result<Vec<u8>, String> {
-    let response = TimeStampResp::from_der(response).map_err(|e| format!("not an RFC 3161 response: {e}"))?;
-    if !matches!(response.status.status, PkiStatus::Accepted | PkiStatus::GrantedWithMods) {
-        let reasons: Vec<String> = response.status.status_string.iter().flatten().map(|s| s.as_str().to_owned()).collect();
-        return Err(format!("the time-stamping authority refused ({:?}): {}", response.status.status, reasons.join("; ")));
+    let response =
+        TimeStampResp::from_der(response).map_err(|e| format!("not an RFC 3161 response: {e}"))?;
+    if !matches!(
+        response.status.status,
+        PkiStatus::Accepted | PkiStatus::GrantedWithMods
+    ) {
+        let reasons: Vec<String> = response
+            .status
+            .status_string
+            .iter()
+            .flatten()
+            .map(|s| s.as_str().to_owned())
+            .collect();
+        return Err(format!(
+            "the time-stamping authority refused ({:?}): {}",
+            response.status.status,
+            reasons.join("; ")
+        ));
     }
-    let token = response.time_stamp_token.ok_or("a granted response without a token")?;
+    let token = response
+        .time_stamp_token
+        .ok_or("a granted response without a token")?;
     token.to_der().map_err(|e| e.to_string())
 }

@@ -16,7 +16,13 @@ use crate::keys::{HeldKey, KeyEncryptionKey, SealedKey};
 
 const NAMES: [&str; 6] = ["root", "lcp", "qcp", "seal", "onetime", "tsa"];
 
-type Row = (String, Vec<u8>, Option<Vec<u8>>, Option<Vec<u8>>, Option<String>);
+type Row = (
+    String,
+    Vec<u8>,
+    Option<Vec<u8>>,
+    Option<Vec<u8>>,
+    Option<String>,
+);
 
 /// A fresh key for the authority `name`: in memory, or on the token when there is one
 /// (under a new label, which is what the database then records).
@@ -26,7 +32,9 @@ pub fn make_key(token: Option<&std::sync::Arc<Token>>, name: &str) -> Result<Hel
         Some(token) => {
             let label = format!("paraphe-ca-{name}-{}", uuid::Uuid::new_v4().simple());
             token.generate_rsa(&label, super::RSA_BITS as u64)?;
-            Ok(HeldKey::Token(std::sync::Arc::new(token.shared_key(&label)?)))
+            Ok(HeldKey::Token(std::sync::Arc::new(
+                token.shared_key(&label)?,
+            )))
         }
     }
 }
@@ -42,15 +50,25 @@ pub async fn load_or_create(
     generate: impl FnOnce() -> Result<CaHierarchy, PkiError>,
 ) -> Result<CaHierarchy, PkiError> {
     let mut tx = db.begin().await?;
-    sqlx::query("SELECT pg_advisory_xact_lock(hashtext('paraphe.pki.hierarchy'))").execute(&mut *tx).await?;
-    let rows: Vec<Row> =
-        sqlx::query_as("SELECT name, certificate, key_nonce, key_sealed, key_token_label FROM pki_authorities").fetch_all(&mut *tx).await?;
+    sqlx::query("SELECT pg_advisory_xact_lock(hashtext('paraphe.pki.hierarchy'))")
+        .execute(&mut *tx)
+        .await?;
+    let rows: Vec<Row> = sqlx::query_as(
+        "SELECT name, certificate, key_nonce, key_sealed, key_token_label FROM pki_authorities",
+    )
+    .fetch_all(&mut *tx)
+    .await?;
     if !rows.is_empty() {
         let mut found = assemble(rows, kek, token)?;
         // The one-time CA came after the others: an instance created before has none yet.
         if found[4].is_none() {
             if let Some(root) = &found[0] {
-                let onetime = issue_subordinate(root, base_url.trim_end_matches('/'), Ca::OneTime, make_key(token, Ca::OneTime.as_str())?)?;
+                let onetime = issue_subordinate(
+                    root,
+                    base_url.trim_end_matches('/'),
+                    Ca::OneTime,
+                    make_key(token, Ca::OneTime.as_str())?,
+                )?;
                 store(&mut tx, kek, "onetime", &onetime).await?;
                 insert_certificate(&mut *tx, Ca::Root, &onetime.certificate).await?;
                 tracing::info!("created the one-time certificate authority of this instance");
@@ -59,13 +77,38 @@ pub async fn load_or_create(
         }
         tx.commit().await?;
         let [Some(root), Some(lcp), Some(qcp), Some(seal), Some(onetime), Some(tsa)] = found else {
-            let missing: Vec<&str> = NAMES.iter().zip(&found).filter(|(_, a)| a.is_none()).map(|(n, _)| *n).collect();
-            return Err(PkiError::Incomplete(format!("missing: {}", missing.join(", "))));
+            let missing: Vec<&str> = NAMES
+                .iter()
+                .zip(&found)
+                .filter(|(_, a)| a.is_none())
+                .map(|(n, _)| *n)
+                .collect();
+            return Err(PkiError::Incomplete(format!(
+                "missing: {}",
+                missing.join(", ")
+            )));
         };
-        return Ok(CaHierarchy::from_parts(StoredAuthorities { root, lcp, qcp, seal, onetime, tsa }, base_url));
+        return Ok(CaHierarchy::from_parts(
+            StoredAuthorities {
+                root,
+                lcp,
+                qcp,
+                seal,
+                onetime,
+                tsa,
+            },
+            base_url,
+        ));
     }
     let hierarchy = generate()?;
-    let parts = [&hierarchy.root, &hierarchy.lcp, &hierarchy.qcp, &hierarchy.seal, &hierarchy.onetime, &hierarchy.tsa];
+    let parts = [
+        &hierarchy.root,
+        &hierarchy.lcp,
+        &hierarchy.qcp,
+        &hierarchy.seal,
+        &hierarchy.onetime,
+        &hierarchy.tsa,
+    ];
     for (name, authority) in NAMES.iter().zip(parts) {
         store(&mut tx, kek, name, authority).await?;
     }
@@ -79,7 +122,12 @@ pub async fn load_or_create(
     Ok(hierarchy)
 }
 
-async fn store(tx: &mut sqlx::PgConnection, kek: &KeyEncryptionKey, name: &str, authority: &Authority) -> Result<(), PkiError> {
+async fn store(
+    tx: &mut sqlx::PgConnection,
+    kek: &KeyEncryptionKey,
+    name: &str,
+    authority: &Authority,
+) -> Result<(), PkiError> {
     let (nonce, sealed, label) = match authority.key() {
         HeldKey::Memory(key) => {
             let sealed = kek.seal(key, name)?;
@@ -98,17 +146,33 @@ async fn store(tx: &mut sqlx::PgConnection, kek: &KeyEncryptionKey, name: &str, 
     Ok(())
 }
 
-fn assemble(rows: Vec<Row>, kek: &KeyEncryptionKey, token: Option<&std::sync::Arc<Token>>) -> Result<[Option<Authority>; 6], PkiError> {
+fn assemble(
+    rows: Vec<Row>,
+    kek: &KeyEncryptionKey,
+    token: Option<&std::sync::Arc<Token>>,
+) -> Result<[Option<Authority>; 6], PkiError> {
     let mut found: [Option<Authority>; 6] = Default::default();
     for (name, certificate, nonce, ciphertext, label) in rows {
-        let Some(index) = NAMES.iter().position(|n| *n == name) else { continue };
+        let Some(index) = NAMES.iter().position(|n| *n == name) else {
+            continue;
+        };
         let key = match (nonce, ciphertext, label) {
-            (Some(nonce), Some(ciphertext), None) => HeldKey::Memory(kek.open(&SealedKey { nonce, ciphertext }, &name)?),
+            (Some(nonce), Some(ciphertext), None) => {
+                HeldKey::Memory(kek.open(&SealedKey { nonce, ciphertext }, &name)?)
+            }
             (None, None, Some(label)) => {
-                let token = token.ok_or_else(|| PkiError::Incomplete(format!("the {name} key is on a PKCS#11 token: configure PARAPHE_PKCS11_MODULE")))?;
+                let token = token.ok_or_else(|| {
+                    PkiError::Incomplete(format!(
+                        "the {name} key is on a PKCS#11 token: configure PARAPHE_PKCS11_MODULE"
+                    ))
+                })?;
                 HeldKey::Token(std::sync::Arc::new(token.shared_key(&label)?))
             }
-            _ => return Err(PkiError::Incomplete(format!("the {name} key is neither sealed nor on a token"))),
+            _ => {
+                return Err(PkiError::Incomplete(format!(
+                    "the {name} key is neither sealed nor on a token"
+                )))
+            }
         };
         found[index] = Some(Authority::new(Certificate::from_der(&certificate)?, key));
     }

@@ -25,9 +25,15 @@ const ACCEPTED_DIGESTS: [(ObjectIdentifier, usize); 3] = [
 ];
 
 fn rejection(reason: &'static str) -> Vec<u8> {
-    let Ok(text) = Utf8StringRef::new(reason) else { return Vec::new() };
+    let Ok(text) = Utf8StringRef::new(reason) else {
+        return Vec::new();
+    };
     TimeStampResp {
-        status: PkiStatusInfo { status: PkiStatus::Rejection, status_string: Some(vec![text]), fail_info: None },
+        status: PkiStatusInfo {
+            status: PkiStatus::Rejection,
+            status_string: Some(vec![text]),
+            fail_info: None,
+        },
         time_stamp_token: None,
     }
     .to_der()
@@ -37,26 +43,41 @@ fn rejection(reason: &'static str) -> Vec<u8> {
 /// Answers a DER `TimeStampReq` with a DER `TimeStampResp`; a bad request gets a
 /// rejection that says why, never an HTTP error.
 pub fn respond(hierarchy: &CaHierarchy, request_der: &[u8]) -> Vec<u8> {
-    let Ok(request) = TimeStampReq::from_der(request_der) else { return rejection("malformed TimeStampReq") };
-    if request.req_policy.is_some_and(|policy| policy != TSA_POLICY) {
+    let Ok(request) = TimeStampReq::from_der(request_der) else {
+        return rejection("malformed TimeStampReq");
+    };
+    if request
+        .req_policy
+        .is_some_and(|policy| policy != TSA_POLICY)
+    {
         return rejection("unaccepted policy");
     }
-    if request.extensions.as_ref().is_some_and(|extensions| !extensions.is_empty()) {
+    if request
+        .extensions
+        .as_ref()
+        .is_some_and(|extensions| !extensions.is_empty())
+    {
         return rejection("unaccepted extension");
     }
     let imprint = &request.message_imprint;
-    let accepted = ACCEPTED_DIGESTS
-        .iter()
-        .any(|(oid, len)| imprint.hash_algorithm.oid == *oid && imprint.hashed_message.as_bytes().len() == *len);
+    let accepted = ACCEPTED_DIGESTS.iter().any(|(oid, len)| {
+        imprint.hash_algorithm.oid == *oid && imprint.hashed_message.as_bytes().len() == *len
+    });
     if !accepted {
         return rejection("unsupported digest algorithm (SHA-256, SHA-384 or SHA-512)");
     }
-    let Some(token) = token(hierarchy, imprint.clone(), request.nonce).ok().and_then(|der| ContentInfo::from_der(&der).ok())
+    let Some(token) = token(hierarchy, imprint.clone(), request.nonce)
+        .ok()
+        .and_then(|der| ContentInfo::from_der(&der).ok())
     else {
         return rejection("system failure");
     };
     TimeStampResp {
-        status: PkiStatusInfo { status: PkiStatus::Accepted, status_string: None, fail_info: None },
+        status: PkiStatusInfo {
+            status: PkiStatus::Accepted,
+            status_string: None,
+            fail_info: None,
+        },
         time_stamp_token: Some(token),
     }
     .to_der()
@@ -66,13 +87,20 @@ pub fn respond(hierarchy: &CaHierarchy, request_der: &[u8]) -> Vec<u8> {
 /// A time-stamp token over a SHA-256 digest, for signature time-stamps made in process.
 pub fn stamp_sha256(hierarchy: &CaHierarchy, digest: &[u8]) -> Result<Vec<u8>, String> {
     let imprint = MessageImprint {
-        hash_algorithm: AlgorithmIdentifier { oid: const_oid::db::rfc5912::ID_SHA_256, parameters: Some(Any::null()) },
+        hash_algorithm: AlgorithmIdentifier {
+            oid: const_oid::db::rfc5912::ID_SHA_256,
+            parameters: Some(Any::null()),
+        },
         hashed_message: OctetString::new(digest).map_err(|e| e.to_string())?,
     };
     token(hierarchy, imprint, None).map_err(|e| e.to_string())
 }
 
-fn token(hierarchy: &CaHierarchy, message_imprint: MessageImprint, nonce: Option<Int>) -> Result<Vec<u8>, cms::CmsError> {
+fn token(
+    hierarchy: &CaHierarchy,
+    message_imprint: MessageImprint,
+    nonce: Option<Int>,
+) -> Result<Vec<u8>, cms::CmsError> {
     let mut random = [0u8; 16];
     rand::rngs::OsRng.fill_bytes(&mut random);
     let tsa = &hierarchy.tsa;
@@ -83,10 +111,16 @@ fn token(hierarchy: &CaHierarchy, message_imprint: MessageImprint, nonce: Option
         serial_number: serial_from(random)?,
         // GeneralizedTime without fractions: the accuracy says one second.
         gen_time: GeneralizedTime::from_system_time(SystemTime::now())?,
-        accuracy: Some(Accuracy { seconds: Some(1), millis: None, micros: None }),
+        accuracy: Some(Accuracy {
+            seconds: Some(1),
+            millis: None,
+            micros: None,
+        }),
         ordering: false,
         nonce,
-        tsa: Some(GeneralName::DirectoryName(tsa.certificate.tbs_certificate.subject.clone())),
+        tsa: Some(GeneralName::DirectoryName(
+            tsa.certificate.tbs_certificate.subject.clone(),
+        )),
         extensions: None,
     };
     let chain = [tsa.certificate.clone(), hierarchy.root.certificate.clone()];
@@ -111,7 +145,10 @@ mod tests {
         for first in [0x00, 0x01, 0x7f, 0x80, 0xff] {
             let mut random = [0u8; 16];
             random[0] = first;
-            let der = serial_from(random).expect("serial").to_der().expect("encode");
+            let der = serial_from(random)
+                .expect("serial")
+                .to_der()
+                .expect("encode");
             assert!(Int::from_der(&der).is_ok(), "serial starting {first:#04x}");
         }
     }

@@ -4,7 +4,9 @@
 
 use cms::cert::{CertificateChoices, IssuerAndSerialNumber};
 use cms::content_info::{CmsVersion, ContentInfo};
-use cms::signed_data::{CertificateSet, EncapsulatedContentInfo, SignedData, SignerIdentifier, SignerInfo};
+use cms::signed_data::{
+    CertificateSet, EncapsulatedContentInfo, SignedData, SignerIdentifier, SignerInfo,
+};
 use der::asn1::{Any, ObjectIdentifier, OctetString, SetOfVec};
 use der::{Decode, Encode, Sequence};
 use sha2::{Digest, Sha256};
@@ -15,8 +17,8 @@ use x509_cert::serial_number::SerialNumber;
 use x509_cert::Certificate;
 
 use super::oids::{
-    ID_CONTENT_TYPE, ID_DATA, ID_MESSAGE_DIGEST, ID_SHA256, ID_SIGNATURE_TIME_STAMP_TOKEN, ID_SIGNED_DATA, ID_SIGNING_CERTIFICATE_V2,
-    SHA256_WITH_RSA,
+    ID_CONTENT_TYPE, ID_DATA, ID_MESSAGE_DIGEST, ID_SHA256, ID_SIGNATURE_TIME_STAMP_TOKEN,
+    ID_SIGNED_DATA, ID_SIGNING_CERTIFICATE_V2, SHA256_WITH_RSA,
 };
 use crate::keys::RawSigner;
 
@@ -47,7 +49,10 @@ fn attribute(oid: ObjectIdentifier, value: Any) -> der::Result<Attribute> {
 }
 
 fn sha256_algorithm() -> AlgorithmIdentifierOwned {
-    AlgorithmIdentifierOwned { oid: ID_SHA256, parameters: None }
+    AlgorithmIdentifierOwned {
+        oid: ID_SHA256,
+        parameters: None,
+    }
 }
 
 /// Asks a time-stamping authority to stamp a SHA-256 digest; answers the DER
@@ -70,7 +75,11 @@ pub enum CmsError {
 
 /// The DER ContentInfo of a detached CAdES signature over content whose SHA-256 is
 /// `content_digest` (PAdES B-B). `chain` is the signer's certificate first, then its issuers.
-pub fn detached(content_digest: &[u8], key: &dyn RawSigner, chain: &[Certificate]) -> Result<Vec<u8>, CmsError> {
+pub fn detached(
+    content_digest: &[u8],
+    key: &dyn RawSigner,
+    chain: &[Certificate],
+) -> Result<Vec<u8>, CmsError> {
     Signature::make(ID_DATA, None, content_digest, key, chain)?.into_der(None)
 }
 
@@ -82,11 +91,18 @@ pub async fn detached_time_stamped(
     chain: &[Certificate],
     stamper: &dyn TimeStamper,
 ) -> Result<Vec<u8>, CmsError> {
-    Signature::make(ID_DATA, None, content_digest, key, chain)?.time_stamped(stamper).await
+    Signature::make(ID_DATA, None, content_digest, key, chain)?
+        .time_stamped(stamper)
+        .await
 }
 
 /// A SignedData that carries its content (e.g. a time-stamp token's TSTInfo).
-pub fn encapsulating(content_type: ObjectIdentifier, content: &[u8], key: &dyn RawSigner, chain: &[Certificate]) -> Result<Vec<u8>, CmsError> {
+pub fn encapsulating(
+    content_type: ObjectIdentifier,
+    content: &[u8],
+    key: &dyn RawSigner,
+    chain: &[Certificate],
+) -> Result<Vec<u8>, CmsError> {
     let digest = Sha256::digest(content);
     Signature::make(content_type, Some(content), &digest, key, chain)?.into_der(None)
 }
@@ -110,7 +126,9 @@ impl Signature {
         key: &dyn RawSigner,
         chain: &[Certificate],
     ) -> Result<Self, CmsError> {
-        let signer_cert = chain.first().ok_or_else(|| der::Error::from(der::ErrorKind::Failed))?;
+        let signer_cert = chain
+            .first()
+            .ok_or_else(|| der::Error::from(der::ErrorKind::Failed))?;
         let tbs = &signer_cert.tbs_certificate;
 
         let signing_certificate = SigningCertificateV2 {
@@ -124,13 +142,27 @@ impl Signature {
         };
         let signed_attributes: SetOfVec<Attribute> = SetOfVec::try_from(vec![
             attribute(ID_CONTENT_TYPE, Any::encode_from(&content_type)?)?,
-            attribute(ID_MESSAGE_DIGEST, Any::encode_from(&OctetString::new(content_digest.to_vec())?)?)?,
-            attribute(ID_SIGNING_CERTIFICATE_V2, Any::encode_from(&signing_certificate)?)?,
+            attribute(
+                ID_MESSAGE_DIGEST,
+                Any::encode_from(&OctetString::new(content_digest.to_vec())?)?,
+            )?,
+            attribute(
+                ID_SIGNING_CERTIFICATE_V2,
+                Any::encode_from(&signing_certificate)?,
+            )?,
         ])?;
         // The signature covers the DER of the attributes as a SET (RFC 5652 §5.4).
         let to_sign = signed_attributes.to_der()?;
-        let value = key.sign_sha256(&to_sign).map_err(|e| CmsError::Key(e.to_string()))?;
-        Ok(Signature { content_type, encapsulated: encapsulated.map(<[u8]>::to_vec), chain: chain.to_vec(), signed_attributes, value })
+        let value = key
+            .sign_sha256(&to_sign)
+            .map_err(|e| CmsError::Key(e.to_string()))?;
+        Ok(Signature {
+            content_type,
+            encapsulated: encapsulated.map(<[u8]>::to_vec),
+            chain: chain.to_vec(),
+            signed_attributes,
+            value,
+        })
     }
 
     /// The RSA signature value, which a signature time-stamp covers.
@@ -140,20 +172,35 @@ impl Signature {
 
     /// Asks `stamper` for a time-stamp over the signature value and wraps both.
     pub async fn time_stamped(self, stamper: &dyn TimeStamper) -> Result<Vec<u8>, CmsError> {
-        let token = stamper.stamp(&Sha256::digest(&self.value)).await.map_err(CmsError::TimeStamp)?;
+        let token = stamper
+            .stamp(&Sha256::digest(&self.value))
+            .await
+            .map_err(CmsError::TimeStamp)?;
         self.into_der(Some(&token))
     }
 
     /// The DER ContentInfo, with `time_stamp_token` as the unsigned
     /// signature-time-stamp attribute when given.
     pub fn into_der(self, time_stamp_token: Option<&[u8]>) -> Result<Vec<u8>, CmsError> {
-        let Signature { content_type, encapsulated, chain, signed_attributes, value } = self;
-        let tbs = &chain.first().ok_or_else(|| der::Error::from(der::ErrorKind::Failed))?.tbs_certificate;
+        let Signature {
+            content_type,
+            encapsulated,
+            chain,
+            signed_attributes,
+            value,
+        } = self;
+        let tbs = &chain
+            .first()
+            .ok_or_else(|| der::Error::from(der::ErrorKind::Failed))?
+            .tbs_certificate;
         let unsigned_attrs = match time_stamp_token {
             None => None,
             Some(token) => {
                 let mut attributes = SetOfVec::new();
-                attributes.insert(attribute(ID_SIGNATURE_TIME_STAMP_TOKEN, Any::from_der(token)?)?)?;
+                attributes.insert(attribute(
+                    ID_SIGNATURE_TIME_STAMP_TOKEN,
+                    Any::from_der(token)?,
+                )?)?;
                 Some(attributes)
             }
         };
@@ -166,7 +213,10 @@ impl Signature {
             }),
             digest_alg: sha256_algorithm(),
             signed_attrs: Some(signed_attributes),
-            signature_algorithm: AlgorithmIdentifierOwned { oid: SHA256_WITH_RSA, parameters: Some(Any::null()) },
+            signature_algorithm: AlgorithmIdentifierOwned {
+                oid: SHA256_WITH_RSA,
+                parameters: Some(Any::null()),
+            },
             signature: OctetString::new(value)?,
             unsigned_attrs,
         };
@@ -180,16 +230,26 @@ impl Signature {
         signer_infos.insert(signer_info)?;
         let signed_data = SignedData {
             // RFC 5652 §5.1: version 3 when the content is not id-data.
-            version: if content_type == ID_DATA { CmsVersion::V1 } else { CmsVersion::V3 },
+            version: if content_type == ID_DATA {
+                CmsVersion::V1
+            } else {
+                CmsVersion::V3
+            },
             digest_algorithms,
             encap_content_info: EncapsulatedContentInfo {
                 econtent_type: content_type,
-                econtent: encapsulated.map(|content| Any::new(der::Tag::OctetString, content)).transpose()?,
+                econtent: encapsulated
+                    .map(|content| Any::new(der::Tag::OctetString, content))
+                    .transpose()?,
             },
             certificates: Some(CertificateSet(certificates)),
             crls: None,
             signer_infos: cms::signed_data::SignerInfos(signer_infos),
         };
-        Ok(ContentInfo { content_type: ID_SIGNED_DATA, content: Any::encode_from(&signed_data)? }.to_der()?)
+        Ok(ContentInfo {
+            content_type: ID_SIGNED_DATA,
+            content: Any::encode_from(&signed_data)?,
+        }
+        .to_der()?)
     }
 }

@@ -18,7 +18,12 @@ pub enum PadesLevel {
 }
 
 impl PadesLevel {
-    pub const ALL: [PadesLevel; 4] = [PadesLevel::BB, PadesLevel::BT, PadesLevel::BLT, PadesLevel::BLTA];
+    pub const ALL: [PadesLevel; 4] = [
+        PadesLevel::BB,
+        PadesLevel::BT,
+        PadesLevel::BLT,
+        PadesLevel::BLTA,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -33,7 +38,10 @@ impl PadesLevel {
 impl FromStr for PadesLevel {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        PadesLevel::ALL.into_iter().find(|l| l.as_str() == s).ok_or_else(|| format!("unknown PAdES level {s:?} (b-b, b-t, b-lt or b-lta)"))
+        PadesLevel::ALL
+            .into_iter()
+            .find(|l| l.as_str() == s)
+            .ok_or_else(|| format!("unknown PAdES level {s:?} (b-b, b-t, b-lt or b-lta)"))
     }
 }
 
@@ -56,7 +64,10 @@ pub async fn sign_at_level(
         return Ok(signed);
     }
     let tsa_chain = pki.tsa_chain();
-    let data = pki.validation_data(&[chain, &tsa_chain]).await.map_err(|e| PdfError::Crypto(e.to_string()))?;
+    let data = pki
+        .validation_data(&[chain, &tsa_chain])
+        .await
+        .map_err(|e| PdfError::Crypto(e.to_string()))?;
     let with_dss = pdf::add_validation_data(&signed, &data)?;
     if level == PadesLevel::BLT {
         return Ok(with_dss);

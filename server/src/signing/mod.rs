@@ -9,15 +9,15 @@ mod partial;
 pub mod pdf;
 pub mod preview;
 pub mod stamp;
+mod syntax;
 pub mod text_pdf;
 pub mod validation;
-mod syntax;
 
 pub use cms::TimeStamper;
 pub use levels::{sign_at_level, PadesLevel};
+pub use pdf::{add_validation_data, time_stamp_document, ValidationData};
 pub use stamp::VisibleStamp;
 pub use validation::{validate, SignatureReport, ValidationReport};
-pub use pdf::{add_validation_data, time_stamp_document, ValidationData};
 /// Ways into the readers that the fuzz targets (`fuzz/`) drive; not an API.
 #[doc(hidden)]
 pub mod fuzzing {
@@ -32,12 +32,17 @@ pub mod fuzzing {
     }
 }
 
-pub use pdf::{inspect, sign, sign_time_stamped, PdfError, PdfInfo, PreparedSignature, SignatureRequest, SigningIdentity, MAX_PDF_BYTES};
+pub use pdf::{
+    inspect, sign, sign_time_stamped, PdfError, PdfInfo, PreparedSignature, SignatureRequest,
+    SigningIdentity, MAX_PDF_BYTES,
+};
 
 impl From<PdfError> for crate::graphql::error::ApiError {
     fn from(error: PdfError) -> Self {
         match error.code().parse::<paraphe_shared::ErrorCode>() {
-            Ok(paraphe_shared::ErrorCode::Internal) | Err(_) => crate::graphql::error::ApiError::internal(&error),
+            Ok(paraphe_shared::ErrorCode::Internal) | Err(_) => {
+                crate::graphql::error::ApiError::internal(&error)
+            }
             Ok(code) => crate::graphql::error::ApiError::new(code, error.to_string()),
         }
     }

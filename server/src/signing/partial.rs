@@ -26,14 +26,20 @@ pub(super) fn load(pdf: &[u8], page_number: u32) -> Option<(Document, ObjectId)>
     if partial.trailer().has(b"Encrypt") {
         return None;
     }
-    let root_id = partial.trailer().get(b"Root").and_then(Object::as_reference).ok()?;
+    let root_id = partial
+        .trailer()
+        .get(b"Root")
+        .and_then(Object::as_reference)
+        .ok()?;
     partial.load(root_id).ok()?;
     let root = partial.dict(root_id)?.clone();
 
     // DocMDP: /Perms → /DocMDP → /Reference [..] → /TransformParams.
     if let Some(perms) = partial.follow(root.get(b"Perms").ok())? {
         if let Some(signature) = partial.follow(perms.get(b"DocMDP").ok())? {
-            if let Some(Object::Array(references)) = partial.resolve(signature.get(b"Reference").ok())? {
+            if let Some(Object::Array(references)) =
+                partial.resolve(signature.get(b"Reference").ok())?
+            {
                 for reference in references {
                     if let Some(reference) = partial.follow(Some(&reference))? {
                         partial.follow(reference.get(b"TransformParams").ok())?;
@@ -89,14 +95,24 @@ impl<'a> Partial<'a> {
             for (id, entry) in section {
                 entries.entry(id).or_insert(entry);
             }
-            next = trailer.get(b"Prev").and_then(Object::as_i64).ok().map(|p| usize::try_from(p).map_err(|_| "negative /Prev")).transpose()?;
+            next = trailer
+                .get(b"Prev")
+                .and_then(Object::as_i64)
+                .ok()
+                .map(|p| usize::try_from(p).map_err(|_| "negative /Prev"))
+                .transpose()?;
             if newest.is_none() {
                 newest = Some((trailer, kind));
             }
         }
         let (mut trailer, kind) = newest.ok_or("no cross-reference section")?;
         trailer.remove(b"Prev");
-        let size = trailer.get(b"Size").and_then(Object::as_i64).ok().and_then(|s| u32::try_from(s).ok()).unwrap_or(0);
+        let size = trailer
+            .get(b"Size")
+            .and_then(Object::as_i64)
+            .ok()
+            .and_then(|s| u32::try_from(s).ok())
+            .unwrap_or(0);
         let mut xref = Xref::new(size, kind);
         xref.entries = entries;
         let document = &mut partial.document;
@@ -113,8 +129,14 @@ impl<'a> Partial<'a> {
 
     /// One cross-reference section at `offset`: its entries, trailer and kind. A hybrid
     /// file's `/XRefStm` entries fill what its table leaves free (ISO 32000 7.5.8.4).
-    fn section(&mut self, offset: usize) -> Result<(BTreeMap<u32, XrefEntry>, Dictionary, XrefType), String> {
-        let bytes = self.pdf.get(offset..).ok_or("cross-reference offset beyond the end")?;
+    fn section(
+        &mut self,
+        offset: usize,
+    ) -> Result<(BTreeMap<u32, XrefEntry>, Dictionary, XrefType), String> {
+        let bytes = self
+            .pdf
+            .get(offset..)
+            .ok_or("cross-reference offset beyond the end")?;
         let at = offset + bytes.iter().take_while(|b| b.is_ascii_whitespace()).count();
         let bytes = &self.pdf[at..];
         if bytes.starts_with(b"xref") {
@@ -136,25 +158,45 @@ impl<'a> Partial<'a> {
     }
 
     /// A cross-reference stream object at `offset`.
-    fn stream_section(&mut self, offset: usize) -> Result<(BTreeMap<u32, XrefEntry>, Dictionary), String> {
+    fn stream_section(
+        &mut self,
+        offset: usize,
+    ) -> Result<(BTreeMap<u32, XrefEntry>, Dictionary), String> {
         let id = object_header(self.pdf, offset).ok_or("no object at a cross-reference offset")?;
         // A cross-reference stream's /Length is direct (ISO 32000 7.5.8.2).
-        let Object::Stream(stream) = self.read_at(offset, id, true)? else { return Err("a cross-reference section is not a stream".into()) };
+        let Object::Stream(stream) = self.read_at(offset, id, true)? else {
+            return Err("a cross-reference section is not a stream".into());
+        };
         // Uncompressed streams (no /Filter) are allowed.
-        let content = stream.get_plain_content_with_limit(MAX_DECODED_STREAM_BYTES).map_err(|e| e.to_string())?;
+        let content = stream
+            .get_plain_content_with_limit(MAX_DECODED_STREAM_BYTES)
+            .map_err(|e| e.to_string())?;
         let dict = stream.dict;
         let widths: Vec<usize> = dict
             .get(b"W")
             .and_then(Object::as_array)
             .map_err(|e| e.to_string())?
             .iter()
-            .map(|w| w.as_i64().ok().and_then(|w| usize::try_from(w).ok()).filter(|w| *w <= 8))
+            .map(|w| {
+                w.as_i64()
+                    .ok()
+                    .and_then(|w| usize::try_from(w).ok())
+                    .filter(|w| *w <= 8)
+            })
             .collect::<Option<_>>()
             .ok_or("bad /W")?;
-        let [w1, w2, w3] = widths[..] else { return Err("bad /W".into()) };
-        let size = dict.get(b"Size").and_then(Object::as_i64).map_err(|e| e.to_string())?;
+        let [w1, w2, w3] = widths[..] else {
+            return Err("bad /W".into());
+        };
+        let size = dict
+            .get(b"Size")
+            .and_then(Object::as_i64)
+            .map_err(|e| e.to_string())?;
         let index: Vec<i64> = match dict.get(b"Index").and_then(Object::as_array) {
-            Ok(index) => index.iter().map(|i| i.as_i64().map_err(|e| e.to_string())).collect::<Result<_, _>>()?,
+            Ok(index) => index
+                .iter()
+                .map(|i| i.as_i64().map_err(|e| e.to_string()))
+                .collect::<Result<_, _>>()?,
             Err(_) => vec![0, size],
         };
         let row = w1 + w2 + w3;
@@ -165,15 +207,24 @@ impl<'a> Partial<'a> {
         let mut entries = BTreeMap::new();
         let mut rows = content.chunks_exact(row);
         for pair in index.chunks(2) {
-            let (first, count) = (u32::try_from(pair[0]).map_err(|_| "bad /Index")?, u32::try_from(pair[1]).map_err(|_| "bad /Index")?);
+            let (first, count) = (
+                u32::try_from(pair[0]).map_err(|_| "bad /Index")?,
+                u32::try_from(pair[1]).map_err(|_| "bad /Index")?,
+            );
             for n in 0..count {
                 let row = rows.next().ok_or("cross-reference stream too short")?;
                 let kind = if w1 == 0 { 1 } else { field(&row[..w1]) };
                 let (second, third) = (field(&row[w1..w1 + w2]), field(&row[w1 + w2..]));
                 let entry = match kind {
                     0 => XrefEntry::Free,
-                    1 => XrefEntry::Normal { offset: u32::try_from(second).map_err(|_| "offset")?, generation: u16::try_from(third).map_err(|_| "generation")? },
-                    2 => XrefEntry::Compressed { container: u32::try_from(second).map_err(|_| "container")?, index: u16::try_from(third).map_err(|_| "index")? },
+                    1 => XrefEntry::Normal {
+                        offset: u32::try_from(second).map_err(|_| "offset")?,
+                        generation: u16::try_from(third).map_err(|_| "generation")?,
+                    },
+                    2 => XrefEntry::Compressed {
+                        container: u32::try_from(second).map_err(|_| "container")?,
+                        index: u16::try_from(third).map_err(|_| "index")?,
+                    },
                     _ => continue,
                 };
                 entries.insert(first.checked_add(n).ok_or("bad /Index")?, entry);
@@ -189,19 +240,34 @@ impl<'a> Partial<'a> {
             return Ok(());
         }
         let object = match self.document.reference_table.get(id.0).cloned() {
-            Some(XrefEntry::Normal { offset, generation }) if generation == id.1 => self.read_at(offset as usize, id, true)?,
+            Some(XrefEntry::Normal { offset, generation }) if generation == id.1 => {
+                self.read_at(offset as usize, id, true)?
+            }
             Some(XrefEntry::Compressed { container, .. }) if id.1 == 0 => {
                 if !self.object_streams.contains_key(&container) {
-                    let Some(XrefEntry::Normal { offset, generation: 0 }) = self.document.reference_table.get(container).cloned() else {
+                    let Some(XrefEntry::Normal {
+                        offset,
+                        generation: 0,
+                    }) = self.document.reference_table.get(container).cloned()
+                    else {
                         return Err("an object stream that is not a plain object".into());
                     };
-                    let Object::Stream(stream) = self.read_at(offset as usize, (container, 0), true)? else {
+                    let Object::Stream(stream) =
+                        self.read_at(offset as usize, (container, 0), true)?
+                    else {
                         return Err("an object stream that is not a stream".into());
                     };
-                    let objects = ObjectStream::new_with_limit(&stream, Some(MAX_DECODED_STREAM_BYTES)).map_err(|e| e.to_string())?.objects;
+                    let objects =
+                        ObjectStream::new_with_limit(&stream, Some(MAX_DECODED_STREAM_BYTES))
+                            .map_err(|e| e.to_string())?
+                            .objects;
                     self.object_streams.insert(container, objects);
                 }
-                match self.object_streams.get(&container).and_then(|objects| objects.get(&id)) {
+                match self
+                    .object_streams
+                    .get(&container)
+                    .and_then(|objects| objects.get(&id))
+                {
                     Some(object) => object.clone(),
                     None => return Ok(()),
                 }
@@ -219,7 +285,9 @@ impl<'a> Partial<'a> {
         if object_header(self.pdf, offset) != Some(id) {
             return Err("the cross-reference points at another object".into());
         }
-        let body = offset + memchr::memmem::find(&self.pdf[offset..], b"obj").ok_or("no obj keyword")? + b"obj".len();
+        let body = offset
+            + memchr::memmem::find(&self.pdf[offset..], b"obj").ok_or("no obj keyword")?
+            + b"obj".len();
         let rest = &self.pdf[body..];
         let end = memchr::memmem::find(rest, b"endobj").unwrap_or(rest.len());
         let Some(keyword) = stream_keyword(&rest[..end]) else {
@@ -228,7 +296,9 @@ impl<'a> Partial<'a> {
         if !streams {
             return Err("a stream where a number was expected".into());
         }
-        let Object::Dictionary(dict) = parse_object(&rest[..keyword])? else { return Err("stream without a dictionary".into()) };
+        let Object::Dictionary(dict) = parse_object(&rest[..keyword])? else {
+            return Err("stream without a dictionary".into());
+        };
         let mut data = keyword + b"stream".len();
         data += match rest.get(data..data + 2) {
             Some(b"\r\n") => 2,
@@ -240,7 +310,10 @@ impl<'a> Partial<'a> {
             // Read directly, never through an object stream or another stream: a /Length
             // that pointed back at its own stream would otherwise recurse without end.
             Object::Reference(length_id) => match self.document.reference_table.get(length_id.0) {
-                Some(XrefEntry::Normal { offset: at, generation }) if *generation == length_id.1 && *length_id != id => {
+                Some(XrefEntry::Normal {
+                    offset: at,
+                    generation,
+                }) if *generation == length_id.1 && *length_id != id => {
                     let (at, length_id) = (*at as usize, *length_id);
                     let object = self.read_at(at, length_id, false)?;
                     object.as_i64().map_err(|_| "/Length is not a number")?
@@ -250,16 +323,27 @@ impl<'a> Partial<'a> {
             _ => return Err("bad /Length".into()),
         };
         let length = usize::try_from(length).map_err(|_| "negative /Length")?;
-        let content = rest.get(data..data.checked_add(length).ok_or("bad /Length")?).ok_or("stream beyond the end of the file")?;
+        let content = rest
+            .get(data..data.checked_add(length).ok_or("bad /Length")?)
+            .ok_or("stream beyond the end of the file")?;
         let after = &rest[data + length..];
-        if !after.iter().skip_while(|b| b.is_ascii_whitespace()).take(9).copied().eq(b"endstream".iter().copied()) {
+        if !after
+            .iter()
+            .skip_while(|b| b.is_ascii_whitespace())
+            .take(9)
+            .copied()
+            .eq(b"endstream".iter().copied())
+        {
             return Err("stream data does not end at /Length".into());
         }
         Ok(Object::Stream(Stream::new(dict, content.to_vec())))
     }
 
     fn dict(&self, id: ObjectId) -> Option<&Dictionary> {
-        self.document.objects.get(&id).and_then(|o| o.as_dict().ok())
+        self.document
+            .objects
+            .get(&id)
+            .and_then(|o| o.as_dict().ok())
     }
 
     /// Loads `value` if it is a reference; answers what it stands for. `None` (outer) when
@@ -300,12 +384,22 @@ impl<'a> Partial<'a> {
             };
             let mut descended = false;
             for kid in kids {
-                let kid = kid.as_reference().map_err(|_| "a /Kids entry is not a reference")?;
+                let kid = kid
+                    .as_reference()
+                    .map_err(|_| "a /Kids entry is not a reference")?;
                 self.load(kid)?;
-                let kid_dict = self.dict(kid).ok_or("a page tree kid is not a dictionary")?.clone();
+                let kid_dict = self
+                    .dict(kid)
+                    .ok_or("a page tree kid is not a dictionary")?
+                    .clone();
                 let count = if kid_dict.has(b"Kids") {
-                    match self.resolve(kid_dict.get(b"Count").ok()).ok_or("unreadable /Count")? {
-                        Some(Object::Integer(count)) if count >= 0 => u32::try_from(count).map_err(|_| "bad /Count")?,
+                    match self
+                        .resolve(kid_dict.get(b"Count").ok())
+                        .ok_or("unreadable /Count")?
+                    {
+                        Some(Object::Integer(count)) if count >= 0 => {
+                            u32::try_from(count).map_err(|_| "bad /Count")?
+                        }
                         _ => return Err("page tree node without /Count".into()),
                     }
                 } else {
@@ -333,17 +427,29 @@ impl<'a> Partial<'a> {
 /// The offset `startxref` points at, from the file's last kilobyte.
 fn startxref(pdf: &[u8]) -> Option<usize> {
     let tail_start = pdf.len().saturating_sub(1024);
-    let at = memchr::memmem::rfind(&pdf[tail_start..], b"startxref")? + tail_start + b"startxref".len();
-    let digits: Vec<u8> = pdf[at..].iter().skip_while(|b| b.is_ascii_whitespace()).take_while(|b| b.is_ascii_digit()).copied().collect();
+    let at =
+        memchr::memmem::rfind(&pdf[tail_start..], b"startxref")? + tail_start + b"startxref".len();
+    let digits: Vec<u8> = pdf[at..]
+        .iter()
+        .skip_while(|b| b.is_ascii_whitespace())
+        .take_while(|b| b.is_ascii_digit())
+        .copied()
+        .collect();
     std::str::from_utf8(&digits).ok()?.parse().ok()
 }
 
 /// `N G obj` at `offset`.
 fn object_header(pdf: &[u8], offset: usize) -> Option<ObjectId> {
-    let mut tokens = pdf.get(offset..)?.split(|b| b.is_ascii_whitespace()).filter(|t| !t.is_empty());
+    let mut tokens = pdf
+        .get(offset..)?
+        .split(|b| b.is_ascii_whitespace())
+        .filter(|t| !t.is_empty());
     let number = std::str::from_utf8(tokens.next()?).ok()?.parse().ok()?;
     let generation = std::str::from_utf8(tokens.next()?).ok()?.parse().ok()?;
-    tokens.next().filter(|t| t.starts_with(b"obj")).map(|_| (number, generation))
+    tokens
+        .next()
+        .filter(|t| t.starts_with(b"obj"))
+        .map(|_| (number, generation))
 }
 
 /// A classic cross-reference table from just after `xref`, and the trailer after it.
@@ -368,17 +474,22 @@ fn table(pdf: &[u8], mut at: usize) -> Result<(BTreeMap<u32, XrefEntry>, Diction
             break;
         }
         let start = number(first).ok_or("bad subsection start")?;
-        let count = number(token(&mut at).ok_or("table cut short")?).ok_or("bad subsection count")?;
+        let count =
+            number(token(&mut at).ok_or("table cut short")?).ok_or("bad subsection count")?;
         if count > 10_000_000 {
             return Err("subsection too long".into());
         }
         for n in 0..count {
             let offset = number(token(&mut at).ok_or("table cut short")?).ok_or("bad offset")?;
-            let generation = number(token(&mut at).ok_or("table cut short")?).ok_or("bad generation")?;
+            let generation =
+                number(token(&mut at).ok_or("table cut short")?).ok_or("bad generation")?;
             let kind = token(&mut at).ok_or("table cut short")?;
             let id = u32::try_from(start + n).map_err(|_| "object number")?;
             let entry = match kind {
-                b"n" => XrefEntry::Normal { offset: u32::try_from(offset).map_err(|_| "offset")?, generation: u16::try_from(generation).map_err(|_| "generation")? },
+                b"n" => XrefEntry::Normal {
+                    offset: u32::try_from(offset).map_err(|_| "offset")?,
+                    generation: u16::try_from(generation).map_err(|_| "generation")?,
+                },
                 b"f" => XrefEntry::Free,
                 _ => return Err("bad entry type".into()),
             };
@@ -390,7 +501,9 @@ fn table(pdf: &[u8], mut at: usize) -> Result<(BTreeMap<u32, XrefEntry>, Diction
 
 /// The dictionary at the start of `bytes` (a trailer).
 fn trailer_dictionary(bytes: &[u8]) -> Result<Dictionary, String> {
-    let end = memchr::memmem::find(bytes, b"startxref").unwrap_or(bytes.len()).min(64 * 1024);
+    let end = memchr::memmem::find(bytes, b"startxref")
+        .unwrap_or(bytes.len())
+        .min(64 * 1024);
     match parse_object(&bytes[..end])? {
         Object::Dictionary(dict) => Ok(dict),
         _ => Err("the trailer is not a dictionary".into()),
@@ -420,9 +533,16 @@ fn parse_object(bytes: &[u8]) -> Result<Object, String> {
     let mut content = Vec::with_capacity(HEADER.len() + bytes.len());
     content.extend_from_slice(HEADER);
     content.extend_from_slice(bytes);
-    let holder = Stream::new(dictionary! { "Type" => "ObjStm", "N" => 1, "First" => HEADER.len() as i64 }, content);
-    let mut objects = ObjectStream::new_with_limit(&holder, Some(MAX_DECODED_STREAM_BYTES)).map_err(|e| e.to_string())?.objects;
-    objects.remove(&(0, 0)).ok_or_else(|| "unparsable object".into())
+    let holder = Stream::new(
+        dictionary! { "Type" => "ObjStm", "N" => 1, "First" => HEADER.len() as i64 },
+        content,
+    );
+    let mut objects = ObjectStream::new_with_limit(&holder, Some(MAX_DECODED_STREAM_BYTES))
+        .map_err(|e| e.to_string())?
+        .objects;
+    objects
+        .remove(&(0, 0))
+        .ok_or_else(|| "unparsable object".into())
 }
 
 #[cfg(test)]
@@ -454,7 +574,10 @@ mod tests {
                     .expect("qpdf (scripts/test.sh installs it)");
                 // 3: warnings (a damaged input qpdf repaired); 2: qpdf cannot read it.
                 if status.code() == Some(0) || status.code() == Some(3) {
-                    rewrites.push((format!("{name} ({tag})"), std::fs::read(&output).expect("read")));
+                    rewrites.push((
+                        format!("{name} ({tag})"),
+                        std::fs::read(&output).expect("read"),
+                    ));
                 }
             }
         }
@@ -468,11 +591,16 @@ mod tests {
         let mut files = Vec::new();
         for folder in std::fs::read_dir(&root).expect("corpus") {
             let folder = folder.expect("entry").path();
-            let Ok(entries) = std::fs::read_dir(&folder) else { continue };
+            let Ok(entries) = std::fs::read_dir(&folder) else {
+                continue;
+            };
             for file in entries {
                 let path = file.expect("entry").path();
                 if path.extension().is_some_and(|e| e == "pdf") {
-                    files.push((path.display().to_string(), std::fs::read(&path).expect("read")));
+                    files.push((
+                        path.display().to_string(),
+                        std::fs::read(&path).expect("read"),
+                    ));
                 }
             }
         }
@@ -485,9 +613,14 @@ mod tests {
         let mut lazily = 0;
         let mut fell_back = Vec::new();
         for (name, pdf) in corpus() {
-            let Ok(full) = Document::load_mem(&pdf) else { continue };
+            let Ok(full) = Document::load_mem(&pdf) else {
+                continue;
+            };
             if full.trailer.has(b"Encrypt") {
-                assert!(load(&pdf, 1).is_none(), "{name}: encrypted files go to the full load");
+                assert!(
+                    load(&pdf, 1).is_none(),
+                    "{name}: encrypted files go to the full load"
+                );
                 continue;
             }
             let pages = full.get_pages();
@@ -500,11 +633,21 @@ mod tests {
                 match load(&pdf, number) {
                     Some((doc, page)) => {
                         assert_eq!(Some(&page), pages.get(&number), "{name}: page {number}");
-                        assert_eq!(doc.trailer.get(b"Root").ok(), full.trailer.get(b"Root").ok(), "{name}");
+                        assert_eq!(
+                            doc.trailer.get(b"Root").ok(),
+                            full.trailer.get(b"Root").ok(),
+                            "{name}"
+                        );
                         assert!(doc.max_id >= full.max_id, "{name}");
                         assert_eq!(
-                            matches!(doc.reference_table.cross_reference_type, XrefType::CrossReferenceStream),
-                            matches!(full.reference_table.cross_reference_type, XrefType::CrossReferenceStream),
+                            matches!(
+                                doc.reference_table.cross_reference_type,
+                                XrefType::CrossReferenceStream
+                            ),
+                            matches!(
+                                full.reference_table.cross_reference_type,
+                                XrefType::CrossReferenceStream
+                            ),
                             "{name}"
                         );
                         lazily += 1;
@@ -512,10 +655,19 @@ mod tests {
                     None => fell_back.push(format!("{name} page {number}")),
                 }
             }
-            assert!(load(&pdf, last + 1).is_none(), "{name}: no page after the last");
+            assert!(
+                load(&pdf, last + 1).is_none(),
+                "{name}: no page after the last"
+            );
         }
-        assert!(fell_back.is_empty(), "read fully instead of lazily: {fell_back:#?}");
-        assert!(lazily > 60, "the corpus and its rewrites were not found ({lazily})");
+        assert!(
+            fell_back.is_empty(),
+            "read fully instead of lazily: {fell_back:#?}"
+        );
+        assert!(
+            lazily > 60,
+            "the corpus and its rewrites were not found ({lazily})"
+        );
     }
 
     #[test]
@@ -526,18 +678,27 @@ mod tests {
         let kids: Vec<Object> = (0..3)
             .map(|_| {
                 let content = doc.add_object(lopdf::Stream::new(dictionary! {}, b"BT ET".to_vec()));
-                Object::Reference(doc.add_object(dictionary! { "Type" => "Page", "Parent" => pages_id, "Contents" => content }))
+                Object::Reference(doc.add_object(
+                    dictionary! { "Type" => "Page", "Parent" => pages_id, "Contents" => content },
+                ))
             })
             .collect();
         let last = kids[2].as_reference().expect("ref");
-        doc.objects.insert(pages_id, Object::Dictionary(dictionary! { "Type" => "Pages", "Kids" => kids, "Count" => 3 }));
+        doc.objects.insert(
+            pages_id,
+            Object::Dictionary(dictionary! { "Type" => "Pages", "Kids" => kids, "Count" => 3 }),
+        );
         let catalog = doc.add_object(dictionary! { "Type" => "Catalog", "Pages" => pages_id });
         doc.trailer.set("Root", catalog);
         let mut bytes = Vec::new();
         doc.save_to(&mut bytes).expect("write");
         let (partial, page) = load(&bytes, 3).expect("read lazily");
         assert_eq!(page, last);
-        assert!(partial.objects.len() <= 6, "only the catalog and the page tree: {:?}", partial.objects.keys());
+        assert!(
+            partial.objects.len() <= 6,
+            "only the catalog and the page tree: {:?}",
+            partial.objects.keys()
+        );
     }
 
     #[test]

@@ -98,11 +98,21 @@ fn serialise(object: &Object) -> Result<Vec<u8>, PdfError> {
 
 /// Refuses documents whose certification signature allows no change at all (DocMDP P=1).
 fn check_doc_mdp(doc: &Document, root: &Dictionary) -> Result<(), PdfError> {
-    let Ok(perms) = root.get(b"Perms").and_then(|p| doc.dereference(p)).and_then(|(_, p)| p.as_dict()) else {
+    let Ok(perms) = root
+        .get(b"Perms")
+        .and_then(|p| doc.dereference(p))
+        .and_then(|(_, p)| p.as_dict())
+    else {
         return Ok(());
     };
-    let Ok((_, signature)) = perms.get(b"DocMDP").and_then(|s| doc.dereference(s)) else { return Ok(()) };
-    let Ok(references) = signature.as_dict().and_then(|s| s.get(b"Reference")).and_then(Object::as_array) else {
+    let Ok((_, signature)) = perms.get(b"DocMDP").and_then(|s| doc.dereference(s)) else {
+        return Ok(());
+    };
+    let Ok(references) = signature
+        .as_dict()
+        .and_then(|s| s.get(b"Reference"))
+        .and_then(Object::as_array)
+    else {
         return Ok(());
     };
     for reference in references {
@@ -144,14 +154,24 @@ impl Revision {
     fn array(&self, doc: &Document, id: ObjectId) -> Result<Vec<Object>, PdfError> {
         match self.objects.iter().find(|(existing, _)| *existing == id) {
             Some((_, object)) => object.as_array().cloned().map_err(invalid),
-            None => doc.get_object(id).and_then(Object::as_array).cloned().map_err(invalid),
+            None => doc
+                .get_object(id)
+                .and_then(Object::as_array)
+                .cloned()
+                .map_err(invalid),
         }
     }
 }
 
 /// Appends `widget` to the array at `key` of `holder`, which may hold the array inline or
 /// by reference. Returns true when the holder itself changed.
-fn append_reference(doc: &Document, revision: &mut Revision, holder: &mut Dictionary, key: &[u8], widget: ObjectId) -> Result<bool, PdfError> {
+fn append_reference(
+    doc: &Document,
+    revision: &mut Revision,
+    holder: &mut Dictionary,
+    key: &[u8],
+    widget: ObjectId,
+) -> Result<bool, PdfError> {
     match holder.get(key) {
         Ok(Object::Reference(array_id)) => {
             let array_id = *array_id;
@@ -175,9 +195,19 @@ fn append_reference(doc: &Document, revision: &mut Revision, holder: &mut Dictio
 
 /// Replaces direct annotation dictionaries in the page's /Annots by references to new
 /// objects. Returns true when the page dictionary itself changed.
-fn lift_direct_annotations(doc: &Document, revision: &mut Revision, page: &mut Dictionary) -> Result<bool, PdfError> {
+fn lift_direct_annotations(
+    doc: &Document,
+    revision: &mut Revision,
+    page: &mut Dictionary,
+) -> Result<bool, PdfError> {
     let (array_id, mut annots) = match page.get(b"Annots") {
-        Ok(Object::Reference(id)) => (Some(*id), doc.get_object(*id).and_then(Object::as_array).cloned().map_err(invalid)?),
+        Ok(Object::Reference(id)) => (
+            Some(*id),
+            doc.get_object(*id)
+                .and_then(Object::as_array)
+                .cloned()
+                .map_err(invalid)?,
+        ),
         Ok(Object::Array(array)) => (None, array.clone()),
         _ => return Ok(false),
     };
@@ -222,7 +252,11 @@ pub struct PdfInfo {
 /// certified against changes) and counts its pages: refuse at upload, not at signing.
 pub fn inspect(pdf: &[u8]) -> Result<PdfInfo, PdfError> {
     let doc = load_for_update(pdf)?;
-    let root_id = doc.trailer.get(b"Root").and_then(Object::as_reference).map_err(invalid)?;
+    let root_id = doc
+        .trailer
+        .get(b"Root")
+        .and_then(Object::as_reference)
+        .map_err(invalid)?;
     let root = doc.get_dictionary(root_id).map_err(invalid)?;
     check_doc_mdp(&doc, root)?;
     let pages = doc.get_pages();
@@ -231,14 +265,23 @@ pub fn inspect(pdf: &[u8]) -> Result<PdfInfo, PdfError> {
     }
     // A page the reader had to skip (unreadable, or in a stream too large to decode) would
     // only fail later, at signing or rendering.
-    if let Some(number) = pages.iter().find_map(|(number, id)| doc.get_dictionary(*id).is_err().then_some(number)) {
+    if let Some(number) = pages
+        .iter()
+        .find_map(|(number, id)| doc.get_dictionary(*id).is_err().then_some(number))
+    {
         return Err(invalid(format!("la page {number} est illisible")));
     }
-    Ok(PdfInfo { pages: pages.len() as u32 })
+    Ok(PdfInfo {
+        pages: pages.len() as u32,
+    })
 }
 
 /// Signs `pdf` PAdES B-B. The result is `pdf` followed by one new revision.
-pub fn sign(pdf: &[u8], request: &SignatureRequest, identity: &SigningIdentity<'_>) -> Result<Vec<u8>, PdfError> {
+pub fn sign(
+    pdf: &[u8],
+    request: &SignatureRequest,
+    identity: &SigningIdentity<'_>,
+) -> Result<Vec<u8>, PdfError> {
     let prepared = PreparedSignature::new(pdf, request, identity)?;
     let cms = prepared.signature.into_der(None).map_err(cms_error)?;
     prepared.revision.finish(&cms)
@@ -251,14 +294,22 @@ pub async fn sign_time_stamped(
     identity: &SigningIdentity<'_>,
     stamper: &dyn TimeStamper,
 ) -> Result<Vec<u8>, PdfError> {
-    PreparedSignature::new(pdf, request, identity)?.time_stamped(stamper).await
+    PreparedSignature::new(pdf, request, identity)?
+        .time_stamped(stamper)
+        .await
 }
 
 /// Adds a document time-stamp (`/ETSI.RFC3161`) covering the whole file: with validation
 /// data before it, the signatures become PAdES B-LTA.
-pub async fn time_stamp_document(pdf: &[u8], stamper: &dyn TimeStamper) -> Result<Vec<u8>, PdfError> {
+pub async fn time_stamp_document(
+    pdf: &[u8],
+    stamper: &dyn TimeStamper,
+) -> Result<Vec<u8>, PdfError> {
     let revision = prepare(pdf, Seal::DocumentTimeStamp)?;
-    let token = stamper.stamp(&revision.digest).await.map_err(PdfError::TimeStamp)?;
+    let token = stamper
+        .stamp(&revision.digest)
+        .await
+        .map_err(PdfError::TimeStamp)?;
     revision.finish(&token)
 }
 
@@ -271,14 +322,32 @@ pub struct PreparedSignature {
 }
 
 impl PreparedSignature {
-    pub fn new(pdf: &[u8], request: &SignatureRequest, identity: &SigningIdentity<'_>) -> Result<Self, PdfError> {
+    pub fn new(
+        pdf: &[u8],
+        request: &SignatureRequest,
+        identity: &SigningIdentity<'_>,
+    ) -> Result<Self, PdfError> {
         let revision = prepare(pdf, Seal::Signature { request })?;
-        let signature = super::cms::Signature::make(super::oids::ID_DATA, None, &revision.digest, identity.key, identity.chain).map_err(cms_error)?;
-        Ok(PreparedSignature { revision, signature })
+        let signature = super::cms::Signature::make(
+            super::oids::ID_DATA,
+            None,
+            &revision.digest,
+            identity.key,
+            identity.chain,
+        )
+        .map_err(cms_error)?;
+        Ok(PreparedSignature {
+            revision,
+            signature,
+        })
     }
 
     pub async fn time_stamped(self, stamper: &dyn TimeStamper) -> Result<Vec<u8>, PdfError> {
-        let cms = self.signature.time_stamped(stamper).await.map_err(cms_error)?;
+        let cms = self
+            .signature
+            .time_stamped(stamper)
+            .await
+            .map_err(cms_error)?;
         self.revision.finish(&cms)
     }
 }
@@ -304,7 +373,8 @@ impl Prepared {
             return Err(PdfError::SignatureTooLarge);
         }
         let encoded = hex(cms);
-        self.out[self.contents_start + 1..self.contents_start + 1 + encoded.len()].copy_from_slice(encoded.as_bytes());
+        self.out[self.contents_start + 1..self.contents_start + 1 + encoded.len()]
+            .copy_from_slice(encoded.as_bytes());
         Ok(self.out)
     }
 }
@@ -314,12 +384,20 @@ fn load_for_update(pdf: &[u8]) -> Result<Document, PdfError> {
     if pdf.len() > MAX_PDF_BYTES {
         return Err(PdfError::TooLarge);
     }
-    if !pdf.iter().take(1024).collect::<Vec<_>>().windows(5).any(|w| w.iter().copied().copied().eq(*b"%PDF-")) {
+    if !pdf
+        .iter()
+        .take(1024)
+        .collect::<Vec<_>>()
+        .windows(5)
+        .any(|w| w.iter().copied().copied().eq(*b"%PDF-"))
+    {
         return Err(PdfError::Invalid("pas d'en-tête %PDF".into()));
     }
     let doc = load_untrusted(pdf).map_err(|e| {
         let message = e.to_string();
-        if message.to_ascii_lowercase().contains("decrypt") || message.to_ascii_lowercase().contains("encrypt") {
+        if message.to_ascii_lowercase().contains("decrypt")
+            || message.to_ascii_lowercase().contains("encrypt")
+        {
             PdfError::Encrypted
         } else {
             invalid(message)
@@ -334,12 +412,21 @@ fn load_for_update(pdf: &[u8]) -> Result<Document, PdfError> {
 /// lopdf's full load of bytes that come from outside, with every stream it decodes on the
 /// way bounded (nesting depth is bounded by lopdf's parser itself since 0.42).
 pub(super) fn load_untrusted(pdf: &[u8]) -> lopdf::Result<Document> {
-    Document::load_mem_with_options(pdf, LoadOptions { max_decompressed_size: Some(MAX_DECODED_STREAM_BYTES), ..LoadOptions::default() })
+    Document::load_mem_with_options(
+        pdf,
+        LoadOptions {
+            max_decompressed_size: Some(MAX_DECODED_STREAM_BYTES),
+            ..LoadOptions::default()
+        },
+    )
 }
 
 /// What a new revision needs of `pdf`, and the page that gets the widget (`stamp_page`,
 /// or the first): read lazily (`partial.rs`) when the file allows, fully otherwise.
-fn load_for_revision(pdf: &[u8], stamp_page: Option<u32>) -> Result<(Document, ObjectId), PdfError> {
+fn load_for_revision(
+    pdf: &[u8],
+    stamp_page: Option<u32>,
+) -> Result<(Document, ObjectId), PdfError> {
     if pdf.len() > MAX_PDF_BYTES {
         return Err(PdfError::TooLarge);
     }
@@ -349,8 +436,13 @@ fn load_for_revision(pdf: &[u8], stamp_page: Option<u32>) -> Result<(Document, O
     let doc = load_for_update(pdf)?;
     let pages = doc.get_pages();
     let page_id = match stamp_page {
-        None => *pages.values().next().ok_or_else(|| invalid("aucune page"))?,
-        Some(page) => *pages.get(&page).ok_or_else(|| PdfError::BadStamp(format!("le document n'a pas de page {page}")))?,
+        None => *pages
+            .values()
+            .next()
+            .ok_or_else(|| invalid("aucune page"))?,
+        Some(page) => *pages
+            .get(&page)
+            .ok_or_else(|| PdfError::BadStamp(format!("le document n'a pas de page {page}")))?,
     };
     Ok((doc, page_id))
 }
@@ -366,13 +458,25 @@ fn prepare(pdf: &[u8], seal: Seal<'_>) -> Result<Prepared, PdfError> {
         stamp.check().map_err(PdfError::BadStamp)?;
     }
     let (doc, page_id) = load_for_revision(pdf, stamp.map(|s| s.page))?;
-    let root_id = doc.trailer.get(b"Root").and_then(Object::as_reference).map_err(invalid)?;
+    let root_id = doc
+        .trailer
+        .get(b"Root")
+        .and_then(Object::as_reference)
+        .map_err(invalid)?;
     let mut root = doc.get_dictionary(root_id).cloned().map_err(invalid)?;
     check_doc_mdp(&doc, &root)?;
     let mut page = doc.get_dictionary(page_id).cloned().map_err(invalid)?;
 
-    let declared_size = doc.trailer.get(b"Size").and_then(Object::as_i64).unwrap_or(0).max(0) as u32;
-    let mut revision = Revision { objects: Vec::new(), next_id: declared_size.max(doc.max_id + 1) };
+    let declared_size = doc
+        .trailer
+        .get(b"Size")
+        .and_then(Object::as_i64)
+        .unwrap_or(0)
+        .max(0) as u32;
+    let mut revision = Revision {
+        objects: Vec::new(),
+        next_id: declared_size.max(doc.max_id + 1),
+    };
     let signature_id = revision.allocate();
     let widget_id = revision.allocate();
 
@@ -389,14 +493,26 @@ fn prepare(pdf: &[u8], seal: Seal<'_>) -> Result<Prepared, PdfError> {
         ("T", text(&field_name)),
         ("V", Object::Reference(signature_id)),
         ("F", Object::Integer(132)),
-        ("Rect", Object::Array(vec![0.into(), 0.into(), 0.into(), 0.into()])),
+        (
+            "Rect",
+            Object::Array(vec![0.into(), 0.into(), 0.into(), 0.into()]),
+        ),
         ("P", Object::Reference(page_id)),
     ]);
     if let (Some(stamp), Seal::Signature { request, .. }) = (stamp, &seal) {
         let appearance_id = revision.allocate();
-        revision.put(appearance_id, &Object::Stream(stamp.appearance(&request.signer_name, request.time)))?;
+        revision.put(
+            appearance_id,
+            &Object::Stream(stamp.appearance(&request.signer_name, request.time)),
+        )?;
         widget.set("Rect", Object::Array(stamp.rect()));
-        widget.set("AP", Object::Dictionary(Dictionary::from_iter([("N", Object::Reference(appearance_id))])));
+        widget.set(
+            "AP",
+            Object::Dictionary(Dictionary::from_iter([(
+                "N",
+                Object::Reference(appearance_id),
+            )])),
+        );
     }
     revision.put(widget_id, &Object::Dictionary(widget))?;
 
@@ -471,17 +587,31 @@ fn prepare(pdf: &[u8], seal: Seal<'_>) -> Result<Prepared, PdfError> {
     }
     signature.extend(b" >>");
 
-    let (mut out, offsets) = append_revision(pdf, &doc, root_id, Some((signature_id, signature)), revision)?;
+    let (mut out, offsets) = append_revision(
+        pdf,
+        &doc,
+        root_id,
+        Some((signature_id, signature)),
+        revision,
+    )?;
 
     // Offsets of the placeholders inside the signature object.
-    let signature_offset = offsets.iter().find(|(id, ..)| *id == signature_id.0).map(|(.., o)| *o).unwrap_or(0);
+    let signature_offset = offsets
+        .iter()
+        .find(|(id, ..)| *id == signature_id.0)
+        .map(|(.., o)| *o)
+        .unwrap_or(0);
     let byte_range_at = find(&out[signature_offset..], BYTE_RANGE_PLACEHOLDER.as_bytes())
         .map(|i| signature_offset + i)
         .ok_or_else(|| PdfError::Crypto("ByteRange introuvable".into()))?;
-    let contents_start = find(&out[byte_range_at..], b"/Contents <").map(|i| byte_range_at + i + b"/Contents ".len())
+    let contents_start = find(&out[byte_range_at..], b"/Contents <")
+        .map(|i| byte_range_at + i + b"/Contents ".len())
         .ok_or_else(|| PdfError::Crypto("Contents introuvable".into()))?;
     let contents_end = contents_start + CONTENTS_CAPACITY * 2 + 2;
-    let byte_range = format!("[0 {contents_start} {contents_end} {}]", out.len() - contents_end);
+    let byte_range = format!(
+        "[0 {contents_start} {contents_end} {}]",
+        out.len() - contents_end
+    );
     let padded = format!("{byte_range:<width$}", width = BYTE_RANGE_PLACEHOLDER.len());
     out[byte_range_at..byte_range_at + padded.len()].copy_from_slice(padded.as_bytes());
 
@@ -489,7 +619,11 @@ fn prepare(pdf: &[u8], seal: Seal<'_>) -> Result<Prepared, PdfError> {
     hasher.update(&out[..contents_start]);
     hasher.update(&out[contents_end..]);
     let digest = hasher.finalize().into();
-    Ok(Prepared { out, contents_start, digest })
+    Ok(Prepared {
+        out,
+        contents_start,
+        digest,
+    })
 }
 
 /// Writes a new revision after `pdf`: `first` (raw bytes, e.g. a signature dictionary
@@ -508,7 +642,12 @@ fn append_revision(
         out.push(b'\n');
     }
     let mut offsets: Vec<(u32, u16, usize)> = Vec::new();
-    let written = first.into_iter().chain(revision.objects.iter().map(|(id, object)| (*id, super::syntax::to_bytes(object))));
+    let written = first.into_iter().chain(
+        revision
+            .objects
+            .iter()
+            .map(|(id, object)| (*id, super::syntax::to_bytes(object))),
+    );
     for ((id, generation), bytes) in written {
         offsets.push((id, generation, out.len()));
         out.extend(format!("{id} {generation} obj\n").as_bytes());
@@ -516,12 +655,28 @@ fn append_revision(
         out.extend(b"\nendobj\n");
     }
     let trailer = trailer_entries(doc, root_id)?;
-    let uses_stream = matches!(doc.reference_table.cross_reference_type, lopdf::xref::XrefType::CrossReferenceStream);
+    let uses_stream = matches!(
+        doc.reference_table.cross_reference_type,
+        lopdf::xref::XrefType::CrossReferenceStream
+    );
     let xref_offset = if uses_stream {
         let xref_id = revision.allocate().0;
-        write_xref_stream(&mut out, &mut offsets, xref_id, revision.next_id, &trailer, doc.xref_start)?
+        write_xref_stream(
+            &mut out,
+            &mut offsets,
+            xref_id,
+            revision.next_id,
+            &trailer,
+            doc.xref_start,
+        )?
     } else {
-        write_xref_table(&mut out, &offsets, revision.next_id, &trailer, doc.xref_start)?
+        write_xref_table(
+            &mut out,
+            &offsets,
+            revision.next_id,
+            &trailer,
+            doc.xref_start,
+        )?
     };
     out.extend(format!("startxref\n{xref_offset}\n%%EOF\n").as_bytes());
     Ok((out, offsets))
@@ -540,29 +695,55 @@ pub struct ValidationData {
 /// before it become PAdES B-LT. Earlier revisions stay byte-identical.
 pub fn add_validation_data(pdf: &[u8], data: &ValidationData) -> Result<Vec<u8>, PdfError> {
     let (doc, _) = load_for_revision(pdf, None)?;
-    let root_id = doc.trailer.get(b"Root").and_then(Object::as_reference).map_err(invalid)?;
+    let root_id = doc
+        .trailer
+        .get(b"Root")
+        .and_then(Object::as_reference)
+        .map_err(invalid)?;
     let mut root = doc.get_dictionary(root_id).cloned().map_err(invalid)?;
-    let declared_size = doc.trailer.get(b"Size").and_then(Object::as_i64).unwrap_or(0).max(0) as u32;
-    let mut revision = Revision { objects: Vec::new(), next_id: declared_size.max(doc.max_id + 1) };
+    let declared_size = doc
+        .trailer
+        .get(b"Size")
+        .and_then(Object::as_i64)
+        .unwrap_or(0)
+        .max(0) as u32;
+    let mut revision = Revision {
+        objects: Vec::new(),
+        next_id: declared_size.max(doc.max_id + 1),
+    };
 
     let (dss_id, mut dss) = match root.get(b"DSS") {
-        Ok(Object::Reference(id)) => (Some(*id), doc.get_dictionary(*id).cloned().map_err(invalid)?),
+        Ok(Object::Reference(id)) => (
+            Some(*id),
+            doc.get_dictionary(*id).cloned().map_err(invalid)?,
+        ),
         Ok(Object::Dictionary(dss)) => (None, dss.clone()),
         _ => (None, Dictionary::new()),
     };
     dss.set("Type", Object::Name(b"DSS".to_vec()));
-    for (key, items) in [(&b"Certs"[..], &data.certificates), (b"OCSPs", &data.ocsp_responses), (b"CRLs", &data.crls)] {
+    for (key, items) in [
+        (&b"Certs"[..], &data.certificates),
+        (b"OCSPs", &data.ocsp_responses),
+        (b"CRLs", &data.crls),
+    ] {
         if items.is_empty() {
             continue;
         }
         let mut array = match dss.get(key) {
-            Ok(Object::Reference(id)) => doc.get_object(*id).and_then(Object::as_array).cloned().map_err(invalid)?,
+            Ok(Object::Reference(id)) => doc
+                .get_object(*id)
+                .and_then(Object::as_array)
+                .cloned()
+                .map_err(invalid)?,
             Ok(Object::Array(array)) => array.clone(),
             _ => Vec::new(),
         };
         for item in items {
             let id = revision.allocate();
-            revision.put(id, &Object::Stream(lopdf::Stream::new(Dictionary::new(), item.clone())))?;
+            revision.put(
+                id,
+                &Object::Stream(lopdf::Stream::new(Dictionary::new(), item.clone())),
+            )?;
             array.push(Object::Reference(id));
         }
         dss.set(key.to_vec(), Object::Array(array));
@@ -604,7 +785,13 @@ fn trailer_entries(doc: &Document, root_id: ObjectId) -> Result<Dictionary, PdfE
         .ok()
         .and_then(|ids| ids.first().cloned())
         .unwrap_or_else(|| Object::String(fresh.to_vec(), StringFormat::Hexadecimal));
-    trailer.set("ID", Object::Array(vec![first, Object::String(fresh.to_vec(), StringFormat::Hexadecimal)]));
+    trailer.set(
+        "ID",
+        Object::Array(vec![
+            first,
+            Object::String(fresh.to_vec(), StringFormat::Hexadecimal),
+        ]),
+    );
     Ok(trailer)
 }
 
@@ -621,7 +808,13 @@ fn runs(mut ids: Vec<(u32, u16, usize)>) -> Vec<Vec<(u32, u16, usize)>> {
     runs
 }
 
-fn write_xref_table(out: &mut Vec<u8>, offsets: &[(u32, u16, usize)], size: u32, trailer: &Dictionary, prev: usize) -> Result<usize, PdfError> {
+fn write_xref_table(
+    out: &mut Vec<u8>,
+    offsets: &[(u32, u16, usize)],
+    size: u32,
+    trailer: &Dictionary,
+    prev: usize,
+) -> Result<usize, PdfError> {
     let start = out.len();
     out.extend(b"xref\n");
     for run in runs(offsets.to_vec()) {

@@ -21,10 +21,23 @@ const PNG_BUDGET: usize = 512 * 1024;
 pub fn page_picture(pdftoppm: &Path, pdf: &[u8], page: u32, dpi: u32) -> Result<Picture, String> {
     let png = render(pdftoppm, pdf, page, dpi, Format::Png)?;
     if png.len() <= PNG_BUDGET {
-        return Ok(Picture { bytes: png, content_type: "image/png" });
+        return Ok(Picture {
+            bytes: png,
+            content_type: "image/png",
+        });
     }
     let jpeg = render(pdftoppm, pdf, page, dpi, Format::Jpeg)?;
-    Ok(if jpeg.len() < png.len() { Picture { bytes: jpeg, content_type: "image/jpeg" } } else { Picture { bytes: png, content_type: "image/png" } })
+    Ok(if jpeg.len() < png.len() {
+        Picture {
+            bytes: jpeg,
+            content_type: "image/jpeg",
+        }
+    } else {
+        Picture {
+            bytes: png,
+            content_type: "image/png",
+        }
+    })
 }
 
 /// Page `page` (1-based) of `pdf` as a PNG at `dpi`; the error says why, for the log.
@@ -38,7 +51,13 @@ enum Format {
     Jpeg,
 }
 
-fn render(pdftoppm: &Path, pdf: &[u8], page: u32, dpi: u32, format: Format) -> Result<Vec<u8>, String> {
+fn render(
+    pdftoppm: &Path,
+    pdf: &[u8],
+    page: u32,
+    dpi: u32,
+    format: Format,
+) -> Result<Vec<u8>, String> {
     // The PDF may be an identity document: written where only this process reads it.
     let scratch = crate::subprocess::ScratchDir::new("page").map_err(|e| e.to_string())?;
     let input = scratch.path().join("in.pdf");
@@ -49,7 +68,19 @@ fn render(pdftoppm: &Path, pdf: &[u8], page: u32, dpi: u32, format: Format) -> R
         Format::Jpeg => (&["-jpeg", "-jpegopt", "quality=85"], "jpg"),
     };
     let mut command = Command::new(pdftoppm);
-    command.args(["-r", &dpi.to_string(), "-singlefile", "-f", &page, "-l", &page]).args(format_args).arg(&input).arg(scratch.path().join("page"));
+    command
+        .args([
+            "-r",
+            &dpi.to_string(),
+            "-singlefile",
+            "-f",
+            &page,
+            "-l",
+            &page,
+        ])
+        .args(format_args)
+        .arg(&input)
+        .arg(scratch.path().join("page"));
     let output = crate::subprocess::run(&mut command, None, crate::subprocess::RENDER)?;
     if !output.status.success() {
         return Err(format!("exit status {}", output.status));
@@ -62,17 +93,32 @@ mod tests {
     use super::*;
 
     fn corpus(name: &str) -> Vec<u8> {
-        std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/corpus/sign").join(name)).unwrap()
+        std::fs::read(
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("tests/fixtures/corpus/sign")
+                .join(name),
+        )
+        .unwrap()
     }
 
     #[test]
     fn text_pages_come_as_png_and_photographs_as_jpeg() {
         let pdftoppm = Path::new("pdftoppm");
-        let text = page_picture(pdftoppm, &corpus("002-trivial-libre-office-writer.pdf"), 1, 150).unwrap();
+        let text = page_picture(
+            pdftoppm,
+            &corpus("002-trivial-libre-office-writer.pdf"),
+            1,
+            150,
+        )
+        .unwrap();
         assert_eq!(text.content_type, "image/png");
         assert!(text.bytes.starts_with(b"\x89PNG"));
         let photo = page_picture(pdftoppm, &corpus("cmyk-image.pdf"), 1, 150).unwrap();
         assert_eq!(photo.content_type, "image/jpeg");
-        assert!(photo.bytes.starts_with(&[0xFF, 0xD8]) && photo.bytes.len() <= PNG_BUDGET, "{} bytes", photo.bytes.len());
+        assert!(
+            photo.bytes.starts_with(&[0xFF, 0xD8]) && photo.bytes.len() <= PNG_BUDGET,
+            "{} bytes",
+            photo.bytes.len()
+        );
     }
 }

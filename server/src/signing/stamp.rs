@@ -23,21 +23,42 @@ pub struct VisibleStamp {
 impl VisibleStamp {
     /// Reads `PAGE,X,Y,W,H` as the command line takes it.
     pub fn parse_placement(text: &str, level: &str) -> Result<Self, String> {
-        let numbers: Vec<f32> = text.split(',').map(|n| n.trim().parse::<f32>()).collect::<Result<_, _>>().map_err(|_| format!("{text:?}: expected PAGE,X,Y,W,H"))?;
-        let [page, x, y, width, height] = numbers[..] else { return Err(format!("{text:?}: expected PAGE,X,Y,W,H")) };
+        let numbers: Vec<f32> = text
+            .split(',')
+            .map(|n| n.trim().parse::<f32>())
+            .collect::<Result<_, _>>()
+            .map_err(|_| format!("{text:?}: expected PAGE,X,Y,W,H"))?;
+        let [page, x, y, width, height] = numbers[..] else {
+            return Err(format!("{text:?}: expected PAGE,X,Y,W,H"));
+        };
         if page < 1.0 || page.fract() != 0.0 {
             return Err(format!("{text:?}: pages count from 1"));
         }
-        Ok(VisibleStamp { page: page as u32, x, y, width, height, level: level.to_owned(), cabinet: None })
+        Ok(VisibleStamp {
+            page: page as u32,
+            x,
+            y,
+            width,
+            height,
+            level: level.to_owned(),
+            cabinet: None,
+        })
     }
 
     pub fn rect(&self) -> Vec<Object> {
-        vec![self.x.into(), self.y.into(), (self.x + self.width).into(), (self.y + self.height).into()]
+        vec![
+            self.x.into(),
+            self.y.into(),
+            (self.x + self.width).into(),
+            (self.y + self.height).into(),
+        ]
     }
 
     /// A box too small to read, or not finite, is refused rather than drawn unreadable.
     pub fn check(&self) -> Result<(), String> {
-        let finite = [self.x, self.y, self.width, self.height].iter().all(|v| v.is_finite());
+        let finite = [self.x, self.y, self.width, self.height]
+            .iter()
+            .all(|v| v.is_finite());
         if !finite || self.width < 60.0 || self.height < 24.0 {
             return Err("le cachet visible doit mesurer au moins 60 × 24 points".into());
         }
@@ -51,7 +72,11 @@ impl VisibleStamp {
             format!("le {} UTC", time.format("%d/%m/%Y à %H:%M")),
             self.level.clone(),
         ];
-        if let Some(cabinet) = self.cabinet.as_ref().filter(|cabinet| cabinet.as_str() != signer) {
+        if let Some(cabinet) = self
+            .cabinet
+            .as_ref()
+            .filter(|cabinet| cabinet.as_str() != signer)
+        {
             lines.push(cabinet.clone());
         }
         lines
@@ -61,9 +86,16 @@ impl VisibleStamp {
     pub fn appearance(&self, signer: &str, time: DateTime<Utc>) -> Stream {
         let lines = self.lines(signer, time);
         let (w, h) = (self.width, self.height);
-        let longest = lines.iter().map(|l| l.chars().count()).max().unwrap_or(1).max(1) as f32;
+        let longest = lines
+            .iter()
+            .map(|l| l.chars().count())
+            .max()
+            .unwrap_or(1)
+            .max(1) as f32;
         // Helvetica averages about half an em per character.
-        let size = (h / (lines.len() as f32 * 1.25 + 0.5)).min((w - 8.0) / (longest * 0.52)).clamp(3.0, 10.0);
+        let size = (h / (lines.len() as f32 * 1.25 + 0.5))
+            .min((w - 8.0) / (longest * 0.52))
+            .clamp(3.0, 10.0);
         let leading = size * 1.25;
         let mut content = format!(
             "q 0.95 0.97 1 rg 0 0 {w:.2} {h:.2} re f Q\nq 0.13 0.33 0.62 RG 1 w 0.5 0.5 {:.2} {:.2} re S Q\nBT /F1 {size:.2} Tf 0.1 0.1 0.2 rg {leading:.2} TL 4 {:.2} Td\n",
@@ -76,7 +108,10 @@ impl VisibleStamp {
             if i > 0 {
                 content.extend(b"T* ");
             }
-            content.extend(super::syntax::to_bytes(&Object::String(win_ansi(line), StringFormat::Hexadecimal)));
+            content.extend(super::syntax::to_bytes(&Object::String(
+                win_ansi(line),
+                StringFormat::Hexadecimal,
+            )));
             content.extend(b" Tj\n");
         }
         content.extend(b"ET\n");
@@ -86,11 +121,17 @@ impl VisibleStamp {
             ("BaseFont", Object::Name(b"Helvetica".to_vec())),
             ("Encoding", Object::Name(b"WinAnsiEncoding".to_vec())),
         ]);
-        let resources = Dictionary::from_iter([("Font", Object::Dictionary(Dictionary::from_iter([("F1", Object::Dictionary(font))])))]);
+        let resources = Dictionary::from_iter([(
+            "Font",
+            Object::Dictionary(Dictionary::from_iter([("F1", Object::Dictionary(font))])),
+        )]);
         let dict = Dictionary::from_iter([
             ("Type", Object::Name(b"XObject".to_vec())),
             ("Subtype", Object::Name(b"Form".to_vec())),
-            ("BBox", Object::Array(vec![0.into(), 0.into(), w.into(), h.into()])),
+            (
+                "BBox",
+                Object::Array(vec![0.into(), 0.into(), w.into(), h.into()]),
+            ),
             ("Resources", Object::Dictionary(resources)),
         ]);
         Stream::new(dict, content)
@@ -123,17 +164,28 @@ mod tests {
 
     #[test]
     fn french_text_is_written_in_win_ansi() {
-        assert_eq!(win_ansi("Élodie Dupré’s œuvre €"), b"\xC9lodie Dupr\xE9\x92s \x9Cuvre \x80".to_vec());
+        assert_eq!(
+            win_ansi("Élodie Dupré’s œuvre €"),
+            b"\xC9lodie Dupr\xE9\x92s \x9Cuvre \x80".to_vec()
+        );
         assert_eq!(win_ansi("李"), b"?".to_vec());
     }
 
     #[test]
     fn the_placement_is_read_from_the_command_line_form() {
         let stamp = VisibleStamp::parse_placement("2,50,60,200,70", "LCP").expect("placement");
-        assert_eq!((stamp.page, stamp.x, stamp.y, stamp.width, stamp.height), (2, 50.0, 60.0, 200.0, 70.0));
+        assert_eq!(
+            (stamp.page, stamp.x, stamp.y, stamp.width, stamp.height),
+            (2, 50.0, 60.0, 200.0, 70.0)
+        );
         assert!(VisibleStamp::parse_placement("0,1,1,100,50", "LCP").is_err());
         assert!(VisibleStamp::parse_placement("1,2,3", "LCP").is_err());
         assert!(stamp.check().is_ok());
-        assert!(VisibleStamp { width: 10.0, ..stamp }.check().is_err());
+        assert!(VisibleStamp {
+            width: 10.0,
+            ..stamp
+        }
+        .check()
+        .is_err());
     }
 }

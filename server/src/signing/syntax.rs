@@ -37,7 +37,9 @@ pub fn write(out: &mut Vec<u8>, object: &Object) {
             out.extend(&stream.content);
             out.extend(b"\nendstream");
         }
-        Object::Reference((id, generation)) => out.extend(format!("{id} {generation} R").as_bytes()),
+        Object::Reference((id, generation)) => {
+            out.extend(format!("{id} {generation} R").as_bytes())
+        }
     }
 }
 
@@ -84,6 +86,9 @@ mod tests {
             ("N", Object::Name(b"A B".to_vec())),
         ]);
         let written = String::from_utf8(to_bytes(&Object::Dictionary(dict))).unwrap();
-        assert_eq!(written, "<</Type /Annot /T <612862> /Rect [0 1.5] /P 12 0 R /N /A#20B >>");
+        assert_eq!(
+            written,
+            "<</Type /Annot /T <612862> /Rect [0 1.5] /P 12 0 R /N /A#20B >>"
+        );
     }
 }

@@ -24,18 +24,34 @@ pub fn render(title: &str, lines: &[String]) -> Result<Vec<u8>, super::PdfError>
         "Type" => "Font", "Subtype" => "Type1", "BaseFont" => "Helvetica", "Encoding" => "WinAnsiEncoding",
     });
     let resources_id = doc.add_object(dictionary! { "Font" => dictionary! { "F1" => font_id } });
-    let chunks: Vec<&[String]> = if wrapped.is_empty() { vec![&[][..]] } else { wrapped.chunks(LINES_PER_PAGE).collect() };
+    let chunks: Vec<&[String]> = if wrapped.is_empty() {
+        vec![&[][..]]
+    } else {
+        wrapped.chunks(LINES_PER_PAGE).collect()
+    };
     let count = chunks.len();
     let mut kids = Vec::new();
     for (index, chunk) in chunks.into_iter().enumerate() {
         let mut content = b"BT /F1 13 Tf 50 800 Td ".to_vec();
-        content.extend(super::syntax::to_bytes(&Object::String(super::stamp::win_ansi(title), StringFormat::Hexadecimal)));
+        content.extend(super::syntax::to_bytes(&Object::String(
+            super::stamp::win_ansi(title),
+            StringFormat::Hexadecimal,
+        )));
         content.extend(b" Tj ET\nBT /F1 8 Tf 11 TL 50 775 Td\n");
         for line in chunk {
-            content.extend(super::syntax::to_bytes(&Object::String(super::stamp::win_ansi(line), StringFormat::Hexadecimal)));
+            content.extend(super::syntax::to_bytes(&Object::String(
+                super::stamp::win_ansi(line),
+                StringFormat::Hexadecimal,
+            )));
             content.extend(b" Tj T*\n");
         }
-        content.extend(format!("ET\nBT /F1 8 Tf 500 30 Td ({} / {count}) Tj ET\n", index + 1).as_bytes());
+        content.extend(
+            format!(
+                "ET\nBT /F1 8 Tf 500 30 Td ({} / {count}) Tj ET\n",
+                index + 1
+            )
+            .as_bytes(),
+        );
         let content_id = doc.add_object(Stream::new(dictionary! {}, content));
         let page_id = doc.add_object(dictionary! {
             "Type" => "Page",
@@ -46,11 +62,17 @@ pub fn render(title: &str, lines: &[String]) -> Result<Vec<u8>, super::PdfError>
         });
         kids.push(Object::Reference(page_id));
     }
-    doc.objects.insert(pages_id, Object::Dictionary(dictionary! { "Type" => "Pages", "Kids" => kids, "Count" => count as i64 }));
+    doc.objects.insert(
+        pages_id,
+        Object::Dictionary(
+            dictionary! { "Type" => "Pages", "Kids" => kids, "Count" => count as i64 },
+        ),
+    );
     let catalog_id = doc.add_object(dictionary! { "Type" => "Catalog", "Pages" => pages_id });
     doc.trailer.set("Root", catalog_id);
     let mut out = Vec::new();
-    doc.save_to(&mut out).map_err(|e| super::PdfError::Invalid(e.to_string()))?;
+    doc.save_to(&mut out)
+        .map_err(|e| super::PdfError::Invalid(e.to_string()))?;
     Ok(out)
 }
 
@@ -58,7 +80,9 @@ pub fn render(title: &str, lines: &[String]) -> Result<Vec<u8>, super::PdfError>
 mod tests {
     #[test]
     fn a_long_text_makes_several_readable_pages() {
-        let lines: Vec<String> = (0..130).map(|i| format!("ligne n° {i} — signé à 10 h")).collect();
+        let lines: Vec<String> = (0..130)
+            .map(|i| format!("ligne n° {i} — signé à 10 h"))
+            .collect();
         let pdf = super::render("Journal de preuve", &lines).unwrap();
         let info = crate::signing::inspect(&pdf).unwrap();
         assert_eq!(info.pages, 3);

@@ -40,7 +40,11 @@ pub fn page_in_object_stream(padding: usize) -> Vec<u8> {
     };
     object(&mut pdf, 1, b"<< /Type /Catalog /Pages 2 0 R >>");
     object(&mut pdf, 2, b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>");
-    let mut container = format!("<< /Type /ObjStm /N 1 /First 4 /Filter /FlateDecode /Length {} >>\nstream\n", packed.len()).into_bytes();
+    let mut container = format!(
+        "<< /Type /ObjStm /N 1 /First 4 /Filter /FlateDecode /Length {} >>\nstream\n",
+        packed.len()
+    )
+    .into_bytes();
     container.extend_from_slice(&packed);
     container.extend_from_slice(b"\nendstream");
     object(&mut pdf, 4, &container);
@@ -60,7 +64,11 @@ pub fn page_in_object_stream(padding: usize) -> Vec<u8> {
     row(1, offsets[2] as u32, 0);
     row(1, xref_at as u32, 0);
     pdf.extend_from_slice(
-        format!("5 0 obj\n<< /Type /XRef /Size 6 /W [1 4 2] /Root 1 0 R /Length {} >>\nstream\n", rows.len()).as_bytes(),
+        format!(
+            "5 0 obj\n<< /Type /XRef /Size 6 /W [1 4 2] /Root 1 0 R /Length {} >>\nstream\n",
+            rows.len()
+        )
+        .as_bytes(),
     );
     pdf.extend_from_slice(&rows);
     pdf.extend_from_slice(format!("\nendstream\nendobj\nstartxref\n{xref_at}\n%%EOF\n").as_bytes());
@@ -78,10 +86,18 @@ fn classic(objects: &[Vec<u8>]) -> Vec<u8> {
         pdf.extend_from_slice(b"\nendobj\n");
     }
     let xref_at = pdf.len();
-    pdf.extend_from_slice(format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).as_bytes());
+    pdf.extend_from_slice(
+        format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).as_bytes(),
+    );
     for offset in offsets {
         pdf.extend_from_slice(format!("{offset:010} 00000 n \n").as_bytes());
     }
-    pdf.extend_from_slice(format!("trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref_at}\n%%EOF\n", objects.len() + 1).as_bytes());
+    pdf.extend_from_slice(
+        format!(
+            "trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref_at}\n%%EOF\n",
+            objects.len() + 1
+        )
+        .as_bytes(),
+    );
     pdf
 }

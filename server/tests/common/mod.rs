@@ -12,8 +12,8 @@ use std::sync::{Arc, OnceLock};
 use paraphe_server::accounts::{self, NewUser};
 use paraphe_server::cabinets;
 use paraphe_server::config::Config;
-use paraphe_server::pki::{self, CaHierarchy, Pki, Registry};
 use paraphe_server::events::EventBus;
+use paraphe_server::pki::{self, CaHierarchy, Pki, Registry};
 use paraphe_shared::{Email, PersonName, Role};
 use serde_json::{json, Value};
 use sqlx::PgPool;
@@ -22,7 +22,9 @@ use uuid::Uuid;
 /// Generating RSA keys is slow: tests that do not look at the CAs share one hierarchy.
 fn shared_hierarchy() -> CaHierarchy {
     static HIERARCHY: OnceLock<CaHierarchy> = OnceLock::new();
-    HIERARCHY.get_or_init(|| CaHierarchy::generate("http://localhost:8080").unwrap()).clone()
+    HIERARCHY
+        .get_or_init(|| CaHierarchy::generate("http://localhost:8080").unwrap())
+        .clone()
 }
 
 pub struct TestServer {
@@ -51,7 +53,13 @@ impl TestServer {
         Self::start_full(db, EventBus::in_process(), |_| {}, true, None).await
     }
 
-    async fn start_full(db: PgPool, bus: EventBus, tweak: impl FnOnce(&mut Config), own_pki: bool, remote_tsa: Option<pki::remote_tsa::RemoteTsa>) -> Self {
+    async fn start_full(
+        db: PgPool,
+        bus: EventBus,
+        tweak: impl FnOnce(&mut Config),
+        own_pki: bool,
+        remote_tsa: Option<pki::remote_tsa::RemoteTsa>,
+    ) -> Self {
         let mut config = Config::for_tests(String::new());
         tweak(&mut config);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -59,11 +67,19 @@ impl TestServer {
         let base_url = format!("http://{addr}");
         let hierarchy = if own_pki {
             let base_url = base_url.clone();
-            tokio::task::spawn_blocking(move || CaHierarchy::generate(&base_url)).await.unwrap().unwrap()
+            tokio::task::spawn_blocking(move || CaHierarchy::generate(&base_url))
+                .await
+                .unwrap()
+                .unwrap()
         } else {
             shared_hierarchy()
         };
-        let stored = pki::store::load_or_create(&db, &config.key_encryption_key, &base_url, None, || Ok(hierarchy)).await.unwrap();
+        let stored =
+            pki::store::load_or_create(&db, &config.key_encryption_key, &base_url, None, || {
+                Ok(hierarchy)
+            })
+            .await
+            .unwrap();
         let mut pki = Pki::new(stored, Registry::Database(db.clone()));
         if let Some(tsa) = remote_tsa {
             pki = pki.with_remote_tsa(tsa);
@@ -73,7 +89,12 @@ impl TestServer {
         paraphe_server::app::spawn_workers(&state).unwrap();
         let app = paraphe_server::router(state);
         tokio::spawn(async move {
-            axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>()).await.unwrap();
+            axum::serve(
+                listener,
+                app.into_make_service_with_connect_info::<SocketAddr>(),
+            )
+            .await
+            .unwrap();
         });
         TestServer { addr, db, pki }
     }
@@ -81,7 +102,10 @@ impl TestServer {
     /// A server whose emails go to `smtp` (a real SMTP server).
     pub async fn start_with_smtp(db: PgPool, smtp: &SmtpSink) -> Self {
         let url = smtp.url();
-        Self::start_with(db, EventBus::in_process(), move |config| config.smtp_url = Some(url)).await
+        Self::start_with(db, EventBus::in_process(), move |config| {
+            config.smtp_url = Some(url)
+        })
+        .await
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -89,7 +113,11 @@ impl TestServer {
     }
 
     pub fn client(&self) -> Client {
-        Client { http: reqwest::Client::new(), endpoint: self.url("/graphql"), cookie: None }
+        Client {
+            http: reqwest::Client::new(),
+            endpoint: self.url("/graphql"),
+            cookie: None,
+        }
     }
 
     pub async fn login(&self, email: &str, password: &str) -> Client {
@@ -115,7 +143,10 @@ pub struct Client {
 impl Client {
     /// Runs an operation; returns the whole JSON response (data and errors).
     pub async fn gql(&mut self, query: &str, variables: Value) -> Value {
-        let mut request = self.http.post(&self.endpoint).json(&json!({ "query": query, "variables": variables }));
+        let mut request = self
+            .http
+            .post(&self.endpoint)
+            .json(&json!({ "query": query, "variables": variables }));
         if let Some(cookie) = &self.cookie {
             request = request.header("cookie", cookie);
         }
@@ -123,20 +154,40 @@ impl Client {
         for set_cookie in response.headers().get_all("set-cookie") {
             let value = set_cookie.to_str().unwrap();
             let pair = value.split(';').next().unwrap().to_owned();
-            self.cookie = if pair.ends_with('=') { None } else { Some(pair) };
+            self.cookie = if pair.ends_with('=') {
+                None
+            } else {
+                Some(pair)
+            };
         }
         response.json().await.unwrap()
     }
 
     /// A GraphQL multipart request (spec: operations, map, then the file) uploading
     /// `content` as variable `file`.
-    pub async fn upload(&mut self, query: &str, variables: Value, filename: &str, content: Vec<u8>) -> Value {
+    pub async fn upload(
+        &mut self,
+        query: &str,
+        variables: Value,
+        filename: &str,
+        content: Vec<u8>,
+    ) -> Value {
         let operations = json!({ "query": query, "variables": variables });
         let form = reqwest::multipart::Form::new()
             .text("operations", operations.to_string())
             .text("map", r#"{"0": ["variables.file"]}"#)
-            .part("0", reqwest::multipart::Part::bytes(content).file_name(filename.to_owned()).mime_str("application/pdf").unwrap());
-        let mut request = self.http.post(&self.endpoint).header("x-paraphe-csrf", "1").multipart(form);
+            .part(
+                "0",
+                reqwest::multipart::Part::bytes(content)
+                    .file_name(filename.to_owned())
+                    .mime_str("application/pdf")
+                    .unwrap(),
+            );
+        let mut request = self
+            .http
+            .post(&self.endpoint)
+            .header("x-paraphe-csrf", "1")
+            .multipart(form);
         if let Some(cookie) = &self.cookie {
             request = request.header("cookie", cookie);
         }
@@ -145,7 +196,10 @@ impl Client {
 
     pub async fn data(&mut self, query: &str, variables: Value) -> Value {
         let response = self.gql(query, variables).await;
-        assert!(response.get("errors").is_none(), "unexpected errors: {response}");
+        assert!(
+            response.get("errors").is_none(),
+            "unexpected errors: {response}"
+        );
         response["data"].clone()
     }
 
@@ -195,8 +249,12 @@ pub async fn firm(db: &PgPool, tag: &str, open: bool) -> Firm {
     let collaborator_email = format!("collab-{tag}@cabinet-{tag}.fr");
     let accountant = user(db, &accountant_email, "Claire", &format!("Expert{tag}")).await;
     let collaborator = user(db, &collaborator_email, "Hugo", &format!("Collab{tag}")).await;
-    let cabinet = cabinets::create_cabinet(db, &format!("Cabinet {tag}"), None, accountant).await.unwrap();
-    cabinets::add_member(db, cabinet, collaborator, Role::Collaborator).await.unwrap();
+    let cabinet = cabinets::create_cabinet(db, &format!("Cabinet {tag}"), None, accountant)
+        .await
+        .unwrap();
+    cabinets::add_member(db, cabinet, collaborator, Role::Collaborator)
+        .await
+        .unwrap();
     if open {
         sqlx::query(
             "INSERT INTO terms_acceptances (cabinet_id, accepted_by, cgu_version, privacy_policy_version) VALUES ($1, $2, $3, $4)",
@@ -209,16 +267,27 @@ pub async fn firm(db: &PgPool, tag: &str, open: bool) -> Firm {
         .await
         .unwrap();
     }
-    Firm { cabinet, accountant, accountant_email, collaborator, collaborator_email }
+    Firm {
+        cabinet,
+        accountant,
+        accountant_email,
+        collaborator,
+        collaborator_email,
+    }
 }
 
 pub fn workspace_root() -> std::path::PathBuf {
-    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
 }
 
 /// The Python of the test virtualenv (pyHanko, aiosmtpd).
 pub fn python() -> std::path::PathBuf {
-    std::env::var("PARAPHE_PYTHON").map(std::path::PathBuf::from).unwrap_or_else(|_| workspace_root().join(".data/venv/bin/python"))
+    std::env::var("PARAPHE_PYTHON")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|_| workspace_root().join(".data/venv/bin/python"))
 }
 
 /// A real SMTP server (aiosmtpd) that stores what it receives; killed when dropped.
@@ -248,10 +317,15 @@ impl SmtpSink {
     }
 
     pub fn start_secured(security: SinkSecurity) -> Self {
-        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
         let dir = std::env::temp_dir().join(format!("paraphe-smtp-{}-{port}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
-        let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/tools/smtp_sink.py");
+        let script =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/tools/smtp_sink.py");
         let mut child = std::process::Command::new(python())
             .arg(script)
             .arg(port.to_string())
@@ -265,7 +339,11 @@ impl SmtpSink {
             .spawn()
             .expect("cannot start the SMTP sink (aiosmtpd in .data/venv)");
         let mut line = String::new();
-        std::io::BufRead::read_line(&mut std::io::BufReader::new(child.stdout.take().unwrap()), &mut line).unwrap();
+        std::io::BufRead::read_line(
+            &mut std::io::BufReader::new(child.stdout.take().unwrap()),
+            &mut line,
+        )
+        .unwrap();
         assert_eq!(line.trim(), "ready", "SMTP sink did not start");
         SmtpSink { child, port, dir }
     }
@@ -281,16 +359,34 @@ impl SmtpSink {
 
     /// Every message received so far, in order: (recipient, subject, body).
     pub fn messages(&self) -> Vec<Mail> {
-        let Ok(entries) = std::fs::read_dir(&self.dir) else { return Vec::new() };
-        let mut paths: Vec<_> = entries.filter_map(|e| e.ok()).map(|e| e.path()).filter(|p| p.extension().is_some_and(|x| x == "eml")).collect();
+        let Ok(entries) = std::fs::read_dir(&self.dir) else {
+            return Vec::new();
+        };
+        let mut paths: Vec<_> = entries
+            .filter_map(|e| e.ok())
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|x| x == "eml"))
+            .collect();
         paths.sort();
         paths
             .into_iter()
             .map(|path| {
                 let text = std::fs::read_to_string(path).unwrap();
                 let (head, body) = text.split_once("\n\n").unwrap_or((&text, ""));
-                let field = |name: &str| head.lines().find_map(|l| l.strip_prefix(name)).unwrap_or_default().trim().to_owned();
-                Mail { to: field("To:"), from: field("From:"), subject: field("Subject:"), login: field("Login:"), body: body.to_owned() }
+                let field = |name: &str| {
+                    head.lines()
+                        .find_map(|l| l.strip_prefix(name))
+                        .unwrap_or_default()
+                        .trim()
+                        .to_owned()
+                };
+                Mail {
+                    to: field("To:"),
+                    from: field("From:"),
+                    subject: field("Subject:"),
+                    login: field("Login:"),
+                    body: body.to_owned(),
+                }
             })
             .collect()
     }
@@ -298,12 +394,19 @@ impl SmtpSink {
     /// Waits (up to 20 s) for a message to `to` whose subject contains `subject`.
     pub async fn wait_for(&self, to: &str, subject: &str) -> Mail {
         for _ in 0..200 {
-            if let Some(mail) = self.messages().into_iter().find(|m| m.to == to && m.subject.contains(subject)) {
+            if let Some(mail) = self
+                .messages()
+                .into_iter()
+                .find(|m| m.to == to && m.subject.contains(subject))
+            {
                 return mail;
             }
             tokio::time::sleep(std::time::Duration::from_millis(100)).await;
         }
-        panic!("no email to {to} about {subject:?}; received: {:#?}", self.messages());
+        panic!(
+            "no email to {to} about {subject:?}; received: {:#?}",
+            self.messages()
+        );
     }
 }
 
@@ -328,7 +431,14 @@ pub struct Mail {
 impl Mail {
     /// The token of the first signer link (`…/signer/<token>`) in the body.
     pub fn signer_token(&self) -> String {
-        let start = self.body.find("/signer/").expect("no signer link in the email") + "/signer/".len();
-        self.body[start..].chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_').collect()
+        let start = self
+            .body
+            .find("/signer/")
+            .expect("no signer link in the email")
+            + "/signer/".len();
+        self.body[start..]
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+            .collect()
     }
 }

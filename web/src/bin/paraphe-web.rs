@@ -9,8 +9,12 @@ use paraphe_web::language::ChosenLanguage;
 use paraphe_web::widgets::NotFound;
 
 use paraphe_web::pages::collections::{CollectionPage, CollectionsPage};
-use paraphe_web::pages::{certificates::CertificatesPage, enrolment::EnrolmentPage, operator::OperatorPage};
-use paraphe_web::pages::{dashboard::Dashboard, members::MembersPage, outbox::OutboxPage, shell::Shell, terms::TermsPage};
+use paraphe_web::pages::{
+    certificates::CertificatesPage, enrolment::EnrolmentPage, operator::OperatorPage,
+};
+use paraphe_web::pages::{
+    dashboard::Dashboard, members::MembersPage, outbox::OutboxPage, shell::Shell, terms::TermsPage,
+};
 use paraphe_web::session::Session;
 
 #[component]

@@ -42,14 +42,27 @@ pub fn CapturePage() -> impl IntoView {
 
     let send = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        let files: Vec<(&str, web_sys::File)> = [("FRONT", front), ("BACK", back), ("SELFIE", selfie)]
-            .into_iter()
-            .filter_map(|(side, input)| input.get_untracked().and_then(|i| i.files()).and_then(|f| f.get(0)).map(|file| (side, file)))
-            .collect();
+        let files: Vec<(&str, web_sys::File)> =
+            [("FRONT", front), ("BACK", back), ("SELFIE", selfie)]
+                .into_iter()
+                .filter_map(|(side, input)| {
+                    input
+                        .get_untracked()
+                        .and_then(|i| i.files())
+                        .and_then(|f| f.get(0))
+                        .map(|file| (side, file))
+                })
+                .collect();
         let token = token();
         act(Box::pin(async move {
             for (side, file) in files {
-                api::upload(CAPTURE, json!({ "t": token, "side": side }), file, Some(progress)).await?;
+                api::upload(
+                    CAPTURE,
+                    json!({ "t": token, "side": side }),
+                    file,
+                    Some(progress),
+                )
+                .await?;
             }
             api::run::<FinishCapture>(finish_capture::Variables { token }).await?;
             done.set(true);

@@ -4,19 +4,29 @@
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use super::enrolment::{follow_verification, verification_note, ConfirmData, IdentityStep, IdentityView};
-use crate::api::{
-    self, confirm_qcp_details, my_certificates, my_qcp_subscription, open_qcp_subscription, request_qcp_signing_code, resend_qcp_access_code, revoke_my_certificate, sign_qcp_request,
-    start_qcp_subscription, ConfirmQcpDetails, MyCertificates, MyQcpSubscription, OpenQcpSubscription, RequestQcpSigningCode, ResendQcpAccessCode, RevokeMyCertificate, SignQcpRequest,
-    StartQcpSubscription,
+use super::enrolment::{
+    follow_verification, verification_note, ConfirmData, IdentityStep, IdentityView,
 };
 use crate::api::ApiError;
+use crate::api::{
+    self, confirm_qcp_details, my_certificates, my_qcp_subscription, open_qcp_subscription,
+    request_qcp_signing_code, resend_qcp_access_code, revoke_my_certificate, sign_qcp_request,
+    start_qcp_subscription, ConfirmQcpDetails, MyCertificates, MyQcpSubscription,
+    OpenQcpSubscription, RequestQcpSigningCode, ResendQcpAccessCode, RevokeMyCertificate,
+    SignQcpRequest, StartQcpSubscription,
+};
 use crate::i18n::*;
 use crate::session::{enum_name, enum_value};
 use crate::text;
 use crate::widgets::{error_view, Loading};
 
-const REASONS: [&str; 5] = ["UNSPECIFIED", "KEY_COMPROMISE", "AFFILIATION_CHANGED", "SUPERSEDED", "CESSATION_OF_OPERATION"];
+const REASONS: [&str; 5] = [
+    "UNSPECIFIED",
+    "KEY_COMPROMISE",
+    "AFFILIATION_CHANGED",
+    "SUPERSEDED",
+    "CESSATION_OF_OPERATION",
+];
 
 #[component]
 pub fn CertificatesPage() -> impl IntoView {
@@ -37,9 +47,12 @@ pub fn CertificatesPage() -> impl IntoView {
     load();
     let act = api::action_runner(pending, error, load);
     let revoke = move |id: String| {
-        let Some(reason) = enum_value(&reason.get_untracked()) else { return };
+        let Some(reason) = enum_value(&reason.get_untracked()) else {
+            return;
+        };
         act(Box::pin(async move {
-            api::run::<RevokeMyCertificate>(revoke_my_certificate::Variables { id, reason }).await?;
+            api::run::<RevokeMyCertificate>(revoke_my_certificate::Variables { id, reason })
+                .await?;
             revoking.set(None);
             Ok(())
         }));
@@ -117,7 +130,10 @@ pub fn QcpSubscription(on_issued: impl Fn() + Copy + Send + Sync + 'static) -> i
         spawn_local(async move {
             match api::run::<MyQcpSubscription>(my_qcp_subscription::Variables).await {
                 Ok(response) => {
-                    let issued = response.my_qcp_subscription.as_ref().is_some_and(|q| enum_name(&q.step) == "ISSUED");
+                    let issued = response
+                        .my_qcp_subscription
+                        .as_ref()
+                        .is_some_and(|q| enum_name(&q.step) == "ISSUED");
                     data.set(Some(response));
                     if issued {
                         on_issued();
@@ -129,7 +145,20 @@ pub fn QcpSubscription(on_issued: impl Fn() + Copy + Send + Sync + 'static) -> i
     };
     load();
     let act = api::action_runner(pending, error, load);
-    follow_verification(move || data.with(|d| d.as_ref().and_then(|d| d.my_qcp_subscription.as_ref()?.verification.as_ref().map(|v| v.id.clone()))), load);
+    follow_verification(
+        move || {
+            data.with(|d| {
+                d.as_ref().and_then(|d| {
+                    d.my_qcp_subscription
+                        .as_ref()?
+                        .verification
+                        .as_ref()
+                        .map(|v| v.id.clone())
+                })
+            })
+        },
+        load,
+    );
     let qr = RwSignal::new(None::<(String, String)>);
     let cabinet = RwSignal::new(String::new());
     let code = RwSignal::new(String::new());
@@ -139,8 +168,20 @@ pub fn QcpSubscription(on_issued: impl Fn() + Copy + Send + Sync + 'static) -> i
 
     let start = move |_| {
         let cabinet_id = cabinet.get_untracked();
-        let cabinet_id = if cabinet_id.is_empty() { data.with_untracked(|d| d.as_ref().and_then(|d| d.me.memberships.first().map(|m| m.cabinet_id.clone()))).unwrap_or_default() } else { cabinet_id };
-        act(Box::pin(async move { api::run::<StartQcpSubscription>(start_qcp_subscription::Variables { cabinet_id }).await.map(|_| ()) }));
+        let cabinet_id = if cabinet_id.is_empty() {
+            data.with_untracked(|d| {
+                d.as_ref()
+                    .and_then(|d| d.me.memberships.first().map(|m| m.cabinet_id.clone()))
+            })
+            .unwrap_or_default()
+        } else {
+            cabinet_id
+        };
+        act(Box::pin(async move {
+            api::run::<StartQcpSubscription>(start_qcp_subscription::Variables { cabinet_id })
+                .await
+                .map(|_| ())
+        }));
     };
 
     let body = move |d: QcpData| {

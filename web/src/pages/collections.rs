@@ -8,8 +8,14 @@ use leptos_router::components::A;
 use leptos_router::hooks::{use_navigate, use_params_map};
 use paraphe_shared::Language;
 
-use crate::api::{self, add_signer, cancel_collection, collection, collections, create_collection, launch_collection, move_signer, remind_collection, remove_signer};
-use crate::api::{signer_choices, AddSigner, ApiError, CancelCollection, Collection, Collections, CreateCollection, LaunchCollection, MoveSigner, RemindCollection, RemoveSigner, SignerChoices};
+use crate::api::{
+    self, add_signer, cancel_collection, collection, collections, create_collection,
+    launch_collection, move_signer, remind_collection, remove_signer,
+};
+use crate::api::{
+    signer_choices, AddSigner, ApiError, CancelCollection, Collection, Collections,
+    CreateCollection, LaunchCollection, MoveSigner, RemindCollection, RemoveSigner, SignerChoices,
+};
 use crate::i18n::*;
 use crate::session::Session;
 use crate::text;
@@ -46,9 +52,19 @@ struct Stamp {
 /// picture is rendered at 72 dpi: its natural size is the page's, in points.
 fn stamp_at(ev: &leptos::ev::MouseEvent, page: i64) -> Option<Stamp> {
     let image: web_sys::HtmlImageElement = leptos::prelude::event_target(ev);
-    let (natural_width, natural_height) = (f64::from(image.natural_width()), f64::from(image.natural_height()));
-    let (shown_width, shown_height) = (f64::from(image.client_width()), f64::from(image.client_height()));
-    if natural_width < STAMP_WIDTH || natural_height < STAMP_HEIGHT || shown_width <= 0.0 || shown_height <= 0.0 {
+    let (natural_width, natural_height) = (
+        f64::from(image.natural_width()),
+        f64::from(image.natural_height()),
+    );
+    let (shown_width, shown_height) = (
+        f64::from(image.client_width()),
+        f64::from(image.client_height()),
+    );
+    if natural_width < STAMP_WIDTH
+        || natural_height < STAMP_HEIGHT
+        || shown_width <= 0.0
+        || shown_height <= 0.0
+    {
         return None;
     }
     let x = f64::from(ev.offset_x()) * natural_width / shown_width - STAMP_WIDTH / 2.0;
@@ -56,7 +72,9 @@ fn stamp_at(ev: &leptos::ev::MouseEvent, page: i64) -> Option<Stamp> {
     Some(Stamp {
         page,
         x: x.clamp(0.0, natural_width - STAMP_WIDTH).round(),
-        y: (natural_height - from_top - STAMP_HEIGHT).clamp(0.0, natural_height - STAMP_HEIGHT).round(),
+        y: (natural_height - from_top - STAMP_HEIGHT)
+            .clamp(0.0, natural_height - STAMP_HEIGHT)
+            .round(),
         page_width: natural_width,
         page_height: natural_height,
     })
@@ -70,9 +88,15 @@ pub fn CollectionsPage() -> impl IntoView {
     let error = RwSignal::new(None::<ApiError>);
     Effect::new(move |_| {
         let _ = session.version.get();
-        let Some(cabinet) = session.cabinet.get() else { return };
+        let Some(cabinet) = session.cabinet.get() else {
+            return;
+        };
         spawn_local(async move {
-            match api::run::<Collections>(collections::Variables { cabinet_id: cabinet.id }).await {
+            match api::run::<Collections>(collections::Variables {
+                cabinet_id: cabinet.id,
+            })
+            .await
+            {
                 Ok(response) => data.set(Some(response)),
                 Err(e) => error.set(Some(e)),
             }
@@ -85,13 +109,27 @@ pub fn CollectionsPage() -> impl IntoView {
     let navigate = use_navigate();
     let create = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        let Some(cabinet) = session.cabinet.get_untracked() else { return };
+        let Some(cabinet) = session.cabinet.get_untracked() else {
+            return;
+        };
         let navigate = navigate.clone();
         spawn_local(async move {
-            let mode = if parallel.get_untracked() { create_collection::SigningMode::PARALLEL } else { create_collection::SigningMode::SEQUENTIAL };
-            let variables = create_collection::Variables { cabinet_id: cabinet.id, title: title.get_untracked(), message: message.get_untracked(), mode };
+            let mode = if parallel.get_untracked() {
+                create_collection::SigningMode::PARALLEL
+            } else {
+                create_collection::SigningMode::SEQUENTIAL
+            };
+            let variables = create_collection::Variables {
+                cabinet_id: cabinet.id,
+                title: title.get_untracked(),
+                message: message.get_untracked(),
+                mode,
+            };
             match api::run::<CreateCollection>(variables).await {
-                Ok(created) => navigate(&format!("/collections/{}", created.create_collection.id), Default::default()),
+                Ok(created) => navigate(
+                    &format!("/collections/{}", created.create_collection.id),
+                    Default::default(),
+                ),
                 Err(e) => error.set(Some(e)),
             }
         });
@@ -176,10 +214,17 @@ pub fn CollectionPage() -> impl IntoView {
     let dragged = RwSignal::new(None::<String>);
     let upload = move |ev: leptos::ev::Event, kind: &'static str| {
         let input: web_sys::HtmlInputElement = event_target(&ev);
-        let Some(file) = input.files().and_then(|files| files.get(0)) else { return };
+        let Some(file) = input.files().and_then(|files| files.get(0)) else {
+            return;
+        };
         input.set_value("");
         let query = "mutation($id: UUID!, $kind: DocumentKind!, $file: Upload!) { addDocument(collectionId: $id, kind: $kind, file: $file) { id } }";
-        act(Box::pin(api::upload(query, serde_json::json!({ "id": id(), "kind": kind }), file, Some(progress))));
+        act(Box::pin(api::upload(
+            query,
+            serde_json::json!({ "id": id(), "kind": kind }),
+            file,
+            Some(progress),
+        )));
     };
     let on_file = move |ev: leptos::ev::Event| upload(ev, "TO_SIGN");
     let on_attachment = move |ev: leptos::ev::Event| upload(ev, "ATTACHMENT");
@@ -187,9 +232,15 @@ pub fn CollectionPage() -> impl IntoView {
     // Members and contacts to pick from, and the level every new signer gets.
     let choices = RwSignal::new(None::<signer_choices::ResponseData>);
     Effect::new(move |_| {
-        let Some(cabinet) = session.cabinet.get() else { return };
+        let Some(cabinet) = session.cabinet.get() else {
+            return;
+        };
         spawn_local(async move {
-            if let Ok(data) = api::run::<SignerChoices>(signer_choices::Variables { cabinet_id: cabinet.id }).await {
+            if let Ok(data) = api::run::<SignerChoices>(signer_choices::Variables {
+                cabinet_id: cabinet.id,
+            })
+            .await
+            {
                 choices.set(Some(data));
             }
         });
@@ -204,7 +255,13 @@ pub fn CollectionPage() -> impl IntoView {
     let stamp = RwSignal::new(None::<Stamp>);
     let stamp_page = RwSignal::new(1i64);
     let stamp_input = move || {
-        stamp.get_untracked().map(|s| add_signer::StampInput { page: s.page, x: s.x, y: s.y, width: STAMP_WIDTH, height: STAMP_HEIGHT })
+        stamp.get_untracked().map(|s| add_signer::StampInput {
+            page: s.page,
+            x: s.x,
+            y: s.y,
+            width: STAMP_WIDTH,
+            height: STAMP_HEIGHT,
+        })
     };
     let add_picked = move |_| {
         let choice = picked.get_untracked();
@@ -213,9 +270,24 @@ pub fn CollectionPage() -> impl IntoView {
             Some(("contact", id)) => (None, Some(id.to_owned())),
             _ => return,
         };
-        let signer = add_signer::SignerInput { me: false, user_id, contact_id, first_name: None, last_name: None, email: None, mobile: None, level: level.get_untracked(), stamp: stamp_input(), language: signer_language.get_untracked().map(schema_language) };
+        let signer = add_signer::SignerInput {
+            me: false,
+            user_id,
+            contact_id,
+            first_name: None,
+            last_name: None,
+            email: None,
+            mobile: None,
+            level: level.get_untracked(),
+            stamp: stamp_input(),
+            language: signer_language.get_untracked().map(schema_language),
+        };
         act(Box::pin(async move {
-            api::run::<AddSigner>(add_signer::Variables { collection_id: id(), signer }).await?;
+            api::run::<AddSigner>(add_signer::Variables {
+                collection_id: id(),
+                signer,
+            })
+            .await?;
             picked.set(String::new());
             stamp.set(None);
             Ok(())
@@ -241,7 +313,11 @@ pub fn CollectionPage() -> impl IntoView {
             language: signer_language.get_untracked().map(schema_language),
         };
         act(Box::pin(async move {
-            api::run::<AddSigner>(add_signer::Variables { collection_id: id(), signer }).await?;
+            api::run::<AddSigner>(add_signer::Variables {
+                collection_id: id(),
+                signer,
+            })
+            .await?;
             for field in [first, last, email, mobile] {
                 field.set(String::new());
             }
@@ -250,20 +326,54 @@ pub fn CollectionPage() -> impl IntoView {
         }));
     };
     let add_me = move |_| {
-        let signer = add_signer::SignerInput { me: true, user_id: None, contact_id: None, first_name: None, last_name: None, email: None, mobile: None, level: level.get_untracked(), stamp: stamp_input(), language: signer_language.get_untracked().map(schema_language) };
+        let signer = add_signer::SignerInput {
+            me: true,
+            user_id: None,
+            contact_id: None,
+            first_name: None,
+            last_name: None,
+            email: None,
+            mobile: None,
+            level: level.get_untracked(),
+            stamp: stamp_input(),
+            language: signer_language.get_untracked().map(schema_language),
+        };
         act(Box::pin(async move {
-            api::run::<AddSigner>(add_signer::Variables { collection_id: id(), signer }).await?;
+            api::run::<AddSigner>(add_signer::Variables {
+                collection_id: id(),
+                signer,
+            })
+            .await?;
             stamp.set(None);
             Ok(())
         }));
     };
-    let launch = move |_| act(Box::pin(async move { api::run::<LaunchCollection>(launch_collection::Variables { id: id() }).await.map(|_| ()) }));
-    let remind = move |_| act(Box::pin(async move { api::run::<RemindCollection>(remind_collection::Variables { id: id() }).await.map(|_| ()) }));
+    let launch = move |_| {
+        act(Box::pin(async move {
+            api::run::<LaunchCollection>(launch_collection::Variables { id: id() })
+                .await
+                .map(|_| ())
+        }))
+    };
+    let remind = move |_| {
+        act(Box::pin(async move {
+            api::run::<RemindCollection>(remind_collection::Variables { id: id() })
+                .await
+                .map(|_| ())
+        }))
+    };
     let cancel = move |_| {
-        let question = td_string!(i18n.get_locale_untracked(), collections.confirm_cancel).to_string();
-        let confirmed = web_sys::window().and_then(|w| w.confirm_with_message(&question).ok()).unwrap_or(false);
+        let question =
+            td_string!(i18n.get_locale_untracked(), collections.confirm_cancel).to_string();
+        let confirmed = web_sys::window()
+            .and_then(|w| w.confirm_with_message(&question).ok())
+            .unwrap_or(false);
         if confirmed {
-            act(Box::pin(async move { api::run::<CancelCollection>(cancel_collection::Variables { id: id() }).await.map(|_| ()) }));
+            act(Box::pin(async move {
+                api::run::<CancelCollection>(cancel_collection::Variables { id: id() })
+                    .await
+                    .map(|_| ())
+            }));
         }
     };
 

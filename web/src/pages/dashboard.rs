@@ -7,8 +7,13 @@ use leptos::task::spawn_local;
 use leptos_router::components::A;
 use paraphe_shared::{Delegation, Role};
 
-use crate::api::{self, cabinet_credit, collection_counts, enrolment_step, my_signature_requests, open_my_signature, ApiError};
-use crate::api::{CabinetCredit, CollectionCounts, EnrolmentStep, MySignatureRequests, OpenMySignature};
+use crate::api::{
+    self, cabinet_credit, collection_counts, enrolment_step, my_signature_requests,
+    open_my_signature, ApiError,
+};
+use crate::api::{
+    CabinetCredit, CollectionCounts, EnrolmentStep, MySignatureRequests, OpenMySignature,
+};
 use crate::i18n::*;
 use crate::session::{enum_name, CurrentCabinet, Session};
 use crate::text;
@@ -65,7 +70,8 @@ fn CabinetStatus(cabinet: CurrentCabinet) -> impl IntoView {
 fn AwaitingMe() -> impl IntoView {
     let i18n = use_i18n();
     let session = expect_context::<Session>();
-    let requests = RwSignal::new(None::<Vec<my_signature_requests::MySignatureRequestsMySignatureRequests>>);
+    let requests =
+        RwSignal::new(None::<Vec<my_signature_requests::MySignatureRequestsMySignatureRequests>>);
     let error = RwSignal::new(None::<ApiError>);
     let pending = RwSignal::new(false);
     Effect::new(move |_| {
@@ -122,11 +128,13 @@ fn AwaitingMe() -> impl IntoView {
 fn CabinetSummary(cabinet: CurrentCabinet) -> impl IntoView {
     let i18n = use_i18n();
     let session = expect_context::<Session>();
-    let prepares = cabinet.role == Role::Accountant || cabinet.delegations.contains(&Delegation::Prepare);
+    let prepares =
+        cabinet.role == Role::Accountant || cabinet.delegations.contains(&Delegation::Prepare);
     let delegations = cabinet.delegations.clone();
     let delegations = move || {
         if delegations.is_empty() {
-            view! { <span class="muted">{t!(i18n, cabinet.dashboard.no_delegation)}</span> }.into_any()
+            view! { <span class="muted">{t!(i18n, cabinet.dashboard.no_delegation)}</span> }
+                .into_any()
         } else {
             delegations
                 .iter()
@@ -153,11 +161,17 @@ fn CabinetSummary(cabinet: CurrentCabinet) -> impl IntoView {
         let cabinet_id = cabinet_id.clone();
         spawn_local(async move {
             if prepares {
-                if let Ok(data) = api::run::<CollectionCounts>(collection_counts::Variables { cabinet_id: cabinet_id.clone() }).await {
+                if let Ok(data) = api::run::<CollectionCounts>(collection_counts::Variables {
+                    cabinet_id: cabinet_id.clone(),
+                })
+                .await
+                {
                     counts.set(Some(data.collection_counts));
                 }
             }
-            if let Ok(data) = api::run::<CabinetCredit>(cabinet_credit::Variables { cabinet_id }).await {
+            if let Ok(data) =
+                api::run::<CabinetCredit>(cabinet_credit::Variables { cabinet_id }).await
+            {
                 credit.set(Some(data.credit));
             }
         });

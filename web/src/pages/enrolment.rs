@@ -12,11 +12,13 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use serde_json::json;
 
-use crate::api::{
-    self, accept_agreement, confirm_identity_data, confirm_profile, create_capture_link, my_enrolment, sign_agreement, start_identity_verification, submit_identity_verification,
-    AcceptAgreement, ConfirmIdentityData, ConfirmProfile, CreateCaptureLink, MyEnrolment, SignAgreement, StartIdentityVerification, SubmitIdentityVerification,
-};
 use crate::api::ApiError;
+use crate::api::{
+    self, accept_agreement, confirm_identity_data, confirm_profile, create_capture_link,
+    my_enrolment, sign_agreement, start_identity_verification, submit_identity_verification,
+    AcceptAgreement, ConfirmIdentityData, ConfirmProfile, CreateCaptureLink, MyEnrolment,
+    SignAgreement, StartIdentityVerification, SubmitIdentityVerification,
+};
 use crate::i18n::*;
 use crate::live;
 use crate::session::{enum_name, enum_value};
@@ -74,7 +76,10 @@ identity_view!(my_enrolment::MyEnrolmentMyEnrolmentVerification);
 identity_view!(crate::api::my_qcp_subscription::MyQcpSubscriptionMyQcpSubscriptionVerification);
 
 /// Follows the verification `id()` names, live; a new verification replaces the watch.
-pub fn follow_verification(id: impl Fn() -> Option<String> + Send + Sync + 'static, load: impl Fn() + Copy + Send + Sync + 'static) {
+pub fn follow_verification(
+    id: impl Fn() -> Option<String> + Send + Sync + 'static,
+    load: impl Fn() + Copy + Send + Sync + 'static,
+) {
     let watching = StoredValue::new(None::<(String, Arc<AtomicBool>)>);
     Effect::new(move |_| {
         let id = id();
@@ -99,7 +104,8 @@ pub fn follow_verification(id: impl Fn() -> Option<String> + Send + Sync + 'stat
     });
 }
 
-const EVENTS: &str = "subscription($v: UUID!) { identityVerificationEvents(verificationId: $v) { kind } }";
+const EVENTS: &str =
+    "subscription($v: UUID!) { identityVerificationEvents(verificationId: $v) { kind } }";
 const UPLOAD: &str = "mutation($id: UUID!, $side: ImageSide!, $file: Upload!) { uploadIdentityImage(verificationId: $id, side: $side, file: $file) { id } }";
 
 fn step_index(step: &str) -> usize {
@@ -123,7 +129,10 @@ struct Local {
 }
 
 fn selected_file(input: NodeRef<html::Input>) -> Option<web_sys::File> {
-    input.get_untracked().and_then(|i| i.files()).and_then(|files| files.get(0))
+    input
+        .get_untracked()
+        .and_then(|i| i.files())
+        .and_then(|files| files.get(0))
 }
 
 #[component]
@@ -134,7 +143,13 @@ pub fn EnrolmentPage() -> impl IntoView {
     let pending = RwSignal::new(false);
     // Set when an outside signer came to create the certificate a signature needs.
     let query = leptos_router::hooks::use_query_map();
-    let signature = move || query.with_untracked(|q| q.get("signature")).filter(|t| !t.is_empty() && t.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'));
+    let signature = move || {
+        query.with_untracked(|q| q.get("signature")).filter(|t| {
+            !t.is_empty()
+                && t.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        })
+    };
     let load = move || {
         spawn_local(async move {
             match api::run::<MyEnrolment>(my_enrolment::Variables).await {
@@ -145,9 +160,22 @@ pub fn EnrolmentPage() -> impl IntoView {
     };
     load();
     let act = api::action_runner(pending, error, load);
-    let local = Local { qr: RwSignal::new(None), accepted: RwSignal::new(false), hint: RwSignal::new(None), code: RwSignal::new(String::new()) };
+    let local = Local {
+        qr: RwSignal::new(None),
+        accepted: RwSignal::new(false),
+        hint: RwSignal::new(None),
+        code: RwSignal::new(String::new()),
+    };
 
-    follow_verification(move || data.with(|d| d.as_ref().and_then(|d| d.my_enrolment.verification.as_ref().map(|v| v.id.clone()))), load);
+    follow_verification(
+        move || {
+            data.with(|d| {
+                d.as_ref()
+                    .and_then(|d| d.my_enrolment.verification.as_ref().map(|v| v.id.clone()))
+            })
+        },
+        load,
+    );
 
     view! {
         <section class="card enrolment" data-testid="enrolment">
@@ -209,17 +237,35 @@ pub fn EnrolmentPage() -> impl IntoView {
 }
 
 #[component]
-fn ProfileStep(data: Data, act: impl Fn(api::Action) + Copy + Send + Sync + 'static, pending: RwSignal<bool>) -> impl IntoView {
+fn ProfileStep(
+    data: Data,
+    act: impl Fn(api::Action) + Copy + Send + Sync + 'static,
+    pending: RwSignal<bool>,
+) -> impl IntoView {
     let i18n = use_i18n();
     let user = data.me.user.clone();
     let first = RwSignal::new(user.first_name.clone());
     let last = RwSignal::new(user.last_name.clone());
     let mobile = RwSignal::new(user.mobile.clone().unwrap_or_default());
-    let cabinets = data.me.memberships.iter().map(|m| m.cabinet_name.clone()).collect::<Vec<_>>().join(", ");
+    let cabinets = data
+        .me
+        .memberships
+        .iter()
+        .map(|m| m.cabinet_name.clone())
+        .collect::<Vec<_>>()
+        .join(", ");
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        let input = confirm_profile::ProfileInput { first_name: first.get_untracked(), last_name: last.get_untracked(), mobile: mobile.get_untracked().trim().to_owned() };
-        act(Box::pin(async move { api::run::<ConfirmProfile>(confirm_profile::Variables { input }).await.map(|_| ()) }));
+        let input = confirm_profile::ProfileInput {
+            first_name: first.get_untracked(),
+            last_name: last.get_untracked(),
+            mobile: mobile.get_untracked().trim().to_owned(),
+        };
+        act(Box::pin(async move {
+            api::run::<ConfirmProfile>(confirm_profile::Variables { input })
+                .await
+                .map(|_| ())
+        }));
     };
     view! {
         <section class="card">
@@ -254,10 +300,18 @@ pub fn IdentityStep(
     qr: RwSignal<Option<(String, String)>>,
 ) -> impl IntoView {
     let i18n = use_i18n();
-    let awaiting = verification.as_ref().filter(|v| v.status == "AWAITING_DOCUMENTS").cloned();
-    let rejection = verification.as_ref().filter(|v| v.status == "REJECTED").and_then(|v| v.rejection_reason.clone());
+    let awaiting = verification
+        .as_ref()
+        .filter(|v| v.status == "AWAITING_DOCUMENTS")
+        .cloned();
+    let rejection = verification
+        .as_ref()
+        .filter(|v| v.status == "REJECTED")
+        .and_then(|v| v.rejection_reason.clone());
     match awaiting {
-        Some(v) => view! { <DocumentsForm verification=v act=act pending=pending qr=qr /> }.into_any(),
+        Some(v) => {
+            view! { <DocumentsForm verification=v act=act pending=pending qr=qr /> }.into_any()
+        }
         None => {
             let document_type = RwSignal::new("IDENTITY_CARD".to_owned());
             let first = RwSignal::new(first);
@@ -265,7 +319,9 @@ pub fn IdentityStep(
             let birth = RwSignal::new(String::new());
             let submit = move |ev: leptos::ev::SubmitEvent| {
                 ev.prevent_default();
-                let Some(document_type) = enum_value(&document_type.get_untracked()) else { return };
+                let Some(document_type) = enum_value(&document_type.get_untracked()) else {
+                    return;
+                };
                 let input = start_identity_verification::StartIdentityVerificationInput {
                     document_type,
                     first_name: first.get_untracked(),
@@ -273,7 +329,13 @@ pub fn IdentityStep(
                     birth_date: birth.get_untracked(),
                     qualified,
                 };
-                act(Box::pin(async move { api::run::<StartIdentityVerification>(start_identity_verification::Variables { input }).await.map(|_| ()) }));
+                act(Box::pin(async move {
+                    api::run::<StartIdentityVerification>(start_identity_verification::Variables {
+                        input,
+                    })
+                    .await
+                    .map(|_| ())
+                }));
             };
             view! {
                 <section class="card">
@@ -300,7 +362,12 @@ pub fn IdentityStep(
 }
 
 #[component]
-fn DocumentsForm(verification: IdentityView, act: impl Fn(api::Action) + Copy + Send + Sync + 'static, pending: RwSignal<bool>, qr: RwSignal<Option<(String, String)>>) -> impl IntoView {
+fn DocumentsForm(
+    verification: IdentityView,
+    act: impl Fn(api::Action) + Copy + Send + Sync + 'static,
+    pending: RwSignal<bool>,
+    qr: RwSignal<Option<(String, String)>>,
+) -> impl IntoView {
     let i18n = use_i18n();
     let needs_back = verification.document_type != "PASSPORT";
     let front: NodeRef<html::Input> = NodeRef::new();
@@ -321,14 +388,22 @@ fn DocumentsForm(verification: IdentityView, act: impl Fn(api::Action) + Copy + 
                 if let Some(file) = back {
                     api::upload(UPLOAD, json!({ "id": id, "side": "BACK" }), file, None).await?;
                 }
-                api::run::<SubmitIdentityVerification>(submit_identity_verification::Variables { verification_id: id }).await.map(|_| ())
+                api::run::<SubmitIdentityVerification>(submit_identity_verification::Variables {
+                    verification_id: id,
+                })
+                .await
+                .map(|_| ())
             }));
         }
     };
     let use_phone = move |_| {
         let id = id.clone();
         act(Box::pin(async move {
-            let link = api::run::<CreateCaptureLink>(create_capture_link::Variables { verification_id: id }).await?.create_capture_link;
+            let link = api::run::<CreateCaptureLink>(create_capture_link::Variables {
+                verification_id: id,
+            })
+            .await?
+            .create_capture_link;
             qr.set(Some((link.qr_svg, link.url)));
             Ok(())
         }));
@@ -370,10 +445,24 @@ fn DocumentsForm(verification: IdentityView, act: impl Fn(api::Action) + Copy + 
 }
 
 #[component]
-fn AgreementStep(data: Data, act: impl Fn(api::Action) + Copy + Send + Sync + 'static, pending: RwSignal<bool>, local: Local) -> impl IntoView {
+fn AgreementStep(
+    data: Data,
+    act: impl Fn(api::Action) + Copy + Send + Sync + 'static,
+    pending: RwSignal<bool>,
+    local: Local,
+) -> impl IntoView {
     let i18n = use_i18n();
-    let Local { accepted, hint, code, .. } = local;
-    let status_note = data.my_enrolment.verification.as_ref().map(|v| enum_name(&v.status));
+    let Local {
+        accepted,
+        hint,
+        code,
+        ..
+    } = local;
+    let status_note = data
+        .my_enrolment
+        .verification
+        .as_ref()
+        .map(|v| enum_name(&v.status));
     let accept = move |ev: leptos::ev::Event| {
         if !event_target_checked(&ev) {
             return;
@@ -395,7 +484,11 @@ fn AgreementStep(data: Data, act: impl Fn(api::Action) + Copy + Send + Sync + 's
     let sign = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let entered = code.get_untracked().trim().to_owned();
-        act(Box::pin(async move { api::run::<SignAgreement>(sign_agreement::Variables { code: entered }).await.map(|_| ()) }));
+        act(Box::pin(async move {
+            api::run::<SignAgreement>(sign_agreement::Variables { code: entered })
+                .await
+                .map(|_| ())
+        }));
     };
     view! {
         {status_note.map(|status| view! { <section class="card"><p data-testid="verification-note">{move || verification_note(i18n.get_locale(), &status)}</p></section> })}
@@ -432,11 +525,25 @@ pub fn verification_note(locale: Locale, status: &str) -> &'static str {
 }
 
 #[component]
-fn InProgressStep(data: Data, act: impl Fn(api::Action) + Copy + Send + Sync + 'static, pending: RwSignal<bool>) -> impl IntoView {
+fn InProgressStep(
+    data: Data,
+    act: impl Fn(api::Action) + Copy + Send + Sync + 'static,
+    pending: RwSignal<bool>,
+) -> impl IntoView {
     let i18n = use_i18n();
-    let verification = data.my_enrolment.verification.clone().map(IdentityView::from);
-    let approved = verification.as_ref().filter(|v| v.status == "APPROVED").cloned();
-    let status = verification.as_ref().map(|v| v.status.clone()).unwrap_or_else(|| "IN_REVIEW".to_owned());
+    let verification = data
+        .my_enrolment
+        .verification
+        .clone()
+        .map(IdentityView::from);
+    let approved = verification
+        .as_ref()
+        .filter(|v| v.status == "APPROVED")
+        .cloned();
+    let status = verification
+        .as_ref()
+        .map(|v| v.status.clone())
+        .unwrap_or_else(|| "IN_REVIEW".to_owned());
     let note = move || verification_note(i18n.get_locale(), &status);
     view! {
         <section class="card" data-testid="request-in-progress">
@@ -454,10 +561,18 @@ fn InProgressStep(data: Data, act: impl Fn(api::Action) + Copy + Send + Sync + '
 
 /// "Confirmer ces données" / "Ces données ne sont pas correctes".
 #[component]
-pub fn ConfirmData(verification: IdentityView, act: impl Fn(api::Action) + Copy + Send + Sync + 'static, pending: RwSignal<bool>) -> impl IntoView {
+pub fn ConfirmData(
+    verification: IdentityView,
+    act: impl Fn(api::Action) + Copy + Send + Sync + 'static,
+    pending: RwSignal<bool>,
+) -> impl IntoView {
     let i18n = use_i18n();
     let confirm = move |id: String, correct: bool| {
-        act(Box::pin(async move { api::run::<ConfirmIdentityData>(confirm_identity_data::Variables { id, correct }).await.map(|_| ()) }));
+        act(Box::pin(async move {
+            api::run::<ConfirmIdentityData>(confirm_identity_data::Variables { id, correct })
+                .await
+                .map(|_| ())
+        }));
     };
     let (yes, no) = (verification.id.clone(), verification.id.clone());
     view! {

@@ -31,7 +31,10 @@ pub fn LoginPage() -> impl IntoView {
         pending.set(true);
         error.set(None);
         spawn_local(async move {
-            let variables = login::Variables { email: email.get_untracked(), password: password.get_untracked() };
+            let variables = login::Variables {
+                email: email.get_untracked(),
+                password: password.get_untracked(),
+            };
             match api::run::<Login>(variables).await {
                 // The back office is the other bundle: a full load opens it.
                 Ok(_) => crate::load_page(&destination(query.with_untracked(|q| q.get("suite")))),
@@ -71,7 +74,10 @@ mod tests {
 
     #[test]
     fn login_leads_back_only_to_this_site() {
-        assert_eq!(destination(Some("/collections/42".into())), "/collections/42");
+        assert_eq!(
+            destination(Some("/collections/42".into())),
+            "/collections/42"
+        );
         assert_eq!(destination(None), "/");
         assert_eq!(destination(Some("https://evil.example/".into())), "/");
         assert_eq!(destination(Some("//evil.example/".into())), "/");

@@ -2,7 +2,9 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use paraphe_shared::{Delegation, ErrorCode, Role};
 
-use crate::api::{self, members, remove_member, set_delegations, ApiError, Members, RemoveMember, SetDelegations};
+use crate::api::{
+    self, members, remove_member, set_delegations, ApiError, Members, RemoveMember, SetDelegations,
+};
 use crate::i18n::*;
 use crate::session::{delegations_from, enum_name, role_of, Session};
 use crate::text;
@@ -23,7 +25,11 @@ async fn load_all(cabinet_id: String) -> Result<Vec<Row>, ApiError> {
     let mut rows = Vec::new();
     let mut after = None;
     loop {
-        let variables = members::Variables { id: cabinet_id.clone(), first: PAGE, after: after.clone() };
+        let variables = members::Variables {
+            id: cabinet_id.clone(),
+            first: PAGE,
+            after: after.clone(),
+        };
         let page = api::run::<Members>(variables).await?.cabinet.members;
         rows.extend(page.edges.into_iter().map(|edge| {
             let m = edge.node;
@@ -61,13 +67,22 @@ pub fn MembersPage() -> impl IntoView {
     // Reload whenever the session refreshes (a live event, a cabinet switch).
     Effect::new(move |_| {
         session.version.track();
-        let Some(cabinet_id) = session.cabinet_id() else { return };
+        let Some(cabinet_id) = session.cabinet_id() else {
+            return;
+        };
         spawn_local(async move { rows.set(Some(load_all(cabinet_id).await)) });
     });
 
     let toggle = move |row: Row, delegation: Delegation, on: bool| {
-        let Some(cabinet_id) = session.cabinet_id() else { return };
-        let mut wanted: Vec<Delegation> = row.delegations.iter().copied().filter(|d| *d != delegation).collect();
+        let Some(cabinet_id) = session.cabinet_id() else {
+            return;
+        };
+        let mut wanted: Vec<Delegation> = row
+            .delegations
+            .iter()
+            .copied()
+            .filter(|d| *d != delegation)
+            .collect();
         if on {
             wanted.push(delegation);
         }
@@ -91,15 +106,32 @@ pub fn MembersPage() -> impl IntoView {
     };
 
     let remove = move |row: Row| {
-        let Some(cabinet_id) = session.cabinet_id() else { return };
+        let Some(cabinet_id) = session.cabinet_id() else {
+            return;
+        };
         let confirmed = web_sys::window()
-            .and_then(|w| w.confirm_with_message(&td_string!(i18n.get_locale_untracked(), cabinet.members.confirm_remove, name = row.name.clone()).to_string()).ok())
+            .and_then(|w| {
+                w.confirm_with_message(
+                    &td_string!(
+                        i18n.get_locale_untracked(),
+                        cabinet.members.confirm_remove,
+                        name = row.name.clone()
+                    )
+                    .to_string(),
+                )
+                .ok()
+            })
             .unwrap_or(false);
         if !confirmed {
             return;
         }
         spawn_local(async move {
-            match api::run::<RemoveMember>(remove_member::Variables { cabinet_id, user_id: row.user_id }).await {
+            match api::run::<RemoveMember>(remove_member::Variables {
+                cabinet_id,
+                user_id: row.user_id,
+            })
+            .await
+            {
                 Ok(_) => {
                     let _ = session.load().await;
                 }
@@ -108,7 +140,11 @@ pub fn MembersPage() -> impl IntoView {
         });
     };
 
-    let manages = move || session.cabinet.with(|c| c.as_ref().is_some_and(|c| c.role == Role::Accountant));
+    let manages = move || {
+        session
+            .cabinet
+            .with(|c| c.as_ref().is_some_and(|c| c.role == Role::Accountant))
+    };
 
     view! {
         <section class="card">

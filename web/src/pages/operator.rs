@@ -8,7 +8,10 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use serde_json::json;
 
-use crate::api::{self, approve_identity_verification, reject_identity_verification, verification_queue, ApiError, ApproveIdentityVerification, RejectIdentityVerification, VerificationQueue};
+use crate::api::{
+    self, approve_identity_verification, reject_identity_verification, verification_queue,
+    ApiError, ApproveIdentityVerification, RejectIdentityVerification, VerificationQueue,
+};
 use crate::i18n::*;
 use crate::live;
 use crate::session::enum_name;
@@ -52,7 +55,11 @@ pub fn OperatorPage() -> impl IntoView {
 }
 
 #[component]
-fn Review(verification: Pending, act: impl Fn(api::Action) + Copy + Send + Sync + 'static, pending: RwSignal<bool>) -> impl IntoView {
+fn Review(
+    verification: Pending,
+    act: impl Fn(api::Action) + Copy + Send + Sync + 'static,
+    pending: RwSignal<bool>,
+) -> impl IntoView {
     let i18n = use_i18n();
     let status = enum_name(&verification.status);
     let in_review = status == "IN_REVIEW";
@@ -60,13 +67,28 @@ fn Review(verification: Pending, act: impl Fn(api::Action) + Copy + Send + Sync 
     let (approve_id, reject_id) = (verification.id.clone(), verification.id.clone());
     let approve = move |_| {
         let id = approve_id.clone();
-        act(Box::pin(async move { api::run::<ApproveIdentityVerification>(approve_identity_verification::Variables { id }).await.map(|_| ()) }));
+        act(Box::pin(async move {
+            api::run::<ApproveIdentityVerification>(approve_identity_verification::Variables { id })
+                .await
+                .map(|_| ())
+        }));
     };
     let reject = move |_| {
         let (id, reason) = (reject_id.clone(), reason.get_untracked());
-        act(Box::pin(async move { api::run::<RejectIdentityVerification>(reject_identity_verification::Variables { id, reason }).await.map(|_| ()) }));
+        act(Box::pin(async move {
+            api::run::<RejectIdentityVerification>(reject_identity_verification::Variables {
+                id,
+                reason,
+            })
+            .await
+            .map(|_| ())
+        }));
     };
-    let holder = format!("{} {}", verification.first_name, verification.last_name.to_uppercase());
+    let holder = format!(
+        "{} {}",
+        verification.first_name,
+        verification.last_name.to_uppercase()
+    );
     let reason_field = format!("reject-reason-{}", verification.id);
     let images = verification
         .images
@@ -82,7 +104,10 @@ fn Review(verification: Pending, act: impl Fn(api::Action) + Copy + Send + Sync 
         })
         .collect_view();
     let checks = verification.checks.clone();
-    let (document_type, birth_date) = (enum_name(&verification.document_type), verification.birth_date.clone());
+    let (document_type, birth_date) = (
+        enum_name(&verification.document_type),
+        verification.birth_date.clone(),
+    );
     view! {
         <article class="review" data-testid="review" data-verification=verification.id.clone() data-status=status.clone()>
             <h3>{holder.clone()}

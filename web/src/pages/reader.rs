@@ -26,7 +26,10 @@ pub struct ReaderDocument {
 fn touch_distance(event: &web_sys::TouchEvent) -> Option<f64> {
     let touches = event.touches();
     let (a, b) = (touches.get(0)?, touches.get(1)?);
-    let (dx, dy) = (f64::from(a.client_x() - b.client_x()), f64::from(a.client_y() - b.client_y()));
+    let (dx, dy) = (
+        f64::from(a.client_x() - b.client_x()),
+        f64::from(a.client_y() - b.client_y()),
+    );
     Some((dx * dx + dy * dy).sqrt())
 }
 
@@ -40,7 +43,11 @@ pub fn Reader(document: ReaderDocument, page: i64, on_close: Callback<()>) -> im
     let pinch = StoredValue::new(None::<(f64, f64)>);
     let dialog: NodeRef<html::Div> = NodeRef::new();
     // What had the focus (the button that opened the reader) gets it back on closing.
-    let opener = StoredValue::new_local(web_sys::window().and_then(|w| w.document()).and_then(|d| d.active_element()));
+    let opener = StoredValue::new_local(
+        web_sys::window()
+            .and_then(|w| w.document())
+            .and_then(|d| d.active_element()),
+    );
 
     let set_zoom = move |value: f64| zoom.set(value.clamp(MIN_ZOOM, MAX_ZOOM));
     let go = move |to: i64| {
@@ -48,7 +55,10 @@ pub fn Reader(document: ReaderDocument, page: i64, on_close: Callback<()>) -> im
         zoom.set(MIN_ZOOM);
     };
     let close = move || {
-        if let Some(opener) = opener.with_value(|o| o.clone()).and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok()) {
+        if let Some(opener) = opener
+            .with_value(|o| o.clone())
+            .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok())
+        {
             let _ = opener.focus();
         }
         on_close.run(());
@@ -108,9 +118,26 @@ pub fn Reader(document: ReaderDocument, page: i64, on_close: Callback<()>) -> im
     let (name, url) = (document.name.clone(), document.url.clone());
     let title = {
         let name = name.clone();
-        move || td_string!(i18n.get_locale(), public.reader.title, document = name.clone(), page = page.get(), pages).to_string()
+        move || {
+            td_string!(
+                i18n.get_locale(),
+                public.reader.title,
+                document = name.clone(),
+                page = page.get(),
+                pages
+            )
+            .to_string()
+        }
     };
-    let alt = move || td_string!(i18n.get_locale(), public.reader.page_alt, document = name.clone(), page = page.get()).to_string();
+    let alt = move || {
+        td_string!(
+            i18n.get_locale(),
+            public.reader.page_alt,
+            document = name.clone(),
+            page = page.get()
+        )
+        .to_string()
+    };
 
     view! {
         <div class="reader" role="dialog" aria-modal="true" aria-labelledby="reader-title" tabindex="-1" node_ref=dialog

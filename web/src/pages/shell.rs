@@ -6,7 +6,9 @@ use leptos::task::spawn_local;
 use leptos_router::components::{Outlet, A};
 use paraphe_shared::{Language, Role};
 
-use crate::api::{self, logout, set_my_language, switch_cabinet, ApiError, Logout, SetMyLanguage, SwitchCabinet};
+use crate::api::{
+    self, logout, set_my_language, switch_cabinet, ApiError, Logout, SetMyLanguage, SwitchCabinet,
+};
 use crate::i18n::*;
 use crate::language::{self, LanguageSwitch};
 use crate::live;
@@ -15,9 +17,18 @@ use crate::widgets::{ErrorNotice, Loading};
 
 /// The login page is in the public bundle: a full load, which comes back here after.
 fn go_to_login() {
-    let here = web_sys::window().and_then(|w| Some(format!("{}{}", w.location().pathname().ok()?, w.location().search().ok()?)));
+    let here = web_sys::window().and_then(|w| {
+        Some(format!(
+            "{}{}",
+            w.location().pathname().ok()?,
+            w.location().search().ok()?
+        ))
+    });
     match here.filter(|path| path != "/") {
-        Some(path) => crate::load_page(&format!("/connexion?suite={}", js_sys::encode_uri_component(&path))),
+        Some(path) => crate::load_page(&format!(
+            "/connexion?suite={}",
+            js_sys::encode_uri_component(&path)
+        )),
         None => crate::load_page("/connexion"),
     }
 }
@@ -32,7 +43,10 @@ pub fn Shell() -> impl IntoView {
         match session.load().await {
             Ok(()) => {
                 // The language this person chose, wherever they chose it.
-                if let Some(language) = session.person.with_untracked(|p| p.as_ref().and_then(|p| p.language)) {
+                if let Some(language) = session
+                    .person
+                    .with_untracked(|p| p.as_ref().and_then(|p| p.language))
+                {
                     language::apply(i18n, language::to_locale(language));
                 }
                 live::start(session, go_to_login)
@@ -69,11 +83,29 @@ pub fn Shell() -> impl IntoView {
             let _ = api::run::<SetMyLanguage>(set_my_language::Variables { language }).await;
         });
     });
-    let is_accountant = move || session.cabinet.with(|c| c.as_ref().is_some_and(|c| c.role == Role::Accountant));
+    let is_accountant = move || {
+        session
+            .cabinet
+            .with(|c| c.as_ref().is_some_and(|c| c.role == Role::Accountant))
+    };
     let has_cabinet = move || !session.memberships.with(Vec::is_empty);
-    let is_operator = move || session.person.with(|p| p.as_ref().is_some_and(|p| p.is_operator));
-    let current_id = move || session.cabinet.with(|c| c.as_ref().map(|c| c.id.clone()).unwrap_or_default());
-    let live_label = move || if session.live.get() { t_string!(i18n, common.live_connected) } else { t_string!(i18n, common.live_connecting) };
+    let is_operator = move || {
+        session
+            .person
+            .with(|p| p.as_ref().is_some_and(|p| p.is_operator))
+    };
+    let current_id = move || {
+        session
+            .cabinet
+            .with(|c| c.as_ref().map(|c| c.id.clone()).unwrap_or_default())
+    };
+    let live_label = move || {
+        if session.live.get() {
+            t_string!(i18n, common.live_connected)
+        } else {
+            t_string!(i18n, common.live_connecting)
+        }
+    };
 
     view! {
         <header class="topbar">

@@ -7,7 +7,8 @@ use leptos_router::hooks::use_params_map;
 use paraphe_shared::Language;
 
 use crate::api::{
-    self, accept_documents, begin_certificate_creation, refuse, request_signing_code, set_signer_language, sign, signing_session, AcceptDocuments, ApiError,
+    self, accept_documents, begin_certificate_creation, refuse, request_signing_code,
+    set_signer_language, sign, signing_session, AcceptDocuments, ApiError,
     BeginCertificateCreation, Refuse, RequestSigningCode, SetSignerLanguage, Sign, SigningSession,
 };
 use crate::i18n::*;
@@ -32,7 +33,11 @@ fn schema_language(language: Language) -> set_signer_language::Language {
 /// Tells the server which language this signer reads, for the SMS and emails to come.
 fn report_language(token: String, language: Language) {
     spawn_local(async move {
-        let _ = api::run::<SetSignerLanguage>(set_signer_language::Variables { token, language: schema_language(language) }).await;
+        let _ = api::run::<SetSignerLanguage>(set_signer_language::Variables {
+            token,
+            language: schema_language(language),
+        })
+        .await;
     });
 }
 
@@ -65,7 +70,10 @@ pub fn SignerPage() -> impl IntoView {
                     // which one the signer reads.
                     if !language_settled.get_value() {
                         language_settled.set_value(true);
-                        let preparers = s.language.as_ref().and_then(|l| Language::from_tag(&enum_name(l)));
+                        let preparers = s
+                            .language
+                            .as_ref()
+                            .and_then(|l| Language::from_tag(&enum_name(l)));
                         let shown = match (language::chosen(), preparers) {
                             (Some(chosen), _) => chosen,
                             (None, Some(set)) => language::to_locale(set),
@@ -89,10 +97,18 @@ pub fn SignerPage() -> impl IntoView {
     // Runs one step; on success reloads the session, on failure shows why.
     let step = api::action_runner(pending, error, reload);
 
-    let accept = move |_| step(Box::pin(async move { api::run::<AcceptDocuments>(accept_documents::Variables { token: token() }).await.map(|_| ()) }));
+    let accept = move |_| {
+        step(Box::pin(async move {
+            api::run::<AcceptDocuments>(accept_documents::Variables { token: token() })
+                .await
+                .map(|_| ())
+        }))
+    };
     let send_code = move |_| {
         step(Box::pin(async move {
-            let sent = api::run::<RequestSigningCode>(request_signing_code::Variables { token: token() }).await?;
+            let sent =
+                api::run::<RequestSigningCode>(request_signing_code::Variables { token: token() })
+                    .await?;
             code_hint.set(Some(sent.request_signing_code.mobile_hint));
             Ok(())
         }))
@@ -101,7 +117,11 @@ pub fn SignerPage() -> impl IntoView {
         ev.prevent_default();
         let entered = code.get_untracked().trim().to_owned();
         step(Box::pin(async move {
-            api::run::<Sign>(sign::Variables { token: token(), code: entered }).await?;
+            api::run::<Sign>(sign::Variables {
+                token: token(),
+                code: entered,
+            })
+            .await?;
             code.set(String::new());
             Ok(())
         }))
@@ -110,7 +130,11 @@ pub fn SignerPage() -> impl IntoView {
         let why = reason.get_untracked();
         step(Box::pin(async move {
             let reason = (!why.trim().is_empty()).then_some(why);
-            api::run::<Refuse>(refuse::Variables { token: token(), reason }).await?;
+            api::run::<Refuse>(refuse::Variables {
+                token: token(),
+                reason,
+            })
+            .await?;
             refused.set(true);
             Ok(())
         }))

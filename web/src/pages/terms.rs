@@ -21,8 +21,12 @@ pub fn TermsPage() -> impl IntoView {
     let pending = RwSignal::new(false);
 
     let accept = move |_| {
-        let Some(Ok(terms)) = versions.get_untracked() else { return };
-        let Some(cabinet_id) = session.cabinet_id() else { return };
+        let Some(Ok(terms)) = versions.get_untracked() else {
+            return;
+        };
+        let Some(cabinet_id) = session.cabinet_id() else {
+            return;
+        };
         pending.set(true);
         let navigate = navigate.clone();
         spawn_local(async move {
@@ -42,8 +46,16 @@ pub fn TermsPage() -> impl IntoView {
         });
     };
 
-    let accountant = move || session.cabinet.with(|c| c.as_ref().is_some_and(|c| c.role == Role::Accountant));
-    let accepted_at = move || session.cabinet.with(|c| c.as_ref().and_then(|c| c.accepted_at.clone()));
+    let accountant = move || {
+        session
+            .cabinet
+            .with(|c| c.as_ref().is_some_and(|c| c.role == Role::Accountant))
+    };
+    let accepted_at = move || {
+        session
+            .cabinet
+            .with(|c| c.as_ref().and_then(|c| c.accepted_at.clone()))
+    };
 
     view! {
         <section class="card">

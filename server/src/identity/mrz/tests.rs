@@ -9,7 +9,8 @@ fn date(y: i32, m: u32, d: u32) -> NaiveDate {
 }
 
 /// The specimen of ICAO Doc 9303 part 4 (passport of Anna Maria Eriksson, Utopia).
-const ICAO_TD3: &str = "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<\nL898902C36UTO7408122F1204159ZE184226B<<<<<10";
+const ICAO_TD3: &str =
+    "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<\nL898902C36UTO7408122F1204159ZE184226B<<<<<10";
 /// The specimen of ICAO Doc 9303 part 5 (identity card).
 const ICAO_TD1: &str = "I<UTOD231458907<<<<<<<<<<<<<<<\n7408122F1204159UTO<<<<<<<<<<<6\nERIKSSON<<ANNA<MARIA<<<<<<<<<<";
 
@@ -26,7 +27,13 @@ fn td1(number: &str, birth: &str, sex: char, expiry: &str, names: &str) -> Strin
     let l1 = pad(&format!("IDFRA{number}{}", digit(number)), 30);
     let l2_head = format!("{birth}{}{sex}{expiry}{}FRA", digit(birth), digit(expiry));
     let l2_body = pad(&l2_head, 29);
-    let composite = format!("{}{}{}{}", &l1[5..30], &l2_body[0..7], &l2_body[8..15], &l2_body[18..29]);
+    let composite = format!(
+        "{}{}{}{}",
+        &l1[5..30],
+        &l2_body[0..7],
+        &l2_body[8..15],
+        &l2_body[18..29]
+    );
     let l2 = format!("{l2_body}{}", digit(&composite));
     format!("{l1}\n{l2}\n{}", pad(names, 30))
 }
@@ -35,8 +42,17 @@ fn td3(number: &str, birth: &str, sex: char, expiry: &str, names: &str, personal
     let l1 = pad(&format!("P<FRA{names}"), 44);
     let number = pad(number, 9);
     let personal = pad(personal, 14);
-    let personal_check = if personal.chars().all(|c| c == '<') { '<' } else { digit(&personal) };
-    let body = format!("{number}{}FRA{birth}{}{sex}{expiry}{}{personal}{personal_check}", digit(&number), digit(birth), digit(expiry));
+    let personal_check = if personal.chars().all(|c| c == '<') {
+        '<'
+    } else {
+        digit(&personal)
+    };
+    let body = format!(
+        "{number}{}FRA{birth}{}{sex}{expiry}{}{personal}{personal_check}",
+        digit(&number),
+        digit(birth),
+        digit(expiry)
+    );
     let composite = format!("{}{}{}", &body[0..10], &body[13..20], &body[21..43]);
     format!("{l1}\n{body}{}", digit(&composite))
 }
@@ -73,7 +89,10 @@ fn reads_the_icao_card_specimen() {
     assert_eq!(mrz.format, MrzFormat::Td1);
     assert_eq!(mrz.document_code, "I");
     assert_eq!(mrz.document_number, "D23145890");
-    assert_eq!((mrz.surname.as_str(), mrz.given_names.as_str()), ("ERIKSSON", "ANNA MARIA"));
+    assert_eq!(
+        (mrz.surname.as_str(), mrz.given_names.as_str()),
+        ("ERIKSSON", "ANNA MARIA")
+    );
     assert_eq!(mrz.birth_date, date(1974, 8, 12));
     assert_eq!(mrz.expiry_date, date(2012, 4, 15));
     assert_eq!(mrz.sex, Sex::Female);
@@ -83,7 +102,9 @@ fn reads_the_icao_card_specimen() {
 fn tolerates_ocr_noise_around_the_zone() {
     let noisy = format!(
         "REPUBLIQUE FRANCAISE\nCARTE NATIONALE D'IDENTITE\n\n{}\n",
-        ICAO_TD1.replace("<<<<<<<<<<<<<<<", "<<<< <<<<< <<<<<<").to_lowercase()
+        ICAO_TD1
+            .replace("<<<<<<<<<<<<<<<", "<<<< <<<<< <<<<<<")
+            .to_lowercase()
     );
     let mrz = parse(&noisy, today()).unwrap();
     assert_eq!(mrz.document_number, "D23145890");
@@ -93,10 +114,22 @@ fn tolerates_ocr_noise_around_the_zone() {
 fn long_td1_document_numbers_continue_in_the_optional_data() {
     // ICAO 9303 part 5, 4.2.2: "D23145890734" with its check digit after the continuation.
     let number = "D23145890734";
-    let l1 = pad(&format!("I<UTO{}<{}{}", &number[..9], &number[9..], digit(number)), 30);
+    let l1 = pad(
+        &format!("I<UTO{}<{}{}", &number[..9], &number[9..], digit(number)),
+        30,
+    );
     let l2_body = "7408122F1204159UTO<<<<<<<<<<<";
-    let composite = format!("{}{}{}{}", &l1[5..30], &l2_body[0..7], &l2_body[8..15], &l2_body[18..29]);
-    let text = format!("{l1}\n{l2_body}{}\nERIKSSON<<ANNA<MARIA<<<<<<<<<<", digit(&composite));
+    let composite = format!(
+        "{}{}{}{}",
+        &l1[5..30],
+        &l2_body[0..7],
+        &l2_body[8..15],
+        &l2_body[18..29]
+    );
+    let text = format!(
+        "{l1}\n{l2_body}{}\nERIKSSON<<ANNA<MARIA<<<<<<<<<<",
+        digit(&composite)
+    );
     let mrz = parse(&text, today()).unwrap();
     assert_eq!(mrz.document_number, number);
 }
@@ -108,23 +141,49 @@ fn every_check_digit_is_verified() {
     let corrupt = |line: usize, column: usize, with: char| {
         let mut lines: Vec<Vec<char>> = good.lines().map(|l| l.chars().collect()).collect();
         lines[line][column] = with;
-        lines.iter().map(|l| l.iter().collect::<String>()).collect::<Vec<_>>().join("\n")
+        lines
+            .iter()
+            .map(|l| l.iter().collect::<String>())
+            .collect::<Vec<_>>()
+            .join("\n")
     };
     let flip = |c: char| if c == '1' { '2' } else { '1' };
     let chars: Vec<Vec<char>> = good.lines().map(|l| l.chars().collect()).collect();
-    assert_eq!(parse(&corrupt(0, 14, flip(chars[0][14])), today()), Err(MrzError::CheckDigit(Field::DocumentNumber)));
-    assert_eq!(parse(&corrupt(1, 6, flip(chars[1][6])), today()), Err(MrzError::CheckDigit(Field::BirthDate)));
-    assert_eq!(parse(&corrupt(1, 14, flip(chars[1][14])), today()), Err(MrzError::CheckDigit(Field::ExpiryDate)));
-    assert_eq!(parse(&corrupt(1, 29, flip(chars[1][29])), today()), Err(MrzError::CheckDigit(Field::Composite)));
+    assert_eq!(
+        parse(&corrupt(0, 14, flip(chars[0][14])), today()),
+        Err(MrzError::CheckDigit(Field::DocumentNumber))
+    );
+    assert_eq!(
+        parse(&corrupt(1, 6, flip(chars[1][6])), today()),
+        Err(MrzError::CheckDigit(Field::BirthDate))
+    );
+    assert_eq!(
+        parse(&corrupt(1, 14, flip(chars[1][14])), today()),
+        Err(MrzError::CheckDigit(Field::ExpiryDate))
+    );
+    assert_eq!(
+        parse(&corrupt(1, 29, flip(chars[1][29])), today()),
+        Err(MrzError::CheckDigit(Field::Composite))
+    );
     // A change in the optional data is caught by the composite digit alone.
-    assert_eq!(parse(&corrupt(1, 20, '7'), today()), Err(MrzError::CheckDigit(Field::Composite)));
+    assert_eq!(
+        parse(&corrupt(1, 20, '7'), today()),
+        Err(MrzError::CheckDigit(Field::Composite))
+    );
 
     let passport = td3("18FV12345", "851231", 'M', "300630", "DUPONT<<JEAN", "AB12");
     assert!(parse(&passport, today()).is_ok());
     let mut body: Vec<char> = passport.lines().nth(1).unwrap().chars().collect();
     body[30] = if body[30] == '5' { '6' } else { '5' };
-    let broken = format!("{}\n{}", passport.lines().next().unwrap(), body.iter().collect::<String>());
-    assert_eq!(parse(&broken, today()), Err(MrzError::CheckDigit(Field::PersonalNumber)));
+    let broken = format!(
+        "{}\n{}",
+        passport.lines().next().unwrap(),
+        body.iter().collect::<String>()
+    );
+    assert_eq!(
+        parse(&broken, today()),
+        Err(MrzError::CheckDigit(Field::PersonalNumber))
+    );
 }
 
 #[test]
@@ -143,7 +202,11 @@ fn a_single_misread_digit_never_passes() {
             let mut body = lines[1].clone().into_bytes();
             body[column] = replacement;
             let text = format!("{}\n{}", lines[0], String::from_utf8(body).unwrap());
-            assert!(parse(&text, today()).is_err(), "column {column}: {} accepted", char::from(replacement));
+            assert!(
+                parse(&text, today()).is_err(),
+                "column {column}: {} accepted",
+                char::from(replacement)
+            );
         }
     }
 }
@@ -158,22 +221,59 @@ fn personal_number_filler_check_digit_is_accepted_when_empty() {
 
 #[test]
 fn fillers_separate_names_and_trailing_fillers_are_dropped() {
-    let mrz = parse(&td1("X4RTBPFW4", "900515", 'F', "310101", "DE<LA<FONTAINE<<MARIE<ANNE<<<"), today()).unwrap();
+    let mrz = parse(
+        &td1(
+            "X4RTBPFW4",
+            "900515",
+            'F',
+            "310101",
+            "DE<LA<FONTAINE<<MARIE<ANNE<<<",
+        ),
+        today(),
+    )
+    .unwrap();
     assert_eq!(mrz.surname, "DE LA FONTAINE");
     assert_eq!(mrz.given_names, "MARIE ANNE");
-    let mrz = parse(&td1("X4RTBPFW4", "900515", '<', "310101", "ONLYSURNAME"), today()).unwrap();
-    assert_eq!((mrz.surname.as_str(), mrz.given_names.as_str()), ("ONLYSURNAME", ""));
+    let mrz = parse(
+        &td1("X4RTBPFW4", "900515", '<', "310101", "ONLYSURNAME"),
+        today(),
+    )
+    .unwrap();
+    assert_eq!(
+        (mrz.surname.as_str(), mrz.given_names.as_str()),
+        ("ONLYSURNAME", "")
+    );
     assert_eq!(mrz.sex, Sex::Unspecified);
 }
 
 #[test]
 fn names_with_apostrophes_and_hyphens_match_their_printed_form() {
     // "D'Artagnan" is printed DARTAGNAN, "Jean-Loïc" JEAN<LOIC.
-    let mrz = parse(&td1("X4RTBPFW4", "900515", 'M', "310101", "DARTAGNAN<<JEAN<LOIC"), today()).unwrap();
-    assert!(name_matches("d'Artagnan", &mrz.surname, mrz.names_truncated));
-    assert!(name_matches("Jean-Loïc", &mrz.given_names, mrz.names_truncated));
-    assert!(name_matches("Jean Loïc", &mrz.given_names, mrz.names_truncated));
-    assert!(!name_matches("Jean-Luc", &mrz.given_names, mrz.names_truncated));
+    let mrz = parse(
+        &td1("X4RTBPFW4", "900515", 'M', "310101", "DARTAGNAN<<JEAN<LOIC"),
+        today(),
+    )
+    .unwrap();
+    assert!(name_matches(
+        "d'Artagnan",
+        &mrz.surname,
+        mrz.names_truncated
+    ));
+    assert!(name_matches(
+        "Jean-Loïc",
+        &mrz.given_names,
+        mrz.names_truncated
+    ));
+    assert!(name_matches(
+        "Jean Loïc",
+        &mrz.given_names,
+        mrz.names_truncated
+    ));
+    assert!(!name_matches(
+        "Jean-Luc",
+        &mrz.given_names,
+        mrz.names_truncated
+    ));
     assert!(!name_matches("Artagnan", &mrz.surname, mrz.names_truncated));
     assert_eq!(mrz_form("Hélène O’Brien-Lefèvre"), "HELENE OBRIEN LEFEVRE");
     assert_eq!(mrz_form("Œdipe Straße"), "OEDIPE STRASSE");
@@ -186,9 +286,21 @@ fn full_name_fields_may_be_truncated() {
     let mrz = parse(&text, today()).unwrap();
     assert!(mrz.names_truncated);
     assert_eq!(mrz.given_names, "HUBE");
-    assert!(name_matches("Hubert", &mrz.given_names, mrz.names_truncated));
-    let not_full = parse(&td1("X4RTBPFW4", "900515", 'M', "310101", "SHORT<<HUBE"), today()).unwrap();
-    assert!(!name_matches("Hubert", &not_full.given_names, not_full.names_truncated));
+    assert!(name_matches(
+        "Hubert",
+        &mrz.given_names,
+        mrz.names_truncated
+    ));
+    let not_full = parse(
+        &td1("X4RTBPFW4", "900515", 'M', "310101", "SHORT<<HUBE"),
+        today(),
+    )
+    .unwrap();
+    assert!(!name_matches(
+        "Hubert",
+        &not_full.given_names,
+        not_full.names_truncated
+    ));
 }
 
 #[test]
@@ -197,28 +309,57 @@ fn centuries_are_chosen_from_today() {
     assert_eq!(mrz.birth_date, date(2026, 11, 22));
     assert_eq!(mrz.expiry_date, date(2036, 11, 22));
     let mrz = parse(&td1("X4RTBPFW4", "261124", 'F', "991231", "A<<B"), today()).unwrap();
-    assert_eq!(mrz.birth_date, date(1926, 11, 24), "a birth date is never in the future");
+    assert_eq!(
+        mrz.birth_date,
+        date(1926, 11, 24),
+        "a birth date is never in the future"
+    );
     assert_eq!(mrz.expiry_date, date(1999, 12, 31));
 }
 
 #[test]
 fn impossible_dates_and_sexes_are_refused() {
-    assert_eq!(parse(&td1("X4RTBPFW4", "901315", 'F', "310101", "A<<B"), today()), Err(MrzError::InvalidDate(Field::BirthDate)));
-    assert_eq!(parse(&td1("X4RTBPFW4", "900515", 'F', "310230", "A<<B"), today()), Err(MrzError::InvalidDate(Field::ExpiryDate)));
-    assert_eq!(parse(&td1("X4RTBPFW4", "900515", 'Q', "310101", "A<<B"), today()), Err(MrzError::InvalidSex('Q')));
-    assert_eq!(parse(&td1("X4RTBPFW4", "900515", 'F', "310101", "<<B"), today()), Err(MrzError::MissingSurname));
+    assert_eq!(
+        parse(&td1("X4RTBPFW4", "901315", 'F', "310101", "A<<B"), today()),
+        Err(MrzError::InvalidDate(Field::BirthDate))
+    );
+    assert_eq!(
+        parse(&td1("X4RTBPFW4", "900515", 'F', "310230", "A<<B"), today()),
+        Err(MrzError::InvalidDate(Field::ExpiryDate))
+    );
+    assert_eq!(
+        parse(&td1("X4RTBPFW4", "900515", 'Q', "310101", "A<<B"), today()),
+        Err(MrzError::InvalidSex('Q'))
+    );
+    assert_eq!(
+        parse(&td1("X4RTBPFW4", "900515", 'F', "310101", "<<B"), today()),
+        Err(MrzError::MissingSurname)
+    );
 }
 
 #[test]
 fn wrong_shapes_and_characters_are_reported() {
     assert_eq!(parse("", today()), Err(MrzError::NotFound));
-    assert_eq!(parse("P<UTOERIKSSON<<ANNA\nL898902C36UTO", today()), Err(MrzError::NotFound));
+    assert_eq!(
+        parse("P<UTOERIKSSON<<ANNA\nL898902C36UTO", today()),
+        Err(MrzError::NotFound)
+    );
     let two_td1_lines: String = ICAO_TD1.lines().take(2).collect::<Vec<_>>().join("\n");
     assert_eq!(parse(&two_td1_lines, today()), Err(MrzError::NotFound));
     let bad = ICAO_TD3.replacen("ERIKSSON", "ERIK$SON", 1);
-    assert_eq!(parse(&bad, today()), Err(MrzError::InvalidCharacter { line: 1, column: 10, character: '$' }));
+    assert_eq!(
+        parse(&bad, today()),
+        Err(MrzError::InvalidCharacter {
+            line: 1,
+            column: 10,
+            character: '$'
+        })
+    );
     let accented = ICAO_TD3.replacen("ANNA<", "ANNÉ<", 1);
-    assert!(matches!(parse(&accented, today()), Err(MrzError::NotFound | MrzError::InvalidCharacter { .. })));
+    assert!(matches!(
+        parse(&accented, today()),
+        Err(MrzError::NotFound | MrzError::InvalidCharacter { .. })
+    ));
 }
 
 /// The fuzz target (`fuzz/fuzz_targets/mrz.rs`) explores further; this deterministic pass
