@@ -1581,3 +1581,38 @@ async fn the_preparer_sees_pages_as_pictures_to_place_stamps(db: PgPool) {
 async fn firm_stranger(db: &PgPool) -> String {
     firm(db, "ailleurs", true).await.accountant_email
 }
+
+#[sqlx::test(migrator = "paraphe_server::db::MIGRATOR")]
+async fn a_stored_status_the_code_does_not_know_is_an_error_not_a_draft(db: PgPool) {
+    use paraphe_server::collections::{CollectionStatus, DocumentKind, SignerStatus, SigningMode};
+    let status: CollectionStatus = sqlx::query_scalar("SELECT 'completed'::text")
+        .fetch_one(&db)
+        .await
+        .unwrap();
+    assert_eq!(status, CollectionStatus::Completed);
+    let signer: SignerStatus = sqlx::query_scalar("SELECT 'invited'::text")
+        .fetch_one(&db)
+        .await
+        .unwrap();
+    assert_eq!(signer, SignerStatus::Invited);
+    let kind: DocumentKind = sqlx::query_scalar("SELECT 'to_sign'::text")
+        .fetch_one(&db)
+        .await
+        .unwrap();
+    assert_eq!(kind, DocumentKind::ToSign);
+    let mode: SigningMode = sqlx::query_scalar("SELECT 'parallel'::text")
+        .fetch_one(&db)
+        .await
+        .unwrap();
+    assert_eq!(mode, SigningMode::Parallel);
+    // Before, an unknown value read back as a draft (or a waiting signer): an archived
+    // collection would have looked editable.
+    let unknown = sqlx::query_scalar::<_, CollectionStatus>("SELECT 'archived'::text")
+        .fetch_one(&db)
+        .await;
+    assert!(unknown.is_err(), "{unknown:?}");
+    let unknown = sqlx::query_scalar::<_, SignerStatus>("SELECT 'delegated'::text")
+        .fetch_one(&db)
+        .await;
+    assert!(unknown.is_err(), "{unknown:?}");
+}

@@ -6,7 +6,7 @@ use paraphe_shared::Language;
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use super::{token_hash, CollectionError, Result};
+use super::{token_hash, CollectionError, CollectionStatus, Result, SignerStatus};
 
 /// A collection where the person is the signer whose turn it is.
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -39,7 +39,7 @@ pub async fn of_user(db: &PgPool, user_id: Uuid) -> Result<Vec<AwaitingSignature
 /// other signer row is `NOT_FOUND`.
 pub async fn link_for(db: &PgPool, user_id: Uuid, signer_id: Uuid) -> Result<String> {
     let mut tx = db.begin().await?;
-    let turn: Option<(String, String)> = sqlx::query_as(
+    let turn: Option<(SignerStatus, CollectionStatus)> = sqlx::query_as(
         "SELECT s.status, c.status FROM signers s JOIN collections c ON c.id = s.collection_id
           WHERE s.id = $1 AND s.user_id = $2",
     )
@@ -49,7 +49,9 @@ pub async fn link_for(db: &PgPool, user_id: Uuid, signer_id: Uuid) -> Result<Str
     .await?;
     match turn {
         None => return Err(CollectionError::NotFound),
-        Some((signer, collection)) if signer != "invited" || collection != "active" => {
+        Some((signer, collection))
+            if signer != SignerStatus::Invited || collection != CollectionStatus::Active =>
+        {
             return Err(CollectionError::InvalidState(
                 "cette signature ne vous attend plus".into(),
             ))

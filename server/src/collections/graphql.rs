@@ -81,7 +81,7 @@ impl Collection {
         let signers = super::signers(&mut conn, self.id).await?;
         let to_sign = documents
             .iter()
-            .filter(|d| DocumentKind::parse(&d.kind) == DocumentKind::ToSign)
+            .filter(|d| d.kind == DocumentKind::ToSign)
             .count();
         Ok(prepare::cost_cents(signers.len(), to_sign))
     }
@@ -120,7 +120,7 @@ impl From<DocumentRow> for Document {
         Document {
             id: row.id,
             position: row.position,
-            kind: DocumentKind::parse(&row.kind),
+            kind: row.kind,
             filename: row.filename,
             pages: row.pages,
             original_sha256: hex::encode(row.original_sha256),
@@ -380,7 +380,7 @@ impl CollectionsQuery {
         cabinet_id: Uuid,
     ) -> ApiResult<Vec<StatusCount>> {
         let scope = access::require(ctx, cabinet_id, PREPARE).await?;
-        let rows: Vec<(String, i64)> = sqlx::query_as(
+        let rows: Vec<(CollectionStatus, i64)> = sqlx::query_as(
             "SELECT status, count(*) FROM collections WHERE cabinet_id = $1 GROUP BY status",
         )
         .bind(scope.cabinet_id())
@@ -388,10 +388,7 @@ impl CollectionsQuery {
         .await?;
         Ok(rows
             .into_iter()
-            .map(|(status, count)| StatusCount {
-                status: CollectionStatus::parse(&status),
-                count,
-            })
+            .map(|(status, count)| StatusCount { status, count })
             .collect())
     }
 
@@ -520,7 +517,7 @@ impl SigningSession {
             .map(|d| SessionDocument {
                 url: format!("/api/signer/{}/documents/{}", self.token, d.id),
                 id: d.id,
-                kind: DocumentKind::parse(&d.kind),
+                kind: d.kind,
                 filename: d.filename.clone(),
                 pages: d.pages,
             })
@@ -533,7 +530,7 @@ impl SigningSession {
             .documents_of(ctx)
             .await?
             .iter()
-            .filter(|d| DocumentKind::parse(&d.kind) == DocumentKind::ToSign)
+            .filter(|d| d.kind == DocumentKind::ToSign)
             .map(|d| d.pages)
             .sum())
     }

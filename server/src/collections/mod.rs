@@ -116,7 +116,10 @@ impl From<CollectionError> for ApiError {
 
 pub type Result<T, E = CollectionError> = std::result::Result<T, E>;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, async_graphql::Enum)]
+/// Stored as text (`draft`, `active`, …): a value the enum does not know is a decoding
+/// error, never a silent default.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, async_graphql::Enum, sqlx::Type)]
+#[sqlx(type_name = "text", rename_all = "snake_case")]
 pub enum CollectionStatus {
     Draft,
     Active,
@@ -127,16 +130,6 @@ pub enum CollectionStatus {
 }
 
 impl CollectionStatus {
-    pub fn parse(stored: &str) -> Self {
-        match stored {
-            "active" => Self::Active,
-            "completed" => Self::Completed,
-            "refused" => Self::Refused,
-            "expired" => Self::Expired,
-            "cancelled" => Self::Cancelled,
-            _ => Self::Draft,
-        }
-    }
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Draft => "draft",
@@ -159,7 +152,8 @@ impl CollectionStatus {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, async_graphql::Enum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, async_graphql::Enum, sqlx::Type)]
+#[sqlx(type_name = "text", rename_all = "snake_case")]
 pub enum SigningMode {
     /// The next signer is invited when the previous one signed.
     Sequential,
@@ -168,13 +162,6 @@ pub enum SigningMode {
 }
 
 impl SigningMode {
-    pub fn parse(stored: &str) -> Self {
-        if stored == "parallel" {
-            Self::Parallel
-        } else {
-            Self::Sequential
-        }
-    }
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Sequential => "sequential",
@@ -183,7 +170,8 @@ impl SigningMode {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, async_graphql::Enum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, async_graphql::Enum, sqlx::Type)]
+#[sqlx(type_name = "text", rename_all = "snake_case")]
 pub enum SignerStatus {
     /// Not invited yet (sequential collections, or before launch).
     Waiting,
@@ -193,17 +181,18 @@ pub enum SignerStatus {
 }
 
 impl SignerStatus {
-    pub fn parse(stored: &str) -> Self {
-        match stored {
-            "invited" => Self::Invited,
-            "signed" => Self::Signed,
-            "refused" => Self::Refused,
-            _ => Self::Waiting,
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Waiting => "waiting",
+            Self::Invited => "invited",
+            Self::Signed => "signed",
+            Self::Refused => "refused",
         }
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, async_graphql::Enum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, async_graphql::Enum, sqlx::Type)]
+#[sqlx(type_name = "text", rename_all = "snake_case")]
 pub enum DocumentKind {
     /// Signed by every signer.
     ToSign,
@@ -218,13 +207,6 @@ impl DocumentKind {
             Self::Attachment => "attachment",
         }
     }
-    pub fn parse(stored: &str) -> Self {
-        if stored == "attachment" {
-            Self::Attachment
-        } else {
-            Self::ToSign
-        }
-    }
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -234,8 +216,8 @@ pub struct CollectionRow {
     pub created_by: Uuid,
     pub title: String,
     pub message: String,
-    pub mode: String,
-    pub status: String,
+    pub mode: SigningMode,
+    pub status: CollectionStatus,
     pub created_at: DateTime<Utc>,
     pub launched_at: Option<DateTime<Utc>>,
     pub expires_at: Option<DateTime<Utc>>,
@@ -246,10 +228,10 @@ pub struct CollectionRow {
 
 impl CollectionRow {
     pub fn status(&self) -> CollectionStatus {
-        CollectionStatus::parse(&self.status)
+        self.status
     }
     pub fn mode(&self) -> SigningMode {
-        SigningMode::parse(&self.mode)
+        self.mode
     }
 }
 
@@ -258,7 +240,7 @@ pub struct DocumentRow {
     pub id: Uuid,
     pub collection_id: Uuid,
     pub position: i32,
-    pub kind: String,
+    pub kind: DocumentKind,
     pub filename: String,
     pub pages: i32,
     pub original_sha256: Vec<u8>,
@@ -280,7 +262,7 @@ pub struct SignerRow {
     pub email: String,
     pub mobile: String,
     pub level: i16,
-    pub status: String,
+    pub status: SignerStatus,
     pub invited_at: Option<DateTime<Utc>>,
     pub opened_at: Option<DateTime<Utc>>,
     pub accepted_at: Option<DateTime<Utc>>,
@@ -305,7 +287,7 @@ pub const SIGNER_COLUMNS: &str = "id, collection_id, position, user_id, contact_
 
 impl SignerRow {
     pub fn status(&self) -> SignerStatus {
-        SignerStatus::parse(&self.status)
+        self.status
     }
     /// The language the server writes to this signer in.
     pub fn language(&self) -> Language {

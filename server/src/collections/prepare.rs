@@ -633,7 +633,7 @@ pub async fn launch(
     let documents = super::documents(&mut tx, collection_id).await?;
     let to_sign: Vec<&DocumentRow> = documents
         .iter()
-        .filter(|d| DocumentKind::parse(&d.kind) == DocumentKind::ToSign)
+        .filter(|d| d.kind == DocumentKind::ToSign)
         .collect();
     if to_sign.is_empty() {
         return Err(CollectionError::Validation(
@@ -678,7 +678,7 @@ pub async fn launch(
     .await?;
     let actor = Actor::User(scope.user_id());
     audit::append(&mut tx, collection_id, "launched", actor.clone(), meta, json!({
-        "mode": row.mode,
+        "mode": row.mode.as_str(),
         "expires_at": row.expires_at.map(|t| t.to_rfc3339()),
         "documents": to_sign.iter().map(|d| json!({ "id": d.id, "filename": d.filename, "sha256": hex::encode(&d.original_sha256) })).collect::<Vec<_>>(),
     }))

@@ -160,7 +160,7 @@ pub async fn build(
 
     let mut lines = vec![
         format!("Demande : {} ({})", collection.title, collection.id),
-        format!("Statut : {}", collection.status),
+        format!("Statut : {}", collection.status.as_str()),
         format!("Chaîne de preuve : {chain_status:?}"),
         String::new(),
     ];
@@ -170,7 +170,7 @@ pub async fn build(
             signer.position,
             signer.full_name(),
             signer.email,
-            signer.status
+            signer.status.as_str()
         ));
     }
     lines.push(String::new());
@@ -201,7 +201,7 @@ pub async fn build(
     let manifest = json!({
         "collection": collection_id,
         "title": collection.title,
-        "status": collection.status,
+        "status": collection.status.as_str(),
         "generated_at": Utc::now().to_rfc3339(),
         "audit_chain": format!("{chain_status:?}"),
         "audit_head": entries.last().map(|e| hex::encode(&e.hash)),

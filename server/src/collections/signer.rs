@@ -702,7 +702,7 @@ const MAX_SIGNING_ROUNDS: usize = 5;
 struct CurrentDocument {
     id: Uuid,
     filename: String,
-    kind: String,
+    kind: DocumentKind,
     current_sha256: Vec<u8>,
     content: Option<Vec<u8>>,
 }
@@ -844,7 +844,7 @@ async fn prepare_documents(ready: &ReadyToSign) -> Result<Vec<PreparedDocument>>
     for document in ready
         .documents
         .iter()
-        .filter(|d| DocumentKind::parse(&d.kind) == DocumentKind::ToSign)
+        .filter(|d| d.kind == DocumentKind::ToSign)
     {
         let Some(content) = document.content.clone() else {
             return Err(CollectionError::Internal(format!(
