@@ -33,7 +33,7 @@ for target in "${targets[@]}"; do
     log "$target: a crash, see $log_file and fuzz/artifacts/$target/"
   fi
   # libFuzzer's last status line and its final stats.
-  done_line=$(grep -E '^#[0-9]+ +DONE' "$log_file" | tail -1 || true)
+  done_line=$(grep -E '^#[0-9]+[[:space:]]+DONE' "$log_file" | tail -1 || true)
   runs=$(awk '/stat::number_of_executed_units/ { print $2 }' "$log_file" | tail -1)
   speed=$(awk '/stat::average_exec_per_sec/ { print $2 }' "$log_file" | tail -1)
   cov=$(sed -nE 's/.* cov: ([0-9]+) ft: ([0-9]+) corp: ([0-9]+).*/\1 \2 \3/p' <<<"$done_line")

@@ -12,9 +12,13 @@ ensure_ocr
 # sqlx::test creates a fresh database per test on this server.
 export DATABASE_URL="$DATABASE_URL_BASE/postgres"
 
+log "checking the formatting (cargo fmt --check)"
+cargo fmt --all --check
 build_web
 log "building the server and the tests"
 cargo build -p paraphe-server
 cargo test --workspace --no-run --quiet
+log "linting (clippy, warnings are errors)"
+cargo clippy --all-targets --quiet -- -D warnings
 log "running the tests"
 cargo test --workspace "$@"

@@ -32,7 +32,7 @@ fn main() -> Result<(), Box<dyn Error>> {
     let mut config =
         Config::new(LOCALES[0])?.parse_options(ParseOptions::default().interpolate_display(true));
     for locale in &LOCALES[1..] {
-        config = config.add_locale(*locale)?;
+        config = config.add_locale(locale)?;
     }
     let config = config.add_namespaces(NAMESPACES)?;
     let infos = TranslationsInfos::parse(config)?;

@@ -212,7 +212,7 @@ async fn prepare_in_browser(
             .await
             .unwrap();
         browser
-            .query(By::Css(&format!(
+            .query(By::Css(format!(
                 "ol.signers li:first-child[data-email='{dragged}']"
             )))
             .wait(

@@ -792,7 +792,13 @@ async fn launch_checks_credit_levels_and_content_before_sending_anything(db: PgP
 
     // Level 3 needs a qualified certificate the signer does not hold (level 2 signers
     // without one create theirs from the invitation: tests/certificates.rs).
-    let id = draft(&mut preparer, firm.cabinet, "SEQUENTIAL", &[signer.clone()]).await;
+    let id = draft(
+        &mut preparer,
+        firm.cabinet,
+        "SEQUENTIAL",
+        std::slice::from_ref(&signer),
+    )
+    .await;
     let mut qualified = person("Hélène", "Garnier", "helene@client.fr", "+33666666666");
     qualified["level"] = json!(3);
     assert_eq!(

@@ -783,7 +783,8 @@ fn the_validation_report_catches_tampering_and_later_changes() {
 
     // Another trust anchor: intact and valid, but not trusted.
     let stranger = CaHierarchy::generate("http://elsewhere.invalid").unwrap();
-    let report = signing::validate(&signed, &[stranger.root.certificate.clone()]).unwrap();
+    let report =
+        signing::validate(&signed, std::slice::from_ref(&stranger.root.certificate)).unwrap();
     assert!(
         report.signatures[0].intact && report.signatures[0].cryptographically_valid,
         "{report:#?}"

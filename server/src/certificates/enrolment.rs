@@ -76,9 +76,9 @@ async fn lcp_verification(
     conn: &mut PgConnection,
     user_id: Uuid,
 ) -> Result<Option<VerificationRow>> {
-    Ok(verification::latest_for(conn, user_id, "lcp")
+    verification::latest_for(conn, user_id, "lcp")
         .await
-        .map_err(|e| CertificateError::Internal(e.to_string()))?)
+        .map_err(|e| CertificateError::Internal(e.to_string()))
 }
 
 fn step_of(row: &EnrolmentRow, verification: Option<&VerificationRow>) -> EnrolmentStep {

@@ -77,6 +77,11 @@ pub(crate) fn error(error: ApiError) -> Response {
     edge_error(status, error.code, &error.message)
 }
 
+/// A stored document's page count and content (gone once purged).
+type PagesAndContent = (i32, Option<Vec<u8>>);
+/// A stored document's file name and content (gone once purged).
+type NameAndContent = (String, Option<Vec<u8>>);
+
 async fn signer_document(
     State(state): State<AppState>,
     Path((token, document_id)): Path<(String, Uuid)>,
@@ -255,7 +260,7 @@ async fn page_preview(
     else {
         return error(ApiError::not_found());
     };
-    let row: Result<Option<(i32, Option<Vec<u8>>)>, sqlx::Error> = sqlx::query_as(
+    let row: Result<Option<PagesAndContent>, sqlx::Error> = sqlx::query_as(
         "SELECT pages, content FROM collection_documents WHERE id = $1 AND collection_id = $2",
     )
     .bind(document_id)
@@ -284,7 +289,7 @@ async fn preparer_document(
     if let Err(response) = preparer(&state, &headers, collection_id).await {
         return response;
     }
-    let row: Result<Option<(String, Option<Vec<u8>>)>, sqlx::Error> = sqlx::query_as(
+    let row: Result<Option<NameAndContent>, sqlx::Error> = sqlx::query_as(
         "SELECT filename, content FROM collection_documents WHERE id = $1 AND collection_id = $2",
     )
     .bind(document_id)

@@ -387,7 +387,7 @@ pub async fn request_code(
     meta: &RequestMeta,
 ) -> Result<CodeSent> {
     match send_code(db, pki, kek, token, meta, None).await? {
-        Sending::Sent(sent) => Ok(sent),
+        Sending::Sent(sent) => Ok(*sent),
         Sending::NeedsKey => {
             // The pool ran dry: the key is made outside any transaction (it takes a while
             // and must not hold the collection's lock), then the request runs again.
@@ -396,7 +396,7 @@ pub async fn request_code(
                 .map_err(|e| CollectionError::Internal(e.to_string()))?
                 .map_err(|e| CollectionError::Internal(e.to_string()))?;
             match send_code(db, pki, kek, token, meta, Some(key)).await? {
-                Sending::Sent(sent) => Ok(sent),
+                Sending::Sent(sent) => Ok(*sent),
                 Sending::NeedsKey => Err(CollectionError::Internal(
                     "a freshly made key was not used".into(),
                 )),
@@ -406,7 +406,7 @@ pub async fn request_code(
 }
 
 enum Sending {
-    Sent(CodeSent),
+    Sent(Box<CodeSent>),
     NeedsKey,
 }
 
@@ -495,12 +495,12 @@ async fn send_code(
     )
     .await?;
     tx.commit().await?;
-    Ok(Sending::Sent(CodeSent {
+    Ok(Sending::Sent(Box::new(CodeSent {
         expires_at,
         mobile_hint: mobile_hint(&mobile),
         signer,
         collection,
-    }))
+    })))
 }
 
 /// The mobile a certificate holder confirmed at enrolment (where the agreement's code went).

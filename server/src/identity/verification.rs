@@ -524,9 +524,17 @@ pub async fn create_capture_link(
     })
 }
 
+/// A hand-off link: its verification, expiry, first opening and use.
+type CaptureLinkRow = (
+    Uuid,
+    DateTime<Utc>,
+    Option<DateTime<Utc>>,
+    Option<DateTime<Utc>>,
+);
+
 /// The verification behind a live hand-off link, locked.
 async fn capture_target(conn: &mut PgConnection, token: &str) -> Result<(VerificationRow, bool)> {
-    let link: Option<(Uuid, DateTime<Utc>, Option<DateTime<Utc>>, Option<DateTime<Utc>>)> =
+    let link: Option<CaptureLinkRow> =
         sqlx::query_as("SELECT verification_id, expires_at, opened_at, used_at FROM capture_links WHERE token_hash = $1 FOR UPDATE")
             .bind(token_hash(token))
             .fetch_optional(&mut *conn)

@@ -49,11 +49,11 @@ pub fn build(issuer: &Authority, revoked: &[(Vec<u8>, Revocation)]) -> Result<Ve
         .tbs_certificate
         .subject_public_key_info
         .owned_to_ref();
-    let mut extensions: Vec<Extension> = Vec::new();
-    extensions
-        .push(AuthorityKeyIdentifier::try_from(issuer_spki)?.to_extension(subject, &extensions)?);
-    extensions
-        .push(CrlNumber(Uint::new(&number.to_be_bytes())?).to_extension(subject, &extensions)?);
+    let authority_key =
+        AuthorityKeyIdentifier::try_from(issuer_spki)?.to_extension(subject, &[])?;
+    let crl_number = CrlNumber(Uint::new(&number.to_be_bytes())?)
+        .to_extension(subject, std::slice::from_ref(&authority_key))?;
+    let extensions: Vec<Extension> = vec![authority_key, crl_number];
 
     let tbs = TbsCertList {
         version: Version::V2,

@@ -47,13 +47,13 @@ struct PkiEdge {
 }
 
 impl PkiEdge {
-    /// `Err` with the `429` to send when `client` has spent its budget.
-    fn spend(&self, headers: &HeaderMap, peer: SocketAddr) -> Result<(), Response> {
+    /// The `429` to send when the client has spent its budget, `None` to go on.
+    fn spend(&self, headers: &HeaderMap, peer: SocketAddr) -> Option<Response> {
         let client = crate::client_address::client_ip(self.trust_proxy, headers, peer);
         if self.budgets.len() > REMEMBERED_CLIENTS {
             self.budgets.retain_recent();
         }
-        self.budgets.check_key(&client).map_err(|not_until| {
+        self.budgets.check_key(&client).err().map(|not_until| {
             use governor::clock::Clock as _;
             let wait = not_until.wait_time_from(governor::clock::DefaultClock::default().now());
             let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
@@ -161,7 +161,7 @@ async fn answer_ocsp(
     peer: SocketAddr,
     request: &[u8],
 ) -> Response {
-    if let Err(too_many) = edge.spend(headers, peer) {
+    if let Some(too_many) = edge.spend(headers, peer) {
         return too_many;
     }
     let (query, states) = match edge.pki.ocsp_lookup(request).await {
@@ -190,7 +190,7 @@ async fn tsa_post(
         )
             .into_response();
     }
-    if let Err(too_many) = edge.spend(&headers, peer) {
+    if let Some(too_many) = edge.spend(&headers, peer) {
         return too_many;
     }
     match edge.sign_off_thread(move |pki| pki.time_stamp(&body)).await {

@@ -47,6 +47,9 @@ pub(super) async fn insert_certificate(
     Ok(())
 }
 
+/// A serial, and its revocation time and reason if revoked.
+type RevocationRow = (Vec<u8>, Option<DateTime<Utc>>, Option<String>);
+
 impl Registry {
     /// An empty registry in memory.
     pub fn in_memory() -> Self {
@@ -188,7 +191,7 @@ impl Registry {
                     .collect())
             }
             Registry::Database(db) => {
-                let rows: Vec<(Vec<u8>, Option<DateTime<Utc>>, Option<String>)> = sqlx::query_as(
+                let rows: Vec<RevocationRow> = sqlx::query_as(
                     "SELECT serial, revoked_at, revocation_reason FROM pki_certificates
                      WHERE issuer = $1 AND serial = ANY($2)",
                 )
@@ -221,7 +224,7 @@ impl Registry {
                 Ok(revoked)
             }
             Registry::Database(db) => {
-                let rows: Vec<(Vec<u8>, Option<DateTime<Utc>>, Option<String>)> = sqlx::query_as(
+                let rows: Vec<RevocationRow> = sqlx::query_as(
                     "SELECT serial, revoked_at, revocation_reason FROM pki_certificates
                      WHERE issuer = $1 AND revoked_at IS NOT NULL ORDER BY revoked_at, serial",
                 )

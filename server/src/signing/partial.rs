@@ -141,7 +141,7 @@ impl<'a> Partial<'a> {
         let bytes = &self.pdf[at..];
         if bytes.starts_with(b"xref") {
             let (mut entries, trailer) = table(self.pdf, at + 4)?;
-            if let Some(stream_at) = trailer.get(b"XRefStm").and_then(Object::as_i64).ok() {
+            if let Ok(stream_at) = trailer.get(b"XRefStm").and_then(Object::as_i64) {
                 let stream_at = usize::try_from(stream_at).map_err(|_| "negative /XRefStm")?;
                 let (stream_entries, _) = self.stream_section(stream_at)?;
                 for (id, entry) in stream_entries {
@@ -200,7 +200,7 @@ impl<'a> Partial<'a> {
             Err(_) => vec![0, size],
         };
         let row = w1 + w2 + w3;
-        if row == 0 || index.len() % 2 != 0 {
+        if row == 0 || !index.len().is_multiple_of(2) {
             return Err("bad cross-reference stream".into());
         }
         let field = |bytes: &[u8]| bytes.iter().fold(0u64, |n, b| (n << 8) | u64::from(*b));

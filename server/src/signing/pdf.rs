@@ -629,13 +629,16 @@ fn prepare(pdf: &[u8], seal: Seal<'_>) -> Result<Prepared, PdfError> {
 /// Writes a new revision after `pdf`: `first` (raw bytes, e.g. a signature dictionary
 /// with placeholders), then the revision's objects, then a cross-reference section of the
 /// same kind as the previous one. Returns the file and each object's offset.
+/// The objects a revision wrote: number, generation, byte offset.
+type XrefEntries = Vec<(u32, u16, usize)>;
+
 fn append_revision(
     pdf: &[u8],
     doc: &Document,
     root_id: ObjectId,
     first: Option<(ObjectId, Vec<u8>)>,
     mut revision: Revision,
-) -> Result<(Vec<u8>, Vec<(u32, u16, usize)>), PdfError> {
+) -> Result<(Vec<u8>, XrefEntries), PdfError> {
     let mut out = Vec::with_capacity(pdf.len() + CONTENTS_CAPACITY * 2 + 4096);
     out.extend_from_slice(pdf);
     if !pdf.ends_with(b"\n") {
