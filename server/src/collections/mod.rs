@@ -116,8 +116,8 @@ impl From<CollectionError> for ApiError {
 
 pub type Result<T, E = CollectionError> = std::result::Result<T, E>;
 
-/// Stored as text (`draft`, `active`, …): a value the enum does not know is a decoding
-/// error, never a silent default.
+// Stored as text (`draft`, `active`, …): a value the enum does not know is a decoding
+// error, never a silent default.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, async_graphql::Enum, sqlx::Type)]
 #[sqlx(type_name = "text", rename_all = "snake_case")]
 pub enum CollectionStatus {
