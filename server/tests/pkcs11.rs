@@ -114,7 +114,7 @@ fn keys_generated_on_softhsm_sign_at_b_lta_and_never_leave_the_token() {
                 .fetch_all(&db),
         )
         .unwrap();
-    assert_eq!(rows.len(), 5);
+    assert_eq!(rows.len(), 6, "root, lcp, qcp, seal, onetime, tsa");
     for (sealed, label) in &rows {
         assert!(
             sealed.is_none(),
