@@ -227,7 +227,12 @@ async fn main() -> anyhow::Result<()> {
             &meta,
         )
         .await?;
-        prepare::launch(&db, &format!("http://{addr}"), &scope, collection.id, &meta).await?;
+        let public_url = format!("http://{addr}");
+        let issuer = paraphe_server::collections::links::LinkIssuer {
+            public_url: &public_url,
+            kek: &kek,
+        };
+        prepare::launch(&db, issuer, &scope, collection.id, &meta).await?;
         let (body,): (String,) =
             sqlx::query_as("SELECT body FROM outbox WHERE channel = 'email' AND recipient = $1")
                 .bind(format!("client{i}@charge.fr"))

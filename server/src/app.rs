@@ -68,6 +68,7 @@ pub fn spawn_workers(state: &AppState) -> anyhow::Result<()> {
         bus: state.bus.clone(),
         notifier: state.notifier.clone(),
         public_url: state.config.public_url.clone(),
+        kek: state.config.key_encryption_key.clone(),
         remind_every_days: state.config.remind_every_days,
     }
     .spawn(std::time::Duration::from_secs(60));

@@ -1004,6 +1004,7 @@ async fn expiry_reminders_and_purge_run_as_jobs(db: PgPool) {
         bus: paraphe_server::events::EventBus::in_process(),
         notifier: Default::default(),
         public_url: "http://localhost:8080".into(),
+        kek: paraphe_server::config::Config::for_tests(String::new()).key_encryption_key,
         remind_every_days: 3,
     };
 
@@ -1032,10 +1033,31 @@ async fn expiry_reminders_and_purge_run_as_jobs(db: PgPool) {
             .unwrap();
     assert_eq!(invitations, 2);
     let tokens = invitation_tokens(&db).await;
-    // Both links work: the reminder did not kill the first.
-    for (token, _) in &tokens {
-        server.client().data(SESSION, json!({ "t": token })).await;
-    }
+    // The reminder re-sent the link Marc already holds (one live credential, not one more
+    // per reminder), and that link's own expiry followed the collection's.
+    assert_eq!(tokens[0].0, tokens[1].0);
+    let (links, link_days): (i64, f64) = sqlx::query_as(
+        "SELECT count(*), EXTRACT(EPOCH FROM max(expires_at) - now())::float8 / 86400 FROM signer_links",
+    )
+    .fetch_one(&db)
+    .await
+    .unwrap();
+    assert_eq!(links, 1);
+    assert!((link_days - 15.0).abs() < 0.01, "{link_days}");
+    server.client().data(SESSION, json!({ "t": tokens[0].0 })).await;
+
+    // A link past its own expiry is refused as such, even while the collection runs.
+    sqlx::query("UPDATE signer_links SET expires_at = now() - interval '1 minute'")
+        .execute(&db)
+        .await
+        .unwrap();
+    assert_eq!(
+        server
+            .client()
+            .error_code(SESSION, json!({ "t": tokens[0].0 }))
+            .await,
+        "LINK_EXPIRED"
+    );
 
     // Three days without news: an automatic reminder, which does not move the expiry
     // (or automatic reminders would keep a collection alive for ever).
@@ -1054,6 +1076,17 @@ async fn expiry_reminders_and_purge_run_as_jobs(db: PgPool) {
             .await
             .unwrap();
     assert_eq!(invitations, 3);
+    // The old link had expired: the reminder carries a new one, valid as long as the
+    // collection.
+    let tokens = invitation_tokens(&db).await;
+    assert_ne!(tokens[2].0, tokens[0].0);
+    server.client().data(SESSION, json!({ "t": tokens[2].0 })).await;
+    let (live,): (i64,) =
+        sqlx::query_as("SELECT count(*) FROM signer_links l JOIN collections c ON true WHERE l.expires_at = c.expires_at")
+            .fetch_one(&db)
+            .await
+            .unwrap();
+    assert_eq!(live, 1);
 
     // Past its expiry: expired, the signer's link is dead, the preparer is told.
     sqlx::query("UPDATE collections SET expires_at = now() - interval '1 minute'")
@@ -1064,7 +1097,7 @@ async fn expiry_reminders_and_purge_run_as_jobs(db: PgPool) {
     assert_eq!(
         server
             .client()
-            .error_code(SESSION, json!({ "t": tokens[0].0 }))
+            .error_code(SESSION, json!({ "t": tokens[2].0 }))
             .await,
         "COLLECTION_CLOSED"
     );
@@ -1099,6 +1132,18 @@ async fn expiry_reminders_and_purge_run_as_jobs(db: PgPool) {
         .collect();
     assert!(kinds.ends_with(&["expired", "purged"]), "{kinds:?}");
     assert_eq!(jobs.run_once().await.unwrap(), Default::default());
+
+    // Links a month past their expiry are deleted; younger ones still say "expired".
+    sqlx::query("UPDATE signer_links SET expires_at = now() - interval '31 days' WHERE token_hash = (SELECT min(token_hash) FROM signer_links)")
+        .execute(&db)
+        .await
+        .unwrap();
+    assert_eq!(jobs.run_once().await.unwrap(), Default::default());
+    let (links,): (i64,) = sqlx::query_as("SELECT count(*) FROM signer_links")
+        .fetch_one(&db)
+        .await
+        .unwrap();
+    assert_eq!(links, 1);
 }
 
 #[sqlx::test(migrator = "paraphe_server::db::MIGRATOR")]

@@ -66,7 +66,8 @@ pub enum ErrorCode {
     IdentityFileTooLarge,
     /// The verification cannot be submitted before the images it needs are sent.
     IdentityImagesMissing,
-    /// A short-lived link (phone capture hand-off) is past its validity.
+    /// A link past its own validity: a signer's invitation or download link, or the
+    /// phone capture hand-off.
     LinkExpired,
     /// A single-use link (phone capture hand-off) was already used.
     LinkUsed,

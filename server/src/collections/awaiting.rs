@@ -6,7 +6,8 @@ use paraphe_shared::Language;
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use super::{token_hash, CollectionError, CollectionStatus, Result, SignerStatus};
+use super::{links, token_hash, CollectionError, CollectionStatus, Result, SignerStatus};
+use crate::keys::KeyEncryptionKey;
 
 /// A collection where the person is the signer whose turn it is.
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -34,36 +35,34 @@ pub async fn of_user(db: &PgPool, user_id: Uuid) -> Result<Vec<AwaitingSignature
     .await?)
 }
 
-/// A new personal link for the member's own signer row, while it is their turn: the same
-/// credential the invitation email gave them, handed to their logged-in session. Any
-/// other signer row is `NOT_FOUND`.
-pub async fn link_for(db: &PgPool, user_id: Uuid, signer_id: Uuid) -> Result<String> {
+/// The member's personal link for their own signer row, while it is their turn: the
+/// link the invitation email gave them, handed to their logged-in session. Any other
+/// signer row is `NOT_FOUND`.
+pub async fn link_for(
+    db: &PgPool,
+    kek: &KeyEncryptionKey,
+    user_id: Uuid,
+    signer_id: Uuid,
+) -> Result<String> {
     let mut tx = db.begin().await?;
-    let turn: Option<(SignerStatus, CollectionStatus)> = sqlx::query_as(
-        "SELECT s.status, c.status FROM signers s JOIN collections c ON c.id = s.collection_id
+    let turn: Option<(SignerStatus, CollectionStatus, Option<DateTime<Utc>>)> = sqlx::query_as(
+        "SELECT s.status, c.status, c.expires_at FROM signers s JOIN collections c ON c.id = s.collection_id
           WHERE s.id = $1 AND s.user_id = $2",
     )
     .bind(signer_id)
     .bind(user_id)
     .fetch_optional(&mut *tx)
     .await?;
-    match turn {
+    let expires_at = match turn {
         None => return Err(CollectionError::NotFound),
-        Some((signer, collection))
-            if signer != SignerStatus::Invited || collection != CollectionStatus::Active =>
-        {
+        Some((SignerStatus::Invited, CollectionStatus::Active, Some(expires_at))) => expires_at,
+        Some(_) => {
             return Err(CollectionError::InvalidState(
                 "cette signature ne vous attend plus".into(),
             ))
         }
-        Some(_) => {}
-    }
-    let (token, hash) = super::new_token();
-    sqlx::query("INSERT INTO signer_links (token_hash, signer_id) VALUES ($1, $2)")
-        .bind(&hash)
-        .bind(signer_id)
-        .execute(&mut *tx)
-        .await?;
+    };
+    let token = links::invitation(&mut tx, kek, signer_id, expires_at).await?;
     tx.commit().await?;
     Ok(token)
 }
@@ -71,7 +70,8 @@ pub async fn link_for(db: &PgPool, user_id: Uuid, signer_id: Uuid) -> Result<Str
 /// The language the link's signer reads (their choice on the page, or their browser's),
 /// for the SMS and emails still to come.
 pub async fn set_language(db: &PgPool, token: &str, language: Language) -> Result<()> {
-    let updated = sqlx::query("UPDATE signers SET language = $2 WHERE id = (SELECT signer_id FROM signer_links WHERE token_hash = $1)")
+    let updated = sqlx::query("UPDATE signers SET language = $2
+          WHERE id = (SELECT signer_id FROM signer_links WHERE token_hash = $1 AND expires_at > now())")
         .bind(token_hash(token))
         .bind(language.code())
         .execute(db)

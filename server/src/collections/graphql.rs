@@ -12,6 +12,7 @@ use super::{
     announce, CollectionRow, CollectionStatus, DocumentKind, DocumentRow, SignerRow, SignerStatus,
     SigningMode,
 };
+use super::links::LinkIssuer;
 use super::{awaiting, signer};
 use crate::audit;
 use crate::cabinets::access::{self, Need};
@@ -751,7 +752,7 @@ impl CollectionsMutation {
     async fn launch_collection(&self, ctx: &Context<'_>, id: Uuid) -> ApiResult<Collection> {
         let (scope, _) = super::scoped(ctx.db(), ctx.viewer()?.user_id, id, PREPARE).await?;
         let (row, invited) =
-            prepare::launch(ctx.db(), &ctx.config().public_url, &scope, id, &ctx.meta()).await?;
+            prepare::launch(ctx.db(), link_issuer(ctx), &scope, id, &ctx.meta()).await?;
         ctx.wake_outbox();
         announce(
             ctx.bus(),
@@ -794,7 +795,7 @@ impl CollectionsMutation {
         let (scope, _) = super::scoped(ctx.db(), ctx.viewer()?.user_id, id, PREPARE).await?;
         let row = prepare::remind(
             ctx.db(),
-            &ctx.config().public_url,
+            link_issuer(ctx),
             id,
             crate::audit::Actor::User(scope.user_id()),
             &ctx.meta(),
@@ -942,7 +943,13 @@ impl CollectionsMutation {
     /// (`mySignatureRequests`): the path of the signer's page. `NOT_FOUND` for a signer
     /// who is not them, `INVALID_STATE` once it is no longer their turn.
     async fn open_my_signature(&self, ctx: &Context<'_>, signer_id: Uuid) -> ApiResult<String> {
-        let token = awaiting::link_for(ctx.db(), ctx.viewer()?.user_id, signer_id).await?;
+        let token = awaiting::link_for(
+            ctx.db(),
+            &ctx.config().key_encryption_key,
+            ctx.viewer()?.user_id,
+            signer_id,
+        )
+        .await?;
         Ok(format!("/signer/{token}"))
     }
 
@@ -1016,5 +1023,14 @@ impl CollectionsSubscription {
                 yield Ok(CollectionEvent { cabinet_id, collection_id: change.collection_id, kind: change.kind, signer_id: change.signer_id, at: event.at });
             }
         })
+    }
+}
+
+/// Where the links this request sends point, and the key that seals them.
+fn link_issuer<'a>(ctx: &'a Context<'_>) -> LinkIssuer<'a> {
+    let config = ctx.config();
+    LinkIssuer {
+        public_url: &config.public_url,
+        kek: &config.key_encryption_key,
     }
 }

@@ -70,7 +70,7 @@ pub(crate) fn error(error: ApiError) -> Response {
         ErrorCode::NotFound | ErrorCode::LinkInvalid => StatusCode::NOT_FOUND,
         ErrorCode::Unauthenticated => StatusCode::UNAUTHORIZED,
         ErrorCode::Forbidden | ErrorCode::CabinetNotOpen => StatusCode::FORBIDDEN,
-        ErrorCode::CollectionClosed => StatusCode::GONE,
+        ErrorCode::CollectionClosed | ErrorCode::LinkExpired => StatusCode::GONE,
         ErrorCode::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         _ => StatusCode::CONFLICT,
     };

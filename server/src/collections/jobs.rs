@@ -13,6 +13,7 @@ use super::{emails, lock, prepare, CollectionStatus, Result, SignerStatus, RETEN
 use crate::audit::{self, Actor};
 use crate::events::{CollectionEventKind, EventBus};
 use crate::graphql::context::RequestMeta;
+use crate::keys::KeyEncryptionKey;
 use crate::notifications::{self, Notifier};
 
 /// What one round did, for logs and tests.
@@ -28,6 +29,8 @@ pub struct Jobs {
     pub bus: EventBus,
     pub notifier: Notifier,
     pub public_url: String,
+    /// Seals the reminders' links, so that the next reminder re-sends the same one.
+    pub kek: KeyEncryptionKey,
     pub remind_every_days: i64,
 }
 
@@ -167,7 +170,10 @@ impl Jobs {
         for (id, cabinet_id) in due {
             match prepare::remind(
                 &self.db,
-                &self.public_url,
+                super::links::LinkIssuer {
+                    public_url: &self.public_url,
+                    kek: &self.kek,
+                },
                 id,
                 Actor::System,
                 &RequestMeta::default(),
@@ -194,7 +200,8 @@ impl Jobs {
         Ok(done)
     }
 
-    /// Documents go one month after the collection ended; the audit trail stays.
+    /// Documents go one month after the collection ended; the audit trail stays. Signer
+    /// links long past their expiry go too.
     async fn purge(&self) -> Result<usize> {
         let due: Vec<(Uuid, Uuid)> = sqlx::query_as(
             "SELECT id, cabinet_id FROM collections WHERE ended_at IS NOT NULL AND purged_at IS NULL
@@ -233,6 +240,8 @@ impl Jobs {
             )
             .await;
         }
+        let mut conn = self.db.acquire().await?;
+        super::links::delete_long_expired(&mut conn).await?;
         Ok(due.len())
     }
 }

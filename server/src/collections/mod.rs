@@ -3,6 +3,7 @@
 //! - `prepare.rs`: the preparer's side (documents, signers, launch, cancel, remind).
 //! - `signer.rs`: the signer's side through the invitation link (read, accept, code, sign,
 //!   refuse), with the one-time code rules and the signature itself.
+//! - `links.rs`: the signers' personal links (sealed for re-sending, each with its expiry).
 //! - `jobs.rs`: expiry, automatic reminders and purge, as periodic scans of the database
 //!   (so they survive restarts and run on any replica).
 //! - `emails.rs`: the French texts of every email and SMS.
@@ -16,6 +17,7 @@ pub mod emails;
 pub mod graphql;
 pub mod http;
 pub mod jobs;
+pub mod links;
 pub mod prepare;
 pub mod proof;
 pub mod signer;
@@ -47,6 +49,8 @@ pub enum CollectionError {
     Closed(&'static str),
     #[error("ce lien de signature n'est pas valide")]
     LinkInvalid,
+    #[error("ce lien a expiré : demandez au cabinet de vous renvoyer l'invitation")]
+    LinkExpired,
     #[error("{0}")]
     Validation(String),
     #[error(
@@ -94,6 +98,7 @@ impl From<CollectionError> for ApiError {
             CollectionError::InvalidState(_) => ErrorCode::InvalidState,
             CollectionError::Closed(_) => ErrorCode::CollectionClosed,
             CollectionError::LinkInvalid => ErrorCode::LinkInvalid,
+            CollectionError::LinkExpired => ErrorCode::LinkExpired,
             CollectionError::Validation(_) => ErrorCode::Validation,
             CollectionError::CertificateRequired(_) | CollectionError::QualifiedForMembersOnly => {
                 ErrorCode::CertificateRequired

@@ -8,6 +8,7 @@ use sha2::{Digest, Sha256};
 use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
+use super::links::{self, LinkIssuer};
 use super::{
     emails, lock, CollectionError, CollectionRow, CollectionStatus, DocumentKind, DocumentRow,
     Result, SignerRow, SigningMode, DOCUMENT_COLUMNS, EXPIRY_DAYS, SIGNER_COLUMNS,
@@ -556,22 +557,19 @@ pub async fn cabinet_name(conn: &mut PgConnection, cabinet_id: Uuid) -> Result<S
     Ok(name)
 }
 
-/// Sends a signer a personal link (a new one each time: only hashes are kept) by email.
+/// Emails a signer their personal link: on a reminder, the live link they already hold
+/// (its expiry following the collection's), a new one otherwise.
 pub async fn invite(
     conn: &mut PgConnection,
-    public_url: &str,
+    issuer: LinkIssuer<'_>,
     collection: &CollectionRow,
     signer: &SignerRow,
     reminder: bool,
     meta: &RequestMeta,
     actor: Actor,
 ) -> Result<()> {
-    let (token, hash) = super::new_token();
-    sqlx::query("INSERT INTO signer_links (token_hash, signer_id) VALUES ($1, $2)")
-        .bind(&hash)
-        .bind(signer.id)
-        .execute(&mut *conn)
-        .await?;
+    let expires_at = collection.expires_at.unwrap_or_else(Utc::now);
+    let token = links::invitation(conn, issuer.kek, signer.id, expires_at).await?;
     if !reminder {
         sqlx::query("UPDATE signers SET status = 'invited', invited_at = now() WHERE id = $1")
             .bind(signer.id)
@@ -579,9 +577,8 @@ pub async fn invite(
             .await?;
     }
     let cabinet = cabinet_name(conn, collection.cabinet_id).await?;
-    let expires_at = collection.expires_at.unwrap_or_else(Utc::now);
     let needs_certificate = super::signer::needs_certificate(conn, signer).await?;
-    let link = format!("{public_url}/signer/{token}");
+    let link = issuer.signer_page(&token);
     let details = emails::Invitation {
         cabinet: &cabinet,
         title: &collection.title,
@@ -622,7 +619,7 @@ pub fn cost_cents(signers: usize, documents_to_sign: usize) -> i64 {
 /// signer (sequential) or all of them (parallel).
 pub async fn launch(
     db: &PgPool,
-    public_url: &str,
+    issuer: LinkIssuer<'_>,
     scope: &CabinetScope,
     collection_id: Uuid,
     meta: &RequestMeta,
@@ -690,7 +687,7 @@ pub async fn launch(
     for signer in &invited {
         invite(
             &mut tx,
-            public_url,
+            issuer,
             &row,
             signer,
             false,
@@ -772,7 +769,7 @@ pub enum Reminder {
 /// from now.
 pub async fn remind(
     db: &PgPool,
-    public_url: &str,
+    issuer: LinkIssuer<'_>,
     collection_id: Uuid,
     actor: Actor,
     meta: &RequestMeta,
@@ -803,7 +800,7 @@ pub async fn remind(
         if signer.status() == super::SignerStatus::Invited {
             invite(
                 &mut tx,
-                public_url,
+                issuer,
                 &row,
                 &signer,
                 true,

@@ -17,7 +17,7 @@ use uuid::Uuid;
 
 use super::prepare::invite;
 use super::{
-    emails, token_hash, CollectionError, CollectionRow, CollectionStatus, DocumentKind, Result,
+    emails, links, token_hash, CollectionError, CollectionRow, CollectionStatus, DocumentKind, Result,
     SignerRow, SignerStatus, SigningMode, SIGNER_COLUMNS,
 };
 use crate::audit::{self, Actor};
@@ -48,14 +48,24 @@ fn linked_signer_where(condition: &str) -> String {
 }
 
 /// Without locking: for reading only.
-async fn signer_of_link(conn: &mut PgConnection, token: &str) -> Result<LinkedSigner> {
-    sqlx::query_as(&linked_signer_where(
-        "id = (SELECT signer_id FROM signer_links WHERE token_hash = $1)",
+async fn signer_of_link(conn: &mut PgConnection, token: &str) -> Result<SignerRow> {
+    #[derive(sqlx::FromRow)]
+    struct Linked {
+        #[sqlx(flatten)]
+        signer: SignerRow,
+        link_expires_at: DateTime<Utc>,
+    }
+    let linked: Linked = sqlx::query_as(&format!(
+        "SELECT {SIGNER_COLUMNS}, l.expires_at AS link_expires_at
+           FROM signer_links l JOIN signers ON signers.id = l.signer_id
+          WHERE l.token_hash = $1"
     ))
     .bind(token_hash(token))
     .fetch_optional(&mut *conn)
     .await?
-    .ok_or(CollectionError::LinkInvalid)
+    .ok_or(CollectionError::LinkInvalid)?;
+    links::ensure_not_expired(linked.link_expires_at)?;
+    Ok(linked.signer)
 }
 
 #[derive(sqlx::FromRow)]
@@ -63,6 +73,7 @@ struct LockedCollection {
     #[sqlx(flatten)]
     collection: CollectionRow,
     signer_id: Uuid,
+    link_expires_at: DateTime<Utc>,
 }
 
 /// The signer and collection behind a link, the collection's row locked. The signer is
@@ -91,7 +102,7 @@ async fn resolve_locked_with_key(
 /// Locks the collection behind a link; the caller reads the signer afterwards.
 async fn lock_link(conn: &mut PgConnection, token: &str) -> Result<LockedCollection> {
     sqlx::query_as(
-        "SELECT c.*, l.signer_id FROM signer_links l
+        "SELECT c.*, l.signer_id, l.expires_at AS link_expires_at FROM signer_links l
          JOIN signers s ON s.id = l.signer_id
          JOIN collections c ON c.id = s.collection_id
          WHERE l.token_hash = $1
@@ -101,6 +112,10 @@ async fn lock_link(conn: &mut PgConnection, token: &str) -> Result<LockedCollect
     .fetch_optional(&mut *conn)
     .await?
     .ok_or(CollectionError::LinkInvalid)
+    .and_then(|locked: LockedCollection| {
+        links::ensure_not_expired(locked.link_expires_at)?;
+        Ok(locked)
+    })
 }
 
 /// A link of an ended collection is dead, except a completed one's, which still downloads
@@ -644,10 +659,11 @@ pub async fn sign(
     code: &str,
     meta: &RequestMeta,
 ) -> Result<Signed> {
+    let issuer = links::LinkIssuer { public_url, kek };
     if !pki.time_stamps_remotely() {
         let (mut tx, ready) = open_signature(db, pki, kek, token, code, meta).await?;
         let stamped = time_stamp(prepare_documents(&ready).await?, pki).await?;
-        let signed = record_signature(&mut tx, public_url, ready, stamped, meta).await?;
+        let signed = record_signature(&mut tx, issuer, ready, stamped, meta).await?;
         tx.commit().await?;
         return Ok(signed);
     }
@@ -663,7 +679,7 @@ pub async fn sign(
             })
         });
         if unchanged {
-            let signed = record_signature(&mut tx, public_url, ready, stamped, meta).await?;
+            let signed = record_signature(&mut tx, issuer, ready, stamped, meta).await?;
             tx.commit().await?;
             return Ok(signed);
         }
@@ -748,6 +764,7 @@ async fn begin_signature(
     let LockedCollection {
         collection,
         signer_id,
+        ..
     } = lock_link(conn, token).await?;
     let signers = super::signers(conn, collection.id).await?;
     let signer = signers
@@ -895,7 +912,7 @@ async fn time_stamp(
 /// transaction, which holds the collection's lock since [`begin_signature`].
 async fn record_signature(
     conn: &mut PgConnection,
-    public_url: &str,
+    issuer: links::LinkIssuer<'_>,
     ready: ReadyToSign,
     stamped: Vec<StampedDocument>,
     meta: &RequestMeta,
@@ -958,13 +975,13 @@ async fn record_signature(
     let mut invited_next = None;
     let completed = signers.iter().all(|s| s.status() == SignerStatus::Signed);
     let collection = if completed {
-        complete(conn, public_url, &collection, &signers, final_hashes, meta).await?
+        complete(conn, issuer, &collection, &signers, final_hashes, meta).await?
     } else {
         if collection.mode() == SigningMode::Sequential {
             if let Some(next) = signers.iter().find(|s| s.status() == SignerStatus::Waiting) {
                 invite(
                     conn,
-                    public_url,
+                    issuer,
                     &collection,
                     next,
                     false,
@@ -1009,7 +1026,7 @@ struct CompletedCollection {
 /// `documents` are the final hashes, for the trail.
 async fn complete(
     conn: &mut PgConnection,
-    public_url: &str,
+    issuer: links::LinkIssuer<'_>,
     collection: &CollectionRow,
     signers: &[SignerRow],
     documents: Vec<serde_json::Value>,
@@ -1024,17 +1041,22 @@ async fn complete(
     .bind(collection.id)
     .fetch_one(&mut *conn)
     .await?;
-    let mut link_hashes = Vec::with_capacity(signers.len());
+    // Downloads last as long as the documents: until the purge.
+    let signer_ids: Vec<Uuid> = signers.iter().map(|s| s.id).collect();
+    let tokens = links::completion(
+        conn,
+        &signer_ids,
+        Utc::now() + Duration::days(super::RETENTION_DAYS),
+    )
+    .await?;
     let mut texts = Vec::with_capacity(signers.len() + 1);
-    for signer in signers {
-        let (token, hash) = super::new_token();
-        link_hashes.push(hash);
+    for (signer, token) in signers.iter().zip(&tokens) {
         texts.push((
             signer.email.clone(),
             emails::completed(
                 signer.language(),
                 &collection.title,
-                &format!("{public_url}/signer/{token}"),
+                &issuer.signer_page(token),
             ),
         ));
     }
@@ -1049,16 +1071,10 @@ async fn complete(
             emails::completed(
                 language,
                 &collection.title,
-                &format!("{public_url}/collections/{}", collection.id),
+                &format!("{}/collections/{}", issuer.public_url, collection.id),
             ),
         ));
     }
-    let signer_ids: Vec<Uuid> = signers.iter().map(|s| s.id).collect();
-    sqlx::query("INSERT INTO signer_links (token_hash, signer_id) SELECT * FROM UNNEST($1::bytea[], $2::uuid[])")
-        .bind(&link_hashes)
-        .bind(&signer_ids)
-        .execute(&mut *conn)
-        .await?;
     let outgoing: Vec<notifications::Email<'_>> = texts
         .iter()
         .map(|(to, text)| notifications::Email {
@@ -1186,7 +1202,7 @@ pub async fn refuse(
 /// version once completed (until purged).
 pub async fn document(db: &PgPool, token: &str, document_id: Uuid) -> Result<(String, Vec<u8>)> {
     let mut conn = db.acquire().await?;
-    let signer = signer_of_link(&mut conn, token).await?.signer;
+    let signer = signer_of_link(&mut conn, token).await?;
     let collection_id = signer.collection_id;
     ensure_live(&super::get(&mut conn, collection_id).await?)?;
     if signer.status() == SignerStatus::Waiting {
