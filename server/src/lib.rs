@@ -23,4 +23,8 @@ pub mod signing;
 pub mod subprocess;
 
 pub use app::{build_state, router, AppState};
+
+/// An error of any kind kept as the source of a domain's `Internal` variant: its chain
+/// reaches the log (`ApiError::internal`), never the client.
+pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 pub use config::Config;

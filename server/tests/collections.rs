@@ -1044,7 +1044,10 @@ async fn expiry_reminders_and_purge_run_as_jobs(db: PgPool) {
     .unwrap();
     assert_eq!(links, 1);
     assert!((link_days - 15.0).abs() < 0.01, "{link_days}");
-    server.client().data(SESSION, json!({ "t": tokens[0].0 })).await;
+    server
+        .client()
+        .data(SESSION, json!({ "t": tokens[0].0 }))
+        .await;
 
     // A link past its own expiry is refused as such, even while the collection runs.
     sqlx::query("UPDATE signer_links SET expires_at = now() - interval '1 minute'")
@@ -1080,7 +1083,10 @@ async fn expiry_reminders_and_purge_run_as_jobs(db: PgPool) {
     // collection.
     let tokens = invitation_tokens(&db).await;
     assert_ne!(tokens[2].0, tokens[0].0);
-    server.client().data(SESSION, json!({ "t": tokens[2].0 })).await;
+    server
+        .client()
+        .data(SESSION, json!({ "t": tokens[2].0 }))
+        .await;
     let (live,): (i64,) =
         sqlx::query_as("SELECT count(*) FROM signer_links l JOIN collections c ON true WHERE l.expires_at = c.expires_at")
             .fetch_one(&db)

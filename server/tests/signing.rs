@@ -597,7 +597,7 @@ fn sign_at(pdf: &[u8], signer: &Signer, level: PadesLevel) -> Vec<u8> {
             &signer.key,
             &signer.chain,
             level,
-            &fixture.pki,
+            &*fixture.pki,
         ))
         .unwrap()
 }

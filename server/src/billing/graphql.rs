@@ -67,7 +67,7 @@ impl BillingQuery {
     async fn ledger_csv(&self, ctx: &Context<'_>, cabinet_id: Uuid) -> ApiResult<String> {
         let scope = access::require(ctx, cabinet_id, &[Need::Accountant]).await?;
         let entries = super::ledger(ctx.db(), scope.cabinet_id(), 100_000).await?;
-        Ok(super::ledger_csv(&entries))
+        Ok(super::ledger_csv(&entries)?)
     }
 }
 

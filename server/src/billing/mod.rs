@@ -26,6 +26,8 @@ pub enum BillingError {
     NotPositive,
     #[error(transparent)]
     Database(#[from] sqlx::Error),
+    #[error("CSV export: {0}")]
+    Export(#[from] csv::Error),
 }
 
 impl From<BillingError> for ApiError {
@@ -36,6 +38,7 @@ impl From<BillingError> for ApiError {
             }
             BillingError::NotPositive => ApiError::validation(error.to_string()),
             BillingError::Database(e) => ApiError::internal(&e),
+            BillingError::Export(e) => ApiError::internal(&e),
         }
     }
 }
@@ -275,22 +278,39 @@ pub async fn ledger(
     .await
 }
 
-/// The ledger as CSV (semicolon-separated, as French spreadsheets expect).
-pub fn ledger_csv(entries: &[LedgerEntry]) -> String {
-    let mut csv = String::from("date;type;montant_eur;collection;libelle\n");
+/// The ledger as CSV, semicolon-separated as French spreadsheets expect, written by the
+/// `csv` crate (quotes, separators and line breaks in a label are quoted, not lost). A
+/// label that a spreadsheet would take for a formula is prefixed with an apostrophe.
+pub fn ledger_csv(entries: &[LedgerEntry]) -> Result<String, BillingError> {
+    let mut writer = csv::WriterBuilder::new()
+        .delimiter(b';')
+        .from_writer(Vec::new());
+    writer.write_record(["date", "type", "montant_eur", "collection", "libelle"])?;
     for e in entries {
-        let note = e.note.replace(['"', ';', '\n'], " ");
+        let amount = Cents(e.amount_cents).to_string();
         let collection = e.collection_id.map(|c| c.to_string()).unwrap_or_default();
-        csv.push_str(&format!(
-            "{};{};{};{};{}\n",
-            e.at.format("%Y-%m-%d %H:%M:%S"),
-            e.kind,
-            Cents(e.amount_cents).to_string().trim_end_matches(" €"),
-            collection,
-            note
-        ));
+        writer.write_record([
+            e.at.format("%Y-%m-%d %H:%M:%S").to_string().as_str(),
+            e.kind.as_str(),
+            amount.trim_end_matches(" €"),
+            collection.as_str(),
+            &not_a_formula(&e.note),
+        ])?;
     }
-    csv
+    let bytes = writer
+        .into_inner()
+        .map_err(|e| BillingError::Export(e.into_error().into()))?;
+    String::from_utf8(bytes).map_err(|e| BillingError::Export(std::io::Error::other(e).into()))
+}
+
+/// CSV injection: a cell starting with `=`, `+`, `-`, `@`, a tab or a carriage return runs
+/// as a formula in Excel and LibreOffice.
+fn not_a_formula(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{text}").into()
+    } else {
+        text.into()
+    }
 }
 
 #[cfg(test)]
@@ -302,5 +322,29 @@ mod tests {
         assert_eq!(Cents(25).to_string(), "0,25 €");
         assert_eq!(Cents(2000).to_string(), "20,00 €");
         assert_eq!(Cents(-105).to_string(), "-1,05 €");
+    }
+
+    #[test]
+    fn the_csv_keeps_every_label_whole_and_runs_no_formula() {
+        let entry = |note: &str| LedgerEntry {
+            id: 1,
+            at: chrono::DateTime::from_timestamp(1_764_000_000, 0).expect("time"),
+            kind: "debit".into(),
+            amount_cents: -25,
+            collection_id: None,
+            note: note.into(),
+        };
+        let csv = ledger_csv(&[
+            entry("Signature ; \"Bilan 2026\"\nsuite"),
+            entry("=HYPERLINK(\"http://evil\")"),
+        ])
+        .expect("csv");
+        let mut reader = csv::ReaderBuilder::new()
+            .delimiter(b';')
+            .from_reader(csv.as_bytes());
+        let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.expect("row")).collect();
+        assert_eq!(&rows[0][4], "Signature ; \"Bilan 2026\"\nsuite");
+        assert_eq!(&rows[0][2], "-0,25");
+        assert_eq!(&rows[1][4], "'=HYPERLINK(\"http://evil\")");
     }
 }

@@ -78,7 +78,7 @@ async fn lcp_verification(
 ) -> Result<Option<VerificationRow>> {
     verification::latest_for(conn, user_id, "lcp")
         .await
-        .map_err(|e| CertificateError::Internal(e.to_string()))
+        .map_err(|e| CertificateError::Internal(e.into()))
 }
 
 fn step_of(row: &EnrolmentRow, verification: Option<&VerificationRow>) -> EnrolmentStep {

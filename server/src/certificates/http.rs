@@ -49,7 +49,7 @@ async fn certificate(
     };
     let pem = match row.parsed().and_then(|c| {
         c.to_pem(der::pem::LineEnding::LF)
-            .map_err(|e| super::CertificateError::Internal(e.to_string()))
+            .map_err(|e| super::CertificateError::Internal(e.into()))
     }) {
         Ok(pem) => pem,
         Err(e) => return error(e.into()),

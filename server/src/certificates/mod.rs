@@ -67,8 +67,8 @@ pub enum CertificateError {
     Billing(#[from] crate::billing::BillingError),
     #[error(transparent)]
     Database(#[from] sqlx::Error),
-    #[error("{0}")]
-    Internal(String),
+    #[error(transparent)]
+    Internal(crate::BoxError),
 }
 
 impl From<PkiError> for CertificateError {
@@ -78,20 +78,20 @@ impl From<PkiError> for CertificateError {
                 CertificateError::InvalidState("ce certificat est déjà révoqué".into())
             }
             PkiError::Database(e) => CertificateError::Database(e),
-            other => CertificateError::Internal(other.to_string()),
+            other => CertificateError::Internal(other.into()),
         }
     }
 }
 
 impl From<crate::keys::KeyError> for CertificateError {
     fn from(e: crate::keys::KeyError) -> Self {
-        CertificateError::Internal(e.to_string())
+        CertificateError::Internal(e.into())
     }
 }
 
 impl From<crate::signing::PdfError> for CertificateError {
     fn from(e: crate::signing::PdfError) -> Self {
-        CertificateError::Internal(e.to_string())
+        CertificateError::Internal(e.into())
     }
 }
 
@@ -100,7 +100,7 @@ impl From<CertificateError> for ApiError {
         let error = match error {
             CertificateError::Billing(e) => return e.into(),
             CertificateError::Database(e) => return ApiError::internal(&e),
-            CertificateError::Internal(e) => return ApiError::internal(&e),
+            CertificateError::Internal(e) => return ApiError::internal(&*e),
             other => other,
         };
         let code = match &error {
@@ -152,8 +152,7 @@ impl CertificateRow {
     }
 
     pub fn parsed(&self) -> Result<Certificate> {
-        Certificate::from_der(&self.certificate)
-            .map_err(|e| CertificateError::Internal(e.to_string()))
+        Certificate::from_der(&self.certificate).map_err(|e| CertificateError::Internal(e.into()))
     }
 }
 
@@ -228,7 +227,7 @@ fn key_label(certificate_id: Uuid) -> String {
 pub async fn generate_key() -> Result<MemoryKey> {
     tokio::task::spawn_blocking(crate::pki::generate_key)
         .await
-        .map_err(|e| CertificateError::Internal(e.to_string()))?
+        .map_err(|e| CertificateError::Internal(e.into()))?
         .map_err(CertificateError::from)
 }
 

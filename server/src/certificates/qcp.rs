@@ -74,7 +74,7 @@ pub struct QcpRequest {
 async fn verification_of(conn: &mut PgConnection, row: &QcpRow) -> Result<Option<VerificationRow>> {
     let latest = verification::latest_for(conn, row.user_id, "qcp")
         .await
-        .map_err(|e| CertificateError::Internal(e.to_string()))?;
+        .map_err(|e| CertificateError::Internal(e.into()))?;
     Ok(latest.filter(|v| v.created_at >= row.created_at))
 }
 

@@ -7,12 +7,12 @@ use futures_util::Stream;
 use paraphe_shared::{Delegation, Language};
 use uuid::Uuid;
 
+use super::links::LinkIssuer;
 use super::prepare::{self, Contact, NewSigner, SignerSource};
 use super::{
     announce, CollectionRow, CollectionStatus, DocumentKind, DocumentRow, SignerRow, SignerStatus,
     SigningMode,
 };
-use super::links::LinkIssuer;
 use super::{awaiting, signer};
 use crate::audit;
 use crate::cabinets::access::{self, Need};

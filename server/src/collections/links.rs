@@ -85,7 +85,7 @@ pub async fn invitation(
     let (token, hash) = super::new_token();
     let sealed = kek
         .seal_bytes(token.as_bytes(), &seal_label(signer_id))
-        .map_err(|e| CollectionError::Internal(format!("sealing a signer link: {e}")))?;
+        .map_err(|e| CollectionError::Internal(e.into()))?;
     sqlx::query(
         "INSERT INTO signer_links (token_hash, signer_id, purpose, expires_at, token_nonce, token_sealed)
          VALUES ($1, $2, 'invitation', $3, $4, $5)",
@@ -135,11 +135,13 @@ pub const KEPT_AFTER_EXPIRY_DAYS: i32 = 30;
 
 /// Deletes links expired more than [`KEPT_AFTER_EXPIRY_DAYS`] ago; how many went.
 pub async fn delete_long_expired(conn: &mut PgConnection) -> Result<u64> {
-    Ok(sqlx::query(
-        "DELETE FROM signer_links WHERE expires_at < now() - make_interval(days => $1)",
+    Ok(
+        sqlx::query(
+            "DELETE FROM signer_links WHERE expires_at < now() - make_interval(days => $1)",
+        )
+        .bind(KEPT_AFTER_EXPIRY_DAYS)
+        .execute(&mut *conn)
+        .await?
+        .rows_affected(),
     )
-    .bind(KEPT_AFTER_EXPIRY_DAYS)
-    .execute(&mut *conn)
-    .await?
-    .rows_affected())
 }

@@ -79,8 +79,8 @@ pub enum CollectionError {
     Certificate(#[from] crate::certificates::CertificateError),
     #[error(transparent)]
     Database(#[from] sqlx::Error),
-    #[error("{0}")]
-    Internal(String),
+    #[error(transparent)]
+    Internal(crate::BoxError),
 }
 
 impl From<CollectionError> for ApiError {
@@ -90,7 +90,7 @@ impl From<CollectionError> for ApiError {
             CollectionError::Billing(e) => return e.into(),
             CollectionError::Certificate(e) => return e.into(),
             CollectionError::Database(e) => return ApiError::internal(&e),
-            CollectionError::Internal(e) => return ApiError::internal(&e),
+            CollectionError::Internal(e) => return ApiError::internal(&*e),
             other => other,
         };
         let code = match &error {

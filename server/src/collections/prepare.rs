@@ -147,7 +147,7 @@ pub async fn add_document(
         let content = content.clone();
         tokio::task::spawn_blocking(move || signing::inspect(&content))
             .await
-            .map_err(|e| CollectionError::Internal(e.to_string()))??
+            .map_err(|e| CollectionError::Internal(e.into()))??
     };
     let sha256 = Sha256::digest(&content).to_vec();
     let mut tx = db.begin().await?;
@@ -382,7 +382,7 @@ pub async fn add_signer(
         language,
     } = new;
     if let Some(stamp) = &stamp {
-        stamp.check().map_err(PdfError::BadStamp)?;
+        check_stamp(stamp)?;
     }
     let mut tx = db.begin().await?;
     ensure_draft(&lock_in_scope(&mut tx, scope, collection_id).await?)?;
@@ -527,7 +527,7 @@ pub async fn set_stamp(
     stamp: Option<VisibleStamp>,
 ) -> Result<SignerRow> {
     if let Some(stamp) = &stamp {
-        stamp.check().map_err(PdfError::BadStamp)?;
+        check_stamp(stamp)?;
     }
     let mut tx = db.begin().await?;
     ensure_draft(&lock_in_scope(&mut tx, scope, collection_id).await?)?;
@@ -685,16 +685,7 @@ pub async fn launch(
         SigningMode::Parallel => signers.iter().collect(),
     };
     for signer in &invited {
-        invite(
-            &mut tx,
-            issuer,
-            &row,
-            signer,
-            false,
-            meta,
-            actor.clone(),
-        )
-        .await?;
+        invite(&mut tx, issuer, &row, signer, false, meta, actor.clone()).await?;
     }
     tx.commit().await?;
     Ok((row, invited.iter().map(|s| s.id).collect()))
@@ -798,16 +789,7 @@ pub async fn remind(
     .await?;
     for signer in super::signers(&mut tx, collection_id).await? {
         if signer.status() == super::SignerStatus::Invited {
-            invite(
-                &mut tx,
-                issuer,
-                &row,
-                &signer,
-                true,
-                meta,
-                actor.clone(),
-            )
-            .await?;
+            invite(&mut tx, issuer, &row, &signer, true, meta, actor.clone()).await?;
         }
     }
     tx.commit().await?;
@@ -829,4 +811,15 @@ pub async fn contacts(db: &PgPool, scope: &CabinetScope) -> Result<Vec<Contact>>
         .bind(scope.cabinet_id())
         .fetch_all(db)
         .await?)
+}
+
+/// The engine's rule for a readable stamp, said in French.
+fn check_stamp(stamp: &VisibleStamp) -> Result<(), PdfError> {
+    stamp.check().map_err(|_| {
+        PdfError::BadStamp(format!(
+            "le cachet visible doit mesurer au moins {} × {} points",
+            signing::stamp::MIN_WIDTH,
+            signing::stamp::MIN_HEIGHT
+        ))
+    })
 }

@@ -26,8 +26,8 @@ pub struct Sealer {
     pub siren: String,
 }
 
-fn internal(e: impl std::fmt::Display) -> CollectionError {
-    CollectionError::Internal(e.to_string())
+fn internal(e: impl Into<crate::BoxError>) -> CollectionError {
+    CollectionError::Internal(e.into())
 }
 
 fn pem(certificate: &Certificate) -> Result<String> {
@@ -195,7 +195,7 @@ pub async fn build(
         stamp: None,
     };
     let sealed =
-        signing::sign_at_level(&readable, &request, &key, &chain, PadesLevel::BT, pki).await?;
+        signing::sign_at_level(&readable, &request, &key, &chain, PadesLevel::BT, &**pki).await?;
     files.push(("audit-trail.pdf".into(), sealed));
 
     let manifest = json!({

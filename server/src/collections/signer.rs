@@ -17,8 +17,8 @@ use uuid::Uuid;
 
 use super::prepare::invite;
 use super::{
-    emails, links, token_hash, CollectionError, CollectionRow, CollectionStatus, DocumentKind, Result,
-    SignerRow, SignerStatus, SigningMode, SIGNER_COLUMNS,
+    emails, links, token_hash, CollectionError, CollectionRow, CollectionStatus, DocumentKind,
+    Result, SignerRow, SignerStatus, SigningMode, SIGNER_COLUMNS,
 };
 use crate::audit::{self, Actor};
 use crate::billing;
@@ -244,7 +244,7 @@ async fn signer_key_from_pool(
 ) -> Result<Option<(SealedKey, Vec<u8>)>> {
     let pooled = crate::keys::pool::take(&mut *conn, kek)
         .await
-        .map_err(|e| CollectionError::Internal(e.to_string()))?;
+        .map_err(|e| CollectionError::Internal(e.into()))?;
     match pooled {
         Some(key) => Ok(Some(certify_signer_key(conn, pki, kek, signer, key).await?)),
         None => Ok(None),
@@ -267,12 +267,12 @@ async fn certify_signer_key(
     let certificate = pki
         .issue_for_person_in(conn, Level::OneTime, &person, key.public())
         .await
-        .map_err(|e| CollectionError::Internal(e.to_string()))?;
+        .map_err(|e| CollectionError::Internal(e.into()))?;
     let der = crate::pki::certificate_der(&certificate)
-        .map_err(|e| CollectionError::Internal(e.to_string()))?;
+        .map_err(|e| CollectionError::Internal(e.into()))?;
     let sealed = kek
         .seal(&key, &key_label(signer.id))
-        .map_err(|e| CollectionError::Internal(e.to_string()))?;
+        .map_err(|e| CollectionError::Internal(e.into()))?;
     Ok((sealed, der))
 }
 
@@ -408,8 +408,8 @@ pub async fn request_code(
             // and must not hold the collection's lock), then the request runs again.
             let key = tokio::task::spawn_blocking(crate::pki::generate_key)
                 .await
-                .map_err(|e| CollectionError::Internal(e.to_string()))?
-                .map_err(|e| CollectionError::Internal(e.to_string()))?;
+                .map_err(|e| CollectionError::Internal(e.into()))?
+                .map_err(|e| CollectionError::Internal(e.into()))?;
             match send_code(db, pki, kek, token, meta, Some(key)).await? {
                 Sending::Sent(sent) => Ok(*sent),
                 Sending::NeedsKey => Err(CollectionError::Internal(
@@ -806,28 +806,26 @@ async fn begin_signature(
         (None, Some(nonce), Some(ciphertext), Some(certificate)) => {
             let key = kek
                 .open(&SealedKey { nonce, ciphertext }, &key_label(signer.id))
-                .map_err(|e| CollectionError::Internal(e.to_string()))?;
+                .map_err(|e| CollectionError::Internal(e.into()))?;
             let certificate = <x509_cert::Certificate as der::Decode>::from_der(&certificate)
-                .map_err(|e| CollectionError::Internal(e.to_string()))?;
+                .map_err(|e| CollectionError::Internal(e.into()))?;
             // By its issuer: keys certified before the one-time CA existed came from the LCP CA.
             let above = pki
                 .hierarchy
                 .chain_above_certificate(&certificate)
                 .ok_or_else(|| {
-                    CollectionError::Internal(format!(
-                        "signer {}'s certificate has no issuer here",
-                        signer.id
-                    ))
+                    CollectionError::Internal(
+                        format!("signer {}'s certificate has no issuer here", signer.id).into(),
+                    )
                 })?;
             let mut chain = vec![certificate];
             chain.extend(above);
             (key, chain)
         }
         _ => {
-            return Err(CollectionError::Internal(format!(
-                "signer {} has a code but no key",
-                signer.id
-            )))
+            return Err(CollectionError::Internal(
+                format!("signer {} has a code but no key", signer.id).into(),
+            ))
         }
     };
     // Attachments too (without their content): their hashes go into the completion's entry.
@@ -864,10 +862,9 @@ async fn prepare_documents(ready: &ReadyToSign) -> Result<Vec<PreparedDocument>>
         .filter(|d| d.kind == DocumentKind::ToSign)
     {
         let Some(content) = document.content.clone() else {
-            return Err(CollectionError::Internal(format!(
-                "document {} has no content",
-                document.id
-            )));
+            return Err(CollectionError::Internal(
+                format!("document {} has no content", document.id).into(),
+            ));
         };
         let (key, chain, request) = (ready.key.clone(), ready.chain.clone(), request.clone());
         let signature = tokio::task::spawn_blocking(move || {
@@ -881,7 +878,7 @@ async fn prepare_documents(ready: &ReadyToSign) -> Result<Vec<PreparedDocument>>
             )
         })
         .await
-        .map_err(|e| CollectionError::Internal(e.to_string()))??;
+        .map_err(|e| CollectionError::Internal(e.into()))??;
         prepared.push(PreparedDocument {
             id: document.id,
             filename: document.filename.clone(),
@@ -979,16 +976,7 @@ async fn record_signature(
     } else {
         if collection.mode() == SigningMode::Sequential {
             if let Some(next) = signers.iter().find(|s| s.status() == SignerStatus::Waiting) {
-                invite(
-                    conn,
-                    issuer,
-                    &collection,
-                    next,
-                    false,
-                    meta,
-                    Actor::System,
-                )
-                .await?;
+                invite(conn, issuer, &collection, next, false, meta, Actor::System).await?;
                 invited_next = Some(next.id);
             }
         }

@@ -56,13 +56,13 @@ pub enum IdentityError {
     Forbidden,
     #[error(transparent)]
     Database(#[from] sqlx::Error),
-    #[error("{0}")]
-    Internal(String),
+    #[error(transparent)]
+    Internal(crate::BoxError),
 }
 
 impl From<crate::keys::KeyError> for IdentityError {
     fn from(e: crate::keys::KeyError) -> Self {
-        IdentityError::Internal(e.to_string())
+        IdentityError::Internal(e.into())
     }
 }
 
@@ -70,7 +70,7 @@ impl From<IdentityError> for ApiError {
     fn from(error: IdentityError) -> Self {
         let code = match &error {
             IdentityError::Database(e) => return ApiError::internal(e),
-            IdentityError::Internal(e) => return ApiError::internal(e),
+            IdentityError::Internal(e) => return ApiError::internal(&**e),
             IdentityError::NotFound => ErrorCode::NotFound,
             IdentityError::Validation(_) => ErrorCode::Validation,
             IdentityError::InvalidState(_) => ErrorCode::InvalidState,

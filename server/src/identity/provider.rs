@@ -107,7 +107,7 @@ pub async fn request(db: &PgPool, config: &Config, id: Uuid) -> Result<()> {
         "images": sent,
         "callbackUrl": format!("{}/api/identity/provider/callback", config.public_url),
     }))
-    .map_err(|e| IdentityError::Internal(e.to_string()))?;
+    .map_err(|e| IdentityError::Internal(e.into()))?;
     let response = reqwest::Client::new()
         .post(url)
         .header("content-type", "application/json")
@@ -119,12 +119,13 @@ pub async fn request(db: &PgPool, config: &Config, id: Uuid) -> Result<()> {
         .body(body)
         .send()
         .await
-        .map_err(|e| IdentityError::Internal(format!("identity provider unreachable: {e}")))?;
+        .map_err(|e| {
+            IdentityError::Internal(format!("identity provider unreachable: {e}").into())
+        })?;
     if !response.status().is_success() {
-        return Err(IdentityError::Internal(format!(
-            "identity provider answered {}",
-            response.status()
-        )));
+        return Err(IdentityError::Internal(
+            format!("identity provider answered {}", response.status()).into(),
+        ));
     }
     let reference = response.json::<Value>().await.ok().and_then(|v| {
         v.get("reference")

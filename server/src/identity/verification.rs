@@ -371,9 +371,9 @@ pub async fn process(db: &PgPool, bus: &EventBus, config: &Config, id: Uuid) -> 
         checks::run(&tesseract, &pdftoppm, &declared, &for_ocr, today)
     })
     .await
-    .map_err(|e| IdentityError::Internal(e.to_string()))?;
+    .map_err(|e| IdentityError::Internal(e.into()))?;
     let report_json =
-        serde_json::to_value(&report).map_err(|e| IdentityError::Internal(e.to_string()))?;
+        serde_json::to_value(&report).map_err(|e| IdentityError::Internal(e.into()))?;
     let mrz_json = report_json.get("mrz").cloned().filter(|v| !v.is_null());
 
     let mut tx = db.begin().await?;

@@ -17,7 +17,7 @@ use rsa::RsaPublicKey;
 use spki::DecodePublicKey;
 use zeroize::Zeroizing;
 
-use super::{KeyError, RawSigner};
+use super::{KeyError, KeyFailure, RawSigner};
 
 /// An RSA private key in memory. Cheap to clone (the key itself is shared, never copied).
 #[derive(Clone)]
@@ -76,11 +76,11 @@ impl MemoryKey {
 }
 
 impl RawSigner for MemoryKey {
-    fn public_key(&self) -> Result<RsaPublicKey, KeyError> {
+    fn public_key(&self) -> Result<RsaPublicKey, KeyFailure> {
         Ok(self.public.clone())
     }
 
-    fn sign_sha256(&self, message: &[u8]) -> Result<Vec<u8>, KeyError> {
+    fn sign_sha256(&self, message: &[u8]) -> Result<Vec<u8>, KeyFailure> {
         let mut signature = vec![0u8; self.pair.public_modulus_len()];
         self.pair
             .sign(

@@ -12,6 +12,7 @@ mod sealed;
 use rsa::RsaPublicKey;
 
 pub use memory::MemoryKey;
+pub use paraphe_pades::{KeyFailure, RawSigner};
 pub use sealed::{KeyEncryptionKey, SealedKey};
 
 #[derive(Debug, thiserror::Error)]
@@ -24,13 +25,16 @@ pub enum KeyError {
     Encoding(String),
     #[error("PKCS#11 token: {0}")]
     Token(String),
+    #[error(transparent)]
+    Signer(#[from] KeyFailure),
 }
 
-/// An RSA key that makes RSASSA-PKCS1-v1_5 signatures with SHA-256, wherever it lives.
-pub trait RawSigner: Send + Sync {
-    fn public_key(&self) -> Result<RsaPublicKey, KeyError>;
-    /// Signs `message` (hashed with SHA-256 by the signer).
-    fn sign_sha256(&self, message: &[u8]) -> Result<Vec<u8>, KeyError>;
+// The engine's key trait speaks `KeyFailure`; key custody speaks `KeyError`. Each wraps
+// the other, keeping the source.
+impl From<KeyError> for KeyFailure {
+    fn from(error: KeyError) -> Self {
+        KeyFailure::new(error)
+    }
 }
 
 /// A key the process keeps (a certificate authority's): in memory, opened from its sealed
@@ -51,11 +55,11 @@ impl HeldKey {
 }
 
 impl RawSigner for HeldKey {
-    fn public_key(&self) -> Result<RsaPublicKey, KeyError> {
+    fn public_key(&self) -> Result<RsaPublicKey, KeyFailure> {
         Ok(self.public().clone())
     }
 
-    fn sign_sha256(&self, message: &[u8]) -> Result<Vec<u8>, KeyError> {
+    fn sign_sha256(&self, message: &[u8]) -> Result<Vec<u8>, KeyFailure> {
         match self {
             HeldKey::Memory(key) => key.sign_sha256(message),
             HeldKey::Token(key) => key.sign_sha256(message),

@@ -13,7 +13,7 @@ use cryptoki::slot::Slot;
 use cryptoki::types::AuthPin;
 use rsa::{BigUint, RsaPublicKey};
 
-use super::{KeyError, RawSigner};
+use super::{KeyError, KeyFailure, RawSigner};
 
 fn token_error(e: impl std::fmt::Display) -> KeyError {
     KeyError::Token(e.to_string())
@@ -101,7 +101,7 @@ impl Token {
     /// the certificate authorities'.
     pub fn shared_key(self: &Arc<Self>, label: &str) -> Result<SharedTokenKey, KeyError> {
         let key = self.key(label)?;
-        let public = key.public_key()?;
+        let public = key.read_public_key()?;
         Ok(SharedTokenKey {
             token: self.clone(),
             label: label.to_owned(),
@@ -140,7 +140,21 @@ pub struct TokenKey<'t> {
 }
 
 impl RawSigner for TokenKey<'_> {
-    fn public_key(&self) -> Result<RsaPublicKey, KeyError> {
+    fn public_key(&self) -> Result<RsaPublicKey, KeyFailure> {
+        Ok(self.read_public_key()?)
+    }
+
+    fn sign_sha256(&self, message: &[u8]) -> Result<Vec<u8>, KeyFailure> {
+        Ok(self
+            .token
+            .session()
+            .sign(&Mechanism::Sha256RsaPkcs, self.private, message)
+            .map_err(token_error)?)
+    }
+}
+
+impl TokenKey<'_> {
+    fn read_public_key(&self) -> Result<RsaPublicKey, KeyError> {
         let attributes = self
             .token
             .session()
@@ -163,13 +177,6 @@ impl RawSigner for TokenKey<'_> {
                 "the public key has no modulus or exponent".into(),
             )),
         }
-    }
-
-    fn sign_sha256(&self, message: &[u8]) -> Result<Vec<u8>, KeyError> {
-        self.token
-            .session()
-            .sign(&Mechanism::Sha256RsaPkcs, self.private, message)
-            .map_err(token_error)
     }
 }
 
@@ -205,14 +212,15 @@ impl SharedTokenKey {
 }
 
 impl RawSigner for SharedTokenKey {
-    fn public_key(&self) -> Result<RsaPublicKey, KeyError> {
+    fn public_key(&self) -> Result<RsaPublicKey, KeyFailure> {
         Ok(self.public.clone())
     }
 
-    fn sign_sha256(&self, message: &[u8]) -> Result<Vec<u8>, KeyError> {
-        self.token
+    fn sign_sha256(&self, message: &[u8]) -> Result<Vec<u8>, KeyFailure> {
+        Ok(self
+            .token
             .session()
             .sign(&Mechanism::Sha256RsaPkcs, self.private, message)
-            .map_err(token_error)
+            .map_err(token_error)?)
     }
 }

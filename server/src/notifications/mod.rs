@@ -15,7 +15,6 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use lettre::message::{header::ContentType, Mailbox};
-use lettre::transport::smtp::authentication::Credentials;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use sqlx::{PgConnection, PgPool};
 use tokio::sync::Notify;
@@ -109,7 +108,7 @@ pub enum SmsTransport {
 
 #[derive(Debug, thiserror::Error)]
 pub enum TransportError {
-    #[error("invalid SMTP URL {0:?}: expected smtp://[user:password@]host[:port][?tls=required|opportunistic] or smtps://[user:password@]host[:port]")]
+    #[error("invalid SMTP URL {0:?}: expected smtp://[user:password@]host[:port][?tls=required|opportunistic] or smtps://[user:password@]host[:port] (user and password percent-encoded)")]
     BadSmtpUrl(String),
     #[error("the SMTP trust anchors: {0}")]
     BadTrustAnchors(String),
@@ -117,7 +116,8 @@ pub enum TransportError {
     Send(String),
 }
 
-/// How the connection to the SMTP relay is protected.
+/// How the connection to the SMTP relay is protected, as `PARAPHE_SMTP_URL` says with
+/// lettre's URL forms.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SmtpSecurity {
     /// `smtp://host`: clear text, for a relay on a network the operator trusts.
@@ -130,66 +130,25 @@ pub enum SmtpSecurity {
     Implicit,
 }
 
-/// A parsed `PARAPHE_SMTP_URL`. Credentials are percent-decoded.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SmtpUrl {
-    pub security: SmtpSecurity,
-    pub host: String,
-    pub port: u16,
-    pub credentials: Option<(String, String)>,
-}
-
-impl SmtpUrl {
-    pub fn parse(url: &str) -> Result<Self, TransportError> {
-        let bad = || TransportError::BadSmtpUrl(redact(url));
-        let (implicit, rest) = match url.split_once("://") {
-            Some(("smtp", rest)) => (false, rest),
-            Some(("smtps", rest)) => (true, rest),
-            _ => return Err(bad()),
-        };
-        let (authority, query) = match rest.split_once('?') {
-            Some((authority, query)) => (authority, Some(query)),
-            None => (rest, None),
-        };
-        let authority = authority.trim_end_matches('/');
-        let security = match (implicit, query) {
-            (true, None) => SmtpSecurity::Implicit,
-            (false, None) => SmtpSecurity::Plain,
-            (false, Some("tls=required")) => SmtpSecurity::StartTls,
-            (false, Some("tls=opportunistic")) => SmtpSecurity::Opportunistic,
-            (false, Some("tls=none")) => SmtpSecurity::Plain,
-            _ => return Err(bad()),
-        };
-        let (credentials, host_port) = match authority.rsplit_once('@') {
-            Some((user_pass, host_port)) => {
-                let (user, pass) = user_pass.split_once(':').ok_or_else(bad)?;
-                let decode = |s: &str| percent_decode(s).ok_or_else(bad);
-                (Some((decode(user)?, decode(pass)?)), host_port)
-            }
-            None => (None, authority),
-        };
-        let default_port = match security {
-            SmtpSecurity::Plain | SmtpSecurity::Opportunistic => 25,
-            SmtpSecurity::StartTls => 587,
-            SmtpSecurity::Implicit => 465,
-        };
-        let (host, port) = match host_port.rsplit_once(':') {
-            Some((host, port)) => (host, port.parse::<u16>().map_err(|_| bad())?),
-            None => (host_port, default_port),
-        };
-        if host.is_empty() || host.contains(['/', '@', ' ']) {
-            return Err(bad());
+impl SmtpSecurity {
+    /// The protection `url` asks for; `None` for a form lettre would not take.
+    pub fn of_url(url: &url::Url) -> Option<Self> {
+        let tls = url
+            .query_pairs()
+            .find(|(key, _)| key == "tls")
+            .map(|(_, value)| value.into_owned());
+        match (url.scheme(), tls.as_deref()) {
+            ("smtp", None) => Some(SmtpSecurity::Plain),
+            ("smtp", Some("opportunistic")) => Some(SmtpSecurity::Opportunistic),
+            ("smtp", Some("required")) => Some(SmtpSecurity::StartTls),
+            ("smtps", None) => Some(SmtpSecurity::Implicit),
+            _ => None,
         }
-        Ok(SmtpUrl {
-            security,
-            host: host.to_owned(),
-            port,
-            credentials,
-        })
     }
 }
 
-/// The URL without its password, for error messages and logs.
+/// The URL without its password, for error messages and logs (also when it does not
+/// parse, so by hand).
 fn redact(url: &str) -> String {
     match (url.find("://"), url.rfind('@')) {
         (Some(scheme_end), Some(at)) if at > scheme_end => {
@@ -201,63 +160,46 @@ fn redact(url: &str) -> String {
     }
 }
 
-fn percent_decode(s: &str) -> Option<String> {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' {
-            let hex = s.get(i + 1..i + 3)?;
-            out.push(u8::from_str_radix(hex, 16).ok()?);
-            i += 3;
-        } else {
-            out.push(bytes[i]);
-            i += 1;
-        }
-    }
-    String::from_utf8(out).ok()
-}
-
 impl EmailTransport {
     /// The relay named by `url` (see [`SmtpUrl`]). TLS connections check the relay's
     /// certificate against the system's trust anchors plus `extra_roots` (PEM, for a relay
     /// with a certificate from a private CA); there is no switch to skip the check.
     pub fn smtp(url: &str, extra_roots: Option<&[u8]>) -> Result<Self, TransportError> {
         use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
-        let parsed = SmtpUrl::parse(url)?;
-        let tls_parameters = || -> Result<TlsParameters, TransportError> {
-            let mut builder = TlsParameters::builder(parsed.host.clone());
-            if let Some(pem) = extra_roots {
-                if memchr::memmem::find(pem, b"-----BEGIN CERTIFICATE-----").is_none() {
-                    return Err(TransportError::BadTrustAnchors(
-                        "no PEM certificate found".into(),
-                    ));
-                }
-                let roots = Certificate::from_pem(pem)
-                    .map_err(|e| TransportError::BadTrustAnchors(e.to_string()))?;
-                builder = builder.add_root_certificate(roots);
+        let bad = || TransportError::BadSmtpUrl(redact(url));
+        let parsed = url::Url::parse(url).map_err(|_| bad())?;
+        let security = SmtpSecurity::of_url(&parsed).ok_or_else(bad)?;
+        if parsed.host_str().is_none_or(str::is_empty) {
+            return Err(bad());
+        }
+        // lettre reads host, port (25, 587 or 465 by default), credentials
+        // (percent-decoded) and the TLS mode, with the system's trust anchors.
+        let mut builder = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
+            .map_err(|_| bad())?
+            .timeout(Some(Duration::from_secs(20)));
+        if let (Some(pem), Some(host)) = (extra_roots, parsed.host_str()) {
+            if memchr::memmem::find(pem, b"-----BEGIN CERTIFICATE-----").is_none() {
+                return Err(TransportError::BadTrustAnchors(
+                    "no PEM certificate found".into(),
+                ));
             }
-            builder
+            let roots = Certificate::from_pem(pem)
+                .map_err(|e| TransportError::BadTrustAnchors(e.to_string()))?;
+            let parameters = TlsParameters::builder(host.to_owned())
+                .add_root_certificate(roots)
                 .build_rustls()
-                .map_err(|e| TransportError::BadTrustAnchors(e.to_string()))
-        };
-        let tls = match parsed.security {
-            SmtpSecurity::Plain => Tls::None,
-            SmtpSecurity::Opportunistic => Tls::Opportunistic(tls_parameters()?),
-            SmtpSecurity::StartTls => Tls::Required(tls_parameters()?),
-            SmtpSecurity::Implicit => Tls::Wrapper(tls_parameters()?),
-        };
-        if parsed.security == SmtpSecurity::Plain && parsed.credentials.is_some() {
+                .map_err(|e| TransportError::BadTrustAnchors(e.to_string()))?;
+            builder = builder.tls(match security {
+                SmtpSecurity::Plain => Tls::None,
+                SmtpSecurity::Opportunistic => Tls::Opportunistic(parameters),
+                SmtpSecurity::StartTls => Tls::Required(parameters),
+                SmtpSecurity::Implicit => Tls::Wrapper(parameters),
+            });
+        }
+        if security == SmtpSecurity::Plain && parsed.password().is_some() {
             tracing::warn!(
                 "PARAPHE_SMTP_URL sends a password in clear text: use smtps:// or ?tls=required"
             );
-        }
-        let mut builder = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&parsed.host)
-            .port(parsed.port)
-            .tls(tls)
-            .timeout(Some(Duration::from_secs(20)));
-        if let Some((user, password)) = parsed.credentials {
-            builder = builder.credentials(Credentials::new(user, password));
         }
         Ok(EmailTransport::Smtp(builder.build()))
     }
@@ -453,26 +395,23 @@ mod tests {
     }
 
     #[test]
-    fn smtp_urls_name_their_security_and_default_port() {
-        let parsed = SmtpUrl::parse("smtp://relay.local").unwrap();
+    fn smtp_urls_name_their_security() {
+        let security = |url: &str| SmtpSecurity::of_url(&url::Url::parse(url).unwrap());
+        assert_eq!(security("smtp://relay.local"), Some(SmtpSecurity::Plain));
         assert_eq!(
-            (parsed.security, parsed.port, parsed.credentials),
-            (SmtpSecurity::Plain, 25, None)
+            security("smtps://ann:p%40ss%3Aw@mail.example.fr"),
+            Some(SmtpSecurity::Implicit)
         );
-        let parsed = SmtpUrl::parse("smtps://ann:p%40ss%3Aw@mail.example.fr").unwrap();
-        assert_eq!(parsed.security, SmtpSecurity::Implicit);
-        assert_eq!(parsed.port, 465);
-        assert_eq!(parsed.credentials, Some(("ann".into(), "p@ss:w".into())));
-        let parsed = SmtpUrl::parse("smtp://mail.example.fr?tls=required").unwrap();
         assert_eq!(
-            (parsed.security, parsed.port),
-            (SmtpSecurity::StartTls, 587)
+            security("smtp://mail.example.fr?tls=required"),
+            Some(SmtpSecurity::StartTls)
         );
-        let parsed = SmtpUrl::parse("smtp://mail.example.fr:2525/?tls=opportunistic").unwrap();
         assert_eq!(
-            (parsed.security, parsed.port, parsed.host.as_str()),
-            (SmtpSecurity::Opportunistic, 2525, "mail.example.fr")
+            security("smtp://mail.example.fr:2525/?tls=opportunistic"),
+            Some(SmtpSecurity::Opportunistic)
         );
+        // A percent-encoded password is lettre's to decode.
+        assert!(EmailTransport::smtp("smtps://ann:p%40ss%3Aw@mail.example.fr", None).is_ok());
     }
 
     #[test]
@@ -483,16 +422,18 @@ mod tests {
             "smtp://relay:port",
             "smtps://relay?tls=required",
             "smtp://relay?tls=maybe",
-            "smtp://u:p%zz@relay",
         ] {
             assert!(
-                matches!(SmtpUrl::parse(url), Err(TransportError::BadSmtpUrl(_))),
+                matches!(
+                    EmailTransport::smtp(url, None),
+                    Err(TransportError::BadSmtpUrl(_))
+                ),
                 "{url}"
             );
         }
-        let error = SmtpUrl::parse("smtp://ann:secret@relay:x")
-            .unwrap_err()
-            .to_string();
-        assert!(!error.contains("secret"), "{error}");
+        let Err(error) = EmailTransport::smtp("smtp://ann:secret@relay:x", None) else {
+            panic!("a port that is not a number is refused")
+        };
+        assert!(!error.to_string().contains("secret"), "{error}");
     }
 }

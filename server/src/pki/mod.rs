@@ -80,6 +80,12 @@ pub enum PkiError {
     AlreadyRevoked,
 }
 
+impl From<crate::keys::KeyFailure> for PkiError {
+    fn from(e: crate::keys::KeyFailure) -> Self {
+        PkiError::Keys(e.into())
+    }
+}
+
 impl From<x509_cert::builder::Error> for PkiError {
     fn from(e: x509_cert::builder::Error) -> Self {
         PkiError::Builder(e.to_string())
@@ -981,6 +987,21 @@ impl Pki {
 
 /// The instance's time-stamps: from the outside authority when one is configured, from its
 /// own unit in process otherwise.
+/// B-LT and B-LTA: the instance's time-stamping unit's chain and its own revocation data.
+#[async_trait::async_trait]
+impl paraphe_pades::TrustServices for Pki {
+    fn tsa_chain(&self) -> Vec<Certificate> {
+        Pki::tsa_chain(self)
+    }
+
+    async fn validation_data(
+        &self,
+        chains: &[&[Certificate]],
+    ) -> Result<crate::signing::ValidationData, Box<dyn std::error::Error + Send + Sync>> {
+        Ok(Pki::validation_data(self, chains).await?)
+    }
+}
+
 #[async_trait::async_trait]
 impl crate::signing::cms::TimeStamper for Pki {
     async fn stamp(&self, sha256_digest: &[u8]) -> Result<Vec<u8>, String> {

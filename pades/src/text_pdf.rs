@@ -84,7 +84,7 @@ mod tests {
             .map(|i| format!("ligne n° {i} — signé à 10 h"))
             .collect();
         let pdf = super::render("Journal de preuve", &lines).unwrap();
-        let info = crate::signing::inspect(&pdf).unwrap();
+        let info = crate::inspect(&pdf).unwrap();
         assert_eq!(info.pages, 3);
     }
 }

@@ -587,7 +587,9 @@ mod tests {
     }
 
     fn originals() -> Vec<(String, Vec<u8>)> {
-        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/corpus");
+        // The corpus the server's tests sign too (real PDFs, see its README).
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../server/tests/fixtures/corpus");
         let mut files = Vec::new();
         for folder in std::fs::read_dir(&root).expect("corpus") {
             let folder = folder.expect("entry").path();

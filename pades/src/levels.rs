@@ -1,4 +1,4 @@
-//! PAdES baseline levels on top of the signing engine and the instance's PKI:
+//! PAdES baseline levels on top of the signing engine and a PKI's trust services:
 //! B-B (signature), B-T (+ signature time-stamp), B-LT (+ `/DSS` with certificates and
 //! OCSP responses in a later revision), B-LTA (+ a document time-stamp over it all).
 
@@ -6,8 +6,21 @@ use std::str::FromStr;
 
 use x509_cert::Certificate;
 
-use super::{pdf, PdfError, SignatureRequest, SigningIdentity};
-use crate::pki::Pki;
+use crate::cms::TimeStamper;
+use crate::pdf::{self, PdfError, SignatureRequest, SigningIdentity, ValidationData};
+
+/// What the levels beyond B-B need from a PKI: time-stamps, the time-stamping unit's own
+/// chain, and revocation data (OCSP responses, CRLs) for chains, to embed in the `/DSS`.
+#[async_trait::async_trait]
+pub trait TrustServices: TimeStamper {
+    /// The time-stamping unit's certificate first, then its issuers.
+    fn tsa_chain(&self) -> Vec<Certificate>;
+    /// Certificates and fresh revocation data for every certificate of `chains`.
+    async fn validation_data(
+        &self,
+        chains: &[&[Certificate]],
+    ) -> Result<ValidationData, Box<dyn std::error::Error + Send + Sync>>;
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PadesLevel {
@@ -50,10 +63,10 @@ impl FromStr for PadesLevel {
 pub async fn sign_at_level(
     pdf: &[u8],
     request: &SignatureRequest,
-    key: &dyn crate::keys::RawSigner,
+    key: &dyn crate::key::RawSigner,
     chain: &[Certificate],
     level: PadesLevel,
-    pki: &Pki,
+    pki: &dyn TrustServices,
 ) -> Result<Vec<u8>, PdfError> {
     let identity = SigningIdentity { key, chain };
     let signed = match level {

@@ -20,7 +20,7 @@ use super::oids::{
     ID_CONTENT_TYPE, ID_DATA, ID_MESSAGE_DIGEST, ID_SHA256, ID_SIGNATURE_TIME_STAMP_TOKEN,
     ID_SIGNED_DATA, ID_SIGNING_CERTIFICATE_V2, SHA256_WITH_RSA,
 };
-use crate::keys::RawSigner;
+use crate::key::RawSigner;
 
 /// RFC 5035 `IssuerSerial`.
 #[derive(Sequence)]

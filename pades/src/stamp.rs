@@ -5,6 +5,10 @@
 use chrono::{DateTime, Utc};
 use lopdf::{Dictionary, Object, Stream, StringFormat};
 
+/// The smallest readable stamp, in points.
+pub const MIN_WIDTH: f32 = 60.0;
+pub const MIN_HEIGHT: f32 = 24.0;
+
 /// Where and what to show. Coordinates are PDF points from the page's bottom-left corner.
 #[derive(Debug, Clone, PartialEq)]
 pub struct VisibleStamp {
@@ -59,8 +63,10 @@ impl VisibleStamp {
         let finite = [self.x, self.y, self.width, self.height]
             .iter()
             .all(|v| v.is_finite());
-        if !finite || self.width < 60.0 || self.height < 24.0 {
-            return Err("le cachet visible doit mesurer au moins 60 × 24 points".into());
+        if !finite || self.width < MIN_WIDTH || self.height < MIN_HEIGHT {
+            return Err(format!(
+                "a visible stamp measures at least {MIN_WIDTH} × {MIN_HEIGHT} points"
+            ));
         }
         Ok(())
     }

@@ -23,21 +23,21 @@ const BYTE_RANGE_PLACEHOLDER: &str = "[0 0000000000 0000000000 0000000000]";
 
 #[derive(Debug, thiserror::Error)]
 pub enum PdfError {
-    #[error("ce fichier n'est pas un PDF lisible : {0}")]
+    #[error("not a readable PDF: {0}")]
     Invalid(String),
-    #[error("ce PDF est protégé par un mot de passe ou chiffré")]
+    #[error("the PDF is encrypted or protected by a password")]
     Encrypted,
-    #[error("ce PDF dépasse 10 Mo")]
+    #[error("the PDF is larger than 10 MB")]
     TooLarge,
-    #[error("ce PDF est certifié sans aucune modification permise : il ne peut pas être signé")]
+    #[error("the PDF is certified with no changes allowed: it cannot be signed")]
     SigningForbidden,
-    #[error("la signature dépasse la place réservée")]
+    #[error("the signature is larger than the room reserved for it")]
     SignatureTooLarge,
-    #[error("la signature n'a pas pu être calculée : {0}")]
+    #[error("the signature could not be computed: {0}")]
     Crypto(String),
-    #[error("l'horodatage est indisponible : {0}")]
+    #[error("time-stamping failed: {0}")]
     TimeStamp(String),
-    #[error("cachet visible impossible : {0}")]
+    #[error("visible stamp impossible: {0}")]
     BadStamp(String),
 }
 
@@ -69,7 +69,7 @@ pub struct SignatureRequest {
 
 /// The key and certificate chain (signer first) that sign.
 pub struct SigningIdentity<'a> {
-    pub key: &'a dyn crate::keys::RawSigner,
+    pub key: &'a dyn crate::key::RawSigner,
     pub chain: &'a [Certificate],
 }
 
@@ -391,7 +391,7 @@ fn load_for_update(pdf: &[u8]) -> Result<Document, PdfError> {
         .windows(5)
         .any(|w| w.iter().copied().copied().eq(*b"%PDF-"))
     {
-        return Err(PdfError::Invalid("pas d'en-tête %PDF".into()));
+        return Err(PdfError::Invalid("no %PDF header".into()));
     }
     let doc = load_untrusted(pdf).map_err(|e| {
         let message = e.to_string();
@@ -442,7 +442,7 @@ fn load_for_revision(
             .ok_or_else(|| invalid("aucune page"))?,
         Some(page) => *pages
             .get(&page)
-            .ok_or_else(|| PdfError::BadStamp(format!("le document n'a pas de page {page}")))?,
+            .ok_or_else(|| PdfError::BadStamp(format!("the document has no page {page}")))?,
     };
     Ok((doc, page_id))
 }
@@ -603,10 +603,10 @@ fn prepare(pdf: &[u8], seal: Seal<'_>) -> Result<Prepared, PdfError> {
         .unwrap_or(0);
     let byte_range_at = find(&out[signature_offset..], BYTE_RANGE_PLACEHOLDER.as_bytes())
         .map(|i| signature_offset + i)
-        .ok_or_else(|| PdfError::Crypto("ByteRange introuvable".into()))?;
+        .ok_or_else(|| PdfError::Crypto("no ByteRange".into()))?;
     let contents_start = find(&out[byte_range_at..], b"/Contents <")
         .map(|i| byte_range_at + i + b"/Contents ".len())
-        .ok_or_else(|| PdfError::Crypto("Contents introuvable".into()))?;
+        .ok_or_else(|| PdfError::Crypto("no Contents".into()))?;
     let contents_end = contents_start + CONTENTS_CAPACITY * 2 + 2;
     let byte_range = format!(
         "[0 {contents_start} {contents_end} {}]",
