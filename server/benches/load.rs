@@ -177,9 +177,7 @@ async fn main() -> anyhow::Result<()> {
         None,
     )
     .await?;
-    let scope = cabinets::access::check(&db, accountant, cabinet, &[Need::Open])
-        .await
-        .map_err(|e| anyhow::anyhow!(e.message))?;
+    let scope = cabinets::access::check(&db, accountant, cabinet, &[Need::Open]).await?;
     let lines: Vec<String> = (0..90)
         .map(|i| format!("Article {i} — le client s'engage à fournir les pièces justificatives."))
         .collect();

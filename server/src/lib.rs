@@ -19,6 +19,7 @@ pub mod identity;
 pub mod keys;
 pub mod notifications;
 pub mod pki;
+pub mod request_meta;
 pub mod signing;
 pub mod subprocess;
 

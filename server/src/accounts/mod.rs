@@ -8,11 +8,9 @@ pub mod graphql;
 pub mod password;
 pub mod sessions;
 
-use paraphe_shared::{Email, ErrorCode, Language, PersonName, PhoneE164};
+use paraphe_shared::{Email, Language, PersonName, PhoneE164};
 use sqlx::PgPool;
 use uuid::Uuid;
-
-use crate::graphql::error::ApiError;
 
 pub use sessions::Viewer;
 
@@ -28,22 +26,6 @@ pub enum AccountsError {
     Database(#[from] sqlx::Error),
     #[error("password hashing failed: {0}")]
     Hashing(String),
-}
-
-impl From<AccountsError> for ApiError {
-    fn from(error: AccountsError) -> Self {
-        match error {
-            AccountsError::InvalidCredentials => {
-                ApiError::new(ErrorCode::InvalidCredentials, error.to_string())
-            }
-            AccountsError::TooManyAttempts => {
-                ApiError::new(ErrorCode::RateLimited, error.to_string())
-            }
-            AccountsError::EmailTaken => ApiError::validation(error.to_string()),
-            AccountsError::Database(e) => ApiError::internal(&e),
-            AccountsError::Hashing(_) => ApiError::internal(&error),
-        }
-    }
 }
 
 #[derive(Debug, Clone, sqlx::FromRow, async_graphql::SimpleObject)]

@@ -8,7 +8,7 @@ use sha2::{Digest, Sha256};
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use crate::graphql::context::RequestMeta;
+use crate::request_meta::RequestMeta;
 
 pub const COOKIE_NAME: &str = "paraphe_session";
 

@@ -10,7 +10,7 @@ use sha2::{Digest, Sha256};
 use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
-use crate::graphql::context::RequestMeta;
+use crate::request_meta::RequestMeta;
 
 /// The hash the first entry of every trail chains from.
 const GENESIS: [u8; 32] = [0; 32];

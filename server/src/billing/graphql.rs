@@ -3,8 +3,8 @@ use paraphe_shared::ErrorCode;
 use uuid::Uuid;
 
 use super::{LedgerEntry, MonthlyConsumption};
-use crate::cabinets::access::{self, Need};
-use crate::graphql::context::ContextExt;
+use crate::cabinets::access::Need;
+use crate::graphql::context::{require_cabinet, ContextExt};
 use crate::graphql::error::{ApiError, ApiResult};
 
 /// A cabinet's prepaid credit.
@@ -26,7 +26,7 @@ pub struct BillingQuery;
 impl BillingQuery {
     /// The cabinet's credit; any member sees it.
     async fn credit(&self, ctx: &Context<'_>, cabinet_id: Uuid) -> ApiResult<Credit> {
-        let scope = access::require(ctx, cabinet_id, &[]).await?;
+        let scope = require_cabinet(ctx, cabinet_id, &[]).await?;
         let mut conn = ctx.db().acquire().await?;
         let balance = super::balance(&mut conn, scope.cabinet_id()).await?;
         let committed = super::committed(&mut conn, scope.cabinet_id(), None).await?;
@@ -46,7 +46,7 @@ impl BillingQuery {
         ctx: &Context<'_>,
         cabinet_id: Uuid,
     ) -> ApiResult<Vec<MonthlyConsumption>> {
-        let scope = access::require(ctx, cabinet_id, &[Need::Accountant]).await?;
+        let scope = require_cabinet(ctx, cabinet_id, &[Need::Accountant]).await?;
         Ok(super::consumption(ctx.db(), scope.cabinet_id()).await?)
     }
 
@@ -57,7 +57,7 @@ impl BillingQuery {
         cabinet_id: Uuid,
         #[graphql(default = 100)] first: i32,
     ) -> ApiResult<Vec<LedgerEntry>> {
-        let scope = access::require(ctx, cabinet_id, &[Need::Accountant]).await?;
+        let scope = require_cabinet(ctx, cabinet_id, &[Need::Accountant]).await?;
         if !(0..=1000).contains(&first) {
             return Err(ApiError::validation("`first` doit être entre 0 et 1000"));
         }
@@ -65,7 +65,7 @@ impl BillingQuery {
     }
 
     async fn ledger_csv(&self, ctx: &Context<'_>, cabinet_id: Uuid) -> ApiResult<String> {
-        let scope = access::require(ctx, cabinet_id, &[Need::Accountant]).await?;
+        let scope = require_cabinet(ctx, cabinet_id, &[Need::Accountant]).await?;
         let entries = super::ledger(ctx.db(), scope.cabinet_id(), 100_000).await?;
         Ok(super::ledger_csv(&entries)?)
     }

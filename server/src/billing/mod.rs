@@ -8,11 +8,8 @@
 pub mod graphql;
 
 use chrono::{DateTime, Utc};
-use paraphe_shared::ErrorCode;
 use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
-
-use crate::graphql::error::ApiError;
 
 pub const SIGNATURE_CENTS: i64 = 25;
 pub const SEAL_CENTS: i64 = 5;
@@ -28,19 +25,6 @@ pub enum BillingError {
     Database(#[from] sqlx::Error),
     #[error("CSV export: {0}")]
     Export(#[from] csv::Error),
-}
-
-impl From<BillingError> for ApiError {
-    fn from(error: BillingError) -> Self {
-        match error {
-            BillingError::InsufficientCredit { .. } => {
-                ApiError::new(ErrorCode::InsufficientCredit, error.to_string())
-            }
-            BillingError::NotPositive => ApiError::validation(error.to_string()),
-            BillingError::Database(e) => ApiError::internal(&e),
-            BillingError::Export(e) => ApiError::internal(&e),
-        }
-    }
 }
 
 /// An amount of money in euro cents, shown as "12,50 €".

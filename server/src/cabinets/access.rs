@@ -3,15 +3,28 @@
 //! request and on every subscription event, so a revoked delegation or a removed member
 //! loses access at once. There is no cache on purpose.
 
-use async_graphql::Context;
 use paraphe_shared::terms::{CGU_VERSION, PRIVACY_POLICY_VERSION};
-use paraphe_shared::{Delegation, ErrorCode, Role};
+use paraphe_shared::{Delegation, Role};
 use sqlx::PgPool;
 use uuid::Uuid;
 
 use super::{delegations_of, parse_role};
-use crate::graphql::context::ContextExt;
-use crate::graphql::error::{ApiError, ApiResult};
+
+/// Why the guard said no. A cabinet the user does not belong to is `NotFound`, never a
+/// refusal, so that nobody learns which cabinet ids exist.
+#[derive(Debug, thiserror::Error)]
+pub enum AccessError {
+    #[error("introuvable")]
+    NotFound,
+    #[error("réservé à l'expert-comptable du cabinet")]
+    AccountantOnly,
+    #[error("délégation « {0} » requise")]
+    DelegationRequired(Delegation),
+    #[error("le service n'est pas encore ouvert pour ce cabinet : l'expert-comptable doit accepter les CGU et la politique de protection des données")]
+    NotOpen,
+    #[error(transparent)]
+    Database(#[from] sqlx::Error),
+}
 
 /// What an operation needs beyond membership.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -60,16 +73,13 @@ struct AccessRow {
     is_open: bool,
 }
 
-/// The guard itself, usable where there is no GraphQL context (subscription streams).
-///
-/// A cabinet the user does not belong to answers `NOT_FOUND`, never `FORBIDDEN`, so that
-/// nobody learns which cabinet ids exist.
+/// The guard: the membership of `user_id` in `cabinet_id`, read now, meeting `needs`.
 pub async fn check(
     db: &PgPool,
     user_id: Uuid,
     cabinet_id: Uuid,
     needs: &[Need],
-) -> ApiResult<CabinetScope> {
+) -> Result<CabinetScope, AccessError> {
     let row: Option<AccessRow> = sqlx::query_as(
         "SELECT m.role, m.can_prepare, m.can_sign, m.can_seal,
                 EXISTS (SELECT 1 FROM terms_acceptances t WHERE t.cabinet_id = m.cabinet_id
@@ -82,7 +92,7 @@ pub async fn check(
     .bind(PRIVACY_POLICY_VERSION)
     .fetch_optional(db)
     .await?;
-    let row = row.ok_or_else(ApiError::not_found)?;
+    let row = row.ok_or(AccessError::NotFound)?;
     let role = parse_role(&row.role)?;
     let scope = CabinetScope {
         cabinet_id,
@@ -94,29 +104,14 @@ pub async fn check(
     for need in needs {
         match need {
             Need::Accountant if scope.role != Role::Accountant => {
-                return Err(ApiError::new(ErrorCode::Forbidden, "réservé à l'expert-comptable du cabinet"))
+                return Err(AccessError::AccountantOnly)
             }
             Need::Delegation(d) if !scope.delegations.contains(d) => {
-                return Err(ApiError::new(ErrorCode::Forbidden, format!("délégation « {d} » requise")))
+                return Err(AccessError::DelegationRequired(*d))
             }
-            Need::Open if !scope.is_open => {
-                return Err(ApiError::new(
-                    ErrorCode::CabinetNotOpen,
-                    "le service n'est pas encore ouvert pour ce cabinet : l'expert-comptable doit accepter les CGU et la politique de protection des données",
-                ))
-            }
+            Need::Open if !scope.is_open => return Err(AccessError::NotOpen),
             _ => {}
         }
     }
     Ok(scope)
-}
-
-/// The guard for resolvers: who is asking comes from the context.
-pub async fn require(
-    ctx: &Context<'_>,
-    cabinet_id: Uuid,
-    needs: &[Need],
-) -> ApiResult<CabinetScope> {
-    let viewer = ctx.viewer()?;
-    check(ctx.db(), viewer.user_id, cabinet_id, needs).await
 }

@@ -11,7 +11,7 @@ use super::{Member, TermsAcceptance};
 use crate::accounts::graphql::{load_me, Me};
 use crate::accounts::sessions;
 use crate::events::{CabinetEventKind, DomainEvent};
-use crate::graphql::context::ContextExt;
+use crate::graphql::context::{require_cabinet, ContextExt};
 use crate::graphql::error::{ApiError, ApiResult};
 
 /// Largest page a connection returns.
@@ -128,7 +128,7 @@ pub struct CabinetsQuery;
 impl CabinetsQuery {
     /// A cabinet the caller belongs to; `NOT_FOUND` for any other.
     async fn cabinet(&self, ctx: &Context<'_>, id: Uuid) -> ApiResult<Cabinet> {
-        let scope = access::require(ctx, id, &[]).await?;
+        let scope = require_cabinet(ctx, id, &[]).await?;
         Ok(Cabinet { scope })
     }
 
@@ -148,7 +148,7 @@ pub struct CabinetsMutation;
 impl CabinetsMutation {
     /// Makes this cabinet the one the session acts for.
     async fn switch_cabinet(&self, ctx: &Context<'_>, cabinet_id: Uuid) -> ApiResult<Me> {
-        access::require(ctx, cabinet_id, &[]).await?;
+        require_cabinet(ctx, cabinet_id, &[]).await?;
         sessions::set_current_cabinet(ctx.db(), ctx.viewer()?, cabinet_id).await?;
         load_me(ctx, Some(cabinet_id)).await
     }
@@ -163,7 +163,7 @@ impl CabinetsMutation {
         cgu_version: String,
         privacy_policy_version: String,
     ) -> ApiResult<Cabinet> {
-        let scope = access::require(ctx, cabinet_id, &[Need::Accountant]).await?;
+        let scope = require_cabinet(ctx, cabinet_id, &[Need::Accountant]).await?;
         if cgu_version != CGU_VERSION || privacy_policy_version != PRIVACY_POLICY_VERSION {
             return Err(ApiError::validation(
                 "ces versions des CGU ou de la politique de protection des données ne sont plus en vigueur ; rechargez la page",
@@ -178,7 +178,7 @@ impl CabinetsMutation {
                 ))
                 .await;
         }
-        let scope = access::require(ctx, cabinet_id, &[]).await?;
+        let scope = require_cabinet(ctx, cabinet_id, &[]).await?;
         Ok(Cabinet { scope })
     }
 
@@ -190,7 +190,7 @@ impl CabinetsMutation {
         user_id: Uuid,
         delegations: Vec<DelegationGql>,
     ) -> ApiResult<Member> {
-        let scope = access::require(ctx, cabinet_id, &[Need::Accountant, Need::Open]).await?;
+        let scope = require_cabinet(ctx, cabinet_id, &[Need::Accountant, Need::Open]).await?;
         let delegations: Vec<Delegation> = delegations.into_iter().map(Into::into).collect();
         let member = match super::set_delegations(ctx.db(), &scope, user_id, &delegations).await? {
             Some(member) => member,
@@ -213,7 +213,7 @@ impl CabinetsMutation {
         cabinet_id: Uuid,
         user_id: Uuid,
     ) -> ApiResult<bool> {
-        let scope = access::require(ctx, cabinet_id, &[Need::Accountant, Need::Open]).await?;
+        let scope = require_cabinet(ctx, cabinet_id, &[Need::Accountant, Need::Open]).await?;
         if !super::remove_collaborator(ctx.db(), &scope, user_id).await? {
             return Err(not_a_collaborator(ctx, &scope, user_id).await);
         }
@@ -263,7 +263,7 @@ impl CabinetsSubscription {
         cabinet_id: Uuid,
     ) -> Result<impl Stream<Item = ApiResult<CabinetEvent>>, ApiError> {
         let user_id = ctx.viewer()?.user_id;
-        access::require(ctx, cabinet_id, &[]).await?;
+        require_cabinet(ctx, cabinet_id, &[]).await?;
         let db = ctx.db().clone();
         let mut events = ctx.bus().subscribe();
         Ok(async_stream::stream! {
@@ -274,7 +274,7 @@ impl CabinetsSubscription {
                     continue;
                 }
                 if let Err(error) = access::check(&db, user_id, cabinet_id, &[]).await {
-                    yield Err(error);
+                    yield Err(error.into());
                     break;
                 }
                 yield Ok(CabinetEvent { cabinet_id, kind: event.kind, user_id: event.user_id, at: event.at });

@@ -15,7 +15,7 @@ use uuid::Uuid;
 pub use access::{CabinetScope, Need};
 use graphql::{DelegationGql, RoleGql};
 
-use crate::graphql::context::RequestMeta;
+use crate::request_meta::RequestMeta;
 
 /// A cabinet as one of its members sees it in their list.
 #[derive(Debug, Clone, async_graphql::SimpleObject)]

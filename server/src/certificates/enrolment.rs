@@ -13,12 +13,12 @@ use uuid::Uuid;
 use super::codes::{self, Purpose};
 use super::{agreement, emails, CertificateError, CertificateRow, Result};
 use crate::config::Config;
-use crate::graphql::context::RequestMeta;
 use crate::identity::verification::{self, VerificationRow};
 use crate::identity::VerificationStatus;
 use crate::keys::KeyEncryptionKey;
 use crate::notifications;
 use crate::pki::{Level, Pki};
+use crate::request_meta::RequestMeta;
 use crate::signing::{self, PadesLevel, SignatureRequest};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, async_graphql::Enum)]

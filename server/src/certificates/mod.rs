@@ -24,16 +24,14 @@ pub mod qcp;
 
 use chrono::{DateTime, Utc};
 use der::Decode;
-use paraphe_shared::ErrorCode;
 use serde_json::{json, Value};
 use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 use x509_cert::Certificate;
 
-use crate::graphql::context::RequestMeta;
-use crate::graphql::error::ApiError;
 use crate::keys::{KeyEncryptionKey, MemoryKey, SealedKey};
 use crate::pki::{Level, PersonIdentity, Pki, PkiError, RevocationReason};
+use crate::request_meta::RequestMeta;
 
 #[derive(Debug, thiserror::Error)]
 pub enum CertificateError {
@@ -92,35 +90,6 @@ impl From<crate::keys::KeyError> for CertificateError {
 impl From<crate::signing::PdfError> for CertificateError {
     fn from(e: crate::signing::PdfError) -> Self {
         CertificateError::Internal(e.into())
-    }
-}
-
-impl From<CertificateError> for ApiError {
-    fn from(error: CertificateError) -> Self {
-        let error = match error {
-            CertificateError::Billing(e) => return e.into(),
-            CertificateError::Database(e) => return ApiError::internal(&e),
-            CertificateError::Internal(e) => return ApiError::internal(&*e),
-            other => other,
-        };
-        let code = match &error {
-            CertificateError::NotFound => ErrorCode::NotFound,
-            CertificateError::Validation(_) => ErrorCode::Validation,
-            CertificateError::InvalidState(_) => ErrorCode::InvalidState,
-            CertificateError::EnrolmentRequired => ErrorCode::EnrolmentRequired,
-            CertificateError::Revoked => ErrorCode::CertificateRevoked,
-            CertificateError::OtpNotSent => ErrorCode::OtpNotSent,
-            CertificateError::OtpInvalid(_) => ErrorCode::OtpInvalid,
-            CertificateError::OtpExpired => ErrorCode::OtpExpired,
-            CertificateError::OtpLocked => ErrorCode::OtpLocked,
-            CertificateError::TooManyCodes => ErrorCode::RateLimited,
-            CertificateError::MayNotSpend => ErrorCode::Forbidden,
-            CertificateError::CabinetNotOpen => ErrorCode::CabinetNotOpen,
-            CertificateError::Billing(_)
-            | CertificateError::Database(_)
-            | CertificateError::Internal(_) => ErrorCode::Internal,
-        };
-        ApiError::new(code, error.to_string())
     }
 }
 

@@ -21,12 +21,12 @@ use super::codes::{self, Purpose};
 use super::{CertificateError, CertificateRow, Result};
 use crate::billing;
 use crate::config::Config;
-use crate::graphql::context::RequestMeta;
 use crate::identity::verification::{self, VerificationRow};
 use crate::identity::VerificationStatus;
 use crate::keys::KeyEncryptionKey;
 use crate::notifications;
 use crate::pki::{Level, Pki};
+use crate::request_meta::RequestMeta;
 use crate::signing::{self, PadesLevel, SignatureRequest};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, async_graphql::Enum)]

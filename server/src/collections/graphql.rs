@@ -18,7 +18,7 @@ use crate::audit;
 use crate::cabinets::access::{self, Need};
 use crate::cabinets::graphql::MAX_PAGE;
 use crate::events::CollectionEventKind;
-use crate::graphql::context::ContextExt;
+use crate::graphql::context::{require_cabinet, ContextExt};
 use crate::graphql::error::{ApiError, ApiResult};
 use crate::graphql::language::{self, LanguageCode};
 use crate::signing::VisibleStamp;
@@ -338,7 +338,7 @@ impl CollectionsQuery {
         #[graphql(default = 50)] first: i32,
         after: Option<String>,
     ) -> ApiResult<Connection<String, Collection, EmptyFields, EmptyFields>> {
-        let scope = access::require(ctx, cabinet_id, PREPARE).await?;
+        let scope = require_cabinet(ctx, cabinet_id, PREPARE).await?;
         if !(0..=MAX_PAGE).contains(&first) {
             return Err(ApiError::validation(format!(
                 "`first` doit être entre 0 et {MAX_PAGE}"
@@ -380,7 +380,7 @@ impl CollectionsQuery {
         ctx: &Context<'_>,
         cabinet_id: Uuid,
     ) -> ApiResult<Vec<StatusCount>> {
-        let scope = access::require(ctx, cabinet_id, PREPARE).await?;
+        let scope = require_cabinet(ctx, cabinet_id, PREPARE).await?;
         let rows: Vec<(CollectionStatus, i64)> = sqlx::query_as(
             "SELECT status, count(*) FROM collections WHERE cabinet_id = $1 GROUP BY status",
         )
@@ -400,7 +400,7 @@ impl CollectionsQuery {
 
     /// The cabinet's saved signers.
     async fn contacts(&self, ctx: &Context<'_>, cabinet_id: Uuid) -> ApiResult<Vec<Contact>> {
-        let scope = access::require(ctx, cabinet_id, PREPARE).await?;
+        let scope = require_cabinet(ctx, cabinet_id, PREPARE).await?;
         Ok(prepare::contacts(ctx.db(), &scope).await?)
     }
 
@@ -601,7 +601,7 @@ impl CollectionsMutation {
         #[graphql(default)] message: String,
         #[graphql(default_with = "SigningMode::Sequential")] mode: SigningMode,
     ) -> ApiResult<Collection> {
-        let scope = access::require(ctx, cabinet_id, PREPARE).await?;
+        let scope = require_cabinet(ctx, cabinet_id, PREPARE).await?;
         let row = prepare::create(ctx.db(), &scope, &title, &message, mode, &ctx.meta()).await?;
         announce(
             ctx.bus(),
@@ -1006,7 +1006,7 @@ impl CollectionsSubscription {
         collection_id: Option<Uuid>,
     ) -> Result<impl Stream<Item = ApiResult<CollectionEvent>>, ApiError> {
         let user_id = ctx.viewer()?.user_id;
-        access::require(ctx, cabinet_id, PREPARE).await?;
+        require_cabinet(ctx, cabinet_id, PREPARE).await?;
         let db = ctx.db().clone();
         let mut events = ctx.bus().subscribe();
         Ok(async_stream::stream! {
@@ -1017,7 +1017,7 @@ impl CollectionsSubscription {
                     continue;
                 }
                 if let Err(error) = access::check(&db, user_id, cabinet_id, PREPARE).await {
-                    yield Err(error);
+                    yield Err(error.into());
                     break;
                 }
                 yield Ok(CollectionEvent { cabinet_id, collection_id: change.collection_id, kind: change.kind, signer_id: change.signer_id, at: event.at });

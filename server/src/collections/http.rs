@@ -112,7 +112,7 @@ async fn preparer(
         &[Need::Delegation(Delegation::Prepare)],
     )
     .await
-    .map_err(error)?;
+    .map_err(|e| error(e.into()))?;
     Ok(viewer)
 }
 

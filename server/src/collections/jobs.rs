@@ -12,9 +12,9 @@ use uuid::Uuid;
 use super::{emails, lock, prepare, CollectionStatus, Result, SignerStatus, RETENTION_DAYS};
 use crate::audit::{self, Actor};
 use crate::events::{CollectionEventKind, EventBus};
-use crate::graphql::context::RequestMeta;
 use crate::keys::KeyEncryptionKey;
 use crate::notifications::{self, Notifier};
+use crate::request_meta::RequestMeta;
 
 /// What one round did, for logs and tests.
 #[derive(Debug, Default, PartialEq, Eq)]

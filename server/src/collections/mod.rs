@@ -23,7 +23,7 @@ pub mod proof;
 pub mod signer;
 
 use chrono::{DateTime, Utc};
-use paraphe_shared::{ErrorCode, Language};
+use paraphe_shared::Language;
 use sha2::{Digest, Sha256};
 use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
@@ -31,7 +31,6 @@ use uuid::Uuid;
 use crate::billing::BillingError;
 use crate::cabinets::access::{self, CabinetScope, Need};
 use crate::events::{CollectionChange, CollectionEventKind, DomainEvent, EventBus};
-use crate::graphql::error::ApiError;
 use crate::signing::PdfError;
 
 /// Expiry after launch and after each reminder.
@@ -74,6 +73,8 @@ pub enum CollectionError {
     #[error(transparent)]
     Pdf(#[from] PdfError),
     #[error(transparent)]
+    Access(#[from] crate::cabinets::access::AccessError),
+    #[error(transparent)]
     Billing(#[from] BillingError),
     #[error(transparent)]
     Certificate(#[from] crate::certificates::CertificateError),
@@ -81,42 +82,6 @@ pub enum CollectionError {
     Database(#[from] sqlx::Error),
     #[error(transparent)]
     Internal(crate::BoxError),
-}
-
-impl From<CollectionError> for ApiError {
-    fn from(error: CollectionError) -> Self {
-        let error = match error {
-            CollectionError::Pdf(e) => return e.into(),
-            CollectionError::Billing(e) => return e.into(),
-            CollectionError::Certificate(e) => return e.into(),
-            CollectionError::Database(e) => return ApiError::internal(&e),
-            CollectionError::Internal(e) => return ApiError::internal(&*e),
-            other => other,
-        };
-        let code = match &error {
-            CollectionError::NotFound => ErrorCode::NotFound,
-            CollectionError::InvalidState(_) => ErrorCode::InvalidState,
-            CollectionError::Closed(_) => ErrorCode::CollectionClosed,
-            CollectionError::LinkInvalid => ErrorCode::LinkInvalid,
-            CollectionError::LinkExpired => ErrorCode::LinkExpired,
-            CollectionError::Validation(_) => ErrorCode::Validation,
-            CollectionError::CertificateRequired(_) | CollectionError::QualifiedForMembersOnly => {
-                ErrorCode::CertificateRequired
-            }
-            CollectionError::NotAccepted => ErrorCode::DocumentsNotAccepted,
-            CollectionError::OtpNotSent => ErrorCode::OtpNotSent,
-            CollectionError::OtpInvalid(_) => ErrorCode::OtpInvalid,
-            CollectionError::OtpExpired => ErrorCode::OtpExpired,
-            CollectionError::OtpLocked => ErrorCode::OtpLocked,
-            CollectionError::TooManyCodes => ErrorCode::RateLimited,
-            CollectionError::Pdf(_)
-            | CollectionError::Billing(_)
-            | CollectionError::Certificate(_)
-            | CollectionError::Database(_)
-            | CollectionError::Internal(_) => ErrorCode::Internal,
-        };
-        ApiError::new(code, error.to_string())
-    }
 }
 
 pub type Result<T, E = CollectionError> = std::result::Result<T, E>;
@@ -365,12 +330,8 @@ pub async fn scoped(
     user_id: Uuid,
     collection_id: Uuid,
     needs: &[Need],
-) -> Result<(CabinetScope, CollectionRow), ApiError> {
-    let row = match get(&mut *db.acquire().await?, collection_id).await {
-        Ok(row) => row,
-        Err(CollectionError::NotFound) => return Err(ApiError::not_found()),
-        Err(e) => return Err(e.into()),
-    };
+) -> Result<(CabinetScope, CollectionRow)> {
+    let row = get(&mut *db.acquire().await?, collection_id).await?;
     let scope = access::check(db, user_id, row.cabinet_id, needs).await?;
     Ok((scope, row))
 }

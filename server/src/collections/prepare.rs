@@ -16,8 +16,8 @@ use super::{
 use crate::audit::{self, Actor};
 use crate::billing;
 use crate::cabinets::CabinetScope;
-use crate::graphql::context::RequestMeta;
 use crate::notifications;
+use crate::request_meta::RequestMeta;
 use crate::signing::{self, PdfError, VisibleStamp};
 
 fn ensure_draft(row: &CollectionRow) -> Result<()> {

@@ -23,10 +23,10 @@ use super::{
 use crate::audit::{self, Actor};
 use crate::billing;
 use crate::certificates::{self, CertificateError, CertificateRow};
-use crate::graphql::context::RequestMeta;
 use crate::keys::{KeyEncryptionKey, MemoryKey, SealedKey};
 use crate::notifications;
 use crate::pki::{Level, PersonIdentity, Pki};
+use crate::request_meta::RequestMeta;
 use crate::signing::{self, SignatureRequest, SigningIdentity};
 
 pub const CODE_VALIDITY_MINUTES: i64 = 30;

@@ -6,17 +6,13 @@ use std::sync::Arc;
 
 use super::error::{ApiError, ApiResult};
 use crate::accounts::Viewer;
+use crate::cabinets::access::{self, CabinetScope, Need};
 use crate::config::Config;
 use crate::events::EventBus;
 use crate::notifications::Notifier;
 use crate::pki::Pki;
 
-/// Facts about the HTTP request or WebSocket connection, recorded in audit rows.
-#[derive(Debug, Clone, Default)]
-pub struct RequestMeta {
-    pub ip: Option<String>,
-    pub user_agent: Option<String>,
-}
+pub use crate::request_meta::RequestMeta;
 
 /// The authenticated person, if any, for this request or connection.
 #[derive(Debug, Clone, Default)]
@@ -65,4 +61,15 @@ impl ContextExt for Context<'_> {
             notifier.wake();
         }
     }
+}
+
+/// The tenant guard for resolvers: the viewer's membership in `cabinet_id`, meeting
+/// `needs` (`cabinets::access::check`, with who is asking taken from the context).
+pub async fn require_cabinet(
+    ctx: &Context<'_>,
+    cabinet_id: uuid::Uuid,
+    needs: &[Need],
+) -> ApiResult<CabinetScope> {
+    let viewer = ctx.viewer()?;
+    Ok(access::check(ctx.db(), viewer.user_id, cabinet_id, needs).await?)
 }

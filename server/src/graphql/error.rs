@@ -77,34 +77,6 @@ impl From<sqlx::Error> for ApiError {
     }
 }
 
-/// The signing engine's errors carry the stable code clients branch on (`PDF_INVALID`,
-/// `STAMP_INVALID`, …); anything it calls internal stays internal.
-/// The messages are French, as every message of the API; the engine's own are English.
-impl From<paraphe_pades::PdfError> for ApiError {
-    fn from(error: paraphe_pades::PdfError) -> Self {
-        use paraphe_pades::PdfError as E;
-        let code = match error.code().parse::<ErrorCode>() {
-            Ok(ErrorCode::Internal) | Err(_) => return ApiError::internal(&error),
-            Ok(code) => code,
-        };
-        let message = match &error {
-            E::Invalid(_) => "ce fichier n'est pas un PDF lisible".to_owned(),
-            E::Encrypted => "ce PDF est protégé par un mot de passe ou chiffré".to_owned(),
-            E::TooLarge => "ce PDF dépasse 10 Mo".to_owned(),
-            E::SigningForbidden => {
-                "ce PDF est certifié sans aucune modification permise : il ne peut pas être signé"
-                    .to_owned()
-            }
-            E::TimeStamp(_) => {
-                "l'horodatage est indisponible : réessayez dans un instant".to_owned()
-            }
-            E::BadStamp(detail) => format!("cachet visible impossible : {detail}"),
-            E::SignatureTooLarge | E::Crypto(_) => return ApiError::internal(&error),
-        };
-        ApiError::new(code, message)
-    }
-}
-
 impl From<paraphe_shared::ValidationError> for ApiError {
     fn from(error: paraphe_shared::ValidationError) -> Self {
         ApiError::validation(error.to_string())

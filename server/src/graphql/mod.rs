@@ -2,6 +2,7 @@
 //! roots, merged here with the limits that protect the server.
 
 pub mod context;
+pub mod domain_errors;
 pub mod error;
 pub mod guard;
 pub mod language;

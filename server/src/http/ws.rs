@@ -18,7 +18,7 @@ use paraphe_shared::ErrorCode;
 
 use super::{authenticate, edge_error, request_meta, session_token};
 use crate::app::AppState;
-use crate::graphql::context::RequestMeta;
+use crate::request_meta::RequestMeta;
 
 pub const CLOSE_UNAUTHORIZED: u16 = 4401;
 pub const CLOSE_INIT_TIMEOUT: u16 = 4408;

@@ -23,10 +23,6 @@ pub mod ocr;
 pub mod provider;
 pub mod verification;
 
-use paraphe_shared::ErrorCode;
-
-use crate::graphql::error::ApiError;
-
 /// Each image may weigh this much.
 pub const MAX_IMAGE_BYTES: usize = 10 * 1024 * 1024;
 /// A phone hand-off link lives this long.
@@ -63,26 +59,6 @@ pub enum IdentityError {
 impl From<crate::keys::KeyError> for IdentityError {
     fn from(e: crate::keys::KeyError) -> Self {
         IdentityError::Internal(e.into())
-    }
-}
-
-impl From<IdentityError> for ApiError {
-    fn from(error: IdentityError) -> Self {
-        let code = match &error {
-            IdentityError::Database(e) => return ApiError::internal(e),
-            IdentityError::Internal(e) => return ApiError::internal(&**e),
-            IdentityError::NotFound => ErrorCode::NotFound,
-            IdentityError::Validation(_) => ErrorCode::Validation,
-            IdentityError::InvalidState(_) => ErrorCode::InvalidState,
-            IdentityError::FileInvalid => ErrorCode::IdentityFileInvalid,
-            IdentityError::FileTooLarge => ErrorCode::IdentityFileTooLarge,
-            IdentityError::ImagesMissing(_) => ErrorCode::IdentityImagesMissing,
-            IdentityError::LinkInvalid => ErrorCode::LinkInvalid,
-            IdentityError::LinkExpired => ErrorCode::LinkExpired,
-            IdentityError::LinkUsed => ErrorCode::LinkUsed,
-            IdentityError::Forbidden => ErrorCode::Forbidden,
-        };
-        ApiError::new(code, error.to_string())
     }
 }
 

@@ -19,8 +19,8 @@ use super::verification::{self, Decision};
 use super::{IdentityError, ImageSide, Result};
 use crate::config::Config;
 use crate::events::EventBus;
-use crate::graphql::context::RequestMeta;
 use crate::keys::SealedKey;
+use crate::request_meta::RequestMeta;
 
 pub const SIGNATURE_HEADER: &str = "x-paraphe-signature";
 

@@ -20,9 +20,9 @@ use super::{
 use crate::collections::{new_token, token_hash};
 use crate::config::Config;
 use crate::events::{DomainEvent, EventBus, IdentityChange, IdentityEventKind};
-use crate::graphql::context::RequestMeta;
 use crate::keys::{KeyEncryptionKey, SealedKey};
 use crate::notifications;
+use crate::request_meta::RequestMeta;
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct VerificationRow {
