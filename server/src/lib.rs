@@ -8,6 +8,7 @@ pub mod billing;
 pub mod cabinets;
 pub mod certificates;
 pub mod client_address;
+pub mod codes;
 pub mod collections;
 pub mod config;
 pub mod db;

@@ -9,7 +9,6 @@
 
 use chrono::{DateTime, Duration, Utc};
 use paraphe_shared::Language;
-use rand::Rng;
 use serde_json::json;
 use sha2::{Digest, Sha256};
 use sqlx::{PgConnection, PgPool};
@@ -23,17 +22,15 @@ use super::{
 use crate::audit::{self, Actor};
 use crate::billing;
 use crate::certificates::{self, CertificateError, CertificateRow};
+use crate::codes;
 use crate::keys::{KeyEncryptionKey, MemoryKey, SealedKey};
 use crate::notifications;
 use crate::pki::{Level, PersonIdentity, Pki};
 use crate::request_meta::RequestMeta;
 use crate::signing::{self, SignatureRequest, SigningIdentity};
 
+/// A signing code's validity; the other rules are the platform's (`crate::codes`).
 pub const CODE_VALIDITY_MINUTES: i64 = 30;
-pub const MAX_FAILED_ATTEMPTS: i32 = 5;
-/// At most this many codes per signer in [`CODE_WINDOW_MINUTES`].
-pub const MAX_CODES_PER_WINDOW: i64 = 3;
-pub const CODE_WINDOW_MINUTES: i64 = 15;
 
 /// The signer behind a link, with whether a key or certificate is already set for them.
 #[derive(sqlx::FromRow)]
@@ -203,11 +200,6 @@ pub async fn accept(
     }
     tx.commit().await?;
     Ok((signer, collection))
-}
-
-/// A signing code as stored: a MAC keyed from the key-encryption key, never the code.
-fn code_hash(kek: &KeyEncryptionKey, signer_id: Uuid, code: &str) -> Vec<u8> {
-    kek.code_tag(&[signer_id.as_bytes(), code.as_bytes()])
 }
 
 /// "+33612345678" → "+33 6 •• •• •• 78": enough for the signer to recognise their phone.
@@ -443,25 +435,14 @@ async fn send_code(
         return Err(CollectionError::NotAccepted);
     }
     let personal = personal_certificate(&mut tx, &signer).await?;
-    // The window's count, closing the earlier code and the new code in one statement.
-    let code = format!("{:06}", rand::rngs::OsRng.gen_range(0..1_000_000u32));
-    let expires_at = Utc::now() + Duration::minutes(CODE_VALIDITY_MINUTES);
-    let sent: bool = sqlx::query_scalar(
-        "WITH recent AS (SELECT count(*) AS codes FROM signing_codes WHERE signer_id = $1 AND sent_at > now() - make_interval(mins => $4)),
-              closed AS (UPDATE signing_codes SET closed_at = now() WHERE signer_id = $1 AND closed_at IS NULL AND (SELECT codes FROM recent) < $5),
-              sent AS (INSERT INTO signing_codes (signer_id, code_hash, expires_at) SELECT $1, $2, $3 FROM recent WHERE codes < $5 RETURNING id)
-         SELECT EXISTS (SELECT 1 FROM sent)",
+    let (code, expires_at) = codes::issue(
+        &mut tx,
+        kek,
+        codes::Holder::Signer(signer.id),
+        Duration::minutes(CODE_VALIDITY_MINUTES),
     )
-    .bind(signer.id)
-    .bind(code_hash(kek, signer.id, &code))
-    .bind(expires_at)
-    .bind(CODE_WINDOW_MINUTES as i32)
-    .bind(MAX_CODES_PER_WINDOW)
-    .fetch_one(&mut *tx)
-    .await?;
-    if !sent {
-        return Err(CollectionError::TooManyCodes);
-    }
+    .await?
+    .ok_or(CollectionError::TooManyCodes)?;
     if let Some(certificate) = &personal {
         sqlx::query("UPDATE signers SET personal_certificate_id = $2, certificate = $3, key_nonce = NULL, key_sealed = NULL WHERE id = $1")
             .bind(signer.id)
@@ -529,13 +510,6 @@ async fn enrolled_mobile(conn: &mut PgConnection, holder: Uuid) -> Result<String
         .ok_or_else(|| CertificateError::EnrolmentRequired.into())
 }
 
-struct LiveCode {
-    id: Uuid,
-    code_hash: Vec<u8>,
-    expires_at: DateTime<Utc>,
-    failed_attempts: i32,
-}
-
 /// What a signature needs from the signer's row: the key (or the certificate of their
 /// own), and the live code, read together.
 #[derive(sqlx::FromRow)]
@@ -565,8 +539,8 @@ impl SigningMaterial {
         .await?)
     }
 
-    fn live_code(&mut self) -> Option<LiveCode> {
-        Some(LiveCode {
+    fn live_code(&mut self) -> Option<codes::LiveCode> {
+        Some(codes::LiveCode {
             id: self.code_id?,
             code_hash: self.code_hash.take()?,
             expires_at: self.code_expires_at?,
@@ -575,61 +549,45 @@ impl SigningMaterial {
     }
 }
 
-/// Checks `code` against the signer's live code. A failure is recorded in `conn`'s
-/// transaction, which the caller commits before answering the error; a code that matched
-/// is closed by the caller with the signature it allows.
+/// Checks `code` against the signer's live code. A failure is recorded (on the code and
+/// in the trail) in `conn`'s transaction, which the caller commits before answering the
+/// error; a code that matched is closed by the caller with the signature it allows.
 async fn check_code(
     conn: &mut PgConnection,
     kek: &KeyEncryptionKey,
     collection_id: Uuid,
     signer_id: Uuid,
-    live: Option<LiveCode>,
+    live: Option<codes::LiveCode>,
     code: &str,
     meta: &RequestMeta,
 ) -> Result<Result<(), CollectionError>> {
-    let Some(live) = live else {
-        return Ok(Err(CollectionError::OtpNotSent));
+    let attempts = live.as_ref().map_or(0, |live| live.failed_attempts + 1);
+    let refusal =
+        match codes::check(conn, kek, codes::Holder::Signer(signer_id), live, code).await? {
+            Ok(()) => return Ok(Ok(())),
+            Err(refusal) => refusal,
+        };
+    let detail = match refusal {
+        codes::Refusal::NotSent => return Ok(Err(CollectionError::OtpNotSent)),
+        codes::Refusal::Expired => json!({ "signer": signer_id, "reason": "expired" }),
+        codes::Refusal::Wrong(_) | codes::Refusal::Locked => {
+            json!({ "signer": signer_id, "reason": "wrong", "attempt": attempts })
+        }
     };
-    if live.expires_at <= Utc::now() {
-        sqlx::query("UPDATE signing_codes SET closed_at = now() WHERE id = $1")
-            .bind(live.id)
-            .execute(&mut *conn)
-            .await?;
-        audit::append(
-            conn,
-            collection_id,
-            "code_failed",
-            Actor::Signer(signer_id),
-            meta,
-            json!({ "signer": signer_id, "reason": "expired" }),
-        )
-        .await?;
-        return Ok(Err(CollectionError::OtpExpired));
-    }
-    let code = code.trim();
-    if code_hash(kek, signer_id, code) == live.code_hash {
-        return Ok(Ok(()));
-    }
-    let failed = live.failed_attempts + 1;
-    sqlx::query("UPDATE signing_codes SET failed_attempts = $2, closed_at = CASE WHEN $2 >= $3 THEN now() END WHERE id = $1")
-        .bind(live.id)
-        .bind(failed)
-        .bind(MAX_FAILED_ATTEMPTS)
-        .execute(&mut *conn)
-        .await?;
     audit::append(
         conn,
         collection_id,
         "code_failed",
         Actor::Signer(signer_id),
         meta,
-        json!({ "signer": signer_id, "reason": "wrong", "attempt": failed }),
+        detail,
     )
     .await?;
-    Ok(Err(if failed >= MAX_FAILED_ATTEMPTS {
-        CollectionError::OtpLocked
-    } else {
-        CollectionError::OtpInvalid(MAX_FAILED_ATTEMPTS - failed)
+    Ok(Err(match refusal {
+        codes::Refusal::NotSent => CollectionError::OtpNotSent,
+        codes::Refusal::Expired => CollectionError::OtpExpired,
+        codes::Refusal::Wrong(left) => CollectionError::OtpInvalid(left),
+        codes::Refusal::Locked => CollectionError::OtpLocked,
     }))
 }
 
