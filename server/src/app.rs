@@ -12,6 +12,7 @@ use crate::graphql::{self, ParapheSchema};
 use crate::http;
 use crate::notifications::{Dispatcher, Notifier};
 use crate::pki::Pki;
+use crate::workers;
 
 #[derive(Clone)]
 pub struct AppState {
@@ -53,40 +54,53 @@ pub fn assemble(db: PgPool, bus: EventBus, config: Config, pki: Arc<Pki>) -> App
     }
 }
 
-/// Starts the background workers: the outbox sender and the collection jobs (expiry,
-/// reminders, purge).
+/// Starts the background workers (`workers`): the outbox sender, the collection jobs
+/// (expiry, reminders, purge), the identity checks and the signer key pool.
 pub fn spawn_workers(state: &AppState) -> anyhow::Result<()> {
+    use std::time::Duration;
     let (email, sms) = state.config.transports()?;
     let from: lettre::message::Mailbox = state
         .config
         .mail_from
         .parse()
         .map_err(|e| anyhow::anyhow!("PARAPHE_MAIL_FROM={:?}: {e}", state.config.mail_from))?;
-    Dispatcher::new(state.db.clone(), email, sms, from, state.notifier.clone()).spawn();
-    Jobs {
-        db: state.db.clone(),
-        bus: state.bus.clone(),
-        notifier: state.notifier.clone(),
-        public_url: state.config.public_url.clone(),
-        kek: state.config.key_encryption_key.clone(),
-        remind_every_days: state.config.remind_every_days,
-    }
-    .spawn(std::time::Duration::from_secs(60));
-    crate::keys::pool::spawn(
-        state.db.clone(),
-        state.config.key_encryption_key.clone(),
-        state.config.signer_key_pool,
+    workers::spawn(
+        Dispatcher::new(state.db.clone(), email, sms, from),
+        Duration::from_secs(5),
+        Some(state.notifier.handle()),
     );
-    let (db, bus, config) = (state.db.clone(), state.bus.clone(), state.config.clone());
-    tokio::spawn(async move {
-        let mut every = tokio::time::interval(std::time::Duration::from_secs(60));
-        loop {
-            every.tick().await;
-            if let Err(error) = crate::identity::verification::run_jobs(&db, &bus, &config).await {
-                tracing::error!(%error, "identity jobs failed");
-            }
-        }
-    });
+    workers::spawn(
+        Jobs {
+            db: state.db.clone(),
+            bus: state.bus.clone(),
+            notifier: state.notifier.clone(),
+            public_url: state.config.public_url.clone(),
+            kek: state.config.key_encryption_key.clone(),
+            remind_every_days: state.config.remind_every_days,
+        },
+        Duration::from_secs(60),
+        None,
+    );
+    workers::spawn(
+        crate::identity::verification::IdentityJobs {
+            db: state.db.clone(),
+            bus: state.bus.clone(),
+            config: state.config.clone(),
+        },
+        Duration::from_secs(60),
+        None,
+    );
+    if state.config.signer_key_pool > 0 {
+        workers::spawn(
+            crate::keys::pool::Refill {
+                db: state.db.clone(),
+                kek: state.config.key_encryption_key.clone(),
+                target: state.config.signer_key_pool,
+            },
+            Duration::from_secs(5),
+            None,
+        );
+    }
     Ok(())
 }
 

@@ -5,9 +5,7 @@
 mod common;
 
 use common::{SinkSecurity, SmtpSink};
-use paraphe_server::notifications::{
-    enqueue_email, Dispatcher, EmailTransport, Notifier, SmsTransport,
-};
+use paraphe_server::notifications::{enqueue_email, Dispatcher, EmailTransport, SmsTransport};
 use sqlx::PgPool;
 
 /// Queues one email, runs one round of the dispatcher, and says whether it was marked
@@ -26,16 +24,10 @@ async fn dispatch_one(db: &PgPool, transport: EmailTransport, to: &str) -> (bool
     drop(conn);
     let outbox = std::env::temp_dir().join(format!("paraphe-notifications-{}", std::process::id()));
     let from = "Paraphe <no-reply@paraphe.test>".parse().unwrap();
-    Dispatcher::new(
-        db.clone(),
-        transport,
-        SmsTransport::Outbox(outbox),
-        from,
-        Notifier::default(),
-    )
-    .run_once()
-    .await
-    .unwrap();
+    Dispatcher::new(db.clone(), transport, SmsTransport::Outbox(outbox), from)
+        .run_once()
+        .await
+        .unwrap();
     let (sent, error): (bool, Option<String>) =
         sqlx::query_as("SELECT sent_at IS NOT NULL, last_error FROM outbox WHERE recipient = $1")
             .bind(to)

@@ -3,8 +3,6 @@
 //! Each job is a scan of the database for what is due, so nothing is lost when the server
 //! restarts, and replicas can run them side by side (rows are locked one by one).
 
-use std::time::Duration;
-
 use serde_json::json;
 use sqlx::PgPool;
 use uuid::Uuid;
@@ -34,22 +32,23 @@ pub struct Jobs {
     pub remind_every_days: i64,
 }
 
-impl Jobs {
-    pub fn spawn(self, every: Duration) -> tokio::task::JoinHandle<()> {
-        tokio::spawn(async move {
-            loop {
-                match self.run_once().await {
-                    Ok(round) if round != Round::default() => {
-                        tracing::info!(?round, "collection jobs")
-                    }
-                    Ok(_) => {}
-                    Err(error) => tracing::error!(%error, "collection jobs failed"),
-                }
-                tokio::time::sleep(every).await;
-            }
-        })
+/// Expiry, reminders and purge as one worker (`crate::workers`).
+#[async_trait::async_trait]
+impl crate::workers::Job for Jobs {
+    fn name(&self) -> &'static str {
+        "collections"
     }
 
+    async fn round(&self) -> Result<bool, crate::BoxError> {
+        let round = self.run_once().await?;
+        if round != Round::default() {
+            tracing::info!(?round, "collection jobs");
+        }
+        Ok(false)
+    }
+}
+
+impl Jobs {
     pub async fn run_once(&self) -> Result<Round> {
         let round = Round {
             expired: self.expire().await?,

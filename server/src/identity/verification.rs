@@ -870,7 +870,26 @@ pub async fn purge_images(db: &PgPool, retention_days: i64) -> Result<u64> {
     Ok(purged.len() as u64)
 }
 
-/// The periodic job: finish interrupted checks, purge old images.
+/// The identity checks' background work (`crate::workers`).
+pub struct IdentityJobs {
+    pub db: PgPool,
+    pub bus: EventBus,
+    pub config: Config,
+}
+
+#[async_trait::async_trait]
+impl crate::workers::Job for IdentityJobs {
+    fn name(&self) -> &'static str {
+        "identity checks"
+    }
+
+    async fn round(&self) -> Result<bool, crate::BoxError> {
+        run_jobs(&self.db, &self.bus, &self.config).await?;
+        Ok(false)
+    }
+}
+
+/// One round: finish interrupted checks, ask the provider again, purge old images.
 pub async fn run_jobs(db: &PgPool, bus: &EventBus, config: &Config) -> Result<()> {
     for id in unchecked(db).await? {
         process(db, bus, config, id).await?;

@@ -86,18 +86,22 @@ pub async fn refill(
     }
 }
 
-/// Keeps the pool full: one key at a time, so that serving requests keeps a core.
-pub fn spawn(db: PgPool, kek: KeyEncryptionKey, target: i64) {
-    if target <= 0 {
-        return;
+/// Keeps the pool full (`crate::workers`): one key at a time, so that serving requests
+/// keeps a core.
+pub struct Refill {
+    pub db: PgPool,
+    pub kek: KeyEncryptionKey,
+    pub target: i64,
+}
+
+#[async_trait::async_trait]
+impl crate::workers::Job for Refill {
+    fn name(&self) -> &'static str {
+        "signer key pool"
     }
-    tokio::spawn(async move {
-        let mut every = tokio::time::interval(std::time::Duration::from_secs(5));
-        loop {
-            every.tick().await;
-            if let Err(error) = refill(&db, &kek, target, 1).await {
-                tracing::warn!(%error, "the signer key pool could not be refilled");
-            }
-        }
-    });
+
+    async fn round(&self) -> Result<bool, crate::BoxError> {
+        refill(&self.db, &self.kek, self.target, 1).await?;
+        Ok(false)
+    }
 }

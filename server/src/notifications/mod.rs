@@ -88,6 +88,25 @@ impl Notifier {
     pub fn wake(&self) {
         self.0.notify_one();
     }
+
+    /// What the outbox worker waits on.
+    pub fn handle(&self) -> Arc<Notify> {
+        self.0.clone()
+    }
+}
+
+/// The outbox worker (`crate::workers`): a round sends a batch; a full batch means more
+/// is waiting. It runs on every wake-up, and every few seconds for retries and for rows
+/// committed by other replicas.
+#[async_trait::async_trait]
+impl crate::workers::Job for Dispatcher {
+    fn name(&self) -> &'static str {
+        "outbox"
+    }
+
+    async fn round(&self) -> Result<bool, crate::BoxError> {
+        Ok(self.run_once().await? == BATCH as usize)
+    }
 }
 
 #[derive(Clone)]
@@ -225,42 +244,16 @@ pub struct Dispatcher {
     email: EmailTransport,
     sms: SmsTransport,
     from: Mailbox,
-    notifier: Notifier,
 }
 
 impl Dispatcher {
-    pub fn new(
-        db: PgPool,
-        email: EmailTransport,
-        sms: SmsTransport,
-        from: Mailbox,
-        notifier: Notifier,
-    ) -> Self {
+    pub fn new(db: PgPool, email: EmailTransport, sms: SmsTransport, from: Mailbox) -> Self {
         Dispatcher {
             db,
             email,
             sms,
             from,
-            notifier,
         }
-    }
-
-    /// Sends until the process stops: on every wake-up, and every few seconds for retries
-    /// and for rows committed by other replicas.
-    pub fn spawn(self) -> tokio::task::JoinHandle<()> {
-        tokio::spawn(async move {
-            loop {
-                match self.run_once().await {
-                    Ok(n) if n == BATCH as usize => continue,
-                    Ok(_) => {}
-                    Err(error) => tracing::error!(%error, "outbox round failed"),
-                }
-                tokio::select! {
-                    _ = self.notifier.0.notified() => {}
-                    _ = tokio::time::sleep(Duration::from_secs(5)) => {}
-                }
-            }
-        })
     }
 
     /// One round: sends up to a batch of due messages. Rows are locked with SKIP LOCKED so
