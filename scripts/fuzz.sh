@@ -3,7 +3,7 @@
 # seconds given first), starting from the seed corpus in fuzz/seeds/<target>/, and prints
 # each target's executions and coverage. New inputs go to .data/fuzz/<target>/ (not
 # committed); a crash is written to fuzz/artifacts/<target>/ and the script fails: copy it
-# to fuzz/regressions/<target>/, where the test suite replays it (`fuzz_seeds_and_regressions_replay_without_a_panic` in server/tests/signing.rs).
+# to fuzz/regressions/<target>/, where the test suite replays it (`fuzz_seeds_and_regressions_replay_without_a_panic` in server/tests/it/signing.rs).
 #
 #   scripts/fuzz.sh            every target, 10 minutes each
 #   scripts/fuzz.sh 60 inspect one target, a minute

@@ -1,12 +1,10 @@
 //! The instance's PKI as outside tools see it: OCSP and CRL through `openssl`, time-stamps
 //! through `openssl ts`, against a real server; and the CAs kept across restarts, sealed.
 
-mod common;
-
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use common::TestServer;
+use crate::common::TestServer;
 use der::EncodePem;
 use paraphe_server::keys::KeyEncryptionKey;
 use paraphe_server::pki::{self, CaHierarchy, Level, PersonIdentity, PkiError, RevocationReason};

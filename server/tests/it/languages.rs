@@ -3,11 +3,9 @@
 //! person follows the language they chose in the app. And a member's own turn to sign,
 //! listed for the dashboard and opened from the session.
 
-mod common;
-
 use std::path::Path;
 
-use common::*;
+use crate::common::*;
 use serde_json::{json, Value};
 use sqlx::PgPool;
 use uuid::Uuid;

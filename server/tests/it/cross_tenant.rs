@@ -1,8 +1,6 @@
 //! A member of cabinet A tries every cabinet-scoped operation on cabinet B.
 
-mod common;
-
-use common::{firm, TestServer, PASSWORD};
+use crate::common::{firm, TestServer, PASSWORD};
 use serde_json::json;
 use sqlx::PgPool;
 

@@ -17,8 +17,7 @@ use paraphe_server::signing::{
 };
 use x509_cert::Certificate;
 
-#[path = "common/hostile_pdf.rs"]
-mod hostile_pdf;
+use crate::common::hostile_pdf;
 
 struct Signer {
     key: MemoryKey,

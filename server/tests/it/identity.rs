@@ -2,13 +2,11 @@
 //! by the real tesseract, the phone hand-off link, the operator's decision, emails on a
 //! real SMTP server, and every error code on the way.
 
-mod common;
-
 use std::time::Duration;
 
+use crate::common::identity_documents::{alice_back, card_mrz, front, passport_mrz, render};
+use crate::common::{error_code_of, user, Client, SmtpSink, TestServer, PASSWORD};
 use chrono::NaiveDate;
-use common::identity_documents::{alice_back, card_mrz, front, passport_mrz, render};
-use common::{error_code_of, user, Client, SmtpSink, TestServer, PASSWORD};
 use paraphe_server::identity::checks::{self, Declared, ImageForOcr, Verdict};
 use paraphe_server::identity::DocumentType;
 use serde_json::{json, Value};

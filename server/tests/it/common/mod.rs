@@ -1,8 +1,6 @@
 //! A real server on a free port over a fresh database (from `#[sqlx::test]`), and a
 //! small GraphQL client that keeps its session cookie like a browser.
 
-#![allow(dead_code)]
-
 pub mod hostile_pdf;
 pub mod identity_documents;
 

@@ -1,11 +1,9 @@
 //! Collections end to end through the GraphQL API, with a real SMTP server receiving the
 //! emails, SMS codes read from the outbox, and signed PDFs checked by pyHanko.
 
-mod common;
-
 use std::path::Path;
 
-use common::*;
+use crate::common::*;
 use serde_json::{json, Value};
 use sqlx::PgPool;
 use uuid::Uuid;
@@ -720,13 +718,13 @@ async fn bad_uploads_are_refused_with_their_code_and_nothing_is_stored(db: PgPoo
         // 200 KB that used to overflow the parser's stack and take the server down.
         (
             "deep.pdf",
-            common::hostile_pdf::deeply_nested(100_000),
+            crate::common::hostile_pdf::deeply_nested(100_000),
             "PDF_INVALID",
         ),
         // 64 KB whose page sits in a stream that decodes to 64 MB.
         (
             "bomb.pdf",
-            common::hostile_pdf::page_in_object_stream(64 << 20),
+            crate::common::hostile_pdf::page_in_object_stream(64 << 20),
             "PDF_INVALID",
         ),
     ];
@@ -748,10 +746,10 @@ async fn bad_uploads_are_refused_with_their_code_and_nothing_is_stored(db: PgPoo
     assert_eq!(count, 0);
     // The server is still up, and the same shapes at a harmless size are accepted.
     for (name, content) in [
-        ("shallow.pdf", common::hostile_pdf::deeply_nested(20)),
+        ("shallow.pdf", crate::common::hostile_pdf::deeply_nested(20)),
         (
             "packed.pdf",
-            common::hostile_pdf::page_in_object_stream(1024),
+            crate::common::hostile_pdf::page_in_object_stream(1024),
         ),
     ] {
         let response = preparer
@@ -791,7 +789,7 @@ async fn launch_checks_credit_levels_and_content_before_sending_anything(db: PgP
     );
 
     // Level 3 needs a qualified certificate the signer does not hold (level 2 signers
-    // without one create theirs from the invitation: tests/certificates.rs).
+    // without one create theirs from the invitation: certificates.rs).
     let id = draft(
         &mut preparer,
         firm.cabinet,

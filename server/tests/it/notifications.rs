@@ -2,9 +2,7 @@
 //! reached with STARTTLS or implicit TLS and a login, and what happens when the relay
 //! cannot be trusted: nothing is sent in clear, the message waits in the outbox.
 
-mod common;
-
-use common::{SinkSecurity, SmtpSink};
+use crate::common::{SinkSecurity, SmtpSink};
 use paraphe_server::notifications::{enqueue_email, Dispatcher, EmailTransport, SmsTransport};
 use sqlx::PgPool;
 

@@ -1,11 +1,9 @@
 //! How the web app reaches a browser: the right bundle for each page, precompressed
 //! files, and cache headers that let a phone keep the app between visits.
 
-mod common;
-
 use std::path::{Path, PathBuf};
 
-use common::TestServer;
+use crate::common::TestServer;
 use paraphe_server::events::EventBus;
 use sqlx::PgPool;
 

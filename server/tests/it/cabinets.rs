@@ -1,6 +1,4 @@
-mod common;
-
-use common::{firm, user, TestServer, PASSWORD};
+use crate::common::{firm, user, TestServer, PASSWORD};
 use paraphe_shared::Role;
 use serde_json::json;
 use sqlx::PgPool;
@@ -15,7 +13,7 @@ const MEMBERS: &str = "query($c: UUID!, $first: Int!) { cabinet(id: $c) {
     members(first: $first) { edges { node { email role delegations } } pageInfo { hasNextPage } } } }";
 
 async fn accept_current_terms(
-    client: &mut common::Client,
+    client: &mut crate::common::Client,
     cabinet: uuid::Uuid,
 ) -> serde_json::Value {
     let terms = client.data(TERMS, json!({})).await;
@@ -46,7 +44,7 @@ async fn a_closed_cabinet_refuses_operations_until_its_accountant_accepts_the_te
 
     // Only the accountant may accept, and only the versions in force.
     let response = accept_current_terms(&mut collaborator, a.cabinet).await;
-    assert_eq!(common::error_code_of(&response), "FORBIDDEN");
+    assert_eq!(crate::common::error_code_of(&response), "FORBIDDEN");
     let stale = json!({ "c": a.cabinet, "cgu": "2019-01", "pp": "2019-01" });
     assert_eq!(accountant.error_code(ACCEPT, stale).await, "VALIDATION");
 

@@ -1,10 +1,8 @@
 //! Live updates over `graphql-transport-ws`, against the in-process bus and real Redis.
 
-mod common;
-
 use std::time::Duration;
 
-use common::{firm, Firm, TestServer, PASSWORD};
+use crate::common::{firm, Firm, TestServer, PASSWORD};
 use futures_util::{SinkExt, StreamExt};
 use paraphe_server::events::EventBus;
 use serde_json::{json, Value};
@@ -397,8 +395,8 @@ async fn an_oversized_socket_message_is_refused(db: PgPool) {
 #[sqlx::test(migrator = "paraphe_server::db::MIGRATOR")]
 async fn an_operator_who_loses_the_role_stops_hearing_a_verification(db: PgPool) {
     let server = TestServer::start(db.clone()).await;
-    common::user(&db, "alice@example.fr", "Alice", "Martin").await;
-    let operator_id = common::user(&db, "olga@paraphe.fr", "Olga", "Operatrice").await;
+    crate::common::user(&db, "alice@example.fr", "Alice", "Martin").await;
+    let operator_id = crate::common::user(&db, "olga@paraphe.fr", "Olga", "Operatrice").await;
     sqlx::query("UPDATE users SET is_operator = true WHERE id = $1")
         .bind(operator_id)
         .execute(&db)
@@ -443,7 +441,7 @@ async fn an_operator_who_loses_the_role_stops_hearing_a_verification(db: PgPool)
             UPLOAD,
             upload("FRONT"),
             "recto.jpg",
-            common::identity_documents::front(),
+            crate::common::identity_documents::front(),
         )
         .await;
     assert_eq!(
@@ -461,7 +459,7 @@ async fn an_operator_who_loses_the_role_stops_hearing_a_verification(db: PgPool)
             UPLOAD,
             upload("BACK"),
             "verso.jpg",
-            common::identity_documents::alice_back(),
+            crate::common::identity_documents::alice_back(),
         )
         .await;
     assert_eq!(

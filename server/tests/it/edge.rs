@@ -1,8 +1,6 @@
 //! The HTTP edge: CSRF, body size, batches, limits, health.
 
-mod common;
-
-use common::{error_code_of, firm, TestServer, PASSWORD};
+use crate::common::{error_code_of, firm, TestServer, PASSWORD};
 use serde_json::{json, Value};
 use sqlx::PgPool;
 
@@ -168,7 +166,7 @@ async fn costly_documents_are_refused_before_they_cost(db: PgPool) {
 #[sqlx::test(migrator = "paraphe_server::db::MIGRATOR")]
 async fn the_development_outbox_is_for_platform_administrators_only(db: PgPool) {
     let a = firm(&db, "a", true).await;
-    let admin = common::user(&db, "admin@plateforme.fr", "Paul", "Roux").await;
+    let admin = crate::common::user(&db, "admin@plateforme.fr", "Paul", "Roux").await;
     sqlx::query("UPDATE users SET is_platform_admin = true WHERE id = $1")
         .bind(admin)
         .execute(&db)

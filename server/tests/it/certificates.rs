@@ -3,13 +3,11 @@
 //! approval, the LCP certificate issued; then signing a collection with it, and
 //! revoking it (CRL at once, signing refused).
 
-mod common;
-
 use std::path::Path;
 use std::time::Duration;
 
-use common::identity_documents::{card_mrz, front, render};
-use common::{error_code_of, firm, user, Client, SmtpSink, TestServer, PASSWORD};
+use crate::common::identity_documents::{card_mrz, front, render};
+use crate::common::{error_code_of, firm, user, Client, SmtpSink, TestServer, PASSWORD};
 use der::Decode;
 use serde_json::{json, Value};
 use sha2::Digest as _;
@@ -897,7 +895,7 @@ async fn a_qualified_certificate_is_paid_by_the_cabinet_opened_by_email_code_and
         .gql(ADD_SIGNER, asked("personne@ailleurs.fr"))
         .await;
     assert_eq!(
-        common::error_code_of(&holder),
+        crate::common::error_code_of(&holder),
         "CERTIFICATE_REQUIRED",
         "{holder}"
     );
@@ -1038,7 +1036,7 @@ async fn outside_signer_collection(
 }
 
 fn token_in(body: &str) -> String {
-    common::Mail {
+    crate::common::Mail {
         body: body.to_owned(),
         ..Default::default()
     }
@@ -1239,7 +1237,7 @@ async fn an_outside_signer_asked_for_level_2_creates_a_certificate_from_the_link
     );
 }
 
-async fn firm_with_credit(db: &PgPool, tag: &str) -> common::Firm {
+async fn firm_with_credit(db: &PgPool, tag: &str) -> crate::common::Firm {
     let firm = firm(db, tag, true).await;
     paraphe_server::billing::credit(db, firm.cabinet, 1000, "test", None)
         .await

@@ -1,6 +1,4 @@
-mod common;
-
-use common::{error_code_of, firm, TestServer, PASSWORD};
+use crate::common::{error_code_of, firm, TestServer, PASSWORD};
 use serde_json::json;
 use sqlx::PgPool;
 
