@@ -14,6 +14,8 @@ export DATABASE_URL="$DATABASE_URL_BASE/postgres"
 
 log "checking the formatting (cargo fmt --check)"
 cargo fmt --all --check
+log "checking that server/.sqlx/ matches the queries and migrations"
+scripts/sqlx-prepare.sh --check
 build_web
 log "building the server and the tests"
 cargo build -p paraphe-server

@@ -7,7 +7,7 @@
 //! back. A new code closes the holder's previous one; at most [`MAX_CODES_PER_WINDOW`]
 //! codes per holder in [`WINDOW_MINUTES`]; [`MAX_FAILED_ATTEMPTS`] wrong entries kill a
 //! code. Attempts are counted on the row, under its lock, so parallel guesses cannot each
-//! get five tries. Each table has its own fixed statements: no SQL is built from input.
+//! get five tries. Each table has its own statements, checked at compile time (`query!`).
 
 use chrono::{DateTime, Duration, Utc};
 use rand::Rng;
@@ -43,7 +43,7 @@ impl Holder<'_> {
 }
 
 /// The holder's code still open, as read under its lock.
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 pub struct LiveCode {
     pub id: Uuid,
     pub code_hash: Vec<u8>,
@@ -76,38 +76,38 @@ pub async fn issue(
     let expires_at = Utc::now() + validity;
     let tag = holder.tag(kek, &code);
     // The window's count, closing the previous code and the new code in one statement.
-    let sent: bool = match holder {
-        Holder::Signer(signer_id) => sqlx::query_scalar(
-            "WITH recent AS (SELECT count(*) AS codes FROM signing_codes
-                              WHERE signer_id = $1 AND sent_at > now() - make_interval(mins => $4)),
-                  closed AS (UPDATE signing_codes SET closed_at = now()
-                              WHERE signer_id = $1 AND closed_at IS NULL AND (SELECT codes FROM recent) < $5),
-                  sent AS (INSERT INTO signing_codes (signer_id, code_hash, expires_at)
-                           SELECT $1, $2, $3 FROM recent WHERE codes < $5 RETURNING id)
-             SELECT EXISTS (SELECT 1 FROM sent)",
+    let sent = match holder {
+        Holder::Signer(signer_id) => sqlx::query_scalar!(
+            r#"WITH recent AS (SELECT count(*) AS codes FROM signing_codes
+                                WHERE signer_id = $1 AND sent_at > now() - make_interval(mins => $4)),
+                    closed AS (UPDATE signing_codes SET closed_at = now()
+                                WHERE signer_id = $1 AND closed_at IS NULL AND (SELECT codes FROM recent) < $5),
+                    sent AS (INSERT INTO signing_codes (signer_id, code_hash, expires_at)
+                             SELECT $1, $2, $3 FROM recent WHERE codes < $5 RETURNING id)
+               SELECT EXISTS (SELECT 1 FROM sent) AS "sent!""#,
+            signer_id,
+            tag.as_slice(),
+            expires_at,
+            WINDOW_MINUTES,
+            MAX_CODES_PER_WINDOW,
         )
-        .bind(signer_id)
-        .bind(&tag)
-        .bind(expires_at)
-        .bind(WINDOW_MINUTES)
-        .bind(MAX_CODES_PER_WINDOW)
         .fetch_one(&mut *conn)
         .await?,
-        Holder::User { user_id, purpose } => sqlx::query_scalar(
-            "WITH recent AS (SELECT count(*) AS codes FROM user_codes
-                              WHERE user_id = $1 AND purpose = $6 AND sent_at > now() - make_interval(mins => $4)),
-                  closed AS (UPDATE user_codes SET closed_at = now()
-                              WHERE user_id = $1 AND purpose = $6 AND closed_at IS NULL AND (SELECT codes FROM recent) < $5),
-                  sent AS (INSERT INTO user_codes (user_id, purpose, code_hash, expires_at)
-                           SELECT $1, $6, $2, $3 FROM recent WHERE codes < $5 RETURNING id)
-             SELECT EXISTS (SELECT 1 FROM sent)",
+        Holder::User { user_id, purpose } => sqlx::query_scalar!(
+            r#"WITH recent AS (SELECT count(*) AS codes FROM user_codes
+                                WHERE user_id = $1 AND purpose = $6 AND sent_at > now() - make_interval(mins => $4)),
+                    closed AS (UPDATE user_codes SET closed_at = now()
+                                WHERE user_id = $1 AND purpose = $6 AND closed_at IS NULL AND (SELECT codes FROM recent) < $5),
+                    sent AS (INSERT INTO user_codes (user_id, purpose, code_hash, expires_at)
+                             SELECT $1, $6, $2, $3 FROM recent WHERE codes < $5 RETURNING id)
+               SELECT EXISTS (SELECT 1 FROM sent) AS "sent!""#,
+            user_id,
+            tag.as_slice(),
+            expires_at,
+            WINDOW_MINUTES,
+            MAX_CODES_PER_WINDOW,
+            purpose,
         )
-        .bind(user_id)
-        .bind(&tag)
-        .bind(expires_at)
-        .bind(WINDOW_MINUTES)
-        .bind(MAX_CODES_PER_WINDOW)
-        .bind(purpose)
         .fetch_one(&mut *conn)
         .await?,
     };
@@ -122,21 +122,23 @@ pub async fn live(
 ) -> Result<Option<LiveCode>, sqlx::Error> {
     match holder {
         Holder::Signer(signer_id) => {
-            sqlx::query_as(
+            sqlx::query_as!(
+                LiveCode,
                 "SELECT id, code_hash, expires_at, failed_attempts FROM signing_codes
                   WHERE signer_id = $1 AND closed_at IS NULL ORDER BY sent_at DESC LIMIT 1 FOR UPDATE",
+                signer_id,
             )
-            .bind(signer_id)
             .fetch_optional(&mut *conn)
             .await
         }
         Holder::User { user_id, purpose } => {
-            sqlx::query_as(
+            sqlx::query_as!(
+                LiveCode,
                 "SELECT id, code_hash, expires_at, failed_attempts FROM user_codes
                   WHERE user_id = $1 AND purpose = $2 AND closed_at IS NULL ORDER BY sent_at DESC LIMIT 1 FOR UPDATE",
+                user_id,
+                purpose,
             )
-            .bind(user_id)
-            .bind(purpose)
             .fetch_optional(&mut *conn)
             .await
         }
@@ -164,16 +166,24 @@ pub async fn check(
         return Ok(Ok(()));
     }
     let failed = live.failed_attempts + 1;
-    let record = match holder {
-        Holder::Signer(_) => "UPDATE signing_codes SET failed_attempts = $2, closed_at = CASE WHEN $2 >= $3 THEN now() END WHERE id = $1",
-        Holder::User { .. } => "UPDATE user_codes SET failed_attempts = $2, closed_at = CASE WHEN $2 >= $3 THEN now() END WHERE id = $1",
-    };
-    sqlx::query(record)
-        .bind(live.id)
-        .bind(failed)
-        .bind(MAX_FAILED_ATTEMPTS)
+    match holder {
+        Holder::Signer(_) => sqlx::query!(
+            "UPDATE signing_codes SET failed_attempts = $2::int4, closed_at = CASE WHEN $2::int4 >= $3 THEN now() END WHERE id = $1",
+            live.id,
+            failed,
+            MAX_FAILED_ATTEMPTS,
+        )
         .execute(&mut *conn)
-        .await?;
+        .await?,
+        Holder::User { .. } => sqlx::query!(
+            "UPDATE user_codes SET failed_attempts = $2::int4, closed_at = CASE WHEN $2::int4 >= $3 THEN now() END WHERE id = $1",
+            live.id,
+            failed,
+            MAX_FAILED_ATTEMPTS,
+        )
+        .execute(&mut *conn)
+        .await?,
+    };
     Ok(Err(if failed >= MAX_FAILED_ATTEMPTS {
         Refusal::Locked
     } else {
@@ -187,10 +197,20 @@ pub async fn close(
     holder: Holder<'_>,
     id: Uuid,
 ) -> Result<(), sqlx::Error> {
-    let statement = match holder {
-        Holder::Signer(_) => "UPDATE signing_codes SET closed_at = now() WHERE id = $1",
-        Holder::User { .. } => "UPDATE user_codes SET closed_at = now() WHERE id = $1",
+    match holder {
+        Holder::Signer(_) => {
+            sqlx::query!(
+                "UPDATE signing_codes SET closed_at = now() WHERE id = $1",
+                id
+            )
+            .execute(&mut *conn)
+            .await?
+        }
+        Holder::User { .. } => {
+            sqlx::query!("UPDATE user_codes SET closed_at = now() WHERE id = $1", id)
+                .execute(&mut *conn)
+                .await?
+        }
     };
-    sqlx::query(statement).bind(id).execute(&mut *conn).await?;
     Ok(())
 }

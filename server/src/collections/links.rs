@@ -54,25 +54,29 @@ pub async fn invitation(
     signer_id: Uuid,
     expires_at: DateTime<Utc>,
 ) -> Result<String> {
-    let live: Option<(Vec<u8>, Vec<u8>, Vec<u8>)> = sqlx::query_as(
-        "SELECT token_hash, token_nonce, token_sealed FROM signer_links
-          WHERE signer_id = $1 AND purpose = 'invitation' AND expires_at > now()
-            AND token_sealed IS NOT NULL
-          ORDER BY expires_at DESC LIMIT 1",
+    let live = sqlx::query!(
+        r#"SELECT token_hash, token_nonce AS "token_nonce!", token_sealed AS "token_sealed!"
+             FROM signer_links
+            WHERE signer_id = $1 AND purpose = 'invitation' AND expires_at > now()
+              AND token_sealed IS NOT NULL
+            ORDER BY expires_at DESC LIMIT 1"#,
+        signer_id,
     )
-    .bind(signer_id)
     .fetch_optional(&mut *conn)
-    .await?;
+    .await?
+    .map(|row| (row.token_hash, row.token_nonce, row.token_sealed));
     if let Some((hash, nonce, ciphertext)) = live {
         let sealed = SealedKey { nonce, ciphertext };
         match kek.open_bytes(&sealed, &seal_label(signer_id)) {
             Ok(clear) => match String::from_utf8(clear) {
                 Ok(token) if token_hash(&token) == hash => {
-                    sqlx::query("UPDATE signer_links SET expires_at = $2 WHERE token_hash = $1")
-                        .bind(&hash)
-                        .bind(expires_at)
-                        .execute(&mut *conn)
-                        .await?;
+                    sqlx::query!(
+                        "UPDATE signer_links SET expires_at = $2 WHERE token_hash = $1",
+                        hash,
+                        expires_at,
+                    )
+                    .execute(&mut *conn)
+                    .await?;
                     return Ok(token);
                 }
                 _ => tracing::warn!(%signer_id, "a sealed signer link does not match its hash"),
@@ -86,15 +90,15 @@ pub async fn invitation(
     let sealed = kek
         .seal_bytes(token.as_bytes(), &seal_label(signer_id))
         .map_err(|e| CollectionError::Internal(e.into()))?;
-    sqlx::query(
+    sqlx::query!(
         "INSERT INTO signer_links (token_hash, signer_id, purpose, expires_at, token_nonce, token_sealed)
          VALUES ($1, $2, 'invitation', $3, $4, $5)",
+        hash,
+        signer_id,
+        expires_at,
+        sealed.nonce,
+        sealed.ciphertext,
     )
-    .bind(&hash)
-    .bind(signer_id)
-    .bind(expires_at)
-    .bind(&sealed.nonce)
-    .bind(&sealed.ciphertext)
     .execute(&mut *conn)
     .await?;
     Ok(token)
@@ -109,13 +113,13 @@ pub async fn completion(
 ) -> Result<Vec<String>> {
     let (tokens, hashes): (Vec<String>, Vec<Vec<u8>>) =
         signer_ids.iter().map(|_| super::new_token()).unzip();
-    sqlx::query(
+    sqlx::query!(
         "INSERT INTO signer_links (token_hash, signer_id, purpose, expires_at)
          SELECT hash, signer, 'completion', $3 FROM UNNEST($1::bytea[], $2::uuid[]) AS l (hash, signer)",
+        &hashes,
+        signer_ids,
+        expires_at,
     )
-    .bind(&hashes)
-    .bind(signer_ids)
-    .bind(expires_at)
     .execute(&mut *conn)
     .await?;
     Ok(tokens)
@@ -135,13 +139,11 @@ pub const KEPT_AFTER_EXPIRY_DAYS: i32 = 30;
 
 /// Deletes links expired more than [`KEPT_AFTER_EXPIRY_DAYS`] ago; how many went.
 pub async fn delete_long_expired(conn: &mut PgConnection) -> Result<u64> {
-    Ok(
-        sqlx::query(
-            "DELETE FROM signer_links WHERE expires_at < now() - make_interval(days => $1)",
-        )
-        .bind(KEPT_AFTER_EXPIRY_DAYS)
-        .execute(&mut *conn)
-        .await?
-        .rows_affected(),
+    Ok(sqlx::query!(
+        "DELETE FROM signer_links WHERE expires_at < now() - make_interval(days => $1)",
+        KEPT_AFTER_EXPIRY_DAYS,
     )
+    .execute(&mut *conn)
+    .await?
+    .rows_affected())
 }
