@@ -10,7 +10,7 @@ use super::{links, token_hash, CollectionError, CollectionStatus, Result, Signer
 use crate::keys::KeyEncryptionKey;
 
 /// A collection where the person is the signer whose turn it is.
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 pub struct AwaitingSignature {
     pub signer_id: Uuid,
     pub collection_id: Uuid,
@@ -21,7 +21,8 @@ pub struct AwaitingSignature {
 
 /// The running collections that wait for `user_id` to sign, oldest invitation first.
 pub async fn of_user(db: &PgPool, user_id: Uuid) -> Result<Vec<AwaitingSignature>> {
-    Ok(sqlx::query_as(
+    Ok(sqlx::query_as!(
+        AwaitingSignature,
         "SELECT s.id AS signer_id, c.id AS collection_id, c.title, k.name AS cabinet_name, s.invited_at
            FROM signers s
            JOIN collections c ON c.id = s.collection_id
@@ -29,8 +30,8 @@ pub async fn of_user(db: &PgPool, user_id: Uuid) -> Result<Vec<AwaitingSignature
           WHERE s.user_id = $1 AND s.status = 'invited' AND c.status = 'active'
           ORDER BY s.invited_at, c.title
           LIMIT 200",
+        user_id,
     )
-    .bind(user_id)
     .fetch_all(db)
     .await?)
 }
@@ -45,14 +46,16 @@ pub async fn link_for(
     signer_id: Uuid,
 ) -> Result<String> {
     let mut tx = db.begin().await?;
-    let turn: Option<(SignerStatus, CollectionStatus, Option<DateTime<Utc>>)> = sqlx::query_as(
-        "SELECT s.status, c.status, c.expires_at FROM signers s JOIN collections c ON c.id = s.collection_id
-          WHERE s.id = $1 AND s.user_id = $2",
+    let turn = sqlx::query!(
+        r#"SELECT s.status AS "signer_status: SignerStatus", c.status AS "collection_status: CollectionStatus", c.expires_at
+             FROM signers s JOIN collections c ON c.id = s.collection_id
+            WHERE s.id = $1 AND s.user_id = $2"#,
+        signer_id,
+        user_id,
     )
-    .bind(signer_id)
-    .bind(user_id)
     .fetch_optional(&mut *tx)
-    .await?;
+    .await?
+    .map(|row| (row.signer_status, row.collection_status, row.expires_at));
     let expires_at = match turn {
         None => return Err(CollectionError::NotFound),
         Some((SignerStatus::Invited, CollectionStatus::Active, Some(expires_at))) => expires_at,
@@ -70,12 +73,14 @@ pub async fn link_for(
 /// The language the link's signer reads (their choice on the page, or their browser's),
 /// for the SMS and emails still to come.
 pub async fn set_language(db: &PgPool, token: &str, language: Language) -> Result<()> {
-    let updated = sqlx::query("UPDATE signers SET language = $2
-          WHERE id = (SELECT signer_id FROM signer_links WHERE token_hash = $1 AND expires_at > now())")
-        .bind(token_hash(token))
-        .bind(language.code())
-        .execute(db)
-        .await?;
+    let updated = sqlx::query!(
+        "UPDATE signers SET language = $2
+          WHERE id = (SELECT signer_id FROM signer_links WHERE token_hash = $1 AND expires_at > now())",
+        token_hash(token),
+        language.code(),
+    )
+    .execute(db)
+    .await?;
     if updated.rows_affected() == 0 {
         return Err(CollectionError::LinkInvalid);
     }
