@@ -62,13 +62,13 @@ impl Jobs {
     }
 
     async fn expire(&self) -> Result<usize> {
-        let due: Vec<(Uuid,)> = sqlx::query_as(
-            "SELECT id FROM collections WHERE status = 'active' AND expires_at <= now()",
+        let due = sqlx::query_scalar!(
+            "SELECT id FROM collections WHERE status = 'active' AND expires_at <= now()"
         )
         .fetch_all(&self.db)
         .await?;
         let mut done = 0;
-        for (id,) in due {
+        for id in due {
             let mut tx = self.db.begin().await?;
             let row = lock(&mut tx, id).await?;
             // A reminder or a last signature may have come first.
@@ -77,24 +77,26 @@ impl Jobs {
             {
                 continue;
             }
-            sqlx::query(
+            sqlx::query!(
                 "UPDATE collections SET status = 'expired', ended_at = now() WHERE id = $1",
+                id,
             )
-            .bind(id)
             .execute(&mut *tx)
             .await?;
-            sqlx::query(
+            sqlx::query!(
                 "UPDATE signers SET key_nonce = NULL, key_sealed = NULL WHERE collection_id = $1",
+                id,
             )
-            .bind(id)
             .execute(&mut *tx)
             .await?;
             let cabinet = prepare::cabinet_name(&mut tx, row.cabinet_id).await?;
-            let (preparer, language): (String, Option<String>) =
-                sqlx::query_as("SELECT email, language FROM users WHERE id = $1")
-                    .bind(row.created_by)
-                    .fetch_one(&mut *tx)
-                    .await?;
+            let preparer = sqlx::query!(
+                "SELECT email, language FROM users WHERE id = $1",
+                row.created_by,
+            )
+            .fetch_one(&mut *tx)
+            .await?;
+            let (preparer, language) = (preparer.email, preparer.language);
             let language = language
                 .and_then(|code| code.parse().ok())
                 .unwrap_or_default();
@@ -158,15 +160,16 @@ impl Jobs {
         if self.remind_every_days <= 0 {
             return Ok(0);
         }
-        let due: Vec<(Uuid, Uuid)> = sqlx::query_as(
+        let days = i32::try_from(self.remind_every_days).unwrap_or(i32::MAX);
+        let due = sqlx::query!(
             "SELECT id, cabinet_id FROM collections WHERE status = 'active'
                AND COALESCE(last_reminded_at, launched_at) <= now() - make_interval(days => $1)",
+            days,
         )
-        .bind(self.remind_every_days as i32)
         .fetch_all(&self.db)
         .await?;
         let mut done = 0;
-        for (id, cabinet_id) in due {
+        for (id, cabinet_id) in due.into_iter().map(|row| (row.id, row.cabinet_id)) {
             match prepare::remind(
                 &self.db,
                 super::links::LinkIssuer {
@@ -202,22 +205,26 @@ impl Jobs {
     /// Documents go one month after the collection ended; the audit trail stays. Signer
     /// links long past their expiry go too.
     async fn purge(&self) -> Result<usize> {
-        let due: Vec<(Uuid, Uuid)> = sqlx::query_as(
+        let due: Vec<(Uuid, Uuid)> = sqlx::query!(
             "SELECT id, cabinet_id FROM collections WHERE ended_at IS NOT NULL AND purged_at IS NULL
                AND ended_at <= now() - make_interval(days => $1)",
+            RETENTION_DAYS as i32,
         )
-        .bind(RETENTION_DAYS as i32)
         .fetch_all(&self.db)
-        .await?;
+        .await?
+        .into_iter()
+        .map(|row| (row.id, row.cabinet_id))
+        .collect();
         for (id, cabinet_id) in &due {
             let mut tx = self.db.begin().await?;
             lock(&mut tx, *id).await?;
-            sqlx::query("UPDATE collection_documents SET content = NULL WHERE collection_id = $1")
-                .bind(id)
-                .execute(&mut *tx)
-                .await?;
-            sqlx::query("UPDATE collections SET purged_at = now() WHERE id = $1")
-                .bind(id)
+            sqlx::query!(
+                "UPDATE collection_documents SET content = NULL WHERE collection_id = $1",
+                id,
+            )
+            .execute(&mut *tx)
+            .await?;
+            sqlx::query!("UPDATE collections SET purged_at = now() WHERE id = $1", id)
                 .execute(&mut *tx)
                 .await?;
             audit::append(
