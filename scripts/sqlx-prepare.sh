@@ -8,6 +8,7 @@ source "$(dirname "$0")/lib.sh"
 check=""
 [ "${1:-}" = "--check" ] && check=1
 ensure_postgres
+apt_install postgresql-client
 scratch_db="paraphe_sqlx_$$"
 out="$(mktemp -d)"
 cleanup() {

@@ -125,6 +125,25 @@ pub async fn completion(
     Ok(tokens)
 }
 
+/// Moves the expiry of the signers' live links to at least `until` (the collection's new
+/// expiry after a manual reminder, the purge once completed): a signer who already signed
+/// keeps their page and downloads as long as the collection does.
+pub async fn extend_live(
+    conn: &mut PgConnection,
+    signer_ids: &[Uuid],
+    until: DateTime<Utc>,
+) -> Result<()> {
+    sqlx::query!(
+        "UPDATE signer_links SET expires_at = GREATEST(expires_at, $2)
+          WHERE signer_id = ANY($1) AND expires_at > now()",
+        signer_ids,
+        until,
+    )
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
 /// Checks a link's own expiry, read along with what it opens: `LINK_EXPIRED` past it.
 pub fn ensure_not_expired(expires_at: DateTime<Utc>) -> Result<()> {
     if expires_at <= Utc::now() {

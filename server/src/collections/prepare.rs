@@ -1,7 +1,6 @@
 //! The preparer's side: a draft collection gets documents and signers, then is launched;
 //! a running one can be reminded or cancelled.
 
-use chrono::Utc;
 use paraphe_shared::{Email, Language, PersonName, PhoneE164};
 use serde_json::json;
 use sha2::{Digest, Sha256};
@@ -568,7 +567,9 @@ pub async fn invite(
     meta: &RequestMeta,
     actor: Actor,
 ) -> Result<()> {
-    let expires_at = collection.expires_at.unwrap_or_else(Utc::now);
+    let expires_at = collection.expires_at.ok_or_else(|| {
+        CollectionError::Internal("inviting to a collection without expiry".into())
+    })?;
     let token = links::invitation(conn, issuer.kek, signer.id, expires_at).await?;
     if !reminder {
         sqlx::query("UPDATE signers SET status = 'invited', invited_at = now() WHERE id = $1")
@@ -787,7 +788,13 @@ pub async fn remind(
     .bind(kind == Reminder::Manual)
     .fetch_one(&mut *tx)
     .await?;
-    for signer in super::signers(&mut tx, collection_id).await? {
+    let signers = super::signers(&mut tx, collection_id).await?;
+    if let Some(expires_at) = row.expires_at {
+        // Every signer's link lives as long as the collection, signed or not.
+        let ids: Vec<Uuid> = signers.iter().map(|s| s.id).collect();
+        links::extend_live(&mut tx, &ids, expires_at).await?;
+    }
+    for signer in signers {
         if signer.status() == super::SignerStatus::Invited {
             invite(&mut tx, issuer, &row, &signer, true, meta, actor.clone()).await?;
         }

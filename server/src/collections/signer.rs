@@ -61,7 +61,11 @@ async fn signer_of_link(conn: &mut PgConnection, token: &str) -> Result<SignerRo
     .fetch_optional(&mut *conn)
     .await?
     .ok_or(CollectionError::LinkInvalid)?;
-    links::ensure_not_expired(linked.link_expires_at)?;
+    if links::ensure_not_expired(linked.link_expires_at).is_err() {
+        // An ended collection says so rather than "this link expired".
+        ensure_live(&super::get(&mut *conn, linked.signer.collection_id).await?)?;
+        return Err(CollectionError::LinkExpired);
+    }
     Ok(linked.signer)
 }
 
@@ -110,7 +114,11 @@ async fn lock_link(conn: &mut PgConnection, token: &str) -> Result<LockedCollect
     .await?
     .ok_or(CollectionError::LinkInvalid)
     .and_then(|locked: LockedCollection| {
-        links::ensure_not_expired(locked.link_expires_at)?;
+        if links::ensure_not_expired(locked.link_expires_at).is_err() {
+            // An ended collection says so rather than "this link expired".
+            ensure_live(&locked.collection)?;
+            return Err(CollectionError::LinkExpired);
+        }
         Ok(locked)
     })
 }
@@ -987,14 +995,12 @@ async fn complete(
     .bind(collection.id)
     .fetch_one(&mut *conn)
     .await?;
-    // Downloads last as long as the documents: until the purge.
+    // Downloads last as long as the documents: until the purge, for the links the signers
+    // already hold as for the new ones.
     let signer_ids: Vec<Uuid> = signers.iter().map(|s| s.id).collect();
-    let tokens = links::completion(
-        conn,
-        &signer_ids,
-        Utc::now() + Duration::days(super::RETENTION_DAYS),
-    )
-    .await?;
+    let until_purge = Utc::now() + Duration::days(super::RETENTION_DAYS);
+    links::extend_live(conn, &signer_ids, until_purge).await?;
+    let tokens = links::completion(conn, &signer_ids, until_purge).await?;
     let mut texts = Vec::with_capacity(signers.len() + 1);
     for (signer, token) in signers.iter().zip(&tokens) {
         texts.push((

@@ -38,16 +38,14 @@ impl From<paraphe_pades::PdfError> for ApiError {
             Ok(code) => code,
         };
         let message = match &error {
-            E::Invalid(_) => "ce fichier n'est pas un PDF lisible".to_owned(),
+            E::Invalid(detail) => format!("ce fichier n'est pas un PDF lisible : {detail}"),
             E::Encrypted => "ce PDF est protégé par un mot de passe ou chiffré".to_owned(),
             E::TooLarge => "ce PDF dépasse 10 Mo".to_owned(),
             E::SigningForbidden => {
                 "ce PDF est certifié sans aucune modification permise : il ne peut pas être signé"
                     .to_owned()
             }
-            E::TimeStamp(_) => {
-                "l'horodatage est indisponible : réessayez dans un instant".to_owned()
-            }
+            E::TimeStamp(cause) => format!("l'horodatage est indisponible : {cause}"),
             E::BadStamp(detail) => format!("cachet visible impossible : {detail}"),
             E::SignatureTooLarge | E::Crypto(_) => return ApiError::internal(&error),
         };

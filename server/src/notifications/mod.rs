@@ -157,7 +157,7 @@ impl SmtpSecurity {
             .find(|(key, _)| key == "tls")
             .map(|(_, value)| value.into_owned());
         match (url.scheme(), tls.as_deref()) {
-            ("smtp", None) => Some(SmtpSecurity::Plain),
+            ("smtp", None | Some("none")) => Some(SmtpSecurity::Plain),
             ("smtp", Some("opportunistic")) => Some(SmtpSecurity::Opportunistic),
             ("smtp", Some("required")) => Some(SmtpSecurity::StartTls),
             ("smtps", None) => Some(SmtpSecurity::Implicit),
@@ -186,16 +186,27 @@ impl EmailTransport {
     pub fn smtp(url: &str, extra_roots: Option<&[u8]>) -> Result<Self, TransportError> {
         use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
         let bad = || TransportError::BadSmtpUrl(redact(url));
-        let parsed = url::Url::parse(url).map_err(|_| bad())?;
+        let mut parsed = url::Url::parse(url).map_err(|_| bad())?;
         let security = SmtpSecurity::of_url(&parsed).ok_or_else(bad)?;
-        if parsed.host_str().is_none_or(str::is_empty) {
+        // A user without a password would silently send without authenticating.
+        let half_credentials =
+            !parsed.username().is_empty() && parsed.password().is_none_or(str::is_empty);
+        if parsed.host_str().is_none_or(str::is_empty) || half_credentials {
             return Err(bad());
         }
-        // lettre reads host, port (25, 587 or 465 by default), credentials
-        // (percent-decoded) and the TLS mode, with the system's trust anchors.
-        let mut builder = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
+        // `?tls=none` says plainly what `smtp://` means; lettre knows only the latter.
+        if security == SmtpSecurity::Plain {
+            parsed.set_query(None);
+        }
+        // lettre reads host, port, credentials (percent-decoded) and the TLS mode, with
+        // the system's trust anchors.
+        let mut builder = AsyncSmtpTransport::<Tokio1Executor>::from_url(parsed.as_str())
             .map_err(|_| bad())?
             .timeout(Some(Duration::from_secs(20)));
+        // Opportunistic STARTTLS is for port 25 relays (lettre would say 587).
+        if security == SmtpSecurity::Opportunistic && parsed.port().is_none() {
+            builder = builder.port(25);
+        }
         if let (Some(pem), Some(host)) = (extra_roots, parsed.host_str()) {
             if memchr::memmem::find(pem, b"-----BEGIN CERTIFICATE-----").is_none() {
                 return Err(TransportError::BadTrustAnchors(
@@ -403,6 +414,11 @@ mod tests {
             security("smtp://mail.example.fr:2525/?tls=opportunistic"),
             Some(SmtpSecurity::Opportunistic)
         );
+        assert_eq!(
+            security("smtp://relay.local?tls=none"),
+            Some(SmtpSecurity::Plain)
+        );
+        assert!(EmailTransport::smtp("smtp://relay.local?tls=none", None).is_ok());
         // A percent-encoded password is lettre's to decode.
         assert!(EmailTransport::smtp("smtps://ann:p%40ss%3Aw@mail.example.fr", None).is_ok());
     }
@@ -415,6 +431,7 @@ mod tests {
             "smtp://relay:port",
             "smtps://relay?tls=required",
             "smtp://relay?tls=maybe",
+            "smtp://ann@relay",
         ] {
             assert!(
                 matches!(

@@ -216,6 +216,21 @@ async fn two_outside_signers_in_sequence_sign_and_everybody_gets_the_signed_pdf(
     let done = sign_through(&server, &bruno_token, "+33698765432").await;
     assert_eq!(done["status"], "COMPLETED");
 
+    // The invitation links the signers hold keep working as long as the documents are
+    // kept (until the purge, a month after completion), not only until the collection's
+    // signing deadline.
+    let (shortest_days,): (f64,) = sqlx::query_as(
+        "SELECT EXTRACT(EPOCH FROM min(expires_at) - now())::float8 / 86400 FROM signer_links",
+    )
+    .fetch_one(&db)
+    .await
+    .unwrap();
+    assert!(shortest_days > 29.9, "{shortest_days}");
+    server
+        .client()
+        .data(SESSION, json!({ "t": alice_token }))
+        .await;
+
     // Everybody gets a secure link to the signed PDF: signers and the preparer.
     let completion = smtp.wait_for("alice@client.fr", "Documents signés").await;
     smtp.wait_for("bruno@client.fr", "Documents signés").await;
