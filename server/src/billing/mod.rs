@@ -46,11 +46,12 @@ impl std::fmt::Display for Cents {
 /// The sum of the cabinet's ledger, kept on the cabinet's row by a trigger on every
 /// ledger insert (migration `running_credit_balance`).
 pub async fn balance(conn: &mut PgConnection, cabinet_id: Uuid) -> Result<i64, sqlx::Error> {
-    let balance: Option<i64> =
-        sqlx::query_scalar("SELECT credit_balance_cents FROM cabinets WHERE id = $1")
-            .bind(cabinet_id)
-            .fetch_optional(&mut *conn)
-            .await?;
+    let balance = sqlx::query_scalar!(
+        "SELECT credit_balance_cents FROM cabinets WHERE id = $1",
+        cabinet_id,
+    )
+    .fetch_optional(&mut *conn)
+    .await?;
     Ok(balance.unwrap_or(0))
 }
 
@@ -79,10 +80,12 @@ pub async fn committed(
 /// Serialises credit decisions of one cabinet: two launches or debits cannot both spend
 /// the same euros.
 pub async fn lock_cabinet(conn: &mut PgConnection, cabinet_id: Uuid) -> Result<(), sqlx::Error> {
-    sqlx::query("SELECT 1 FROM cabinets WHERE id = $1 FOR UPDATE")
-        .bind(cabinet_id)
-        .execute(&mut *conn)
-        .await?;
+    sqlx::query_scalar!(
+        r#"SELECT 1 AS "locked!" FROM cabinets WHERE id = $1 FOR UPDATE"#,
+        cabinet_id,
+    )
+    .fetch_optional(&mut *conn)
+    .await?;
     Ok(())
 }
 
@@ -190,13 +193,15 @@ pub async fn credit(
     }
     let mut tx = db.begin().await?;
     lock_cabinet(&mut tx, cabinet_id).await?;
-    sqlx::query("INSERT INTO credit_ledger (cabinet_id, amount_cents, kind, note, created_by) VALUES ($1, $2, 'credit', $3, $4)")
-        .bind(cabinet_id)
-        .bind(amount_cents)
-        .bind(note)
-        .bind(by)
-        .execute(&mut *tx)
-        .await?;
+    sqlx::query!(
+        "INSERT INTO credit_ledger (cabinet_id, amount_cents, kind, note, created_by) VALUES ($1, $2, 'credit', $3, $4)",
+        cabinet_id,
+        amount_cents,
+        note,
+        by,
+    )
+    .execute(&mut *tx)
+    .await?;
     let balance = balance(&mut tx, cabinet_id).await?;
     tx.commit().await?;
     Ok(balance)
@@ -252,12 +257,13 @@ pub async fn ledger(
     cabinet_id: Uuid,
     limit: i64,
 ) -> Result<Vec<LedgerEntry>, sqlx::Error> {
-    sqlx::query_as(
+    sqlx::query_as!(
+        LedgerEntry,
         "SELECT id, at, amount_cents, kind, collection_id, note FROM credit_ledger
          WHERE cabinet_id = $1 ORDER BY id DESC LIMIT $2",
+        cabinet_id,
+        limit,
     )
-    .bind(cabinet_id)
-    .bind(limit)
     .fetch_all(db)
     .await
 }
