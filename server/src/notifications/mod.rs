@@ -31,13 +31,15 @@ pub async fn enqueue_email(
     subject: &str,
     body: &str,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query("INSERT INTO outbox (channel, recipient, sender_name, subject, body) VALUES ('email', $1, $2, $3, $4)")
-        .bind(to)
-        .bind(sender_name)
-        .bind(subject)
-        .bind(body)
-        .execute(&mut *conn)
-        .await?;
+    sqlx::query!(
+        "INSERT INTO outbox (channel, recipient, sender_name, subject, body) VALUES ('email', $1, $2, $3, $4)",
+        to,
+        sender_name,
+        subject,
+        body,
+    )
+    .execute(&mut *conn)
+    .await?;
     Ok(())
 }
 
@@ -57,25 +59,27 @@ pub async fn enqueue_emails(
     let recipients: Vec<&str> = emails.iter().map(|e| e.to).collect();
     let subjects: Vec<&str> = emails.iter().map(|e| e.subject).collect();
     let bodies: Vec<&str> = emails.iter().map(|e| e.body).collect();
-    sqlx::query(
+    sqlx::query!(
         "INSERT INTO outbox (channel, recipient, sender_name, subject, body)
          SELECT 'email', recipient, $1, subject, body FROM UNNEST($2::text[], $3::text[], $4::text[]) AS m (recipient, subject, body)",
+        sender_name,
+        &recipients as &[&str],
+        &subjects as &[&str],
+        &bodies as &[&str],
     )
-    .bind(sender_name)
-    .bind(&recipients)
-    .bind(&subjects)
-    .bind(&bodies)
     .execute(&mut *conn)
     .await?;
     Ok(())
 }
 
 pub async fn enqueue_sms(conn: &mut PgConnection, to: &str, body: &str) -> Result<(), sqlx::Error> {
-    sqlx::query("INSERT INTO outbox (channel, recipient, body) VALUES ('sms', $1, $2)")
-        .bind(to)
-        .bind(body)
-        .execute(&mut *conn)
-        .await?;
+    sqlx::query!(
+        "INSERT INTO outbox (channel, recipient, body) VALUES ('sms', $1, $2)",
+        to,
+        body,
+    )
+    .execute(&mut *conn)
+    .await?;
     Ok(())
 }
 
@@ -271,12 +275,13 @@ impl Dispatcher {
     /// that replicas share the work without sending a message twice.
     pub async fn run_once(&self) -> Result<usize, sqlx::Error> {
         let mut tx = self.db.begin().await?;
-        let rows: Vec<OutboxRow> = sqlx::query_as(
+        let rows = sqlx::query_as!(
+            OutboxRow,
             "SELECT id, channel, recipient, sender_name, subject, body, created_at, attempts, sent_at, last_error
              FROM outbox WHERE sent_at IS NULL AND next_attempt_at <= now()
              ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED",
+            BATCH,
         )
-        .bind(BATCH)
         .fetch_all(&mut *tx)
         .await?;
         // Sent rows are marked together: the marks only count once committed anyway.
@@ -287,23 +292,25 @@ impl Dispatcher {
                 Err(error) => {
                     let backoff = (10i64 << row.attempts.clamp(0, 20)).min(MAX_BACKOFF_SECS);
                     tracing::warn!(id = row.id, channel = %row.channel, attempts = row.attempts + 1, %error, "sending failed; will retry");
-                    sqlx::query(
+                    sqlx::query!(
                         "UPDATE outbox SET attempts = attempts + 1, last_error = $2,
                                 next_attempt_at = now() + make_interval(secs => $3) WHERE id = $1",
+                        row.id,
+                        error.to_string(),
+                        backoff as f64,
                     )
-                    .bind(row.id)
-                    .bind(error.to_string())
-                    .bind(backoff as f64)
                     .execute(&mut *tx)
                     .await?;
                 }
             }
         }
         if !sent.is_empty() {
-            sqlx::query("UPDATE outbox SET sent_at = now(), attempts = attempts + 1, last_error = NULL WHERE id = ANY($1)")
-                .bind(&sent)
-                .execute(&mut *tx)
-                .await?;
+            sqlx::query!(
+                "UPDATE outbox SET sent_at = now(), attempts = attempts + 1, last_error = NULL WHERE id = ANY($1)",
+                &sent,
+            )
+            .execute(&mut *tx)
+            .await?;
         }
         tx.commit().await?;
         Ok(rows.len())
