@@ -23,12 +23,13 @@
 //! reported by the validator as a problem, never as valid. Every parser is bounded (nesting
 //! depth, decoded stream size, input size) so that hostile files are refused, not obeyed.
 //!
-//! ```no_run
-//! use paraphe_pades::{sign, validate, SignatureRequest, SigningIdentity, SoftwareKey};
-//! # fn chain_for(_: &SoftwareKey) -> Vec<x509_cert::Certificate> { unimplemented!() }
-//! let key = SoftwareKey::generate(2048)?;
-//! let chain = chain_for(&key); // the signer's certificate first, then its issuers
-//! let pdf = std::fs::read("contract.pdf")?;
+//! ```
+//! use paraphe_pades::testing::ThrowawayCa;
+//! use paraphe_pades::{sign, text_pdf, validate, SignatureRequest, SigningIdentity};
+//! // A root and a signer in memory; a deployment brings its own keys and chains.
+//! let ca = ThrowawayCa::new("Example Root CA")?;
+//! let (key, chain) = ca.signer("Claire MARTIN")?; // the signer's certificate, then the root
+//! let pdf = text_pdf::render("Lettre de mission", &["Bon pour accord.".to_owned()])?;
 //! let request = SignatureRequest {
 //!     signer_name: "Claire MARTIN".into(),
 //!     reason: Some("Lu et approuvé".into()),
@@ -37,9 +38,9 @@
 //!     stamp: None, // invisible
 //! };
 //! let signed = sign(&pdf, &request, &SigningIdentity { key: &key, chain: &chain })?;
-//! let report = validate(&signed, &chain[chain.len() - 1..])?;
-//! assert!(report.signatures[0].intact);
-//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! let report = validate(&signed, std::slice::from_ref(ca.root()))?;
+//! assert!(report.all_valid());
+//! # Ok::<(), Box<dyn std::error::Error + Send + Sync>>(())
 //! ```
 //!
 //! `cargo run -p paraphe-pades --example sign -- in.pdf out.pdf` signs a file with a

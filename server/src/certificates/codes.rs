@@ -79,14 +79,15 @@ pub async fn check(
     code: &str,
 ) -> Result<Result<()>> {
     let holder = holder(user_id, purpose);
-    let live = codes::live(conn, holder).await?;
-    let id = live.as_ref().map(|live| live.id);
-    match (codes::check(conn, kek, holder, live, code).await?, id) {
-        (Ok(()), Some(id)) => {
+    let Some(live) = codes::live(conn, holder).await? else {
+        return Ok(Err(CertificateError::OtpNotSent));
+    };
+    let id = live.id;
+    match codes::check(conn, kek, holder, Some(live), code).await? {
+        Ok(()) => {
             codes::close(conn, holder, id).await?;
             Ok(Ok(()))
         }
-        (Ok(()), None) => Ok(Err(CertificateError::OtpNotSent)),
-        (Err(refusal), _) => Ok(Err(refusal.into())),
+        Err(refusal) => Ok(Err(refusal.into())),
     }
 }

@@ -144,12 +144,9 @@ pub async fn extend_live(
     Ok(())
 }
 
-/// Checks a link's own expiry, read along with what it opens: `LINK_EXPIRED` past it.
-pub fn ensure_not_expired(expires_at: DateTime<Utc>) -> Result<()> {
-    if expires_at <= Utc::now() {
-        return Err(CollectionError::LinkExpired);
-    }
-    Ok(())
+/// Whether a link is past its own expiry.
+pub fn is_expired(expires_at: DateTime<Utc>) -> bool {
+    expires_at <= Utc::now()
 }
 
 /// Links that expired this long ago are deleted: until then an old email still says

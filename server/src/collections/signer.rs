@@ -61,10 +61,9 @@ async fn signer_of_link(conn: &mut PgConnection, token: &str) -> Result<SignerRo
     .fetch_optional(&mut *conn)
     .await?
     .ok_or(CollectionError::LinkInvalid)?;
-    if links::ensure_not_expired(linked.link_expires_at).is_err() {
-        // An ended collection says so rather than "this link expired".
-        ensure_live(&super::get(&mut *conn, linked.signer.collection_id).await?)?;
-        return Err(CollectionError::LinkExpired);
+    if links::is_expired(linked.link_expires_at) {
+        let collection = super::get(&mut *conn, linked.signer.collection_id).await?;
+        return Err(expired_link(&collection));
     }
     Ok(linked.signer)
 }
@@ -114,10 +113,8 @@ async fn lock_link(conn: &mut PgConnection, token: &str) -> Result<LockedCollect
     .await?
     .ok_or(CollectionError::LinkInvalid)
     .and_then(|locked: LockedCollection| {
-        if links::ensure_not_expired(locked.link_expires_at).is_err() {
-            // An ended collection says so rather than "this link expired".
-            ensure_live(&locked.collection)?;
-            return Err(CollectionError::LinkExpired);
+        if links::is_expired(locked.link_expires_at) {
+            return Err(expired_link(&locked.collection));
         }
         Ok(locked)
     })
@@ -134,6 +131,15 @@ fn ensure_live(collection: &CollectionRow) -> Result<()> {
         } else {
             status.ended_as()
         })),
+    }
+}
+
+/// What a link past its own expiry answers: an ended collection says so, rather than
+/// "this link expired".
+fn expired_link(collection: &CollectionRow) -> CollectionError {
+    match ensure_live(collection) {
+        Err(closed) => closed,
+        Ok(()) => CollectionError::LinkExpired,
     }
 }
 
