@@ -214,3 +214,16 @@ pub async fn close(
     };
     Ok(())
 }
+
+/// "+33612345678" → "+33 6 •• •• •• 78": enough for the signer to recognise their phone.
+pub fn mobile_hint(mobile: &str) -> String {
+    let tail: String = mobile
+        .chars()
+        .rev()
+        .take(2)
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect();
+    format!("{}•••••{tail}", mobile.chars().take(4).collect::<String>())
+}

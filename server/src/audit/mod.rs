@@ -12,6 +12,9 @@ use uuid::Uuid;
 
 use crate::request_meta::RequestMeta;
 
+mod event;
+pub use event::{AcceptedDocument, AuditEvent, CodeFailure, DocumentDigest, NamedDigest};
+
 /// The hash the first entry of every trail chains from.
 const GENESIS: [u8; 32] = [0; 32];
 
@@ -156,17 +159,17 @@ fn write_canonical(value: &Value, out: &mut String) {
 pub async fn append(
     conn: &mut PgConnection,
     collection_id: Uuid,
-    kind: &str,
     actor: Actor,
     meta: &RequestMeta,
-    details: Value,
+    event: AuditEvent,
 ) -> Result<(), sqlx::Error> {
+    let (kind, details) = event.into_columns();
     // PostgreSQL keeps microseconds: hash what will be read back.
     let at = Utc::now().trunc_subsecs(6);
     let actor = actor.as_string();
     let parts = canonical_parts(
         at,
-        kind,
+        &kind,
         &actor,
         meta.ip.as_deref(),
         meta.user_agent.as_deref(),
@@ -182,7 +185,7 @@ pub async fn append(
     )
     .bind(collection_id)
     .bind(at)
-    .bind(kind)
+    .bind(&kind)
     .bind(&actor)
     .bind(meta.ip.as_deref())
     .bind(meta.user_agent.as_deref())

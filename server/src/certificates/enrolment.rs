@@ -282,7 +282,7 @@ pub async fn accept_agreement(
     )
     .await?;
     sqlx::query("UPDATE enrolments SET agreement_accepted_at = now(), updated_at = now() WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
-    let mobile_hint = crate::collections::signer::mobile_hint(&holder.mobile);
+    let mobile_hint = crate::codes::mobile_hint(&holder.mobile);
     super::log(
         &mut tx,
         user_id,

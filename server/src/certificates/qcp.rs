@@ -410,7 +410,7 @@ pub async fn request_signing_code(
         &super::emails::qcp_request_code_sms(holder.language, &code),
     )
     .await?;
-    let mobile_hint = crate::collections::signer::mobile_hint(&mobile);
+    let mobile_hint = crate::codes::mobile_hint(&mobile);
     super::log(
         &mut tx,
         user_id,

@@ -13,7 +13,7 @@ use super::{
     announce, CollectionRow, CollectionStatus, DocumentKind, DocumentRow, SignerRow, SignerStatus,
     SigningMode,
 };
-use super::{awaiting, signer};
+use super::{awaiting, invitations, signer};
 use crate::audit;
 use crate::cabinets::access::{self, Need};
 use crate::cabinets::graphql::MAX_PAGE;
@@ -507,7 +507,7 @@ pub struct SessionDocument {
 impl SigningSession {
     async fn cabinet_name(&self, ctx: &Context<'_>) -> ApiResult<String> {
         let mut conn = ctx.db().acquire().await?;
-        Ok(prepare::cabinet_name(&mut conn, self.cabinet_id).await?)
+        Ok(super::cabinet_name(&mut conn, self.cabinet_id).await?)
     }
 
     async fn documents(&self, ctx: &Context<'_>) -> ApiResult<Vec<SessionDocument>> {
@@ -545,7 +545,7 @@ impl SigningSession {
     /// The signer must first create their certificate (`beginCertificateCreation`).
     async fn certificate_required(&self, ctx: &Context<'_>) -> ApiResult<bool> {
         let mut conn = ctx.db().acquire().await?;
-        Ok(signer::needs_certificate(&mut conn, &self.signer).await?)
+        Ok(super::signer_keys::needs_certificate(&mut conn, &self.signer).await?)
     }
 }
 
@@ -572,7 +572,7 @@ impl SigningSession {
             signer_status: signer.status(),
             level: i32::from(signer.level),
             accepted: signer.accepted_at.is_some(),
-            mobile_hint: signer::mobile_hint(&signer.mobile),
+            mobile_hint: crate::codes::mobile_hint(&signer.mobile),
             token: token.to_owned(),
             signer,
             loaded_documents: tokio::sync::OnceCell::new(),
@@ -793,14 +793,14 @@ impl CollectionsMutation {
     /// Resends pending invitations and extends the expiry to 15 days from now.
     async fn remind_collection(&self, ctx: &Context<'_>, id: Uuid) -> ApiResult<Collection> {
         let (scope, _) = super::scoped(ctx.db(), ctx.viewer()?.user_id, id, PREPARE).await?;
-        let row = prepare::remind(
+        let row = invitations::remind(
             ctx.db(),
             link_issuer(ctx),
             id,
             crate::audit::Actor::User(scope.user_id()),
             &ctx.meta(),
             Some(&scope),
-            prepare::Reminder::Manual,
+            invitations::Reminder::Manual,
         )
         .await?;
         ctx.wake_outbox();

@@ -77,19 +77,24 @@ pub(crate) fn error(error: ApiError) -> Response {
     edge_error(status, error.code, &error.message)
 }
 
-/// A stored document's page count and content (gone once purged).
-type PagesAndContent = (i32, Option<Vec<u8>>);
-/// A stored document's file name and content (gone once purged).
-type NameAndContent = (String, Option<Vec<u8>>);
-
 async fn signer_document(
     State(state): State<AppState>,
     Path((token, document_id)): Path<(String, Uuid)>,
 ) -> Response {
     match super::signer::document(&state.db, &token, document_id).await {
-        Ok((filename, content)) => pdf(&filename, content),
+        Ok(file) => pdf(&file.filename, file.content),
         Err(e) => error(e.into()),
     }
+}
+
+/// One of the collection's documents, for its preparer.
+async fn stored_file(
+    state: &AppState,
+    collection_id: Uuid,
+    document_id: Uuid,
+) -> Result<super::StoredFile, super::CollectionError> {
+    let mut conn = state.db.acquire().await?;
+    super::stored_file(&mut conn, collection_id, document_id).await
 }
 
 /// The preparer's session, allowed to prepare in the collection's cabinet.
@@ -155,23 +160,10 @@ async fn proof_file(
         Ok(zip) => zip,
         Err(e) => return error(e.into()),
     };
-    let recorded = async {
-        let mut tx = state.db.begin().await?;
-        super::lock(&mut tx, collection_id).await?;
-        let meta = crate::http::request_meta(&state, &headers, peer);
-        crate::audit::append(
-            &mut tx,
-            collection_id,
-            "proof_downloaded",
-            crate::audit::Actor::User(viewer.user_id),
-            &meta,
-            serde_json::json!({}),
-        )
-        .await?;
-        tx.commit().await?;
-        Ok::<_, super::CollectionError>(())
-    };
-    if let Err(e) = recorded.await {
+    let meta = crate::http::request_meta(&state, &headers, peer);
+    if let Err(e) =
+        super::proof::record_download(&state.db, collection_id, viewer.user_id, &meta).await
+    {
         return error(e.into());
     }
     (
@@ -201,22 +193,15 @@ async fn signer_page(
     else {
         return error(ApiError::not_found());
     };
-    let content = match super::signer::document(&state.db, &token, document_id).await {
-        Ok((_, content)) => content,
+    let file = match super::signer::document(&state.db, &token, document_id).await {
+        Ok(file) => file,
         Err(e) => return error(e.into()),
     };
     // A page the document does not have is not worth a renderer's run.
-    let pages: Result<Option<i32>, sqlx::Error> =
-        sqlx::query_scalar("SELECT pages FROM collection_documents WHERE id = $1")
-            .bind(document_id)
-            .fetch_optional(&state.db)
-            .await;
-    match pages {
-        Ok(Some(pages)) if i64::from(page) <= i64::from(pages) => {}
-        Ok(_) => return error(ApiError::not_found()),
-        Err(e) => return error(ApiError::internal(&e)),
+    if i64::from(page) > i64::from(file.pages) {
+        return error(ApiError::not_found());
     }
-    page_picture(&state, content, page, SIGNER_PAGE_DPI).await
+    page_picture(&state, file.content, page, SIGNER_PAGE_DPI).await
 }
 
 /// Renders one page (PNG, or JPEG for a photograph); a page the document does not have is
@@ -260,25 +245,14 @@ async fn page_preview(
     else {
         return error(ApiError::not_found());
     };
-    let row: Result<Option<PagesAndContent>, sqlx::Error> = sqlx::query_as(
-        "SELECT pages, content FROM collection_documents WHERE id = $1 AND collection_id = $2",
-    )
-    .bind(document_id)
-    .bind(collection_id)
-    .fetch_optional(&state.db)
-    .await;
-    let content = match row {
-        Ok(Some((pages, Some(content)))) if page >= 1 && page as i64 <= i64::from(pages) => content,
-        Ok(Some((_, None))) => {
-            return error(ApiError::new(
-                ErrorCode::CollectionClosed,
-                "documents supprimés un mois après la fin de la demande",
-            ))
-        }
-        Ok(_) => return error(ApiError::not_found()),
-        Err(e) => return error(ApiError::internal(&e)),
+    let file = match stored_file(&state, collection_id, document_id).await {
+        Ok(file) => file,
+        Err(e) => return error(e.into()),
     };
-    page_picture(&state, content, page, 72).await
+    if page < 1 || i64::from(page) > i64::from(file.pages) {
+        return error(ApiError::not_found());
+    }
+    page_picture(&state, file.content, page, 72).await
 }
 
 async fn preparer_document(
@@ -289,20 +263,8 @@ async fn preparer_document(
     if let Err(response) = preparer(&state, &headers, collection_id).await {
         return response;
     }
-    let row: Result<Option<NameAndContent>, sqlx::Error> = sqlx::query_as(
-        "SELECT filename, content FROM collection_documents WHERE id = $1 AND collection_id = $2",
-    )
-    .bind(document_id)
-    .bind(collection_id)
-    .fetch_optional(&state.db)
-    .await;
-    match row {
-        Ok(Some((filename, Some(content)))) => pdf(&filename, content),
-        Ok(Some((_, None))) => error(ApiError::new(
-            ErrorCode::CollectionClosed,
-            "documents supprimés un mois après la fin de la demande",
-        )),
-        Ok(None) => error(ApiError::not_found()),
-        Err(e) => error(ApiError::internal(&e)),
+    match stored_file(&state, collection_id, document_id).await {
+        Ok(file) => pdf(&file.filename, file.content),
+        Err(e) => error(e.into()),
     }
 }

@@ -3,12 +3,11 @@
 //! Each job is a scan of the database for what is due, so nothing is lost when the server
 //! restarts, and replicas can run them side by side (rows are locked one by one).
 
-use serde_json::json;
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use super::{emails, lock, prepare, CollectionStatus, Result, SignerStatus, RETENTION_DAYS};
-use crate::audit::{self, Actor};
+use super::{emails, invitations, lock, CollectionStatus, Result, SignerStatus, RETENTION_DAYS};
+use crate::audit::{self, Actor, AuditEvent};
 use crate::events::{CollectionEventKind, EventBus};
 use crate::keys::KeyEncryptionKey;
 use crate::notifications::{self, Notifier};
@@ -89,7 +88,7 @@ impl Jobs {
             )
             .execute(&mut *tx)
             .await?;
-            let cabinet = prepare::cabinet_name(&mut tx, row.cabinet_id).await?;
+            let cabinet = super::cabinet_name(&mut tx, row.cabinet_id).await?;
             let preparer = sqlx::query!(
                 "SELECT email, language FROM users WHERE id = $1",
                 row.created_by,
@@ -134,10 +133,9 @@ impl Jobs {
             audit::append(
                 &mut tx,
                 id,
-                "expired",
                 Actor::System,
                 &RequestMeta::default(),
-                json!({}),
+                AuditEvent::Expired {},
             )
             .await?;
             tx.commit().await?;
@@ -170,7 +168,7 @@ impl Jobs {
         .await?;
         let mut done = 0;
         for (id, cabinet_id) in due.into_iter().map(|row| (row.id, row.cabinet_id)) {
-            match prepare::remind(
+            match invitations::remind(
                 &self.db,
                 super::links::LinkIssuer {
                     public_url: &self.public_url,
@@ -180,7 +178,7 @@ impl Jobs {
                 Actor::System,
                 &RequestMeta::default(),
                 None,
-                prepare::Reminder::Automatic,
+                invitations::Reminder::Automatic,
             )
             .await
             {
@@ -230,10 +228,9 @@ impl Jobs {
             audit::append(
                 &mut tx,
                 *id,
-                "purged",
                 Actor::System,
                 &RequestMeta::default(),
-                json!({}),
+                AuditEvent::Purged {},
             )
             .await?;
             tx.commit().await?;

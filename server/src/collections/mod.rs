@@ -16,11 +16,13 @@ pub mod awaiting;
 pub mod emails;
 pub mod graphql;
 pub mod http;
+pub mod invitations;
 pub mod jobs;
 pub mod links;
 pub mod prepare;
 pub mod proof;
 pub mod signer;
+pub mod signer_keys;
 
 use chrono::{DateTime, Utc};
 use paraphe_shared::Language;
@@ -46,6 +48,8 @@ pub enum CollectionError {
     InvalidState(String),
     #[error("cette demande de signature est {0} : le lien n'est plus actif")]
     Closed(&'static str),
+    #[error("documents supprimés un mois après la fin de la demande")]
+    Purged,
     #[error("ce lien de signature n'est pas valide")]
     LinkInvalid,
     #[error("ce lien a expiré : demandez au cabinet de vous renvoyer l'invitation")]
@@ -299,6 +303,19 @@ pub async fn lock(conn: &mut PgConnection, collection_id: Uuid) -> Result<Collec
         .ok_or(CollectionError::NotFound)
 }
 
+/// Locks a collection of the scope's cabinet; another cabinet's is `NOT_FOUND`.
+async fn lock_in_scope(
+    conn: &mut PgConnection,
+    scope: &CabinetScope,
+    collection_id: Uuid,
+) -> Result<CollectionRow> {
+    let row = lock(conn, collection_id).await?;
+    if row.cabinet_id != scope.cabinet_id() {
+        return Err(CollectionError::NotFound);
+    }
+    Ok(row)
+}
+
 pub async fn get(conn: &mut PgConnection, collection_id: Uuid) -> Result<CollectionRow> {
     sqlx::query_as("SELECT * FROM collections WHERE id = $1")
         .bind(collection_id)
@@ -312,6 +329,44 @@ pub async fn documents(conn: &mut PgConnection, collection_id: Uuid) -> Result<V
         .bind(collection_id)
         .fetch_all(&mut *conn)
         .await?)
+}
+
+/// The cabinet's name, as emails give it for their sender.
+pub async fn cabinet_name(conn: &mut PgConnection, cabinet_id: Uuid) -> Result<String> {
+    let (name,): (String,) = sqlx::query_as("SELECT name FROM cabinets WHERE id = $1")
+        .bind(cabinet_id)
+        .fetch_one(&mut *conn)
+        .await?;
+    Ok(name)
+}
+
+/// A document's file as stored, until the purge empties it.
+pub struct StoredFile {
+    pub filename: String,
+    pub pages: i32,
+    pub content: Vec<u8>,
+}
+
+/// One of `collection_id`'s documents: `NotFound` if it is not one of them, `Purged` once
+/// the purge removed its content.
+pub async fn stored_file(
+    conn: &mut PgConnection,
+    collection_id: Uuid,
+    document_id: Uuid,
+) -> Result<StoredFile> {
+    let row = sqlx::query!(
+        "SELECT filename, pages, content FROM collection_documents WHERE id = $1 AND collection_id = $2",
+        document_id,
+        collection_id
+    )
+    .fetch_optional(&mut *conn)
+    .await?
+    .ok_or(CollectionError::NotFound)?;
+    Ok(StoredFile {
+        filename: row.filename,
+        pages: row.pages,
+        content: row.content.ok_or(CollectionError::Purged)?,
+    })
 }
 
 pub async fn signers(conn: &mut PgConnection, collection_id: Uuid) -> Result<Vec<SignerRow>> {

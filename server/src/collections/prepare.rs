@@ -1,18 +1,18 @@
 //! The preparer's side: a draft collection gets documents and signers, then is launched;
-//! a running one can be reminded or cancelled.
+//! a running one can be cancelled (reminders: `invitations`).
 
 use paraphe_shared::{Email, Language, PersonName, PhoneE164};
-use serde_json::json;
 use sha2::{Digest, Sha256};
 use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
-use super::links::{self, LinkIssuer};
+use super::invitations::invite;
+use super::links::LinkIssuer;
 use super::{
-    emails, lock, CollectionError, CollectionRow, CollectionStatus, DocumentKind, DocumentRow,
-    Result, SignerRow, SigningMode, DOCUMENT_COLUMNS, EXPIRY_DAYS, SIGNER_COLUMNS,
+    emails, lock_in_scope, CollectionError, CollectionRow, CollectionStatus, DocumentKind,
+    DocumentRow, Result, SignerRow, SigningMode, DOCUMENT_COLUMNS, EXPIRY_DAYS, SIGNER_COLUMNS,
 };
-use crate::audit::{self, Actor};
+use crate::audit::{self, Actor, AuditEvent, NamedDigest};
 use crate::billing;
 use crate::cabinets::CabinetScope;
 use crate::notifications;
@@ -29,18 +29,6 @@ fn ensure_draft(row: &CollectionRow) -> Result<()> {
 }
 
 /// Locks a collection of the scope's cabinet; another cabinet's is `NotFound`.
-async fn lock_in_scope(
-    conn: &mut PgConnection,
-    scope: &CabinetScope,
-    collection_id: Uuid,
-) -> Result<CollectionRow> {
-    let row = lock(conn, collection_id).await?;
-    if row.cabinet_id != scope.cabinet_id() {
-        return Err(CollectionError::NotFound);
-    }
-    Ok(row)
-}
-
 fn clean_title(title: &str) -> Result<String> {
     let title = title.trim();
     if title.is_empty() || title.chars().count() > 200 {
@@ -83,10 +71,11 @@ pub async fn create(
     audit::append(
         &mut tx,
         row.id,
-        "created",
         Actor::User(scope.user_id()),
         meta,
-        json!({ "title": title }),
+        AuditEvent::Created {
+            title: title.to_owned(),
+        },
     )
     .await?;
     tx.commit().await?;
@@ -167,10 +156,15 @@ pub async fn add_document(
     audit::append(
         &mut tx,
         collection_id,
-        "document_added",
         Actor::User(scope.user_id()),
         meta,
-        json!({ "document": document.id, "filename": filename, "kind": kind.as_str(), "pages": info.pages, "sha256": hex::encode(&sha256) }),
+        AuditEvent::DocumentAdded {
+            document: document.id,
+            filename: filename.to_owned(),
+            kind: kind.as_str(),
+            pages: info.pages,
+            sha256: hex::encode(&sha256),
+        },
     )
     .await?;
     tx.commit().await?;
@@ -198,10 +192,11 @@ pub async fn remove_document(
     audit::append(
         &mut tx,
         collection_id,
-        "document_removed",
         Actor::User(scope.user_id()),
         meta,
-        json!({ "document": document_id }),
+        AuditEvent::DocumentRemoved {
+            document: document_id,
+        },
     )
     .await?;
     tx.commit().await?;
@@ -425,10 +420,13 @@ pub async fn add_signer(
     audit::append(
         &mut tx,
         collection_id,
-        "signer_added",
         Actor::User(scope.user_id()),
         meta,
-        json!({ "signer": signer.id, "email": signer.email, "level": level }),
+        AuditEvent::SignerAdded {
+            signer: signer.id,
+            email: signer.email.clone(),
+            level,
+        },
     )
     .await?;
     tx.commit().await?;
@@ -456,10 +454,9 @@ pub async fn remove_signer(
     audit::append(
         &mut tx,
         collection_id,
-        "signer_removed",
         Actor::User(scope.user_id()),
         meta,
-        json!({ "signer": signer_id }),
+        AuditEvent::SignerRemoved { signer: signer_id },
     )
     .await?;
     tx.commit().await?;
@@ -548,69 +545,6 @@ pub async fn set_stamp(
     Ok(signer)
 }
 
-pub async fn cabinet_name(conn: &mut PgConnection, cabinet_id: Uuid) -> Result<String> {
-    let (name,): (String,) = sqlx::query_as("SELECT name FROM cabinets WHERE id = $1")
-        .bind(cabinet_id)
-        .fetch_one(&mut *conn)
-        .await?;
-    Ok(name)
-}
-
-/// Emails a signer their personal link: on a reminder, the live link they already hold
-/// (its expiry following the collection's), a new one otherwise.
-pub async fn invite(
-    conn: &mut PgConnection,
-    issuer: LinkIssuer<'_>,
-    collection: &CollectionRow,
-    signer: &SignerRow,
-    reminder: bool,
-    meta: &RequestMeta,
-    actor: Actor,
-) -> Result<()> {
-    let expires_at = collection.expires_at.ok_or_else(|| {
-        CollectionError::Internal("inviting to a collection without expiry".into())
-    })?;
-    let token = links::invitation(conn, issuer.kek, signer.id, expires_at).await?;
-    if !reminder {
-        sqlx::query("UPDATE signers SET status = 'invited', invited_at = now() WHERE id = $1")
-            .bind(signer.id)
-            .execute(&mut *conn)
-            .await?;
-    }
-    let cabinet = cabinet_name(conn, collection.cabinet_id).await?;
-    let needs_certificate = super::signer::needs_certificate(conn, signer).await?;
-    let link = issuer.signer_page(&token);
-    let details = emails::Invitation {
-        cabinet: &cabinet,
-        title: &collection.title,
-        message: &collection.message,
-        link: &link,
-        expires_at,
-        reminder,
-        needs_certificate,
-    };
-    let text = emails::invitation(signer.language(), &details);
-    notifications::enqueue_email(
-        conn,
-        &signer.email,
-        Some(&cabinet),
-        &text.subject,
-        &text.body,
-    )
-    .await?;
-    let kind = if reminder { "reminded" } else { "invited" };
-    audit::append(
-        conn,
-        collection.id,
-        kind,
-        actor,
-        meta,
-        json!({ "signer": signer.id, "email": signer.email }),
-    )
-    .await?;
-    Ok(())
-}
-
 /// What launching will cost: one signature per signer per document to sign.
 pub fn cost_cents(signers: usize, documents_to_sign: usize) -> i64 {
     (signers * documents_to_sign) as i64 * billing::SIGNATURE_CENTS
@@ -675,12 +609,19 @@ pub async fn launch(
     .fetch_one(&mut *tx)
     .await?;
     let actor = Actor::User(scope.user_id());
-    audit::append(&mut tx, collection_id, "launched", actor.clone(), meta, json!({
-        "mode": row.mode.as_str(),
-        "expires_at": row.expires_at.map(|t| t.to_rfc3339()),
-        "documents": to_sign.iter().map(|d| json!({ "id": d.id, "filename": d.filename, "sha256": hex::encode(&d.original_sha256) })).collect::<Vec<_>>(),
-    }))
-    .await?;
+    let launched = AuditEvent::Launched {
+        mode: row.mode.as_str(),
+        expires_at: row.expires_at.map(|t| t.to_rfc3339()),
+        documents: to_sign
+            .iter()
+            .map(|d| NamedDigest {
+                id: d.id,
+                filename: d.filename.clone(),
+                sha256: hex::encode(&d.original_sha256),
+            })
+            .collect(),
+    };
+    audit::append(&mut tx, collection_id, actor.clone(), meta, launched).await?;
     let invited: Vec<&SignerRow> = match row.mode() {
         SigningMode::Sequential => signers.iter().take(1).collect(),
         SigningMode::Parallel => signers.iter().collect(),
@@ -715,7 +656,7 @@ pub async fn cancel(
     .bind(collection_id)
     .fetch_one(&mut *tx)
     .await?;
-    let cabinet = cabinet_name(&mut tx, row.cabinet_id).await?;
+    let cabinet = super::cabinet_name(&mut tx, row.cabinet_id).await?;
     for signer in super::signers(&mut tx, collection_id).await? {
         if signer.status() == super::SignerStatus::Invited {
             let text = emails::ended_to_signer(
@@ -737,68 +678,11 @@ pub async fn cancel(
     audit::append(
         &mut tx,
         collection_id,
-        "cancelled",
         Actor::User(scope.user_id()),
         meta,
-        json!({}),
+        AuditEvent::Cancelled {},
     )
     .await?;
-    tx.commit().await?;
-    Ok(row)
-}
-
-/// How a reminder treats the expiry.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Reminder {
-    /// Sent by the preparer: the expiry moves to 15 days from now.
-    Manual,
-    /// Sent by the server every few days: the expiry stays, or no collection would ever
-    /// expire.
-    Automatic,
-}
-
-/// Resends the pending invitations; a manual reminder also moves the expiry to 15 days
-/// from now.
-pub async fn remind(
-    db: &PgPool,
-    issuer: LinkIssuer<'_>,
-    collection_id: Uuid,
-    actor: Actor,
-    meta: &RequestMeta,
-    scope: Option<&CabinetScope>,
-    kind: Reminder,
-) -> Result<CollectionRow> {
-    let mut tx = db.begin().await?;
-    let row = match scope {
-        Some(scope) => lock_in_scope(&mut tx, scope, collection_id).await?,
-        None => lock(&mut tx, collection_id).await?,
-    };
-    if row.status() != CollectionStatus::Active {
-        return Err(CollectionError::InvalidState(
-            "seule une demande en cours peut être relancée".into(),
-        ));
-    }
-    let row: CollectionRow = sqlx::query_as(
-        "UPDATE collections SET last_reminded_at = now(),
-                expires_at = CASE WHEN $3 THEN now() + make_interval(days => $2) ELSE expires_at END
-         WHERE id = $1 RETURNING *",
-    )
-    .bind(collection_id)
-    .bind(EXPIRY_DAYS as i32)
-    .bind(kind == Reminder::Manual)
-    .fetch_one(&mut *tx)
-    .await?;
-    let signers = super::signers(&mut tx, collection_id).await?;
-    if let Some(expires_at) = row.expires_at {
-        // Every signer's link lives as long as the collection, signed or not.
-        let ids: Vec<Uuid> = signers.iter().map(|s| s.id).collect();
-        links::extend_live(&mut tx, &ids, expires_at).await?;
-    }
-    for signer in signers {
-        if signer.status() == super::SignerStatus::Invited {
-            invite(&mut tx, issuer, &row, &signer, true, meta, actor.clone()).await?;
-        }
-    }
     tx.commit().await?;
     Ok(row)
 }

@@ -48,6 +48,27 @@ fn safe_name(name: &str) -> String {
         .collect()
 }
 
+/// Records in the trail that `user_id` downloaded the proof file.
+pub async fn record_download(
+    db: &PgPool,
+    collection_id: Uuid,
+    user_id: Uuid,
+    meta: &crate::request_meta::RequestMeta,
+) -> Result<()> {
+    let mut tx = db.begin().await?;
+    super::lock(&mut tx, collection_id).await?;
+    audit::append(
+        &mut tx,
+        collection_id,
+        audit::Actor::User(user_id),
+        meta,
+        audit::AuditEvent::ProofDownloaded {},
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
 /// Builds the ZIP. Documents already purged are listed in the manifest as such.
 pub async fn build(
     db: &PgPool,

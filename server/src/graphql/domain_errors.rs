@@ -141,7 +141,7 @@ impl From<CollectionError> for ApiError {
         let code = match &error {
             CollectionError::NotFound => ErrorCode::NotFound,
             CollectionError::InvalidState(_) => ErrorCode::InvalidState,
-            CollectionError::Closed(_) => ErrorCode::CollectionClosed,
+            CollectionError::Closed(_) | CollectionError::Purged => ErrorCode::CollectionClosed,
             CollectionError::LinkInvalid => ErrorCode::LinkInvalid,
             CollectionError::LinkExpired => ErrorCode::LinkExpired,
             CollectionError::Validation(_) => ErrorCode::Validation,

@@ -88,8 +88,10 @@ async fn provider_callback(
     match super::provider::decide(&state.db, &state.bus, &state.config, callback, &meta).await {
         Ok(row) => {
             state.notifier.wake();
-            axum::Json(serde_json::json!({ "verificationId": row.id, "status": row.status }))
-                .into_response()
+            axum::Json(
+                serde_json::json!({ "verificationId": row.id, "status": row.status.as_str() }),
+            )
+            .into_response()
         }
         Err(e) => error(e.into()),
     }

@@ -64,9 +64,19 @@ impl From<crate::keys::KeyError> for IdentityError {
 
 pub type Result<T, E = IdentityError> = std::result::Result<T, E>;
 
+// Stored as text (`identity_card`, …): a value the enum does not know is a decoding error.
 #[derive(
-    Debug, Clone, Copy, PartialEq, Eq, async_graphql::Enum, serde::Serialize, serde::Deserialize,
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    async_graphql::Enum,
+    serde::Serialize,
+    serde::Deserialize,
+    sqlx::Type,
 )]
+#[sqlx(type_name = "text", rename_all = "snake_case")]
 pub enum DocumentType {
     IdentityCard,
     Passport,
@@ -82,14 +92,6 @@ impl DocumentType {
         }
     }
 
-    pub fn parse(stored: &str) -> Self {
-        match stored {
-            "passport" => Self::Passport,
-            "residence_permit" => Self::ResidencePermit,
-            _ => Self::IdentityCard,
-        }
-    }
-
     /// A passport's MRZ is on its photo page; cards have a back.
     pub fn needs_back(self) -> bool {
         self != Self::Passport
@@ -97,8 +99,17 @@ impl DocumentType {
 }
 
 #[derive(
-    Debug, Clone, Copy, PartialEq, Eq, async_graphql::Enum, serde::Serialize, serde::Deserialize,
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    async_graphql::Enum,
+    serde::Serialize,
+    serde::Deserialize,
+    sqlx::Type,
 )]
+#[sqlx(type_name = "text", rename_all = "snake_case")]
 pub enum VerificationStatus {
     /// Waiting for the images.
     AwaitingDocuments,
@@ -124,18 +135,6 @@ impl VerificationStatus {
             Self::Rejected => "rejected",
             Self::Confirmed => "confirmed",
             Self::Disputed => "disputed",
-        }
-    }
-
-    pub fn parse(stored: &str) -> Self {
-        match stored {
-            "checking" => Self::Checking,
-            "in_review" => Self::InReview,
-            "approved" => Self::Approved,
-            "rejected" => Self::Rejected,
-            "confirmed" => Self::Confirmed,
-            "disputed" => Self::Disputed,
-            _ => Self::AwaitingDocuments,
         }
     }
 }

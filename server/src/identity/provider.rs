@@ -99,7 +99,7 @@ pub async fn request(db: &PgPool, config: &Config, id: Uuid) -> Result<()> {
     let body = serde_json::to_vec(&json!({
         "verificationId": row.id,
         "purpose": row.purpose,
-        "documentType": row.document_type,
+        "documentType": row.document_type.as_str(),
         "declared": { "firstName": row.first_name, "lastName": row.last_name, "birthDate": row.birth_date },
         "mrz": row.mrz,
         "checks": row.checks,

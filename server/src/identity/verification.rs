@@ -29,11 +29,11 @@ pub struct VerificationRow {
     pub id: Uuid,
     pub user_id: Uuid,
     pub purpose: String,
-    pub document_type: String,
+    pub document_type: DocumentType,
     pub first_name: String,
     pub last_name: String,
     pub birth_date: NaiveDate,
-    pub status: String,
+    pub status: VerificationStatus,
     pub mrz: Option<Value>,
     pub checks: Option<Value>,
     pub flagged: bool,
@@ -49,11 +49,11 @@ pub struct VerificationRow {
 
 impl VerificationRow {
     pub fn status(&self) -> VerificationStatus {
-        VerificationStatus::parse(&self.status)
+        self.status
     }
 
     pub fn document_type(&self) -> DocumentType {
-        DocumentType::parse(&self.document_type)
+        self.document_type
     }
 
     fn change(&self, kind: IdentityEventKind) -> IdentityChange {

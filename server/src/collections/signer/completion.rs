@@ -1,0 +1,112 @@
+//! The last signature ends the collection: every party gets a link to the signed PDFs.
+
+use chrono::{Duration, Utc};
+use paraphe_shared::Language;
+use sqlx::PgConnection;
+use uuid::Uuid;
+
+use crate::audit::{self, Actor, AuditEvent, DocumentDigest};
+use crate::collections::{emails, links, CollectionRow, Result, SignerRow};
+use crate::notifications;
+use crate::request_meta::RequestMeta;
+
+/// The collection as completion left it, with what its emails need.
+#[derive(sqlx::FromRow)]
+struct CompletedCollection {
+    #[sqlx(flatten)]
+    collection: CollectionRow,
+    cabinet_name: String,
+    preparer_email: String,
+    preparer_language: Option<String>,
+}
+
+/// Everybody signed: the collection ends and every party gets a link to the signed PDFs.
+/// `documents` are the final hashes, for the trail.
+pub(super) async fn complete(
+    conn: &mut PgConnection,
+    issuer: links::LinkIssuer<'_>,
+    collection: &CollectionRow,
+    signers: &[SignerRow],
+    documents: Vec<DocumentDigest>,
+    meta: &RequestMeta,
+) -> Result<CollectionRow> {
+    let completed: CompletedCollection = sqlx::query_as(
+        "UPDATE collections c SET status = 'completed', ended_at = now() WHERE id = $1
+         RETURNING c.*, (SELECT name FROM cabinets WHERE id = c.cabinet_id) AS cabinet_name,
+                   (SELECT email FROM users WHERE id = c.created_by) AS preparer_email,
+                   (SELECT language FROM users WHERE id = c.created_by) AS preparer_language",
+    )
+    .bind(collection.id)
+    .fetch_one(&mut *conn)
+    .await?;
+    // Downloads last as long as the documents: until the purge, for the links the signers
+    // already hold as for the new ones.
+    let signer_ids: Vec<Uuid> = signers.iter().map(|s| s.id).collect();
+    let until_purge = Utc::now() + Duration::days(crate::collections::RETENTION_DAYS);
+    links::extend_live(conn, &signer_ids, until_purge).await?;
+    let tokens = links::completion(conn, &signer_ids, until_purge).await?;
+    let mut texts = Vec::with_capacity(signers.len() + 1);
+    for (signer, token) in signers.iter().zip(&tokens) {
+        texts.push((
+            signer.email.clone(),
+            emails::completed(
+                signer.language(),
+                &collection.title,
+                &issuer.signer_page(token),
+            ),
+        ));
+    }
+    if !signers.iter().any(|s| s.email == completed.preparer_email) {
+        let language = completed
+            .preparer_language
+            .as_deref()
+            .and_then(|code| code.parse().ok())
+            .unwrap_or_default();
+        texts.push((
+            completed.preparer_email.clone(),
+            emails::completed(
+                language,
+                &collection.title,
+                &format!("{}/collections/{}", issuer.public_url, collection.id),
+            ),
+        ));
+    }
+    let outgoing: Vec<notifications::Email<'_>> = texts
+        .iter()
+        .map(|(to, text)| notifications::Email {
+            to,
+            subject: &text.subject,
+            body: &text.body,
+        })
+        .collect();
+    notifications::enqueue_emails(conn, Some(&completed.cabinet_name), &outgoing).await?;
+    audit::append(
+        conn,
+        collection.id,
+        Actor::System,
+        meta,
+        AuditEvent::Completed { documents },
+    )
+    .await?;
+    Ok(completed.collection)
+}
+
+/// The cabinet's name (the emails' sender name), the preparer's email and language.
+pub(super) async fn cabinet_and_preparer(
+    conn: &mut PgConnection,
+    collection: &CollectionRow,
+) -> Result<(String, String, Language)> {
+    let (cabinet, email, language): (String, String, Option<String>) =
+        sqlx::query_as("SELECT (SELECT name FROM cabinets WHERE id = $1), u.email, u.language FROM users u WHERE u.id = $2")
+            .bind(collection.cabinet_id)
+            .bind(collection.created_by)
+            .fetch_one(&mut *conn)
+            .await?;
+    Ok((
+        cabinet,
+        email,
+        language
+            .and_then(|code| code.parse().ok())
+            .unwrap_or_default(),
+    ))
+}
