@@ -1,8 +1,9 @@
-use async_graphql::{ComplexObject, Context, Object};
+use async_graphql::{Context, Object};
 use uuid::Uuid;
 
 use super::{sessions, User};
-use crate::cabinets::{self, CabinetMembership};
+use crate::cabinets::graphql::CabinetMembershipGql;
+use crate::cabinets::{self};
 use crate::graphql::context::ContextExt;
 use crate::graphql::error::{ApiError, ApiResult};
 use crate::graphql::language::{self, LanguageCode};
@@ -15,8 +16,8 @@ pub struct Me {
 
 #[Object]
 impl Me {
-    async fn user(&self) -> &User {
-        &self.user
+    async fn user(&self) -> UserGql<'_> {
+        UserGql(&self.user)
     }
 
     /// The cabinet the session acts for; changed with `switchCabinet`.
@@ -25,8 +26,9 @@ impl Me {
     }
 
     /// Every cabinet this person belongs to, with their role and delegations there.
-    async fn memberships(&self, ctx: &Context<'_>) -> ApiResult<Vec<CabinetMembership>> {
-        Ok(cabinets::memberships_of_user(ctx.db(), self.user.id).await?)
+    async fn memberships(&self, ctx: &Context<'_>) -> ApiResult<Vec<CabinetMembershipGql>> {
+        let memberships = cabinets::memberships_of_user(ctx.db(), self.user.id).await?;
+        Ok(memberships.into_iter().map(Into::into).collect())
     }
 }
 
@@ -41,12 +43,34 @@ pub(crate) async fn load_me(ctx: &Context<'_>, current_cabinet_id: Option<Uuid>)
     })
 }
 
-#[ComplexObject]
-impl User {
+/// A person with an account.
+pub struct UserGql<'a>(&'a User);
+
+#[Object(name = "User")]
+impl UserGql<'_> {
+    async fn id(&self) -> Uuid {
+        self.0.id
+    }
+    async fn email(&self) -> &str {
+        &self.0.email
+    }
+    async fn first_name(&self) -> &str {
+        &self.0.first_name
+    }
+    async fn last_name(&self) -> &str {
+        &self.0.last_name
+    }
+    async fn mobile(&self) -> Option<&str> {
+        self.0.mobile.as_deref()
+    }
+    /// Reviews identity documents in the back office.
+    async fn is_operator(&self) -> bool {
+        self.0.is_operator
+    }
     /// The language this person chose in the app; `null` until they choose (the app then
     /// follows the browser, and emails are in French).
     async fn language(&self) -> Option<LanguageCode> {
-        language::stored(self.language.as_deref())
+        language::stored(self.0.language.as_deref())
     }
 }
 

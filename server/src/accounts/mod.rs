@@ -28,8 +28,7 @@ pub enum AccountsError {
     Hashing(String),
 }
 
-#[derive(Debug, Clone, sqlx::FromRow, async_graphql::SimpleObject)]
-#[graphql(complex)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct User {
     pub id: Uuid,
     pub email: String,
@@ -39,7 +38,6 @@ pub struct User {
     /// Reviews identity documents in the back office.
     pub is_operator: bool,
     /// The language chosen in the app (`fr`, `en`); `None`: not chosen, French is used.
-    #[graphql(skip)]
     pub language: Option<String>,
 }
 

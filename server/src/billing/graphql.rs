@@ -19,6 +19,58 @@ pub struct Credit {
     pub qualified_certificate_price_cents: i64,
 }
 
+/// One month of one cabinet's ledger.
+#[derive(SimpleObject)]
+#[graphql(name = "MonthlyConsumption")]
+pub struct MonthlyConsumptionGql {
+    /// First day of the month, `YYYY-MM`.
+    pub month: String,
+    pub signatures: i64,
+    pub seals: i64,
+    pub qualified_certificates: i64,
+    /// Money spent this month, in cents (positive).
+    pub spent_cents: i64,
+    /// Credit bought this month, in cents.
+    pub credited_cents: i64,
+}
+
+impl From<MonthlyConsumption> for MonthlyConsumptionGql {
+    fn from(month: MonthlyConsumption) -> Self {
+        MonthlyConsumptionGql {
+            month: month.month,
+            signatures: month.signatures,
+            seals: month.seals,
+            qualified_certificates: month.qualified_certificates,
+            spent_cents: month.spent_cents,
+            credited_cents: month.credited_cents,
+        }
+    }
+}
+
+#[derive(SimpleObject)]
+#[graphql(name = "LedgerEntry")]
+pub struct LedgerEntryGql {
+    pub id: i64,
+    pub at: chrono::DateTime<chrono::Utc>,
+    pub amount_cents: i64,
+    pub kind: String,
+    pub collection_id: Option<Uuid>,
+    pub note: String,
+}
+
+impl From<LedgerEntry> for LedgerEntryGql {
+    fn from(entry: LedgerEntry) -> Self {
+        LedgerEntryGql {
+            id: entry.id,
+            at: entry.at,
+            amount_cents: entry.amount_cents,
+            kind: entry.kind,
+            collection_id: entry.collection_id,
+            note: entry.note,
+        }
+    }
+}
+
 #[derive(Default)]
 pub struct BillingQuery;
 
@@ -45,9 +97,10 @@ impl BillingQuery {
         &self,
         ctx: &Context<'_>,
         cabinet_id: Uuid,
-    ) -> ApiResult<Vec<MonthlyConsumption>> {
+    ) -> ApiResult<Vec<MonthlyConsumptionGql>> {
         let scope = require_cabinet(ctx, cabinet_id, &[Need::Accountant]).await?;
-        Ok(super::consumption(ctx.db(), scope.cabinet_id()).await?)
+        let months = super::consumption(ctx.db(), scope.cabinet_id()).await?;
+        Ok(months.into_iter().map(Into::into).collect())
     }
 
     /// The newest ledger entries (at most 1000), and the same as CSV for export.
@@ -56,12 +109,13 @@ impl BillingQuery {
         ctx: &Context<'_>,
         cabinet_id: Uuid,
         #[graphql(default = 100)] first: i32,
-    ) -> ApiResult<Vec<LedgerEntry>> {
+    ) -> ApiResult<Vec<LedgerEntryGql>> {
         let scope = require_cabinet(ctx, cabinet_id, &[Need::Accountant]).await?;
         if !(0..=1000).contains(&first) {
             return Err(ApiError::validation("`first` doit être entre 0 et 1000"));
         }
-        Ok(super::ledger(ctx.db(), scope.cabinet_id(), i64::from(first)).await?)
+        let entries = super::ledger(ctx.db(), scope.cabinet_id(), i64::from(first)).await?;
+        Ok(entries.into_iter().map(Into::into).collect())
     }
 
     async fn ledger_csv(&self, ctx: &Context<'_>, cabinet_id: Uuid) -> ApiResult<String> {

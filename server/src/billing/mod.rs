@@ -208,7 +208,7 @@ pub async fn credit(
 }
 
 /// One month of one cabinet's ledger.
-#[derive(Debug, Clone, sqlx::FromRow, async_graphql::SimpleObject)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct MonthlyConsumption {
     /// First day of the month, `YYYY-MM`.
     pub month: String,
@@ -242,7 +242,7 @@ pub async fn consumption(
     .await
 }
 
-#[derive(Debug, Clone, sqlx::FromRow, async_graphql::SimpleObject)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct LedgerEntry {
     pub id: i64,
     pub at: DateTime<Utc>,

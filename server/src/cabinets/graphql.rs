@@ -7,7 +7,7 @@ use paraphe_shared::{Delegation, Role};
 use uuid::Uuid;
 
 use super::access::{self, CabinetScope, Need};
-use super::{Member, TermsAcceptance};
+use super::{CabinetMembership, Member, TermsAcceptance};
 use crate::accounts::graphql::{load_me, Me};
 use crate::accounts::sessions;
 use crate::events::{CabinetEventKind, DomainEvent};
@@ -30,6 +30,88 @@ pub enum DelegationGql {
     Prepare,
     Sign,
     Seal,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+#[graphql(name = "CabinetEventKind", remote = "crate::events::CabinetEventKind")]
+pub enum CabinetEventKindGql {
+    TermsAccepted,
+    MembershipChanged,
+    MemberRemoved,
+    /// Something happened in one of the cabinet's collections (see `collection`).
+    CollectionChanged,
+    /// Not about a cabinet: an identity verification changed (see `identity`).
+    IdentityChanged,
+}
+
+/// A cabinet as one of its members sees it in their list.
+#[derive(SimpleObject)]
+#[graphql(name = "CabinetMembership")]
+pub struct CabinetMembershipGql {
+    pub cabinet_id: Uuid,
+    pub cabinet_name: String,
+    pub role: RoleGql,
+    /// What this member may do; an accountant holds every delegation.
+    pub delegations: Vec<DelegationGql>,
+    /// Whether the accountant accepted the current terms, which opens the service.
+    pub is_open: bool,
+}
+
+impl From<CabinetMembership> for CabinetMembershipGql {
+    fn from(membership: CabinetMembership) -> Self {
+        CabinetMembershipGql {
+            cabinet_id: membership.cabinet_id,
+            cabinet_name: membership.cabinet_name,
+            role: membership.role.into(),
+            delegations: membership.delegations.into_iter().map(Into::into).collect(),
+            is_open: membership.is_open,
+        }
+    }
+}
+
+/// A member of a cabinet, as its accountant manages them.
+#[derive(SimpleObject)]
+#[graphql(name = "Member")]
+pub struct MemberGql {
+    pub user_id: Uuid,
+    pub email: String,
+    pub first_name: String,
+    pub last_name: String,
+    pub role: RoleGql,
+    pub delegations: Vec<DelegationGql>,
+}
+
+impl From<Member> for MemberGql {
+    fn from(member: Member) -> Self {
+        MemberGql {
+            user_id: member.user_id,
+            email: member.email,
+            first_name: member.first_name,
+            last_name: member.last_name,
+            role: member.role.into(),
+            delegations: member.delegations.into_iter().map(Into::into).collect(),
+        }
+    }
+}
+
+#[derive(SimpleObject)]
+#[graphql(name = "TermsAcceptance")]
+pub struct TermsAcceptanceGql {
+    pub cgu_version: String,
+    pub privacy_policy_version: String,
+    pub accepted_at: DateTime<Utc>,
+    pub accepted_by: Uuid,
+}
+
+impl From<TermsAcceptance> for TermsAcceptanceGql {
+    fn from(acceptance: TermsAcceptance) -> Self {
+        TermsAcceptanceGql {
+            cgu_version: acceptance.cgu_version,
+            privacy_policy_version: acceptance.privacy_policy_version,
+            accepted_at: acceptance.accepted_at,
+            accepted_by: acceptance.accepted_by,
+        }
+    }
 }
 
 #[derive(SimpleObject)]
@@ -72,8 +154,9 @@ impl Cabinet {
     }
 
     /// The latest acceptance of the terms, if any.
-    async fn terms_acceptance(&self, ctx: &Context<'_>) -> ApiResult<Option<TermsAcceptance>> {
-        Ok(super::latest_terms_acceptance(ctx.db(), &self.scope).await?)
+    async fn terms_acceptance(&self, ctx: &Context<'_>) -> ApiResult<Option<TermsAcceptanceGql>> {
+        let latest = super::latest_terms_acceptance(ctx.db(), &self.scope).await?;
+        Ok(latest.map(Into::into))
     }
 
     /// Members, accountants first. `first` is at most 100; `CABINET_NOT_OPEN` until the
@@ -83,7 +166,7 @@ impl Cabinet {
         ctx: &Context<'_>,
         #[graphql(default = 50)] first: i32,
         after: Option<String>,
-    ) -> ApiResult<Connection<String, Member, EmptyFields, EmptyFields>> {
+    ) -> ApiResult<Connection<String, MemberGql, EmptyFields, EmptyFields>> {
         if !(0..=MAX_PAGE).contains(&first) {
             return Err(ApiError::validation(format!(
                 "`first` doit être entre 0 et {MAX_PAGE}"
@@ -115,7 +198,7 @@ impl Cabinet {
             members
                 .into_iter()
                 .enumerate()
-                .map(|(i, member)| Edge::new((offset + i as i64).to_string(), member)),
+                .map(|(i, member)| Edge::new((offset + i as i64).to_string(), member.into())),
         );
         Ok(connection)
     }
@@ -189,7 +272,7 @@ impl CabinetsMutation {
         cabinet_id: Uuid,
         user_id: Uuid,
         delegations: Vec<DelegationGql>,
-    ) -> ApiResult<Member> {
+    ) -> ApiResult<MemberGql> {
         let scope = require_cabinet(ctx, cabinet_id, &[Need::Accountant, Need::Open]).await?;
         let delegations: Vec<Delegation> = delegations.into_iter().map(Into::into).collect();
         let member = match super::set_delegations(ctx.db(), &scope, user_id, &delegations).await? {
@@ -203,7 +286,7 @@ impl CabinetsMutation {
                 Some(user_id),
             ))
             .await;
-        Ok(member)
+        Ok(member.into())
     }
 
     /// The accountant removes a collaborator from the cabinet; effective immediately.
@@ -231,7 +314,7 @@ impl CabinetsMutation {
 /// Why a membership change found no collaborator: the accountant themself, or nobody.
 async fn not_a_collaborator(ctx: &Context<'_>, scope: &CabinetScope, user_id: Uuid) -> ApiError {
     match super::member(ctx.db(), scope, user_id).await {
-        Ok(Some(member)) if Role::from(member.role) == Role::Accountant => ApiError::validation(
+        Ok(Some(member)) if member.role == Role::Accountant => ApiError::validation(
             "l'expert-comptable détient toutes les délégations ; elles ne se retirent pas",
         ),
         Ok(_) => ApiError::not_found(),
@@ -243,7 +326,7 @@ async fn not_a_collaborator(ctx: &Context<'_>, scope: &CabinetScope, user_id: Uu
 #[derive(Debug, Clone, SimpleObject)]
 pub struct CabinetEvent {
     pub cabinet_id: Uuid,
-    pub kind: CabinetEventKind,
+    pub kind: CabinetEventKindGql,
     /// The member concerned, for membership events.
     pub user_id: Option<Uuid>,
     pub at: DateTime<Utc>,
@@ -277,7 +360,7 @@ impl CabinetsSubscription {
                     yield Err(error.into());
                     break;
                 }
-                yield Ok(CabinetEvent { cabinet_id, kind: event.kind, user_id: event.user_id, at: event.at });
+                yield Ok(CabinetEvent { cabinet_id, kind: event.kind.into(), user_id: event.user_id, at: event.at });
             }
         })
     }

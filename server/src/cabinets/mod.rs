@@ -13,40 +13,38 @@ use sqlx::PgPool;
 use uuid::Uuid;
 
 pub use access::{CabinetScope, Need};
-use graphql::{DelegationGql, RoleGql};
 
 use crate::request_meta::RequestMeta;
 
 /// A cabinet as one of its members sees it in their list.
-#[derive(Debug, Clone, async_graphql::SimpleObject)]
+#[derive(Debug, Clone)]
 pub struct CabinetMembership {
     pub cabinet_id: Uuid,
     pub cabinet_name: String,
-    pub role: RoleGql,
+    pub role: Role,
     /// What this member may do; an accountant holds every delegation.
-    pub delegations: Vec<DelegationGql>,
+    pub delegations: Vec<Delegation>,
     /// Whether the accountant accepted the current terms, which opens the service.
     pub is_open: bool,
 }
 
 /// A member of a cabinet, as its accountant manages them.
-#[derive(Debug, Clone, async_graphql::SimpleObject)]
+#[derive(Debug, Clone)]
 pub struct Member {
     pub user_id: Uuid,
     pub email: String,
     pub first_name: String,
     pub last_name: String,
-    pub role: RoleGql,
-    pub delegations: Vec<DelegationGql>,
+    pub role: Role,
+    pub delegations: Vec<Delegation>,
 }
 
-#[derive(Debug, Clone, sqlx::FromRow, async_graphql::SimpleObject)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct TermsAcceptance {
     pub cgu_version: String,
     pub privacy_policy_version: String,
     pub accepted_at: DateTime<Utc>,
     pub accepted_by: Uuid,
-    #[graphql(skip)]
     pub ip: Option<String>,
 }
 
@@ -109,11 +107,8 @@ pub async fn memberships_of_user(
             Ok(CabinetMembership {
                 cabinet_id: row.cabinet_id,
                 cabinet_name: row.cabinet_name,
-                role: role.into(),
-                delegations: delegations_of(role, row.can_prepare, row.can_sign, row.can_seal)
-                    .into_iter()
-                    .map(Into::into)
-                    .collect(),
+                role,
+                delegations: delegations_of(role, row.can_prepare, row.can_sign, row.can_seal),
                 is_open: row.is_open,
             })
         })
@@ -160,11 +155,8 @@ impl MemberRow {
             email: self.email,
             first_name: self.first_name,
             last_name: self.last_name,
-            role: role.into(),
-            delegations: delegations_of(role, self.can_prepare, self.can_sign, self.can_seal)
-                .into_iter()
-                .map(Into::into)
-                .collect(),
+            role,
+            delegations: delegations_of(role, self.can_prepare, self.can_sign, self.can_seal),
         })
     }
 }

@@ -21,7 +21,7 @@ use crate::pki::{Level, Pki};
 use crate::request_meta::RequestMeta;
 use crate::signing::{self, PadesLevel, SignatureRequest};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, async_graphql::Enum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum EnrolmentStep {
     /// Confirm first name, last name and mobile.
     Profile,

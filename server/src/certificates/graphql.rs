@@ -4,13 +4,52 @@ use async_graphql::{Context, Enum, InputObject, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use super::enrolment::{self, EnrolmentStep, Profile};
+use super::enrolment::{self, Profile};
 use super::CertificateRow;
 use crate::collections::graphql::CodeSent;
 use crate::graphql::context::ContextExt;
 use crate::graphql::error::ApiResult;
 use crate::identity::graphql::IdentityVerification;
 use crate::pki::RevocationReason;
+
+/// The step of certificate creation the holder is at.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+#[graphql(
+    name = "EnrolmentStep",
+    remote = "crate::certificates::enrolment::EnrolmentStep"
+)]
+pub enum EnrolmentStepGql {
+    /// Confirm first name, last name and mobile.
+    Profile,
+    /// Send an identity document (again, after a rejection or disputed data).
+    Identity,
+    /// Read and sign the subscription agreement.
+    Agreement,
+    /// Waiting for the operator, or for the holder to confirm the extracted data.
+    InProgress,
+    /// The certificate is issued.
+    Completed,
+}
+
+/// The step of a qualified certificate's subscription.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+#[graphql(name = "QcpStep", remote = "crate::certificates::qcp::QcpStep")]
+pub enum QcpStepGql {
+    /// Enter the code sent by email.
+    Access,
+    /// Confirm name and mobile (as on the LCP) and consent.
+    Details,
+    /// Send an identity document (again, after a rejection or disputed data).
+    Identity,
+    /// The document is being checked or reviewed.
+    Verifying,
+    /// Confirm the data read from the document.
+    ConfirmData,
+    /// Read the certificate request and sign it with the SMS code.
+    Sign,
+    /// The certificate is issued.
+    Issued,
+}
 
 #[derive(Default)]
 pub struct CertificatesQuery;
@@ -118,8 +157,8 @@ pub struct Enrolment(enrolment::Enrolment);
 
 #[Object]
 impl Enrolment {
-    async fn step(&self) -> EnrolmentStep {
-        self.0.step
+    async fn step(&self) -> EnrolmentStepGql {
+        self.0.step.into()
     }
     async fn profile_confirmed_at(&self) -> Option<DateTime<Utc>> {
         self.0.row.profile_confirmed_at
@@ -178,8 +217,8 @@ impl QcpSubscription {
     async fn id(&self) -> Uuid {
         self.0.row.id
     }
-    async fn step(&self) -> super::qcp::QcpStep {
-        self.0.step
+    async fn step(&self) -> QcpStepGql {
+        self.0.step.into()
     }
     /// The cabinet whose credit pays the 20 €.
     async fn cabinet_id(&self) -> Uuid {

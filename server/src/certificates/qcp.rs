@@ -29,7 +29,7 @@ use crate::pki::{Level, Pki};
 use crate::request_meta::RequestMeta;
 use crate::signing::{self, PadesLevel, SignatureRequest};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, async_graphql::Enum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum QcpStep {
     /// Enter the code sent by email.
     Access,

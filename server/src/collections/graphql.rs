@@ -1,6 +1,6 @@
 use async_graphql::connection::{Connection, Edge, EmptyFields};
 use async_graphql::{
-    ComplexObject, Context, InputObject, Object, SimpleObject, Subscription, Upload,
+    ComplexObject, Context, Enum, InputObject, Object, SimpleObject, Subscription, Upload,
 };
 use chrono::{DateTime, Utc};
 use futures_util::Stream;
@@ -9,10 +9,7 @@ use uuid::Uuid;
 
 use super::links::LinkIssuer;
 use super::prepare::{self, Contact, NewSigner, SignerSource};
-use super::{
-    announce, CollectionRow, CollectionStatus, DocumentKind, DocumentRow, SignerRow, SignerStatus,
-    SigningMode,
-};
+use super::{announce, CollectionRow, DocumentKind, DocumentRow, SignerRow};
 use super::{awaiting, invitations, signer};
 use crate::audit;
 use crate::cabinets::access::{self, Need};
@@ -22,6 +19,94 @@ use crate::graphql::context::{require_cabinet, ContextExt};
 use crate::graphql::error::{ApiError, ApiResult};
 use crate::graphql::language::{self, LanguageCode};
 use crate::signing::VisibleStamp;
+
+/// Where a collection stands.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+#[graphql(
+    name = "CollectionStatus",
+    remote = "crate::collections::CollectionStatus"
+)]
+pub enum CollectionStatusGql {
+    Draft,
+    Active,
+    Completed,
+    Refused,
+    Expired,
+    Cancelled,
+}
+
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+#[graphql(name = "SigningMode", remote = "crate::collections::SigningMode")]
+pub enum SigningModeGql {
+    /// The next signer is invited when the previous one signed.
+    Sequential,
+    /// Everybody is invited at launch.
+    Parallel,
+}
+
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+#[graphql(name = "SignerStatus", remote = "crate::collections::SignerStatus")]
+pub enum SignerStatusGql {
+    /// Not invited yet (sequential collections, or before launch).
+    Waiting,
+    Invited,
+    Signed,
+    Refused,
+}
+
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+#[graphql(name = "DocumentKind", remote = "crate::collections::DocumentKind")]
+pub enum DocumentKindGql {
+    /// Signed by every signer.
+    ToSign,
+    /// Only to read.
+    Attachment,
+}
+
+/// What happened to a collection, for the preparer's dashboard and collection page.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+#[graphql(
+    name = "CollectionEventKind",
+    remote = "crate::events::CollectionEventKind"
+)]
+pub enum CollectionEventKindGql {
+    Created,
+    Updated,
+    Launched,
+    Invited,
+    Opened,
+    CodeSent,
+    Signed,
+    Refused,
+    Reminded,
+    Completed,
+    Expired,
+    Cancelled,
+    Purged,
+}
+
+/// Contacts of a cabinet, for reuse in new collections.
+#[derive(SimpleObject)]
+#[graphql(name = "Contact")]
+pub struct ContactGql {
+    pub id: Uuid,
+    pub first_name: String,
+    pub last_name: String,
+    pub email: String,
+    pub mobile: String,
+}
+
+impl From<Contact> for ContactGql {
+    fn from(contact: Contact) -> Self {
+        ContactGql {
+            id: contact.id,
+            first_name: contact.first_name,
+            last_name: contact.last_name,
+            email: contact.email,
+            mobile: contact.mobile,
+        }
+    }
+}
 
 const PREPARE: &[Need] = &[Need::Delegation(Delegation::Prepare), Need::Open];
 
@@ -33,8 +118,8 @@ pub struct Collection {
     pub cabinet_id: Uuid,
     pub title: String,
     pub message: String,
-    pub mode: SigningMode,
-    pub status: CollectionStatus,
+    pub mode: SigningModeGql,
+    pub status: CollectionStatusGql,
     pub created_at: DateTime<Utc>,
     pub launched_at: Option<DateTime<Utc>>,
     /// 15 days after launch, moved to 15 days after each reminder.
@@ -49,8 +134,8 @@ impl From<CollectionRow> for Collection {
         Collection {
             id: row.id,
             cabinet_id: row.cabinet_id,
-            mode: row.mode(),
-            status: row.status(),
+            mode: row.mode().into(),
+            status: row.status().into(),
             title: row.title,
             message: row.message,
             created_at: row.created_at,
@@ -107,7 +192,7 @@ impl Collection {
 pub struct Document {
     pub id: Uuid,
     pub position: i32,
-    pub kind: DocumentKind,
+    pub kind: DocumentKindGql,
     pub filename: String,
     pub pages: i32,
     /// SHA-256 (hex) of the uploaded file.
@@ -121,7 +206,7 @@ impl From<DocumentRow> for Document {
         Document {
             id: row.id,
             position: row.position,
-            kind: row.kind,
+            kind: row.kind.into(),
             filename: row.filename,
             pages: row.pages,
             original_sha256: hex::encode(row.original_sha256),
@@ -183,7 +268,7 @@ pub struct Signer {
     pub mobile: String,
     /// 1 simple, 2 advanced (LCP), 3 advanced with a qualified certificate (QCP).
     pub level: i32,
-    pub status: SignerStatus,
+    pub status: SignerStatusGql,
     pub invited_at: Option<DateTime<Utc>>,
     pub opened_at: Option<DateTime<Utc>>,
     pub signed_at: Option<DateTime<Utc>>,
@@ -209,7 +294,7 @@ impl From<SignerRow> for Signer {
         Signer {
             id: row.id,
             position: row.position,
-            status: row.status(),
+            status: row.status().into(),
             level: i32::from(row.level),
             first_name: row.first_name,
             last_name: row.last_name,
@@ -334,7 +419,7 @@ impl CollectionsQuery {
         &self,
         ctx: &Context<'_>,
         cabinet_id: Uuid,
-        status: Option<CollectionStatus>,
+        status: Option<CollectionStatusGql>,
         #[graphql(default = 50)] first: i32,
         after: Option<String>,
     ) -> ApiResult<Connection<String, Collection, EmptyFields, EmptyFields>> {
@@ -353,15 +438,13 @@ impl CollectionsQuery {
                     + 1
             }
         };
-        let rows: Vec<CollectionRow> = sqlx::query_as(
-            "SELECT * FROM collections WHERE cabinet_id = $1 AND ($2::text IS NULL OR status = $2)
-             ORDER BY created_at DESC, id LIMIT $3 OFFSET $4",
+        let rows = super::page(
+            ctx.db(),
+            &scope,
+            status.map(Into::into),
+            i64::from(first) + 1,
+            offset,
         )
-        .bind(scope.cabinet_id())
-        .bind(status.map(|s| s.as_str()))
-        .bind(i64::from(first) + 1)
-        .bind(offset)
-        .fetch_all(ctx.db())
         .await?;
         let has_next = rows.len() > first as usize;
         let mut connection = Connection::new(offset > 0, has_next);
@@ -381,15 +464,13 @@ impl CollectionsQuery {
         cabinet_id: Uuid,
     ) -> ApiResult<Vec<StatusCount>> {
         let scope = require_cabinet(ctx, cabinet_id, PREPARE).await?;
-        let rows: Vec<(CollectionStatus, i64)> = sqlx::query_as(
-            "SELECT status, count(*) FROM collections WHERE cabinet_id = $1 GROUP BY status",
-        )
-        .bind(scope.cabinet_id())
-        .fetch_all(ctx.db())
-        .await?;
-        Ok(rows
+        Ok(super::count_by_status(ctx.db(), &scope)
+            .await?
             .into_iter()
-            .map(|(status, count)| StatusCount { status, count })
+            .map(|(status, count)| StatusCount {
+                status: status.into(),
+                count,
+            })
             .collect())
     }
 
@@ -399,9 +480,10 @@ impl CollectionsQuery {
     }
 
     /// The cabinet's saved signers.
-    async fn contacts(&self, ctx: &Context<'_>, cabinet_id: Uuid) -> ApiResult<Vec<Contact>> {
+    async fn contacts(&self, ctx: &Context<'_>, cabinet_id: Uuid) -> ApiResult<Vec<ContactGql>> {
         let scope = require_cabinet(ctx, cabinet_id, PREPARE).await?;
-        Ok(prepare::contacts(ctx.db(), &scope).await?)
+        let contacts = prepare::contacts(ctx.db(), &scope).await?;
+        Ok(contacts.into_iter().map(Into::into).collect())
     }
 
     /// The running collections where the logged-in person is the signer whose turn it is,
@@ -459,7 +541,7 @@ impl From<awaiting::AwaitingSignature> for SignatureRequestForMe {
 
 #[derive(SimpleObject)]
 pub struct StatusCount {
-    pub status: CollectionStatus,
+    pub status: CollectionStatusGql,
     pub count: i64,
 }
 
@@ -473,11 +555,11 @@ pub struct SigningSession {
     pub collection_id: Uuid,
     pub title: String,
     pub message: String,
-    pub status: CollectionStatus,
+    pub status: CollectionStatusGql,
     pub expires_at: Option<DateTime<Utc>>,
     pub signer_id: Uuid,
     pub signer_name: String,
-    pub signer_status: SignerStatus,
+    pub signer_status: SignerStatusGql,
     pub level: i32,
     /// Whether the signer stated they read and accept the documents.
     pub accepted: bool,
@@ -496,7 +578,7 @@ pub struct SigningSession {
 #[derive(SimpleObject)]
 pub struct SessionDocument {
     pub id: Uuid,
-    pub kind: DocumentKind,
+    pub kind: DocumentKindGql,
     pub filename: String,
     pub pages: i32,
     /// Relative URL of the PDF (the signed one once the collection is completed).
@@ -518,7 +600,7 @@ impl SigningSession {
             .map(|d| SessionDocument {
                 url: format!("/api/signer/{}/documents/{}", self.token, d.id),
                 id: d.id,
-                kind: d.kind,
+                kind: d.kind.into(),
                 filename: d.filename.clone(),
                 pages: d.pages,
             })
@@ -563,13 +645,13 @@ impl SigningSession {
         SigningSession {
             collection_id: collection.id,
             cabinet_id: collection.cabinet_id,
-            status: collection.status(),
+            status: collection.status().into(),
             title: collection.title,
             message: collection.message,
             expires_at: collection.expires_at,
             signer_id: signer.id,
             signer_name: signer.full_name(),
-            signer_status: signer.status(),
+            signer_status: signer.status().into(),
             level: i32::from(signer.level),
             accepted: signer.accepted_at.is_some(),
             mobile_hint: crate::codes::mobile_hint(&signer.mobile),
@@ -599,10 +681,11 @@ impl CollectionsMutation {
         cabinet_id: Uuid,
         title: String,
         #[graphql(default)] message: String,
-        #[graphql(default_with = "SigningMode::Sequential")] mode: SigningMode,
+        #[graphql(default_with = "SigningModeGql::Sequential")] mode: SigningModeGql,
     ) -> ApiResult<Collection> {
         let scope = require_cabinet(ctx, cabinet_id, PREPARE).await?;
-        let row = prepare::create(ctx.db(), &scope, &title, &message, mode, &ctx.meta()).await?;
+        let row =
+            prepare::create(ctx.db(), &scope, &title, &message, mode.into(), &ctx.meta()).await?;
         announce(
             ctx.bus(),
             row.cabinet_id,
@@ -620,11 +703,11 @@ impl CollectionsMutation {
         id: Uuid,
         title: String,
         #[graphql(default)] message: String,
-        mode: SigningMode,
+        mode: SigningModeGql,
     ) -> ApiResult<Collection> {
         let (scope, _) = super::scoped(ctx.db(), ctx.viewer()?.user_id, id, PREPARE).await?;
         Ok(
-            prepare::update(ctx.db(), &scope, id, &title, &message, mode)
+            prepare::update(ctx.db(), &scope, id, &title, &message, mode.into())
                 .await?
                 .into(),
         )
@@ -637,7 +720,7 @@ impl CollectionsMutation {
         ctx: &Context<'_>,
         collection_id: Uuid,
         file: Upload,
-        #[graphql(default_with = "DocumentKind::ToSign")] kind: DocumentKind,
+        #[graphql(default_with = "DocumentKindGql::ToSign")] kind: DocumentKindGql,
     ) -> ApiResult<Document> {
         let (scope, _) =
             super::scoped(ctx.db(), ctx.viewer()?.user_id, collection_id, PREPARE).await?;
@@ -658,7 +741,7 @@ impl CollectionsMutation {
             collection_id,
             &filename,
             content,
-            kind,
+            kind.into(),
             &ctx.meta(),
         )
         .await?;
@@ -986,7 +1069,7 @@ impl CollectionsMutation {
 pub struct CollectionEvent {
     pub cabinet_id: Uuid,
     pub collection_id: Uuid,
-    pub kind: CollectionEventKind,
+    pub kind: CollectionEventKindGql,
     pub signer_id: Option<Uuid>,
     pub at: DateTime<Utc>,
 }
@@ -1020,7 +1103,7 @@ impl CollectionsSubscription {
                     yield Err(error.into());
                     break;
                 }
-                yield Ok(CollectionEvent { cabinet_id, collection_id: change.collection_id, kind: change.kind, signer_id: change.signer_id, at: event.at });
+                yield Ok(CollectionEvent { cabinet_id, collection_id: change.collection_id, kind: change.kind.into(), signer_id: change.signer_id, at: event.at });
             }
         })
     }

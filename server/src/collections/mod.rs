@@ -92,7 +92,7 @@ pub type Result<T, E = CollectionError> = std::result::Result<T, E>;
 
 // Stored as text (`draft`, `active`, …): a value the enum does not know is a decoding
 // error, never a silent default.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, async_graphql::Enum, sqlx::Type)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, sqlx::Type)]
 #[sqlx(type_name = "text", rename_all = "snake_case")]
 pub enum CollectionStatus {
     Draft,
@@ -126,7 +126,7 @@ impl CollectionStatus {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, async_graphql::Enum, sqlx::Type)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, sqlx::Type)]
 #[sqlx(type_name = "text", rename_all = "snake_case")]
 pub enum SigningMode {
     /// The next signer is invited when the previous one signed.
@@ -144,7 +144,7 @@ impl SigningMode {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, async_graphql::Enum, sqlx::Type)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, sqlx::Type)]
 #[sqlx(type_name = "text", rename_all = "snake_case")]
 pub enum SignerStatus {
     /// Not invited yet (sequential collections, or before launch).
@@ -165,7 +165,7 @@ impl SignerStatus {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, async_graphql::Enum, sqlx::Type)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, sqlx::Type)]
 #[sqlx(type_name = "text", rename_all = "snake_case")]
 pub enum DocumentKind {
     /// Signed by every signer.
@@ -376,6 +376,44 @@ pub async fn signers(conn: &mut PgConnection, collection_id: Uuid) -> Result<Vec
     .bind(collection_id)
     .fetch_all(&mut *conn)
     .await?)
+}
+
+/// A page of the cabinet's collections, newest first, optionally of one status.
+pub async fn page(
+    db: &PgPool,
+    scope: &CabinetScope,
+    status: Option<CollectionStatus>,
+    limit: i64,
+    offset: i64,
+) -> Result<Vec<CollectionRow>> {
+    Ok(sqlx::query_as(
+        "SELECT * FROM collections WHERE cabinet_id = $1 AND ($2::text IS NULL OR status = $2)
+         ORDER BY created_at DESC, id LIMIT $3 OFFSET $4",
+    )
+    .bind(scope.cabinet_id())
+    .bind(status.map(CollectionStatus::as_str))
+    .bind(limit)
+    .bind(offset)
+    .fetch_all(db)
+    .await?)
+}
+
+/// How many of the cabinet's collections are in each status.
+pub async fn count_by_status(
+    db: &PgPool,
+    scope: &CabinetScope,
+) -> Result<Vec<(CollectionStatus, i64)>> {
+    let rows = sqlx::query!(
+        r#"SELECT status AS "status: CollectionStatus", count(*) AS "count!" FROM collections
+           WHERE cabinet_id = $1 GROUP BY status"#,
+        scope.cabinet_id()
+    )
+    .fetch_all(db)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|row| (row.status, row.count))
+        .collect())
 }
 
 /// The tenant guard for a collection: the caller must belong to its cabinet and meet

@@ -688,7 +688,7 @@ pub async fn cancel(
 }
 
 /// Contacts of a cabinet, for reuse in new collections.
-#[derive(Debug, Clone, sqlx::FromRow, async_graphql::SimpleObject)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Contact {
     pub id: Uuid,
     pub first_name: String,

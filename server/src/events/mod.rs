@@ -15,9 +15,7 @@ use uuid::Uuid;
 /// How many events a slow subscriber may fall behind before it skips some.
 const LOCAL_CAPACITY: usize = 1024;
 
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, async_graphql::Enum,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum CabinetEventKind {
     TermsAccepted,
     MembershipChanged,
@@ -29,9 +27,7 @@ pub enum CabinetEventKind {
 }
 
 /// What happened to a collection, for the preparer's dashboard and collection page.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, async_graphql::Enum,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum CollectionEventKind {
     Created,
     Updated,
@@ -56,9 +52,7 @@ pub struct CollectionChange {
 }
 
 /// What happened to an identity verification, for its holder's page and the operators' queue.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, async_graphql::Enum,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum IdentityEventKind {
     Started,
     /// The phone opened the hand-off link.

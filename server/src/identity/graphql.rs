@@ -1,14 +1,13 @@
 //! The identity verification API: the holder's side (desktop and phone hand-off), the
 //! operators' queue, and live updates for both.
 
-use async_graphql::{Context, InputObject, Object, SimpleObject, Subscription, Upload};
+use async_graphql::{Context, Enum, InputObject, Object, SimpleObject, Subscription, Upload};
 use chrono::{DateTime, NaiveDate, Utc};
 use futures_util::Stream;
 use uuid::Uuid;
 
-use super::ocr::NameAgreement;
 use super::verification::{self, Decision, Declaration, VerificationRow};
-use super::{DocumentType, IdentityError, ImageSide, VerificationStatus};
+use super::{IdentityError, ImageSide, VerificationStatus};
 use crate::events::IdentityEventKind;
 use crate::graphql::context::ContextExt;
 use crate::graphql::error::{ApiError, ApiResult};
@@ -23,6 +22,76 @@ pub struct IdentityMutation;
 pub struct IdentitySubscription;
 
 /// Data read from the document's machine-readable zone.
+/// The identity document presented.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+#[graphql(name = "DocumentType", remote = "crate::identity::DocumentType")]
+pub enum DocumentTypeGql {
+    IdentityCard,
+    Passport,
+    ResidencePermit,
+}
+
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+#[graphql(
+    name = "VerificationStatus",
+    remote = "crate::identity::VerificationStatus"
+)]
+pub enum VerificationStatusGql {
+    /// Waiting for the images.
+    AwaitingDocuments,
+    /// Submitted; the automatic checks are running.
+    Checking,
+    /// Waiting for an operator.
+    InReview,
+    Approved,
+    Rejected,
+    /// Approved, and the holder confirmed the extracted data.
+    Confirmed,
+    /// Approved, but the holder said the extracted data are not correct.
+    Disputed,
+}
+
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+#[graphql(name = "ImageSide", remote = "crate::identity::ImageSide")]
+pub enum ImageSideGql {
+    Front,
+    Back,
+    Selfie,
+}
+
+/// How a declared name compares with the one read from the document.
+// Deserialised from the stored check results, which the domain type wrote.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+#[graphql(name = "NameAgreement", remote = "crate::identity::ocr::NameAgreement")]
+pub enum NameAgreementGql {
+    /// Equal as the MRZ prints names (or a prefix of a truncated field).
+    Exact,
+    /// Equal once the letters OCR confuses with fillers (`K`) are set aside, or the
+    /// declared names followed by more (other given names, a stray letter).
+    Likely,
+    Different,
+}
+
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+#[graphql(
+    name = "IdentityEventKind",
+    remote = "crate::events::IdentityEventKind"
+)]
+pub enum IdentityEventKindGql {
+    Started,
+    /// The phone opened the hand-off link.
+    PhoneConnected,
+    ImageReceived,
+    /// "Documents reçus": submitted, the automatic checks start.
+    DocumentsReceived,
+    /// "Vérification en cours": waiting for an operator.
+    InReview,
+    Approved,
+    Rejected,
+    Confirmed,
+    Disputed,
+}
+
 #[derive(SimpleObject, serde::Deserialize)]
 pub struct ExtractedIdentity {
     pub surname: String,
@@ -41,8 +110,8 @@ pub struct CheckResults {
     /// Why the MRZ could not be read, when it could not.
     pub mrz_error: Option<String>,
     pub document_kind_matches: Option<bool>,
-    pub last_name: Option<NameAgreement>,
-    pub first_name: Option<NameAgreement>,
+    pub last_name: Option<NameAgreementGql>,
+    pub first_name: Option<NameAgreementGql>,
     pub birth_date_matches: Option<bool>,
     pub expired: Option<bool>,
 }
@@ -54,11 +123,11 @@ impl IdentityVerification {
     async fn id(&self) -> Uuid {
         self.0.id
     }
-    async fn status(&self) -> VerificationStatus {
-        self.0.status()
+    async fn status(&self) -> VerificationStatusGql {
+        self.0.status().into()
     }
-    async fn document_type(&self) -> DocumentType {
-        self.0.document_type()
+    async fn document_type(&self) -> DocumentTypeGql {
+        self.0.document_type().into()
     }
     async fn first_name(&self) -> &str {
         &self.0.first_name
@@ -99,11 +168,14 @@ impl IdentityVerification {
             .and_then(|v| serde_json::from_value(v).ok())
     }
     /// The sides sent so far.
-    async fn images(&self, ctx: &Context<'_>) -> ApiResult<Vec<ImageSide>> {
-        Ok(verification::images_present(&mut *ctx.db().acquire().await?, self.0.id).await?)
+    async fn images(&self, ctx: &Context<'_>) -> ApiResult<Vec<ImageSideGql>> {
+        let present =
+            verification::images_present(&mut *ctx.db().acquire().await?, self.0.id).await?;
+        Ok(present.into_iter().map(Into::into).collect())
     }
     /// Where an operator views an image (only while the verification is in review).
-    async fn image_url(&self, side: ImageSide) -> String {
+    async fn image_url(&self, side: ImageSideGql) -> String {
+        let side = ImageSide::from(side);
         format!("/api/identity/{}/images/{}", self.0.id, side.as_str())
     }
 }
@@ -112,7 +184,7 @@ impl IdentityVerification {
 #[derive(SimpleObject)]
 pub struct CaptureSession {
     pub first_name: String,
-    pub document_type: DocumentType,
+    pub document_type: DocumentTypeGql,
     pub needs_back: bool,
 }
 
@@ -127,7 +199,7 @@ pub struct CaptureLink {
 
 #[derive(InputObject)]
 pub struct StartIdentityVerificationInput {
-    pub document_type: DocumentType,
+    pub document_type: DocumentTypeGql,
     pub first_name: String,
     pub last_name: String,
     pub birth_date: NaiveDate,
@@ -139,7 +211,7 @@ pub struct StartIdentityVerificationInput {
 #[derive(SimpleObject)]
 pub struct IdentityEvent {
     pub verification_id: Uuid,
-    pub kind: IdentityEventKind,
+    pub kind: IdentityEventKindGql,
 }
 
 async fn read_upload(ctx: &Context<'_>, file: Upload) -> ApiResult<Vec<u8>> {
@@ -234,7 +306,7 @@ impl IdentityMutation {
         let viewer = ctx.viewer()?;
         let declaration = Declaration {
             purpose: if input.qualified { "qcp" } else { "lcp" },
-            document_type: input.document_type,
+            document_type: input.document_type.into(),
             first_name: input.first_name,
             last_name: input.last_name,
             birth_date: input.birth_date,
@@ -249,7 +321,7 @@ impl IdentityMutation {
         &self,
         ctx: &Context<'_>,
         verification_id: Uuid,
-        side: ImageSide,
+        side: ImageSideGql,
         file: Upload,
     ) -> ApiResult<IdentityVerification> {
         let viewer = ctx.viewer()?;
@@ -259,7 +331,7 @@ impl IdentityMutation {
             &ctx.config().key_encryption_key,
             viewer.user_id,
             verification_id,
-            side,
+            side.into(),
             &bytes,
             &ctx.meta(),
         )
@@ -309,7 +381,7 @@ impl IdentityMutation {
         let row = verification::open_capture(ctx.db(), ctx.bus(), &token, &ctx.meta()).await?;
         Ok(CaptureSession {
             first_name: row.first_name.clone(),
-            document_type: row.document_type(),
+            document_type: row.document_type().into(),
             needs_back: row.document_type().needs_back(),
         })
     }
@@ -318,7 +390,7 @@ impl IdentityMutation {
         &self,
         ctx: &Context<'_>,
         token: String,
-        side: ImageSide,
+        side: ImageSideGql,
         file: Upload,
     ) -> ApiResult<bool> {
         let bytes = read_upload(ctx, file).await?;
@@ -326,7 +398,7 @@ impl IdentityMutation {
             ctx.db(),
             &ctx.config().key_encryption_key,
             &token,
-            side,
+            side.into(),
             &bytes,
             &ctx.meta(),
         )
@@ -452,7 +524,7 @@ impl IdentitySubscription {
                     if may_follow(&db, user_id, verification_id).await.is_err() {
                         break;
                     }
-                    yield IdentityEvent { verification_id, kind: change.kind };
+                    yield IdentityEvent { verification_id, kind: change.kind.into() };
                 }
             }
         })
@@ -474,7 +546,7 @@ impl IdentitySubscription {
                     if verification::require_operator(&db, user_id).await.is_err() {
                         break;
                     }
-                    yield IdentityEvent { verification_id: change.verification_id, kind: change.kind };
+                    yield IdentityEvent { verification_id: change.verification_id, kind: change.kind.into() };
                 }
             }
         })

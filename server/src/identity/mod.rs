@@ -65,17 +65,7 @@ impl From<crate::keys::KeyError> for IdentityError {
 pub type Result<T, E = IdentityError> = std::result::Result<T, E>;
 
 // Stored as text (`identity_card`, …): a value the enum does not know is a decoding error.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    async_graphql::Enum,
-    serde::Serialize,
-    serde::Deserialize,
-    sqlx::Type,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, sqlx::Type)]
 #[sqlx(type_name = "text", rename_all = "snake_case")]
 pub enum DocumentType {
     IdentityCard,
@@ -98,17 +88,7 @@ impl DocumentType {
     }
 }
 
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    async_graphql::Enum,
-    serde::Serialize,
-    serde::Deserialize,
-    sqlx::Type,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, sqlx::Type)]
 #[sqlx(type_name = "text", rename_all = "snake_case")]
 pub enum VerificationStatus {
     /// Waiting for the images.
@@ -139,9 +119,7 @@ impl VerificationStatus {
     }
 }
 
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, async_graphql::Enum, serde::Serialize, serde::Deserialize,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum ImageSide {
     Front,
     Back,

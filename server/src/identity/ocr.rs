@@ -156,9 +156,7 @@ fn repair_line(line: &str) -> String {
 }
 
 /// How a declared name compares with the one read from the document.
-#[derive(
-    Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize, async_graphql::Enum,
-)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum NameAgreement {
     /// Equal as the MRZ prints names (or a prefix of a truncated field).
     Exact,
