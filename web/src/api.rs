@@ -5,6 +5,13 @@
 use graphql_client::{GraphQLQuery, Response};
 use paraphe_shared::ErrorCode;
 
+// The generated modules find the `extern_enums` here (`use super::*`).
+pub use crate::enums::{
+    CertificateLevel, CertificateStatus, CollectionStatus, Delegation, DocumentKind, DocumentType,
+    EnrolmentStep, ImageSide, Language, NameAgreement, QcpStep, RevocationReasonInput, Role,
+    SignerStatus, SigningMode, VerificationStatus,
+};
+
 #[allow(clippy::upper_case_acronyms)]
 type UUID = String;
 type DateTime = String;
@@ -19,7 +26,13 @@ macro_rules! operation {
             schema_path = "../schema.graphql",
             query_path = $file,
             response_derives = "Debug, Clone, PartialEq",
-            variables_derives = "Debug, Clone"
+            variables_derives = "Debug, Clone",
+            extern_enums(
+                "CertificateLevel", "CertificateStatus", "CollectionStatus", "Delegation",
+                "DocumentKind", "DocumentType", "EnrolmentStep", "ImageSide", "Language",
+                "NameAgreement", "QcpStep", "RevocationReasonInput", "Role", "SignerStatus",
+                "SigningMode", "VerificationStatus"
+            )
         )]
         pub struct $name;
     };
@@ -58,7 +71,7 @@ operation!(CabinetCredit, "graphql/cabinet_credit.graphql");
 operation!(MySignatureRequests, "graphql/my_signature_requests.graphql");
 operation!(OpenMySignature, "graphql/open_my_signature.graphql");
 operation!(MyEnrolment, "graphql/my_enrolment.graphql");
-operation!(EnrolmentStep, "graphql/enrolment_step.graphql");
+operation!(MyEnrolmentStep, "graphql/enrolment_step.graphql");
 operation!(
     BeginCertificateCreation,
     "graphql/begin_certificate_creation.graphql"
@@ -228,34 +241,6 @@ pub async fn upload(
         }
     }
     Ok(())
-}
-
-/// A user action: one GraphQL call (or a few) whose failure is shown to the user.
-pub type Action = std::pin::Pin<Box<dyn std::future::Future<Output = Result<(), ApiError>>>>;
-
-/// Runs actions one at a time: `pending` while one runs (others are ignored), its error
-/// in `error` (shown by `widgets::ErrorNotice`), then `after` (typically: reload what the
-/// page shows).
-pub fn action_runner(
-    pending: leptos::prelude::RwSignal<bool>,
-    error: leptos::prelude::RwSignal<Option<ApiError>>,
-    after: impl Fn() + Copy + 'static,
-) -> impl Fn(Action) + Copy + 'static {
-    use leptos::prelude::{GetUntracked, Set};
-    move |action: Action| {
-        if pending.get_untracked() {
-            return;
-        }
-        pending.set(true);
-        error.set(None);
-        leptos::task::spawn_local(async move {
-            if let Err(e) = action.await {
-                error.set(Some(e));
-            }
-            pending.set(false);
-            after();
-        });
-    }
 }
 
 #[cfg(test)]

@@ -12,6 +12,9 @@
 include!(concat!(env!("OUT_DIR"), "/i18n/mod.rs"));
 
 pub mod api;
+pub mod components;
+pub mod enums;
+pub mod hooks;
 pub mod language;
 pub mod live;
 #[cfg(test)]
@@ -19,7 +22,6 @@ mod locale_keys;
 pub mod pages;
 pub mod session;
 pub mod text;
-pub mod widgets;
 
 /// Leaves the current bundle for `path` (a full page load, the server picks the bundle).
 pub fn load_page(path: &str) {

@@ -2,6 +2,14 @@
 //! person (its membership changes and its collections' progress); each event makes the app refetch what it shows. Reconnects with backoff.
 //! Pages with a live view of their own (a verification, the operators' queue) open a
 //! socket each through [`follow`].
+//!
+//! Why the protocol is written here rather than taken from a crate: `graphql-ws-client`
+//! (the maintained Rust client, 0.12/0.13) runs in wasm only over `ws_stream_wasm` (which
+//! brings `pharos` and `async_io_stream`): a second WebSocket stack beside gloo-net's, in a
+//! bundle sized for phones; over gloo-net it needs a `Connection` of our own, about as long
+//! as the code below. It would not spare the reconnection with backoff either (a client
+//! whose socket closed is built again), and this channel reads no payload: it only needs
+//! the ack, "an event came", `ping` and the close code 4401.
 
 use futures::{SinkExt, StreamExt};
 use gloo_net::websocket::{futures::WebSocket, Message, WebSocketError};

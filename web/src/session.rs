@@ -5,6 +5,7 @@ use leptos::prelude::*;
 use paraphe_shared::{Delegation, Language, Role};
 
 use crate::api::{self, cabinet_overview, me, ApiError, CabinetOverview, Me};
+use crate::enums;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Membership {
@@ -41,34 +42,6 @@ pub struct Session {
     /// Bumped after every refresh, so pages with their own data reload too.
     pub version: RwSignal<u32>,
     pub loaded: RwSignal<bool>,
-}
-
-pub fn role_of(raw: &str) -> Role {
-    raw.to_ascii_lowercase()
-        .parse()
-        .unwrap_or(Role::Collaborator)
-}
-
-pub fn delegation_of(raw: &str) -> Option<Delegation> {
-    Delegation::ALL
-        .into_iter()
-        .find(|d| d.as_str().eq_ignore_ascii_case(raw))
-}
-
-/// graphql_client generates one enum per operation; they all serialise to the schema's
-/// names, which is what we compare on.
-pub fn enum_name<T: serde::Serialize>(value: &T) -> String {
-    serde_json::to_value(value)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_owned))
-        .unwrap_or_default()
-}
-
-pub fn delegations_from<T: serde::Serialize>(values: &[T]) -> Vec<Delegation> {
-    values
-        .iter()
-        .filter_map(|v| delegation_of(&enum_name(v)))
-        .collect()
 }
 
 impl Session {
@@ -113,18 +86,14 @@ impl Session {
                     id: overview.id,
                     name: overview.name,
                     is_open: overview.is_open,
-                    role: role_of(&enum_name(&overview.my_role)),
-                    delegations: delegations_from(&overview.my_delegations),
+                    role: overview.my_role.into(),
+                    delegations: enums::delegations(&overview.my_delegations),
                     accepted_at: overview.terms_acceptance.map(|t| t.accepted_at),
                 })
             }
             None => None,
         };
-        let language = me
-            .user
-            .language
-            .as_ref()
-            .and_then(|l| Language::from_tag(&enum_name(l)));
+        let language = me.user.language.and_then(|l| Language::try_from(l).ok());
         self.person.set(Some(Person {
             first_name: me.user.first_name,
             last_name: me.user.last_name,
@@ -143,9 +112,4 @@ impl Default for Session {
     fn default() -> Self {
         Self::new()
     }
-}
-
-/// The generated enum value named `name` (the schema's spelling), for variables.
-pub fn enum_value<T: serde::de::DeserializeOwned>(name: &str) -> Option<T> {
-    serde_json::from_value(serde_json::Value::String(name.to_owned())).ok()
 }

@@ -4,9 +4,9 @@
 use leptos::prelude::*;
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::path;
+use paraphe_web::components::NotFound;
 use paraphe_web::i18n::I18nContextProvider;
 use paraphe_web::language::ChosenLanguage;
-use paraphe_web::widgets::NotFound;
 
 use paraphe_web::pages::{capture::CapturePage, login::LoginPage, signer::SignerPage};
 

@@ -2,12 +2,10 @@
 //! validity, issuer), their download, and "Révoquer mon certificat" with a reason.
 
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 
 use super::enrolment::{
     follow_verification, verification_note, ConfirmData, IdentityStep, IdentityView,
 };
-use crate::api::ApiError;
 use crate::api::{
     self, confirm_qcp_details, my_certificates, my_qcp_subscription, open_qcp_subscription,
     request_qcp_signing_code, resend_qcp_access_code, revoke_my_certificate, sign_qcp_request,
@@ -15,67 +13,50 @@ use crate::api::{
     OpenQcpSubscription, RequestQcpSigningCode, ResendQcpAccessCode, RevokeMyCertificate,
     SignQcpRequest, StartQcpSubscription,
 };
+use crate::components::{Checkbox, CodeInput, ErrorBanner, Loading};
+use crate::enums::{CertificateStatus, QcpStep, RevocationReasonInput, VerificationStatus};
+use crate::hooks::{use_actions, use_query};
 use crate::i18n::*;
-use crate::session::{enum_name, enum_value};
 use crate::text;
-use crate::widgets::{error_view, Loading};
-
-const REASONS: [&str; 5] = [
-    "UNSPECIFIED",
-    "KEY_COMPROMISE",
-    "AFFILIATION_CHANGED",
-    "SUPERSEDED",
-    "CESSATION_OF_OPERATION",
-];
 
 #[component]
 pub fn CertificatesPage() -> impl IntoView {
     let i18n = use_i18n();
-    let certificates = RwSignal::new(None::<Vec<my_certificates::MyCertificatesMyCertificates>>);
-    let error = RwSignal::new(None::<ApiError>);
-    let pending = RwSignal::new(false);
     let revoking = RwSignal::new(None::<String>);
-    let reason = RwSignal::new("UNSPECIFIED".to_owned());
-    let load = move || {
-        spawn_local(async move {
-            match api::run::<MyCertificates>(my_certificates::Variables).await {
-                Ok(data) => certificates.set(Some(data.my_certificates)),
-                Err(e) => error.set(Some(e)),
-            }
-        });
-    };
-    load();
-    let act = api::action_runner(pending, error, load);
+    let reason = RwSignal::new(RevocationReasonInput::Unspecified);
+    let certificates = use_query(|| async {
+        api::run::<MyCertificates>(my_certificates::Variables)
+            .await
+            .map(|data| data.my_certificates)
+    });
+    let actions = use_actions(move || certificates.reload());
     let revoke = move |id: String| {
-        let Some(reason) = enum_value(&reason.get_untracked()) else {
-            return;
-        };
-        act(Box::pin(async move {
+        let reason = reason.get_untracked();
+        actions.run(async move {
             api::run::<RevokeMyCertificate>(revoke_my_certificate::Variables { id, reason })
                 .await?;
             revoking.set(None);
             Ok(())
-        }));
+        });
     };
 
     view! {
         <section class="card">
             <h2>{t!(i18n, certificates.title)}</h2>
-            {error_view(error, "certificates-error")}
-            {move || match certificates.get() {
+            <ErrorBanner error=move || actions.error().or_else(|| certificates.error.get()) testid="certificates-error" />
+            {move || match certificates.data.get() {
                 None => view! { <Loading /> }.into_any(),
                 Some(list) if list.is_empty() => view! { <p>{t!(i18n, certificates.none)}" "<a href="/enregistrement">{t!(i18n, common.nav.enrolment)}</a></p> }.into_any(),
                 Some(list) => list.into_iter().map(|c| {
-                    let status = enum_name(&c.status);
-                    let valid = status == "VALID";
+                    let status = c.status;
+                    let valid = status == CertificateStatus::Valid;
                     let id = StoredValue::new(c.id.clone());
                     let asking = move || revoking.get().as_deref() == Some(id.get_value().as_str());
-                    let (level, revoked_at, not_before, not_after) = (enum_name(&c.level), c.revoked_at.clone(), c.not_before.clone(), c.not_after.clone());
+                    let (level, revoked_at, not_before, not_after) = (c.level.as_str(), c.revoked_at.clone(), c.not_before.clone(), c.not_after.clone());
                     let status_words = {
-                        let status = status.clone();
                         move || {
                             let locale = i18n.get_locale();
-                            let status = text::certificate_status(locale, &status);
+                            let status = text::certificate_status(locale, status.as_str());
                             match &revoked_at {
                                 Some(at) => td_string!(locale, certificates.revoked_on, status, date = text::date(locale, at)).to_string(),
                                 None => status.into_owned(),
@@ -83,8 +64,8 @@ pub fn CertificatesPage() -> impl IntoView {
                         }
                     };
                     view! {
-                        <article class="certificate" data-testid="certificate" data-status=status.clone()>
-                            <h3>{move || text::certificate_level(i18n.get_locale(), &level)}</h3>
+                        <article class="certificate" data-testid="certificate" data-status=status.as_str()>
+                            <h3>{move || text::certificate_level(i18n.get_locale(), level)}</h3>
                             <p class=if valid { "success" } else { "warning" }>{status_words}</p>
                             <dl class="facts">
                                 <dt>{t!(i18n, certificates.serial)}</dt><dd class="mono">{c.serial.clone()}</dd>
@@ -99,10 +80,10 @@ pub fn CertificatesPage() -> impl IntoView {
                                 }>
                                     <p class="warning">{t!(i18n, certificates.revoke_warning)}</p>
                                     <label for="revocation-reason">{t!(i18n, certificates.revoke_reason)}</label>
-                                    <select id="revocation-reason" on:change=move |ev| reason.set(event_target_value(&ev))>
-                                        {REASONS.into_iter().map(|r| view! { <option value=r>{move || text::revocation_reason(i18n.get_locale(), r)}</option> }).collect_view()}
+                                    <select id="revocation-reason" on:change=move |ev| reason.set(RevocationReasonInput::from_name(&event_target_value(&ev)).unwrap_or(RevocationReasonInput::Unspecified))>
+                                        {RevocationReasonInput::ALL.iter().map(|r| view! { <option value=r.as_str()>{move || text::revocation_reason(i18n.get_locale(), r.as_str())}</option> }).collect_view()}
                                     </select>
-                                    <button class="danger" data-testid="confirm-revoke" disabled=move || pending.get()
+                                    <button class="danger" data-testid="confirm-revoke" disabled=move || actions.pending()
                                         on:click=move |_| revoke(id.get_value())>{t!(i18n, certificates.revoke_confirm)}</button>
                                 </Show>
                             </Show>
@@ -111,7 +92,7 @@ pub fn CertificatesPage() -> impl IntoView {
                 }).collect_view().into_any(),
             }}
         </section>
-        <QcpSubscription on_issued=load />
+        <QcpSubscription on_issued=move || certificates.reload() />
     }
 }
 
@@ -123,28 +104,20 @@ type QcpData = my_qcp_subscription::ResponseData;
 #[component]
 pub fn QcpSubscription(on_issued: impl Fn() + Copy + Send + Sync + 'static) -> impl IntoView {
     let i18n = use_i18n();
-    let data = RwSignal::new(None::<QcpData>);
-    let error = RwSignal::new(None::<ApiError>);
-    let pending = RwSignal::new(false);
-    let load = move || {
-        spawn_local(async move {
-            match api::run::<MyQcpSubscription>(my_qcp_subscription::Variables).await {
-                Ok(response) => {
-                    let issued = response
-                        .my_qcp_subscription
-                        .as_ref()
-                        .is_some_and(|q| enum_name(&q.step) == "ISSUED");
-                    data.set(Some(response));
-                    if issued {
-                        on_issued();
-                    }
-                }
-                Err(e) => error.set(Some(e)),
-            }
-        });
-    };
-    load();
-    let act = api::action_runner(pending, error, load);
+    let query = use_query(move || async move {
+        let response = api::run::<MyQcpSubscription>(my_qcp_subscription::Variables).await?;
+        if response
+            .my_qcp_subscription
+            .as_ref()
+            .is_some_and(|q| q.step == QcpStep::Issued)
+        {
+            on_issued();
+        }
+        Ok(response)
+    });
+    let data = query.data;
+    let load = move || query.reload();
+    let actions = use_actions(load);
     follow_verification(
         move || {
             data.with(|d| {
@@ -177,11 +150,11 @@ pub fn QcpSubscription(on_issued: impl Fn() + Copy + Send + Sync + 'static) -> i
         } else {
             cabinet_id
         };
-        act(Box::pin(async move {
+        actions.run(async move {
             api::run::<StartQcpSubscription>(start_qcp_subscription::Variables { cabinet_id })
                 .await
                 .map(|_| ())
-        }));
+        });
     };
 
     let body = move |d: QcpData| {
@@ -193,95 +166,95 @@ pub fn QcpSubscription(on_issued: impl Fn() + Copy + Send + Sync + 'static) -> i
                 <select id="qcp-cabinet" on:change=move |ev| cabinet.set(event_target_value(&ev))>
                     {me.memberships.iter().map(|m| view! { <option value=m.cabinet_id.clone()>{m.cabinet_name.clone()}</option> }).collect_view()}
                 </select>
-                <button class="primary" id="qcp-start" disabled=move || pending.get() on:click=start>{t!(i18n, certificates.qcp.subscribe)}</button>
+                <button class="primary" id="qcp-start" disabled=move || actions.pending() on:click=start>{t!(i18n, certificates.qcp.subscribe)}</button>
             }
             .into_any();
         };
         let id = StoredValue::new(q.id.clone());
         let verification = q.verification.clone().map(IdentityView::from);
-        match enum_name(&q.step).as_str() {
-            "ACCESS" => view! {
+        match q.step {
+            QcpStep::Access => view! {
                 <p>{t!(i18n, certificates.qcp.access_help)}</p>
                 <form class="code-form" on:submit=move |ev: leptos::ev::SubmitEvent| {
                     ev.prevent_default();
                     let entered = code.get_untracked().trim().to_owned();
                     code.set(String::new());
-                    act(Box::pin(async move { api::run::<OpenQcpSubscription>(open_qcp_subscription::Variables { id: id.get_value(), code: entered }).await.map(|_| ()) }));
+                    actions.run(async move { api::run::<OpenQcpSubscription>(open_qcp_subscription::Variables { id: id.get_value(), code: entered }).await.map(|_| ()) });
                 }>
                     <label for="qcp-access-code">{t!(i18n, certificates.qcp.email_code)}</label>
-                    <input id="qcp-access-code" inputmode="numeric" autocomplete="one-time-code" maxlength="6" required prop:value=code on:input=move |ev| code.set(event_target_value(&ev)) />
-                    <button class="primary" type="submit" id="qcp-access-submit" disabled=move || pending.get()>{t!(i18n, certificates.qcp.access_submit)}</button>
-                    <button type="button" class="link" on:click=move |_| act(Box::pin(async move {
+                    <CodeInput id="qcp-access-code" code />
+                    <button class="primary" type="submit" id="qcp-access-submit" disabled=move || actions.pending()>{t!(i18n, certificates.qcp.access_submit)}</button>
+                    <button type="button" class="link" on:click=move |_| actions.run(async move {
                         api::run::<ResendQcpAccessCode>(resend_qcp_access_code::Variables { id: id.get_value() }).await.map(|_| ())
-                    }))>{t!(i18n, certificates.qcp.resend)}</button>
+                    })>{t!(i18n, certificates.qcp.resend)}</button>
                 </form>
             }.into_any(),
-            "DETAILS" => {
+            QcpStep::Details => {
                 let name = format!("{} {}", me.user.first_name, me.user.last_name);
                 let mobile = me.user.mobile.clone().unwrap_or_default();
                 let input = confirm_qcp_details::QcpDetailsInput { first_name: me.user.first_name.clone(), last_name: me.user.last_name.clone(), mobile: mobile.clone(), accept_terms: true, accept_privacy_policy: true };
                 let input = StoredValue::new(input);
                 view! {
                     <p>{t!(i18n, certificates.qcp.identity_check, name = name.clone(), mobile = mobile.clone())}</p>
-                    <label class="check"><input type="checkbox" id="qcp-terms" prop:checked=terms on:change=move |ev| terms.set(event_target_checked(&ev)) /><span>{t!(i18n, certificates.qcp.consent_terms)}</span></label>
-                    <label class="check"><input type="checkbox" id="qcp-privacy" prop:checked=privacy on:change=move |ev| privacy.set(event_target_checked(&ev)) /><span>{t!(i18n, certificates.qcp.consent_privacy)}</span></label>
-                    <button class="primary" id="qcp-details-submit" disabled=move || pending.get() || !(terms.get() && privacy.get()) on:click=move |_| {
+                    <Checkbox id="qcp-terms" checked=terms>{t!(i18n, certificates.qcp.consent_terms)}</Checkbox>
+                    <Checkbox id="qcp-privacy" checked=privacy>{t!(i18n, certificates.qcp.consent_privacy)}</Checkbox>
+                    <button class="primary" id="qcp-details-submit" disabled=move || actions.pending() || !(terms.get() && privacy.get()) on:click=move |_| {
                         let mut input = input.get_value();
                         input.accept_terms = terms.get_untracked();
                         input.accept_privacy_policy = privacy.get_untracked();
-                        act(Box::pin(async move { api::run::<ConfirmQcpDetails>(confirm_qcp_details::Variables { id: id.get_value(), input }).await.map(|_| ()) }));
+                        actions.run(async move { api::run::<ConfirmQcpDetails>(confirm_qcp_details::Variables { id: id.get_value(), input }).await.map(|_| ()) });
                     }>{t!(i18n, common.validate)}</button>
                 }.into_any()
             }
-            "IDENTITY" => {
+            QcpStep::Identity => {
                 let (first, last) = (me.user.first_name.clone(), me.user.last_name.clone());
-                view! { <IdentityStep verification first last qualified=true act=act pending=pending qr=qr /> }.into_any()
+                view! { <IdentityStep verification first last qualified=true actions qr=qr /> }.into_any()
             }
-            "VERIFYING" => {
-                let status = verification.as_ref().map(|v| v.status.clone()).unwrap_or_else(|| "CHECKING".to_owned());
-                view! { <p data-testid="qcp-verifying">{move || verification_note(i18n.get_locale(), &status)}</p> }.into_any()
+            QcpStep::Verifying => {
+                let status = verification.as_ref().map_or(VerificationStatus::Checking, |v| v.status);
+                view! { <p data-testid="qcp-verifying">{move || verification_note(i18n.get_locale(), status)}</p> }.into_any()
             }
-            "CONFIRM_DATA" => match verification {
-                Some(v) => view! { <ConfirmData verification=v act=act pending=pending /> }.into_any(),
+            QcpStep::ConfirmData => match verification {
+                Some(v) => view! { <ConfirmData verification=v actions /> }.into_any(),
                 None => ().into_any(),
             },
-            "SIGN" => view! {
+            QcpStep::Sign => view! {
                 <h3>{t!(i18n, certificates.qcp.request_title)}</h3>
                 <dl class="facts">
                     <dt>{t!(i18n, certificates.qcp.holder)}</dt><dd>{format!("{} {}", me.user.first_name, me.user.last_name)}</dd>
                     <dt>{t!(i18n, certificates.qcp.cabinet)}</dt><dd>{t!(i18n, certificates.qcp.cabinet_and_price, cabinet = q.cabinet_name.clone())}</dd>
                 </dl>
                 <label class="check">
-                    <input type="checkbox" id="qcp-request-accept" prop:checked=move || hint.get().is_some() disabled=move || hint.get().is_some() on:change=move |_| act(Box::pin(async move {
+                    <input type="checkbox" id="qcp-request-accept" prop:checked=move || hint.get().is_some() disabled=move || hint.get().is_some() on:change=move |_| actions.run(async move {
                         let sent = api::run::<RequestQcpSigningCode>(request_qcp_signing_code::Variables { id: id.get_value() }).await?;
                         hint.set(Some(sent.request_qcp_signing_code.mobile_hint));
                         Ok(())
-                    })) />
+                    }) />
                     <span>{t!(i18n, certificates.qcp.request_accept)}</span>
                 </label>
                 <Show when=move || hint.get().is_some()>
                     <form class="code-form" on:submit=move |ev: leptos::ev::SubmitEvent| {
                         ev.prevent_default();
                         let entered = code.get_untracked().trim().to_owned();
-                        act(Box::pin(async move {
+                        actions.run(async move {
                             api::run::<SignQcpRequest>(sign_qcp_request::Variables { id: id.get_value(), code: entered }).await?;
                             code.set(String::new());
                             hint.set(None);
                             Ok(())
-                        }));
+                        });
                     }>
                         <label for="qcp-sms-code">{move || td_string!(i18n.get_locale(), certificates.qcp.code_sent_to, hint = hint.get().unwrap_or_default()).to_string()}</label>
-                        <input id="qcp-sms-code" inputmode="numeric" autocomplete="one-time-code" maxlength="6" required prop:value=code on:input=move |ev| code.set(event_target_value(&ev)) />
-                        <button class="primary" type="submit" id="qcp-sign" disabled=move || pending.get()>{t!(i18n, common.sign)}</button>
-                        <button type="button" class="link" on:click=move |_| act(Box::pin(async move {
+                        <CodeInput id="qcp-sms-code" code />
+                        <button class="primary" type="submit" id="qcp-sign" disabled=move || actions.pending()>{t!(i18n, common.sign)}</button>
+                        <button type="button" class="link" on:click=move |_| actions.run(async move {
                             let sent = api::run::<RequestQcpSigningCode>(request_qcp_signing_code::Variables { id: id.get_value() }).await?;
                             hint.set(Some(sent.request_qcp_signing_code.mobile_hint));
                             Ok(())
-                        }))>{t!(i18n, certificates.qcp.resend)}</button>
+                        })>{t!(i18n, certificates.qcp.resend)}</button>
                     </form>
                 </Show>
             }.into_any(),
-            _ => view! { <p class="success" data-testid="qcp-issued" role="status">{t!(i18n, certificates.qcp.issued)}</p> }.into_any(),
+            QcpStep::Issued | QcpStep::Unknown => view! { <p class="success" data-testid="qcp-issued" role="status">{t!(i18n, certificates.qcp.issued)}</p> }.into_any(),
         }
     };
 
@@ -289,10 +262,10 @@ pub fn QcpSubscription(on_issued: impl Fn() + Copy + Send + Sync + 'static) -> i
         <section class="card" data-testid="qcp">
             <h2>{t!(i18n, certificates.qcp.title)}</h2>
             {move || data.get().map(|d| {
-                let step = d.my_qcp_subscription.as_ref().map(|q| enum_name(&q.step)).unwrap_or_default();
+                let step = d.my_qcp_subscription.as_ref().map_or("", |q| q.step.as_str());
                 view! { <div data-testid="qcp-step" data-step=step>{body(d)}</div> }
             })}
-            {error_view(error, "qcp-error")}
+            <ErrorBanner error=move || actions.error().or_else(|| query.error.get()) testid="qcp-error" />
         </section>
     }
 }

@@ -3,7 +3,6 @@
 //! timeline). Everything reloads when the live channel reports a change.
 
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 use leptos_router::components::A;
 use leptos_router::hooks::{use_navigate, use_params_map};
 use paraphe_shared::Language;
@@ -13,13 +12,15 @@ use crate::api::{
     launch_collection, move_signer, remind_collection, remove_signer,
 };
 use crate::api::{
-    signer_choices, AddSigner, ApiError, CancelCollection, Collection, Collections,
-    CreateCollection, LaunchCollection, MoveSigner, RemindCollection, RemoveSigner, SignerChoices,
+    signer_choices, AddSigner, CancelCollection, Collection, Collections, CreateCollection,
+    LaunchCollection, MoveSigner, RemindCollection, RemoveSigner, SignerChoices,
 };
+use crate::components::{Checkbox, ConfirmButton, ErrorBanner, FilePicker, UploadProgress};
+use crate::enums::{CollectionStatus, DocumentKind, SigningMode};
+use crate::hooks::{use_actions, use_query};
 use crate::i18n::*;
 use crate::session::Session;
 use crate::text;
-use crate::widgets::error_view;
 
 /// Each language named in itself, as language pickers show them.
 fn language_name(language: Language) -> &'static str {
@@ -29,13 +30,8 @@ fn language_name(language: Language) -> &'static str {
     }
 }
 
-fn schema_language(language: Language) -> add_signer::Language {
-    match language {
-        Language::Fr => add_signer::Language::FR,
-        Language::En => add_signer::Language::EN,
-    }
-}
-
+/// What a collection's documents may be sent as.
+const PDF: &str = "application/pdf,.pdf";
 const STAMP_WIDTH: f64 = 180.0;
 const STAMP_HEIGHT: f64 = 60.0;
 
@@ -84,24 +80,19 @@ fn stamp_at(ev: &leptos::ev::MouseEvent, page: i64) -> Option<Stamp> {
 pub fn CollectionsPage() -> impl IntoView {
     let i18n = use_i18n();
     let session = expect_context::<Session>();
-    let data = RwSignal::new(None::<collections::ResponseData>);
-    let error = RwSignal::new(None::<ApiError>);
-    Effect::new(move |_| {
-        let _ = session.version.get();
-        let Some(cabinet) = session.cabinet.get() else {
-            return;
-        };
-        spawn_local(async move {
-            match api::run::<Collections>(collections::Variables {
-                cabinet_id: cabinet.id,
-            })
-            .await
-            {
-                Ok(response) => data.set(Some(response)),
-                Err(e) => error.set(Some(e)),
+    let list = use_query(move || {
+        session.version.track();
+        let cabinet_id = session.cabinet.with(|c| c.as_ref().map(|c| c.id.clone()));
+        async move {
+            match cabinet_id {
+                Some(cabinet_id) => api::run::<Collections>(collections::Variables { cabinet_id })
+                    .await
+                    .map(Some),
+                None => Ok(None),
             }
-        });
+        }
     });
+    let actions = use_actions(|| {});
 
     let title = RwSignal::new(String::new());
     let message = RwSignal::new(String::new());
@@ -113,32 +104,31 @@ pub fn CollectionsPage() -> impl IntoView {
             return;
         };
         let navigate = navigate.clone();
-        spawn_local(async move {
-            let mode = if parallel.get_untracked() {
-                create_collection::SigningMode::PARALLEL
-            } else {
-                create_collection::SigningMode::SEQUENTIAL
-            };
-            let variables = create_collection::Variables {
-                cabinet_id: cabinet.id,
-                title: title.get_untracked(),
-                message: message.get_untracked(),
-                mode,
-            };
-            match api::run::<CreateCollection>(variables).await {
-                Ok(created) => navigate(
-                    &format!("/collections/{}", created.create_collection.id),
-                    Default::default(),
-                ),
-                Err(e) => error.set(Some(e)),
-            }
+        let mode = if parallel.get_untracked() {
+            SigningMode::Parallel
+        } else {
+            SigningMode::Sequential
+        };
+        let variables = create_collection::Variables {
+            cabinet_id: cabinet.id,
+            title: title.get_untracked(),
+            message: message.get_untracked(),
+            mode,
+        };
+        actions.run(async move {
+            let created = api::run::<CreateCollection>(variables).await?;
+            navigate(
+                &format!("/collections/{}", created.create_collection.id),
+                Default::default(),
+            );
+            Ok(())
         });
     };
 
     view! {
         <section class="card">
             <h2>{t!(i18n, cabinet.dashboard.collections)}</h2>
-            {move || data.get().map(|d| {
+            {move || list.data.get().flatten().map(|d| {
                 let (balance, available) = (d.credit.balance_cents, d.credit.available_cents);
                 view! {
                     <p class="muted" data-testid="credit">{move || {
@@ -147,25 +137,25 @@ pub fn CollectionsPage() -> impl IntoView {
                     }}</p>
                     <div class="chips" data-testid="collection-counts">
                         {d.collection_counts.iter().map(|c| {
-                            let (status, count) = (format!("{:?}", c.status), c.count);
-                            view! { <span class="chip">{move || td_string!(i18n.get_locale(), collections.status_count, status = text::collection_status(i18n.get_locale(), &status), count).to_string()}</span> }
+                            let (status, count) = (c.status.as_str(), c.count);
+                            view! { <span class="chip">{move || td_string!(i18n.get_locale(), collections.status_count, status = text::collection_status(i18n.get_locale(), status), count).to_string()}</span> }
                         }).collect_view()}
                     </div>
                     <ul class="collection-list">
                         {d.collections.edges.clone().into_iter().map(|edge| {
                             let node = edge.node;
-                            let status = format!("{:?}", node.status);
+                            let status = node.status.as_str();
                             view! {
                                 <li data-testid="collection-row">
                                     <A href=format!("/collections/{}", node.id)>{node.title.clone()}</A>
-                                    <span class="badge">{move || text::collection_status(i18n.get_locale(), &status)}</span>
+                                    <span class="badge">{move || text::collection_status(i18n.get_locale(), status)}</span>
                                 </li>
                             }
                         }).collect_view()}
                     </ul>
                 }
             })}
-            {error_view(error, "collections-error")}
+            <ErrorBanner error=move || actions.error().or_else(|| list.error.get()) testid="collections-error" />
         </section>
         // A closed cabinet says so above (with the way to open it): no form to fill in vain.
         <Show when=move || session.cabinet.with(|c| c.as_ref().is_some_and(|c| c.is_open))>
@@ -176,7 +166,7 @@ pub fn CollectionsPage() -> impl IntoView {
                 <input id="collection-title" required prop:value=title on:input=move |ev| title.set(event_target_value(&ev)) />
                 <label for="collection-message">{t!(i18n, collections.message)}</label>
                 <textarea id="collection-message" prop:value=message on:input=move |ev| message.set(event_target_value(&ev))></textarea>
-                <label class="check"><input type="checkbox" prop:checked=parallel on:change=move |ev| parallel.set(event_target_checked(&ev)) /><span>{t!(i18n, collections.parallel)}</span></label>
+                <Checkbox checked=parallel>{t!(i18n, collections.parallel)}</Checkbox>
                 <button class="primary" type="submit" id="create-collection">{t!(i18n, collections.create)}</button>
             </form>
         </section>
@@ -190,60 +180,47 @@ pub fn CollectionPage() -> impl IntoView {
     let session = expect_context::<Session>();
     let params = use_params_map();
     let id = move || params.with(|p| p.get("id").unwrap_or_default());
-    let data = RwSignal::new(None::<collection::CollectionCollection>);
-    let error = RwSignal::new(None::<ApiError>);
-    let pending = RwSignal::new(false);
-    let load = move || {
-        spawn_local(async move {
-            match api::run::<Collection>(collection::Variables { id: id() }).await {
-                Ok(response) => data.set(Some(response.collection)),
-                Err(e) => error.set(Some(e)),
-            }
-        });
-    };
-    Effect::new(move |_| {
-        let _ = session.version.get();
-        load();
+    // Reloaded by every live event (the session's version).
+    let query = use_query(move || {
+        session.version.track();
+        let variables = collection::Variables { id: id() };
+        async move {
+            api::run::<Collection>(variables)
+                .await
+                .map(|response| response.collection)
+        }
     });
+    let data = query.data;
 
     // Runs one mutation, then reloads; errors show under the page title.
-    let act = api::action_runner(pending, error, load);
+    let actions = use_actions(move || query.reload());
 
     let progress = RwSignal::new(None::<u32>);
     // The signer being dragged to a new place in the order.
     let dragged = RwSignal::new(None::<String>);
-    let upload = move |ev: leptos::ev::Event, kind: &'static str| {
-        let input: web_sys::HtmlInputElement = event_target(&ev);
-        let Some(file) = input.files().and_then(|files| files.get(0)) else {
-            return;
-        };
-        input.set_value("");
+    let upload = move |file: web_sys::File, kind: DocumentKind| {
         let query = "mutation($id: UUID!, $kind: DocumentKind!, $file: Upload!) { addDocument(collectionId: $id, kind: $kind, file: $file) { id } }";
-        act(Box::pin(api::upload(
+        actions.run(api::upload(
             query,
             serde_json::json!({ "id": id(), "kind": kind }),
             file,
             Some(progress),
-        )));
+        ));
     };
-    let on_file = move |ev: leptos::ev::Event| upload(ev, "TO_SIGN");
-    let on_attachment = move |ev: leptos::ev::Event| upload(ev, "ATTACHMENT");
 
     // Members and contacts to pick from, and the level every new signer gets.
-    let choices = RwSignal::new(None::<signer_choices::ResponseData>);
-    Effect::new(move |_| {
-        let Some(cabinet) = session.cabinet.get() else {
-            return;
-        };
-        spawn_local(async move {
-            if let Ok(data) = api::run::<SignerChoices>(signer_choices::Variables {
-                cabinet_id: cabinet.id,
-            })
-            .await
-            {
-                choices.set(Some(data));
+    let choices = use_query(move || {
+        let cabinet_id = session.cabinet.with(|c| c.as_ref().map(|c| c.id.clone()));
+        async move {
+            match cabinet_id {
+                Some(cabinet_id) => {
+                    api::run::<SignerChoices>(signer_choices::Variables { cabinet_id })
+                        .await
+                        .map(Some)
+                }
+                None => Ok(None),
             }
-        });
+        }
     });
     let level = RwSignal::new(1i64);
     // The language of the next signer's emails, SMS and page; none: their browser's, once
@@ -280,9 +257,9 @@ pub fn CollectionPage() -> impl IntoView {
             mobile: None,
             level: level.get_untracked(),
             stamp: stamp_input(),
-            language: signer_language.get_untracked().map(schema_language),
+            language: signer_language.get_untracked().map(Into::into),
         };
-        act(Box::pin(async move {
+        actions.run(async move {
             api::run::<AddSigner>(add_signer::Variables {
                 collection_id: id(),
                 signer,
@@ -291,7 +268,7 @@ pub fn CollectionPage() -> impl IntoView {
             picked.set(String::new());
             stamp.set(None);
             Ok(())
-        }));
+        });
     };
 
     let first = RwSignal::new(String::new());
@@ -310,9 +287,9 @@ pub fn CollectionPage() -> impl IntoView {
             mobile: Some(mobile.get_untracked()),
             level: level.get_untracked(),
             stamp: stamp_input(),
-            language: signer_language.get_untracked().map(schema_language),
+            language: signer_language.get_untracked().map(Into::into),
         };
-        act(Box::pin(async move {
+        actions.run(async move {
             api::run::<AddSigner>(add_signer::Variables {
                 collection_id: id(),
                 signer,
@@ -323,7 +300,7 @@ pub fn CollectionPage() -> impl IntoView {
             }
             stamp.set(None);
             Ok(())
-        }));
+        });
     };
     let add_me = move |_| {
         let signer = add_signer::SignerInput {
@@ -336,9 +313,9 @@ pub fn CollectionPage() -> impl IntoView {
             mobile: None,
             level: level.get_untracked(),
             stamp: stamp_input(),
-            language: signer_language.get_untracked().map(schema_language),
+            language: signer_language.get_untracked().map(Into::into),
         };
-        act(Box::pin(async move {
+        actions.run(async move {
             api::run::<AddSigner>(add_signer::Variables {
                 collection_id: id(),
                 signer,
@@ -346,67 +323,61 @@ pub fn CollectionPage() -> impl IntoView {
             .await?;
             stamp.set(None);
             Ok(())
-        }));
+        });
     };
     let launch = move |_| {
-        act(Box::pin(async move {
+        actions.run(async move {
             api::run::<LaunchCollection>(launch_collection::Variables { id: id() })
                 .await
                 .map(|_| ())
-        }))
+        })
     };
     let remind = move |_| {
-        act(Box::pin(async move {
+        actions.run(async move {
             api::run::<RemindCollection>(remind_collection::Variables { id: id() })
                 .await
                 .map(|_| ())
-        }))
+        })
     };
-    let cancel = move |_| {
-        let question =
-            td_string!(i18n.get_locale_untracked(), collections.confirm_cancel).to_string();
-        let confirmed = web_sys::window()
-            .and_then(|w| w.confirm_with_message(&question).ok())
-            .unwrap_or(false);
-        if confirmed {
-            act(Box::pin(async move {
-                api::run::<CancelCollection>(cancel_collection::Variables { id: id() })
-                    .await
-                    .map(|_| ())
-            }));
-        }
+    let cancel = move || {
+        actions.run(async move {
+            api::run::<CancelCollection>(cancel_collection::Variables { id: id() })
+                .await
+                .map(|_| ())
+        })
     };
+    let cancel_question =
+        move || td_string!(i18n.get_locale_untracked(), collections.confirm_cancel).to_string();
 
     view! {
-        {error_view(error, "collection-error")}
+        <ErrorBanner error=move || actions.error().or_else(|| query.error.get()) testid="collection-error" />
         {move || data.get().map(|c| {
-            use collection::CollectionStatus as S;
-            let draft = matches!(c.status, S::DRAFT);
-            let active = matches!(c.status, S::ACTIVE);
+            let draft = c.status == CollectionStatus::Draft;
+            let active = c.status == CollectionStatus::Active;
             let collection_id = c.id.clone();
             let signer_count = c.signers.len() as i64;
-            let (status, cost_cents) = (format!("{:?}", c.status), c.cost_cents);
+            let (status, cost_cents) = (c.status.as_str(), c.cost_cents);
             view! {
                 <section class="card">
                     <h2 data-testid="collection-title">{c.title.clone()}</h2>
-                    <p><span class="badge" data-testid="collection-status">{move || text::collection_status(i18n.get_locale(), &status)}</span>
+                    <p><span class="badge" data-testid="collection-status">{move || text::collection_status(i18n.get_locale(), status)}</span>
                        {c.expires_at.clone().map(|at| view! { " · " {move || td_string!(i18n.get_locale(), collections.expires, date = text::date(i18n.get_locale(), &at)).to_string()} })}</p>
                     {(!c.message.is_empty()).then(|| view! { <p class="message">{c.message.clone()}</p> })}
                     <p class="muted">{move || td_string!(i18n.get_locale(), collections.cost, amount = text::euros(i18n.get_locale(), cost_cents)).to_string()}</p>
-                    {draft.then(|| view! { <button class="primary" data-testid="launch" on:click=launch disabled=move || pending.get()>{t!(i18n, collections.launch)}</button> })}
+                    {draft.then(|| view! { <button class="primary" data-testid="launch" on:click=launch disabled=move || actions.pending()>{t!(i18n, collections.launch)}</button> })}
                     {(!draft).then(|| view! {
                         <a class="button" data-testid="proof-file" rel="external" download="" href=format!("/api/collections/{}/proof.zip", c.id)>{t!(i18n, collections.proof_file)}</a>
                     })}
                     {active.then(|| view! {
-                        <button data-testid="remind" on:click=remind disabled=move || pending.get()>{t!(i18n, collections.remind)}</button>
-                        <button class="danger" data-testid="cancel" on:click=cancel disabled=move || pending.get()>{t!(i18n, collections.cancel)}</button>
+                        <button data-testid="remind" on:click=remind disabled=move || actions.pending()>{t!(i18n, collections.remind)}</button>
+                        <ConfirmButton class="danger" testid="cancel" question=cancel_question on_confirm=cancel disabled=move || actions.pending()>{t!(i18n, collections.cancel)}</ConfirmButton>
                     })}
                 </section>
                 <section class="card">
                     <h3>{t!(i18n, collections.documents)}</h3>
                     <ul>
                         {c.documents.iter().map(|d| {
-                            let (attachment, pages) = (matches!(d.kind, collection::DocumentKind::ATTACHMENT), d.pages);
+                            let (attachment, pages) = (d.kind == DocumentKind::Attachment, d.pages);
                             let meta = move || {
                                 let locale = i18n.get_locale();
                                 let kind = if attachment { td_string!(locale, public.signer.to_read) } else { td_string!(locale, public.signer.to_sign) };
@@ -420,15 +391,11 @@ pub fn CollectionPage() -> impl IntoView {
                             }
                         }).collect_view()}
                     </ul>
-                    {move || progress.get().map(|p| view! {
-                        <progress data-testid="upload-progress" max="100" value=p.to_string() aria-label=move || td_string!(i18n.get_locale(), common.upload_progress, percent = p).to_string()>{format!("{p} %")}</progress>
-                    })}
+                    <UploadProgress progress testid="upload-progress" />
                     {draft.then(|| view! {
-                        <label class="button" for="upload">{t!(i18n, collections.add_pdf)}</label>
-                        <input id="upload" class="visually-hidden" type="file" accept="application/pdf,.pdf" on:change=on_file />
+                        <FilePicker id="upload" accept=PDF label_class="button" on_file=move |file| upload(file, DocumentKind::ToSign)>{t!(i18n, collections.add_pdf)}</FilePicker>
                         " "
-                        <label class="button ghost" for="upload-attachment">{t!(i18n, collections.add_attachment)}</label>
-                        <input id="upload-attachment" class="visually-hidden" type="file" accept="application/pdf,.pdf" on:change=on_attachment />
+                        <FilePicker id="upload-attachment" accept=PDF label_class="button ghost" on_file=move |file| upload(file, DocumentKind::Attachment)>{t!(i18n, collections.add_attachment)}</FilePicker>
                     })}
                 </section>
                 <section class="card">
@@ -440,7 +407,7 @@ pub fn CollectionPage() -> impl IntoView {
                             let down = s.position + 1;
                             let (id_up, id_down, id_remove) = (signer_id.clone(), signer_id.clone(), signer_id.clone());
                             let (id_drag, position) = (signer_id.clone(), s.position);
-                            let (signer_status, signer_level) = (format!("{:?}", s.status), s.level);
+                            let (signer_status, signer_level) = (s.status.as_str(), s.level);
                             let name = format!("{} {}", s.first_name, s.last_name.to_uppercase());
                             let (label_up, label_down, label_remove) = {
                                 let (a, b, c) = (name.clone(), name.clone(), name.clone());
@@ -463,18 +430,18 @@ pub fn CollectionPage() -> impl IntoView {
                                         ev.prevent_default();
                                         let Some(sid) = dragged.get_untracked() else { return };
                                         dragged.set(None);
-                                        act(Box::pin(async move { api::run::<MoveSigner>(move_signer::Variables { collection_id: id(), signer_id: sid, position }).await.map(|_| ()) }))
+                                        actions.run(async move { api::run::<MoveSigner>(move_signer::Variables { collection_id: id(), signer_id: sid, position }).await.map(|_| ()) })
                                     }>
                                     <strong>{format!("{} {}", s.first_name, s.last_name.to_uppercase())}</strong>
                                     <span class="muted">{format!(" {} · {}", s.email, s.mobile)}</span>
-                                    <span class="badge">{move || text::signer_status(i18n.get_locale(), &signer_status)}</span>
+                                    <span class="badge">{move || text::signer_status(i18n.get_locale(), signer_status)}</span>
                                     <span class="muted">" · "{t!(i18n, collections.level_of, level = signer_level)}</span>
                                     {s.refusal_reason.clone().map(|reason| view! { <p class="muted">{t!(i18n, collections.reason, reason = reason.clone())}</p> })}
                                     {draft.then(|| view! {
                                         <span class="member-actions">
-                                            <button class="ghost" disabled={up < 1} aria-label=label_up on:click=move |_| { let sid = id_up.clone(); act(Box::pin(async move { api::run::<MoveSigner>(move_signer::Variables { collection_id: id(), signer_id: sid, position: up }).await.map(|_| ()) })) }>"↑"</button>
-                                            <button class="ghost" disabled={down > signer_count} aria-label=label_down on:click=move |_| { let sid = id_down.clone(); act(Box::pin(async move { api::run::<MoveSigner>(move_signer::Variables { collection_id: id(), signer_id: sid, position: down }).await.map(|_| ()) })) }>"↓"</button>
-                                            <button class="ghost danger" aria-label=label_remove on:click=move |_| { let sid = id_remove.clone(); act(Box::pin(async move { api::run::<RemoveSigner>(remove_signer::Variables { collection_id: id(), signer_id: sid }).await.map(|_| ()) })) }>{t!(i18n, common.remove)}</button>
+                                            <button class="ghost" disabled={up < 1} aria-label=label_up on:click=move |_| { let sid = id_up.clone(); actions.run(async move { api::run::<MoveSigner>(move_signer::Variables { collection_id: id(), signer_id: sid, position: up }).await.map(|_| ()) }) }>"↑"</button>
+                                            <button class="ghost" disabled={down > signer_count} aria-label=label_down on:click=move |_| { let sid = id_down.clone(); actions.run(async move { api::run::<MoveSigner>(move_signer::Variables { collection_id: id(), signer_id: sid, position: down }).await.map(|_| ()) }) }>"↓"</button>
+                                            <button class="ghost danger" aria-label=label_remove on:click=move |_| { let sid = id_remove.clone(); actions.run(async move { api::run::<RemoveSigner>(remove_signer::Variables { collection_id: id(), signer_id: sid }).await.map(|_| ()) }) }>{t!(i18n, common.remove)}</button>
                                         </span>
                                     })}
                                 </li>
@@ -482,7 +449,7 @@ pub fn CollectionPage() -> impl IntoView {
                         }).collect_view()}
                     </ol>
                     {draft.then(|| {
-                        let first_document = c.documents.iter().find(|d| !matches!(d.kind, collection::DocumentKind::ATTACHMENT)).map(|d| (d.id.clone(), d.pages));
+                        let first_document = c.documents.iter().find(|d| d.kind != DocumentKind::Attachment).map(|d| (d.id.clone(), d.pages));
                         first_document.map(|(document_id, pages)| {
                             let collection_id = collection_id.clone();
                             view! {
@@ -528,7 +495,7 @@ pub fn CollectionPage() -> impl IntoView {
                             <label for="signer-pick">{t!(i18n, collections.pick_signer)}</label>
                             <select id="signer-pick" prop:value=picked on:change=move |ev| picked.set(event_target_value(&ev))>
                                 <option value="">{t!(i18n, collections.pick_nobody)}</option>
-                                {move || choices.get().map(|c| {
+                                {move || choices.data.get().flatten().map(|c| {
                                     let members = c.cabinet.members.edges.into_iter().map(|e| e.node).map(|m| view! {
                                         <option value=format!("member:{}", m.user_id)>{format!("{} {} <{}>", m.first_name, m.last_name.to_uppercase(), m.email)}</option>
                                     }).collect_view();

@@ -3,28 +3,38 @@
 //! credit. Only what exists: no card for a feature that is not built.
 
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 use leptos_router::components::A;
 use paraphe_shared::{Delegation, Role};
 
 use crate::api::{
-    self, cabinet_credit, collection_counts, enrolment_step, my_signature_requests,
-    open_my_signature, ApiError,
+    self, cabinet_credit, collection_counts, my_enrolment_step, my_signature_requests,
+    open_my_signature,
 };
 use crate::api::{
-    CabinetCredit, CollectionCounts, EnrolmentStep, MySignatureRequests, OpenMySignature,
+    CabinetCredit, CollectionCounts, MyEnrolmentStep, MySignatureRequests, OpenMySignature,
 };
+use crate::components::ErrorBanner;
+use crate::enums;
+use crate::hooks::{use_actions, use_query};
 use crate::i18n::*;
-use crate::session::{enum_name, CurrentCabinet, Session};
+use crate::session::{CurrentCabinet, Session};
 use crate::text;
-use crate::widgets::error_view;
 
 #[component]
 pub fn Dashboard() -> impl IntoView {
     let i18n = use_i18n();
     let session = expect_context::<Session>();
-    let enrolment = LocalResource::new(|| api::run::<EnrolmentStep>(enrolment_step::Variables));
-    let unfinished = move || matches!(enrolment.get(), Some(Ok(data)) if enum_name(&data.my_enrolment.step) != "COMPLETED");
+    let enrolment = use_query(|| async {
+        api::run::<MyEnrolmentStep>(my_enrolment_step::Variables)
+            .await
+            .map(|data| data.my_enrolment.step)
+    });
+    let unfinished = move || {
+        enrolment
+            .data
+            .get()
+            .is_some_and(|step| step != enums::EnrolmentStep::Completed)
+    };
     view! {
         <Show when=unfinished>
             <section class="card warning" data-testid="enrolment-nudge">
@@ -70,36 +80,29 @@ fn CabinetStatus(cabinet: CurrentCabinet) -> impl IntoView {
 fn AwaitingMe() -> impl IntoView {
     let i18n = use_i18n();
     let session = expect_context::<Session>();
-    let requests =
-        RwSignal::new(None::<Vec<my_signature_requests::MySignatureRequestsMySignatureRequests>>);
-    let error = RwSignal::new(None::<ApiError>);
-    let pending = RwSignal::new(false);
-    Effect::new(move |_| {
+    let requests = use_query(move || {
         session.version.track();
-        spawn_local(async move {
-            match api::run::<MySignatureRequests>(my_signature_requests::Variables).await {
-                Ok(data) => requests.set(Some(data.my_signature_requests)),
-                Err(e) => error.set(Some(e)),
-            }
-        });
+        async {
+            api::run::<MySignatureRequests>(my_signature_requests::Variables)
+                .await
+                .map(|data| data.my_signature_requests)
+        }
     });
-    // A fresh personal link, then the signer's page (the public bundle: a full load).
+    let actions = use_actions(|| {});
+    // A fresh personal link, then the signer's page (the public bundle: a full load,
+    // pending until this page is gone).
     let open = move |signer_id: String| {
-        pending.set(true);
-        spawn_local(async move {
-            match api::run::<OpenMySignature>(open_my_signature::Variables { signer_id }).await {
-                Ok(data) => crate::load_page(&data.open_my_signature),
-                Err(e) => {
-                    error.set(Some(e));
-                    pending.set(false);
-                }
-            }
+        actions.run(async move {
+            let data =
+                api::run::<OpenMySignature>(open_my_signature::Variables { signer_id }).await?;
+            crate::load_page(&data.open_my_signature);
+            std::future::pending().await
         });
     };
     view! {
         <section class="card" data-testid="awaiting-me">
             <h2>{t!(i18n, cabinet.dashboard.awaiting_me)}</h2>
-            {move || requests.get().map(|list| if list.is_empty() {
+            {move || requests.data.get().map(|list| if list.is_empty() {
                 view! { <p class="muted">{t!(i18n, cabinet.dashboard.nothing_awaits)}</p> }.into_any()
             } else {
                 view! {
@@ -110,7 +113,7 @@ fn AwaitingMe() -> impl IntoView {
                                 <li data-testid="awaiting-row">
                                     <strong>{r.title.clone()}</strong>
                                     <span class="muted">{move || td_string!(i18n.get_locale(), cabinet.dashboard.awaiting_since, cabinet = cabinet.clone(), date = text::date(i18n.get_locale(), &since)).to_string()}</span>
-                                    <button class="primary" data-testid="sign-now" disabled=move || pending.get() on:click=move |_| open(signer_id.clone())>
+                                    <button class="primary" data-testid="sign-now" disabled=move || actions.pending() on:click=move |_| open(signer_id.clone())>
                                         {t!(i18n, cabinet.dashboard.sign_now)}
                                     </button>
                                 </li>
@@ -119,7 +122,7 @@ fn AwaitingMe() -> impl IntoView {
                     </ul>
                 }.into_any()
             })}
-            {error_view(error, "awaiting-error")}
+            <ErrorBanner error=move || actions.error().or_else(|| requests.error.get()) testid="awaiting-error" />
         </section>
     }
 }
@@ -149,36 +152,35 @@ fn CabinetSummary(cabinet: CurrentCabinet) -> impl IntoView {
     };
     // The cabinet's collections by status and its credit, refreshed by every live event;
     // only once the cabinet is open, and the counters for those who prepare.
-    let counts = RwSignal::new(None::<Vec<collection_counts::CollectionCountsCollectionCounts>>);
-    let credit = RwSignal::new(None::<cabinet_credit::CabinetCreditCredit>);
-    let cabinet_id = cabinet.id.clone();
+    let cabinet_id = StoredValue::new(cabinet.id.clone());
     let open = cabinet.is_open;
-    Effect::new(move |_| {
+    let counts = use_query(move || {
         session.version.track();
-        if !open {
-            return;
-        }
-        let cabinet_id = cabinet_id.clone();
-        spawn_local(async move {
-            if prepares {
-                if let Ok(data) = api::run::<CollectionCounts>(collection_counts::Variables {
-                    cabinet_id: cabinet_id.clone(),
-                })
+        let cabinet_id = cabinet_id.get_value();
+        async move {
+            if !(open && prepares) {
+                return Ok(None);
+            }
+            api::run::<CollectionCounts>(collection_counts::Variables { cabinet_id })
                 .await
-                {
-                    counts.set(Some(data.collection_counts));
-                }
+                .map(|data| Some(data.collection_counts))
+        }
+    });
+    let credit = use_query(move || {
+        session.version.track();
+        let cabinet_id = cabinet_id.get_value();
+        async move {
+            if !open {
+                return Ok(None);
             }
-            if let Ok(data) =
-                api::run::<CabinetCredit>(cabinet_credit::Variables { cabinet_id }).await
-            {
-                credit.set(Some(data.credit));
-            }
-        });
+            api::run::<CabinetCredit>(cabinet_credit::Variables { cabinet_id })
+                .await
+                .map(|data| Some(data.credit))
+        }
     });
     view! {
         <div class="grid">
-            {move || counts.get().map(|counts| view! {
+            {move || counts.data.get().flatten().map(|counts| view! {
                 <section class="card" data-testid="dashboard-collections">
                     <h2><A href="/collections">{t!(i18n, cabinet.dashboard.collections)}</A></h2>
                     {if counts.iter().all(|c| c.count == 0) {
@@ -187,10 +189,9 @@ fn CabinetSummary(cabinet: CurrentCabinet) -> impl IntoView {
                         view! {
                             <div class="chips" data-testid="dashboard-counts">
                                 {counts.into_iter().filter(|c| c.count > 0).map(|c| {
-                                    let status = format!("{:?}", c.status);
+                                    let status = c.status.as_str();
                                     let label = {
-                                        let status = status.clone();
-                                        move || td_string!(i18n.get_locale(), collections.status_count, status = text::collection_status(i18n.get_locale(), &status), count = c.count).to_string()
+                                        move || td_string!(i18n.get_locale(), collections.status_count, status = text::collection_status(i18n.get_locale(), status), count = c.count).to_string()
                                     };
                                     view! { <span class="chip" data-status=status>{label}</span> }
                                 }).collect_view()}
@@ -200,7 +201,7 @@ fn CabinetSummary(cabinet: CurrentCabinet) -> impl IntoView {
                     <A href="/collections" attr:class="button">{t!(i18n, cabinet.dashboard.new_collection)}</A>
                 </section>
             })}
-            {move || credit.get().map(|credit| {
+            {move || credit.data.get().flatten().map(|credit| {
                 let (balance, available) = (credit.balance_cents, credit.available_cents);
                 view! {
                     <section class="card" data-testid="dashboard-credit">

@@ -9,21 +9,20 @@ use std::sync::Arc;
 
 use leptos::html;
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 use serde_json::json;
 
-use crate::api::ApiError;
 use crate::api::{
     self, accept_agreement, confirm_identity_data, confirm_profile, create_capture_link,
     my_enrolment, sign_agreement, start_identity_verification, submit_identity_verification,
     AcceptAgreement, ConfirmIdentityData, ConfirmProfile, CreateCaptureLink, MyEnrolment,
     SignAgreement, StartIdentityVerification, SubmitIdentityVerification,
 };
+use crate::components::{selected_file, CodeInput, ErrorBanner, FileField};
+use crate::enums::{DocumentType, EnrolmentStep, ImageSide, VerificationStatus};
+use crate::hooks::{use_actions, use_query, Actions};
 use crate::i18n::*;
 use crate::live;
-use crate::session::{enum_name, enum_value};
 use crate::text;
-use crate::widgets::error_view;
 
 type Data = my_enrolment::ResponseData;
 
@@ -31,9 +30,9 @@ type Data = my_enrolment::ResponseData;
 #[derive(Debug, Clone, PartialEq)]
 pub struct IdentityView {
     pub id: String,
-    pub status: String,
-    pub document_type: String,
-    pub images: Vec<String>,
+    pub status: VerificationStatus,
+    pub document_type: DocumentType,
+    pub images: Vec<ImageSide>,
     pub rejection_reason: Option<String>,
     pub extracted: Option<Extracted>,
 }
@@ -54,9 +53,9 @@ macro_rules! identity_view {
             fn from(v: $verification) -> Self {
                 IdentityView {
                     id: v.id,
-                    status: enum_name(&v.status),
-                    document_type: enum_name(&v.document_type),
-                    images: v.images.iter().map(enum_name).collect(),
+                    status: v.status,
+                    document_type: v.document_type,
+                    images: v.images,
                     rejection_reason: v.rejection_reason,
                     extracted: v.extracted.map(|e| Extracted {
                         surname: e.surname,
@@ -106,15 +105,17 @@ pub fn follow_verification(
 
 const EVENTS: &str =
     "subscription($v: UUID!) { identityVerificationEvents(verificationId: $v) { kind } }";
+/// What the identity document may be sent as.
+const IDENTITY_FILES: &str = "image/jpeg,image/png,application/pdf";
 const UPLOAD: &str = "mutation($id: UUID!, $side: ImageSide!, $file: Upload!) { uploadIdentityImage(verificationId: $id, side: $side, file: $file) { id } }";
 
-fn step_index(step: &str) -> usize {
+fn step_index(step: EnrolmentStep) -> usize {
     match step {
-        "PROFILE" => 0,
-        "IDENTITY" => 1,
-        "AGREEMENT" => 2,
-        "IN_PROGRESS" => 3,
-        _ => 4,
+        EnrolmentStep::Profile => 0,
+        EnrolmentStep::Identity => 1,
+        EnrolmentStep::Agreement => 2,
+        EnrolmentStep::InProgress => 3,
+        EnrolmentStep::Completed | EnrolmentStep::Unknown => 4,
     }
 }
 
@@ -128,19 +129,9 @@ struct Local {
     code: RwSignal<String>,
 }
 
-fn selected_file(input: NodeRef<html::Input>) -> Option<web_sys::File> {
-    input
-        .get_untracked()
-        .and_then(|i| i.files())
-        .and_then(|files| files.get(0))
-}
-
 #[component]
 pub fn EnrolmentPage() -> impl IntoView {
     let i18n = use_i18n();
-    let data = RwSignal::new(None::<Data>);
-    let error = RwSignal::new(None::<ApiError>);
-    let pending = RwSignal::new(false);
     // Set when an outside signer came to create the certificate a signature needs.
     let query = leptos_router::hooks::use_query_map();
     let signature = move || {
@@ -150,16 +141,10 @@ pub fn EnrolmentPage() -> impl IntoView {
                     .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
         })
     };
-    let load = move || {
-        spawn_local(async move {
-            match api::run::<MyEnrolment>(my_enrolment::Variables).await {
-                Ok(response) => data.set(Some(response)),
-                Err(e) => error.set(Some(e)),
-            }
-        });
-    };
-    load();
-    let act = api::action_runner(pending, error, load);
+    let query = use_query(|| api::run::<MyEnrolment>(my_enrolment::Variables));
+    let data = query.data;
+    let load = move || query.reload();
+    let actions = use_actions(load);
     let local = Local {
         qr: RwSignal::new(None),
         accepted: RwSignal::new(false),
@@ -182,10 +167,10 @@ pub fn EnrolmentPage() -> impl IntoView {
             <h2>{t!(i18n, enrolment.title)}</h2>
             <p class="muted">{t!(i18n, enrolment.intro)}</p>
             {move || data.get().map(|d| {
-                let step = enum_name(&d.my_enrolment.step);
-                let current = step_index(&step);
+                let step = d.my_enrolment.step;
+                let current = step_index(step);
                 view! {
-                    <ol class="steps" data-testid="enrolment-step" data-step=step.clone()>
+                    <ol class="steps" data-testid="enrolment-step" data-step=step.as_str()>
                         {(0..5).map(|i| {
                             let class = if i < current { "done" } else if i == current { "current" } else { "" };
                             let label = move || {
@@ -203,18 +188,18 @@ pub fn EnrolmentPage() -> impl IntoView {
                     </ol>
                 }
             })}
-            {error_view(error, "enrolment-error")}
+            <ErrorBanner error=move || actions.error().or_else(|| query.error.get()) testid="enrolment-error" />
         </section>
-        {move || data.get().map(|d| match enum_name(&d.my_enrolment.step).as_str() {
-            "PROFILE" => view! { <ProfileStep data=d act=act pending=pending /> }.into_any(),
-            "IDENTITY" => {
+        {move || data.get().map(|d| match d.my_enrolment.step {
+            EnrolmentStep::Profile => view! { <ProfileStep data=d actions /> }.into_any(),
+            EnrolmentStep::Identity => {
                 let verification = d.my_enrolment.verification.clone().map(IdentityView::from);
                 let (first, last) = (d.me.user.first_name.clone(), d.me.user.last_name.clone());
-                view! { <IdentityStep verification first last qualified=false act=act pending=pending qr=local.qr /> }.into_any()
+                view! { <IdentityStep verification first last qualified=false actions qr=local.qr /> }.into_any()
             }
-            "AGREEMENT" => view! { <AgreementStep data=d act=act pending=pending local=local /> }.into_any(),
-            "IN_PROGRESS" => view! { <InProgressStep data=d act=act pending=pending /> }.into_any(),
-            _ => {
+            EnrolmentStep::Agreement => view! { <AgreementStep data=d actions local=local /> }.into_any(),
+            EnrolmentStep::InProgress => view! { <InProgressStep data=d actions /> }.into_any(),
+            EnrolmentStep::Completed | EnrolmentStep::Unknown => {
                 view! {
                     <section class="card success" data-testid="enrolment-completed">
                         <h2>{t!(i18n, enrolment.congratulations)}</h2>
@@ -237,11 +222,7 @@ pub fn EnrolmentPage() -> impl IntoView {
 }
 
 #[component]
-fn ProfileStep(
-    data: Data,
-    act: impl Fn(api::Action) + Copy + Send + Sync + 'static,
-    pending: RwSignal<bool>,
-) -> impl IntoView {
+fn ProfileStep(data: Data, actions: Actions) -> impl IntoView {
     let i18n = use_i18n();
     let user = data.me.user.clone();
     let first = RwSignal::new(user.first_name.clone());
@@ -261,11 +242,11 @@ fn ProfileStep(
             last_name: last.get_untracked(),
             mobile: mobile.get_untracked().trim().to_owned(),
         };
-        act(Box::pin(async move {
+        actions.run(async move {
             api::run::<ConfirmProfile>(confirm_profile::Variables { input })
                 .await
                 .map(|_| ())
-        }));
+        });
     };
     view! {
         <section class="card">
@@ -281,7 +262,7 @@ fn ProfileStep(
                 <input id="profile-cabinets" readonly prop:value=cabinets />
                 <label for="profile-mobile">{t!(i18n, enrolment.mobile)}</label>
                 <input id="profile-mobile" type="tel" required autocomplete="tel" prop:value=mobile on:input=move |ev| mobile.set(event_target_value(&ev)) />
-                <button class="primary" type="submit" id="profile-submit" disabled=move || pending.get()>{t!(i18n, enrolment.continue_enrolment)}</button>
+                <button class="primary" type="submit" id="profile-submit" disabled=move || actions.pending()>{t!(i18n, enrolment.continue_enrolment)}</button>
             </form>
         </section>
     }
@@ -295,33 +276,28 @@ pub fn IdentityStep(
     first: String,
     last: String,
     qualified: bool,
-    act: impl Fn(api::Action) + Copy + Send + Sync + 'static,
-    pending: RwSignal<bool>,
+    actions: Actions,
     qr: RwSignal<Option<(String, String)>>,
 ) -> impl IntoView {
     let i18n = use_i18n();
     let awaiting = verification
         .as_ref()
-        .filter(|v| v.status == "AWAITING_DOCUMENTS")
+        .filter(|v| v.status == VerificationStatus::AwaitingDocuments)
         .cloned();
     let rejection = verification
         .as_ref()
-        .filter(|v| v.status == "REJECTED")
+        .filter(|v| v.status == VerificationStatus::Rejected)
         .and_then(|v| v.rejection_reason.clone());
     match awaiting {
-        Some(v) => {
-            view! { <DocumentsForm verification=v act=act pending=pending qr=qr /> }.into_any()
-        }
+        Some(v) => view! { <DocumentsForm verification=v actions qr=qr /> }.into_any(),
         None => {
-            let document_type = RwSignal::new("IDENTITY_CARD".to_owned());
+            let document_type = RwSignal::new(DocumentType::IdentityCard);
             let first = RwSignal::new(first);
             let last = RwSignal::new(last);
             let birth = RwSignal::new(String::new());
             let submit = move |ev: leptos::ev::SubmitEvent| {
                 ev.prevent_default();
-                let Some(document_type) = enum_value(&document_type.get_untracked()) else {
-                    return;
-                };
+                let document_type = document_type.get_untracked();
                 let input = start_identity_verification::StartIdentityVerificationInput {
                     document_type,
                     first_name: first.get_untracked(),
@@ -329,13 +305,13 @@ pub fn IdentityStep(
                     birth_date: birth.get_untracked(),
                     qualified,
                 };
-                act(Box::pin(async move {
+                actions.run(async move {
                     api::run::<StartIdentityVerification>(start_identity_verification::Variables {
                         input,
                     })
                     .await
                     .map(|_| ())
-                }));
+                });
             };
             view! {
                 <section class="card">
@@ -343,8 +319,8 @@ pub fn IdentityStep(
                     <p>{t!(i18n, enrolment.identity_help)}</p>
                     <form on:submit=submit class="stack">
                         <label for="document-type">{t!(i18n, enrolment.document_type)}</label>
-                        <select id="document-type" on:change=move |ev| document_type.set(event_target_value(&ev))>
-                            {["IDENTITY_CARD", "PASSPORT", "RESIDENCE_PERMIT"].into_iter().map(|kind| view! { <option value=kind>{move || text::document_type(i18n.get_locale(), kind)}</option> }).collect_view()}
+                        <select id="document-type" on:change=move |ev| document_type.set(DocumentType::from_name(&event_target_value(&ev)).unwrap_or(DocumentType::IdentityCard))>
+                            {DocumentType::ALL.iter().map(|kind| view! { <option value=kind.as_str()>{move || text::document_type(i18n.get_locale(), kind.as_str())}</option> }).collect_view()}
                         </select>
                         <label for="identity-first">{t!(i18n, common.first_name)}</label>
                         <input id="identity-first" required prop:value=first on:input=move |ev| first.set(event_target_value(&ev)) />
@@ -352,7 +328,7 @@ pub fn IdentityStep(
                         <input id="identity-last" required prop:value=last on:input=move |ev| last.set(event_target_value(&ev)) />
                         <label for="identity-birth">{t!(i18n, enrolment.birth_date)}</label>
                         <input id="identity-birth" type="date" required prop:value=birth on:input=move |ev| birth.set(event_target_value(&ev)) />
-                        <button class="primary" type="submit" id="identity-start" disabled=move || pending.get()>{t!(i18n, enrolment.start_verification)}</button>
+                        <button class="primary" type="submit" id="identity-start" disabled=move || actions.pending()>{t!(i18n, enrolment.start_verification)}</button>
                     </form>
                 </section>
             }
@@ -364,41 +340,52 @@ pub fn IdentityStep(
 #[component]
 fn DocumentsForm(
     verification: IdentityView,
-    act: impl Fn(api::Action) + Copy + Send + Sync + 'static,
-    pending: RwSignal<bool>,
+    actions: Actions,
     qr: RwSignal<Option<(String, String)>>,
 ) -> impl IntoView {
     let i18n = use_i18n();
-    let needs_back = verification.document_type != "PASSPORT";
+    let needs_back = verification.document_type != DocumentType::Passport;
     let front: NodeRef<html::Input> = NodeRef::new();
     let back: NodeRef<html::Input> = NodeRef::new();
     let id = verification.id.clone();
     let received = verification.images.clone();
-    let document_type = verification.document_type.clone();
+    let document_type = verification.document_type;
 
     let send = {
         let id = id.clone();
         move |ev: leptos::ev::SubmitEvent| {
             ev.prevent_default();
             let (id, front, back) = (id.clone(), selected_file(front), selected_file(back));
-            act(Box::pin(async move {
+            actions.run(async move {
                 if let Some(file) = front {
-                    api::upload(UPLOAD, json!({ "id": id, "side": "FRONT" }), file, None).await?;
+                    api::upload(
+                        UPLOAD,
+                        json!({ "id": id, "side": ImageSide::Front }),
+                        file,
+                        None,
+                    )
+                    .await?;
                 }
                 if let Some(file) = back {
-                    api::upload(UPLOAD, json!({ "id": id, "side": "BACK" }), file, None).await?;
+                    api::upload(
+                        UPLOAD,
+                        json!({ "id": id, "side": ImageSide::Back }),
+                        file,
+                        None,
+                    )
+                    .await?;
                 }
                 api::run::<SubmitIdentityVerification>(submit_identity_verification::Variables {
                     verification_id: id,
                 })
                 .await
                 .map(|_| ())
-            }));
+            });
         }
     };
     let use_phone = move |_| {
         let id = id.clone();
-        act(Box::pin(async move {
+        actions.run(async move {
             let link = api::run::<CreateCaptureLink>(create_capture_link::Variables {
                 verification_id: id,
             })
@@ -406,33 +393,31 @@ fn DocumentsForm(
             .create_capture_link;
             qr.set(Some((link.qr_svg, link.url)));
             Ok(())
-        }));
+        });
     };
     view! {
         <div class="two-ways">
         <section class="card">
-            <p>{move || text::document_type(i18n.get_locale(), &document_type)}</p>
+            <p>{move || text::document_type(i18n.get_locale(), document_type.as_str())}</p>
             {(!received.is_empty()).then(|| view! {
                 <p class="success" data-testid="documents-received">{move || {
                     let locale = i18n.get_locale();
-                    let sides: Vec<String> = received.iter().map(|side| text::image_side(locale, side).into_owned()).collect();
+                    let sides: Vec<String> = received.iter().map(|side| text::image_side(locale, side.as_str()).into_owned()).collect();
                     td_string!(locale, enrolment.documents_received, sides = sides.join(", ")).to_string()
                 }}</p>
             })}
             <form on:submit=send class="stack">
-                <label for="identity-front">{t!(i18n, enrolment.front)}</label>
-                <input id="identity-front" type="file" accept="image/jpeg,image/png,application/pdf" node_ref=front />
+                <FileField id="identity-front" accept=IDENTITY_FILES input=front>{t!(i18n, enrolment.front)}</FileField>
                 <Show when=move || needs_back>
-                    <label for="identity-back">{t!(i18n, enrolment.back)}</label>
-                    <input id="identity-back" type="file" accept="image/jpeg,image/png,application/pdf" node_ref=back />
+                    <FileField id="identity-back" accept=IDENTITY_FILES input=back>{t!(i18n, enrolment.back)}</FileField>
                 </Show>
                 <p class="muted">{t!(i18n, enrolment.file_help)}</p>
-                <button class="primary" type="submit" id="identity-send" disabled=move || pending.get()>{t!(i18n, enrolment.send_documents)}</button>
+                <button class="primary" type="submit" id="identity-send" disabled=move || actions.pending()>{t!(i18n, enrolment.send_documents)}</button>
             </form>
         </section>
         <section class="card">
             <Show when=move || qr.get().is_some() fallback=move || view! {
-                <button id="use-phone" on:click=use_phone.clone() disabled=move || pending.get()>{t!(i18n, enrolment.use_phone)}</button>
+                <button id="use-phone" on:click=use_phone.clone() disabled=move || actions.pending()>{t!(i18n, enrolment.use_phone)}</button>
             }>
                 <p>{t!(i18n, enrolment.qr_help)}</p>
                 <div class="qr" data-testid="capture-qr" role="img" aria-label=move || t_string!(i18n, enrolment.qr_alt)
@@ -445,12 +430,7 @@ fn DocumentsForm(
 }
 
 #[component]
-fn AgreementStep(
-    data: Data,
-    act: impl Fn(api::Action) + Copy + Send + Sync + 'static,
-    pending: RwSignal<bool>,
-    local: Local,
-) -> impl IntoView {
+fn AgreementStep(data: Data, actions: Actions, local: Local) -> impl IntoView {
     let i18n = use_i18n();
     let Local {
         accepted,
@@ -458,17 +438,13 @@ fn AgreementStep(
         code,
         ..
     } = local;
-    let status_note = data
-        .my_enrolment
-        .verification
-        .as_ref()
-        .map(|v| enum_name(&v.status));
+    let status_note = data.my_enrolment.verification.as_ref().map(|v| v.status);
     let accept = move |ev: leptos::ev::Event| {
         if !event_target_checked(&ev) {
             return;
         }
         accepted.set(true);
-        act(Box::pin(async move {
+        actions.run(async move {
             match api::run::<AcceptAgreement>(accept_agreement::Variables).await {
                 Ok(sent) => {
                     hint.set(Some(sent.accept_agreement.mobile_hint));
@@ -479,19 +455,19 @@ fn AgreementStep(
                     Err(e)
                 }
             }
-        }));
+        });
     };
     let sign = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let entered = code.get_untracked().trim().to_owned();
-        act(Box::pin(async move {
+        actions.run(async move {
             api::run::<SignAgreement>(sign_agreement::Variables { code: entered })
                 .await
                 .map(|_| ())
-        }));
+        });
     };
     view! {
-        {status_note.map(|status| view! { <section class="card"><p data-testid="verification-note">{move || verification_note(i18n.get_locale(), &status)}</p></section> })}
+        {status_note.map(|status| view! { <section class="card"><p data-testid="verification-note">{move || verification_note(i18n.get_locale(), status)}</p></section> })}
         <section class="card agreement">
             <h2>{t!(i18n, enrolment.agreement_title)}</h2>
             <div class="agreement-text">
@@ -506,30 +482,26 @@ fn AgreementStep(
             <Show when=move || hint.get().is_some()>
                 <form on:submit=sign class="code-form">
                     <label for="agreement-code">{move || td_string!(i18n.get_locale(), enrolment.code_sent_to, hint = hint.get().unwrap_or_default()).to_string()}</label>
-                    <input id="agreement-code" inputmode="numeric" autocomplete="one-time-code" maxlength="6" pattern="[0-9]{6}" required
-                        prop:value=code on:input=move |ev| code.set(event_target_value(&ev)) />
+                    <CodeInput id="agreement-code" digits_only=true code />
                     <p class="muted">{t!(i18n, enrolment.agreement_sign_note)}</p>
-                    <button class="primary" type="submit" id="agreement-sign" disabled=move || pending.get()>{t!(i18n, common.sign)}</button>
+                    <button class="primary" type="submit" id="agreement-sign" disabled=move || actions.pending()>{t!(i18n, common.sign)}</button>
                 </form>
             </Show>
         </section>
     }
 }
 
-pub fn verification_note(locale: Locale, status: &str) -> &'static str {
+/// Where the identity check stands, in the holder's words.
+pub fn verification_note(locale: Locale, status: VerificationStatus) -> &'static str {
     match status {
-        "CHECKING" => td_string!(locale, enrolment.verifying),
-        "IN_REVIEW" => td_string!(locale, enrolment.in_review),
+        VerificationStatus::Checking => td_string!(locale, enrolment.verifying),
+        VerificationStatus::InReview => td_string!(locale, enrolment.in_review),
         _ => td_string!(locale, enrolment.received),
     }
 }
 
 #[component]
-fn InProgressStep(
-    data: Data,
-    act: impl Fn(api::Action) + Copy + Send + Sync + 'static,
-    pending: RwSignal<bool>,
-) -> impl IntoView {
+fn InProgressStep(data: Data, actions: Actions) -> impl IntoView {
     let i18n = use_i18n();
     let verification = data
         .my_enrolment
@@ -538,13 +510,12 @@ fn InProgressStep(
         .map(IdentityView::from);
     let approved = verification
         .as_ref()
-        .filter(|v| v.status == "APPROVED")
+        .filter(|v| v.status == VerificationStatus::Approved)
         .cloned();
     let status = verification
         .as_ref()
-        .map(|v| v.status.clone())
-        .unwrap_or_else(|| "IN_REVIEW".to_owned());
-    let note = move || verification_note(i18n.get_locale(), &status);
+        .map_or(VerificationStatus::InReview, |v| v.status);
+    let note = move || verification_note(i18n.get_locale(), status);
     view! {
         <section class="card" data-testid="request-in-progress">
             <h2>{t!(i18n, enrolment.request_in_progress)}</h2>
@@ -553,7 +524,7 @@ fn InProgressStep(
                     <p>{t!(i18n, enrolment.request_in_progress_help)}</p>
                     <p class="muted" data-testid="verification-note">{note}</p>
                 }.into_any(),
-                Some(v) => view! { <ConfirmData verification=v act=act pending=pending /> }.into_any(),
+                Some(v) => view! { <ConfirmData verification=v actions /> }.into_any(),
             }}
         </section>
     }
@@ -561,18 +532,14 @@ fn InProgressStep(
 
 /// "Confirmer ces données" / "Ces données ne sont pas correctes".
 #[component]
-pub fn ConfirmData(
-    verification: IdentityView,
-    act: impl Fn(api::Action) + Copy + Send + Sync + 'static,
-    pending: RwSignal<bool>,
-) -> impl IntoView {
+pub fn ConfirmData(verification: IdentityView, actions: Actions) -> impl IntoView {
     let i18n = use_i18n();
     let confirm = move |id: String, correct: bool| {
-        act(Box::pin(async move {
+        actions.run(async move {
             api::run::<ConfirmIdentityData>(confirm_identity_data::Variables { id, correct })
                 .await
                 .map(|_| ())
-        }));
+        });
     };
     let (yes, no) = (verification.id.clone(), verification.id.clone());
     view! {
@@ -590,8 +557,8 @@ pub fn ConfirmData(
                 </dl>
             }
         })}
-        <button class="primary" id="confirm-data" disabled=move || pending.get() on:click=move |_| confirm(yes.clone(), true)>{t!(i18n, enrolment.confirm_data)}</button>
+        <button class="primary" id="confirm-data" disabled=move || actions.pending() on:click=move |_| confirm(yes.clone(), true)>{t!(i18n, enrolment.confirm_data)}</button>
         " "
-        <button class="link danger" id="dispute-data" disabled=move || pending.get() on:click=move |_| confirm(no.clone(), false)>{t!(i18n, enrolment.dispute_data)}</button>
+        <button class="link danger" id="dispute-data" disabled=move || actions.pending() on:click=move |_| confirm(no.clone(), false)>{t!(i18n, enrolment.dispute_data)}</button>
     }
 }

@@ -1,11 +1,11 @@
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 use leptos_router::hooks::use_query_map;
 
-use crate::api::{self, login, ApiError, Login};
+use crate::api::{self, login, Login};
+use crate::components::ErrorBanner;
+use crate::hooks::use_actions;
 use crate::i18n::*;
 use crate::language::LanguageSwitch;
-use crate::widgets::error_view;
 
 /// Where to go once logged in: the `suite` the back office sent us from, if it is a path
 /// of this site (never another origin), else the dashboard.
@@ -20,29 +20,20 @@ pub fn LoginPage() -> impl IntoView {
     let query = use_query_map();
     let email = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
-    let error = RwSignal::new(None::<ApiError>);
-    let pending = RwSignal::new(false);
+    let actions = use_actions(|| {});
 
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        if pending.get_untracked() {
-            return;
-        }
-        pending.set(true);
-        error.set(None);
-        spawn_local(async move {
-            let variables = login::Variables {
-                email: email.get_untracked(),
-                password: password.get_untracked(),
-            };
-            match api::run::<Login>(variables).await {
-                // The back office is the other bundle: a full load opens it.
-                Ok(_) => crate::load_page(&destination(query.with_untracked(|q| q.get("suite")))),
-                Err(e) => {
-                    error.set(Some(e));
-                    pending.set(false);
-                }
-            }
+        let variables = login::Variables {
+            email: email.get_untracked(),
+            password: password.get_untracked(),
+        };
+        actions.run(async move {
+            api::run::<Login>(variables).await?;
+            // The back office is the other bundle: a full load opens it, and the button
+            // stays pending until this page is gone.
+            crate::load_page(&destination(query.with_untracked(|q| q.get("suite"))));
+            std::future::pending().await
         });
     };
 
@@ -59,9 +50,9 @@ pub fn LoginPage() -> impl IntoView {
                 <label for="password">{t!(i18n, common.password)}</label>
                 <input id="password" type="password" autocomplete="current-password" required
                     prop:value=password on:input=move |ev| password.set(event_target_value(&ev)) />
-                {error_view(error, "login-error")}
-                <button id="login-submit" class="primary" type="submit" disabled=move || pending.get()>
-                    {move || if pending.get() { t_string!(i18n, public.login.pending) } else { t_string!(i18n, public.login.submit) }}
+                <ErrorBanner error=move || actions.error() testid="login-error" />
+                <button id="login-submit" class="primary" type="submit" disabled=move || actions.pending()>
+                    {move || if actions.pending() { t_string!(i18n, public.login.pending) } else { t_string!(i18n, public.login.submit) }}
                 </button>
             </form>
         </main>

@@ -1,14 +1,15 @@
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 use paraphe_shared::{Delegation, ErrorCode, Role};
 
 use crate::api::{
     self, members, remove_member, set_delegations, ApiError, Members, RemoveMember, SetDelegations,
 };
+use crate::components::{ConfirmButton, ErrorBanner, ErrorCard, ErrorNotice, Loading};
+use crate::enums;
+use crate::hooks::{use_actions, use_query};
 use crate::i18n::*;
-use crate::session::{delegations_from, enum_name, role_of, Session};
+use crate::session::Session;
 use crate::text;
-use crate::widgets::{error_view, ErrorNotice, Loading};
 
 const PAGE: i64 = 50;
 
@@ -37,8 +38,8 @@ async fn load_all(cabinet_id: String) -> Result<Vec<Row>, ApiError> {
                 user_id: m.user_id,
                 email: m.email,
                 name: format!("{} {}", m.first_name, m.last_name),
-                role: role_of(&enum_name(&m.role)),
-                delegations: delegations_from(&m.delegations),
+                role: m.role.into(),
+                delegations: enums::delegations(&m.delegations),
             }
         }));
         if !page.page_info.has_next_page {
@@ -48,30 +49,24 @@ async fn load_all(cabinet_id: String) -> Result<Vec<Row>, ApiError> {
     }
 }
 
-fn to_schema(delegation: Delegation) -> set_delegations::Delegation {
-    match delegation {
-        Delegation::Prepare => set_delegations::Delegation::PREPARE,
-        Delegation::Sign => set_delegations::Delegation::SIGN,
-        Delegation::Seal => set_delegations::Delegation::SEAL,
-    }
-}
-
 #[component]
 pub fn MembersPage() -> impl IntoView {
     let i18n = use_i18n();
     let session = expect_context::<Session>();
-    let rows = RwSignal::new(None::<Result<Vec<Row>, ApiError>>);
     let saved = RwSignal::new(None::<String>);
-    let error = RwSignal::new(None::<ApiError>);
-
     // Reload whenever the session refreshes (a live event, a cabinet switch).
-    Effect::new(move |_| {
+    let rows = use_query(move || {
         session.version.track();
-        let Some(cabinet_id) = session.cabinet_id() else {
-            return;
-        };
-        spawn_local(async move { rows.set(Some(load_all(cabinet_id).await)) });
+        let cabinet_id = session.cabinet_id();
+        async move {
+            match cabinet_id {
+                Some(cabinet_id) => load_all(cabinet_id).await.map(Some),
+                None => Ok(None),
+            }
+        }
     });
+    // Each change then reloads the session, which reloads the rows.
+    let actions = use_actions(|| {});
 
     let toggle = move |row: Row, delegation: Delegation, on: bool| {
         let Some(cabinet_id) = session.cabinet_id() else {
@@ -88,55 +83,31 @@ pub fn MembersPage() -> impl IntoView {
         }
         wanted.sort();
         saved.set(None);
-        spawn_local(async move {
+        actions.run(async move {
             let variables = set_delegations::Variables {
                 cabinet_id,
                 user_id: row.user_id.clone(),
-                delegations: wanted.iter().copied().map(to_schema).collect(),
+                delegations: wanted.into_iter().map(Into::into).collect(),
             };
-            match api::run::<SetDelegations>(variables).await {
-                Ok(_) => {
-                    error.set(None);
-                    saved.set(Some(row.user_id));
-                    let _ = session.load().await;
-                }
-                Err(e) => error.set(Some(e)),
-            }
+            api::run::<SetDelegations>(variables).await?;
+            saved.set(Some(row.user_id));
+            let _ = session.load().await;
+            Ok(())
         });
     };
 
-    let remove = move |row: Row| {
+    let remove = move |user_id: String| {
         let Some(cabinet_id) = session.cabinet_id() else {
             return;
         };
-        let confirmed = web_sys::window()
-            .and_then(|w| {
-                w.confirm_with_message(
-                    &td_string!(
-                        i18n.get_locale_untracked(),
-                        cabinet.members.confirm_remove,
-                        name = row.name.clone()
-                    )
-                    .to_string(),
-                )
-                .ok()
-            })
-            .unwrap_or(false);
-        if !confirmed {
-            return;
-        }
-        spawn_local(async move {
-            match api::run::<RemoveMember>(remove_member::Variables {
+        actions.run(async move {
+            api::run::<RemoveMember>(remove_member::Variables {
                 cabinet_id,
-                user_id: row.user_id,
+                user_id,
             })
-            .await
-            {
-                Ok(_) => {
-                    let _ = session.load().await;
-                }
-                Err(e) => error.set(Some(e)),
-            }
+            .await?;
+            let _ = session.load().await;
+            Ok(())
         });
     };
 
@@ -150,17 +121,13 @@ pub fn MembersPage() -> impl IntoView {
         <section class="card">
             <h2>{t!(i18n, cabinet.members.title)}</h2>
             <p class="muted">{t!(i18n, cabinet.members.intro)}</p>
-            {error_view(error, "")}
+            <ErrorBanner error=move || actions.error() />
         </section>
-        {move || match rows.get() {
-            None => view! { <Loading /> }.into_any(),
-            Some(Err(e)) if e.code == ErrorCode::CabinetNotOpen => view! {
-                <section class="card warning" data-testid="cabinet-closed">
-                    <ErrorNotice error=e />
-                </section>
-            }.into_any(),
-            Some(Err(e)) => view! { <ErrorNotice error=e /> }.into_any(),
-            Some(Ok(list)) => list.into_iter().map(|row| {
+        {move || match (rows.data.get().flatten(), rows.error.get()) {
+            (_, Some(e)) if e.code == ErrorCode::CabinetNotOpen => view! { <ErrorCard error=e testid="cabinet-closed" /> }.into_any(),
+            (_, Some(e)) => view! { <ErrorNotice error=e /> }.into_any(),
+            (None, None) => view! { <Loading /> }.into_any(),
+            (Some(list), None) => list.into_iter().map(|row| {
                 let email = row.email.clone();
                 let email_attr = row.email.clone();
                 let is_collaborator = row.role == Role::Collaborator;
@@ -174,7 +141,7 @@ pub fn MembersPage() -> impl IntoView {
                         view! {
                             <label class="toggle">
                                 <input type="checkbox" data-delegation=delegation.as_str().to_uppercase()
-                                    prop:checked=checked disabled=move || !manages()
+                                    prop:checked=checked disabled=move || !manages() || actions.pending()
                                     on:change=move |ev| toggle(row.clone(), delegation, event_target_checked(&ev)) />
                                 <span>{move || text::delegation(i18n.get_locale(), delegation)}</span>
                             </label>
@@ -184,13 +151,18 @@ pub fn MembersPage() -> impl IntoView {
                     view! { <span class="muted">{t!(i18n, cabinet.members.all_delegations)}</span> }.into_any()
                 };
                 let removable = (is_collaborator).then(|| {
-                    let row = row.clone();
+                    let (name, user_id) = (row.name.clone(), row.user_id.clone());
                     view! {
                         <Show when=manages>
-                            <button class="ghost danger" on:click={
-                                let row = row.clone();
-                                move |_| remove(row.clone())
-                            }>{t!(i18n, common.remove)}</button>
+                            <ConfirmButton class="ghost danger"
+                                question={
+                                    let name = name.clone();
+                                    move || td_string!(i18n.get_locale_untracked(), cabinet.members.confirm_remove, name = name.clone()).to_string()
+                                }
+                                on_confirm={
+                                    let user_id = user_id.clone();
+                                    move || remove(user_id.clone())
+                                }>{t!(i18n, common.remove)}</ConfirmButton>
                         </Show>
                     }
                 });

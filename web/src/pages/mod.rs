@@ -7,7 +7,6 @@ pub mod login;
 pub mod members;
 pub mod operator;
 pub mod outbox;
-pub mod reader;
 pub mod shell;
 pub mod signer;
 pub mod terms;

@@ -3,36 +3,30 @@
 //! a platform administrator's session only (the demo's `plateforme@demo.paraphe.fr`).
 
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 
-use crate::api::{self, dev_outbox, ApiError, DevOutbox};
+use crate::api::{self, dev_outbox, DevOutbox};
+use crate::components::ErrorBanner;
+use crate::hooks::use_query;
 use crate::i18n::*;
 use crate::language::LanguageSwitch;
-use crate::widgets::error_view;
 
 #[component]
 pub fn OutboxPage() -> impl IntoView {
     let i18n = use_i18n();
-    let messages = RwSignal::new(Vec::new());
-    let error = RwSignal::new(None::<ApiError>);
-    let load = move || {
-        spawn_local(async move {
-            match api::run::<DevOutbox>(dev_outbox::Variables).await {
-                Ok(data) => messages.set(data.dev_outbox),
-                Err(e) => error.set(Some(e)),
-            }
-        })
-    };
-    load();
+    let outbox = use_query(|| async {
+        api::run::<DevOutbox>(dev_outbox::Variables)
+            .await
+            .map(|data| data.dev_outbox)
+    });
     view! {
         <main class="page outbox">
             <LanguageSwitch />
             <h1>{t!(i18n, common.outbox.title)}</h1>
             <p class="muted">{t!(i18n, common.outbox.help)}</p>
-            <button on:click=move |_| load()>{t!(i18n, common.refresh)}</button>
-            {error_view(error, "")}
+            <button on:click=move |_| outbox.reload()>{t!(i18n, common.refresh)}</button>
+            <ErrorBanner error=outbox.error />
             <ul class="outbox-list">
-                {move || messages.get().into_iter().map(|m| view! {
+                {move || outbox.data.get().unwrap_or_default().into_iter().map(|m| view! {
                     <li class="card" data-testid="outbox-message" data-channel=m.channel.clone()>
                         <p class="muted">{format!("{} → {} · {}", m.channel.to_uppercase(), m.recipient, m.created_at)}</p>
                         {m.subject.clone().map(|s| view! { <h2 class="subject">{s}</h2> })}

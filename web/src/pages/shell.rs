@@ -9,11 +9,11 @@ use paraphe_shared::{Language, Role};
 use crate::api::{
     self, logout, set_my_language, switch_cabinet, ApiError, Logout, SetMyLanguage, SwitchCabinet,
 };
+use crate::components::{ErrorNotice, Loading};
 use crate::i18n::*;
 use crate::language::{self, LanguageSwitch};
 use crate::live;
 use crate::session::Session;
-use crate::widgets::{ErrorNotice, Loading};
 
 /// The login page is in the public bundle: a full load, which comes back here after.
 fn go_to_login() {
@@ -75,12 +75,11 @@ pub fn Shell() -> impl IntoView {
     };
     // Kept with the account: the next device and the emails follow it.
     let on_language = Callback::new(move |language: Language| {
-        let language = match language {
-            Language::Fr => set_my_language::Language::FR,
-            Language::En => set_my_language::Language::EN,
-        };
         spawn_local(async move {
-            let _ = api::run::<SetMyLanguage>(set_my_language::Variables { language }).await;
+            let _ = api::run::<SetMyLanguage>(set_my_language::Variables {
+                language: language.into(),
+            })
+            .await;
         });
     });
     let is_accountant = move || {

@@ -8,34 +8,27 @@ use paraphe_shared::Language;
 
 use crate::api::{
     self, accept_documents, begin_certificate_creation, refuse, request_signing_code,
-    set_signer_language, sign, signing_session, AcceptDocuments, ApiError,
-    BeginCertificateCreation, Refuse, RequestSigningCode, SetSignerLanguage, Sign, SigningSession,
+    set_signer_language, sign, signing_session, AcceptDocuments, BeginCertificateCreation, Refuse,
+    RequestSigningCode, SetSignerLanguage, Sign, SigningSession,
 };
+use crate::components::{CodeInput, ErrorBanner, ErrorCard, Reader, ReaderDocument};
+use crate::enums::DocumentKind;
+use crate::hooks::{use_actions, use_query};
 use crate::i18n::*;
 use crate::language::{self, LanguageSwitch};
-use crate::pages::reader::{Reader, ReaderDocument};
-use crate::session::enum_name;
 use crate::text;
-use crate::widgets::{error_view, ErrorNotice};
 
 type Session = signing_session::SigningSessionSigningSession;
 
 /// Longer documents are read through their PDF link.
 const MAX_PAGES_SHOWN: i64 = 30;
 
-fn schema_language(language: Language) -> set_signer_language::Language {
-    match language {
-        Language::Fr => set_signer_language::Language::FR,
-        Language::En => set_signer_language::Language::EN,
-    }
-}
-
 /// Tells the server which language this signer reads, for the SMS and emails to come.
 fn report_language(token: String, language: Language) {
     spawn_local(async move {
         let _ = api::run::<SetSignerLanguage>(set_signer_language::Variables {
             token,
-            language: schema_language(language),
+            language: language.into(),
         })
         .await;
     });
@@ -46,10 +39,6 @@ pub fn SignerPage() -> impl IntoView {
     let i18n = use_i18n();
     let params = use_params_map();
     let token = move || params.with(|p| p.get("token").unwrap_or_default());
-    let session = RwSignal::new(None::<Session>);
-    let error = RwSignal::new(None::<ApiError>);
-    let fatal = RwSignal::new(None::<ApiError>);
-    let pending = RwSignal::new(false);
     let code_hint = RwSignal::new(None::<String>);
     let code = RwSignal::new(String::new());
     let refusing = RwSignal::new(false);
@@ -60,63 +49,60 @@ pub fn SignerPage() -> impl IntoView {
     let reading = RwSignal::new(None::<(ReaderDocument, i64)>);
     let language_settled = StoredValue::new(false);
 
-    let reload = move || {
-        spawn_local(async move {
-            match api::run::<SigningSession>(signing_session::Variables { token: token() }).await {
-                Ok(data) => {
-                    let s = data.signing_session;
-                    // First load: the language chosen in this browser, else the one the
-                    // preparer set for this signer, else the browser's; the server learns
-                    // which one the signer reads.
-                    if !language_settled.get_value() {
-                        language_settled.set_value(true);
-                        let preparers = s
-                            .language
-                            .as_ref()
-                            .and_then(|l| Language::from_tag(&enum_name(l)));
-                        let shown = match (language::chosen(), preparers) {
-                            (Some(chosen), _) => chosen,
-                            (None, Some(set)) => language::to_locale(set),
-                            (None, None) => i18n.get_locale_untracked(),
-                        };
-                        if i18n.get_locale_untracked() != shown {
-                            i18n.set_locale(shown);
-                        }
-                        if preparers != Some(language::to_language(shown)) {
-                            report_language(token(), language::to_language(shown));
-                        }
-                    }
-                    session.set(Some(s));
+    // The session; failing to load it leaves nothing to do on this page ("fatal").
+    let session = use_query(move || {
+        let token = token();
+        async move {
+            let s = api::run::<SigningSession>(signing_session::Variables {
+                token: token.clone(),
+            })
+            .await?
+            .signing_session;
+            // First load: the language chosen in this browser, else the one the preparer
+            // set for this signer, else the browser's; the server learns which one the
+            // signer reads.
+            if !language_settled.get_value() {
+                language_settled.set_value(true);
+                let preparers = s.language.and_then(|l| Language::try_from(l).ok());
+                let shown = match (language::chosen(), preparers) {
+                    (Some(chosen), _) => chosen,
+                    (None, Some(set)) => language::to_locale(set),
+                    (None, None) => i18n.get_locale_untracked(),
+                };
+                if i18n.get_locale_untracked() != shown {
+                    i18n.set_locale(shown);
                 }
-                Err(e) => fatal.set(Some(e)),
+                if preparers != Some(language::to_language(shown)) {
+                    report_language(token, language::to_language(shown));
+                }
             }
-        });
-    };
-    reload();
+            Ok(s)
+        }
+    });
 
-    // Runs one step; on success reloads the session, on failure shows why.
-    let step = api::action_runner(pending, error, reload);
+    // Runs one step; then reloads the session, and on failure shows why.
+    let step = use_actions(move || session.reload());
 
     let accept = move |_| {
-        step(Box::pin(async move {
+        step.run(async move {
             api::run::<AcceptDocuments>(accept_documents::Variables { token: token() })
                 .await
                 .map(|_| ())
-        }))
+        })
     };
     let send_code = move |_| {
-        step(Box::pin(async move {
+        step.run(async move {
             let sent =
                 api::run::<RequestSigningCode>(request_signing_code::Variables { token: token() })
                     .await?;
             code_hint.set(Some(sent.request_signing_code.mobile_hint));
             Ok(())
-        }))
+        })
     };
     let submit_code = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let entered = code.get_untracked().trim().to_owned();
-        step(Box::pin(async move {
+        step.run(async move {
             api::run::<Sign>(sign::Variables {
                 token: token(),
                 code: entered,
@@ -124,11 +110,11 @@ pub fn SignerPage() -> impl IntoView {
             .await?;
             code.set(String::new());
             Ok(())
-        }))
+        })
     };
     let confirm_refusal = move |_| {
         let why = reason.get_untracked();
-        step(Box::pin(async move {
+        step.run(async move {
             let reason = (!why.trim().is_empty()).then_some(why);
             api::run::<Refuse>(refuse::Variables {
                 token: token(),
@@ -137,14 +123,14 @@ pub fn SignerPage() -> impl IntoView {
             .await?;
             refused.set(true);
             Ok(())
-        }))
+        })
     };
 
     let documents = move |s: &Session| {
         s.documents
             .iter()
             .map(|d| {
-                let attachment = matches!(d.kind, signing_session::DocumentKind::ATTACHMENT);
+                let attachment = d.kind == DocumentKind::Attachment;
                 let document = ReaderDocument { name: d.filename.clone(), pages: d.pages.min(MAX_PAGES_SHOWN), url: d.url.clone() };
                 let (open_first, url, filename, pages) = (document.clone(), d.url.clone(), d.filename.clone(), d.pages);
                 let meta = move || {
@@ -193,9 +179,9 @@ pub fn SignerPage() -> impl IntoView {
             </header>
             <main>
             {move || refused.get().then(|| view! { <section class="card warning" data-testid="signer-refused"><p>{t!(i18n, public.signer.you_refused)}</p></section> })}
-            {move || fatal.get().filter(|_| !refused.get()).map(|e| view! { <section class="card warning" data-testid="signer-fatal"><ErrorNotice error=e /></section> })}
-            {move || session.get().filter(|_| !refused.get()).map(|s| {
-                use signing_session::{CollectionStatus as C, SignerStatus as S};
+            {move || session.error.get().filter(|_| !refused.get()).map(|e| view! { <ErrorCard error=e testid="signer-fatal" /> })}
+            {move || session.data.get().filter(|_| !refused.get()).map(|s| {
+                use crate::enums::{CollectionStatus as C, SignerStatus as S};
                 let cabinet = s.cabinet_name.clone();
                 let signer_name = s.signer_name.clone();
                 let heading = view! {
@@ -207,31 +193,31 @@ pub fn SignerPage() -> impl IntoView {
                         <ul class="documents">{documents(&s)}</ul>
                     </section>
                 };
-                let body = match (&s.status, &s.signer_status) {
-                    (C::COMPLETED, _) => view! { <section class="card success" data-testid="signer-completed" role="status"><p>{t!(i18n, public.signer.all_signed)}</p></section> }.into_any(),
-                    (_, S::SIGNED) => view! { <section class="card success" data-testid="signer-done" role="status"><p>{t!(i18n, public.signer.you_signed)}</p></section> }.into_any(),
-                    (C::REFUSED, _) | (_, S::REFUSED) => view! { <section class="card warning" data-testid="signer-refused"><p>{t!(i18n, public.signer.refused)}</p></section> }.into_any(),
-                    (C::ACTIVE, S::INVITED) if s.certificate_required => {
+                let body = match (s.status, s.signer_status) {
+                    (C::Completed, _) => view! { <section class="card success" data-testid="signer-completed" role="status"><p>{t!(i18n, public.signer.all_signed)}</p></section> }.into_any(),
+                    (_, S::Signed) => view! { <section class="card success" data-testid="signer-done" role="status"><p>{t!(i18n, public.signer.you_signed)}</p></section> }.into_any(),
+                    (C::Refused, _) | (_, S::Refused) => view! { <section class="card warning" data-testid="signer-refused"><p>{t!(i18n, public.signer.refused)}</p></section> }.into_any(),
+                    (C::Active, S::Invited) if s.certificate_required => {
                         let create = move |_| {
-                            step(Box::pin(async move {
+                            step.run(async move {
                                 let token = token();
                                 api::run::<BeginCertificateCreation>(begin_certificate_creation::Variables { token: token.clone() }).await?;
                                 // The enrolment wizard is in the back office: a full load,
                                 // with the session just opened.
                                 crate::load_page(&format!("/enregistrement?signature={token}"));
                                 Ok(())
-                            }))
+                            })
                         };
                         view! {
                             <section class="card" data-testid="certificate-required">
                                 <h2>{t!(i18n, public.signer.create_certificate_title)}</h2>
                                 <p>{t!(i18n, public.signer.create_certificate_help)}</p>
-                                <button class="primary" data-testid="create-certificate" on:click=create disabled=move || pending.get()>{t!(i18n, public.signer.create_certificate)}</button>
-                                {error_view(error, "signer-error")}
+                                <button class="primary" data-testid="create-certificate" on:click=create disabled=move || step.pending()>{t!(i18n, public.signer.create_certificate)}</button>
+                                <ErrorBanner error=move || step.error() testid="signer-error" />
                             </section>
                         }.into_any()
                     }
-                    (C::ACTIVE, S::INVITED) => {
+                    (C::Active, S::Invited) => {
                         let accepted = s.accepted;
                         let pages = s.pages_to_sign;
                         view! {
@@ -242,19 +228,18 @@ pub fn SignerPage() -> impl IntoView {
                                 </label>
                                 <Show when=move || accepted>
                                     <Show when=move || code_hint.get().is_some() fallback=move || view! {
-                                        <button class="primary" data-testid="send-code" on:click=send_code disabled=move || pending.get()>{t!(i18n, public.signer.send_code)}</button>
+                                        <button class="primary" data-testid="send-code" on:click=send_code disabled=move || step.pending()>{t!(i18n, public.signer.send_code)}</button>
                                     }>
                                         <form on:submit=submit_code class="code-form">
                                             <p id="code-help" class="muted" role="status">{move || td_string!(i18n.get_locale(), public.signer.code_sent_to, hint = code_hint.get().unwrap_or_default()).to_string()}</p>
                                             <label for="code">{t!(i18n, public.signer.code_label)}</label>
-                                            <input id="code" data-testid="code" inputmode="numeric" autocomplete="one-time-code" maxlength="6" pattern="[0-9]{6}" required
-                                                aria-describedby="code-help" prop:value=code on:input=move |ev| code.set(event_target_value(&ev)) />
-                                            <button class="primary" type="submit" data-testid="sign" disabled=move || pending.get()>{t!(i18n, public.signer.sign)}</button>
+                                            <CodeInput id="code" testid="code" described_by="code-help" digits_only=true code />
+                                            <button class="primary" type="submit" data-testid="sign" disabled=move || step.pending()>{t!(i18n, public.signer.sign)}</button>
                                             <button type="button" class="link" on:click=send_code>{t!(i18n, common.resend_code)}</button>
                                         </form>
                                     </Show>
                                 </Show>
-                                {error_view(error, "signer-error")}
+                                <ErrorBanner error=move || step.error() testid="signer-error" />
                             </section>
                             <section class="card">
                                 <Show when=move || refusing.get() fallback=move || view! {
@@ -263,7 +248,7 @@ pub fn SignerPage() -> impl IntoView {
                                     <label for="reason">{t!(i18n, public.signer.refusal_reason)}</label>
                                     <textarea id="reason" data-testid="refusal-reason" prop:value=reason on:input=move |ev| reason.set(event_target_value(&ev))></textarea>
                                     <p class="muted">{t!(i18n, public.signer.refusal_warning)}</p>
-                                    <button class="danger" data-testid="confirm-refusal" on:click=confirm_refusal disabled=move || pending.get()>{t!(i18n, public.signer.confirm_refusal)}</button>
+                                    <button class="danger" data-testid="confirm-refusal" on:click=confirm_refusal disabled=move || step.pending()>{t!(i18n, public.signer.confirm_refusal)}</button>
                                 </Show>
                             </section>
                         }.into_any()

@@ -1,48 +1,46 @@
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 use leptos_router::hooks::use_navigate;
 use paraphe_shared::Role;
 
-use crate::api::{self, accept_terms, current_terms, AcceptTerms, ApiError, CurrentTerms};
+use crate::api::{self, accept_terms, current_terms, AcceptTerms, CurrentTerms};
+use crate::components::{Checkbox, ErrorBanner, ErrorNotice, Loading};
+use crate::hooks::{use_actions, use_query};
 use crate::i18n::*;
 use crate::session::Session;
 use crate::text;
-use crate::widgets::{error_view, ErrorNotice, Loading};
 
 #[component]
 pub fn TermsPage() -> impl IntoView {
     let i18n = use_i18n();
     let session = expect_context::<Session>();
     let navigate = use_navigate();
-    let versions = LocalResource::new(|| api::run::<CurrentTerms>(current_terms::Variables));
+    let versions = use_query(|| async {
+        api::run::<CurrentTerms>(current_terms::Variables)
+            .await
+            .map(|data| data.current_terms)
+    });
     let cgu = RwSignal::new(false);
     let privacy = RwSignal::new(false);
-    let error = RwSignal::new(None::<ApiError>);
-    let pending = RwSignal::new(false);
+    let actions = use_actions(|| {});
 
     let accept = move |_| {
-        let Some(Ok(terms)) = versions.get_untracked() else {
+        let Some(terms) = versions.data.get_untracked() else {
             return;
         };
         let Some(cabinet_id) = session.cabinet_id() else {
             return;
         };
-        pending.set(true);
         let navigate = navigate.clone();
-        spawn_local(async move {
+        actions.run(async move {
             let variables = accept_terms::Variables {
                 cabinet_id,
-                cgu_version: terms.current_terms.cgu_version,
-                privacy_policy_version: terms.current_terms.privacy_policy_version,
+                cgu_version: terms.cgu_version,
+                privacy_policy_version: terms.privacy_policy_version,
             };
-            match api::run::<AcceptTerms>(variables).await {
-                Ok(_) => {
-                    let _ = session.load().await;
-                    navigate("/", Default::default());
-                }
-                Err(e) => error.set(Some(e)),
-            }
-            pending.set(false);
+            api::run::<AcceptTerms>(variables).await?;
+            let _ = session.load().await;
+            navigate("/", Default::default());
+            Ok(())
         });
     };
 
@@ -61,29 +59,23 @@ pub fn TermsPage() -> impl IntoView {
         <section class="card">
             <h2>{t!(i18n, cabinet.terms.title)}</h2>
             <p>{t!(i18n, cabinet.terms.intro)}</p>
-            {move || match versions.get() {
-                Some(Ok(t)) => {
-                    let (cgu, privacy) = (t.current_terms.cgu_version, t.current_terms.privacy_policy_version);
+            {move || match (versions.data.get(), versions.error.get()) {
+                (Some(t), _) => {
+                    let (cgu, privacy) = (t.cgu_version, t.privacy_policy_version);
                     view! { <p class="muted">{t!(i18n, cabinet.terms.versions, cgu = cgu.clone(), privacy = privacy.clone())}</p> }.into_any()
                 }
-                Some(Err(e)) => view! { <ErrorNotice error=e /> }.into_any(),
-                None => view! { <Loading /> }.into_any(),
+                (None, Some(e)) => view! { <ErrorNotice error=e /> }.into_any(),
+                (None, None) => view! { <Loading /> }.into_any(),
             }}
             {move || accepted_at().map(|date| view! {
                 <p class="success">{move || td_string!(i18n.get_locale(), cabinet.terms.accepted_on, date = text::date(i18n.get_locale(), &date)).to_string()}</p>
             })}
             <Show when=accountant fallback=move || view! { <p class="muted">{t!(i18n, cabinet.terms.only_accountant)}</p> }>
-                <label class="check">
-                    <input id="accept-cgu" type="checkbox" prop:checked=cgu on:change=move |ev| cgu.set(event_target_checked(&ev)) />
-                    <span>{t!(i18n, cabinet.terms.accept_cgu)}</span>
-                </label>
-                <label class="check">
-                    <input id="accept-privacy" type="checkbox" prop:checked=privacy on:change=move |ev| privacy.set(event_target_checked(&ev)) />
-                    <span>{t!(i18n, cabinet.terms.accept_privacy)}</span>
-                </label>
-                {error_view(error, "")}
+                <Checkbox id="accept-cgu" checked=cgu>{t!(i18n, cabinet.terms.accept_cgu)}</Checkbox>
+                <Checkbox id="accept-privacy" checked=privacy>{t!(i18n, cabinet.terms.accept_privacy)}</Checkbox>
+                <ErrorBanner error=move || actions.error() />
                 <button id="accept-terms-submit" class="primary" on:click=accept.clone()
-                    disabled=move || !(cgu.get() && privacy.get()) || pending.get()>
+                    disabled=move || !(cgu.get() && privacy.get()) || actions.pending()>
                     {t!(i18n, cabinet.terms.submit)}
                 </button>
             </Show>

@@ -1,10 +1,7 @@
-//! Small pieces every page uses.
-
 use leptos::prelude::*;
 
 use crate::api::ApiError;
 use crate::i18n::*;
-use crate::language::LanguageSwitch;
 use crate::text;
 
 /// A failed request, in the reader's words, with a link to where it can be fixed when the
@@ -47,8 +44,12 @@ fn back_here(href: &str) -> String {
     }
 }
 
-/// The error in `error`, if any, as an [`ErrorNotice`].
-pub fn error_view(error: RwSignal<Option<ApiError>>, testid: &'static str) -> impl IntoView {
+/// The current error, if any (a query's, an action's), as an [`ErrorNotice`].
+#[component]
+pub fn ErrorBanner(
+    #[prop(into)] error: Signal<Option<ApiError>>,
+    #[prop(optional)] testid: &'static str,
+) -> impl IntoView {
     move || {
         error
             .get()
@@ -56,22 +57,12 @@ pub fn error_view(error: RwSignal<Option<ApiError>>, testid: &'static str) -> im
     }
 }
 
-/// "Loading…", announced politely to screen readers.
+/// An error that leaves nothing else to show on the page, as a warning card.
 #[component]
-pub fn Loading() -> impl IntoView {
-    let i18n = use_i18n();
-    view! { <p class="muted" role="status">{t!(i18n, common.loading)}</p> }
-}
-
-/// What a path no page answers shows.
-#[component]
-pub fn NotFound() -> impl IntoView {
-    let i18n = use_i18n();
+pub fn ErrorCard(error: ApiError, testid: &'static str) -> impl IntoView {
     view! {
-        <main class="page">
-            <LanguageSwitch />
-            <h1>{t!(i18n, common.page_not_found)}</h1>
-            <p><a href="/" rel="external">{t!(i18n, common.nav.dashboard)}</a></p>
-        </main>
+        <section class="card warning" data-testid=testid>
+            <ErrorNotice error />
+        </section>
     }
 }

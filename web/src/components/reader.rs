@@ -15,6 +15,7 @@ const MIN_ZOOM: f64 = 1.0;
 const MAX_ZOOM: f64 = 4.0;
 const ZOOM_STEP: f64 = 1.5;
 
+/// A document as the reader shows it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ReaderDocument {
     pub name: String,
@@ -33,6 +34,7 @@ fn touch_distance(event: &web_sys::TouchEvent) -> Option<f64> {
     Some((dx * dx + dy * dy).sqrt())
 }
 
+/// `document` full screen from `page`, one page at a time; `on_close` when it is closed.
 #[component]
 pub fn Reader(document: ReaderDocument, page: i64, on_close: Callback<()>) -> impl IntoView {
     let i18n = use_i18n();
