@@ -2,6 +2,8 @@
 
 use std::sync::Arc;
 
+use anyhow::Context as _;
+
 use axum::Router;
 use sqlx::PgPool;
 
@@ -31,7 +33,7 @@ pub async fn build_state(db: PgPool, config: Config) -> anyhow::Result<AppState>
         Some(url) => EventBus::redis(url).await?,
         None => EventBus::in_process(),
     };
-    let pki = config.pki(&db).await?;
+    let pki = pki(&config, &db).await?;
     Ok(assemble(db, bus, config, Arc::new(pki)))
 }
 
@@ -58,7 +60,7 @@ pub fn assemble(db: PgPool, bus: EventBus, config: Config, pki: Arc<Pki>) -> App
 /// (expiry, reminders, purge), the identity checks and the signer key pool.
 pub fn spawn_workers(state: &AppState) -> anyhow::Result<()> {
     use std::time::Duration;
-    let (email, sms) = state.config.transports()?;
+    let (email, sms) = transports(&state.config)?;
     let from: lettre::message::Mailbox = state
         .config
         .mail_from
@@ -82,7 +84,7 @@ pub fn spawn_workers(state: &AppState) -> anyhow::Result<()> {
         None,
     );
     workers::spawn(
-        crate::identity::verification::IdentityJobs {
+        crate::identity::pipeline::IdentityJobs {
             db: state.db.clone(),
             bus: state.bus.clone(),
             config: state.config.clone(),
@@ -106,4 +108,70 @@ pub fn spawn_workers(state: &AppState) -> anyhow::Result<()> {
 
 pub fn router(state: AppState) -> Router {
     http::routes(state)
+}
+
+/// The instance's certificate authorities (created on first start) and the
+/// time-stamping authority this configuration names.
+pub async fn pki(config: &Config, db: &sqlx::PgPool) -> anyhow::Result<crate::pki::Pki> {
+    let token = match &config.pkcs11_module {
+        Some(module) => Some(std::sync::Arc::new(
+            crate::keys::pkcs11::Token::open(module, &config.pkcs11_token, &config.pkcs11_pin)
+                .context("PARAPHE_PKCS11_MODULE")?,
+        )),
+        None => None,
+    };
+    let pki = crate::pki::Pki::load_or_create_on(
+        db,
+        &config.key_encryption_key,
+        &config.public_url,
+        token,
+    )
+    .await?;
+    let Some(url) = &config.tsa_url else {
+        return Ok(pki);
+    };
+    let anchors = match &config.tsa_ca_file {
+        Some(path) => {
+            let pem = std::fs::read(path)
+                .with_context(|| format!("PARAPHE_TSA_CA_FILE {}", path.display()))?;
+            x509_cert::Certificate::load_pem_chain(&pem)
+                .with_context(|| format!("PARAPHE_TSA_CA_FILE {}", path.display()))?
+        }
+        None => Vec::new(),
+    };
+    Ok(pki.with_remote_tsa(
+        crate::pki::remote_tsa::RemoteTsa::new(url, anchors).map_err(anyhow::Error::msg)?,
+    ))
+}
+
+/// The email and SMS transports this configuration names.
+pub fn transports(
+    config: &Config,
+) -> anyhow::Result<(
+    crate::notifications::EmailTransport,
+    crate::notifications::SmsTransport,
+)> {
+    use crate::notifications::{EmailTransport, SmsTransport};
+    let email = match &config.smtp_url {
+        Some(url) => {
+            let extra_roots = match &config.smtp_ca_file {
+                Some(path) => Some(
+                    std::fs::read(path)
+                        .with_context(|| format!("PARAPHE_SMTP_CA_FILE {}", path.display()))?,
+                ),
+                None => None,
+            };
+            EmailTransport::smtp(url, extra_roots.as_deref())?
+        }
+        None => EmailTransport::Outbox(config.outbox_dir.clone()),
+    };
+    let sms = match &config.sms_gateway_url {
+        Some(url) => SmsTransport::Http {
+            url: url.clone(),
+            token: config.sms_gateway_token.clone(),
+            client: reqwest::Client::new(),
+        },
+        None => SmsTransport::Outbox(config.outbox_dir.clone()),
+    };
+    Ok((email, sms))
 }

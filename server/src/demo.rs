@@ -91,7 +91,7 @@ async fn ensure_enrolled(
     {
         return Ok(());
     }
-    let pki = config.pki(db).await?;
+    let pki = crate::app::pki(config, db).await?;
     let identity =
         certificates::person_of(&mut tx, user_id, person.first_name, person.last_name).await?;
     let certificate = certificates::issue(

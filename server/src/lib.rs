@@ -23,6 +23,8 @@ pub mod pki;
 pub mod request_meta;
 pub mod signing;
 pub mod subprocess;
+pub mod texts;
+pub mod tokens;
 pub mod workers;
 
 pub use app::{build_state, router, AppState};

@@ -174,11 +174,11 @@ async fn main() -> anyhow::Result<()> {
                 })
                 .transpose()
                 .map_err(|e| anyhow::anyhow!("--visible {e}"))?;
-            let pki = config.pki(&pool).await?;
+            let pki = paraphe_server::app::pki(&config, &pool).await?;
             sign_pdf(&pki, &input, &output, &name, level, pades, stamp).await?;
         }
         Command::Pdf(PdfCommand::Verify { file, json }) => {
-            let pki = config.pki(&pool).await?;
+            let pki = paraphe_server::app::pki(&config, &pool).await?;
             let pdf =
                 std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
             let mut report = signing::validate(&pdf, &pki.trust_anchors())
@@ -194,7 +194,7 @@ async fn main() -> anyhow::Result<()> {
             }
         }
         Command::Pki(PkiCommand::ExportRoots) => {
-            let pki = config.pki(&pool).await?;
+            let pki = paraphe_server::app::pki(&config, &pool).await?;
             print!("{}", pki.hierarchy.roots_pem()?);
         }
         Command::Billing(BillingCommand::Credit {

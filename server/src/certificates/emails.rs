@@ -3,7 +3,7 @@
 
 use paraphe_shared::Language;
 
-use crate::collections::emails::Text;
+use crate::texts::Text;
 
 pub fn agreement_code_sms(language: Language, code: &str) -> String {
     match language {

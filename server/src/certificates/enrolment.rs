@@ -228,7 +228,7 @@ pub async fn agreement_pdf(db: &PgPool, user_id: Uuid) -> Result<Vec<u8>> {
         return Ok(pdf);
     }
     let holder = holder(&mut conn, user_id).await?;
-    let today = crate::collections::emails::date(holder.language, Utc::now());
+    let today = crate::texts::date(holder.language, Utc::now());
     Ok(agreement::render(
         holder.language,
         &holder.name(),
@@ -339,7 +339,7 @@ pub async fn sign_agreement(
         &holder.name(),
         &holder.email,
         &holder.mobile,
-        &crate::collections::emails::date(holder.language, now),
+        &crate::texts::date(holder.language, now),
     )?;
     let key = super::generate_key().await?;
     let person = super::person_of(&mut tx, user_id, &holder.first_name, &holder.last_name).await?;

@@ -509,7 +509,7 @@ pub async fn sign_request(
         &name,
         &holder.email,
         &row.cabinet_name,
-        &crate::collections::emails::date(holder.language, now),
+        &crate::texts::date(holder.language, now),
     )?;
     let request = SignatureRequest {
         signer_name: name.clone(),

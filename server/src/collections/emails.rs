@@ -10,18 +10,7 @@
 use chrono::{DateTime, Utc};
 use paraphe_shared::Language;
 
-pub struct Text {
-    pub subject: String,
-    pub body: String,
-}
-
-/// A day as its reader writes it: 05/01/2031, or 5 January 2031.
-pub fn date(language: Language, at: DateTime<Utc>) -> String {
-    match language {
-        Language::Fr => at.format("%d/%m/%Y").to_string(),
-        Language::En => at.format("%-d %B %Y").to_string(),
-    }
-}
+pub use crate::texts::{date, Text};
 
 /// What an invitation (or a reminder) says.
 pub struct Invitation<'a> {

@@ -152,7 +152,10 @@ async fn proof_file(
     let zip = match super::proof::build(
         &state.db,
         &state.pki,
-        &state.config.proof_sealer(),
+        &super::proof::Sealer {
+            name: state.config.platform_name.clone(),
+            siren: state.config.platform_siren.clone(),
+        },
         collection_id,
     )
     .await

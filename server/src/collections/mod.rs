@@ -12,6 +12,8 @@
 //! Every mutation of a collection starts by locking its row ([`lock`]): that orders audit
 //! entries, serialises PDF revisions of parallel signers, and makes state checks final.
 
+pub use crate::tokens::{new_token, token_hash};
+
 pub mod awaiting;
 pub mod emails;
 pub mod graphql;
@@ -26,7 +28,6 @@ pub mod signer_keys;
 
 use chrono::{DateTime, Utc};
 use paraphe_shared::Language;
-use sha2::{Digest, Sha256};
 use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
@@ -427,21 +428,6 @@ pub async fn scoped(
     let row = get(&mut *db.acquire().await?, collection_id).await?;
     let scope = access::check(db, user_id, row.cabinet_id, needs).await?;
     Ok((scope, row))
-}
-
-/// A fresh link token (256 bits, URL-safe) and the hash stored in its place.
-pub fn new_token() -> (String, Vec<u8>) {
-    use base64::Engine as _;
-    use rand::RngCore;
-    let mut bytes = [0u8; 32];
-    rand::rngs::OsRng.fill_bytes(&mut bytes);
-    let token = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes);
-    let hash = token_hash(&token);
-    (token, hash)
-}
-
-pub fn token_hash(token: &str) -> Vec<u8> {
-    Sha256::digest(token.as_bytes()).to_vec()
 }
 
 /// Tells the collection's watchers what happened, after the transaction committed.

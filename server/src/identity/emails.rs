@@ -3,7 +3,7 @@
 
 use paraphe_shared::Language;
 
-use crate::collections::emails::Text;
+use crate::texts::Text;
 
 pub fn approved(language: Language, first_name: &str, link: &str) -> Text {
     match language {

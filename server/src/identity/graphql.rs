@@ -236,7 +236,7 @@ async fn read_upload(ctx: &Context<'_>, file: Upload) -> ApiResult<Vec<u8>> {
 fn spawn_checks(ctx: &Context<'_>, id: Uuid) {
     let (db, bus, config) = (ctx.db().clone(), ctx.bus().clone(), ctx.config().clone());
     tokio::spawn(async move {
-        if let Err(error) = verification::process(&db, &bus, &config, id).await {
+        if let Err(error) = super::pipeline::check(&db, &bus, &config, id).await {
             // The periodic job retries what is still `checking`.
             tracing::error!(%error, verification = %id, "automatic identity checks failed");
         }

@@ -20,6 +20,7 @@ pub mod graphql;
 pub mod http;
 pub mod mrz;
 pub mod ocr;
+pub mod pipeline;
 pub mod provider;
 pub mod verification;
 

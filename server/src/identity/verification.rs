@@ -17,12 +17,12 @@ use super::{
     DocumentType, IdentityError, ImageSide, Result, VerificationStatus, CAPTURE_LINK_MINUTES,
     MAX_IMAGE_BYTES,
 };
-use crate::collections::{new_token, token_hash};
 use crate::config::Config;
 use crate::events::{DomainEvent, EventBus, IdentityChange, IdentityEventKind};
 use crate::keys::{KeyEncryptionKey, SealedKey};
 use crate::notifications;
 use crate::request_meta::RequestMeta;
+use crate::tokens::{new_token, token_hash};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct VerificationRow {
@@ -335,12 +335,18 @@ async fn submit_locked(
 }
 
 /// Runs the automatic checks of a submitted verification and records their verdict:
-/// rejected at once, or waiting for an operator. Safe to call twice (the second does
-/// nothing), so the periodic job may retry what a crash interrupted.
-pub async fn process(db: &PgPool, bus: &EventBus, config: &Config, id: Uuid) -> Result<()> {
+/// rejected at once, or waiting for a review (`crate::identity::pipeline` hands it to the
+/// provider when there is one). Safe to call twice (the second does nothing: `None`), so
+/// the periodic job may retry what a crash interrupted.
+pub async fn process(
+    db: &PgPool,
+    bus: &EventBus,
+    config: &Config,
+    id: Uuid,
+) -> Result<Option<IdentityEventKind>> {
     let row = get(&mut *db.acquire().await?, id).await?;
     if row.status() != VerificationStatus::Checking {
-        return Ok(());
+        return Ok(None);
     }
     let images: Vec<(String, String, Vec<u8>, Vec<u8>)> =
         sqlx::query_as("SELECT side, media_type, nonce, sealed FROM identity_images WHERE verification_id = $1 AND side <> 'selfie'").bind(id).fetch_all(db).await?;
@@ -379,7 +385,7 @@ pub async fn process(db: &PgPool, bus: &EventBus, config: &Config, id: Uuid) -> 
     let mut tx = db.begin().await?;
     let row = lock(&mut tx, id).await?;
     if row.status() != VerificationStatus::Checking {
-        return Ok(());
+        return Ok(None);
     }
     let kind = match &verdict {
         Verdict::Reject { code, reason } => {
@@ -433,13 +439,7 @@ pub async fn process(db: &PgPool, bus: &EventBus, config: &Config, id: Uuid) -> 
     };
     tx.commit().await?;
     announce(bus, &row, kind).await;
-    if kind == IdentityEventKind::InReview && config.identity_provider_url.is_some() {
-        if let Err(error) = super::provider::request(db, config, id).await {
-            // The periodic job sends it again.
-            tracing::warn!(%error, verification = %id, "the identity provider was not reached");
-        }
-    }
-    Ok(())
+    Ok(Some(kind))
 }
 
 async fn notify_decision(
@@ -868,37 +868,4 @@ pub async fn purge_images(db: &PgPool, retention_days: i64) -> Result<u64> {
     }
     tx.commit().await?;
     Ok(purged.len() as u64)
-}
-
-/// The identity checks' background work (`crate::workers`).
-pub struct IdentityJobs {
-    pub db: PgPool,
-    pub bus: EventBus,
-    pub config: Config,
-}
-
-#[async_trait::async_trait]
-impl crate::workers::Job for IdentityJobs {
-    fn name(&self) -> &'static str {
-        "identity checks"
-    }
-
-    async fn round(&self) -> Result<bool, crate::BoxError> {
-        run_jobs(&self.db, &self.bus, &self.config).await?;
-        Ok(false)
-    }
-}
-
-/// One round: finish interrupted checks, ask the provider again, purge old images.
-pub async fn run_jobs(db: &PgPool, bus: &EventBus, config: &Config) -> Result<()> {
-    for id in unchecked(db).await? {
-        process(db, bus, config, id).await?;
-    }
-    for id in super::provider::unsent(db).await? {
-        if let Err(error) = super::provider::request(db, config, id).await {
-            tracing::warn!(%error, verification = %id, "the identity provider was not reached");
-        }
-    }
-    purge_images(db, config.identity_retention_days).await?;
-    Ok(())
 }

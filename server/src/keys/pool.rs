@@ -67,7 +67,7 @@ pub async fn refill(
         }
         let batch = (missing as usize).min(parallel.max(1));
         let keys = futures_util::future::try_join_all(
-            (0..batch).map(|_| tokio::task::spawn_blocking(crate::pki::generate_key)),
+            (0..batch).map(|_| tokio::task::spawn_blocking(super::MemoryKey::generate)),
         )
         .await
         .map_err(|e| PoolError::Generation(e.to_string()))?;

@@ -565,7 +565,7 @@ async fn an_external_provider_gets_signed_requests_and_only_its_signed_callback_
     .unwrap();
     assert!(!requested, "a failed request is not recorded as sent");
     assert_eq!(received.lock().unwrap().len(), 1);
-    paraphe_server::identity::verification::run_jobs(
+    paraphe_server::identity::pipeline::run_jobs(
         &db,
         &paraphe_server::events::EventBus::in_process(),
         &config,
