@@ -30,7 +30,7 @@ pub struct AppState {
 /// certificate authorities, and builds the schema.
 pub async fn build_state(db: PgPool, config: Config) -> anyhow::Result<AppState> {
     let bus = match &config.redis_url {
-        Some(url) => EventBus::redis(url).await?,
+        Some(url) => EventBus::redis(url.expose()).await?,
         None => EventBus::in_process(),
     };
     let pki = pki(&config, &db).await?;
@@ -115,8 +115,12 @@ pub fn router(state: AppState) -> Router {
 pub async fn pki(config: &Config, db: &sqlx::PgPool) -> anyhow::Result<crate::pki::Pki> {
     let token = match &config.pkcs11_module {
         Some(module) => Some(std::sync::Arc::new(
-            crate::keys::pkcs11::Token::open(module, &config.pkcs11_token, &config.pkcs11_pin)
-                .context("PARAPHE_PKCS11_MODULE")?,
+            crate::keys::pkcs11::Token::open(
+                module,
+                &config.pkcs11_token,
+                config.pkcs11_pin.expose(),
+            )
+            .context("PARAPHE_PKCS11_MODULE")?,
         )),
         None => None,
     };
@@ -161,14 +165,14 @@ pub fn transports(
                 ),
                 None => None,
             };
-            EmailTransport::smtp(url, extra_roots.as_deref())?
+            EmailTransport::smtp(url.expose(), extra_roots.as_deref())?
         }
         None => EmailTransport::Outbox(config.outbox_dir.clone()),
     };
     let sms = match &config.sms_gateway_url {
         Some(url) => SmsTransport::Http {
             url: url.clone(),
-            token: config.sms_gateway_token.clone(),
+            token: config.sms_gateway_token.expose().to_owned(),
             client: reqwest::Client::new(),
         },
         None => SmsTransport::Outbox(config.outbox_dir.clone()),

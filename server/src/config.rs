@@ -1,4 +1,7 @@
-//! Configuration, read once from environment variables at start-up.
+//! Configuration, read once at start-up from environment variables (or the flags of the
+//! same names before the command: `paraphe-server --help` lists them with their defaults).
+//! An empty variable counts as unset. Secrets are [`Secret`]s: their `Debug` prints
+//! `<redacted>` and `--help` never shows their value.
 //!
 //! | variable | default | meaning |
 //! | --- | --- | --- |
@@ -44,10 +47,205 @@ use anyhow::Context as _;
 
 use crate::keys::KeyEncryptionKey;
 
+/// A setting that must never reach a log or a terminal: `Debug` prints `<redacted>`, and
+/// its value is only read through [`Secret::expose`].
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.trim().is_empty()
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("<redacted>")
+    }
+}
+
+impl From<&str> for Secret {
+    fn from(value: &str) -> Self {
+        Secret(value.to_owned())
+    }
+}
+
+impl From<String> for Secret {
+    fn from(value: String) -> Self {
+        Secret(value)
+    }
+}
+
+impl std::str::FromStr for Secret {
+    type Err = std::convert::Infallible;
+    fn from_str(value: &str) -> Result<Self, Self::Err> {
+        Ok(Secret(value.to_owned()))
+    }
+}
+
+/// `1`, `true`, `yes`, `on` or their opposites (any case); empty is `false`. Anything else
+/// is refused rather than read as `false`.
+fn switch(value: &str) -> Result<bool, String> {
+    match value.trim().to_ascii_lowercase().as_str() {
+        "1" | "true" | "yes" | "on" => Ok(true),
+        "" | "0" | "false" | "no" | "off" => Ok(false),
+        other => Err(format!("{other:?} is neither true nor false")),
+    }
+}
+
+/// The settings as given, before the key is read and empty values are dropped.
+#[derive(Clone, Debug, clap::Args)]
+#[command(next_help_heading = "Settings (each also read from its environment variable)")]
+pub struct Settings {
+    /// PostgreSQL.
+    #[arg(
+        long,
+        env = "DATABASE_URL",
+        default_value = "postgres://postgres@127.0.0.1:5432/paraphe",
+        hide_env_values = true,
+        hide_default_value = true
+    )]
+    database_url: Secret,
+    /// Redis for the cross-replica event bus; in-process bus when unset.
+    #[arg(long, env = "REDIS_URL", hide_env_values = true)]
+    redis_url: Option<Secret>,
+    /// Listening address.
+    #[arg(long = "addr", env = "PARAPHE_ADDR", default_value = "127.0.0.1:8080")]
+    addr: String,
+    /// The address users reach; its scheme decides `Secure` cookies, its origin is accepted
+    /// on WebSockets.
+    #[arg(
+        long,
+        env = "PARAPHE_PUBLIC_URL",
+        default_value = "http://localhost:8080"
+    )]
+    public_url: String,
+    /// Extra comma-separated origins accepted on WebSockets.
+    #[arg(long, env = "PARAPHE_ALLOWED_ORIGINS", default_value = "")]
+    allowed_origins: String,
+    /// The built web app.
+    #[arg(long, env = "PARAPHE_DIST_DIR", default_value = "dist")]
+    dist_dir: PathBuf,
+    /// Take the client IP from `X-Forwarded-For` (its last address).
+    #[arg(long, env = "PARAPHE_TRUST_PROXY", default_value = "false", value_parser = switch)]
+    trust_proxy: bool,
+    /// Serve GraphiQL on `GET /graphql` (development).
+    #[arg(long, env = "PARAPHE_GRAPHIQL", default_value = "false", value_parser = switch)]
+    graphiql: bool,
+    /// Answer GraphQL introspection queries (development tools).
+    #[arg(long, env = "PARAPHE_INTROSPECTION", default_value = "false", value_parser = switch)]
+    introspection: bool,
+    /// Session lifetime, in hours.
+    #[arg(long, env = "PARAPHE_SESSION_HOURS", default_value = "12")]
+    session_hours: i64,
+    /// Base64 of 32 random bytes: the key that seals private keys in the database
+    /// (`paraphe-server keys new-kek` makes one).
+    #[arg(long, env = "PARAPHE_KEY_ENCRYPTION_KEY", hide_env_values = true)]
+    key_encryption_key: Option<Secret>,
+    /// Where the key is read from when the variable above is unset; created on first start
+    /// for development.
+    #[arg(
+        long,
+        env = "PARAPHE_KEY_ENCRYPTION_KEY_FILE",
+        default_value = ".data/key-encryption.key"
+    )]
+    key_encryption_key_file: PathBuf,
+    /// `smtp://[user:password@]host[:port]`, `…?tls=required`, `smtps://…`; emails go to the
+    /// outbox folder when unset.
+    #[arg(long, env = "PARAPHE_SMTP_URL", hide_env_values = true)]
+    smtp_url: Option<Secret>,
+    /// PEM certificates trusted for the relay beside the system's.
+    #[arg(long, env = "PARAPHE_SMTP_CA_FILE")]
+    smtp_ca_file: Option<PathBuf>,
+    /// An outside RFC 3161 time-stamping authority; the instance's own unit when unset.
+    #[arg(long, env = "PARAPHE_TSA_URL")]
+    tsa_url: Option<String>,
+    /// PEM roots of that authority.
+    #[arg(long, env = "PARAPHE_TSA_CA_FILE")]
+    tsa_ca_file: Option<PathBuf>,
+    /// A PKCS#11 module holding the certificate authorities' keys.
+    #[arg(long, env = "PARAPHE_PKCS11_MODULE")]
+    pkcs11_module: Option<PathBuf>,
+    /// The label of that module's token.
+    #[arg(long, env = "PARAPHE_PKCS11_TOKEN", default_value = "paraphe")]
+    pkcs11_token: String,
+    /// The token's user PIN.
+    #[arg(
+        long,
+        env = "PARAPHE_PKCS11_PIN",
+        default_value = "",
+        hide_env_values = true,
+        hide_default_value = true
+    )]
+    pkcs11_pin: Secret,
+    /// Sender address (the cabinet's name is the sender name).
+    #[arg(
+        long,
+        env = "PARAPHE_MAIL_FROM",
+        default_value = "no-reply@paraphe.localhost"
+    )]
+    mail_from: String,
+    /// HTTP SMS gateway; SMS go to the outbox folder when unset.
+    #[arg(long, env = "PARAPHE_SMS_GATEWAY_URL")]
+    sms_gateway_url: Option<String>,
+    /// Bearer token for the SMS gateway.
+    #[arg(
+        long,
+        env = "PARAPHE_SMS_GATEWAY_TOKEN",
+        default_value = "",
+        hide_env_values = true,
+        hide_default_value = true
+    )]
+    sms_gateway_token: Secret,
+    /// Development outbox: one file per email or SMS.
+    #[arg(long, env = "PARAPHE_OUTBOX_DIR", default_value = ".data/outbox")]
+    outbox_dir: PathBuf,
+    /// Expose the outbox (codes and links) to the app's development page.
+    #[arg(long, env = "PARAPHE_DEV_OUTBOX", default_value = "false", value_parser = switch)]
+    dev_outbox: bool,
+    /// Days between automatic reminders of pending signers; 0 turns them off.
+    #[arg(long, env = "PARAPHE_REMIND_EVERY_DAYS", default_value = "3")]
+    remind_every_days: i64,
+    /// The operator's name in the seal of proof files.
+    #[arg(long, env = "PARAPHE_PLATFORM_NAME", default_value = "Paraphe")]
+    platform_name: String,
+    /// The operator's SIREN in that seal certificate.
+    #[arg(long, env = "PARAPHE_PLATFORM_SIREN", default_value = "000000000")]
+    platform_siren: String,
+    /// The OCR program that reads identity documents' MRZ.
+    #[arg(long, env = "PARAPHE_TESSERACT", default_value = "tesseract")]
+    tesseract: PathBuf,
+    /// Renders PDFs (identity documents, pages to read).
+    #[arg(long, env = "PARAPHE_PDFTOPPM", default_value = "pdftoppm")]
+    pdftoppm: PathBuf,
+    /// Identity document images are deleted this many days after the decision.
+    #[arg(long, env = "PARAPHE_IDENTITY_RETENTION_DAYS", default_value = "30")]
+    identity_retention_days: i64,
+    /// Keys kept ready for level-1 signers; 0 generates each on demand.
+    #[arg(long, env = "PARAPHE_SIGNER_KEY_POOL", default_value = "32")]
+    signer_key_pool: i64,
+    /// An external identity verification service; the operators' queue decides when unset.
+    #[arg(long, env = "PARAPHE_IDENTITY_PROVIDER_URL")]
+    identity_provider_url: Option<String>,
+    /// The shared secret of that service (HMAC-SHA256 of each body, both ways).
+    #[arg(
+        long,
+        env = "PARAPHE_IDENTITY_WEBHOOK_SECRET",
+        default_value = "",
+        hide_env_values = true,
+        hide_default_value = true
+    )]
+    identity_webhook_secret: Secret,
+}
+
 #[derive(Clone)]
 pub struct Config {
-    pub database_url: String,
-    pub redis_url: Option<String>,
+    pub database_url: Secret,
+    pub redis_url: Option<Secret>,
     pub addr: SocketAddr,
     pub public_url: String,
     pub allowed_origins: Vec<String>,
@@ -57,16 +255,16 @@ pub struct Config {
     /// How long a WebSocket client has to send `connection_init`.
     pub ws_init_timeout: std::time::Duration,
     pub key_encryption_key: KeyEncryptionKey,
-    pub smtp_url: Option<String>,
+    pub smtp_url: Option<Secret>,
     pub smtp_ca_file: Option<PathBuf>,
     pub tsa_url: Option<String>,
     pub tsa_ca_file: Option<PathBuf>,
     pub pkcs11_module: Option<PathBuf>,
     pub pkcs11_token: String,
-    pub pkcs11_pin: String,
+    pub pkcs11_pin: Secret,
     pub mail_from: String,
     pub sms_gateway_url: Option<String>,
-    pub sms_gateway_token: String,
+    pub sms_gateway_token: Secret,
     pub outbox_dir: PathBuf,
     pub dev_outbox: bool,
     /// GraphiQL on `GET /graphql`.
@@ -83,10 +281,9 @@ pub struct Config {
     pub signer_key_pool: i64,
     /// An external identity verification service; the operators' queue when unset.
     pub identity_provider_url: Option<String>,
-    pub identity_webhook_secret: String,
+    pub identity_webhook_secret: Secret,
 }
 
-// Connection strings may carry passwords: never print them.
 /// A URL fit for the start-up log: the user, password and query, where credentials travel
 /// (`https://user:token@gateway/send?key=…`), are hidden.
 fn loggable_url(raw: &str) -> String {
@@ -106,8 +303,8 @@ fn loggable_url(raw: &str) -> String {
 impl std::fmt::Debug for Config {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Config")
-            .field("database_url", &"<redacted>")
-            .field("redis_url", &self.redis_url.as_ref().map(|_| "<redacted>"))
+            .field("database_url", &self.database_url)
+            .field("redis_url", &self.redis_url)
             .field("addr", &self.addr)
             .field("public_url", &loggable_url(&self.public_url))
             .field("allowed_origins", &self.allowed_origins)
@@ -116,18 +313,19 @@ impl std::fmt::Debug for Config {
             .field("session_hours", &self.session_hours)
             .field("ws_init_timeout", &self.ws_init_timeout)
             .field("key_encryption_key", &self.key_encryption_key)
-            .field("smtp_url", &self.smtp_url.as_ref().map(|_| "<redacted>"))
+            .field("smtp_url", &self.smtp_url)
             .field("smtp_ca_file", &self.smtp_ca_file)
             .field("tsa_url", &self.tsa_url.as_deref().map(loggable_url))
             .field("tsa_ca_file", &self.tsa_ca_file)
             .field("pkcs11_module", &self.pkcs11_module)
             .field("pkcs11_token", &self.pkcs11_token)
-            .field("pkcs11_pin", &"<redacted>")
+            .field("pkcs11_pin", &self.pkcs11_pin)
             .field("mail_from", &self.mail_from)
             .field(
                 "sms_gateway_url",
                 &self.sms_gateway_url.as_deref().map(loggable_url),
             )
+            .field("sms_gateway_token", &self.sms_gateway_token)
             .field("outbox_dir", &self.outbox_dir)
             .field("dev_outbox", &self.dev_outbox)
             .field("graphiql", &self.graphiql)
@@ -138,111 +336,76 @@ impl std::fmt::Debug for Config {
                 "identity_provider_url",
                 &self.identity_provider_url.as_deref().map(loggable_url),
             )
-            .field("identity_webhook_secret", &"<redacted>")
+            .field("identity_webhook_secret", &self.identity_webhook_secret)
             .finish()
     }
 }
 
+/// An empty value counts as unset.
+fn given<T: AsRef<std::ffi::OsStr>>(value: Option<T>) -> Option<T> {
+    value.filter(|v| !v.as_ref().to_string_lossy().trim().is_empty())
+}
+
 impl Config {
+    /// The settings from the environment alone (tools and tests; the server's command line
+    /// flattens [`Settings`] and calls [`Config::from_settings`]).
     pub fn from_env() -> anyhow::Result<Self> {
-        let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
-        let addr = var("PARAPHE_ADDR").unwrap_or_else(|| "127.0.0.1:8080".into());
+        #[derive(clap::Parser)]
+        struct EnvironmentOnly {
+            #[command(flatten)]
+            settings: Settings,
+        }
+        let parsed = <EnvironmentOnly as clap::Parser>::try_parse_from(["paraphe-server"])?;
+        Self::from_settings(parsed.settings)
+    }
+
+    pub fn from_settings(settings: Settings) -> anyhow::Result<Self> {
+        let addr = settings.addr.trim();
         Config {
-            database_url: var("DATABASE_URL")
-                .unwrap_or_else(|| "postgres://postgres@127.0.0.1:5432/paraphe".into()),
-            redis_url: var("REDIS_URL"),
+            database_url: settings.database_url,
+            redis_url: settings.redis_url.filter(|url| !url.is_empty()),
             addr: addr
                 .parse()
                 .with_context(|| format!("PARAPHE_ADDR={addr:?} is not an address"))?,
-            public_url: var("PARAPHE_PUBLIC_URL")
-                .unwrap_or_else(|| "http://localhost:8080".into())
-                .trim_end_matches('/')
-                .to_owned(),
-            allowed_origins: var("PARAPHE_ALLOWED_ORIGINS")
-                .map(|v| {
-                    v.split(',')
-                        .map(|o| o.trim().trim_end_matches('/').to_owned())
-                        .collect()
-                })
-                .unwrap_or_default(),
-            dist_dir: var("PARAPHE_DIST_DIR")
-                .unwrap_or_else(|| "dist".into())
-                .into(),
-            trust_proxy: matches!(
-                var("PARAPHE_TRUST_PROXY").as_deref(),
-                Some("1" | "true" | "yes")
-            ),
-            session_hours: match var("PARAPHE_SESSION_HOURS") {
-                Some(h) => h
-                    .parse()
-                    .context("PARAPHE_SESSION_HOURS must be a whole number")?,
-                None => 12,
-            },
+            public_url: settings.public_url.trim().trim_end_matches('/').to_owned(),
+            allowed_origins: settings
+                .allowed_origins
+                .split(',')
+                .map(|o| o.trim().trim_end_matches('/').to_owned())
+                .filter(|o| !o.is_empty())
+                .collect(),
+            dist_dir: settings.dist_dir,
+            trust_proxy: settings.trust_proxy,
+            session_hours: settings.session_hours,
             ws_init_timeout: std::time::Duration::from_secs(10),
-            key_encryption_key: match var("PARAPHE_KEY_ENCRYPTION_KEY") {
-                Some(encoded) => {
-                    KeyEncryptionKey::from_base64(&encoded).context("PARAPHE_KEY_ENCRYPTION_KEY")?
-                }
-                None => kek_from_file(
-                    &var("PARAPHE_KEY_ENCRYPTION_KEY_FILE")
-                        .unwrap_or_else(|| ".data/key-encryption.key".into())
-                        .into(),
-                )?,
+            key_encryption_key: match settings.key_encryption_key.filter(|k| !k.is_empty()) {
+                Some(encoded) => KeyEncryptionKey::from_base64(encoded.expose())
+                    .context("PARAPHE_KEY_ENCRYPTION_KEY")?,
+                None => kek_from_file(&settings.key_encryption_key_file)?,
             },
-            smtp_url: var("PARAPHE_SMTP_URL"),
-            smtp_ca_file: var("PARAPHE_SMTP_CA_FILE").map(PathBuf::from),
-            tsa_url: var("PARAPHE_TSA_URL"),
-            tsa_ca_file: var("PARAPHE_TSA_CA_FILE").map(PathBuf::from),
-            pkcs11_module: var("PARAPHE_PKCS11_MODULE").map(PathBuf::from),
-            pkcs11_token: var("PARAPHE_PKCS11_TOKEN").unwrap_or_else(|| "paraphe".into()),
-            pkcs11_pin: var("PARAPHE_PKCS11_PIN").unwrap_or_default(),
-            mail_from: var("PARAPHE_MAIL_FROM")
-                .unwrap_or_else(|| "no-reply@paraphe.localhost".into()),
-            sms_gateway_url: var("PARAPHE_SMS_GATEWAY_URL"),
-            sms_gateway_token: var("PARAPHE_SMS_GATEWAY_TOKEN").unwrap_or_default(),
-            outbox_dir: var("PARAPHE_OUTBOX_DIR")
-                .unwrap_or_else(|| ".data/outbox".into())
-                .into(),
-            dev_outbox: matches!(
-                var("PARAPHE_DEV_OUTBOX").as_deref(),
-                Some("1" | "true" | "yes")
-            ),
-            graphiql: matches!(
-                var("PARAPHE_GRAPHIQL").as_deref(),
-                Some("1" | "true" | "yes")
-            ),
-            introspection: matches!(
-                var("PARAPHE_INTROSPECTION").as_deref(),
-                Some("1" | "true" | "yes")
-            ),
-            remind_every_days: match var("PARAPHE_REMIND_EVERY_DAYS") {
-                Some(d) => d
-                    .parse()
-                    .context("PARAPHE_REMIND_EVERY_DAYS must be a whole number")?,
-                None => 3,
-            },
-            platform_name: var("PARAPHE_PLATFORM_NAME").unwrap_or_else(|| "Paraphe".into()),
-            platform_siren: var("PARAPHE_PLATFORM_SIREN").unwrap_or_else(|| "000000000".into()),
-            tesseract: var("PARAPHE_TESSERACT")
-                .unwrap_or_else(|| "tesseract".into())
-                .into(),
-            pdftoppm: var("PARAPHE_PDFTOPPM")
-                .unwrap_or_else(|| "pdftoppm".into())
-                .into(),
-            identity_retention_days: match var("PARAPHE_IDENTITY_RETENTION_DAYS") {
-                Some(d) => d
-                    .parse()
-                    .context("PARAPHE_IDENTITY_RETENTION_DAYS must be a whole number")?,
-                None => 30,
-            },
-            signer_key_pool: match var("PARAPHE_SIGNER_KEY_POOL") {
-                Some(n) => n
-                    .parse()
-                    .context("PARAPHE_SIGNER_KEY_POOL must be a whole number")?,
-                None => 32,
-            },
-            identity_provider_url: var("PARAPHE_IDENTITY_PROVIDER_URL"),
-            identity_webhook_secret: var("PARAPHE_IDENTITY_WEBHOOK_SECRET").unwrap_or_default(),
+            smtp_url: settings.smtp_url.filter(|url| !url.is_empty()),
+            smtp_ca_file: given(settings.smtp_ca_file),
+            tsa_url: given(settings.tsa_url),
+            tsa_ca_file: given(settings.tsa_ca_file),
+            pkcs11_module: given(settings.pkcs11_module),
+            pkcs11_token: settings.pkcs11_token,
+            pkcs11_pin: settings.pkcs11_pin,
+            mail_from: settings.mail_from,
+            sms_gateway_url: given(settings.sms_gateway_url),
+            sms_gateway_token: settings.sms_gateway_token,
+            outbox_dir: settings.outbox_dir,
+            dev_outbox: settings.dev_outbox,
+            graphiql: settings.graphiql,
+            introspection: settings.introspection,
+            remind_every_days: settings.remind_every_days,
+            platform_name: settings.platform_name,
+            platform_siren: settings.platform_siren,
+            tesseract: settings.tesseract,
+            pdftoppm: settings.pdftoppm,
+            identity_retention_days: settings.identity_retention_days,
+            signer_key_pool: settings.signer_key_pool,
+            identity_provider_url: given(settings.identity_provider_url),
+            identity_webhook_secret: settings.identity_webhook_secret,
         }
         .checked()
     }
@@ -251,7 +414,8 @@ impl Config {
     /// the development outbox shows every link and code, so an instance served over https
     /// (a real deployment) refuses to start with it.
     pub fn checked(self) -> anyhow::Result<Self> {
-        if self.identity_provider_url.is_some() && self.identity_webhook_secret.len() < 16 {
+        if self.identity_provider_url.is_some() && self.identity_webhook_secret.expose().len() < 16
+        {
             anyhow::bail!("PARAPHE_IDENTITY_WEBHOOK_SECRET must hold at least 16 characters when PARAPHE_IDENTITY_PROVIDER_URL is set");
         }
         if let Some(url) = &self.identity_provider_url {
@@ -280,7 +444,7 @@ impl Config {
     /// A configuration for tests: everything local, nothing from the environment.
     pub fn for_tests(database_url: String) -> Self {
         Config {
-            database_url,
+            database_url: database_url.into(),
             redis_url: None,
             addr: ([127, 0, 0, 1], 0).into(),
             public_url: "http://localhost:8080".into(),
@@ -302,10 +466,10 @@ impl Config {
             tsa_ca_file: None,
             pkcs11_module: None,
             pkcs11_token: "paraphe".into(),
-            pkcs11_pin: String::new(),
+            pkcs11_pin: Secret::default(),
             mail_from: "no-reply@paraphe.test".into(),
             sms_gateway_url: None,
-            sms_gateway_token: String::new(),
+            sms_gateway_token: Secret::default(),
             outbox_dir: std::env::temp_dir().join(format!("paraphe-outbox-{}", std::process::id())),
             dev_outbox: true,
             graphiql: true,
@@ -319,7 +483,7 @@ impl Config {
             // Tests make few signers: no background key generation competing for the cores.
             signer_key_pool: 0,
             identity_provider_url: None,
-            identity_webhook_secret: String::new(),
+            identity_webhook_secret: Secret::default(),
         }
     }
 
@@ -346,7 +510,7 @@ impl Config {
 }
 
 /// Reads the KEK file, or creates it (owner-only) on a development machine's first start.
-fn kek_from_file(path: &PathBuf) -> anyhow::Result<KeyEncryptionKey> {
+fn kek_from_file(path: &std::path::Path) -> anyhow::Result<KeyEncryptionKey> {
     match std::fs::read_to_string(path) {
         Ok(encoded) => {
             KeyEncryptionKey::from_base64(&encoded).with_context(|| format!("{}", path.display()))
@@ -378,6 +542,81 @@ fn kek_from_file(path: &PathBuf) -> anyhow::Result<KeyEncryptionKey> {
 #[cfg(test)]
 mod logging_tests {
     use super::*;
+
+    /// The settings as the command line gives them (the environment works the same way).
+    fn settings(args: &[&str]) -> Result<Settings, clap::Error> {
+        #[derive(clap::Parser)]
+        struct Command {
+            #[command(flatten)]
+            settings: Settings,
+        }
+        let kek = KeyEncryptionKey::generate().1;
+        let mut all = vec!["paraphe-server", "--key-encryption-key", kek.as_str()];
+        all.extend_from_slice(args);
+        <Command as clap::Parser>::try_parse_from(all).map(|command| command.settings)
+    }
+
+    #[test]
+    fn empty_settings_count_as_unset_and_switches_are_strict() {
+        let config = Config::from_settings(
+            settings(&[
+                "--smtp-url",
+                "",
+                "--tsa-url",
+                " ",
+                "--trust-proxy",
+                "YES",
+                "--allowed-origins",
+                "https://a.example/, ,https://b.example",
+            ])
+            .expect("valid settings"),
+        )
+        .expect("a configuration");
+        assert!(config.smtp_url.is_none());
+        assert!(config.tsa_url.is_none());
+        assert!(config.trust_proxy);
+        assert!(!config.dev_outbox, "off unless asked for");
+        assert_eq!(
+            config.allowed_origins,
+            ["https://a.example", "https://b.example"]
+        );
+        assert!(
+            settings(&["--dev-outbox", "maybe"]).is_err(),
+            "a misspelt switch is refused, not read as false"
+        );
+        assert!(settings(&["--session-hours", "twelve"]).is_err());
+    }
+
+    #[test]
+    fn secrets_never_print() {
+        let given = settings(&[
+            "--database-url",
+            "postgres://paraphe:db-secret@db/paraphe",
+            "--smtp-url",
+            "smtp://mailer:smtp-secret@relay",
+            "--pkcs11-pin",
+            "pin-secret",
+            "--identity-webhook-secret",
+            "webhook-secret",
+            "--sms-gateway-token",
+            "token-secret",
+        ])
+        .expect("valid settings");
+        let printed = format!("{given:?}");
+        let config = Config::from_settings(given).expect("a configuration");
+        let logged = format!("{config:?}");
+        for secret in [
+            "db-secret",
+            "smtp-secret",
+            "pin-secret",
+            "webhook-secret",
+            "token-secret",
+        ] {
+            assert!(!printed.contains(secret), "{secret} in {printed}");
+            assert!(!logged.contains(secret), "{secret} in {logged}");
+        }
+        assert_eq!(config.pkcs11_pin.expose(), "pin-secret");
+    }
 
     #[test]
     fn credentials_in_configured_urls_stay_out_of_the_start_up_log() {

@@ -15,6 +15,8 @@ use tracing_subscriber::EnvFilter;
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    #[command(flatten)]
+    settings: paraphe_server::config::Settings,
 }
 
 #[derive(Subcommand)]
@@ -127,8 +129,8 @@ async fn main() -> anyhow::Result<()> {
         _ => {}
     }
     init_logs();
-    let config = Config::from_env()?;
-    let pool = db::connect(&config.database_url)
+    let config = Config::from_settings(cli.settings)?;
+    let pool = db::connect(config.database_url.expose())
         .await
         .context("cannot connect to PostgreSQL (DATABASE_URL)")?;
     db::migrate(&pool).await.context("migrations failed")?;

@@ -352,15 +352,18 @@ impl CabinetsSubscription {
         Ok(async_stream::stream! {
             loop {
                 let Some(event) = crate::events::next(&mut events).await else { break };
-                // Collection progress has its own subscription.
-                if event.cabinet_id != cabinet_id || event.collection.is_some() {
+                // Collection progress and identity checks have their own subscriptions.
+                let DomainEvent::Cabinet { cabinet_id: of, kind, user_id: member, at } = event else {
+                    continue;
+                };
+                if of != cabinet_id {
                     continue;
                 }
                 if let Err(error) = access::check(&db, user_id, cabinet_id, &[]).await {
                     yield Err(error.into());
                     break;
                 }
-                yield Ok(CabinetEvent { cabinet_id, kind: event.kind.into(), user_id: event.user_id, at: event.at });
+                yield Ok(CabinetEvent { cabinet_id, kind: kind.into(), user_id: member, at });
             }
         })
     }

@@ -14,7 +14,7 @@ use super::{awaiting, invitations, signer};
 use crate::audit;
 use crate::cabinets::access::{self, Need};
 use crate::cabinets::graphql::MAX_PAGE;
-use crate::events::CollectionEventKind;
+use crate::events::{CollectionEventKind, DomainEvent};
 use crate::graphql::context::{require_cabinet, ContextExt};
 use crate::graphql::error::{ApiError, ApiResult};
 use crate::graphql::language::{self, LanguageCode};
@@ -1095,15 +1095,15 @@ impl CollectionsSubscription {
         Ok(async_stream::stream! {
             loop {
                 let Some(event) = crate::events::next(&mut events).await else { break };
-                let Some(change) = event.collection else { continue };
-                if event.cabinet_id != cabinet_id || collection_id.is_some_and(|id| id != change.collection_id) {
+                let DomainEvent::Collection { cabinet_id: of, change, at } = event else { continue };
+                if of != cabinet_id || collection_id.is_some_and(|id| id != change.collection_id) {
                     continue;
                 }
                 if let Err(error) = access::check(&db, user_id, cabinet_id, PREPARE).await {
                     yield Err(error.into());
                     break;
                 }
-                yield Ok(CollectionEvent { cabinet_id, collection_id: change.collection_id, kind: change.kind.into(), signer_id: change.signer_id, at: event.at });
+                yield Ok(CollectionEvent { cabinet_id, collection_id: change.collection_id, kind: change.kind.into(), signer_id: change.signer_id, at });
             }
         })
     }

@@ -75,51 +75,50 @@ pub struct IdentityChange {
     pub kind: IdentityEventKind,
 }
 
-/// Events about a person rather than a cabinet (identity) carry the nil cabinet id, which
-/// no cabinet subscription matches.
+/// What happened, for the subscriptions: about a cabinet (its terms, its members), about
+/// one of its collections, or about a person's identity verification.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct DomainEvent {
-    pub cabinet_id: Uuid,
-    pub kind: CabinetEventKind,
-    pub user_id: Option<Uuid>,
-    pub at: DateTime<Utc>,
-    #[serde(default)]
-    pub collection: Option<CollectionChange>,
-    #[serde(default)]
-    pub identity: Option<IdentityChange>,
+pub enum DomainEvent {
+    Cabinet {
+        cabinet_id: Uuid,
+        kind: CabinetEventKind,
+        /// The member concerned, for membership events.
+        user_id: Option<Uuid>,
+        at: DateTime<Utc>,
+    },
+    Collection {
+        cabinet_id: Uuid,
+        change: CollectionChange,
+        at: DateTime<Utc>,
+    },
+    Identity {
+        change: IdentityChange,
+        at: DateTime<Utc>,
+    },
 }
 
 impl DomainEvent {
     pub fn cabinet(cabinet_id: Uuid, kind: CabinetEventKind, user_id: Option<Uuid>) -> Self {
-        DomainEvent {
+        DomainEvent::Cabinet {
             cabinet_id,
             kind,
             user_id,
             at: Utc::now(),
-            collection: None,
-            identity: None,
         }
     }
 
     pub fn collection(cabinet_id: Uuid, change: CollectionChange) -> Self {
-        DomainEvent {
+        DomainEvent::Collection {
             cabinet_id,
-            kind: CabinetEventKind::CollectionChanged,
-            user_id: None,
+            change,
             at: Utc::now(),
-            collection: Some(change),
-            identity: None,
         }
     }
 
     pub fn identity(change: IdentityChange) -> Self {
-        DomainEvent {
-            cabinet_id: Uuid::nil(),
-            kind: CabinetEventKind::IdentityChanged,
-            user_id: Some(change.user_id),
+        DomainEvent::Identity {
+            change,
             at: Utc::now(),
-            collection: None,
-            identity: Some(change),
         }
     }
 }

@@ -8,7 +8,7 @@ use uuid::Uuid;
 
 use super::verification::{self, Decision, Declaration, VerificationRow};
 use super::{IdentityError, ImageSide, VerificationStatus};
-use crate::events::IdentityEventKind;
+use crate::events::{DomainEvent, IdentityEventKind};
 use crate::graphql::context::ContextExt;
 use crate::graphql::error::{ApiError, ApiResult};
 
@@ -518,7 +518,10 @@ impl IdentitySubscription {
         let mut events = ctx.bus().subscribe();
         Ok(async_stream::stream! {
             while let Some(event) = crate::events::next(&mut events).await {
-                if let Some(change) = event.identity.filter(|c| c.verification_id == verification_id) {
+                if let DomainEvent::Identity { change, .. } = event {
+                    if change.verification_id != verification_id {
+                        continue;
+                    }
                     // Checked at each event, as at subscription: an operator who lost the
                     // role hears nothing more.
                     if may_follow(&db, user_id, verification_id).await.is_err() {
@@ -541,7 +544,7 @@ impl IdentitySubscription {
         let mut events = ctx.bus().subscribe();
         Ok(async_stream::stream! {
             while let Some(event) = crate::events::next(&mut events).await {
-                if let Some(change) = event.identity {
+                if let DomainEvent::Identity { change, .. } = event {
                     // Access is never cached: an operator who lost the role hears nothing more.
                     if verification::require_operator(&db, user_id).await.is_err() {
                         break;

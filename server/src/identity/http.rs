@@ -73,7 +73,11 @@ async fn provider_callback(
         .get(super::provider::SIGNATURE_HEADER)
         .and_then(|v| v.to_str().ok());
     if state.config.identity_provider_url.is_none()
-        || !super::provider::verify(&state.config.identity_webhook_secret, &body, signature)
+        || !super::provider::verify(
+            state.config.identity_webhook_secret.expose(),
+            &body,
+            signature,
+        )
     {
         return error(ApiError::new(
             paraphe_shared::ErrorCode::Forbidden,

@@ -113,7 +113,7 @@ pub async fn request(db: &PgPool, config: &Config, id: Uuid) -> Result<()> {
         .header("content-type", "application/json")
         .header(
             SIGNATURE_HEADER,
-            signature(&config.identity_webhook_secret, &body),
+            signature(config.identity_webhook_secret.expose(), &body),
         )
         .timeout(std::time::Duration::from_secs(30))
         .body(body)

@@ -101,7 +101,7 @@ impl TestServer {
     pub async fn start_with_smtp(db: PgPool, smtp: &SmtpSink) -> Self {
         let url = smtp.url();
         Self::start_with(db, EventBus::in_process(), move |config| {
-            config.smtp_url = Some(url)
+            config.smtp_url = Some(url.into())
         })
         .await
     }
