@@ -341,39 +341,51 @@ impl Api {
         self.send(request).await
     }
 
+    /// Runs one of the app's own operations (`paraphe-operations`), with the types the web
+    /// app uses; fails the test on a GraphQL error.
+    pub async fn operation<Q: paraphe_operations::GraphQLQuery>(
+        &mut self,
+        variables: Q::Variables,
+    ) -> Q::ResponseData {
+        let body = Q::build_query(variables);
+        let variables = serde_json::to_value(&body.variables).expect("variables as JSON");
+        let data = self.run(body.query, variables).await;
+        serde_json::from_value(data.clone())
+            .unwrap_or_else(|e| panic!("the answer does not fit the operation ({e}): {data}"))
+    }
+
     /// Logs in as the demo accountant and opens the demo cabinet (accepts the current
     /// terms); returns the cabinet's id.
     pub async fn open_demo_cabinet(&mut self) -> String {
-        self.run("mutation { login(email: \"expert@demo.paraphe.fr\", password: \"demo-expert-2026\") { user { id } } }", serde_json::json!({})).await;
-        let me = self
-            .run(
-                "{ me { memberships { cabinetId } } }",
-                serde_json::json!({}),
-            )
+        use paraphe_operations as op;
+        self.login("expert@demo.paraphe.fr", "demo-expert-2026")
             .await;
-        let cabinet = me["me"]["memberships"][0]["cabinetId"]
-            .as_str()
+        let me = self.operation::<op::Me>(op::me::Variables).await;
+        let cabinet = me
+            .me
+            .memberships
+            .first()
             .expect("a demo cabinet")
-            .to_owned();
+            .cabinet_id
+            .clone();
         let terms = self
-            .run(
-                "{ currentTerms { cguVersion privacyPolicyVersion } }",
-                serde_json::json!({}),
-            )
-            .await;
-        self.run(
-            "mutation($c: UUID!, $g: String!, $p: String!) { acceptTerms(cabinetId: $c, cguVersion: $g, privacyPolicyVersion: $p) { id } }",
-            serde_json::json!({ "c": cabinet, "g": terms["currentTerms"]["cguVersion"], "p": terms["currentTerms"]["privacyPolicyVersion"] }),
-        )
+            .operation::<op::CurrentTerms>(op::current_terms::Variables)
+            .await
+            .current_terms;
+        self.operation::<op::AcceptTerms>(op::accept_terms::Variables {
+            cabinet_id: cabinet.clone(),
+            cgu_version: terms.cgu_version,
+            privacy_policy_version: terms.privacy_policy_version,
+        })
         .await;
         cabinet
     }
 
     pub async fn login(&mut self, email: &str, password: &str) {
-        self.run(
-            "mutation($e: String!, $p: String!) { login(email: $e, password: $p) { user { id } } }",
-            serde_json::json!({ "e": email, "p": password }),
-        )
+        self.operation::<paraphe_operations::Login>(paraphe_operations::login::Variables {
+            email: email.to_owned(),
+            password: password.to_owned(),
+        })
         .await;
     }
 

@@ -13,7 +13,7 @@ include!(concat!(env!("OUT_DIR"), "/i18n/mod.rs"));
 
 pub mod api;
 pub mod components;
-pub mod enums;
+pub use paraphe_operations::enums;
 pub mod hooks;
 pub mod language;
 pub mod live;

@@ -270,7 +270,7 @@ mod tests {
     /// Every operation the app sends passes, with the largest pages it asks for.
     #[test]
     fn the_apps_own_operations_pass() {
-        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../web/graphql");
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../operations/graphql");
         for entry in std::fs::read_dir(dir).unwrap() {
             let path = entry.unwrap().path();
             let query = std::fs::read_to_string(&path).unwrap();

@@ -121,12 +121,16 @@ impl TestServer {
     pub async fn login(&self, email: &str, password: &str) -> Client {
         let mut client = self.client();
         let response = client
-            .gql(
-                "mutation($e: String!, $p: String!) { login(email: $e, password: $p) { user { id } } }",
-                json!({ "e": email, "p": password }),
-            )
+            .run::<paraphe_operations::Login>(paraphe_operations::login::Variables {
+                email: email.to_owned(),
+                password: password.to_owned(),
+            })
             .await;
-        assert!(response.get("errors").is_none(), "login failed: {response}");
+        assert!(
+            response.errors.is_none(),
+            "login failed: {:?}",
+            response.errors
+        );
         assert!(client.cookie.is_some(), "login set no cookie");
         client
     }
@@ -159,6 +163,19 @@ impl Client {
             };
         }
         response.json().await.unwrap()
+    }
+
+    /// Runs one of the app's own operations (`paraphe-operations`): the same document and
+    /// types the web app sends.
+    pub async fn run<Q: paraphe_operations::GraphQLQuery>(
+        &mut self,
+        variables: Q::Variables,
+    ) -> paraphe_operations::Response<Q::ResponseData> {
+        let body = Q::build_query(variables);
+        let variables = serde_json::to_value(&body.variables).expect("variables as JSON");
+        let answer = self.gql(body.query, variables).await;
+        serde_json::from_value(answer.clone())
+            .unwrap_or_else(|e| panic!("the answer does not fit the operation ({e}): {answer}"))
     }
 
     /// A GraphQL multipart request (spec: operations, map, then the file) uploading

@@ -1,5 +1,5 @@
 //! The schema's enums, one Rust type each for every operation: graphql_client's
-//! `extern_enums` (see `api.rs`) makes the generated code use these instead of a copy per
+//! `extern_enums` (see `lib.rs`) makes the generated code use these instead of a copy per
 //! operation, so pages match on variants and convert to `paraphe_shared`'s enums with
 //! `From`, without going through serde.
 //!
