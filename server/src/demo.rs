@@ -104,12 +104,12 @@ async fn ensure_enrolled(
         None,
     )
     .await?;
-    sqlx::query(
+    sqlx::query!(
         "INSERT INTO enrolments (user_id, profile_confirmed_at, certificate_id, completed_at) VALUES ($1, now(), $2, now())
          ON CONFLICT (user_id) DO UPDATE SET certificate_id = $2, completed_at = now(), updated_at = now()",
+        user_id,
+        certificate.id,
     )
-    .bind(user_id)
-    .bind(certificate.id)
     .execute(&mut *tx)
     .await?;
     tx.commit().await?;
@@ -122,18 +122,21 @@ pub async fn seed(db: &PgPool, config: &Config) -> anyhow::Result<()> {
     let accountant = ensure_user(db, &ACCOUNTANT).await?;
     let collaborator = ensure_user(db, &COLLABORATOR).await?;
     let operator = ensure_user(db, &OPERATOR).await?;
-    sqlx::query("UPDATE users SET is_operator = true WHERE id = $1")
-        .bind(operator)
-        .execute(db)
-        .await?;
+    sqlx::query!(
+        "UPDATE users SET is_operator = true WHERE id = $1",
+        operator
+    )
+    .execute(db)
+    .await?;
     let admin = ensure_user(db, &PLATFORM_ADMIN).await?;
-    sqlx::query("UPDATE users SET is_platform_admin = true WHERE id = $1")
-        .bind(admin)
-        .execute(db)
-        .await?;
+    sqlx::query!(
+        "UPDATE users SET is_platform_admin = true WHERE id = $1",
+        admin
+    )
+    .execute(db)
+    .await?;
     ensure_enrolled(db, config, accountant, &ACCOUNTANT).await?;
-    let existing: Option<Uuid> = sqlx::query_scalar("SELECT id FROM cabinets WHERE siren = $1")
-        .bind(CABINET_SIREN)
+    let existing = sqlx::query_scalar!("SELECT id FROM cabinets WHERE siren = $1", CABINET_SIREN)
         .fetch_optional(db)
         .await?;
     let cabinet = match existing {
@@ -143,11 +146,12 @@ pub async fn seed(db: &PgPool, config: &Config) -> anyhow::Result<()> {
     cabinets::add_member(db, cabinet, accountant, Role::Accountant).await?;
     cabinets::add_member(db, cabinet, collaborator, Role::Collaborator).await?;
     // Prepaid credit to try collections with (400 signatures), given once.
-    let credited: bool =
-        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM credit_ledger WHERE cabinet_id = $1)")
-            .bind(cabinet)
-            .fetch_one(db)
-            .await?;
+    let credited = sqlx::query_scalar!(
+        r#"SELECT EXISTS (SELECT 1 FROM credit_ledger WHERE cabinet_id = $1) AS "credited!""#,
+        cabinet,
+    )
+    .fetch_one(db)
+    .await?;
     if !credited {
         crate::billing::credit(
             db,

@@ -28,7 +28,7 @@ pub enum AccountsError {
     Hashing(String),
 }
 
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 pub struct User {
     pub id: Uuid,
     pub email: String,
@@ -54,21 +54,17 @@ pub async fn language_of(
     conn: &mut sqlx::PgConnection,
     user_id: Uuid,
 ) -> Result<Language, sqlx::Error> {
-    let stored: Option<Option<String>> =
-        sqlx::query_scalar("SELECT language FROM users WHERE id = $1")
-            .bind(user_id)
-            .fetch_optional(&mut *conn)
-            .await?;
+    let stored = sqlx::query_scalar!("SELECT language FROM users WHERE id = $1", user_id)
+        .fetch_optional(&mut *conn)
+        .await?;
     Ok(parse_language(stored.flatten().as_deref()))
 }
 
 /// Whether the person runs the platform (credits cabinets, reads the development outbox).
 pub async fn is_platform_admin(db: &PgPool, user_id: Uuid) -> Result<bool, sqlx::Error> {
-    let admin: Option<bool> =
-        sqlx::query_scalar("SELECT is_platform_admin FROM users WHERE id = $1")
-            .bind(user_id)
-            .fetch_optional(db)
-            .await?;
+    let admin = sqlx::query_scalar!("SELECT is_platform_admin FROM users WHERE id = $1", user_id)
+        .fetch_optional(db)
+        .await?;
     Ok(admin.unwrap_or(false))
 }
 
@@ -78,11 +74,13 @@ pub async fn set_language(
     user_id: Uuid,
     language: Language,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE users SET language = $2 WHERE id = $1")
-        .bind(user_id)
-        .bind(language.code())
-        .execute(db)
-        .await?;
+    sqlx::query!(
+        "UPDATE users SET language = $2 WHERE id = $1",
+        user_id,
+        language.code(),
+    )
+    .execute(db)
+    .await?;
     Ok(())
 }
 
@@ -95,17 +93,23 @@ pub struct NewUser {
 }
 
 pub async fn user_by_id(db: &PgPool, id: Uuid) -> Result<Option<User>, sqlx::Error> {
-    sqlx::query_as("SELECT id, email, first_name, last_name, mobile, is_operator, language FROM users WHERE id = $1")
-        .bind(id)
-        .fetch_optional(db)
-        .await
+    sqlx::query_as!(
+        User,
+        "SELECT id, email, first_name, last_name, mobile, is_operator, language FROM users WHERE id = $1",
+        id,
+    )
+    .fetch_optional(db)
+    .await
 }
 
 pub async fn user_by_email(db: &PgPool, email: &Email) -> Result<Option<User>, sqlx::Error> {
-    sqlx::query_as("SELECT id, email, first_name, last_name, mobile, is_operator, language FROM users WHERE email = $1")
-        .bind(email.as_str())
-        .fetch_optional(db)
-        .await
+    sqlx::query_as!(
+        User,
+        "SELECT id, email, first_name, last_name, mobile, is_operator, language FROM users WHERE email = $1",
+        email.as_str(),
+    )
+    .fetch_optional(db)
+    .await
 }
 
 pub async fn create_user(db: &PgPool, new: NewUser) -> Result<User, AccountsError> {
@@ -113,17 +117,18 @@ pub async fn create_user(db: &PgPool, new: NewUser) -> Result<User, AccountsErro
         Some(password) => Some(password::hash(password).await?),
         None => None,
     };
-    let inserted = sqlx::query_as(
+    let inserted = sqlx::query_as!(
+        User,
         "INSERT INTO users (email, first_name, last_name, mobile, password_hash)
          VALUES ($1, $2, $3, $4, $5)
          ON CONFLICT (email) DO NOTHING
          RETURNING id, email, first_name, last_name, mobile, is_operator, language",
+        new.email.as_str(),
+        new.first_name.as_str(),
+        new.last_name.as_str(),
+        new.mobile.as_ref().map(PhoneE164::as_str),
+        password_hash,
     )
-    .bind(new.email.as_str())
-    .bind(new.first_name.as_str())
-    .bind(new.last_name.as_str())
-    .bind(new.mobile.as_ref().map(PhoneE164::as_str))
-    .bind(password_hash)
     .fetch_optional(db)
     .await?;
     inserted.ok_or(AccountsError::EmailTaken)
@@ -153,39 +158,46 @@ pub async fn check_password(
 ) -> Result<User, AccountsError> {
     let throttle_key = email.trim().to_lowercase();
     let mut tx = db.begin().await?;
-    sqlx::query("SELECT pg_advisory_xact_lock(hashtext('login-ip:' || COALESCE($1, '')))")
-        .bind(ip)
-        .execute(&mut *tx)
-        .await?;
-    sqlx::query("SELECT pg_advisory_xact_lock(hashtext('login-email:' || $1))")
-        .bind(&throttle_key)
-        .execute(&mut *tx)
-        .await?;
-    let (for_email, for_address): (i64, i64) = sqlx::query_as(
-        "SELECT count(*) FILTER (WHERE email = $1 AND ip IS NOT DISTINCT FROM $2),
-                count(*) FILTER (WHERE ip = $2)
-           FROM login_failures
-          WHERE failed_at > now() - make_interval(mins => $3::int) AND (email = $1 OR ip = $2)",
+    // `pg_advisory_xact_lock` returns `void`, which the macros only take with a type override.
+    sqlx::query_scalar!(
+        r#"SELECT pg_advisory_xact_lock(hashtext('login-ip:' || COALESCE($1, ''))) AS "locked: ()""#,
+        ip,
     )
-    .bind(&throttle_key)
-    .bind(ip)
-    .bind(FAILURE_WINDOW_MINUTES as i32)
     .fetch_one(&mut *tx)
     .await?;
-    if for_email >= MAX_LOGIN_FAILURES || for_address >= MAX_LOGIN_FAILURES_PER_ADDRESS {
+    sqlx::query_scalar!(
+        r#"SELECT pg_advisory_xact_lock(hashtext('login-email:' || $1)) AS "locked: ()""#,
+        &throttle_key,
+    )
+    .fetch_one(&mut *tx)
+    .await?;
+    let counts = sqlx::query!(
+        r#"SELECT count(*) FILTER (WHERE email = $1 AND ip IS NOT DISTINCT FROM $2) AS "for_email!",
+                count(*) FILTER (WHERE ip = $2) AS "for_address!"
+           FROM login_failures
+          WHERE failed_at > now() - make_interval(mins => $3::int) AND (email = $1 OR ip = $2)"#,
+        &throttle_key,
+        ip,
+        FAILURE_WINDOW_MINUTES as i32,
+    )
+    .fetch_one(&mut *tx)
+    .await?;
+    if counts.for_email >= MAX_LOGIN_FAILURES
+        || counts.for_address >= MAX_LOGIN_FAILURES_PER_ADDRESS
+    {
         return Err(AccountsError::TooManyAttempts);
     }
-    let attempt: i64 =
-        sqlx::query_scalar("INSERT INTO login_failures (email, ip) VALUES ($1, $2) RETURNING id")
-            .bind(&throttle_key)
-            .bind(ip)
-            .fetch_one(&mut *tx)
-            .await?;
+    let attempt = sqlx::query_scalar!(
+        "INSERT INTO login_failures (email, ip) VALUES ($1, $2) RETURNING id",
+        &throttle_key,
+        ip,
+    )
+    .fetch_one(&mut *tx)
+    .await?;
     tx.commit().await?;
     let result = verify_credentials(db, email, password).await;
     if !matches!(result, Err(AccountsError::InvalidCredentials)) {
-        sqlx::query("DELETE FROM login_failures WHERE id = $1")
-            .bind(attempt)
+        sqlx::query!("DELETE FROM login_failures WHERE id = $1", attempt)
             .execute(db)
             .await?;
     }
@@ -198,12 +210,13 @@ async fn verify_credentials(
     password: String,
 ) -> Result<User, AccountsError> {
     let row: Option<(Uuid, Option<String>)> = match Email::parse(email) {
-        Ok(email) => {
-            sqlx::query_as("SELECT id, password_hash FROM users WHERE email = $1")
-                .bind(email.as_str())
-                .fetch_optional(db)
-                .await?
-        }
+        Ok(email) => sqlx::query!(
+            "SELECT id, password_hash FROM users WHERE email = $1",
+            email.as_str(),
+        )
+        .fetch_optional(db)
+        .await?
+        .map(|row| (row.id, row.password_hash)),
         Err(_) => None,
     };
     let (user_id, stored) = match row {

@@ -35,18 +35,18 @@ pub async fn open(
     rand::rngs::OsRng.fill_bytes(&mut bytes);
     let token = URL_SAFE_NO_PAD.encode(bytes);
     // Start in the user's first cabinet so the app has something to show.
-    sqlx::query(
+    sqlx::query!(
         "INSERT INTO sessions (token_hash, user_id, current_cabinet_id, expires_at, ip, user_agent)
          VALUES ($1, $2,
                  (SELECT m.cabinet_id FROM memberships m JOIN cabinets c ON c.id = m.cabinet_id
                   WHERE m.user_id = $2 ORDER BY c.name, c.id LIMIT 1),
                  $3, $4, $5)",
+        token_hash(&token),
+        user_id,
+        Utc::now() + Duration::hours(hours),
+        meta.ip.as_deref(),
+        meta.user_agent.as_deref(),
     )
-    .bind(token_hash(&token))
-    .bind(user_id)
-    .bind(Utc::now() + Duration::hours(hours))
-    .bind(&meta.ip)
-    .bind(&meta.user_agent)
     .execute(db)
     .await?;
     Ok(token)
@@ -54,24 +54,26 @@ pub async fn open(
 
 pub async fn lookup(db: &PgPool, token: &str) -> Result<Option<Viewer>, sqlx::Error> {
     let hash = token_hash(token);
-    let row: Option<(Uuid, Option<Uuid>)> = sqlx::query_as(
+    let row = sqlx::query!(
         "SELECT user_id, current_cabinet_id FROM sessions WHERE token_hash = $1 AND expires_at > now()",
+        &hash,
     )
-    .bind(&hash)
     .fetch_optional(db)
     .await?;
-    Ok(row.map(|(user_id, current_cabinet_id)| Viewer {
-        user_id,
-        current_cabinet_id,
+    Ok(row.map(|row| Viewer {
+        user_id: row.user_id,
+        current_cabinet_id: row.current_cabinet_id,
         token_hash: hash,
     }))
 }
 
 pub async fn close(db: &PgPool, viewer: &Viewer) -> Result<(), sqlx::Error> {
-    sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
-        .bind(&viewer.token_hash)
-        .execute(db)
-        .await?;
+    sqlx::query!(
+        "DELETE FROM sessions WHERE token_hash = $1",
+        &viewer.token_hash
+    )
+    .execute(db)
+    .await?;
     Ok(())
 }
 
@@ -80,11 +82,13 @@ pub async fn set_current_cabinet(
     viewer: &Viewer,
     cabinet_id: Uuid,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE sessions SET current_cabinet_id = $2 WHERE token_hash = $1")
-        .bind(&viewer.token_hash)
-        .bind(cabinet_id)
-        .execute(db)
-        .await?;
+    sqlx::query!(
+        "UPDATE sessions SET current_cabinet_id = $2 WHERE token_hash = $1",
+        &viewer.token_hash,
+        cabinet_id,
+    )
+    .execute(db)
+    .await?;
     Ok(())
 }
 

@@ -146,8 +146,7 @@ impl BillingMutation {
                 "réservé aux administrateurs de la plateforme",
             ));
         }
-        let exists: Option<(Uuid,)> = sqlx::query_as("SELECT id FROM cabinets WHERE id = $1")
-            .bind(cabinet_id)
+        let exists = sqlx::query_scalar!("SELECT id FROM cabinets WHERE id = $1", cabinet_id)
             .fetch_optional(ctx.db())
             .await?;
         if exists.is_none() {

@@ -62,16 +62,16 @@ pub async fn committed(
     cabinet_id: Uuid,
     except_collection: Option<Uuid>,
 ) -> Result<i64, sqlx::Error> {
-    let (owed,): (i64,) = sqlx::query_as(
-        "SELECT COALESCE(SUM(
+    let owed = sqlx::query_scalar!(
+        r#"SELECT COALESCE(SUM(
                 (SELECT count(*) FROM signers s WHERE s.collection_id = c.id AND s.status <> 'signed')
               * (SELECT count(*) FROM collection_documents d WHERE d.collection_id = c.id AND d.kind = 'to_sign')
-            ), 0)::bigint
+            ), 0)::bigint AS "owed!"
          FROM collections c
-         WHERE c.cabinet_id = $1 AND c.status = 'active' AND c.id IS DISTINCT FROM $2",
+         WHERE c.cabinet_id = $1 AND c.status = 'active' AND c.id IS DISTINCT FROM $2"#,
+        cabinet_id,
+        except_collection,
     )
-    .bind(cabinet_id)
-    .bind(except_collection)
     .fetch_one(&mut *conn)
     .await?;
     Ok(owed * SIGNATURE_CENTS)
@@ -155,26 +155,26 @@ async fn debit(
     signature: Option<(Uuid, Uuid)>,
     note: &str,
 ) -> Result<(), BillingError> {
-    let (balance, debited): (i64, bool) = sqlx::query_as(
-        "WITH cabinet AS (SELECT credit_balance_cents AS balance FROM cabinets WHERE id = $1 FOR UPDATE),
+    let outcome = sqlx::query!(
+        r#"WITH cabinet AS (SELECT credit_balance_cents AS balance FROM cabinets WHERE id = $1 FOR UPDATE),
               debit AS (
                 INSERT INTO credit_ledger (cabinet_id, amount_cents, kind, collection_id, signer_id, note)
                 SELECT $1, -$2::bigint, $3, $4, $5, $6 FROM cabinet WHERE balance >= $2
                 RETURNING id)
-         SELECT balance, EXISTS (SELECT 1 FROM debit) FROM cabinet",
+         SELECT balance AS "balance!", EXISTS (SELECT 1 FROM debit) AS "debited!" FROM cabinet"#,
+        cabinet_id,
+        amount,
+        kind,
+        signature.map(|(collection, _)| collection),
+        signature.map(|(_, signer)| signer),
+        note,
     )
-    .bind(cabinet_id)
-    .bind(amount)
-    .bind(kind)
-    .bind(signature.map(|(collection, _)| collection))
-    .bind(signature.map(|(_, signer)| signer))
-    .bind(note)
     .fetch_one(&mut *conn)
     .await?;
-    if !debited {
+    if !outcome.debited {
         return Err(BillingError::InsufficientCredit {
             needed: Cents(amount),
-            available: Cents(balance.max(0)),
+            available: Cents(outcome.balance.max(0)),
         });
     }
     Ok(())
@@ -208,7 +208,7 @@ pub async fn credit(
 }
 
 /// One month of one cabinet's ledger.
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 pub struct MonthlyConsumption {
     /// First day of the month, `YYYY-MM`.
     pub month: String,
@@ -225,24 +225,25 @@ pub async fn consumption(
     db: &PgPool,
     cabinet_id: Uuid,
 ) -> Result<Vec<MonthlyConsumption>, sqlx::Error> {
-    sqlx::query_as(
-        "SELECT to_char(date_trunc('month', at AT TIME ZONE 'Europe/Paris'), 'YYYY-MM') AS month,
-                COALESCE(SUM(-amount_cents / $2) FILTER (WHERE kind = 'signature'), 0)::bigint AS signatures,
-                COALESCE(SUM(-amount_cents / $3) FILTER (WHERE kind = 'seal'), 0)::bigint AS seals,
-                COUNT(*) FILTER (WHERE kind = 'qcp') AS qualified_certificates,
-                COALESCE(SUM(-amount_cents) FILTER (WHERE amount_cents < 0), 0)::bigint AS spent_cents,
-                COALESCE(SUM(amount_cents) FILTER (WHERE amount_cents > 0), 0)::bigint AS credited_cents
+    sqlx::query_as!(
+        MonthlyConsumption,
+        r#"SELECT to_char(date_trunc('month', at AT TIME ZONE 'Europe/Paris'), 'YYYY-MM') AS "month!",
+                COALESCE(SUM(-amount_cents / $2) FILTER (WHERE kind = 'signature'), 0)::bigint AS "signatures!",
+                COALESCE(SUM(-amount_cents / $3) FILTER (WHERE kind = 'seal'), 0)::bigint AS "seals!",
+                COUNT(*) FILTER (WHERE kind = 'qcp') AS "qualified_certificates!",
+                COALESCE(SUM(-amount_cents) FILTER (WHERE amount_cents < 0), 0)::bigint AS "spent_cents!",
+                COALESCE(SUM(amount_cents) FILTER (WHERE amount_cents > 0), 0)::bigint AS "credited_cents!"
          FROM credit_ledger WHERE cabinet_id = $1
-         GROUP BY 1 ORDER BY 1 DESC",
+         GROUP BY 1 ORDER BY 1 DESC"#,
+        cabinet_id,
+        SIGNATURE_CENTS,
+        SEAL_CENTS,
     )
-    .bind(cabinet_id)
-    .bind(SIGNATURE_CENTS)
-    .bind(SEAL_CENTS)
     .fetch_all(db)
     .await
 }
 
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 pub struct LedgerEntry {
     pub id: i64,
     pub at: DateTime<Utc>,

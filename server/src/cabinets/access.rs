@@ -64,7 +64,6 @@ impl CabinetScope {
     }
 }
 
-#[derive(sqlx::FromRow)]
 struct AccessRow {
     role: String,
     can_prepare: bool,
@@ -80,16 +79,17 @@ pub async fn check(
     cabinet_id: Uuid,
     needs: &[Need],
 ) -> Result<CabinetScope, AccessError> {
-    let row: Option<AccessRow> = sqlx::query_as(
-        "SELECT m.role, m.can_prepare, m.can_sign, m.can_seal,
+    let row = sqlx::query_as!(
+        AccessRow,
+        r#"SELECT m.role, m.can_prepare, m.can_sign, m.can_seal,
                 EXISTS (SELECT 1 FROM terms_acceptances t WHERE t.cabinet_id = m.cabinet_id
-                        AND t.cgu_version = $3 AND t.privacy_policy_version = $4) AS is_open
-         FROM memberships m WHERE m.cabinet_id = $1 AND m.user_id = $2",
+                        AND t.cgu_version = $3 AND t.privacy_policy_version = $4) AS "is_open!"
+         FROM memberships m WHERE m.cabinet_id = $1 AND m.user_id = $2"#,
+        cabinet_id,
+        user_id,
+        CGU_VERSION,
+        PRIVACY_POLICY_VERSION,
     )
-    .bind(cabinet_id)
-    .bind(user_id)
-    .bind(CGU_VERSION)
-    .bind(PRIVACY_POLICY_VERSION)
     .fetch_optional(db)
     .await?;
     let row = row.ok_or(AccessError::NotFound)?;

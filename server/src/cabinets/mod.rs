@@ -39,7 +39,7 @@ pub struct Member {
     pub delegations: Vec<Delegation>,
 }
 
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 pub struct TermsAcceptance {
     pub cgu_version: String,
     pub privacy_policy_version: String,
@@ -64,16 +64,6 @@ pub(crate) fn parse_role(stored: &str) -> Result<Role, sqlx::Error> {
     stored.parse().map_err(|e| sqlx::Error::Decode(Box::new(e)))
 }
 
-/// SQL condition "the cabinet `c` accepted the current terms", with the versions as $n, $n+1.
-fn open_condition(first_param: usize) -> String {
-    format!(
-        "EXISTS (SELECT 1 FROM terms_acceptances t WHERE t.cabinet_id = c.id
-                 AND t.cgu_version = ${first_param} AND t.privacy_policy_version = ${})",
-        first_param + 1
-    )
-}
-
-#[derive(sqlx::FromRow)]
 struct MembershipRow {
     cabinet_id: Uuid,
     cabinet_name: String,
@@ -89,16 +79,18 @@ pub async fn memberships_of_user(
     db: &PgPool,
     user_id: Uuid,
 ) -> Result<Vec<CabinetMembership>, sqlx::Error> {
-    let rows: Vec<MembershipRow> = sqlx::query_as(&format!(
-        "SELECT c.id AS cabinet_id, c.name AS cabinet_name, m.role, m.can_prepare, m.can_sign, m.can_seal,
-                {} AS is_open
+    // `is_open`: the cabinet accepted the current terms.
+    let rows = sqlx::query_as!(
+        MembershipRow,
+        r#"SELECT c.id AS cabinet_id, c.name AS cabinet_name, m.role, m.can_prepare, m.can_sign, m.can_seal,
+                EXISTS (SELECT 1 FROM terms_acceptances t WHERE t.cabinet_id = c.id
+                        AND t.cgu_version = $2 AND t.privacy_policy_version = $3) AS "is_open!"
          FROM memberships m JOIN cabinets c ON c.id = m.cabinet_id
-         WHERE m.user_id = $1 ORDER BY c.name, c.id",
-        open_condition(2)
-    ))
-    .bind(user_id)
-    .bind(CGU_VERSION)
-    .bind(PRIVACY_POLICY_VERSION)
+         WHERE m.user_id = $1 ORDER BY c.name, c.id"#,
+        user_id,
+        CGU_VERSION,
+        PRIVACY_POLICY_VERSION,
+    )
     .fetch_all(db)
     .await?;
     rows.into_iter()
@@ -116,26 +108,28 @@ pub async fn memberships_of_user(
 }
 
 pub async fn cabinet_name(db: &PgPool, scope: &CabinetScope) -> Result<String, sqlx::Error> {
-    sqlx::query_scalar("SELECT name FROM cabinets WHERE id = $1")
-        .bind(scope.cabinet_id())
-        .fetch_one(db)
-        .await
+    sqlx::query_scalar!(
+        "SELECT name FROM cabinets WHERE id = $1",
+        scope.cabinet_id()
+    )
+    .fetch_one(db)
+    .await
 }
 
 pub async fn latest_terms_acceptance(
     db: &PgPool,
     scope: &CabinetScope,
 ) -> Result<Option<TermsAcceptance>, sqlx::Error> {
-    sqlx::query_as(
+    sqlx::query_as!(
+        TermsAcceptance,
         "SELECT cgu_version, privacy_policy_version, accepted_at, accepted_by, ip
          FROM terms_acceptances WHERE cabinet_id = $1 ORDER BY accepted_at DESC LIMIT 1",
+        scope.cabinet_id(),
     )
-    .bind(scope.cabinet_id())
     .fetch_optional(db)
     .await
 }
 
-#[derive(sqlx::FromRow)]
 struct MemberRow {
     user_id: Uuid,
     email: String,
@@ -161,9 +155,6 @@ impl MemberRow {
     }
 }
 
-const MEMBER_COLUMNS: &str =
-    "u.id AS user_id, u.email, u.first_name, u.last_name, m.role, m.can_prepare, m.can_sign, m.can_seal";
-
 /// One page of members (accountants first, then by name) and the total count.
 pub async fn members(
     db: &PgPool,
@@ -171,21 +162,25 @@ pub async fn members(
     offset: i64,
     limit: i64,
 ) -> Result<(Vec<Member>, i64), sqlx::Error> {
-    let rows: Vec<MemberRow> = sqlx::query_as(&format!(
-        "SELECT {MEMBER_COLUMNS} FROM memberships m JOIN users u ON u.id = m.user_id
+    let rows = sqlx::query_as!(
+        MemberRow,
+        "SELECT u.id AS user_id, u.email, u.first_name, u.last_name, m.role, m.can_prepare, m.can_sign, m.can_seal
+           FROM memberships m JOIN users u ON u.id = m.user_id
          WHERE m.cabinet_id = $1
          ORDER BY m.role = 'accountant' DESC, u.last_name, u.first_name, u.id
-         OFFSET $2 LIMIT $3"
-    ))
-    .bind(scope.cabinet_id())
-    .bind(offset)
-    .bind(limit)
+         OFFSET $2 LIMIT $3",
+        scope.cabinet_id(),
+        offset,
+        limit,
+    )
     .fetch_all(db)
     .await?;
-    let total: i64 = sqlx::query_scalar("SELECT count(*) FROM memberships WHERE cabinet_id = $1")
-        .bind(scope.cabinet_id())
-        .fetch_one(db)
-        .await?;
+    let total = sqlx::query_scalar!(
+        r#"SELECT count(*) AS "count!" FROM memberships WHERE cabinet_id = $1"#,
+        scope.cabinet_id()
+    )
+    .fetch_one(db)
+    .await?;
     let members = rows
         .into_iter()
         .map(MemberRow::into_member)
@@ -198,12 +193,14 @@ pub async fn member(
     scope: &CabinetScope,
     user_id: Uuid,
 ) -> Result<Option<Member>, sqlx::Error> {
-    let row: Option<MemberRow> = sqlx::query_as(&format!(
-        "SELECT {MEMBER_COLUMNS} FROM memberships m JOIN users u ON u.id = m.user_id
-         WHERE m.cabinet_id = $1 AND m.user_id = $2"
-    ))
-    .bind(scope.cabinet_id())
-    .bind(user_id)
+    let row = sqlx::query_as!(
+        MemberRow,
+        "SELECT u.id AS user_id, u.email, u.first_name, u.last_name, m.role, m.can_prepare, m.can_sign, m.can_seal
+           FROM memberships m JOIN users u ON u.id = m.user_id
+         WHERE m.cabinet_id = $1 AND m.user_id = $2",
+        scope.cabinet_id(),
+        user_id,
+    )
     .fetch_optional(db)
     .await?;
     row.map(MemberRow::into_member).transpose()
@@ -215,18 +212,18 @@ pub async fn accept_terms(
     scope: &CabinetScope,
     meta: &RequestMeta,
 ) -> Result<bool, sqlx::Error> {
-    let inserted = sqlx::query(
+    let inserted = sqlx::query!(
         "INSERT INTO terms_acceptances (cabinet_id, accepted_by, cgu_version, privacy_policy_version, ip, user_agent)
          SELECT $1, $2, $3, $4, $5, $6
          WHERE NOT EXISTS (SELECT 1 FROM terms_acceptances
                            WHERE cabinet_id = $1 AND cgu_version = $3 AND privacy_policy_version = $4)",
+        scope.cabinet_id(),
+        scope.user_id(),
+        CGU_VERSION,
+        PRIVACY_POLICY_VERSION,
+        meta.ip.as_deref(),
+        meta.user_agent.as_deref(),
     )
-    .bind(scope.cabinet_id())
-    .bind(scope.user_id())
-    .bind(CGU_VERSION)
-    .bind(PRIVACY_POLICY_VERSION)
-    .bind(&meta.ip)
-    .bind(&meta.user_agent)
     .execute(db)
     .await?;
     Ok(inserted.rows_affected() == 1)
@@ -240,15 +237,15 @@ pub async fn set_delegations(
     user_id: Uuid,
     delegations: &[Delegation],
 ) -> Result<Option<Member>, sqlx::Error> {
-    let updated = sqlx::query(
+    let updated = sqlx::query!(
         "UPDATE memberships SET can_prepare = $3, can_sign = $4, can_seal = $5, updated_at = now()
          WHERE cabinet_id = $1 AND user_id = $2 AND role = 'collaborator'",
+        scope.cabinet_id(),
+        user_id,
+        delegations.contains(&Delegation::Prepare),
+        delegations.contains(&Delegation::Sign),
+        delegations.contains(&Delegation::Seal),
     )
-    .bind(scope.cabinet_id())
-    .bind(user_id)
-    .bind(delegations.contains(&Delegation::Prepare))
-    .bind(delegations.contains(&Delegation::Sign))
-    .bind(delegations.contains(&Delegation::Seal))
     .execute(db)
     .await?;
     if updated.rows_affected() == 0 {
@@ -264,19 +261,21 @@ pub async fn remove_collaborator(
     user_id: Uuid,
 ) -> Result<bool, sqlx::Error> {
     let mut tx = db.begin().await?;
-    let removed = sqlx::query(
+    let removed = sqlx::query!(
         "DELETE FROM memberships WHERE cabinet_id = $1 AND user_id = $2 AND role = 'collaborator'",
+        scope.cabinet_id(),
+        user_id,
     )
-    .bind(scope.cabinet_id())
-    .bind(user_id)
     .execute(&mut *tx)
     .await?;
     // Their sessions must stop acting for this cabinet at once.
-    sqlx::query("UPDATE sessions SET current_cabinet_id = NULL WHERE user_id = $2 AND current_cabinet_id = $1")
-        .bind(scope.cabinet_id())
-        .bind(user_id)
-        .execute(&mut *tx)
-        .await?;
+    sqlx::query!(
+        "UPDATE sessions SET current_cabinet_id = NULL WHERE user_id = $2 AND current_cabinet_id = $1",
+        scope.cabinet_id(),
+        user_id,
+    )
+    .execute(&mut *tx)
+    .await?;
     tx.commit().await?;
     Ok(removed.rows_affected() == 1)
 }
@@ -289,17 +288,18 @@ pub async fn create_cabinet(
     accountant: Uuid,
 ) -> Result<Uuid, sqlx::Error> {
     let mut tx = db.begin().await?;
-    let id: Uuid =
-        sqlx::query_scalar("INSERT INTO cabinets (name, siren) VALUES ($1, $2) RETURNING id")
-            .bind(name)
-            .bind(siren)
-            .fetch_one(&mut *tx)
-            .await?;
-    sqlx::query(
-        "INSERT INTO memberships (cabinet_id, user_id, role) VALUES ($1, $2, 'accountant')",
+    let id = sqlx::query_scalar!(
+        "INSERT INTO cabinets (name, siren) VALUES ($1, $2) RETURNING id",
+        name,
+        siren,
     )
-    .bind(id)
-    .bind(accountant)
+    .fetch_one(&mut *tx)
+    .await?;
+    sqlx::query!(
+        "INSERT INTO memberships (cabinet_id, user_id, role) VALUES ($1, $2, 'accountant')",
+        id,
+        accountant,
+    )
     .execute(&mut *tx)
     .await?;
     tx.commit().await?;
@@ -313,12 +313,14 @@ pub async fn add_member(
     user_id: Uuid,
     role: Role,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query("INSERT INTO memberships (cabinet_id, user_id, role) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
-        .bind(cabinet_id)
-        .bind(user_id)
-        .bind(role.as_str())
-        .execute(db)
-        .await?;
+    sqlx::query!(
+        "INSERT INTO memberships (cabinet_id, user_id, role) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+        cabinet_id,
+        user_id,
+        role.as_str(),
+    )
+    .execute(db)
+    .await?;
     Ok(())
 }
 

@@ -35,7 +35,7 @@ pub enum EnrolmentStep {
     Completed,
 }
 
-#[derive(Debug, Clone, Default, sqlx::FromRow)]
+#[derive(Debug, Clone, Default)]
 pub struct EnrolmentRow {
     pub profile_confirmed_at: Option<DateTime<Utc>>,
     pub agreement_accepted_at: Option<DateTime<Utc>>,
@@ -52,23 +52,33 @@ pub struct Enrolment {
 }
 
 async fn row(conn: &mut PgConnection, user_id: Uuid) -> Result<EnrolmentRow> {
-    Ok(sqlx::query_as("SELECT profile_confirmed_at, agreement_accepted_at, agreement_signed_at, certificate_id, completed_at FROM enrolments WHERE user_id = $1")
-        .bind(user_id)
-        .fetch_optional(&mut *conn)
-        .await?
-        .unwrap_or_default())
+    Ok(sqlx::query_as!(
+        EnrolmentRow,
+        "SELECT profile_confirmed_at, agreement_accepted_at, agreement_signed_at, certificate_id, completed_at
+           FROM enrolments WHERE user_id = $1",
+        user_id,
+    )
+    .fetch_optional(&mut *conn)
+    .await?
+    .unwrap_or_default())
 }
 
 /// Locks the user's enrolment row (creating it): one step at a time per user.
 async fn lock(conn: &mut PgConnection, user_id: Uuid) -> Result<EnrolmentRow> {
-    sqlx::query("INSERT INTO enrolments (user_id) VALUES ($1) ON CONFLICT DO NOTHING")
-        .bind(user_id)
-        .execute(&mut *conn)
-        .await?;
-    Ok(sqlx::query_as("SELECT profile_confirmed_at, agreement_accepted_at, agreement_signed_at, certificate_id, completed_at FROM enrolments WHERE user_id = $1 FOR UPDATE")
-        .bind(user_id)
-        .fetch_one(&mut *conn)
-        .await?)
+    sqlx::query!(
+        "INSERT INTO enrolments (user_id) VALUES ($1) ON CONFLICT DO NOTHING",
+        user_id,
+    )
+    .execute(&mut *conn)
+    .await?;
+    Ok(sqlx::query_as!(
+        EnrolmentRow,
+        "SELECT profile_confirmed_at, agreement_accepted_at, agreement_signed_at, certificate_id, completed_at
+           FROM enrolments WHERE user_id = $1 FOR UPDATE",
+        user_id,
+    )
+    .fetch_one(&mut *conn)
+    .await?)
 }
 
 /// The latest verification made for the LCP certificate.
@@ -112,10 +122,9 @@ pub async fn state(db: &PgPool, user_id: Uuid) -> Result<Enrolment> {
     let verification = lcp_verification(&mut conn, user_id).await?;
     let certificate = match row.certificate_id {
         Some(id) => Some(
-            sqlx::query_as(&format!("{} WHERE p.id = $1", super::SELECT))
-                .bind(id)
-                .fetch_one(&mut *conn)
-                .await?,
+            super::by_id(&mut conn, id)
+                .await?
+                .ok_or(CertificateError::Database(sqlx::Error::RowNotFound))?,
         ),
         None => None,
     };
@@ -157,17 +166,19 @@ pub async fn confirm_profile(
             "votre certificat est émis : votre identité ne peut plus changer ici".into(),
         ));
     }
-    sqlx::query("UPDATE users SET first_name = $2, last_name = $3, mobile = $4 WHERE id = $1")
-        .bind(user_id)
-        .bind(first_name.as_str())
-        .bind(last_name.as_str())
-        .bind(mobile.as_str())
-        .execute(&mut *tx)
-        .await?;
-    sqlx::query(
-        "UPDATE enrolments SET profile_confirmed_at = now(), updated_at = now() WHERE user_id = $1",
+    sqlx::query!(
+        "UPDATE users SET first_name = $2, last_name = $3, mobile = $4 WHERE id = $1",
+        user_id,
+        first_name.as_str(),
+        last_name.as_str(),
+        mobile.as_str(),
     )
-    .bind(user_id)
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query!(
+        "UPDATE enrolments SET profile_confirmed_at = now(), updated_at = now() WHERE user_id = $1",
+        user_id,
+    )
     .execute(&mut *tx)
     .await?;
     super::log(&mut tx, user_id, "profile_confirmed", meta, json!({ "firstName": first_name.as_str(), "lastName": last_name.as_str(), "mobile": mobile.as_str() })).await?;
@@ -184,29 +195,23 @@ struct Holder {
 }
 
 async fn holder(conn: &mut PgConnection, user_id: Uuid) -> Result<Holder> {
-    let (first_name, last_name, email, mobile, language): (
-        String,
-        String,
-        String,
-        Option<String>,
-        Option<String>,
-    ) = sqlx::query_as(
+    let user = sqlx::query!(
         "SELECT first_name, last_name, email, mobile, language FROM users WHERE id = $1",
+        user_id,
     )
-    .bind(user_id)
     .fetch_one(&mut *conn)
     .await?;
-    let mobile = mobile.ok_or_else(|| {
+    let mobile = user.mobile.ok_or_else(|| {
         CertificateError::InvalidState(
             "confirmez d'abord votre profil et votre téléphone mobile".into(),
         )
     })?;
     Ok(Holder {
-        first_name,
-        last_name,
-        email,
+        first_name: user.first_name,
+        last_name: user.last_name,
+        email: user.email,
         mobile,
-        language: crate::accounts::parse_language(language.as_deref()),
+        language: crate::accounts::parse_language(user.language.as_deref()),
     })
 }
 
@@ -219,12 +224,13 @@ impl Holder {
 /// The agreement as it stands: signed if it is, otherwise the text to sign.
 pub async fn agreement_pdf(db: &PgPool, user_id: Uuid) -> Result<Vec<u8>> {
     let mut conn = db.acquire().await?;
-    let signed: Option<(Option<Vec<u8>>,)> =
-        sqlx::query_as("SELECT agreement_pdf FROM enrolments WHERE user_id = $1")
-            .bind(user_id)
-            .fetch_optional(&mut *conn)
-            .await?;
-    if let Some((Some(pdf),)) = signed {
+    let signed = sqlx::query_scalar!(
+        "SELECT agreement_pdf FROM enrolments WHERE user_id = $1",
+        user_id,
+    )
+    .fetch_optional(&mut *conn)
+    .await?;
+    if let Some(Some(pdf)) = signed {
         return Ok(pdf);
     }
     let holder = holder(&mut conn, user_id).await?;
@@ -281,7 +287,12 @@ pub async fn accept_agreement(
         &emails::agreement_code_sms(holder.language, &code),
     )
     .await?;
-    sqlx::query("UPDATE enrolments SET agreement_accepted_at = now(), updated_at = now() WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
+    sqlx::query!(
+        "UPDATE enrolments SET agreement_accepted_at = now(), updated_at = now() WHERE user_id = $1",
+        user_id,
+    )
+    .execute(&mut *tx)
+    .await?;
     let mobile_hint = crate::codes::mobile_hint(&holder.mobile);
     super::log(
         &mut tx,
@@ -359,12 +370,14 @@ pub async fn sign_agreement(
     let signed =
         signing::sign_at_level(&unsigned, &request, &key, &chain, PadesLevel::BT, pki).await?;
     let sha256 = Sha256::digest(&signed).to_vec();
-    sqlx::query("UPDATE enrolments SET agreement_signed_at = now(), agreement_pdf = $2, agreement_sha256 = $3, updated_at = now() WHERE user_id = $1")
-        .bind(user_id)
-        .bind(&signed)
-        .bind(&sha256)
-        .execute(&mut *tx)
-        .await?;
+    sqlx::query!(
+        "UPDATE enrolments SET agreement_signed_at = now(), agreement_pdf = $2, agreement_sha256 = $3, updated_at = now() WHERE user_id = $1",
+        user_id,
+        &signed,
+        &sha256,
+    )
+    .execute(&mut *tx)
+    .await?;
     super::log(&mut tx, user_id, "agreement_signed", meta, json!({ "version": agreement::VERSION, "language": holder.language.code(), "sha256": hex::encode(&sha256) })).await?;
     let text = emails::request_in_progress(holder.language, &holder.first_name);
     notifications::enqueue_email(&mut tx, &holder.email, None, &text.subject, &text.body).await?;
@@ -411,11 +424,13 @@ pub async fn issue_when_ready(
         Some(verification.id),
     )
     .await?;
-    sqlx::query("UPDATE enrolments SET certificate_id = $2, completed_at = now(), updated_at = now() WHERE user_id = $1")
-        .bind(user_id)
-        .bind(certificate.id)
-        .execute(&mut *tx)
-        .await?;
+    sqlx::query!(
+        "UPDATE enrolments SET certificate_id = $2, completed_at = now(), updated_at = now() WHERE user_id = $1",
+        user_id,
+        certificate.id,
+    )
+    .execute(&mut *tx)
+    .await?;
     let language = crate::accounts::language_of(&mut tx, user_id).await?;
     let text = emails::congratulations(language, &verification.first_name, &config.public_url);
     notifications::enqueue_email(&mut tx, &person.email, None, &text.subject, &text.body).await?;

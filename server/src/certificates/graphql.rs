@@ -12,7 +12,6 @@ use crate::graphql::error::ApiResult;
 use crate::identity::graphql::IdentityVerification;
 use crate::pki::RevocationReason;
 
-/// The step of certificate creation the holder is at.
 #[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
 #[graphql(
     name = "EnrolmentStep",
@@ -31,7 +30,6 @@ pub enum EnrolmentStepGql {
     Completed,
 }
 
-/// The step of a qualified certificate's subscription.
 #[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
 #[graphql(name = "QcpStep", remote = "crate::certificates::qcp::QcpStep")]
 pub enum QcpStepGql {

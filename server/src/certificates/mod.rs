@@ -96,7 +96,7 @@ impl From<crate::signing::PdfError> for CertificateError {
 pub type Result<T, E = CertificateError> = std::result::Result<T, E>;
 
 /// A holder's certificate as the registry knows it now.
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 pub struct CertificateRow {
     pub id: Uuid,
     pub user_id: Uuid,
@@ -125,27 +125,52 @@ impl CertificateRow {
     }
 }
 
-const SELECT: &str = "SELECT p.id, p.user_id, p.level, p.issuer, p.serial, c.certificate, c.subject, c.not_after, p.issued_at,
-        c.revoked_at, c.revocation_reason
-    FROM personal_certificates p JOIN pki_certificates c ON c.issuer = p.issuer AND c.serial = p.serial";
+// The queries that read a `CertificateRow` all write out the same columns and join.
+
+/// A certificate by its id, whoever holds it.
+pub(crate) async fn by_id(
+    conn: &mut PgConnection,
+    id: Uuid,
+) -> Result<Option<CertificateRow>, sqlx::Error> {
+    sqlx::query_as!(
+        CertificateRow,
+        "SELECT p.id, p.user_id, p.level, p.issuer, p.serial, c.certificate, c.subject, c.not_after, p.issued_at,
+                c.revoked_at, c.revocation_reason
+           FROM personal_certificates p JOIN pki_certificates c ON c.issuer = p.issuer AND c.serial = p.serial
+          WHERE p.id = $1",
+        id,
+    )
+    .fetch_optional(&mut *conn)
+    .await
+}
 
 pub async fn list(db: &PgPool, user_id: Uuid) -> Result<Vec<CertificateRow>> {
-    Ok(sqlx::query_as(&format!(
-        "{SELECT} WHERE p.user_id = $1 ORDER BY p.issued_at DESC"
-    ))
-    .bind(user_id)
+    Ok(sqlx::query_as!(
+        CertificateRow,
+        "SELECT p.id, p.user_id, p.level, p.issuer, p.serial, c.certificate, c.subject, c.not_after, p.issued_at,
+                c.revoked_at, c.revocation_reason
+           FROM personal_certificates p JOIN pki_certificates c ON c.issuer = p.issuer AND c.serial = p.serial
+          WHERE p.user_id = $1 ORDER BY p.issued_at DESC",
+        user_id,
+    )
     .fetch_all(db)
     .await?)
 }
 
 /// The holder's own certificate; anyone else's is `NOT_FOUND`.
 pub async fn owned(db: &PgPool, user_id: Uuid, id: Uuid) -> Result<CertificateRow> {
-    sqlx::query_as(&format!("{SELECT} WHERE p.id = $1 AND p.user_id = $2"))
-        .bind(id)
-        .bind(user_id)
-        .fetch_optional(db)
-        .await?
-        .ok_or(CertificateError::NotFound)
+    sqlx::query_as!(
+        CertificateRow,
+        "SELECT p.id, p.user_id, p.level, p.issuer, p.serial, c.certificate, c.subject, c.not_after, p.issued_at,
+                c.revoked_at, c.revocation_reason
+           FROM personal_certificates p JOIN pki_certificates c ON c.issuer = p.issuer AND c.serial = p.serial
+          WHERE p.id = $1 AND p.user_id = $2",
+        id,
+        user_id,
+    )
+    .fetch_optional(db)
+    .await?
+    .ok_or(CertificateError::NotFound)
 }
 
 /// The newest certificate of `user_id` that can sign at `level` now: a QCP serves for
@@ -160,13 +185,18 @@ pub async fn live(
     } else {
         &["lcp", "qcp"]
     };
-    Ok(sqlx::query_as(&format!(
-        "{SELECT} WHERE p.user_id = $1 AND p.level = ANY($2) AND c.revoked_at IS NULL AND c.not_after > now()
-         ORDER BY (p.level = $3) DESC, p.issued_at DESC LIMIT 1"
-    ))
-    .bind(user_id)
-    .bind(levels)
-    .bind(level.as_str())
+    Ok(sqlx::query_as!(
+        CertificateRow,
+        "SELECT p.id, p.user_id, p.level, p.issuer, p.serial, c.certificate, c.subject, c.not_after, p.issued_at,
+                c.revoked_at, c.revocation_reason
+           FROM personal_certificates p JOIN pki_certificates c ON c.issuer = p.issuer AND c.serial = p.serial
+          WHERE p.user_id = $1 AND p.level = ANY($2) AND c.revoked_at IS NULL AND c.not_after > now()
+          ORDER BY (p.level = $3) DESC, p.issued_at DESC LIMIT 1",
+        user_id,
+        // `as _`: the macro would want `&[String]` for `text[]`; `&[&str]` encodes the same.
+        levels as _,
+        level.as_str(),
+    )
     .fetch_optional(&mut *conn)
     .await?)
 }
@@ -178,14 +208,17 @@ pub async fn log(
     meta: &RequestMeta,
     detail: Value,
 ) -> Result<()> {
-    sqlx::query("INSERT INTO enrolment_events (user_id, kind, ip, user_agent, detail) VALUES ($1, $2, $3, $4, $5)")
-        .bind(user_id)
-        .bind(kind)
-        .bind(&meta.ip)
-        .bind(&meta.user_agent)
-        .bind(detail)
-        .execute(&mut *conn)
-        .await?;
+    sqlx::query!(
+        "INSERT INTO enrolment_events (user_id, kind, ip, user_agent, detail) VALUES ($1, $2, $3, $4, $5)",
+        user_id,
+        kind,
+        meta.ip.as_deref(),
+        meta.user_agent.as_deref(),
+        // JSONB: the macros map it only with sqlx's `json` feature, not enabled here.
+        detail as _,
+    )
+    .execute(&mut *conn)
+    .await?;
     Ok(())
 }
 
@@ -216,26 +249,24 @@ pub async fn issue(
     let certificate = pki.issue_for_person(level, person, key.public()).await?;
     let id = Uuid::new_v4();
     let sealed = kek.seal(&key, &key_label(id))?;
-    sqlx::query(
+    sqlx::query!(
         "INSERT INTO personal_certificates (id, user_id, level, issuer, serial, verification_id, key_nonce, key_sealed)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        id,
+        user_id,
+        level.as_str(),
+        level.ca().as_str(),
+        certificate.tbs_certificate.serial_number.as_bytes(),
+        verification_id,
+        &sealed.nonce,
+        &sealed.ciphertext,
     )
-    .bind(id)
-    .bind(user_id)
-    .bind(level.as_str())
-    .bind(level.ca().as_str())
-    .bind(certificate.tbs_certificate.serial_number.as_bytes())
-    .bind(verification_id)
-    .bind(&sealed.nonce)
-    .bind(&sealed.ciphertext)
     .execute(&mut *conn)
     .await?;
     log(conn, user_id, "certificate_issued", &RequestMeta::default(), json!({ "certificate": id, "level": level.as_str(), "serial": hex::encode(certificate.tbs_certificate.serial_number.as_bytes()) })).await?;
-    sqlx::query_as(&format!("{SELECT} WHERE p.id = $1"))
-        .bind(id)
-        .fetch_one(&mut *conn)
-        .await
-        .map_err(CertificateError::from)
+    by_id(conn, id)
+        .await?
+        .ok_or(CertificateError::Database(sqlx::Error::RowNotFound))
 }
 
 /// "Révoquer mon certificat": OCSP and the CRL say so at once, and it signs nothing more.
@@ -263,17 +294,19 @@ pub async fn revoke(
         json!({ "certificate": id, "reason": reason.as_str(), "at": revocation.at }),
     )
     .await?;
-    let (first_name, email, language): (String, String, Option<String>) =
-        sqlx::query_as("SELECT first_name, email, language FROM users WHERE id = $1")
-            .bind(user_id)
-            .fetch_one(&mut *tx)
-            .await?;
+    let holder = sqlx::query!(
+        "SELECT first_name, email, language FROM users WHERE id = $1",
+        user_id,
+    )
+    .fetch_one(&mut *tx)
+    .await?;
     let text = emails::revoked(
-        crate::accounts::parse_language(language.as_deref()),
-        &first_name,
+        crate::accounts::parse_language(holder.language.as_deref()),
+        &holder.first_name,
         &hex::encode_upper(&row.serial),
     );
-    crate::notifications::enqueue_email(&mut tx, &email, None, &text.subject, &text.body).await?;
+    crate::notifications::enqueue_email(&mut tx, &holder.email, None, &text.subject, &text.body)
+        .await?;
     tx.commit().await?;
     owned(db, user_id, id).await
 }
@@ -293,9 +326,7 @@ pub async fn open_for_signing(
     kek: &KeyEncryptionKey,
     certificate_id: Uuid,
 ) -> Result<HolderKey> {
-    let row: CertificateRow = sqlx::query_as(&format!("{SELECT} WHERE p.id = $1"))
-        .bind(certificate_id)
-        .fetch_optional(&mut *conn)
+    let row = by_id(conn, certificate_id)
         .await?
         .ok_or(CertificateError::NotFound)?;
     if row.revoked_at.is_some() {
@@ -306,12 +337,19 @@ pub async fn open_for_signing(
             "ce certificat a expiré".into(),
         ));
     }
-    let (nonce, ciphertext): (Vec<u8>, Vec<u8>) =
-        sqlx::query_as("SELECT key_nonce, key_sealed FROM personal_certificates WHERE id = $1")
-            .bind(certificate_id)
-            .fetch_one(&mut *conn)
-            .await?;
-    let key = kek.open(&SealedKey { nonce, ciphertext }, &key_label(certificate_id))?;
+    let sealed = sqlx::query!(
+        "SELECT key_nonce, key_sealed FROM personal_certificates WHERE id = $1",
+        certificate_id,
+    )
+    .fetch_one(&mut *conn)
+    .await?;
+    let key = kek.open(
+        &SealedKey {
+            nonce: sealed.key_nonce,
+            ciphertext: sealed.key_sealed,
+        },
+        &key_label(certificate_id),
+    )?;
     let mut chain = vec![row.parsed()?];
     chain.extend(pki.hierarchy.chain_above(row.level()));
     Ok(HolderKey { key, chain })
@@ -325,8 +363,7 @@ pub async fn person_of(
     first_name: &str,
     last_name: &str,
 ) -> Result<PersonIdentity> {
-    let (email,): (String,) = sqlx::query_as("SELECT email FROM users WHERE id = $1")
-        .bind(user_id)
+    let email = sqlx::query_scalar!("SELECT email FROM users WHERE id = $1", user_id)
         .fetch_one(&mut *conn)
         .await?;
     Ok(PersonIdentity {

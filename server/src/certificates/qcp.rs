@@ -47,7 +47,7 @@ pub enum QcpStep {
     Issued,
 }
 
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 pub struct QcpRow {
     pub id: Uuid,
     pub user_id: Uuid,
@@ -60,9 +60,21 @@ pub struct QcpRow {
     pub created_at: DateTime<Utc>,
 }
 
-const SELECT: &str = "SELECT q.id, q.user_id, q.cabinet_id, c.name AS cabinet_name, q.access_granted_at, q.details_confirmed_at,
-        q.signed_at, q.certificate_id, q.created_at
-    FROM qcp_requests q JOIN cabinets c ON c.id = q.cabinet_id";
+// The queries that read a `QcpRow` all write out the same columns and join.
+
+/// A request by its id (the caller knows it exists: it just wrote it, under its lock).
+async fn by_id(conn: &mut PgConnection, id: Uuid) -> Result<QcpRow, sqlx::Error> {
+    sqlx::query_as!(
+        QcpRow,
+        "SELECT q.id, q.user_id, q.cabinet_id, c.name AS cabinet_name, q.access_granted_at, q.details_confirmed_at,
+                q.signed_at, q.certificate_id, q.created_at
+           FROM qcp_requests q JOIN cabinets c ON c.id = q.cabinet_id
+          WHERE q.id = $1",
+        id,
+    )
+    .fetch_one(&mut *conn)
+    .await
+}
 
 pub struct QcpRequest {
     pub row: QcpRow,
@@ -108,10 +120,16 @@ async fn assemble(conn: &mut PgConnection, row: QcpRow) -> Result<QcpRequest> {
 /// The viewer's latest request (in progress, or the last one issued).
 pub async fn latest(db: &PgPool, user_id: Uuid) -> Result<Option<QcpRequest>> {
     let mut conn = db.acquire().await?;
-    let row: Option<QcpRow> = sqlx::query_as(&format!("{SELECT} WHERE q.user_id = $1 AND q.cancelled_at IS NULL ORDER BY q.created_at DESC LIMIT 1"))
-        .bind(user_id)
-        .fetch_optional(&mut *conn)
-        .await?;
+    let row = sqlx::query_as!(
+        QcpRow,
+        "SELECT q.id, q.user_id, q.cabinet_id, c.name AS cabinet_name, q.access_granted_at, q.details_confirmed_at,
+                q.signed_at, q.certificate_id, q.created_at
+           FROM qcp_requests q JOIN cabinets c ON c.id = q.cabinet_id
+          WHERE q.user_id = $1 AND q.cancelled_at IS NULL ORDER BY q.created_at DESC LIMIT 1",
+        user_id,
+    )
+    .fetch_optional(&mut *conn)
+    .await?;
     match row {
         Some(row) => Ok(Some(assemble(&mut conn, row).await?)),
         None => Ok(None),
@@ -119,11 +137,15 @@ pub async fn latest(db: &PgPool, user_id: Uuid) -> Result<Option<QcpRequest>> {
 }
 
 async fn lock_owned(conn: &mut PgConnection, user_id: Uuid, id: Uuid) -> Result<QcpRow> {
-    sqlx::query_as(&format!(
-        "{SELECT} WHERE q.id = $1 AND q.user_id = $2 AND q.cancelled_at IS NULL FOR UPDATE OF q"
-    ))
-    .bind(id)
-    .bind(user_id)
+    sqlx::query_as!(
+        QcpRow,
+        "SELECT q.id, q.user_id, q.cabinet_id, c.name AS cabinet_name, q.access_granted_at, q.details_confirmed_at,
+                q.signed_at, q.certificate_id, q.created_at
+           FROM qcp_requests q JOIN cabinets c ON c.id = q.cabinet_id
+          WHERE q.id = $1 AND q.user_id = $2 AND q.cancelled_at IS NULL FOR UPDATE OF q",
+        id,
+        user_id,
+    )
     .fetch_optional(&mut *conn)
     .await?
     .ok_or(CertificateError::NotFound)
@@ -149,24 +171,18 @@ struct Holder {
 }
 
 async fn holder(conn: &mut PgConnection, user_id: Uuid) -> Result<Holder> {
-    let (first_name, last_name, email, mobile, language): (
-        String,
-        String,
-        String,
-        Option<String>,
-        Option<String>,
-    ) = sqlx::query_as(
+    let user = sqlx::query!(
         "SELECT first_name, last_name, email, mobile, language FROM users WHERE id = $1",
+        user_id,
     )
-    .bind(user_id)
     .fetch_one(&mut *conn)
     .await?;
     Ok(Holder {
-        first_name,
-        last_name,
-        email,
-        mobile,
-        language: crate::accounts::parse_language(language.as_deref()),
+        first_name: user.first_name,
+        last_name: user.last_name,
+        email: user.email,
+        mobile: user.mobile,
+        language: crate::accounts::parse_language(user.language.as_deref()),
     })
 }
 
@@ -188,18 +204,19 @@ async fn send_access_code(
 /// collaborator who signs for it (delegation `sign`), while its service is open. Checked
 /// when the subscription starts and again, read now, in the transaction that debits.
 async fn ensure_may_spend(conn: &mut PgConnection, user_id: Uuid, cabinet_id: Uuid) -> Result<()> {
-    let row: Option<(bool, bool)> = sqlx::query_as(
-        "SELECT m.role = 'accountant' OR m.can_sign,
+    let row = sqlx::query!(
+        r#"SELECT m.role = 'accountant' OR m.can_sign AS "may_spend!",
                 EXISTS (SELECT 1 FROM terms_acceptances t WHERE t.cabinet_id = m.cabinet_id
-                        AND t.cgu_version = $3 AND t.privacy_policy_version = $4)
-           FROM memberships m WHERE m.cabinet_id = $1 AND m.user_id = $2",
+                        AND t.cgu_version = $3 AND t.privacy_policy_version = $4) AS "is_open!"
+           FROM memberships m WHERE m.cabinet_id = $1 AND m.user_id = $2"#,
+        cabinet_id,
+        user_id,
+        paraphe_shared::terms::CGU_VERSION,
+        paraphe_shared::terms::PRIVACY_POLICY_VERSION,
     )
-    .bind(cabinet_id)
-    .bind(user_id)
-    .bind(paraphe_shared::terms::CGU_VERSION)
-    .bind(paraphe_shared::terms::PRIVACY_POLICY_VERSION)
     .fetch_optional(&mut *conn)
-    .await?;
+    .await?
+    .map(|row| (row.may_spend, row.is_open));
     match row {
         None => Err(CertificateError::NotFound),
         Some((false, _)) => Err(CertificateError::MayNotSpend),
@@ -222,18 +239,20 @@ pub async fn start(
     if super::live(&mut tx, user_id, Level::Lcp).await?.is_none() {
         return Err(CertificateError::EnrolmentRequired);
     }
-    sqlx::query("UPDATE qcp_requests SET cancelled_at = now() WHERE user_id = $1 AND signed_at IS NULL AND cancelled_at IS NULL").bind(user_id).execute(&mut *tx).await?;
-    let (id,): (Uuid,) = sqlx::query_as(
-        "INSERT INTO qcp_requests (user_id, cabinet_id) VALUES ($1, $2) RETURNING id",
+    sqlx::query!(
+        "UPDATE qcp_requests SET cancelled_at = now() WHERE user_id = $1 AND signed_at IS NULL AND cancelled_at IS NULL",
+        user_id,
     )
-    .bind(user_id)
-    .bind(cabinet_id)
+    .execute(&mut *tx)
+    .await?;
+    let id = sqlx::query_scalar!(
+        "INSERT INTO qcp_requests (user_id, cabinet_id) VALUES ($1, $2) RETURNING id",
+        user_id,
+        cabinet_id,
+    )
     .fetch_one(&mut *tx)
     .await?;
-    let row: QcpRow = sqlx::query_as(&format!("{SELECT} WHERE q.id = $1"))
-        .bind(id)
-        .fetch_one(&mut *tx)
-        .await?;
+    let row = by_id(&mut tx, id).await?;
     send_access_code(&mut tx, kek, &row).await?;
     super::log(
         &mut tx,
@@ -301,10 +320,12 @@ pub async fn grant_access(
         tx.commit().await?;
         return Err(refusal);
     }
-    sqlx::query("UPDATE qcp_requests SET access_granted_at = now() WHERE id = $1")
-        .bind(id)
-        .execute(&mut *tx)
-        .await?;
+    sqlx::query!(
+        "UPDATE qcp_requests SET access_granted_at = now() WHERE id = $1",
+        id,
+    )
+    .execute(&mut *tx)
+    .await?;
     super::log(
         &mut tx,
         user_id,
@@ -313,10 +334,7 @@ pub async fn grant_access(
         json!({ "request": id }),
     )
     .await?;
-    let row = sqlx::query_as(&format!("{SELECT} WHERE q.id = $1"))
-        .bind(id)
-        .fetch_one(&mut *tx)
-        .await?;
+    let row = by_id(&mut tx, id).await?;
     let request = assemble(&mut tx, row).await?;
     tx.commit().await?;
     Ok(request)
@@ -362,10 +380,12 @@ pub async fn confirm_details(
             "le nom, le prénom et le mobile doivent être ceux de votre certificat LCP ; sinon, contactez l'assistance".into(),
         ));
     }
-    sqlx::query("UPDATE qcp_requests SET details_confirmed_at = now() WHERE id = $1")
-        .bind(id)
-        .execute(&mut *tx)
-        .await?;
+    sqlx::query!(
+        "UPDATE qcp_requests SET details_confirmed_at = now() WHERE id = $1",
+        id,
+    )
+    .execute(&mut *tx)
+    .await?;
     super::log(
         &mut tx,
         user_id,
@@ -374,10 +394,7 @@ pub async fn confirm_details(
         json!({ "request": id, "consents": ["terms", "privacy_policy"] }),
     )
     .await?;
-    let row = sqlx::query_as(&format!("{SELECT} WHERE q.id = $1"))
-        .bind(id)
-        .fetch_one(&mut *tx)
-        .await?;
+    let row = by_id(&mut tx, id).await?;
     let request = assemble(&mut tx, row).await?;
     tx.commit().await?;
     Ok(request)
@@ -542,19 +559,18 @@ pub async fn sign_request(
         verification.map(|v| v.id),
     )
     .await?;
-    sqlx::query("UPDATE qcp_requests SET request_pdf = $2, signed_at = now(), certificate_id = $3 WHERE id = $1")
-        .bind(id)
-        .bind(&signed)
-        .bind(certificate.id)
-        .execute(&mut *tx)
-        .await?;
+    sqlx::query!(
+        "UPDATE qcp_requests SET request_pdf = $2, signed_at = now(), certificate_id = $3 WHERE id = $1",
+        id,
+        &signed,
+        certificate.id,
+    )
+    .execute(&mut *tx)
+    .await?;
     super::log(&mut tx, user_id, "qcp_request_signed", meta, json!({ "request": id, "sha256": hex::encode(Sha256::digest(&signed)), "cabinet": row.cabinet_id })).await?;
     let text = super::emails::qcp_issued(holder.language, &name);
     notifications::enqueue_email(&mut tx, &holder.email, None, &text.subject, &text.body).await?;
-    let row = sqlx::query_as(&format!("{SELECT} WHERE q.id = $1"))
-        .bind(id)
-        .fetch_one(&mut *tx)
-        .await?;
+    let row = by_id(&mut tx, id).await?;
     let request = assemble(&mut tx, row).await?;
     tx.commit().await?;
     Ok((request, certificate))

@@ -20,7 +20,6 @@ use crate::graphql::error::{ApiError, ApiResult};
 use crate::graphql::language::{self, LanguageCode};
 use crate::signing::VisibleStamp;
 
-/// Where a collection stands.
 #[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
 #[graphql(
     name = "CollectionStatus",

@@ -10,7 +10,10 @@ pub async fn healthz() -> &'static str {
 
 /// Readiness: the database answers too.
 pub async fn readyz(State(state): State<AppState>) -> (StatusCode, &'static str) {
-    match sqlx::query("SELECT 1").execute(&state.db).await {
+    match sqlx::query_scalar!(r#"SELECT 1 AS "ready!""#)
+        .fetch_one(&state.db)
+        .await
+    {
         Ok(_) => (StatusCode::OK, "ready"),
         Err(error) => {
             tracing::warn!(%error, "readiness check failed");

@@ -21,8 +21,6 @@ pub struct IdentityMutation;
 #[derive(Default)]
 pub struct IdentitySubscription;
 
-/// Data read from the document's machine-readable zone.
-/// The identity document presented.
 #[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
 #[graphql(name = "DocumentType", remote = "crate::identity::DocumentType")]
 pub enum DocumentTypeGql {
@@ -72,6 +70,7 @@ pub enum NameAgreementGql {
     Different,
 }
 
+/// What happened to an identity verification, for its holder's page and the operators' queue.
 #[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
 #[graphql(
     name = "IdentityEventKind",
@@ -92,6 +91,7 @@ pub enum IdentityEventKindGql {
     Disputed,
 }
 
+/// Data read from the document's machine-readable zone.
 #[derive(SimpleObject, serde::Deserialize)]
 pub struct ExtractedIdentity {
     pub surname: String,

@@ -80,17 +80,22 @@ pub async fn request(db: &PgPool, config: &Config, id: Uuid) -> Result<()> {
         return Ok(());
     };
     let row = verification::get(&mut *db.acquire().await?, id).await?;
-    let images: Vec<(String, String, Vec<u8>, Vec<u8>)> =
-        sqlx::query_as("SELECT side, media_type, nonce, sealed FROM identity_images WHERE verification_id = $1 ORDER BY side").bind(id).fetch_all(db).await?;
+    let images = sqlx::query!(
+        "SELECT side, media_type, nonce, sealed FROM identity_images WHERE verification_id = $1 ORDER BY side",
+        id,
+    )
+    .fetch_all(db)
+    .await?;
     let mut sent = Vec::new();
-    for (side, media_type, nonce, sealed) in images {
-        let Some(side) = ImageSide::parse(&side) else {
+    for image in images {
+        let Some(side) = ImageSide::parse(&image.side) else {
             continue;
         };
+        let media_type = image.media_type;
         let bytes = config.key_encryption_key.open_bytes(
             &SealedKey {
-                nonce,
-                ciphertext: sealed,
+                nonce: image.nonce,
+                ciphertext: image.sealed,
             },
             &verification::image_label(id, side),
         )?;
@@ -132,18 +137,23 @@ pub async fn request(db: &PgPool, config: &Config, id: Uuid) -> Result<()> {
             .and_then(Value::as_str)
             .map(str::to_owned)
     });
-    sqlx::query("UPDATE identity_verifications SET provider_requested_at = now(), provider_reference = $2 WHERE id = $1").bind(id).bind(reference).execute(db).await?;
+    sqlx::query!(
+        "UPDATE identity_verifications SET provider_requested_at = now(), provider_reference = $2 WHERE id = $1",
+        id,
+        reference,
+    )
+    .execute(db)
+    .await?;
     Ok(())
 }
 
 /// Verifications waiting to be sent to the external service (a failure, a crash).
 pub async fn unsent(db: &PgPool) -> Result<Vec<Uuid>> {
-    let ids: Vec<(Uuid,)> = sqlx::query_as(
+    Ok(sqlx::query_scalar!(
         "SELECT id FROM identity_verifications WHERE status = 'in_review' AND provider = 'external' AND provider_requested_at IS NULL ORDER BY submitted_at",
     )
     .fetch_all(db)
-    .await?;
-    Ok(ids.into_iter().map(|(id,)| id).collect())
+    .await?)
 }
 
 /// The service's answer, once its signature is checked by the caller.

@@ -24,7 +24,7 @@ use crate::notifications;
 use crate::request_meta::RequestMeta;
 use crate::tokens::{new_token, token_hash};
 
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 pub struct VerificationRow {
     pub id: Uuid,
     pub user_id: Uuid,
@@ -65,24 +65,33 @@ impl VerificationRow {
     }
 }
 
-const COLUMNS: &str = "id, user_id, purpose, document_type, first_name, last_name, birth_date, status, mrz, checks, flagged,
-    submitted_at, decided_at, decided_by, rejection_code, rejection_reason, confirmed_at, images_purged_at, created_at";
+// The queries that read a `VerificationRow` all write out the same column list. JSONB
+// columns and parameters name their type (`: Value`, `as _`): the macros map JSONB only
+// with sqlx's `json` feature, which this crate does not enable.
 
 pub async fn get(conn: &mut PgConnection, id: Uuid) -> Result<VerificationRow> {
-    sqlx::query_as(&format!(
-        "SELECT {COLUMNS} FROM identity_verifications WHERE id = $1"
-    ))
-    .bind(id)
+    sqlx::query_as!(
+        VerificationRow,
+        r#"SELECT id, user_id, purpose, document_type AS "document_type: DocumentType", first_name, last_name, birth_date,
+                status AS "status: VerificationStatus", mrz AS "mrz: Value", checks AS "checks: Value", flagged, submitted_at, decided_at, decided_by,
+                rejection_code, rejection_reason, confirmed_at, images_purged_at, created_at
+           FROM identity_verifications WHERE id = $1"#,
+        id,
+    )
     .fetch_optional(&mut *conn)
     .await?
     .ok_or(IdentityError::NotFound)
 }
 
 async fn lock(conn: &mut PgConnection, id: Uuid) -> Result<VerificationRow> {
-    sqlx::query_as(&format!(
-        "SELECT {COLUMNS} FROM identity_verifications WHERE id = $1 FOR UPDATE"
-    ))
-    .bind(id)
+    sqlx::query_as!(
+        VerificationRow,
+        r#"SELECT id, user_id, purpose, document_type AS "document_type: DocumentType", first_name, last_name, birth_date,
+                status AS "status: VerificationStatus", mrz AS "mrz: Value", checks AS "checks: Value", flagged, submitted_at, decided_at, decided_by,
+                rejection_code, rejection_reason, confirmed_at, images_purged_at, created_at
+           FROM identity_verifications WHERE id = $1 FOR UPDATE"#,
+        id,
+    )
     .fetch_optional(&mut *conn)
     .await?
     .ok_or(IdentityError::NotFound)
@@ -98,10 +107,16 @@ pub async fn owned(db: &PgPool, user_id: Uuid, id: Uuid) -> Result<VerificationR
 }
 
 pub async fn latest(db: &PgPool, user_id: Uuid) -> Result<Option<VerificationRow>> {
-    Ok(sqlx::query_as(&format!("SELECT {COLUMNS} FROM identity_verifications WHERE user_id = $1 ORDER BY created_at DESC LIMIT 1"))
-        .bind(user_id)
-        .fetch_optional(db)
-        .await?)
+    Ok(sqlx::query_as!(
+        VerificationRow,
+        r#"SELECT id, user_id, purpose, document_type AS "document_type: DocumentType", first_name, last_name, birth_date,
+                status AS "status: VerificationStatus", mrz AS "mrz: Value", checks AS "checks: Value", flagged, submitted_at, decided_at, decided_by,
+                rejection_code, rejection_reason, confirmed_at, images_purged_at, created_at
+           FROM identity_verifications WHERE user_id = $1 ORDER BY created_at DESC LIMIT 1"#,
+        user_id,
+    )
+    .fetch_optional(db)
+    .await?)
 }
 
 /// The latest verification made for a certificate of `purpose` (`lcp` or `qcp`).
@@ -110,11 +125,17 @@ pub async fn latest_for(
     user_id: Uuid,
     purpose: &str,
 ) -> Result<Option<VerificationRow>> {
-    Ok(sqlx::query_as(&format!("SELECT {COLUMNS} FROM identity_verifications WHERE user_id = $1 AND purpose = $2 ORDER BY created_at DESC LIMIT 1"))
-        .bind(user_id)
-        .bind(purpose)
-        .fetch_optional(&mut *conn)
-        .await?)
+    Ok(sqlx::query_as!(
+        VerificationRow,
+        r#"SELECT id, user_id, purpose, document_type AS "document_type: DocumentType", first_name, last_name, birth_date,
+                status AS "status: VerificationStatus", mrz AS "mrz: Value", checks AS "checks: Value", flagged, submitted_at, decided_at, decided_by,
+                rejection_code, rejection_reason, confirmed_at, images_purged_at, created_at
+           FROM identity_verifications WHERE user_id = $1 AND purpose = $2 ORDER BY created_at DESC LIMIT 1"#,
+        user_id,
+        purpose,
+    )
+    .fetch_optional(&mut *conn)
+    .await?)
 }
 
 async fn log(
@@ -125,15 +146,17 @@ async fn log(
     meta: &RequestMeta,
     detail: Value,
 ) -> Result<()> {
-    sqlx::query("INSERT INTO identity_events (verification_id, kind, actor_user_id, ip, user_agent, detail) VALUES ($1, $2, $3, $4, $5, $6)")
-        .bind(verification_id)
-        .bind(kind)
-        .bind(actor)
-        .bind(&meta.ip)
-        .bind(&meta.user_agent)
-        .bind(detail)
-        .execute(&mut *conn)
-        .await?;
+    sqlx::query!(
+        "INSERT INTO identity_events (verification_id, kind, actor_user_id, ip, user_agent, detail) VALUES ($1, $2, $3, $4, $5, $6)",
+        verification_id,
+        kind,
+        actor,
+        meta.ip.as_deref(),
+        meta.user_agent.as_deref(),
+        detail as _,
+    )
+    .execute(&mut *conn)
+    .await?;
     Ok(())
 }
 
@@ -171,35 +194,36 @@ pub async fn start(
         .map_err(|e| IdentityError::Validation(e.to_string()))?;
     let mut tx = db.begin().await?;
     // Serialises two starts of the same person.
-    sqlx::query("SELECT id FROM users WHERE id = $1 FOR UPDATE")
-        .bind(user_id)
-        .execute(&mut *tx)
+    sqlx::query_scalar!("SELECT id FROM users WHERE id = $1 FOR UPDATE", user_id)
+        .fetch_optional(&mut *tx)
         .await?;
-    let (busy,): (bool,) = sqlx::query_as("SELECT EXISTS (SELECT 1 FROM identity_verifications WHERE user_id = $1 AND status IN ('checking', 'in_review'))")
-        .bind(user_id)
-        .fetch_one(&mut *tx)
-        .await?;
+    let busy = sqlx::query_scalar!(
+        r#"SELECT EXISTS (SELECT 1 FROM identity_verifications WHERE user_id = $1 AND status IN ('checking', 'in_review')) AS "busy!""#,
+        user_id,
+    )
+    .fetch_one(&mut *tx)
+    .await?;
     if busy {
         return Err(IdentityError::InvalidState(
             "une vérification est déjà en cours".into(),
         ));
     }
-    sqlx::query(
+    sqlx::query!(
         "DELETE FROM identity_verifications WHERE user_id = $1 AND status = 'awaiting_documents'",
+        user_id,
     )
-    .bind(user_id)
     .execute(&mut *tx)
     .await?;
-    let (id,): (Uuid,) = sqlx::query_as(
+    let id = sqlx::query_scalar!(
         "INSERT INTO identity_verifications (user_id, purpose, document_type, first_name, last_name, birth_date)
          VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+        user_id,
+        declaration.purpose,
+        declaration.document_type.as_str(),
+        first_name.as_str(),
+        last_name.as_str(),
+        declaration.birth_date,
     )
-    .bind(user_id)
-    .bind(declaration.purpose)
-    .bind(declaration.document_type.as_str())
-    .bind(first_name.as_str())
-    .bind(last_name.as_str())
-    .bind(declaration.birth_date)
     .fetch_one(&mut *tx)
     .await?;
     log(&mut tx, id, "started", Some(user_id), meta, json!({ "documentType": declaration.document_type.as_str(), "purpose": declaration.purpose })).await?;
@@ -230,16 +254,16 @@ async fn store_image(
     }
     let media_type = super::sniff(bytes).ok_or(IdentityError::FileInvalid)?;
     let sealed = kek.seal_bytes(bytes, &image_label(row.id, side))?;
-    sqlx::query(
+    sqlx::query!(
         "INSERT INTO identity_images (verification_id, side, media_type, size, nonce, sealed) VALUES ($1, $2, $3, $4, $5, $6)
          ON CONFLICT (verification_id, side) DO UPDATE SET media_type = $3, size = $4, nonce = $5, sealed = $6, uploaded_at = now()",
+        row.id,
+        side.as_str(),
+        media_type,
+        bytes.len() as i32,
+        &sealed.nonce,
+        &sealed.ciphertext,
     )
-    .bind(row.id)
-    .bind(side.as_str())
-    .bind(media_type)
-    .bind(bytes.len() as i32)
-    .bind(&sealed.nonce)
-    .bind(&sealed.ciphertext)
     .execute(&mut *conn)
     .await?;
     Ok(())
@@ -275,14 +299,15 @@ pub async fn add_image(
 }
 
 pub async fn images_present(conn: &mut PgConnection, id: Uuid) -> Result<Vec<ImageSide>> {
-    let sides: Vec<(String,)> =
-        sqlx::query_as("SELECT side FROM identity_images WHERE verification_id = $1 ORDER BY side")
-            .bind(id)
-            .fetch_all(&mut *conn)
-            .await?;
+    let sides = sqlx::query_scalar!(
+        "SELECT side FROM identity_images WHERE verification_id = $1 ORDER BY side",
+        id,
+    )
+    .fetch_all(&mut *conn)
+    .await?;
     Ok(sides
         .into_iter()
-        .filter_map(|(s,)| ImageSide::parse(&s))
+        .filter_map(|s| ImageSide::parse(s.as_str()))
         .collect())
 }
 
@@ -321,7 +346,12 @@ async fn submit_locked(
     if row.document_type().needs_back() && !present.contains(&ImageSide::Back) {
         return Err(IdentityError::ImagesMissing("le verso de la pièce"));
     }
-    sqlx::query("UPDATE identity_verifications SET status = 'checking', submitted_at = now(), updated_at = now() WHERE id = $1").bind(row.id).execute(&mut *conn).await?;
+    sqlx::query!(
+        "UPDATE identity_verifications SET status = 'checking', submitted_at = now(), updated_at = now() WHERE id = $1",
+        row.id,
+    )
+    .execute(&mut *conn)
+    .await?;
     log(
         conn,
         row.id,
@@ -348,22 +378,29 @@ pub async fn process(
     if row.status() != VerificationStatus::Checking {
         return Ok(None);
     }
-    let images: Vec<(String, String, Vec<u8>, Vec<u8>)> =
-        sqlx::query_as("SELECT side, media_type, nonce, sealed FROM identity_images WHERE verification_id = $1 AND side <> 'selfie'").bind(id).fetch_all(db).await?;
+    let images = sqlx::query!(
+        "SELECT side, media_type, nonce, sealed FROM identity_images WHERE verification_id = $1 AND side <> 'selfie'",
+        id,
+    )
+    .fetch_all(db)
+    .await?;
     let mut for_ocr = Vec::new();
     // Cards carry their MRZ on the back: read it first.
-    for (side, media_type, nonce, sealed) in images.into_iter().rev() {
-        let Some(side) = ImageSide::parse(&side) else {
+    for image in images.into_iter().rev() {
+        let Some(side) = ImageSide::parse(&image.side) else {
             continue;
         };
         let bytes = config.key_encryption_key.open_bytes(
             &SealedKey {
-                nonce,
-                ciphertext: sealed,
+                nonce: image.nonce,
+                ciphertext: image.sealed,
             },
             &image_label(id, side),
         )?;
-        for_ocr.push(ImageForOcr { media_type, bytes });
+        for_ocr.push(ImageForOcr {
+            media_type: image.media_type,
+            bytes,
+        });
     }
     let declared = Declared {
         document_type: row.document_type(),
@@ -389,14 +426,14 @@ pub async fn process(
     }
     let kind = match &verdict {
         Verdict::Reject { code, reason } => {
-            sqlx::query(
+            sqlx::query!(
                 "UPDATE identity_verifications SET status = 'rejected', mrz = $2, checks = $3, decided_at = now(), rejection_code = $4, rejection_reason = $5, updated_at = now() WHERE id = $1",
+                id,
+                &mrz_json as _,
+                &report_json as _,
+                *code,
+                reason.as_str(),
             )
-            .bind(id)
-            .bind(&mrz_json)
-            .bind(&report_json)
-            .bind(code)
-            .bind(reason)
             .execute(&mut *tx)
             .await?;
             log(
@@ -417,14 +454,16 @@ pub async fn process(
             } else {
                 "operators"
             };
-            sqlx::query("UPDATE identity_verifications SET status = 'in_review', mrz = $2, checks = $3, flagged = $4, provider = $5, updated_at = now() WHERE id = $1")
-                .bind(id)
-                .bind(&mrz_json)
-                .bind(&report_json)
-                .bind(flagged)
-                .bind(provider)
-                .execute(&mut *tx)
-                .await?;
+            sqlx::query!(
+                "UPDATE identity_verifications SET status = 'in_review', mrz = $2, checks = $3, flagged = $4, provider = $5, updated_at = now() WHERE id = $1",
+                id,
+                &mrz_json as _,
+                &report_json as _,
+                *flagged,
+                provider,
+            )
+            .execute(&mut *tx)
+            .await?;
             log(
                 &mut tx,
                 id,
@@ -448,11 +487,13 @@ async fn notify_decision(
     row: &VerificationRow,
     rejection: Option<&str>,
 ) -> Result<()> {
-    let (email, language): (String, Option<String>) =
-        sqlx::query_as("SELECT email, language FROM users WHERE id = $1")
-            .bind(row.user_id)
-            .fetch_one(&mut *conn)
-            .await?;
+    let user = sqlx::query!(
+        "SELECT email, language FROM users WHERE id = $1",
+        row.user_id,
+    )
+    .fetch_one(&mut *conn)
+    .await?;
+    let (email, language) = (user.email, user.language);
     let language = crate::accounts::parse_language(language.as_deref());
     let link = format!("{}/enregistrement", config.public_url);
     let text = match rejection {
@@ -465,12 +506,11 @@ async fn notify_decision(
 
 /// Verifications whose automatic checks have not finished (after a crash, say).
 pub async fn unchecked(db: &PgPool) -> Result<Vec<Uuid>> {
-    let ids: Vec<(Uuid,)> = sqlx::query_as(
+    Ok(sqlx::query_scalar!(
         "SELECT id FROM identity_verifications WHERE status = 'checking' ORDER BY submitted_at",
     )
     .fetch_all(db)
-    .await?;
-    Ok(ids.into_iter().map(|(id,)| id).collect())
+    .await?)
 }
 
 // ---- phone hand-off ----
@@ -500,12 +540,12 @@ pub async fn create_capture_link(
     }
     let (token, hash) = new_token();
     let expires_at = Utc::now() + Duration::minutes(CAPTURE_LINK_MINUTES);
-    sqlx::query(
+    sqlx::query!(
         "INSERT INTO capture_links (token_hash, verification_id, expires_at) VALUES ($1, $2, $3)",
+        &hash,
+        id,
+        expires_at,
     )
-    .bind(&hash)
-    .bind(id)
-    .bind(expires_at)
     .execute(&mut *tx)
     .await?;
     log(
@@ -524,35 +564,29 @@ pub async fn create_capture_link(
     })
 }
 
-/// A hand-off link: its verification, expiry, first opening and use.
-type CaptureLinkRow = (
-    Uuid,
-    DateTime<Utc>,
-    Option<DateTime<Utc>>,
-    Option<DateTime<Utc>>,
-);
-
 /// The verification behind a live hand-off link, locked.
 async fn capture_target(conn: &mut PgConnection, token: &str) -> Result<(VerificationRow, bool)> {
-    let link: Option<CaptureLinkRow> =
-        sqlx::query_as("SELECT verification_id, expires_at, opened_at, used_at FROM capture_links WHERE token_hash = $1 FOR UPDATE")
-            .bind(token_hash(token))
-            .fetch_optional(&mut *conn)
-            .await?;
-    let Some((verification_id, expires_at, opened_at, used_at)) = link else {
+    // The link's verification, expiry, first opening and use.
+    let link = sqlx::query!(
+        "SELECT verification_id, expires_at, opened_at, used_at FROM capture_links WHERE token_hash = $1 FOR UPDATE",
+        token_hash(token),
+    )
+    .fetch_optional(&mut *conn)
+    .await?;
+    let Some(link) = link else {
         return Err(IdentityError::LinkInvalid);
     };
-    if used_at.is_some() {
+    if link.used_at.is_some() {
         return Err(IdentityError::LinkUsed);
     }
-    if expires_at <= Utc::now() {
+    if link.expires_at <= Utc::now() {
         return Err(IdentityError::LinkExpired);
     }
-    let row = lock(conn, verification_id).await?;
+    let row = lock(conn, link.verification_id).await?;
     if row.status() != VerificationStatus::AwaitingDocuments {
         return Err(IdentityError::LinkUsed);
     }
-    Ok((row, opened_at.is_none()))
+    Ok((row, link.opened_at.is_none()))
 }
 
 /// The phone opened the link: the desktop page shows it.
@@ -565,10 +599,12 @@ pub async fn open_capture(
     let mut tx = db.begin().await?;
     let (row, first_time) = capture_target(&mut tx, token).await?;
     if first_time {
-        sqlx::query("UPDATE capture_links SET opened_at = now() WHERE token_hash = $1")
-            .bind(token_hash(token))
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query!(
+            "UPDATE capture_links SET opened_at = now() WHERE token_hash = $1",
+            token_hash(token),
+        )
+        .execute(&mut *tx)
+        .await?;
         log(&mut tx, row.id, "phone_connected", None, meta, json!({})).await?;
     }
     tx.commit().await?;
@@ -611,10 +647,12 @@ pub async fn finish_capture(
     let mut tx = db.begin().await?;
     let (row, _) = capture_target(&mut tx, token).await?;
     let row = submit_locked(&mut tx, row, None, meta).await?;
-    sqlx::query("UPDATE capture_links SET used_at = now() WHERE token_hash = $1")
-        .bind(token_hash(token))
-        .execute(&mut *tx)
-        .await?;
+    sqlx::query!(
+        "UPDATE capture_links SET used_at = now() WHERE token_hash = $1",
+        token_hash(token),
+    )
+    .execute(&mut *tx)
+    .await?;
     tx.commit().await?;
     Ok(row)
 }
@@ -622,8 +660,7 @@ pub async fn finish_capture(
 // ---- operators ----
 
 pub async fn require_operator(db: &PgPool, user_id: Uuid) -> Result<()> {
-    let (is_operator,): (bool,) = sqlx::query_as("SELECT is_operator FROM users WHERE id = $1")
-        .bind(user_id)
+    let is_operator = sqlx::query_scalar!("SELECT is_operator FROM users WHERE id = $1", user_id)
         .fetch_one(db)
         .await?;
     if is_operator {
@@ -635,9 +672,13 @@ pub async fn require_operator(db: &PgPool, user_id: Uuid) -> Result<()> {
 
 /// What operators have to look at, oldest first (automatic checks still running included).
 pub async fn queue(db: &PgPool) -> Result<Vec<VerificationRow>> {
-    Ok(sqlx::query_as(&format!(
-        "SELECT {COLUMNS} FROM identity_verifications WHERE status IN ('checking', 'in_review') ORDER BY submitted_at, id"
-    ))
+    Ok(sqlx::query_as!(
+        VerificationRow,
+        r#"SELECT id, user_id, purpose, document_type AS "document_type: DocumentType", first_name, last_name, birth_date,
+                status AS "status: VerificationStatus", mrz AS "mrz: Value", checks AS "checks: Value", flagged, submitted_at, decided_at, decided_by,
+                rejection_code, rejection_reason, confirmed_at, images_purged_at, created_at
+           FROM identity_verifications WHERE status IN ('checking', 'in_review') ORDER BY submitted_at, id"#,
+    )
     .fetch_all(db)
     .await?)
 }
@@ -657,13 +698,19 @@ pub async fn image_for_operator(
     if row.status() != VerificationStatus::InReview {
         return Err(IdentityError::NotFound);
     }
-    let image: Option<(String, Vec<u8>, Vec<u8>)> =
-        sqlx::query_as("SELECT media_type, nonce, sealed FROM identity_images WHERE verification_id = $1 AND side = $2").bind(id).bind(side.as_str()).fetch_optional(&mut *tx).await?;
-    let (media_type, nonce, sealed) = image.ok_or(IdentityError::NotFound)?;
+    let image = sqlx::query!(
+        "SELECT media_type, nonce, sealed FROM identity_images WHERE verification_id = $1 AND side = $2",
+        id,
+        side.as_str(),
+    )
+    .fetch_optional(&mut *tx)
+    .await?
+    .ok_or(IdentityError::NotFound)?;
+    let media_type = image.media_type;
     let bytes = kek.open_bytes(
         &SealedKey {
-            nonce,
-            ciphertext: sealed,
+            nonce: image.nonce,
+            ciphertext: image.sealed,
         },
         &image_label(id, side),
     )?;
@@ -751,11 +798,13 @@ async fn record_decision(
     };
     let kind = match &decision {
         Decision::Approve => {
-            sqlx::query("UPDATE identity_verifications SET status = 'approved', decided_at = now(), decided_by = $2, updated_at = now() WHERE id = $1")
-                .bind(id)
-                .bind(decided_by)
-                .execute(&mut *tx)
-                .await?;
+            sqlx::query!(
+                "UPDATE identity_verifications SET status = 'approved', decided_at = now(), decided_by = $2, updated_at = now() WHERE id = $1",
+                id,
+                decided_by,
+            )
+            .execute(&mut *tx)
+            .await?;
             log(
                 &mut tx,
                 id,
@@ -775,12 +824,12 @@ async fn record_decision(
                     "indiquez le motif du refus".into(),
                 ));
             }
-            sqlx::query(
+            sqlx::query!(
                 "UPDATE identity_verifications SET status = 'rejected', decided_at = now(), decided_by = $2, rejection_code = 'OPERATOR_REJECTED', rejection_reason = $3, updated_at = now() WHERE id = $1",
+                id,
+                decided_by,
+                reason,
             )
-            .bind(id)
-            .bind(decided_by)
-            .bind(reason)
             .execute(&mut *tx)
             .await?;
             log(
@@ -828,11 +877,13 @@ pub async fn confirm(
     } else {
         ("disputed", IdentityEventKind::Disputed)
     };
-    sqlx::query("UPDATE identity_verifications SET status = $2, confirmed_at = CASE WHEN $2 = 'confirmed' THEN now() END, updated_at = now() WHERE id = $1")
-        .bind(id)
-        .bind(status)
-        .execute(&mut *tx)
-        .await?;
+    sqlx::query!(
+        "UPDATE identity_verifications SET status = $2, confirmed_at = CASE WHEN $2 = 'confirmed' THEN now() END, updated_at = now() WHERE id = $1",
+        id,
+        status,
+    )
+    .execute(&mut *tx)
+    .await?;
     log(&mut tx, id, status, Some(user_id), meta, json!({})).await?;
     let row = get(&mut tx, id).await?;
     tx.commit().await?;
@@ -844,16 +895,15 @@ pub async fn confirm(
 /// verification and its log stay.
 pub async fn purge_images(db: &PgPool, retention_days: i64) -> Result<u64> {
     let mut tx = db.begin().await?;
-    let purged: Vec<(Uuid,)> = sqlx::query_as(
+    let purged = sqlx::query_scalar!(
         "UPDATE identity_verifications SET images_purged_at = now()
          WHERE images_purged_at IS NULL AND decided_at < now() - make_interval(days => $1) RETURNING id",
+        retention_days as i32,
     )
-    .bind(retention_days as i32)
     .fetch_all(&mut *tx)
     .await?;
-    for (id,) in &purged {
-        sqlx::query("DELETE FROM identity_images WHERE verification_id = $1")
-            .bind(id)
+    for id in &purged {
+        sqlx::query!("DELETE FROM identity_images WHERE verification_id = $1", id)
             .execute(&mut *tx)
             .await?;
         log(

@@ -31,22 +31,26 @@ pub async fn take(
     db: impl sqlx::PgExecutor<'_>,
     kek: &KeyEncryptionKey,
 ) -> Result<Option<MemoryKey>, PoolError> {
-    let taken: Option<(Uuid, Vec<u8>, Vec<u8>)> = sqlx::query_as(
+    let taken = sqlx::query!(
         "DELETE FROM signer_key_pool WHERE id = (SELECT id FROM signer_key_pool ORDER BY created_at LIMIT 1 FOR UPDATE SKIP LOCKED)
          RETURNING id, nonce, sealed",
     )
     .fetch_optional(db)
     .await?;
     match taken {
-        Some((id, nonce, ciphertext)) => Ok(Some(
-            kek.open(&SealedKey { nonce, ciphertext }, &label(id))?,
-        )),
+        Some(taken) => Ok(Some(kek.open(
+            &SealedKey {
+                nonce: taken.nonce,
+                ciphertext: taken.sealed,
+            },
+            &label(taken.id),
+        )?)),
         None => Ok(None),
     }
 }
 
 pub async fn size(db: &PgPool) -> Result<i64, PoolError> {
-    let (count,): (i64,) = sqlx::query_as("SELECT count(*) FROM signer_key_pool")
+    let count = sqlx::query_scalar!(r#"SELECT count(*) AS "count!" FROM signer_key_pool"#)
         .fetch_one(db)
         .await?;
     Ok(count)
@@ -75,12 +79,14 @@ pub async fn refill(
             let key = key.map_err(|e| PoolError::Generation(e.to_string()))?;
             let id = Uuid::new_v4();
             let sealed = kek.seal(&key, &label(id))?;
-            sqlx::query("INSERT INTO signer_key_pool (id, nonce, sealed) VALUES ($1, $2, $3)")
-                .bind(id)
-                .bind(&sealed.nonce)
-                .bind(&sealed.ciphertext)
-                .execute(db)
-                .await?;
+            sqlx::query!(
+                "INSERT INTO signer_key_pool (id, nonce, sealed) VALUES ($1, $2, $3)",
+                id,
+                &sealed.nonce,
+                &sealed.ciphertext,
+            )
+            .execute(db)
+            .await?;
             made += 1;
         }
     }

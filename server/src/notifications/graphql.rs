@@ -42,11 +42,12 @@ impl NotificationsQuery {
                 "réservé aux administrateurs de la plateforme",
             ));
         }
-        let rows: Vec<super::OutboxRow> = sqlx::query_as(
+        let rows = sqlx::query_as!(
+            super::OutboxRow,
             "SELECT id, channel, recipient, sender_name, subject, body, created_at, attempts, sent_at, last_error
              FROM outbox ORDER BY id DESC LIMIT $1",
+            i64::from(first.clamp(0, 500)),
         )
-        .bind(i64::from(first.clamp(0, 500)))
         .fetch_all(ctx.db())
         .await?;
         Ok(rows

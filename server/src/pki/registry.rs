@@ -33,22 +33,19 @@ pub(super) async fn insert_certificate(
     issuer: Ca,
     certificate: &Certificate,
 ) -> Result<(), PkiError> {
-    sqlx::query(
+    sqlx::query!(
         "INSERT INTO pki_certificates (issuer, serial, subject, certificate, not_after)
          VALUES ($1, $2, $3, $4, $5)",
+        issuer.as_str(),
+        certificate.tbs_certificate.serial_number.as_bytes(),
+        certificate.tbs_certificate.subject.to_string(),
+        certificate.to_der()?,
+        not_after(certificate),
     )
-    .bind(issuer.as_str())
-    .bind(certificate.tbs_certificate.serial_number.as_bytes())
-    .bind(certificate.tbs_certificate.subject.to_string())
-    .bind(certificate.to_der()?)
-    .bind(not_after(certificate))
     .execute(db)
     .await?;
     Ok(())
 }
-
-/// A serial, and its revocation time and reason if revoked.
-type RevocationRow = (Vec<u8>, Option<DateTime<Utc>>, Option<String>);
 
 impl Registry {
     /// An empty registry in memory.
@@ -146,24 +143,24 @@ impl Registry {
                 }
             }
             Registry::Database(db) => {
-                let revoked: Option<(DateTime<Utc>,)> = sqlx::query_as(
-                    "UPDATE pki_certificates SET revoked_at = now(), revocation_reason = $3
+                let revoked = sqlx::query_scalar!(
+                    r#"UPDATE pki_certificates SET revoked_at = now(), revocation_reason = $3
                      WHERE issuer = $1 AND serial = $2 AND revoked_at IS NULL
-                     RETURNING revoked_at",
+                     RETURNING revoked_at AS "revoked_at!""#,
+                    issuer.as_str(),
+                    &key,
+                    reason.as_str(),
                 )
-                .bind(issuer.as_str())
-                .bind(&key)
-                .bind(reason.as_str())
                 .fetch_optional(db)
                 .await?;
-                if let Some((at,)) = revoked {
+                if let Some(at) = revoked {
                     return Ok(Revocation { at, reason });
                 }
-                let exists: Option<(i32,)> = sqlx::query_as(
-                    "SELECT 1 FROM pki_certificates WHERE issuer = $1 AND serial = $2",
+                let exists = sqlx::query_scalar!(
+                    r#"SELECT 1 AS "found!" FROM pki_certificates WHERE issuer = $1 AND serial = $2"#,
+                    issuer.as_str(),
+                    &key,
                 )
-                .bind(issuer.as_str())
-                .bind(&key)
                 .fetch_optional(db)
                 .await?;
                 Err(if exists.is_some() {
@@ -191,17 +188,20 @@ impl Registry {
                     .collect())
             }
             Registry::Database(db) => {
-                let rows: Vec<RevocationRow> = sqlx::query_as(
+                let rows = sqlx::query!(
                     "SELECT serial, revoked_at, revocation_reason FROM pki_certificates
                      WHERE issuer = $1 AND serial = ANY($2)",
+                    issuer.as_str(),
+                    &keys,
                 )
-                .bind(issuer.as_str())
-                .bind(&keys)
                 .fetch_all(db)
                 .await?;
                 Ok(rows
                     .into_iter()
-                    .map(|(serial, at, reason)| (serial, state_of(at, reason)))
+                    .map(|row| {
+                        let state = state_of(row.revoked_at, row.revocation_reason);
+                        (row.serial, state)
+                    })
                     .collect())
             }
         }
@@ -224,19 +224,21 @@ impl Registry {
                 Ok(revoked)
             }
             Registry::Database(db) => {
-                let rows: Vec<RevocationRow> = sqlx::query_as(
+                let rows = sqlx::query!(
                     "SELECT serial, revoked_at, revocation_reason FROM pki_certificates
                      WHERE issuer = $1 AND revoked_at IS NOT NULL ORDER BY revoked_at, serial",
+                    issuer.as_str(),
                 )
-                .bind(issuer.as_str())
                 .fetch_all(db)
                 .await?;
                 Ok(rows
                     .into_iter()
-                    .filter_map(|(serial, at, reason)| match state_of(at, reason) {
-                        CertState::Revoked(revocation) => Some((serial, revocation)),
-                        CertState::Good => None,
-                    })
+                    .filter_map(
+                        |row| match state_of(row.revoked_at, row.revocation_reason) {
+                            CertState::Revoked(revocation) => Some((row.serial, revocation)),
+                            CertState::Good => None,
+                        },
+                    )
                     .collect())
             }
         }

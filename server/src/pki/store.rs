@@ -50,14 +50,28 @@ pub async fn load_or_create(
     generate: impl FnOnce() -> Result<CaHierarchy, PkiError>,
 ) -> Result<CaHierarchy, PkiError> {
     let mut tx = db.begin().await?;
-    sqlx::query("SELECT pg_advisory_xact_lock(hashtext('paraphe.pki.hierarchy'))")
-        .execute(&mut *tx)
-        .await?;
-    let rows: Vec<Row> = sqlx::query_as(
+    // `pg_advisory_xact_lock` returns `void`, which the macros only take with a type override.
+    sqlx::query_scalar!(
+        r#"SELECT pg_advisory_xact_lock(hashtext('paraphe.pki.hierarchy')) AS "locked: ()""#
+    )
+    .fetch_one(&mut *tx)
+    .await?;
+    let rows: Vec<Row> = sqlx::query!(
         "SELECT name, certificate, key_nonce, key_sealed, key_token_label FROM pki_authorities",
     )
     .fetch_all(&mut *tx)
-    .await?;
+    .await?
+    .into_iter()
+    .map(|row| {
+        (
+            row.name,
+            row.certificate,
+            row.key_nonce,
+            row.key_sealed,
+            row.key_token_label,
+        )
+    })
+    .collect();
     if !rows.is_empty() {
         let mut found = assemble(rows, kek, token)?;
         // The one-time CA came after the others: an instance created before has none yet.
@@ -135,14 +149,16 @@ async fn store(
         }
         HeldKey::Token(key) => (None, None, Some(key.label().to_owned())),
     };
-    sqlx::query("INSERT INTO pki_authorities (name, certificate, key_nonce, key_sealed, key_token_label) VALUES ($1, $2, $3, $4, $5)")
-        .bind(name)
-        .bind(authority.certificate.to_der()?)
-        .bind(nonce)
-        .bind(sealed)
-        .bind(label)
-        .execute(&mut *tx)
-        .await?;
+    sqlx::query!(
+        "INSERT INTO pki_authorities (name, certificate, key_nonce, key_sealed, key_token_label) VALUES ($1, $2, $3, $4, $5)",
+        name,
+        authority.certificate.to_der()?,
+        nonce,
+        sealed,
+        label,
+    )
+    .execute(&mut *tx)
+    .await?;
     Ok(())
 }
 
