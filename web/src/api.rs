@@ -2,7 +2,6 @@
 //! per operation in `operations/graphql/`), sent as JSON with the session cookie, and
 //! errors reduced to their stable code.
 
-use graphql_client::{GraphQLQuery, Response};
 use paraphe_shared::ErrorCode;
 
 pub use paraphe_operations::*;
