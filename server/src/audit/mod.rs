@@ -18,7 +18,7 @@ pub use event::{AcceptedDocument, AuditEvent, CodeFailure, DocumentDigest, Named
 /// The hash the first entry of every trail chains from.
 const GENESIS: [u8; 32] = [0; 32];
 
-#[derive(Debug, Clone, sqlx::FromRow, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize)]
 pub struct AuditEntry {
     pub collection_id: Uuid,
     pub seq: i32,
@@ -175,34 +175,40 @@ pub async fn append(
         meta.user_agent.as_deref(),
         &details,
     );
-    sqlx::query(
+    // `details as _`: the macros map JSONB only with sqlx's `json` feature, which this crate
+    // does not enable.
+    sqlx::query!(
         "WITH last AS (SELECT seq, hash FROM audit_events WHERE collection_id = $1 ORDER BY seq DESC LIMIT 1),
               head AS (SELECT COALESCE((SELECT seq FROM last), 0) + 1 AS seq, COALESCE((SELECT hash FROM last), $9) AS prev_hash)
          INSERT INTO audit_events (collection_id, seq, at, kind, actor, ip, user_agent, details, prev_hash, hash)
          SELECT $1, head.seq, $2, $3, $4, $5, $6, $7, head.prev_hash,
                 sha256(head.prev_hash || $8 || convert_to(head.seq::text, 'UTF8') || $10)
          FROM head",
+        collection_id,
+        at,
+        &kind,
+        &actor,
+        meta.ip.as_deref(),
+        meta.user_agent.as_deref(),
+        &details as _,
+        &parts.before_seq,
+        &GENESIS[..],
+        &parts.after_seq,
     )
-    .bind(collection_id)
-    .bind(at)
-    .bind(&kind)
-    .bind(&actor)
-    .bind(meta.ip.as_deref())
-    .bind(meta.user_agent.as_deref())
-    .bind(&details)
-    .bind(&parts.before_seq)
-    .bind(&GENESIS[..])
-    .bind(&parts.after_seq)
     .execute(&mut *conn)
     .await?;
     Ok(())
 }
 
 pub async fn trail(db: &PgPool, collection_id: Uuid) -> Result<Vec<AuditEntry>, sqlx::Error> {
-    sqlx::query_as("SELECT * FROM audit_events WHERE collection_id = $1 ORDER BY seq")
-        .bind(collection_id)
-        .fetch_all(db)
-        .await
+    sqlx::query_as!(
+        AuditEntry,
+        r#"SELECT collection_id, seq, at, kind, actor, ip, user_agent, details AS "details: Value", prev_hash, hash
+             FROM audit_events WHERE collection_id = $1 ORDER BY seq"#,
+        collection_id,
+    )
+    .fetch_all(db)
+    .await
 }
 
 /// What [`verify`] found.

@@ -29,10 +29,12 @@ pub async fn invite(
     })?;
     let token = links::invitation(conn, issuer.kek, signer.id, expires_at).await?;
     if !reminder {
-        sqlx::query("UPDATE signers SET status = 'invited', invited_at = now() WHERE id = $1")
-            .bind(signer.id)
-            .execute(&mut *conn)
-            .await?;
+        sqlx::query!(
+            "UPDATE signers SET status = 'invited', invited_at = now() WHERE id = $1",
+            signer.id,
+        )
+        .execute(&mut *conn)
+        .await?;
     }
     let cabinet = super::cabinet_name(conn, collection.cabinet_id).await?;
     let needs_certificate = super::signer_keys::needs_certificate(conn, signer).await?;
@@ -102,16 +104,17 @@ pub async fn remind(
             "seule une demande en cours peut être relancée".into(),
         ));
     }
-    let row: CollectionRow = sqlx::query_as(
+    sqlx::query!(
         "UPDATE collections SET last_reminded_at = now(),
                 expires_at = CASE WHEN $3 THEN now() + make_interval(days => $2) ELSE expires_at END
-         WHERE id = $1 RETURNING *",
+         WHERE id = $1",
+        collection_id,
+        EXPIRY_DAYS as i32,
+        kind == Reminder::Manual,
     )
-    .bind(collection_id)
-    .bind(EXPIRY_DAYS as i32)
-    .bind(kind == Reminder::Manual)
-    .fetch_one(&mut *tx)
+    .execute(&mut *tx)
     .await?;
+    let row = super::get(&mut tx, collection_id).await?;
     let signers = super::signers(&mut tx, collection_id).await?;
     if let Some(expires_at) = row.expires_at {
         // Every signer's link lives as long as the collection, signed or not.

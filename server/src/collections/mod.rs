@@ -184,7 +184,7 @@ impl DocumentKind {
     }
 }
 
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 pub struct CollectionRow {
     pub id: Uuid,
     pub cabinet_id: Uuid,
@@ -210,7 +210,7 @@ impl CollectionRow {
     }
 }
 
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 pub struct DocumentRow {
     pub id: Uuid,
     pub collection_id: Uuid,
@@ -223,9 +223,7 @@ pub struct DocumentRow {
     pub created_at: DateTime<Utc>,
 }
 
-pub const DOCUMENT_COLUMNS: &str = "id, collection_id, position, kind, filename, pages, original_sha256, current_sha256, created_at";
-
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 pub struct SignerRow {
     pub id: Uuid,
     pub collection_id: Uuid,
@@ -253,12 +251,6 @@ pub struct SignerRow {
     /// the one its member chose; `None`: French until the signer's page tells.
     pub language: Option<String>,
 }
-
-/// The columns of a [`SignerRow`], for a `SELECT … FROM signers` or a `RETURNING` on it.
-pub const SIGNER_COLUMNS: &str = "id, collection_id, position, user_id, contact_id, first_name, last_name, email, mobile, level, status,
-    invited_at, opened_at, accepted_at, signed_at, refused_at, refusal_reason,
-    stamp_page, stamp_x, stamp_y, stamp_width, stamp_height,
-    COALESCE(language, (SELECT u.language FROM users u WHERE u.id = signers.user_id)) AS language";
 
 impl SignerRow {
     pub fn status(&self) -> SignerStatus {
@@ -295,13 +287,22 @@ pub fn level_label(level: i16) -> &'static str {
     }
 }
 
+// The queries that read a `CollectionRow` (`lock`, `get`, `page`) or a `SignerRow`
+// (`signer_row`, `signers`) write out the same column list, as the query macros take a
+// string literal only; a statement that changes such a row reads it back through them.
+
 /// Locks the collection's row for the rest of the transaction and reads it.
 pub async fn lock(conn: &mut PgConnection, collection_id: Uuid) -> Result<CollectionRow> {
-    sqlx::query_as("SELECT * FROM collections WHERE id = $1 FOR UPDATE")
-        .bind(collection_id)
-        .fetch_optional(&mut *conn)
-        .await?
-        .ok_or(CollectionError::NotFound)
+    sqlx::query_as!(
+        CollectionRow,
+        r#"SELECT id, cabinet_id, created_by, title, message, mode AS "mode: SigningMode", status AS "status: CollectionStatus",
+                  created_at, launched_at, expires_at, last_reminded_at, ended_at, purged_at
+             FROM collections WHERE id = $1 FOR UPDATE"#,
+        collection_id,
+    )
+    .fetch_optional(&mut *conn)
+    .await?
+    .ok_or(CollectionError::NotFound)
 }
 
 /// Locks a collection of the scope's cabinet; another cabinet's is `NOT_FOUND`.
@@ -318,27 +319,36 @@ async fn lock_in_scope(
 }
 
 pub async fn get(conn: &mut PgConnection, collection_id: Uuid) -> Result<CollectionRow> {
-    sqlx::query_as("SELECT * FROM collections WHERE id = $1")
-        .bind(collection_id)
-        .fetch_optional(&mut *conn)
-        .await?
-        .ok_or(CollectionError::NotFound)
+    sqlx::query_as!(
+        CollectionRow,
+        r#"SELECT id, cabinet_id, created_by, title, message, mode AS "mode: SigningMode", status AS "status: CollectionStatus",
+                  created_at, launched_at, expires_at, last_reminded_at, ended_at, purged_at
+             FROM collections WHERE id = $1"#,
+        collection_id,
+    )
+    .fetch_optional(&mut *conn)
+    .await?
+    .ok_or(CollectionError::NotFound)
 }
 
 pub async fn documents(conn: &mut PgConnection, collection_id: Uuid) -> Result<Vec<DocumentRow>> {
-    Ok(sqlx::query_as(&format!("SELECT {DOCUMENT_COLUMNS} FROM collection_documents WHERE collection_id = $1 ORDER BY position"))
-        .bind(collection_id)
-        .fetch_all(&mut *conn)
-        .await?)
+    Ok(sqlx::query_as!(
+        DocumentRow,
+        r#"SELECT id, collection_id, position, kind AS "kind: DocumentKind", filename, pages, original_sha256, current_sha256, created_at
+             FROM collection_documents WHERE collection_id = $1 ORDER BY position"#,
+        collection_id,
+    )
+    .fetch_all(&mut *conn)
+    .await?)
 }
 
 /// The cabinet's name, as emails give it for their sender.
 pub async fn cabinet_name(conn: &mut PgConnection, cabinet_id: Uuid) -> Result<String> {
-    let (name,): (String,) = sqlx::query_as("SELECT name FROM cabinets WHERE id = $1")
-        .bind(cabinet_id)
-        .fetch_one(&mut *conn)
-        .await?;
-    Ok(name)
+    Ok(
+        sqlx::query_scalar!("SELECT name FROM cabinets WHERE id = $1", cabinet_id)
+            .fetch_one(&mut *conn)
+            .await?,
+    )
 }
 
 /// A document's file as stored, until the purge empties it.
@@ -370,11 +380,32 @@ pub async fn stored_file(
     })
 }
 
+/// One signer, by id: `NotFound` if there is none.
+pub async fn signer_row(conn: &mut PgConnection, signer_id: Uuid) -> Result<SignerRow> {
+    sqlx::query_as!(
+        SignerRow,
+        r#"SELECT id, collection_id, position, user_id, contact_id, first_name, last_name, email, mobile, level,
+                  status AS "status: SignerStatus", invited_at, opened_at, accepted_at, signed_at, refused_at, refusal_reason,
+                  stamp_page, stamp_x, stamp_y, stamp_width, stamp_height,
+                  COALESCE(language, (SELECT u.language FROM users u WHERE u.id = signers.user_id)) AS language
+             FROM signers WHERE id = $1"#,
+        signer_id,
+    )
+    .fetch_optional(&mut *conn)
+    .await?
+    .ok_or(CollectionError::NotFound)
+}
+
 pub async fn signers(conn: &mut PgConnection, collection_id: Uuid) -> Result<Vec<SignerRow>> {
-    Ok(sqlx::query_as(&format!(
-        "SELECT {SIGNER_COLUMNS} FROM signers WHERE collection_id = $1 ORDER BY position"
-    ))
-    .bind(collection_id)
+    Ok(sqlx::query_as!(
+        SignerRow,
+        r#"SELECT id, collection_id, position, user_id, contact_id, first_name, last_name, email, mobile, level,
+                  status AS "status: SignerStatus", invited_at, opened_at, accepted_at, signed_at, refused_at, refusal_reason,
+                  stamp_page, stamp_x, stamp_y, stamp_width, stamp_height,
+                  COALESCE(language, (SELECT u.language FROM users u WHERE u.id = signers.user_id)) AS language
+             FROM signers WHERE collection_id = $1 ORDER BY position"#,
+        collection_id,
+    )
     .fetch_all(&mut *conn)
     .await?)
 }
@@ -387,14 +418,17 @@ pub async fn page(
     limit: i64,
     offset: i64,
 ) -> Result<Vec<CollectionRow>> {
-    Ok(sqlx::query_as(
-        "SELECT * FROM collections WHERE cabinet_id = $1 AND ($2::text IS NULL OR status = $2)
-         ORDER BY created_at DESC, id LIMIT $3 OFFSET $4",
+    Ok(sqlx::query_as!(
+        CollectionRow,
+        r#"SELECT id, cabinet_id, created_by, title, message, mode AS "mode: SigningMode", status AS "status: CollectionStatus",
+                  created_at, launched_at, expires_at, last_reminded_at, ended_at, purged_at
+             FROM collections WHERE cabinet_id = $1 AND ($2::text IS NULL OR status = $2)
+            ORDER BY created_at DESC, id LIMIT $3 OFFSET $4"#,
+        scope.cabinet_id(),
+        status.map(CollectionStatus::as_str),
+        limit,
+        offset,
     )
-    .bind(scope.cabinet_id())
-    .bind(status.map(CollectionStatus::as_str))
-    .bind(limit)
-    .bind(offset)
     .fetch_all(db)
     .await?)
 }

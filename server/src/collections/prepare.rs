@@ -10,7 +10,7 @@ use super::invitations::invite;
 use super::links::LinkIssuer;
 use super::{
     emails, lock_in_scope, CollectionError, CollectionRow, CollectionStatus, DocumentKind,
-    DocumentRow, Result, SignerRow, SigningMode, DOCUMENT_COLUMNS, EXPIRY_DAYS, SIGNER_COLUMNS,
+    DocumentRow, Result, SignerRow, SigningMode, EXPIRY_DAYS,
 };
 use crate::audit::{self, Actor, AuditEvent, NamedDigest};
 use crate::billing;
@@ -58,16 +58,17 @@ pub async fn create(
 ) -> Result<CollectionRow> {
     let (title, message) = (clean_title(title)?, clean_message(message)?);
     let mut tx = db.begin().await?;
-    let row: CollectionRow = sqlx::query_as(
-        "INSERT INTO collections (cabinet_id, created_by, title, message, mode) VALUES ($1, $2, $3, $4, $5) RETURNING *",
+    let id = sqlx::query_scalar!(
+        "INSERT INTO collections (cabinet_id, created_by, title, message, mode) VALUES ($1, $2, $3, $4, $5) RETURNING id",
+        scope.cabinet_id(),
+        scope.user_id(),
+        &title,
+        &message,
+        mode.as_str(),
     )
-    .bind(scope.cabinet_id())
-    .bind(scope.user_id())
-    .bind(&title)
-    .bind(&message)
-    .bind(mode.as_str())
     .fetch_one(&mut *tx)
     .await?;
+    let row = super::get(&mut tx, id).await?;
     audit::append(
         &mut tx,
         row.id,
@@ -93,15 +94,16 @@ pub async fn update(
     let (title, message) = (clean_title(title)?, clean_message(message)?);
     let mut tx = db.begin().await?;
     ensure_draft(&lock_in_scope(&mut tx, scope, collection_id).await?)?;
-    let row = sqlx::query_as(
-        "UPDATE collections SET title = $2, message = $3, mode = $4 WHERE id = $1 RETURNING *",
+    sqlx::query!(
+        "UPDATE collections SET title = $2, message = $3, mode = $4 WHERE id = $1",
+        collection_id,
+        &title,
+        &message,
+        mode.as_str(),
     )
-    .bind(collection_id)
-    .bind(&title)
-    .bind(&message)
-    .bind(mode.as_str())
-    .fetch_one(&mut *tx)
+    .execute(&mut *tx)
     .await?;
+    let row = super::get(&mut tx, collection_id).await?;
     tx.commit().await?;
     Ok(row)
 }
@@ -140,17 +142,18 @@ pub async fn add_document(
     let sha256 = Sha256::digest(&content).to_vec();
     let mut tx = db.begin().await?;
     ensure_draft(&lock_in_scope(&mut tx, scope, collection_id).await?)?;
-    let document: DocumentRow = sqlx::query_as(&format!(
-        "INSERT INTO collection_documents (collection_id, position, kind, filename, pages, original_sha256, current_sha256, content)
-         VALUES ($1, (SELECT COALESCE(MAX(position), 0) + 1 FROM collection_documents WHERE collection_id = $1), $2, $3, $4, $5, $5, $6)
-         RETURNING {DOCUMENT_COLUMNS}"
-    ))
-    .bind(collection_id)
-    .bind(kind.as_str())
-    .bind(&filename)
-    .bind(info.pages as i32)
-    .bind(&sha256)
-    .bind(&content)
+    let document = sqlx::query_as!(
+        DocumentRow,
+        r#"INSERT INTO collection_documents (collection_id, position, kind, filename, pages, original_sha256, current_sha256, content)
+           VALUES ($1, (SELECT COALESCE(MAX(position), 0) + 1 FROM collection_documents WHERE collection_id = $1), $2, $3, $4, $5, $5, $6)
+           RETURNING id, collection_id, position, kind AS "kind: DocumentKind", filename, pages, original_sha256, current_sha256, created_at"#,
+        collection_id,
+        kind.as_str(),
+        &filename,
+        info.pages as i32,
+        &sha256,
+        &content,
+    )
     .fetch_one(&mut *tx)
     .await?;
     audit::append(
@@ -180,12 +183,13 @@ pub async fn remove_document(
 ) -> Result<()> {
     let mut tx = db.begin().await?;
     ensure_draft(&lock_in_scope(&mut tx, scope, collection_id).await?)?;
-    let deleted =
-        sqlx::query("DELETE FROM collection_documents WHERE id = $1 AND collection_id = $2")
-            .bind(document_id)
-            .bind(collection_id)
-            .execute(&mut *tx)
-            .await?;
+    let deleted = sqlx::query!(
+        "DELETE FROM collection_documents WHERE id = $1 AND collection_id = $2",
+        document_id,
+        collection_id,
+    )
+    .execute(&mut *tx)
+    .await?;
     if deleted.rows_affected() == 0 {
         return Err(CollectionError::NotFound);
     }
@@ -245,15 +249,17 @@ async fn identity(
                 SignerSource::Member(id) => id,
                 _ => scope.user_id(),
             };
-            let row: Option<(String, String, String, Option<String>)> = sqlx::query_as(
+            let row = sqlx::query!(
                 "SELECT u.first_name, u.last_name, u.email, u.mobile FROM users u
                  JOIN memberships m ON m.user_id = u.id AND m.cabinet_id = $2 WHERE u.id = $1",
+                user_id,
+                scope.cabinet_id(),
             )
-            .bind(user_id)
-            .bind(scope.cabinet_id())
             .fetch_optional(&mut *conn)
-            .await?;
-            let (first_name, last_name, email, mobile) = row.ok_or(CollectionError::NotFound)?;
+            .await?
+            .ok_or(CollectionError::NotFound)?;
+            let (first_name, last_name, email, mobile) =
+                (row.first_name, row.last_name, row.email, row.mobile);
             let mobile = need_mobile(mobile, &format!("{first_name} {last_name}"))?;
             Ok(Identity {
                 user_id: Some(user_id),
@@ -265,20 +271,21 @@ async fn identity(
             })
         }
         SignerSource::Contact(contact_id) => {
-            let row: Option<(String, String, String, String)> =
-                sqlx::query_as("SELECT first_name, last_name, email, mobile FROM contacts WHERE id = $1 AND cabinet_id = $2")
-                    .bind(contact_id)
-                    .bind(scope.cabinet_id())
-                    .fetch_optional(&mut *conn)
-                    .await?;
-            let (first_name, last_name, email, mobile) = row.ok_or(CollectionError::NotFound)?;
+            let row = sqlx::query!(
+                "SELECT first_name, last_name, email, mobile FROM contacts WHERE id = $1 AND cabinet_id = $2",
+                contact_id,
+                scope.cabinet_id(),
+            )
+            .fetch_optional(&mut *conn)
+            .await?
+            .ok_or(CollectionError::NotFound)?;
             Ok(Identity {
                 user_id: None,
                 contact_id: Some(contact_id),
-                first_name,
-                last_name,
-                email,
-                mobile,
+                first_name: row.first_name,
+                last_name: row.last_name,
+                email: row.email,
+                mobile: row.mobile,
             })
         }
         SignerSource::Person {
@@ -302,17 +309,17 @@ async fn identity(
                 .map_err(invalid)?
                 .as_str()
                 .to_owned();
-            let (contact_id,): (Uuid,) = sqlx::query_as(
+            let contact_id = sqlx::query_scalar!(
                 "INSERT INTO contacts (cabinet_id, first_name, last_name, email, mobile) VALUES ($1, $2, $3, $4, $5)
                  ON CONFLICT (cabinet_id, email) DO UPDATE SET first_name = EXCLUDED.first_name,
                      last_name = EXCLUDED.last_name, mobile = EXCLUDED.mobile, updated_at = now()
                  RETURNING id",
+                scope.cabinet_id(),
+                &first_name,
+                &last_name,
+                &email,
+                &mobile,
             )
-            .bind(scope.cabinet_id())
-            .bind(&first_name)
-            .bind(&last_name)
-            .bind(&email)
-            .bind(&mobile)
             .fetch_one(&mut *conn)
             .await?;
             Ok(Identity {
@@ -382,41 +389,43 @@ pub async fn add_signer(
     ensure_draft(&lock_in_scope(&mut tx, scope, collection_id).await?)?;
     let who = identity(&mut tx, scope, source).await?;
     check_level(&mut tx, level, who.user_id).await?;
-    let duplicate: Option<(Uuid,)> =
-        sqlx::query_as("SELECT id FROM signers WHERE collection_id = $1 AND email = $2")
-            .bind(collection_id)
-            .bind(&who.email)
-            .fetch_optional(&mut *tx)
-            .await?;
+    let duplicate = sqlx::query_scalar!(
+        "SELECT id FROM signers WHERE collection_id = $1 AND email = $2",
+        collection_id,
+        &who.email,
+    )
+    .fetch_optional(&mut *tx)
+    .await?;
     if duplicate.is_some() {
         return Err(CollectionError::Validation(format!(
             "{} signe déjà cette demande",
             who.email
         )));
     }
-    let signer: SignerRow = sqlx::query_as(&format!(
+    let signer_id = sqlx::query_scalar!(
         "INSERT INTO signers (collection_id, position, user_id, contact_id, first_name, last_name, email, mobile, level,
                               stamp_page, stamp_x, stamp_y, stamp_width, stamp_height, language)
          VALUES ($1, (SELECT COALESCE(MAX(position), 0) + 1 FROM signers WHERE collection_id = $1), $2, $3, $4, $5, $6, $7, $8,
                  $9, $10, $11, $12, $13, $14)
-         RETURNING {SIGNER_COLUMNS}"
-    ))
-    .bind(collection_id)
-    .bind(who.user_id)
-    .bind(who.contact_id)
-    .bind(&who.first_name)
-    .bind(&who.last_name)
-    .bind(&who.email)
-    .bind(&who.mobile)
-    .bind(level)
-    .bind(stamp.as_ref().map(|s| s.page as i32))
-    .bind(stamp.as_ref().map(|s| s.x))
-    .bind(stamp.as_ref().map(|s| s.y))
-    .bind(stamp.as_ref().map(|s| s.width))
-    .bind(stamp.as_ref().map(|s| s.height))
-    .bind(language.map(Language::code))
+         RETURNING id",
+        collection_id,
+        who.user_id,
+        who.contact_id,
+        &who.first_name,
+        &who.last_name,
+        &who.email,
+        &who.mobile,
+        level,
+        stamp.as_ref().map(|s| s.page as i32),
+        stamp.as_ref().map(|s| s.x),
+        stamp.as_ref().map(|s| s.y),
+        stamp.as_ref().map(|s| s.width),
+        stamp.as_ref().map(|s| s.height),
+        language.map(Language::code),
+    )
     .fetch_one(&mut *tx)
     .await?;
+    let signer = super::signer_row(&mut tx, signer_id).await?;
     audit::append(
         &mut tx,
         collection_id,
@@ -442,11 +451,13 @@ pub async fn remove_signer(
 ) -> Result<()> {
     let mut tx = db.begin().await?;
     ensure_draft(&lock_in_scope(&mut tx, scope, collection_id).await?)?;
-    let deleted = sqlx::query("DELETE FROM signers WHERE id = $1 AND collection_id = $2")
-        .bind(signer_id)
-        .bind(collection_id)
-        .execute(&mut *tx)
-        .await?;
+    let deleted = sqlx::query!(
+        "DELETE FROM signers WHERE id = $1 AND collection_id = $2",
+        signer_id,
+        collection_id,
+    )
+    .execute(&mut *tx)
+    .await?;
     if deleted.rows_affected() == 0 {
         return Err(CollectionError::NotFound);
     }
@@ -473,12 +484,13 @@ pub async fn move_signer(
 ) -> Result<Vec<SignerRow>> {
     let mut tx = db.begin().await?;
     ensure_draft(&lock_in_scope(&mut tx, scope, collection_id).await?)?;
-    let exists: Option<(Uuid,)> =
-        sqlx::query_as("SELECT id FROM signers WHERE id = $1 AND collection_id = $2")
-            .bind(signer_id)
-            .bind(collection_id)
-            .fetch_optional(&mut *tx)
-            .await?;
+    let exists = sqlx::query_scalar!(
+        "SELECT id FROM signers WHERE id = $1 AND collection_id = $2",
+        signer_id,
+        collection_id,
+    )
+    .fetch_optional(&mut *tx)
+    .await?;
     if exists.is_none() {
         return Err(CollectionError::NotFound);
     }
@@ -506,11 +518,13 @@ async fn renumber(
     }
     // The (collection, position) constraint is deferred to the commit.
     for (index, id) in ids.iter().enumerate() {
-        sqlx::query("UPDATE signers SET position = $2 WHERE id = $1")
-            .bind(id)
-            .bind(index as i32 + 1)
-            .execute(&mut *conn)
-            .await?;
+        sqlx::query!(
+            "UPDATE signers SET position = $2 WHERE id = $1",
+            id,
+            index as i32 + 1,
+        )
+        .execute(&mut *conn)
+        .await?;
     }
     Ok(())
 }
@@ -527,20 +541,23 @@ pub async fn set_stamp(
     }
     let mut tx = db.begin().await?;
     ensure_draft(&lock_in_scope(&mut tx, scope, collection_id).await?)?;
-    let signer: Option<SignerRow> = sqlx::query_as(&format!(
+    let updated = sqlx::query!(
         "UPDATE signers SET stamp_page = $3, stamp_x = $4, stamp_y = $5, stamp_width = $6, stamp_height = $7
-         WHERE id = $1 AND collection_id = $2 RETURNING {SIGNER_COLUMNS}"
-    ))
-    .bind(signer_id)
-    .bind(collection_id)
-    .bind(stamp.as_ref().map(|s| s.page as i32))
-    .bind(stamp.as_ref().map(|s| s.x))
-    .bind(stamp.as_ref().map(|s| s.y))
-    .bind(stamp.as_ref().map(|s| s.width))
-    .bind(stamp.as_ref().map(|s| s.height))
-    .fetch_optional(&mut *tx)
+         WHERE id = $1 AND collection_id = $2",
+        signer_id,
+        collection_id,
+        stamp.as_ref().map(|s| s.page as i32),
+        stamp.as_ref().map(|s| s.x),
+        stamp.as_ref().map(|s| s.y),
+        stamp.as_ref().map(|s| s.width),
+        stamp.as_ref().map(|s| s.height),
+    )
+    .execute(&mut *tx)
     .await?;
-    let signer = signer.ok_or(CollectionError::NotFound)?;
+    if updated.rows_affected() == 0 {
+        return Err(CollectionError::NotFound);
+    }
+    let signer = super::signer_row(&mut tx, signer_id).await?;
     tx.commit().await?;
     Ok(signer)
 }
@@ -600,14 +617,15 @@ pub async fn launch(
         Some(collection_id),
     )
     .await?;
-    let row: CollectionRow = sqlx::query_as(
+    sqlx::query!(
         "UPDATE collections SET status = 'active', launched_at = now(), expires_at = now() + make_interval(days => $2)
-         WHERE id = $1 RETURNING *",
+         WHERE id = $1",
+        collection_id,
+        EXPIRY_DAYS as i32,
     )
-    .bind(collection_id)
-    .bind(EXPIRY_DAYS as i32)
-    .fetch_one(&mut *tx)
+    .execute(&mut *tx)
     .await?;
+    let row = super::get(&mut tx, collection_id).await?;
     let actor = Actor::User(scope.user_id());
     let launched = AuditEvent::Launched {
         mode: row.mode.as_str(),
@@ -650,12 +668,13 @@ pub async fn cancel(
             row.status().ended_as()
         )));
     }
-    let row: CollectionRow = sqlx::query_as(
-        "UPDATE collections SET status = 'cancelled', ended_at = now() WHERE id = $1 RETURNING *",
+    sqlx::query!(
+        "UPDATE collections SET status = 'cancelled', ended_at = now() WHERE id = $1",
+        collection_id,
     )
-    .bind(collection_id)
-    .fetch_one(&mut *tx)
+    .execute(&mut *tx)
     .await?;
+    let row = super::get(&mut tx, collection_id).await?;
     let cabinet = super::cabinet_name(&mut tx, row.cabinet_id).await?;
     for signer in super::signers(&mut tx, collection_id).await? {
         if signer.status() == super::SignerStatus::Invited {
@@ -688,7 +707,7 @@ pub async fn cancel(
 }
 
 /// Contacts of a cabinet, for reuse in new collections.
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 pub struct Contact {
     pub id: Uuid,
     pub first_name: String,
@@ -698,10 +717,13 @@ pub struct Contact {
 }
 
 pub async fn contacts(db: &PgPool, scope: &CabinetScope) -> Result<Vec<Contact>> {
-    Ok(sqlx::query_as("SELECT id, first_name, last_name, email, mobile FROM contacts WHERE cabinet_id = $1 ORDER BY last_name, first_name")
-        .bind(scope.cabinet_id())
-        .fetch_all(db)
-        .await?)
+    Ok(sqlx::query_as!(
+        Contact,
+        "SELECT id, first_name, last_name, email, mobile FROM contacts WHERE cabinet_id = $1 ORDER BY last_name, first_name",
+        scope.cabinet_id(),
+    )
+    .fetch_all(db)
+    .await?)
 }
 
 /// The engine's rule for a readable stamp, said in French.

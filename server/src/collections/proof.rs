@@ -79,17 +79,24 @@ pub async fn build(
     let mut conn = db.acquire().await?;
     let collection = super::get(&mut conn, collection_id).await?;
     let signers = super::signers(&mut conn, collection_id).await?;
-    let documents: Vec<(i32, String, Option<Vec<u8>>)> =
-        sqlx::query_as("SELECT position, filename, content FROM collection_documents WHERE collection_id = $1 ORDER BY position")
-            .bind(collection_id)
-            .fetch_all(&mut *conn)
-            .await?;
-    let certificates: Vec<(Uuid, Option<Vec<u8>>)> = sqlx::query_as(
-        "SELECT id, certificate FROM signers WHERE collection_id = $1 ORDER BY position",
+    let documents: Vec<(i32, String, Option<Vec<u8>>)> = sqlx::query!(
+        "SELECT position, filename, content FROM collection_documents WHERE collection_id = $1 ORDER BY position",
+        collection_id,
     )
-    .bind(collection_id)
     .fetch_all(&mut *conn)
-    .await?;
+    .await?
+    .into_iter()
+    .map(|row| (row.position, row.filename, row.content))
+    .collect();
+    let certificates: Vec<(Uuid, Option<Vec<u8>>)> = sqlx::query!(
+        "SELECT id, certificate FROM signers WHERE collection_id = $1 ORDER BY position",
+        collection_id,
+    )
+    .fetch_all(&mut *conn)
+    .await?
+    .into_iter()
+    .map(|row| (row.id, row.certificate))
+    .collect();
     drop(conn);
     let entries = audit::trail(db, collection_id).await?;
     let chain_status = audit::verify(&entries);

@@ -66,11 +66,11 @@ pub async fn certificate_holder(
     if user_id.is_some() {
         return Ok(user_id);
     }
-    let found: Option<(Uuid,)> = sqlx::query_as("SELECT id FROM users WHERE email = lower($1)")
-        .bind(email)
-        .fetch_optional(&mut *conn)
-        .await?;
-    Ok(found.map(|(id,)| id))
+    Ok(
+        sqlx::query_scalar!("SELECT id FROM users WHERE email = lower($1)", email)
+            .fetch_optional(&mut *conn)
+            .await?,
+    )
 }
 
 /// The certificate a signer signs with when it is their own: cabinet members (who must

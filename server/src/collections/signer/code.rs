@@ -90,12 +90,14 @@ async fn send_code(
     .await?
     .ok_or(CollectionError::TooManyCodes)?;
     if let Some(certificate) = &personal {
-        sqlx::query("UPDATE signers SET personal_certificate_id = $2, certificate = $3, key_nonce = NULL, key_sealed = NULL WHERE id = $1")
-            .bind(signer.id)
-            .bind(certificate.id)
-            .bind(&certificate.certificate)
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query!(
+            "UPDATE signers SET personal_certificate_id = $2, certificate = $3, key_nonce = NULL, key_sealed = NULL WHERE id = $1",
+            signer.id,
+            certificate.id,
+            &certificate.certificate,
+        )
+        .execute(&mut *tx)
+        .await?;
     } else if !has_key {
         let new_key = match made_key {
             Some(key) => certify_signer_key(&mut tx, pki, kek, &signer, key).await?,
@@ -105,13 +107,13 @@ async fn send_code(
             },
         };
         let (sealed, certificate) = new_key;
-        sqlx::query(
+        sqlx::query!(
             "UPDATE signers SET key_nonce = $2, key_sealed = $3, certificate = $4 WHERE id = $1",
+            signer.id,
+            &sealed.nonce,
+            &sealed.ciphertext,
+            &certificate,
         )
-        .bind(signer.id)
-        .bind(&sealed.nonce)
-        .bind(&sealed.ciphertext)
-        .bind(&certificate)
         .execute(&mut *tx)
         .await?;
     }
@@ -149,8 +151,7 @@ async fn send_code(
 
 /// The mobile a certificate holder confirmed at enrolment (where the agreement's code went).
 async fn enrolled_mobile(conn: &mut PgConnection, holder: Uuid) -> Result<String> {
-    let mobile: Option<String> = sqlx::query_scalar("SELECT mobile FROM users WHERE id = $1")
-        .bind(holder)
+    let mobile = sqlx::query_scalar!("SELECT mobile FROM users WHERE id = $1", holder)
         .fetch_one(&mut *conn)
         .await?;
     mobile
@@ -160,7 +161,6 @@ async fn enrolled_mobile(conn: &mut PgConnection, holder: Uuid) -> Result<String
 
 /// What a signature needs from the signer's row: the key (or the certificate of their
 /// own), and the live code, read together.
-#[derive(sqlx::FromRow)]
 pub(super) struct SigningMaterial {
     pub(super) key_nonce: Option<Vec<u8>>,
     pub(super) key_sealed: Option<Vec<u8>>,
@@ -174,15 +174,18 @@ pub(super) struct SigningMaterial {
 
 impl SigningMaterial {
     pub(super) async fn read(conn: &mut PgConnection, signer_id: Uuid) -> Result<Self> {
-        Ok(sqlx::query_as(
-            "SELECT s.key_nonce, s.key_sealed, s.certificate, s.personal_certificate_id,
-                    c.id AS code_id, c.code_hash, c.expires_at AS code_expires_at, c.failed_attempts AS code_failed_attempts
-             FROM signers s
-             LEFT JOIN LATERAL (SELECT id, code_hash, expires_at, failed_attempts FROM signing_codes
-                                WHERE signer_id = s.id AND closed_at IS NULL ORDER BY sent_at DESC LIMIT 1) c ON true
-             WHERE s.id = $1",
+        // The code's columns are NULL when there is no live code (`?`: the LEFT JOIN).
+        Ok(sqlx::query_as!(
+            SigningMaterial,
+            r#"SELECT s.key_nonce, s.key_sealed, s.certificate, s.personal_certificate_id,
+                      c.id AS "code_id?", c.code_hash AS "code_hash?", c.expires_at AS "code_expires_at?",
+                      c.failed_attempts AS "code_failed_attempts?"
+                 FROM signers s
+                 LEFT JOIN LATERAL (SELECT id, code_hash, expires_at, failed_attempts FROM signing_codes
+                                    WHERE signer_id = s.id AND closed_at IS NULL ORDER BY sent_at DESC LIMIT 1) c ON true
+                WHERE s.id = $1"#,
+            signer_id,
         )
-        .bind(signer_id)
         .fetch_one(&mut *conn)
         .await?)
     }

@@ -10,16 +10,6 @@ use crate::collections::{emails, links, CollectionRow, Result, SignerRow};
 use crate::notifications;
 use crate::request_meta::RequestMeta;
 
-/// The collection as completion left it, with what its emails need.
-#[derive(sqlx::FromRow)]
-struct CompletedCollection {
-    #[sqlx(flatten)]
-    collection: CollectionRow,
-    cabinet_name: String,
-    preparer_email: String,
-    preparer_language: Option<String>,
-}
-
 /// Everybody signed: the collection ends and every party gets a link to the signed PDFs.
 /// `documents` are the final hashes, for the trail.
 pub(super) async fn complete(
@@ -30,15 +20,15 @@ pub(super) async fn complete(
     documents: Vec<DocumentDigest>,
     meta: &RequestMeta,
 ) -> Result<CollectionRow> {
-    let completed: CompletedCollection = sqlx::query_as(
-        "UPDATE collections c SET status = 'completed', ended_at = now() WHERE id = $1
-         RETURNING c.*, (SELECT name FROM cabinets WHERE id = c.cabinet_id) AS cabinet_name,
-                   (SELECT email FROM users WHERE id = c.created_by) AS preparer_email,
-                   (SELECT language FROM users WHERE id = c.created_by) AS preparer_language",
+    sqlx::query!(
+        "UPDATE collections SET status = 'completed', ended_at = now() WHERE id = $1",
+        collection.id,
     )
-    .bind(collection.id)
-    .fetch_one(&mut *conn)
+    .execute(&mut *conn)
     .await?;
+    let completed = crate::collections::get(conn, collection.id).await?;
+    let (cabinet_name, preparer_email, preparer_language) =
+        cabinet_and_preparer(conn, &completed).await?;
     // Downloads last as long as the documents: until the purge, for the links the signers
     // already hold as for the new ones.
     let signer_ids: Vec<Uuid> = signers.iter().map(|s| s.id).collect();
@@ -56,16 +46,11 @@ pub(super) async fn complete(
             ),
         ));
     }
-    if !signers.iter().any(|s| s.email == completed.preparer_email) {
-        let language = completed
-            .preparer_language
-            .as_deref()
-            .and_then(|code| code.parse().ok())
-            .unwrap_or_default();
+    if !signers.iter().any(|s| s.email == preparer_email) {
         texts.push((
-            completed.preparer_email.clone(),
+            preparer_email.clone(),
             emails::completed(
-                language,
+                preparer_language,
                 &collection.title,
                 &format!("{}/collections/{}", issuer.public_url, collection.id),
             ),
@@ -79,7 +64,7 @@ pub(super) async fn complete(
             body: &text.body,
         })
         .collect();
-    notifications::enqueue_emails(conn, Some(&completed.cabinet_name), &outgoing).await?;
+    notifications::enqueue_emails(conn, Some(&cabinet_name), &outgoing).await?;
     audit::append(
         conn,
         collection.id,
@@ -88,7 +73,7 @@ pub(super) async fn complete(
         AuditEvent::Completed { documents },
     )
     .await?;
-    Ok(completed.collection)
+    Ok(completed)
 }
 
 /// The cabinet's name (the emails' sender name), the preparer's email and language.
@@ -96,16 +81,17 @@ pub(super) async fn cabinet_and_preparer(
     conn: &mut PgConnection,
     collection: &CollectionRow,
 ) -> Result<(String, String, Language)> {
-    let (cabinet, email, language): (String, String, Option<String>) =
-        sqlx::query_as("SELECT (SELECT name FROM cabinets WHERE id = $1), u.email, u.language FROM users u WHERE u.id = $2")
-            .bind(collection.cabinet_id)
-            .bind(collection.created_by)
-            .fetch_one(&mut *conn)
-            .await?;
+    let row = sqlx::query!(
+        r#"SELECT (SELECT name FROM cabinets WHERE id = $1) AS "cabinet!", u.email, u.language FROM users u WHERE u.id = $2"#,
+        collection.cabinet_id,
+        collection.created_by,
+    )
+    .fetch_one(&mut *conn)
+    .await?;
     Ok((
-        cabinet,
-        email,
-        language
+        row.cabinet,
+        row.email,
+        row.language
             .and_then(|code| code.parse().ok())
             .unwrap_or_default(),
     ))

@@ -11,13 +11,12 @@ mod code;
 mod completion;
 mod signature;
 
-use chrono::{DateTime, Utc};
 use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
 use super::{
     emails, links, token_hash, CollectionError, CollectionRow, CollectionStatus, Result, SignerRow,
-    SignerStatus, SIGNER_COLUMNS,
+    SignerStatus,
 };
 use crate::audit::{self, AcceptedDocument, Actor, AuditEvent};
 use crate::notifications;
@@ -30,47 +29,32 @@ use super::signer_keys::needs_certificate;
 use completion::cabinet_and_preparer;
 
 /// The signer behind a link, with whether a key or certificate is already set for them.
-#[derive(sqlx::FromRow)]
 struct LinkedSigner {
-    #[sqlx(flatten)]
     signer: SignerRow,
     has_key: bool,
 }
 
-fn linked_signer_where(condition: &str) -> String {
-    format!("SELECT {SIGNER_COLUMNS}, certificate IS NOT NULL AS has_key FROM signers WHERE {condition}")
-}
-
 /// Without locking: for reading only.
 async fn signer_of_link(conn: &mut PgConnection, token: &str) -> Result<SignerRow> {
-    #[derive(sqlx::FromRow)]
-    struct Linked {
-        #[sqlx(flatten)]
-        signer: SignerRow,
-        link_expires_at: DateTime<Utc>,
-    }
-    let linked: Linked = sqlx::query_as(&format!(
-        "SELECT {SIGNER_COLUMNS}, l.expires_at AS link_expires_at
-           FROM signer_links l JOIN signers ON signers.id = l.signer_id
-          WHERE l.token_hash = $1"
-    ))
-    .bind(token_hash(token))
+    let link = sqlx::query!(
+        "SELECT signer_id, expires_at FROM signer_links WHERE token_hash = $1",
+        token_hash(token),
+    )
     .fetch_optional(&mut *conn)
     .await?
     .ok_or(CollectionError::LinkInvalid)?;
-    if links::is_expired(linked.link_expires_at) {
-        let collection = super::get(&mut *conn, linked.signer.collection_id).await?;
+    let signer = super::signer_row(&mut *conn, link.signer_id).await?;
+    if links::is_expired(link.expires_at) {
+        let collection = super::get(&mut *conn, signer.collection_id).await?;
         return Err(expired_link(&collection));
     }
-    Ok(linked.signer)
+    Ok(signer)
 }
 
-#[derive(sqlx::FromRow)]
+/// The collection behind a link, its row locked, and the link's signer.
 struct LockedCollection {
-    #[sqlx(flatten)]
     collection: CollectionRow,
     signer_id: Uuid,
-    link_expires_at: DateTime<Utc>,
 }
 
 /// The signer and collection behind a link, the collection's row locked. The signer is
@@ -89,31 +73,34 @@ async fn resolve_locked_with_key(
     token: &str,
 ) -> Result<(LinkedSigner, CollectionRow)> {
     let locked = lock_link(conn, token).await?;
-    let signer = sqlx::query_as(&linked_signer_where("id = $1"))
-        .bind(locked.signer_id)
-        .fetch_one(&mut *conn)
-        .await?;
-    Ok((signer, locked.collection))
+    let signer = super::signer_row(&mut *conn, locked.signer_id).await?;
+    let has_key = sqlx::query_scalar!(
+        r#"SELECT certificate IS NOT NULL AS "has_key!" FROM signers WHERE id = $1"#,
+        locked.signer_id,
+    )
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok((LinkedSigner { signer, has_key }, locked.collection))
 }
 
 /// Locks the collection behind a link; the caller reads the signer afterwards.
 async fn lock_link(conn: &mut PgConnection, token: &str) -> Result<LockedCollection> {
-    sqlx::query_as(
-        "SELECT c.*, l.signer_id, l.expires_at AS link_expires_at FROM signer_links l
-         JOIN signers s ON s.id = l.signer_id
-         JOIN collections c ON c.id = s.collection_id
-         WHERE l.token_hash = $1
-         FOR UPDATE OF c",
+    let link = sqlx::query!(
+        "SELECT l.signer_id, l.expires_at, s.collection_id FROM signer_links l
+           JOIN signers s ON s.id = l.signer_id
+          WHERE l.token_hash = $1",
+        token_hash(token),
     )
-    .bind(token_hash(token))
     .fetch_optional(&mut *conn)
     .await?
-    .ok_or(CollectionError::LinkInvalid)
-    .and_then(|locked: LockedCollection| {
-        if links::is_expired(locked.link_expires_at) {
-            return Err(expired_link(&locked.collection));
-        }
-        Ok(locked)
+    .ok_or(CollectionError::LinkInvalid)?;
+    let collection = super::lock(conn, link.collection_id).await?;
+    if links::is_expired(link.expires_at) {
+        return Err(expired_link(&collection));
+    }
+    Ok(LockedCollection {
+        collection,
+        signer_id: link.signer_id,
     })
 }
 
@@ -168,12 +155,13 @@ pub async fn open(
     ensure_live(&collection)?;
     let first_open = signer.opened_at.is_none() && collection.status() == CollectionStatus::Active;
     if first_open {
-        signer = sqlx::query_as(&format!(
-            "UPDATE signers SET opened_at = now() WHERE id = $1 RETURNING {SIGNER_COLUMNS}"
-        ))
-        .bind(signer.id)
-        .fetch_one(&mut *tx)
+        sqlx::query!(
+            "UPDATE signers SET opened_at = now() WHERE id = $1",
+            signer.id
+        )
+        .execute(&mut *tx)
         .await?;
+        signer = super::signer_row(&mut tx, signer.id).await?;
         audit::append(
             &mut tx,
             collection.id,
@@ -197,10 +185,13 @@ pub async fn accept(
     let (mut signer, collection) = resolve_locked(&mut tx, token).await?;
     ensure_can_act(&collection, &signer)?;
     if signer.accepted_at.is_none() {
-        signer = sqlx::query_as(&format!("UPDATE signers SET accepted_at = now(), opened_at = COALESCE(opened_at, now()) WHERE id = $1 RETURNING {SIGNER_COLUMNS}"))
-            .bind(signer.id)
-            .fetch_one(&mut *tx)
-            .await?;
+        sqlx::query!(
+            "UPDATE signers SET accepted_at = now(), opened_at = COALESCE(opened_at, now()) WHERE id = $1",
+            signer.id,
+        )
+        .execute(&mut *tx)
+        .await?;
+        signer = super::signer_row(&mut tx, signer.id).await?;
         let documents = super::documents(&mut tx, collection.id).await?;
         let accepted = AuditEvent::DocumentsAccepted {
             signer: signer.id,
@@ -247,13 +238,14 @@ pub async fn begin_certificate_creation(
             "votre signature ne demande pas de nouveau certificat".into(),
         ));
     }
-    let existing: Option<(Uuid, bool)> = sqlx::query_as(
-        "SELECT u.id, (u.password_hash IS NOT NULL OR u.is_operator OR EXISTS (SELECT 1 FROM memberships m WHERE m.user_id = u.id))
-         FROM users u WHERE u.email = lower($1)",
+    let existing = sqlx::query!(
+        r#"SELECT u.id, (u.password_hash IS NOT NULL OR u.is_operator OR EXISTS (SELECT 1 FROM memberships m WHERE m.user_id = u.id)) AS "can_log_in!"
+             FROM users u WHERE u.email = lower($1)"#,
+        &signer.email,
     )
-    .bind(&signer.email)
     .fetch_optional(&mut *tx)
-    .await?;
+    .await?
+    .map(|row| (row.id, row.can_log_in));
     let user_id = match existing {
         Some((_, true)) => {
             return Err(CollectionError::InvalidState(
@@ -263,14 +255,15 @@ pub async fn begin_certificate_creation(
         }
         Some((id, false)) => id,
         None => {
-            let (id,): (Uuid,) = sqlx::query_as("INSERT INTO users (email, first_name, last_name, mobile) VALUES (lower($1), $2, $3, $4) RETURNING id")
-                .bind(&signer.email)
-                .bind(&signer.first_name)
-                .bind(&signer.last_name)
-                .bind(&signer.mobile)
-                .fetch_one(&mut *tx)
-                .await?;
-            id
+            sqlx::query_scalar!(
+                "INSERT INTO users (email, first_name, last_name, mobile) VALUES (lower($1), $2, $3, $4) RETURNING id",
+                &signer.email,
+                &signer.first_name,
+                &signer.last_name,
+                &signer.mobile,
+            )
+            .fetch_one(&mut *tx)
+            .await?
         }
     };
     audit::append(
@@ -300,26 +293,27 @@ pub async fn refuse(
     let mut tx = db.begin().await?;
     let (signer, collection) = resolve_locked(&mut tx, token).await?;
     ensure_can_act(&collection, &signer)?;
-    let signer: SignerRow = sqlx::query_as(&format!(
-        "UPDATE signers SET status = 'refused', refused_at = now(), refusal_reason = $2, key_nonce = NULL, key_sealed = NULL WHERE id = $1
-         RETURNING {SIGNER_COLUMNS}"
-    ))
-    .bind(signer.id)
-    .bind(&reason)
-    .fetch_one(&mut *tx)
-    .await?;
-    sqlx::query(
-        "UPDATE signing_codes SET closed_at = now() WHERE signer_id = $1 AND closed_at IS NULL",
+    sqlx::query!(
+        "UPDATE signers SET status = 'refused', refused_at = now(), refusal_reason = $2, key_nonce = NULL, key_sealed = NULL WHERE id = $1",
+        signer.id,
+        reason.as_deref(),
     )
-    .bind(signer.id)
     .execute(&mut *tx)
     .await?;
-    let collection: CollectionRow = sqlx::query_as(
-        "UPDATE collections SET status = 'refused', ended_at = now() WHERE id = $1 RETURNING *",
+    let signer = super::signer_row(&mut tx, signer.id).await?;
+    sqlx::query!(
+        "UPDATE signing_codes SET closed_at = now() WHERE signer_id = $1 AND closed_at IS NULL",
+        signer.id,
     )
-    .bind(collection.id)
-    .fetch_one(&mut *tx)
+    .execute(&mut *tx)
     .await?;
+    sqlx::query!(
+        "UPDATE collections SET status = 'refused', ended_at = now() WHERE id = $1",
+        collection.id,
+    )
+    .execute(&mut *tx)
+    .await?;
+    let collection = super::get(&mut tx, collection.id).await?;
     let (cabinet, preparer, preparer_language) = cabinet_and_preparer(&mut tx, &collection).await?;
     let text = emails::refused_to_preparer(
         preparer_language,

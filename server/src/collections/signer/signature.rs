@@ -13,7 +13,7 @@ use crate::certificates::{self};
 use crate::collections::invitations::invite;
 use crate::collections::{
     links, CollectionError, CollectionRow, DocumentKind, Result, SignerRow, SignerStatus,
-    SigningMode, SIGNER_COLUMNS,
+    SigningMode,
 };
 use crate::keys::{KeyEncryptionKey, MemoryKey, SealedKey};
 use crate::pki::Pki;
@@ -106,7 +106,6 @@ async fn open_signature(
 const MAX_SIGNING_ROUNDS: usize = 5;
 
 /// A document of the collection as the signature finds it; `content` only for those to sign.
-#[derive(sqlx::FromRow)]
 struct CurrentDocument {
     id: Uuid,
     filename: String,
@@ -221,11 +220,13 @@ async fn begin_signature(
         }
     };
     // Attachments too (without their content): their hashes go into the completion's entry.
-    let documents: Vec<CurrentDocument> = sqlx::query_as(
-        "SELECT id, filename, kind, current_sha256, CASE WHEN kind = 'to_sign' THEN content END AS content
-         FROM collection_documents WHERE collection_id = $1 ORDER BY position",
+    let documents = sqlx::query_as!(
+        CurrentDocument,
+        r#"SELECT id, filename, kind AS "kind: DocumentKind", current_sha256,
+                  CASE WHEN kind = 'to_sign' THEN content END AS "content?"
+             FROM collection_documents WHERE collection_id = $1 ORDER BY position"#,
+        collection.id,
     )
-    .bind(collection.id)
     .fetch_all(&mut *conn)
     .await?;
     Ok(Ok(ReadyToSign {
@@ -320,12 +321,14 @@ async fn record_signature(
         match stamped.iter().find(|s| s.id == document.id) {
             Some(signed) => {
                 let sha256 = Sha256::digest(&signed.bytes).to_vec();
-                sqlx::query("UPDATE collection_documents SET content = $2, current_sha256 = $3 WHERE id = $1")
-                    .bind(signed.id)
-                    .bind(&signed.bytes)
-                    .bind(&sha256)
-                    .execute(&mut *conn)
-                    .await?;
+                sqlx::query!(
+                    "UPDATE collection_documents SET content = $2, current_sha256 = $3 WHERE id = $1",
+                    signed.id,
+                    &signed.bytes,
+                    &sha256,
+                )
+                .execute(&mut *conn)
+                .await?;
                 hashes.push(NamedDigest {
                     id: signed.id,
                     filename: signed.filename.clone(),
@@ -342,14 +345,14 @@ async fn record_signature(
             }),
         }
     }
-    let signer: SignerRow = sqlx::query_as(&format!(
+    sqlx::query!(
         "WITH code AS (UPDATE signing_codes SET closed_at = now() WHERE signer_id = $1 AND closed_at IS NULL)
-         UPDATE signers SET status = 'signed', signed_at = now(), key_nonce = NULL, key_sealed = NULL WHERE id = $1
-         RETURNING {SIGNER_COLUMNS}"
-    ))
-    .bind(signer.id)
-    .fetch_one(&mut *conn)
+         UPDATE signers SET status = 'signed', signed_at = now(), key_nonce = NULL, key_sealed = NULL WHERE id = $1",
+        signer.id,
+    )
+    .execute(&mut *conn)
     .await?;
+    let signer = crate::collections::signer_row(conn, signer.id).await?;
     let signed = AuditEvent::Signed {
         signer: signer.id,
         name: signer.full_name(),
