@@ -6,7 +6,9 @@ use sqlx::PgConnection;
 use uuid::Uuid;
 
 use crate::audit::{self, Actor, AuditEvent, DocumentDigest};
-use crate::collections::{emails, links, CollectionRow, Result, SignerRow};
+use crate::collections::{
+    emails, links, CollectionRow, CollectionStatus, Result, SignerRow, SigningMode,
+};
 use crate::notifications;
 use crate::request_meta::RequestMeta;
 
@@ -20,15 +22,39 @@ pub(super) async fn complete(
     documents: Vec<DocumentDigest>,
     meta: &RequestMeta,
 ) -> Result<CollectionRow> {
-    sqlx::query!(
-        "UPDATE collections SET status = 'completed', ended_at = now() WHERE id = $1",
+    // One statement: the collection ends, and what its emails need comes back with it.
+    let row = sqlx::query!(
+        r#"UPDATE collections c SET status = 'completed', ended_at = now() WHERE id = $1
+           RETURNING c.id, c.cabinet_id, c.created_by, c.title, c.message, c.mode AS "mode: SigningMode",
+                     c.status AS "status: CollectionStatus", c.created_at, c.launched_at, c.expires_at,
+                     c.last_reminded_at, c.ended_at, c.purged_at,
+                     (SELECT name FROM cabinets WHERE id = c.cabinet_id) AS "cabinet_name!",
+                     (SELECT email FROM users WHERE id = c.created_by) AS "preparer_email!",
+                     (SELECT language FROM users WHERE id = c.created_by) AS preparer_language"#,
         collection.id,
     )
-    .execute(&mut *conn)
+    .fetch_one(&mut *conn)
     .await?;
-    let completed = crate::collections::get(conn, collection.id).await?;
-    let (cabinet_name, preparer_email, preparer_language) =
-        cabinet_and_preparer(conn, &completed).await?;
+    let completed = CollectionRow {
+        id: row.id,
+        cabinet_id: row.cabinet_id,
+        created_by: row.created_by,
+        title: row.title,
+        message: row.message,
+        mode: row.mode,
+        status: row.status,
+        created_at: row.created_at,
+        launched_at: row.launched_at,
+        expires_at: row.expires_at,
+        last_reminded_at: row.last_reminded_at,
+        ended_at: row.ended_at,
+        purged_at: row.purged_at,
+    };
+    let (cabinet_name, preparer_email) = (row.cabinet_name, row.preparer_email);
+    let preparer_language: Language = row
+        .preparer_language
+        .and_then(|code| code.parse().ok())
+        .unwrap_or_default();
     // Downloads last as long as the documents: until the purge, for the links the signers
     // already hold as for the new ones.
     let signer_ids: Vec<Uuid> = signers.iter().map(|s| s.id).collect();

@@ -16,7 +16,7 @@ use uuid::Uuid;
 
 use super::{
     emails, links, token_hash, CollectionError, CollectionRow, CollectionStatus, Result, SignerRow,
-    SignerStatus,
+    SignerStatus, SigningMode,
 };
 use crate::audit::{self, AcceptedDocument, Actor, AuditEvent};
 use crate::notifications;
@@ -51,10 +51,12 @@ async fn signer_of_link(conn: &mut PgConnection, token: &str) -> Result<SignerRo
     Ok(signer)
 }
 
-/// The collection behind a link, its row locked, and the link's signer.
+/// The collection behind a link, its row locked, and the link's signer (with whether a
+/// key or certificate is already set for them).
 struct LockedCollection {
     collection: CollectionRow,
     signer_id: Uuid,
+    signer_has_key: bool,
 }
 
 /// The signer and collection behind a link, the collection's row locked. The signer is
@@ -74,33 +76,50 @@ async fn resolve_locked_with_key(
 ) -> Result<(LinkedSigner, CollectionRow)> {
     let locked = lock_link(conn, token).await?;
     let signer = super::signer_row(&mut *conn, locked.signer_id).await?;
-    let has_key = sqlx::query_scalar!(
-        r#"SELECT certificate IS NOT NULL AS "has_key!" FROM signers WHERE id = $1"#,
-        locked.signer_id,
-    )
-    .fetch_one(&mut *conn)
-    .await?;
+    let has_key = locked.signer_has_key;
     Ok((LinkedSigner { signer, has_key }, locked.collection))
 }
 
-/// Locks the collection behind a link; the caller reads the signer afterwards.
+/// Locks the collection behind a link, in one statement (every step of the signer's flow
+/// starts here); the caller reads the signer afterwards.
 async fn lock_link(conn: &mut PgConnection, token: &str) -> Result<LockedCollection> {
-    let link = sqlx::query!(
-        "SELECT l.signer_id, l.expires_at, s.collection_id FROM signer_links l
-           JOIN signers s ON s.id = l.signer_id
-          WHERE l.token_hash = $1",
+    let row = sqlx::query!(
+        r#"SELECT c.id, c.cabinet_id, c.created_by, c.title, c.message, c.mode AS "mode: SigningMode",
+                  c.status AS "status: CollectionStatus", c.created_at, c.launched_at, c.expires_at,
+                  c.last_reminded_at, c.ended_at, c.purged_at,
+                  l.signer_id, l.expires_at AS link_expires_at, s.certificate IS NOT NULL AS "signer_has_key!"
+             FROM signer_links l
+             JOIN signers s ON s.id = l.signer_id
+             JOIN collections c ON c.id = s.collection_id
+            WHERE l.token_hash = $1
+              FOR UPDATE OF c"#,
         token_hash(token),
     )
     .fetch_optional(&mut *conn)
     .await?
     .ok_or(CollectionError::LinkInvalid)?;
-    let collection = super::lock(conn, link.collection_id).await?;
-    if links::is_expired(link.expires_at) {
+    let collection = CollectionRow {
+        id: row.id,
+        cabinet_id: row.cabinet_id,
+        created_by: row.created_by,
+        title: row.title,
+        message: row.message,
+        mode: row.mode,
+        status: row.status,
+        created_at: row.created_at,
+        launched_at: row.launched_at,
+        expires_at: row.expires_at,
+        last_reminded_at: row.last_reminded_at,
+        ended_at: row.ended_at,
+        purged_at: row.purged_at,
+    };
+    if links::is_expired(row.link_expires_at) {
         return Err(expired_link(&collection));
     }
     Ok(LockedCollection {
         collection,
-        signer_id: link.signer_id,
+        signer_id: row.signer_id,
+        signer_has_key: row.signer_has_key,
     })
 }
 
@@ -155,13 +174,17 @@ pub async fn open(
     ensure_live(&collection)?;
     let first_open = signer.opened_at.is_none() && collection.status() == CollectionStatus::Active;
     if first_open {
-        sqlx::query!(
-            "UPDATE signers SET opened_at = now() WHERE id = $1",
+        signer = sqlx::query_as!(
+            SignerRow,
+            r#"UPDATE signers SET opened_at = now() WHERE id = $1
+               RETURNING id, collection_id, position, user_id, contact_id, first_name, last_name, email, mobile, level,
+                   status AS "status: SignerStatus", invited_at, opened_at, accepted_at, signed_at, refused_at, refusal_reason,
+                   stamp_page, stamp_x, stamp_y, stamp_width, stamp_height,
+                   COALESCE(language, (SELECT u.language FROM users u WHERE u.id = signers.user_id)) AS language"#,
             signer.id
         )
-        .execute(&mut *tx)
+        .fetch_one(&mut *tx)
         .await?;
-        signer = super::signer_row(&mut tx, signer.id).await?;
         audit::append(
             &mut tx,
             collection.id,
@@ -185,13 +208,17 @@ pub async fn accept(
     let (mut signer, collection) = resolve_locked(&mut tx, token).await?;
     ensure_can_act(&collection, &signer)?;
     if signer.accepted_at.is_none() {
-        sqlx::query!(
-            "UPDATE signers SET accepted_at = now(), opened_at = COALESCE(opened_at, now()) WHERE id = $1",
+        signer = sqlx::query_as!(
+            SignerRow,
+            r#"UPDATE signers SET accepted_at = now(), opened_at = COALESCE(opened_at, now()) WHERE id = $1
+               RETURNING id, collection_id, position, user_id, contact_id, first_name, last_name, email, mobile, level,
+                   status AS "status: SignerStatus", invited_at, opened_at, accepted_at, signed_at, refused_at, refusal_reason,
+                   stamp_page, stamp_x, stamp_y, stamp_width, stamp_height,
+                   COALESCE(language, (SELECT u.language FROM users u WHERE u.id = signers.user_id)) AS language"#,
             signer.id,
         )
-        .execute(&mut *tx)
+        .fetch_one(&mut *tx)
         .await?;
-        signer = super::signer_row(&mut tx, signer.id).await?;
         let documents = super::documents(&mut tx, collection.id).await?;
         let accepted = AuditEvent::DocumentsAccepted {
             signer: signer.id,
@@ -293,14 +320,18 @@ pub async fn refuse(
     let mut tx = db.begin().await?;
     let (signer, collection) = resolve_locked(&mut tx, token).await?;
     ensure_can_act(&collection, &signer)?;
-    sqlx::query!(
-        "UPDATE signers SET status = 'refused', refused_at = now(), refusal_reason = $2, key_nonce = NULL, key_sealed = NULL WHERE id = $1",
+    let signer = sqlx::query_as!(
+        SignerRow,
+        r#"UPDATE signers SET status = 'refused', refused_at = now(), refusal_reason = $2, key_nonce = NULL, key_sealed = NULL WHERE id = $1
+           RETURNING id, collection_id, position, user_id, contact_id, first_name, last_name, email, mobile, level,
+                   status AS "status: SignerStatus", invited_at, opened_at, accepted_at, signed_at, refused_at, refusal_reason,
+                   stamp_page, stamp_x, stamp_y, stamp_width, stamp_height,
+                   COALESCE(language, (SELECT u.language FROM users u WHERE u.id = signers.user_id)) AS language"#,
         signer.id,
         reason.as_deref(),
     )
-    .execute(&mut *tx)
+    .fetch_one(&mut *tx)
     .await?;
-    let signer = super::signer_row(&mut tx, signer.id).await?;
     sqlx::query!(
         "UPDATE signing_codes SET closed_at = now() WHERE signer_id = $1 AND closed_at IS NULL",
         signer.id,

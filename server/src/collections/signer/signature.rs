@@ -345,14 +345,19 @@ async fn record_signature(
             }),
         }
     }
-    sqlx::query!(
-        "WITH code AS (UPDATE signing_codes SET closed_at = now() WHERE signer_id = $1 AND closed_at IS NULL)
-         UPDATE signers SET status = 'signed', signed_at = now(), key_nonce = NULL, key_sealed = NULL WHERE id = $1",
+    // One statement: the code closed, the signer signed and the key erased, the row back.
+    let signer = sqlx::query_as!(
+        SignerRow,
+        r#"WITH code AS (UPDATE signing_codes SET closed_at = now() WHERE signer_id = $1 AND closed_at IS NULL)
+           UPDATE signers SET status = 'signed', signed_at = now(), key_nonce = NULL, key_sealed = NULL WHERE id = $1
+               RETURNING id, collection_id, position, user_id, contact_id, first_name, last_name, email, mobile, level,
+                   status AS "status: SignerStatus", invited_at, opened_at, accepted_at, signed_at, refused_at, refusal_reason,
+                   stamp_page, stamp_x, stamp_y, stamp_width, stamp_height,
+                   COALESCE(language, (SELECT u.language FROM users u WHERE u.id = signers.user_id)) AS language"#,
         signer.id,
     )
-    .execute(&mut *conn)
+    .fetch_one(&mut *conn)
     .await?;
-    let signer = crate::collections::signer_row(conn, signer.id).await?;
     let signed = AuditEvent::Signed {
         signer: signer.id,
         name: signer.full_name(),
