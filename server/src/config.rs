@@ -131,13 +131,13 @@ pub struct Settings {
     #[arg(long, env = "PARAPHE_DIST_DIR", default_value = "dist")]
     dist_dir: PathBuf,
     /// Take the client IP from `X-Forwarded-For` (its last address).
-    #[arg(long, env = "PARAPHE_TRUST_PROXY", default_value = "false", value_parser = switch)]
+    #[arg(long, env = "PARAPHE_TRUST_PROXY", default_value = "false", value_parser = switch, action = clap::ArgAction::Set)]
     trust_proxy: bool,
     /// Serve GraphiQL on `GET /graphql` (development).
-    #[arg(long, env = "PARAPHE_GRAPHIQL", default_value = "false", value_parser = switch)]
+    #[arg(long, env = "PARAPHE_GRAPHIQL", default_value = "false", value_parser = switch, action = clap::ArgAction::Set)]
     graphiql: bool,
     /// Answer GraphQL introspection queries (development tools).
-    #[arg(long, env = "PARAPHE_INTROSPECTION", default_value = "false", value_parser = switch)]
+    #[arg(long, env = "PARAPHE_INTROSPECTION", default_value = "false", value_parser = switch, action = clap::ArgAction::Set)]
     introspection: bool,
     /// Session lifetime, in hours.
     #[arg(long, env = "PARAPHE_SESSION_HOURS", default_value = "12")]
@@ -205,7 +205,7 @@ pub struct Settings {
     #[arg(long, env = "PARAPHE_OUTBOX_DIR", default_value = ".data/outbox")]
     outbox_dir: PathBuf,
     /// Expose the outbox (codes and links) to the app's development page.
-    #[arg(long, env = "PARAPHE_DEV_OUTBOX", default_value = "false", value_parser = switch)]
+    #[arg(long, env = "PARAPHE_DEV_OUTBOX", default_value = "false", value_parser = switch, action = clap::ArgAction::Set)]
     dev_outbox: bool,
     /// Days between automatic reminders of pending signers; 0 turns them off.
     #[arg(long, env = "PARAPHE_REMIND_EVERY_DAYS", default_value = "3")]
