@@ -201,6 +201,30 @@ pub struct CollectionRow {
     pub purged_at: Option<DateTime<Utc>>,
 }
 
+/// A [`CollectionRow`] from a `query!` record that selected every column of the row under
+/// its own name (`mode` and `status` typed), for statements that return more than the row
+/// (the link's signer, the cabinet's name…). The record's other fields stay usable.
+macro_rules! collection_row {
+    ($record:ident) => {
+        $crate::collections::CollectionRow {
+            id: $record.id,
+            cabinet_id: $record.cabinet_id,
+            created_by: $record.created_by,
+            title: $record.title,
+            message: $record.message,
+            mode: $record.mode,
+            status: $record.status,
+            created_at: $record.created_at,
+            launched_at: $record.launched_at,
+            expires_at: $record.expires_at,
+            last_reminded_at: $record.last_reminded_at,
+            ended_at: $record.ended_at,
+            purged_at: $record.purged_at,
+        }
+    };
+}
+pub(crate) use collection_row;
+
 impl CollectionRow {
     pub fn status(&self) -> CollectionStatus {
         self.status

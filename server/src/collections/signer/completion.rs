@@ -35,21 +35,7 @@ pub(super) async fn complete(
     )
     .fetch_one(&mut *conn)
     .await?;
-    let completed = CollectionRow {
-        id: row.id,
-        cabinet_id: row.cabinet_id,
-        created_by: row.created_by,
-        title: row.title,
-        message: row.message,
-        mode: row.mode,
-        status: row.status,
-        created_at: row.created_at,
-        launched_at: row.launched_at,
-        expires_at: row.expires_at,
-        last_reminded_at: row.last_reminded_at,
-        ended_at: row.ended_at,
-        purged_at: row.purged_at,
-    };
+    let completed = crate::collections::collection_row!(row);
     let (cabinet_name, preparer_email) = (row.cabinet_name, row.preparer_email);
     let preparer_language: Language = row
         .preparer_language

@@ -98,21 +98,7 @@ async fn lock_link(conn: &mut PgConnection, token: &str) -> Result<LockedCollect
     .fetch_optional(&mut *conn)
     .await?
     .ok_or(CollectionError::LinkInvalid)?;
-    let collection = CollectionRow {
-        id: row.id,
-        cabinet_id: row.cabinet_id,
-        created_by: row.created_by,
-        title: row.title,
-        message: row.message,
-        mode: row.mode,
-        status: row.status,
-        created_at: row.created_at,
-        launched_at: row.launched_at,
-        expires_at: row.expires_at,
-        last_reminded_at: row.last_reminded_at,
-        ended_at: row.ended_at,
-        purged_at: row.purged_at,
-    };
+    let collection = super::collection_row!(row);
     if links::is_expired(row.link_expires_at) {
         return Err(expired_link(&collection));
     }
