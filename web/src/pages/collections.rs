@@ -393,7 +393,7 @@ pub fn CollectionPage() -> impl IntoView {
                     </ul>
                     <UploadProgress progress testid="upload-progress" />
                     {draft.then(|| view! {
-                        <FilePicker id="upload" accept=PDF label_class="button" on_file=move |file| upload(file, DocumentKind::ToSign)>{t!(i18n, collections.add_pdf)}</FilePicker>
+                        <FilePicker id="upload" accept=PDF label_class="button ghost" on_file=move |file| upload(file, DocumentKind::ToSign)>{t!(i18n, collections.add_pdf)}</FilePicker>
                         " "
                         <FilePicker id="upload-attachment" accept=PDF label_class="button ghost" on_file=move |file| upload(file, DocumentKind::Attachment)>{t!(i18n, collections.add_attachment)}</FilePicker>
                     })}
