@@ -3,11 +3,13 @@
 //! approval, the LCP certificate issued; then signing a collection with it, and
 //! revoking it (CRL at once, signing refused).
 
-use std::path::Path;
 use std::time::Duration;
 
 use crate::common::identity_documents::{card_mrz, front, render};
-use crate::common::{error_code_of, firm, user, Client, SmtpSink, TestServer, PASSWORD};
+use crate::common::{
+    error_code_of, firm, sample_pdf, sms_code, token_in, user, Client, SmtpSink, TestServer,
+    PASSWORD,
+};
 use der::Decode;
 use serde_json::{json, Value};
 use sha2::Digest as _;
@@ -31,28 +33,6 @@ const SIGN: &str =
     "mutation($t: String!, $c: String!) { sign(token: $t, code: $c) { signerStatus status } }";
 
 const MOBILE: &str = "+33611112222";
-
-fn sample_pdf() -> Vec<u8> {
-    std::fs::read(
-        Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("tests/fixtures/corpus/sign/002-trivial-libre-office-writer.pdf"),
-    )
-    .unwrap()
-}
-
-async fn sms_code(db: &PgPool, mobile: &str) -> String {
-    let (body,): (String,) = sqlx::query_as(
-        "SELECT body FROM outbox WHERE channel = 'sms' AND recipient = $1 ORDER BY id DESC LIMIT 1",
-    )
-    .bind(mobile)
-    .fetch_one(db)
-    .await
-    .unwrap();
-    body.split(|c: char| !c.is_ascii_digit())
-        .find(|w| w.len() == 6)
-        .expect("no code in the SMS")
-        .to_owned()
-}
 
 fn other_than(code: &str) -> &'static str {
     if code == "000000" {
@@ -1033,14 +1013,6 @@ async fn outside_signer_collection(
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     panic!("no invitation");
-}
-
-fn token_in(body: &str) -> String {
-    crate::common::Mail {
-        body: body.to_owned(),
-        ..Default::default()
-    }
-    .signer_token()
 }
 
 #[sqlx::test(migrator = "paraphe_server::db::MIGRATOR")]

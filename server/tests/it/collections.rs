@@ -8,14 +8,6 @@ use serde_json::{json, Value};
 use sqlx::PgPool;
 use uuid::Uuid;
 
-fn sample_pdf() -> Vec<u8> {
-    std::fs::read(
-        Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("tests/fixtures/corpus/sign/002-trivial-libre-office-writer.pdf"),
-    )
-    .unwrap()
-}
-
 const CREATE: &str = "mutation($c: UUID!, $t: String!, $m: SigningMode!) { createCollection(cabinetId: $c, title: $t, message: \"Merci de signer\", mode: $m) { id status } }";
 const ADD_DOCUMENT: &str = "mutation($id: UUID!, $file: Upload!) { addDocument(collectionId: $id, file: $file) { id pages filename originalSha256 } }";
 const ADD_SIGNER: &str = "mutation($id: UUID!, $s: SignerInput!) { addSigner(collectionId: $id, signer: $s) { id position status level } }";
@@ -65,21 +57,6 @@ async fn draft(preparer: &mut Client, cabinet: Uuid, mode: &str, signers: &[Valu
             .await;
     }
     id
-}
-
-/// The latest SMS sent to `mobile`, and the 6-digit code in it.
-async fn sms_code(db: &PgPool, mobile: &str) -> String {
-    let (body,): (String,) = sqlx::query_as(
-        "SELECT body FROM outbox WHERE channel = 'sms' AND recipient = $1 ORDER BY id DESC LIMIT 1",
-    )
-    .bind(mobile)
-    .fetch_one(db)
-    .await
-    .unwrap();
-    body.split(|c: char| !c.is_ascii_digit())
-        .find(|w| w.len() == 6)
-        .expect("no code in the SMS")
-        .to_owned()
 }
 
 /// Opens, accepts, asks for a code and signs.

@@ -3,20 +3,10 @@
 //! person follows the language they chose in the app. And a member's own turn to sign,
 //! listed for the dashboard and opened from the session.
 
-use std::path::Path;
-
 use crate::common::*;
 use serde_json::{json, Value};
 use sqlx::PgPool;
 use uuid::Uuid;
-
-fn sample_pdf() -> Vec<u8> {
-    std::fs::read(
-        Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("tests/fixtures/corpus/sign/002-trivial-libre-office-writer.pdf"),
-    )
-    .unwrap()
-}
 
 const CREATE: &str = "mutation($c: UUID!) { createCollection(cabinetId: $c, title: \"Lettre de mission\", message: \"\", mode: PARALLEL) { id } }";
 const ADD_DOCUMENT: &str =
@@ -69,14 +59,6 @@ async fn last_message(db: &PgPool, channel: &str, recipient: &str) -> (String, S
             .await
             .unwrap_or_else(|e| panic!("no {channel} to {recipient}: {e}"));
     (subject.unwrap_or_default(), body)
-}
-
-fn token_in(body: &str) -> String {
-    let start = body.find("/signer/").expect("no signer link") + "/signer/".len();
-    body[start..]
-        .chars()
-        .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
-        .collect()
 }
 
 #[sqlx::test(migrator = "paraphe_server::db::MIGRATOR")]

@@ -446,14 +446,42 @@ pub struct Mail {
 impl Mail {
     /// The token of the first signer link (`…/signer/<token>`) in the body.
     pub fn signer_token(&self) -> String {
-        let start = self
-            .body
-            .find("/signer/")
-            .expect("no signer link in the email")
-            + "/signer/".len();
-        self.body[start..]
-            .chars()
-            .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
-            .collect()
+        token_in(&self.body)
     }
+}
+
+/// The token of the first signer link (`…/signer/<token>`) in a message's text.
+pub fn token_in(body: &str) -> String {
+    let start = body
+        .find("/signer/")
+        .expect("no signer link in the message")
+        + "/signer/".len();
+    body[start..]
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+        .collect()
+}
+
+/// The PDF most tests sign: a one-page letter of the corpus.
+pub fn sample_pdf() -> Vec<u8> {
+    std::fs::read(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/corpus/sign/002-trivial-libre-office-writer.pdf"),
+    )
+    .unwrap()
+}
+
+/// The 6-digit code in the latest SMS sent to `mobile` (the outbox table).
+pub async fn sms_code(db: &PgPool, mobile: &str) -> String {
+    let (body,): (String,) = sqlx::query_as(
+        "SELECT body FROM outbox WHERE channel = 'sms' AND recipient = $1 ORDER BY id DESC LIMIT 1",
+    )
+    .bind(mobile)
+    .fetch_one(db)
+    .await
+    .unwrap();
+    body.split(|c: char| !c.is_ascii_digit())
+        .find(|w| w.len() == 6)
+        .expect("no code in the SMS")
+        .to_owned()
 }
