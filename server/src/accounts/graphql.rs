@@ -2,8 +2,8 @@ use async_graphql::{Context, Object};
 use uuid::Uuid;
 
 use super::{sessions, User};
+use crate::cabinets;
 use crate::cabinets::graphql::CabinetMembershipGql;
-use crate::cabinets::{self};
 use crate::graphql::context::ContextExt;
 use crate::graphql::error::{ApiError, ApiResult};
 use crate::graphql::language::{self, LanguageCode};

@@ -6,8 +6,9 @@ use paraphe_shared::Language;
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use super::{links, token_hash, CollectionError, CollectionStatus, Result, SignerStatus};
+use super::{links, CollectionError, CollectionStatus, Result, SignerStatus};
 use crate::keys::KeyEncryptionKey;
+use crate::tokens::token_hash;
 
 /// A collection where the person is the signer whose turn it is.
 #[derive(Debug, Clone)]

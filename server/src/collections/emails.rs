@@ -10,7 +10,7 @@
 use chrono::{DateTime, Utc};
 use paraphe_shared::Language;
 
-pub use crate::texts::{date, Text};
+use crate::texts::{date, Text};
 
 /// What an invitation (or a reminder) says.
 pub struct Invitation<'a> {

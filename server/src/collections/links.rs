@@ -13,8 +13,9 @@ use chrono::{DateTime, Utc};
 use sqlx::PgConnection;
 use uuid::Uuid;
 
-use super::{token_hash, CollectionError, Result};
+use super::{CollectionError, Result};
 use crate::keys::{KeyEncryptionKey, SealedKey};
+use crate::tokens::{new_token, token_hash};
 
 // Stored as text in `signer_links.purpose`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, sqlx::Type)]
@@ -86,7 +87,7 @@ pub async fn invitation(
             Err(error) => tracing::warn!(%signer_id, %error, "a signer link does not unseal"),
         }
     }
-    let (token, hash) = super::new_token();
+    let (token, hash) = new_token();
     let sealed = kek
         .seal_bytes(token.as_bytes(), &seal_label(signer_id))
         .map_err(|e| CollectionError::Internal(e.into()))?;
@@ -112,7 +113,7 @@ pub async fn completion(
     expires_at: DateTime<Utc>,
 ) -> Result<Vec<String>> {
     let (tokens, hashes): (Vec<String>, Vec<Vec<u8>>) =
-        signer_ids.iter().map(|_| super::new_token()).unzip();
+        signer_ids.iter().map(|_| new_token()).unzip();
     sqlx::query!(
         "INSERT INTO signer_links (token_hash, signer_id, purpose, expires_at)
          SELECT hash, signer, 'completion', $3 FROM UNNEST($1::bytea[], $2::uuid[]) AS l (hash, signer)",

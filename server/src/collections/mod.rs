@@ -12,8 +12,6 @@
 //! Every mutation of a collection starts by locking its row ([`lock`]): that orders audit
 //! entries, serialises PDF revisions of parallel signers, and makes state checks final.
 
-pub use crate::tokens::{new_token, token_hash};
-
 pub mod awaiting;
 pub mod emails;
 pub mod graphql;
@@ -405,6 +403,9 @@ pub async fn stored_file(
 }
 
 /// One signer, by id: `NotFound` if there is none.
+// SignerRow's column list is written out in each statement that returns one (here,
+// `signers`, and the signer's UPDATE … RETURNING in `signer/`): sqlx's macros take only a
+// string literal, and returning the row from its UPDATE saves the signer's flow a read.
 pub async fn signer_row(conn: &mut PgConnection, signer_id: Uuid) -> Result<SignerRow> {
     sqlx::query_as!(
         SignerRow,

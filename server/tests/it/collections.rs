@@ -1130,7 +1130,7 @@ async fn expiry_reminders_and_purge_run_as_jobs(db: PgPool) {
     assert_eq!(jobs.run_once().await.unwrap(), Default::default());
 
     // Links a month past their expiry are deleted; younger ones still say "expired".
-    sqlx::query("UPDATE signer_links SET expires_at = now() - interval '31 days' WHERE token_hash = (SELECT token_hash FROM signer_links ORDER BY token_hash LIMIT 1)")
+    sqlx::query!("UPDATE signer_links SET expires_at = now() - interval '31 days' WHERE token_hash = (SELECT token_hash FROM signer_links ORDER BY token_hash LIMIT 1)")
         .execute(&db)
         .await
         .unwrap();

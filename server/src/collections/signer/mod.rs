@@ -15,12 +15,13 @@ use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
 use super::{
-    emails, links, token_hash, CollectionError, CollectionRow, CollectionStatus, Result, SignerRow,
+    emails, links, CollectionError, CollectionRow, CollectionStatus, Result, SignerRow,
     SignerStatus, SigningMode,
 };
 use crate::audit::{self, AcceptedDocument, Actor, AuditEvent};
 use crate::notifications;
 use crate::request_meta::RequestMeta;
+use crate::tokens::token_hash;
 
 pub use code::{request_code, CodeSent, CODE_VALIDITY_MINUTES};
 pub use signature::{sign, Signed};
@@ -32,23 +33,6 @@ use completion::cabinet_and_preparer;
 struct LinkedSigner {
     signer: SignerRow,
     has_key: bool,
-}
-
-/// Without locking: for reading only.
-async fn signer_of_link(conn: &mut PgConnection, token: &str) -> Result<SignerRow> {
-    let link = sqlx::query!(
-        "SELECT signer_id, expires_at FROM signer_links WHERE token_hash = $1",
-        token_hash(token),
-    )
-    .fetch_optional(&mut *conn)
-    .await?
-    .ok_or(CollectionError::LinkInvalid)?;
-    let signer = super::signer_row(&mut *conn, link.signer_id).await?;
-    if links::is_expired(link.expires_at) {
-        let collection = super::get(&mut *conn, signer.collection_id).await?;
-        return Err(expired_link(&collection));
-    }
-    Ok(signer)
 }
 
 /// The collection behind a link, its row locked, and the link's signer (with whether a
@@ -384,13 +368,26 @@ pub async fn refuse(
 /// version once completed (until purged).
 pub async fn document(db: &PgPool, token: &str, document_id: Uuid) -> Result<super::StoredFile> {
     let mut conn = db.acquire().await?;
-    let signer = signer_of_link(&mut conn, token).await?;
-    let collection_id = signer.collection_id;
-    ensure_live(&super::get(&mut conn, collection_id).await?)?;
-    if signer.status() == SignerStatus::Waiting {
+    // Without locking: reading only. The link's signer, in one statement (a phone reading a
+    // document asks for each page).
+    let link = sqlx::query!(
+        r#"SELECT s.collection_id, s.status AS "status: SignerStatus", l.expires_at
+             FROM signer_links l JOIN signers s ON s.id = l.signer_id
+            WHERE l.token_hash = $1"#,
+        token_hash(token),
+    )
+    .fetch_optional(&mut *conn)
+    .await?
+    .ok_or(CollectionError::LinkInvalid)?;
+    let collection = super::get(&mut conn, link.collection_id).await?;
+    if links::is_expired(link.expires_at) {
+        return Err(expired_link(&collection));
+    }
+    ensure_live(&collection)?;
+    if link.status == SignerStatus::Waiting {
         return Err(CollectionError::InvalidState(
             "ce n'est pas encore votre tour".into(),
         ));
     }
-    super::stored_file(&mut conn, collection_id, document_id).await
+    super::stored_file(&mut conn, collection.id, document_id).await
 }

@@ -473,10 +473,10 @@ pub fn sample_pdf() -> Vec<u8> {
 
 /// The 6-digit code in the latest SMS sent to `mobile` (the outbox table).
 pub async fn sms_code(db: &PgPool, mobile: &str) -> String {
-    let (body,): (String,) = sqlx::query_as(
+    let body = sqlx::query_scalar!(
         "SELECT body FROM outbox WHERE channel = 'sms' AND recipient = $1 ORDER BY id DESC LIMIT 1",
+        mobile,
     )
-    .bind(mobile)
     .fetch_one(db)
     .await
     .unwrap();
