@@ -1117,6 +1117,26 @@ async fn expiry_reminders_and_purge_run_as_jobs(db: PgPool) {
         .await
         .unwrap();
     assert!(content.is_none());
+    // The preparer's download and page preview say the documents are gone, not "not found".
+    let document = sqlx::query_scalar!("SELECT id FROM collection_documents")
+        .fetch_one(&db)
+        .await
+        .unwrap();
+    for path in [
+        format!("/api/collections/{id}/documents/{document}"),
+        format!("/api/collections/{id}/documents/{document}/pages/1.png"),
+    ] {
+        let response = preparer
+            .http
+            .get(server.url(&path))
+            .header("cookie", preparer.cookie.clone().unwrap())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 410, "{path}");
+        let body: Value = response.json().await.unwrap();
+        assert_eq!(error_code_of(&body), "COLLECTION_CLOSED", "{path}");
+    }
     let collection = preparer.data(COLLECTION, json!({ "id": id })).await["collection"].clone();
     assert_eq!(collection["status"], "EXPIRED");
     assert_eq!(collection["auditTrailIntact"], true);
