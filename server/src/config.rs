@@ -347,18 +347,8 @@ fn given<T: AsRef<std::ffi::OsStr>>(value: Option<T>) -> Option<T> {
 }
 
 impl Config {
-    /// The settings from the environment alone (tools and tests; the server's command line
-    /// flattens [`Settings`] and calls [`Config::from_settings`]).
-    pub fn from_env() -> anyhow::Result<Self> {
-        #[derive(clap::Parser)]
-        struct EnvironmentOnly {
-            #[command(flatten)]
-            settings: Settings,
-        }
-        let parsed = <EnvironmentOnly as clap::Parser>::try_parse_from(["paraphe-server"])?;
-        Self::from_settings(parsed.settings)
-    }
-
+    /// The configuration the command line and the environment give (`main.rs` flattens
+    /// [`Settings`] into its arguments).
     pub fn from_settings(settings: Settings) -> anyhow::Result<Self> {
         let addr = settings.addr.trim();
         Config {
