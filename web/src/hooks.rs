@@ -1,5 +1,5 @@
 //! The state every page keeps about the server, in two shapes: what it shows
-//! ([`use_query`]: data, error, loading, reload) and what the user does ([`use_actions`]:
+//! ([`use_query`]: data, error, reload) and what the user does ([`use_actions`]:
 //! a Leptos [`Action`], pending while it runs, its error, then a reload).
 
 use std::cell::RefCell;
@@ -18,8 +18,6 @@ pub struct Query<T: Send + Sync + 'static> {
     pub data: ReadSignal<Option<T>>,
     /// Why the last load failed, until one succeeds.
     pub error: ReadSignal<Option<ApiError>>,
-    /// Whether a load is under way.
-    pub loading: ReadSignal<bool>,
     reloads: RwSignal<u32>,
 }
 
@@ -49,7 +47,6 @@ where
 {
     let data = RwSignal::new(None::<T>);
     let error = RwSignal::new(None::<ApiError>);
-    let loading = RwSignal::new(false);
     let reloads = RwSignal::new(0u32);
     let latest = StoredValue::new(0u32);
     Effect::new(move |_| {
@@ -57,7 +54,6 @@ where
         let answer = fetch();
         let this_load = latest.get_value().wrapping_add(1);
         latest.set_value(this_load);
-        loading.set(true);
         spawn_local(async move {
             let answer = answer.await;
             if latest.try_get_value() != Some(this_load) {
@@ -70,13 +66,11 @@ where
                 }
                 Err(e) => error.set(Some(e)),
             }
-            loading.set(false);
         });
     });
     Query {
         data: data.read_only(),
         error: error.read_only(),
-        loading: loading.read_only(),
         reloads,
     }
 }
