@@ -18,7 +18,6 @@ use paraphe_server::cabinets::{self, access::Need};
 use paraphe_server::collections::{prepare, DocumentKind, SigningMode};
 use paraphe_server::config::Config;
 use paraphe_server::graphql::context::RequestMeta;
-use paraphe_server::pki::Pki;
 use serde_json::{json, Value};
 use sqlx::PgPool;
 use tokio::sync::Semaphore;
@@ -130,8 +129,10 @@ async fn main() -> anyhow::Result<()> {
     let mut config = Config::for_tests(database_url.clone());
     let kek = config.key_encryption_key.clone();
     config.public_url = format!("http://{addr}");
-    let pki =
-        Arc::new(Pki::load_or_create(&db, &config.key_encryption_key, &config.public_url).await?);
+    let pki = Arc::new(
+        paraphe_server::pki::load_or_create(&db, &config.key_encryption_key, &config.public_url)
+            .await?,
+    );
     let state = paraphe_server::app::assemble(
         db.clone(),
         paraphe_server::events::EventBus::in_process(),

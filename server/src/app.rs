@@ -124,13 +124,9 @@ pub async fn pki(config: &Config, db: &sqlx::PgPool) -> anyhow::Result<crate::pk
         )),
         None => None,
     };
-    let pki = crate::pki::Pki::load_or_create_on(
-        db,
-        &config.key_encryption_key,
-        &config.public_url,
-        token,
-    )
-    .await?;
+    let pki =
+        crate::pki::load_or_create_on(db, &config.key_encryption_key, &config.public_url, token)
+            .await?;
     let Some(url) = &config.tsa_url else {
         return Ok(pki);
     };

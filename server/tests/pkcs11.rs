@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use paraphe_server::keys::pkcs11::Token;
 use paraphe_server::keys::{KeyEncryptionKey, RawSigner};
-use paraphe_server::pki::{Level, PersonIdentity, Pki};
+use paraphe_server::pki::{self, Level, PersonIdentity};
 use paraphe_server::signing::{self, PadesLevel, SignatureRequest};
 
 const MODULE: &str = "/usr/lib/softhsm/libsofthsm2.so";
@@ -101,7 +101,7 @@ fn keys_generated_on_softhsm_sign_at_b_lta_and_never_leave_the_token() {
     let (db, admin_url, database) = runtime.block_on(scratch_database());
     let kek = KeyEncryptionKey::generate().0;
     let pki = runtime
-        .block_on(Pki::load_or_create_on(
+        .block_on(pki::load_or_create_on(
             &db,
             &kek,
             "http://localhost:8080",
@@ -128,7 +128,7 @@ fn keys_generated_on_softhsm_sign_at_b_lta_and_never_leave_the_token() {
     }
     // A restart finds them on the token by label.
     let restarted = runtime
-        .block_on(Pki::load_or_create_on(
+        .block_on(pki::load_or_create_on(
             &db,
             &kek,
             "http://localhost:8080",
@@ -141,7 +141,7 @@ fn keys_generated_on_softhsm_sign_at_b_lta_and_never_leave_the_token() {
     );
     assert!(
         runtime
-            .block_on(Pki::load_or_create_on(
+            .block_on(pki::load_or_create_on(
                 &db,
                 &kek,
                 "http://localhost:8080",

@@ -75,7 +75,11 @@ impl From<PkiError> for CertificateError {
             PkiError::AlreadyRevoked => {
                 CertificateError::InvalidState("ce certificat est déjà révoqué".into())
             }
-            PkiError::Database(e) => CertificateError::Database(e),
+            // The registry's failures are the database's (`pki::Registry`).
+            PkiError::Storage(e) => match e.downcast::<sqlx::Error>() {
+                Ok(e) => CertificateError::Database(*e),
+                Err(e) => CertificateError::Internal(e),
+            },
             other => CertificateError::Internal(other.into()),
         }
     }

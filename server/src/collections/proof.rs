@@ -16,7 +16,7 @@ use x509_cert::Certificate;
 
 use super::{CollectionError, Result};
 use crate::audit;
-use crate::pki::{CabinetIdentity, CertState, Level, Pki};
+use crate::pki::{CabinetIdentity, CertState, CertificateRegistry as _, Level, Pki};
 use crate::signing::{self, cms, PadesLevel, SignatureRequest};
 
 /// Who seals proof files: the platform operator, as a legal person.

@@ -44,10 +44,10 @@ pub(super) async fn certify_signer_key(
         email: signer.email.clone(),
         serial_number: format!("PARAPHE-S-{}", signer.id.simple()),
     };
-    let certificate = pki
-        .issue_for_person_in(conn, Level::OneTime, &person, key.public())
-        .await
-        .map_err(|e| CollectionError::Internal(e.into()))?;
+    let certificate =
+        crate::pki::issue_for_person_in(pki, conn, Level::OneTime, &person, key.public())
+            .await
+            .map_err(|e| CollectionError::Internal(e.into()))?;
     let der = crate::pki::certificate_der(&certificate)
         .map_err(|e| CollectionError::Internal(e.into()))?;
     let sealed = kek

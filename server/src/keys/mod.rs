@@ -66,26 +66,3 @@ impl RawSigner for HeldKey {
         }
     }
 }
-
-// What the X.509 and OCSP builders need of a signer: sha256WithRSAEncryption.
-impl rsa::signature::Keypair for HeldKey {
-    type VerifyingKey = rsa::pkcs1v15::VerifyingKey<sha2::Sha256>;
-    fn verifying_key(&self) -> Self::VerifyingKey {
-        rsa::pkcs1v15::VerifyingKey::new(self.public().clone())
-    }
-}
-
-impl spki::SignatureAlgorithmIdentifier for HeldKey {
-    type Params = der::AnyRef<'static>;
-    const SIGNATURE_ALGORITHM_IDENTIFIER: spki::AlgorithmIdentifier<Self::Params> =
-        <rsa::pkcs1v15::SigningKey<sha2::Sha256> as spki::SignatureAlgorithmIdentifier>::SIGNATURE_ALGORITHM_IDENTIFIER;
-}
-
-impl rsa::signature::Signer<rsa::pkcs1v15::Signature> for HeldKey {
-    fn try_sign(&self, message: &[u8]) -> Result<rsa::pkcs1v15::Signature, rsa::signature::Error> {
-        let bytes = self
-            .sign_sha256(message)
-            .map_err(rsa::signature::Error::from_source)?;
-        rsa::pkcs1v15::Signature::try_from(bytes.as_slice())
-    }
-}

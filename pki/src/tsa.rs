@@ -1,21 +1,26 @@
-//! RFC 3161 time-stamping: `POST /pki/tsa` for outside clients (`openssl ts -query`), and
-//! the same unit in process for the signature time-stamps of PAdES B-T.
-//! Tokens carry signing-certificate-v2 (RFC 5816) and the TSA certificate with the root.
+//! RFC 3161 time-stamping by the hierarchy's own unit: [`respond`] answers outside
+//! clients' requests (`openssl ts -query`), [`stamp_sha256`] makes the signature
+//! time-stamps of PAdES B-T in process. Tokens carry signing-certificate-v2 (RFC 5816)
+//! and the unit's certificate with the root.
 
 use std::time::SystemTime;
 
-use ::cms::content_info::ContentInfo;
 use cmpv2::status::{PkiStatus, PkiStatusInfo};
+use cms::content_info::ContentInfo;
 use der::asn1::{GeneralizedTime, Int, ObjectIdentifier, OctetString, Utf8StringRef};
 use der::{Any, Decode, Encode};
+use paraphe_pades::cms::{self as pades_cms, CmsError};
+use paraphe_pades::oids::ID_CT_TST_INFO;
+use paraphe_pades::RawSigner;
 use rand::RngCore;
 use spki::AlgorithmIdentifier;
 use x509_cert::ext::pkix::name::GeneralName;
 use x509_tsp::{Accuracy, MessageImprint, TimeStampReq, TimeStampResp, TspVersion, TstInfo};
 
-use super::{CaHierarchy, TSA_POLICY};
-use crate::signing::cms;
-use crate::signing::oids::ID_CT_TST_INFO;
+use crate::CaHierarchy;
+
+/// The policy under which the time-stamping unit answers.
+pub const TSA_POLICY: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6.1.4.1.99999.2.1");
 
 /// Digest algorithms accepted in a message imprint, with their digest lengths.
 const ACCEPTED_DIGESTS: [(ObjectIdentifier, usize); 3] = [
@@ -41,8 +46,8 @@ fn rejection(reason: &'static str) -> Vec<u8> {
 }
 
 /// Answers a DER `TimeStampReq` with a DER `TimeStampResp`; a bad request gets a
-/// rejection that says why, never an HTTP error.
-pub fn respond(hierarchy: &CaHierarchy, request_der: &[u8]) -> Vec<u8> {
+/// rejection that says why, never an error.
+pub fn respond<K: RawSigner>(hierarchy: &CaHierarchy<K>, request_der: &[u8]) -> Vec<u8> {
     let Ok(request) = TimeStampReq::from_der(request_der) else {
         return rejection("malformed TimeStampReq");
     };
@@ -85,7 +90,11 @@ pub fn respond(hierarchy: &CaHierarchy, request_der: &[u8]) -> Vec<u8> {
 }
 
 /// A time-stamp token over a SHA-256 digest, for signature time-stamps made in process.
-pub fn stamp_sha256(hierarchy: &CaHierarchy, digest: &[u8]) -> Result<Vec<u8>, String> {
+/// The error is text, as the engine's [`TimeStamper`](paraphe_pades::TimeStamper) wants.
+pub fn stamp_sha256<K: RawSigner>(
+    hierarchy: &CaHierarchy<K>,
+    digest: &[u8],
+) -> Result<Vec<u8>, String> {
     let imprint = MessageImprint {
         hash_algorithm: AlgorithmIdentifier {
             oid: const_oid::db::rfc5912::ID_SHA_256,
@@ -96,11 +105,11 @@ pub fn stamp_sha256(hierarchy: &CaHierarchy, digest: &[u8]) -> Result<Vec<u8>, S
     token(hierarchy, imprint, None).map_err(|e| e.to_string())
 }
 
-fn token(
-    hierarchy: &CaHierarchy,
+fn token<K: RawSigner>(
+    hierarchy: &CaHierarchy<K>,
     message_imprint: MessageImprint,
     nonce: Option<Int>,
-) -> Result<Vec<u8>, cms::CmsError> {
+) -> Result<Vec<u8>, CmsError> {
     let mut random = [0u8; 16];
     rand::rngs::OsRng.fill_bytes(&mut random);
     let tsa = &hierarchy.tsa;
@@ -124,7 +133,7 @@ fn token(
         extensions: None,
     };
     let chain = [tsa.certificate.clone(), hierarchy.root.certificate.clone()];
-    cms::encapsulating(ID_CT_TST_INFO, &info.to_der()?, tsa.key(), &chain)
+    pades_cms::encapsulating(ID_CT_TST_INFO, &info.to_der()?, tsa.key(), &chain)
 }
 
 /// A positive serial without a leading zero byte: DER wants the minimal encoding, and a

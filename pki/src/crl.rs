@@ -6,6 +6,8 @@ use std::time::{Duration, SystemTime};
 use der::asn1::{BitString, Uint};
 use der::referenced::OwnedToRef;
 use der::Encode;
+use paraphe_pades::oids::SHA256_WITH_RSA;
+use paraphe_pades::RawSigner;
 use spki::AlgorithmIdentifierOwned;
 use x509_cert::crl::{CertificateList, RevokedCert, TbsCertList};
 use x509_cert::ext::pkix::crl::CrlNumber;
@@ -14,14 +16,16 @@ use x509_cert::ext::{AsExtension, Extension};
 use x509_cert::serial_number::SerialNumber;
 use x509_cert::Version;
 
-use super::{rfc5280_time, Authority, PkiError, Revocation};
-use crate::keys::RawSigner;
-use crate::signing::oids::SHA256_WITH_RSA;
+use crate::hierarchy::rfc5280_time;
+use crate::{Authority, PkiError, Revocation};
 
 const CRL_LIFETIME: Duration = Duration::from_secs(24 * 3600);
 
 /// The DER CRL of `issuer` listing `revoked` (serial bytes and revocation).
-pub fn build(issuer: &Authority, revoked: &[(Vec<u8>, Revocation)]) -> Result<Vec<u8>, PkiError> {
+pub fn build<K: RawSigner>(
+    issuer: &Authority<K>,
+    revoked: &[(Vec<u8>, Revocation)],
+) -> Result<Vec<u8>, PkiError> {
     let now = SystemTime::now();
     let signature_algorithm = AlgorithmIdentifierOwned {
         oid: SHA256_WITH_RSA,

@@ -5,7 +5,7 @@ use der::Tag;
 use x509_cert::attr::AttributeTypeAndValue;
 use x509_cert::name::{Name, RdnSequence, RelativeDistinguishedName};
 
-use super::PkiError;
+use crate::PkiError;
 
 const CN: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.4.3");
 const SURNAME: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.4.4");
@@ -58,7 +58,7 @@ impl PersonIdentity {
         format!("{} {}", self.first_name, self.last_name.to_uppercase())
     }
 
-    pub(super) fn subject(&self) -> Result<Name, PkiError> {
+    pub(crate) fn subject(&self) -> Result<Name, PkiError> {
         if self.first_name.trim().is_empty() || self.last_name.trim().is_empty() {
             return Err(PkiError::Name("first and last name are required".into()));
         }
@@ -74,7 +74,7 @@ impl PersonIdentity {
 }
 
 impl CabinetIdentity {
-    pub(super) fn subject(&self) -> Result<Name, PkiError> {
+    pub(crate) fn subject(&self) -> Result<Name, PkiError> {
         if self.siren.len() != 9 || !self.siren.chars().all(|c| c.is_ascii_digit()) {
             return Err(PkiError::Name("a SIREN has 9 digits".into()));
         }

@@ -1,23 +1,27 @@
 //! RFC 6960 OCSP: answers, for each certificate asked about, good, revoked or unknown,
 //! signed by a delegated responder of the CA that issued it (RFC 6960 §4.2.2.2: a
 //! short-lived certificate from that CA with extendedKeyUsage OCSPSigning, see
-//! `CaHierarchy::issue_ocsp_responder`), whose certificate travels in the answer.
+//! [`CaHierarchy::issue_ocsp_responder`]), whose certificate travels in the answer.
 //! Answering is split in two so the registry lookup in between can be asynchronous:
 //! [`parse`] says which CA and serials are asked about, [`answer`] signs the response.
+//! [`Pki::ocsp_lookup`](crate::Pki::ocsp_lookup) and
+//! [`Pki::ocsp_answer`](crate::Pki::ocsp_answer) do both with the registry in between.
 
 use std::collections::HashMap;
 use std::time::{Duration, SystemTime};
 
 use der::{Decode, Encode};
+use paraphe_pades::RawSigner;
 use sha2::Sha256;
 use x509_cert::serial_number::SerialNumber;
-use x509_ocsp::builder::OcspResponseBuilder;
+use x509_ocsp::builder::{OcspRequestBuilder, OcspResponseBuilder};
 use x509_ocsp::{
     CertId, CertStatus, OcspGeneralizedTime, OcspRequest, OcspResponse, OcspResponseStatus,
-    ResponderId, RevokedInfo, SingleResponse,
+    Request, ResponderId, RevokedInfo, SingleResponse,
 };
 
-use super::{Authority, Ca, CaHierarchy, CertState};
+use crate::key::X509Signer;
+use crate::{Authority, Ca, CaHierarchy, CertState, PkiError};
 
 /// How long an answer may be cached by relying parties.
 const ANSWER_LIFETIME: Duration = Duration::from_secs(3600);
@@ -30,7 +34,7 @@ pub struct Query {
 
 impl Query {
     /// The serials asked about that `issuer` would have issued.
-    pub fn serials(&self, hierarchy: &CaHierarchy) -> Vec<SerialNumber> {
+    pub fn serials<K>(&self, hierarchy: &CaHierarchy<K>) -> Vec<SerialNumber> {
         self.request
             .tbs_request
             .request_list
@@ -52,7 +56,7 @@ fn status_only(status: OcspResponseStatus) -> Vec<u8> {
 }
 
 /// Which of our CAs a CertID designates, comparing hashes with the request's algorithm.
-fn issuer_of(hierarchy: &CaHierarchy, id: &CertId) -> Option<Ca> {
+fn issuer_of<K>(hierarchy: &CaHierarchy<K>, id: &CertId) -> Option<Ca> {
     Ca::ALL.into_iter().find(|ca| {
         let certificate = &hierarchy.authority(*ca).certificate;
         let expected = match id.hash_algorithm.oid {
@@ -72,7 +76,7 @@ fn issuer_of(hierarchy: &CaHierarchy, id: &CertId) -> Option<Ca> {
 
 /// Reads a DER request. `Err` carries the complete (unsigned) error response to send:
 /// `malformedRequest` for garbage, `unauthorized` for a CA that is not ours.
-pub fn parse(hierarchy: &CaHierarchy, request_der: &[u8]) -> Result<Query, Vec<u8>> {
+pub fn parse<K>(hierarchy: &CaHierarchy<K>, request_der: &[u8]) -> Result<Query, Vec<u8>> {
     let request = OcspRequest::from_der(request_der)
         .map_err(|_| status_only(OcspResponseStatus::MalformedRequest))?;
     let first = request
@@ -87,9 +91,9 @@ pub fn parse(hierarchy: &CaHierarchy, request_der: &[u8]) -> Result<Query, Vec<u
 
 /// Signs the answer to `query` with `responder` (the issuer's delegated responder), given
 /// the registry's states of the asked serials.
-pub fn answer(
-    hierarchy: &CaHierarchy,
-    responder: &Authority,
+pub fn answer<K, R: RawSigner>(
+    hierarchy: &CaHierarchy<K>,
+    responder: &Authority<R>,
     query: &Query,
     states: &HashMap<Vec<u8>, CertState>,
 ) -> Vec<u8> {
@@ -111,15 +115,32 @@ pub fn answer(
 }
 
 /// The CertID (SHA-1, the form every client understands) of a certificate `issuer` issued.
-pub fn cert_id(hierarchy: &CaHierarchy, issuer: Ca, serial: &SerialNumber) -> Option<CertId> {
+pub fn cert_id<K>(hierarchy: &CaHierarchy<K>, issuer: Ca, serial: &SerialNumber) -> Option<CertId> {
     CertId::from_issuer::<sha1::Sha1>(&hierarchy.authority(issuer).certificate, serial.clone()).ok()
+}
+
+/// A DER request about the certificate `serial` of `issuer`, as a relying party sends it
+/// (SHA-1 CertID, no nonce): for tools, examples and tests.
+pub fn request<K>(
+    hierarchy: &CaHierarchy<K>,
+    issuer: Ca,
+    serial: &SerialNumber,
+) -> Result<Vec<u8>, PkiError> {
+    let id = CertId::from_issuer::<sha1::Sha1>(
+        &hierarchy.authority(issuer).certificate,
+        serial.clone(),
+    )?;
+    Ok(OcspRequestBuilder::default()
+        .with_request(Request::new(id))
+        .build()
+        .to_der()?)
 }
 
 /// A response about `ids`, all of certificates that `issuer` would have issued, signed by
 /// `responder` (a delegated responder certified by `issuer`).
-pub fn sign_answer(
-    hierarchy: &CaHierarchy,
-    responder: &Authority,
+pub fn sign_answer<K, R: RawSigner>(
+    hierarchy: &CaHierarchy<K>,
+    responder: &Authority<R>,
     issuer: Ca,
     ids: &[CertId],
     nonce: Option<x509_ocsp::ext::Nonce>,
@@ -165,7 +186,9 @@ pub fn sign_answer(
             Err(_) => return status_only(OcspResponseStatus::MalformedRequest),
         }
     }
-    let mut signer = responder.key().clone();
+    let Ok(mut signer) = X509Signer::new(responder.key()) else {
+        return status_only(OcspResponseStatus::InternalError);
+    };
     builder
         .sign::<_, rsa::pkcs1v15::Signature>(
             &mut signer,
