@@ -14,6 +14,7 @@ use rand::Rng;
 use sqlx::PgConnection;
 use uuid::Uuid;
 
+use crate::ids::{SignerId, UserId};
 use crate::keys::KeyEncryptionKey;
 
 pub const MAX_FAILED_ATTEMPTS: i32 = 5;
@@ -25,19 +26,23 @@ pub const WINDOW_MINUTES: i32 = 15;
 #[derive(Debug, Clone, Copy)]
 pub enum Holder<'a> {
     /// A signer of a collection (`signing_codes`).
-    Signer(Uuid),
+    Signer(SignerId),
     /// A user, for one purpose (`user_codes`).
-    User { user_id: Uuid, purpose: &'a str },
+    User { user_id: UserId, purpose: &'a str },
 }
 
 impl Holder<'_> {
     /// The stored form of `code` for this holder.
     fn tag(&self, kek: &KeyEncryptionKey, code: &str) -> Vec<u8> {
         match self {
-            Holder::Signer(signer_id) => kek.code_tag(&[signer_id.as_bytes(), code.as_bytes()]),
-            Holder::User { user_id, purpose } => {
-                kek.code_tag(&[user_id.as_bytes(), purpose.as_bytes(), code.as_bytes()])
+            Holder::Signer(signer_id) => {
+                kek.code_tag(&[signer_id.as_uuid().as_bytes(), code.as_bytes()])
             }
+            Holder::User { user_id, purpose } => kek.code_tag(&[
+                user_id.as_uuid().as_bytes(),
+                purpose.as_bytes(),
+                code.as_bytes(),
+            ]),
         }
     }
 }
@@ -85,7 +90,7 @@ pub async fn issue(
                     sent AS (INSERT INTO signing_codes (signer_id, code_hash, expires_at)
                              SELECT $1, $2, $3 FROM recent WHERE codes < $5 RETURNING id)
                SELECT EXISTS (SELECT 1 FROM sent) AS "sent!""#,
-            signer_id,
+            signer_id.as_uuid(),
             tag.as_slice(),
             expires_at,
             WINDOW_MINUTES,
@@ -101,7 +106,7 @@ pub async fn issue(
                     sent AS (INSERT INTO user_codes (user_id, purpose, code_hash, expires_at)
                              SELECT $1, $6, $2, $3 FROM recent WHERE codes < $5 RETURNING id)
                SELECT EXISTS (SELECT 1 FROM sent) AS "sent!""#,
-            user_id,
+            user_id.as_uuid(),
             tag.as_slice(),
             expires_at,
             WINDOW_MINUTES,
@@ -126,7 +131,7 @@ pub async fn live(
                 LiveCode,
                 "SELECT id, code_hash, expires_at, failed_attempts FROM signing_codes
                   WHERE signer_id = $1 AND closed_at IS NULL ORDER BY sent_at DESC LIMIT 1 FOR UPDATE",
-                signer_id,
+                signer_id.as_uuid(),
             )
             .fetch_optional(&mut *conn)
             .await
@@ -136,7 +141,7 @@ pub async fn live(
                 LiveCode,
                 "SELECT id, code_hash, expires_at, failed_attempts FROM user_codes
                   WHERE user_id = $1 AND purpose = $2 AND closed_at IS NULL ORDER BY sent_at DESC LIMIT 1 FOR UPDATE",
-                user_id,
+                user_id.as_uuid(),
                 purpose,
             )
             .fetch_optional(&mut *conn)

@@ -2,12 +2,12 @@
 
 use paraphe_shared::{Email, PersonName, PhoneE164, Role};
 use sqlx::PgPool;
-use uuid::Uuid;
 
 use crate::accounts::{self, NewUser};
 use crate::cabinets;
 use crate::certificates;
 use crate::config::Config;
+use crate::ids::{CabinetId, UserId};
 use crate::pki::Level;
 
 pub const CABINET_NAME: &str = "Cabinet Démo";
@@ -57,7 +57,7 @@ pub const PLATFORM_ADMIN: DemoPerson = DemoPerson {
     mobile: "+33600000001",
 };
 
-async fn ensure_user(db: &PgPool, person: &DemoPerson) -> anyhow::Result<Uuid> {
+async fn ensure_user(db: &PgPool, person: &DemoPerson) -> anyhow::Result<UserId> {
     let email = Email::parse(person.email)?;
     if let Some(user) = accounts::user_by_email(db, &email).await? {
         return Ok(user.id);
@@ -81,7 +81,7 @@ async fn ensure_user(db: &PgPool, person: &DemoPerson) -> anyhow::Result<Uuid> {
 async fn ensure_enrolled(
     db: &PgPool,
     config: &Config,
-    user_id: Uuid,
+    user_id: UserId,
     person: &DemoPerson,
 ) -> anyhow::Result<()> {
     let mut tx = db.begin().await?;
@@ -107,8 +107,8 @@ async fn ensure_enrolled(
     sqlx::query!(
         "INSERT INTO enrolments (user_id, profile_confirmed_at, certificate_id, completed_at) VALUES ($1, now(), $2, now())
          ON CONFLICT (user_id) DO UPDATE SET certificate_id = $2, completed_at = now(), updated_at = now()",
-        user_id,
-        certificate.id,
+        user_id.as_uuid(),
+        certificate.id.as_uuid(),
     )
     .execute(&mut *tx)
     .await?;
@@ -124,21 +124,24 @@ pub async fn seed(db: &PgPool, config: &Config) -> anyhow::Result<()> {
     let operator = ensure_user(db, &OPERATOR).await?;
     sqlx::query!(
         "UPDATE users SET is_operator = true WHERE id = $1",
-        operator
+        operator.as_uuid()
     )
     .execute(db)
     .await?;
     let admin = ensure_user(db, &PLATFORM_ADMIN).await?;
     sqlx::query!(
         "UPDATE users SET is_platform_admin = true WHERE id = $1",
-        admin
+        admin.as_uuid()
     )
     .execute(db)
     .await?;
     ensure_enrolled(db, config, accountant, &ACCOUNTANT).await?;
-    let existing = sqlx::query_scalar!("SELECT id FROM cabinets WHERE siren = $1", CABINET_SIREN)
-        .fetch_optional(db)
-        .await?;
+    let existing = sqlx::query_scalar!(
+        r#"SELECT id AS "id: CabinetId" FROM cabinets WHERE siren = $1"#,
+        CABINET_SIREN
+    )
+    .fetch_optional(db)
+    .await?;
     let cabinet = match existing {
         Some(id) => id,
         None => cabinets::create_cabinet(db, CABINET_NAME, Some(CABINET_SIREN), accountant).await?,
@@ -148,7 +151,7 @@ pub async fn seed(db: &PgPool, config: &Config) -> anyhow::Result<()> {
     // Prepaid credit to try collections with (400 signatures), given once.
     let credited = sqlx::query_scalar!(
         r#"SELECT EXISTS (SELECT 1 FROM credit_ledger WHERE cabinet_id = $1) AS "credited!""#,
-        cabinet,
+        cabinet.as_uuid(),
     )
     .fetch_one(db)
     .await?;

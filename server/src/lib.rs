@@ -17,6 +17,7 @@ pub mod events;
 pub mod graphql;
 pub mod http;
 pub mod identity;
+pub mod ids;
 pub mod keys;
 pub mod notifications;
 pub mod pki;

@@ -2,6 +2,7 @@ use std::net::SocketAddr;
 
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
+use paraphe_server::ids::CabinetId;
 use paraphe_server::pki::{CabinetIdentity, Level, PersonIdentity, Pki};
 use paraphe_server::signing::{self, PadesLevel, SignatureRequest, VisibleStamp};
 use paraphe_server::{config::Config, db, demo};
@@ -204,13 +205,22 @@ async fn main() -> anyhow::Result<()> {
             cents,
             note,
         }) => {
-            let balance =
-                paraphe_server::billing::credit(&pool, cabinet, cents, &note, None).await?;
+            let balance = paraphe_server::billing::credit(
+                &pool,
+                CabinetId::from_uuid(cabinet),
+                cents,
+                &note,
+                None,
+            )
+            .await?;
             println!("{}", paraphe_server::billing::Cents(balance));
         }
         Command::Billing(BillingCommand::Balance { cabinet }) => {
-            let balance =
-                paraphe_server::billing::balance(&mut *pool.acquire().await?, cabinet).await?;
+            let balance = paraphe_server::billing::balance(
+                &mut *pool.acquire().await?,
+                CabinetId::from_uuid(cabinet),
+            )
+            .await?;
             println!("{balance}");
         }
         Command::ExportSchema | Command::Keys(_) => unreachable!("handled above"),

@@ -7,11 +7,12 @@ use crate::cabinets::graphql::CabinetMembershipGql;
 use crate::graphql::context::ContextExt;
 use crate::graphql::error::{ApiError, ApiResult};
 use crate::graphql::language::{self, LanguageCode};
+use crate::ids::CabinetId;
 
 /// The logged-in person and the cabinets they can act for.
 pub struct Me {
     user: User,
-    current_cabinet_id: Option<Uuid>,
+    current_cabinet_id: Option<CabinetId>,
 }
 
 #[Object]
@@ -22,7 +23,7 @@ impl Me {
 
     /// The cabinet the session acts for; changed with `switchCabinet`.
     async fn current_cabinet_id(&self) -> Option<Uuid> {
-        self.current_cabinet_id
+        self.current_cabinet_id.map(CabinetId::into_uuid)
     }
 
     /// Every cabinet this person belongs to, with their role and delegations there.
@@ -32,7 +33,10 @@ impl Me {
     }
 }
 
-pub(crate) async fn load_me(ctx: &Context<'_>, current_cabinet_id: Option<Uuid>) -> ApiResult<Me> {
+pub(crate) async fn load_me(
+    ctx: &Context<'_>,
+    current_cabinet_id: Option<CabinetId>,
+) -> ApiResult<Me> {
     let viewer = ctx.viewer()?;
     let user = super::user_by_id(ctx.db(), viewer.user_id)
         .await?
@@ -49,7 +53,7 @@ pub struct UserGql<'a>(&'a User);
 #[Object(name = "User")]
 impl UserGql<'_> {
     async fn id(&self) -> Uuid {
-        self.0.id
+        self.0.id.into_uuid()
     }
     async fn email(&self) -> &str {
         &self.0.email

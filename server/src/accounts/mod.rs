@@ -10,9 +10,10 @@ pub mod sessions;
 
 use paraphe_shared::{Email, Language, PersonName, PhoneE164};
 use sqlx::PgPool;
-use uuid::Uuid;
 
 pub use sessions::Viewer;
+
+use crate::ids::UserId;
 
 #[derive(Debug, thiserror::Error)]
 pub enum AccountsError {
@@ -30,7 +31,7 @@ pub enum AccountsError {
 
 #[derive(Debug, Clone)]
 pub struct User {
-    pub id: Uuid,
+    pub id: UserId,
     pub email: String,
     pub first_name: String,
     pub last_name: String,
@@ -52,31 +53,37 @@ pub fn parse_language(stored: Option<&str>) -> Language {
 /// The language a user reads, for what the server writes to them.
 pub async fn language_of(
     conn: &mut sqlx::PgConnection,
-    user_id: Uuid,
+    user_id: UserId,
 ) -> Result<Language, sqlx::Error> {
-    let stored = sqlx::query_scalar!("SELECT language FROM users WHERE id = $1", user_id)
-        .fetch_optional(&mut *conn)
-        .await?;
+    let stored = sqlx::query_scalar!(
+        "SELECT language FROM users WHERE id = $1",
+        user_id.as_uuid()
+    )
+    .fetch_optional(&mut *conn)
+    .await?;
     Ok(parse_language(stored.flatten().as_deref()))
 }
 
 /// Whether the person runs the platform (credits cabinets, reads the development outbox).
-pub async fn is_platform_admin(db: &PgPool, user_id: Uuid) -> Result<bool, sqlx::Error> {
-    let admin = sqlx::query_scalar!("SELECT is_platform_admin FROM users WHERE id = $1", user_id)
-        .fetch_optional(db)
-        .await?;
+pub async fn is_platform_admin(db: &PgPool, user_id: UserId) -> Result<bool, sqlx::Error> {
+    let admin = sqlx::query_scalar!(
+        "SELECT is_platform_admin FROM users WHERE id = $1",
+        user_id.as_uuid()
+    )
+    .fetch_optional(db)
+    .await?;
     Ok(admin.unwrap_or(false))
 }
 
 /// Keeps the language a person chose in the app, for every device and every email after.
 pub async fn set_language(
     db: &PgPool,
-    user_id: Uuid,
+    user_id: UserId,
     language: Language,
 ) -> Result<(), sqlx::Error> {
     sqlx::query!(
         "UPDATE users SET language = $2 WHERE id = $1",
-        user_id,
+        user_id.as_uuid(),
         language.code(),
     )
     .execute(db)
@@ -92,11 +99,11 @@ pub struct NewUser {
     pub password: Option<String>,
 }
 
-pub async fn user_by_id(db: &PgPool, id: Uuid) -> Result<Option<User>, sqlx::Error> {
+pub async fn user_by_id(db: &PgPool, id: UserId) -> Result<Option<User>, sqlx::Error> {
     sqlx::query_as!(
         User,
-        "SELECT id, email, first_name, last_name, mobile, is_operator, language FROM users WHERE id = $1",
-        id,
+        r#"SELECT id AS "id: UserId", email, first_name, last_name, mobile, is_operator, language FROM users WHERE id = $1"#,
+        id.as_uuid(),
     )
     .fetch_optional(db)
     .await
@@ -105,7 +112,7 @@ pub async fn user_by_id(db: &PgPool, id: Uuid) -> Result<Option<User>, sqlx::Err
 pub async fn user_by_email(db: &PgPool, email: &Email) -> Result<Option<User>, sqlx::Error> {
     sqlx::query_as!(
         User,
-        "SELECT id, email, first_name, last_name, mobile, is_operator, language FROM users WHERE email = $1",
+        r#"SELECT id AS "id: UserId", email, first_name, last_name, mobile, is_operator, language FROM users WHERE email = $1"#,
         email.as_str(),
     )
     .fetch_optional(db)
@@ -119,10 +126,10 @@ pub async fn create_user(db: &PgPool, new: NewUser) -> Result<User, AccountsErro
     };
     let inserted = sqlx::query_as!(
         User,
-        "INSERT INTO users (email, first_name, last_name, mobile, password_hash)
+        r#"INSERT INTO users (email, first_name, last_name, mobile, password_hash)
          VALUES ($1, $2, $3, $4, $5)
          ON CONFLICT (email) DO NOTHING
-         RETURNING id, email, first_name, last_name, mobile, is_operator, language",
+         RETURNING id AS "id: UserId", email, first_name, last_name, mobile, is_operator, language"#,
         new.email.as_str(),
         new.first_name.as_str(),
         new.last_name.as_str(),
@@ -209,9 +216,9 @@ async fn verify_credentials(
     email: &str,
     password: String,
 ) -> Result<User, AccountsError> {
-    let row: Option<(Uuid, Option<String>)> = match Email::parse(email) {
+    let row: Option<(UserId, Option<String>)> = match Email::parse(email) {
         Ok(email) => sqlx::query!(
-            "SELECT id, password_hash FROM users WHERE email = $1",
+            r#"SELECT id AS "id: UserId", password_hash FROM users WHERE email = $1"#,
             email.as_str(),
         )
         .fetch_optional(db)

@@ -6,8 +6,8 @@ use chrono::{Duration, Utc};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 use sqlx::PgPool;
-use uuid::Uuid;
 
+use crate::ids::{CabinetId, UserId};
 use crate::request_meta::RequestMeta;
 
 pub const COOKIE_NAME: &str = "paraphe_session";
@@ -15,8 +15,8 @@ pub const COOKIE_NAME: &str = "paraphe_session";
 /// The person behind a live session.
 #[derive(Debug, Clone)]
 pub struct Viewer {
-    pub user_id: Uuid,
-    pub current_cabinet_id: Option<Uuid>,
+    pub user_id: UserId,
+    pub current_cabinet_id: Option<CabinetId>,
     pub token_hash: Vec<u8>,
 }
 
@@ -27,7 +27,7 @@ fn token_hash(token: &str) -> Vec<u8> {
 /// Opens a session for a user whichever way they authenticated; returns the cookie value.
 pub async fn open(
     db: &PgPool,
-    user_id: Uuid,
+    user_id: UserId,
     hours: i64,
     meta: &RequestMeta,
 ) -> Result<String, sqlx::Error> {
@@ -42,7 +42,7 @@ pub async fn open(
                   WHERE m.user_id = $2 ORDER BY c.name, c.id LIMIT 1),
                  $3, $4, $5)",
         token_hash(&token),
-        user_id,
+        user_id.as_uuid(),
         Utc::now() + Duration::hours(hours),
         meta.ip.as_deref(),
         meta.user_agent.as_deref(),
@@ -55,7 +55,8 @@ pub async fn open(
 pub async fn lookup(db: &PgPool, token: &str) -> Result<Option<Viewer>, sqlx::Error> {
     let hash = token_hash(token);
     let row = sqlx::query!(
-        "SELECT user_id, current_cabinet_id FROM sessions WHERE token_hash = $1 AND expires_at > now()",
+        r#"SELECT user_id AS "user_id: UserId", current_cabinet_id AS "current_cabinet_id: CabinetId"
+             FROM sessions WHERE token_hash = $1 AND expires_at > now()"#,
         &hash,
     )
     .fetch_optional(db)
@@ -80,12 +81,12 @@ pub async fn close(db: &PgPool, viewer: &Viewer) -> Result<(), sqlx::Error> {
 pub async fn set_current_cabinet(
     db: &PgPool,
     viewer: &Viewer,
-    cabinet_id: Uuid,
+    cabinet_id: CabinetId,
 ) -> Result<(), sqlx::Error> {
     sqlx::query!(
         "UPDATE sessions SET current_cabinet_id = $2 WHERE token_hash = $1",
         &viewer.token_hash,
-        cabinet_id,
+        cabinet_id.as_uuid(),
     )
     .execute(db)
     .await?;

@@ -7,7 +7,8 @@
 
 use serde::Serialize;
 use serde_json::Value;
-use uuid::Uuid;
+
+use crate::ids::{DocumentId, SignerId};
 
 #[derive(Debug, Clone, Serialize)]
 #[serde(tag = "kind", content = "details", rename_all = "snake_case")]
@@ -16,22 +17,22 @@ pub enum AuditEvent {
         title: String,
     },
     DocumentAdded {
-        document: Uuid,
+        document: DocumentId,
         filename: String,
         kind: &'static str,
         pages: u32,
         sha256: String,
     },
     DocumentRemoved {
-        document: Uuid,
+        document: DocumentId,
     },
     SignerAdded {
-        signer: Uuid,
+        signer: SignerId,
         email: String,
         level: i16,
     },
     SignerRemoved {
-        signer: Uuid,
+        signer: SignerId,
     },
     Launched {
         mode: &'static str,
@@ -39,44 +40,44 @@ pub enum AuditEvent {
         documents: Vec<NamedDigest>,
     },
     Invited {
-        signer: Uuid,
+        signer: SignerId,
         email: String,
     },
     Reminded {
-        signer: Uuid,
+        signer: SignerId,
         email: String,
     },
     Opened {
-        signer: Uuid,
+        signer: SignerId,
     },
     DocumentsAccepted {
-        signer: Uuid,
+        signer: SignerId,
         documents: Vec<AcceptedDocument>,
     },
     CertificateCreationStarted {
-        signer: Uuid,
+        signer: SignerId,
     },
     CodeSent {
-        signer: Uuid,
+        signer: SignerId,
         /// The hint the signer saw ("+33 6 •• •• •• 78"), never the number.
         mobile: String,
     },
     CodeFailed {
-        signer: Uuid,
+        signer: SignerId,
         reason: CodeFailure,
         /// Which wrong attempt this was (1, 2, …); absent for an expired code.
         #[serde(skip_serializing_if = "Option::is_none")]
         attempt: Option<i32>,
     },
     Signed {
-        signer: Uuid,
+        signer: SignerId,
         name: String,
         level: i16,
         certificate_serial: String,
         documents: Vec<NamedDigest>,
     },
     Refused {
-        signer: Uuid,
+        signer: SignerId,
         reason: Option<String>,
     },
     /// Every signer signed; `documents` are the final hashes.
@@ -99,7 +100,7 @@ pub enum CodeFailure {
 /// A document by id, name and SHA-256 (hex).
 #[derive(Debug, Clone, Serialize)]
 pub struct NamedDigest {
-    pub id: Uuid,
+    pub id: DocumentId,
     pub filename: String,
     pub sha256: String,
 }
@@ -107,14 +108,14 @@ pub struct NamedDigest {
 /// A document by id and SHA-256 (hex).
 #[derive(Debug, Clone, Serialize)]
 pub struct DocumentDigest {
-    pub id: Uuid,
+    pub id: DocumentId,
     pub sha256: String,
 }
 
 /// What a signer accepted to read: the document as it stood, and its length.
 #[derive(Debug, Clone, Serialize)]
 pub struct AcceptedDocument {
-    pub id: Uuid,
+    pub id: DocumentId,
     pub sha256: String,
     pub pages: i32,
 }
@@ -142,10 +143,12 @@ impl AuditEvent {
 mod tests {
     use super::*;
     use serde_json::json;
+    use uuid::Uuid;
 
     #[test]
     fn columns_keep_the_kinds_and_details_earlier_entries_used() {
-        let signer = Uuid::nil();
+        // A typed id is written as its bare UUID, as entries were before ids had types.
+        let signer = SignerId::from_uuid(Uuid::nil());
         assert_eq!(
             AuditEvent::Purged {}.into_columns(),
             ("purged".to_owned(), json!({}))
@@ -159,7 +162,7 @@ mod tests {
             .into_columns(),
             (
                 "code_failed".to_owned(),
-                json!({ "signer": signer, "reason": "wrong", "attempt": 2 })
+                json!({ "signer": Uuid::nil(), "reason": "wrong", "attempt": 2 })
             )
         );
         assert_eq!(
@@ -171,7 +174,7 @@ mod tests {
             .into_columns(),
             (
                 "code_failed".to_owned(),
-                json!({ "signer": signer, "reason": "expired" })
+                json!({ "signer": Uuid::nil(), "reason": "expired" })
             )
         );
         assert_eq!(

@@ -8,8 +8,8 @@ use chrono::{DateTime, SubsecRound, Utc};
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 use sqlx::{PgConnection, PgPool};
-use uuid::Uuid;
 
+use crate::ids::{CollectionId, SignerId, UserId};
 use crate::request_meta::RequestMeta;
 
 mod event;
@@ -20,7 +20,7 @@ const GENESIS: [u8; 32] = [0; 32];
 
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct AuditEntry {
-    pub collection_id: Uuid,
+    pub collection_id: CollectionId,
     pub seq: i32,
     pub at: DateTime<Utc>,
     pub kind: String,
@@ -44,8 +44,8 @@ mod hex_bytes {
 /// Who did something, as the trail records it.
 #[derive(Debug, Clone)]
 pub enum Actor {
-    User(Uuid),
-    Signer(Uuid),
+    User(UserId),
+    Signer(SignerId),
     System,
 }
 
@@ -158,7 +158,7 @@ fn write_canonical(value: &Value, out: &mut String) {
 /// hashes when [`verify`] recomputes the chain.
 pub async fn append(
     conn: &mut PgConnection,
-    collection_id: Uuid,
+    collection_id: CollectionId,
     actor: Actor,
     meta: &RequestMeta,
     event: AuditEvent,
@@ -184,7 +184,7 @@ pub async fn append(
          SELECT $1, head.seq, $2, $3, $4, $5, $6, $7, head.prev_hash,
                 sha256(head.prev_hash || $8 || convert_to(head.seq::text, 'UTF8') || $10)
          FROM head",
-        collection_id,
+        collection_id.as_uuid(),
         at,
         &kind,
         &actor,
@@ -200,12 +200,15 @@ pub async fn append(
     Ok(())
 }
 
-pub async fn trail(db: &PgPool, collection_id: Uuid) -> Result<Vec<AuditEntry>, sqlx::Error> {
+pub async fn trail(
+    db: &PgPool,
+    collection_id: CollectionId,
+) -> Result<Vec<AuditEntry>, sqlx::Error> {
     sqlx::query_as!(
         AuditEntry,
-        r#"SELECT collection_id, seq, at, kind, actor, ip, user_agent, details AS "details: Value", prev_hash, hash
+        r#"SELECT collection_id AS "collection_id: CollectionId", seq, at, kind, actor, ip, user_agent, details AS "details: Value", prev_hash, hash
              FROM audit_events WHERE collection_id = $1 ORDER BY seq"#,
-        collection_id,
+        collection_id.as_uuid(),
     )
     .fetch_all(db)
     .await
@@ -285,7 +288,7 @@ mod tests {
                     &details,
                 );
                 let entry = AuditEntry {
-                    collection_id: Uuid::nil(),
+                    collection_id: CollectionId::from_uuid(uuid::Uuid::nil()),
                     seq,
                     at,
                     kind: "signed".into(),

@@ -6,6 +6,7 @@ use super::{LedgerEntry, MonthlyConsumption};
 use crate::cabinets::access::Need;
 use crate::graphql::context::{require_cabinet, ContextExt};
 use crate::graphql::error::{ApiError, ApiResult};
+use crate::ids::{CabinetId, CollectionId};
 
 /// A cabinet's prepaid credit.
 #[derive(SimpleObject)]
@@ -65,7 +66,7 @@ impl From<LedgerEntry> for LedgerEntryGql {
             at: entry.at,
             amount_cents: entry.amount_cents,
             kind: entry.kind,
-            collection_id: entry.collection_id,
+            collection_id: entry.collection_id.map(CollectionId::into_uuid),
             note: entry.note,
         }
     }
@@ -78,12 +79,13 @@ pub struct BillingQuery;
 impl BillingQuery {
     /// The cabinet's credit; any member sees it.
     async fn credit(&self, ctx: &Context<'_>, cabinet_id: Uuid) -> ApiResult<Credit> {
+        let cabinet_id = CabinetId::from_uuid(cabinet_id);
         let scope = require_cabinet(ctx, cabinet_id, &[]).await?;
         let mut conn = ctx.db().acquire().await?;
         let balance = super::balance(&mut conn, scope.cabinet_id()).await?;
         let committed = super::committed(&mut conn, scope.cabinet_id(), None).await?;
         Ok(Credit {
-            cabinet_id,
+            cabinet_id: scope.cabinet_id().into_uuid(),
             balance_cents: balance,
             available_cents: balance - committed,
             signature_price_cents: super::SIGNATURE_CENTS,
@@ -98,6 +100,7 @@ impl BillingQuery {
         ctx: &Context<'_>,
         cabinet_id: Uuid,
     ) -> ApiResult<Vec<MonthlyConsumptionGql>> {
+        let cabinet_id = CabinetId::from_uuid(cabinet_id);
         let scope = require_cabinet(ctx, cabinet_id, &[Need::Accountant]).await?;
         let months = super::consumption(ctx.db(), scope.cabinet_id()).await?;
         Ok(months.into_iter().map(Into::into).collect())
@@ -110,6 +113,7 @@ impl BillingQuery {
         cabinet_id: Uuid,
         #[graphql(default = 100)] first: i32,
     ) -> ApiResult<Vec<LedgerEntryGql>> {
+        let cabinet_id = CabinetId::from_uuid(cabinet_id);
         let scope = require_cabinet(ctx, cabinet_id, &[Need::Accountant]).await?;
         if !(0..=1000).contains(&first) {
             return Err(ApiError::validation("`first` doit être entre 0 et 1000"));
@@ -119,6 +123,7 @@ impl BillingQuery {
     }
 
     async fn ledger_csv(&self, ctx: &Context<'_>, cabinet_id: Uuid) -> ApiResult<String> {
+        let cabinet_id = CabinetId::from_uuid(cabinet_id);
         let scope = require_cabinet(ctx, cabinet_id, &[Need::Accountant]).await?;
         let entries = super::ledger(ctx.db(), scope.cabinet_id(), 100_000).await?;
         Ok(super::ledger_csv(&entries)?)
@@ -139,6 +144,7 @@ impl BillingMutation {
         amount_cents: i64,
         #[graphql(default)] note: String,
     ) -> ApiResult<i64> {
+        let cabinet_id = CabinetId::from_uuid(cabinet_id);
         let viewer = ctx.viewer()?;
         if !crate::accounts::is_platform_admin(ctx.db(), viewer.user_id).await? {
             return Err(ApiError::new(
@@ -146,9 +152,12 @@ impl BillingMutation {
                 "réservé aux administrateurs de la plateforme",
             ));
         }
-        let exists = sqlx::query_scalar!("SELECT id FROM cabinets WHERE id = $1", cabinet_id)
-            .fetch_optional(ctx.db())
-            .await?;
+        let exists = sqlx::query_scalar!(
+            "SELECT id FROM cabinets WHERE id = $1",
+            cabinet_id.as_uuid()
+        )
+        .fetch_optional(ctx.db())
+        .await?;
         if exists.is_none() {
             return Err(ApiError::not_found());
         }

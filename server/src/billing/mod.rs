@@ -9,7 +9,8 @@ pub mod graphql;
 
 use chrono::{DateTime, Utc};
 use sqlx::{PgConnection, PgPool};
-use uuid::Uuid;
+
+use crate::ids::{CabinetId, CollectionId, SignerId, UserId};
 
 pub const SIGNATURE_CENTS: i64 = 25;
 pub const SEAL_CENTS: i64 = 5;
@@ -45,10 +46,10 @@ impl std::fmt::Display for Cents {
 
 /// The sum of the cabinet's ledger, kept on the cabinet's row by a trigger on every
 /// ledger insert (migration `running_credit_balance`).
-pub async fn balance(conn: &mut PgConnection, cabinet_id: Uuid) -> Result<i64, sqlx::Error> {
+pub async fn balance(conn: &mut PgConnection, cabinet_id: CabinetId) -> Result<i64, sqlx::Error> {
     let balance = sqlx::query_scalar!(
         "SELECT credit_balance_cents FROM cabinets WHERE id = $1",
-        cabinet_id,
+        cabinet_id.as_uuid(),
     )
     .fetch_optional(&mut *conn)
     .await?;
@@ -59,8 +60,8 @@ pub async fn balance(conn: &mut PgConnection, cabinet_id: Uuid) -> Result<i64, s
 /// has not signed, per document to sign.
 pub async fn committed(
     conn: &mut PgConnection,
-    cabinet_id: Uuid,
-    except_collection: Option<Uuid>,
+    cabinet_id: CabinetId,
+    except_collection: Option<CollectionId>,
 ) -> Result<i64, sqlx::Error> {
     let owed = sqlx::query_scalar!(
         r#"SELECT COALESCE(SUM(
@@ -69,8 +70,8 @@ pub async fn committed(
             ), 0)::bigint AS "owed!"
          FROM collections c
          WHERE c.cabinet_id = $1 AND c.status = 'active' AND c.id IS DISTINCT FROM $2"#,
-        cabinet_id,
-        except_collection,
+        cabinet_id.as_uuid(),
+        except_collection.map(CollectionId::into_uuid),
     )
     .fetch_one(&mut *conn)
     .await?;
@@ -79,10 +80,13 @@ pub async fn committed(
 
 /// Serialises credit decisions of one cabinet: two launches or debits cannot both spend
 /// the same euros.
-pub async fn lock_cabinet(conn: &mut PgConnection, cabinet_id: Uuid) -> Result<(), sqlx::Error> {
+pub async fn lock_cabinet(
+    conn: &mut PgConnection,
+    cabinet_id: CabinetId,
+) -> Result<(), sqlx::Error> {
     sqlx::query_scalar!(
         r#"SELECT 1 AS "locked!" FROM cabinets WHERE id = $1 FOR UPDATE"#,
-        cabinet_id,
+        cabinet_id.as_uuid(),
     )
     .fetch_optional(&mut *conn)
     .await?;
@@ -94,9 +98,9 @@ pub async fn lock_cabinet(conn: &mut PgConnection, cabinet_id: Uuid) -> Result<(
 /// Call inside the transaction that commits the operation, after [`lock_cabinet`].
 pub async fn ensure_available(
     conn: &mut PgConnection,
-    cabinet_id: Uuid,
+    cabinet_id: CabinetId,
     needed: i64,
-    except_collection: Option<Uuid>,
+    except_collection: Option<CollectionId>,
 ) -> Result<(), BillingError> {
     let available =
         balance(conn, cabinet_id).await? - committed(conn, cabinet_id, except_collection).await?;
@@ -112,9 +116,9 @@ pub async fn ensure_available(
 /// Debits `count` signatures of one signer, in the caller's transaction. Never below zero.
 pub async fn debit_signatures(
     conn: &mut PgConnection,
-    cabinet_id: Uuid,
-    collection_id: Uuid,
-    signer_id: Uuid,
+    cabinet_id: CabinetId,
+    collection_id: CollectionId,
+    signer_id: SignerId,
     count: i64,
 ) -> Result<(), BillingError> {
     debit(
@@ -131,7 +135,7 @@ pub async fn debit_signatures(
 /// Debits a qualified certificate (20 EUR), in the caller's transaction.
 pub async fn debit_qcp(
     conn: &mut PgConnection,
-    cabinet_id: Uuid,
+    cabinet_id: CabinetId,
     holder: &str,
 ) -> Result<(), BillingError> {
     debit(
@@ -149,10 +153,10 @@ pub async fn debit_qcp(
 /// covers it (the ledger's trigger then lowers the balance).
 async fn debit(
     conn: &mut PgConnection,
-    cabinet_id: Uuid,
+    cabinet_id: CabinetId,
     amount: i64,
     kind: &str,
-    signature: Option<(Uuid, Uuid)>,
+    signature: Option<(CollectionId, SignerId)>,
     note: &str,
 ) -> Result<(), BillingError> {
     let outcome = sqlx::query!(
@@ -162,11 +166,11 @@ async fn debit(
                 SELECT $1, -$2::bigint, $3, $4, $5, $6 FROM cabinet WHERE balance >= $2
                 RETURNING id)
          SELECT balance AS "balance!", EXISTS (SELECT 1 FROM debit) AS "debited!" FROM cabinet"#,
-        cabinet_id,
+        cabinet_id.as_uuid(),
         amount,
         kind,
-        signature.map(|(collection, _)| collection),
-        signature.map(|(_, signer)| signer),
+        signature.map(|(collection, _)| collection.into_uuid()),
+        signature.map(|(_, signer)| signer.into_uuid()),
         note,
     )
     .fetch_one(&mut *conn)
@@ -183,10 +187,10 @@ async fn debit(
 /// The platform credits a cabinet (a purchase of prepaid credit).
 pub async fn credit(
     db: &PgPool,
-    cabinet_id: Uuid,
+    cabinet_id: CabinetId,
     amount_cents: i64,
     note: &str,
-    by: Option<Uuid>,
+    by: Option<UserId>,
 ) -> Result<i64, BillingError> {
     if amount_cents <= 0 {
         return Err(BillingError::NotPositive);
@@ -195,10 +199,10 @@ pub async fn credit(
     lock_cabinet(&mut tx, cabinet_id).await?;
     sqlx::query!(
         "INSERT INTO credit_ledger (cabinet_id, amount_cents, kind, note, created_by) VALUES ($1, $2, 'credit', $3, $4)",
-        cabinet_id,
+        cabinet_id.as_uuid(),
         amount_cents,
         note,
-        by,
+        by.map(UserId::into_uuid),
     )
     .execute(&mut *tx)
     .await?;
@@ -223,7 +227,7 @@ pub struct MonthlyConsumption {
 
 pub async fn consumption(
     db: &PgPool,
-    cabinet_id: Uuid,
+    cabinet_id: CabinetId,
 ) -> Result<Vec<MonthlyConsumption>, sqlx::Error> {
     sqlx::query_as!(
         MonthlyConsumption,
@@ -235,7 +239,7 @@ pub async fn consumption(
                 COALESCE(SUM(amount_cents) FILTER (WHERE amount_cents > 0), 0)::bigint AS "credited_cents!"
          FROM credit_ledger WHERE cabinet_id = $1
          GROUP BY 1 ORDER BY 1 DESC"#,
-        cabinet_id,
+        cabinet_id.as_uuid(),
         SIGNATURE_CENTS,
         SEAL_CENTS,
     )
@@ -249,20 +253,20 @@ pub struct LedgerEntry {
     pub at: DateTime<Utc>,
     pub amount_cents: i64,
     pub kind: String,
-    pub collection_id: Option<Uuid>,
+    pub collection_id: Option<CollectionId>,
     pub note: String,
 }
 
 pub async fn ledger(
     db: &PgPool,
-    cabinet_id: Uuid,
+    cabinet_id: CabinetId,
     limit: i64,
 ) -> Result<Vec<LedgerEntry>, sqlx::Error> {
     sqlx::query_as!(
         LedgerEntry,
-        "SELECT id, at, amount_cents, kind, collection_id, note FROM credit_ledger
-         WHERE cabinet_id = $1 ORDER BY id DESC LIMIT $2",
-        cabinet_id,
+        r#"SELECT id, at, amount_cents, kind, collection_id AS "collection_id: CollectionId", note FROM credit_ledger
+         WHERE cabinet_id = $1 ORDER BY id DESC LIMIT $2"#,
+        cabinet_id.as_uuid(),
         limit,
     )
     .fetch_all(db)

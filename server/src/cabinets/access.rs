@@ -6,7 +6,8 @@
 use paraphe_shared::terms::{CGU_VERSION, PRIVACY_POLICY_VERSION};
 use paraphe_shared::{Delegation, Role};
 use sqlx::PgPool;
-use uuid::Uuid;
+
+use crate::ids::{CabinetId, UserId};
 
 use super::{delegations_of, parse_role};
 
@@ -39,18 +40,18 @@ pub enum Need {
 
 #[derive(Debug, Clone)]
 pub struct CabinetScope {
-    cabinet_id: Uuid,
-    user_id: Uuid,
+    cabinet_id: CabinetId,
+    user_id: UserId,
     role: Role,
     delegations: Vec<Delegation>,
     is_open: bool,
 }
 
 impl CabinetScope {
-    pub fn cabinet_id(&self) -> Uuid {
+    pub fn cabinet_id(&self) -> CabinetId {
         self.cabinet_id
     }
-    pub fn user_id(&self) -> Uuid {
+    pub fn user_id(&self) -> UserId {
         self.user_id
     }
     pub fn role(&self) -> Role {
@@ -75,8 +76,8 @@ struct AccessRow {
 /// The guard: the membership of `user_id` in `cabinet_id`, read now, meeting `needs`.
 pub async fn check(
     db: &PgPool,
-    user_id: Uuid,
-    cabinet_id: Uuid,
+    user_id: UserId,
+    cabinet_id: CabinetId,
     needs: &[Need],
 ) -> Result<CabinetScope, AccessError> {
     let row = sqlx::query_as!(
@@ -85,8 +86,8 @@ pub async fn check(
                 EXISTS (SELECT 1 FROM terms_acceptances t WHERE t.cabinet_id = m.cabinet_id
                         AND t.cgu_version = $3 AND t.privacy_policy_version = $4) AS "is_open!"
          FROM memberships m WHERE m.cabinet_id = $1 AND m.user_id = $2"#,
-        cabinet_id,
-        user_id,
+        cabinet_id.as_uuid(),
+        user_id.as_uuid(),
         CGU_VERSION,
         PRIVACY_POLICY_VERSION,
     )

@@ -13,6 +13,7 @@ use crate::accounts::sessions;
 use crate::events::{CabinetEventKind, DomainEvent};
 use crate::graphql::context::{require_cabinet, ContextExt};
 use crate::graphql::error::{ApiError, ApiResult};
+use crate::ids::{CabinetId, UserId};
 
 /// Largest page a connection returns.
 pub const MAX_PAGE: i32 = 100;
@@ -60,7 +61,7 @@ pub struct CabinetMembershipGql {
 impl From<CabinetMembership> for CabinetMembershipGql {
     fn from(membership: CabinetMembership) -> Self {
         CabinetMembershipGql {
-            cabinet_id: membership.cabinet_id,
+            cabinet_id: membership.cabinet_id.into_uuid(),
             cabinet_name: membership.cabinet_name,
             role: membership.role.into(),
             delegations: membership.delegations.into_iter().map(Into::into).collect(),
@@ -84,7 +85,7 @@ pub struct MemberGql {
 impl From<Member> for MemberGql {
     fn from(member: Member) -> Self {
         MemberGql {
-            user_id: member.user_id,
+            user_id: member.user_id.into_uuid(),
             email: member.email,
             first_name: member.first_name,
             last_name: member.last_name,
@@ -109,7 +110,7 @@ impl From<TermsAcceptance> for TermsAcceptanceGql {
             cgu_version: acceptance.cgu_version,
             privacy_policy_version: acceptance.privacy_policy_version,
             accepted_at: acceptance.accepted_at,
-            accepted_by: acceptance.accepted_by,
+            accepted_by: acceptance.accepted_by.into_uuid(),
         }
     }
 }
@@ -128,7 +129,7 @@ pub struct Cabinet {
 #[Object]
 impl Cabinet {
     async fn id(&self) -> Uuid {
-        self.scope.cabinet_id()
+        self.scope.cabinet_id().into_uuid()
     }
 
     async fn name(&self, ctx: &Context<'_>) -> ApiResult<String> {
@@ -211,7 +212,7 @@ pub struct CabinetsQuery;
 impl CabinetsQuery {
     /// A cabinet the caller belongs to; `NOT_FOUND` for any other.
     async fn cabinet(&self, ctx: &Context<'_>, id: Uuid) -> ApiResult<Cabinet> {
-        let scope = require_cabinet(ctx, id, &[]).await?;
+        let scope = require_cabinet(ctx, CabinetId::from_uuid(id), &[]).await?;
         Ok(Cabinet { scope })
     }
 
@@ -231,6 +232,7 @@ pub struct CabinetsMutation;
 impl CabinetsMutation {
     /// Makes this cabinet the one the session acts for.
     async fn switch_cabinet(&self, ctx: &Context<'_>, cabinet_id: Uuid) -> ApiResult<Me> {
+        let cabinet_id = CabinetId::from_uuid(cabinet_id);
         require_cabinet(ctx, cabinet_id, &[]).await?;
         sessions::set_current_cabinet(ctx.db(), ctx.viewer()?, cabinet_id).await?;
         load_me(ctx, Some(cabinet_id)).await
@@ -246,6 +248,7 @@ impl CabinetsMutation {
         cgu_version: String,
         privacy_policy_version: String,
     ) -> ApiResult<Cabinet> {
+        let cabinet_id = CabinetId::from_uuid(cabinet_id);
         let scope = require_cabinet(ctx, cabinet_id, &[Need::Accountant]).await?;
         if cgu_version != CGU_VERSION || privacy_policy_version != PRIVACY_POLICY_VERSION {
             return Err(ApiError::validation(
@@ -273,6 +276,8 @@ impl CabinetsMutation {
         user_id: Uuid,
         delegations: Vec<DelegationGql>,
     ) -> ApiResult<MemberGql> {
+        let cabinet_id = CabinetId::from_uuid(cabinet_id);
+        let user_id = UserId::from_uuid(user_id);
         let scope = require_cabinet(ctx, cabinet_id, &[Need::Accountant, Need::Open]).await?;
         let delegations: Vec<Delegation> = delegations.into_iter().map(Into::into).collect();
         let member = match super::set_delegations(ctx.db(), &scope, user_id, &delegations).await? {
@@ -296,6 +301,8 @@ impl CabinetsMutation {
         cabinet_id: Uuid,
         user_id: Uuid,
     ) -> ApiResult<bool> {
+        let cabinet_id = CabinetId::from_uuid(cabinet_id);
+        let user_id = UserId::from_uuid(user_id);
         let scope = require_cabinet(ctx, cabinet_id, &[Need::Accountant, Need::Open]).await?;
         if !super::remove_collaborator(ctx.db(), &scope, user_id).await? {
             return Err(not_a_collaborator(ctx, &scope, user_id).await);
@@ -312,7 +319,7 @@ impl CabinetsMutation {
 }
 
 /// Why a membership change found no collaborator: the accountant themself, or nobody.
-async fn not_a_collaborator(ctx: &Context<'_>, scope: &CabinetScope, user_id: Uuid) -> ApiError {
+async fn not_a_collaborator(ctx: &Context<'_>, scope: &CabinetScope, user_id: UserId) -> ApiError {
     match super::member(ctx.db(), scope, user_id).await {
         Ok(Some(member)) if member.role == Role::Accountant => ApiError::validation(
             "l'expert-comptable détient toutes les délégations ; elles ne se retirent pas",
@@ -345,6 +352,7 @@ impl CabinetsSubscription {
         ctx: &Context<'_>,
         cabinet_id: Uuid,
     ) -> Result<impl Stream<Item = ApiResult<CabinetEvent>>, ApiError> {
+        let cabinet_id = CabinetId::from_uuid(cabinet_id);
         let user_id = ctx.viewer()?.user_id;
         require_cabinet(ctx, cabinet_id, &[]).await?;
         let db = ctx.db().clone();
@@ -363,7 +371,12 @@ impl CabinetsSubscription {
                     yield Err(error.into());
                     break;
                 }
-                yield Ok(CabinetEvent { cabinet_id, kind: kind.into(), user_id: member, at });
+                yield Ok(CabinetEvent {
+                    cabinet_id: cabinet_id.into_uuid(),
+                    kind: kind.into(),
+                    user_id: member.map(UserId::into_uuid),
+                    at,
+                });
             }
         })
     }

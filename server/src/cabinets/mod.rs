@@ -10,16 +10,16 @@ use chrono::{DateTime, Utc};
 use paraphe_shared::terms::{CGU_VERSION, PRIVACY_POLICY_VERSION};
 use paraphe_shared::{Delegation, Role};
 use sqlx::PgPool;
-use uuid::Uuid;
 
 pub use access::{CabinetScope, Need};
 
+use crate::ids::{CabinetId, UserId};
 use crate::request_meta::RequestMeta;
 
 /// A cabinet as one of its members sees it in their list.
 #[derive(Debug, Clone)]
 pub struct CabinetMembership {
-    pub cabinet_id: Uuid,
+    pub cabinet_id: CabinetId,
     pub cabinet_name: String,
     pub role: Role,
     /// What this member may do; an accountant holds every delegation.
@@ -31,7 +31,7 @@ pub struct CabinetMembership {
 /// A member of a cabinet, as its accountant manages them.
 #[derive(Debug, Clone)]
 pub struct Member {
-    pub user_id: Uuid,
+    pub user_id: UserId,
     pub email: String,
     pub first_name: String,
     pub last_name: String,
@@ -44,7 +44,7 @@ pub struct TermsAcceptance {
     pub cgu_version: String,
     pub privacy_policy_version: String,
     pub accepted_at: DateTime<Utc>,
-    pub accepted_by: Uuid,
+    pub accepted_by: UserId,
     pub ip: Option<String>,
 }
 
@@ -65,7 +65,7 @@ pub(crate) fn parse_role(stored: &str) -> Result<Role, sqlx::Error> {
 }
 
 struct MembershipRow {
-    cabinet_id: Uuid,
+    cabinet_id: CabinetId,
     cabinet_name: String,
     role: String,
     can_prepare: bool,
@@ -77,17 +77,17 @@ struct MembershipRow {
 /// The cabinets a user belongs to. Not cabinet-scoped: it is the user's own list.
 pub async fn memberships_of_user(
     db: &PgPool,
-    user_id: Uuid,
+    user_id: UserId,
 ) -> Result<Vec<CabinetMembership>, sqlx::Error> {
     // `is_open`: the cabinet accepted the current terms.
     let rows = sqlx::query_as!(
         MembershipRow,
-        r#"SELECT c.id AS cabinet_id, c.name AS cabinet_name, m.role, m.can_prepare, m.can_sign, m.can_seal,
+        r#"SELECT c.id AS "cabinet_id: CabinetId", c.name AS cabinet_name, m.role, m.can_prepare, m.can_sign, m.can_seal,
                 EXISTS (SELECT 1 FROM terms_acceptances t WHERE t.cabinet_id = c.id
                         AND t.cgu_version = $2 AND t.privacy_policy_version = $3) AS "is_open!"
          FROM memberships m JOIN cabinets c ON c.id = m.cabinet_id
          WHERE m.user_id = $1 ORDER BY c.name, c.id"#,
-        user_id,
+        user_id.as_uuid(),
         CGU_VERSION,
         PRIVACY_POLICY_VERSION,
     )
@@ -110,7 +110,7 @@ pub async fn memberships_of_user(
 pub async fn cabinet_name(db: &PgPool, scope: &CabinetScope) -> Result<String, sqlx::Error> {
     sqlx::query_scalar!(
         "SELECT name FROM cabinets WHERE id = $1",
-        scope.cabinet_id()
+        scope.cabinet_id().as_uuid()
     )
     .fetch_one(db)
     .await
@@ -122,16 +122,16 @@ pub async fn latest_terms_acceptance(
 ) -> Result<Option<TermsAcceptance>, sqlx::Error> {
     sqlx::query_as!(
         TermsAcceptance,
-        "SELECT cgu_version, privacy_policy_version, accepted_at, accepted_by, ip
-         FROM terms_acceptances WHERE cabinet_id = $1 ORDER BY accepted_at DESC LIMIT 1",
-        scope.cabinet_id(),
+        r#"SELECT cgu_version, privacy_policy_version, accepted_at, accepted_by AS "accepted_by: UserId", ip
+         FROM terms_acceptances WHERE cabinet_id = $1 ORDER BY accepted_at DESC LIMIT 1"#,
+        scope.cabinet_id().as_uuid(),
     )
     .fetch_optional(db)
     .await
 }
 
 struct MemberRow {
-    user_id: Uuid,
+    user_id: UserId,
     email: String,
     first_name: String,
     last_name: String,
@@ -164,12 +164,12 @@ pub async fn members(
 ) -> Result<(Vec<Member>, i64), sqlx::Error> {
     let rows = sqlx::query_as!(
         MemberRow,
-        "SELECT u.id AS user_id, u.email, u.first_name, u.last_name, m.role, m.can_prepare, m.can_sign, m.can_seal
+        r#"SELECT u.id AS "user_id: UserId", u.email, u.first_name, u.last_name, m.role, m.can_prepare, m.can_sign, m.can_seal
            FROM memberships m JOIN users u ON u.id = m.user_id
          WHERE m.cabinet_id = $1
          ORDER BY m.role = 'accountant' DESC, u.last_name, u.first_name, u.id
-         OFFSET $2 LIMIT $3",
-        scope.cabinet_id(),
+         OFFSET $2 LIMIT $3"#,
+        scope.cabinet_id().as_uuid(),
         offset,
         limit,
     )
@@ -177,7 +177,7 @@ pub async fn members(
     .await?;
     let total = sqlx::query_scalar!(
         r#"SELECT count(*) AS "count!" FROM memberships WHERE cabinet_id = $1"#,
-        scope.cabinet_id()
+        scope.cabinet_id().as_uuid()
     )
     .fetch_one(db)
     .await?;
@@ -191,15 +191,15 @@ pub async fn members(
 pub async fn member(
     db: &PgPool,
     scope: &CabinetScope,
-    user_id: Uuid,
+    user_id: UserId,
 ) -> Result<Option<Member>, sqlx::Error> {
     let row = sqlx::query_as!(
         MemberRow,
-        "SELECT u.id AS user_id, u.email, u.first_name, u.last_name, m.role, m.can_prepare, m.can_sign, m.can_seal
+        r#"SELECT u.id AS "user_id: UserId", u.email, u.first_name, u.last_name, m.role, m.can_prepare, m.can_sign, m.can_seal
            FROM memberships m JOIN users u ON u.id = m.user_id
-         WHERE m.cabinet_id = $1 AND m.user_id = $2",
-        scope.cabinet_id(),
-        user_id,
+         WHERE m.cabinet_id = $1 AND m.user_id = $2"#,
+        scope.cabinet_id().as_uuid(),
+        user_id.as_uuid(),
     )
     .fetch_optional(db)
     .await?;
@@ -217,8 +217,8 @@ pub async fn accept_terms(
          SELECT $1, $2, $3, $4, $5, $6
          WHERE NOT EXISTS (SELECT 1 FROM terms_acceptances
                            WHERE cabinet_id = $1 AND cgu_version = $3 AND privacy_policy_version = $4)",
-        scope.cabinet_id(),
-        scope.user_id(),
+        scope.cabinet_id().as_uuid(),
+        scope.user_id().as_uuid(),
         CGU_VERSION,
         PRIVACY_POLICY_VERSION,
         meta.ip.as_deref(),
@@ -234,14 +234,14 @@ pub async fn accept_terms(
 pub async fn set_delegations(
     db: &PgPool,
     scope: &CabinetScope,
-    user_id: Uuid,
+    user_id: UserId,
     delegations: &[Delegation],
 ) -> Result<Option<Member>, sqlx::Error> {
     let updated = sqlx::query!(
         "UPDATE memberships SET can_prepare = $3, can_sign = $4, can_seal = $5, updated_at = now()
          WHERE cabinet_id = $1 AND user_id = $2 AND role = 'collaborator'",
-        scope.cabinet_id(),
-        user_id,
+        scope.cabinet_id().as_uuid(),
+        user_id.as_uuid(),
         delegations.contains(&Delegation::Prepare),
         delegations.contains(&Delegation::Sign),
         delegations.contains(&Delegation::Seal),
@@ -258,21 +258,21 @@ pub async fn set_delegations(
 pub async fn remove_collaborator(
     db: &PgPool,
     scope: &CabinetScope,
-    user_id: Uuid,
+    user_id: UserId,
 ) -> Result<bool, sqlx::Error> {
     let mut tx = db.begin().await?;
     let removed = sqlx::query!(
         "DELETE FROM memberships WHERE cabinet_id = $1 AND user_id = $2 AND role = 'collaborator'",
-        scope.cabinet_id(),
-        user_id,
+        scope.cabinet_id().as_uuid(),
+        user_id.as_uuid(),
     )
     .execute(&mut *tx)
     .await?;
     // Their sessions must stop acting for this cabinet at once.
     sqlx::query!(
         "UPDATE sessions SET current_cabinet_id = NULL WHERE user_id = $2 AND current_cabinet_id = $1",
-        scope.cabinet_id(),
-        user_id,
+        scope.cabinet_id().as_uuid(),
+        user_id.as_uuid(),
     )
     .execute(&mut *tx)
     .await?;
@@ -285,11 +285,11 @@ pub async fn create_cabinet(
     db: &PgPool,
     name: &str,
     siren: Option<&str>,
-    accountant: Uuid,
-) -> Result<Uuid, sqlx::Error> {
+    accountant: UserId,
+) -> Result<CabinetId, sqlx::Error> {
     let mut tx = db.begin().await?;
     let id = sqlx::query_scalar!(
-        "INSERT INTO cabinets (name, siren) VALUES ($1, $2) RETURNING id",
+        r#"INSERT INTO cabinets (name, siren) VALUES ($1, $2) RETURNING id AS "id: CabinetId""#,
         name,
         siren,
     )
@@ -297,8 +297,8 @@ pub async fn create_cabinet(
     .await?;
     sqlx::query!(
         "INSERT INTO memberships (cabinet_id, user_id, role) VALUES ($1, $2, 'accountant')",
-        id,
-        accountant,
+        id.as_uuid(),
+        accountant.as_uuid(),
     )
     .execute(&mut *tx)
     .await?;
@@ -309,14 +309,14 @@ pub async fn create_cabinet(
 /// Adds someone to a cabinet (no delegation yet); a no-op if they already belong to it.
 pub async fn add_member(
     db: &PgPool,
-    cabinet_id: Uuid,
-    user_id: Uuid,
+    cabinet_id: CabinetId,
+    user_id: UserId,
     role: Role,
 ) -> Result<(), sqlx::Error> {
     sqlx::query!(
         "INSERT INTO memberships (cabinet_id, user_id, role) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
-        cabinet_id,
-        user_id,
+        cabinet_id.as_uuid(),
+        user_id.as_uuid(),
         role.as_str(),
     )
     .execute(db)

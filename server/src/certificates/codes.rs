@@ -4,10 +4,10 @@
 
 use chrono::{DateTime, Duration, Utc};
 use sqlx::PgConnection;
-use uuid::Uuid;
 
 use super::{CertificateError, Result};
 use crate::codes;
+use crate::ids::UserId;
 use crate::keys::KeyEncryptionKey;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -48,7 +48,7 @@ impl From<codes::Refusal> for CertificateError {
     }
 }
 
-fn holder(user_id: Uuid, purpose: Purpose) -> codes::Holder<'static> {
+fn holder(user_id: UserId, purpose: Purpose) -> codes::Holder<'static> {
     codes::Holder::User {
         user_id,
         purpose: purpose.as_str(),
@@ -60,7 +60,7 @@ fn holder(user_id: Uuid, purpose: Purpose) -> codes::Holder<'static> {
 pub async fn issue(
     conn: &mut PgConnection,
     kek: &KeyEncryptionKey,
-    user_id: Uuid,
+    user_id: UserId,
     purpose: Purpose,
 ) -> Result<(String, DateTime<Utc>)> {
     codes::issue(conn, kek, holder(user_id, purpose), purpose.validity())
@@ -74,7 +74,7 @@ pub async fn issue(
 pub async fn check(
     conn: &mut PgConnection,
     kek: &KeyEncryptionKey,
-    user_id: Uuid,
+    user_id: UserId,
     purpose: Purpose,
     code: &str,
 ) -> Result<Result<()>> {

@@ -8,13 +8,13 @@ use paraphe_shared::Language;
 use serde_json::json;
 use sha2::{Digest, Sha256};
 use sqlx::{PgConnection, PgPool};
-use uuid::Uuid;
 
 use super::codes::{self, Purpose};
 use super::{agreement, emails, CertificateError, CertificateRow, Result};
 use crate::config::Config;
 use crate::identity::verification::{self, VerificationRow};
 use crate::identity::VerificationStatus;
+use crate::ids::{CertificateId, UserId};
 use crate::keys::KeyEncryptionKey;
 use crate::notifications;
 use crate::pki::{Level, Pki};
@@ -40,7 +40,7 @@ pub struct EnrolmentRow {
     pub profile_confirmed_at: Option<DateTime<Utc>>,
     pub agreement_accepted_at: Option<DateTime<Utc>>,
     pub agreement_signed_at: Option<DateTime<Utc>>,
-    pub certificate_id: Option<Uuid>,
+    pub certificate_id: Option<CertificateId>,
     pub completed_at: Option<DateTime<Utc>>,
 }
 
@@ -51,12 +51,13 @@ pub struct Enrolment {
     pub certificate: Option<CertificateRow>,
 }
 
-async fn row(conn: &mut PgConnection, user_id: Uuid) -> Result<EnrolmentRow> {
+async fn row(conn: &mut PgConnection, user_id: UserId) -> Result<EnrolmentRow> {
     Ok(sqlx::query_as!(
         EnrolmentRow,
-        "SELECT profile_confirmed_at, agreement_accepted_at, agreement_signed_at, certificate_id, completed_at
-           FROM enrolments WHERE user_id = $1",
-        user_id,
+        r#"SELECT profile_confirmed_at, agreement_accepted_at, agreement_signed_at,
+                certificate_id AS "certificate_id: CertificateId", completed_at
+           FROM enrolments WHERE user_id = $1"#,
+        user_id.as_uuid(),
     )
     .fetch_optional(&mut *conn)
     .await?
@@ -64,18 +65,19 @@ async fn row(conn: &mut PgConnection, user_id: Uuid) -> Result<EnrolmentRow> {
 }
 
 /// Locks the user's enrolment row (creating it): one step at a time per user.
-async fn lock(conn: &mut PgConnection, user_id: Uuid) -> Result<EnrolmentRow> {
+async fn lock(conn: &mut PgConnection, user_id: UserId) -> Result<EnrolmentRow> {
     sqlx::query!(
         "INSERT INTO enrolments (user_id) VALUES ($1) ON CONFLICT DO NOTHING",
-        user_id,
+        user_id.as_uuid(),
     )
     .execute(&mut *conn)
     .await?;
     Ok(sqlx::query_as!(
         EnrolmentRow,
-        "SELECT profile_confirmed_at, agreement_accepted_at, agreement_signed_at, certificate_id, completed_at
-           FROM enrolments WHERE user_id = $1 FOR UPDATE",
-        user_id,
+        r#"SELECT profile_confirmed_at, agreement_accepted_at, agreement_signed_at,
+                certificate_id AS "certificate_id: CertificateId", completed_at
+           FROM enrolments WHERE user_id = $1 FOR UPDATE"#,
+        user_id.as_uuid(),
     )
     .fetch_one(&mut *conn)
     .await?)
@@ -84,7 +86,7 @@ async fn lock(conn: &mut PgConnection, user_id: Uuid) -> Result<EnrolmentRow> {
 /// The latest verification made for the LCP certificate.
 async fn lcp_verification(
     conn: &mut PgConnection,
-    user_id: Uuid,
+    user_id: UserId,
 ) -> Result<Option<VerificationRow>> {
     verification::latest_for(conn, user_id, "lcp")
         .await
@@ -116,7 +118,7 @@ fn step_of(row: &EnrolmentRow, verification: Option<&VerificationRow>) -> Enrolm
     EnrolmentStep::InProgress
 }
 
-pub async fn state(db: &PgPool, user_id: Uuid) -> Result<Enrolment> {
+pub async fn state(db: &PgPool, user_id: UserId) -> Result<Enrolment> {
     let mut conn = db.acquire().await?;
     let row = row(&mut conn, user_id).await?;
     let verification = lcp_verification(&mut conn, user_id).await?;
@@ -146,7 +148,7 @@ pub struct Profile {
 /// mandatory (it receives the codes).
 pub async fn confirm_profile(
     db: &PgPool,
-    user_id: Uuid,
+    user_id: UserId,
     profile: Profile,
     meta: &RequestMeta,
 ) -> Result<()> {
@@ -168,7 +170,7 @@ pub async fn confirm_profile(
     }
     sqlx::query!(
         "UPDATE users SET first_name = $2, last_name = $3, mobile = $4 WHERE id = $1",
-        user_id,
+        user_id.as_uuid(),
         first_name.as_str(),
         last_name.as_str(),
         mobile.as_str(),
@@ -177,7 +179,7 @@ pub async fn confirm_profile(
     .await?;
     sqlx::query!(
         "UPDATE enrolments SET profile_confirmed_at = now(), updated_at = now() WHERE user_id = $1",
-        user_id,
+        user_id.as_uuid(),
     )
     .execute(&mut *tx)
     .await?;
@@ -194,10 +196,10 @@ struct Holder {
     language: Language,
 }
 
-async fn holder(conn: &mut PgConnection, user_id: Uuid) -> Result<Holder> {
+async fn holder(conn: &mut PgConnection, user_id: UserId) -> Result<Holder> {
     let user = sqlx::query!(
         "SELECT first_name, last_name, email, mobile, language FROM users WHERE id = $1",
-        user_id,
+        user_id.as_uuid(),
     )
     .fetch_one(&mut *conn)
     .await?;
@@ -222,11 +224,11 @@ impl Holder {
 }
 
 /// The agreement as it stands: signed if it is, otherwise the text to sign.
-pub async fn agreement_pdf(db: &PgPool, user_id: Uuid) -> Result<Vec<u8>> {
+pub async fn agreement_pdf(db: &PgPool, user_id: UserId) -> Result<Vec<u8>> {
     let mut conn = db.acquire().await?;
     let signed = sqlx::query_scalar!(
         "SELECT agreement_pdf FROM enrolments WHERE user_id = $1",
-        user_id,
+        user_id.as_uuid(),
     )
     .fetch_optional(&mut *conn)
     .await?;
@@ -251,7 +253,7 @@ pub struct CodeSent {
 
 async fn ensure_step(
     conn: &mut PgConnection,
-    user_id: Uuid,
+    user_id: UserId,
     row: &EnrolmentRow,
     expected: EnrolmentStep,
 ) -> Result<()> {
@@ -273,7 +275,7 @@ async fn ensure_step(
 pub async fn accept_agreement(
     db: &PgPool,
     kek: &KeyEncryptionKey,
-    user_id: Uuid,
+    user_id: UserId,
     meta: &RequestMeta,
 ) -> Result<CodeSent> {
     let mut tx = db.begin().await?;
@@ -289,7 +291,7 @@ pub async fn accept_agreement(
     .await?;
     sqlx::query!(
         "UPDATE enrolments SET agreement_accepted_at = now(), updated_at = now() WHERE user_id = $1",
-        user_id,
+        user_id.as_uuid(),
     )
     .execute(&mut *tx)
     .await?;
@@ -316,7 +318,7 @@ pub async fn sign_agreement(
     db: &PgPool,
     pki: &Pki,
     config: &Config,
-    user_id: Uuid,
+    user_id: UserId,
     code: &str,
     meta: &RequestMeta,
 ) -> Result<()> {
@@ -372,7 +374,7 @@ pub async fn sign_agreement(
     let sha256 = Sha256::digest(&signed).to_vec();
     sqlx::query!(
         "UPDATE enrolments SET agreement_signed_at = now(), agreement_pdf = $2, agreement_sha256 = $3, updated_at = now() WHERE user_id = $1",
-        user_id,
+        user_id.as_uuid(),
         &signed,
         &sha256,
     )
@@ -393,7 +395,7 @@ pub async fn issue_when_ready(
     db: &PgPool,
     pki: &Pki,
     config: &Config,
-    user_id: Uuid,
+    user_id: UserId,
 ) -> Result<Option<CertificateRow>> {
     let mut tx = db.begin().await?;
     let row = lock(&mut tx, user_id).await?;
@@ -426,8 +428,8 @@ pub async fn issue_when_ready(
     .await?;
     sqlx::query!(
         "UPDATE enrolments SET certificate_id = $2, completed_at = now(), updated_at = now() WHERE user_id = $1",
-        user_id,
-        certificate.id,
+        user_id.as_uuid(),
+        certificate.id.as_uuid(),
     )
     .execute(&mut *tx)
     .await?;

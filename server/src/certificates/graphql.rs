@@ -10,6 +10,7 @@ use crate::collections::graphql::CodeSent;
 use crate::graphql::context::ContextExt;
 use crate::graphql::error::ApiResult;
 use crate::identity::graphql::IdentityVerification;
+use crate::ids::{CabinetId, CertificateId, QcpRequestId};
 use crate::pki::RevocationReason;
 
 #[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
@@ -98,7 +99,7 @@ pub struct PersonalCertificate(CertificateRow);
 #[Object]
 impl PersonalCertificate {
     async fn id(&self) -> Uuid {
-        self.0.id
+        self.0.id.into_uuid()
     }
     async fn level(&self) -> CertificateLevel {
         match self.0.level() {
@@ -213,14 +214,14 @@ pub struct QcpSubscription(super::qcp::QcpRequest);
 #[Object]
 impl QcpSubscription {
     async fn id(&self) -> Uuid {
-        self.0.row.id
+        self.0.row.id.into_uuid()
     }
     async fn step(&self) -> QcpStepGql {
         self.0.step.into()
     }
     /// The cabinet whose credit pays the 20 €.
     async fn cabinet_id(&self) -> Uuid {
-        self.0.row.cabinet_id
+        self.0.row.cabinet_id.into_uuid()
     }
     async fn cabinet_name(&self) -> &str {
         &self.0.row.cabinet_name
@@ -342,6 +343,7 @@ impl CertificatesMutation {
         ctx: &Context<'_>,
         cabinet_id: Uuid,
     ) -> ApiResult<QcpSubscription> {
+        let cabinet_id = CabinetId::from_uuid(cabinet_id);
         let viewer = ctx.viewer()?;
         let request = super::qcp::start(
             ctx.db(),
@@ -361,6 +363,7 @@ impl CertificatesMutation {
         ctx: &Context<'_>,
         id: Uuid,
     ) -> ApiResult<DateTime<Utc>> {
+        let id = QcpRequestId::from_uuid(id);
         let viewer = ctx.viewer()?;
         let expires_at = super::qcp::resend_access_code(
             ctx.db(),
@@ -380,6 +383,7 @@ impl CertificatesMutation {
         id: Uuid,
         code: String,
     ) -> ApiResult<QcpSubscription> {
+        let id = QcpRequestId::from_uuid(id);
         let viewer = ctx.viewer()?;
         Ok(QcpSubscription(
             super::qcp::grant_access(
@@ -401,6 +405,7 @@ impl CertificatesMutation {
         id: Uuid,
         input: QcpDetailsInput,
     ) -> ApiResult<QcpSubscription> {
+        let id = QcpRequestId::from_uuid(id);
         let viewer = ctx.viewer()?;
         let details = super::qcp::Details {
             first_name: input.first_name,
@@ -416,6 +421,7 @@ impl CertificatesMutation {
 
     /// "J'ai lu et j'accepte le document": an SMS code valid 3 minutes.
     async fn request_qcp_signing_code(&self, ctx: &Context<'_>, id: Uuid) -> ApiResult<CodeSent> {
+        let id = QcpRequestId::from_uuid(id);
         let viewer = ctx.viewer()?;
         let sent = super::qcp::request_signing_code(
             ctx.db(),
@@ -439,6 +445,7 @@ impl CertificatesMutation {
         id: Uuid,
         code: String,
     ) -> ApiResult<QcpSubscription> {
+        let id = QcpRequestId::from_uuid(id);
         let viewer = ctx.viewer()?;
         let result = super::qcp::sign_request(
             ctx.db(),
@@ -461,6 +468,7 @@ impl CertificatesMutation {
         id: Uuid,
         reason: RevocationReasonInput,
     ) -> ApiResult<PersonalCertificate> {
+        let id = CertificateId::from_uuid(id);
         let viewer = ctx.viewer()?;
         let row = super::revoke(
             ctx.db(),

@@ -14,6 +14,7 @@ use crate::app::AppState;
 use crate::collections::http::error;
 use crate::graphql::error::ApiError;
 use crate::http::{authenticate, session_token};
+use crate::ids::CertificateId;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -40,6 +41,7 @@ async fn certificate(
     let Some(id) = file
         .strip_suffix(".pem")
         .and_then(|id| Uuid::parse_str(id).ok())
+        .map(CertificateId::from_uuid)
     else {
         return error(ApiError::not_found());
     };

@@ -26,9 +26,9 @@ use chrono::{DateTime, Utc};
 use der::Decode;
 use serde_json::{json, Value};
 use sqlx::{PgConnection, PgPool};
-use uuid::Uuid;
 use x509_cert::Certificate;
 
+use crate::ids::{CertificateId, UserId, VerificationId};
 use crate::keys::{KeyEncryptionKey, MemoryKey, SealedKey};
 use crate::pki::{Level, PersonIdentity, Pki, PkiError, RevocationReason};
 use crate::request_meta::RequestMeta;
@@ -102,8 +102,8 @@ pub type Result<T, E = CertificateError> = std::result::Result<T, E>;
 /// A holder's certificate as the registry knows it now.
 #[derive(Debug, Clone)]
 pub struct CertificateRow {
-    pub id: Uuid,
-    pub user_id: Uuid,
+    pub id: CertificateId,
+    pub user_id: UserId,
     pub level: String,
     pub issuer: String,
     pub serial: Vec<u8>,
@@ -134,43 +134,43 @@ impl CertificateRow {
 /// A certificate by its id, whoever holds it.
 pub(crate) async fn by_id(
     conn: &mut PgConnection,
-    id: Uuid,
+    id: CertificateId,
 ) -> Result<Option<CertificateRow>, sqlx::Error> {
     sqlx::query_as!(
         CertificateRow,
-        "SELECT p.id, p.user_id, p.level, p.issuer, p.serial, c.certificate, c.subject, c.not_after, p.issued_at,
+        r#"SELECT p.id AS "id: CertificateId", p.user_id AS "user_id: UserId", p.level, p.issuer, p.serial, c.certificate, c.subject, c.not_after, p.issued_at,
                 c.revoked_at, c.revocation_reason
            FROM personal_certificates p JOIN pki_certificates c ON c.issuer = p.issuer AND c.serial = p.serial
-          WHERE p.id = $1",
-        id,
+          WHERE p.id = $1"#,
+        id.as_uuid(),
     )
     .fetch_optional(&mut *conn)
     .await
 }
 
-pub async fn list(db: &PgPool, user_id: Uuid) -> Result<Vec<CertificateRow>> {
+pub async fn list(db: &PgPool, user_id: UserId) -> Result<Vec<CertificateRow>> {
     Ok(sqlx::query_as!(
         CertificateRow,
-        "SELECT p.id, p.user_id, p.level, p.issuer, p.serial, c.certificate, c.subject, c.not_after, p.issued_at,
+        r#"SELECT p.id AS "id: CertificateId", p.user_id AS "user_id: UserId", p.level, p.issuer, p.serial, c.certificate, c.subject, c.not_after, p.issued_at,
                 c.revoked_at, c.revocation_reason
            FROM personal_certificates p JOIN pki_certificates c ON c.issuer = p.issuer AND c.serial = p.serial
-          WHERE p.user_id = $1 ORDER BY p.issued_at DESC",
-        user_id,
+          WHERE p.user_id = $1 ORDER BY p.issued_at DESC"#,
+        user_id.as_uuid(),
     )
     .fetch_all(db)
     .await?)
 }
 
 /// The holder's own certificate; anyone else's is `NOT_FOUND`.
-pub async fn owned(db: &PgPool, user_id: Uuid, id: Uuid) -> Result<CertificateRow> {
+pub async fn owned(db: &PgPool, user_id: UserId, id: CertificateId) -> Result<CertificateRow> {
     sqlx::query_as!(
         CertificateRow,
-        "SELECT p.id, p.user_id, p.level, p.issuer, p.serial, c.certificate, c.subject, c.not_after, p.issued_at,
+        r#"SELECT p.id AS "id: CertificateId", p.user_id AS "user_id: UserId", p.level, p.issuer, p.serial, c.certificate, c.subject, c.not_after, p.issued_at,
                 c.revoked_at, c.revocation_reason
            FROM personal_certificates p JOIN pki_certificates c ON c.issuer = p.issuer AND c.serial = p.serial
-          WHERE p.id = $1 AND p.user_id = $2",
-        id,
-        user_id,
+          WHERE p.id = $1 AND p.user_id = $2"#,
+        id.as_uuid(),
+        user_id.as_uuid(),
     )
     .fetch_optional(db)
     .await?
@@ -181,7 +181,7 @@ pub async fn owned(db: &PgPool, user_id: Uuid, id: Uuid) -> Result<CertificateRo
 /// an advanced signature too, never the other way round.
 pub async fn live(
     conn: &mut PgConnection,
-    user_id: Uuid,
+    user_id: UserId,
     level: Level,
 ) -> Result<Option<CertificateRow>> {
     let levels: &[&str] = if level == Level::Qcp {
@@ -191,12 +191,12 @@ pub async fn live(
     };
     Ok(sqlx::query_as!(
         CertificateRow,
-        "SELECT p.id, p.user_id, p.level, p.issuer, p.serial, c.certificate, c.subject, c.not_after, p.issued_at,
+        r#"SELECT p.id AS "id: CertificateId", p.user_id AS "user_id: UserId", p.level, p.issuer, p.serial, c.certificate, c.subject, c.not_after, p.issued_at,
                 c.revoked_at, c.revocation_reason
            FROM personal_certificates p JOIN pki_certificates c ON c.issuer = p.issuer AND c.serial = p.serial
           WHERE p.user_id = $1 AND p.level = ANY($2) AND c.revoked_at IS NULL AND c.not_after > now()
-          ORDER BY (p.level = $3) DESC, p.issued_at DESC LIMIT 1",
-        user_id,
+          ORDER BY (p.level = $3) DESC, p.issued_at DESC LIMIT 1"#,
+        user_id.as_uuid(),
         // `as _`: the macro would want `&[String]` for `text[]`; `&[&str]` encodes the same.
         levels as _,
         level.as_str(),
@@ -207,14 +207,14 @@ pub async fn live(
 
 pub async fn log(
     conn: &mut PgConnection,
-    user_id: Uuid,
+    user_id: UserId,
     kind: &str,
     meta: &RequestMeta,
     detail: Value,
 ) -> Result<()> {
     sqlx::query!(
         "INSERT INTO enrolment_events (user_id, kind, ip, user_agent, detail) VALUES ($1, $2, $3, $4, $5)",
-        user_id,
+        user_id.as_uuid(),
         kind,
         meta.ip.as_deref(),
         meta.user_agent.as_deref(),
@@ -226,7 +226,7 @@ pub async fn log(
     Ok(())
 }
 
-fn key_label(certificate_id: Uuid) -> String {
+fn key_label(certificate_id: CertificateId) -> String {
     format!("personal:{certificate_id}")
 }
 
@@ -244,24 +244,24 @@ pub async fn issue(
     conn: &mut PgConnection,
     pki: &Pki,
     kek: &KeyEncryptionKey,
-    user_id: Uuid,
+    user_id: UserId,
     level: Level,
     person: &PersonIdentity,
-    verification_id: Option<Uuid>,
+    verification_id: Option<VerificationId>,
 ) -> Result<CertificateRow> {
     let key = generate_key().await?;
     let certificate = pki.issue_for_person(level, person, key.public()).await?;
-    let id = Uuid::new_v4();
+    let id = CertificateId::new_v4();
     let sealed = kek.seal(&key, &key_label(id))?;
     sqlx::query!(
         "INSERT INTO personal_certificates (id, user_id, level, issuer, serial, verification_id, key_nonce, key_sealed)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-        id,
-        user_id,
+        id.as_uuid(),
+        user_id.as_uuid(),
         level.as_str(),
         level.ca().as_str(),
         certificate.tbs_certificate.serial_number.as_bytes(),
-        verification_id,
+        verification_id.map(VerificationId::into_uuid),
         &sealed.nonce,
         &sealed.ciphertext,
     )
@@ -277,8 +277,8 @@ pub async fn issue(
 pub async fn revoke(
     db: &PgPool,
     pki: &Pki,
-    user_id: Uuid,
-    id: Uuid,
+    user_id: UserId,
+    id: CertificateId,
     reason: RevocationReason,
     meta: &RequestMeta,
 ) -> Result<CertificateRow> {
@@ -300,7 +300,7 @@ pub async fn revoke(
     .await?;
     let holder = sqlx::query!(
         "SELECT first_name, email, language FROM users WHERE id = $1",
-        user_id,
+        user_id.as_uuid(),
     )
     .fetch_one(&mut *tx)
     .await?;
@@ -328,7 +328,7 @@ pub async fn open_for_signing(
     conn: &mut PgConnection,
     pki: &Pki,
     kek: &KeyEncryptionKey,
-    certificate_id: Uuid,
+    certificate_id: CertificateId,
 ) -> Result<HolderKey> {
     let row = by_id(conn, certificate_id)
         .await?
@@ -343,7 +343,7 @@ pub async fn open_for_signing(
     }
     let sealed = sqlx::query!(
         "SELECT key_nonce, key_sealed FROM personal_certificates WHERE id = $1",
-        certificate_id,
+        certificate_id.as_uuid(),
     )
     .fetch_one(&mut *conn)
     .await?;
@@ -363,17 +363,17 @@ pub async fn open_for_signing(
 /// for the person (ETSI EN 319 412-1 semantics).
 pub async fn person_of(
     conn: &mut PgConnection,
-    user_id: Uuid,
+    user_id: UserId,
     first_name: &str,
     last_name: &str,
 ) -> Result<PersonIdentity> {
-    let email = sqlx::query_scalar!("SELECT email FROM users WHERE id = $1", user_id)
+    let email = sqlx::query_scalar!("SELECT email FROM users WHERE id = $1", user_id.as_uuid())
         .fetch_one(&mut *conn)
         .await?;
     Ok(PersonIdentity {
         first_name: first_name.to_owned(),
         last_name: last_name.to_owned(),
         email,
-        serial_number: format!("PARAPHE-U-{}", user_id.simple()),
+        serial_number: format!("PARAPHE-U-{}", user_id.as_uuid().simple()),
     })
 }

@@ -15,7 +15,6 @@ use paraphe_shared::Language;
 use serde_json::json;
 use sha2::{Digest, Sha256};
 use sqlx::{PgConnection, PgPool};
-use uuid::Uuid;
 
 use super::codes::{self, Purpose};
 use super::{CertificateError, CertificateRow, Result};
@@ -23,6 +22,7 @@ use crate::billing;
 use crate::config::Config;
 use crate::identity::verification::{self, VerificationRow};
 use crate::identity::VerificationStatus;
+use crate::ids::{CabinetId, CertificateId, QcpRequestId, UserId};
 use crate::keys::KeyEncryptionKey;
 use crate::notifications;
 use crate::pki::{Level, Pki};
@@ -49,28 +49,29 @@ pub enum QcpStep {
 
 #[derive(Debug, Clone)]
 pub struct QcpRow {
-    pub id: Uuid,
-    pub user_id: Uuid,
-    pub cabinet_id: Uuid,
+    pub id: QcpRequestId,
+    pub user_id: UserId,
+    pub cabinet_id: CabinetId,
     pub cabinet_name: String,
     pub access_granted_at: Option<DateTime<Utc>>,
     pub details_confirmed_at: Option<DateTime<Utc>>,
     pub signed_at: Option<DateTime<Utc>>,
-    pub certificate_id: Option<Uuid>,
+    pub certificate_id: Option<CertificateId>,
     pub created_at: DateTime<Utc>,
 }
 
 // The queries that read a `QcpRow` all write out the same columns and join.
 
 /// A request by its id (the caller knows it exists: it just wrote it, under its lock).
-async fn by_id(conn: &mut PgConnection, id: Uuid) -> Result<QcpRow, sqlx::Error> {
+async fn by_id(conn: &mut PgConnection, id: QcpRequestId) -> Result<QcpRow, sqlx::Error> {
     sqlx::query_as!(
         QcpRow,
-        "SELECT q.id, q.user_id, q.cabinet_id, c.name AS cabinet_name, q.access_granted_at, q.details_confirmed_at,
-                q.signed_at, q.certificate_id, q.created_at
+        r#"SELECT q.id AS "id: QcpRequestId", q.user_id AS "user_id: UserId", q.cabinet_id AS "cabinet_id: CabinetId",
+                c.name AS cabinet_name, q.access_granted_at, q.details_confirmed_at,
+                q.signed_at, q.certificate_id AS "certificate_id: CertificateId", q.created_at
            FROM qcp_requests q JOIN cabinets c ON c.id = q.cabinet_id
-          WHERE q.id = $1",
-        id,
+          WHERE q.id = $1"#,
+        id.as_uuid(),
     )
     .fetch_one(&mut *conn)
     .await
@@ -118,15 +119,16 @@ async fn assemble(conn: &mut PgConnection, row: QcpRow) -> Result<QcpRequest> {
 }
 
 /// The viewer's latest request (in progress, or the last one issued).
-pub async fn latest(db: &PgPool, user_id: Uuid) -> Result<Option<QcpRequest>> {
+pub async fn latest(db: &PgPool, user_id: UserId) -> Result<Option<QcpRequest>> {
     let mut conn = db.acquire().await?;
     let row = sqlx::query_as!(
         QcpRow,
-        "SELECT q.id, q.user_id, q.cabinet_id, c.name AS cabinet_name, q.access_granted_at, q.details_confirmed_at,
-                q.signed_at, q.certificate_id, q.created_at
+        r#"SELECT q.id AS "id: QcpRequestId", q.user_id AS "user_id: UserId", q.cabinet_id AS "cabinet_id: CabinetId",
+                c.name AS cabinet_name, q.access_granted_at, q.details_confirmed_at,
+                q.signed_at, q.certificate_id AS "certificate_id: CertificateId", q.created_at
            FROM qcp_requests q JOIN cabinets c ON c.id = q.cabinet_id
-          WHERE q.user_id = $1 AND q.cancelled_at IS NULL ORDER BY q.created_at DESC LIMIT 1",
-        user_id,
+          WHERE q.user_id = $1 AND q.cancelled_at IS NULL ORDER BY q.created_at DESC LIMIT 1"#,
+        user_id.as_uuid(),
     )
     .fetch_optional(&mut *conn)
     .await?;
@@ -136,15 +138,16 @@ pub async fn latest(db: &PgPool, user_id: Uuid) -> Result<Option<QcpRequest>> {
     }
 }
 
-async fn lock_owned(conn: &mut PgConnection, user_id: Uuid, id: Uuid) -> Result<QcpRow> {
+async fn lock_owned(conn: &mut PgConnection, user_id: UserId, id: QcpRequestId) -> Result<QcpRow> {
     sqlx::query_as!(
         QcpRow,
-        "SELECT q.id, q.user_id, q.cabinet_id, c.name AS cabinet_name, q.access_granted_at, q.details_confirmed_at,
-                q.signed_at, q.certificate_id, q.created_at
+        r#"SELECT q.id AS "id: QcpRequestId", q.user_id AS "user_id: UserId", q.cabinet_id AS "cabinet_id: CabinetId",
+                c.name AS cabinet_name, q.access_granted_at, q.details_confirmed_at,
+                q.signed_at, q.certificate_id AS "certificate_id: CertificateId", q.created_at
            FROM qcp_requests q JOIN cabinets c ON c.id = q.cabinet_id
-          WHERE q.id = $1 AND q.user_id = $2 AND q.cancelled_at IS NULL FOR UPDATE OF q",
-        id,
-        user_id,
+          WHERE q.id = $1 AND q.user_id = $2 AND q.cancelled_at IS NULL FOR UPDATE OF q"#,
+        id.as_uuid(),
+        user_id.as_uuid(),
     )
     .fetch_optional(&mut *conn)
     .await?
@@ -170,10 +173,10 @@ struct Holder {
     language: Language,
 }
 
-async fn holder(conn: &mut PgConnection, user_id: Uuid) -> Result<Holder> {
+async fn holder(conn: &mut PgConnection, user_id: UserId) -> Result<Holder> {
     let user = sqlx::query!(
         "SELECT first_name, last_name, email, mobile, language FROM users WHERE id = $1",
-        user_id,
+        user_id.as_uuid(),
     )
     .fetch_one(&mut *conn)
     .await?;
@@ -203,14 +206,18 @@ async fn send_access_code(
 /// Who may have the cabinet pay 20 € for their qualified certificate: its accountant, or a
 /// collaborator who signs for it (delegation `sign`), while its service is open. Checked
 /// when the subscription starts and again, read now, in the transaction that debits.
-async fn ensure_may_spend(conn: &mut PgConnection, user_id: Uuid, cabinet_id: Uuid) -> Result<()> {
+async fn ensure_may_spend(
+    conn: &mut PgConnection,
+    user_id: UserId,
+    cabinet_id: CabinetId,
+) -> Result<()> {
     let row = sqlx::query!(
         r#"SELECT m.role = 'accountant' OR m.can_sign AS "may_spend!",
                 EXISTS (SELECT 1 FROM terms_acceptances t WHERE t.cabinet_id = m.cabinet_id
                         AND t.cgu_version = $3 AND t.privacy_policy_version = $4) AS "is_open!"
            FROM memberships m WHERE m.cabinet_id = $1 AND m.user_id = $2"#,
-        cabinet_id,
-        user_id,
+        cabinet_id.as_uuid(),
+        user_id.as_uuid(),
         paraphe_shared::terms::CGU_VERSION,
         paraphe_shared::terms::PRIVACY_POLICY_VERSION,
     )
@@ -228,8 +235,8 @@ async fn ensure_may_spend(conn: &mut PgConnection, user_id: Uuid, cabinet_id: Uu
 pub async fn start(
     db: &PgPool,
     kek: &KeyEncryptionKey,
-    user_id: Uuid,
-    cabinet_id: Uuid,
+    user_id: UserId,
+    cabinet_id: CabinetId,
     meta: &RequestMeta,
 ) -> Result<QcpRequest> {
     let mut tx = db.begin().await?;
@@ -241,14 +248,14 @@ pub async fn start(
     }
     sqlx::query!(
         "UPDATE qcp_requests SET cancelled_at = now() WHERE user_id = $1 AND signed_at IS NULL AND cancelled_at IS NULL",
-        user_id,
+        user_id.as_uuid(),
     )
     .execute(&mut *tx)
     .await?;
     let id = sqlx::query_scalar!(
-        "INSERT INTO qcp_requests (user_id, cabinet_id) VALUES ($1, $2) RETURNING id",
-        user_id,
-        cabinet_id,
+        r#"INSERT INTO qcp_requests (user_id, cabinet_id) VALUES ($1, $2) RETURNING id AS "id: QcpRequestId""#,
+        user_id.as_uuid(),
+        cabinet_id.as_uuid(),
     )
     .fetch_one(&mut *tx)
     .await?;
@@ -271,8 +278,8 @@ pub async fn start(
 pub async fn resend_access_code(
     db: &PgPool,
     kek: &KeyEncryptionKey,
-    user_id: Uuid,
-    id: Uuid,
+    user_id: UserId,
+    id: QcpRequestId,
 ) -> Result<DateTime<Utc>> {
     let mut tx = db.begin().await?;
     let row = lock_owned(&mut tx, user_id, id).await?;
@@ -285,7 +292,7 @@ pub async fn resend_access_code(
 async fn checked(
     tx: &mut PgConnection,
     kek: &KeyEncryptionKey,
-    user_id: Uuid,
+    user_id: UserId,
     purpose: Purpose,
     code: &str,
     meta: &RequestMeta,
@@ -308,8 +315,8 @@ async fn checked(
 pub async fn grant_access(
     db: &PgPool,
     kek: &KeyEncryptionKey,
-    user_id: Uuid,
-    id: Uuid,
+    user_id: UserId,
+    id: QcpRequestId,
     code: &str,
     meta: &RequestMeta,
 ) -> Result<QcpRequest> {
@@ -322,7 +329,7 @@ pub async fn grant_access(
     }
     sqlx::query!(
         "UPDATE qcp_requests SET access_granted_at = now() WHERE id = $1",
-        id,
+        id.as_uuid(),
     )
     .execute(&mut *tx)
     .await?;
@@ -356,8 +363,8 @@ fn same_name(a: &str, b: &str) -> bool {
 /// Name and mobile must be those of the LCP certificate; both consents are required.
 pub async fn confirm_details(
     db: &PgPool,
-    user_id: Uuid,
-    id: Uuid,
+    user_id: UserId,
+    id: QcpRequestId,
     details: Details,
     meta: &RequestMeta,
 ) -> Result<QcpRequest> {
@@ -382,7 +389,7 @@ pub async fn confirm_details(
     }
     sqlx::query!(
         "UPDATE qcp_requests SET details_confirmed_at = now() WHERE id = $1",
-        id,
+        id.as_uuid(),
     )
     .execute(&mut *tx)
     .await?;
@@ -409,8 +416,8 @@ pub struct CodeSent {
 pub async fn request_signing_code(
     db: &PgPool,
     kek: &KeyEncryptionKey,
-    user_id: Uuid,
-    id: Uuid,
+    user_id: UserId,
+    id: QcpRequestId,
     meta: &RequestMeta,
 ) -> Result<CodeSent> {
     let mut tx = db.begin().await?;
@@ -491,8 +498,8 @@ pub async fn sign_request(
     db: &PgPool,
     pki: &Pki,
     config: &Config,
-    user_id: Uuid,
-    id: Uuid,
+    user_id: UserId,
+    id: QcpRequestId,
     code: &str,
     meta: &RequestMeta,
 ) -> Result<(QcpRequest, CertificateRow)> {
@@ -561,9 +568,9 @@ pub async fn sign_request(
     .await?;
     sqlx::query!(
         "UPDATE qcp_requests SET request_pdf = $2, signed_at = now(), certificate_id = $3 WHERE id = $1",
-        id,
+        id.as_uuid(),
         &signed,
-        certificate.id,
+        certificate.id.as_uuid(),
     )
     .execute(&mut *tx)
     .await?;

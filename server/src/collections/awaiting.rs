@@ -4,34 +4,34 @@
 use chrono::{DateTime, Utc};
 use paraphe_shared::Language;
 use sqlx::PgPool;
-use uuid::Uuid;
 
 use super::{links, CollectionError, CollectionStatus, Result, SignerStatus};
+use crate::ids::{CollectionId, SignerId, UserId};
 use crate::keys::KeyEncryptionKey;
 use crate::tokens::token_hash;
 
 /// A collection where the person is the signer whose turn it is.
 #[derive(Debug, Clone)]
 pub struct AwaitingSignature {
-    pub signer_id: Uuid,
-    pub collection_id: Uuid,
+    pub signer_id: SignerId,
+    pub collection_id: CollectionId,
     pub title: String,
     pub cabinet_name: String,
     pub invited_at: Option<DateTime<Utc>>,
 }
 
 /// The running collections that wait for `user_id` to sign, oldest invitation first.
-pub async fn of_user(db: &PgPool, user_id: Uuid) -> Result<Vec<AwaitingSignature>> {
+pub async fn of_user(db: &PgPool, user_id: UserId) -> Result<Vec<AwaitingSignature>> {
     Ok(sqlx::query_as!(
         AwaitingSignature,
-        "SELECT s.id AS signer_id, c.id AS collection_id, c.title, k.name AS cabinet_name, s.invited_at
+        r#"SELECT s.id AS "signer_id: SignerId", c.id AS "collection_id: CollectionId", c.title, k.name AS cabinet_name, s.invited_at
            FROM signers s
            JOIN collections c ON c.id = s.collection_id
            JOIN cabinets k ON k.id = c.cabinet_id
           WHERE s.user_id = $1 AND s.status = 'invited' AND c.status = 'active'
           ORDER BY s.invited_at, c.title
-          LIMIT 200",
-        user_id,
+          LIMIT 200"#,
+        user_id.as_uuid(),
     )
     .fetch_all(db)
     .await?)
@@ -43,16 +43,16 @@ pub async fn of_user(db: &PgPool, user_id: Uuid) -> Result<Vec<AwaitingSignature
 pub async fn link_for(
     db: &PgPool,
     kek: &KeyEncryptionKey,
-    user_id: Uuid,
-    signer_id: Uuid,
+    user_id: UserId,
+    signer_id: SignerId,
 ) -> Result<String> {
     let mut tx = db.begin().await?;
     let turn = sqlx::query!(
         r#"SELECT s.status AS "signer_status: SignerStatus", c.status AS "collection_status: CollectionStatus", c.expires_at
              FROM signers s JOIN collections c ON c.id = s.collection_id
             WHERE s.id = $1 AND s.user_id = $2"#,
-        signer_id,
-        user_id,
+        signer_id.as_uuid(),
+        user_id.as_uuid(),
     )
     .fetch_optional(&mut *tx)
     .await?

@@ -18,6 +18,7 @@ use crate::events::{CollectionEventKind, DomainEvent};
 use crate::graphql::context::{require_cabinet, ContextExt};
 use crate::graphql::error::{ApiError, ApiResult};
 use crate::graphql::language::{self, LanguageCode};
+use crate::ids::{CabinetId, CollectionId, ContactId, DocumentId, SignerId, UserId};
 use crate::signing::VisibleStamp;
 
 #[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
@@ -98,7 +99,7 @@ pub struct ContactGql {
 impl From<Contact> for ContactGql {
     fn from(contact: Contact) -> Self {
         ContactGql {
-            id: contact.id,
+            id: contact.id.into_uuid(),
             first_name: contact.first_name,
             last_name: contact.last_name,
             email: contact.email,
@@ -131,8 +132,8 @@ pub struct Collection {
 impl From<CollectionRow> for Collection {
     fn from(row: CollectionRow) -> Self {
         Collection {
-            id: row.id,
-            cabinet_id: row.cabinet_id,
+            id: row.id.into_uuid(),
+            cabinet_id: row.cabinet_id.into_uuid(),
             mode: row.mode().into(),
             status: row.status().into(),
             title: row.title,
@@ -146,24 +147,31 @@ impl From<CollectionRow> for Collection {
     }
 }
 
+impl Collection {
+    /// The id this object was made from (the schema's field is a bare `UUID`).
+    fn collection_id(&self) -> CollectionId {
+        CollectionId::from_uuid(self.id)
+    }
+}
+
 #[ComplexObject]
 impl Collection {
     async fn documents(&self, ctx: &Context<'_>) -> ApiResult<Vec<Document>> {
-        let rows = super::documents(&mut *ctx.db().acquire().await?, self.id).await?;
+        let rows = super::documents(&mut *ctx.db().acquire().await?, self.collection_id()).await?;
         Ok(rows.into_iter().map(Document::from).collect())
     }
 
     /// In signing order.
     async fn signers(&self, ctx: &Context<'_>) -> ApiResult<Vec<Signer>> {
-        let rows = super::signers(&mut *ctx.db().acquire().await?, self.id).await?;
+        let rows = super::signers(&mut *ctx.db().acquire().await?, self.collection_id()).await?;
         Ok(rows.into_iter().map(Signer::from).collect())
     }
 
     /// What launching costs (or cost): one signature per signer per document to sign.
     async fn cost_cents(&self, ctx: &Context<'_>) -> ApiResult<i64> {
         let mut conn = ctx.db().acquire().await?;
-        let documents = super::documents(&mut conn, self.id).await?;
-        let signers = super::signers(&mut conn, self.id).await?;
+        let documents = super::documents(&mut conn, self.collection_id()).await?;
+        let signers = super::signers(&mut conn, self.collection_id()).await?;
         let to_sign = documents
             .iter()
             .filter(|d| d.kind == DocumentKind::ToSign)
@@ -173,13 +181,13 @@ impl Collection {
 
     /// Every event, oldest first.
     async fn audit_trail(&self, ctx: &Context<'_>) -> ApiResult<Vec<AuditEvent>> {
-        let entries = audit::trail(ctx.db(), self.id).await?;
+        let entries = audit::trail(ctx.db(), self.collection_id()).await?;
         Ok(entries.into_iter().map(AuditEvent::from).collect())
     }
 
     /// Whether the hash chain of the audit trail is intact.
     async fn audit_trail_intact(&self, ctx: &Context<'_>) -> ApiResult<bool> {
-        let entries = audit::trail(ctx.db(), self.id).await?;
+        let entries = audit::trail(ctx.db(), self.collection_id()).await?;
         Ok(matches!(
             audit::verify(&entries),
             audit::ChainStatus::Intact { .. }
@@ -203,7 +211,7 @@ pub struct Document {
 impl From<DocumentRow> for Document {
     fn from(row: DocumentRow) -> Self {
         Document {
-            id: row.id,
+            id: row.id.into_uuid(),
             position: row.position,
             kind: row.kind.into(),
             filename: row.filename,
@@ -291,7 +299,7 @@ impl From<SignerRow> for Signer {
             height: s.height,
         });
         Signer {
-            id: row.id,
+            id: row.id.into_uuid(),
             position: row.position,
             status: row.status().into(),
             level: i32::from(row.level),
@@ -305,7 +313,7 @@ impl From<SignerRow> for Signer {
             refused_at: row.refused_at,
             refusal_reason: row.refusal_reason,
             stamp,
-            user_id: row.user_id,
+            user_id: row.user_id.map(UserId::into_uuid),
             language: language::stored(row.language.as_deref()),
         }
     }
@@ -390,9 +398,9 @@ impl SignerInput {
         let source = if self.me {
             SignerSource::Me
         } else if let Some(id) = self.user_id {
-            SignerSource::Member(id)
+            SignerSource::Member(UserId::from_uuid(id))
         } else if let Some(id) = self.contact_id {
-            SignerSource::Contact(id)
+            SignerSource::Contact(ContactId::from_uuid(id))
         } else {
             let field = |v: Option<String>, name: &str| {
                 v.ok_or_else(|| ApiError::validation(format!("{name} du signataire manquant")))
@@ -422,7 +430,7 @@ impl CollectionsQuery {
         #[graphql(default = 50)] first: i32,
         after: Option<String>,
     ) -> ApiResult<Connection<String, Collection, EmptyFields, EmptyFields>> {
-        let scope = require_cabinet(ctx, cabinet_id, PREPARE).await?;
+        let scope = require_cabinet(ctx, CabinetId::from_uuid(cabinet_id), PREPARE).await?;
         if !(0..=MAX_PAGE).contains(&first) {
             return Err(ApiError::validation(format!(
                 "`first` doit être entre 0 et {MAX_PAGE}"
@@ -462,7 +470,7 @@ impl CollectionsQuery {
         ctx: &Context<'_>,
         cabinet_id: Uuid,
     ) -> ApiResult<Vec<StatusCount>> {
-        let scope = require_cabinet(ctx, cabinet_id, PREPARE).await?;
+        let scope = require_cabinet(ctx, CabinetId::from_uuid(cabinet_id), PREPARE).await?;
         Ok(super::count_by_status(ctx.db(), &scope)
             .await?
             .into_iter()
@@ -474,13 +482,19 @@ impl CollectionsQuery {
     }
 
     async fn collection(&self, ctx: &Context<'_>, id: Uuid) -> ApiResult<Collection> {
-        let (_, row) = super::scoped(ctx.db(), ctx.viewer()?.user_id, id, PREPARE).await?;
+        let (_, row) = super::scoped(
+            ctx.db(),
+            ctx.viewer()?.user_id,
+            CollectionId::from_uuid(id),
+            PREPARE,
+        )
+        .await?;
         Ok(row.into())
     }
 
     /// The cabinet's saved signers.
     async fn contacts(&self, ctx: &Context<'_>, cabinet_id: Uuid) -> ApiResult<Vec<ContactGql>> {
-        let scope = require_cabinet(ctx, cabinet_id, PREPARE).await?;
+        let scope = require_cabinet(ctx, CabinetId::from_uuid(cabinet_id), PREPARE).await?;
         let contacts = prepare::contacts(ctx.db(), &scope).await?;
         Ok(contacts.into_iter().map(Into::into).collect())
     }
@@ -529,8 +543,8 @@ pub struct SignatureRequestForMe {
 impl From<awaiting::AwaitingSignature> for SignatureRequestForMe {
     fn from(a: awaiting::AwaitingSignature) -> Self {
         SignatureRequestForMe {
-            signer_id: a.signer_id,
-            collection_id: a.collection_id,
+            signer_id: a.signer_id.into_uuid(),
+            collection_id: a.collection_id.into_uuid(),
             title: a.title,
             cabinet_name: a.cabinet_name,
             invited_at: a.invited_at,
@@ -566,7 +580,7 @@ pub struct SigningSession {
     #[graphql(skip)]
     token: String,
     #[graphql(skip)]
-    cabinet_id: Uuid,
+    cabinet_id: CabinetId,
     #[graphql(skip)]
     signer: SignerRow,
     /// Read once for `documents` and `pagesToSign`.
@@ -598,7 +612,7 @@ impl SigningSession {
             .iter()
             .map(|d| SessionDocument {
                 url: format!("/api/signer/{}/documents/{}", self.token, d.id),
-                id: d.id,
+                id: d.id.into_uuid(),
                 kind: d.kind.into(),
                 filename: d.filename.clone(),
                 pages: d.pages,
@@ -635,20 +649,20 @@ impl SigningSession {
         self.loaded_documents
             .get_or_try_init(|| async {
                 let mut conn = ctx.db().acquire().await?;
-                Ok(super::documents(&mut conn, self.collection_id).await?)
+                Ok(super::documents(&mut conn, self.signer.collection_id).await?)
             })
             .await
     }
 
     fn new(token: &str, signer: SignerRow, collection: CollectionRow) -> Self {
         SigningSession {
-            collection_id: collection.id,
+            collection_id: collection.id.into_uuid(),
             cabinet_id: collection.cabinet_id,
             status: collection.status().into(),
             title: collection.title,
             message: collection.message,
             expires_at: collection.expires_at,
-            signer_id: signer.id,
+            signer_id: signer.id.into_uuid(),
             signer_name: signer.full_name(),
             signer_status: signer.status().into(),
             level: i32::from(signer.level),
@@ -682,7 +696,7 @@ impl CollectionsMutation {
         #[graphql(default)] message: String,
         #[graphql(default_with = "SigningModeGql::Sequential")] mode: SigningModeGql,
     ) -> ApiResult<Collection> {
-        let scope = require_cabinet(ctx, cabinet_id, PREPARE).await?;
+        let scope = require_cabinet(ctx, CabinetId::from_uuid(cabinet_id), PREPARE).await?;
         let row =
             prepare::create(ctx.db(), &scope, &title, &message, mode.into(), &ctx.meta()).await?;
         announce(
@@ -704,6 +718,7 @@ impl CollectionsMutation {
         #[graphql(default)] message: String,
         mode: SigningModeGql,
     ) -> ApiResult<Collection> {
+        let id = CollectionId::from_uuid(id);
         let (scope, _) = super::scoped(ctx.db(), ctx.viewer()?.user_id, id, PREPARE).await?;
         Ok(
             prepare::update(ctx.db(), &scope, id, &title, &message, mode.into())
@@ -721,6 +736,7 @@ impl CollectionsMutation {
         file: Upload,
         #[graphql(default_with = "DocumentKindGql::ToSign")] kind: DocumentKindGql,
     ) -> ApiResult<Document> {
+        let collection_id = CollectionId::from_uuid(collection_id);
         let (scope, _) =
             super::scoped(ctx.db(), ctx.viewer()?.user_id, collection_id, PREPARE).await?;
         let upload = file
@@ -753,6 +769,8 @@ impl CollectionsMutation {
         collection_id: Uuid,
         document_id: Uuid,
     ) -> ApiResult<bool> {
+        let collection_id = CollectionId::from_uuid(collection_id);
+        let document_id = DocumentId::from_uuid(document_id);
         let (scope, _) =
             super::scoped(ctx.db(), ctx.viewer()?.user_id, collection_id, PREPARE).await?;
         prepare::remove_document(ctx.db(), &scope, collection_id, document_id, &ctx.meta()).await?;
@@ -767,6 +785,7 @@ impl CollectionsMutation {
         collection_id: Uuid,
         signer: SignerInput,
     ) -> ApiResult<Signer> {
+        let collection_id = CollectionId::from_uuid(collection_id);
         let (scope, _) =
             super::scoped(ctx.db(), ctx.viewer()?.user_id, collection_id, PREPARE).await?;
         Ok(prepare::add_signer(
@@ -786,6 +805,8 @@ impl CollectionsMutation {
         collection_id: Uuid,
         signer_id: Uuid,
     ) -> ApiResult<bool> {
+        let collection_id = CollectionId::from_uuid(collection_id);
+        let signer_id = SignerId::from_uuid(signer_id);
         let (scope, _) =
             super::scoped(ctx.db(), ctx.viewer()?.user_id, collection_id, PREPARE).await?;
         prepare::remove_signer(ctx.db(), &scope, collection_id, signer_id, &ctx.meta()).await?;
@@ -800,6 +821,8 @@ impl CollectionsMutation {
         signer_id: Uuid,
         position: i32,
     ) -> ApiResult<Vec<Signer>> {
+        let collection_id = CollectionId::from_uuid(collection_id);
+        let signer_id = SignerId::from_uuid(signer_id);
         let (scope, _) =
             super::scoped(ctx.db(), ctx.viewer()?.user_id, collection_id, PREPARE).await?;
         Ok(
@@ -819,6 +842,8 @@ impl CollectionsMutation {
         signer_id: Uuid,
         stamp: Option<StampInput>,
     ) -> ApiResult<Signer> {
+        let collection_id = CollectionId::from_uuid(collection_id);
+        let signer_id = SignerId::from_uuid(signer_id);
         let (scope, _) =
             super::scoped(ctx.db(), ctx.viewer()?.user_id, collection_id, PREPARE).await?;
         let stamp = stamp.map(StampInput::into_stamp).transpose()?;
@@ -832,6 +857,7 @@ impl CollectionsMutation {
     /// Checks everything and the cabinet's credit (`INSUFFICIENT_CREDIT`, nothing sent),
     /// starts the 15-day clock and invites.
     async fn launch_collection(&self, ctx: &Context<'_>, id: Uuid) -> ApiResult<Collection> {
+        let id = CollectionId::from_uuid(id);
         let (scope, _) = super::scoped(ctx.db(), ctx.viewer()?.user_id, id, PREPARE).await?;
         let (row, invited) =
             prepare::launch(ctx.db(), link_issuer(ctx), &scope, id, &ctx.meta()).await?;
@@ -858,6 +884,7 @@ impl CollectionsMutation {
     }
 
     async fn cancel_collection(&self, ctx: &Context<'_>, id: Uuid) -> ApiResult<Collection> {
+        let id = CollectionId::from_uuid(id);
         let (scope, _) = super::scoped(ctx.db(), ctx.viewer()?.user_id, id, PREPARE).await?;
         let row = prepare::cancel(ctx.db(), &scope, id, &ctx.meta()).await?;
         ctx.wake_outbox();
@@ -874,6 +901,7 @@ impl CollectionsMutation {
 
     /// Resends pending invitations and extends the expiry to 15 days from now.
     async fn remind_collection(&self, ctx: &Context<'_>, id: Uuid) -> ApiResult<Collection> {
+        let id = CollectionId::from_uuid(id);
         let (scope, _) = super::scoped(ctx.db(), ctx.viewer()?.user_id, id, PREPARE).await?;
         let row = invitations::remind(
             ctx.db(),
@@ -1025,6 +1053,7 @@ impl CollectionsMutation {
     /// (`mySignatureRequests`): the path of the signer's page. `NOT_FOUND` for a signer
     /// who is not them, `INVALID_STATE` once it is no longer their turn.
     async fn open_my_signature(&self, ctx: &Context<'_>, signer_id: Uuid) -> ApiResult<String> {
+        let signer_id = SignerId::from_uuid(signer_id);
         let token = awaiting::link_for(
             ctx.db(),
             &ctx.config().key_encryption_key,
@@ -1088,6 +1117,10 @@ impl CollectionsSubscription {
         collection_id: Option<Uuid>,
     ) -> Result<impl Stream<Item = ApiResult<CollectionEvent>>, ApiError> {
         let user_id = ctx.viewer()?.user_id;
+        let (cabinet_id, collection_id) = (
+            CabinetId::from_uuid(cabinet_id),
+            collection_id.map(CollectionId::from_uuid),
+        );
         require_cabinet(ctx, cabinet_id, PREPARE).await?;
         let db = ctx.db().clone();
         let mut events = ctx.bus().subscribe();
@@ -1102,7 +1135,13 @@ impl CollectionsSubscription {
                     yield Err(error.into());
                     break;
                 }
-                yield Ok(CollectionEvent { cabinet_id, collection_id: change.collection_id, kind: change.kind.into(), signer_id: change.signer_id, at });
+                yield Ok(CollectionEvent {
+                    cabinet_id: cabinet_id.into_uuid(),
+                    collection_id: change.collection_id.into_uuid(),
+                    kind: change.kind.into(),
+                    signer_id: change.signer_id.map(SignerId::into_uuid),
+                    at,
+                });
             }
         })
     }

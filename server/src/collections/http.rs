@@ -6,12 +6,12 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 use paraphe_shared::{Delegation, ErrorCode};
-use uuid::Uuid;
 
 use crate::app::AppState;
 use crate::cabinets::access::Need;
 use crate::graphql::error::ApiError;
 use crate::http::{authenticate, edge_error, session_token};
+use crate::ids::{CollectionId, DocumentId};
 
 /// The resolution of the pages a signer reads (an A4 page: 1240 × 1754 pixels).
 pub const SIGNER_PAGE_DPI: u32 = 150;
@@ -79,7 +79,7 @@ pub(crate) fn error(error: ApiError) -> Response {
 
 async fn signer_document(
     State(state): State<AppState>,
-    Path((token, document_id)): Path<(String, Uuid)>,
+    Path((token, document_id)): Path<(String, DocumentId)>,
 ) -> Response {
     match super::signer::document(&state.db, &token, document_id).await {
         Ok(file) => pdf(&file.filename, file.content),
@@ -90,8 +90,8 @@ async fn signer_document(
 /// One of the collection's documents, for its preparer.
 async fn stored_file(
     state: &AppState,
-    collection_id: Uuid,
-    document_id: Uuid,
+    collection_id: CollectionId,
+    document_id: DocumentId,
 ) -> Result<super::StoredFile, super::CollectionError> {
     let mut conn = state.db.acquire().await?;
     super::stored_file(&mut conn, collection_id, document_id).await
@@ -101,7 +101,7 @@ async fn stored_file(
 async fn preparer(
     state: &AppState,
     headers: &HeaderMap,
-    collection_id: Uuid,
+    collection_id: CollectionId,
 ) -> Result<crate::accounts::Viewer, Response> {
     let viewer = match authenticate(state, session_token(headers)).await {
         Ok(auth) => auth.0,
@@ -136,7 +136,7 @@ async fn proof_file(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<std::net::SocketAddr>,
     headers: HeaderMap,
-    Path(collection_id): Path<Uuid>,
+    Path(collection_id): Path<CollectionId>,
 ) -> Response {
     if cross_site(&headers) {
         return edge_error(
@@ -187,7 +187,7 @@ async fn proof_file(
 /// phone's width at twice its pixels, so that the reader's zoom stays sharp.
 async fn signer_page(
     State(state): State<AppState>,
-    Path((token, document_id, page)): Path<(String, Uuid, String)>,
+    Path((token, document_id, page)): Path<(String, DocumentId, String)>,
 ) -> Response {
     let Some(page) = page
         .strip_suffix(".png")
@@ -237,7 +237,7 @@ async fn page_picture(state: &AppState, content: Vec<u8>, page: u32, dpi: u32) -
 async fn page_preview(
     State(state): State<AppState>,
     headers: HeaderMap,
-    Path((collection_id, document_id, page)): Path<(Uuid, Uuid, String)>,
+    Path((collection_id, document_id, page)): Path<(CollectionId, DocumentId, String)>,
 ) -> Response {
     if let Err(response) = preparer(&state, &headers, collection_id).await {
         return response;
@@ -261,7 +261,7 @@ async fn page_preview(
 async fn preparer_document(
     State(state): State<AppState>,
     headers: HeaderMap,
-    Path((collection_id, document_id)): Path<(Uuid, Uuid)>,
+    Path((collection_id, document_id)): Path<(CollectionId, DocumentId)>,
 ) -> Response {
     if let Err(response) = preparer(&state, &headers, collection_id).await {
         return response;

@@ -1,7 +1,6 @@
 //! Invitations and reminders: each signer's personal link, by email, recorded in the trail.
 
 use sqlx::{PgConnection, PgPool};
-use uuid::Uuid;
 
 use super::links::{self, LinkIssuer};
 use super::{
@@ -10,6 +9,7 @@ use super::{
 };
 use crate::audit::{self, Actor, AuditEvent};
 use crate::cabinets::CabinetScope;
+use crate::ids::{CollectionId, SignerId};
 use crate::notifications;
 use crate::request_meta::RequestMeta;
 
@@ -31,7 +31,7 @@ pub async fn invite(
     if !reminder {
         sqlx::query!(
             "UPDATE signers SET status = 'invited', invited_at = now() WHERE id = $1",
-            signer.id,
+            signer.id.as_uuid(),
         )
         .execute(&mut *conn)
         .await?;
@@ -88,7 +88,7 @@ pub enum Reminder {
 pub async fn remind(
     db: &PgPool,
     issuer: LinkIssuer<'_>,
-    collection_id: Uuid,
+    collection_id: CollectionId,
     actor: Actor,
     meta: &RequestMeta,
     scope: Option<&CabinetScope>,
@@ -108,7 +108,7 @@ pub async fn remind(
         "UPDATE collections SET last_reminded_at = now(),
                 expires_at = CASE WHEN $3 THEN now() + make_interval(days => $2) ELSE expires_at END
          WHERE id = $1",
-        collection_id,
+        collection_id.as_uuid(),
         EXPIRY_DAYS as i32,
         kind == Reminder::Manual,
     )
@@ -118,7 +118,7 @@ pub async fn remind(
     let signers = super::signers(&mut tx, collection_id).await?;
     if let Some(expires_at) = row.expires_at {
         // Every signer's link lives as long as the collection, signed or not.
-        let ids: Vec<Uuid> = signers.iter().map(|s| s.id).collect();
+        let ids: Vec<SignerId> = signers.iter().map(|s| s.id).collect();
         links::extend_live(&mut tx, &ids, expires_at).await?;
     }
     for signer in signers {

@@ -4,11 +4,11 @@
 //! restarts, and replicas can run them side by side (rows are locked one by one).
 
 use sqlx::PgPool;
-use uuid::Uuid;
 
 use super::{emails, invitations, lock, CollectionStatus, Result, SignerStatus, RETENTION_DAYS};
 use crate::audit::{self, Actor, AuditEvent};
 use crate::events::{CollectionEventKind, EventBus};
+use crate::ids::{CabinetId, CollectionId};
 use crate::keys::KeyEncryptionKey;
 use crate::notifications::{self, Notifier};
 use crate::request_meta::RequestMeta;
@@ -62,7 +62,7 @@ impl Jobs {
 
     async fn expire(&self) -> Result<usize> {
         let due = sqlx::query_scalar!(
-            "SELECT id FROM collections WHERE status = 'active' AND expires_at <= now()"
+            r#"SELECT id AS "id: CollectionId" FROM collections WHERE status = 'active' AND expires_at <= now()"#
         )
         .fetch_all(&self.db)
         .await?;
@@ -78,20 +78,20 @@ impl Jobs {
             }
             sqlx::query!(
                 "UPDATE collections SET status = 'expired', ended_at = now() WHERE id = $1",
-                id,
+                id.as_uuid(),
             )
             .execute(&mut *tx)
             .await?;
             sqlx::query!(
                 "UPDATE signers SET key_nonce = NULL, key_sealed = NULL WHERE collection_id = $1",
-                id,
+                id.as_uuid(),
             )
             .execute(&mut *tx)
             .await?;
             let cabinet = super::cabinet_name(&mut tx, row.cabinet_id).await?;
             let preparer = sqlx::query!(
                 "SELECT email, language FROM users WHERE id = $1",
-                row.created_by,
+                row.created_by.as_uuid(),
             )
             .fetch_one(&mut *tx)
             .await?;
@@ -160,8 +160,8 @@ impl Jobs {
         }
         let days = i32::try_from(self.remind_every_days).unwrap_or(i32::MAX);
         let due = sqlx::query!(
-            "SELECT id, cabinet_id FROM collections WHERE status = 'active'
-               AND COALESCE(last_reminded_at, launched_at) <= now() - make_interval(days => $1)",
+            r#"SELECT id AS "id: CollectionId", cabinet_id AS "cabinet_id: CabinetId" FROM collections WHERE status = 'active'
+               AND COALESCE(last_reminded_at, launched_at) <= now() - make_interval(days => $1)"#,
             days,
         )
         .fetch_all(&self.db)
@@ -203,9 +203,9 @@ impl Jobs {
     /// Documents go one month after the collection ended; the audit trail stays. Signer
     /// links long past their expiry go too.
     async fn purge(&self) -> Result<usize> {
-        let due: Vec<(Uuid, Uuid)> = sqlx::query!(
-            "SELECT id, cabinet_id FROM collections WHERE ended_at IS NOT NULL AND purged_at IS NULL
-               AND ended_at <= now() - make_interval(days => $1)",
+        let due: Vec<(CollectionId, CabinetId)> = sqlx::query!(
+            r#"SELECT id AS "id: CollectionId", cabinet_id AS "cabinet_id: CabinetId" FROM collections WHERE ended_at IS NOT NULL AND purged_at IS NULL
+               AND ended_at <= now() - make_interval(days => $1)"#,
             RETENTION_DAYS as i32,
         )
         .fetch_all(&self.db)
@@ -218,13 +218,16 @@ impl Jobs {
             lock(&mut tx, *id).await?;
             sqlx::query!(
                 "UPDATE collection_documents SET content = NULL WHERE collection_id = $1",
-                id,
+                id.as_uuid(),
             )
             .execute(&mut *tx)
             .await?;
-            sqlx::query!("UPDATE collections SET purged_at = now() WHERE id = $1", id)
-                .execute(&mut *tx)
-                .await?;
+            sqlx::query!(
+                "UPDATE collections SET purged_at = now() WHERE id = $1",
+                id.as_uuid()
+            )
+            .execute(&mut *tx)
+            .await?;
             audit::append(
                 &mut tx,
                 *id,

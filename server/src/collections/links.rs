@@ -11,9 +11,9 @@
 
 use chrono::{DateTime, Utc};
 use sqlx::PgConnection;
-use uuid::Uuid;
 
 use super::{CollectionError, Result};
+use crate::ids::SignerId;
 use crate::keys::{KeyEncryptionKey, SealedKey};
 use crate::tokens::{new_token, token_hash};
 
@@ -43,7 +43,7 @@ impl LinkIssuer<'_> {
 
 /// The label the sealed token is bound to: a sealed token copied onto another signer's
 /// row does not open.
-fn seal_label(signer_id: Uuid) -> String {
+fn seal_label(signer_id: SignerId) -> String {
     format!("signer-link:{signer_id}")
 }
 
@@ -52,7 +52,7 @@ fn seal_label(signer_id: Uuid) -> String {
 pub async fn invitation(
     conn: &mut PgConnection,
     kek: &KeyEncryptionKey,
-    signer_id: Uuid,
+    signer_id: SignerId,
     expires_at: DateTime<Utc>,
 ) -> Result<String> {
     let live = sqlx::query!(
@@ -61,7 +61,7 @@ pub async fn invitation(
             WHERE signer_id = $1 AND purpose = 'invitation' AND expires_at > now()
               AND token_sealed IS NOT NULL
             ORDER BY expires_at DESC LIMIT 1"#,
-        signer_id,
+        signer_id.as_uuid(),
     )
     .fetch_optional(&mut *conn)
     .await?
@@ -95,7 +95,7 @@ pub async fn invitation(
         "INSERT INTO signer_links (token_hash, signer_id, purpose, expires_at, token_nonce, token_sealed)
          VALUES ($1, $2, 'invitation', $3, $4, $5)",
         hash,
-        signer_id,
+        signer_id.as_uuid(),
         expires_at,
         sealed.nonce,
         sealed.ciphertext,
@@ -109,16 +109,17 @@ pub async fn invitation(
 /// `signer_ids`. They are never re-sent, so only their hashes are kept.
 pub async fn completion(
     conn: &mut PgConnection,
-    signer_ids: &[Uuid],
+    signer_ids: &[SignerId],
     expires_at: DateTime<Utc>,
 ) -> Result<Vec<String>> {
+    let signer_ids: Vec<_> = signer_ids.iter().map(SignerId::as_uuid).collect();
     let (tokens, hashes): (Vec<String>, Vec<Vec<u8>>) =
         signer_ids.iter().map(|_| new_token()).unzip();
     sqlx::query!(
         "INSERT INTO signer_links (token_hash, signer_id, purpose, expires_at)
          SELECT hash, signer, 'completion', $3 FROM UNNEST($1::bytea[], $2::uuid[]) AS l (hash, signer)",
         &hashes,
-        signer_ids,
+        &signer_ids,
         expires_at,
     )
     .execute(&mut *conn)
@@ -131,13 +132,14 @@ pub async fn completion(
 /// keeps their page and downloads as long as the collection does.
 pub async fn extend_live(
     conn: &mut PgConnection,
-    signer_ids: &[Uuid],
+    signer_ids: &[SignerId],
     until: DateTime<Utc>,
 ) -> Result<()> {
+    let signer_ids: Vec<_> = signer_ids.iter().map(SignerId::as_uuid).collect();
     sqlx::query!(
         "UPDATE signer_links SET expires_at = GREATEST(expires_at, $2)
           WHERE signer_id = ANY($1) AND expires_at > now()",
-        signer_ids,
+        &signer_ids,
         until,
     )
     .execute(&mut *conn)

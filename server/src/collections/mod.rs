@@ -27,11 +27,11 @@ pub mod signer_keys;
 use chrono::{DateTime, Utc};
 use paraphe_shared::Language;
 use sqlx::{PgConnection, PgPool};
-use uuid::Uuid;
 
 use crate::billing::BillingError;
 use crate::cabinets::access::{self, CabinetScope, Need};
 use crate::events::{CollectionChange, CollectionEventKind, DomainEvent, EventBus};
+use crate::ids::{CabinetId, CollectionId, ContactId, DocumentId, SignerId, UserId};
 use crate::signing::PdfError;
 
 /// Expiry after launch and after each reminder.
@@ -184,9 +184,9 @@ impl DocumentKind {
 
 #[derive(Debug, Clone)]
 pub struct CollectionRow {
-    pub id: Uuid,
-    pub cabinet_id: Uuid,
-    pub created_by: Uuid,
+    pub id: CollectionId,
+    pub cabinet_id: CabinetId,
+    pub created_by: UserId,
     pub title: String,
     pub message: String,
     pub mode: SigningMode,
@@ -200,8 +200,8 @@ pub struct CollectionRow {
 }
 
 /// A [`CollectionRow`] from a `query!` record that selected every column of the row under
-/// its own name (`mode` and `status` typed), for statements that return more than the row
-/// (the link's signer, the cabinet's name…). The record's other fields stay usable.
+/// its own name (ids, `mode` and `status` typed), for statements that return more than the
+/// row (the link's signer, the cabinet's name…). The record's other fields stay usable.
 macro_rules! collection_row {
     ($record:ident) => {
         $crate::collections::CollectionRow {
@@ -234,8 +234,8 @@ impl CollectionRow {
 
 #[derive(Debug, Clone)]
 pub struct DocumentRow {
-    pub id: Uuid,
-    pub collection_id: Uuid,
+    pub id: DocumentId,
+    pub collection_id: CollectionId,
     pub position: i32,
     pub kind: DocumentKind,
     pub filename: String,
@@ -247,11 +247,11 @@ pub struct DocumentRow {
 
 #[derive(Debug, Clone)]
 pub struct SignerRow {
-    pub id: Uuid,
-    pub collection_id: Uuid,
+    pub id: SignerId,
+    pub collection_id: CollectionId,
     pub position: i32,
-    pub user_id: Option<Uuid>,
-    pub contact_id: Option<Uuid>,
+    pub user_id: Option<UserId>,
+    pub contact_id: Option<ContactId>,
     pub first_name: String,
     pub last_name: String,
     pub email: String,
@@ -310,17 +310,18 @@ pub fn level_label(level: i16) -> &'static str {
 }
 
 // The queries that read a `CollectionRow` (`lock`, `get`, `page`) or a `SignerRow`
-// (`signer_row`, `signers`) write out the same column list, as the query macros take a
-// string literal only; a statement that changes such a row reads it back through them.
+// (`signer_row`, `signers`) write out the same column list, ids typed, as the query macros
+// take a string literal only; a statement that changes such a row reads it back through
+// them.
 
 /// Locks the collection's row for the rest of the transaction and reads it.
-pub async fn lock(conn: &mut PgConnection, collection_id: Uuid) -> Result<CollectionRow> {
+pub async fn lock(conn: &mut PgConnection, collection_id: CollectionId) -> Result<CollectionRow> {
     sqlx::query_as!(
         CollectionRow,
-        r#"SELECT id, cabinet_id, created_by, title, message, mode AS "mode: SigningMode", status AS "status: CollectionStatus",
+        r#"SELECT id AS "id: CollectionId", cabinet_id AS "cabinet_id: CabinetId", created_by AS "created_by: UserId", title, message, mode AS "mode: SigningMode", status AS "status: CollectionStatus",
                   created_at, launched_at, expires_at, last_reminded_at, ended_at, purged_at
              FROM collections WHERE id = $1 FOR UPDATE"#,
-        collection_id,
+        collection_id.as_uuid(),
     )
     .fetch_optional(&mut *conn)
     .await?
@@ -331,7 +332,7 @@ pub async fn lock(conn: &mut PgConnection, collection_id: Uuid) -> Result<Collec
 async fn lock_in_scope(
     conn: &mut PgConnection,
     scope: &CabinetScope,
-    collection_id: Uuid,
+    collection_id: CollectionId,
 ) -> Result<CollectionRow> {
     let row = lock(conn, collection_id).await?;
     if row.cabinet_id != scope.cabinet_id() {
@@ -340,37 +341,41 @@ async fn lock_in_scope(
     Ok(row)
 }
 
-pub async fn get(conn: &mut PgConnection, collection_id: Uuid) -> Result<CollectionRow> {
+pub async fn get(conn: &mut PgConnection, collection_id: CollectionId) -> Result<CollectionRow> {
     sqlx::query_as!(
         CollectionRow,
-        r#"SELECT id, cabinet_id, created_by, title, message, mode AS "mode: SigningMode", status AS "status: CollectionStatus",
+        r#"SELECT id AS "id: CollectionId", cabinet_id AS "cabinet_id: CabinetId", created_by AS "created_by: UserId", title, message, mode AS "mode: SigningMode", status AS "status: CollectionStatus",
                   created_at, launched_at, expires_at, last_reminded_at, ended_at, purged_at
              FROM collections WHERE id = $1"#,
-        collection_id,
+        collection_id.as_uuid(),
     )
     .fetch_optional(&mut *conn)
     .await?
     .ok_or(CollectionError::NotFound)
 }
 
-pub async fn documents(conn: &mut PgConnection, collection_id: Uuid) -> Result<Vec<DocumentRow>> {
+pub async fn documents(
+    conn: &mut PgConnection,
+    collection_id: CollectionId,
+) -> Result<Vec<DocumentRow>> {
     Ok(sqlx::query_as!(
         DocumentRow,
-        r#"SELECT id, collection_id, position, kind AS "kind: DocumentKind", filename, pages, original_sha256, current_sha256, created_at
+        r#"SELECT id AS "id: DocumentId", collection_id AS "collection_id: CollectionId", position, kind AS "kind: DocumentKind", filename, pages, original_sha256, current_sha256, created_at
              FROM collection_documents WHERE collection_id = $1 ORDER BY position"#,
-        collection_id,
+        collection_id.as_uuid(),
     )
     .fetch_all(&mut *conn)
     .await?)
 }
 
 /// The cabinet's name, as emails give it for their sender.
-pub async fn cabinet_name(conn: &mut PgConnection, cabinet_id: Uuid) -> Result<String> {
-    Ok(
-        sqlx::query_scalar!("SELECT name FROM cabinets WHERE id = $1", cabinet_id)
-            .fetch_one(&mut *conn)
-            .await?,
+pub async fn cabinet_name(conn: &mut PgConnection, cabinet_id: CabinetId) -> Result<String> {
+    Ok(sqlx::query_scalar!(
+        "SELECT name FROM cabinets WHERE id = $1",
+        cabinet_id.as_uuid()
     )
+    .fetch_one(&mut *conn)
+    .await?)
 }
 
 /// A document's file as stored, until the purge empties it.
@@ -384,13 +389,13 @@ pub struct StoredFile {
 /// the purge removed its content.
 pub async fn stored_file(
     conn: &mut PgConnection,
-    collection_id: Uuid,
-    document_id: Uuid,
+    collection_id: CollectionId,
+    document_id: DocumentId,
 ) -> Result<StoredFile> {
     let row = sqlx::query!(
         "SELECT filename, pages, content FROM collection_documents WHERE id = $1 AND collection_id = $2",
-        document_id,
-        collection_id
+        document_id.as_uuid(),
+        collection_id.as_uuid()
     )
     .fetch_optional(&mut *conn)
     .await?
@@ -406,30 +411,33 @@ pub async fn stored_file(
 // SignerRow's column list is written out in each statement that returns one (here,
 // `signers`, and the signer's UPDATE … RETURNING in `signer/`): sqlx's macros take only a
 // string literal, and returning the row from its UPDATE saves the signer's flow a read.
-pub async fn signer_row(conn: &mut PgConnection, signer_id: Uuid) -> Result<SignerRow> {
+pub async fn signer_row(conn: &mut PgConnection, signer_id: SignerId) -> Result<SignerRow> {
     sqlx::query_as!(
         SignerRow,
-        r#"SELECT id, collection_id, position, user_id, contact_id, first_name, last_name, email, mobile, level,
+        r#"SELECT id AS "id: SignerId", collection_id AS "collection_id: CollectionId", position, user_id AS "user_id: UserId", contact_id AS "contact_id: ContactId", first_name, last_name, email, mobile, level,
                   status AS "status: SignerStatus", invited_at, opened_at, accepted_at, signed_at, refused_at, refusal_reason,
                   stamp_page, stamp_x, stamp_y, stamp_width, stamp_height,
                   COALESCE(language, (SELECT u.language FROM users u WHERE u.id = signers.user_id)) AS language
              FROM signers WHERE id = $1"#,
-        signer_id,
+        signer_id.as_uuid(),
     )
     .fetch_optional(&mut *conn)
     .await?
     .ok_or(CollectionError::NotFound)
 }
 
-pub async fn signers(conn: &mut PgConnection, collection_id: Uuid) -> Result<Vec<SignerRow>> {
+pub async fn signers(
+    conn: &mut PgConnection,
+    collection_id: CollectionId,
+) -> Result<Vec<SignerRow>> {
     Ok(sqlx::query_as!(
         SignerRow,
-        r#"SELECT id, collection_id, position, user_id, contact_id, first_name, last_name, email, mobile, level,
+        r#"SELECT id AS "id: SignerId", collection_id AS "collection_id: CollectionId", position, user_id AS "user_id: UserId", contact_id AS "contact_id: ContactId", first_name, last_name, email, mobile, level,
                   status AS "status: SignerStatus", invited_at, opened_at, accepted_at, signed_at, refused_at, refusal_reason,
                   stamp_page, stamp_x, stamp_y, stamp_width, stamp_height,
                   COALESCE(language, (SELECT u.language FROM users u WHERE u.id = signers.user_id)) AS language
              FROM signers WHERE collection_id = $1 ORDER BY position"#,
-        collection_id,
+        collection_id.as_uuid(),
     )
     .fetch_all(&mut *conn)
     .await?)
@@ -445,11 +453,11 @@ pub async fn page(
 ) -> Result<Vec<CollectionRow>> {
     Ok(sqlx::query_as!(
         CollectionRow,
-        r#"SELECT id, cabinet_id, created_by, title, message, mode AS "mode: SigningMode", status AS "status: CollectionStatus",
+        r#"SELECT id AS "id: CollectionId", cabinet_id AS "cabinet_id: CabinetId", created_by AS "created_by: UserId", title, message, mode AS "mode: SigningMode", status AS "status: CollectionStatus",
                   created_at, launched_at, expires_at, last_reminded_at, ended_at, purged_at
              FROM collections WHERE cabinet_id = $1 AND ($2::text IS NULL OR status = $2)
             ORDER BY created_at DESC, id LIMIT $3 OFFSET $4"#,
-        scope.cabinet_id(),
+        scope.cabinet_id().as_uuid(),
         status.map(CollectionStatus::as_str),
         limit,
         offset,
@@ -466,7 +474,7 @@ pub async fn count_by_status(
     let rows = sqlx::query!(
         r#"SELECT status AS "status: CollectionStatus", count(*) AS "count!" FROM collections
            WHERE cabinet_id = $1 GROUP BY status"#,
-        scope.cabinet_id()
+        scope.cabinet_id().as_uuid()
     )
     .fetch_all(db)
     .await?;
@@ -480,8 +488,8 @@ pub async fn count_by_status(
 /// `needs`. Another cabinet's collection is `NOT_FOUND`, as if it did not exist.
 pub async fn scoped(
     db: &PgPool,
-    user_id: Uuid,
-    collection_id: Uuid,
+    user_id: UserId,
+    collection_id: CollectionId,
     needs: &[Need],
 ) -> Result<(CabinetScope, CollectionRow)> {
     let row = get(&mut *db.acquire().await?, collection_id).await?;
@@ -492,10 +500,10 @@ pub async fn scoped(
 /// Tells the collection's watchers what happened, after the transaction committed.
 pub async fn announce(
     bus: &EventBus,
-    cabinet_id: Uuid,
-    collection_id: Uuid,
+    cabinet_id: CabinetId,
+    collection_id: CollectionId,
     kind: CollectionEventKind,
-    signer_id: Option<Uuid>,
+    signer_id: Option<SignerId>,
 ) {
     bus.publish(DomainEvent::collection(
         cabinet_id,

@@ -4,7 +4,6 @@
 use paraphe_shared::{Email, Language, PersonName, PhoneE164};
 use sha2::{Digest, Sha256};
 use sqlx::{PgConnection, PgPool};
-use uuid::Uuid;
 
 use super::invitations::invite;
 use super::links::LinkIssuer;
@@ -15,6 +14,7 @@ use super::{
 use crate::audit::{self, Actor, AuditEvent, NamedDigest};
 use crate::billing;
 use crate::cabinets::CabinetScope;
+use crate::ids::{CollectionId, ContactId, DocumentId, SignerId, UserId};
 use crate::notifications;
 use crate::request_meta::RequestMeta;
 use crate::signing::{self, PdfError, VisibleStamp};
@@ -59,9 +59,9 @@ pub async fn create(
     let (title, message) = (clean_title(title)?, clean_message(message)?);
     let mut tx = db.begin().await?;
     let id = sqlx::query_scalar!(
-        "INSERT INTO collections (cabinet_id, created_by, title, message, mode) VALUES ($1, $2, $3, $4, $5) RETURNING id",
-        scope.cabinet_id(),
-        scope.user_id(),
+        r#"INSERT INTO collections (cabinet_id, created_by, title, message, mode) VALUES ($1, $2, $3, $4, $5) RETURNING id AS "id: CollectionId""#,
+        scope.cabinet_id().as_uuid(),
+        scope.user_id().as_uuid(),
         &title,
         &message,
         mode.as_str(),
@@ -86,7 +86,7 @@ pub async fn create(
 pub async fn update(
     db: &PgPool,
     scope: &CabinetScope,
-    collection_id: Uuid,
+    collection_id: CollectionId,
     title: &str,
     message: &str,
     mode: SigningMode,
@@ -96,7 +96,7 @@ pub async fn update(
     ensure_draft(&lock_in_scope(&mut tx, scope, collection_id).await?)?;
     sqlx::query!(
         "UPDATE collections SET title = $2, message = $3, mode = $4 WHERE id = $1",
-        collection_id,
+        collection_id.as_uuid(),
         &title,
         &message,
         mode.as_str(),
@@ -113,7 +113,7 @@ pub async fn update(
 pub async fn add_document(
     db: &PgPool,
     scope: &CabinetScope,
-    collection_id: Uuid,
+    collection_id: CollectionId,
     filename: &str,
     content: Vec<u8>,
     kind: DocumentKind,
@@ -146,8 +146,8 @@ pub async fn add_document(
         DocumentRow,
         r#"INSERT INTO collection_documents (collection_id, position, kind, filename, pages, original_sha256, current_sha256, content)
            VALUES ($1, (SELECT COALESCE(MAX(position), 0) + 1 FROM collection_documents WHERE collection_id = $1), $2, $3, $4, $5, $5, $6)
-           RETURNING id, collection_id, position, kind AS "kind: DocumentKind", filename, pages, original_sha256, current_sha256, created_at"#,
-        collection_id,
+           RETURNING id AS "id: DocumentId", collection_id AS "collection_id: CollectionId", position, kind AS "kind: DocumentKind", filename, pages, original_sha256, current_sha256, created_at"#,
+        collection_id.as_uuid(),
         kind.as_str(),
         &filename,
         info.pages as i32,
@@ -177,16 +177,16 @@ pub async fn add_document(
 pub async fn remove_document(
     db: &PgPool,
     scope: &CabinetScope,
-    collection_id: Uuid,
-    document_id: Uuid,
+    collection_id: CollectionId,
+    document_id: DocumentId,
     meta: &RequestMeta,
 ) -> Result<()> {
     let mut tx = db.begin().await?;
     ensure_draft(&lock_in_scope(&mut tx, scope, collection_id).await?)?;
     let deleted = sqlx::query!(
         "DELETE FROM collection_documents WHERE id = $1 AND collection_id = $2",
-        document_id,
-        collection_id,
+        document_id.as_uuid(),
+        collection_id.as_uuid(),
     )
     .execute(&mut *tx)
     .await?;
@@ -211,8 +211,8 @@ pub async fn remove_document(
 /// becomes a contact of the cabinet).
 pub enum SignerSource {
     Me,
-    Member(Uuid),
-    Contact(Uuid),
+    Member(UserId),
+    Contact(ContactId),
     Person {
         first_name: String,
         last_name: String,
@@ -222,8 +222,8 @@ pub enum SignerSource {
 }
 
 struct Identity {
-    user_id: Option<Uuid>,
-    contact_id: Option<Uuid>,
+    user_id: Option<UserId>,
+    contact_id: Option<ContactId>,
     first_name: String,
     last_name: String,
     email: String,
@@ -252,8 +252,8 @@ async fn identity(
             let row = sqlx::query!(
                 "SELECT u.first_name, u.last_name, u.email, u.mobile FROM users u
                  JOIN memberships m ON m.user_id = u.id AND m.cabinet_id = $2 WHERE u.id = $1",
-                user_id,
-                scope.cabinet_id(),
+                user_id.as_uuid(),
+                scope.cabinet_id().as_uuid(),
             )
             .fetch_optional(&mut *conn)
             .await?
@@ -273,8 +273,8 @@ async fn identity(
         SignerSource::Contact(contact_id) => {
             let row = sqlx::query!(
                 "SELECT first_name, last_name, email, mobile FROM contacts WHERE id = $1 AND cabinet_id = $2",
-                contact_id,
-                scope.cabinet_id(),
+                contact_id.as_uuid(),
+                scope.cabinet_id().as_uuid(),
             )
             .fetch_optional(&mut *conn)
             .await?
@@ -310,11 +310,11 @@ async fn identity(
                 .as_str()
                 .to_owned();
             let contact_id = sqlx::query_scalar!(
-                "INSERT INTO contacts (cabinet_id, first_name, last_name, email, mobile) VALUES ($1, $2, $3, $4, $5)
+                r#"INSERT INTO contacts (cabinet_id, first_name, last_name, email, mobile) VALUES ($1, $2, $3, $4, $5)
                  ON CONFLICT (cabinet_id, email) DO UPDATE SET first_name = EXCLUDED.first_name,
                      last_name = EXCLUDED.last_name, mobile = EXCLUDED.mobile, updated_at = now()
-                 RETURNING id",
-                scope.cabinet_id(),
+                 RETURNING id AS "id: ContactId""#,
+                scope.cabinet_id().as_uuid(),
                 &first_name,
                 &last_name,
                 &email,
@@ -340,7 +340,7 @@ async fn identity(
 /// member of the cabinet (`user_id`, set for "me" and members only) who holds one now. An
 /// outsider is refused without looking them up, so that no cabinet learns whether some
 /// email holds a QCP.
-async fn check_level(conn: &mut PgConnection, level: i16, user_id: Option<Uuid>) -> Result<()> {
+async fn check_level(conn: &mut PgConnection, level: i16, user_id: Option<UserId>) -> Result<()> {
     match level {
         1 | 2 => Ok(()),
         3 => match user_id {
@@ -372,7 +372,7 @@ pub struct NewSigner {
 pub async fn add_signer(
     db: &PgPool,
     scope: &CabinetScope,
-    collection_id: Uuid,
+    collection_id: CollectionId,
     new: NewSigner,
     meta: &RequestMeta,
 ) -> Result<SignerRow> {
@@ -391,7 +391,7 @@ pub async fn add_signer(
     check_level(&mut tx, level, who.user_id).await?;
     let duplicate = sqlx::query_scalar!(
         "SELECT id FROM signers WHERE collection_id = $1 AND email = $2",
-        collection_id,
+        collection_id.as_uuid(),
         &who.email,
     )
     .fetch_optional(&mut *tx)
@@ -403,14 +403,14 @@ pub async fn add_signer(
         )));
     }
     let signer_id = sqlx::query_scalar!(
-        "INSERT INTO signers (collection_id, position, user_id, contact_id, first_name, last_name, email, mobile, level,
+        r#"INSERT INTO signers (collection_id, position, user_id, contact_id, first_name, last_name, email, mobile, level,
                               stamp_page, stamp_x, stamp_y, stamp_width, stamp_height, language)
          VALUES ($1, (SELECT COALESCE(MAX(position), 0) + 1 FROM signers WHERE collection_id = $1), $2, $3, $4, $5, $6, $7, $8,
                  $9, $10, $11, $12, $13, $14)
-         RETURNING id",
-        collection_id,
-        who.user_id,
-        who.contact_id,
+         RETURNING id AS "id: SignerId""#,
+        collection_id.as_uuid(),
+        who.user_id.map(UserId::into_uuid),
+        who.contact_id.map(ContactId::into_uuid),
         &who.first_name,
         &who.last_name,
         &who.email,
@@ -445,16 +445,16 @@ pub async fn add_signer(
 pub async fn remove_signer(
     db: &PgPool,
     scope: &CabinetScope,
-    collection_id: Uuid,
-    signer_id: Uuid,
+    collection_id: CollectionId,
+    signer_id: SignerId,
     meta: &RequestMeta,
 ) -> Result<()> {
     let mut tx = db.begin().await?;
     ensure_draft(&lock_in_scope(&mut tx, scope, collection_id).await?)?;
     let deleted = sqlx::query!(
         "DELETE FROM signers WHERE id = $1 AND collection_id = $2",
-        signer_id,
-        collection_id,
+        signer_id.as_uuid(),
+        collection_id.as_uuid(),
     )
     .execute(&mut *tx)
     .await?;
@@ -478,16 +478,16 @@ pub async fn remove_signer(
 pub async fn move_signer(
     db: &PgPool,
     scope: &CabinetScope,
-    collection_id: Uuid,
-    signer_id: Uuid,
+    collection_id: CollectionId,
+    signer_id: SignerId,
     position: i32,
 ) -> Result<Vec<SignerRow>> {
     let mut tx = db.begin().await?;
     ensure_draft(&lock_in_scope(&mut tx, scope, collection_id).await?)?;
     let exists = sqlx::query_scalar!(
         "SELECT id FROM signers WHERE id = $1 AND collection_id = $2",
-        signer_id,
-        collection_id,
+        signer_id.as_uuid(),
+        collection_id.as_uuid(),
     )
     .fetch_optional(&mut *tx)
     .await?;
@@ -503,10 +503,10 @@ pub async fn move_signer(
 /// Numbers signers 1..n in their order, optionally moving one to a new place first.
 async fn renumber(
     conn: &mut PgConnection,
-    collection_id: Uuid,
-    moved: Option<(Uuid, i32)>,
+    collection_id: CollectionId,
+    moved: Option<(SignerId, i32)>,
 ) -> Result<()> {
-    let mut ids: Vec<Uuid> = super::signers(conn, collection_id)
+    let mut ids: Vec<SignerId> = super::signers(conn, collection_id)
         .await?
         .into_iter()
         .map(|s| s.id)
@@ -520,7 +520,7 @@ async fn renumber(
     for (index, id) in ids.iter().enumerate() {
         sqlx::query!(
             "UPDATE signers SET position = $2 WHERE id = $1",
-            id,
+            id.as_uuid(),
             index as i32 + 1,
         )
         .execute(&mut *conn)
@@ -532,8 +532,8 @@ async fn renumber(
 pub async fn set_stamp(
     db: &PgPool,
     scope: &CabinetScope,
-    collection_id: Uuid,
-    signer_id: Uuid,
+    collection_id: CollectionId,
+    signer_id: SignerId,
     stamp: Option<VisibleStamp>,
 ) -> Result<SignerRow> {
     if let Some(stamp) = &stamp {
@@ -544,8 +544,8 @@ pub async fn set_stamp(
     let updated = sqlx::query!(
         "UPDATE signers SET stamp_page = $3, stamp_x = $4, stamp_y = $5, stamp_width = $6, stamp_height = $7
          WHERE id = $1 AND collection_id = $2",
-        signer_id,
-        collection_id,
+        signer_id.as_uuid(),
+        collection_id.as_uuid(),
         stamp.as_ref().map(|s| s.page as i32),
         stamp.as_ref().map(|s| s.x),
         stamp.as_ref().map(|s| s.y),
@@ -573,9 +573,9 @@ pub async fn launch(
     db: &PgPool,
     issuer: LinkIssuer<'_>,
     scope: &CabinetScope,
-    collection_id: Uuid,
+    collection_id: CollectionId,
     meta: &RequestMeta,
-) -> Result<(CollectionRow, Vec<Uuid>)> {
+) -> Result<(CollectionRow, Vec<SignerId>)> {
     let mut tx = db.begin().await?;
     let row = lock_in_scope(&mut tx, scope, collection_id).await?;
     ensure_draft(&row)?;
@@ -620,7 +620,7 @@ pub async fn launch(
     sqlx::query!(
         "UPDATE collections SET status = 'active', launched_at = now(), expires_at = now() + make_interval(days => $2)
          WHERE id = $1",
-        collection_id,
+        collection_id.as_uuid(),
         EXPIRY_DAYS as i32,
     )
     .execute(&mut *tx)
@@ -654,7 +654,7 @@ pub async fn launch(
 pub async fn cancel(
     db: &PgPool,
     scope: &CabinetScope,
-    collection_id: Uuid,
+    collection_id: CollectionId,
     meta: &RequestMeta,
 ) -> Result<CollectionRow> {
     let mut tx = db.begin().await?;
@@ -670,7 +670,7 @@ pub async fn cancel(
     }
     sqlx::query!(
         "UPDATE collections SET status = 'cancelled', ended_at = now() WHERE id = $1",
-        collection_id,
+        collection_id.as_uuid(),
     )
     .execute(&mut *tx)
     .await?;
@@ -709,7 +709,7 @@ pub async fn cancel(
 /// Contacts of a cabinet, for reuse in new collections.
 #[derive(Debug, Clone)]
 pub struct Contact {
-    pub id: Uuid,
+    pub id: ContactId,
     pub first_name: String,
     pub last_name: String,
     pub email: String,
@@ -719,8 +719,8 @@ pub struct Contact {
 pub async fn contacts(db: &PgPool, scope: &CabinetScope) -> Result<Vec<Contact>> {
     Ok(sqlx::query_as!(
         Contact,
-        "SELECT id, first_name, last_name, email, mobile FROM contacts WHERE cabinet_id = $1 ORDER BY last_name, first_name",
-        scope.cabinet_id(),
+        r#"SELECT id AS "id: ContactId", first_name, last_name, email, mobile FROM contacts WHERE cabinet_id = $1 ORDER BY last_name, first_name"#,
+        scope.cabinet_id().as_uuid(),
     )
     .fetch_all(db)
     .await?)

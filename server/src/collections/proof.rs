@@ -16,6 +16,7 @@ use x509_cert::Certificate;
 
 use super::{CollectionError, Result};
 use crate::audit;
+use crate::ids::{CollectionId, UserId};
 use crate::pki::{CabinetIdentity, CertState, CertificateRegistry as _, Level, Pki};
 use crate::signing::{self, cms, PadesLevel, SignatureRequest};
 
@@ -51,8 +52,8 @@ fn safe_name(name: &str) -> String {
 /// Records in the trail that `user_id` downloaded the proof file.
 pub async fn record_download(
     db: &PgPool,
-    collection_id: Uuid,
-    user_id: Uuid,
+    collection_id: CollectionId,
+    user_id: UserId,
     meta: &crate::request_meta::RequestMeta,
 ) -> Result<()> {
     let mut tx = db.begin().await?;
@@ -74,14 +75,14 @@ pub async fn build(
     db: &PgPool,
     pki: &Arc<Pki>,
     sealer: &Sealer,
-    collection_id: Uuid,
+    collection_id: CollectionId,
 ) -> Result<Vec<u8>> {
     let mut conn = db.acquire().await?;
     let collection = super::get(&mut conn, collection_id).await?;
     let signers = super::signers(&mut conn, collection_id).await?;
     let documents: Vec<(i32, String, Option<Vec<u8>>)> = sqlx::query!(
         "SELECT position, filename, content FROM collection_documents WHERE collection_id = $1 ORDER BY position",
-        collection_id,
+        collection_id.as_uuid(),
     )
     .fetch_all(&mut *conn)
     .await?
@@ -90,7 +91,7 @@ pub async fn build(
     .collect();
     let certificates: Vec<(Uuid, Option<Vec<u8>>)> = sqlx::query!(
         "SELECT id, certificate FROM signers WHERE collection_id = $1 ORDER BY position",
-        collection_id,
+        collection_id.as_uuid(),
     )
     .fetch_all(&mut *conn)
     .await?

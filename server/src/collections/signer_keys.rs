@@ -3,14 +3,14 @@
 //! signature alone with a one-time certificate in their name.
 
 use sqlx::PgConnection;
-use uuid::Uuid;
 
 use super::{CollectionError, Result, SignerRow};
 use crate::certificates::{self, CertificateError, CertificateRow};
+use crate::ids::{SignerId, UserId};
 use crate::keys::{KeyEncryptionKey, MemoryKey, SealedKey};
 use crate::pki::{Level, PersonIdentity, Pki};
 
-pub(super) fn key_label(signer_id: Uuid) -> String {
+pub(super) fn key_label(signer_id: SignerId) -> String {
     format!("signer:{signer_id}")
 }
 
@@ -42,7 +42,7 @@ pub(super) async fn certify_signer_key(
         first_name: signer.first_name.clone(),
         last_name: signer.last_name.clone(),
         email: signer.email.clone(),
-        serial_number: format!("PARAPHE-S-{}", signer.id.simple()),
+        serial_number: format!("PARAPHE-S-{}", signer.id.as_uuid().simple()),
     };
     let certificate =
         crate::pki::issue_for_person_in(pki, conn, Level::OneTime, &person, key.public())
@@ -60,17 +60,18 @@ pub(super) async fn certify_signer_key(
 /// with the signer's email who holds an account (someone who created a certificate).
 pub async fn certificate_holder(
     conn: &mut PgConnection,
-    user_id: Option<Uuid>,
+    user_id: Option<UserId>,
     email: &str,
-) -> Result<Option<Uuid>> {
+) -> Result<Option<UserId>> {
     if user_id.is_some() {
         return Ok(user_id);
     }
-    Ok(
-        sqlx::query_scalar!("SELECT id FROM users WHERE email = lower($1)", email)
-            .fetch_optional(&mut *conn)
-            .await?,
+    Ok(sqlx::query_scalar!(
+        r#"SELECT id AS "id: UserId" FROM users WHERE email = lower($1)"#,
+        email
     )
+    .fetch_optional(&mut *conn)
+    .await?)
 }
 
 /// The certificate a signer signs with when it is their own: cabinet members (who must

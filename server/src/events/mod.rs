@@ -10,7 +10,8 @@ mod redis_bus;
 
 use chrono::{DateTime, Utc};
 use tokio::sync::broadcast;
-use uuid::Uuid;
+
+use crate::ids::{CabinetId, CollectionId, SignerId, UserId, VerificationId};
 
 /// How many events a slow subscriber may fall behind before it skips some.
 const LOCAL_CAPACITY: usize = 1024;
@@ -46,9 +47,9 @@ pub enum CollectionEventKind {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct CollectionChange {
-    pub collection_id: Uuid,
+    pub collection_id: CollectionId,
     pub kind: CollectionEventKind,
-    pub signer_id: Option<Uuid>,
+    pub signer_id: Option<SignerId>,
 }
 
 /// What happened to an identity verification, for its holder's page and the operators' queue.
@@ -70,8 +71,8 @@ pub enum IdentityEventKind {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct IdentityChange {
-    pub verification_id: Uuid,
-    pub user_id: Uuid,
+    pub verification_id: VerificationId,
+    pub user_id: UserId,
     pub kind: IdentityEventKind,
 }
 
@@ -80,14 +81,14 @@ pub struct IdentityChange {
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum DomainEvent {
     Cabinet {
-        cabinet_id: Uuid,
+        cabinet_id: CabinetId,
         kind: CabinetEventKind,
         /// The member concerned, for membership events.
-        user_id: Option<Uuid>,
+        user_id: Option<UserId>,
         at: DateTime<Utc>,
     },
     Collection {
-        cabinet_id: Uuid,
+        cabinet_id: CabinetId,
         change: CollectionChange,
         at: DateTime<Utc>,
     },
@@ -98,7 +99,7 @@ pub enum DomainEvent {
 }
 
 impl DomainEvent {
-    pub fn cabinet(cabinet_id: Uuid, kind: CabinetEventKind, user_id: Option<Uuid>) -> Self {
+    pub fn cabinet(cabinet_id: CabinetId, kind: CabinetEventKind, user_id: Option<UserId>) -> Self {
         DomainEvent::Cabinet {
             cabinet_id,
             kind,
@@ -107,7 +108,7 @@ impl DomainEvent {
         }
     }
 
-    pub fn collection(cabinet_id: Uuid, change: CollectionChange) -> Self {
+    pub fn collection(cabinet_id: CabinetId, change: CollectionChange) -> Self {
         DomainEvent::Collection {
             cabinet_id,
             change,
@@ -185,7 +186,8 @@ mod tests {
         let bus = EventBus::in_process();
         let mut first = bus.subscribe();
         let mut second = bus.subscribe();
-        let event = DomainEvent::cabinet(Uuid::new_v4(), CabinetEventKind::TermsAccepted, None);
+        let event =
+            DomainEvent::cabinet(CabinetId::new_v4(), CabinetEventKind::TermsAccepted, None);
         bus.publish(event.clone()).await;
         assert_eq!(first.recv().await.unwrap(), event);
         assert_eq!(second.recv().await.unwrap(), event);

@@ -9,6 +9,7 @@ use crate::accounts::Viewer;
 use crate::cabinets::access::{self, CabinetScope, Need};
 use crate::config::Config;
 use crate::events::EventBus;
+use crate::ids::CabinetId;
 use crate::notifications::Notifier;
 use crate::pki::Pki;
 
@@ -67,7 +68,7 @@ impl ContextExt for Context<'_> {
 /// `needs` (`cabinets::access::check`, with who is asking taken from the context).
 pub async fn require_cabinet(
     ctx: &Context<'_>,
-    cabinet_id: uuid::Uuid,
+    cabinet_id: CabinetId,
     needs: &[Need],
 ) -> ApiResult<CabinetScope> {
     let viewer = ctx.viewer()?;

@@ -11,6 +11,7 @@ use super::{IdentityError, ImageSide, VerificationStatus};
 use crate::events::{DomainEvent, IdentityEventKind};
 use crate::graphql::context::ContextExt;
 use crate::graphql::error::{ApiError, ApiResult};
+use crate::ids::{UserId, VerificationId};
 
 #[derive(Default)]
 pub struct IdentityQuery;
@@ -121,7 +122,7 @@ pub struct IdentityVerification(pub VerificationRow);
 #[Object]
 impl IdentityVerification {
     async fn id(&self) -> Uuid {
-        self.0.id
+        self.0.id.into_uuid()
     }
     async fn status(&self) -> VerificationStatusGql {
         self.0.status().into()
@@ -233,7 +234,7 @@ async fn read_upload(ctx: &Context<'_>, file: Upload) -> ApiResult<Vec<u8>> {
 }
 
 /// Starts the automatic checks in the background; the holder follows them live.
-fn spawn_checks(ctx: &Context<'_>, id: Uuid) {
+fn spawn_checks(ctx: &Context<'_>, id: VerificationId) {
     let (db, bus, config) = (ctx.db().clone(), ctx.bus().clone(), ctx.config().clone());
     tokio::spawn(async move {
         if let Err(error) = super::pipeline::check(&db, &bus, &config, id).await {
@@ -282,6 +283,7 @@ impl IdentityQuery {
         ctx: &Context<'_>,
         id: Uuid,
     ) -> ApiResult<IdentityVerification> {
+        let id = VerificationId::from_uuid(id);
         let viewer = ctx.viewer()?;
         let row = match verification::owned(ctx.db(), viewer.user_id, id).await {
             Err(IdentityError::NotFound) => {
@@ -324,6 +326,7 @@ impl IdentityMutation {
         side: ImageSideGql,
         file: Upload,
     ) -> ApiResult<IdentityVerification> {
+        let verification_id = VerificationId::from_uuid(verification_id);
         let viewer = ctx.viewer()?;
         let bytes = read_upload(ctx, file).await?;
         let row = verification::add_image(
@@ -346,6 +349,7 @@ impl IdentityMutation {
         ctx: &Context<'_>,
         verification_id: Uuid,
     ) -> ApiResult<IdentityVerification> {
+        let verification_id = VerificationId::from_uuid(verification_id);
         let viewer = ctx.viewer()?;
         let row =
             verification::submit(ctx.db(), viewer.user_id, verification_id, &ctx.meta()).await?;
@@ -360,6 +364,7 @@ impl IdentityMutation {
         ctx: &Context<'_>,
         verification_id: Uuid,
     ) -> ApiResult<CaptureLink> {
+        let verification_id = VerificationId::from_uuid(verification_id);
         let viewer = ctx.viewer()?;
         let link = verification::create_capture_link(
             ctx.db(),
@@ -420,6 +425,7 @@ impl IdentityMutation {
         ctx: &Context<'_>,
         id: Uuid,
     ) -> ApiResult<IdentityVerification> {
+        let id = VerificationId::from_uuid(id);
         let viewer = ctx.viewer()?;
         let row = verification::decide(
             ctx.db(),
@@ -441,6 +447,7 @@ impl IdentityMutation {
         id: Uuid,
         reason: String,
     ) -> ApiResult<IdentityVerification> {
+        let id = VerificationId::from_uuid(id);
         let viewer = ctx.viewer()?;
         let row = verification::decide(
             ctx.db(),
@@ -463,6 +470,7 @@ impl IdentityMutation {
         id: Uuid,
         correct: bool,
     ) -> ApiResult<IdentityVerification> {
+        let id = VerificationId::from_uuid(id);
         let viewer = ctx.viewer()?;
         let row = verification::confirm(
             ctx.db(),
@@ -492,8 +500,8 @@ impl IdentityMutation {
 /// does not exist.
 async fn may_follow(
     db: &sqlx::PgPool,
-    user_id: Uuid,
-    verification_id: Uuid,
+    user_id: UserId,
+    verification_id: VerificationId,
 ) -> Result<(), IdentityError> {
     match verification::owned(db, user_id, verification_id).await {
         Ok(_) => Ok(()),
@@ -512,6 +520,7 @@ impl IdentitySubscription {
         ctx: &Context<'_>,
         verification_id: Uuid,
     ) -> Result<impl Stream<Item = IdentityEvent>, ApiError> {
+        let verification_id = VerificationId::from_uuid(verification_id);
         let viewer = ctx.viewer()?;
         let (db, user_id) = (ctx.db().clone(), viewer.user_id);
         may_follow(&db, user_id, verification_id).await?;
@@ -527,7 +536,7 @@ impl IdentitySubscription {
                     if may_follow(&db, user_id, verification_id).await.is_err() {
                         break;
                     }
-                    yield IdentityEvent { verification_id, kind: change.kind.into() };
+                    yield IdentityEvent { verification_id: verification_id.into_uuid(), kind: change.kind.into() };
                 }
             }
         })
@@ -549,7 +558,10 @@ impl IdentitySubscription {
                     if verification::require_operator(&db, user_id).await.is_err() {
                         break;
                     }
-                    yield IdentityEvent { verification_id: change.verification_id, kind: change.kind.into() };
+                    yield IdentityEvent {
+                        verification_id: change.verification_id.into_uuid(),
+                        kind: change.kind.into(),
+                    };
                 }
             }
         })

@@ -6,13 +6,13 @@ use axum::http::{header, HeaderMap};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
-use uuid::Uuid;
 
 use super::ImageSide;
 use crate::app::AppState;
 use crate::collections::http::error;
 use crate::graphql::error::ApiError;
 use crate::http::{authenticate, session_token};
+use crate::ids::VerificationId;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -27,7 +27,7 @@ async fn image(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<std::net::SocketAddr>,
     headers: HeaderMap,
-    Path((verification_id, side)): Path<(Uuid, String)>,
+    Path((verification_id, side)): Path<(VerificationId, String)>,
 ) -> Response {
     let viewer = match authenticate(&state, session_token(&headers)).await {
         Ok(auth) => auth.0,

@@ -4,15 +4,15 @@
 //! Kept apart so that `verification` and `provider` do not call each other.
 
 use sqlx::PgPool;
-use uuid::Uuid;
 
 use super::{provider, verification, Result};
 use crate::config::Config;
 use crate::events::{EventBus, IdentityEventKind};
+use crate::ids::VerificationId;
 
 /// Checks a submitted verification; one that needs a review goes to the provider when
 /// there is one (the job sends it again when the provider cannot be reached).
-pub async fn check(db: &PgPool, bus: &EventBus, config: &Config, id: Uuid) -> Result<()> {
+pub async fn check(db: &PgPool, bus: &EventBus, config: &Config, id: VerificationId) -> Result<()> {
     let verdict = verification::process(db, bus, config, id).await?;
     if verdict == Some(IdentityEventKind::InReview) && config.identity_provider_url.is_some() {
         if let Err(error) = provider::request(db, config, id).await {

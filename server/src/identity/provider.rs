@@ -13,12 +13,12 @@ use hmac::{Hmac, Mac};
 use serde_json::{json, Value};
 use sha2::Sha256;
 use sqlx::PgPool;
-use uuid::Uuid;
 
 use super::verification::{self, Decision};
 use super::{IdentityError, ImageSide, Result};
 use crate::config::Config;
 use crate::events::EventBus;
+use crate::ids::VerificationId;
 use crate::keys::SealedKey;
 use crate::request_meta::RequestMeta;
 
@@ -75,14 +75,14 @@ pub fn verify_at(secret: &str, body: &[u8], header: Option<&str>, now: i64) -> b
 }
 
 /// Sends one verification to the external service and records that it was sent.
-pub async fn request(db: &PgPool, config: &Config, id: Uuid) -> Result<()> {
+pub async fn request(db: &PgPool, config: &Config, id: VerificationId) -> Result<()> {
     let Some(url) = &config.identity_provider_url else {
         return Ok(());
     };
     let row = verification::get(&mut *db.acquire().await?, id).await?;
     let images = sqlx::query!(
         "SELECT side, media_type, nonce, sealed FROM identity_images WHERE verification_id = $1 ORDER BY side",
-        id,
+        id.as_uuid(),
     )
     .fetch_all(db)
     .await?;
@@ -139,7 +139,7 @@ pub async fn request(db: &PgPool, config: &Config, id: Uuid) -> Result<()> {
     });
     sqlx::query!(
         "UPDATE identity_verifications SET provider_requested_at = now(), provider_reference = $2 WHERE id = $1",
-        id,
+        id.as_uuid(),
         reference,
     )
     .execute(db)
@@ -148,9 +148,10 @@ pub async fn request(db: &PgPool, config: &Config, id: Uuid) -> Result<()> {
 }
 
 /// Verifications waiting to be sent to the external service (a failure, a crash).
-pub async fn unsent(db: &PgPool) -> Result<Vec<Uuid>> {
+pub async fn unsent(db: &PgPool) -> Result<Vec<VerificationId>> {
     Ok(sqlx::query_scalar!(
-        "SELECT id FROM identity_verifications WHERE status = 'in_review' AND provider = 'external' AND provider_requested_at IS NULL ORDER BY submitted_at",
+        r#"SELECT id AS "id: VerificationId" FROM identity_verifications
+            WHERE status = 'in_review' AND provider = 'external' AND provider_requested_at IS NULL ORDER BY submitted_at"#,
     )
     .fetch_all(db)
     .await?)
@@ -160,7 +161,7 @@ pub async fn unsent(db: &PgPool) -> Result<Vec<Uuid>> {
 #[derive(serde::Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Callback {
-    pub verification_id: Uuid,
+    pub verification_id: VerificationId,
     /// `approved` or `rejected`.
     pub decision: String,
     pub reason: Option<String>,

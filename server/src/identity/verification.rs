@@ -10,7 +10,6 @@
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use serde_json::{json, Value};
 use sqlx::{PgConnection, PgPool};
-use uuid::Uuid;
 
 use super::checks::{self, Declared, ImageForOcr, Verdict};
 use super::{
@@ -19,6 +18,7 @@ use super::{
 };
 use crate::config::Config;
 use crate::events::{DomainEvent, EventBus, IdentityChange, IdentityEventKind};
+use crate::ids::{UserId, VerificationId};
 use crate::keys::{KeyEncryptionKey, SealedKey};
 use crate::notifications;
 use crate::request_meta::RequestMeta;
@@ -26,8 +26,8 @@ use crate::tokens::{new_token, token_hash};
 
 #[derive(Debug, Clone)]
 pub struct VerificationRow {
-    pub id: Uuid,
-    pub user_id: Uuid,
+    pub id: VerificationId,
+    pub user_id: UserId,
     pub purpose: String,
     pub document_type: DocumentType,
     pub first_name: String,
@@ -39,7 +39,7 @@ pub struct VerificationRow {
     pub flagged: bool,
     pub submitted_at: Option<DateTime<Utc>>,
     pub decided_at: Option<DateTime<Utc>>,
-    pub decided_by: Option<Uuid>,
+    pub decided_by: Option<UserId>,
     pub rejection_code: Option<String>,
     pub rejection_reason: Option<String>,
     pub confirmed_at: Option<DateTime<Utc>>,
@@ -69,28 +69,28 @@ impl VerificationRow {
 // columns and parameters name their type (`: Value`, `as _`): the macros map JSONB only
 // with sqlx's `json` feature, which this crate does not enable.
 
-pub async fn get(conn: &mut PgConnection, id: Uuid) -> Result<VerificationRow> {
+pub async fn get(conn: &mut PgConnection, id: VerificationId) -> Result<VerificationRow> {
     sqlx::query_as!(
         VerificationRow,
-        r#"SELECT id, user_id, purpose, document_type AS "document_type: DocumentType", first_name, last_name, birth_date,
-                status AS "status: VerificationStatus", mrz AS "mrz: Value", checks AS "checks: Value", flagged, submitted_at, decided_at, decided_by,
+        r#"SELECT id AS "id: VerificationId", user_id AS "user_id: UserId", purpose, document_type AS "document_type: DocumentType", first_name, last_name, birth_date,
+                status AS "status: VerificationStatus", mrz AS "mrz: Value", checks AS "checks: Value", flagged, submitted_at, decided_at, decided_by AS "decided_by: UserId",
                 rejection_code, rejection_reason, confirmed_at, images_purged_at, created_at
            FROM identity_verifications WHERE id = $1"#,
-        id,
+        id.as_uuid(),
     )
     .fetch_optional(&mut *conn)
     .await?
     .ok_or(IdentityError::NotFound)
 }
 
-async fn lock(conn: &mut PgConnection, id: Uuid) -> Result<VerificationRow> {
+async fn lock(conn: &mut PgConnection, id: VerificationId) -> Result<VerificationRow> {
     sqlx::query_as!(
         VerificationRow,
-        r#"SELECT id, user_id, purpose, document_type AS "document_type: DocumentType", first_name, last_name, birth_date,
-                status AS "status: VerificationStatus", mrz AS "mrz: Value", checks AS "checks: Value", flagged, submitted_at, decided_at, decided_by,
+        r#"SELECT id AS "id: VerificationId", user_id AS "user_id: UserId", purpose, document_type AS "document_type: DocumentType", first_name, last_name, birth_date,
+                status AS "status: VerificationStatus", mrz AS "mrz: Value", checks AS "checks: Value", flagged, submitted_at, decided_at, decided_by AS "decided_by: UserId",
                 rejection_code, rejection_reason, confirmed_at, images_purged_at, created_at
            FROM identity_verifications WHERE id = $1 FOR UPDATE"#,
-        id,
+        id.as_uuid(),
     )
     .fetch_optional(&mut *conn)
     .await?
@@ -98,7 +98,7 @@ async fn lock(conn: &mut PgConnection, id: Uuid) -> Result<VerificationRow> {
 }
 
 /// The holder's own verification; anyone else's is `NOT_FOUND`.
-pub async fn owned(db: &PgPool, user_id: Uuid, id: Uuid) -> Result<VerificationRow> {
+pub async fn owned(db: &PgPool, user_id: UserId, id: VerificationId) -> Result<VerificationRow> {
     let row = get(&mut *db.acquire().await?, id).await?;
     if row.user_id != user_id {
         return Err(IdentityError::NotFound);
@@ -106,14 +106,14 @@ pub async fn owned(db: &PgPool, user_id: Uuid, id: Uuid) -> Result<VerificationR
     Ok(row)
 }
 
-pub async fn latest(db: &PgPool, user_id: Uuid) -> Result<Option<VerificationRow>> {
+pub async fn latest(db: &PgPool, user_id: UserId) -> Result<Option<VerificationRow>> {
     Ok(sqlx::query_as!(
         VerificationRow,
-        r#"SELECT id, user_id, purpose, document_type AS "document_type: DocumentType", first_name, last_name, birth_date,
-                status AS "status: VerificationStatus", mrz AS "mrz: Value", checks AS "checks: Value", flagged, submitted_at, decided_at, decided_by,
+        r#"SELECT id AS "id: VerificationId", user_id AS "user_id: UserId", purpose, document_type AS "document_type: DocumentType", first_name, last_name, birth_date,
+                status AS "status: VerificationStatus", mrz AS "mrz: Value", checks AS "checks: Value", flagged, submitted_at, decided_at, decided_by AS "decided_by: UserId",
                 rejection_code, rejection_reason, confirmed_at, images_purged_at, created_at
            FROM identity_verifications WHERE user_id = $1 ORDER BY created_at DESC LIMIT 1"#,
-        user_id,
+        user_id.as_uuid(),
     )
     .fetch_optional(db)
     .await?)
@@ -122,16 +122,16 @@ pub async fn latest(db: &PgPool, user_id: Uuid) -> Result<Option<VerificationRow
 /// The latest verification made for a certificate of `purpose` (`lcp` or `qcp`).
 pub async fn latest_for(
     conn: &mut PgConnection,
-    user_id: Uuid,
+    user_id: UserId,
     purpose: &str,
 ) -> Result<Option<VerificationRow>> {
     Ok(sqlx::query_as!(
         VerificationRow,
-        r#"SELECT id, user_id, purpose, document_type AS "document_type: DocumentType", first_name, last_name, birth_date,
-                status AS "status: VerificationStatus", mrz AS "mrz: Value", checks AS "checks: Value", flagged, submitted_at, decided_at, decided_by,
+        r#"SELECT id AS "id: VerificationId", user_id AS "user_id: UserId", purpose, document_type AS "document_type: DocumentType", first_name, last_name, birth_date,
+                status AS "status: VerificationStatus", mrz AS "mrz: Value", checks AS "checks: Value", flagged, submitted_at, decided_at, decided_by AS "decided_by: UserId",
                 rejection_code, rejection_reason, confirmed_at, images_purged_at, created_at
            FROM identity_verifications WHERE user_id = $1 AND purpose = $2 ORDER BY created_at DESC LIMIT 1"#,
-        user_id,
+        user_id.as_uuid(),
         purpose,
     )
     .fetch_optional(&mut *conn)
@@ -140,17 +140,17 @@ pub async fn latest_for(
 
 async fn log(
     conn: &mut PgConnection,
-    verification_id: Uuid,
+    verification_id: VerificationId,
     kind: &str,
-    actor: Option<Uuid>,
+    actor: Option<UserId>,
     meta: &RequestMeta,
     detail: Value,
 ) -> Result<()> {
     sqlx::query!(
         "INSERT INTO identity_events (verification_id, kind, actor_user_id, ip, user_agent, detail) VALUES ($1, $2, $3, $4, $5, $6)",
-        verification_id,
+        verification_id.as_uuid(),
         kind,
-        actor,
+        actor.map(UserId::into_uuid),
         meta.ip.as_deref(),
         meta.user_agent.as_deref(),
         detail as _,
@@ -176,7 +176,7 @@ pub struct Declaration {
 /// or reviewed must end first.
 pub async fn start(
     db: &PgPool,
-    user_id: Uuid,
+    user_id: UserId,
     declaration: Declaration,
     meta: &RequestMeta,
 ) -> Result<VerificationRow> {
@@ -194,12 +194,15 @@ pub async fn start(
         .map_err(|e| IdentityError::Validation(e.to_string()))?;
     let mut tx = db.begin().await?;
     // Serialises two starts of the same person.
-    sqlx::query_scalar!("SELECT id FROM users WHERE id = $1 FOR UPDATE", user_id)
-        .fetch_optional(&mut *tx)
-        .await?;
+    sqlx::query_scalar!(
+        "SELECT id FROM users WHERE id = $1 FOR UPDATE",
+        user_id.as_uuid()
+    )
+    .fetch_optional(&mut *tx)
+    .await?;
     let busy = sqlx::query_scalar!(
         r#"SELECT EXISTS (SELECT 1 FROM identity_verifications WHERE user_id = $1 AND status IN ('checking', 'in_review')) AS "busy!""#,
-        user_id,
+        user_id.as_uuid(),
     )
     .fetch_one(&mut *tx)
     .await?;
@@ -210,14 +213,14 @@ pub async fn start(
     }
     sqlx::query!(
         "DELETE FROM identity_verifications WHERE user_id = $1 AND status = 'awaiting_documents'",
-        user_id,
+        user_id.as_uuid(),
     )
     .execute(&mut *tx)
     .await?;
     let id = sqlx::query_scalar!(
-        "INSERT INTO identity_verifications (user_id, purpose, document_type, first_name, last_name, birth_date)
-         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
-        user_id,
+        r#"INSERT INTO identity_verifications (user_id, purpose, document_type, first_name, last_name, birth_date)
+         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id AS "id: VerificationId""#,
+        user_id.as_uuid(),
         declaration.purpose,
         declaration.document_type.as_str(),
         first_name.as_str(),
@@ -232,7 +235,7 @@ pub async fn start(
     Ok(row)
 }
 
-pub(super) fn image_label(verification_id: Uuid, side: ImageSide) -> String {
+pub(super) fn image_label(verification_id: VerificationId, side: ImageSide) -> String {
     format!("identity:{verification_id}:{}", side.as_str())
 }
 
@@ -257,7 +260,7 @@ async fn store_image(
     sqlx::query!(
         "INSERT INTO identity_images (verification_id, side, media_type, size, nonce, sealed) VALUES ($1, $2, $3, $4, $5, $6)
          ON CONFLICT (verification_id, side) DO UPDATE SET media_type = $3, size = $4, nonce = $5, sealed = $6, uploaded_at = now()",
-        row.id,
+        row.id.as_uuid(),
         side.as_str(),
         media_type,
         bytes.len() as i32,
@@ -273,8 +276,8 @@ async fn store_image(
 pub async fn add_image(
     db: &PgPool,
     kek: &KeyEncryptionKey,
-    user_id: Uuid,
-    id: Uuid,
+    user_id: UserId,
+    id: VerificationId,
     side: ImageSide,
     bytes: &[u8],
     meta: &RequestMeta,
@@ -298,10 +301,10 @@ pub async fn add_image(
     Ok(row)
 }
 
-pub async fn images_present(conn: &mut PgConnection, id: Uuid) -> Result<Vec<ImageSide>> {
+pub async fn images_present(conn: &mut PgConnection, id: VerificationId) -> Result<Vec<ImageSide>> {
     let sides = sqlx::query_scalar!(
         "SELECT side FROM identity_images WHERE verification_id = $1 ORDER BY side",
-        id,
+        id.as_uuid(),
     )
     .fetch_all(&mut *conn)
     .await?;
@@ -314,8 +317,8 @@ pub async fn images_present(conn: &mut PgConnection, id: Uuid) -> Result<Vec<Ima
 /// Submits the images for checking. The caller then runs [`process`].
 pub async fn submit(
     db: &PgPool,
-    user_id: Uuid,
-    id: Uuid,
+    user_id: UserId,
+    id: VerificationId,
     meta: &RequestMeta,
 ) -> Result<VerificationRow> {
     let mut tx = db.begin().await?;
@@ -331,7 +334,7 @@ pub async fn submit(
 async fn submit_locked(
     conn: &mut PgConnection,
     row: VerificationRow,
-    actor: Option<Uuid>,
+    actor: Option<UserId>,
     meta: &RequestMeta,
 ) -> Result<VerificationRow> {
     if row.status() != VerificationStatus::AwaitingDocuments {
@@ -348,7 +351,7 @@ async fn submit_locked(
     }
     sqlx::query!(
         "UPDATE identity_verifications SET status = 'checking', submitted_at = now(), updated_at = now() WHERE id = $1",
-        row.id,
+        row.id.as_uuid(),
     )
     .execute(&mut *conn)
     .await?;
@@ -372,7 +375,7 @@ pub async fn process(
     db: &PgPool,
     bus: &EventBus,
     config: &Config,
-    id: Uuid,
+    id: VerificationId,
 ) -> Result<Option<IdentityEventKind>> {
     let row = get(&mut *db.acquire().await?, id).await?;
     if row.status() != VerificationStatus::Checking {
@@ -380,7 +383,7 @@ pub async fn process(
     }
     let images = sqlx::query!(
         "SELECT side, media_type, nonce, sealed FROM identity_images WHERE verification_id = $1 AND side <> 'selfie'",
-        id,
+        id.as_uuid(),
     )
     .fetch_all(db)
     .await?;
@@ -428,7 +431,7 @@ pub async fn process(
         Verdict::Reject { code, reason } => {
             sqlx::query!(
                 "UPDATE identity_verifications SET status = 'rejected', mrz = $2, checks = $3, decided_at = now(), rejection_code = $4, rejection_reason = $5, updated_at = now() WHERE id = $1",
-                id,
+                id.as_uuid(),
                 &mrz_json as _,
                 &report_json as _,
                 *code,
@@ -456,7 +459,7 @@ pub async fn process(
             };
             sqlx::query!(
                 "UPDATE identity_verifications SET status = 'in_review', mrz = $2, checks = $3, flagged = $4, provider = $5, updated_at = now() WHERE id = $1",
-                id,
+                id.as_uuid(),
                 &mrz_json as _,
                 &report_json as _,
                 *flagged,
@@ -489,7 +492,7 @@ async fn notify_decision(
 ) -> Result<()> {
     let user = sqlx::query!(
         "SELECT email, language FROM users WHERE id = $1",
-        row.user_id,
+        row.user_id.as_uuid(),
     )
     .fetch_one(&mut *conn)
     .await?;
@@ -505,9 +508,9 @@ async fn notify_decision(
 }
 
 /// Verifications whose automatic checks have not finished (after a crash, say).
-pub async fn unchecked(db: &PgPool) -> Result<Vec<Uuid>> {
+pub async fn unchecked(db: &PgPool) -> Result<Vec<VerificationId>> {
     Ok(sqlx::query_scalar!(
-        "SELECT id FROM identity_verifications WHERE status = 'checking' ORDER BY submitted_at",
+        r#"SELECT id AS "id: VerificationId" FROM identity_verifications WHERE status = 'checking' ORDER BY submitted_at"#,
     )
     .fetch_all(db)
     .await?)
@@ -524,8 +527,8 @@ pub struct CaptureLink {
 pub async fn create_capture_link(
     db: &PgPool,
     public_url: &str,
-    user_id: Uuid,
-    id: Uuid,
+    user_id: UserId,
+    id: VerificationId,
     meta: &RequestMeta,
 ) -> Result<CaptureLink> {
     let mut tx = db.begin().await?;
@@ -543,7 +546,7 @@ pub async fn create_capture_link(
     sqlx::query!(
         "INSERT INTO capture_links (token_hash, verification_id, expires_at) VALUES ($1, $2, $3)",
         &hash,
-        id,
+        id.as_uuid(),
         expires_at,
     )
     .execute(&mut *tx)
@@ -568,7 +571,8 @@ pub async fn create_capture_link(
 async fn capture_target(conn: &mut PgConnection, token: &str) -> Result<(VerificationRow, bool)> {
     // The link's verification, expiry, first opening and use.
     let link = sqlx::query!(
-        "SELECT verification_id, expires_at, opened_at, used_at FROM capture_links WHERE token_hash = $1 FOR UPDATE",
+        r#"SELECT verification_id AS "verification_id: VerificationId", expires_at, opened_at, used_at
+             FROM capture_links WHERE token_hash = $1 FOR UPDATE"#,
         token_hash(token),
     )
     .fetch_optional(&mut *conn)
@@ -659,10 +663,13 @@ pub async fn finish_capture(
 
 // ---- operators ----
 
-pub async fn require_operator(db: &PgPool, user_id: Uuid) -> Result<()> {
-    let is_operator = sqlx::query_scalar!("SELECT is_operator FROM users WHERE id = $1", user_id)
-        .fetch_one(db)
-        .await?;
+pub async fn require_operator(db: &PgPool, user_id: UserId) -> Result<()> {
+    let is_operator = sqlx::query_scalar!(
+        "SELECT is_operator FROM users WHERE id = $1",
+        user_id.as_uuid()
+    )
+    .fetch_one(db)
+    .await?;
     if is_operator {
         Ok(())
     } else {
@@ -674,8 +681,8 @@ pub async fn require_operator(db: &PgPool, user_id: Uuid) -> Result<()> {
 pub async fn queue(db: &PgPool) -> Result<Vec<VerificationRow>> {
     Ok(sqlx::query_as!(
         VerificationRow,
-        r#"SELECT id, user_id, purpose, document_type AS "document_type: DocumentType", first_name, last_name, birth_date,
-                status AS "status: VerificationStatus", mrz AS "mrz: Value", checks AS "checks: Value", flagged, submitted_at, decided_at, decided_by,
+        r#"SELECT id AS "id: VerificationId", user_id AS "user_id: UserId", purpose, document_type AS "document_type: DocumentType", first_name, last_name, birth_date,
+                status AS "status: VerificationStatus", mrz AS "mrz: Value", checks AS "checks: Value", flagged, submitted_at, decided_at, decided_by AS "decided_by: UserId",
                 rejection_code, rejection_reason, confirmed_at, images_purged_at, created_at
            FROM identity_verifications WHERE status IN ('checking', 'in_review') ORDER BY submitted_at, id"#,
     )
@@ -687,8 +694,8 @@ pub async fn queue(db: &PgPool) -> Result<Vec<VerificationRow>> {
 pub async fn image_for_operator(
     db: &PgPool,
     kek: &KeyEncryptionKey,
-    operator: Uuid,
-    id: Uuid,
+    operator: UserId,
+    id: VerificationId,
     side: ImageSide,
     meta: &RequestMeta,
 ) -> Result<(String, Vec<u8>)> {
@@ -700,7 +707,7 @@ pub async fn image_for_operator(
     }
     let image = sqlx::query!(
         "SELECT media_type, nonce, sealed FROM identity_images WHERE verification_id = $1 AND side = $2",
-        id,
+        id.as_uuid(),
         side.as_str(),
     )
     .fetch_optional(&mut *tx)
@@ -736,8 +743,8 @@ pub async fn decide(
     db: &PgPool,
     bus: &EventBus,
     config: &Config,
-    operator: Uuid,
-    id: Uuid,
+    operator: UserId,
+    id: VerificationId,
     decision: Decision,
     meta: &RequestMeta,
 ) -> Result<VerificationRow> {
@@ -751,7 +758,7 @@ pub async fn decide_as_provider(
     db: &PgPool,
     bus: &EventBus,
     config: &Config,
-    id: Uuid,
+    id: VerificationId,
     decision: Decision,
     meta: &RequestMeta,
 ) -> Result<VerificationRow> {
@@ -776,8 +783,8 @@ async fn record_decision(
     db: &PgPool,
     bus: &EventBus,
     config: &Config,
-    id: Uuid,
-    decided_by: Option<Uuid>,
+    id: VerificationId,
+    decided_by: Option<UserId>,
     decision: Decision,
     meta: &RequestMeta,
 ) -> Result<VerificationRow> {
@@ -800,8 +807,8 @@ async fn record_decision(
         Decision::Approve => {
             sqlx::query!(
                 "UPDATE identity_verifications SET status = 'approved', decided_at = now(), decided_by = $2, updated_at = now() WHERE id = $1",
-                id,
-                decided_by,
+                id.as_uuid(),
+                decided_by.map(UserId::into_uuid),
             )
             .execute(&mut *tx)
             .await?;
@@ -826,8 +833,8 @@ async fn record_decision(
             }
             sqlx::query!(
                 "UPDATE identity_verifications SET status = 'rejected', decided_at = now(), decided_by = $2, rejection_code = 'OPERATOR_REJECTED', rejection_reason = $3, updated_at = now() WHERE id = $1",
-                id,
-                decided_by,
+                id.as_uuid(),
+                decided_by.map(UserId::into_uuid),
                 reason,
             )
             .execute(&mut *tx)
@@ -857,8 +864,8 @@ async fn record_decision(
 pub async fn confirm(
     db: &PgPool,
     bus: &EventBus,
-    user_id: Uuid,
-    id: Uuid,
+    user_id: UserId,
+    id: VerificationId,
     correct: bool,
     meta: &RequestMeta,
 ) -> Result<VerificationRow> {
@@ -879,7 +886,7 @@ pub async fn confirm(
     };
     sqlx::query!(
         "UPDATE identity_verifications SET status = $2, confirmed_at = CASE WHEN $2 = 'confirmed' THEN now() END, updated_at = now() WHERE id = $1",
-        id,
+        id.as_uuid(),
         status,
     )
     .execute(&mut *tx)
@@ -896,16 +903,19 @@ pub async fn confirm(
 pub async fn purge_images(db: &PgPool, retention_days: i64) -> Result<u64> {
     let mut tx = db.begin().await?;
     let purged = sqlx::query_scalar!(
-        "UPDATE identity_verifications SET images_purged_at = now()
-         WHERE images_purged_at IS NULL AND decided_at < now() - make_interval(days => $1) RETURNING id",
+        r#"UPDATE identity_verifications SET images_purged_at = now()
+         WHERE images_purged_at IS NULL AND decided_at < now() - make_interval(days => $1) RETURNING id AS "id: VerificationId""#,
         retention_days as i32,
     )
     .fetch_all(&mut *tx)
     .await?;
     for id in &purged {
-        sqlx::query!("DELETE FROM identity_images WHERE verification_id = $1", id)
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query!(
+            "DELETE FROM identity_images WHERE verification_id = $1",
+            id.as_uuid()
+        )
+        .execute(&mut *tx)
+        .await?;
         log(
             &mut tx,
             *id,

@@ -1,4 +1,5 @@
 use crate::common::{firm, user, TestServer, PASSWORD};
+use paraphe_server::ids::{CabinetId, UserId};
 use paraphe_shared::Role;
 use serde_json::json;
 use sqlx::PgPool;
@@ -157,9 +158,14 @@ async fn a_removed_collaborator_loses_the_cabinet_at_once(db: PgPool) {
 async fn a_person_in_two_cabinets_switches_between_them(db: PgPool) {
     let a = firm(&db, "a", true).await;
     let b = firm(&db, "b", true).await;
-    paraphe_server::cabinets::add_member(&db, b.cabinet, a.collaborator, Role::Collaborator)
-        .await
-        .unwrap();
+    paraphe_server::cabinets::add_member(
+        &db,
+        CabinetId::from_uuid(b.cabinet),
+        UserId::from_uuid(a.collaborator),
+        Role::Collaborator,
+    )
+    .await
+    .unwrap();
     let server = TestServer::start(db).await;
     let mut collaborator = server.login(&a.collaborator_email, PASSWORD).await;
     let me = collaborator
@@ -196,9 +202,14 @@ async fn member_pages_are_capped_at_one_hundred(db: PgPool) {
             &format!("Membre{i}"),
         )
         .await;
-        paraphe_server::cabinets::add_member(&db, a.cabinet, extra, Role::Collaborator)
-            .await
-            .unwrap();
+        paraphe_server::cabinets::add_member(
+            &db,
+            CabinetId::from_uuid(a.cabinet),
+            UserId::from_uuid(extra),
+            Role::Collaborator,
+        )
+        .await
+        .unwrap();
     }
     let server = TestServer::start(db).await;
     let mut accountant = server.login(&a.accountant_email, PASSWORD).await;

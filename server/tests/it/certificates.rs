@@ -11,6 +11,7 @@ use crate::common::{
     PASSWORD,
 };
 use der::Decode;
+use paraphe_server::ids::{CabinetId, UserId};
 use serde_json::{json, Value};
 use sha2::Digest as _;
 use sqlx::PgPool;
@@ -123,7 +124,7 @@ async fn an_accountant_enrols_signs_with_the_lcp_certificate_and_revokes_it(db: 
     let smtp = SmtpSink::start();
     let server = TestServer::start_with_smtp(db.clone(), &smtp).await;
     let firm = firm(&db, "enr", true).await;
-    paraphe_server::billing::credit(&db, firm.cabinet, 1000, "test", None)
+    paraphe_server::billing::credit(&db, CabinetId::from_uuid(firm.cabinet), 1000, "test", None)
         .await
         .unwrap();
     let mut claire = server.login(&firm.accountant_email, PASSWORD).await;
@@ -595,6 +596,7 @@ async fn enrol(server: &TestServer, user_id: Uuid, first: &str, last: &str, mobi
         .await
         .unwrap();
     let mut conn = server.db.acquire().await.unwrap();
+    let user_id = UserId::from_uuid(user_id);
     let person = paraphe_server::certificates::person_of(&mut conn, user_id, first, last)
         .await
         .unwrap();
@@ -647,7 +649,7 @@ async fn a_qualified_certificate_is_paid_by_the_cabinet_opened_by_email_code_and
             .await,
         "INSUFFICIENT_CREDIT"
     );
-    paraphe_server::billing::credit(&db, firm.cabinet, 1000, "test", None)
+    paraphe_server::billing::credit(&db, CabinetId::from_uuid(firm.cabinet), 1000, "test", None)
         .await
         .unwrap();
     assert_eq!(
@@ -659,7 +661,7 @@ async fn a_qualified_certificate_is_paid_by_the_cabinet_opened_by_email_code_and
     );
     let (requests, emails): (i64, i64) = sqlx::query_as("SELECT (SELECT count(*) FROM qcp_requests), (SELECT count(*) FROM outbox WHERE channel = 'email')").fetch_one(&db).await.unwrap();
     assert_eq!((requests, emails), (0, 0));
-    paraphe_server::billing::credit(&db, firm.cabinet, 2000, "test", None)
+    paraphe_server::billing::credit(&db, CabinetId::from_uuid(firm.cabinet), 2000, "test", None)
         .await
         .unwrap();
     assert_eq!(
@@ -801,7 +803,7 @@ async fn a_qualified_certificate_is_paid_by_the_cabinet_opened_by_email_code_and
     );
     let mut conn = db.acquire().await.unwrap();
     assert_eq!(
-        paraphe_server::billing::balance(&mut conn, firm.cabinet)
+        paraphe_server::billing::balance(&mut conn, CabinetId::from_uuid(firm.cabinet))
             .await
             .unwrap(),
         3000,
@@ -812,7 +814,7 @@ async fn a_qualified_certificate_is_paid_by_the_cabinet_opened_by_email_code_and
         "ISSUED"
     );
     assert_eq!(
-        paraphe_server::billing::balance(&mut conn, firm.cabinet)
+        paraphe_server::billing::balance(&mut conn, CabinetId::from_uuid(firm.cabinet))
             .await
             .unwrap(),
         1000
@@ -1022,7 +1024,7 @@ async fn an_outside_signer_asked_for_level_2_creates_a_certificate_from_the_link
     let smtp = SmtpSink::start();
     let server = TestServer::start_with_smtp(db.clone(), &smtp).await;
     let firm = firm(&db, "ext", true).await;
-    paraphe_server::billing::credit(&db, firm.cabinet, 1000, "test", None)
+    paraphe_server::billing::credit(&db, CabinetId::from_uuid(firm.cabinet), 1000, "test", None)
         .await
         .unwrap();
     let mut preparer = server.login(&firm.accountant_email, PASSWORD).await;
@@ -1211,7 +1213,7 @@ async fn an_outside_signer_asked_for_level_2_creates_a_certificate_from_the_link
 
 async fn firm_with_credit(db: &PgPool, tag: &str) -> crate::common::Firm {
     let firm = firm(db, tag, true).await;
-    paraphe_server::billing::credit(db, firm.cabinet, 1000, "test", None)
+    paraphe_server::billing::credit(db, CabinetId::from_uuid(firm.cabinet), 1000, "test", None)
         .await
         .unwrap();
     firm

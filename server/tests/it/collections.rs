@@ -4,6 +4,7 @@
 use std::path::Path;
 
 use crate::common::*;
+use paraphe_server::ids::CabinetId;
 use serde_json::{json, Value};
 use sqlx::PgPool;
 use uuid::Uuid;
@@ -24,7 +25,7 @@ const REFUSE: &str =
 const COLLECTION: &str = "query($id: UUID!) { collection(id: $id) { status expiresAt auditTrailIntact costCents signers { email status } auditTrail { kind actor } documents { id currentSha256 } } }";
 
 async fn credit(db: &PgPool, cabinet: Uuid, cents: i64) {
-    paraphe_server::billing::credit(db, cabinet, cents, "test", None)
+    paraphe_server::billing::credit(db, CabinetId::from_uuid(cabinet), cents, "test", None)
         .await
         .unwrap();
 }

@@ -4,6 +4,7 @@
 //! listed for the dashboard and opened from the session.
 
 use crate::common::*;
+use paraphe_server::ids::CabinetId;
 use serde_json::{json, Value};
 use sqlx::PgPool;
 use uuid::Uuid;
@@ -24,7 +25,7 @@ const AWAITING: &str = "{ mySignatureRequests { signerId title cabinetName invit
 const OPEN_MINE: &str = "mutation($s: UUID!) { openMySignature(signerId: $s) }";
 
 async fn launched(preparer: &mut Client, db: &PgPool, cabinet: Uuid, signers: &[Value]) -> String {
-    paraphe_server::billing::credit(db, cabinet, 10_000, "test", None)
+    paraphe_server::billing::credit(db, CabinetId::from_uuid(cabinet), 10_000, "test", None)
         .await
         .unwrap();
     let id = preparer.data(CREATE, json!({ "c": cabinet })).await["createCollection"]["id"]

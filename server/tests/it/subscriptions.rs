@@ -223,7 +223,7 @@ async fn the_redis_bus_delivers_each_event_once_to_every_replica() {
     let two = EventBus::redis(&redis_url()).await.unwrap();
     let (mut on_one, mut on_two) = (one.subscribe(), two.subscribe());
     let event = paraphe_server::events::DomainEvent::cabinet(
-        uuid::Uuid::new_v4(),
+        paraphe_server::ids::CabinetId::new_v4(),
         paraphe_server::events::CabinetEventKind::TermsAccepted,
         None,
     );
@@ -250,9 +250,15 @@ async fn the_redis_bus_delivers_each_event_once_to_every_replica() {
 async fn the_preparer_follows_a_collection_live(db: PgPool) {
     let server = TestServer::start(db.clone()).await;
     let firm = firm(&db, "live", true).await;
-    paraphe_server::billing::credit(&db, firm.cabinet, 100, "test", None)
-        .await
-        .unwrap();
+    paraphe_server::billing::credit(
+        &db,
+        paraphe_server::ids::CabinetId::from_uuid(firm.cabinet),
+        100,
+        "test",
+        None,
+    )
+    .await
+    .unwrap();
     let mut preparer = server.login(&firm.accountant_email, PASSWORD).await;
     let mut socket = connect(&server, preparer.cookie.as_deref(), None)
         .await

@@ -4,12 +4,12 @@
 
 use chrono::{DateTime, Duration, Utc};
 use sqlx::{PgConnection, PgPool};
-use uuid::Uuid;
 
 use crate::audit::{self, Actor, AuditEvent, CodeFailure};
 use crate::certificates::CertificateError;
 use crate::codes;
 use crate::collections::{emails, CollectionError, CollectionRow, Result, SignerRow};
+use crate::ids::{CertificateId, CollectionId, SignerId, UserId};
 use crate::keys::{KeyEncryptionKey, MemoryKey};
 use crate::notifications;
 use crate::pki::Pki;
@@ -92,8 +92,8 @@ async fn send_code(
     if let Some(certificate) = &personal {
         sqlx::query!(
             "UPDATE signers SET personal_certificate_id = $2, certificate = $3, key_nonce = NULL, key_sealed = NULL WHERE id = $1",
-            signer.id,
-            certificate.id,
+            signer.id.as_uuid(),
+            certificate.id.as_uuid(),
             &certificate.certificate,
         )
         .execute(&mut *tx)
@@ -109,7 +109,7 @@ async fn send_code(
         let (sealed, certificate) = new_key;
         sqlx::query!(
             "UPDATE signers SET key_nonce = $2, key_sealed = $3, certificate = $4 WHERE id = $1",
-            signer.id,
+            signer.id.as_uuid(),
             &sealed.nonce,
             &sealed.ciphertext,
             &certificate,
@@ -150,8 +150,8 @@ async fn send_code(
 }
 
 /// The mobile a certificate holder confirmed at enrolment (where the agreement's code went).
-async fn enrolled_mobile(conn: &mut PgConnection, holder: Uuid) -> Result<String> {
-    let mobile = sqlx::query_scalar!("SELECT mobile FROM users WHERE id = $1", holder)
+async fn enrolled_mobile(conn: &mut PgConnection, holder: UserId) -> Result<String> {
+    let mobile = sqlx::query_scalar!("SELECT mobile FROM users WHERE id = $1", holder.as_uuid())
         .fetch_one(&mut *conn)
         .await?;
     mobile
@@ -165,26 +165,26 @@ pub(super) struct SigningMaterial {
     pub(super) key_nonce: Option<Vec<u8>>,
     pub(super) key_sealed: Option<Vec<u8>>,
     pub(super) certificate: Option<Vec<u8>>,
-    pub(super) personal_certificate_id: Option<Uuid>,
-    pub(super) code_id: Option<Uuid>,
+    pub(super) personal_certificate_id: Option<CertificateId>,
+    pub(super) code_id: Option<uuid::Uuid>,
     pub(super) code_hash: Option<Vec<u8>>,
     pub(super) code_expires_at: Option<DateTime<Utc>>,
     pub(super) code_failed_attempts: Option<i32>,
 }
 
 impl SigningMaterial {
-    pub(super) async fn read(conn: &mut PgConnection, signer_id: Uuid) -> Result<Self> {
+    pub(super) async fn read(conn: &mut PgConnection, signer_id: SignerId) -> Result<Self> {
         // The code's columns are NULL when there is no live code (`?`: the LEFT JOIN).
         Ok(sqlx::query_as!(
             SigningMaterial,
-            r#"SELECT s.key_nonce, s.key_sealed, s.certificate, s.personal_certificate_id,
+            r#"SELECT s.key_nonce, s.key_sealed, s.certificate, s.personal_certificate_id AS "personal_certificate_id: CertificateId",
                       c.id AS "code_id?", c.code_hash AS "code_hash?", c.expires_at AS "code_expires_at?",
                       c.failed_attempts AS "code_failed_attempts?"
                  FROM signers s
                  LEFT JOIN LATERAL (SELECT id, code_hash, expires_at, failed_attempts FROM signing_codes
                                     WHERE signer_id = s.id AND closed_at IS NULL ORDER BY sent_at DESC LIMIT 1) c ON true
                 WHERE s.id = $1"#,
-            signer_id,
+            signer_id.as_uuid(),
         )
         .fetch_one(&mut *conn)
         .await?)
@@ -206,8 +206,8 @@ impl SigningMaterial {
 pub(super) async fn check_code(
     conn: &mut PgConnection,
     kek: &KeyEncryptionKey,
-    collection_id: Uuid,
-    signer_id: Uuid,
+    collection_id: CollectionId,
+    signer_id: SignerId,
     live: Option<codes::LiveCode>,
     code: &str,
     meta: &RequestMeta,

@@ -3,12 +3,12 @@
 use chrono::{Duration, Utc};
 use paraphe_shared::Language;
 use sqlx::PgConnection;
-use uuid::Uuid;
 
 use crate::audit::{self, Actor, AuditEvent, DocumentDigest};
 use crate::collections::{
     emails, links, CollectionRow, CollectionStatus, Result, SignerRow, SigningMode,
 };
+use crate::ids::{CabinetId, CollectionId, SignerId, UserId};
 use crate::notifications;
 use crate::request_meta::RequestMeta;
 
@@ -25,13 +25,13 @@ pub(super) async fn complete(
     // One statement: the collection ends, and what its emails need comes back with it.
     let row = sqlx::query!(
         r#"UPDATE collections c SET status = 'completed', ended_at = now() WHERE id = $1
-           RETURNING c.id, c.cabinet_id, c.created_by, c.title, c.message, c.mode AS "mode: SigningMode",
+           RETURNING c.id AS "id: CollectionId", c.cabinet_id AS "cabinet_id: CabinetId", c.created_by AS "created_by: UserId", c.title, c.message, c.mode AS "mode: SigningMode",
                      c.status AS "status: CollectionStatus", c.created_at, c.launched_at, c.expires_at,
                      c.last_reminded_at, c.ended_at, c.purged_at,
                      (SELECT name FROM cabinets WHERE id = c.cabinet_id) AS "cabinet_name!",
                      (SELECT email FROM users WHERE id = c.created_by) AS "preparer_email!",
                      (SELECT language FROM users WHERE id = c.created_by) AS preparer_language"#,
-        collection.id,
+        collection.id.as_uuid(),
     )
     .fetch_one(&mut *conn)
     .await?;
@@ -43,7 +43,7 @@ pub(super) async fn complete(
         .unwrap_or_default();
     // Downloads last as long as the documents: until the purge, for the links the signers
     // already hold as for the new ones.
-    let signer_ids: Vec<Uuid> = signers.iter().map(|s| s.id).collect();
+    let signer_ids: Vec<SignerId> = signers.iter().map(|s| s.id).collect();
     let until_purge = Utc::now() + Duration::days(crate::collections::RETENTION_DAYS);
     links::extend_live(conn, &signer_ids, until_purge).await?;
     let tokens = links::completion(conn, &signer_ids, until_purge).await?;
@@ -95,8 +95,8 @@ pub(super) async fn cabinet_and_preparer(
 ) -> Result<(String, String, Language)> {
     let row = sqlx::query!(
         r#"SELECT (SELECT name FROM cabinets WHERE id = $1) AS "cabinet!", u.email, u.language FROM users u WHERE u.id = $2"#,
-        collection.cabinet_id,
-        collection.created_by,
+        collection.cabinet_id.as_uuid(),
+        collection.created_by.as_uuid(),
     )
     .fetch_one(&mut *conn)
     .await?;

@@ -12,13 +12,13 @@ mod completion;
 mod signature;
 
 use sqlx::{PgConnection, PgPool};
-use uuid::Uuid;
 
 use super::{
     emails, links, CollectionError, CollectionRow, CollectionStatus, Result, SignerRow,
     SignerStatus, SigningMode,
 };
 use crate::audit::{self, AcceptedDocument, Actor, AuditEvent};
+use crate::ids::{CabinetId, CollectionId, ContactId, DocumentId, SignerId, UserId};
 use crate::notifications;
 use crate::request_meta::RequestMeta;
 use crate::tokens::token_hash;
@@ -39,7 +39,7 @@ struct LinkedSigner {
 /// key or certificate is already set for them).
 struct LockedCollection {
     collection: CollectionRow,
-    signer_id: Uuid,
+    signer_id: SignerId,
     signer_has_key: bool,
 }
 
@@ -68,10 +68,10 @@ async fn resolve_locked_with_key(
 /// starts here); the caller reads the signer afterwards.
 async fn lock_link(conn: &mut PgConnection, token: &str) -> Result<LockedCollection> {
     let row = sqlx::query!(
-        r#"SELECT c.id, c.cabinet_id, c.created_by, c.title, c.message, c.mode AS "mode: SigningMode",
+        r#"SELECT c.id AS "id: CollectionId", c.cabinet_id AS "cabinet_id: CabinetId", c.created_by AS "created_by: UserId", c.title, c.message, c.mode AS "mode: SigningMode",
                   c.status AS "status: CollectionStatus", c.created_at, c.launched_at, c.expires_at,
                   c.last_reminded_at, c.ended_at, c.purged_at,
-                  l.signer_id, l.expires_at AS link_expires_at, s.certificate IS NOT NULL AS "signer_has_key!"
+                  l.signer_id AS "signer_id: SignerId", l.expires_at AS link_expires_at, s.certificate IS NOT NULL AS "signer_has_key!"
              FROM signer_links l
              JOIN signers s ON s.id = l.signer_id
              JOIN collections c ON c.id = s.collection_id
@@ -147,11 +147,11 @@ pub async fn open(
         signer = sqlx::query_as!(
             SignerRow,
             r#"UPDATE signers SET opened_at = now() WHERE id = $1
-               RETURNING id, collection_id, position, user_id, contact_id, first_name, last_name, email, mobile, level,
+               RETURNING id AS "id: SignerId", collection_id AS "collection_id: CollectionId", position, user_id AS "user_id: UserId", contact_id AS "contact_id: ContactId", first_name, last_name, email, mobile, level,
                    status AS "status: SignerStatus", invited_at, opened_at, accepted_at, signed_at, refused_at, refusal_reason,
                    stamp_page, stamp_x, stamp_y, stamp_width, stamp_height,
                    COALESCE(language, (SELECT u.language FROM users u WHERE u.id = signers.user_id)) AS language"#,
-            signer.id
+            signer.id.as_uuid()
         )
         .fetch_one(&mut *tx)
         .await?;
@@ -181,11 +181,11 @@ pub async fn accept(
         signer = sqlx::query_as!(
             SignerRow,
             r#"UPDATE signers SET accepted_at = now(), opened_at = COALESCE(opened_at, now()) WHERE id = $1
-               RETURNING id, collection_id, position, user_id, contact_id, first_name, last_name, email, mobile, level,
+               RETURNING id AS "id: SignerId", collection_id AS "collection_id: CollectionId", position, user_id AS "user_id: UserId", contact_id AS "contact_id: ContactId", first_name, last_name, email, mobile, level,
                    status AS "status: SignerStatus", invited_at, opened_at, accepted_at, signed_at, refused_at, refusal_reason,
                    stamp_page, stamp_x, stamp_y, stamp_width, stamp_height,
                    COALESCE(language, (SELECT u.language FROM users u WHERE u.id = signers.user_id)) AS language"#,
-            signer.id,
+            signer.id.as_uuid(),
         )
         .fetch_one(&mut *tx)
         .await?;
@@ -221,7 +221,7 @@ pub async fn begin_certificate_creation(
     db: &PgPool,
     token: &str,
     meta: &RequestMeta,
-) -> Result<Uuid> {
+) -> Result<UserId> {
     let mut tx = db.begin().await?;
     let (signer, collection) = resolve_locked(&mut tx, token).await?;
     ensure_can_act(&collection, &signer)?;
@@ -236,7 +236,7 @@ pub async fn begin_certificate_creation(
         ));
     }
     let existing = sqlx::query!(
-        r#"SELECT u.id, (u.password_hash IS NOT NULL OR u.is_operator OR EXISTS (SELECT 1 FROM memberships m WHERE m.user_id = u.id)) AS "can_log_in!"
+        r#"SELECT u.id AS "id: UserId", (u.password_hash IS NOT NULL OR u.is_operator OR EXISTS (SELECT 1 FROM memberships m WHERE m.user_id = u.id)) AS "can_log_in!"
              FROM users u WHERE u.email = lower($1)"#,
         &signer.email,
     )
@@ -253,7 +253,7 @@ pub async fn begin_certificate_creation(
         Some((id, false)) => id,
         None => {
             sqlx::query_scalar!(
-                "INSERT INTO users (email, first_name, last_name, mobile) VALUES (lower($1), $2, $3, $4) RETURNING id",
+                r#"INSERT INTO users (email, first_name, last_name, mobile) VALUES (lower($1), $2, $3, $4) RETURNING id AS "id: UserId""#,
                 &signer.email,
                 &signer.first_name,
                 &signer.last_name,
@@ -293,24 +293,24 @@ pub async fn refuse(
     let signer = sqlx::query_as!(
         SignerRow,
         r#"UPDATE signers SET status = 'refused', refused_at = now(), refusal_reason = $2, key_nonce = NULL, key_sealed = NULL WHERE id = $1
-           RETURNING id, collection_id, position, user_id, contact_id, first_name, last_name, email, mobile, level,
+           RETURNING id AS "id: SignerId", collection_id AS "collection_id: CollectionId", position, user_id AS "user_id: UserId", contact_id AS "contact_id: ContactId", first_name, last_name, email, mobile, level,
                    status AS "status: SignerStatus", invited_at, opened_at, accepted_at, signed_at, refused_at, refusal_reason,
                    stamp_page, stamp_x, stamp_y, stamp_width, stamp_height,
                    COALESCE(language, (SELECT u.language FROM users u WHERE u.id = signers.user_id)) AS language"#,
-        signer.id,
+        signer.id.as_uuid(),
         reason.as_deref(),
     )
     .fetch_one(&mut *tx)
     .await?;
     sqlx::query!(
         "UPDATE signing_codes SET closed_at = now() WHERE signer_id = $1 AND closed_at IS NULL",
-        signer.id,
+        signer.id.as_uuid(),
     )
     .execute(&mut *tx)
     .await?;
     sqlx::query!(
         "UPDATE collections SET status = 'refused', ended_at = now() WHERE id = $1",
-        collection.id,
+        collection.id.as_uuid(),
     )
     .execute(&mut *tx)
     .await?;
@@ -366,12 +366,16 @@ pub async fn refuse(
 
 /// A document the link's holder may read: while the collection runs, or its signed
 /// version once completed (until purged).
-pub async fn document(db: &PgPool, token: &str, document_id: Uuid) -> Result<super::StoredFile> {
+pub async fn document(
+    db: &PgPool,
+    token: &str,
+    document_id: DocumentId,
+) -> Result<super::StoredFile> {
     let mut conn = db.acquire().await?;
     // Without locking: reading only. The link's signer, in one statement (a phone reading a
     // document asks for each page).
     let link = sqlx::query!(
-        r#"SELECT s.collection_id, s.status AS "status: SignerStatus", l.expires_at
+        r#"SELECT s.collection_id AS "collection_id: CollectionId", s.status AS "status: SignerStatus", l.expires_at
              FROM signer_links l JOIN signers s ON s.id = l.signer_id
             WHERE l.token_hash = $1"#,
         token_hash(token),

@@ -5,7 +5,6 @@
 use chrono::Utc;
 use sha2::{Digest, Sha256};
 use sqlx::{PgConnection, PgPool};
-use uuid::Uuid;
 
 use crate::audit::{self, Actor, AuditEvent, DocumentDigest, NamedDigest};
 use crate::billing;
@@ -15,6 +14,7 @@ use crate::collections::{
     links, CollectionError, CollectionRow, DocumentKind, Result, SignerRow, SignerStatus,
     SigningMode,
 };
+use crate::ids::{CollectionId, ContactId, DocumentId, SignerId, UserId};
 use crate::keys::{KeyEncryptionKey, MemoryKey, SealedKey};
 use crate::pki::Pki;
 use crate::request_meta::RequestMeta;
@@ -29,7 +29,7 @@ use crate::collections::signer_keys::key_label;
 pub struct Signed {
     pub signer: SignerRow,
     pub collection: CollectionRow,
-    pub invited_next: Option<Uuid>,
+    pub invited_next: Option<SignerId>,
     pub completed: bool,
 }
 
@@ -107,7 +107,7 @@ const MAX_SIGNING_ROUNDS: usize = 5;
 
 /// A document of the collection as the signature finds it; `content` only for those to sign.
 struct CurrentDocument {
-    id: Uuid,
+    id: DocumentId,
     filename: String,
     kind: DocumentKind,
     current_sha256: Vec<u8>,
@@ -126,7 +126,7 @@ struct ReadyToSign {
 
 /// A document's signature made, its time-stamp still to come.
 struct PreparedDocument {
-    id: Uuid,
+    id: DocumentId,
     filename: String,
     signed_revision: Vec<u8>,
     signature: signing::PreparedSignature,
@@ -134,7 +134,7 @@ struct PreparedDocument {
 
 /// A document signed and time-stamped, with the revision it was signed on.
 struct StampedDocument {
-    id: Uuid,
+    id: DocumentId,
     filename: String,
     signed_revision: Vec<u8>,
     bytes: Vec<u8>,
@@ -222,10 +222,10 @@ async fn begin_signature(
     // Attachments too (without their content): their hashes go into the completion's entry.
     let documents = sqlx::query_as!(
         CurrentDocument,
-        r#"SELECT id, filename, kind AS "kind: DocumentKind", current_sha256,
+        r#"SELECT id AS "id: DocumentId", filename, kind AS "kind: DocumentKind", current_sha256,
                   CASE WHEN kind = 'to_sign' THEN content END AS "content?"
              FROM collection_documents WHERE collection_id = $1 ORDER BY position"#,
-        collection.id,
+        collection.id.as_uuid(),
     )
     .fetch_all(&mut *conn)
     .await?;
@@ -323,7 +323,7 @@ async fn record_signature(
                 let sha256 = Sha256::digest(&signed.bytes).to_vec();
                 sqlx::query!(
                     "UPDATE collection_documents SET content = $2, current_sha256 = $3 WHERE id = $1",
-                    signed.id,
+                    signed.id.as_uuid(),
                     &signed.bytes,
                     &sha256,
                 )
@@ -350,11 +350,11 @@ async fn record_signature(
         SignerRow,
         r#"WITH code AS (UPDATE signing_codes SET closed_at = now() WHERE signer_id = $1 AND closed_at IS NULL)
            UPDATE signers SET status = 'signed', signed_at = now(), key_nonce = NULL, key_sealed = NULL WHERE id = $1
-               RETURNING id, collection_id, position, user_id, contact_id, first_name, last_name, email, mobile, level,
+               RETURNING id AS "id: SignerId", collection_id AS "collection_id: CollectionId", position, user_id AS "user_id: UserId", contact_id AS "contact_id: ContactId", first_name, last_name, email, mobile, level,
                    status AS "status: SignerStatus", invited_at, opened_at, accepted_at, signed_at, refused_at, refusal_reason,
                    stamp_page, stamp_x, stamp_y, stamp_width, stamp_height,
                    COALESCE(language, (SELECT u.language FROM users u WHERE u.id = signers.user_id)) AS language"#,
-        signer.id,
+        signer.id.as_uuid(),
     )
     .fetch_one(&mut *conn)
     .await?;

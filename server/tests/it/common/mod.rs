@@ -11,6 +11,7 @@ use paraphe_server::accounts::{self, NewUser};
 use paraphe_server::cabinets;
 use paraphe_server::config::Config;
 use paraphe_server::events::EventBus;
+use paraphe_server::ids::{CabinetId, UserId};
 use paraphe_server::pki::{self, CaHierarchy, Pki, Registry};
 use paraphe_shared::{Email, PersonName, Role};
 use serde_json::{json, Value};
@@ -248,6 +249,7 @@ pub async fn user(db: &PgPool, email: &str, first: &str, last: &str) -> Uuid {
     .await
     .unwrap()
     .id
+    .into_uuid()
 }
 
 /// A cabinet with an accountant and a collaborator; `open` accepts the terms.
@@ -264,12 +266,23 @@ pub async fn firm(db: &PgPool, tag: &str, open: bool) -> Firm {
     let collaborator_email = format!("collab-{tag}@cabinet-{tag}.fr");
     let accountant = user(db, &accountant_email, "Claire", &format!("Expert{tag}")).await;
     let collaborator = user(db, &collaborator_email, "Hugo", &format!("Collab{tag}")).await;
-    let cabinet = cabinets::create_cabinet(db, &format!("Cabinet {tag}"), None, accountant)
-        .await
-        .unwrap();
-    cabinets::add_member(db, cabinet, collaborator, Role::Collaborator)
-        .await
-        .unwrap();
+    let cabinet = cabinets::create_cabinet(
+        db,
+        &format!("Cabinet {tag}"),
+        None,
+        UserId::from_uuid(accountant),
+    )
+    .await
+    .unwrap()
+    .into_uuid();
+    cabinets::add_member(
+        db,
+        CabinetId::from_uuid(cabinet),
+        UserId::from_uuid(collaborator),
+        Role::Collaborator,
+    )
+    .await
+    .unwrap();
     if open {
         sqlx::query(
             "INSERT INTO terms_acceptances (cabinet_id, accepted_by, cgu_version, privacy_policy_version) VALUES ($1, $2, $3, $4)",
