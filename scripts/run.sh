@@ -11,7 +11,14 @@ build_web
 log "building the server"
 cargo build --release -p paraphe-server
 SERVER="${CARGO_TARGET_DIR:-$ROOT/target}/release/paraphe-server"
-"$SERVER" seed-demo
+# The demo cabinet and its people, to try Paraphe at once. PARAPHE_DEMO=false starts an
+# empty instance instead: `paraphe-server admin create EMAIL` then makes its first
+# administrator, who provisions cabinets in the app (Plateforme).
+if [ "${PARAPHE_DEMO:-true}" != "false" ]; then
+  "$SERVER" seed-demo
+else
+  log "empty instance: make its administrator with $SERVER admin create EMAIL"
+fi
 log "Paraphe on http://localhost:8080 (Ctrl-C to stop)"
 export PARAPHE_ADDR="${PARAPHE_ADDR:-127.0.0.1:8080}"
 # Emails and SMS (codes, links) go to .data/outbox/ and the app's /dev/outbox page.

@@ -9,7 +9,7 @@ use leptos_i18n_build::{Config, ParseOptions, TranslationsInfos};
 
 /// French first: the default, and the fallback.
 const LOCALES: [&str; 2] = ["fr", "en"];
-const NAMESPACES: [&str; 8] = [
+const NAMESPACES: [&str; 10] = [
     "common",
     "errors",
     "public",
@@ -18,6 +18,8 @@ const NAMESPACES: [&str; 8] = [
     "enrolment",
     "certificates",
     "operator",
+    "account",
+    "platform",
 ];
 
 fn main() -> Result<(), Box<dyn Error>> {

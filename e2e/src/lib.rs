@@ -94,6 +94,16 @@ pub const TEST_KEK: &str = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
 impl Server {
     /// A fresh database (from the `DATABASE_URL` server), the demo seeded, the app served.
     pub async fn start() -> Server {
+        Self::start_with(true).await
+    }
+
+    /// An empty instance, as `PARAPHE_DEMO=false scripts/run.sh` starts it: no demo
+    /// cabinet, no account.
+    pub async fn start_empty() -> Server {
+        Self::start_with(false).await
+    }
+
+    async fn start_with(demo: bool) -> Server {
         let admin_url =
             std::env::var("DATABASE_URL").expect("DATABASE_URL must point at a PostgreSQL server");
         let server_url = admin_url
@@ -115,14 +125,14 @@ impl Server {
         }
 
         let seeded = Command::new(server_binary())
-            .arg("seed-demo")
+            .arg(if demo { "seed-demo" } else { "migrate" })
             .env("DATABASE_URL", &database_url)
             .env("PARAPHE_KEY_ENCRYPTION_KEY", TEST_KEK)
             .stdout(Stdio::null())
             .status()
             .await
             .expect("cannot run paraphe-server");
-        assert!(seeded.success(), "seed-demo failed");
+        assert!(seeded.success(), "seed-demo or migrate failed");
 
         let port = free_port();
         let base_url = format!("http://127.0.0.1:{port}");
@@ -435,14 +445,28 @@ impl Api {
     /// The newest development-outbox message to `recipient` whose text contains `needle`,
     /// read as the demo platform administrator (the only one who may read it).
     pub async fn outbox(&mut self, recipient: &str, needle: &str) -> String {
+        self.outbox_as(
+            ("plateforme@demo.paraphe.fr", "demo-plateforme-2026"),
+            recipient,
+            needle,
+        )
+        .await
+    }
+
+    /// [`Api::outbox`] read by another platform administrator (an instance without the
+    /// demo has its own).
+    pub async fn outbox_as(
+        &mut self,
+        (email, password): (&str, &str),
+        recipient: &str,
+        needle: &str,
+    ) -> String {
         let mut admin = Api {
             http: self.http.clone(),
             endpoint: self.endpoint.clone(),
             cookie: None,
         };
-        admin
-            .login("plateforme@demo.paraphe.fr", "demo-plateforme-2026")
-            .await;
+        admin.login(email, password).await;
         for _ in 0..150 {
             let data = admin
                 .run(
@@ -519,5 +543,19 @@ pub fn sms_code(body: &str) -> String {
     body.split(|c: char| !c.is_ascii_digit())
         .find(|w| w.len() == 6)
         .expect("no code in the SMS")
+        .to_owned()
+}
+
+/// The link to choose a password (`…/mot-de-passe/<token>`) in a message or a command's
+/// output.
+pub fn password_link(text: &str) -> String {
+    let path = text
+        .find("/mot-de-passe/")
+        .expect("no password link in the text");
+    let start = text[..path].rfind("http").expect("no absolute link");
+    text[start..]
+        .split_whitespace()
+        .next()
+        .unwrap_or_default()
         .to_owned()
 }

@@ -129,3 +129,23 @@ operation!(
     RejectIdentityVerification,
     "graphql/reject_identity_verification.graphql"
 );
+operation!(
+    RequestPasswordReset,
+    "graphql/request_password_reset.graphql"
+);
+operation!(PasswordLink, "graphql/password_link.graphql");
+operation!(ChoosePassword, "graphql/choose_password.graphql");
+operation!(ChangePassword, "graphql/change_password.graphql");
+operation!(MySessions, "graphql/my_sessions.graphql");
+operation!(
+    SignOutOtherSessions,
+    "graphql/sign_out_other_sessions.graphql"
+);
+operation!(CloseSession, "graphql/close_session.graphql");
+operation!(PlatformCabinets, "graphql/platform_cabinets.graphql");
+operation!(PlatformUsers, "graphql/platform_users.graphql");
+operation!(PlatformEvents, "graphql/platform_events.graphql");
+operation!(CreateCabinet, "graphql/create_cabinet.graphql");
+operation!(CloseCabinet, "graphql/close_cabinet.graphql");
+operation!(SetOperator, "graphql/set_operator.graphql");
+operation!(CreditCabinet, "graphql/credit_cabinet.graphql");

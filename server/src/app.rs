@@ -57,7 +57,8 @@ pub fn assemble(db: PgPool, bus: EventBus, config: Config, pki: Arc<Pki>) -> App
 }
 
 /// Starts the background workers (`workers`): the outbox sender, the collection jobs
-/// (expiry, reminders, purge), the identity checks and the signer key pool.
+/// (expiry, reminders, purge), the identity checks, the accounts' cleanup and the signer
+/// key pool.
 pub fn spawn_workers(state: &AppState) -> anyhow::Result<()> {
     use std::time::Duration;
     let (email, sms) = transports(&state.config)?;
@@ -90,6 +91,13 @@ pub fn spawn_workers(state: &AppState) -> anyhow::Result<()> {
             config: state.config.clone(),
         },
         Duration::from_secs(60),
+        None,
+    );
+    workers::spawn(
+        crate::accounts::cleanup::AccountsCleanup {
+            db: state.db.clone(),
+        },
+        Duration::from_secs(3600),
         None,
     );
     if state.config.signer_key_pool > 0 {

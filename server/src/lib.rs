@@ -21,6 +21,8 @@ pub mod ids;
 pub mod keys;
 pub mod notifications;
 pub mod pki;
+pub mod platform;
+pub mod platform_log;
 pub mod request_meta;
 pub mod signing;
 pub mod subprocess;

@@ -42,6 +42,22 @@ enum Command {
     /// Cabinets' prepaid credit.
     #[command(subcommand)]
     Billing(BillingCommand),
+    /// The platform's administrators.
+    #[command(subcommand)]
+    Admin(AdminCommand),
+}
+
+#[derive(Subcommand)]
+enum AdminCommand {
+    /// Makes EMAIL a platform administrator (creating the account if needed) and prints a
+    /// one-time link to choose its password (7 days) when it has none.
+    Create {
+        email: String,
+        #[arg(long, default_value = "Administrateur")]
+        first_name: String,
+        #[arg(long, default_value = "Paraphe")]
+        last_name: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -153,6 +169,29 @@ async fn main() -> anyhow::Result<()> {
             }
         }
         Command::Serve => serve(config, pool).await?,
+        Command::Admin(AdminCommand::Create {
+            email,
+            first_name,
+            last_name,
+        }) => {
+            let email =
+                paraphe_shared::Email::parse(&email).map_err(|e| anyhow::anyhow!("EMAIL: {e}"))?;
+            let first_name = paraphe_shared::PersonName::parse(&first_name)
+                .map_err(|e| anyhow::anyhow!("--first-name: {e}"))?;
+            let last_name = paraphe_shared::PersonName::parse(&last_name)
+                .map_err(|e| anyhow::anyhow!("--last-name: {e}"))?;
+            let created =
+                paraphe_server::platform::create_admin(&pool, &email, &first_name, &last_name)
+                    .await?;
+            println!("{email} administre la plateforme.");
+            match created.setup_token {
+                Some(token) => println!(
+                    "Lien pour choisir son mot de passe (valable 7 jours, une seule fois) :\n{}",
+                    paraphe_server::accounts::recovery::link_url(&config.public_url, &token)
+                ),
+                None => println!("Ce compte a déjà un mot de passe : il se connecte avec."),
+            }
+        }
         Command::Pdf(PdfCommand::Sign {
             input,
             output,

@@ -75,6 +75,8 @@ pub enum ErrorCode {
     EnrolmentRequired,
     /// The certificate is revoked: it signs nothing more.
     CertificateRevoked,
+    /// The cabinet was closed by the platform: nobody acts for it any more.
+    CabinetClosed,
     /// Something failed on our side; details are in the server log only.
     Internal,
 }
@@ -114,6 +116,7 @@ impl ErrorCode {
         ErrorCode::LinkUsed,
         ErrorCode::EnrolmentRequired,
         ErrorCode::CertificateRevoked,
+        ErrorCode::CabinetClosed,
         ErrorCode::Internal,
     ];
 
@@ -152,6 +155,7 @@ impl ErrorCode {
             ErrorCode::LinkUsed => "LINK_USED",
             ErrorCode::EnrolmentRequired => "ENROLMENT_REQUIRED",
             ErrorCode::CertificateRevoked => "CERTIFICATE_REVOKED",
+            ErrorCode::CabinetClosed => "CABINET_CLOSED",
             ErrorCode::Internal => "INTERNAL",
         }
     }

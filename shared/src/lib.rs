@@ -11,4 +11,6 @@ pub mod validation;
 pub use error_code::ErrorCode;
 pub use language::Language;
 pub use roles::{Delegation, Role};
-pub use validation::{Email, PersonName, PhoneE164, ValidationError};
+pub use validation::{
+    CabinetName, Email, NewPassword, PersonName, PhoneE164, Siren, ValidationError,
+};

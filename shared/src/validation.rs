@@ -11,6 +11,12 @@ pub enum ValidationError {
     Phone,
     #[error("le nom doit contenir entre 1 et 100 caractères")]
     Name,
+    #[error("le mot de passe doit contenir entre 12 et 128 caractères")]
+    Password,
+    #[error("le SIREN doit contenir 9 chiffres et être valide")]
+    Siren,
+    #[error("le nom du cabinet doit contenir entre 1 et 200 caractères")]
+    CabinetName,
 }
 
 /// A syntactically valid email address, trimmed and lower-cased.
@@ -89,6 +95,93 @@ impl PersonName {
     }
 }
 
+/// A password someone chooses: 12 to 128 characters. The length is the rule (no class
+/// requirements, as NIST SP 800-63B advises); the upper bound keeps hashing cheap.
+#[derive(Clone, PartialEq, Eq)]
+pub struct NewPassword(String);
+
+impl NewPassword {
+    pub const MIN_CHARS: usize = 12;
+    pub const MAX_CHARS: usize = 128;
+
+    pub fn parse(raw: &str) -> Result<Self, ValidationError> {
+        let len = raw.chars().count();
+        if !(Self::MIN_CHARS..=Self::MAX_CHARS).contains(&len) {
+            return Err(ValidationError::Password);
+        }
+        Ok(NewPassword(raw.to_owned()))
+    }
+
+    pub fn into_string(self) -> String {
+        self.0
+    }
+}
+
+// Never printed, even in debug logs.
+impl fmt::Debug for NewPassword {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("NewPassword(<redacted>)")
+    }
+}
+
+/// A French company number: 9 digits whose Luhn checksum holds (spaces allowed on input).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Siren(String);
+
+impl Siren {
+    pub fn parse(raw: &str) -> Result<Self, ValidationError> {
+        let digits: String = raw.chars().filter(|c| !c.is_whitespace()).collect();
+        if digits.len() != 9 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(ValidationError::Siren);
+        }
+        let sum: u32 = digits
+            .bytes()
+            .rev()
+            .enumerate()
+            .map(|(i, b)| {
+                let d = u32::from(b - b'0');
+                if i % 2 == 1 {
+                    let doubled = d * 2;
+                    if doubled > 9 {
+                        doubled - 9
+                    } else {
+                        doubled
+                    }
+                } else {
+                    d
+                }
+            })
+            .sum();
+        if !sum.is_multiple_of(10) {
+            return Err(ValidationError::Siren);
+        }
+        Ok(Siren(digits))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A cabinet's name: trimmed, 1 to 200 characters, no control characters.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct CabinetName(String);
+
+impl CabinetName {
+    pub fn parse(raw: &str) -> Result<Self, ValidationError> {
+        let name = raw.trim();
+        let len = name.chars().count();
+        if len == 0 || len > 200 || name.chars().any(char::is_control) {
+            return Err(ValidationError::CabinetName);
+        }
+        Ok(CabinetName(name.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -142,5 +235,29 @@ mod tests {
             PersonName::parse(&"x".repeat(101)),
             Err(ValidationError::Name)
         );
+    }
+
+    #[test]
+    fn passwords_are_judged_by_length_only() {
+        assert!(NewPassword::parse("correct horse").is_ok());
+        assert!(
+            NewPassword::parse("ééééééééééé€").is_ok(),
+            "characters, not bytes"
+        );
+        assert_eq!(NewPassword::parse("short"), Err(ValidationError::Password));
+        assert_eq!(
+            NewPassword::parse(&"x".repeat(129)),
+            Err(ValidationError::Password)
+        );
+        assert!(!format!("{:?}", NewPassword::parse("correct horse").unwrap()).contains("horse"));
+    }
+
+    #[test]
+    fn sirens_have_nine_digits_and_a_valid_checksum() {
+        assert_eq!(Siren::parse("123 456 782").unwrap().as_str(), "123456782");
+        assert_eq!(Siren::parse("732829320").unwrap().as_str(), "732829320");
+        for bad in ["123456789", "12345678", "1234567820", "12345678a", ""] {
+            assert_eq!(Siren::parse(bad), Err(ValidationError::Siren), "{bad:?}");
+        }
     }
 }

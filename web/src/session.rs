@@ -28,6 +28,7 @@ pub struct Person {
     pub first_name: String,
     pub last_name: String,
     pub is_operator: bool,
+    pub is_platform_admin: bool,
     /// The language this person chose (`setMyLanguage`), if they did.
     pub language: Option<Language>,
 }
@@ -98,6 +99,7 @@ impl Session {
             first_name: me.user.first_name,
             last_name: me.user.last_name,
             is_operator: me.user.is_operator,
+            is_platform_admin: me.user.is_platform_admin,
             language,
         }));
         self.memberships.set(memberships);

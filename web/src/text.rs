@@ -53,6 +53,7 @@ pub fn error(locale: Locale, error: &ApiError) -> String {
         E::LinkUsed => td_string!(locale, errors.link_used).to_string(),
         E::EnrolmentRequired => td_string!(locale, errors.enrolment_required).to_string(),
         E::CertificateRevoked => td_string!(locale, errors.certificate_revoked).to_string(),
+        E::CabinetClosed => td_string!(locale, errors.cabinet_closed).to_string(),
         E::Internal => td_string!(locale, errors.internal).to_string(),
     }
 }

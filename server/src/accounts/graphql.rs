@@ -1,7 +1,11 @@
-use async_graphql::{Context, Object};
+use async_graphql::{Context, Enum, Object, SimpleObject, ID};
+use chrono::{DateTime, Utc};
+use paraphe_shared::{Email, NewPassword};
 use uuid::Uuid;
 
-use super::{sessions, User};
+use super::recovery::{self, PasswordLink};
+use super::sessions::SessionInfo;
+use super::{sessions, AccountsError, User};
 use crate::cabinets;
 use crate::cabinets::graphql::CabinetMembershipGql;
 use crate::graphql::context::ContextExt;
@@ -76,6 +80,73 @@ impl UserGql<'_> {
     async fn language(&self) -> Option<LanguageCode> {
         language::stored(self.0.language.as_deref())
     }
+    /// Runs the platform: creates and closes cabinets, credits them, grants operators.
+    async fn is_platform_admin(&self, ctx: &Context<'_>) -> ApiResult<bool> {
+        Ok(super::is_platform_admin(ctx.db(), self.0.id).await?)
+    }
+}
+
+/// Why a password link was sent.
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+#[graphql(
+    name = "PasswordLinkPurpose",
+    remote = "crate::accounts::recovery::LinkPurpose"
+)]
+pub enum PasswordLinkPurposeGql {
+    /// An account created for its holder, who chooses a first password.
+    Setup,
+    /// A forgotten password.
+    Reset,
+}
+
+/// A live link to choose a password, as its page shows it.
+pub struct PasswordLinkGql(PasswordLink);
+
+#[Object(name = "PasswordLink")]
+impl PasswordLinkGql {
+    async fn purpose(&self) -> PasswordLinkPurposeGql {
+        self.0.purpose.into()
+    }
+    /// The account's email (the login the new password goes with).
+    async fn email(&self) -> &str {
+        &self.0.email
+    }
+    async fn first_name(&self) -> &str {
+        &self.0.first_name
+    }
+    async fn expires_at(&self) -> DateTime<Utc> {
+        self.0.expires_at
+    }
+}
+
+/// One of my open sessions (a browser where I am logged in).
+#[derive(SimpleObject)]
+#[graphql(name = "Session")]
+pub struct SessionGql {
+    id: ID,
+    created_at: DateTime<Utc>,
+    expires_at: DateTime<Utc>,
+    ip: Option<String>,
+    user_agent: Option<String>,
+    /// The session this list was asked from.
+    current: bool,
+}
+
+impl From<SessionInfo> for SessionGql {
+    fn from(session: SessionInfo) -> Self {
+        SessionGql {
+            id: ID(session.id.to_string()),
+            created_at: session.created_at,
+            expires_at: session.expires_at,
+            ip: session.ip,
+            user_agent: session.user_agent,
+            current: session.current,
+        }
+    }
+}
+
+fn new_password(raw: &str) -> ApiResult<NewPassword> {
+    NewPassword::parse(raw).map_err(|e| AccountsError::from(e).into())
 }
 
 #[derive(Default)]
@@ -87,6 +158,18 @@ impl AccountsQuery {
     async fn me(&self, ctx: &Context<'_>) -> ApiResult<Me> {
         let current = ctx.viewer()?.current_cabinet_id;
         load_me(ctx, current).await
+    }
+
+    /// What a password link (set-up or reset) is for; `LINK_INVALID`, `LINK_USED` or
+    /// `LINK_EXPIRED` when it no longer works. No session needed.
+    async fn password_link(&self, ctx: &Context<'_>, token: String) -> ApiResult<PasswordLinkGql> {
+        Ok(PasswordLinkGql(recovery::inspect(ctx.db(), &token).await?))
+    }
+
+    /// My open sessions, newest first.
+    async fn my_sessions(&self, ctx: &Context<'_>) -> ApiResult<Vec<SessionGql>> {
+        let sessions = sessions::list(ctx.db(), ctx.viewer()?).await?;
+        Ok(sessions.into_iter().map(Into::into).collect())
     }
 }
 
@@ -125,6 +208,66 @@ impl AccountsMutation {
     ) -> ApiResult<LanguageCode> {
         super::set_language(ctx.db(), ctx.viewer()?.user_id, language.into()).await?;
         Ok(language)
+    }
+
+    /// "Forgot my password": emails a reset link (30 minutes, single use) when the email
+    /// has an account. Answers `true` either way, so that nobody learns who has one.
+    async fn request_password_reset(&self, ctx: &Context<'_>, email: String) -> ApiResult<bool> {
+        let email = Email::parse(&email).map_err(AccountsError::from)?;
+        recovery::request_reset(ctx.db(), &email, &ctx.config().public_url, &ctx.meta()).await?;
+        ctx.wake_outbox();
+        Ok(true)
+    }
+
+    /// Sets the password a set-up or reset link allows (12 to 128 characters), once; every
+    /// session of the account is closed, and the person then logs in with it.
+    async fn choose_password(
+        &self,
+        ctx: &Context<'_>,
+        token: String,
+        password: String,
+    ) -> ApiResult<bool> {
+        let password = new_password(&password)?;
+        recovery::choose_password(ctx.db(), &token, password, &ctx.meta()).await?;
+        Ok(true)
+    }
+
+    /// Changes my password; `INVALID_CREDENTIALS` when `currentPassword` is wrong (throttled
+    /// like a login). My other sessions are closed; this one stays.
+    async fn change_password(
+        &self,
+        ctx: &Context<'_>,
+        current_password: String,
+        new_password: String,
+    ) -> ApiResult<bool> {
+        let viewer = ctx.viewer()?;
+        let password = self::new_password(&new_password)?;
+        recovery::change_password(
+            ctx.db(),
+            viewer.user_id,
+            &viewer.token_hash,
+            current_password,
+            password,
+            &ctx.meta(),
+        )
+        .await?;
+        Ok(true)
+    }
+
+    /// Closes every session of mine but this one; returns how many were closed.
+    async fn sign_out_other_sessions(&self, ctx: &Context<'_>) -> ApiResult<i32> {
+        let closed = sessions::close_others(ctx.db(), ctx.viewer()?, &ctx.meta()).await?;
+        Ok(i32::try_from(closed).unwrap_or(i32::MAX))
+    }
+
+    /// Closes one of my sessions; `NOT_FOUND` when I have none by this id.
+    async fn close_session(&self, ctx: &Context<'_>, id: ID) -> ApiResult<bool> {
+        let session_id = Uuid::parse_str(&id).map_err(|_| ApiError::not_found())?;
+        if sessions::close_by_id(ctx.db(), ctx.viewer()?, session_id, &ctx.meta()).await? {
+            Ok(true)
+        } else {
+            Err(ApiError::not_found())
+        }
     }
 
     /// Ends the session and clears the cookie.

@@ -4,8 +4,11 @@
 //! only has to find a user id: [`sessions::open`] then issues the cookie the same way for
 //! every method.
 
+pub mod cleanup;
+pub mod emails;
 pub mod graphql;
 pub mod password;
+pub mod recovery;
 pub mod sessions;
 
 use paraphe_shared::{Email, Language, PersonName, PhoneE164};
@@ -23,6 +26,14 @@ pub enum AccountsError {
     TooManyAttempts,
     #[error("un compte existe déjà avec cet e-mail")]
     EmailTaken,
+    #[error(transparent)]
+    Invalid(#[from] paraphe_shared::ValidationError),
+    #[error("ce lien n'existe pas")]
+    LinkInvalid,
+    #[error("ce lien a expiré : demandez-en un nouveau")]
+    LinkExpired,
+    #[error("ce lien a déjà servi : demandez-en un nouveau")]
+    LinkUsed,
     #[error(transparent)]
     Database(#[from] sqlx::Error),
     #[error("password hashing failed: {0}")]

@@ -2,12 +2,14 @@
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
-use chrono::{Duration, Utc};
+use chrono::{DateTime, Duration, Utc};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
-use sqlx::PgPool;
+use sqlx::{PgConnection, PgPool};
+use uuid::Uuid;
 
 use crate::ids::{CabinetId, UserId};
+use crate::platform_log::{self, LogActor, PlatformEvent, Subject};
 use crate::request_meta::RequestMeta;
 
 pub const COOKIE_NAME: &str = "paraphe_session";
@@ -39,7 +41,7 @@ pub async fn open(
         "INSERT INTO sessions (token_hash, user_id, current_cabinet_id, expires_at, ip, user_agent)
          VALUES ($1, $2,
                  (SELECT m.cabinet_id FROM memberships m JOIN cabinets c ON c.id = m.cabinet_id
-                  WHERE m.user_id = $2 ORDER BY c.name, c.id LIMIT 1),
+                  WHERE m.user_id = $2 AND c.closed_at IS NULL ORDER BY c.name, c.id LIMIT 1),
                  $3, $4, $5)",
         token_hash(&token),
         user_id.as_uuid(),
@@ -91,6 +93,103 @@ pub async fn set_current_cabinet(
     .execute(db)
     .await?;
     Ok(())
+}
+
+/// A live session, as its owner sees it in their list.
+#[derive(Debug, Clone)]
+pub struct SessionInfo {
+    /// The session's public handle (never its token).
+    pub id: Uuid,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+    /// The session this list was asked from.
+    pub current: bool,
+}
+
+/// The live sessions of a person, newest first.
+pub async fn list(db: &PgPool, viewer: &Viewer) -> Result<Vec<SessionInfo>, sqlx::Error> {
+    sqlx::query_as!(
+        SessionInfo,
+        r#"SELECT id, created_at, expires_at, ip, user_agent, token_hash = $2 AS "current!"
+             FROM sessions WHERE user_id = $1 AND expires_at > now()
+            ORDER BY created_at DESC"#,
+        viewer.user_id.as_uuid(),
+        &viewer.token_hash,
+    )
+    .fetch_all(db)
+    .await
+}
+
+/// Closes every session of `user_id` but the one whose hash is `keep`; how many closed.
+pub async fn close_others_in(
+    conn: &mut PgConnection,
+    user_id: UserId,
+    keep: &[u8],
+) -> Result<u64, sqlx::Error> {
+    Ok(sqlx::query!(
+        "DELETE FROM sessions WHERE user_id = $1 AND token_hash <> $2",
+        user_id.as_uuid(),
+        keep,
+    )
+    .execute(&mut *conn)
+    .await?
+    .rows_affected())
+}
+
+/// "Sign out the others", recorded in the platform log when it closed any.
+pub async fn close_others(
+    db: &PgPool,
+    viewer: &Viewer,
+    meta: &RequestMeta,
+) -> Result<u64, sqlx::Error> {
+    let mut tx = db.begin().await?;
+    let closed = close_others_in(&mut tx, viewer.user_id, &viewer.token_hash).await?;
+    if closed > 0 {
+        record_closed(&mut tx, viewer.user_id, closed, meta).await?;
+    }
+    tx.commit().await?;
+    Ok(closed)
+}
+
+/// Closes one of the person's own sessions by its id; `false` when they have none by it.
+pub async fn close_by_id(
+    db: &PgPool,
+    viewer: &Viewer,
+    session_id: Uuid,
+    meta: &RequestMeta,
+) -> Result<bool, sqlx::Error> {
+    let mut tx = db.begin().await?;
+    let closed = sqlx::query!(
+        "DELETE FROM sessions WHERE user_id = $1 AND id = $2",
+        viewer.user_id.as_uuid(),
+        session_id,
+    )
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    if closed > 0 {
+        record_closed(&mut tx, viewer.user_id, closed, meta).await?;
+    }
+    tx.commit().await?;
+    Ok(closed > 0)
+}
+
+async fn record_closed(
+    conn: &mut PgConnection,
+    user_id: UserId,
+    count: u64,
+    meta: &RequestMeta,
+) -> Result<(), sqlx::Error> {
+    platform_log::append(
+        conn,
+        LogActor::User(user_id),
+        Subject::user(user_id),
+        meta,
+        PlatformEvent::SessionsClosed { count },
+    )
+    .await
 }
 
 pub fn set_cookie(token: &str, hours: i64, secure: bool) -> String {

@@ -23,6 +23,8 @@ pub enum AccessError {
     DelegationRequired(Delegation),
     #[error("le service n'est pas encore ouvert pour ce cabinet : l'expert-comptable doit accepter les CGU et la politique de protection des données")]
     NotOpen,
+    #[error("ce cabinet a été fermé")]
+    Closed,
     #[error(transparent)]
     Database(#[from] sqlx::Error),
 }
@@ -66,6 +68,7 @@ impl CabinetScope {
 }
 
 struct AccessRow {
+    closed: bool,
     role: String,
     can_prepare: bool,
     can_sign: bool,
@@ -82,10 +85,11 @@ pub async fn check(
 ) -> Result<CabinetScope, AccessError> {
     let row = sqlx::query_as!(
         AccessRow,
-        r#"SELECT m.role, m.can_prepare, m.can_sign, m.can_seal,
+        r#"SELECT c.closed_at IS NOT NULL AS "closed!", m.role, m.can_prepare, m.can_sign, m.can_seal,
                 EXISTS (SELECT 1 FROM terms_acceptances t WHERE t.cabinet_id = m.cabinet_id
                         AND t.cgu_version = $3 AND t.privacy_policy_version = $4) AS "is_open!"
-         FROM memberships m WHERE m.cabinet_id = $1 AND m.user_id = $2"#,
+         FROM memberships m JOIN cabinets c ON c.id = m.cabinet_id
+         WHERE m.cabinet_id = $1 AND m.user_id = $2"#,
         cabinet_id.as_uuid(),
         user_id.as_uuid(),
         CGU_VERSION,
@@ -94,6 +98,9 @@ pub async fn check(
     .fetch_optional(db)
     .await?;
     let row = row.ok_or(AccessError::NotFound)?;
+    if row.closed {
+        return Err(AccessError::Closed);
+    }
     let role = parse_role(&row.role)?;
     let scope = CabinetScope {
         cabinet_id,

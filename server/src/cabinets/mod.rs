@@ -74,7 +74,8 @@ struct MembershipRow {
     is_open: bool,
 }
 
-/// The cabinets a user belongs to. Not cabinet-scoped: it is the user's own list.
+/// The cabinets a user belongs to and can act for (a closed cabinet leaves the list). Not
+/// cabinet-scoped: it is the user's own list.
 pub async fn memberships_of_user(
     db: &PgPool,
     user_id: UserId,
@@ -86,7 +87,7 @@ pub async fn memberships_of_user(
                 EXISTS (SELECT 1 FROM terms_acceptances t WHERE t.cabinet_id = c.id
                         AND t.cgu_version = $2 AND t.privacy_policy_version = $3) AS "is_open!"
          FROM memberships m JOIN cabinets c ON c.id = m.cabinet_id
-         WHERE m.user_id = $1 ORDER BY c.name, c.id"#,
+         WHERE m.user_id = $1 AND c.closed_at IS NULL ORDER BY c.name, c.id"#,
         user_id.as_uuid(),
         CGU_VERSION,
         PRIVACY_POLICY_VERSION,

@@ -11,6 +11,7 @@ use crate::cabinets::access::AccessError;
 use crate::certificates::CertificateError;
 use crate::collections::CollectionError;
 use crate::identity::IdentityError;
+use crate::platform::PlatformError;
 
 /// A cabinet the viewer does not belong to is `NOT_FOUND`, as if it did not exist.
 impl From<AccessError> for ApiError {
@@ -21,6 +22,7 @@ impl From<AccessError> for ApiError {
                 ErrorCode::Forbidden
             }
             AccessError::NotOpen => ErrorCode::CabinetNotOpen,
+            AccessError::Closed => ErrorCode::CabinetClosed,
             AccessError::Database(e) => return ApiError::internal(e),
         };
         ApiError::new(code, error.to_string())
@@ -62,7 +64,12 @@ impl From<AccountsError> for ApiError {
             AccountsError::TooManyAttempts => {
                 ApiError::new(ErrorCode::RateLimited, error.to_string())
             }
-            AccountsError::EmailTaken => ApiError::validation(error.to_string()),
+            AccountsError::EmailTaken | AccountsError::Invalid(_) => {
+                ApiError::validation(error.to_string())
+            }
+            AccountsError::LinkInvalid => ApiError::new(ErrorCode::LinkInvalid, error.to_string()),
+            AccountsError::LinkExpired => ApiError::new(ErrorCode::LinkExpired, error.to_string()),
+            AccountsError::LinkUsed => ApiError::new(ErrorCode::LinkUsed, error.to_string()),
             AccountsError::Database(e) => ApiError::internal(&e),
             AccountsError::Hashing(_) => ApiError::internal(&error),
         }
@@ -160,6 +167,21 @@ impl From<CollectionError> for ApiError {
             | CollectionError::Certificate(_)
             | CollectionError::Database(_)
             | CollectionError::Internal(_) => ErrorCode::Internal,
+        };
+        ApiError::new(code, error.to_string())
+    }
+}
+
+impl From<PlatformError> for ApiError {
+    fn from(error: PlatformError) -> Self {
+        let code = match &error {
+            PlatformError::NotAdmin => ErrorCode::Forbidden,
+            PlatformError::NotFound => ErrorCode::NotFound,
+            PlatformError::SirenTaken | PlatformError::Invalid(_) => ErrorCode::Validation,
+            PlatformError::CollectionsRunning | PlatformError::AlreadyClosed => {
+                ErrorCode::InvalidState
+            }
+            PlatformError::Database(e) => return ApiError::internal(e),
         };
         ApiError::new(code, error.to_string())
     }

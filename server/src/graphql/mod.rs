@@ -24,6 +24,7 @@ use crate::identity::graphql::{IdentityMutation, IdentityQuery, IdentitySubscrip
 use crate::notifications::graphql::NotificationsQuery;
 use crate::notifications::Notifier;
 use crate::pki::Pki;
+use crate::platform::graphql::{PlatformMutation, PlatformQuery};
 
 #[derive(MergedObject, Default)]
 pub struct Query(
@@ -34,6 +35,7 @@ pub struct Query(
     NotificationsQuery,
     IdentityQuery,
     CertificatesQuery,
+    PlatformQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -44,6 +46,7 @@ pub struct Mutation(
     BillingMutation,
     IdentityMutation,
     CertificatesMutation,
+    PlatformMutation,
 );
 
 #[derive(MergedSubscription, Default)]

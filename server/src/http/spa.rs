@@ -20,7 +20,13 @@ use tower::util::ServiceExt as _;
 use tower_http::services::{ServeDir, ServeFile};
 
 /// Paths the public bundle answers; every other page is the back office's.
-const PUBLIC_PAGES: [&str; 3] = ["/connexion", "/signer/", "/capture/"];
+const PUBLIC_PAGES: [&str; 5] = [
+    "/connexion",
+    "/mot-de-passe-oublie",
+    "/mot-de-passe/",
+    "/signer/",
+    "/capture/",
+];
 /// Where the public bundle lives inside `dist/`, and the URL prefix of its assets.
 pub const PUBLIC_DIR: &str = "public";
 
@@ -124,6 +130,8 @@ mod tests {
         assert!(is_public_page("/connexion"));
         assert!(is_public_page("/signer/abc"));
         assert!(is_public_page("/capture/abc"));
+        assert!(is_public_page("/mot-de-passe-oublie"));
+        assert!(is_public_page("/mot-de-passe/abc"));
         assert!(!is_public_page("/"));
         assert!(!is_public_page("/connexions"));
         assert!(!is_public_page("/collections/1"));

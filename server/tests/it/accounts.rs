@@ -239,3 +239,233 @@ async fn guesses_are_counted_as_they_come_and_only_where_they_come_from(db: PgPo
         "RATE_LIMITED"
     );
 }
+
+mod passwords {
+    use paraphe_operations::{
+        change_password, choose_password, close_session, request_password_reset, ChangePassword,
+        ChoosePassword, CloseSession, MySessions, RequestPasswordReset, SignOutOtherSessions,
+    };
+    use serde_json::json;
+    use sqlx::PgPool;
+
+    use crate::common::{error_code_of, firm, TestServer, PASSWORD};
+    use crate::platform::password_token;
+
+    const ME: &str = "{ me { user { email } } }";
+    const NEW: &str = "une nouvelle phrase de passe";
+
+    fn code<T>(response: &paraphe_operations::Response<T>) -> String {
+        response.errors.as_ref().expect("an error")[0]
+            .extensions
+            .as_ref()
+            .unwrap()["code"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    }
+
+    async fn emails_to(db: &PgPool, to: &str) -> i64 {
+        sqlx::query_scalar!(
+            r#"SELECT count(*) AS "count!" FROM outbox WHERE channel = 'email' AND recipient = $1"#,
+            to
+        )
+        .fetch_one(db)
+        .await
+        .unwrap()
+    }
+
+    fn reset(email: &str) -> request_password_reset::Variables {
+        request_password_reset::Variables {
+            email: email.into(),
+        }
+    }
+
+    #[sqlx::test(migrator = "paraphe_server::db::MIGRATOR")]
+    async fn a_reset_link_works_once_and_closes_every_session(db: PgPool) {
+        let a = firm(&db, "a", false).await;
+        let server = TestServer::start(db.clone()).await;
+        let mut logged_in = server.login(&a.accountant_email, PASSWORD).await;
+        let mut visitor = server.client();
+        let asked = visitor
+            .run::<RequestPasswordReset>(reset(&a.accountant_email.to_uppercase()))
+            .await;
+        assert_eq!(asked.data.map(|d| d.request_password_reset), Some(true));
+        let token = password_token(&db, &a.accountant_email)
+            .await
+            .expect("a reset email");
+
+        let choose = |password: &str| choose_password::Variables {
+            token: token.clone(),
+            password: password.into(),
+        };
+        let chosen = visitor.run::<ChoosePassword>(choose(NEW)).await;
+        assert_eq!(chosen.data.map(|d| d.choose_password), Some(true));
+        // The session opened before the reset is gone, the old password too.
+        assert_eq!(logged_in.error_code(ME, json!({})).await, "UNAUTHENTICATED");
+        let login =
+            "mutation($e: String!, $p: String!) { login(email: $e, password: $p) { user { id } } }";
+        let old = visitor
+            .gql(login, json!({ "e": a.accountant_email, "p": PASSWORD }))
+            .await;
+        assert_eq!(error_code_of(&old), "INVALID_CREDENTIALS");
+        server.login(&a.accountant_email, NEW).await;
+        // Once only.
+        assert_eq!(
+            code(
+                &visitor
+                    .run::<ChoosePassword>(choose("encore une autre phrase"))
+                    .await
+            ),
+            "LINK_USED"
+        );
+    }
+
+    #[sqlx::test(migrator = "paraphe_server::db::MIGRATOR")]
+    async fn asking_for_a_reset_reveals_nothing_and_cannot_flood_a_mailbox(db: PgPool) {
+        let a = firm(&db, "a", false).await;
+        let server = TestServer::start(db.clone()).await;
+        let mut visitor = server.client();
+        let unknown = visitor
+            .run::<RequestPasswordReset>(reset("personne@nulle-part.fr"))
+            .await;
+        assert_eq!(unknown.data.map(|d| d.request_password_reset), Some(true));
+        assert_eq!(emails_to(&db, "personne@nulle-part.fr").await, 0);
+        assert_eq!(
+            code(
+                &visitor
+                    .run::<RequestPasswordReset>(reset("pas-un-email"))
+                    .await
+            ),
+            "VALIDATION"
+        );
+        for _ in 0..5 {
+            let asked = visitor
+                .run::<RequestPasswordReset>(reset(&a.accountant_email))
+                .await;
+            assert_eq!(asked.data.map(|d| d.request_password_reset), Some(true));
+        }
+        assert_eq!(emails_to(&db, &a.accountant_email).await, 3);
+        // Only the newest link works.
+        let newest = password_token(&db, &a.accountant_email).await.unwrap();
+        let live: i64 = sqlx::query_scalar!(
+            r#"SELECT count(*) AS "count!" FROM password_links WHERE used_at IS NULL AND expires_at > now()"#
+        )
+        .fetch_one(&db)
+        .await
+        .unwrap();
+        assert_eq!(live, 1);
+        let link = visitor
+            .gql(
+                "query($t: String!) { passwordLink(token: $t) { purpose } }",
+                json!({ "t": newest }),
+            )
+            .await;
+        assert_eq!(link["data"]["passwordLink"]["purpose"], "RESET");
+    }
+
+    #[sqlx::test(migrator = "paraphe_server::db::MIGRATOR")]
+    async fn expired_and_forged_links_say_so(db: PgPool) {
+        let a = firm(&db, "a", false).await;
+        let server = TestServer::start(db.clone()).await;
+        let mut visitor = server.client();
+        visitor
+            .run::<RequestPasswordReset>(reset(&a.accountant_email))
+            .await;
+        let token = password_token(&db, &a.accountant_email).await.unwrap();
+        let inspect = "query($t: String!) { passwordLink(token: $t) { email } }";
+        let forged = visitor.gql(inspect, json!({ "t": "AAAA" })).await;
+        assert_eq!(error_code_of(&forged), "LINK_INVALID");
+        sqlx::query!("UPDATE password_links SET expires_at = now() - interval '1 minute'")
+            .execute(&db)
+            .await
+            .unwrap();
+        let expired = visitor.gql(inspect, json!({ "t": token })).await;
+        assert_eq!(error_code_of(&expired), "LINK_EXPIRED");
+        let choose = visitor
+            .run::<ChoosePassword>(choose_password::Variables {
+                token,
+                password: NEW.into(),
+            })
+            .await;
+        assert_eq!(code(&choose), "LINK_EXPIRED");
+    }
+
+    #[sqlx::test(migrator = "paraphe_server::db::MIGRATOR")]
+    async fn changing_my_password_keeps_this_session_and_closes_the_others(db: PgPool) {
+        let a = firm(&db, "a", false).await;
+        let server = TestServer::start(db.clone()).await;
+        let mut here = server.login(&a.accountant_email, PASSWORD).await;
+        let mut elsewhere = server.login(&a.accountant_email, PASSWORD).await;
+        let change = |current: &str, new: &str| change_password::Variables {
+            current_password: current.into(),
+            new_password: new.into(),
+        };
+        assert_eq!(
+            code(&here.run::<ChangePassword>(change("mauvais", NEW)).await),
+            "INVALID_CREDENTIALS"
+        );
+        assert_eq!(
+            code(&here.run::<ChangePassword>(change(PASSWORD, "court")).await),
+            "VALIDATION"
+        );
+        let changed = here.run::<ChangePassword>(change(PASSWORD, NEW)).await;
+        assert_eq!(changed.data.map(|d| d.change_password), Some(true));
+        here.data(ME, json!({})).await;
+        assert_eq!(elsewhere.error_code(ME, json!({})).await, "UNAUTHENTICATED");
+        server.login(&a.accountant_email, NEW).await;
+        let anonymous = server
+            .client()
+            .run::<ChangePassword>(change(NEW, PASSWORD))
+            .await;
+        assert_eq!(code(&anonymous), "UNAUTHENTICATED");
+    }
+
+    #[sqlx::test(migrator = "paraphe_server::db::MIGRATOR")]
+    async fn i_list_my_sessions_and_sign_the_others_out(db: PgPool) {
+        let a = firm(&db, "a", false).await;
+        let server = TestServer::start(db.clone()).await;
+        let mut laptop = server.login(&a.accountant_email, PASSWORD).await;
+        let mut phone = server.login(&a.accountant_email, PASSWORD).await;
+        let mut tablet = server.login(&a.accountant_email, PASSWORD).await;
+        // Someone else's sessions are not mine.
+        server.login(&a.collaborator_email, PASSWORD).await;
+
+        let sessions = laptop
+            .run::<MySessions>(paraphe_operations::my_sessions::Variables)
+            .await
+            .data
+            .unwrap()
+            .my_sessions;
+        assert_eq!(sessions.len(), 3);
+        assert_eq!(sessions.iter().filter(|s| s.current).count(), 1);
+
+        let phone_id = phone
+            .run::<MySessions>(paraphe_operations::my_sessions::Variables)
+            .await
+            .data
+            .unwrap()
+            .my_sessions
+            .into_iter()
+            .find(|s| s.current)
+            .unwrap()
+            .id;
+        let closed = laptop
+            .run::<CloseSession>(close_session::Variables {
+                id: phone_id.clone(),
+            })
+            .await;
+        assert_eq!(closed.data.map(|d| d.close_session), Some(true));
+        assert_eq!(phone.error_code(ME, json!({})).await, "UNAUTHENTICATED");
+        let again = laptop
+            .run::<CloseSession>(close_session::Variables { id: phone_id })
+            .await;
+        assert_eq!(code(&again), "NOT_FOUND");
+
+        let others = laptop
+            .run::<SignOutOtherSessions>(paraphe_operations::sign_out_other_sessions::Variables)
+            .await;
+        assert_eq!(others.data.map(|d| d.sign_out_other_sessions), Some(1));
+        assert_eq!(tablet.error_code(ME, json!({})).await, "UNAUTHENTICATED");
+        laptop.data(ME, json!({})).await;
+    }
+}

@@ -227,3 +227,65 @@ async fn pdf_sign_makes_every_pades_level_and_pyhanko_accepts_each(db: PgPool) {
     assert!(!refused.status.success());
     assert!(String::from_utf8_lossy(&refused.stderr).contains("cannot read /nonexistent.pdf"));
 }
+
+/// An empty instance gets its first administrator from the command line: a link to choose
+/// a password, which is a set-up link; an account that has a password gets no link.
+#[sqlx::test(migrator = "paraphe_server::db::MIGRATOR")]
+async fn admin_create_prints_a_set_up_link_for_a_new_account(db: PgPool) {
+    let url = database_url(&db).await;
+    let created = tokio::task::spawn_blocking(move || {
+        paraphe(
+            &url,
+            &[
+                "admin",
+                "create",
+                "Boss@Plateforme.fr",
+                "--first-name",
+                "Béa",
+            ],
+        )
+    })
+    .await
+    .unwrap();
+    assert!(
+        created.status.success(),
+        "{}",
+        String::from_utf8_lossy(&created.stderr)
+    );
+    let stdout = String::from_utf8(created.stdout).unwrap();
+    let token = stdout
+        .split("/mot-de-passe/")
+        .nth(1)
+        .expect("a set-up link")
+        .trim()
+        .to_owned();
+    let admin = sqlx::query!(
+        "SELECT u.is_platform_admin, u.first_name, l.purpose FROM users u JOIN password_links l ON l.user_id = u.id
+          WHERE u.email = 'boss@plateforme.fr' AND l.token_hash = sha256(convert_to($1, 'UTF8'))",
+        token,
+    )
+    .fetch_one(&db)
+    .await
+    .expect("the link belongs to the new administrator");
+    assert!(admin.is_platform_admin);
+    assert_eq!(
+        (admin.first_name.as_str(), admin.purpose.as_str()),
+        ("Béa", "setup")
+    );
+
+    crate::common::user(&db, "has@password.fr", "Has", "Password").await;
+    let url = database_url(&db).await;
+    let existing =
+        tokio::task::spawn_blocking(move || paraphe(&url, &["admin", "create", "has@password.fr"]))
+            .await
+            .unwrap();
+    assert!(existing.status.success());
+    assert!(!String::from_utf8_lossy(&existing.stdout).contains("/mot-de-passe/"));
+    let bad = {
+        let url = database_url(&db).await;
+        tokio::task::spawn_blocking(move || paraphe(&url, &["admin", "create", "pas-un-email"]))
+            .await
+            .unwrap()
+    };
+    assert!(!bad.status.success());
+}

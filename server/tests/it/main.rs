@@ -17,6 +17,7 @@ mod identity;
 mod languages;
 mod notifications;
 mod pki;
+mod platform;
 mod signing;
 mod subscriptions;
 mod web_delivery;

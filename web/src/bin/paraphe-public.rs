@@ -1,5 +1,6 @@
 //! The public bundle: what a visitor without a session opens — the login page, the
-//! signer's page from an invitation, the phone's capture page from a QR code.
+//! password pages (forgotten password, set-up or reset link), the signer's page from an
+//! invitation, the phone's capture page from a QR code.
 
 use leptos::prelude::*;
 use leptos_router::components::{Route, Router, Routes};
@@ -8,6 +9,7 @@ use paraphe_web::components::NotFound;
 use paraphe_web::i18n::I18nContextProvider;
 use paraphe_web::language::ChosenLanguage;
 
+use paraphe_web::pages::password::{ChoosePasswordPage, ForgotPasswordPage};
 use paraphe_web::pages::{capture::CapturePage, login::LoginPage, signer::SignerPage};
 
 #[component]
@@ -18,6 +20,8 @@ fn PublicApp() -> impl IntoView {
         <Router>
             <Routes fallback=NotFound>
                 <Route path=path!("/connexion") view=LoginPage />
+                <Route path=path!("/mot-de-passe-oublie") view=ForgotPasswordPage />
+                <Route path=path!("/mot-de-passe/:token") view=ChoosePasswordPage />
                 <Route path=path!("/signer/:token") view=SignerPage />
                 <Route path=path!("/capture/:token") view=CapturePage />
             </Routes>

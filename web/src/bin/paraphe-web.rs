@@ -1,5 +1,6 @@
 //! The back office: everything behind the login (dashboard, collections, members,
-//! enrolment, certificates, operators, the development outbox).
+//! enrolment, certificates, operators, my account, the platform's administration, the
+//! development outbox).
 
 use leptos::prelude::*;
 use leptos_router::components::{ParentRoute, Route, Router, Routes};
@@ -10,7 +11,8 @@ use paraphe_web::language::ChosenLanguage;
 
 use paraphe_web::pages::collections::{CollectionPage, CollectionsPage};
 use paraphe_web::pages::{
-    certificates::CertificatesPage, enrolment::EnrolmentPage, operator::OperatorPage,
+    account::AccountPage, certificates::CertificatesPage, enrolment::EnrolmentPage,
+    operator::OperatorPage, platform::PlatformPage,
 };
 use paraphe_web::pages::{
     dashboard::Dashboard, members::MembersPage, outbox::OutboxPage, shell::Shell, terms::TermsPage,
@@ -35,6 +37,8 @@ fn App() -> impl IntoView {
                     <Route path=path!("enregistrement") view=EnrolmentPage />
                     <Route path=path!("ma-signature") view=CertificatesPage />
                     <Route path=path!("operateur") view=OperatorPage />
+                    <Route path=path!("mon-compte") view=AccountPage />
+                    <Route path=path!("plateforme") view=PlatformPage />
                 </ParentRoute>
             </Routes>
         </Router>

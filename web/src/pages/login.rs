@@ -21,6 +21,8 @@ pub fn LoginPage() -> impl IntoView {
     let email = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
     let actions = use_actions(|| {});
+    // Back from choosing a password (`/mot-de-passe/…`).
+    let password_saved = move || query.with(|q| q.get("mot-de-passe").as_deref() == Some("ok"));
 
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -44,6 +46,9 @@ pub fn LoginPage() -> impl IntoView {
                 <h1 class="brand">{t!(i18n, common.app_name)}</h1>
                 <p class="muted">{t!(i18n, common.tagline)}</p>
                 <h2>{t!(i18n, public.login.title)}</h2>
+                <Show when=password_saved>
+                    <p class="success" role="status" data-testid="password-saved">{t!(i18n, public.password_reset_done)}</p>
+                </Show>
                 <label for="email">{t!(i18n, common.email)}</label>
                 <input id="email" type="email" autocomplete="username" required
                     prop:value=email on:input=move |ev| email.set(event_target_value(&ev)) />
@@ -54,6 +59,7 @@ pub fn LoginPage() -> impl IntoView {
                 <button id="login-submit" class="primary" type="submit" disabled=move || actions.pending()>
                     {move || if actions.pending() { t_string!(i18n, public.login.pending) } else { t_string!(i18n, public.login.submit) }}
                 </button>
+                <p><a href="/mot-de-passe-oublie" id="forgot-password">{t!(i18n, public.forgot_link)}</a></p>
             </form>
         </main>
     }

@@ -1,3 +1,4 @@
+pub mod account;
 pub mod capture;
 pub mod certificates;
 pub mod collections;
@@ -7,6 +8,8 @@ pub mod login;
 pub mod members;
 pub mod operator;
 pub mod outbox;
+pub mod password;
+pub mod platform;
 pub mod shell;
 pub mod signer;
 pub mod terms;

@@ -93,6 +93,11 @@ pub fn Shell() -> impl IntoView {
             .person
             .with(|p| p.as_ref().is_some_and(|p| p.is_operator))
     };
+    let is_platform_admin = move || {
+        session
+            .person
+            .with(|p| p.as_ref().is_some_and(|p| p.is_platform_admin))
+    };
     let current_id = move || {
         session
             .cabinet
@@ -143,13 +148,18 @@ pub fn Shell() -> impl IntoView {
             <Show when=is_operator>
                 <A href="/operateur" attr:id="nav-operator">{t!(i18n, common.nav.operator)}</A>
             </Show>
+            <Show when=is_platform_admin>
+                <A href="/plateforme" attr:id="nav-platform">{t!(i18n, common.nav.platform)}</A>
+            </Show>
+            <A href="/mon-compte" attr:id="nav-account">{t!(i18n, common.nav.account)}</A>
         </nav>
         {move || error.get().map(|e| view! { <div class="banner"><ErrorNotice error=e /></div> })}
         <main class="page">
             {move || match (session.loaded.get(), session.cabinet.get()) {
                 (false, _) => view! { <Loading /> }.into_any(),
-                // Operators belong to no cabinet: their page says what they do.
-                (true, None) if is_operator() => ().into_any(),
+                // Operators and platform administrators may belong to no cabinet: their
+                // pages say what they do.
+                (true, None) if is_operator() || is_platform_admin() => ().into_any(),
                 (true, None) => view! { <p class="card">{t!(i18n, common.no_cabinet)}</p> }.into_any(),
                 (true, Some(cabinet)) => view! {
                     <h1 data-testid="cabinet-name">{cabinet.name}</h1>
