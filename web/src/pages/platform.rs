@@ -168,7 +168,7 @@ fn NewCabinet(actions: Actions) -> impl IntoView {
         }
     };
     view! {
-        <form class="card" on:submit=submit data-testid="new-cabinet">
+        <form class="card stacked" on:submit=submit data-testid="new-cabinet">
             <h2>{t!(i18n, platform.new_cabinet)}</h2>
             <p class="muted">{t!(i18n, platform.create_help)}</p>
             {move || {
@@ -291,7 +291,7 @@ fn Cabinet(cabinet: CabinetRow, actions: Actions) -> impl IntoView {
                 </form>
             </Show>
             <Show when=move || bad_amount.get()>
-                <p class="error" role="alert">{t!(i18n, platform.credit_amount)}</p>
+                <p class="error" role="alert" data-testid="bad-amount">{t!(i18n, platform.bad_amount)}</p>
             </Show>
         </li>
     }
