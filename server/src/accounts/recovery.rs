@@ -236,16 +236,7 @@ pub async fn choose_password(
         },
     )
     .await?;
-    if closed > 0 {
-        platform_log::append(
-            &mut tx,
-            actor,
-            subject,
-            meta,
-            PlatformEvent::SessionsClosed { count: closed },
-        )
-        .await?;
-    }
+    super::sessions::record_closed(&mut tx, link.user_id, closed, meta).await?;
     tx.commit().await?;
     Ok(link)
 }
@@ -295,16 +286,7 @@ pub async fn change_password(
         PlatformEvent::PasswordChanged,
     )
     .await?;
-    if closed > 0 {
-        platform_log::append(
-            &mut tx,
-            actor,
-            subject,
-            meta,
-            PlatformEvent::SessionsClosed { count: closed },
-        )
-        .await?;
-    }
+    super::sessions::record_closed(&mut tx, user_id, closed, meta).await?;
     tx.commit().await?;
     Ok(())
 }

@@ -146,9 +146,7 @@ pub async fn close_others(
 ) -> Result<u64, sqlx::Error> {
     let mut tx = db.begin().await?;
     let closed = close_others_in(&mut tx, viewer.user_id, &viewer.token_hash).await?;
-    if closed > 0 {
-        record_closed(&mut tx, viewer.user_id, closed, meta).await?;
-    }
+    record_closed(&mut tx, viewer.user_id, closed, meta).await?;
     tx.commit().await?;
     Ok(closed)
 }
@@ -169,19 +167,22 @@ pub async fn close_by_id(
     .execute(&mut *tx)
     .await?
     .rows_affected();
-    if closed > 0 {
-        record_closed(&mut tx, viewer.user_id, closed, meta).await?;
-    }
+    record_closed(&mut tx, viewer.user_id, closed, meta).await?;
     tx.commit().await?;
     Ok(closed > 0)
 }
 
-async fn record_closed(
+/// Records in the platform log that `count` sessions of `user_id` were closed (nothing
+/// when none was).
+pub(super) async fn record_closed(
     conn: &mut PgConnection,
     user_id: UserId,
     count: u64,
     meta: &RequestMeta,
 ) -> Result<(), sqlx::Error> {
+    if count == 0 {
+        return Ok(());
+    }
     platform_log::append(
         conn,
         LogActor::User(user_id),
