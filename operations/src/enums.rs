@@ -113,6 +113,15 @@ impl From<Role> for shared::Role {
     }
 }
 
+impl From<shared::Role> for Role {
+    fn from(role: shared::Role) -> Self {
+        match role {
+            shared::Role::Accountant => Role::Accountant,
+            shared::Role::Collaborator => Role::Collaborator,
+        }
+    }
+}
+
 impl From<shared::Delegation> for Delegation {
     fn from(delegation: shared::Delegation) -> Self {
         match delegation {

@@ -149,3 +149,13 @@ operation!(CreateCabinet, "graphql/create_cabinet.graphql");
 operation!(CloseCabinet, "graphql/close_cabinet.graphql");
 operation!(SetOperator, "graphql/set_operator.graphql");
 operation!(CreditCabinet, "graphql/credit_cabinet.graphql");
+operation!(Invitations, "graphql/invitations.graphql");
+operation!(InviteMember, "graphql/invite_member.graphql");
+operation!(ResendInvitation, "graphql/resend_invitation.graphql");
+operation!(WithdrawInvitation, "graphql/withdraw_invitation.graphql");
+operation!(InvitationLink, "graphql/invitation_link.graphql");
+operation!(AcceptInvitation, "graphql/accept_invitation.graphql");
+operation!(
+    AcceptInvitationWithNewAccount,
+    "graphql/accept_invitation_with_new_account.graphql"
+);

@@ -60,6 +60,17 @@ pub enum PlatformEvent {
     SessionsClosed {
         count: u64,
     },
+    InvitationSent {
+        email: String,
+        role: &'static str,
+        resend: bool,
+    },
+    InvitationWithdrawn {
+        email: String,
+    },
+    InvitationAccepted {
+        role: &'static str,
+    },
 }
 
 impl PlatformEvent {

@@ -77,6 +77,12 @@ pub enum ErrorCode {
     CertificateRevoked,
     /// The cabinet was closed by the platform: nobody acts for it any more.
     CabinetClosed,
+    /// The person invited already belongs to the cabinet.
+    AlreadyMember,
+    /// An invitation is already waiting for this email in this cabinet: resend or withdraw it.
+    AlreadyInvited,
+    /// The invitation is for another email than the logged-in account's.
+    InvitationForAnotherAccount,
     /// Something failed on our side; details are in the server log only.
     Internal,
 }
@@ -117,6 +123,9 @@ impl ErrorCode {
         ErrorCode::EnrolmentRequired,
         ErrorCode::CertificateRevoked,
         ErrorCode::CabinetClosed,
+        ErrorCode::AlreadyMember,
+        ErrorCode::AlreadyInvited,
+        ErrorCode::InvitationForAnotherAccount,
         ErrorCode::Internal,
     ];
 
@@ -156,6 +165,9 @@ impl ErrorCode {
             ErrorCode::EnrolmentRequired => "ENROLMENT_REQUIRED",
             ErrorCode::CertificateRevoked => "CERTIFICATE_REVOKED",
             ErrorCode::CabinetClosed => "CABINET_CLOSED",
+            ErrorCode::AlreadyMember => "ALREADY_MEMBER",
+            ErrorCode::AlreadyInvited => "ALREADY_INVITED",
+            ErrorCode::InvitationForAnotherAccount => "INVITATION_FOR_ANOTHER_ACCOUNT",
             ErrorCode::Internal => "INTERNAL",
         }
     }

@@ -54,6 +54,11 @@ pub fn error(locale: Locale, error: &ApiError) -> String {
         E::EnrolmentRequired => td_string!(locale, errors.enrolment_required).to_string(),
         E::CertificateRevoked => td_string!(locale, errors.certificate_revoked).to_string(),
         E::CabinetClosed => td_string!(locale, errors.cabinet_closed).to_string(),
+        E::AlreadyMember => td_string!(locale, errors.already_member).to_string(),
+        E::AlreadyInvited => td_string!(locale, errors.already_invited).to_string(),
+        E::InvitationForAnotherAccount => {
+            td_string!(locale, errors.invitation_for_another_account).to_string()
+        }
         E::Internal => td_string!(locale, errors.internal).to_string(),
     }
 }

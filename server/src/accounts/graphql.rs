@@ -37,6 +37,16 @@ impl Me {
     }
 }
 
+impl Me {
+    /// For a session opened in this request (the viewer is not in the context yet).
+    pub(crate) fn new(user: User, current_cabinet_id: Option<CabinetId>) -> Self {
+        Me {
+            user,
+            current_cabinet_id,
+        }
+    }
+}
+
 pub(crate) async fn load_me(
     ctx: &Context<'_>,
     current_cabinet_id: Option<CabinetId>,

@@ -1,18 +1,20 @@
 use async_graphql::connection::{Connection, Edge, EmptyFields};
-use async_graphql::{Context, Enum, Object, SimpleObject, Subscription};
+use async_graphql::{Context, Enum, InputObject, Object, SimpleObject, Subscription};
 use chrono::{DateTime, Utc};
 use futures_util::Stream;
 use paraphe_shared::terms::{CGU_VERSION, PRIVACY_POLICY_VERSION};
-use paraphe_shared::{Delegation, Role};
+use paraphe_shared::{Delegation, Email, Language, NewPassword, PersonName, Role};
 use uuid::Uuid;
 
 use super::access::{self, CabinetScope, Need};
+use super::invitations::{self, InvitationView, NewInvitation, PendingInvitation};
 use super::{CabinetMembership, Member, TermsAcceptance};
 use crate::accounts::graphql::{load_me, Me};
 use crate::accounts::sessions;
 use crate::events::{CabinetEventKind, DomainEvent};
 use crate::graphql::context::{require_cabinet, ContextExt};
 use crate::graphql::error::{ApiError, ApiResult};
+use crate::graphql::language::LanguageCode;
 use crate::ids::{CabinetId, UserId};
 
 /// Largest page a connection returns.
@@ -203,6 +205,91 @@ impl Cabinet {
         );
         Ok(connection)
     }
+
+    /// Invitations not yet accepted nor withdrawn, newest first (an expired one can be
+    /// resent). The accountant's only: `FORBIDDEN` for a collaborator.
+    async fn invitations(&self, ctx: &Context<'_>) -> ApiResult<Vec<InvitationGql>> {
+        let scope = require_cabinet(ctx, self.scope.cabinet_id(), &[Need::Accountant]).await?;
+        let pending = invitations::pending(ctx.db(), &scope).await?;
+        Ok(pending.into_iter().map(Into::into).collect())
+    }
+}
+
+/// An invitation waiting for its person, as the cabinet's accountant follows it.
+#[derive(SimpleObject)]
+#[graphql(name = "Invitation")]
+pub struct InvitationGql {
+    id: Uuid,
+    email: String,
+    role: RoleGql,
+    /// What a collaborator will hold; an accountant holds every delegation.
+    delegations: Vec<DelegationGql>,
+    invited_by_name: String,
+    created_at: DateTime<Utc>,
+    /// When the latest email went (the first, or a resend).
+    sent_at: DateTime<Utc>,
+    /// Emails sent so far; at most 5.
+    send_count: i32,
+    /// The latest link stops working then; resending restarts 7 days.
+    expires_at: DateTime<Utc>,
+}
+
+impl From<PendingInvitation> for InvitationGql {
+    fn from(invitation: PendingInvitation) -> Self {
+        InvitationGql {
+            id: invitation.id,
+            email: invitation.email,
+            role: invitation.role.into(),
+            delegations: invitation.delegations.into_iter().map(Into::into).collect(),
+            invited_by_name: invitation.invited_by_name,
+            created_at: invitation.created_at,
+            sent_at: invitation.sent_at,
+            send_count: invitation.send_count,
+            expires_at: invitation.expires_at,
+        }
+    }
+}
+
+/// An invitation as its link's page shows it to the invited person.
+#[derive(SimpleObject)]
+#[graphql(name = "InvitationLink")]
+pub struct InvitationLinkGql {
+    cabinet_name: String,
+    invited_by_name: String,
+    /// The invited email: only an account with it can accept.
+    email: String,
+    role: RoleGql,
+    delegations: Vec<DelegationGql>,
+    expires_at: DateTime<Utc>,
+    /// Whether an account has this email: log in to accept; otherwise create one.
+    account_exists: bool,
+}
+
+impl From<InvitationView> for InvitationLinkGql {
+    fn from(view: InvitationView) -> Self {
+        InvitationLinkGql {
+            cabinet_name: view.cabinet_name,
+            invited_by_name: view.invited_by_name,
+            email: view.email,
+            role: view.role.into(),
+            delegations: view.delegations.into_iter().map(Into::into).collect(),
+            expires_at: view.expires_at,
+            account_exists: view.account_exists,
+        }
+    }
+}
+
+/// Whom to invite and as what.
+#[derive(InputObject)]
+pub struct InviteMemberInput {
+    pub email: String,
+    pub role: RoleGql,
+    /// A collaborator's delegations (any combination, possibly none); ignored for an
+    /// accountant, who holds them all.
+    #[graphql(default)]
+    pub delegations: Vec<DelegationGql>,
+    /// The language of the invitation's email; the inviting accountant's when absent.
+    pub language: Option<LanguageCode>,
 }
 
 #[derive(Default)]
@@ -214,6 +301,13 @@ impl CabinetsQuery {
     async fn cabinet(&self, ctx: &Context<'_>, id: Uuid) -> ApiResult<Cabinet> {
         let scope = require_cabinet(ctx, CabinetId::from_uuid(id), &[]).await?;
         Ok(Cabinet { scope })
+    }
+
+    /// What an invitation's link offers; `LINK_INVALID` (unknown, replaced by a resend or
+    /// withdrawn), `LINK_USED`, `LINK_EXPIRED` or `CABINET_CLOSED` when it no longer works.
+    /// No session needed.
+    async fn invitation(&self, ctx: &Context<'_>, token: String) -> ApiResult<InvitationLinkGql> {
+        Ok(invitations::inspect(ctx.db(), &token).await?.into())
     }
 
     /// The versions of the CGU and data-protection policy in force.
@@ -316,6 +410,133 @@ impl CabinetsMutation {
             .await;
         Ok(true)
     }
+
+    /// The accountant invites someone by email, as a collaborator with chosen delegations
+    /// or as another accountant; the link (7 days, single use) goes by email.
+    /// `ALREADY_MEMBER`, `ALREADY_INVITED` (resend or withdraw the waiting one),
+    /// `VALIDATION` for a bad email, `FORBIDDEN` for a collaborator.
+    async fn invite_member(
+        &self,
+        ctx: &Context<'_>,
+        cabinet_id: Uuid,
+        input: InviteMemberInput,
+    ) -> ApiResult<InvitationGql> {
+        let cabinet_id = CabinetId::from_uuid(cabinet_id);
+        let scope = require_cabinet(ctx, cabinet_id, &[Need::Accountant, Need::Open]).await?;
+        let email = Email::parse(&input.email).map_err(invitations::InvitationError::from)?;
+        let new = NewInvitation {
+            email,
+            role: input.role.into(),
+            delegations: input.delegations.into_iter().map(Into::into).collect(),
+            language: input.language.map(Language::from),
+        };
+        let public_url = &ctx.config().public_url;
+        let invitation =
+            invitations::invite(ctx.db(), &scope, new, public_url, &ctx.meta()).await?;
+        ctx.wake_outbox();
+        Ok(invitation.into())
+    }
+
+    /// Sends a waiting invitation again with a new link (the previous one stops working)
+    /// valid 7 more days; `RATE_LIMITED` after 5 emails, `NOT_FOUND` once accepted or
+    /// withdrawn.
+    async fn resend_invitation(
+        &self,
+        ctx: &Context<'_>,
+        cabinet_id: Uuid,
+        id: Uuid,
+    ) -> ApiResult<InvitationGql> {
+        let cabinet_id = CabinetId::from_uuid(cabinet_id);
+        let scope = require_cabinet(ctx, cabinet_id, &[Need::Accountant, Need::Open]).await?;
+        let public_url = &ctx.config().public_url;
+        let invitation = invitations::resend(ctx.db(), &scope, id, public_url, &ctx.meta()).await?;
+        ctx.wake_outbox();
+        Ok(invitation.into())
+    }
+
+    /// Withdraws a waiting invitation: its link stops working at once.
+    async fn withdraw_invitation(
+        &self,
+        ctx: &Context<'_>,
+        cabinet_id: Uuid,
+        id: Uuid,
+    ) -> ApiResult<bool> {
+        let cabinet_id = CabinetId::from_uuid(cabinet_id);
+        let scope = require_cabinet(ctx, cabinet_id, &[Need::Accountant, Need::Open]).await?;
+        invitations::withdraw(ctx.db(), &scope, id, &ctx.meta()).await?;
+        Ok(true)
+    }
+
+    /// The logged-in person accepts an invitation addressed to their email: they join the
+    /// cabinet, which becomes the session's current one.
+    /// `INVITATION_FOR_ANOTHER_ACCOUNT` when the session's email is not the invited one.
+    async fn accept_invitation(&self, ctx: &Context<'_>, token: String) -> ApiResult<Me> {
+        let viewer = ctx.viewer()?;
+        let view = invitations::accept(ctx.db(), &token, viewer.user_id, &ctx.meta()).await?;
+        joined(ctx, viewer, view.cabinet_id, viewer.user_id).await?;
+        load_me(ctx, Some(view.cabinet_id)).await
+    }
+
+    /// Someone without an account accepts: the account is created with the invited
+    /// email, these names and password (12 to 128 characters), joins the cabinet and is
+    /// logged in (the session cookie is set). `VALIDATION` when an account already has the
+    /// email (log in, then `acceptInvitation`).
+    async fn accept_invitation_with_new_account(
+        &self,
+        ctx: &Context<'_>,
+        token: String,
+        first_name: String,
+        last_name: String,
+        password: String,
+    ) -> ApiResult<Me> {
+        let first_name =
+            PersonName::parse(&first_name).map_err(invitations::InvitationError::from)?;
+        let last_name =
+            PersonName::parse(&last_name).map_err(invitations::InvitationError::from)?;
+        let password = NewPassword::parse(&password).map_err(invitations::InvitationError::from)?;
+        let meta = ctx.meta();
+        let (user_id, view) = invitations::accept_with_new_account(
+            ctx.db(),
+            &token,
+            first_name,
+            last_name,
+            password,
+            &meta,
+        )
+        .await?;
+        let config = ctx.config();
+        let cookie = sessions::open(ctx.db(), user_id, config.session_hours, &meta).await?;
+        ctx.append_http_header(
+            "set-cookie",
+            sessions::set_cookie(&cookie, config.session_hours, config.secure_cookies()),
+        );
+        let viewer = sessions::lookup(ctx.db(), &cookie)
+            .await?
+            .ok_or_else(ApiError::unauthenticated)?;
+        joined(ctx, &viewer, view.cabinet_id, user_id).await?;
+        let user = crate::accounts::user_by_id(ctx.db(), user_id)
+            .await?
+            .ok_or_else(ApiError::unauthenticated)?;
+        Ok(Me::new(user, Some(view.cabinet_id)))
+    }
+}
+
+/// After someone joined: the session acts for the cabinet and its members' pages refresh.
+async fn joined(
+    ctx: &Context<'_>,
+    viewer: &sessions::Viewer,
+    cabinet_id: CabinetId,
+    user_id: UserId,
+) -> ApiResult<()> {
+    sessions::set_current_cabinet(ctx.db(), viewer, cabinet_id).await?;
+    ctx.bus()
+        .publish(DomainEvent::cabinet(
+            cabinet_id,
+            CabinetEventKind::MembershipChanged,
+            Some(user_id),
+        ))
+        .await;
+    Ok(())
 }
 
 /// Why a membership change found no collaborator: the accountant themself, or nobody.

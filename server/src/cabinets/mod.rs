@@ -4,7 +4,9 @@
 //! the only way to get one is [`access::check`], so no query can forget the tenant guard.
 
 pub mod access;
+pub mod emails;
 pub mod graphql;
+pub mod invitations;
 
 use chrono::{DateTime, Utc};
 use paraphe_shared::terms::{CGU_VERSION, PRIVACY_POLICY_VERSION};

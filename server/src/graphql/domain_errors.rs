@@ -8,6 +8,7 @@ use super::error::ApiError;
 use crate::accounts::AccountsError;
 use crate::billing::BillingError;
 use crate::cabinets::access::AccessError;
+use crate::cabinets::invitations::InvitationError;
 use crate::certificates::CertificateError;
 use crate::collections::CollectionError;
 use crate::identity::IdentityError;
@@ -182,6 +183,31 @@ impl From<PlatformError> for ApiError {
                 ErrorCode::InvalidState
             }
             PlatformError::Database(e) => return ApiError::internal(e),
+        };
+        ApiError::new(code, error.to_string())
+    }
+}
+
+impl From<InvitationError> for ApiError {
+    fn from(error: InvitationError) -> Self {
+        let error = match error {
+            InvitationError::Accounts(e) => return e.into(),
+            InvitationError::Database(e) => return ApiError::internal(&e),
+            other => other,
+        };
+        let code = match &error {
+            InvitationError::AlreadyMember => ErrorCode::AlreadyMember,
+            InvitationError::AlreadyInvited => ErrorCode::AlreadyInvited,
+            InvitationError::TooManySends => ErrorCode::RateLimited,
+            InvitationError::NotFound => ErrorCode::NotFound,
+            InvitationError::LinkInvalid => ErrorCode::LinkInvalid,
+            InvitationError::LinkExpired => ErrorCode::LinkExpired,
+            InvitationError::LinkUsed => ErrorCode::LinkUsed,
+            InvitationError::CabinetClosed => ErrorCode::CabinetClosed,
+            InvitationError::OtherAccount { .. } => ErrorCode::InvitationForAnotherAccount,
+            // The page offers to log in instead; a race with another sign-up lands here.
+            InvitationError::AccountExists | InvitationError::Invalid(_) => ErrorCode::Validation,
+            InvitationError::Accounts(_) | InvitationError::Database(_) => ErrorCode::Internal,
         };
         ApiError::new(code, error.to_string())
     }

@@ -20,8 +20,9 @@ use tower::util::ServiceExt as _;
 use tower_http::services::{ServeDir, ServeFile};
 
 /// Paths the public bundle answers; every other page is the back office's.
-const PUBLIC_PAGES: [&str; 5] = [
+const PUBLIC_PAGES: [&str; 6] = [
     "/connexion",
+    "/invitation/",
     "/mot-de-passe-oublie",
     "/mot-de-passe/",
     "/signer/",
@@ -132,6 +133,7 @@ mod tests {
         assert!(is_public_page("/capture/abc"));
         assert!(is_public_page("/mot-de-passe-oublie"));
         assert!(is_public_page("/mot-de-passe/abc"));
+        assert!(is_public_page("/invitation/abc"));
         assert!(!is_public_page("/"));
         assert!(!is_public_page("/connexions"));
         assert!(!is_public_page("/collections/1"));

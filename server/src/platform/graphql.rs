@@ -80,7 +80,8 @@ pub struct PlatformEventGql {
     at: DateTime<Utc>,
     /// `cabinet_created`, `accountant_assigned`, `cabinet_closed`, `operator_granted`,
     /// `operator_withdrawn`, `admin_granted`, `password_link_sent`, `password_chosen`,
-    /// `password_changed`, `sessions_closed`.
+    /// `password_changed`, `sessions_closed`, `invitation_sent`, `invitation_withdrawn`,
+    /// `invitation_accepted`.
     kind: String,
     /// `user:<id>` or `system` (the server's command line).
     actor: String,

@@ -14,6 +14,7 @@ mod collections;
 mod cross_tenant;
 mod edge;
 mod identity;
+mod invitations;
 mod languages;
 mod notifications;
 mod pki;

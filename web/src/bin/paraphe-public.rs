@@ -1,6 +1,6 @@
 //! The public bundle: what a visitor without a session opens — the login page, the
-//! password pages (forgotten password, set-up or reset link), the signer's page from an
-//! invitation, the phone's capture page from a QR code.
+//! password pages (forgotten password, set-up or reset link), a cabinet's invitation to
+//! join it, the signer's page from an invitation, the phone's capture page from a QR code.
 
 use leptos::prelude::*;
 use leptos_router::components::{Route, Router, Routes};
@@ -10,7 +10,9 @@ use paraphe_web::i18n::I18nContextProvider;
 use paraphe_web::language::ChosenLanguage;
 
 use paraphe_web::pages::password::{ChoosePasswordPage, ForgotPasswordPage};
-use paraphe_web::pages::{capture::CapturePage, login::LoginPage, signer::SignerPage};
+use paraphe_web::pages::{
+    capture::CapturePage, invitation::InvitationPage, login::LoginPage, signer::SignerPage,
+};
 
 #[component]
 fn PublicApp() -> impl IntoView {
@@ -24,6 +26,7 @@ fn PublicApp() -> impl IntoView {
                 <Route path=path!("/mot-de-passe/:token") view=ChoosePasswordPage />
                 <Route path=path!("/signer/:token") view=SignerPage />
                 <Route path=path!("/capture/:token") view=CapturePage />
+                <Route path=path!("/invitation/:token") view=InvitationPage />
             </Routes>
         </Router>
         </I18nContextProvider>

@@ -4,6 +4,7 @@ pub mod certificates;
 pub mod collections;
 pub mod dashboard;
 pub mod enrolment;
+pub mod invitation;
 pub mod login;
 pub mod members;
 pub mod operator;
