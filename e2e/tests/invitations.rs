@@ -77,7 +77,7 @@ async fn an_invited_collaborator_joins_from_her_phone_and_prepares_a_collection(
     wait_for(&phone, "#logout").await;
 
     // She prepares a collection: a document and a signer.
-    click(&phone, "a#nav-collections").await;
+    phone.goto(server.url("/collections")).await.unwrap();
     type_into(&phone, "input#collection-title", "Lettre de mission 2027").await;
     click(&phone, "button#create-collection").await;
     let pdf = paraphe_e2e::workspace_root()
