@@ -47,6 +47,23 @@ impl Me {
     }
 }
 
+/// Opens a session for `user_id` (however they proved who they are) and sets its cookie on
+/// this response; the returned viewer is the new session's.
+pub(crate) async fn start_session(
+    ctx: &Context<'_>,
+    user_id: crate::ids::UserId,
+) -> ApiResult<sessions::Viewer> {
+    let config = ctx.config();
+    let token = sessions::open(ctx.db(), user_id, config.session_hours, &ctx.meta()).await?;
+    ctx.append_http_header(
+        "set-cookie",
+        sessions::set_cookie(&token, config.session_hours, config.secure_cookies()),
+    );
+    sessions::lookup(ctx.db(), &token)
+        .await?
+        .ok_or_else(ApiError::unauthenticated)
+}
+
 pub(crate) async fn load_me(
     ctx: &Context<'_>,
     current_cabinet_id: Option<CabinetId>,
@@ -194,15 +211,7 @@ impl AccountsMutation {
     async fn login(&self, ctx: &Context<'_>, email: String, password: String) -> ApiResult<Me> {
         let meta = ctx.meta();
         let user = super::check_password(ctx.db(), &email, password, meta.ip.as_deref()).await?;
-        let config = ctx.config();
-        let token = sessions::open(ctx.db(), user.id, config.session_hours, &meta).await?;
-        ctx.append_http_header(
-            "set-cookie",
-            sessions::set_cookie(&token, config.session_hours, config.secure_cookies()),
-        );
-        let viewer = sessions::lookup(ctx.db(), &token)
-            .await?
-            .ok_or_else(ApiError::unauthenticated)?;
+        let viewer = start_session(ctx, user.id).await?;
         Ok(Me {
             user,
             current_cabinet_id: viewer.current_cabinet_id,

@@ -9,7 +9,7 @@ use uuid::Uuid;
 use super::access::{self, CabinetScope, Need};
 use super::invitations::{self, InvitationView, NewInvitation, PendingInvitation};
 use super::{CabinetMembership, Member, TermsAcceptance};
-use crate::accounts::graphql::{load_me, Me};
+use crate::accounts::graphql::{load_me, start_session, Me};
 use crate::accounts::sessions;
 use crate::events::{CabinetEventKind, DomainEvent};
 use crate::graphql::context::{require_cabinet, ContextExt};
@@ -504,15 +504,7 @@ impl CabinetsMutation {
             &meta,
         )
         .await?;
-        let config = ctx.config();
-        let cookie = sessions::open(ctx.db(), user_id, config.session_hours, &meta).await?;
-        ctx.append_http_header(
-            "set-cookie",
-            sessions::set_cookie(&cookie, config.session_hours, config.secure_cookies()),
-        );
-        let viewer = sessions::lookup(ctx.db(), &cookie)
-            .await?
-            .ok_or_else(ApiError::unauthenticated)?;
+        let viewer = start_session(ctx, user_id).await?;
         joined(ctx, &viewer, view.cabinet_id, user_id).await?;
         let user = crate::accounts::user_by_id(ctx.db(), user_id)
             .await?
