@@ -137,6 +137,18 @@ ensure_node_tools() {
   export PATH="$ROOT/tools/node_modules/.bin:$PATH"
 }
 
+# The OpenID Connect provider the single sign-on tests start (node's oidc-provider, pinned by
+# e2e/oidc/package-lock.json): the server's tests/it/oidc.rs and the browser's tests/sso.rs.
+ensure_oidc_provider() {
+  command -v npm >/dev/null || apt_install nodejs npm
+  local stamp="$ROOT/e2e/oidc/node_modules/.paraphe-lock"
+  if ! cmp -s "$ROOT/e2e/oidc/package-lock.json" "$stamp" 2>/dev/null; then
+    log "installing the test OpenID provider (oidc-provider)"
+    npm ci --prefix "$ROOT/e2e/oidc" --no-audit --no-fund --loglevel=error >/dev/null
+    cp "$ROOT/e2e/oidc/package-lock.json" "$stamp"
+  fi
+}
+
 # The web app as users get it, whichever script asks: the release build of both bundles
 # (the back office in dist/, the public pages — login, signer, capture — in dist/public/),
 # then every text file precompressed (brotli and gzip) for the server to send as is.

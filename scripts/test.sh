@@ -9,6 +9,7 @@ ensure_postgres
 ensure_redis
 ensure_validators
 ensure_ocr
+ensure_oidc_provider
 # sqlx::test creates a fresh database per test on this server.
 export DATABASE_URL="$DATABASE_URL_BASE/postgres"
 

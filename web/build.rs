@@ -9,12 +9,13 @@ use leptos_i18n_build::{Config, ParseOptions, TranslationsInfos};
 
 /// French first: the default, and the fallback.
 const LOCALES: [&str; 2] = ["fr", "en"];
-const NAMESPACES: [&str; 10] = [
+const NAMESPACES: [&str; 11] = [
     "common",
     "errors",
     "public",
     "cabinet",
     "collections",
+    "contacts",
     "enrolment",
     "certificates",
     "operator",

@@ -23,7 +23,7 @@ pub fn artifacts_dir() -> PathBuf {
     dir
 }
 
-fn free_port() -> u16 {
+pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .map(|a| a.port())
@@ -68,11 +68,14 @@ pub struct Server {
     database: String,
     admin_url: String,
     port: u16,
+    /// Settings beside the harness's own (single sign-on's).
+    env: Vec<(String, String)>,
 }
 
-async fn serve(database_url: &str, database: &str, port: u16) -> Child {
+async fn serve(database_url: &str, database: &str, port: u16, env: &[(String, String)]) -> Child {
     let process = Command::new(server_binary())
         .arg("serve")
+        .envs(env.iter().map(|(name, value)| (name, value)))
         .env("DATABASE_URL", database_url)
         .env("PARAPHE_KEY_ENCRYPTION_KEY", TEST_KEK)
         .env("PARAPHE_ADDR", format!("127.0.0.1:{port}"))
@@ -104,6 +107,12 @@ impl Server {
     }
 
     async fn start_with(demo: bool) -> Server {
+        Self::start_configured(demo, free_port(), Vec::new()).await
+    }
+
+    /// A fresh instance (the demo seeded or not) on `port`, with more settings: what must
+    /// know the server's address before it starts (an OpenID provider) is started first.
+    pub async fn start_configured(demo: bool, port: u16, env: Vec<(String, String)>) -> Server {
         let admin_url =
             std::env::var("DATABASE_URL").expect("DATABASE_URL must point at a PostgreSQL server");
         let server_url = admin_url
@@ -134,9 +143,8 @@ impl Server {
             .expect("cannot run paraphe-server");
         assert!(seeded.success(), "seed-demo or migrate failed");
 
-        let port = free_port();
         let base_url = format!("http://127.0.0.1:{port}");
-        let process = serve(&database_url, &database, port).await;
+        let process = serve(&database_url, &database, port, &env).await;
         Server {
             base_url,
             database_url,
@@ -144,6 +152,7 @@ impl Server {
             database,
             admin_url,
             port,
+            env,
         }
     }
 
@@ -154,7 +163,7 @@ impl Server {
 
     /// Starts the server again on the same database and port.
     pub async fn restart(&mut self) {
-        self.process = serve(&self.database_url, &self.database, self.port).await;
+        self.process = serve(&self.database_url, &self.database, self.port, &self.env).await;
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -173,6 +182,57 @@ impl Server {
             .execute(&mut admin)
             .await;
         }
+    }
+}
+
+/// A real OpenID Connect provider (node's oidc-provider, `e2e/oidc/provider.mjs`) whose one
+/// client is a Paraphe on `paraphe_port`; stopped when dropped. Its accounts are in the
+/// script (`nadia`, new to Paraphe; `hugo`, the demo collaborator's verified email).
+pub struct OidcProvider {
+    pub issuer: String,
+    _process: Child,
+}
+
+impl OidcProvider {
+    pub async fn start(paraphe_port: u16) -> OidcProvider {
+        let root = workspace_root();
+        assert!(
+            root.join("e2e/oidc/node_modules/oidc-provider").exists(),
+            "e2e/oidc/node_modules is missing: npm ci --prefix e2e/oidc (scripts/test.sh does)"
+        );
+        let port = free_port();
+        let paraphe = format!("http://127.0.0.1:{paraphe_port}");
+        let process = Command::new("node")
+            .arg(root.join("e2e/oidc/provider.mjs"))
+            .args(["--port", &port.to_string()])
+            .args(["--redirect-uri", &format!("{paraphe}/auth/oidc/callback")])
+            .args([
+                "--post-logout-redirect-uri",
+                &format!("{paraphe}/connexion"),
+            ])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("node is missing (apt-get install nodejs)");
+        wait_until_listening(port, "oidc-provider").await;
+        OidcProvider {
+            issuer: format!("http://127.0.0.1:{port}"),
+            _process: process,
+        }
+    }
+
+    /// The settings that make a Paraphe use this provider, named `name` on the login page.
+    pub fn settings(&self, name: &str) -> Vec<(String, String)> {
+        [
+            ("PARAPHE_OIDC_ISSUER", self.issuer.as_str()),
+            ("PARAPHE_OIDC_CLIENT_ID", "paraphe"),
+            ("PARAPHE_OIDC_CLIENT_SECRET", "paraphe-sso-test-secret"),
+            ("PARAPHE_OIDC_NAME", name),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect()
     }
 }
 

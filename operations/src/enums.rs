@@ -52,6 +52,15 @@ schema_enum!(CollectionStatus {
     Expired = "EXPIRED",
     Cancelled = "CANCELLED",
 });
+schema_enum!(ContactField {
+    FirstName = "FIRST_NAME",
+    LastName = "LAST_NAME",
+    Email = "EMAIL",
+    Mobile = "MOBILE",
+    ClientReference = "CLIENT_REFERENCE",
+    Company = "COMPANY",
+});
+schema_enum!(CsvEncoding { Utf8 = "UTF_8", Windows1252 = "WINDOWS_1252", Utf16 = "UTF_16" });
 schema_enum!(Delegation { Prepare = "PREPARE", Sign = "SIGN", Seal = "SEAL" });
 schema_enum!(DocumentKind { ToSign = "TO_SIGN", Attachment = "ATTACHMENT" });
 schema_enum!(DocumentType {
@@ -67,6 +76,14 @@ schema_enum!(EnrolmentStep {
     Completed = "COMPLETED",
 });
 schema_enum!(ImageSide { Front = "FRONT", Back = "BACK", Selfie = "SELFIE" });
+schema_enum!(ImportOutcome {
+    Create = "CREATE",
+    Update = "UPDATE",
+    Unchanged = "UNCHANGED",
+    Duplicate = "DUPLICATE",
+    Invalid = "INVALID",
+});
+schema_enum!(ImportProblemKind { Missing = "MISSING", Invalid = "INVALID" });
 schema_enum!(Language { Fr = "FR", En = "EN" });
 schema_enum!(NameAgreement { Exact = "EXACT", Likely = "LIKELY", Different = "DIFFERENT" });
 schema_enum!(QcpStep {

@@ -18,15 +18,19 @@ pub use graphql_client::{GraphQLQuery, QueryBody, Response};
 
 // The generated modules find the `extern_enums` here (`use super::*`).
 pub use crate::enums::{
-    CertificateLevel, CertificateStatus, CollectionStatus, Delegation, DocumentKind, DocumentType,
-    EnrolmentStep, ImageSide, Language, NameAgreement, QcpStep, RevocationReasonInput, Role,
-    SignerStatus, SigningMode, VerificationStatus,
+    CertificateLevel, CertificateStatus, CollectionStatus, ContactField, CsvEncoding, Delegation,
+    DocumentKind, DocumentType, EnrolmentStep, ImageSide, ImportOutcome, ImportProblemKind,
+    Language, NameAgreement, QcpStep, RevocationReasonInput, Role, SignerStatus, SigningMode,
+    VerificationStatus,
 };
 
 #[allow(clippy::upper_case_acronyms)]
 type UUID = String;
 type DateTime = String;
 type NaiveDate = String;
+/// A file variable: `null` in the JSON part of a multipart request, whose `map` then puts
+/// the file there (the GraphQL multipart request spec).
+type Upload = ();
 
 // rustfmt re-indents the attribute inside this macro on every run (not idempotent).
 #[rustfmt::skip]
@@ -39,10 +43,11 @@ macro_rules! operation {
             response_derives = "Debug, Clone, PartialEq",
             variables_derives = "Debug, Clone",
             extern_enums(
-                "CertificateLevel", "CertificateStatus", "CollectionStatus", "Delegation",
-                "DocumentKind", "DocumentType", "EnrolmentStep", "ImageSide", "Language",
-                "NameAgreement", "QcpStep", "RevocationReasonInput", "Role", "SignerStatus",
-                "SigningMode", "VerificationStatus"
+                "CertificateLevel", "CertificateStatus", "CollectionStatus", "ContactField",
+                "CsvEncoding", "Delegation", "DocumentKind", "DocumentType", "EnrolmentStep",
+                "ImageSide", "ImportOutcome", "ImportProblemKind", "Language", "NameAgreement",
+                "QcpStep", "RevocationReasonInput", "Role", "SignerStatus", "SigningMode",
+                "VerificationStatus"
             )
         )]
         pub struct $name;
@@ -159,3 +164,14 @@ operation!(
     AcceptInvitationWithNewAccount,
     "graphql/accept_invitation_with_new_account.graphql"
 );
+operation!(SignInOptions, "graphql/sign_in_options.graphql");
+operation!(SignOut, "graphql/sign_out.graphql");
+operation!(Contacts, "graphql/contacts.graphql");
+operation!(CreateContact, "graphql/create_contact.graphql");
+operation!(UpdateContact, "graphql/update_contact.graphql");
+operation!(DeleteContact, "graphql/delete_contact.graphql");
+operation!(
+    PreviewContactImport,
+    "graphql/preview_contact_import.graphql"
+);
+operation!(ImportContacts, "graphql/import_contacts.graphql");

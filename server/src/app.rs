@@ -7,6 +7,7 @@ use anyhow::Context as _;
 use axum::Router;
 use sqlx::PgPool;
 
+use crate::accounts::oidc::Sso;
 use crate::collections::jobs::Jobs;
 use crate::config::Config;
 use crate::events::EventBus;
@@ -24,6 +25,8 @@ pub struct AppState {
     pub schema: ParapheSchema,
     pub pki: Arc<Pki>,
     pub notifier: Notifier,
+    /// Single sign-on (OpenID Connect); answers `NOT_CONFIGURED` when not set up.
+    pub sso: Arc<Sso>,
 }
 
 /// Connects the event bus (Redis when configured), loads (or on first start creates) the
@@ -39,12 +42,14 @@ pub async fn build_state(db: PgPool, config: Config) -> anyhow::Result<AppState>
 
 pub fn assemble(db: PgPool, bus: EventBus, config: Config, pki: Arc<Pki>) -> AppState {
     let notifier = Notifier::default();
+    let sso = Arc::new(Sso::new(config.oidc.clone(), &config.public_url));
     let schema = graphql::schema(
         db.clone(),
         bus.clone(),
         config.clone(),
         pki.clone(),
         notifier.clone(),
+        sso.clone(),
     );
     AppState {
         db,
@@ -53,14 +58,18 @@ pub fn assemble(db: PgPool, bus: EventBus, config: Config, pki: Arc<Pki>) -> App
         schema,
         pki,
         notifier,
+        sso,
     }
 }
 
 /// Starts the background workers (`workers`): the outbox sender, the collection jobs
 /// (expiry, reminders, purge), the identity checks, the accounts' cleanup and the signer
-/// key pool.
+/// key pool; and fetches the single sign-on provider's discovery document, without
+/// waiting for it (a provider down delays nothing but its own logins).
 pub fn spawn_workers(state: &AppState) -> anyhow::Result<()> {
     use std::time::Duration;
+    let sso = state.sso.clone();
+    tokio::spawn(async move { sso.warm_up().await });
     let (email, sms) = transports(&state.config)?;
     let from: lettre::message::Mailbox = state
         .config

@@ -38,6 +38,10 @@
 //! | `PARAPHE_PKCS11_MODULE` | unset | a PKCS#11 module (e.g. `/usr/lib/softhsm/libsofthsm2.so`): the certificate authorities' keys are made on its token at first start and never leave it; sealed in the database when unset |
 //! | `PARAPHE_PKCS11_TOKEN` | `paraphe` | the label of that token |
 //! | `PARAPHE_PKCS11_PIN` | empty | the token's user PIN |
+//! | `PARAPHE_OIDC_ISSUER` | unset | single sign-on: the OpenID Connect provider's issuer URL (https, or http to this machine); its discovery document gives the rest. Logins by password go on beside it |
+//! | `PARAPHE_OIDC_CLIENT_ID` | unset | this instance's client id at that provider (required with the issuer) |
+//! | `PARAPHE_OIDC_CLIENT_SECRET` | unset | its client secret (required with the issuer); the provider must accept `{PARAPHE_PUBLIC_URL}/auth/oidc/callback` as redirect URI and `{PARAPHE_PUBLIC_URL}/connexion` after logout |
+//! | `PARAPHE_OIDC_NAME` | the issuer's host | the provider's name on the login page's button ("Se connecter avec <name>") |
 //! | `RUST_LOG` | `info` | log filter; `PARAPHE_LOG_FORMAT=json` for JSON lines |
 
 use std::net::SocketAddr;
@@ -240,6 +244,81 @@ pub struct Settings {
         hide_default_value = true
     )]
     identity_webhook_secret: Secret,
+    /// Single sign-on: the OpenID Connect provider's issuer URL.
+    #[arg(long, env = "PARAPHE_OIDC_ISSUER")]
+    oidc_issuer: Option<String>,
+    /// This instance's client id at that provider.
+    #[arg(long, env = "PARAPHE_OIDC_CLIENT_ID")]
+    oidc_client_id: Option<String>,
+    /// Its client secret.
+    #[arg(long, env = "PARAPHE_OIDC_CLIENT_SECRET", hide_env_values = true)]
+    oidc_client_secret: Option<Secret>,
+    /// The provider's name on the login page's button (the issuer's host when unset).
+    #[arg(long, env = "PARAPHE_OIDC_NAME")]
+    oidc_name: Option<String>,
+}
+
+/// Single sign-on through one OpenID Connect provider (`accounts::oidc`).
+#[derive(Clone, Debug)]
+pub struct OidcConfig {
+    /// The issuer URL as configured (discovery is `{issuer}/.well-known/openid-configuration`,
+    /// and ID tokens must name exactly this issuer).
+    pub issuer: String,
+    pub client_id: String,
+    pub client_secret: Secret,
+    /// What the login page's button says after "Se connecter avec".
+    pub name: String,
+}
+
+impl OidcConfig {
+    /// Three settings go together; the name defaults to the issuer's host.
+    fn from_settings(
+        issuer: Option<String>,
+        client_id: Option<String>,
+        client_secret: Option<Secret>,
+        name: Option<String>,
+    ) -> anyhow::Result<Option<Self>> {
+        let Some(issuer) = given(issuer) else {
+            if given(client_id).is_some() || client_secret.is_some_and(|s| !s.is_empty()) {
+                anyhow::bail!("PARAPHE_OIDC_CLIENT_ID and PARAPHE_OIDC_CLIENT_SECRET need PARAPHE_OIDC_ISSUER");
+            }
+            return Ok(None);
+        };
+        let issuer = issuer.trim().to_owned();
+        let client_id = given(client_id)
+            .context("PARAPHE_OIDC_ISSUER needs PARAPHE_OIDC_CLIENT_ID")?
+            .trim()
+            .to_owned();
+        let client_secret = client_secret
+            .filter(|s| !s.is_empty())
+            .context("PARAPHE_OIDC_ISSUER needs PARAPHE_OIDC_CLIENT_SECRET")?;
+        let parsed = reqwest::Url::parse(&issuer).context("PARAPHE_OIDC_ISSUER is not a URL")?;
+        // ID tokens and the client secret travel there: in clear only to this machine.
+        if parsed.scheme() != "https" && !(parsed.scheme() == "http" && is_loopback(&parsed)) {
+            anyhow::bail!("PARAPHE_OIDC_ISSUER must be https; http only to this machine");
+        }
+        let name = given(name)
+            .map(|n| n.trim().to_owned())
+            .unwrap_or_else(|| parsed.host_str().unwrap_or("SSO").to_owned());
+        Ok(Some(OidcConfig {
+            issuer,
+            client_id,
+            client_secret,
+            name,
+        }))
+    }
+}
+
+fn is_loopback(url: &reqwest::Url) -> bool {
+    let host = url
+        .host_str()
+        .unwrap_or_default()
+        .trim_start_matches('[')
+        .trim_end_matches(']');
+    host == "localhost"
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
 }
 
 #[derive(Clone)]
@@ -282,6 +361,8 @@ pub struct Config {
     /// An external identity verification service; the operators' queue when unset.
     pub identity_provider_url: Option<String>,
     pub identity_webhook_secret: Secret,
+    /// Single sign-on; `None`: passwords only.
+    pub oidc: Option<OidcConfig>,
 }
 
 /// A URL fit for the start-up log: the user, password and query, where credentials travel
@@ -337,6 +418,7 @@ impl std::fmt::Debug for Config {
                 &self.identity_provider_url.as_deref().map(loggable_url),
             )
             .field("identity_webhook_secret", &self.identity_webhook_secret)
+            .field("oidc", &self.oidc)
             .finish()
     }
 }
@@ -396,6 +478,12 @@ impl Config {
             signer_key_pool: settings.signer_key_pool,
             identity_provider_url: given(settings.identity_provider_url),
             identity_webhook_secret: settings.identity_webhook_secret,
+            oidc: OidcConfig::from_settings(
+                settings.oidc_issuer,
+                settings.oidc_client_id,
+                settings.oidc_client_secret,
+                settings.oidc_name,
+            )?,
         }
         .checked()
     }
@@ -412,16 +500,7 @@ impl Config {
             // Identity documents travel in that request: in clear only to this machine.
             let parsed =
                 reqwest::Url::parse(url).context("PARAPHE_IDENTITY_PROVIDER_URL is not a URL")?;
-            let host = parsed
-                .host_str()
-                .unwrap_or_default()
-                .trim_start_matches('[')
-                .trim_end_matches(']');
-            let loopback = host == "localhost"
-                || host
-                    .parse::<std::net::IpAddr>()
-                    .is_ok_and(|ip| ip.is_loopback());
-            if parsed.scheme() != "https" && !(parsed.scheme() == "http" && loopback) {
+            if parsed.scheme() != "https" && !(parsed.scheme() == "http" && is_loopback(&parsed)) {
                 anyhow::bail!("PARAPHE_IDENTITY_PROVIDER_URL must be https (identity documents are sent there); http only to this machine");
             }
         }
@@ -474,6 +553,7 @@ impl Config {
             signer_key_pool: 0,
             identity_provider_url: None,
             identity_webhook_secret: Secret::default(),
+            oidc: None,
         }
     }
 
@@ -623,6 +703,53 @@ mod logging_tests {
             "what is not secret stays readable: {logged}"
         );
         assert!(logged.contains("tsa.example/stamp"), "{logged}");
+    }
+
+    #[test]
+    fn single_sign_on_needs_its_three_settings_and_keeps_its_secret() {
+        let with = |args: &[&str]| {
+            Config::from_settings(settings(args).expect("valid settings"))
+                .map_err(|e| e.to_string())
+        };
+        let config = with(&[
+            "--oidc-issuer",
+            "https://login.comptexpert.example/realms/cabinets",
+            "--oidc-client-id",
+            "paraphe",
+            "--oidc-client-secret",
+            "sso-secret",
+        ])
+        .expect("a configuration");
+        let oidc = config.oidc.as_ref().expect("single sign-on");
+        assert_eq!(
+            oidc.name, "login.comptexpert.example",
+            "the host names it by default"
+        );
+        assert!(!format!("{config:?}").contains("sso-secret"));
+        assert!(with(&[]).expect("passwords only").oidc.is_none());
+        assert!(with(&["--oidc-issuer", "https://idp.example"]).is_err());
+        assert!(with(&["--oidc-client-id", "paraphe"]).is_err());
+        assert!(with(&[
+            "--oidc-issuer",
+            "http://idp.example",
+            "--oidc-client-id",
+            "p",
+            "--oidc-client-secret",
+            "s"
+        ])
+        .is_err());
+        let local = with(&[
+            "--oidc-issuer",
+            "http://127.0.0.1:4000",
+            "--oidc-client-id",
+            "p",
+            "--oidc-client-secret",
+            "s",
+            "--oidc-name",
+            "Comptexpert",
+        ])
+        .expect("http to this machine");
+        assert_eq!(local.oidc.map(|o| o.name).as_deref(), Some("Comptexpert"));
     }
 
     #[test]

@@ -11,6 +11,7 @@ pub mod client_address;
 pub mod codes;
 pub mod collections;
 pub mod config;
+pub mod contacts;
 pub mod db;
 pub mod demo;
 pub mod events;

@@ -1,6 +1,6 @@
 //! The platform's own log: what its administrators did (cabinets created, credited,
 //! closed; operators granted or withdrawn) and what happened to accounts (a password set,
-//! reset or changed, sessions closed). A leaf like `audit`: accounts and the platform area
+//! reset or changed, sessions closed, accounts made or linked by single sign-on). A leaf like `audit`: accounts and the platform area
 //! both write to it, neither through the other.
 //!
 //! Rows are append-only (a trigger refuses UPDATE and DELETE). Collections keep their own
@@ -70,6 +70,19 @@ pub enum PlatformEvent {
     },
     InvitationAccepted {
         role: &'static str,
+    },
+    /// An account made at a first single sign-on (`accounts::oidc`).
+    SsoAccountCreated {
+        issuer: String,
+    },
+    /// An existing account tied to the provider's person (verified email).
+    SsoIdentityLinked {
+        issuer: String,
+    },
+    /// The provider's person claimed this account's email unverified, and was turned away.
+    SsoLinkRefused {
+        issuer: String,
+        reason: &'static str,
     },
 }
 

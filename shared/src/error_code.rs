@@ -83,6 +83,13 @@ pub enum ErrorCode {
     AlreadyInvited,
     /// The invitation is for another email than the logged-in account's.
     InvitationForAnotherAccount,
+    /// Another contact of the cabinet has this email.
+    ContactExists,
+    /// The file cannot be read as contacts in CSV (empty, not text, no header row naming
+    /// the columns); the message says which.
+    CsvInvalid,
+    /// The CSV file is larger than 5 MB or has more than 10 000 lines.
+    CsvTooLarge,
     /// Something failed on our side; details are in the server log only.
     Internal,
 }
@@ -126,6 +133,9 @@ impl ErrorCode {
         ErrorCode::AlreadyMember,
         ErrorCode::AlreadyInvited,
         ErrorCode::InvitationForAnotherAccount,
+        ErrorCode::ContactExists,
+        ErrorCode::CsvInvalid,
+        ErrorCode::CsvTooLarge,
         ErrorCode::Internal,
     ];
 
@@ -168,6 +178,9 @@ impl ErrorCode {
             ErrorCode::AlreadyMember => "ALREADY_MEMBER",
             ErrorCode::AlreadyInvited => "ALREADY_INVITED",
             ErrorCode::InvitationForAnotherAccount => "INVITATION_FOR_ANOTHER_ACCOUNT",
+            ErrorCode::ContactExists => "CONTACT_EXISTS",
+            ErrorCode::CsvInvalid => "CSV_INVALID",
+            ErrorCode::CsvTooLarge => "CSV_TOO_LARGE",
             ErrorCode::Internal => "INTERNAL",
         }
     }

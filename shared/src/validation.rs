@@ -7,7 +7,7 @@ use std::fmt;
 pub enum ValidationError {
     #[error("l'adresse e-mail est invalide")]
     Email,
-    #[error("le numéro de mobile doit être au format international, par exemple +33612345678")]
+    #[error("le numéro de mobile doit être au format international (+33612345678) ou français (06 12 34 56 78)")]
     Phone,
     #[error("le nom doit contenir entre 1 et 100 caractères")]
     Name,
@@ -17,6 +17,10 @@ pub enum ValidationError {
     Siren,
     #[error("le nom du cabinet doit contenir entre 1 et 200 caractères")]
     CabinetName,
+    #[error("la référence client contient au plus 50 caractères")]
+    ClientReference,
+    #[error("le nom de la société contient au plus 200 caractères")]
+    Company,
 }
 
 /// A syntactically valid email address, trimmed and lower-cased.
@@ -51,21 +55,45 @@ impl fmt::Display for Email {
 }
 
 /// A mobile number in E.164 form (`+` then 8 to 15 digits), the form SMS gateways take.
+///
+/// French numbers are also taken as people write them — `06 12 34 56 78`, `06.12.34.56.78`,
+/// `0033 6 12 34 56 78`, `+33 (0)6 12 34 56 78`, `+33 06 12 34 56 78` — and kept as
+/// `+33612345678`: a number with `+33` must then have the nine digits of the French plan.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct PhoneE164(String);
 
 impl PhoneE164 {
     pub fn parse(raw: &str) -> Result<Self, ValidationError> {
         let compact: String = raw
+            .trim()
+            .replace("(0)", "")
             .chars()
-            .filter(|c| !matches!(c, ' ' | '.' | '-'))
+            .filter(|c| !matches!(c, ' ' | '.' | '-' | '/' | '(' | ')' | '\u{a0}' | '\u{202f}'))
             .collect();
-        let digits = compact.strip_prefix('+').ok_or(ValidationError::Phone)?;
+        let digits = if let Some(international) = compact.strip_prefix('+') {
+            international.to_owned()
+        } else if let Some(international) = compact.strip_prefix("00") {
+            international.to_owned()
+        } else if let Some(national) = compact.strip_prefix('0') {
+            // A French national number: 0 then nine digits.
+            if national.len() != 9 {
+                return Err(ValidationError::Phone);
+            }
+            format!("33{national}")
+        } else {
+            return Err(ValidationError::Phone);
+        };
+        // "+33 06…": the national 0 kept after the country code.
+        let digits = match digits.strip_prefix("330") {
+            Some(national) if national.len() == 9 => format!("33{national}"),
+            _ => digits,
+        };
         let ok = (8..=15).contains(&digits.len())
             && digits.chars().all(|c| c.is_ascii_digit())
-            && !digits.starts_with('0');
+            && !digits.starts_with('0')
+            && (!digits.starts_with("33") || digits.len() == 11);
         if ok {
-            Ok(PhoneE164(compact))
+            Ok(PhoneE164(format!("+{digits}")))
         } else {
             Err(ValidationError::Phone)
         }
@@ -73,6 +101,22 @@ impl PhoneE164 {
 
     pub fn as_str(&self) -> &str {
         &self.0
+    }
+
+    /// How a French reader writes it (`06 12 34 56 78`) for a French number, else as stored.
+    pub fn display_national(&self) -> String {
+        match self.0.strip_prefix("+33") {
+            Some(national) if national.len() == 9 => {
+                let digits = format!("0{national}");
+                digits
+                    .as_bytes()
+                    .chunks(2)
+                    .map(|pair| String::from_utf8_lossy(pair).into_owned())
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            }
+            _ => self.0.clone(),
+        }
     }
 }
 
@@ -182,6 +226,48 @@ impl CabinetName {
     }
 }
 
+/// A contact's reference in the cabinet's own books (a client code, a file number):
+/// trimmed, at most 50 characters, no control characters; empty when there is none.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
+pub struct ClientReference(String);
+
+impl ClientReference {
+    pub const MAX_CHARS: usize = 50;
+
+    pub fn parse(raw: &str) -> Result<Self, ValidationError> {
+        let reference = raw.trim();
+        if reference.chars().count() > Self::MAX_CHARS || reference.chars().any(char::is_control) {
+            return Err(ValidationError::ClientReference);
+        }
+        Ok(ClientReference(reference.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// The company a contact signs for: trimmed, at most 200 characters, no control
+/// characters; empty for a private person.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
+pub struct Company(String);
+
+impl Company {
+    pub const MAX_CHARS: usize = 200;
+
+    pub fn parse(raw: &str) -> Result<Self, ValidationError> {
+        let company = raw.trim();
+        if company.chars().count() > Self::MAX_CHARS || company.chars().any(char::is_control) {
+            return Err(ValidationError::Company);
+        }
+        Ok(Company(company.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -207,17 +293,42 @@ mod tests {
     }
 
     #[test]
-    fn phones_must_be_international() {
-        assert_eq!(
-            PhoneE164::parse("+33 6 12 34 56 78").unwrap().as_str(),
-            "+33612345678"
-        );
+    fn phones_are_international_or_french() {
+        for (typed, stored) in [
+            ("+33 6 12 34 56 78", "+33612345678"),
+            ("+33612345678", "+33612345678"),
+            ("06 12 34 56 78", "+33612345678"),
+            ("0612345678", "+33612345678"),
+            ("06.12.34.56.78", "+33612345678"),
+            ("06-12-34-56-78", "+33612345678"),
+            (" 07 00 00 00 01 ", "+33700000001"),
+            ("0033 6 12 34 56 78", "+33612345678"),
+            ("+33 (0)6 12 34 56 78", "+33612345678"),
+            ("+33 06 12 34 56 78", "+33612345678"),
+            ("06\u{a0}12\u{a0}34\u{a0}56\u{a0}78", "+33612345678"),
+            ("+44 7700 900123", "+447700900123"),
+            ("+1 415 555 0100", "+14155550100"),
+        ] {
+            assert_eq!(
+                PhoneE164::parse(typed).map(|p| p.as_str().to_owned()),
+                Ok(stored.to_owned()),
+                "{typed:?}"
+            );
+        }
         for bad in [
-            "0612345678",
+            "",
+            "06 12",
+            "061234567",
+            "06123456789",
+            "612345678",
             "+33",
+            "+3361234567",
+            "+336123456789",
             "+0612345678",
             "+33 6 12 ab 56 78",
             "+1234567890123456",
+            "00",
+            "mobile",
         ] {
             assert_eq!(
                 PhoneE164::parse(bad),
@@ -225,6 +336,34 @@ mod tests {
                 "{bad:?}"
             );
         }
+    }
+
+    #[test]
+    fn french_numbers_read_as_the_french_write_them() {
+        let french = PhoneE164::parse("+33612345678").unwrap();
+        assert_eq!(french.display_national(), "06 12 34 56 78");
+        let british = PhoneE164::parse("+447700900123").unwrap();
+        assert_eq!(british.display_national(), "+447700900123");
+    }
+
+    #[test]
+    fn references_and_companies_may_be_empty_but_not_too_long() {
+        assert_eq!(ClientReference::parse("  ").unwrap().as_str(), "");
+        assert_eq!(ClientReference::parse(" C-042 ").unwrap().as_str(), "C-042");
+        assert_eq!(
+            ClientReference::parse(&"x".repeat(51)),
+            Err(ValidationError::ClientReference)
+        );
+        assert_eq!(Company::parse("").unwrap().as_str(), "");
+        assert_eq!(
+            Company::parse(" SARL Dupont ").unwrap().as_str(),
+            "SARL Dupont"
+        );
+        assert_eq!(
+            Company::parse(&"x".repeat(201)),
+            Err(ValidationError::Company)
+        );
+        assert_eq!(Company::parse("a\u{7}b"), Err(ValidationError::Company));
     }
 
     #[test]

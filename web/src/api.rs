@@ -71,10 +71,35 @@ pub async fn run<Q: GraphQLQuery>(variables: Q::Variables) -> Result<Q::Response
 /// in percent, while the upload lasts.
 pub async fn upload(
     query: &str,
-    mut variables: serde_json::Value,
+    variables: serde_json::Value,
     file: web_sys::File,
     progress: Option<leptos::prelude::RwSignal<Option<u32>>>,
 ) -> Result<(), ApiError> {
+    multipart(query, variables, file, progress)
+        .await
+        .map(|_| ())
+}
+
+/// [`upload`] for one of the typed operations (its `$file: Upload!` is the file), with
+/// its answer.
+pub async fn upload_operation<Q: GraphQLQuery>(
+    variables: Q::Variables,
+    file: web_sys::File,
+    progress: Option<leptos::prelude::RwSignal<Option<u32>>>,
+) -> Result<Q::ResponseData, ApiError> {
+    let body = Q::build_query(variables);
+    let variables = serde_json::to_value(&body.variables).map_err(ApiError::network)?;
+    let data = multipart(body.query, variables, file, progress).await?;
+    serde_json::from_value(data).map_err(ApiError::network)
+}
+
+/// The multipart request itself; its `data`, or its first error.
+async fn multipart(
+    query: &str,
+    mut variables: serde_json::Value,
+    file: web_sys::File,
+    progress: Option<leptos::prelude::RwSignal<Option<u32>>>,
+) -> Result<serde_json::Value, ApiError> {
     use leptos::prelude::Set;
     use wasm_bindgen::{closure::Closure, JsCast};
     let network = |e: &dyn std::fmt::Debug| ApiError::network(format!("{e:?}"));
@@ -119,7 +144,7 @@ pub async fn upload(
         .response_text()
         .map_err(|e| network(&e))?
         .unwrap_or_default();
-    let body: serde_json::Value = serde_json::from_str(&text).map_err(|e| network(&e))?;
+    let mut body: serde_json::Value = serde_json::from_str(&text).map_err(|e| network(&e))?;
     if let Some(errors) = body.get("errors") {
         let errors: Vec<graphql_client::Error> =
             serde_json::from_value(errors.clone()).unwrap_or_default();
@@ -127,7 +152,7 @@ pub async fn upload(
             return Err(error);
         }
     }
-    Ok(())
+    Ok(body["data"].take())
 }
 
 #[cfg(test)]

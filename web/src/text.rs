@@ -5,7 +5,9 @@
 
 use std::borrow::Cow;
 
-use paraphe_shared::{Delegation, ErrorCode, Role};
+use paraphe_shared::{Delegation, ErrorCode, Role, SsoFailure, ValidationError};
+
+use crate::enums::ContactField;
 
 use crate::api::ApiError;
 use crate::i18n::*;
@@ -59,7 +61,66 @@ pub fn error(locale: Locale, error: &ApiError) -> String {
         E::InvitationForAnotherAccount => {
             td_string!(locale, errors.invitation_for_another_account).to_string()
         }
+        E::ContactExists => td_string!(locale, errors.contact_exists).to_string(),
+        E::CsvInvalid => td_string!(locale, errors.csv_invalid).to_string(),
+        E::CsvTooLarge => td_string!(locale, errors.csv_too_large).to_string(),
         E::Internal => td_string!(locale, errors.internal).to_string(),
+    }
+}
+
+/// Why a single sign-on did not go through (`/connexion?sso=CODE`), and what to do.
+pub fn sso_failure(locale: Locale, failure: SsoFailure) -> String {
+    use SsoFailure as F;
+    match failure {
+        F::NotConfigured => td_string!(locale, public.sso_failure.not_configured).to_string(),
+        F::Unavailable => td_string!(locale, public.sso_failure.unavailable).to_string(),
+        F::Denied => td_string!(locale, public.sso_failure.denied).to_string(),
+        F::ProviderError => td_string!(locale, public.sso_failure.provider_error).to_string(),
+        F::StateUnknown => td_string!(locale, public.sso_failure.state_unknown).to_string(),
+        F::StateExpired => td_string!(locale, public.sso_failure.state_expired).to_string(),
+        F::StateUsed => td_string!(locale, public.sso_failure.state_used).to_string(),
+        F::BrowserMismatch => td_string!(locale, public.sso_failure.browser_mismatch).to_string(),
+        F::TokenExchangeFailed => {
+            td_string!(locale, public.sso_failure.token_exchange_failed).to_string()
+        }
+        F::TokenInvalid => td_string!(locale, public.sso_failure.token_invalid).to_string(),
+        F::IssuerMismatch => td_string!(locale, public.sso_failure.issuer_mismatch).to_string(),
+        F::AudienceMismatch => td_string!(locale, public.sso_failure.audience_mismatch).to_string(),
+        F::TokenExpired => td_string!(locale, public.sso_failure.token_expired).to_string(),
+        F::NonceMismatch => td_string!(locale, public.sso_failure.nonce_mismatch).to_string(),
+        F::EmailMissing => td_string!(locale, public.sso_failure.email_missing).to_string(),
+        F::EmailNotVerified => {
+            td_string!(locale, public.sso_failure.email_not_verified).to_string()
+        }
+        F::Internal => td_string!(locale, public.sso_failure.internal).to_string(),
+    }
+}
+
+/// What is wrong with an input the app checked itself (with the server's own types).
+pub fn invalid_input(locale: Locale, error: &ValidationError) -> Cow<'static, str> {
+    use ValidationError as V;
+    match error {
+        V::Email => td_string!(locale, errors.input.email).into(),
+        V::Phone => td_string!(locale, errors.input.phone).into(),
+        V::Name => td_string!(locale, errors.input.name).into(),
+        V::Password => td_string!(locale, errors.input.password).into(),
+        V::Siren => td_string!(locale, errors.input.siren).into(),
+        V::CabinetName => td_string!(locale, errors.input.cabinet_name).into(),
+        V::ClientReference => td_string!(locale, errors.input.client_reference).into(),
+        V::Company => td_string!(locale, errors.input.company).into(),
+    }
+}
+
+/// A contact's field, as the contacts page and the import's preview name it.
+pub fn contact_field(locale: Locale, field: ContactField) -> Cow<'static, str> {
+    match field {
+        ContactField::FirstName => td_string!(locale, contacts.field.first_name).into(),
+        ContactField::LastName => td_string!(locale, contacts.field.last_name).into(),
+        ContactField::Email => td_string!(locale, contacts.field.email).into(),
+        ContactField::Mobile => td_string!(locale, contacts.field.mobile).into(),
+        ContactField::ClientReference => td_string!(locale, contacts.field.client_reference).into(),
+        ContactField::Company => td_string!(locale, contacts.field.company).into(),
+        ContactField::Unknown => "?".into(),
     }
 }
 
@@ -298,6 +359,22 @@ mod tests {
                     "{code} in {}: {words:?}",
                     locale.as_str()
                 );
+            }
+        }
+    }
+
+    #[test]
+    fn every_single_sign_on_failure_has_its_own_words_in_every_language() {
+        for locale in Locale::get_all() {
+            let mut seen = std::collections::HashSet::new();
+            for failure in SsoFailure::ALL {
+                let words = sso_failure(*locale, *failure);
+                assert!(
+                    !words.trim().is_empty() && !words.contains(failure.as_str()),
+                    "{failure} in {}: {words:?}",
+                    locale.as_str()
+                );
+                assert!(seen.insert(words), "{failure} says what another says");
             }
         }
     }

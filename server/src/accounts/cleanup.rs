@@ -1,5 +1,6 @@
 //! What accounts leave behind and nobody needs once past: expired sessions, password
-//! links a day past their expiry, login failures older than the throttling window.
+//! links a day past their expiry, login failures older than the throttling window, single
+//! sign-on logins a day past theirs.
 
 use sqlx::PgPool;
 
@@ -31,8 +32,20 @@ impl Job for AccountsCleanup {
                 .execute(&self.db)
                 .await?
                 .rows_affected();
-        if sessions + links + failures > 0 {
-            tracing::info!(sessions, links, failures, "expired account records deleted");
+        // Kept a day past their ten minutes so that a late answer reads "expired", not "unknown".
+        let sso_logins =
+            sqlx::query!("DELETE FROM oidc_logins WHERE expires_at < now() - interval '1 day'")
+                .execute(&self.db)
+                .await?
+                .rows_affected();
+        if sessions + links + failures + sso_logins > 0 {
+            tracing::info!(
+                sessions,
+                links,
+                failures,
+                sso_logins,
+                "expired account records deleted"
+            );
         }
         Ok(false)
     }

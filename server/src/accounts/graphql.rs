@@ -4,7 +4,7 @@ use paraphe_shared::{Email, NewPassword};
 use uuid::Uuid;
 
 use super::recovery::{self, PasswordLink};
-use super::sessions::SessionInfo;
+use super::sessions::{Device, SessionInfo};
 use super::{sessions, AccountsError, User};
 use crate::cabinets;
 use crate::cabinets::graphql::CabinetMembershipGql;
@@ -155,17 +155,24 @@ pub struct SessionGql {
     expires_at: DateTime<Utc>,
     ip: Option<String>,
     user_agent: Option<String>,
+    /// The browser, as people call it ("Chrome 156"), when the User-Agent tells.
+    browser: Option<String>,
+    /// The operating system ("Android 14", "Windows 10"), when the User-Agent tells.
+    system: Option<String>,
     /// The session this list was asked from.
     current: bool,
 }
 
 impl From<SessionInfo> for SessionGql {
     fn from(session: SessionInfo) -> Self {
+        let device = session.user_agent.as_deref().map(Device::of);
         SessionGql {
             id: ID(session.id.to_string()),
             created_at: session.created_at,
             expires_at: session.expires_at,
             ip: session.ip,
+            browser: device.as_ref().and_then(|d| d.browser.clone()),
+            system: device.and_then(|d| d.system),
             user_agent: session.user_agent,
             current: session.current,
         }

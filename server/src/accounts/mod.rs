@@ -1,12 +1,13 @@
 //! People and how they prove who they are.
 //!
-//! A login method (password here; OpenID Connect later, through `external_identities`)
-//! only has to find a user id: [`sessions::open`] then issues the cookie the same way for
-//! every method.
+//! A login method (password here; single sign-on through OpenID Connect in `oidc/`, with
+//! `external_identities`) only has to find a user id: [`sessions::open`] then issues the
+//! cookie the same way for every method.
 
 pub mod cleanup;
 pub mod emails;
 pub mod graphql;
+pub mod oidc;
 pub mod password;
 pub mod recovery;
 pub mod sessions;

@@ -33,21 +33,44 @@ pub async fn open(
     hours: i64,
     meta: &RequestMeta,
 ) -> Result<String, sqlx::Error> {
+    insert(db, user_id, hours, meta, None).await
+}
+
+/// [`open`] for a login through the single sign-on provider, keeping its ID token: logging
+/// out then goes through the provider too (`provider_id_token`).
+pub async fn open_from_provider(
+    db: &PgPool,
+    user_id: UserId,
+    hours: i64,
+    meta: &RequestMeta,
+    id_token: &str,
+) -> Result<String, sqlx::Error> {
+    insert(db, user_id, hours, meta, Some(id_token)).await
+}
+
+async fn insert(
+    db: &PgPool,
+    user_id: UserId,
+    hours: i64,
+    meta: &RequestMeta,
+    oidc_id_token: Option<&str>,
+) -> Result<String, sqlx::Error> {
     let mut bytes = [0u8; 32];
     rand::rngs::OsRng.fill_bytes(&mut bytes);
     let token = URL_SAFE_NO_PAD.encode(bytes);
     // Start in the user's first cabinet so the app has something to show.
     sqlx::query!(
-        "INSERT INTO sessions (token_hash, user_id, current_cabinet_id, expires_at, ip, user_agent)
+        "INSERT INTO sessions (token_hash, user_id, current_cabinet_id, expires_at, ip, user_agent, oidc_id_token)
          VALUES ($1, $2,
                  (SELECT m.cabinet_id FROM memberships m JOIN cabinets c ON c.id = m.cabinet_id
                   WHERE m.user_id = $2 AND c.closed_at IS NULL ORDER BY c.name, c.id LIMIT 1),
-                 $3, $4, $5)",
+                 $3, $4, $5, $6)",
         token_hash(&token),
         user_id.as_uuid(),
         Utc::now() + Duration::hours(hours),
         meta.ip.as_deref(),
         meta.user_agent.as_deref(),
+        oidc_id_token,
     )
     .execute(db)
     .await?;
@@ -68,6 +91,20 @@ pub async fn lookup(db: &PgPool, token: &str) -> Result<Option<Viewer>, sqlx::Er
         current_cabinet_id: row.current_cabinet_id,
         token_hash: hash,
     }))
+}
+
+/// The single sign-on provider's ID token of this session; `None` for a password session.
+pub async fn provider_id_token(
+    db: &PgPool,
+    viewer: &Viewer,
+) -> Result<Option<String>, sqlx::Error> {
+    Ok(sqlx::query_scalar!(
+        "SELECT oidc_id_token FROM sessions WHERE token_hash = $1",
+        &viewer.token_hash
+    )
+    .fetch_optional(db)
+    .await?
+    .flatten())
 }
 
 pub async fn close(db: &PgPool, viewer: &Viewer) -> Result<(), sqlx::Error> {
@@ -106,6 +143,50 @@ pub struct SessionInfo {
     pub user_agent: Option<String>,
     /// The session this list was asked from.
     pub current: bool,
+}
+
+/// A session's browser and system as people call them, read from its User-Agent; either
+/// is `None` when the User-Agent does not tell.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Device {
+    /// "Chrome 156", "Firefox 133", "Safari 17".
+    pub browser: Option<String>,
+    /// "Android 14", "iOS 17.1", "Windows 10", "Linux".
+    pub system: Option<String>,
+}
+
+impl Device {
+    pub fn of(user_agent: &str) -> Device {
+        const UNKNOWN: &str = "UNKNOWN";
+        let Some(parsed) = woothee::parser::Parser::new().parse(user_agent) else {
+            return Device {
+                browser: None,
+                system: None,
+            };
+        };
+        let known = |value: &str| (!value.is_empty() && value != UNKNOWN).then(|| value.to_owned());
+        let browser = known(parsed.name).map(|name| {
+            // The major version is what people recognise ("Chrome 156", not 156.0.8078.73).
+            match known(parsed.version).and_then(|v| v.split('.').next().map(str::to_owned)) {
+                Some(major) => format!("{name} {major}"),
+                None => name,
+            }
+        });
+        let system = known(parsed.os).map(|os| {
+            let os = match os.as_str() {
+                "iPhone" | "iPad" | "iPod" => "iOS".to_owned(),
+                "Mac OSX" => "macOS".to_owned(),
+                _ => os,
+            };
+            // Windows' own name already says the version ("Windows 10"); its NT number
+            // would only confuse.
+            match known(&parsed.os_version) {
+                Some(version) if !os.starts_with("Windows") => format!("{os} {version}"),
+                _ => os,
+            }
+        });
+        Device { browser, system }
+    }
 }
 
 /// The live sessions of a person, newest first.
@@ -239,5 +320,25 @@ mod tests {
                 && !plain.contains("Secure")
         );
         assert!(set_cookie("t", 12, true).ends_with("; Secure"));
+    }
+
+    #[test]
+    fn browsers_are_named_as_people_call_them() {
+        let android = Device::of("Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0.8078.73 Mobile Safari/537.36");
+        assert_eq!(android.browser.as_deref(), Some("Chrome 156"));
+        assert_eq!(android.system.as_deref(), Some("Android 14"));
+        let windows = Device::of(
+            "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:133.0) Gecko/20100101 Firefox/133.0",
+        );
+        assert_eq!(windows.browser.as_deref(), Some("Firefox 133"));
+        assert_eq!(windows.system.as_deref(), Some("Windows 10"));
+        let iphone = Device::of("Mozilla/5.0 (iPhone; CPU iPhone OS 17_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.1 Mobile/15E148 Safari/604.1");
+        assert_eq!(iphone.browser.as_deref(), Some("Safari 17"));
+        assert_eq!(
+            iphone.system.as_deref().map(|s| s.starts_with("iOS")),
+            Some(true)
+        );
+        let script = Device::of("curl/8.5.0");
+        assert_eq!(script.system, None);
     }
 }

@@ -8,7 +8,7 @@ use paraphe_shared::{Delegation, Language};
 use uuid::Uuid;
 
 use super::links::LinkIssuer;
-use super::prepare::{self, Contact, NewSigner, SignerSource};
+use super::prepare::{self, NewSigner, SignerSource};
 use super::{announce, CollectionRow, DocumentKind, DocumentRow, SignerRow};
 use super::{awaiting, invitations, signer};
 use crate::audit;
@@ -83,29 +83,6 @@ pub enum CollectionEventKindGql {
     Expired,
     Cancelled,
     Purged,
-}
-
-/// Contacts of a cabinet, for reuse in new collections.
-#[derive(SimpleObject)]
-#[graphql(name = "Contact")]
-pub struct ContactGql {
-    pub id: Uuid,
-    pub first_name: String,
-    pub last_name: String,
-    pub email: String,
-    pub mobile: String,
-}
-
-impl From<Contact> for ContactGql {
-    fn from(contact: Contact) -> Self {
-        ContactGql {
-            id: contact.id.into_uuid(),
-            first_name: contact.first_name,
-            last_name: contact.last_name,
-            email: contact.email,
-            mobile: contact.mobile,
-        }
-    }
 }
 
 const PREPARE: &[Need] = &[Need::Delegation(Delegation::Prepare), Need::Open];
@@ -490,13 +467,6 @@ impl CollectionsQuery {
         )
         .await?;
         Ok(row.into())
-    }
-
-    /// The cabinet's saved signers.
-    async fn contacts(&self, ctx: &Context<'_>, cabinet_id: Uuid) -> ApiResult<Vec<ContactGql>> {
-        let scope = require_cabinet(ctx, CabinetId::from_uuid(cabinet_id), PREPARE).await?;
-        let contacts = prepare::contacts(ctx.db(), &scope).await?;
-        Ok(contacts.into_iter().map(Into::into).collect())
     }
 
     /// The running collections where the logged-in person is the signer whose turn it is,

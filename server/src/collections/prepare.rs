@@ -14,6 +14,7 @@ use super::{
 use crate::audit::{self, Actor, AuditEvent, NamedDigest};
 use crate::billing;
 use crate::cabinets::CabinetScope;
+use crate::contacts;
 use crate::ids::{CollectionId, ContactId, DocumentId, SignerId, UserId};
 use crate::notifications;
 use crate::request_meta::RequestMeta;
@@ -271,14 +272,9 @@ async fn identity(
             })
         }
         SignerSource::Contact(contact_id) => {
-            let row = sqlx::query!(
-                "SELECT first_name, last_name, email, mobile FROM contacts WHERE id = $1 AND cabinet_id = $2",
-                contact_id.as_uuid(),
-                scope.cabinet_id().as_uuid(),
-            )
-            .fetch_optional(&mut *conn)
-            .await?
-            .ok_or(CollectionError::NotFound)?;
+            let row = contacts::for_signer(&mut *conn, scope, contact_id)
+                .await?
+                .ok_or(CollectionError::NotFound)?;
             Ok(Identity {
                 user_id: None,
                 contact_id: Some(contact_id),
@@ -296,39 +292,20 @@ async fn identity(
         } => {
             let invalid =
                 |e: paraphe_shared::ValidationError| CollectionError::Validation(e.to_string());
-            let first_name = PersonName::parse(&first_name)
-                .map_err(invalid)?
-                .as_str()
-                .to_owned();
-            let last_name = PersonName::parse(&last_name)
-                .map_err(invalid)?
-                .as_str()
-                .to_owned();
-            let email = Email::parse(&email).map_err(invalid)?.to_string();
-            let mobile = PhoneE164::parse(&mobile)
-                .map_err(invalid)?
-                .as_str()
-                .to_owned();
-            let contact_id = sqlx::query_scalar!(
-                r#"INSERT INTO contacts (cabinet_id, first_name, last_name, email, mobile) VALUES ($1, $2, $3, $4, $5)
-                 ON CONFLICT (cabinet_id, email) DO UPDATE SET first_name = EXCLUDED.first_name,
-                     last_name = EXCLUDED.last_name, mobile = EXCLUDED.mobile, updated_at = now()
-                 RETURNING id AS "id: ContactId""#,
-                scope.cabinet_id().as_uuid(),
-                &first_name,
-                &last_name,
-                &email,
-                &mobile,
-            )
-            .fetch_one(&mut *conn)
-            .await?;
+            let first_name = PersonName::parse(&first_name).map_err(invalid)?;
+            let last_name = PersonName::parse(&last_name).map_err(invalid)?;
+            let email = Email::parse(&email).map_err(invalid)?;
+            let mobile = PhoneE164::parse(&mobile).map_err(invalid)?;
+            let contact_id =
+                contacts::remember(&mut *conn, scope, &first_name, &last_name, &email, &mobile)
+                    .await?;
             Ok(Identity {
                 user_id: None,
                 contact_id: Some(contact_id),
-                first_name,
-                last_name,
-                email,
-                mobile,
+                first_name: first_name.as_str().to_owned(),
+                last_name: last_name.as_str().to_owned(),
+                email: email.as_str().to_owned(),
+                mobile: mobile.as_str().to_owned(),
             })
         }
     }
@@ -704,26 +681,6 @@ pub async fn cancel(
     .await?;
     tx.commit().await?;
     Ok(row)
-}
-
-/// Contacts of a cabinet, for reuse in new collections.
-#[derive(Debug, Clone)]
-pub struct Contact {
-    pub id: ContactId,
-    pub first_name: String,
-    pub last_name: String,
-    pub email: String,
-    pub mobile: String,
-}
-
-pub async fn contacts(db: &PgPool, scope: &CabinetScope) -> Result<Vec<Contact>> {
-    Ok(sqlx::query_as!(
-        Contact,
-        r#"SELECT id AS "id: ContactId", first_name, last_name, email, mobile FROM contacts WHERE cabinet_id = $1 ORDER BY last_name, first_name"#,
-        scope.cabinet_id().as_uuid(),
-    )
-    .fetch_all(db)
-    .await?)
 }
 
 /// The engine's rule for a readable stamp, said in French.

@@ -11,6 +11,8 @@ use crate::cabinets::access::AccessError;
 use crate::cabinets::invitations::InvitationError;
 use crate::certificates::CertificateError;
 use crate::collections::CollectionError;
+use crate::contacts::csv_file::CsvError;
+use crate::contacts::ContactError;
 use crate::identity::IdentityError;
 use crate::platform::PlatformError;
 
@@ -208,6 +210,31 @@ impl From<InvitationError> for ApiError {
             // The page offers to log in instead; a race with another sign-up lands here.
             InvitationError::AccountExists | InvitationError::Invalid(_) => ErrorCode::Validation,
             InvitationError::Accounts(_) | InvitationError::Database(_) => ErrorCode::Internal,
+        };
+        ApiError::new(code, error.to_string())
+    }
+}
+impl From<ContactError> for ApiError {
+    fn from(error: ContactError) -> Self {
+        let error = match error {
+            ContactError::Access(e) => return e.into(),
+            ContactError::Database(e) => return ApiError::internal(&e),
+            other => other,
+        };
+        let code = match &error {
+            ContactError::NotFound => ErrorCode::NotFound,
+            ContactError::Invalid(_) => ErrorCode::Validation,
+            ContactError::EmailTaken(_) => ErrorCode::ContactExists,
+            ContactError::Csv(CsvError::TooLarge | CsvError::TooManyLines) => {
+                ErrorCode::CsvTooLarge
+            }
+            ContactError::Csv(
+                CsvError::Empty
+                | CsvError::NotText
+                | CsvError::NoHeader
+                | CsvError::Malformed { .. },
+            ) => ErrorCode::CsvInvalid,
+            ContactError::Access(_) | ContactError::Database(_) => ErrorCode::Internal,
         };
         ApiError::new(code, error.to_string())
     }

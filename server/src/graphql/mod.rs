@@ -12,6 +12,8 @@ use async_graphql::{MergedObject, MergedSubscription, Schema};
 use sqlx::PgPool;
 
 use crate::accounts::graphql::{AccountsMutation, AccountsQuery};
+use crate::accounts::oidc::graphql::{SsoMutation, SsoQuery};
+use crate::accounts::oidc::Sso;
 use std::sync::Arc;
 
 use crate::billing::graphql::{BillingMutation, BillingQuery};
@@ -19,6 +21,7 @@ use crate::cabinets::graphql::{CabinetsMutation, CabinetsQuery, CabinetsSubscrip
 use crate::certificates::graphql::{CertificatesMutation, CertificatesQuery};
 use crate::collections::graphql::{CollectionsMutation, CollectionsQuery, CollectionsSubscription};
 use crate::config::Config;
+use crate::contacts::graphql::{ContactsMutation, ContactsQuery};
 use crate::events::EventBus;
 use crate::identity::graphql::{IdentityMutation, IdentityQuery, IdentitySubscription};
 use crate::notifications::graphql::NotificationsQuery;
@@ -29,8 +32,10 @@ use crate::platform::graphql::{PlatformMutation, PlatformQuery};
 #[derive(MergedObject, Default)]
 pub struct Query(
     AccountsQuery,
+    SsoQuery,
     CabinetsQuery,
     CollectionsQuery,
+    ContactsQuery,
     BillingQuery,
     NotificationsQuery,
     IdentityQuery,
@@ -41,8 +46,10 @@ pub struct Query(
 #[derive(MergedObject, Default)]
 pub struct Mutation(
     AccountsMutation,
+    SsoMutation,
     CabinetsMutation,
     CollectionsMutation,
+    ContactsMutation,
     BillingMutation,
     IdentityMutation,
     CertificatesMutation,
@@ -83,6 +90,7 @@ pub fn schema(
     config: Config,
     pki: Arc<Pki>,
     notifier: Notifier,
+    sso: Arc<Sso>,
 ) -> ParapheSchema {
     let builder = if config.introspection {
         builder()
@@ -95,6 +103,7 @@ pub fn schema(
         .data(config)
         .data(pki)
         .data(notifier)
+        .data(sso)
         .finish()
 }
 

@@ -43,8 +43,10 @@ pub fn routes(state: AppState) -> Router {
             state.config.trust_proxy,
         ))
         .merge(crate::collections::http::routes())
+        .merge(crate::contacts::http::routes())
         .merge(crate::identity::http::routes())
         .merge(crate::certificates::http::routes())
+        .merge(crate::accounts::oidc::http::routes())
         .fallback_service(spa)
         .layer(SetResponseHeaderLayer::overriding(
             header::X_CONTENT_TYPE_OPTIONS,

@@ -10,6 +10,13 @@ async fn nothing_of_another_cabinet_is_reachable(db: PgPool) {
     let b = firm(&db, "b", true).await;
     let server = TestServer::start(db.clone()).await;
     let mut intruder = server.login(&a.accountant_email, PASSWORD).await;
+    let b_contact: uuid::Uuid = sqlx::query_scalar(
+        "INSERT INTO contacts (cabinet_id, first_name, last_name, email, mobile) VALUES ($1, 'Olga', 'Bern', 'olga@b.fr', '+33630303030') RETURNING id",
+    )
+    .bind(b.cabinet)
+    .fetch_one(&db)
+    .await
+    .unwrap();
     let (terms_cgu, terms_pp) = (
         paraphe_shared::terms::CGU_VERSION,
         paraphe_shared::terms::PRIVACY_POLICY_VERSION,
@@ -34,6 +41,16 @@ async fn nothing_of_another_cabinet_is_reachable(db: PgPool) {
         ),
         ("mutation($c: UUID!, $u: UUID!) { removeMember(cabinetId: $c, userId: $u) }", json!({ "c": b.cabinet, "u": b.collaborator })),
         ("mutation($c: UUID!, $u: UUID!) { removeMember(cabinetId: $c, userId: $u) }", json!({ "c": a.cabinet, "u": b.collaborator })),
+        ("query($c: UUID!) { contacts(cabinetId: $c) { totalCount edges { node { email } } } }", json!({ "c": b.cabinet })),
+        (
+            "mutation($c: UUID!) { createContact(cabinetId: $c, input: { firstName: \"X\", lastName: \"Y\", email: \"x@y.fr\", mobile: \"0612345678\" }) { id } }",
+            json!({ "c": b.cabinet }),
+        ),
+        (
+            "mutation($id: UUID!) { updateContact(id: $id, input: { firstName: \"X\", lastName: \"Y\", email: \"x@y.fr\", mobile: \"0612345678\" }) { id } }",
+            json!({ "id": b_contact }),
+        ),
+        ("mutation($id: UUID!) { deleteContact(id: $id) }", json!({ "id": b_contact })),
     ];
     for (operation, variables) in attempts {
         let code = intruder.error_code(operation, variables.clone()).await;
@@ -59,4 +76,11 @@ async fn nothing_of_another_cabinet_is_reachable(db: PgPool) {
             .await
             .unwrap();
     assert_eq!(acceptances, 1);
+    let contacts: Vec<(String, String)> =
+        sqlx::query_as("SELECT last_name, email FROM contacts WHERE cabinet_id = $1")
+            .bind(b.cabinet)
+            .fetch_all(&db)
+            .await
+            .unwrap();
+    assert_eq!(contacts, [("Bern".to_owned(), "olga@b.fr".to_owned())]);
 }

@@ -1,4 +1,4 @@
-//! The back office: everything behind the login (dashboard, collections, members,
+//! The back office: everything behind the login (dashboard, collections, contacts, members,
 //! enrolment, certificates, operators, my account, the platform's administration, the
 //! development outbox).
 
@@ -10,6 +10,7 @@ use paraphe_web::i18n::I18nContextProvider;
 use paraphe_web::language::ChosenLanguage;
 
 use paraphe_web::pages::collections::{CollectionPage, CollectionsPage};
+use paraphe_web::pages::contacts::ContactsPage;
 use paraphe_web::pages::{
     account::AccountPage, certificates::CertificatesPage, enrolment::EnrolmentPage,
     operator::OperatorPage, platform::PlatformPage,
@@ -34,6 +35,7 @@ fn App() -> impl IntoView {
                     <Route path=path!("cabinet/membres") view=MembersPage />
                     <Route path=path!("collections") view=CollectionsPage />
                     <Route path=path!("collections/:id") view=CollectionPage />
+                    <Route path=path!("contacts") view=ContactsPage />
                     <Route path=path!("enregistrement") view=EnrolmentPage />
                     <Route path=path!("ma-signature") view=CertificatesPage />
                     <Route path=path!("operateur") view=OperatorPage />

@@ -8,6 +8,7 @@ mod error;
 mod loading;
 mod not_found;
 mod reader;
+mod sso;
 mod uploader;
 
 pub use checkbox::Checkbox;
@@ -17,4 +18,5 @@ pub use error::{ErrorBanner, ErrorCard, ErrorNotice};
 pub use loading::Loading;
 pub use not_found::NotFound;
 pub use reader::{Reader, ReaderDocument};
+pub use sso::SsoButton;
 pub use uploader::{selected_file, FileField, FilePicker, UploadProgress};

@@ -102,7 +102,7 @@ fn Sessions() -> impl IntoView {
                                     api::run::<CloseSession>(close_session::Variables { id }).await.map(|_| ())
                                 });
                             };
-                            let browser = s.user_agent.clone();
+                            let (browser, system) = (s.browser.clone(), s.system.clone());
                             let (created_at, ip) = (s.created_at.clone(), s.ip.clone());
                             let line = move || {
                                 let locale = i18n.get_locale();
@@ -116,7 +116,11 @@ fn Sessions() -> impl IntoView {
                             view! {
                                 <li data-testid="session" data-current=s.current.to_string()>
                                     <span>
-                                        <strong>{move || browser.clone().unwrap_or_else(|| t_string!(i18n, account.unknown_browser).to_string())}</strong>
+                                        <strong data-testid="session-device">{move || match (browser.clone(), system.clone()) {
+                                            (Some(browser), Some(system)) => td_string!(i18n.get_locale(), account.browser_on, browser = browser, system = system).to_string(),
+                                            (Some(one), None) | (None, Some(one)) => one,
+                                            (None, None) => t_string!(i18n, account.unknown_browser).to_string(),
+                                        }}</strong>
                                         {s.current.then(|| view! { " " <span class="badge">{t!(i18n, account.this_session)}</span> })}
                                         <br /><span class="muted">{line}</span>
                                     </span>

@@ -208,13 +208,17 @@ pub fn CollectionPage() -> impl IntoView {
         ));
     };
 
-    // Members and contacts to pick from, and the level every new signer gets.
+    // Members and contacts to pick from (those matching the search: a cabinet may have
+    // thousands), and the level every new signer gets.
+    let signer_search = RwSignal::new(String::new());
     let choices = use_query(move || {
         let cabinet_id = session.cabinet.with(|c| c.as_ref().map(|c| c.id.clone()));
+        let search = signer_search.get();
         async move {
             match cabinet_id {
                 Some(cabinet_id) => {
-                    api::run::<SignerChoices>(signer_choices::Variables { cabinet_id })
+                    let search = Some(search.trim().to_owned()).filter(|s| !s.is_empty());
+                    api::run::<SignerChoices>(signer_choices::Variables { cabinet_id, search })
                         .await
                         .map(Some)
                 }
@@ -492,6 +496,9 @@ pub fn CollectionPage() -> impl IntoView {
                         </select>
                         <button class="ghost" data-testid="add-me" on:click=add_me>{t!(i18n, collections.add_me)}</button>
                         <div class="picker">
+                            <label for="signer-search">{t!(i18n, collections.search_contacts)}</label>
+                            <input id="signer-search" type="search" autocomplete="off"
+                                prop:value=signer_search on:input=move |ev| signer_search.set(event_target_value(&ev)) />
                             <label for="signer-pick">{t!(i18n, collections.pick_signer)}</label>
                             <select id="signer-pick" prop:value=picked on:change=move |ev| picked.set(event_target_value(&ev))>
                                 <option value="">{t!(i18n, collections.pick_nobody)}</option>
@@ -499,12 +506,17 @@ pub fn CollectionPage() -> impl IntoView {
                                     let members = c.cabinet.members.edges.into_iter().map(|e| e.node).map(|m| view! {
                                         <option value=format!("member:{}", m.user_id)>{format!("{} {} <{}>", m.first_name, m.last_name.to_uppercase(), m.email)}</option>
                                     }).collect_view();
-                                    let contacts = c.contacts.into_iter().map(|p| view! {
+                                    let shown = c.contacts.edges.len() as i64;
+                                    let more = (c.contacts.total_count - shown).max(0);
+                                    let contacts = c.contacts.edges.into_iter().map(|e| e.node).map(|p| view! {
                                         <option value=format!("contact:{}", p.id)>{format!("{} {} <{}>", p.first_name, p.last_name.to_uppercase(), p.email)}</option>
                                     }).collect_view();
                                     view! {
                                         <optgroup label=move || t_string!(i18n, collections.members)>{members}</optgroup>
                                         <optgroup label=move || t_string!(i18n, collections.contacts)>{contacts}</optgroup>
+                                        {(more > 0).then(|| view! {
+                                            <option disabled data-testid="more-contacts">{move || td_string!(i18n.get_locale(), collections.more_contacts, count = more).to_string()}</option>
+                                        })}
                                     }
                                 })}
                             </select>

@@ -1,7 +1,8 @@
 //! The page an invitation's link opens (`/invitation/:token`), in the public bundle: who
 //! invites whom into which cabinet, then the one way to accept that fits — join with the
 //! account already logged in, log in first (the login page comes back here), or create
-//! the account on the spot when the invited email has none.
+//! the account on the spot when the invited email has none — by a password, or through the
+//! instance's single sign-on, which comes back here logged in.
 
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
@@ -11,7 +12,7 @@ use crate::api::{
     self, accept_invitation, accept_invitation_with_new_account, invitation_link, AcceptInvitation,
     AcceptInvitationWithNewAccount, ApiError, InvitationLink, Logout, Me,
 };
-use crate::components::{ErrorBanner, Loading};
+use crate::components::{ErrorBanner, Loading, SsoButton};
 use crate::enums;
 use crate::hooks::{use_actions, use_query};
 use crate::i18n::*;
@@ -160,6 +161,8 @@ fn NewAccountForm(token: String, email: String) -> impl IntoView {
     let confirmation = RwSignal::new(String::new());
     let mismatch = RwSignal::new(false);
     let actions = use_actions(|| {});
+    // Single sign-on comes back here logged in, where "Rejoindre le cabinet" is offered.
+    let here = format!("/invitation/{token}");
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let (typed, confirmed) = (password.get_untracked(), confirmation.get_untracked());
@@ -214,6 +217,7 @@ fn NewAccountForm(token: String, email: String) -> impl IntoView {
             <button id="invitation-create" class="primary" type="submit" disabled=move || actions.pending()>
                 {t!(i18n, public.invitation.create_and_join)}
             </button>
+            <SsoButton next=Signal::derive(move || Some(here.clone())) />
         </form>
     }
 }

@@ -1,8 +1,10 @@
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
+use paraphe_shared::sso::is_local_path;
+use paraphe_shared::SsoFailure;
 
 use crate::api::{self, login, Login};
-use crate::components::ErrorBanner;
+use crate::components::{ErrorBanner, SsoButton};
 use crate::hooks::use_actions;
 use crate::i18n::*;
 use crate::language::LanguageSwitch;
@@ -10,7 +12,7 @@ use crate::language::LanguageSwitch;
 /// Where to go once logged in: the `suite` the back office sent us from, if it is a path
 /// of this site (never another origin), else the dashboard.
 fn destination(next: Option<String>) -> String {
-    next.filter(|path| path.starts_with('/') && !path.starts_with("//") && !path.contains('\\'))
+    next.filter(|path| is_local_path(path))
         .unwrap_or_else(|| "/".to_owned())
 }
 
@@ -23,6 +25,12 @@ pub fn LoginPage() -> impl IntoView {
     let actions = use_actions(|| {});
     // Back from choosing a password (`/mot-de-passe/…`).
     let password_saved = move || query.with(|q| q.get("mot-de-passe").as_deref() == Some("ok"));
+    // Back from single sign-on with `?sso=CODE` when it failed.
+    let sso_failure = move || {
+        query
+            .with(|q| q.get("sso"))
+            .map(|code| code.parse::<SsoFailure>().unwrap_or(SsoFailure::Internal))
+    };
 
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -60,6 +68,12 @@ pub fn LoginPage() -> impl IntoView {
                     {move || if actions.pending() { t_string!(i18n, public.login.pending) } else { t_string!(i18n, public.login.submit) }}
                 </button>
                 <p><a href="/mot-de-passe-oublie" id="forgot-password">{t!(i18n, public.forgot_link)}</a></p>
+                {move || sso_failure().map(|failure| view! {
+                    <p class="error" role="alert" data-testid="sso-error" data-code=failure.as_str()>
+                        {crate::text::sso_failure(i18n.get_locale(), failure)}
+                    </p>
+                })}
+                <SsoButton next=Signal::derive(move || query.with(|q| q.get("suite"))) />
             </form>
         </main>
     }

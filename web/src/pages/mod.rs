@@ -2,6 +2,7 @@ pub mod account;
 pub mod capture;
 pub mod certificates;
 pub mod collections;
+pub mod contacts;
 pub mod dashboard;
 pub mod enrolment;
 pub mod invitation;

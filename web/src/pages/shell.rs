@@ -7,7 +7,8 @@ use leptos_router::components::{Outlet, A};
 use paraphe_shared::{Language, Role};
 
 use crate::api::{
-    self, logout, set_my_language, switch_cabinet, ApiError, Logout, SetMyLanguage, SwitchCabinet,
+    self, set_my_language, sign_out, switch_cabinet, ApiError, SetMyLanguage, SignOut,
+    SwitchCabinet,
 };
 use crate::components::{ErrorNotice, Loading};
 use crate::i18n::*;
@@ -67,10 +68,16 @@ pub fn Shell() -> impl IntoView {
             }
         });
     };
+    // A session opened by single sign-on logs out of the provider too: its page, which
+    // sends the browser back to the login page.
     let log_out = move |_| {
         spawn_local(async move {
-            let _ = api::run::<Logout>(logout::Variables).await;
-            crate::load_page("/connexion");
+            let destination = api::run::<SignOut>(sign_out::Variables)
+                .await
+                .ok()
+                .and_then(|out| out.sign_out.provider_logout_url)
+                .unwrap_or_else(|| "/connexion".to_owned());
+            crate::load_page(&destination);
         });
     };
     // Kept with the account: the next device and the emails follow it.
@@ -139,6 +146,7 @@ pub fn Shell() -> impl IntoView {
             <Show when=has_cabinet>
                 <A href="/" attr:id="nav-dashboard">{t!(i18n, common.nav.dashboard)}</A>
                 <A href="/collections" attr:id="nav-collections">{t!(i18n, common.nav.collections)}</A>
+                <A href="/contacts" attr:id="nav-contacts">{t!(i18n, common.nav.contacts)}</A>
                 <A href="/cabinet/membres" attr:id="nav-members">{t!(i18n, common.nav.members)}</A>
             </Show>
             <Show when=is_accountant>

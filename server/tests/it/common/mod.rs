@@ -38,18 +38,36 @@ impl TestServer {
     }
 
     pub async fn start_with(db: PgPool, bus: EventBus, tweak: impl FnOnce(&mut Config)) -> Self {
-        Self::start_full(db, bus, tweak, false, None).await
+        Self::start_full(db, bus, tweak, false, None, None).await
+    }
+
+    /// A server on a listener the test bound already: what must know the server's
+    /// address before it starts (an OpenID provider's redirect URIs) can be set up first.
+    pub async fn start_on(
+        listener: tokio::net::TcpListener,
+        db: PgPool,
+        tweak: impl FnOnce(&mut Config),
+    ) -> Self {
+        Self::start_full(
+            db,
+            EventBus::in_process(),
+            tweak,
+            false,
+            None,
+            Some(listener),
+        )
+        .await
     }
 
     /// A server whose time-stamps come from an outside authority.
     pub async fn start_with_remote_tsa(db: PgPool, tsa: pki::remote_tsa::RemoteTsa) -> Self {
-        Self::start_full(db, EventBus::in_process(), |_| {}, false, Some(tsa)).await
+        Self::start_full(db, EventBus::in_process(), |_| {}, false, Some(tsa), None).await
     }
 
     /// A server whose certificate authorities are new and point their CRL and OCSP URLs
     /// at this very server, for relying parties that fetch them.
     pub async fn start_with_own_pki(db: PgPool) -> Self {
-        Self::start_full(db, EventBus::in_process(), |_| {}, true, None).await
+        Self::start_full(db, EventBus::in_process(), |_| {}, true, None, None).await
     }
 
     async fn start_full(
@@ -58,10 +76,14 @@ impl TestServer {
         tweak: impl FnOnce(&mut Config),
         own_pki: bool,
         remote_tsa: Option<pki::remote_tsa::RemoteTsa>,
+        listener: Option<tokio::net::TcpListener>,
     ) -> Self {
         let mut config = Config::for_tests(String::new());
         tweak(&mut config);
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let listener = match listener {
+            Some(listener) => listener,
+            None => tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap(),
+        };
         let addr = listener.local_addr().unwrap();
         let base_url = format!("http://{addr}");
         let hierarchy = if own_pki {
