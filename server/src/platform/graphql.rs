@@ -1,5 +1,6 @@
 //! The platform area's API: platform administrators only (`FORBIDDEN` for anyone else).
 
+use async_graphql::connection::{Connection, Edge, EmptyFields};
 use async_graphql::{Context, InputObject, Object, SimpleObject, ID};
 use chrono::{DateTime, Utc};
 use paraphe_shared::{CabinetName, Email, PersonName, Siren};
@@ -107,6 +108,15 @@ impl From<LogEntry> for PlatformEventGql {
     }
 }
 
+/// The most people one page of `platformUsers` gives.
+pub const MAX_USERS_PAGE: i32 = 200;
+
+#[derive(SimpleObject)]
+pub struct UsersTotal {
+    /// How many people match the search (all of them without one), all pages together.
+    pub total_count: i64,
+}
+
 async fn admin(ctx: &Context<'_>) -> ApiResult<UserId> {
     let user_id = ctx.viewer()?.user_id;
     super::require_admin(ctx.db(), user_id).await?;
@@ -130,15 +140,38 @@ impl PlatformQuery {
         Ok(cabinets.into_iter().map(Into::into).collect())
     }
 
-    /// People with an account, by email; `search` in the email or the name. At most 200.
+    /// People with an account, by email; `search` in the email or the name. `first` (1 to
+    /// 200) after the cursor `after` (an edge's cursor: the email it ends on).
     async fn platform_users(
         &self,
         ctx: &Context<'_>,
         search: Option<String>,
-    ) -> ApiResult<Vec<PlatformUserGql>> {
+        #[graphql(default = 50)] first: i32,
+        after: Option<String>,
+    ) -> ApiResult<Connection<String, PlatformUserGql, UsersTotal, EmptyFields>> {
         admin(ctx).await?;
-        let users = super::users(ctx.db(), search.as_deref(), 200).await?;
-        Ok(users.into_iter().map(Into::into).collect())
+        if !(1..=MAX_USERS_PAGE).contains(&first) {
+            return Err(ApiError::validation(format!(
+                "`first` doit être entre 1 et {MAX_USERS_PAGE}"
+            )));
+        }
+        let search = search.as_deref();
+        let mut users =
+            super::users(ctx.db(), search, after.as_deref(), i64::from(first) + 1).await?;
+        let total_count = super::count_users(ctx.db(), search).await?;
+        let has_next = users.len() > first as usize;
+        users.truncate(first as usize);
+        let mut connection = Connection::with_additional_fields(
+            after.is_some(),
+            has_next,
+            UsersTotal { total_count },
+        );
+        connection.edges.extend(
+            users
+                .into_iter()
+                .map(|user| Edge::new(user.email.clone(), user.into())),
+        );
+        Ok(connection)
     }
 
     /// The platform's log, newest first: `first` entries (at most 200) before the entry

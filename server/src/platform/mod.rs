@@ -316,10 +316,13 @@ pub struct PlatformUser {
     pub created_at: DateTime<Utc>,
 }
 
-/// People whose email or name contains `search`, by email; at most `limit`.
+/// People whose email or name contains `search`, by email: at most `limit` of them after
+/// the email `after` (emails are unique, so a page never repeats or skips anyone when
+/// accounts are added meanwhile).
 pub async fn users(
     db: &PgPool,
     search: Option<&str>,
+    after: Option<&str>,
     limit: i64,
 ) -> Result<Vec<PlatformUser>, sqlx::Error> {
     let pattern = like_pattern(search);
@@ -328,13 +331,27 @@ pub async fn users(
         r#"SELECT id AS "id: UserId", email, first_name, last_name, is_operator, is_platform_admin,
                   password_hash IS NOT NULL AS "has_password!", created_at
              FROM users
-            WHERE $1::text IS NULL OR email ILIKE $1 OR first_name ILIKE $1 OR last_name ILIKE $1
+            WHERE ($1::text IS NULL OR email ILIKE $1 OR first_name ILIKE $1 OR last_name ILIKE $1)
+              AND ($2::text IS NULL OR email > $2)
             ORDER BY email
-            LIMIT $2"#,
+            LIMIT $3"#,
         pattern,
+        after,
         limit,
     )
     .fetch_all(db)
+    .await
+}
+
+/// How many people `users` would list for `search`, all pages together.
+pub async fn count_users(db: &PgPool, search: Option<&str>) -> Result<i64, sqlx::Error> {
+    let pattern = like_pattern(search);
+    sqlx::query_scalar!(
+        r#"SELECT count(*) AS "count!" FROM users
+            WHERE $1::text IS NULL OR email ILIKE $1 OR first_name ILIKE $1 OR last_name ILIKE $1"#,
+        pattern,
+    )
+    .fetch_one(db)
     .await
 }
 

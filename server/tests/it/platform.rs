@@ -232,7 +232,9 @@ async fn only_platform_admins_reach_the_platform_area(db: PgPool) {
         "FORBIDDEN"
     );
     let mut anonymous = server.client();
-    let answer = anonymous.gql("{ platformUsers { id } }", json!({})).await;
+    let answer = anonymous
+        .gql("{ platformUsers { totalCount } }", json!({}))
+        .await;
     assert_eq!(error_code_of(&answer), "UNAUTHENTICATED");
 }
 
@@ -336,4 +338,39 @@ async fn an_admin_grants_and_withdraws_the_operator_role(db: PgPool) {
         ]),
         "{kinds:?}"
     );
+}
+
+#[sqlx::test(migrator = "paraphe_server::db::MIGRATOR")]
+async fn every_user_is_reached_page_after_page(db: PgPool) {
+    platform_admin(&db).await;
+    for i in 0..7 {
+        user(&db, &format!("client{i}@pagine.fr"), "Client", "Pagine").await;
+    }
+    let server = TestServer::start(db.clone()).await;
+    let mut admin = server.login("admin@plateforme.fr", PASSWORD).await;
+    const PAGE: &str =
+        "query($after: String) { platformUsers(search: \"pagine\", first: 3, after: $after) {
+        totalCount pageInfo { hasNextPage endCursor } edges { node { email } } } }";
+    let mut seen = Vec::new();
+    let mut after = serde_json::Value::Null;
+    let mut pages = 0;
+    loop {
+        let page = admin.data(PAGE, json!({ "after": after })).await["platformUsers"].clone();
+        assert_eq!(page["totalCount"], 7);
+        pages += 1;
+        for edge in page["edges"].as_array().unwrap() {
+            seen.push(edge["node"]["email"].as_str().unwrap().to_owned());
+        }
+        if page["pageInfo"]["hasNextPage"] == false {
+            break;
+        }
+        after = page["pageInfo"]["endCursor"].clone();
+    }
+    assert_eq!(pages, 3);
+    let expected: Vec<String> = (0..7).map(|i| format!("client{i}@pagine.fr")).collect();
+    assert_eq!(seen, expected, "each once, by email");
+    let too_many = admin
+        .error_code("{ platformUsers(first: 201) { totalCount } }", json!({}))
+        .await;
+    assert_eq!(too_many, "VALIDATION");
 }

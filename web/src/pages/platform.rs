@@ -15,7 +15,15 @@ use crate::i18n::*;
 use crate::text;
 
 type CabinetRow = platform_cabinets::PlatformCabinetsPlatformCabinets;
-type UserRow = platform_users::PlatformUsersPlatformUsers;
+type UserRow = platform_users::PlatformUsersPlatformUsersEdgesNode;
+
+/// The people listed so far: the pages asked for, one after the other.
+#[derive(Debug, Clone, PartialEq)]
+struct UserList {
+    rows: Vec<UserRow>,
+    total: i64,
+    more: bool,
+}
 
 /// "25", "25,5", "25.50" → 2550 cents; `None` for anything else, zero or negative.
 fn parse_euros(typed: &str) -> Option<i64> {
@@ -46,12 +54,35 @@ pub fn PlatformPage() -> impl IntoView {
         }
     });
     let user_search = RwSignal::new(String::new());
+    // Pages of 50 shown; a reload (after granting a role) asks them all again.
+    let user_pages = RwSignal::new(1usize);
     let users = use_query(move || {
         let search = Some(user_search.get()).filter(|s| !s.trim().is_empty());
+        let pages = user_pages.get();
         async move {
-            api::run::<PlatformUsers>(platform_users::Variables { search })
-                .await
-                .map(|data| data.platform_users)
+            let mut list = UserList {
+                rows: Vec::new(),
+                total: 0,
+                more: false,
+            };
+            let mut after = None;
+            for _ in 0..pages {
+                let page = api::run::<PlatformUsers>(platform_users::Variables {
+                    search: search.clone(),
+                    after,
+                })
+                .await?
+                .platform_users;
+                list.total = page.total_count;
+                list.more = page.page_info.has_next_page;
+                after = page.page_info.end_cursor;
+                list.rows
+                    .extend(page.edges.into_iter().map(|edge| edge.node));
+                if !list.more {
+                    break;
+                }
+            }
+            Ok(list)
         }
     });
     let events = use_query(|| async {
@@ -91,15 +122,29 @@ pub fn PlatformPage() -> impl IntoView {
             <h2>{t!(i18n, platform.users_title)}</h2>
             <label for="user-search">{t!(i18n, platform.search)}</label>
             <input id="user-search" type="search" prop:value=user_search
-                on:change=move |ev| user_search.set(event_target_value(&ev)) />
+                on:change=move |ev| {
+                    user_pages.set(1);
+                    user_search.set(event_target_value(&ev));
+                } />
             <ErrorBanner error=move || users.error.get() />
             {move || match users.data.get() {
                 None => view! { <Loading /> }.into_any(),
-                Some(list) => view! {
-                    <ul class="rows" data-testid="platform-users">
-                        {list.into_iter().map(|u| view! { <User user=u actions /> }).collect_view()}
-                    </ul>
-                }.into_any(),
+                Some(list) => {
+                    let (shown, total, more) = (list.rows.len(), list.total, list.more);
+                    view! {
+                        <p class="muted" data-testid="platform-users-count">
+                            {move || td_string!(i18n.get_locale(), platform.users_shown, shown = shown, total = total).to_string()}
+                        </p>
+                        <ul class="rows" data-testid="platform-users">
+                            {list.rows.into_iter().map(|u| view! { <User user=u actions /> }).collect_view()}
+                        </ul>
+                        {more.then(|| view! {
+                            <button class="ghost" id="platform-users-more" on:click=move |_| user_pages.update(|p| *p += 1)>
+                                {t!(i18n, platform.users_more)}
+                            </button>
+                        })}
+                    }.into_any()
+                }
             }}
         </section>
         <section class="card">
