@@ -214,6 +214,17 @@ mod tests {
     use super::*;
 
     #[test]
+    fn what_the_provider_says_cannot_forge_a_log_line() {
+        let error = SsoError::Provider {
+            error: "access_denied\n2026-12-01 INFO admin logged in".into(),
+            description: Some("no\r\nthanks".into()),
+        };
+        let logged = error.to_string();
+        assert!(!logged.contains('\n') && !logged.contains('\r'), "{logged}");
+        assert!(logged.contains("access_denied"));
+    }
+
+    #[test]
     fn parameters_are_read_once_and_decoded() {
         let raw = Some("code=a%2Bb&state=s1&state=s2&error=");
         assert_eq!(param(raw, "code").as_deref(), Some("a+b"));

@@ -45,7 +45,9 @@ pub enum SsoError {
     NotConfigured,
     #[error("the OpenID provider cannot be reached")]
     Unavailable(#[source] BoxError),
-    #[error("the OpenID provider answered {error}: {}", description.as_deref().unwrap_or("no description"))]
+    // The provider's words come from the browser's query string: quoted (`{:?}`), so that a
+    // line break in them cannot forge a line of the server's log.
+    #[error("the OpenID provider answered {error:?}: {description:?}")]
     Provider {
         error: String,
         description: Option<String>,
